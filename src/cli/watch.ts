@@ -1,0 +1,92 @@
+// `archon-mcp-doctor watch <url>`: the monitor outside VS Code, one line per state transition.
+import { parseArgs } from 'node:util';
+import type { Logger } from '../core/logger';
+import { ServerMonitor } from '../core/monitor';
+import { shortenSessionId } from '../core/redact';
+import { MemorySessionStore } from '../core/session-store';
+import { validateSettings } from '../core/settings';
+import type { ServerSnapshot, Transition } from '../core/types';
+
+export const WATCH_USAGE = `usage: archon-mcp-doctor watch <url> [--name N] [--interval S] [--timeout S]
+         [--health-url URL] [--transport auto|streamable-http|sse] [--no-auto-heal] [--json] [--verbose]`;
+
+/** One JSON line per transition: the CLI's stable output format. */
+export function transitionLine(snapshot: ServerSnapshot, t: Transition) {
+  return {
+    t: t.at,
+    server: snapshot.name,
+    state: t.to,
+    from: t.from,
+    sessionId: snapshot.sessionId ? shortenSessionId(snapshot.sessionId) : null,
+    cause: t.cause,
+    latencyMs: snapshot.lastPing?.latencyMs ?? null,
+    ...(t.failure ? { failure: t.failure.kind, message: t.failure.message, httpStatus: t.failure.httpStatus ?? null } : {}),
+    ...(t.to === 'session-lost' ? { evidence: t.evidence } : {}),
+  };
+}
+
+function humanLine(snapshot: ServerSnapshot, t: Transition): string {
+  const time = t.at.slice(11, 23);
+  const session = snapshot.sessionId ? ` session ${shortenSessionId(snapshot.sessionId)}` : '';
+  const latency = t.to === 'healthy' && snapshot.lastPing ? ` ${snapshot.lastPing.latencyMs} ms` : '';
+  const why = t.failure ? ` — ${t.failure.message}` : '';
+  return `${time} ${snapshot.name}: ${t.to} (${t.cause})${session}${latency}${why}`;
+}
+
+function stderrLogger(verbose: boolean): Logger {
+  const write = (level: string) => (message: string) => process.stderr.write(`[${level}] ${message}\n`);
+  return { debug: verbose ? write('debug') : () => {}, info: verbose ? write('info') : () => {}, warn: write('warn'), error: write('error') };
+}
+
+export async function watchCommand(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        name: { type: 'string' },
+        interval: { type: 'string' },
+        timeout: { type: 'string' },
+        'health-url': { type: 'string' },
+        transport: { type: 'string' },
+        'no-auto-heal': { type: 'boolean' },
+        json: { type: 'boolean' },
+        verbose: { type: 'boolean' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${WATCH_USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) {
+    process.stderr.write(`${WATCH_USAGE}\n`);
+    return 2;
+  }
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const { settings, problems } = validateSettings({
+    servers: [{ name: values.name ?? 'server', url: positionals[0], transport: values.transport, healthUrl: values['health-url'] }],
+    pingIntervalSeconds: num(values.interval),
+    pingTimeoutSeconds: num(values.timeout),
+    autoHeal: values['no-auto-heal'] ? false : undefined,
+  });
+  for (const p of problems) process.stderr.write(`${p.replace(/archonMcp\.servers\[0\]/, 'url').replace(/archonMcp\./, '--')}\n`);
+  if (settings.servers.length === 0) return 2;
+
+  const monitor = new ServerMonitor(settings.servers[0], settings.monitor, {
+    store: new MemorySessionStore(),
+    logger: stderrLogger(Boolean(values.verbose)),
+  });
+  monitor.onDidChange((snapshot, t) => {
+    if (!t) return;
+    process.stdout.write(values.json ? `${JSON.stringify(transitionLine(snapshot, t))}\n` : `${humanLine(snapshot, t)}\n`);
+  });
+  monitor.start();
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await monitor.stop();
+  return 0;
+}

@@ -1,0 +1,34 @@
+// Delays for probing a server that is down and for retrying heals of one that answers badly.
+
+export interface BackoffPolicy {
+  /** Delay before the next outage probe, given how long the outage has lasted and how many probes were made. */
+  outageProbeDelayMs(outageElapsedMs: number, probesSoFar: number): number;
+  /** Delay before heal attempt number `attempt` (1-based) of a server that answers but fails. */
+  healRetryDelayMs(attempt: number): number;
+}
+
+const FIRST_MINUTE_MS = 60_000;
+const FAST_PROBE_START_MS = 100;
+const FAST_PROBE_MAX_MS = 1_000;
+const SLOW_PROBE_START_MS = 2_000;
+const SLOW_PROBE_MAX_MS = 30_000;
+
+/** ±20 % so that many windows watching one server do not probe in lockstep. */
+function jitter(ms: number, random: () => number): number {
+  return Math.round(ms * (0.8 + 0.4 * random()));
+}
+
+export function createBackoff(random: () => number = Math.random): BackoffPolicy {
+  return {
+    outageProbeDelayMs(elapsedMs, probes) {
+      // Restarts usually take seconds: probe cheaply and often while one is likely under way.
+      if (elapsedMs < FIRST_MINUTE_MS) return Math.min(FAST_PROBE_MAX_MS, Math.round(FAST_PROBE_START_MS * 1.25 ** probes));
+      // Then double every half minute of outage: 2 s, 4 s, 8 s, 16 s, and one probe every 30 s at most.
+      const doublings = Math.min(10, Math.floor((elapsedMs - FIRST_MINUTE_MS) / 30_000));
+      return Math.min(SLOW_PROBE_MAX_MS, jitter(SLOW_PROBE_START_MS * 2 ** doublings, random));
+    },
+    healRetryDelayMs(attempt) {
+      return Math.min(SLOW_PROBE_MAX_MS, jitter(1_000 * 2 ** Math.max(0, attempt - 1), random));
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// Probes a server's session-free health endpoint (Archon's GET /health) and reads its uptime.
+import { createConnection } from 'node:net';
+import { excerpt } from './redact';
+import type { HealthInfo } from './types';
+
+/** Reads `uptime_seconds` from Archon's health JSON (also nested under `health`). */
+export function parseUptime(body: unknown): number | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const record = body as Record<string, unknown>;
+  for (const candidate of [record.uptime_seconds, (record.health as Record<string, unknown> | undefined)?.uptime_seconds, record.uptime]) {
+    if (typeof candidate === 'number' && Number.isFinite(candidate) && candidate >= 0) return candidate;
+  }
+  return undefined;
+}
+
+export async function probeHealth(url: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<HealthInfo> {
+  const at = new Date().toISOString();
+  try {
+    const response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return { at, ok: false, error: `HTTP ${response.status}, not JSON: ${excerpt(text, 80)}` };
+    }
+    const status = typeof (json as { status?: unknown }).status === 'string' ? (json as { status: string }).status : undefined;
+    const ok = response.ok && (json as { success?: unknown }).success !== false;
+    return { at, ok, uptimeSeconds: parseUptime(json), status, error: ok ? undefined : `HTTP ${response.status}: ${excerpt(text, 80)}` };
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string } };
+    return { at, ok: false, error: e.cause?.code ?? e.name ?? 'error' };
+  }
+}
+
+/**
+ * A drop in reported uptime means the server process started again between the two probes.
+ * Uptime grows with wall time, so anything lower than the previous value minus a little slack is a restart.
+ */
+export function uptimeDropped(previous: HealthInfo | undefined, current: HealthInfo): boolean {
+  if (previous?.uptimeSeconds === undefined || current.uptimeSeconds === undefined) return false;
+  return current.uptimeSeconds + 1 < previous.uptimeSeconds;
+}
+
+/** Cheapest possible sign of life: can a TCP connection be opened to the server's host and port? */
+export function portAccepts(url: string, timeoutMs: number): Promise<boolean> {
+  const u = new URL(url);
+  const port = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    const done = (ok: boolean) => {
+      socket.removeAllListeners();
+      socket.on('error', () => undefined);
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}

@@ -1,0 +1,525 @@
+// Watches one MCP server: connects, pings, classifies failures, heals, and keeps the snapshot.
+import { createBackoff, type BackoffPolicy } from './backoff';
+import { classifyError } from './classify';
+import { openConnection, type Connection } from './connection';
+import { portAccepts, probeHealth, uptimeDropped } from './health';
+import { silentLogger, type Logger } from './logger';
+import { PatternTracker } from './patterns';
+import { shortenSessionId } from './redact';
+import type { SessionStore } from './session-store';
+import type {
+  Evidence, Failure, FailureRecord, HealthInfo, LossCause, MonitorOptions, ServerConfig, ServerSnapshot, ServerState, Transition,
+} from './types';
+
+const MAX_TRANSITIONS = 50;
+const MAX_EVIDENCE = 50;
+/** Evidence older than this says nothing about a loss happening now. */
+const EVIDENCE_RELEVANCE_MS = 5 * 60_000;
+
+export interface LossDiagnosis {
+  cause: LossCause;
+  evidence: Evidence[];
+}
+
+export interface MonitorDeps {
+  store?: SessionStore;
+  logger?: Logger;
+  /** Headers that must not live in settings (Authorization from secret storage), read at every connect. */
+  secretHeaders?: () => Promise<Record<string, string>>;
+  /** Explains a session loss from evidence other watchers hold (Docker events). */
+  diagnoseLoss?: (atMs: number) => LossDiagnosis | undefined;
+  backoff?: BackoffPolicy;
+}
+
+export type SnapshotListener = (snapshot: ServerSnapshot, transition?: Transition) => void;
+
+function iso(ms = Date.now()): string {
+  return new Date(ms).toISOString();
+}
+
+export class ServerMonitor {
+  readonly snapshot: ServerSnapshot;
+  private conn?: Connection;
+  private timer?: NodeJS.Timeout;
+  private queue: Promise<void> = Promise.resolve();
+  /** Bumped by stop() and reconnect(): work started under an older epoch drops its results. */
+  private epoch = 0;
+  private running = false;
+  private outageStartedAt?: number;
+  private outageProbes = 0;
+  private checkQueued = false;
+  private readonly patterns = new PatternTracker();
+  private readonly evidence: Evidence[] = [];
+  private readonly listeners = new Set<SnapshotListener>();
+  private readonly log: Logger;
+  private readonly backoff: BackoffPolicy;
+
+  constructor(readonly config: ServerConfig, private options: MonitorOptions, private readonly deps: MonitorDeps = {}) {
+    this.log = deps.logger ?? silentLogger;
+    this.backoff = deps.backoff ?? createBackoff();
+    this.snapshot = {
+      name: config.name,
+      url: config.url,
+      configuredTransport: config.transport,
+      state: 'connecting',
+      stateSince: iso(),
+      heals: 0,
+      healAttempts: 0,
+      transitions: [],
+      patterns: [],
+      extras: {},
+    };
+  }
+
+  onDidChange(listener: SnapshotListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const epoch = this.epoch;
+    this.enqueue(epoch, () => this.connectFirst(epoch));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.epoch++;
+    clearTimeout(this.timer);
+    const conn = this.conn;
+    this.conn = undefined;
+    await conn?.close();
+    await this.queue;
+  }
+
+  updateOptions(options: MonitorOptions): void {
+    const intervalChanged = options.pingIntervalMs !== this.options.pingIntervalMs;
+    this.options = options;
+    if (intervalChanged && this.isUp()) this.schedulePing(this.epoch);
+  }
+
+  /** A person asked for a fresh connection: drop the session, reset the heal budget, connect again. */
+  reconnect(reason = 'reconnect requested'): Promise<void> {
+    this.running = true;
+    const epoch = ++this.epoch;
+    clearTimeout(this.timer);
+    this.snapshot.healAttempts = 0;
+    this.outageStartedAt = undefined;
+    this.addEvidence('user', reason);
+    return this.enqueue(epoch, async () => {
+      this.transition('healing', 'user', { evidence: [this.evidence.at(-1)!] });
+      await this.dropConnection();
+      await this.healFresh(epoch, Date.now(), 'reinitialized');
+    });
+  }
+
+  /** Something outside suggests the server may have changed (a stream broke, a container event): look now. */
+  checkNow(reason: string): void {
+    if (!this.running || this.checkQueued) return;
+    const epoch = this.epoch;
+    this.log.debug(`${this.config.name}: checking now (${reason})`);
+    if (this.snapshot.state === 'unreachable') {
+      clearTimeout(this.timer);
+      this.enqueue(epoch, () => this.probe(epoch));
+    } else if (this.isUp()) {
+      this.checkQueued = true;
+      clearTimeout(this.timer);
+      this.enqueue(epoch, async () => {
+        this.checkQueued = false;
+        await this.ping(epoch);
+      });
+    }
+  }
+
+  /** Another watcher knows the session is gone (the container died or started): heal without waiting for a ping. */
+  signalSessionLost(evidence: Evidence, diagnosis?: LossDiagnosis): void {
+    if (!this.running) return;
+    this.addEvidence(evidence.source, evidence.detail, evidence.at);
+    if (!this.isUp() && this.snapshot.state !== 'connecting') {
+      this.checkNow(evidence.detail);
+      return;
+    }
+    const epoch = this.epoch;
+    clearTimeout(this.timer);
+    this.enqueue(epoch, async () => {
+      if (!this.isUp()) return;
+      const failure: Failure = { kind: 'session-lost', message: `The server lost its session: ${evidence.detail}.` };
+      await this.onFailure(epoch, failure, diagnosis);
+    });
+  }
+
+  /** Attaches evidence from another watcher so that the next diagnosis can use it. */
+  addEvidence(source: Evidence['source'], detail: string, at = iso()): void {
+    this.evidence.push({ at, source, detail });
+    if (this.evidence.length > MAX_EVIDENCE) this.evidence.splice(0, this.evidence.length - MAX_EVIDENCE);
+  }
+
+  /** Lets other watchers (Docker, gateway) add a section to this server's snapshot. */
+  setExtra(key: string, value: unknown): void {
+    if (value === undefined) delete this.snapshot.extras[key];
+    else this.snapshot.extras[key] = value;
+    this.emit();
+  }
+
+  /** Lets other watchers report a pattern; it is announced once per episode. */
+  reportPattern(id: string, title: string, detail: string): void {
+    if (this.patterns.sight(id, title, detail, Date.now())) this.announcePattern(title, detail);
+    this.snapshot.patterns = this.patterns.active(Date.now());
+    this.emit();
+  }
+
+  recentFailures(): readonly FailureRecord[] {
+    return this.patterns.recentFailures();
+  }
+
+  // ---- the work, always run one piece at a time through the queue ----
+
+  private enqueue(epoch: number, work: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(async () => {
+      if (epoch !== this.epoch || !this.running) return;
+      try {
+        await work();
+      } catch (err) {
+        this.log.error(`${this.config.name}: internal error: ${(err as Error).stack ?? err}`);
+      }
+    });
+    this.queue = next;
+    return next;
+  }
+
+  private schedule(epoch: number, delayMs: number, work: () => Promise<void>): void {
+    clearTimeout(this.timer);
+    if (!this.running || epoch !== this.epoch) return;
+    this.timer = setTimeout(() => void this.enqueue(epoch, work), delayMs);
+  }
+
+  private schedulePing(epoch: number): void {
+    this.schedule(epoch, this.options.pingIntervalMs, () => this.ping(epoch));
+  }
+
+  private isCurrent(epoch: number): boolean {
+    return this.running && epoch === this.epoch;
+  }
+
+  private isUp(): boolean {
+    return this.snapshot.state === 'healthy' || this.snapshot.state === 'degraded';
+  }
+
+  private async headers(): Promise<Record<string, string>> {
+    const secret = await this.deps.secretHeaders?.().catch(() => ({}));
+    return { ...this.config.headers, ...secret };
+  }
+
+  private async connectFirst(epoch: number): Promise<void> {
+    const started = Date.now();
+    const stored = this.deps.store?.load(this.config.url);
+    if (stored && stored.transport === 'streamable-http' && this.config.transport !== 'sse') {
+      try {
+        const conn = await this.open(epoch, { sessionId: stored.sessionId, protocolVersion: stored.protocolVersion });
+        if (!conn) return;
+        conn.serverInfo ??= stored.serverInfo;
+        this.log.info(`${this.config.name}: resumed session ${shortenSessionId(stored.sessionId)} from before the reload`);
+        return this.becameHealthy(epoch, conn, 'resumed', started);
+      } catch (err) {
+        if (!this.isCurrent(epoch)) return;
+        const failure = classifyError(err, { holdingSession: true });
+        this.log.info(`${this.config.name}: the stored session ${shortenSessionId(stored.sessionId)} is no longer valid (${failure.message}); starting a new one`);
+        this.deps.store?.save(this.config.url, undefined);
+      }
+    }
+    await this.healFresh(epoch, started, 'connected');
+  }
+
+  private async open(epoch: number, resume?: { sessionId: string; protocolVersion?: string }): Promise<Connection | undefined> {
+    const conn = await openConnection({
+      url: this.config.url,
+      transport: resume ? 'streamable-http' : this.config.transport,
+      headers: await this.headers(),
+      timeoutMs: this.options.pingTimeoutMs,
+      resume,
+      onStreamError: (err) => this.onStreamError(epoch, err),
+    });
+    if (!this.isCurrent(epoch)) {
+      await conn.close();
+      return undefined;
+    }
+    return conn;
+  }
+
+  private onStreamError(epoch: number, err: Error): void {
+    if (epoch !== this.epoch) return;
+    const failure = classifyError(err, { holdingSession: true });
+    // Only a broken push stream tells us something; other errors show up on the next request.
+    if (failure.kind !== 'unreachable') return;
+    this.log.debug(`${this.config.name}: push stream broke (${err.message})`);
+    if (this.conn?.kind === 'sse') {
+      // A legacy SSE session lives on its stream: once it breaks, the session is gone.
+      this.enqueue(epoch, async () => {
+        if (this.isUp()) await this.onFailure(epoch, failure);
+      });
+    } else {
+      this.checkNow('push stream broke');
+    }
+  }
+
+  private async ping(epoch: number): Promise<void> {
+    const conn = this.conn;
+    if (!conn) return;
+    const started = performance.now();
+    const [pinged, health] = await Promise.all([
+      conn.client.ping({ timeout: this.options.pingTimeoutMs }).then(() => undefined, (err: unknown) => err ?? new Error('ping failed')),
+      this.config.healthUrl ? this.probeHealthNow() : Promise.resolve(undefined),
+    ]);
+    if (!this.isCurrent(epoch)) return;
+    const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+    if (health) this.recordHealth(health);
+    if (pinged !== undefined) {
+      await this.onFailure(epoch, classifyError(pinged, { holdingSession: Boolean(conn.sessionId) }));
+      return;
+    }
+    this.snapshot.lastPing = { at: iso(), latencyMs };
+    const slow = latencyMs > this.options.degradedLatencyMs;
+    if (slow && this.snapshot.state !== 'degraded') this.transition('degraded', 'slow-ping', { evidence: [{ at: iso(), source: 'mcp', detail: `ping took ${latencyMs} ms` }] });
+    else if (!slow && this.snapshot.state === 'degraded') this.transition('healthy', 'recovered', {});
+    else this.emit();
+    this.schedulePing(epoch);
+  }
+
+  private async probeHealthNow() {
+    return probeHealth(this.config.healthUrl!, Math.min(this.options.pingTimeoutMs, 2_000), await this.headers());
+  }
+
+  private recordHealth(health: HealthInfo): void {
+    if (uptimeDropped(this.lastUptime, health)) {
+      this.addEvidence('health', `server uptime dropped from ${Math.round(this.lastUptime!.uptimeSeconds!)} s to ${Math.round(health.uptimeSeconds!)} s: the server process restarted`, health.at);
+    }
+    this.snapshot.health = health;
+    if (health.uptimeSeconds !== undefined) this.lastUptime = health;
+  }
+
+  /** The last health answer that carried an uptime: failed probes in between must not hide a later drop. */
+  private lastUptime?: HealthInfo;
+
+  private estimatedUptimeSeconds(now: number): number | undefined {
+    const h = this.lastUptime;
+    if (!h || h.uptimeSeconds === undefined) return undefined;
+    return h.uptimeSeconds + (now - Date.parse(h.at)) / 1000;
+  }
+
+  private diagnose(now: number): LossDiagnosis {
+    const external = this.deps.diagnoseLoss?.(now);
+    if (external && external.cause !== 'unknown') return external;
+    const recent = this.evidence.filter((e) => now - Date.parse(e.at) < EVIDENCE_RELEVANCE_MS && e.source !== 'user');
+    const drop = recent.filter((e) => e.source === 'health' && /uptime dropped/.test(e.detail));
+    if (drop.length > 0) return { cause: 'process-restart', evidence: drop };
+    return { cause: 'unknown', evidence: [...(external?.evidence ?? []), ...recent.slice(-5)] };
+  }
+
+  /** Diagnoses with a fresh uptime reading: it tells a process restart from a loss on a running server. */
+  private async diagnoseNow(epoch: number): Promise<LossDiagnosis> {
+    if (this.config.healthUrl) {
+      const health = await this.probeHealthNow();
+      if (this.isCurrent(epoch)) this.recordHealth(health);
+    }
+    return this.diagnose(Date.now());
+  }
+
+  private recordLoss(failure: Failure, diagnosis: LossDiagnosis): void {
+    const at = iso();
+    const evidence = [...diagnosis.evidence, { at, source: 'mcp' as const, detail: failure.message }];
+    this.snapshot.lastLoss = { at, cause: diagnosis.cause, evidence };
+    this.transition('session-lost', diagnosis.cause, { failure, evidence });
+  }
+
+  private async onFailure(epoch: number, failure: Failure, given?: LossDiagnosis): Promise<void> {
+    const now = Date.now();
+    if (failure.kind === 'session-lost' && !given) {
+      given = await this.diagnoseNow(epoch);
+      if (!this.isCurrent(epoch)) return;
+    }
+    const record: FailureRecord = {
+      ...failure,
+      at: iso(now),
+      sessionId: this.conn?.sessionId,
+      serverUptimeSeconds: this.estimatedUptimeSeconds(now),
+    };
+    this.snapshot.lastFailure = record;
+    const detail = [failure.httpStatus ? `HTTP ${failure.httpStatus}` : failure.errorCode, failure.bodyExcerpt ? `"${failure.bodyExcerpt}"` : undefined]
+      .filter(Boolean).join(' ');
+    this.log.warn(`${this.config.name}: ${failure.kind}: ${failure.message}${detail ? ` [${detail}]` : ''}`);
+    for (const started of this.patterns.recordFailure(record, now)) this.announcePattern(started.title, started.detail);
+    const evidence: Evidence = { at: record.at, source: 'mcp', detail: failure.message };
+
+    switch (failure.kind) {
+      case 'session-lost': {
+        this.recordLoss(failure, given ?? this.diagnose(now));
+        if (!this.options.autoHeal) return this.giveUp('auto-heal is off', evidence);
+        return this.heal(epoch);
+      }
+      case 'unreachable':
+        this.transition('unreachable', 'unreachable', { failure, evidence: [evidence] });
+        return this.startOutage(epoch);
+      default:
+        return this.answeredBadly(epoch, failure, evidence);
+    }
+  }
+
+  /** The server answers, but not well: retry with backoff until the heal budget is spent. */
+  private async answeredBadly(epoch: number, failure: Failure, evidence: Evidence): Promise<void> {
+    if (!this.options.autoHeal) return this.giveUp('auto-heal is off', evidence);
+    this.snapshot.healAttempts++;
+    if (this.snapshot.healAttempts >= this.options.maxAutoHealAttempts) {
+      return this.giveUp(`${this.snapshot.healAttempts} heal attempts failed`, evidence);
+    }
+    const delay = this.backoff.healRetryDelayMs(this.snapshot.healAttempts);
+    this.transition('healing', failure.kind, { failure, evidence: [evidence] });
+    this.log.info(`${this.config.name}: heal attempt ${this.snapshot.healAttempts + 1} of ${this.options.maxAutoHealAttempts} in ${(delay / 1000).toFixed(1)} s`);
+    await this.dropConnection();
+    this.schedule(epoch, delay, () => this.healFresh(epoch, Date.now(), 'reinitialized'));
+  }
+
+  private giveUp(why: string, evidence?: Evidence): void {
+    const failure = this.snapshot.lastFailure;
+    this.transition('needs-attention', failure?.kind ?? 'unknown', { failure, evidence: evidence ? [evidence] : [] });
+    this.log.warn(`${this.config.name}: automatic healing stopped (${why}). Run "Archon: Reconnect MCP" to try again.`);
+    void this.dropConnection();
+  }
+
+  private startOutage(epoch: number): void {
+    if (this.outageStartedAt === undefined) {
+      this.outageStartedAt = Date.now();
+      this.outageProbes = 0;
+    }
+    this.scheduleProbe(epoch);
+  }
+
+  private scheduleProbe(epoch: number): void {
+    const elapsed = Date.now() - (this.outageStartedAt ?? Date.now());
+    this.schedule(epoch, this.backoff.outageProbeDelayMs(elapsed, this.outageProbes), () => this.probe(epoch));
+  }
+
+  private async probe(epoch: number): Promise<void> {
+    this.outageProbes++;
+    const accepts = await portAccepts(this.config.url, Math.min(this.options.pingTimeoutMs, 1_000));
+    if (!this.isCurrent(epoch)) return;
+    if (accepts) return this.heal(epoch);
+    this.scheduleProbe(epoch);
+  }
+
+  /** Same session first (it survives blips and proxy hiccups), then a fresh one. */
+  private async heal(epoch: number): Promise<void> {
+    const started = Date.now();
+    const old = this.conn;
+    this.transition('healing', this.snapshot.state === 'unreachable' ? 'server-answers' : 'auto-heal', {});
+    await this.dropConnection();
+    if (old?.sessionId && old.kind === 'streamable-http') {
+      try {
+        const conn = await this.open(epoch, { sessionId: old.sessionId, protocolVersion: old.protocolVersion });
+        if (!conn) return;
+        conn.serverInfo ??= old.serverInfo;
+        return this.becameHealthy(epoch, conn, 'resumed', started);
+      } catch (err) {
+        if (!this.isCurrent(epoch)) return;
+        const failure = classifyError(err, { holdingSession: true });
+        if (failure.kind !== 'session-lost') return this.healFailed(epoch, failure);
+        this.log.info(`${this.config.name}: session ${shortenSessionId(old.sessionId)} is gone on the server; starting a new one`);
+        // The outage cost the session: it gets a cause like any other loss.
+        if (this.snapshot.state !== 'session-lost') this.recordLoss(failure, await this.diagnoseNow(epoch));
+        if (!this.isCurrent(epoch)) return;
+        this.transition('healing', 'reinitialize', {});
+      }
+    }
+    await this.healFresh(epoch, started, this.outageStartedAt !== undefined && !old?.sessionId ? 'reconnected' : 'reinitialized');
+  }
+
+  private async healFresh(epoch: number, started: number, kind: 'connected' | 'reinitialized' | 'reconnected'): Promise<void> {
+    try {
+      const conn = await this.open(epoch);
+      if (!conn) return;
+      return this.becameHealthy(epoch, conn, kind, started);
+    } catch (err) {
+      if (!this.isCurrent(epoch)) return;
+      return this.healFailed(epoch, classifyError(err, { holdingSession: false }));
+    }
+  }
+
+  private async healFailed(epoch: number, failure: Failure): Promise<void> {
+    if (failure.kind === 'unreachable' || failure.kind === 'session-lost') {
+      // A server that is starting may accept TCP before it serves MCP: keep probing.
+      if (this.snapshot.state !== 'unreachable') {
+        this.snapshot.lastFailure = { ...failure, at: iso() };
+        this.log.warn(`${this.config.name}: ${failure.kind}: ${failure.message}`);
+        this.transition('unreachable', 'unreachable', { failure, evidence: [{ at: iso(), source: 'mcp', detail: failure.message }] });
+      }
+      return this.startOutage(epoch);
+    }
+    await this.onFailure(epoch, failure);
+  }
+
+  private becameHealthy(epoch: number, conn: Connection, how: 'connected' | 'resumed' | 'reinitialized' | 'reconnected', started: number): void {
+    this.conn = conn;
+    const s = this.snapshot;
+    const wasHealing = how !== 'connected';
+    const durationMs = Date.now() - started;
+    const sessionChanged = s.sessionId !== undefined && s.sessionId !== conn.sessionId;
+    s.sessionId = conn.sessionId;
+    s.transport = conn.kind;
+    s.protocolVersion = conn.protocolVersion;
+    s.serverInfo = conn.serverInfo ?? s.serverInfo;
+    s.lastPing = { at: iso(), latencyMs: durationMs };
+    if (wasHealing && s.transitions.length > 0) {
+      s.heals++;
+      s.lastHeal = { at: iso(), kind: how, durationMs, attempts: s.healAttempts + 1 };
+    }
+    s.healAttempts = 0;
+    this.outageStartedAt = undefined;
+    if (conn.sessionId) {
+      this.deps.store?.save(this.config.url, {
+        sessionId: conn.sessionId, protocolVersion: conn.protocolVersion, transport: conn.kind, serverInfo: s.serverInfo, savedAt: iso(),
+      });
+    }
+    const detail = conn.sessionId ? `session ${shortenSessionId(conn.sessionId)}${sessionChanged ? ' (new)' : ''}` : 'no protocol session';
+    this.log.info(`${this.config.name}: ${how} in ${durationMs} ms via ${conn.kind}, ${detail}`);
+    this.transition('healthy', how, { evidence: [{ at: iso(), source: 'mcp', detail }] });
+    this.schedulePing(epoch);
+  }
+
+  private async dropConnection(): Promise<void> {
+    const conn = this.conn;
+    this.conn = undefined;
+    await conn?.close();
+  }
+
+  private announcePattern(title: string, detail: string): void {
+    this.log.warn(`${this.config.name}: pattern detected: ${title}: ${detail}`);
+  }
+
+  private transition(to: ServerState, cause: string, opts: { failure?: Failure; evidence?: Evidence[] }): void {
+    const s = this.snapshot;
+    if (s.state === to) {
+      this.emit();
+      return;
+    }
+    const now = Date.now();
+    const t: Transition = { at: iso(now), from: s.state, to, cause, failure: opts.failure, evidence: opts.evidence ?? [] };
+    s.transitions.push(t);
+    if (s.transitions.length > MAX_TRANSITIONS) s.transitions.splice(0, s.transitions.length - MAX_TRANSITIONS);
+    s.state = to;
+    s.stateSince = t.at;
+    for (const started of this.patterns.recordState(to, now)) this.announcePattern(started.title, started.detail);
+    s.patterns = this.patterns.active(now);
+    this.log.info(`${this.config.name}: ${t.from} → ${to} (${cause})`);
+    this.emit(t);
+  }
+
+  private emit(transition?: Transition): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(this.snapshot, transition);
+      } catch (err) {
+        this.log.error(`${this.config.name}: a state listener failed: ${(err as Error).message}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,31 @@
+// Keeps secrets and long ids out of anything a person reads (log, tree, report, CLI).
+
+/** `4f1c2a9e…b7d0`: enough to tell sessions apart, too little to reuse one. */
+export function shortenSessionId(id: string | undefined): string {
+  if (!id) return '—';
+  return id.length <= 12 ? id : `${id.slice(0, 8)}…${id.slice(-4)}`;
+}
+
+const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|api-key|x-auth-token)$/i;
+
+/** Header names with their values hidden when the name suggests a credential. */
+export function redactHeaders(headers: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    out[name] = SECRET_HEADER.test(name) || /token|secret|key/i.test(name) ? '«hidden»' : value;
+  }
+  return out;
+}
+
+/** Removes bearer tokens and similar credentials from free text (error messages, bodies). */
+export function redactText(text: string): string {
+  return text
+    .replace(/(bearer|basic)\s+[A-Za-z0-9._~+/=-]{4,}/gi, '$1 «hidden»')
+    .replace(/("?(?:access_token|token|api[_-]?key|password|secret)"?\s*[:=]\s*"?)[^"\s,}]+/gi, '$1«hidden»');
+}
+
+/** The start of a body, on one line, secrets removed. */
+export function excerpt(text: string, max = 200): string {
+  const oneLine = redactText(text).replace(/\s+/g, ' ').trim();
+  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
+}

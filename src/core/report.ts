@@ -1,0 +1,84 @@
+// The Markdown diagnostics report: what a person pastes into an issue. Secrets never appear.
+import { redactHeaders, shortenSessionId } from './redact';
+import type { FailureRecord, ServerConfig, ServerSnapshot } from './types';
+
+export interface ReportInput {
+  product: { name: string; version: string };
+  host?: string;
+  /** Settings as configured (servers' secret headers are hidden here). */
+  servers: ServerConfig[];
+  settings: Record<string, unknown>;
+  snapshots: ServerSnapshot[];
+  recentFailures: (name: string) => readonly FailureRecord[];
+  /** Extra sections (Docker, gateway), already rendered as Markdown. */
+  sections?: string[];
+  now?: Date;
+}
+
+const cell = (v: unknown) => String(v ?? '—').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+function serverSection(s: ServerSnapshot, failures: readonly FailureRecord[]): string {
+  const lines = [
+    `### ${s.name} — ${s.state}`,
+    '',
+    `| | |`,
+    `|---|---|`,
+    `| URL | ${cell(s.url)} |`,
+    `| Transport | ${cell(s.transport ?? s.configuredTransport)} |`,
+    `| State | ${s.state} since ${s.stateSince} |`,
+    `| Session | ${shortenSessionId(s.sessionId)} |`,
+    `| Server | ${s.serverInfo ? cell(`${s.serverInfo.name} ${s.serverInfo.version}`) : '—'} |`,
+    `| Protocol | ${cell(s.protocolVersion)} |`,
+    `| Last ping | ${s.lastPing ? `${s.lastPing.latencyMs} ms at ${s.lastPing.at}` : '—'} |`,
+    `| Heals | ${s.heals}${s.lastHeal ? ` (last: ${s.lastHeal.kind} in ${s.lastHeal.durationMs} ms at ${s.lastHeal.at})` : ''} |`,
+    `| Health | ${s.health ? cell(`${s.health.ok ? 'ok' : 'failing'}${s.health.uptimeSeconds !== undefined ? `, uptime ${Math.round(s.health.uptimeSeconds)} s` : ''}${s.health.error ? `, ${s.health.error}` : ''}`) : '—'} |`,
+  ];
+  if (s.lastLoss) {
+    lines.push(`| Last session loss | ${s.lastLoss.at}: cause **${s.lastLoss.cause}** |`);
+  }
+  if (s.lastLoss?.evidence.length) {
+    lines.push('', '**Evidence for the last session loss**', '');
+    for (const e of s.lastLoss.evidence) lines.push(`- ${e.at} [${e.source}] ${e.detail}`);
+  }
+  if (s.patterns.length) {
+    lines.push('', '**Patterns**', '');
+    for (const p of s.patterns) lines.push(`- ${p.title}: ${p.detail} (${p.count}×, since ${p.firstSeen})`);
+  }
+  if (failures.length) {
+    lines.push('', '**Recent failures**', '', '| Time | Kind | HTTP | Message |', '|---|---|---|---|');
+    for (const f of failures.slice(-10)) lines.push(`| ${f.at} | ${f.kind} | ${f.httpStatus ?? '—'} | ${cell(f.message)} |`);
+  }
+  if (s.transitions.length) {
+    lines.push('', '**Recent transitions**', '');
+    for (const t of s.transitions.slice(-10)) lines.push(`- ${t.at} ${t.from} → ${t.to} (${t.cause})`);
+  }
+  return lines.join('\n');
+}
+
+export function renderReport(input: ReportInput): string {
+  const now = input.now ?? new Date();
+  const servers = input.servers.map((s) => ({ ...s, headers: s.headers ? redactHeaders(s.headers) : undefined }));
+  const parts = [
+    `# ${input.product.name} diagnostics`,
+    '',
+    `Generated ${now.toISOString()} by ${input.product.name} ${input.product.version}${input.host ? ` on ${input.host}` : ''}, Node ${process.versions.node}, ${process.platform}.`,
+    '',
+    '## Summary',
+    '',
+    ...input.snapshots.map((s) => `- **${s.name}**: ${s.state}${s.lastLoss ? ` — last session loss: ${s.lastLoss.cause}` : ''}`),
+    ...(input.snapshots.length === 0 ? ['- No server is configured.'] : []),
+    '',
+    '## Servers',
+    '',
+    ...input.snapshots.map((s) => serverSection(s, input.recentFailures(s.name))),
+    ...(input.sections ?? []),
+    '',
+    '## Settings',
+    '',
+    '```json',
+    JSON.stringify({ ...input.settings, servers }, null, 2),
+    '```',
+    '',
+  ];
+  return parts.join('\n');
+}

@@ -1,0 +1,142 @@
+// Validates raw settings (from VS Code or the CLI) into the shapes the core runs on.
+import type { MonitorOptions, ServerConfig, TransportSetting } from './types';
+
+export const DEFAULT_SERVER: ServerConfig = {
+  name: 'Archon',
+  url: 'http://localhost:8051/mcp',
+  transport: 'auto',
+  healthUrl: 'http://localhost:8051/health',
+  container: 'archon-mcp',
+};
+
+export const MIN_PING_INTERVAL_S = 2;
+const TRANSPORTS: readonly TransportSetting[] = ['auto', 'streamable-http', 'sse'];
+export const CLICK_ACTIONS = ['reconnect', 'showLog', 'showView'] as const;
+export type ClickAction = (typeof CLICK_ACTIONS)[number];
+
+export interface RawSettings {
+  servers?: unknown;
+  pingIntervalSeconds?: unknown;
+  pingTimeoutSeconds?: unknown;
+  autoHeal?: unknown;
+  maxAutoHealAttempts?: unknown;
+  degradedLatencyMs?: unknown;
+  clickAction?: unknown;
+}
+
+export interface Settings {
+  servers: ServerConfig[];
+  monitor: MonitorOptions;
+  clickAction: ClickAction;
+}
+
+export interface Validated {
+  settings: Settings;
+  /** One sentence per rejected entry or value; the rest of the settings still apply. */
+  problems: string[];
+}
+
+function httpUrl(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  try {
+    const u = new URL(value);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.toString() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function validateServer(raw: unknown, index: number, problems: string[]): ServerConfig | undefined {
+  const where = `archonMcp.servers[${index}]`;
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    problems.push(`${where} is not an object with "name" and "url"; it is ignored.`);
+    return undefined;
+  }
+  const r = raw as Record<string, unknown>;
+  const name = typeof r.name === 'string' && r.name.trim() ? r.name.trim() : undefined;
+  const url = httpUrl(r.url);
+  if (!url) {
+    problems.push(`${where}${name ? ` ("${name}")` : ''}: "${String(r.url)}" is not an http(s) URL; this server is ignored.`);
+    return undefined;
+  }
+  const transport = r.transport ?? 'auto';
+  if (!TRANSPORTS.includes(transport as TransportSetting)) {
+    problems.push(`${where} ("${name ?? url}"): unknown transport "${String(transport)}" (use auto, streamable-http or sse); this server is ignored.`);
+    return undefined;
+  }
+  const server: ServerConfig = { name: name ?? new URL(url).host, url, transport: transport as TransportSetting };
+  if (r.healthUrl !== undefined && r.healthUrl !== '') {
+    const healthUrl = httpUrl(r.healthUrl);
+    if (healthUrl) server.healthUrl = healthUrl;
+    else problems.push(`${where} ("${server.name}"): healthUrl "${String(r.healthUrl)}" is not an http(s) URL; health probing is off for it.`);
+  }
+  if (typeof r.container === 'string' && r.container.trim()) server.container = r.container.trim();
+  if (r.headers !== undefined) {
+    if (r.headers && typeof r.headers === 'object' && !Array.isArray(r.headers) && Object.values(r.headers).every((v) => typeof v === 'string')) {
+      server.headers = { ...(r.headers as Record<string, string>) };
+      if (Object.keys(server.headers).some((h) => h.toLowerCase() === 'authorization')) {
+        problems.push(`${where} ("${server.name}"): an Authorization header in settings is stored in plain text; prefer "Archon: Set Server Token".`);
+      }
+    } else {
+      problems.push(`${where} ("${server.name}"): headers must map names to strings; they are ignored.`);
+    }
+  }
+  return server;
+}
+
+function numberSetting(value: unknown, name: string, fallback: number, min: number, problems: string[]): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    problems.push(`archonMcp.${name} must be a number; using ${fallback}.`);
+    return fallback;
+  }
+  if (value < min) {
+    problems.push(`archonMcp.${name} is ${value}, below the minimum ${min}; using ${min}.`);
+    return min;
+  }
+  return value;
+}
+
+export function validateSettings(raw: RawSettings): Validated {
+  const problems: string[] = [];
+  let servers: ServerConfig[] = [];
+  if (raw.servers === undefined || raw.servers === null) servers = [DEFAULT_SERVER];
+  else if (!Array.isArray(raw.servers)) problems.push('archonMcp.servers must be a list of servers; no server is watched.');
+  else servers = raw.servers.map((s, i) => validateServer(s, i, problems)).filter((s): s is ServerConfig => Boolean(s));
+
+  const seen = new Set<string>();
+  servers = servers.filter((s) => {
+    if (!seen.has(s.name)) return seen.add(s.name);
+    problems.push(`archonMcp.servers: the name "${s.name}" is used twice; the second entry is ignored.`);
+    return false;
+  });
+
+  const pingIntervalS = numberSetting(raw.pingIntervalSeconds, 'pingIntervalSeconds', 10, MIN_PING_INTERVAL_S, problems);
+  const pingTimeoutS = numberSetting(raw.pingTimeoutSeconds, 'pingTimeoutSeconds', 5, 0.5, problems);
+  const maxAttempts = Math.round(numberSetting(raw.maxAutoHealAttempts, 'maxAutoHealAttempts', 5, 1, problems));
+  const degradedLatencyMs = numberSetting(raw.degradedLatencyMs, 'degradedLatencyMs', 1000, 1, problems);
+  let autoHeal = true;
+  if (raw.autoHeal !== undefined && raw.autoHeal !== null) {
+    if (typeof raw.autoHeal === 'boolean') autoHeal = raw.autoHeal;
+    else problems.push('archonMcp.autoHeal must be true or false; using true.');
+  }
+  let clickAction: ClickAction = 'reconnect';
+  if (raw.clickAction !== undefined && raw.clickAction !== null) {
+    if (CLICK_ACTIONS.includes(raw.clickAction as ClickAction)) clickAction = raw.clickAction as ClickAction;
+    else problems.push(`archonMcp.statusBar.clickAction "${String(raw.clickAction)}" is not one of ${CLICK_ACTIONS.join(', ')}; using reconnect.`);
+  }
+  return {
+    settings: {
+      servers,
+      monitor: {
+        pingIntervalMs: pingIntervalS * 1000,
+        pingTimeoutMs: pingTimeoutS * 1000,
+        autoHeal,
+        maxAutoHealAttempts: maxAttempts,
+        degradedLatencyMs,
+      },
+      clickAction,
+    },
+    problems,
+  };
+}

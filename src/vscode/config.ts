@@ -1,0 +1,25 @@
+// Reads the archonMcp.* settings and validates them with the core's rules.
+import * as vscode from 'vscode';
+import { validateSettings, type Validated } from '../core/settings';
+
+export const SECTION = 'archonMcp';
+
+export function readSettings(): Validated {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  return validateSettings({
+    servers: c.get('servers'),
+    pingIntervalSeconds: c.get('pingIntervalSeconds'),
+    pingTimeoutSeconds: c.get('pingTimeoutSeconds'),
+    autoHeal: c.get('autoHeal'),
+    maxAutoHealAttempts: c.get('maxAutoHealAttempts'),
+    degradedLatencyMs: c.get('degradedLatencyMs'),
+    clickAction: c.get('statusBar.clickAction'),
+  });
+}
+
+/** The settings as the user wrote them, for the diagnostics report (server headers are redacted there). */
+export function rawSettingsForReport(): Record<string, unknown> {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const keys = ['pingIntervalSeconds', 'pingTimeoutSeconds', 'autoHeal', 'maxAutoHealAttempts', 'degradedLatencyMs', 'statusBar.clickAction'];
+  return Object.fromEntries(keys.map((k) => [k, c.get(k)]));
+}

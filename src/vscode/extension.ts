@@ -1,0 +1,26 @@
+// Entry point: wires the core to VS Code. Everything here renders or forwards; the logic lives in src/core.
+import * as vscode from 'vscode';
+import { registerCommands } from './commands';
+import { SECTION } from './config';
+import { DoctorContext } from './context';
+
+let doctor: DoctorContext | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const ctx = new DoctorContext(context);
+  doctor = ctx;
+  context.subscriptions.push(ctx, ...registerCommands(ctx, () => []));
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(SECTION)) ctx.applySettings().catch((err: Error) => ctx.log.error(`applying settings failed: ${err.message}`));
+    }),
+  );
+  ctx.log.info(`Archon MCP Doctor ${context.extension.packageJSON.version} started`);
+  await ctx.applySettings();
+}
+
+export async function deactivate(): Promise<void> {
+  const ctx = doctor;
+  doctor = undefined;
+  await ctx?.fleet.dispose();
+}

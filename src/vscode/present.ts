@@ -1,0 +1,73 @@
+// How states look: icons, colours and words shared by the status bar and the tree. No VS Code imports,
+// so it is unit-tested in plain Node.
+import { shortenSessionId } from '../core/redact';
+import type { ServerSnapshot, ServerState } from '../core/types';
+
+/** Worse states sort first: the status bar shows the worst of several servers. */
+const SEVERITY: Record<ServerState, number> = {
+  'needs-attention': 6,
+  'session-lost': 5,
+  unreachable: 4,
+  healing: 3,
+  connecting: 2,
+  degraded: 1,
+  healthy: 0,
+};
+
+export type Tone = 'ok' | 'warning' | 'error' | 'busy';
+
+export interface StateLook {
+  icon: string;
+  tone: Tone;
+  label: string;
+}
+
+export function lookOf(state: ServerState): StateLook {
+  switch (state) {
+    case 'healthy':
+      return { icon: 'plug', tone: 'ok', label: 'healthy' };
+    case 'degraded':
+      return { icon: 'plug', tone: 'warning', label: 'slow' };
+    case 'connecting':
+      return { icon: 'sync~spin', tone: 'busy', label: 'connecting' };
+    case 'healing':
+      return { icon: 'sync~spin', tone: 'busy', label: 'healing' };
+    case 'session-lost':
+      return { icon: 'debug-disconnect', tone: 'error', label: 'session lost' };
+    case 'unreachable':
+      return { icon: 'debug-disconnect', tone: 'error', label: 'unreachable' };
+    case 'needs-attention':
+      return { icon: 'warning', tone: 'error', label: 'needs attention' };
+  }
+}
+
+export function worst(snapshots: readonly ServerSnapshot[]): ServerSnapshot | undefined {
+  return [...snapshots].sort((a, b) => SEVERITY[b.state] - SEVERITY[a.state])[0];
+}
+
+/** The short description next to a server's name in the tree. */
+export function describe(s: ServerSnapshot): string {
+  const look = lookOf(s.state).label;
+  if ((s.state === 'healthy' || s.state === 'degraded') && s.lastPing) return `${look} · ${s.lastPing.latencyMs} ms`;
+  if (s.state === 'session-lost' && s.lastLoss) return `${look} · ${s.lastLoss.cause}`;
+  return look;
+}
+
+export function ago(iso: string | undefined, now = Date.now()): string {
+  if (!iso) return 'never';
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} d ago`;
+}
+
+/** One line per server for the status bar tooltip (Markdown). */
+export function tooltipLine(s: ServerSnapshot, now = Date.now()): string {
+  const parts = [`**${s.name}**: ${lookOf(s.state).label}`];
+  if (s.lastPing && (s.state === 'healthy' || s.state === 'degraded')) parts.push(`${s.lastPing.latencyMs} ms`);
+  if (s.sessionId) parts.push(`session \`${shortenSessionId(s.sessionId)}\``);
+  if (s.lastHeal) parts.push(`last heal ${ago(s.lastHeal.at, now)} (${s.lastHeal.kind})`);
+  if (s.state !== 'healthy' && s.lastFailure) parts.push(s.lastFailure.message);
+  return parts.join(' · ');
+}

@@ -1,0 +1,62 @@
+// One status bar item for all servers: the worst state shows, the tooltip lists every server.
+import * as vscode from 'vscode';
+import type { ServerSnapshot } from '../core/types';
+import type { ClickAction } from '../core/settings';
+import { lookOf, tooltipLine, worst } from './present';
+
+const CLICK_COMMANDS: Record<ClickAction, string> = {
+  reconnect: 'archonMcp.reconnect',
+  showLog: 'archonMcp.showDiagnostics',
+  showView: 'archonMcp.servers.focus',
+};
+
+const LINK_COMMANDS = ['archonMcp.reconnect', 'archonMcp.showDiagnostics', 'archonMcp.copyDiagnostics', 'archonMcp.openSettings'];
+
+export class StatusBar implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  /** Lines other features add to the tooltip (memory pressure, healed requests). */
+  private extraLines: () => string[] = () => [];
+
+  constructor() {
+    this.item = vscode.window.createStatusBarItem('status', vscode.StatusBarAlignment.Left, 100);
+    this.item.name = 'Archon MCP';
+  }
+
+  setExtraLines(provider: () => string[]): void {
+    this.extraLines = provider;
+  }
+
+  render(snapshots: readonly ServerSnapshot[], clickAction: ClickAction): void {
+    const top = worst(snapshots);
+    if (!top) {
+      this.item.text = '$(plug) Archon: no server';
+      this.item.backgroundColor = undefined;
+      this.item.tooltip = new vscode.MarkdownString('No MCP server is configured. [Open Settings](command:archonMcp.openSettings)', true);
+      this.item.command = 'archonMcp.openSettings';
+      this.item.show();
+      return;
+    }
+    const look = lookOf(top.state);
+    const label = snapshots.length === 1 ? top.name : 'Archon';
+    this.item.text = `$(${look.icon}) ${label}`;
+    this.item.backgroundColor =
+      look.tone === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground')
+      : look.tone === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground')
+      : undefined;
+    this.item.accessibilityInformation = { label: `Archon MCP: ${snapshots.map((s) => `${s.name} ${lookOf(s.state).label}`).join(', ')}` };
+    const md = new vscode.MarkdownString(undefined, true);
+    md.isTrusted = { enabledCommands: LINK_COMMANDS };
+    md.supportThemeIcons = true;
+    md.appendMarkdown(`$(${look.icon}) **Archon MCP**\n\n`);
+    for (const s of snapshots) md.appendMarkdown(`- ${tooltipLine(s)}\n`);
+    for (const line of this.extraLines()) md.appendMarkdown(`\n${line}\n`);
+    md.appendMarkdown('\n---\n\n[$(debug-restart) Reconnect](command:archonMcp.reconnect) · [$(output) Show Log](command:archonMcp.showDiagnostics) · [$(clippy) Copy Diagnostics](command:archonMcp.copyDiagnostics)');
+    this.item.tooltip = md;
+    this.item.command = CLICK_COMMANDS[clickAction];
+    this.item.show();
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}
