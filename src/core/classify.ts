@@ -22,7 +22,8 @@ export function classifyHttpStatus(status: number, body: string, ctx: ClassifyCo
   const bodyExcerpt = excerpt(body);
   const said = bodyExcerpt ? ` "${bodyExcerpt}"` : '';
   const base = { httpStatus: status, bodyExcerpt: bodyExcerpt || undefined };
-  if (status === 400 && SESSION_WORDS.test(body)) {
+  // Only a request that carried a session can lose it; the same words to a session-less request are a protocol mismatch.
+  if (status === 400 && SESSION_WORDS.test(body) && ctx.holdingSession) {
     return { ...base, kind: 'session-lost', message: `HTTP 400${said}: the server no longer knows this session (it probably restarted).` };
   }
   if (status === 404 && ctx.holdingSession) {

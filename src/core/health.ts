@@ -34,12 +34,13 @@ export async function probeHealth(url: string, timeoutMs: number, headers: Recor
 }
 
 /**
- * A drop in reported uptime means the server process started again between the two probes.
- * Uptime grows with wall time, so anything lower than the previous value minus a little slack is a restart.
+ * A server restarted between two readings when its uptime is lower than the previous reading plus
+ * the wall time that passed since (with a second of slack for clock and rounding).
  */
 export function uptimeDropped(previous: HealthInfo | undefined, current: HealthInfo): boolean {
   if (previous?.uptimeSeconds === undefined || current.uptimeSeconds === undefined) return false;
-  return current.uptimeSeconds + 1 < previous.uptimeSeconds;
+  const elapsedS = Math.max(0, (Date.parse(current.at) - Date.parse(previous.at)) / 1000);
+  return current.uptimeSeconds + 1 < previous.uptimeSeconds + elapsedS;
 }
 
 /** Cheapest possible sign of life: can a TCP connection be opened to the server's host and port? */

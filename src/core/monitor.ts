@@ -292,7 +292,7 @@ export class ServerMonitor {
 
   private recordHealth(health: HealthInfo): void {
     if (uptimeDropped(this.lastUptime, health)) {
-      this.addEvidence('health', `server uptime dropped from ${Math.round(this.lastUptime!.uptimeSeconds!)} s to ${Math.round(health.uptimeSeconds!)} s: the server process restarted`, health.at);
+      this.addEvidence('health', `server uptime is ${Math.round(health.uptimeSeconds!)} s, it was ${Math.round(this.lastUptime!.uptimeSeconds!)} s at ${this.lastUptime!.at.slice(11, 19)}: the server process restarted`, health.at);
     }
     this.snapshot.health = health;
     if (health.uptimeSeconds !== undefined) this.lastUptime = health;
@@ -311,7 +311,7 @@ export class ServerMonitor {
     const external = this.deps.diagnoseLoss?.(now);
     if (external && external.cause !== 'unknown') return external;
     const recent = this.evidence.filter((e) => now - Date.parse(e.at) < EVIDENCE_RELEVANCE_MS && e.source !== 'user');
-    const drop = recent.filter((e) => e.source === 'health' && /uptime dropped/.test(e.detail));
+    const drop = recent.filter((e) => e.source === 'health' && /process restarted/.test(e.detail));
     if (drop.length > 0) return { cause: 'process-restart', evidence: drop };
     return { cause: 'unknown', evidence: [...(external?.evidence ?? []), ...recent.slice(-5)] };
   }
@@ -427,6 +427,7 @@ export class ServerMonitor {
         // The outage cost the session: it gets a cause like any other loss.
         if (this.snapshot.state !== 'session-lost') this.recordLoss(failure, await this.diagnoseNow(epoch));
         if (!this.isCurrent(epoch)) return;
+        if (!this.options.autoHeal) return this.giveUp('auto-heal is off');
         this.transition('healing', 'reinitialize', {});
       }
     }
@@ -483,6 +484,14 @@ export class ServerMonitor {
     this.log.info(`${this.config.name}: ${how} in ${durationMs} ms via ${conn.kind}, ${detail}`);
     this.transition('healthy', how, { evidence: [{ at: iso(), source: 'mcp', detail }] });
     this.schedulePing(epoch);
+    // A baseline uptime right away, so that a restart before the first ping is still recognised.
+    if (this.config.healthUrl) {
+      void this.probeHealthNow().then((health) => {
+        if (!this.isCurrent(epoch)) return;
+        this.recordHealth(health);
+        this.emit();
+      });
+    }
   }
 
   private async dropConnection(): Promise<void> {

@@ -1,0 +1,10 @@
+// Docker awareness: connection, container watcher, loss diagnosis, memory, logs. No VS Code imports.
+export * from './connection';
+export * from './events';
+export * from './diagnose';
+export * from './memory';
+export * from './logs';
+export * from './snapshot';
+export * from './actions';
+export { ContainerWatcher } from './watcher';
+export type { ContainerWatcherOptions, ContainerWatcherEvents, ContainerDown, ContainerRestart, HealthChange } from './watcher';

@@ -1,0 +1,766 @@
+// Watches one container through the Docker Engine API: events, inspect facts, memory. No VS Code imports.
+// Never throws to its caller and never emits 'error': problems arrive as 'problem' events.
+import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
+import type Dockerode from 'dockerode';
+import {
+  classifyDockerError,
+  containerNotFound,
+  createDockerClient,
+  dockerBinaryOnPath,
+  resolveDockerTarget,
+  withTimeout,
+  type DockerConnectionOptions,
+  type DockerProblem,
+  type DockerTarget,
+} from './connection';
+import { diagnoseLoss, type Diagnosis, type InspectFacts } from './diagnose';
+import {
+
+  eventKey,
+  JsonLineSplitter,
+  parseEngineEvent,
+  sinceFromMs,
+  sinceFromTimeNano,
+  type ContainerEvent,
+  type HealthState,
+  type RawEngineEvent,
+} from './events';
+import { formatMemory, memorySample, type MemorySample } from './memory';
+import type { ContainerSnapshot, ContainerState } from './snapshot';
+import { containerLogs, restartContainer } from './actions';
+import type { ContainerLogs } from './logs';
+
+export interface ContainerWatcherOptions extends DockerConnectionOptions {
+  /** The configured container name (`archon-mcp`). */
+  container: string;
+  /** Names tried when the configured one is missing. Default: `Archon-MCP` for `archon-mcp`, else none. */
+  fallbackNames?: string[];
+  /** Use this client instead of building one from the connection options. */
+  docker?: Dockerode;
+  /** Memory pressure threshold as a fraction of the limit. Default 0.85. */
+  memoryThreshold?: number;
+  /** At most one memory sample per this many ms. Default 5000. */
+  memorySampleIntervalMs?: number;
+  /** Keep sampling memory for pressure alerts even when nothing shows it. Default true. */
+  memoryAlerting?: boolean;
+  /** Reconnect backoff bounds. Defaults 500 ms .. 10 s (with jitter). */
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+  /** How often to look again for a missing container (events also trigger a look). Default 10 s. */
+  lookupRetryMs?: number;
+  /** How long to wait for a `restart` event after stop→start before deciding it was a stop/start by a person. Default 400 ms. */
+  restartSettleMs?: number;
+  /** Container events kept for diagnosis. Default 300. */
+  historySize?: number;
+  /** Timeout of single API calls (ping, inspect, list). Default 5 s. */
+  requestTimeoutMs?: number;
+}
+
+/** The container went down (`die`). Emitted the moment the event arrives, before any inspect. */
+export interface ContainerDown {
+  at: string;
+  exitCode?: number;
+  /** An `oom` event came just before. */
+  oom: boolean;
+  event: ContainerEvent;
+  instanceId?: string;
+  /** Milliseconds from the engine's event time to this emit (clock of the engine vs ours). */
+  latencyMs: number;
+}
+
+/** A new instance of the container is running. */
+export interface ContainerRestart {
+  at: string;
+  /** This watcher's restart counter after this restart ("restart #4"). */
+  count: number;
+  instanceId: string;
+  previousInstanceId?: string;
+  diagnosis: Diagnosis;
+  /** True when no `start` event was seen (the watcher was disconnected) and inspect revealed the new instance. */
+  inferred: boolean;
+}
+
+export interface HealthChange {
+  at: string;
+  status: HealthState;
+  previous: HealthState;
+  output?: string;
+}
+
+export interface ContainerWatcherEvents {
+  snapshot: [ContainerSnapshot];
+  event: [ContainerEvent];
+  down: [ContainerDown];
+  restart: [ContainerRestart];
+  health: [HealthChange];
+  memory: [MemorySample];
+  pressure: [{ active: boolean; sample: MemorySample }];
+  problem: [DockerProblem];
+  'problem-cleared': [];
+  connected: [{ version: string; apiVersion: string; target: string }];
+  disconnected: [{ at: string; reason: string }];
+}
+
+const LEGACY_NAMES: Record<string, string[]> = { 'archon-mcp': ['Archon-MCP'] };
+
+export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
+  readonly target: DockerTarget;
+  private readonly docker: Dockerode;
+  private readonly opts: Required<
+    Pick<
+      ContainerWatcherOptions,
+      | 'memoryThreshold'
+      | 'memorySampleIntervalMs'
+      | 'memoryAlerting'
+      | 'reconnectMinMs'
+      | 'reconnectMaxMs'
+      | 'lookupRetryMs'
+      | 'restartSettleMs'
+      | 'historySize'
+      | 'requestTimeoutMs'
+    >
+  >;
+  private readonly names: string[];
+
+  private started = false;
+  private stopped = false;
+  private connected = false;
+  private connecting = false;
+  private backoffMs: number;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private lookupTimer: NodeJS.Timeout | undefined;
+  private memoryTimer: NodeJS.Timeout | undefined;
+  private settleTimer: NodeJS.Timeout | undefined;
+  private eventStream: Readable | undefined;
+  private streamOpenedAtMs = 0;
+  private lastEventTimeNano: string | undefined;
+  private readonly seenKeys: string[] = [];
+  private readonly seenSet = new Set<string>();
+  private readonly history: ContainerEvent[] = [];
+  private inspecting = false;
+  private inspectAgain = false;
+  private memoryRefs = 0;
+  private memoryInFlight = false;
+  private hostMemTotal: number | undefined;
+  private sawOomSinceStart = false;
+  private pendingRestart: { info: Omit<ContainerRestart, 'diagnosis'>; facts: InspectFacts } | undefined;
+  private snap: ContainerSnapshot;
+  private pendingHealth: (HealthChange & { afterSeq: number }) | undefined;
+  private inspectSeq = 0;
+
+  constructor(options: ContainerWatcherOptions) {
+    super();
+    if (options.docker) {
+      this.docker = options.docker;
+      this.target = resolveDockerTarget(options);
+    } else {
+      const c = createDockerClient(options);
+      this.docker = c.docker;
+      this.target = c.target;
+    }
+    this.opts = {
+      memoryThreshold: options.memoryThreshold ?? 0.85,
+      memorySampleIntervalMs: Math.max(250, options.memorySampleIntervalMs ?? 5000),
+      memoryAlerting: options.memoryAlerting ?? true,
+      reconnectMinMs: options.reconnectMinMs ?? 500,
+      reconnectMaxMs: options.reconnectMaxMs ?? 10_000,
+      lookupRetryMs: options.lookupRetryMs ?? 10_000,
+      restartSettleMs: options.restartSettleMs ?? 400,
+      historySize: options.historySize ?? 300,
+      requestTimeoutMs: options.requestTimeoutMs ?? 5000,
+    };
+    this.backoffMs = this.opts.reconnectMinMs;
+    const fallback = options.fallbackNames ?? LEGACY_NAMES[options.container.toLowerCase()] ?? [];
+    this.names = [options.container, ...fallback.filter((n) => n !== options.container)];
+    this.snap = {
+      configuredName: options.container,
+      matchedFallback: false,
+      state: 'unknown',
+      health: 'none',
+      restarts: 0,
+      oomKills: 0,
+      memoryPressure: false,
+      connected: false,
+      updatedAt: new Date().toISOString(),
+    };
+  }
+
+  /** Starts watching. Resolves once the first connection attempt finished (successful or not); never rejects. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.connect();
+  }
+
+  /** Stops everything: the event stream, timers, sampling. */
+  stop(): void {
+    this.stopped = true;
+    this.connected = false;
+    for (const t of [this.reconnectTimer, this.lookupTimer, this.memoryTimer, this.settleTimer]) if (t) clearTimeout(t);
+    this.reconnectTimer = this.lookupTimer = this.memoryTimer = this.settleTimer = undefined;
+    this.closeStream();
+  }
+
+  /** The latest snapshot (uptime computed now). */
+  snapshot(): ContainerSnapshot {
+    const s = { ...this.snap };
+    if (s.state === 'running' && s.startedAt) s.uptimeSeconds = Math.max(0, (Date.now() - Date.parse(s.startedAt)) / 1000);
+    else delete s.uptimeSeconds;
+    return s;
+  }
+
+  /** Container events seen recently (oldest first), for diagnosis and the report's timeline. */
+  recentEvents(): ContainerEvent[] {
+    return [...this.history];
+  }
+
+  /** Diagnoses a session loss noticed at `lossAt` with the events seen around it. */
+  diagnose(input: Omit<Parameters<typeof diagnoseLoss>[0], 'events'> & { events?: ContainerEvent[] }): Diagnosis {
+    return diagnoseLoss({ ...input, events: input.events ?? this.history, inspect: input.inspect ?? this.inspectFacts() });
+  }
+
+  /**
+   * Asks for memory samples (a view shows them). Returns a release function. Sampling runs while any
+   * request is held or `memoryAlerting` is on, and only while the container runs.
+   */
+  requestMemorySampling(): () => void {
+    this.memoryRefs++;
+    this.updateMemorySampling();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.memoryRefs--;
+      this.updateMemorySampling();
+    };
+  }
+
+  setMemoryAlerting(on: boolean): void {
+    this.opts.memoryAlerting = on;
+    this.updateMemorySampling();
+  }
+
+  setMemoryThreshold(fraction: number): void {
+    this.opts.memoryThreshold = fraction;
+  }
+
+  /** True while memory samples are being taken. */
+  get samplingMemory(): boolean {
+    return this.memoryTimer !== undefined || this.memoryInFlight;
+  }
+
+  /** Restarts the watched container. Rejects with a `DockerProblem`-shaped message on failure. */
+  async restartContainer(timeoutSeconds = 10): Promise<void> {
+    const id = this.snap.containerId ?? this.snap.matchedName;
+    if (!id) throw new Error(this.snap.problem?.message ?? `No container named "${this.snap.configuredName}" to restart.`);
+    await restartContainer(this.docker, id, { timeoutSeconds });
+  }
+
+  /** The last `tail` log lines of the watched container, stdout and stderr separated. */
+  async logs(tail = 200): Promise<ContainerLogs> {
+    const id = this.snap.containerId ?? this.snap.matchedName;
+    if (!id) throw new Error(this.snap.problem?.message ?? `No container named "${this.snap.configuredName}".`);
+    return containerLogs(this.docker, id, { tail });
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  private async connect(): Promise<void> {
+    if (this.stopped || this.connecting || this.connected) return;
+    this.connecting = true;
+    try {
+      const t = this.opts.requestTimeoutMs;
+      await withTimeout(this.docker.ping(), t);
+      const version = (await withTimeout(this.docker.version(), t)) as { Version?: string; ApiVersion?: string };
+      if (this.hostMemTotal === undefined) {
+        try {
+          const info = (await withTimeout(this.docker.info(), t)) as { MemTotal?: number };
+          if (typeof info.MemTotal === 'number') this.hostMemTotal = info.MemTotal;
+        } catch {
+          /* optional */
+        }
+      }
+      if (this.stopped) return;
+      await this.openEventStream();
+      if (this.stopped) return;
+      this.connected = true;
+      this.backoffMs = this.opts.reconnectMinMs;
+      const engine = { version: String(version.Version ?? '?'), apiVersion: String(version.ApiVersion ?? '?'), target: this.target.description };
+      this.snap.engine = engine;
+      this.snap.connected = true;
+      this.emitSafe('connected', engine);
+      if (this.snap.problem && this.snap.problem.code !== 'container-not-found') this.clearProblem();
+      await this.lookup();
+    } catch (err) {
+      this.closeStream();
+      this.connected = false;
+      this.snap.connected = false;
+      this.setProblem(classifyDockerError(err, this.target, { dockerInstalled: dockerBinaryOnPath() }));
+      this.scheduleReconnect();
+    } finally {
+      this.connecting = false;
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped || this.reconnectTimer) return;
+    const delay = Math.round(this.backoffMs * (0.8 + Math.random() * 0.4));
+    this.backoffMs = Math.min(this.opts.reconnectMaxMs, this.backoffMs * 2);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      void this.connect();
+    }, delay);
+  }
+
+  private async openEventStream(): Promise<void> {
+    const since = this.lastEventTimeNano
+      ? sinceFromTimeNano(this.lastEventTimeNano)
+      : this.streamOpenedAtMs
+        ? sinceFromMs(this.streamOpenedAtMs - 1000)
+        : undefined;
+    const opts: Record<string, unknown> = { filters: JSON.stringify({ type: ['container'], container: this.names }) };
+    if (since) opts.since = since;
+    const stream = (await withTimeout(this.docker.getEvents(opts as unknown as Dockerode.GetEventsOptions), this.opts.requestTimeoutMs)) as unknown as Readable;
+    if (this.stopped) {
+      stream.destroy();
+      return;
+    }
+    if (!this.lastEventTimeNano || !this.streamOpenedAtMs) this.streamOpenedAtMs = Date.now();
+    this.eventStream = stream;
+    const splitter = new JsonLineSplitter();
+    let lost = false;
+    const onLost = (reason: string) => {
+      if (lost || this.eventStream !== stream) return;
+      lost = true;
+      this.eventStream = undefined;
+      this.onDisconnected(reason);
+    };
+    stream.on('data', (chunk: Buffer) => {
+      splitter.push(chunk, (obj) => this.onRawEvent(obj as RawEngineEvent));
+    });
+    stream.on('error', (e: Error) => onLost(`event stream error: ${(e as { code?: string }).code ?? e.message}`));
+    stream.on('end', () => onLost('event stream ended'));
+    stream.on('close', () => onLost('event stream closed'));
+  }
+
+  private closeStream(): void {
+    const s = this.eventStream;
+    this.eventStream = undefined;
+    if (s) {
+      s.on('error', () => undefined);
+      s.destroy();
+    }
+  }
+
+  private onDisconnected(reason: string): void {
+    if (this.stopped) return;
+    this.connected = false;
+    this.snap.connected = false;
+    // Keep the time of the last moment the stream was known good, to resume from it.
+    if (!this.lastEventTimeNano) this.streamOpenedAtMs = this.streamOpenedAtMs || Date.now();
+    this.stopMemoryTimer();
+    this.emitSafe('disconnected', { at: new Date().toISOString(), reason });
+    this.setProblem({
+      code: 'not-answering',
+      message: `Lost the Docker engine at ${this.target.description} (${reason}); reconnecting.`,
+      at: new Date().toISOString(),
+    });
+    this.touch();
+    this.scheduleReconnect();
+  }
+
+  // ---------------------------------------------------------------- lookup and inspect
+
+  private async lookup(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const list = (await withTimeout(this.docker.listContainers({ all: true }), this.opts.requestTimeoutMs)) as Dockerode.ContainerInfo[];
+      let matched: string | undefined;
+      let info: Dockerode.ContainerInfo | undefined;
+      for (const name of this.names) {
+        info = list.find((c) => (c.Names ?? []).some((n) => n.replace(/^\//, '') === name));
+        if (info) {
+          matched = name;
+          break;
+        }
+      }
+      if (!info || !matched) {
+        const running = list.filter((c) => c.State === 'running').map((c) => (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, ''));
+        this.snap.state = 'missing';
+        delete this.snap.containerId;
+        delete this.snap.matchedName;
+        this.stopMemoryTimer();
+        this.setProblem(containerNotFound(this.names, running));
+        this.scheduleLookup();
+        return;
+      }
+      if (this.lookupTimer) {
+        clearTimeout(this.lookupTimer);
+        this.lookupTimer = undefined;
+      }
+      this.snap.matchedName = matched;
+      this.snap.matchedFallback = matched !== this.snap.configuredName;
+      this.snap.containerId = info.Id;
+      if (this.snap.problem?.code === 'container-not-found') this.clearProblem();
+      await this.inspectNow();
+    } catch (err) {
+      this.handleApiError(err);
+    }
+  }
+
+  private scheduleLookup(): void {
+    if (this.stopped || this.lookupTimer) return;
+    this.lookupTimer = setTimeout(() => {
+      this.lookupTimer = undefined;
+      if (this.connected) void this.lookup();
+    }, this.opts.lookupRetryMs);
+  }
+
+  /** Runs one inspect now or right after the one in flight (coalesced). */
+  private requestInspect(): void {
+    if (this.inspecting) {
+      this.inspectAgain = true;
+      return;
+    }
+    void this.inspectNow();
+  }
+
+  private async inspectNow(): Promise<void> {
+    const id = this.snap.containerId;
+    if (!id || this.stopped) return;
+    this.inspecting = true;
+    const seq = ++this.inspectSeq;
+    try {
+      const data = (await withTimeout(this.docker.getContainer(id).inspect(), this.opts.requestTimeoutMs)) as Dockerode.ContainerInspectInfo;
+      if (!this.stopped) this.applyInspect(data, seq);
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode;
+      if (status === 404) {
+        // Removed (perhaps recreated under the same name): look for it again.
+        delete this.snap.containerId;
+        this.snap.state = 'missing';
+        void this.lookup();
+      } else {
+        this.handleApiError(err);
+      }
+      if (this.pendingHealth && seq > this.pendingHealth.afterSeq) this.flushHealth();
+    } finally {
+      this.inspecting = false;
+      if (this.inspectAgain && !this.stopped) {
+        this.inspectAgain = false;
+        void this.inspectNow();
+      }
+    }
+  }
+
+  private applyInspect(d: Dockerode.ContainerInspectInfo, seq = Number.MAX_SAFE_INTEGER): void {
+    const st = d.State;
+    const prevInstance = this.snap.instanceId;
+    const neverStarted = !st.StartedAt || st.StartedAt.startsWith('0001-');
+    const instanceId = neverStarted ? undefined : `${d.Id.slice(0, 12)}@${st.StartedAt}`;
+    this.snap.containerId = d.Id;
+    this.snap.state = normalizeState(st.Status);
+    if (instanceId) this.snap.instanceId = instanceId;
+    if (!neverStarted) this.snap.startedAt = st.StartedAt;
+    this.snap.oomKilled = st.OOMKilled;
+    if (!st.Running && typeof st.ExitCode === 'number') this.snap.lastExitCode = st.ExitCode;
+    this.snap.engineRestartCount = d.RestartCount;
+    const hc = d.HostConfig;
+    this.snap.memoryLimitBytes = hc.Memory ?? 0;
+    const rp = hc.RestartPolicy;
+    this.snap.restartPolicy = rp?.Name ? (rp.Name === 'on-failure' && rp.MaximumRetryCount ? `on-failure:${rp.MaximumRetryCount}` : rp.Name) : 'no';
+    const check = (d.Config as { Healthcheck?: { Test?: string[]; Interval?: number; Retries?: number } }).Healthcheck;
+    if (check?.Test && check.Test[0] !== 'NONE') {
+      const h: NonNullable<ContainerSnapshot['healthcheck']> = { test: check.Test.slice(1).join(' ') };
+      if (check.Interval) h.intervalSeconds = check.Interval / 1e9;
+      if (check.Retries) h.retries = check.Retries;
+      this.snap.healthcheck = h;
+    } else delete this.snap.healthcheck;
+    const health = (st as { Health?: { Status?: string; FailingStreak?: number; Log?: { Output?: string }[] } }).Health;
+    if (health?.Status && st.Running) {
+      this.snap.health = health.Status === 'healthy' || health.Status === 'unhealthy' || health.Status === 'starting' ? health.Status : 'none';
+      this.snap.healthFailingStreak = health.FailingStreak ?? 0;
+      const last = health.Log?.[health.Log.length - 1];
+      if (last?.Output !== undefined) this.snap.healthOutput = last.Output.trim().slice(0, 500);
+    } else {
+      this.snap.health = 'none';
+      delete this.snap.healthFailingStreak;
+      delete this.snap.healthOutput;
+    }
+    if (instanceId && prevInstance && instanceId !== prevInstance) this.onNewInstance(prevInstance, instanceId);
+    if (this.pendingHealth && seq > this.pendingHealth.afterSeq) this.flushHealth();
+    this.updateMemorySampling();
+    this.touch();
+  }
+
+  private flushHealth(): void {
+    const h = this.pendingHealth;
+    this.pendingHealth = undefined;
+    if (!h) return;
+    const change: HealthChange = { at: h.at, status: h.status, previous: h.previous };
+    if (this.snap.healthOutput !== undefined) change.output = this.snap.healthOutput;
+    this.emitSafe('health', change);
+  }
+
+  private onNewInstance(previousInstanceId: string, instanceId: string): void {
+    this.snap.restarts++;
+    const startEv = [...this.history].reverse().find((e) => e.action === 'start');
+    const inferred = !startEv || Date.now() - Date.parse(startEv.at) > 60_000;
+    const at = startEv && !inferred ? startEv.at : new Date().toISOString();
+    const info: Omit<ContainerRestart, 'diagnosis'> = { at, count: this.snap.restarts, instanceId, previousInstanceId, inferred };
+    const facts = this.inspectFacts();
+    // docker restart = kill, die, stop, start, restart: the `restart` event comes right after `start`.
+    // When the episode had a `stop` and no `restart` yet, wait a moment for it.
+    const sinceDie = this.episodeEvents();
+    const hasStop = sinceDie.some((e) => e.action === 'stop');
+    const hasRestart = sinceDie.some((e) => e.action === 'restart');
+    if (hasStop && !hasRestart && !inferred) {
+      this.pendingRestart = { info, facts };
+      if (this.settleTimer) clearTimeout(this.settleTimer);
+      this.settleTimer = setTimeout(() => this.flushPendingRestart(), this.opts.restartSettleMs);
+      return;
+    }
+    this.emitRestart(info, facts);
+  }
+
+  private flushPendingRestart(): void {
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.settleTimer = undefined;
+    const p = this.pendingRestart;
+    this.pendingRestart = undefined;
+    if (p) this.emitRestart(p.info, p.facts);
+  }
+
+  private emitRestart(info: Omit<ContainerRestart, 'diagnosis'>, facts: InspectFacts): void {
+    const diagnosis = diagnoseLoss({ lossAt: info.at, events: this.history, inspect: facts, lookbackMs: 120_000, lookaheadMs: 5_000 });
+    if (info.inferred && diagnosis.cause === 'unknown') {
+      diagnosis.evidence.push({ at: info.at, source: 'docker', detail: 'a new container instance appeared while the watcher was disconnected from the engine' });
+    }
+    this.emitSafe('restart', { ...info, diagnosis });
+  }
+
+  /** Events since the last `die` (inclusive), or since the last 60 s. */
+  private episodeEvents(): ContainerEvent[] {
+    const idx = findLastIndex(this.history, (e) => e.action === 'die');
+    if (idx >= 0) return this.history.slice(idx);
+    const cutoff = Date.now() - 60_000;
+    return this.history.filter((e) => Date.parse(e.at) >= cutoff);
+  }
+
+  private inspectFacts(): InspectFacts {
+    const f: InspectFacts = { at: this.snap.updatedAt, running: this.snap.state === 'running', health: this.snap.health };
+    if (this.snap.oomKilled !== undefined) f.oomKilled = this.snap.oomKilled;
+    if (this.snap.lastExitCode !== undefined) f.exitCode = this.snap.lastExitCode;
+    if (this.snap.startedAt) f.startedAt = this.snap.startedAt;
+    if (this.snap.healthOutput !== undefined) f.healthOutput = this.snap.healthOutput;
+    return f;
+  }
+
+  // ---------------------------------------------------------------- events
+
+  private onRawEvent(raw: RawEngineEvent): void {
+    let ev: ContainerEvent | undefined;
+    try {
+      ev = parseEngineEvent(raw);
+    } catch {
+      return;
+    }
+    if (!ev) {
+      // Ignored events (exec_*) still advance the resume point.
+      if (raw.timeNano !== undefined) this.advanceResumePoint(String(raw.timeNano));
+      return;
+    }
+    const key = eventKey(ev);
+    if (this.seenSet.has(key)) return;
+    this.seenSet.add(key);
+    this.seenKeys.push(key);
+    if (this.seenKeys.length > 1000) this.seenSet.delete(this.seenKeys.shift()!);
+    this.advanceResumePoint(ev.timeNano);
+    this.history.push(ev);
+    if (this.history.length > this.opts.historySize) this.history.splice(0, this.history.length - this.opts.historySize);
+    this.handleEvent(ev);
+  }
+
+  private advanceResumePoint(timeNano: string): void {
+    if (!/^\d+$/.test(timeNano)) return;
+    if (!this.lastEventTimeNano || BigInt(timeNano) > BigInt(this.lastEventTimeNano)) this.lastEventTimeNano = timeNano;
+  }
+
+  private handleEvent(ev: ContainerEvent): void {
+    this.emitSafe('event', ev);
+    // An event for a container we do not know yet (created, or recreated under the same name).
+    if (!this.snap.containerId || (ev.containerId && ev.containerId !== this.snap.containerId)) {
+      if (ev.action === 'destroy' && ev.containerId !== this.snap.containerId) return;
+      void this.lookup();
+      if (ev.action !== 'die' && ev.action !== 'oom') return;
+    }
+    switch (ev.action) {
+      case 'oom':
+        this.snap.oomKills++;
+        this.sawOomSinceStart = true;
+        break;
+      case 'die': {
+        if (ev.exitCode !== undefined) this.snap.lastExitCode = ev.exitCode;
+        this.snap.state = 'exited';
+        this.stopMemoryTimer();
+        const down: ContainerDown = {
+          at: ev.at,
+          oom: this.sawOomSinceStart,
+          event: ev,
+          latencyMs: Date.now() - Date.parse(ev.at),
+        };
+        if (ev.exitCode !== undefined) down.exitCode = ev.exitCode;
+        if (this.snap.instanceId) down.instanceId = this.snap.instanceId;
+        this.emitSafe('down', down);
+        this.touch();
+        break;
+      }
+      case 'start':
+        this.sawOomSinceStart = false;
+        this.snap.state = 'running';
+        break;
+      case 'restart':
+        if (this.pendingRestart) this.flushPendingRestart();
+        break;
+      case 'health_status': {
+        const h = ev.health ?? 'none';
+        const previous = this.snap.health;
+        this.snap.health = h;
+        // Emitted after the inspect that follows, so it carries the latest health-check output.
+        this.pendingHealth = { at: ev.at, status: h, previous, afterSeq: this.inspectSeq };
+        break;
+      }
+      case 'destroy':
+        delete this.snap.containerId;
+        this.snap.state = 'missing';
+        this.touch();
+        void this.lookup();
+        return;
+      default:
+        break;
+    }
+    this.requestInspect();
+  }
+
+  // ---------------------------------------------------------------- memory
+
+  private wantsMemory(): boolean {
+    return !this.stopped && this.connected && this.snap.state === 'running' && !!this.snap.containerId && (this.memoryRefs > 0 || this.opts.memoryAlerting);
+  }
+
+  private updateMemorySampling(): void {
+    if (this.wantsMemory()) {
+      if (!this.memoryTimer && !this.memoryInFlight) this.scheduleMemory(0);
+    } else this.stopMemoryTimer();
+  }
+
+  private stopMemoryTimer(): void {
+    if (this.memoryTimer) clearTimeout(this.memoryTimer);
+    this.memoryTimer = undefined;
+  }
+
+  private scheduleMemory(delay: number): void {
+    if (this.memoryTimer) return;
+    this.memoryTimer = setTimeout(() => {
+      this.memoryTimer = undefined;
+      void this.sampleMemory();
+    }, delay);
+  }
+
+  private async sampleMemory(): Promise<void> {
+    if (!this.wantsMemory()) return;
+    const id = this.snap.containerId!;
+    this.memoryInFlight = true;
+    try {
+      const stats = (await withTimeout(
+        this.docker.getContainer(id).stats({ stream: false, 'one-shot': true }),
+        this.opts.requestTimeoutMs,
+      )) as { memory_stats?: { usage?: number; limit?: number; stats?: Record<string, number> } };
+      if (this.stopped) return;
+      const limit = this.snap.memoryLimitBytes ?? 0;
+      const sample = stats.memory_stats
+        ? memorySample(stats.memory_stats, { configuredLimit: limit, threshold: this.opts.memoryThreshold, ...(this.hostMemTotal ? { hostTotal: this.hostMemTotal } : {}) })
+        : undefined;
+      if (sample && this.snap.state === 'running') {
+        const was = this.snap.memoryPressure;
+        this.snap.memory = sample;
+        this.snap.memoryText = formatMemory(sample);
+        this.snap.memoryPressure = sample.pressure;
+        this.emitSafe('memory', sample);
+        if (was !== sample.pressure) this.emitSafe('pressure', { active: sample.pressure, sample });
+        this.touch();
+      }
+    } catch {
+      // A container that just died or an engine that went away: the event stream handles those.
+    } finally {
+      this.memoryInFlight = false;
+      if (this.wantsMemory()) this.scheduleMemory(this.opts.memorySampleIntervalMs);
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private handleApiError(err: unknown): void {
+    const p = classifyDockerError(err, this.target);
+    if (p.code === 'not-answering' || p.code === 'socket-missing' || p.code === 'permission-denied') {
+      // The stream will notice too; make sure a reconnect is underway.
+      this.setProblem(p);
+      if (!this.eventStream) this.scheduleReconnect();
+    } else {
+      this.snap.lastError = p.message;
+      this.touch();
+    }
+  }
+
+  private setProblem(p: DockerProblem): void {
+    const same = this.snap.problem?.message === p.message;
+    this.snap.problem = p;
+    this.snap.lastError = p.message;
+    this.touch();
+    if (!same) this.emitSafe('problem', p);
+  }
+
+  private clearProblem(): void {
+    if (!this.snap.problem) return;
+    delete this.snap.problem;
+    this.touch();
+    this.emitSafe('problem-cleared');
+  }
+
+  private touch(): void {
+    this.snap.updatedAt = new Date().toISOString();
+    this.emitSafe('snapshot', this.snapshot());
+  }
+
+  /** Emits without letting a listener's exception escape into the engine stream handlers. */
+  private emitSafe<K extends keyof ContainerWatcherEvents>(event: K, ...args: ContainerWatcherEvents[K]): void {
+    try {
+      (this.emit as (e: K, ...a: ContainerWatcherEvents[K]) => boolean)(event, ...args);
+    } catch (e) {
+      // A listener threw: report it once in the snapshot, never crash the watcher.
+      this.snap.lastError = `listener for "${String(event)}" threw: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+}
+
+function normalizeState(s: string | undefined): ContainerState {
+  switch (s) {
+    case 'running':
+    case 'restarting':
+    case 'exited':
+    case 'paused':
+    case 'created':
+    case 'dead':
+    case 'removing':
+      return s;
+    default:
+      return 'unknown';
+  }
+}
+
+function findLastIndex<T>(xs: readonly T[], pred: (x: T) => boolean): number {
+  for (let i = xs.length - 1; i >= 0; i--) if (pred(xs[i]!)) return i;
+  return -1;
+}
+

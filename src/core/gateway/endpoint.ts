@@ -1,0 +1,175 @@
+// One gateway endpoint (/<slug>/mcp) for one upstream server: its client sessions and counters.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { shortenSessionId } from '../redact';
+import { ToolRegistry } from './idempotency';
+import { ClientSession, type EndpointContext } from './session';
+import { ServerCounters } from './stats';
+import type { SessionStore } from './store';
+import type { GatewayEvent, GatewayLogger, GatewayUpstream, ServerGatewayStats } from './types';
+
+export interface EndpointEnv {
+  holdTimeoutMs: number;
+  maxBodyBytes: number;
+  logger: GatewayLogger;
+  store: SessionStore;
+  getAuthorization?: (server: GatewayUpstream) => Promise<string | undefined> | string | undefined;
+  emit(event: GatewayEvent): void;
+  changed(): void;
+}
+
+const AUTH_CACHE_MS = 5_000;
+
+export class ServerEndpoint implements EndpointContext {
+  readonly tools = new ToolRegistry();
+  readonly counters = new ServerCounters();
+  readonly sessions = new Map<string, ClientSession>();
+  private restartingUntil = 0;
+  private authCache: { at: number; value: string | undefined } | undefined;
+
+  constructor(readonly upstream: GatewayUpstream, readonly slug: string, private readonly env: EndpointEnv) {}
+
+  get name(): string {
+    return this.upstream.name;
+  }
+  get upstreamUrl(): string {
+    return this.upstream.url;
+  }
+  get holdTimeoutMs(): number {
+    return this.env.holdTimeoutMs;
+  }
+  get maxBodyBytes(): number {
+    return this.env.maxBodyBytes;
+  }
+  get logger(): GatewayLogger {
+    return this.env.logger;
+  }
+
+  restarting(): boolean {
+    return Date.now() < this.restartingUntil;
+  }
+
+  holdDeadline(): number {
+    return Math.max(Date.now() + this.env.holdTimeoutMs, this.restartingUntil);
+  }
+
+  markRestarting(forMs: number): void {
+    this.restartingUntil = Date.now() + forMs;
+    this.emit({ event: 'upstream-restarting', message: `${this.name} is restarting: holding its requests for up to ${Math.round(forMs / 1000)} s` });
+  }
+
+  markUp(): void {
+    this.restartingUntil = 0;
+  }
+
+  async baseHeaders(clientAuthorization: string | undefined): Promise<Record<string, string>> {
+    const h: Record<string, string> = { ...(this.upstream.headers ?? {}) };
+    const auth = clientAuthorization ?? (await this.storedAuthorization());
+    if (auth) h.authorization = auth;
+    return h;
+  }
+
+  private async storedAuthorization(): Promise<string | undefined> {
+    if (!this.env.getAuthorization) return undefined;
+    const now = Date.now();
+    if (this.authCache && now - this.authCache.at < AUTH_CACHE_MS) return this.authCache.value;
+    let value: string | undefined;
+    try {
+      value = (await this.env.getAuthorization(this.upstream)) || undefined;
+    } catch {
+      value = undefined; // never log what a token lookup threw: it might quote the token
+    }
+    this.authCache = { at: now, value };
+    return value;
+  }
+
+  register(session: ClientSession): void {
+    if (session.id) this.sessions.set(session.id, session);
+    this.changed();
+  }
+
+  forget(session: ClientSession): void {
+    if (session.id) {
+      this.sessions.delete(session.id);
+      this.env.store.delete(session.id);
+    }
+    this.changed();
+  }
+
+  persist(session: ClientSession): void {
+    const p = session.toPersisted();
+    if (p) this.env.store.put(p);
+  }
+
+  emit(event: Omit<GatewayEvent, 'at' | 'server'>): void {
+    const full: GatewayEvent = { at: new Date().toISOString(), server: this.slug, ...event };
+    if (event.event !== 'client-connected' && event.event !== 'client-closed') this.counters.lastEvent = full;
+    this.env.emit(full);
+    this.changed();
+  }
+
+  changed(): void {
+    this.env.changed();
+  }
+
+  /** Finds the session for an id: in memory, or persisted by an earlier run or another gateway. */
+  private lookup(id: string): ClientSession | undefined {
+    const live = this.sessions.get(id);
+    if (live) return live;
+    const saved = this.env.store.get(id);
+    if (!saved || saved.server !== this.slug) return undefined;
+    const session = new ClientSession(this, saved);
+    this.sessions.set(id, session);
+    this.emit({ event: 'session-restored', session: shortenSessionId(id), message: `restored the saved session of ${session.clientInfo.name ?? 'a client'}` });
+    return session;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const sid = req.headers['mcp-session-id'];
+    if (typeof sid === 'string' && sid) {
+      const session = this.lookup(sid);
+      if (!session) return sendJson(res, 404, { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
+      return session.handleHttp(req, res);
+    }
+    if (req.method !== 'POST') {
+      return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: Mcp-Session-Id header is required' }, id: null });
+    }
+    // A new session: the transport mints the id when it sees initialize (anything else gets its 400).
+    const session = new ClientSession(this);
+    await session.handleHttp(req, res);
+    if (!session.id) await session.close();
+  }
+
+  stats(url: string): ServerGatewayStats {
+    const clients = [...this.sessions.values()]
+      .filter((s) => s.link.initParams)
+      .map((s) => ({ session: shortenSessionId(s.id), name: s.clientInfo.name, version: s.clientInfo.version, connectedAt: s.connectedAt, lastSeenAt: s.lastSeenAt }));
+    const c = this.counters;
+    return {
+      name: this.name,
+      slug: this.slug,
+      upstreamUrl: this.upstreamUrl,
+      url,
+      clients,
+      requestsForwarded: c.requestsForwarded,
+      healed: { ...c.healed },
+      errorsReturned: c.errorsReturned,
+      healedToday: c.healedToday,
+      lastEvent: c.lastEvent,
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((s) => s.close()));
+    this.sessions.clear();
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}

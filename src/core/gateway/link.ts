@@ -1,0 +1,164 @@
+// One client session's link to the upstream: which upstream session it maps to, and how to build
+// a new one (re-initialize with the client's own initialize params) when the server lost it.
+import { InitializeResultSchema, isJSONRPCResultResponse, type JSONRPCMessage, type JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+import { classifyHttpStatus } from '../classify';
+import { shortenSessionId } from '../redact';
+import { postUpstream, type UpstreamOutcome } from './upstream';
+
+export class HoldExpired extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HoldExpired';
+  }
+}
+
+export class UpstreamRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UpstreamRefused';
+  }
+}
+
+/** What a heal took, for the counters (a request counts once, under its most significant heal). */
+export interface HealTrace {
+  reinitialized: boolean;
+  held: boolean;
+  resent: boolean;
+}
+
+export interface LinkEnv {
+  url: string;
+  holdTimeoutMs: number;
+  /** Configured headers plus Authorization (the client's, or the stored token). */
+  baseHeaders(): Promise<Record<string, string>>;
+  /** True while the server is known to be restarting (a Docker signal): hold instead of failing. */
+  restarting(): boolean;
+  log(level: 'info' | 'warn', message: string): void;
+  onReinitialized(oldId: string | undefined, newId: string | undefined): void;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Backoff while holding: 100 ms doubling to 1 s, never past the deadline. */
+export function holdDelay(attempt: number, deadline: number): number {
+  return Math.max(0, Math.min(100 * 2 ** Math.min(attempt, 4), 1000, deadline - Date.now()));
+}
+
+/** 502/503/504 while restarting or from a proxy in front: the server is not there yet. */
+export function isTransientStatus(status: number): boolean {
+  return status === 502 || status === 503 || status === 504;
+}
+
+let gatewayRequestCounter = 0;
+export function gatewayRequestId(kind: string): string {
+  return `archon-mcp-doctor-${kind}-${++gatewayRequestCounter}`;
+}
+
+export class UpstreamLink {
+  sessionId: string | undefined;
+  protocolVersion: string | undefined;
+  /** False until initialized upstream (or after the upstream lost our session). */
+  ready = false;
+  readonly subscriptions = new Set<string>();
+  private building: Promise<void> | undefined;
+
+  constructor(private readonly env: LinkEnv, public initParams: Record<string, unknown> | undefined) {}
+
+  async headers(): Promise<Record<string, string>> {
+    const h = await this.env.baseHeaders();
+    if (this.sessionId) h['mcp-session-id'] = this.sessionId;
+    if (this.protocolVersion) h['mcp-protocol-version'] = this.protocolVersion;
+    return h;
+  }
+
+  /** The upstream no longer knows `usedId`: the next ensure() re-initializes. */
+  invalidate(usedId: string | undefined): void {
+    if (this.sessionId === usedId) this.ready = false;
+  }
+
+  /** Records what the client's own initialize brought back. */
+  adoptInitialize(sessionId: string | undefined, result: unknown): void {
+    this.sessionId = sessionId;
+    const parsed = InitializeResultSchema.safeParse(result);
+    if (parsed.success) this.protocolVersion = parsed.data.protocolVersion;
+    this.ready = true;
+  }
+
+  /** Makes sure there is a live upstream session, re-initializing (once, shared) when needed. */
+  async ensure(deadline: number, trace: HealTrace): Promise<void> {
+    while (!this.ready) {
+      if (!this.building) {
+        this.building = this.reinitialize(deadline, trace).finally(() => {
+          this.building = undefined;
+        });
+        await this.building;
+        return;
+      }
+      trace.reinitialized = true;
+      try {
+        await this.building;
+      } catch (e) {
+        // Someone else's hold ran out or the server refused: ours may still have time left.
+        if (e instanceof UpstreamRefused || Date.now() >= deadline) throw e;
+      }
+    }
+  }
+
+  private async reinitialize(deadline: number, trace: HealTrace): Promise<void> {
+    if (!this.initParams) throw new UpstreamRefused('The client never initialized this session.');
+    trace.reinitialized = true;
+    const old = this.sessionId;
+    for (let attempt = 0; ; attempt++) {
+      const request: JSONRPCRequest = { jsonrpc: '2.0', id: gatewayRequestId('init'), method: 'initialize', params: this.initParams };
+      const base = await this.env.baseHeaders();
+      let result: unknown;
+      const outcome = await postUpstream({
+        url: this.env.url,
+        headers: base,
+        message: request,
+        onMessage: (m) => {
+          if (isJSONRPCResultResponse(m) && m.id === request.id) result = m.result;
+        },
+      });
+      if (outcome.kind === 'ok' && result !== undefined) {
+        this.sessionId = outcome.sessionId;
+        const parsed = InitializeResultSchema.safeParse(result);
+        if (parsed.success) this.protocolVersion = parsed.data.protocolVersion;
+        await this.afterInitialize();
+        this.ready = true;
+        this.env.log('info', `re-initialized upstream: session ${shortenSessionId(old)} → ${shortenSessionId(this.sessionId)}`);
+        this.env.onReinitialized(old, this.sessionId);
+        return;
+      }
+      await this.waitOrGiveUp(outcome, attempt, deadline, trace);
+    }
+  }
+
+  /** Holds on unreachable/transient outcomes; throws when the hold is over or the answer is final. */
+  async waitOrGiveUp(outcome: UpstreamOutcome, attempt: number, deadline: number, trace: HealTrace): Promise<void> {
+    if (outcome.kind === 'http' && !isTransientStatus(outcome.status) && !this.env.restarting()) {
+      const f = classifyHttpStatus(outcome.status, outcome.body, { holdingSession: false });
+      throw new UpstreamRefused(`The server refused to start a new session: ${f.message}`);
+    }
+    if (Date.now() >= deadline) {
+      const secs = Math.round(this.env.holdTimeoutMs / 1000);
+      throw new HoldExpired(`The MCP server at ${this.env.url} did not come back within ${secs} s (the gateway held the request that long); it is down or restarting.`);
+    }
+    trace.held = true;
+    await sleep(holdDelay(attempt, deadline));
+  }
+
+  /** notifications/initialized, then renew the client's resource subscriptions. */
+  private async afterInitialize(): Promise<void> {
+    const headers = await this.headers();
+    const initialized: JSONRPCMessage = { jsonrpc: '2.0', method: 'notifications/initialized' };
+    await postUpstream({ url: this.env.url, headers, message: initialized, onMessage: () => undefined });
+    for (const uri of this.subscriptions) {
+      const sub: JSONRPCRequest = { jsonrpc: '2.0', id: gatewayRequestId('subscribe'), method: 'resources/subscribe', params: { uri } };
+      const out = await postUpstream({ url: this.env.url, headers, message: sub, onMessage: () => undefined });
+      if (out.kind !== 'ok') this.env.log('warn', `could not renew the subscription to ${uri} (${out.kind})`);
+    }
+  }
+}
