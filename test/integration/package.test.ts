@@ -1,0 +1,52 @@
+// The .vsix that `npm run package` builds holds exactly what a user needs, and nothing else.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import yauzl from 'yauzl';
+
+const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as { name: string; version: string };
+const vsix = `${manifest.name}-${manifest.version}.vsix`;
+
+function entries(file: string): Promise<Map<string, number>> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true }, (err, zip) => {
+      if (err || !zip) return reject(err);
+      const found = new Map<string, number>();
+      zip.on('entry', (e: yauzl.Entry) => {
+        found.set(e.fileName, e.uncompressedSize);
+        zip.readEntry();
+      });
+      zip.on('end', () => resolve(found));
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+  });
+}
+
+test('the .vsix holds the bundle, manifest, docs and media, and no sources, tests or node_modules', async () => {
+  assert.ok(existsSync(vsix), `${vsix} exists (npm test packages it first)`);
+  const files = await entries(vsix);
+  const names = [...files.keys()];
+  for (const required of ['extension/package.json', 'extension/dist/extension.js', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/media/archon.svg']) {
+    assert.ok(files.has(required), `${required} in the package; it has: ${names.join(', ')}`);
+  }
+  const forbidden = names.filter((n) => /^extension\/(src|test|node_modules|scripts|bench|\.ci)\//.test(n) || /\.(ts|map)$/.test(n) || n.endsWith('.vsix'));
+  assert.deepEqual(forbidden, []);
+  assert.ok(files.get('extension/dist/extension.js')! < 1024 * 1024, 'bundle under 1 MB');
+  const bundle = readFileSync('dist/extension.js', 'utf8');
+  assert.ok(!bundle.includes('sourceMappingURL'), 'the packaged bundle is the minified production build');
+});
+
+test('the manifest declares what the extension needs', () => {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+  assert.equal(pkg.engines.vscode, '^1.101.0');
+  assert.match(pkg.devDependencies['@types/vscode'], /^~?1\.101\./);
+  assert.deepEqual(pkg.extensionKind, ['workspace']);
+  assert.deepEqual(pkg.activationEvents, ['onStartupFinished']);
+  const commands = pkg.contributes.commands.map((c: { command: string }) => c.command);
+  for (const id of ['archonMcp.reconnect', 'archonMcp.showDiagnostics', 'archonMcp.copyDiagnostics', 'archonMcp.setToken', 'archonMcp.openSettings']) {
+    assert.ok(commands.includes(id), id);
+  }
+  const reconnect = pkg.contributes.commands.find((c: { command: string }) => c.command === 'archonMcp.reconnect');
+  assert.equal(`${reconnect.category}: ${reconnect.title}`, 'Archon: Reconnect MCP');
+});
