@@ -8,7 +8,9 @@ export interface BackoffPolicy {
 }
 
 const FIRST_MINUTE_MS = 60_000;
-const FAST_PROBE_START_MS = 100;
+/** Most restarts finish within seconds: probe every 50 ms during the first 5 s, then ease off. */
+const BURST_MS = 5_000;
+const BURST_PROBE_MS = 50;
 const FAST_PROBE_MAX_MS = 1_000;
 const SLOW_PROBE_START_MS = 2_000;
 const SLOW_PROBE_MAX_MS = 30_000;
@@ -22,7 +24,8 @@ export function createBackoff(random: () => number = Math.random): BackoffPolicy
   return {
     outageProbeDelayMs(elapsedMs, probes) {
       // Restarts usually take seconds: probe cheaply and often while one is likely under way.
-      if (elapsedMs < FIRST_MINUTE_MS) return Math.min(FAST_PROBE_MAX_MS, Math.round(FAST_PROBE_START_MS * 1.25 ** probes));
+      if (elapsedMs < BURST_MS) return BURST_PROBE_MS;
+      if (elapsedMs < FIRST_MINUTE_MS) return Math.min(FAST_PROBE_MAX_MS, Math.round(BURST_PROBE_MS * 1.25 ** Math.max(0, probes - BURST_MS / BURST_PROBE_MS)));
       // Then double every half minute of outage: 2 s, 4 s, 8 s, 16 s, and one probe every 30 s at most.
       const doublings = Math.min(10, Math.floor((elapsedMs - FIRST_MINUTE_MS) / 30_000));
       return Math.min(SLOW_PROBE_MAX_MS, jitter(SLOW_PROBE_START_MS * 2 ** doublings, random));

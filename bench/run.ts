@@ -1,0 +1,40 @@
+// `npm run bench`: every benchmark in one run, a table on stdout and bench-results.json.
+import { writeFileSync } from 'node:fs';
+import { benchActivation } from './activate';
+import { benchMonitor } from './monitor';
+import type { Metrics } from './stats';
+
+/** Targets from the issues, for the table only: benchmarks measure, they do not pass or fail. */
+const TARGETS: Record<string, string> = {
+  detect_ms: '< 1000',
+  heal_ms: '< 250',
+  bundle_kb: '< 1024',
+  activate_ms: '< 50',
+};
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const sections: [string, () => Promise<Metrics>][] = [
+    ['monitor', benchMonitor],
+    ['activation', benchActivation],
+  ];
+  const results: Metrics = {};
+  for (const [name, run] of sections) {
+    if (only.length && !only.includes(name)) continue;
+    process.stderr.write(`bench: ${name}…\n`);
+    try {
+      Object.assign(results, await run());
+    } catch (err) {
+      process.stderr.write(`bench: ${name} failed: ${(err as Error).stack ?? err}\n`);
+      process.exitCode = 1;
+    }
+  }
+  const rows = Object.entries(results).map(([k, m]) => `| ${k.padEnd(28)} | ${String(m.value).padStart(10)} | ${m.unit.padEnd(6)} | ${(TARGETS[k] ?? '').padEnd(8)} |`);
+  process.stdout.write(`| ${'metric'.padEnd(28)} | ${'median'.padStart(10)} | ${'unit'.padEnd(6)} | ${'target'.padEnd(8)} |\n|${'-'.repeat(30)}|${'-'.repeat(12)}|${'-'.repeat(8)}|${'-'.repeat(10)}|\n${rows.join('\n')}\n`);
+  writeFileSync('bench-results.json', `${JSON.stringify(results, null, 2)}\n`);
+}
+
+main().then(() => process.exit(), (err) => {
+  process.stderr.write(`${err}\n`);
+  process.exit(1);
+});
