@@ -17,6 +17,7 @@ const stages = [
   { name: 'gateway', files: filesIn('test/gateway') },
   { name: 'docker', files: filesIn('test/docker') },
   { name: 'vscode', command: ['node', 'scripts/run-vscode-tests.mjs'] },
+  { name: 'ui', files: filesIn('test/ui') },
 ].filter((s) => only.length === 0 || only.includes(s.name));
 
 const totals = { passed: 0, failed: 0, skipped: 0 };

@@ -15,9 +15,9 @@ const FAST_PROBE_MAX_MS = 1_000;
 const SLOW_PROBE_START_MS = 2_000;
 const SLOW_PROBE_MAX_MS = 30_000;
 
-/** ±20 % so that many windows watching one server do not probe in lockstep. */
+/** Up to 20 % off so that many windows watching one server do not probe in lockstep, even at the cap. */
 function jitter(ms: number, random: () => number): number {
-  return Math.round(ms * (0.8 + 0.4 * random()));
+  return Math.round(ms * (1 - 0.2 * random()));
 }
 
 export function createBackoff(random: () => number = Math.random): BackoffPolicy {
@@ -28,10 +28,10 @@ export function createBackoff(random: () => number = Math.random): BackoffPolicy
       if (elapsedMs < FIRST_MINUTE_MS) return Math.min(FAST_PROBE_MAX_MS, Math.round(BURST_PROBE_MS * 1.25 ** Math.max(0, probes - BURST_MS / BURST_PROBE_MS)));
       // Then double every half minute of outage: 2 s, 4 s, 8 s, 16 s, and one probe every 30 s at most.
       const doublings = Math.min(10, Math.floor((elapsedMs - FIRST_MINUTE_MS) / 30_000));
-      return Math.min(SLOW_PROBE_MAX_MS, jitter(SLOW_PROBE_START_MS * 2 ** doublings, random));
+      return jitter(Math.min(SLOW_PROBE_MAX_MS, SLOW_PROBE_START_MS * 2 ** doublings), random);
     },
     healRetryDelayMs(attempt) {
-      return Math.min(SLOW_PROBE_MAX_MS, jitter(1_000 * 2 ** Math.max(0, attempt - 1), random));
+      return jitter(Math.min(SLOW_PROBE_MAX_MS, 1_000 * 2 ** Math.max(0, attempt - 1)), random);
     },
   };
 }

@@ -1,4 +1,6 @@
 // Turns whatever a failed MCP exchange threw into one Failure a person can act on.
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { excerpt } from './redact';
 import type { Failure, FailureKind } from './types';
@@ -61,7 +63,7 @@ function httpAnswerOf(err: Error): { status: number; body: string } | undefined 
   // SSEClientTransport: "Error POSTing to endpoint (HTTP 404): <body>"
   const sse = /\(HTTP (\d{3})\): ?([\s\S]*)$/.exec(err.message);
   if (sse) return { status: Number(sse[1]), body: sse[2] };
-  if (err.name === 'SseError' && typeof status === 'number' && status > 0) {
+  if (err instanceof SseError && typeof status === 'number' && status > 0) {
     return { status, body: err.message.replace(/^SSE error: /, '') };
   }
   return undefined;
@@ -81,11 +83,15 @@ export function classifyError(err: unknown, ctx: ClassifyContext): Failure {
   }
   const answer = httpAnswerOf(err);
   if (answer) return classifyHttpStatus(answer.status, answer.body, ctx);
-  if (err.name === 'UnauthorizedError') return failure('auth', 'The server requires authorization. Set a token with "Archon: Set Server Token".');
+  if (err instanceof UnauthorizedError) return failure('auth', 'The server requires authorization. Set a token with "Archon: Set Server Token".');
   if (/Unexpected content type/i.test(err.message)) {
     return failure('protocol', `Not an MCP server: ${excerpt(err.message.replace(/^Streamable HTTP error: /, ''))}.`);
   }
   const code = errorCodeOf(err);
+  const cause = (err as { cause?: unknown }).cause;
+  if (cause instanceof Error && cause.message === 'bad port') {
+    return failure('protocol', 'Node refuses to connect to this port (one of the ports fetch blocks); serve MCP on another port.');
+  }
   if (err.name === 'TimeoutError' || err.name === 'AbortError' || (code && TIMEOUT_CODES.has(code))) {
     return failure('timeout', 'The server did not answer in time.', code);
   }

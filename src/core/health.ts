@@ -14,9 +14,11 @@ export function parseUptime(body: unknown): number | undefined {
 }
 
 export async function probeHealth(url: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<HealthInfo> {
-  const at = new Date().toISOString();
+  let at = new Date().toISOString();
   try {
     const response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+    // The server reads its uptime when it answers: date the reading then, not when we asked.
+    at = new Date().toISOString();
     const text = await response.text();
     let json: unknown;
     try {

@@ -42,14 +42,12 @@ export class PatternTracker {
     const at = new Date(now).toISOString();
     const known = this.reports.get(id);
     if (known && now - Date.parse(known.lastSeen) < PATTERN_WINDOW_MS) {
-      known.lastSeen = at;
-      known.count++;
-      known.detail = detail;
+      this.reports.set(id, { ...known, lastSeen: at, count: known.count + 1, detail });
       return undefined;
     }
     const report = { id, title, detail, firstSeen: at, lastSeen: at, count: 1 };
     this.reports.set(id, report);
-    return report;
+    return { ...report };
   }
 
   /** Adds a failure and returns the patterns that started because of it. */
@@ -88,7 +86,7 @@ export class PatternTracker {
     return this.failures.list();
   }
 
-  /** Active patterns (seen within the window), newest first. */
+  /** Patterns seen within the last few windows (a quiet one is kept a while for the report), newest first. */
   active(now: number): PatternReport[] {
     this.failures.prune(now);
     for (const [id, r] of this.reports) if (now - Date.parse(r.lastSeen) >= PATTERN_WINDOW_MS * 4) this.reports.delete(id);

@@ -21,7 +21,26 @@ export function redactHeaders(headers: Record<string, string> | undefined): Reco
 export function redactText(text: string): string {
   return text
     .replace(/(bearer|basic)\s+[A-Za-z0-9._~+/=-]{4,}/gi, '$1 «hidden»')
-    .replace(/("?(?:access_token|token|api[_-]?key|password|secret)"?\s*[:=]\s*"?)[^"\s,}]+/gi, '$1«hidden»');
+    .replace(/(authorization"?\s*[:=]\s*"?)(?!(?:bearer|basic)\s)[^"\s,}]+/gi, '$1«hidden»')
+    .replace(/("[^"]*(?:token|api[_-]?key|password|secret)[^"]*"\s*:\s*")[^"]*/gi, '$1«hidden»')
+    .replace(/([\w-]*(?:token|api[_-]?key|password|secret)\s*[:=]\s*)(?!")[^"\s,}&]+/gi, '$1«hidden»');
+}
+
+/** A URL without credentials: user info and secret-looking query values hidden. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username || u.password) {
+      u.username = 'redacted';
+      u.password = '';
+    }
+    for (const key of [...u.searchParams.keys()]) {
+      if (/token|key|secret|password|auth/i.test(key)) u.searchParams.set(key, 'redacted');
+    }
+    return u.toString();
+  } catch {
+    return redactText(url);
+  }
 }
 
 /** The start of a body, on one line, secrets removed. */

@@ -1,5 +1,5 @@
 // The Markdown diagnostics report: what a person pastes into an issue. Secrets never appear.
-import { redactHeaders, shortenSessionId } from './redact';
+import { redactHeaders, redactUrl, shortenSessionId } from './redact';
 import type { FailureRecord, ServerConfig, ServerSnapshot } from './types';
 
 export interface ReportInput {
@@ -23,7 +23,7 @@ function serverSection(s: ServerSnapshot, failures: readonly FailureRecord[]): s
     '',
     `| | |`,
     `|---|---|`,
-    `| URL | ${cell(s.url)} |`,
+    `| URL | ${cell(redactUrl(s.url))} |`,
     `| Transport | ${cell(s.transport ?? s.configuredTransport)} |`,
     `| State | ${s.state} since ${s.stateSince} |`,
     `| Session | ${shortenSessionId(s.sessionId)} |`,
@@ -57,7 +57,12 @@ function serverSection(s: ServerSnapshot, failures: readonly FailureRecord[]): s
 
 export function renderReport(input: ReportInput): string {
   const now = input.now ?? new Date();
-  const servers = input.servers.map((s) => ({ ...s, headers: s.headers ? redactHeaders(s.headers) : undefined }));
+  const servers = input.servers.map((s) => ({
+    ...s,
+    url: redactUrl(s.url),
+    healthUrl: s.healthUrl && redactUrl(s.healthUrl),
+    headers: s.headers ? redactHeaders(s.headers) : undefined,
+  }));
   const parts = [
     `# ${input.product.name} diagnostics`,
     '',

@@ -100,7 +100,7 @@ function numberSetting(value: unknown, name: string, fallback: number, min: numb
 export function validateSettings(raw: RawSettings): Validated {
   const problems: string[] = [];
   let servers: ServerConfig[] = [];
-  if (raw.servers === undefined || raw.servers === null) servers = [DEFAULT_SERVER];
+  if (raw.servers === undefined || raw.servers === null) servers = [{ ...DEFAULT_SERVER }];
   else if (!Array.isArray(raw.servers)) problems.push('archonMcp.servers must be a list of servers; no server is watched.');
   else servers = raw.servers.map((s, i) => validateServer(s, i, problems)).filter((s): s is ServerConfig => Boolean(s));
 

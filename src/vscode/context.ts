@@ -5,7 +5,7 @@ import type { Logger } from '../core/logger';
 import type { Settings } from '../core/settings';
 import type { ServerSnapshot, Transition } from '../core/types';
 import { readSettings } from './config';
-import { createOutput } from './output';
+import { createOutput, type Output } from './output';
 import { StatusBar } from './statusBar';
 import { GlobalStateSessionStore, TokenStore } from './storage';
 import { ServerTree } from './tree';
@@ -13,6 +13,7 @@ import { ServerTree } from './tree';
 const SUPPRESS_ATTENTION_KEY = 'archonMcp.suppressNeedsAttention';
 
 export class DoctorContext implements vscode.Disposable {
+  readonly output: Output;
   readonly channel: vscode.LogOutputChannel;
   readonly log: Logger;
   readonly fleet: Fleet;
@@ -25,7 +26,9 @@ export class DoctorContext implements vscode.Disposable {
   private renderQueued = false;
 
   constructor(readonly extension: vscode.ExtensionContext) {
-    ({ channel: this.channel, logger: this.log } = createOutput());
+    this.output = createOutput();
+    this.channel = this.output.channel;
+    this.log = this.output.logger;
     this.tokens = new TokenStore(extension.secrets);
     const store = new GlobalStateSessionStore(extension.globalState, this.log);
     this.fleet = new Fleet((config) => ({ store, logger: this.log, secretHeaders: () => this.tokens.headers(config.name) }), this.log);

@@ -1,12 +1,13 @@
 // Entry point: wires the core to VS Code. Everything here renders or forwards; the logic lives in src/core.
 import * as vscode from 'vscode';
+import { createApi, type ArchonMcpApi } from './api';
 import { registerCommands } from './commands';
 import { SECTION } from './config';
 import { DoctorContext } from './context';
 
 let doctor: DoctorContext | undefined;
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+export async function activate(context: vscode.ExtensionContext): Promise<ArchonMcpApi> {
   const ctx = new DoctorContext(context);
   doctor = ctx;
   context.subscriptions.push(ctx, ...registerCommands(ctx, () => []));
@@ -17,6 +18,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
   ctx.log.info(`Archon MCP Doctor ${context.extension.packageJSON.version} started`);
   await ctx.applySettings();
+  return createApi(ctx);
 }
 
 export async function deactivate(): Promise<void> {

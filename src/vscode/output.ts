@@ -3,14 +3,25 @@ import * as vscode from 'vscode';
 import type { Logger } from '../core/logger';
 import { redactText } from '../core/redact';
 
-export function createOutput(): { channel: vscode.LogOutputChannel; logger: Logger } {
+const KEPT_LINES = 1000;
+
+export interface Output {
+  channel: vscode.LogOutputChannel;
+  logger: Logger;
+  /** The last lines written (bounded): the channel's text cannot be read back through the API. */
+  recentLines(): string[];
+}
+
+export function createOutput(): Output {
   const channel = vscode.window.createOutputChannel('Archon MCP', { log: true });
-  // Last line of defence: even a message built carelessly never carries a bearer token.
-  const logger: Logger = {
-    debug: (m) => channel.debug(redactText(m)),
-    info: (m) => channel.info(redactText(m)),
-    warn: (m) => channel.warn(redactText(m)),
-    error: (m) => channel.error(redactText(m)),
+  const recent: string[] = [];
+  const write = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string) => {
+    // Last line of defence: even a message built carelessly never carries a bearer token.
+    const line = redactText(message);
+    recent.push(`[${level}] ${line}`);
+    if (recent.length > KEPT_LINES) recent.splice(0, recent.length - KEPT_LINES);
+    channel[level](line);
   };
-  return { channel, logger };
+  const logger: Logger = { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+  return { channel, logger, recentLines: () => [...recent] };
 }

@@ -62,12 +62,17 @@ export function ago(iso: string | undefined, now = Date.now()): string {
   return `${Math.round(s / 86400)} d ago`;
 }
 
+/** Text from a server (names, error bodies) must not become links or images in a trusted tooltip. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}\[\]()#+!<>|~-]/g, (c) => `\\${c}`);
+}
+
 /** One line per server for the status bar tooltip (Markdown). */
 export function tooltipLine(s: ServerSnapshot, now = Date.now()): string {
-  const parts = [`**${s.name}**: ${lookOf(s.state).label}`];
+  const parts = [`**${escapeMarkdown(s.name)}**: ${lookOf(s.state).label}`];
   if (s.lastPing && (s.state === 'healthy' || s.state === 'degraded')) parts.push(`${s.lastPing.latencyMs} ms`);
   if (s.sessionId) parts.push(`session \`${shortenSessionId(s.sessionId)}\``);
   if (s.lastHeal) parts.push(`last heal ${ago(s.lastHeal.at, now)} (${s.lastHeal.kind})`);
-  if (s.state !== 'healthy' && s.lastFailure) parts.push(s.lastFailure.message);
+  if (s.state !== 'healthy' && s.lastFailure) parts.push(escapeMarkdown(s.lastFailure.message));
   return parts.join(' · ');
 }

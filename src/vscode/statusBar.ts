@@ -56,6 +56,12 @@ export class StatusBar implements vscode.Disposable {
     this.item.show();
   }
 
+  /** What the item shows now. */
+  view(): { text: string; tooltip?: string; backgroundColor?: string } {
+    const t = this.item.tooltip;
+    return { text: this.item.text, tooltip: typeof t === 'string' ? t : t?.value, backgroundColor: (this.item.backgroundColor as vscode.ThemeColor | undefined)?.id };
+  }
+
   dispose(): void {
     this.item.dispose();
   }

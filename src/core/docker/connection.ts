@@ -168,10 +168,9 @@ export function dockerBinaryOnPath(env: NodeJS.ProcessEnv = process.env, platfor
   return false;
 }
 
-/** Resolves with the engine version, or rejects; bounded by `timeoutMs`. */
-export async function pingEngine(docker: Dockerode, timeoutMs = 3000): Promise<{ version: string; apiVersion: string; memTotal?: number }> {
-  const signal = AbortSignal.timeout(timeoutMs);
-  await docker.ping({ abortSignal: signal } as never);
+/** Resolves with the engine version (for the diagnostics report), or rejects; bounded by `timeoutMs`. */
+export async function pingEngine(docker: Dockerode, timeoutMs = 3000): Promise<{ version: string; apiVersion: string }> {
+  await withTimeout(docker.ping(), timeoutMs);
   const v = (await withTimeout(docker.version(), timeoutMs)) as { Version?: string; ApiVersion?: string };
   return { version: String(v.Version ?? '?'), apiVersion: String(v.ApiVersion ?? '?') };
 }

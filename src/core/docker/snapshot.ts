@@ -32,6 +32,8 @@ export interface ContainerSnapshot {
   /** `State.OOMKilled` of the current/last instance. */
   oomKilled?: boolean;
   lastExitCode?: number;
+  /** How the previous instance ended (from the `die`/`oom` events and the inspect right after). */
+  lastDeath?: { at: string; exitCode?: number; oomKilled: boolean; instanceId?: string };
   /** Configured memory limit in bytes (0: none). */
   memoryLimitBytes?: number;
   memory?: MemorySample;

@@ -55,6 +55,8 @@ export interface ContainerWatcherOptions extends DockerConnectionOptions {
   historySize?: number;
   /** Timeout of single API calls (ping, inspect, list). Default 5 s. */
   requestTimeoutMs?: number;
+  /** While connected, ping the engine this often to notice a silently dead event stream. Default 30 s; 0 = never. */
+  livenessIntervalMs?: number;
 }
 
 /** The container went down (`die`). Emitted the moment the event arrives, before any inspect. */
@@ -119,6 +121,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
       | 'restartSettleMs'
       | 'historySize'
       | 'requestTimeoutMs'
+      | 'livenessIntervalMs'
     >
   >;
   private readonly names: string[];
@@ -132,6 +135,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
   private lookupTimer: NodeJS.Timeout | undefined;
   private memoryTimer: NodeJS.Timeout | undefined;
   private settleTimer: NodeJS.Timeout | undefined;
+  private livenessTimer: NodeJS.Timeout | undefined;
   private eventStream: Readable | undefined;
   private streamOpenedAtMs = 0;
   private lastEventTimeNano: string | undefined;
@@ -144,7 +148,11 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
   private memoryInFlight = false;
   private hostMemTotal: number | undefined;
   private sawOomSinceStart = false;
-  private pendingRestart: { info: Omit<ContainerRestart, 'diagnosis'>; facts: InspectFacts } | undefined;
+  private pendingRestart:
+    | { count: number; instanceId: string; previousInstanceId: string; startedAtMs: number; previousStartedAtMs: number; detectedAtMs: number; facts: InspectFacts }
+    | undefined;
+  /** Times the engine was away (ms), newest last; to explain restarts caused by a daemon restart. */
+  private readonly outages: { from: number; to?: number }[] = [];
   private snap: ContainerSnapshot;
   private pendingHealth: (HealthChange & { afterSeq: number }) | undefined;
   private inspectSeq = 0;
@@ -169,6 +177,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
       restartSettleMs: options.restartSettleMs ?? 400,
       historySize: options.historySize ?? 300,
       requestTimeoutMs: options.requestTimeoutMs ?? 5000,
+      livenessIntervalMs: options.livenessIntervalMs ?? 30_000,
     };
     this.backoffMs = this.opts.reconnectMinMs;
     const fallback = options.fallbackNames ?? LEGACY_NAMES[options.container.toLowerCase()] ?? [];
@@ -197,8 +206,8 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
   stop(): void {
     this.stopped = true;
     this.connected = false;
-    for (const t of [this.reconnectTimer, this.lookupTimer, this.memoryTimer, this.settleTimer]) if (t) clearTimeout(t);
-    this.reconnectTimer = this.lookupTimer = this.memoryTimer = this.settleTimer = undefined;
+    for (const t of [this.reconnectTimer, this.lookupTimer, this.memoryTimer, this.settleTimer, this.livenessTimer]) if (t) clearTimeout(t);
+    this.reconnectTimer = this.lookupTimer = this.memoryTimer = this.settleTimer = this.livenessTimer = undefined;
     this.closeStream();
   }
 
@@ -286,10 +295,13 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
       if (this.stopped) return;
       this.connected = true;
       this.backoffMs = this.opts.reconnectMinMs;
+      const last = this.outages[this.outages.length - 1];
+      if (last && last.to === undefined) last.to = Date.now();
       const engine = { version: String(version.Version ?? '?'), apiVersion: String(version.ApiVersion ?? '?'), target: this.target.description };
       this.snap.engine = engine;
       this.snap.connected = true;
       this.emitSafe('connected', engine);
+      this.scheduleLiveness();
       if (this.snap.problem && this.snap.problem.code !== 'container-not-found') this.clearProblem();
       await this.lookup();
     } catch (err) {
@@ -301,6 +313,24 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
     } finally {
       this.connecting = false;
     }
+  }
+
+  /** A quiet event stream over TCP can die without an error: ping now and then while connected. */
+  private scheduleLiveness(): void {
+    if (this.livenessTimer || this.stopped || this.opts.livenessIntervalMs <= 0) return;
+    this.livenessTimer = setTimeout(async () => {
+      this.livenessTimer = undefined;
+      if (!this.connected || this.stopped) return;
+      try {
+        await withTimeout(this.docker.ping(), this.opts.requestTimeoutMs);
+        this.scheduleLiveness();
+      } catch (err) {
+        if (!this.connected || this.stopped) return;
+        const code = (err as { code?: string }).code ?? (err as Error).message;
+        this.closeStream();
+        this.onDisconnected(`engine stopped answering pings (${code})`);
+      }
+    }, this.opts.livenessIntervalMs);
   }
 
   private scheduleReconnect(): void {
@@ -321,7 +351,14 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
         : undefined;
     const opts: Record<string, unknown> = { filters: JSON.stringify({ type: ['container'], container: this.names }) };
     if (since) opts.since = since;
-    const stream = (await withTimeout(this.docker.getEvents(opts as unknown as Dockerode.GetEventsOptions), this.opts.requestTimeoutMs)) as unknown as Readable;
+    const pending = this.docker.getEvents(opts as unknown as Dockerode.GetEventsOptions);
+    let gaveUp = false;
+    // A stream that arrives after the timeout must not stay open unseen.
+    pending.then((s) => gaveUp && (s as unknown as Readable).destroy(), () => undefined);
+    const stream = (await withTimeout(pending, this.opts.requestTimeoutMs).catch((e: unknown) => {
+      gaveUp = true;
+      throw e;
+    })) as unknown as Readable;
     if (this.stopped) {
       stream.destroy();
       return;
@@ -357,9 +394,13 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
     if (this.stopped) return;
     this.connected = false;
     this.snap.connected = false;
+    if (this.livenessTimer) clearTimeout(this.livenessTimer);
+    this.livenessTimer = undefined;
     // Keep the time of the last moment the stream was known good, to resume from it.
     if (!this.lastEventTimeNano) this.streamOpenedAtMs = this.streamOpenedAtMs || Date.now();
     this.stopMemoryTimer();
+    this.outages.push({ from: Date.now() });
+    if (this.outages.length > 10) this.outages.shift();
     this.emitSafe('disconnected', { at: new Date().toISOString(), reason });
     this.setProblem({
       code: 'not-answering',
@@ -457,6 +498,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
   private applyInspect(d: Dockerode.ContainerInspectInfo, seq = Number.MAX_SAFE_INTEGER): void {
     const st = d.State;
     const prevInstance = this.snap.instanceId;
+    const prevStartedAt = this.snap.startedAt;
     const neverStarted = !st.StartedAt || st.StartedAt.startsWith('0001-');
     const instanceId = neverStarted ? undefined : `${d.Id.slice(0, 12)}@${st.StartedAt}`;
     this.snap.containerId = d.Id;
@@ -465,6 +507,16 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
     if (!neverStarted) this.snap.startedAt = st.StartedAt;
     this.snap.oomKilled = st.OOMKilled;
     if (!st.Running && typeof st.ExitCode === 'number') this.snap.lastExitCode = st.ExitCode;
+    if (!st.Running && !neverStarted && st.FinishedAt && !st.FinishedAt.startsWith('0001-')) {
+      // The instance that ended: keep what the engine says about it (OOMKilled resets on the next start).
+      const ld = this.snap.lastDeath;
+      if (ld && ld.instanceId === instanceId) {
+        if (st.OOMKilled) ld.oomKilled = true;
+        if (ld.exitCode === undefined) ld.exitCode = st.ExitCode;
+      } else if (!ld || Date.parse(st.FinishedAt) > Date.parse(ld.at) + 1000) {
+        this.snap.lastDeath = { at: st.FinishedAt, exitCode: st.ExitCode, oomKilled: !!st.OOMKilled, ...(instanceId ? { instanceId } : {}) };
+      }
+    }
     this.snap.engineRestartCount = d.RestartCount;
     const hc = d.HostConfig;
     this.snap.memoryLimitBytes = hc.Memory ?? 0;
@@ -488,7 +540,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
       delete this.snap.healthFailingStreak;
       delete this.snap.healthOutput;
     }
-    if (instanceId && prevInstance && instanceId !== prevInstance) this.onNewInstance(prevInstance, instanceId);
+    if (instanceId && prevInstance && instanceId !== prevInstance) this.onNewInstance(prevInstance, instanceId, prevStartedAt);
     if (this.pendingHealth && seq > this.pendingHealth.afterSeq) this.flushHealth();
     this.updateMemorySampling();
     this.touch();
@@ -503,55 +555,86 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
     this.emitSafe('health', change);
   }
 
-  private onNewInstance(previousInstanceId: string, instanceId: string): void {
+  /**
+   * A new instance was seen by inspect. Its `start` event (and, for `docker restart`, the `restart`
+   * event right after it) may not have arrived yet — or ever, when the engine was away — so the
+   * restart is decided a moment later: once the start event is in and either the episode had no
+   * `stop` or the `restart` event came; at the latest after the settle time (+1 s without a start event).
+   */
+  private onNewInstance(previousInstanceId: string, instanceId: string, previousStartedAt: string | undefined): void {
+    if (this.pendingRestart) this.resolvePendingRestart(true);
     this.snap.restarts++;
-    const startEv = [...this.history].reverse().find((e) => e.action === 'start');
-    const inferred = !startEv || Date.now() - Date.parse(startEv.at) > 60_000;
-    const at = startEv && !inferred ? startEv.at : new Date().toISOString();
-    const info: Omit<ContainerRestart, 'diagnosis'> = { at, count: this.snap.restarts, instanceId, previousInstanceId, inferred };
-    const facts = this.inspectFacts();
-    // docker restart = kill, die, stop, start, restart: the `restart` event comes right after `start`.
-    // When the episode had a `stop` and no `restart` yet, wait a moment for it.
-    const sinceDie = this.episodeEvents();
-    const hasStop = sinceDie.some((e) => e.action === 'stop');
-    const hasRestart = sinceDie.some((e) => e.action === 'restart');
-    if (hasStop && !hasRestart && !inferred) {
-      this.pendingRestart = { info, facts };
-      if (this.settleTimer) clearTimeout(this.settleTimer);
-      this.settleTimer = setTimeout(() => this.flushPendingRestart(), this.opts.restartSettleMs);
-      return;
-    }
-    this.emitRestart(info, facts);
+    const startedAtMs = Date.parse(this.snap.startedAt ?? '') || Date.now();
+    this.pendingRestart = {
+      count: this.snap.restarts,
+      instanceId,
+      previousInstanceId,
+      startedAtMs,
+      previousStartedAtMs: Date.parse(previousStartedAt ?? '') || 0,
+      detectedAtMs: Date.now(),
+      facts: this.inspectFacts(),
+    };
+    this.resolvePendingRestart(false);
   }
 
-  private flushPendingRestart(): void {
+  private resolvePendingRestart(force: boolean): void {
+    const p = this.pendingRestart;
+    if (!p) return;
+    // The start event of this instance: engine time within 2 s of its StartedAt.
+    const startIdx = findLastIndex(this.history, (e) => e.action === 'start' && Math.abs(Date.parse(e.at) - p.startedAtMs) < 2000);
+    const startEv = startIdx >= 0 ? this.history[startIdx] : undefined;
+    const elapsed = Date.now() - p.detectedAtMs;
+    if (!force) {
+      let ready = false;
+      if (startEv) {
+        const dieIdx = findLastIndex(this.history.slice(0, startIdx), (e) => e.action === 'die');
+        const episode = this.history.slice(dieIdx >= 0 ? dieIdx : startIdx);
+        const hasStop = episode.some((e) => e.action === 'stop');
+        const hasRestart = episode.some((e) => e.action === 'restart');
+        ready = !hasStop || hasRestart || elapsed >= this.opts.restartSettleMs;
+      } else {
+        ready = elapsed >= this.opts.restartSettleMs + 1000;
+      }
+      if (!ready) {
+        if (!this.settleTimer) {
+          this.settleTimer = setTimeout(() => {
+            this.settleTimer = undefined;
+            this.resolvePendingRestart(false);
+          }, 100);
+        }
+        return;
+      }
+    }
     if (this.settleTimer) clearTimeout(this.settleTimer);
     this.settleTimer = undefined;
-    const p = this.pendingRestart;
     this.pendingRestart = undefined;
-    if (p) this.emitRestart(p.info, p.facts);
-  }
-
-  private emitRestart(info: Omit<ContainerRestart, 'diagnosis'>, facts: InspectFacts): void {
-    const diagnosis = diagnoseLoss({ lossAt: info.at, events: this.history, inspect: facts, lookbackMs: 120_000, lookaheadMs: 5_000 });
-    if (info.inferred && diagnosis.cause === 'unknown') {
-      diagnosis.evidence.push({ at: info.at, source: 'docker', detail: 'a new container instance appeared while the watcher was disconnected from the engine' });
+    const inferred = !startEv;
+    const at = startEv?.at ?? new Date(p.startedAtMs).toISOString();
+    let diagnosis = diagnoseLoss({ lossAt: at, events: this.history, inspect: p.facts, lookbackMs: 120_000, lookaheadMs: 5_000 });
+    // The engine itself went away between the two instances: a daemon restart took the container with it.
+    const outage = this.outages.find((o) => o.from >= p.previousStartedAtMs - 1000 && o.from <= p.startedAtMs);
+    if (outage && (diagnosis.cause === 'stopped' || diagnosis.cause === 'unknown')) {
+      diagnosis = {
+        cause: 'docker-restart',
+        label: 'Docker engine restart',
+        evidence: [
+          ...diagnosis.evidence.filter((e) => !/how it went down was not seen/.test(e.detail)),
+          { at: new Date(outage.from).toISOString(), source: 'docker' as const, detail: `the Docker engine went away${outage.to ? ` for ${Math.round((outage.to - outage.from) / 1000)} s` : ''}` },
+        ].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)),
+      };
+    } else if (inferred && diagnosis.cause === 'unknown') {
+      diagnosis.evidence.push({ at, source: 'docker', detail: 'a new container instance appeared while the watcher was not connected to the engine' });
     }
-    this.emitSafe('restart', { ...info, diagnosis });
-  }
-
-  /** Events since the last `die` (inclusive), or since the last 60 s. */
-  private episodeEvents(): ContainerEvent[] {
-    const idx = findLastIndex(this.history, (e) => e.action === 'die');
-    if (idx >= 0) return this.history.slice(idx);
-    const cutoff = Date.now() - 60_000;
-    return this.history.filter((e) => Date.parse(e.at) >= cutoff);
+    this.emitSafe('restart', { at, count: p.count, instanceId: p.instanceId, previousInstanceId: p.previousInstanceId, inferred, diagnosis });
   }
 
   private inspectFacts(): InspectFacts {
     const f: InspectFacts = { at: this.snap.updatedAt, running: this.snap.state === 'running', health: this.snap.health };
-    if (this.snap.oomKilled !== undefined) f.oomKilled = this.snap.oomKilled;
-    if (this.snap.lastExitCode !== undefined) f.exitCode = this.snap.lastExitCode;
+    const death = this.snap.lastDeath;
+    if (this.snap.oomKilled || death?.oomKilled) f.oomKilled = true;
+    else if (this.snap.oomKilled !== undefined) f.oomKilled = false;
+    const exit = death?.exitCode ?? this.snap.lastExitCode;
+    if (exit !== undefined) f.exitCode = exit;
     if (this.snap.startedAt) f.startedAt = this.snap.startedAt;
     if (this.snap.healthOutput !== undefined) f.healthOutput = this.snap.healthOutput;
     return f;
@@ -602,6 +685,12 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
         break;
       case 'die': {
         if (ev.exitCode !== undefined) this.snap.lastExitCode = ev.exitCode;
+        this.snap.lastDeath = {
+          at: ev.at,
+          oomKilled: this.sawOomSinceStart,
+          ...(ev.exitCode !== undefined ? { exitCode: ev.exitCode } : {}),
+          ...(this.snap.instanceId ? { instanceId: this.snap.instanceId } : {}),
+        };
         this.snap.state = 'exited';
         this.stopMemoryTimer();
         const down: ContainerDown = {
@@ -619,9 +708,10 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
       case 'start':
         this.sawOomSinceStart = false;
         this.snap.state = 'running';
+        if (this.pendingRestart) this.resolvePendingRestart(false);
         break;
       case 'restart':
-        if (this.pendingRestart) this.flushPendingRestart();
+        if (this.pendingRestart) this.resolvePendingRestart(false);
         break;
       case 'health_status': {
         const h = ev.health ?? 'none';

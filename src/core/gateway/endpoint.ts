@@ -139,6 +139,21 @@ export class ServerEndpoint implements EndpointContext {
     if (!session.id) await session.close();
   }
 
+  /**
+   * Lets idle sessions leave memory; they stay on disk and are restored on their next request.
+   * Sessions that were never initialized are dropped.
+   */
+  async sweep(idleMs: number, now = Date.now()): Promise<number> {
+    const idle = [...this.sessions.values()].filter((s) => s.isIdle(now, idleMs));
+    for (const s of idle) {
+      this.persist(s);
+      if (s.id) this.sessions.delete(s.id);
+    }
+    await Promise.all(idle.map((s) => s.close()));
+    if (idle.length) this.changed();
+    return idle.length;
+  }
+
   stats(url: string): ServerGatewayStats {
     const clients = [...this.sessions.values()]
       .filter((s) => s.link.initParams)

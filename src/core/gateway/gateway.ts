@@ -14,6 +14,9 @@ import {
 } from './types';
 
 const NO_LOG: GatewayLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+/** Sessions idle this long leave memory (they stay on disk until the TTL). */
+const IDLE_IN_MEMORY_MS = 30 * 60_000;
+const SWEEP_EVERY_MS = 5 * 60_000;
 const MCP_PATH = /^\/([^/?#]+)\/mcp\/?$/;
 
 class GatewayImpl implements Gateway {
@@ -23,6 +26,7 @@ class GatewayImpl implements Gateway {
   holderUrl?: string;
   private server?: Server;
   private pollTimer?: NodeJS.Timeout;
+  private sweepTimer?: NodeJS.Timeout;
   private polling = false;
   private readonly events = new EventEmitter();
   private readonly coalescer = new Coalescer(100, () => this.events.emit('change', this.stats()));
@@ -136,6 +140,13 @@ class GatewayImpl implements Gateway {
     this.server = server;
     this.port = (server.address() as AddressInfo).port;
     this.store.load();
+    const idleMs = this.opts.memoryIdleMs ?? IDLE_IN_MEMORY_MS;
+    if (!this.sweepTimer) {
+      this.sweepTimer = setInterval(() => {
+        for (const e of this.endpoints.values()) void e.sweep(idleMs);
+      }, Math.min(SWEEP_EVERY_MS, idleMs));
+      this.sweepTimer.unref();
+    }
     const wasDeferred = this.mode === 'deferred';
     this.mode = 'serving';
     this.holderUrl = undefined;
@@ -210,6 +221,8 @@ class GatewayImpl implements Gateway {
   async stop(): Promise<void> {
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = undefined;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
     const wasServing = this.mode === 'serving';
     this.mode = 'stopped';
     await Promise.all([...this.endpoints.values()].map((e) => e.close()));

@@ -33,12 +33,15 @@ export interface LinkEnv {
   baseHeaders(): Promise<Record<string, string>>;
   /** True while the server is known to be restarting (a Docker signal): hold instead of failing. */
   restarting(): boolean;
+  /** True once the client session closed or the gateway stopped: stop holding. */
+  closed(): boolean;
   log(level: 'info' | 'warn', message: string): void;
   onReinitialized(oldId: string | undefined, newId: string | undefined): void;
 }
 
+/** A wait that never keeps the process alive by itself (the HTTP server does while serving). */
 export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /** Backoff while holding: 100 ms doubling to 1 s, never past the deadline. */
@@ -142,6 +145,7 @@ export class UpstreamLink {
       const f = classifyHttpStatus(outcome.status, outcome.body, { holdingSession: false });
       throw new UpstreamRefused(`The server refused to start a new session: ${f.message}`);
     }
+    if (this.env.closed()) throw new HoldExpired('The gateway stopped while holding the request.');
     if (Date.now() >= deadline) {
       const secs = Math.round(this.env.holdTimeoutMs / 1000);
       throw new HoldExpired(`The MCP server at ${this.env.url} did not come back within ${secs} s (the gateway held the request that long); it is down or restarting.`);

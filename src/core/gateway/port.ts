@@ -8,8 +8,8 @@ export const LOOPBACK = '127.0.0.1';
 export function listenLoopback(port: number, handler: RequestListener): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer(handler);
-    server.keepAliveTimeout = 30_000;
-    server.headersTimeout = 35_000;
+    server.keepAliveTimeout = 5_000;
+    server.headersTimeout = 10_000;
     server.on('clientError', (_err, socket) => socket.destroy());
     const onError = (err: Error): void => {
       server.close();

@@ -45,6 +45,8 @@ export interface EndpointContext {
 }
 
 const MAX_SESSION_LOST_RETRIES = 5;
+/** A request that is safe to repeat is resent at most this often when the connection keeps breaking. */
+const MAX_RESENDS = 5;
 const GATEWAY_ERROR_CODE = -32000;
 
 type WebTransportInternals = { _initialized: boolean; sessionId?: string };
@@ -63,6 +65,7 @@ export class ClientSession {
   private getAbort: AbortController | undefined;
   private closed = false;
   private lastPersistedUse = 0;
+  private inFlight = 0;
 
   constructor(private readonly ctx: EndpointContext, restored?: PersistedSession) {
     this.link = new UpstreamLink({
@@ -70,6 +73,7 @@ export class ClientSession {
       holdTimeoutMs: ctx.holdTimeoutMs,
       baseHeaders: () => ctx.baseHeaders(this.clientAuthorization),
       restarting: () => ctx.restarting(),
+      closed: () => this.closed,
       log: (level, message) => ctx.logger[level](`[${ctx.slug} ${shortenSessionId(this.id)}] ${message}`),
       onReinitialized: () => ctx.persist(this),
     }, restored?.initParams);
@@ -147,10 +151,24 @@ export class ClientSession {
   // ---- client → upstream ----
 
   private async forwardRequest(req: JSONRPCRequest): Promise<void> {
+    this.inFlight++;
+    try {
+      await this.forward(req);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  /** True when nothing is open or running: the session may leave memory (it stays on disk). */
+  isIdle(now: number, idleMs: number): boolean {
+    return this.inFlight === 0 && this.clientGetStreams <= 0 && now - Date.parse(this.lastSeenAt) > idleMs;
+  }
+
+  private async forward(req: JSONRPCRequest): Promise<void> {
     const ctx = this.ctx;
     ctx.counters.requestsForwarded++;
     ctx.changed();
-    const isInit = isInitializeRequest(req);
+    const isInit = req.method === 'initialize' && isInitializeRequest(req);
     if (isInit) {
       this.link.initParams = req.params as Record<string, unknown>;
       this.readClientInfo(req.params);
@@ -158,6 +176,7 @@ export class ClientSession {
     const trace: HealTrace = { reinitialized: false, held: false, resent: false };
     const deadline = ctx.holdDeadline();
     let sessionLost = 0;
+    let resends = 0;
     try {
       for (let attempt = 0; ; attempt++) {
         if (this.closed) return;
@@ -200,6 +219,9 @@ export class ClientSession {
           const tool = toolNameOf(req) ?? req.method;
           return this.fail(req, `The MCP server restarted or the connection broke during the call to "${tool}". It may or may not have run; the gateway did not repeat it because the tool is not marked read-only or idempotent.`, 'interrupted');
         }
+        if (resends++ >= MAX_RESENDS || Date.now() >= deadline) {
+          return this.fail(req, `The MCP server broke the connection during "${req.method}" ${resends} times in a row; the gateway gave up resending it.`, 'interrupted');
+        }
         trace.resent = true;
         await sleep(holdDelay(attempt, deadline));
       }
@@ -213,7 +235,7 @@ export class ClientSession {
   private async askTools(req: JSONRPCRequest, deadline: number, trace: HealTrace): Promise<ResendVerdict> {
     let cursor: string | undefined;
     try {
-      for (let page = 0; page < 20; page++) {
+      for (let page = 0; page < 20 && !this.closed; page++) {
         await this.link.ensure(deadline, trace);
         const list: JSONRPCRequest = { jsonrpc: '2.0', id: gatewayRequestId('tools'), method: 'tools/list', params: cursor ? { cursor } : {} };
         let result: unknown;
@@ -275,8 +297,9 @@ export class ClientSession {
   // ---- upstream → client ----
 
   private relay(m: JSONRPCMessage, req: JSONRPCRequest, isInit: boolean, upstreamSession: string | undefined): void {
-    const isAnswer = (isJSONRPCResultResponse(m) || isJSONRPCErrorResponse(m)) && m.id === req.id;
-    if (isAnswer && isJSONRPCResultResponse(m)) this.noteResult(req, m.result, isInit, upstreamSession);
+    // `m` passed the SDK's JSONRPCMessageSchema: a message with an id and a result or error is a response.
+    const isAnswer = 'id' in m && m.id === req.id && ('result' in m || 'error' in m);
+    if (isAnswer && 'result' in m) this.noteResult(req, m.result, isInit, upstreamSession);
     this.transport.send(m, isAnswer ? undefined : { relatedRequestId: req.id }).catch(() => undefined);
   }
 

@@ -24,6 +24,8 @@ interface FileShape {
 }
 
 export const STORE_FILE = 'gateway-sessions.json';
+/** At most this many sessions are kept; the least recently used go first. */
+export const MAX_SESSIONS = 1000;
 
 export class SessionStore {
   private sessions = new Map<string, PersistedSession>();
@@ -96,6 +98,10 @@ export class SessionStore {
       this.dirty = false;
       const now = Date.now();
       for (const [id, s] of this.sessions) if (now - Date.parse(s.lastUsedAt) > this.ttlMs) this.sessions.delete(id);
+      if (this.sessions.size > MAX_SESSIONS) {
+        const oldest = [...this.sessions.values()].sort((a, b) => Date.parse(a.lastUsedAt) - Date.parse(b.lastUsedAt));
+        for (const s of oldest.slice(0, this.sessions.size - MAX_SESSIONS)) this.sessions.delete(s.id);
+      }
       const body: FileShape = { version: 1, sessions: [...this.sessions.values()] };
       const tmp = `${file}.${process.pid}.tmp`;
       try {

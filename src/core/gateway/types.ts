@@ -29,6 +29,8 @@ export interface GatewayOptions {
   maxBodyBytes?: number;
   /** Persisted sessions unused for this long are dropped (default 7 days). */
   sessionTtlMs?: number;
+  /** Sessions idle this long leave memory; they stay on disk and come back on their next request (default 30 min). */
+  memoryIdleMs?: number;
   /** How often a deferred gateway checks whether the holder is still there (default 1 000). */
   deferPollMs?: number;
   /** When the port is held by something that is not ours: how many following ports to try (default 20). */

@@ -1,11 +1,12 @@
-// HTTP exchanges with the upstream MCP server: one POST per message, SSE or JSON answers streamed
-// message by message (never buffered whole), and a precise account of how an exchange ended.
-import { EventSourceParserStream } from 'eventsource-parser/stream';
+// HTTP exchanges with the upstream MCP server: one POST per message, SSE or JSON answers relayed
+// message by message as they arrive (never buffered whole), and a precise account of how an
+// exchange ended. node:http with a keep-alive agent: one write per request, no web streams.
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { createParser } from 'eventsource-parser';
 import {
   JSONRPCMessageSchema,
-  isJSONRPCErrorResponse,
   isJSONRPCRequest,
-  isJSONRPCResultResponse,
   type JSONRPCMessage,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -20,7 +21,11 @@ export type UpstreamOutcome =
   /** Sent, but the connection broke before the answer: the server may or may not have run it. */
   | { kind: 'broken'; error?: unknown };
 
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const MAX_ERROR_BODY = 16 * 1024;
+
+const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 256, keepAliveMsecs: 1000 });
+const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 256, keepAliveMsecs: 1000 });
 
 export function errorCode(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
@@ -30,7 +35,8 @@ export function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
-function parseMessages(text: string): JSONRPCMessage[] {
+/** JSON text → validated JSON-RPC messages (the SDK's schema; anything else is dropped). */
+export function parseMessages(text: string): JSONRPCMessage[] {
   const raw: unknown = JSON.parse(text);
   const list = Array.isArray(raw) ? raw : [raw];
   const out: JSONRPCMessage[] = [];
@@ -42,115 +48,161 @@ function parseMessages(text: string): JSONRPCMessage[] {
 }
 
 function isResponseTo(message: JSONRPCMessage, id: RequestId | undefined): boolean {
-  return id !== undefined && (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) && message.id === id;
+  // Only called with messages that passed JSONRPCMessageSchema.
+  return id !== undefined && 'id' in message && message.id === id && ('result' in message || 'error' in message);
 }
 
-/** Reads an SSE body, calling onEvent per JSON-RPC message; stops early when `stop()` returns true. */
-export async function readSse(
-  body: ReadableStream<Uint8Array>,
-  onMessage: (m: JSONRPCMessage) => void,
-  stop: () => boolean,
-): Promise<void> {
-  const reader = body.pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>)
-    .pipeThrough(new EventSourceParserStream()).getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      if (value.event && value.event !== 'message') continue;
-      if (!value.data) continue; // priming events carry no data
-      let messages: JSONRPCMessage[];
-      try {
-        messages = parseMessages(value.data);
-      } catch {
-        continue; // not JSON: ignore like the SDK does
-      }
-      for (const m of messages) onMessage(m);
-      if (stop()) return;
-    }
-  } finally {
-    reader.cancel().catch(() => undefined);
-  }
-}
-
-export interface PostOptions {
+export interface ExchangeOptions {
   url: string;
   headers: Record<string, string>;
-  message: JSONRPCMessage;
   /** Each message as it arrives, with the upstream session id from the response headers. */
   onMessage: (m: JSONRPCMessage, sessionId: string | undefined) => void;
   signal?: AbortSignal;
 }
 
-/** POSTs one message upstream and relays everything that comes back. Never throws. */
-export async function postUpstream(opts: PostOptions): Promise<UpstreamOutcome> {
-  const id = isJSONRPCRequest(opts.message) ? opts.message.id : undefined;
-  let response: Response;
-  try {
-    response = await fetch(opts.url, {
-      method: 'POST',
-      headers: { ...opts.headers, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify(opts.message),
-      signal: opts.signal,
-    });
-  } catch (error) {
-    const code = errorCode(error);
-    return code && NOT_SENT_CODES.has(code) ? { kind: 'not-sent', error } : { kind: 'broken', error };
-  }
-  const sessionId = response.headers.get('mcp-session-id') ?? undefined;
-  if (!response.ok) {
-    let body = '';
+export interface PostOptions extends ExchangeOptions {
+  message: JSONRPCMessage;
+}
+
+interface Exchange {
+  method: 'POST' | 'GET';
+  body?: string;
+  /** Request id whose answer ends the exchange (POST of a request). */
+  answerId?: RequestId;
+}
+
+/** One HTTP exchange; resolves with how it ended. Never rejects. */
+function exchange(opts: ExchangeOptions, ex: Exchange): Promise<UpstreamOutcome> {
+  return new Promise<UpstreamOutcome>((resolve) => {
+    let settled = false;
+    const finish = (o: UpstreamOutcome): void => {
+      if (settled) return;
+      settled = true;
+      opts.signal?.removeEventListener('abort', onAbort);
+      resolve(o);
+    };
+    let url: URL;
     try {
-      body = await response.text();
-    } catch {
-      /* the body is only evidence */
+      url = new URL(opts.url);
+    } catch (error) {
+      return finish({ kind: 'not-sent', error });
     }
-    return { kind: 'http', status: response.status, body, sessionId };
+    const https = url.protocol === 'https:';
+    const headers: Record<string, string | number> = { ...opts.headers };
+    if (ex.method === 'POST') {
+      headers['content-type'] = 'application/json';
+      headers.accept = 'application/json, text/event-stream';
+      headers['content-length'] = Buffer.byteLength(ex.body ?? '');
+    } else {
+      headers.accept = 'text/event-stream';
+    }
+    let responded = false;
+    const req = (https ? httpsRequest : httpRequest)({
+      protocol: url.protocol,
+      hostname: url.hostname.replace(/^\[|\]$/g, ''),
+      port: url.port || (https ? 443 : 80),
+      path: `${url.pathname}${url.search}`,
+      method: ex.method,
+      headers,
+      agent: https ? httpsAgent : httpAgent,
+    });
+    const onAbort = (): void => {
+      req.destroy();
+      finish({ kind: 'broken' });
+    };
+    if (opts.signal?.aborted) return onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    req.on('error', (error) => {
+      const code = errorCode(error);
+      finish(!responded && code && NOT_SENT_CODES.has(code) ? { kind: 'not-sent', error } : { kind: 'broken', error });
+    });
+    req.on('response', (res) => {
+      responded = true;
+      handleResponse(res, opts, ex, (o) => {
+        finish(o);
+        // Answered: let the rest drain so the connection is reused; a stream left open is dropped.
+        if (!res.complete && !res.destroyed) {
+          res.resume();
+          setTimeout(() => {
+            if (!res.complete) res.destroy();
+          }, 2000).unref();
+        }
+      });
+    });
+    req.end(ex.body);
+  });
+}
+
+function handleResponse(res: IncomingMessage, opts: ExchangeOptions, ex: Exchange, finish: (o: UpstreamOutcome) => void): void {
+  const status = res.statusCode ?? 0;
+  const header = res.headers['mcp-session-id'];
+  const sessionId = typeof header === 'string' ? header : undefined;
+  res.setEncoding('utf8');
+  if (status < 200 || status >= 300) {
+    let body = '';
+    res.on('data', (d: string) => {
+      if (body.length < MAX_ERROR_BODY) body += d;
+    });
+    res.on('end', () => finish({ kind: 'http', status, body, sessionId }));
+    res.on('error', () => finish({ kind: 'http', status, body, sessionId }));
+    res.on('close', () => finish({ kind: 'http', status, body, sessionId }));
+    return;
   }
-  if (id === undefined || response.status === 202) {
-    response.body?.cancel().catch(() => undefined);
-    return { kind: 'ok', sessionId };
+  if (ex.method === 'POST' && (ex.answerId === undefined || status === 202)) {
+    res.resume();
+    finish({ kind: 'ok', sessionId });
+    return;
   }
   let answered = false;
   const relay = (m: JSONRPCMessage): void => {
-    if (isResponseTo(m, id)) answered = true;
+    if (isResponseTo(m, ex.answerId)) answered = true;
     opts.onMessage(m, sessionId);
   };
-  const type = response.headers.get('content-type') ?? '';
-  try {
-    if (type.includes('text/event-stream') && response.body) {
-      await readSse(response.body, relay, () => answered);
-    } else {
-      for (const m of parseMessages(await response.text())) relay(m);
-    }
-  } catch (error) {
-    if (!answered) return { kind: 'broken', error };
+  const ended = (error?: unknown): void => finish(answered ? { kind: 'ok', sessionId } : { kind: 'broken', error });
+  const type = String(res.headers['content-type'] ?? '');
+  if (type.includes('text/event-stream')) {
+    const parser = createParser({
+      onEvent: (event) => {
+        if ((event.event && event.event !== 'message') || !event.data) return; // priming events carry no data
+        let messages: JSONRPCMessage[];
+        try {
+          messages = parseMessages(event.data);
+        } catch {
+          return; // not JSON: ignored, like the SDK does
+        }
+        for (const m of messages) relay(m);
+        if (answered) ended();
+      },
+    });
+    res.on('data', (chunk: string) => parser.feed(chunk));
+  } else {
+    let text = '';
+    res.on('data', (d: string) => {
+      text += d;
+    });
+    res.on('end', () => {
+      try {
+        for (const m of parseMessages(text)) relay(m);
+      } catch {
+        /* not JSON: no answer */
+      }
+      ended();
+    });
   }
-  return answered ? { kind: 'ok', sessionId } : { kind: 'broken' };
+  res.on('error', (e) => ended(e));
+  res.on('close', () => ended());
 }
 
-/** Opens the standalone GET stream upstream and relays it until it ends. Never throws. */
-export async function getUpstream(opts: Omit<PostOptions, 'message'>): Promise<UpstreamOutcome> {
-  let response: Response;
-  try {
-    response = await fetch(opts.url, { method: 'GET', headers: { ...opts.headers, accept: 'text/event-stream' }, signal: opts.signal });
-  } catch (error) {
-    const code = errorCode(error);
-    return code && NOT_SENT_CODES.has(code) ? { kind: 'not-sent', error } : { kind: 'broken', error };
-  }
-  if (!response.ok || !response.body) {
-    let body = '';
-    try {
-      body = await response.text();
-    } catch {
-      /* evidence only */
-    }
-    return { kind: 'http', status: response.status, body };
-  }
-  try {
-    await readSse(response.body, (m) => opts.onMessage(m, undefined), () => false);
-  } catch (error) {
-    return { kind: 'broken', error };
-  }
-  return { kind: 'broken' };
+/** POSTs one message upstream and relays everything that comes back. Never rejects. */
+export function postUpstream(opts: PostOptions): Promise<UpstreamOutcome> {
+  return exchange(opts, {
+    method: 'POST',
+    body: JSON.stringify(opts.message),
+    answerId: isJSONRPCRequest(opts.message) ? opts.message.id : undefined,
+  });
+}
+
+/** Opens the standalone GET stream upstream and relays it until it ends (outcome `broken`). Never rejects. */
+export function getUpstream(opts: ExchangeOptions): Promise<UpstreamOutcome> {
+  return exchange(opts, { method: 'GET' });
 }

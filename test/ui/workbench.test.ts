@@ -1,0 +1,203 @@
+// UI test: the REAL packaged extension (.vsix) installed into code-server, driven in headless
+// Chromium the way a person would use it, against a live Archon-like fixture server.
+//
+//   npm run package && npm run build      (the .vsix and the fixture bundle)
+//   bash scripts/setup-code-server.sh     (code-server, Node 24, Chromium; cached)
+//   node --import tsx --test test/ui/workbench.test.ts
+//
+// Screenshots of every step go to test-results/ui/. Without code-server/Chromium/.vsix the test
+// is skipped with a message naming the setup command, or fails when CI=true.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Locator, Page } from 'playwright-core';
+import { FIXTURE_BUNDLE, startServer, type RunningServer } from '../helpers/servers';
+import {
+  REPO_ROOT,
+  extensionId,
+  findTools,
+  findVsix,
+  missingMessage,
+  openWorkbench,
+  startCodeServer,
+  type CodeServer,
+  staleVsixWarning,
+  type Workbench,
+} from '../vscode/code-server';
+
+const SHOTS = path.join(REPO_ROOT, 'test-results', 'ui');
+const SERVER_NAME = 'Archon';
+const STEP_TIMEOUT = 90_000;
+
+// What is needed, and what to do when it is missing.
+const { tools, missing } = findTools();
+const vsix = findVsix();
+if (!vsix) missing.push('the extension package (run `npm run package`)');
+if (!fs.existsSync(FIXTURE_BUNDLE)) missing.push(`the fixture bundle ${path.relative(REPO_ROOT, FIXTURE_BUNDLE)} (run \`npm run build\`)`);
+const gate = missing.length ? missingMessage(missing) : undefined;
+if (gate && !gate.fail) console.log(`# ${gate.message}`);
+const stale = vsix ? staleVsixWarning(vsix) : undefined;
+if (stale) console.log(`# ${stale}`);
+
+describe('the packaged extension in code-server, as a user sees it', { skip: gate && !gate.fail ? gate.message : false }, () => {
+  let fixture: RunningServer;
+  let server: CodeServer;
+  let wb: Workbench;
+  let page: Page;
+  let shot = 0;
+
+  const screenshot = async (name: string) => {
+    const file = path.join(SHOTS, `${String(++shot).padStart(2, '0')}-${name}.png`);
+    await page.screenshot({ path: file });
+    return file;
+  };
+
+  /** The status bar item: its DOM id is `<publisher>.<name>.<id given to createStatusBarItem>`. */
+  const statusItem = (): Locator => page.locator(`[id="${extensionId()}.status"]`);
+
+  /** Latest session the fixture created, as the first 8 characters (its log prints those). */
+  const latestSession = (): string | undefined => {
+    const ids = [...fixture.output().matchAll(/session created: ([0-9a-f-]{8})/g)].map((m) => m[1]);
+    return ids.at(-1);
+  };
+
+  const runCommand = async (title: string) => {
+    await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } }).catch(() => undefined);
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(`>${title}`);
+    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+    await row.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.press('Enter');
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+  };
+
+  before(async () => {
+    if (gate) throw new Error(gate.message);
+    fs.rmSync(SHOTS, { recursive: true, force: true });
+    fs.mkdirSync(SHOTS, { recursive: true });
+    fixture = await startServer('fixture');
+    server = await startCodeServer({
+      tools,
+      vsix: [vsix!],
+      logFile: path.join(SHOTS, 'code-server.log'),
+      userSettings: {
+        'archonMcp.servers': [
+          { name: SERVER_NAME, url: fixture.url, transport: 'streamable-http', healthUrl: fixture.healthUrl },
+        ],
+        'archonMcp.pingIntervalSeconds': 2,
+      },
+    });
+    wb = await openWorkbench(server, tools, { viewport: { width: 1400, height: 1000 } });
+    page = wb.page;
+  });
+
+  after(async () => {
+    if (page) await screenshot('final').catch(() => undefined);
+    if (server) fs.writeFileSync(path.join(SHOTS, 'exthost.log'), server.extensionHostLog());
+    await wb?.close();
+    await server?.stop();
+    await fixture?.stop();
+  });
+
+  it('1. the status bar shows the Archon item, healthy', { timeout: STEP_TIMEOUT }, async () => {
+    const item = statusItem();
+    await item.waitFor({ state: 'visible', timeout: 60_000 });
+    await waitUntil(page, 'the item to say healthy', async () => /healthy/.test((await item.getAttribute('aria-label')) ?? ''), 60_000);
+    assert.match(await item.innerText(), /Archon/);
+    assert.equal(await item.locator('.codicon-plug').count(), 1, 'plug icon');
+    assert.doesNotMatch((await item.getAttribute('class')) ?? '', /error-kind|warning-kind/);
+    await screenshot('status-bar-healthy');
+    // Its tooltip: state, latency and the shortened session id.
+    await item.hover();
+    const hover = page.locator('.monaco-hover, .workbench-hover', { hasText: 'Archon MCP' }).first();
+    await hover.waitFor({ state: 'visible', timeout: 10_000 });
+    const tip = await hover.innerText();
+    assert.match(tip, /healthy/);
+    const session = latestSession();
+    assert.ok(session && tip.includes(session), `the tooltip shows session ${session}…: ${tip}`);
+    await screenshot('status-bar-tooltip');
+    await page.mouse.move(700, 300);
+    await page.keyboard.press('Escape');
+  });
+
+  it('2. the "Archon MCP" activity bar view lists the server with its session id', { timeout: STEP_TIMEOUT }, async () => {
+    const icon = page.locator('.activitybar a[aria-label^="Archon MCP"]').first();
+    await icon.click();
+    const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /Servers/i }) }).first();
+    const serverRow = view.locator('.monaco-list-row', { hasText: SERVER_NAME }).first();
+    await serverRow.waitFor({ state: 'visible', timeout: 20_000 });
+    const session = await waitUntil(page, 'the session row to show the session id', async () => {
+      const id = latestSession();
+      const row = view.locator('.monaco-list-row', { hasText: 'Session' }).first();
+      const text = (await row.count()) ? await row.innerText() : '';
+      return id && text.includes(id) ? id : undefined;
+    }, 30_000);
+    assert.match(await serverRow.innerText(), /healthy/);
+    const file = await screenshot('tree-with-session');
+    console.log(`# tree shows session ${session}… (${path.relative(REPO_ROOT, file)})`);
+  });
+
+  it('3. stopping the fixture turns the item to its error look; starting it again heals on its own', { timeout: STEP_TIMEOUT * 2 }, async () => {
+    const item = statusItem();
+    const sessionBefore = latestSession();
+    await fixture.kill();
+    await waitUntil(page, 'the error look', async () => /error-kind/.test((await item.getAttribute('class')) ?? ''), 30_000);
+    assert.match((await item.getAttribute('aria-label')) ?? '', /unreachable|session lost|needs attention/);
+    await screenshot('status-bar-error');
+
+    await fixture.restart();
+    await waitUntil(page, 'healthy again without a click', async () => {
+      const cls = (await item.getAttribute('class')) ?? '';
+      return /healthy/.test((await item.getAttribute('aria-label')) ?? '') && !/error-kind/.test(cls);
+    }, 60_000);
+    const sessionAfter = latestSession();
+    assert.ok(sessionAfter && sessionAfter !== sessionBefore, 'a new session after the restart');
+    await screenshot('status-bar-healed');
+  });
+
+  it('4. F1 → "Archon: Reconnect MCP" runs and the output channel shows the reconnect', { timeout: STEP_TIMEOUT }, async () => {
+    const sessionsBefore = [...fixture.output().matchAll(/session created/g)].length;
+    await runCommand('Archon: Reconnect MCP');
+    await waitUntil(page, 'a new session from the reconnect', async () =>
+      [...fixture.output().matchAll(/session created/g)].length > sessionsBefore, 30_000);
+    await runCommand('Archon: Show Diagnostics');
+    const output = page.locator('.part.panel .output-view, .part.panel [id="workbench.panel.output"]').first();
+    await output.waitFor({ state: 'visible', timeout: 15_000 });
+    const text = await waitUntil(page, 'the reconnect in the "Archon MCP" output', async () => {
+      const t = await page.locator('.part.panel .view-lines').first().innerText().catch(() => '');
+      return /reconnect/i.test(t) ? t : undefined;
+    }, 20_000);
+    // The channel picker names the channel that is shown.
+    assert.match(await page.locator('.part.panel').innerText(), /Archon MCP/);
+    assert.match(text, /reconnect/i);
+    await screenshot('output-reconnect');
+  });
+
+  it('5. "Archon: Copy Diagnostics Report" opens a report naming the server and its state', { timeout: STEP_TIMEOUT }, async () => {
+    await runCommand('Archon: Copy Diagnostics Report');
+    const editor = page.locator('.editor-instance .view-lines').first();
+    const text = await waitUntil(page, 'the report in an editor', async () => {
+      const t = await editor.innerText().catch(() => '');
+      return /diagnostics/i.test(t) && t.includes(SERVER_NAME) ? t : undefined;
+    }, 20_000);
+    assert.match(text, new RegExp(`${SERVER_NAME}\\W+healthy`), `the report says ${SERVER_NAME} is healthy:\n${text.slice(0, 800)}`);
+    await screenshot('diagnostics-report');
+  });
+});
+
+async function waitUntil<T>(page: Page, what: string, check: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check().catch(() => undefined);
+    if (v) return v;
+    if (Date.now() > deadline) {
+      const file = path.join(SHOTS, `timeout-${what.replace(/\W+/g, '-').slice(0, 60)}.png`);
+      await page.screenshot({ path: file }).catch(() => undefined);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (screenshot ${path.relative(REPO_ROOT, file)})`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
