@@ -1,5 +1,6 @@
 // `archon-mcp-doctor watch <url>`: the monitor outside VS Code, one line per state transition.
 import { parseArgs } from 'node:util';
+import { DEFAULT_DOCKER_LINK_OPTIONS, DockerLink, type ContainerSnapshot } from '../core/docker';
 import type { Logger } from '../core/logger';
 import { ServerMonitor } from '../core/monitor';
 import { shortenSessionId } from '../core/redact';
@@ -8,7 +9,24 @@ import { validateSettings } from '../core/settings';
 import type { ServerSnapshot, Transition } from '../core/types';
 
 export const WATCH_USAGE = `usage: archon-mcp-doctor watch <url> [--name N] [--interval S] [--timeout S]
-         [--health-url URL] [--transport auto|streamable-http|sse] [--no-auto-heal] [--json] [--verbose]`;
+         [--health-url URL] [--transport auto|streamable-http|sse] [--no-auto-heal]
+         [--container NAME] [--docker-socket PATH] [--json] [--verbose]`;
+
+/** One JSON line per notable container event: the CLI's stable output format for Docker. */
+export function containerLine(server: string, event: string, c: ContainerSnapshot, extra: Record<string, unknown> = {}) {
+  return {
+    t: new Date().toISOString(),
+    server,
+    container: c.matchedName ?? c.configuredName,
+    event,
+    state: c.state,
+    restarts: c.restarts,
+    oomKills: c.oomKills,
+    health: c.health,
+    memoryPct: c.memory ? Math.round(c.memory.pct * 10) / 10 : null,
+    ...extra,
+  };
+}
 
 /** One JSON line per transition: the CLI's stable output format. */
 export function transitionLine(snapshot: ServerSnapshot, t: Transition) {
@@ -21,7 +39,8 @@ export function transitionLine(snapshot: ServerSnapshot, t: Transition) {
     cause: t.cause,
     latencyMs: snapshot.lastPing?.latencyMs ?? null,
     ...(t.failure ? { failure: t.failure.kind, message: t.failure.message, httpStatus: t.failure.httpStatus ?? null } : {}),
-    ...(t.to === 'session-lost' ? { evidence: t.evidence } : {}),
+    ...(t.to === 'session-lost' ? { causeLabel: snapshot.lastLoss?.label ?? t.cause, evidence: t.evidence } : {}),
+    ...(t.refined ? { refined: true } : {}),
   };
 }
 
@@ -51,6 +70,8 @@ export async function watchCommand(argv: string[]): Promise<number> {
         'health-url': { type: 'string' },
         transport: { type: 'string' },
         'no-auto-heal': { type: 'boolean' },
+        container: { type: 'string' },
+        'docker-socket': { type: 'string' },
         json: { type: 'boolean' },
         verbose: { type: 'boolean' },
       },
@@ -74,10 +95,28 @@ export async function watchCommand(argv: string[]): Promise<number> {
   for (const p of problems) process.stderr.write(`${p.replace(/archonMcp\.servers\[0\]/, 'url').replace(/archonMcp\./, '--')}\n`);
   if (settings.servers.length === 0) return 2;
 
+  const logger = stderrLogger(Boolean(values.verbose));
+  let link: DockerLink | undefined;
   const monitor = new ServerMonitor(settings.servers[0], settings.monitor, {
     store: new MemorySessionStore(),
-    logger: stderrLogger(Boolean(values.verbose)),
+    logger,
+    diagnoseLoss: (at) => link?.diagnose(at),
   });
+  if (values.container) {
+    link = new DockerLink(monitor, values.container, { ...DEFAULT_DOCKER_LINK_OPTIONS, socketPath: values['docker-socket'] }, logger);
+    const w = link.watcher;
+    const say = (event: string, extra?: Record<string, unknown>) => {
+      const line = containerLine(monitor.config.name, event, w.snapshot(), extra);
+      process.stdout.write(values.json ? `${JSON.stringify(line)}\n` : `${line.t.slice(11, 23)} ${line.server}: container ${line.container} ${event}${extra?.message ? ` — ${extra.message}` : ''} (restarts ${line.restarts}, OOM kills ${line.oomKills}, health ${line.health}${line.memoryPct !== null ? `, memory ${line.memoryPct} %` : ''})\n`);
+    };
+    w.on('connected', () => say('watching'));
+    w.on('down', (d) => say('down', { exitCode: d.exitCode ?? null, oom: d.oom }));
+    w.on('restart', (r) => say('restart', { count: r.count, cause: r.diagnosis.cause, causeLabel: r.diagnosis.label }));
+    w.on('health', (h) => say('health', { previous: h.previous }));
+    w.on('pressure', (p) => say(p.active ? 'memory-pressure' : 'memory-pressure-cleared'));
+    w.on('problem', (p) => say('problem', { problem: p.code, message: p.message }));
+    link.start();
+  }
   monitor.onDidChange((snapshot, t) => {
     if (!t) return;
     process.stdout.write(values.json ? `${JSON.stringify(transitionLine(snapshot, t))}\n` : `${humanLine(snapshot, t)}\n`);
@@ -87,6 +126,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  link?.stop();
   await monitor.stop();
   return 0;
 }

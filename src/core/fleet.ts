@@ -10,6 +10,7 @@ export class Fleet {
   private readonly monitors = new Map<string, ServerMonitor>();
   private readonly listeners = new Set<FleetListener>();
   private readonly created = new Set<(monitor: ServerMonitor) => void>();
+  private readonly removed = new Set<(monitor: ServerMonitor) => void>();
 
   constructor(private readonly depsFor: (config: ServerConfig) => MonitorDeps, private readonly log: Logger) {}
 
@@ -25,6 +26,7 @@ export class Fleet {
         continue;
       }
       this.monitors.delete(name);
+      for (const hook of this.removed) hook(monitor);
       stopping.push(monitor.stop());
       this.log.info(`${name}: ${next ? 'configuration changed, restarting its monitor' : 'no longer configured, stopped watching'}`);
     }
@@ -62,6 +64,12 @@ export class Fleet {
     return () => this.created.delete(hook);
   }
 
+  /** Runs for each monitor that is about to stop (its configuration changed or it was removed). */
+  onMonitorRemoved(hook: (monitor: ServerMonitor) => void): () => void {
+    this.removed.add(hook);
+    return () => this.removed.delete(hook);
+  }
+
   async reconnect(names?: string[]): Promise<void> {
     const targets = names ? this.list().filter((m) => names.includes(m.config.name)) : this.list();
     await Promise.all(targets.map((m) => m.reconnect()));
@@ -70,6 +78,7 @@ export class Fleet {
   async dispose(): Promise<void> {
     const all = this.list();
     this.monitors.clear();
+    for (const monitor of all) for (const hook of this.removed) hook(monitor);
     await Promise.all(all.map((m) => m.stop()));
   }
 

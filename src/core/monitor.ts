@@ -18,8 +18,12 @@ const EVIDENCE_RELEVANCE_MS = 5 * 60_000;
 
 export interface LossDiagnosis {
   cause: LossCause;
+  label?: string;
   evidence: Evidence[];
 }
+
+/** A later, better diagnosis replaces an earlier one only within this time of the loss. */
+const REFINE_WINDOW_MS = 2 * 60_000;
 
 export interface MonitorDeps {
   store?: SessionStore;
@@ -328,8 +332,26 @@ export class ServerMonitor {
   private recordLoss(failure: Failure, diagnosis: LossDiagnosis): void {
     const at = iso();
     const evidence = [...diagnosis.evidence, { at, source: 'mcp' as const, detail: failure.message }];
-    this.snapshot.lastLoss = { at, cause: diagnosis.cause, evidence };
+    this.snapshot.lastLoss = { at, cause: diagnosis.cause, label: diagnosis.label, evidence };
     this.transition('session-lost', diagnosis.cause, { failure, evidence });
+  }
+
+  /**
+   * Replaces the cause of the latest session loss when later evidence explains it better (a `docker
+   * restart` is only told apart from a stop by the events that follow the container's death).
+   */
+  refineLoss(diagnosis: LossDiagnosis): void {
+    const loss = this.snapshot.lastLoss;
+    if (!loss || Date.now() - Date.parse(loss.at) > REFINE_WINDOW_MS) return;
+    if (loss.cause === diagnosis.cause && loss.label === diagnosis.label) return;
+    const seen = new Set(loss.evidence.map((e) => `${e.at}|${e.detail}`));
+    const evidence = [...loss.evidence, ...diagnosis.evidence.filter((e) => !seen.has(`${e.at}|${e.detail}`))]
+      .sort((a, b) => a.at.localeCompare(b.at));
+    this.log.info(`${this.config.name}: the session loss at ${loss.at.slice(11, 19)} was a ${diagnosis.label ?? diagnosis.cause} (first thought: ${loss.label ?? loss.cause})`);
+    Object.assign(loss, { cause: diagnosis.cause, label: diagnosis.label, evidence });
+    const t = [...this.snapshot.transitions].reverse().find((x) => x.to === 'session-lost' && x.at >= loss.at);
+    if (t) Object.assign(t, { cause: diagnosis.cause, evidence });
+    this.emit(t ? { ...t, refined: true } : undefined);
   }
 
   private async onFailure(epoch: number, failure: Failure, given?: LossDiagnosis): Promise<void> {

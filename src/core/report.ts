@@ -34,7 +34,7 @@ function serverSection(s: ServerSnapshot, failures: readonly FailureRecord[]): s
     `| Health | ${s.health ? cell(`${s.health.ok ? 'ok' : 'failing'}${s.health.uptimeSeconds !== undefined ? `, uptime ${Math.round(s.health.uptimeSeconds)} s` : ''}${s.health.error ? `, ${s.health.error}` : ''}`) : '—'} |`,
   ];
   if (s.lastLoss) {
-    lines.push(`| Last session loss | ${s.lastLoss.at}: cause **${s.lastLoss.cause}** |`);
+    lines.push(`| Last session loss | ${s.lastLoss.at}: cause **${s.lastLoss.label ?? s.lastLoss.cause}** |`);
   }
   if (s.lastLoss?.evidence.length) {
     lines.push('', '**Evidence for the last session loss**', '');
@@ -70,7 +70,7 @@ export function renderReport(input: ReportInput): string {
     '',
     '## Summary',
     '',
-    ...input.snapshots.map((s) => `- **${s.name}**: ${s.state}${s.lastLoss ? ` — last session loss: ${s.lastLoss.cause}` : ''}`),
+    ...input.snapshots.map((s) => `- **${s.name}**: ${s.state}${s.lastLoss ? ` — last session loss: ${s.lastLoss.label ?? s.lastLoss.cause}` : ''}`),
     ...(input.snapshots.length === 0 ? ['- No server is configured.'] : []),
     '',
     '## Servers',

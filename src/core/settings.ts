@@ -1,4 +1,5 @@
 // Validates raw settings (from VS Code or the CLI) into the shapes the core runs on.
+import type { DockerSettings } from './docker/supervisor';
 import type { MonitorOptions, ServerConfig, TransportSetting } from './types';
 
 export const DEFAULT_SERVER: ServerConfig = {
@@ -22,12 +23,20 @@ export interface RawSettings {
   maxAutoHealAttempts?: unknown;
   degradedLatencyMs?: unknown;
   clickAction?: unknown;
+  docker?: {
+    enabled?: unknown;
+    socketPath?: unknown;
+    memoryPressurePercent?: unknown;
+    serverMemoryWarnMb?: unknown;
+    memoryAlerts?: unknown;
+  };
 }
 
 export interface Settings {
   servers: ServerConfig[];
   monitor: MonitorOptions;
   clickAction: ClickAction;
+  docker: DockerSettings;
 }
 
 export interface Validated {
@@ -97,6 +106,29 @@ function numberSetting(value: unknown, name: string, fallback: number, min: numb
   return value;
 }
 
+function booleanSetting(value: unknown, name: string, fallback: boolean, problems: string[]): boolean {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value === 'boolean') return value;
+  problems.push(`archonMcp.${name} must be true or false; using ${fallback}.`);
+  return fallback;
+}
+
+function validateDocker(raw: NonNullable<RawSettings['docker']>, problems: string[]): DockerSettings {
+  let socketPath: string | undefined;
+  if (typeof raw.socketPath === 'string' && raw.socketPath.trim()) socketPath = raw.socketPath.trim();
+  else if (raw.socketPath !== undefined && raw.socketPath !== null && raw.socketPath !== '') {
+    problems.push('archonMcp.docker.socketPath must be a path; using DOCKER_HOST or the default socket.');
+  }
+  const pct = numberSetting(raw.memoryPressurePercent, 'docker.memoryPressurePercent', 85, 1, problems);
+  return {
+    enabled: booleanSetting(raw.enabled, 'docker.enabled', true, problems),
+    socketPath,
+    memoryThreshold: Math.min(100, pct) / 100,
+    serverMemoryWarnBytes: numberSetting(raw.serverMemoryWarnMb, 'docker.serverMemoryWarnMb', 500, 1, problems) * 1024 * 1024,
+    memoryAlerts: booleanSetting(raw.memoryAlerts, 'docker.memoryAlerts', true, problems),
+  };
+}
+
 export function validateSettings(raw: RawSettings): Validated {
   const problems: string[] = [];
   let servers: ServerConfig[] = [];
@@ -115,11 +147,7 @@ export function validateSettings(raw: RawSettings): Validated {
   const pingTimeoutS = numberSetting(raw.pingTimeoutSeconds, 'pingTimeoutSeconds', 5, 0.5, problems);
   const maxAttempts = Math.round(numberSetting(raw.maxAutoHealAttempts, 'maxAutoHealAttempts', 5, 1, problems));
   const degradedLatencyMs = numberSetting(raw.degradedLatencyMs, 'degradedLatencyMs', 1000, 1, problems);
-  let autoHeal = true;
-  if (raw.autoHeal !== undefined && raw.autoHeal !== null) {
-    if (typeof raw.autoHeal === 'boolean') autoHeal = raw.autoHeal;
-    else problems.push('archonMcp.autoHeal must be true or false; using true.');
-  }
+  const autoHeal = booleanSetting(raw.autoHeal, 'autoHeal', true, problems);
   let clickAction: ClickAction = 'reconnect';
   if (raw.clickAction !== undefined && raw.clickAction !== null) {
     if (CLICK_ACTIONS.includes(raw.clickAction as ClickAction)) clickAction = raw.clickAction as ClickAction;
@@ -136,6 +164,7 @@ export function validateSettings(raw: RawSettings): Validated {
         degradedLatencyMs,
       },
       clickAction,
+      docker: validateDocker(raw.docker ?? {}, problems),
     },
     problems,
   };

@@ -85,6 +85,16 @@ export interface Transition {
   /** The failure that caused it (when it was a failure). */
   failure?: Failure;
   evidence: Evidence[];
+  /** Set on a re-announcement of a `session-lost` transition whose cause became clearer later. */
+  refined?: boolean;
+}
+
+export interface LossRecord {
+  at: string;
+  cause: LossCause;
+  /** Words for people, e.g. `crash (exit 3)`; defaults to the cause. */
+  label?: string;
+  evidence: Evidence[];
 }
 
 export interface FailureRecord extends Failure {
@@ -139,7 +149,7 @@ export interface ServerSnapshot {
   lastHeal?: HealInfo;
   lastFailure?: FailureRecord;
   /** The root cause of the latest session loss, with its evidence. */
-  lastLoss?: { at: string; cause: LossCause; evidence: Evidence[] };
+  lastLoss?: LossRecord;
   health?: HealthInfo;
   transitions: Transition[];
   patterns: PatternReport[];

@@ -14,12 +14,22 @@ export function readSettings(): Validated {
     maxAutoHealAttempts: c.get('maxAutoHealAttempts'),
     degradedLatencyMs: c.get('degradedLatencyMs'),
     clickAction: c.get('statusBar.clickAction'),
+    docker: {
+      enabled: c.get('docker.enabled'),
+      socketPath: c.get('docker.socketPath'),
+      memoryPressurePercent: c.get('docker.memoryPressurePercent'),
+      serverMemoryWarnMb: c.get('docker.serverMemoryWarnMb'),
+      memoryAlerts: c.get('docker.memoryAlerts'),
+    },
   });
 }
 
 /** The settings as the user wrote them, for the diagnostics report (server headers are redacted there). */
 export function rawSettingsForReport(): Record<string, unknown> {
   const c = vscode.workspace.getConfiguration(SECTION);
-  const keys = ['pingIntervalSeconds', 'pingTimeoutSeconds', 'autoHeal', 'maxAutoHealAttempts', 'degradedLatencyMs', 'statusBar.clickAction'];
+  const keys = [
+    'pingIntervalSeconds', 'pingTimeoutSeconds', 'autoHeal', 'maxAutoHealAttempts', 'degradedLatencyMs', 'statusBar.clickAction',
+    'docker.enabled', 'docker.socketPath', 'docker.memoryPressurePercent', 'docker.serverMemoryWarnMb', 'docker.memoryAlerts',
+  ];
   return Object.fromEntries(keys.map((k) => [k, c.get(k)]));
 }

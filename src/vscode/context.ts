@@ -1,5 +1,6 @@
 // The extension's running state: settings, the fleet of monitors, and the views that render it.
 import * as vscode from 'vscode';
+import { DEFAULT_DOCKER_LINK_OPTIONS, DockerSupervisor } from '../core/docker';
 import { Fleet } from '../core/fleet';
 import type { Logger } from '../core/logger';
 import type { Settings } from '../core/settings';
@@ -20,6 +21,9 @@ export class DoctorContext implements vscode.Disposable {
   readonly tokens: TokenStore;
   readonly statusBar = new StatusBar();
   readonly tree: ServerTree;
+  readonly view: vscode.TreeView<unknown>;
+  /** Docker facts reach the monitors through it; off until the settings are read. */
+  readonly docker: DockerSupervisor;
   settings!: Settings;
   private readonly reportedProblems = new Set<string>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -31,10 +35,18 @@ export class DoctorContext implements vscode.Disposable {
     this.log = this.output.logger;
     this.tokens = new TokenStore(extension.secrets);
     const store = new GlobalStateSessionStore(extension.globalState, this.log);
-    this.fleet = new Fleet((config) => ({ store, logger: this.log, secretHeaders: () => this.tokens.headers(config.name) }), this.log);
+    this.fleet = new Fleet((config) => ({
+      store,
+      logger: this.log,
+      secretHeaders: () => this.tokens.headers(config.name),
+      diagnoseLoss: (at) => this.docker.diagnose(config.name, at),
+    }), this.log);
     this.tree = new ServerTree(() => this.fleet.snapshots());
-    const view = vscode.window.createTreeView('archonMcp.servers', { treeDataProvider: this.tree, showCollapseAll: true });
-    this.disposables.push(this.statusBar, this.tree, view, this.channel);
+    this.view = vscode.window.createTreeView('archonMcp.servers', { treeDataProvider: this.tree, showCollapseAll: true });
+    this.disposables.push(this.statusBar, this.tree, this.view, this.channel);
+    this.docker = new DockerSupervisor(this.fleet, { ...DEFAULT_DOCKER_LINK_OPTIONS, enabled: false }, this.log);
+    this.docker.setMemoryViewed(this.view.visible);
+    this.disposables.push(this.view.onDidChangeVisibility((e) => this.docker.setMemoryViewed(e.visible)));
     this.fleet.onDidChange((snapshot, transition) => {
       if (snapshot && transition) this.onTransition(snapshot, transition);
       this.scheduleRender();
@@ -63,6 +75,7 @@ export class DoctorContext implements vscode.Disposable {
     }
     await vscode.commands.executeCommand('setContext', 'archonMcp.noServers', settings.servers.length === 0);
     await this.fleet.apply(settings.servers, settings.monitor);
+    this.docker.configure(settings.docker);
     this.scheduleRender();
   }
 
@@ -88,6 +101,7 @@ export class DoctorContext implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.docker.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }

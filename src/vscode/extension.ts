@@ -4,13 +4,15 @@ import { createApi, type ArchonMcpApi } from './api';
 import { registerCommands } from './commands';
 import { SECTION } from './config';
 import { DoctorContext } from './context';
+import { dockerReportSection, registerDocker } from './docker';
 
 let doctor: DoctorContext | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<ArchonMcpApi> {
   const ctx = new DoctorContext(context);
   doctor = ctx;
-  context.subscriptions.push(ctx, ...registerCommands(ctx, () => []));
+  const reportSections = () => [dockerReportSection(ctx.docker, ctx.snapshots())];
+  context.subscriptions.push(ctx, ...registerCommands(ctx, reportSections), ...registerDocker(ctx, ctx.docker));
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(SECTION)) ctx.applySettings().catch((err: Error) => ctx.log.error(`applying settings failed: ${err.message}`));

@@ -49,7 +49,7 @@ export function worst(snapshots: readonly ServerSnapshot[]): ServerSnapshot | un
 export function describe(s: ServerSnapshot): string {
   const look = lookOf(s.state).label;
   if ((s.state === 'healthy' || s.state === 'degraded') && s.lastPing) return `${look} · ${s.lastPing.latencyMs} ms`;
-  if (s.state === 'session-lost' && s.lastLoss) return `${look} · ${s.lastLoss.cause}`;
+  if (s.state === 'session-lost' && s.lastLoss) return `${look} · ${s.lastLoss.label ?? s.lastLoss.cause}`;
   return look;
 }
 

@@ -74,7 +74,7 @@ export function serverDetails(s: ServerSnapshot): DetailNode[] {
   if (s.lastLoss) {
     nodes.push({
       kind: 'detail', id: id('loss'), label: 'Last session loss', icon: 'debug-disconnect',
-      description: `${s.lastLoss.cause}, ${ago(s.lastLoss.at)}`,
+      description: `${s.lastLoss.label ?? s.lastLoss.cause}, ${ago(s.lastLoss.at)}`,
       children: s.lastLoss.evidence.map((e, i) => ({ kind: 'detail', id: id(`loss/${i}`), label: e.detail, description: `${e.source}, ${e.at.slice(11, 19)}`, icon: 'circle-small' })),
     });
   }

@@ -8,3 +8,5 @@ export * from './snapshot';
 export * from './actions';
 export { ContainerWatcher } from './watcher';
 export type { ContainerWatcherOptions, ContainerWatcherEvents, ContainerDown, ContainerRestart, HealthChange } from './watcher';
+export { DockerLink, DEFAULT_DOCKER_LINK_OPTIONS, type DockerLinkOptions } from './link';
+export { DockerSupervisor, type DockerSettings } from './supervisor';
