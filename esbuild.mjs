@@ -6,6 +6,26 @@ import { existsSync, rmSync } from 'node:fs';
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
+/**
+ * dockerode bundles BuildKit (gRPC, protobuf) and docker-modem bundles ssh2: about 750 KB that the
+ * extension never runs (it builds no images and talks to a local socket). Those modules are replaced
+ * by stubs that explain themselves if they are ever reached.
+ */
+const unusedDockerParts = {
+  name: 'unused-docker-parts',
+  setup(build) {
+    const stubs = {
+      ssh2: "exports.Client = function () { throw new Error('DOCKER_HOST=ssh://… is not supported by Archon MCP Doctor; forward the remote socket (ssh -L) and use unix:// or tcp://'); };",
+      session: "module.exports = function () { throw new Error('BuildKit sessions are not part of this build'); };",
+      buildkit: "module.exports = {};",
+    };
+    build.onResolve({ filter: /^ssh2$/ }, () => ({ path: 'ssh2', namespace: 'stub' }));
+    build.onResolve({ filter: /^\.\/(session|buildkit)$/ }, (args) =>
+      /[\\/]dockerode[\\/]/.test(args.importer) ? { path: args.path.slice(2), namespace: 'stub' } : undefined);
+    build.onLoad({ filter: /.*/, namespace: 'stub' }, (args) => ({ contents: stubs[args.path], loader: 'js' }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -17,7 +37,8 @@ const common = {
   logLevel: 'warning',
   legalComments: 'none',
   // ssh2 (pulled in by dockerode for ssh:// hosts) loads optional native addons inside try/catch.
-  external: ['vscode', 'cpu-features', '*.node'],
+  external: ['vscode'],
+  plugins: [unusedDockerParts],
 };
 
 // Start clean so a production build leaves no stale source maps behind.

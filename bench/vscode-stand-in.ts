@@ -43,7 +43,7 @@ export function createStandIn(settings: Record<string, unknown>) {
     window: {
       createOutputChannel: () => ({ debug: noop, info: noop, warn: noop, error: noop, trace: noop, append: noop, appendLine: noop, show: noop, dispose: noop }),
       createStatusBarItem: () => ({ show: noop, hide: noop, dispose: noop }),
-      createTreeView: () => disposable,
+      createTreeView: () => ({ ...disposable, visible: false, onDidChangeVisibility: () => disposable }),
       showWarningMessage: async () => undefined,
       showInformationMessage: async () => undefined,
       withProgress: async (_o: unknown, task: () => Promise<unknown>) => task(),

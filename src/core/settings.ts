@@ -30,6 +30,19 @@ export interface RawSettings {
     serverMemoryWarnMb?: unknown;
     memoryAlerts?: unknown;
   };
+  gateway?: {
+    enabled?: unknown;
+    port?: unknown;
+    holdTimeoutSeconds?: unknown;
+    registerWithVSCode?: unknown;
+  };
+}
+
+export interface GatewaySettings {
+  enabled: boolean;
+  port: number;
+  holdTimeoutMs: number;
+  registerWithVSCode: boolean;
 }
 
 export interface Settings {
@@ -37,6 +50,7 @@ export interface Settings {
   monitor: MonitorOptions;
   clickAction: ClickAction;
   docker: DockerSettings;
+  gateway: GatewaySettings;
 }
 
 export interface Validated {
@@ -129,6 +143,20 @@ function validateDocker(raw: NonNullable<RawSettings['docker']>, problems: strin
   };
 }
 
+function validateGateway(raw: NonNullable<RawSettings['gateway']>, problems: string[]): GatewaySettings {
+  let port = Math.round(numberSetting(raw.port, 'gateway.port', 8052, 1, problems));
+  if (port > 65535) {
+    problems.push(`archonMcp.gateway.port ${port} is not a port; using 8052.`);
+    port = 8052;
+  }
+  return {
+    enabled: booleanSetting(raw.enabled, 'gateway.enabled', true, problems),
+    port,
+    holdTimeoutMs: numberSetting(raw.holdTimeoutSeconds, 'gateway.holdTimeoutSeconds', 30, 1, problems) * 1000,
+    registerWithVSCode: booleanSetting(raw.registerWithVSCode, 'gateway.registerWithVSCode', true, problems),
+  };
+}
+
 export function validateSettings(raw: RawSettings): Validated {
   const problems: string[] = [];
   let servers: ServerConfig[] = [];
@@ -165,6 +193,7 @@ export function validateSettings(raw: RawSettings): Validated {
       },
       clickAction,
       docker: validateDocker(raw.docker ?? {}, problems),
+      gateway: validateGateway(raw.gateway ?? {}, problems),
     },
     problems,
   };

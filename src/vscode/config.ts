@@ -21,6 +21,12 @@ export function readSettings(): Validated {
       serverMemoryWarnMb: c.get('docker.serverMemoryWarnMb'),
       memoryAlerts: c.get('docker.memoryAlerts'),
     },
+    gateway: {
+      enabled: c.get('gateway.enabled'),
+      port: c.get('gateway.port'),
+      holdTimeoutSeconds: c.get('gateway.holdTimeoutSeconds'),
+      registerWithVSCode: c.get('gateway.registerWithVSCode'),
+    },
   });
 }
 
@@ -30,6 +36,7 @@ export function rawSettingsForReport(): Record<string, unknown> {
   const keys = [
     'pingIntervalSeconds', 'pingTimeoutSeconds', 'autoHeal', 'maxAutoHealAttempts', 'degradedLatencyMs', 'statusBar.clickAction',
     'docker.enabled', 'docker.socketPath', 'docker.memoryPressurePercent', 'docker.serverMemoryWarnMb', 'docker.memoryAlerts',
+    'gateway.enabled', 'gateway.port', 'gateway.holdTimeoutSeconds', 'gateway.registerWithVSCode',
   ];
   return Object.fromEntries(keys.map((k) => [k, c.get(k)]));
 }

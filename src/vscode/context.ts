@@ -6,6 +6,7 @@ import type { Logger } from '../core/logger';
 import type { Settings } from '../core/settings';
 import type { ServerSnapshot, Transition } from '../core/types';
 import { readSettings } from './config';
+import { GatewayHost } from './gateway';
 import { createOutput, type Output } from './output';
 import { StatusBar } from './statusBar';
 import { GlobalStateSessionStore, TokenStore } from './storage';
@@ -24,6 +25,7 @@ export class DoctorContext implements vscode.Disposable {
   readonly view: vscode.TreeView<unknown>;
   /** Docker facts reach the monitors through it; off until the settings are read. */
   readonly docker: DockerSupervisor;
+  readonly gateway = new GatewayHost(this);
   settings!: Settings;
   private readonly reportedProblems = new Set<string>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -76,6 +78,7 @@ export class DoctorContext implements vscode.Disposable {
     await vscode.commands.executeCommand('setContext', 'archonMcp.noServers', settings.servers.length === 0);
     await this.fleet.apply(settings.servers, settings.monitor);
     this.docker.configure(settings.docker);
+    await this.gateway.apply(settings);
     this.scheduleRender();
   }
 
@@ -101,6 +104,7 @@ export class DoctorContext implements vscode.Disposable {
   }
 
   dispose(): void {
+    void this.gateway.dispose();
     this.docker.dispose();
     for (const d of this.disposables) d.dispose();
   }

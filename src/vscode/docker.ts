@@ -90,7 +90,7 @@ async function pickContainer(ctx: DoctorContext, supervisor: DockerSupervisor, a
 
 export function registerDocker(ctx: DoctorContext, supervisor: DockerSupervisor): vscode.Disposable[] {
   ctx.tree.addSection(containerNodes);
-  ctx.statusBar.setExtraLines(() => pressureLines(ctx.snapshots()));
+  ctx.statusBar.addExtraLines(() => pressureLines(ctx.snapshots()));
   const showOom = ctx.fleet.onDidChange((snapshot, t) => {
     if (!snapshot || t?.to !== 'session-lost' || t.cause !== 'oom-kill' || t.refined) return;
     const name = containerOf(snapshot)?.matchedName ?? snapshot.name;

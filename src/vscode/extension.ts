@@ -5,6 +5,7 @@ import { registerCommands } from './commands';
 import { SECTION } from './config';
 import { DoctorContext } from './context';
 import { dockerReportSection, registerDocker } from './docker';
+import { registerGateway } from './gateway';
 
 let doctor: DoctorContext | undefined;
 
@@ -12,7 +13,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Archon
   const ctx = new DoctorContext(context);
   doctor = ctx;
   const reportSections = () => [dockerReportSection(ctx.docker, ctx.snapshots())];
-  context.subscriptions.push(ctx, ...registerCommands(ctx, reportSections), ...registerDocker(ctx, ctx.docker));
+  context.subscriptions.push(ctx, ...registerCommands(ctx, reportSections), ...registerDocker(ctx, ctx.docker), ...registerGateway(ctx, ctx.gateway));
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(SECTION)) ctx.applySettings().catch((err: Error) => ctx.log.error(`applying settings failed: ${err.message}`));
@@ -26,5 +27,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<Archon
 export async function deactivate(): Promise<void> {
   const ctx = doctor;
   doctor = undefined;
+  await ctx?.gateway.dispose();
   await ctx?.fleet.dispose();
 }

@@ -15,15 +15,15 @@ const LINK_COMMANDS = ['archonMcp.reconnect', 'archonMcp.showDiagnostics', 'arch
 export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   /** Lines other features add to the tooltip (memory pressure, healed requests). */
-  private extraLines: () => string[] = () => [];
+  private readonly extraLines: (() => string[])[] = [];
 
   constructor() {
     this.item = vscode.window.createStatusBarItem('status', vscode.StatusBarAlignment.Left, 100);
     this.item.name = 'Archon MCP';
   }
 
-  setExtraLines(provider: () => string[]): void {
-    this.extraLines = provider;
+  addExtraLines(provider: () => string[]): void {
+    this.extraLines.push(provider);
   }
 
   render(snapshots: readonly ServerSnapshot[], clickAction: ClickAction): void {
@@ -49,7 +49,7 @@ export class StatusBar implements vscode.Disposable {
     md.supportThemeIcons = true;
     md.appendMarkdown(`$(${look.icon}) **Archon MCP**\n\n`);
     for (const s of snapshots) md.appendMarkdown(`- ${tooltipLine(s)}\n`);
-    for (const line of this.extraLines()) md.appendMarkdown(`\n${line}\n`);
+    for (const line of this.extraLines.flatMap((p) => p())) md.appendMarkdown(`\n${line}\n`);
     md.appendMarkdown('\n---\n\n[$(debug-restart) Reconnect](command:archonMcp.reconnect) · [$(output) Show Log](command:archonMcp.showDiagnostics) · [$(clippy) Copy Diagnostics](command:archonMcp.copyDiagnostics)');
     this.item.tooltip = md;
     this.item.command = CLICK_COMMANDS[clickAction];
