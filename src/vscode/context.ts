@@ -25,13 +25,14 @@ export class DoctorContext implements vscode.Disposable {
   readonly view: vscode.TreeView<unknown>;
   /** Docker facts reach the monitors through it; off until the settings are read. */
   readonly docker: DockerSupervisor;
-  readonly gateway = new GatewayHost(this);
+  readonly gateway: GatewayHost;
   settings!: Settings;
   private readonly reportedProblems = new Set<string>();
   private readonly disposables: vscode.Disposable[] = [];
   private renderQueued = false;
 
-  constructor(readonly extension: vscode.ExtensionContext) {
+  constructor(readonly extension: vscode.ExtensionContext, mcpDefinitionsChanged: () => void) {
+    this.gateway = new GatewayHost(this, mcpDefinitionsChanged);
     this.output = createOutput();
     this.channel = this.output.channel;
     this.log = this.output.logger;

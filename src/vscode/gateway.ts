@@ -9,8 +9,6 @@ import type { ServerSnapshot } from '../core/types';
 import type { DoctorContext } from './context';
 import type { DetailNode } from './tree';
 
-export const MCP_PROVIDER_ID = 'archonMcp.gateway';
-
 /** The gateway's view of one server, as kept in the server's snapshot. */
 export type GatewayExtra = ServerGatewayStats & { mode: GatewayStats['mode']; port: number; movedFromPort?: number };
 
@@ -53,10 +51,9 @@ export class GatewayHost implements vscode.Disposable {
   private gateway?: Gateway;
   private key = '';
   private unsubscribe: (() => void)[] = [];
-  private readonly definitionsChanged = new vscode.EventEmitter<void>();
   private registerWithVSCode = true;
 
-  constructor(private readonly ctx: DoctorContext) {}
+  constructor(private readonly ctx: DoctorContext, private readonly definitionsChanged: () => void) {}
 
   /** Starts, restarts or stops the gateway to match the settings; unchanged settings cost nothing. */
   async apply(settings: Settings): Promise<void> {
@@ -67,7 +64,7 @@ export class GatewayHost implements vscode.Disposable {
       : [];
     const key = JSON.stringify({ upstreams, port: g.port, hold: g.holdTimeoutMs });
     if (key === this.key) {
-      this.definitionsChanged.fire();
+      this.definitionsChanged();
       return;
     }
     this.key = key;
@@ -98,7 +95,7 @@ export class GatewayHost implements vscode.Disposable {
         void vscode.window.showWarningMessage(`Archon MCP: the healing gateway could not start: ${(err as Error).message}`);
       }
     }
-    this.definitionsChanged.fire();
+    this.definitionsChanged();
   }
 
   /** A container died: hold this server's client requests instead of failing them. */
@@ -111,16 +108,10 @@ export class GatewayHost implements vscode.Disposable {
     return this.gateway?.stats().servers.find((s) => s.name === serverName)?.url;
   }
 
-  /** VS Code's own MCP client (Copilot Chat) finds the healed endpoints here. */
-  registerDefinitionProvider(): vscode.Disposable {
-    if (typeof vscode.lm?.registerMcpServerDefinitionProvider !== 'function') return { dispose() {} };
-    return vscode.lm.registerMcpServerDefinitionProvider(MCP_PROVIDER_ID, {
-      onDidChangeMcpServerDefinitions: this.definitionsChanged.event,
-      provideMcpServerDefinitions: () => {
-        if (!this.registerWithVSCode || !this.gateway) return [];
-        return this.gateway.stats().servers.map((s) => new vscode.McpHttpServerDefinition(`${s.name} (healed)`, vscode.Uri.parse(s.url)));
-      },
-    });
+  /** What VS Code's own MCP client (Copilot Chat) is offered: the healed endpoints. */
+  definitions(): vscode.McpServerDefinition[] {
+    if (!this.registerWithVSCode || !this.gateway) return [];
+    return this.gateway.stats().servers.map((s) => new vscode.McpHttpServerDefinition(`${s.name} (healed)`, vscode.Uri.parse(s.url)));
   }
 
   private publish(stats: GatewayStats): void {
@@ -141,7 +132,6 @@ export class GatewayHost implements vscode.Disposable {
 
   async dispose(): Promise<void> {
     await this.stop();
-    this.definitionsChanged.dispose();
   }
 }
 
@@ -152,7 +142,6 @@ export function registerGateway(ctx: DoctorContext, host: GatewayHost): vscode.D
     if (snapshot && t?.to === 'session-lost' && !t.refined && t.evidence.some((e) => e.source === 'docker')) host.upstreamRestarting(snapshot.name);
   });
   return [
-    host.registerDefinitionProvider(),
     { dispose: restarting },
     vscode.commands.registerCommand('archonMcp.copyClientConfig', async (arg?: unknown) => {
       const served = ctx.snapshots().filter((s) => host.url(s.name));

@@ -1,0 +1,38 @@
+// The extension once its core is loaded: context, commands, Docker and gateway wiring.
+import * as vscode from 'vscode';
+import { createApi, type ArchonMcpApi } from './api';
+import { registerCommands } from './commands';
+import { SECTION } from './config';
+import { DoctorContext } from './context';
+import { dockerReportSection, registerDocker } from './docker';
+import { registerGateway } from './gateway';
+
+export interface Doctor {
+  api: ArchonMcpApi;
+  /** Resolves when the settings were read and every monitor started. */
+  ready: Promise<void>;
+  mcpDefinitions(): vscode.McpServerDefinition[];
+  dispose(): Promise<void>;
+}
+
+export function startDoctor(context: vscode.ExtensionContext, mcpDefinitionsChanged: () => void): Doctor {
+  const ctx = new DoctorContext(context, mcpDefinitionsChanged);
+  const reportSections = () => [dockerReportSection(ctx.docker, ctx.snapshots())];
+  context.subscriptions.push(ctx, ...registerCommands(ctx, reportSections), ...registerDocker(ctx, ctx.docker), ...registerGateway(ctx, ctx.gateway));
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(SECTION)) ctx.applySettings().catch((err: Error) => ctx.log.error(`applying settings failed: ${err.message}`));
+    }),
+  );
+  ctx.log.info(`Archon MCP Doctor ${context.extension.packageJSON.version} started`);
+  const ready = ctx.applySettings().catch((err: Error) => ctx.log.error(`reading the settings failed: ${err.stack ?? err.message}`));
+  return {
+    api: createApi(ctx),
+    ready,
+    mcpDefinitions: () => ctx.gateway.definitions(),
+    dispose: async () => {
+      await ctx.gateway.dispose();
+      await ctx.fleet.dispose();
+    },
+  };
+}
