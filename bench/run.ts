@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark in one run, a table on stdout and bench-results.json.
 import { writeFileSync } from 'node:fs';
 import { benchActivation } from './activate';
+import { benchGateway } from './gateway';
 import { benchMonitor } from './monitor';
 import type { Metrics } from './stats';
 
@@ -10,6 +11,10 @@ const TARGETS: Record<string, string> = {
   heal_ms: '< 250',
   bundle_kb: '< 1024',
   activate_ms: '< 50',
+  gateway_p50_overhead_ms: '< 1',
+  gateway_p99_overhead_ms: '< 5',
+  gateway_throughput_ratio: '> 0.8',
+  chaos_client_errors: '0',
 };
 
 async function main(): Promise<void> {
@@ -17,6 +22,7 @@ async function main(): Promise<void> {
   const sections: [string, () => Promise<Metrics>][] = [
     ['monitor', benchMonitor],
     ['activation', benchActivation],
+    ['gateway', benchGateway],
   ];
   const results: Metrics = {};
   for (const [name, run] of sections) {

@@ -38,7 +38,7 @@ class GatewayImpl implements Gateway {
   constructor(private readonly opts: GatewayOptions) {
     this.logger = opts.logger ?? NO_LOG;
     this.port = opts.port ?? DEFAULTS.port;
-    this.store = new SessionStore(opts.stateDir, opts.sessionTtlMs ?? DEFAULTS.sessionTtlMs, (m) => this.logger.warn(`gateway: ${m}`));
+    this.store = new SessionStore(opts.stateDir, opts.sessionTtlMs ?? DEFAULTS.sessionTtlMs, (m) => this.logger.warn(m));
     this.events.setMaxListeners(0);
     for (const upstream of opts.upstreams) {
       let slug = upstream.slug ? slugify(upstream.slug) : slugify(upstream.name);
@@ -98,13 +98,13 @@ class GatewayImpl implements Gateway {
   }
 
   private emit(e: GatewayEvent): void {
-    const line = `gateway: ${e.event}${e.server ? ` [${e.server}${e.session ? ` ${e.session}` : ''}]` : ''}: ${e.message}`;
+    const line = `${e.event}${e.server ? ` [${e.server}${e.session ? ` ${e.session}` : ''}]` : ''}: ${e.message}`;
     if (e.event === 'error-returned') this.logger.warn(line);
     else this.logger.info(line);
     try {
       this.events.emit('event', e);
     } catch (err) {
-      this.logger.error(`gateway: an event listener threw: ${(err as Error).message}`);
+      this.logger.error(`an event listener threw: ${(err as Error).message}`);
     }
     this.coalescer.poke();
   }
@@ -175,7 +175,7 @@ class GatewayImpl implements Gateway {
         if (this.pollTimer) clearInterval(this.pollTimer);
         this.pollTimer = undefined;
       } catch (err) {
-        if (!isAddrInUse(err)) this.logger.warn(`gateway: cannot take over port ${this.port}: ${(err as Error).message}`);
+        if (!isAddrInUse(err)) this.logger.warn(`cannot take over port ${this.port}: ${(err as Error).message}`);
       }
     } finally {
       this.polling = false;
@@ -186,7 +186,7 @@ class GatewayImpl implements Gateway {
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     this.route(req, res).catch((err: unknown) => {
-      this.logger.error(`gateway: request failed: ${(err as Error)?.message ?? String(err)}`);
+      this.logger.error(`request failed: ${(err as Error)?.message ?? String(err)}`);
       if (!res.headersSent) sendJson(res, 500, { jsonrpc: '2.0', error: { code: -32603, message: 'Gateway internal error' }, id: null });
       else res.destroy();
     });

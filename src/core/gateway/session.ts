@@ -15,11 +15,13 @@ import {
 import { classifyHttpStatus } from '../classify';
 import { shortenSessionId } from '../redact';
 import { resendVerdict, toolNameOf, type ResendVerdict, type ToolRegistry } from './idempotency';
-import { HoldExpired, UpstreamLink, UpstreamRefused, gatewayRequestId, holdDelay, isTransientStatus, sleep, type HealTrace } from './link';
+import { HoldExpired, UpstreamLink, UpstreamRefused, holdDelay, isTransientStatus, sleep, type HealTrace } from './link';
 import type { ServerCounters } from './stats';
 import type { PersistedSession } from './store';
 import type { GatewayEvent, GatewayLogger } from './types';
-import { getUpstream, postUpstream } from './upstream';
+import { askToolSafety } from './ask-tools';
+import { GetStreamRelay } from './get-stream';
+import { postUpstream } from './upstream';
 
 /** What a session needs from the endpoint (one per upstream) it belongs to. */
 export interface EndpointContext {
@@ -44,6 +46,27 @@ export interface EndpointContext {
   changed(): void;
 }
 
+/** The request body as text, or 'too-large' (the rest is discarded) past `max` bytes. */
+function readBody(req: IncomingMessage, max: number): Promise<string | 'too-large'> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) over = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(over ? 'too-large' : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => resolve(''));
+  });
+}
+
+function sendJsonError(res: ServerResponse, status: number, code: number, message: string): void {
+  const text = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+}
+
 const MAX_SESSION_LOST_RETRIES = 5;
 /** A request that is safe to repeat is resent at most this often when the connection keeps breaking. */
 const MAX_RESENDS = 5;
@@ -60,9 +83,7 @@ export class ClientSession {
   lastSeenAt = this.connectedAt;
   createdAt = this.connectedAt;
   private clientAuthorization: string | undefined;
-  private clientGetStreams = 0;
-  private getLoopRunning = false;
-  private getAbort: AbortController | undefined;
+  private readonly getStream: GetStreamRelay;
   private closed = false;
   private lastPersistedUse = 0;
   private inFlight = 0;
@@ -93,6 +114,15 @@ export class ClientSession {
       if (isJSONRPCRequest(message)) void this.forwardRequest(message);
       else void this.forwardOther(message);
     };
+    this.getStream = new GetStreamRelay({
+      link: this.link,
+      upstreamUrl: ctx.upstreamUrl,
+      holdTimeoutMs: ctx.holdTimeoutMs,
+      send: (m) => {
+        this.transport.send(m).catch(() => undefined);
+      },
+      closed: () => this.closed,
+    });
     this.transport.onerror = () => undefined; // the transport answers the client itself; nothing to add
     if (restored) this.restore(restored);
   }
@@ -101,9 +131,14 @@ export class ClientSession {
   private restore(p: PersistedSession): void {
     this.id = p.id;
     this.createdAt = p.createdAt;
-    const web = (this.transport as unknown as { _webStandardTransport: WebTransportInternals })._webStandardTransport;
-    web.sessionId = p.id;
-    web._initialized = true;
+    // SDK 1.32 internals: the Node transport wraps a web-standard one that holds the session state.
+    const web = (this.transport as unknown as { _webStandardTransport?: WebTransportInternals })._webStandardTransport;
+    if (!web || typeof web._initialized !== 'boolean') {
+      this.ctx.logger.error('this MCP SDK version cannot restore saved sessions; clients must reconnect');
+    } else {
+      web.sessionId = p.id;
+      web._initialized = true;
+    }
     this.link.protocolVersion = p.protocolVersion;
     this.link.sessionId = p.upstreamSessionId;
     // A known upstream session is tried first; without one (or when it is gone) re-initialize on first use.
@@ -127,8 +162,20 @@ export class ClientSession {
   }
 
   async handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method === 'GET') this.trackClientGet(res);
-    await this.transport.handleRequest(req, res);
+    if (req.method === 'GET') this.getStream.track(res);
+    if (req.method !== 'POST') return this.transport.handleRequest(req, res);
+    // Read the body here (capped) and hand it over parsed: cheaper than the web-stream route.
+    const body = await readBody(req, this.ctx.maxBodyBytes);
+    if (body === 'too-large') {
+      return sendJsonError(res, 413, -32000, `Payload too large: the gateway accepts at most ${this.ctx.maxBodyBytes} bytes`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return sendJsonError(res, 400, -32700, 'Parse error: Invalid JSON');
+    }
+    await this.transport.handleRequest(req, res, parsed);
   }
 
   private touch(): void {
@@ -161,7 +208,7 @@ export class ClientSession {
 
   /** True when nothing is open or running: the session may leave memory (it stays on disk). */
   isIdle(now: number, idleMs: number): boolean {
-    return this.inFlight === 0 && this.clientGetStreams <= 0 && now - Date.parse(this.lastSeenAt) > idleMs;
+    return this.inFlight === 0 && !this.getStream.open && now - Date.parse(this.lastSeenAt) > idleMs;
   }
 
   private async forward(req: JSONRPCRequest): Promise<void> {
@@ -214,7 +261,9 @@ export class ClientSession {
         }
         // broken: the server may have run it. Repeat only what is safe to run twice.
         let verdict: ResendVerdict = resendVerdict(req, ctx.tools);
-        if (verdict === 'unknown') verdict = await this.askTools(req, deadline, trace);
+        if (verdict === 'unknown') {
+          verdict = await askToolSafety(req, { link: this.link, upstreamUrl: ctx.upstreamUrl, tools: ctx.tools, closed: () => this.closed }, deadline, trace);
+        }
         if (verdict !== 'safe') {
           const tool = toolNameOf(req) ?? req.method;
           return this.fail(req, `The MCP server restarted or the connection broke during the call to "${tool}". It may or may not have run; the gateway did not repeat it because the tool is not marked read-only or idempotent.`, 'interrupted');
@@ -229,44 +278,6 @@ export class ClientSession {
       const reason = e instanceof HoldExpired ? 'unreachable' : e instanceof UpstreamRefused ? 'refused' : 'gateway';
       return this.fail(req, (e as Error).message, reason);
     }
-  }
-
-  /** Annotations unknown for a tool interrupted mid-call: ask upstream (tools/list), then decide. */
-  private async askTools(req: JSONRPCRequest, deadline: number, trace: HealTrace): Promise<ResendVerdict> {
-    let cursor: string | undefined;
-    try {
-      for (let page = 0; page < 20 && !this.closed; page++) {
-        await this.link.ensure(deadline, trace);
-        const list: JSONRPCRequest = { jsonrpc: '2.0', id: gatewayRequestId('tools'), method: 'tools/list', params: cursor ? { cursor } : {} };
-        let result: unknown;
-        const out = await postUpstream({
-          url: this.ctx.upstreamUrl,
-          headers: await this.link.headers(),
-          message: list,
-          onMessage: (m) => {
-            if (isJSONRPCResultResponse(m) && m.id === list.id) result = m.result;
-          },
-        });
-        if (out.kind === 'http') {
-          const f = classifyHttpStatus(out.status, out.body, { holdingSession: this.link.sessionId !== undefined });
-          if (f.kind === 'session-lost') this.link.invalidate(this.link.sessionId);
-          else await this.link.waitOrGiveUp(out, page, deadline, trace);
-          continue;
-        }
-        if (out.kind !== 'ok' || result === undefined) {
-          await this.link.waitOrGiveUp(out, page, deadline, trace);
-          continue;
-        }
-        this.ctx.tools.learn(result);
-        const next = (result as { nextCursor?: unknown }).nextCursor;
-        if (typeof next !== 'string' || resendVerdict(req, this.ctx.tools) !== 'unknown') break;
-        cursor = next;
-      }
-    } catch {
-      return 'unsafe';
-    }
-    const v = resendVerdict(req, this.ctx.tools);
-    return v === 'unknown' ? 'unsafe' : v;
   }
 
   /** Notifications and responses (to sampling/elicitation) from the client. Fire and forget. */
@@ -337,64 +348,12 @@ export class ClientSession {
     this.transport.send({ jsonrpc: '2.0', id: req.id as RequestId, error }).catch(() => undefined);
   }
 
-  // ---- the standalone GET stream ----
-
-  private trackClientGet(res: ServerResponse): void {
-    this.clientGetStreams++;
-    res.once('close', () => {
-      this.clientGetStreams--;
-      if (this.clientGetStreams <= 0) this.getAbort?.abort();
-    });
-    if (!this.getLoopRunning) {
-      this.getLoopRunning = true;
-      void this.getLoop().finally(() => {
-        this.getLoopRunning = false;
-      });
-    }
-  }
-
-  /** Keeps an upstream GET stream open while the client keeps its own; reopens it after a restart. */
-  private async getLoop(): Promise<void> {
-    const trace: HealTrace = { reinitialized: false, held: false, resent: false };
-    while (!this.closed && this.clientGetStreams > 0) {
-      try {
-        await this.link.ensure(Date.now() + this.ctx.holdTimeoutMs, trace);
-      } catch {
-        await sleep(1000);
-        continue;
-      }
-      const abort = new AbortController();
-      this.getAbort = abort;
-      const usedId = this.link.sessionId;
-      const started = Date.now();
-      const out = await getUpstream({
-        url: this.ctx.upstreamUrl,
-        headers: await this.link.headers(),
-        onMessage: (m) => {
-          this.transport.send(m).catch(() => undefined);
-        },
-        signal: abort.signal,
-      });
-      if (abort.signal.aborted || this.closed) return;
-      if (out.kind === 'http') {
-        if (out.status === 405) return; // the server offers no GET stream
-        const f = classifyHttpStatus(out.status, out.body, { holdingSession: usedId !== undefined });
-        if (f.kind === 'session-lost') {
-          this.link.invalidate(usedId);
-          continue;
-        }
-      }
-      // Ended or refused: try again, never more often than every 500 ms.
-      await sleep(Math.max(500 - (Date.now() - started), 0) + 250);
-    }
-  }
-
   // ---- closing ----
 
   /** The client sent DELETE: end the upstream session too (best effort). */
   private closeByClient(): void {
     this.closed = true;
-    this.getAbort?.abort();
+    this.getStream.stop();
     this.ctx.forget(this);
     this.ctx.emit({ event: 'client-closed', session: shortenSessionId(this.id), message: `client ${this.clientInfo.name ?? '?'} closed its session` });
     if (this.link.sessionId) {
@@ -405,7 +364,7 @@ export class ClientSession {
   /** Gateway stopping: end the client's streams, keep the persisted session. */
   async close(): Promise<void> {
     this.closed = true;
-    this.getAbort?.abort();
+    this.getStream.stop();
     await this.transport.close().catch(() => undefined);
   }
 }
