@@ -54,6 +54,10 @@ export class ServerEndpoint implements EndpointContext {
 
   markRestarting(forMs: number): void {
     this.restartingUntil = Date.now() + forMs;
+    // A restart takes the upstream sessions with it. Re-initializing first (always safe to repeat)
+    // means no client request is sent into a dead connection, where it could not tell whether it ran:
+    // behind Docker's port proxy a stopped container accepts connections and then drops them.
+    for (const s of this.sessions.values()) s.link.invalidate(s.link.sessionId);
     this.emit({ event: 'upstream-restarting', message: `${this.name} is restarting: holding its requests for up to ${Math.round(forMs / 1000)} s` });
   }
 
