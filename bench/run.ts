@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark in one run, a table on stdout and bench-results.json.
 import { writeFileSync } from 'node:fs';
 import { benchActivation } from './activate';
+import { benchDocker } from './docker';
 import { benchGateway } from './gateway';
 import { benchMonitor } from './monitor';
 import type { Metrics } from './stats';
@@ -11,6 +12,9 @@ const TARGETS: Record<string, string> = {
   heal_ms: '< 250',
   bundle_kb: '< 1024',
   activate_ms: '< 50',
+  docker_detect_ms: '< 200',
+  docker_heal_ms: '< 250',
+  watcher_cpu_pct: '< 1',
   gateway_p50_overhead_ms: '< 1',
   gateway_p99_overhead_ms: '< 5',
   gateway_throughput_ratio: '> 0.8',
@@ -23,6 +27,7 @@ async function main(): Promise<void> {
     ['monitor', benchMonitor],
     ['activation', benchActivation],
     ['gateway', benchGateway],
+    ['docker', benchDocker],
   ];
   const results: Metrics = {};
   for (const [name, run] of sections) {

@@ -44,6 +44,11 @@ function iso(ms = Date.now()): string {
 export class ServerMonitor {
   readonly snapshot: ServerSnapshot;
   private conn?: Connection;
+  /**
+   * The session we still hold while a heal attempt failed because the server did not answer (the
+   * connection is dropped, the session may be alive): the next heal resumes it, or records its loss.
+   */
+  private heldSession?: Connection;
   private timer?: NodeJS.Timeout;
   private queue: Promise<void> = Promise.resolve();
   /** Bumped by stop() and reconnect(): work started under an older epoch drops its results. */
@@ -93,6 +98,7 @@ export class ServerMonitor {
     clearTimeout(this.timer);
     const conn = this.conn;
     this.conn = undefined;
+    this.heldSession = undefined;
     await conn?.close();
     await this.queue;
   }
@@ -110,6 +116,7 @@ export class ServerMonitor {
     clearTimeout(this.timer);
     this.snapshot.healAttempts = 0;
     this.outageStartedAt = undefined;
+    this.heldSession = undefined;
     this.addEvidence('user', reason);
     return this.enqueue(epoch, async () => {
       this.transition('healing', 'user', { evidence: [this.evidence.at(-1)!] });
@@ -140,11 +147,24 @@ export class ServerMonitor {
   signalSessionLost(evidence: Evidence, diagnosis?: LossDiagnosis): void {
     if (!this.running) return;
     this.addEvidence(evidence.source, evidence.detail, evidence.at);
+    const epoch = this.epoch;
     if (!this.isUp() && this.snapshot.state !== 'connecting') {
+      if (this.snapshot.state === 'unreachable') {
+        // The server went away first (its connections broke), the container's death came after:
+        // the session we still hold died with it. Record the loss now, not at the next heal.
+        this.enqueue(epoch, async () => {
+          const held = this.conn?.sessionId ? this.conn : this.heldSession;
+          if (this.snapshot.state !== 'unreachable' || !held?.sessionId) return;
+          this.heldSession = undefined;
+          await this.dropConnection();
+          const failure: Failure = { kind: 'session-lost', message: `The server lost its session: ${evidence.detail}.` };
+          this.snapshot.lastFailure = { ...failure, at: iso(), sessionId: held.sessionId, serverUptimeSeconds: this.estimatedUptimeSeconds(Date.now()) };
+          this.recordLoss(failure, diagnosis ?? this.diagnose(Date.now()));
+        });
+      }
       this.checkNow(evidence.detail);
       return;
     }
-    const epoch = this.epoch;
     clearTimeout(this.timer);
     this.enqueue(epoch, async () => {
       if (!this.isUp()) return;
@@ -432,7 +452,10 @@ export class ServerMonitor {
   /** Same session first (it survives blips and proxy hiccups), then a fresh one. */
   private async heal(epoch: number): Promise<void> {
     const started = Date.now();
-    const old = this.conn;
+    const old = this.conn ?? this.heldSession;
+    // A loss already recorded (a failed ping, a container death) must not be recorded twice.
+    const lossRecorded = this.snapshot.state === 'session-lost';
+    this.heldSession = undefined;
     this.transition('healing', this.snapshot.state === 'unreachable' ? 'server-answers' : 'auto-heal', {});
     await this.dropConnection();
     if (old?.sessionId && old.kind === 'streamable-http') {
@@ -444,10 +467,14 @@ export class ServerMonitor {
       } catch (err) {
         if (!this.isCurrent(epoch)) return;
         const failure = classifyError(err, { holdingSession: true });
-        if (failure.kind !== 'session-lost') return this.healFailed(epoch, failure);
+        if (failure.kind !== 'session-lost') {
+          // Not answering says nothing about the session: try it again on the next heal.
+          if (!lossRecorded) this.heldSession = old;
+          return this.healFailed(epoch, failure);
+        }
         this.log.info(`${this.config.name}: session ${shortenSessionId(old.sessionId)} is gone on the server; starting a new one`);
         // The outage cost the session: it gets a cause like any other loss.
-        if (this.snapshot.state !== 'session-lost') this.recordLoss(failure, await this.diagnoseNow(epoch));
+        if (!lossRecorded) this.recordLoss(failure, await this.diagnoseNow(epoch));
         if (!this.isCurrent(epoch)) return;
         if (!this.options.autoHeal) return this.giveUp('auto-heal is off');
         this.transition('healing', 'reinitialize', {});
@@ -482,6 +509,7 @@ export class ServerMonitor {
 
   private becameHealthy(epoch: number, conn: Connection, how: 'connected' | 'resumed' | 'reinitialized' | 'reconnected', started: number): void {
     this.conn = conn;
+    this.heldSession = undefined;
     const s = this.snapshot;
     const wasHealing = how !== 'connected';
     const durationMs = Date.now() - started;
@@ -490,7 +518,6 @@ export class ServerMonitor {
     s.transport = conn.kind;
     s.protocolVersion = conn.protocolVersion;
     s.serverInfo = conn.serverInfo ?? s.serverInfo;
-    s.lastPing = { at: iso(), latencyMs: durationMs };
     if (wasHealing && s.transitions.length > 0) {
       s.heals++;
       s.lastHeal = { at: iso(), kind: how, durationMs, attempts: s.healAttempts + 1 };
@@ -505,7 +532,8 @@ export class ServerMonitor {
     const detail = conn.sessionId ? `session ${shortenSessionId(conn.sessionId)}${sessionChanged ? ' (new)' : ''}` : 'no protocol session';
     this.log.info(`${this.config.name}: ${how} in ${durationMs} ms via ${conn.kind}, ${detail}`);
     this.transition('healthy', how, { evidence: [{ at: iso(), source: 'mcp', detail }] });
-    this.schedulePing(epoch);
+    // The first latency soon, rather than a whole interval later.
+    this.schedule(epoch, Math.min(this.options.pingIntervalMs, 1_000), () => this.ping(epoch));
     // A baseline uptime right away, so that a restart before the first ping is still recognised.
     if (this.config.healthUrl) {
       void this.probeHealthNow().then((health) => {

@@ -103,7 +103,10 @@ export class DockerLink {
     });
     w.on('restart', (r) => {
       this.log.warn(`${server}: container ${this.name()} restart #${r.count}: ${r.diagnosis.label}${r.inferred ? ' (seen after the fact)' : ''}`);
-      m.refineLoss(r.diagnosis);
+      // Only a loss that happened after the instance that died had started can be explained by its death.
+      const loss = m.snapshot.lastLoss;
+      const previousStart = Date.parse(r.previousInstanceId?.slice(r.previousInstanceId.indexOf('@') + 1) ?? '');
+      if (loss && (Number.isNaN(previousStart) || Date.parse(loss.at) >= previousStart)) m.refineLoss(r.diagnosis);
       m.checkNow('container started');
       const now = Date.parse(r.at);
       this.restarts.push(now);

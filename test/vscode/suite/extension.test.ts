@@ -166,3 +166,48 @@ suite('Archon MCP Doctor: against a live fixture server', function () {
     assert.equal(server(api, 'Broken')?.state ?? 'not watched', 'not watched');
   });
 });
+
+suite('Archon MCP Doctor: the healing gateway', function () {
+  this.timeout(120_000);
+  let fixture: Fixture;
+  let api: ArchonTestApi;
+  const NAME = 'Archon';
+
+  suiteSetup(async () => {
+    fixture = await startFixture();
+    api = await testApi();
+    await configure([{ name: NAME, url: fixture.url, transport: 'streamable-http', healthUrl: fixture.healthUrl }], { pingIntervalSeconds: 2 });
+  });
+
+  suiteTeardown(async () => {
+    await fixture?.stop();
+    await resetSettings();
+  });
+
+  test('a client connected through the gateway keeps its session across a server restart', async () => {
+    const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+    const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+    const gatewayUrl = await eventually('the gateway node in the tree', async () => {
+      const node = (await api.tree()).find((n) => n.label === NAME)?.children?.find((c) => c.label === 'Healing gateway');
+      return node?.description?.match(/http:\/\/127\.0\.0\.1:\d+\/[a-z0-9-]+\/mcp/)?.[0];
+    }, 30_000);
+    const client = new Client({ name: 'suite-client', version: '1.0.0' });
+    const transport = new StreamableHTTPClientTransport(new URL(gatewayUrl));
+    await client.connect(transport);
+    try {
+      const before = await client.listTools();
+      assert.equal(before.tools.length, 16, 'Archon\'s 16 tools through the gateway');
+      const session = transport.sessionId;
+      await fixture.restart(300);
+      const after = await client.listTools();
+      assert.equal(after.tools.length, 16, 'answered after the restart without reconnecting');
+      assert.equal(transport.sessionId, session, 'the client kept its session id');
+      await eventually('the tree counts a healed request', async () => {
+        const healed = (await api.tree()).find((n) => n.label === NAME)?.children?.find((c) => c.label === 'Healing gateway')?.children?.find((c) => c.label === 'Requests healed');
+        return /^[1-9]/.test(healed?.description ?? '') && healed;
+      }, 10_000);
+    } finally {
+      await client.close();
+    }
+  });
+});
