@@ -3,9 +3,9 @@
 // CPU share while idle with memory sampling on (in a child process). Skips (returns {}) without an engine.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { portAccepts } from '../src/core/health';
 import { DEFAULT_DOCKER_LINK_OPTIONS, DockerLink, type ContainerDown } from '../src/core/docker';
 import { silentLogger } from '../src/core/logger';
 import { ServerMonitor } from '../src/core/monitor';
@@ -40,21 +40,6 @@ function when(monitor: ServerMonitor, predicate: (s: ServerSnapshot) => boolean,
   });
 }
 
-function tcpAccepts(host: string, port: number, timeoutMs = 200): Promise<boolean> {
-  return new Promise((res) => {
-    const s = connect({ host, port });
-    const done = (ok: boolean) => {
-      s.removeAllListeners();
-      s.on('error', () => undefined);
-      s.destroy();
-      res(ok);
-    };
-    s.setTimeout(timeoutMs, () => done(false));
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-  });
-}
-
 /**
  * Polls the server INSIDE the container (its bridge IP, port 8051, every 2 ms) and resolves with the wall
  * time it first accepts a connection. The published host port is not used: Docker's proxy accepts there
@@ -77,7 +62,7 @@ async function firstAccept(fc: FixtureContainer, timeoutMs = 30_000): Promise<nu
   })();
   try {
     while (Date.now() < deadline) {
-      if (ip && (await tcpAccepts(ip, CONTAINER_PORT))) return wallNow();
+      if (ip && (await portAccepts(`http://${ip}:${CONTAINER_PORT}/`, 200))) return wallNow();
       await sleep(2);
     }
     throw new Error('the server in the container did not accept connections again');

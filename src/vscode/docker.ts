@@ -76,7 +76,7 @@ export function dockerReportSection(supervisor: DockerSupervisor, snapshots: rea
   return lines.join('\n');
 }
 
-async function pickContainer(ctx: DoctorContext, supervisor: DockerSupervisor, arg: unknown) {
+async function pickContainer(supervisor: DockerSupervisor, arg: unknown) {
   const links = supervisor.all();
   const fromNode = typeof arg === 'object' && arg && 'id' in arg ? String((arg as DetailNode).id).split('/')[0] : typeof arg === 'string' ? arg : undefined;
   if (fromNode && supervisor.link(fromNode)) return supervisor.link(fromNode);
@@ -103,7 +103,7 @@ export function registerDocker(ctx: DoctorContext, supervisor: DockerSupervisor)
   return [
     { dispose: showOom },
     vscode.commands.registerCommand('archonMcp.restartContainer', async (arg?: unknown) => {
-      const link = await pickContainer(ctx, supervisor, arg);
+      const link = await pickContainer(supervisor, arg);
       if (!link) return;
       const name = link.watcher.snapshot().matchedName ?? link.container;
       const ok = await vscode.window.showWarningMessage(`Restart container ${name}? Every client's MCP session on it will be lost.`, { modal: true }, 'Restart');
@@ -117,7 +117,7 @@ export function registerDocker(ctx: DoctorContext, supervisor: DockerSupervisor)
       }
     }),
     vscode.commands.registerCommand('archonMcp.showContainerLogs', async (arg?: unknown) => {
-      const link = await pickContainer(ctx, supervisor, arg);
+      const link = await pickContainer(supervisor, arg);
       if (!link) return;
       try {
         const logs = await link.watcher.logs(200);

@@ -46,7 +46,7 @@ export class DockerLink {
       memoryAlerting: options.memoryAlerts,
     });
     this.wire();
-    this.unsubscribe = monitor.onDidChange((snapshot, t) => {
+    this.unsubscribe = monitor.onDidChange((_snapshot, t) => {
       if (t?.failure && !t.refined) this.checkMemoryDuringFailure();
     });
   }
