@@ -46,7 +46,13 @@ print_version() {
   echo "Docker engine ${ver:-?} (API ${api:-?}) on unix://$SOCK"
 }
 
-pid_alive() { [ -f "$PID_FILE" ] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; }
+# The recorded dockerd is still running (a PID left from an earlier machine session may now belong to
+# another program: check its name too).
+pid_alive() {
+  [ -f "$PID_FILE" ] || return 1
+  local pid; pid="$(cat "$PID_FILE")"
+  kill -0 "$pid" 2>/dev/null && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ]
+}
 
 install_engine() {
   if command -v dockerd >/dev/null 2>&1; then return 0; fi

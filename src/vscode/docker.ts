@@ -90,7 +90,7 @@ async function pickContainer(supervisor: DockerSupervisor, arg: unknown) {
 
 export function registerDocker(ctx: DoctorContext, supervisor: DockerSupervisor): vscode.Disposable[] {
   ctx.tree.addSection(containerNodes);
-  ctx.statusBar.addExtraLines(() => pressureLines(ctx.snapshots()));
+  ctx.statusBar.addWarningLines(() => pressureLines(ctx.snapshots()));
   const showOom = ctx.fleet.onDidChange((snapshot, t) => {
     if (!snapshot || t?.to !== 'session-lost' || t.cause !== 'oom-kill' || t.refined) return;
     const name = containerOf(snapshot)?.matchedName ?? snapshot.name;

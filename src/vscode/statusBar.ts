@@ -14,8 +14,10 @@ const LINK_COMMANDS = ['archonMcp.reconnect', 'archonMcp.showDiagnostics', 'arch
 
 export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
-  /** Lines other features add to the tooltip (memory pressure, healed requests). */
+  /** Lines other features add to the tooltip (healed requests). */
   private readonly extraLines: (() => string[])[] = [];
+  /** Like extraLines, but any line also gives the item its warning look (memory pressure). */
+  private readonly warningLines: (() => string[])[] = [];
 
   constructor() {
     this.item = vscode.window.createStatusBarItem('status', vscode.StatusBarAlignment.Left, 100);
@@ -24,6 +26,10 @@ export class StatusBar implements vscode.Disposable {
 
   addExtraLines(provider: () => string[]): void {
     this.extraLines.push(provider);
+  }
+
+  addWarningLines(provider: () => string[]): void {
+    this.warningLines.push(provider);
   }
 
   render(snapshots: readonly ServerSnapshot[], clickAction: ClickAction): void {
@@ -36,12 +42,14 @@ export class StatusBar implements vscode.Disposable {
       this.item.show();
       return;
     }
+    const warnings = this.warningLines.flatMap((p) => p());
     const look = lookOf(top.state);
+    const tone = look.tone === 'ok' && warnings.length > 0 ? 'warning' : look.tone;
     const label = snapshots.length === 1 ? top.name : 'Archon';
     this.item.text = `$(${look.icon}) ${label}`;
     this.item.backgroundColor =
-      look.tone === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground')
-      : look.tone === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground')
+      tone === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground')
+      : tone === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground')
       : undefined;
     this.item.accessibilityInformation = { label: `Archon MCP: ${snapshots.map((s) => `${s.name} ${lookOf(s.state).label}`).join(', ')}` };
     const md = new vscode.MarkdownString(undefined, true);
@@ -49,7 +57,7 @@ export class StatusBar implements vscode.Disposable {
     md.supportThemeIcons = true;
     md.appendMarkdown(`$(${look.icon}) **Archon MCP**\n\n`);
     for (const s of snapshots) md.appendMarkdown(`- ${tooltipLine(s)}\n`);
-    for (const line of this.extraLines.flatMap((p) => p())) md.appendMarkdown(`\n${line}\n`);
+    for (const line of [...warnings, ...this.extraLines.flatMap((p) => p())]) md.appendMarkdown(`\n${line}\n`);
     md.appendMarkdown('\n---\n\n[$(debug-restart) Reconnect](command:archonMcp.reconnect) · [$(output) Show Log](command:archonMcp.showDiagnostics) · [$(clippy) Copy Diagnostics](command:archonMcp.copyDiagnostics)');
     this.item.tooltip = md;
     this.item.command = CLICK_COMMANDS[clickAction];
