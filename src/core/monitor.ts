@@ -2,25 +2,18 @@
 import { createBackoff, type BackoffPolicy } from './backoff';
 import { classifyError } from './classify';
 import { openConnection, type Connection } from './connection';
-import { portAccepts, probeHealth, uptimeDropped } from './health';
+import { EvidenceLog, type LossDiagnosis } from './evidence';
+import { portAccepts, probeHealth } from './health';
 import { silentLogger, type Logger } from './logger';
 import { PatternTracker } from './patterns';
 import { shortenSessionId } from './redact';
 import type { SessionStore } from './session-store';
 import type {
-  Evidence, Failure, FailureRecord, HealthInfo, LossCause, MonitorOptions, ServerConfig, ServerSnapshot, ServerState, Transition,
+  Evidence, Failure, FailureRecord, HealthInfo, MonitorOptions, ServerConfig, ServerSnapshot, ServerState, Transition,
 } from './types';
 
 const MAX_TRANSITIONS = 50;
-const MAX_EVIDENCE = 50;
-/** Evidence older than this says nothing about a loss happening now. */
-const EVIDENCE_RELEVANCE_MS = 5 * 60_000;
 
-export interface LossDiagnosis {
-  cause: LossCause;
-  label?: string;
-  evidence: Evidence[];
-}
 
 /** A later, better diagnosis replaces an earlier one only within this time of the loss. */
 const REFINE_WINDOW_MS = 2 * 60_000;
@@ -58,7 +51,7 @@ export class ServerMonitor {
   private outageProbes = 0;
   private checkQueued = false;
   private readonly patterns = new PatternTracker();
-  private readonly evidence: Evidence[] = [];
+  private readonly evidence = new EvidenceLog();
   private readonly listeners = new Set<SnapshotListener>();
   private readonly log: Logger;
   private readonly backoff: BackoffPolicy;
@@ -117,9 +110,9 @@ export class ServerMonitor {
     this.snapshot.healAttempts = 0;
     this.outageStartedAt = undefined;
     this.heldSession = undefined;
-    this.addEvidence('user', reason);
+    const userEvidence = this.evidence.add('user', reason);
     return this.enqueue(epoch, async () => {
-      this.transition('healing', 'user', { evidence: [this.evidence.at(-1)!] });
+      this.transition('healing', 'user', { evidence: [userEvidence] });
       await this.dropConnection();
       await this.healFresh(epoch, Date.now(), 'reinitialized');
     });
@@ -158,7 +151,7 @@ export class ServerMonitor {
           this.heldSession = undefined;
           await this.dropConnection();
           const failure: Failure = { kind: 'session-lost', message: `The server lost its session: ${evidence.detail}.` };
-          this.snapshot.lastFailure = { ...failure, at: iso(), sessionId: held.sessionId, serverUptimeSeconds: this.estimatedUptimeSeconds(Date.now()) };
+          this.snapshot.lastFailure = { ...failure, at: iso(), sessionId: held.sessionId, serverUptimeSeconds: this.evidence.estimatedUptimeSeconds(Date.now()) };
           this.recordLoss(failure, diagnosis ?? this.diagnose(Date.now()));
         });
       }
@@ -175,8 +168,7 @@ export class ServerMonitor {
 
   /** Attaches evidence from another watcher so that the next diagnosis can use it. */
   addEvidence(source: Evidence['source'], detail: string, at = iso()): void {
-    this.evidence.push({ at, source, detail });
-    if (this.evidence.length > MAX_EVIDENCE) this.evidence.splice(0, this.evidence.length - MAX_EVIDENCE);
+    this.evidence.add(source, detail, at);
   }
 
   /** Lets other watchers (Docker, gateway) add a section to this server's snapshot. */
@@ -315,29 +307,12 @@ export class ServerMonitor {
   }
 
   private recordHealth(health: HealthInfo): void {
-    if (uptimeDropped(this.lastUptime, health)) {
-      this.addEvidence('health', `server uptime is ${Math.round(health.uptimeSeconds!)} s, it was ${Math.round(this.lastUptime!.uptimeSeconds!)} s at ${this.lastUptime!.at.slice(11, 19)}: the server process restarted`, health.at);
-    }
+    this.evidence.recordHealth(health);
     this.snapshot.health = health;
-    if (health.uptimeSeconds !== undefined) this.lastUptime = health;
-  }
-
-  /** The last health answer that carried an uptime: failed probes in between must not hide a later drop. */
-  private lastUptime?: HealthInfo;
-
-  private estimatedUptimeSeconds(now: number): number | undefined {
-    const h = this.lastUptime;
-    if (!h || h.uptimeSeconds === undefined) return undefined;
-    return h.uptimeSeconds + (now - Date.parse(h.at)) / 1000;
   }
 
   private diagnose(now: number): LossDiagnosis {
-    const external = this.deps.diagnoseLoss?.(now);
-    if (external && external.cause !== 'unknown') return external;
-    const recent = this.evidence.filter((e) => now - Date.parse(e.at) < EVIDENCE_RELEVANCE_MS && e.source !== 'user');
-    const drop = recent.filter((e) => e.source === 'health' && /process restarted/.test(e.detail));
-    if (drop.length > 0) return { cause: 'process-restart', evidence: drop };
-    return { cause: 'unknown', evidence: [...(external?.evidence ?? []), ...recent.slice(-5)] };
+    return this.evidence.diagnose(now, this.deps.diagnoseLoss?.(now));
   }
 
   /** Diagnoses with a fresh uptime reading: it tells a process restart from a loss on a running server. */
@@ -384,7 +359,7 @@ export class ServerMonitor {
       ...failure,
       at: iso(now),
       sessionId: this.conn?.sessionId,
-      serverUptimeSeconds: this.estimatedUptimeSeconds(now),
+      serverUptimeSeconds: this.evidence.estimatedUptimeSeconds(now),
     };
     this.snapshot.lastFailure = record;
     const detail = [failure.httpStatus ? `HTTP ${failure.httpStatus}` : failure.errorCode, failure.bodyExcerpt ? `"${failure.bodyExcerpt}"` : undefined]

@@ -1,7 +1,8 @@
 // Ties one server's container watcher to its monitor: a container death marks the session lost at
 // once, a new instance triggers healing, and container facts become evidence, patterns and a snapshot.
 import type { Logger } from '../logger';
-import type { LossDiagnosis, ServerMonitor } from '../monitor';
+import type { LossDiagnosis } from '../evidence';
+import type { ServerMonitor } from '../monitor';
 import type { Evidence } from '../types';
 import type { DockerConnectionOptions } from './connection';
 import { describeEvent } from './events';

@@ -1,7 +1,8 @@
 // One Docker link per watched server that names a container, kept in step with the fleet.
 import type { Fleet } from '../fleet';
 import type { Logger } from '../logger';
-import type { LossDiagnosis, ServerMonitor } from '../monitor';
+import type { LossDiagnosis } from '../evidence';
+import type { ServerMonitor } from '../monitor';
 import { DockerLink, type DockerLinkOptions } from './link';
 
 export interface DockerSettings extends DockerLinkOptions {

@@ -1,0 +1,53 @@
+// What a monitor knows about why a session may have been lost: timestamped facts from the MCP
+// connection, the health endpoint and other watchers, and the diagnosis drawn from them.
+import { uptimeDropped } from './health';
+import type { Evidence, HealthInfo, LossCause } from './types';
+
+const MAX_EVIDENCE = 50;
+/** Evidence older than this says nothing about a loss happening now. */
+const EVIDENCE_RELEVANCE_MS = 5 * 60_000;
+const RESTART_WORDS = /process restarted/;
+
+export interface LossDiagnosis {
+  cause: LossCause;
+  label?: string;
+  evidence: Evidence[];
+}
+
+export class EvidenceLog {
+  private readonly items: Evidence[] = [];
+  /** The last health answer that carried an uptime: failed probes in between must not hide a later drop. */
+  private lastUptime?: HealthInfo;
+
+  add(source: Evidence['source'], detail: string, at = new Date().toISOString()): Evidence {
+    const item = { at, source, detail };
+    this.items.push(item);
+    if (this.items.length > MAX_EVIDENCE) this.items.splice(0, this.items.length - MAX_EVIDENCE);
+    return item;
+  }
+
+  /** Notes a health reading; a drop in uptime becomes evidence of a process restart. */
+  recordHealth(health: HealthInfo): void {
+    const previous = this.lastUptime;
+    if (previous && uptimeDropped(previous, health)) {
+      this.add('health', `server uptime is ${Math.round(health.uptimeSeconds!)} s, it was ${Math.round(previous.uptimeSeconds!)} s at ${previous.at.slice(11, 19)}: the server process restarted`, health.at);
+    }
+    if (health.uptimeSeconds !== undefined) this.lastUptime = health;
+  }
+
+  /** The server's uptime now, extrapolated from the last reading. */
+  estimatedUptimeSeconds(now: number): number | undefined {
+    const h = this.lastUptime;
+    if (!h || h.uptimeSeconds === undefined) return undefined;
+    return h.uptimeSeconds + (now - Date.parse(h.at)) / 1000;
+  }
+
+  /** A watcher's explanation (Docker) wins when it has one; else an uptime drop means a process restart. */
+  diagnose(now: number, external?: LossDiagnosis): LossDiagnosis {
+    if (external && external.cause !== 'unknown') return external;
+    const recent = this.items.filter((e) => now - Date.parse(e.at) < EVIDENCE_RELEVANCE_MS && e.source !== 'user');
+    const drop = recent.filter((e) => e.source === 'health' && RESTART_WORDS.test(e.detail));
+    if (drop.length > 0) return { cause: 'process-restart', evidence: drop };
+    return { cause: 'unknown', evidence: [...(external?.evidence ?? []), ...recent.slice(-5)] };
+  }
+}
