@@ -91,6 +91,43 @@ describe('gateway pass-through', () => {
     await res.body?.cancel();
     await c.close();
   });
+
+  it('answers a live session\'s POSTs as the SDK transport does: checks, 202, one SSE stream per POST', async () => {
+    const c = await connectClient(gw.url());
+    const headers = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-session-id': String(c.transport.sessionId),
+      'mcp-protocol-version': '2025-06-18',
+    };
+    const post = async (body: unknown, extra: Record<string, string> = {}) => {
+      const res = await fetch(gw.url(), { method: 'POST', headers: { ...headers, ...extra }, body: JSON.stringify(body) });
+      return { status: res.status, type: res.headers.get('content-type'), session: res.headers.get('mcp-session-id'), text: await res.text() };
+    };
+    const errorOf = (text: string) => (JSON.parse(text) as { error: { code: number; message: string } }).error;
+    try {
+      const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
+      let r = await post(ping, { accept: 'application/json' });
+      assert.equal(r.status, 406);
+      r = await post(ping, { 'content-type': 'text/plain' });
+      assert.equal(r.status, 415);
+      r = await post(ping, { 'mcp-protocol-version': '1999-01-01' });
+      assert.equal(r.status, 400);
+      assert.match(errorOf(r.text).message, /Unsupported protocol version: 1999-01-01/);
+      r = await post({ jsonrpc: '2.0', idx: 1, method: 5 });
+      assert.deepEqual([r.status, errorOf(r.text).code], [400, -32700]);
+      r = await post({ jsonrpc: '2.0', id: 9, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } });
+      assert.match(errorOf(r.text).message, /already initialized/);
+      r = await post({ jsonrpc: '2.0', method: 'notifications/roots/list_changed' });
+      assert.deepEqual([r.status, r.text], [202, '']);
+      r = await post([ping, { jsonrpc: '2.0', id: 2, method: 'tools/list' }]);
+      assert.deepEqual([r.status, r.type, r.session], [200, 'text/event-stream', c.transport.sessionId]);
+      const ids = [...r.text.matchAll(/^event: message\ndata: (.*)$/gm)].map((m) => (JSON.parse(m[1]) as { id: number }).id);
+      assert.deepEqual(ids.sort(), [1, 2], 'both answers on the one stream, which then ends');
+    } finally {
+      await c.close();
+    }
+  });
 });
 
 describe('gateway memory: idle sessions leave memory and come back from disk', () => {
