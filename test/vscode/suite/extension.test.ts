@@ -165,24 +165,6 @@ suite('Archon MCP Doctor: against a live fixture server', function () {
     await healthy();
     assert.equal(server(api, 'Broken')?.state ?? 'not watched', 'not watched');
   });
-});
-
-suite('Archon MCP Doctor: the healing gateway', function () {
-  this.timeout(120_000);
-  let fixture: Fixture;
-  let api: ArchonTestApi;
-  const NAME = 'Archon';
-
-  suiteSetup(async () => {
-    fixture = await startFixture();
-    api = await testApi();
-    await configure([{ name: NAME, url: fixture.url, transport: 'streamable-http', healthUrl: fixture.healthUrl }], { pingIntervalSeconds: 2 });
-  });
-
-  suiteTeardown(async () => {
-    await fixture?.stop();
-    await resetSettings();
-  });
 
   test('a client connected through the gateway keeps its session across a server restart', async () => {
     const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
