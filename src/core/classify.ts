@@ -43,7 +43,8 @@ export function classifyHttpStatus(status: number, body: string, ctx: ClassifyCo
   return { ...base, kind: 'protocol', message: `HTTP ${status}${said}: not an answer an MCP server gives.` };
 }
 
-function errorCodeOf(err: unknown): string | undefined {
+/** The first string `code` along an error's cause chain (undici wraps ECONNREFUSED and friends). */
+export function errorCodeOf(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string') return code;

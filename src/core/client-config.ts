@@ -1,4 +1,5 @@
 // Configuration snippets that point an AI client at the healing gateway instead of the server.
+import { slugify } from './gateway/types';
 
 export const CLIENT_KINDS = ['claude-code', 'cursor', 'windsurf', 'vscode', 'url'] as const;
 export type ClientKind = (typeof CLIENT_KINDS)[number];
@@ -11,13 +12,9 @@ export const CLIENT_LABELS: Record<ClientKind, { label: string; detail: string }
   url: { label: 'Just the URL', detail: 'for any client that speaks Streamable HTTP' },
 };
 
-/** A key clients accept: lower case letters, digits and dashes. */
-function key(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'archon';
-}
-
 export function clientConfig(kind: ClientKind, serverName: string, url: string): string {
-  const k = key(serverName);
+  // The same slug the gateway serves the server under: lower case letters, digits and dashes.
+  const k = slugify(serverName);
   switch (kind) {
     case 'claude-code':
       return `claude mcp add --transport http ${k} ${url}`;

@@ -11,7 +11,9 @@ import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import type { TestContext } from 'node:test';
 import type Dockerode from 'dockerode';
-import { createDockerClient } from '../../src/core/docker/connection';
+import { createDockerClient, withTimeout } from '../../src/core/docker/connection';
+
+export { withTimeout };
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -454,22 +456,6 @@ export function engineStartedByScript(): boolean {
 export async function engineScript(cmd: 'start' | 'stop' | 'status'): Promise<string> {
   const { stdout, stderr } = await run(ENGINE_SCRIPT, [cmd], { timeout: 120_000 });
   return `${stdout}${stderr}`;
-}
-
-export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`timed out after ${ms} ms`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        res(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        rej(e);
-      },
-    );
-  });
 }
 
 /** Resolves with the first event (of an EventEmitter-like) that satisfies pred, or rejects after timeoutMs. */

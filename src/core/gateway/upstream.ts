@@ -4,6 +4,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createParser } from 'eventsource-parser';
+import { errorCodeOf } from '../classify';
 import {
   JSONRPCMessageSchema,
   isJSONRPCRequest,
@@ -26,14 +27,6 @@ const MAX_ERROR_BODY = 16 * 1024;
 
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 256, keepAliveMsecs: 1000 });
 const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 256, keepAliveMsecs: 1000 });
-
-export function errorCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
-}
 
 /** JSON text → validated JSON-RPC messages (the SDK's schema; anything else is dropped). */
 export function parseMessages(text: string): JSONRPCMessage[] {
@@ -113,7 +106,7 @@ function exchange(opts: ExchangeOptions, ex: Exchange): Promise<UpstreamOutcome>
     if (opts.signal?.aborted) return onAbort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     req.on('error', (error) => {
-      const code = errorCode(error);
+      const code = errorCodeOf(error);
       finish(!responded && code && NOT_SENT_CODES.has(code) ? { kind: 'not-sent', error } : { kind: 'broken', error });
     });
     req.on('response', (res) => {
