@@ -38,6 +38,8 @@ const common = {
   legalComments: 'none',
   // ssh2 (pulled in by dockerode for ssh:// hosts) loads optional native addons inside try/catch.
   external: ['vscode'],
+  // jsonc-parser's UMD build require()s its parts at run time, which a bundle cannot follow: use its ES build.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   plugins: [unusedDockerParts],
 };
 
