@@ -26,6 +26,14 @@ const unusedDockerParts = {
   },
 };
 
+/** The TOML library stays in its own file beside the bundle, loaded only when a Codex config is read. */
+const tomlLibApart = {
+  name: 'toml-lib-apart',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/toml-lib$/ }, () => ({ path: './toml-lib.js', external: true }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -40,7 +48,7 @@ const common = {
   external: ['vscode'],
   // jsonc-parser's UMD build require()s its parts at run time, which a bundle cannot follow: use its ES build.
   alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
-  plugins: [unusedDockerParts],
+  plugins: [unusedDockerParts, tomlLibApart],
 };
 
 // Start clean so a production build leaves no stale source maps behind.
@@ -49,6 +57,7 @@ rmSync('dist', { recursive: true, force: true });
 const builds = [
   { entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js' },
   { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js' },
+  { entryPoints: ['src/core/clients/toml-lib.ts'], outfile: 'dist/toml-lib.js' },
 ];
 // Fixture servers used by tests, benchmarks and the Docker test image.
 for (const name of ['archon-like-server']) {

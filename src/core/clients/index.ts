@@ -12,3 +12,4 @@ export { executeRoute, undoRouting, type FileOutcome, type OutcomeKind } from '.
 export { JournalStore } from './journal';
 export { BACKUP_SUFFIX, backupPath, WriteRefused, type FileOps } from './write';
 export { defaultGatewayUrl, watchedServer } from './servers';
+export { watchFiles, type FileWatch } from './watch';
