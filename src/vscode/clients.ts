@@ -178,7 +178,7 @@ async function routeClients(ctx: DoctorContext, host: ClientsHost, args: RouteAr
   if (!args.yes) {
     const picks = await vscode.window.showQuickPick(candidates.map((c) => ({
       label: `${CLIENT_NAMES[c.client]}: ${c.name}`,
-      description: `${c.scope} · ${c.url ?? c.command ?? ''}`,
+      description: `${c.scope} · ${c.url ?? [c.command, ...(c.args ?? [])].join(' ')}`,
       detail: c.state === 'shared' && c.client !== 'claude-code' ? `${c.file} — shared through version control: teammates without the gateway would break` : c.state === 'shared' ? `${c.file} stays as it is; a local-scope entry in ~/.claude.json takes over` : c.file,
       picked: keys.includes(entryKey(c)), c,
     })), { canPickMany: true, title: 'Route clients through the healing gateway', placeHolder: 'Entries that talk to the server directly' });
@@ -197,6 +197,7 @@ async function routeClients(ctx: DoctorContext, host: ClientsHost, args: RouteAr
     const answer = await vscode.window.showInformationMessage(
       `Archon MCP: write ${plan.edits.length} file${plan.edits.length === 1 ? '' : 's'}? A backup of each is kept beside it, and "Archon: Undo Client Routing" puts the originals back.`,
       { modal: true, detail: plan.edits.map((e) => e.file).join('\n') }, 'Write');
+    await closePreviews(); // once written (or declined) they would compare against the wrong text
     if (answer !== 'Write') return [];
   }
   const outcomes = await executeRoute(plan.edits, host.journal());
@@ -206,6 +207,11 @@ async function routeClients(ctx: DoctorContext, host: ClientsHost, args: RouteAr
   const msg = `Archon MCP: ${summary(outcomes)}. Restart the clients (or reload their MCP servers) to pick up the change.`;
   void (bad ? vscode.window.showWarningMessage(msg) : vscode.window.showInformationMessage(msg));
   return outcomes;
+}
+
+async function closePreviews(): Promise<void> {
+  const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === PREVIEW_SCHEME);
+  if (tabs.length) await vscode.window.tabGroups.close(tabs).then(undefined, () => undefined);
 }
 
 async function undoClientRouting(ctx: DoctorContext, host: ClientsHost, args: RouteArgs = {}): Promise<FileOutcome[]> {
@@ -249,22 +255,27 @@ function notifyDirect(ctx: DoctorContext, host: ClientsHost): void {
     });
 }
 
-/** VS Code's own mcp.json entry and our "(healed)" definition would give Copilot the same tools twice. */
+/** VS Code's own mcp.json entries and our "(healed)" definitions would give Copilot the same tools twice: one warning for all. */
 function warnDuplicates(ctx: DoctorContext, host: ClientsHost): void {
   if (!ctx.settings?.gateway.enabled || !ctx.settings.gateway.registerWithVSCode) return;
   const state = ctx.extension.globalState;
   const warned = new Set(state.get<string[]>(DUPLICATE_KEY, []));
-  for (const v of host.entries().filter((e) => e.client === 'vscode' && !warned.has(entryKey(e)))) {
-    warned.add(entryKey(v));
-    void state.update(DUPLICATE_KEY, [...warned]);
-    const buttons = [...(v.state !== 'protected' ? ['Route That Entry'] : []), `Stop Offering "${v.server} (healed)"`, 'Open mcp.json'];
-    void vscode.window.showWarningMessage(`Archon MCP: ${v.file} defines "${v.name}" for ${v.server}, and this extension also offers "${v.server} (healed)" to VS Code: Copilot would get the same tools twice.`, ...buttons)
-      .then((choice) => {
-        if (choice === 'Route That Entry') void vscode.commands.executeCommand('archonMcp.routeClients', { entries: [entryKey(v)], includeShared: v.shared ? [v.file] : [] } satisfies RouteArgs);
-        else if (choice?.startsWith('Stop Offering')) void vscode.workspace.getConfiguration('archonMcp').update('gateway.registerWithVSCode', false, vscode.ConfigurationTarget.Global);
-        else if (choice === 'Open mcp.json') void vscode.window.showTextDocument(vscode.Uri.file(v.file));
-      });
-  }
+  const fresh = host.entries().filter((e) => e.client === 'vscode' && !warned.has(entryKey(e)));
+  if (fresh.length === 0) return;
+  void state.update(DUPLICATE_KEY, [...warned, ...fresh.map(entryKey)]);
+  const direct = fresh.filter((v) => v.state !== 'protected');
+  const servers = [...new Set(fresh.map((v) => v.server))];
+  const files = [...new Set(fresh.map((v) => v.file))];
+  const route = direct.length === 1 ? 'Route That Entry' : 'Route Those Entries';
+  const stop = 'Stop Offering "(healed)"';
+  const buttons = [...(direct.length ? [route] : []), stop, 'Open mcp.json'];
+  const names = fresh.map((v) => `"${v.name}" (${v.scope})`).join(', ');
+  void vscode.window.showWarningMessage(`Archon MCP: VS Code's mcp.json defines ${names} for ${servers.join(', ')}, and this extension also offers ${servers.map((s) => `"${s} (healed)"`).join(', ')} to VS Code: Copilot would get the same tools twice.`, ...buttons)
+    .then((choice) => {
+      if (choice === route) void vscode.commands.executeCommand('archonMcp.routeClients', { entries: direct.map(entryKey), includeShared: direct.filter((v) => v.shared).map((v) => v.file) } satisfies RouteArgs);
+      else if (choice === stop) void vscode.workspace.getConfiguration('archonMcp').update('gateway.registerWithVSCode', false, vscode.ConfigurationTarget.Global);
+      else if (choice === 'Open mcp.json') void vscode.window.showTextDocument(vscode.Uri.file(files[0]));
+    });
 }
 
 export function registerClients(ctx: DoctorContext, host: ClientsHost): vscode.Disposable[] {
