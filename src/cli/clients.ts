@@ -3,10 +3,10 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   CLIENT_IDS, CLIENT_NAMES, JournalStore, currentLocationEnv, editDiff, executeRoute, planRoute, scanClients, serverEntries,
-  stateDir, undoRouting, watchedServer, type ClientEntry, type ClientId, type FileOutcome, type Scan, type WatchedServer,
+  shownTarget, shownUrl, stateDir, textDiff, undoRouting, watchedServer, type ClientEntry, type ClientId, type FileOutcome, type Scan, type WatchedServer,
 } from '../core/clients';
 import { sha256 } from '../core/clients/read';
-import { createTwoFilesPatch } from 'diff';
+import { redactText } from '../core/redact';
 import { promises as fsp } from 'node:fs';
 
 export const CLIENTS_USAGE = `usage: archon-mcp-doctor clients [--json] [--server-url URL] [--gateway-url URL] [--workspace DIR]…
@@ -23,7 +23,7 @@ const write = (s: string) => process.stdout.write(s);
 export function entryLine(e: ClientEntry & { state?: string }) {
   return {
     type: 'client-entry', t: now(), client: e.client, file: e.file, scope: e.scope, name: e.name,
-    ...(e.url !== undefined ? { url: e.url } : {}), ...(e.command !== undefined ? { command: e.command, args: e.args ?? [] } : {}),
+    ...(e.url !== undefined ? { url: shownUrl(e.url) } : {}), ...(e.command !== undefined ? { command: e.command, args: (e.args ?? []).map(redactText) } : {}),
     target: e.target, ...(e.server ? { server: e.server } : {}), ...(e.state ? { state: e.state } : {}),
     shared: e.shared, ...(e.project ? { project: e.project } : {}),
   };
@@ -37,7 +37,7 @@ function listHuman(scan: Scan): void {
     if (f.entries.length === 0) write('  (no servers)\n');
     for (const e of f.entries) {
       const v = views.get(`${e.file}#${JSON.stringify(e.path)}`);
-      const where = e.url ?? [e.command, ...(e.args ?? [])].join(' ');
+      const where = shownTarget(e);
       const state = v ? (v.state === 'protected' ? `protected${v.overriddenBy ? ' (local-scope entry in ~/.claude.json)' : ''}` : v.state === 'shared' ? 'direct, shared file' : 'direct') : 'other';
       write(`  ${e.name}  ${e.scope}${e.project ? ` ${e.project}` : ''}  ${state}  ${where}\n`);
     }
@@ -178,7 +178,7 @@ async function unroute(journal: JournalStore, yes: boolean, json: boolean): Prom
         write(`${file} changed since we wrote it; it will be left as it is\n`);
         continue;
       }
-      write(`${createTwoFilesPatch(file, file, current.toString('utf8'), Buffer.from(rec.original, 'base64').toString('utf8'), 'now', 'original', { context: 3 })}\n`);
+      write(`${textDiff(file, current.toString('utf8'), Buffer.from(rec.original, 'base64').toString('utf8'), 'now', 'original')}\n`);
     }
     const answer = await confirm(`Restore ${entries.length} file${entries.length === 1 ? '' : 's'}?`);
     if (!answer.yes) {

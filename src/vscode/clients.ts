@@ -3,8 +3,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  CLIENT_NAMES, JournalStore, clientLocations, currentLocationEnv, defaultGatewayUrl, editDiff, entryKey, executeRoute, planRoute,
-  scanLocations, serverEntries, stateDir, undoRouting, unprotected, watchFiles, watchedServer,
+  CLIENT_NAMES, JournalStore, clientLocations, currentLocationEnv, defaultGatewayUrl, entryKey, executeRoute, planRoute,
+  scanLocations, serverEntries, shownTarget, stateDir, undoRouting, unprotected, watchFiles, watchedServer,
   type ClientId, type FileEdit, type FileOutcome, type FileWatch, type Scan, type ServerEntryView, type WatchedServer,
 } from '../core/clients';
 import type { DoctorContext } from './context';
@@ -128,7 +128,7 @@ export function clientNodes(host: ClientsHost): DetailNode[] {
     tone: list.every((v) => v.state === 'protected') ? 'ok' : 'warning', description: `${list.filter((v) => v.state === 'protected').length}/${list.length} protected`, expanded: true,
     children: list.map((v): DetailNode => {
       const look = STATE_LOOK[v.state];
-      const where = v.url ?? [v.command, ...(v.args ?? [])].join(' ');
+      const where = shownTarget(v);
       const why = v.state === 'protected' ? (v.overriddenBy ? 'a local-scope entry in ~/.claude.json sends it through the gateway' : 'goes through the healing gateway')
         : v.state === 'shared' ? 'talks to the server directly; the file is shared through version control, so it is routed only when you pick it'
         : 'talks to the server directly: it breaks when the server restarts';
@@ -178,7 +178,7 @@ async function routeClients(ctx: DoctorContext, host: ClientsHost, args: RouteAr
   if (!args.yes) {
     const picks = await vscode.window.showQuickPick(candidates.map((c) => ({
       label: `${CLIENT_NAMES[c.client]}: ${c.name}`,
-      description: `${c.scope} · ${c.url ?? [c.command, ...(c.args ?? [])].join(' ')}`,
+      description: `${c.scope} · ${shownTarget(c)}`,
       detail: c.state === 'shared' && c.client !== 'claude-code' ? `${c.file} — shared through version control: teammates without the gateway would break` : c.state === 'shared' ? `${c.file} stays as it is; a local-scope entry in ~/.claude.json takes over` : c.file,
       picked: keys.includes(entryKey(c)), c,
     })), { canPickMany: true, title: 'Route clients through the healing gateway', placeHolder: 'Entries that talk to the server directly' });
@@ -191,7 +191,7 @@ async function routeClients(ctx: DoctorContext, host: ClientsHost, args: RouteAr
   if (plan.edits.length === 0) return [];
   if (!args.yes) {
     for (const edit of plan.edits) {
-      ctx.log.info(`clients: planned change of ${edit.file}:\n${editDiff(edit)}`);
+      ctx.log.info(`clients: planned change of ${edit.file}: ${edit.changes.map((c) => c.summary).filter(Boolean).join('; ')}`);
       await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(edit.file), host.preview(edit), `${path.basename(edit.file)}: routed through the gateway (preview)`, { preview: false });
     }
     const answer = await vscode.window.showInformationMessage(

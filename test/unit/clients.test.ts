@@ -8,6 +8,7 @@ import {
   JournalStore, bridgeUpstream, classifyEntry, clientLocations, executeRoute, normalizeUrl, parseConfig, planRoute, sameUrl,
   scanLocations, stateDir, undoRouting, watchedServer, type ConfigLocation, type FileOps,
 } from '../../src/core/clients';
+import { editDiff, shownTarget } from '../../src/core/clients';
 import { formattingOf } from '../../src/core/clients/plan';
 import { nodeFileOps } from '../../src/core/clients/write';
 
@@ -101,6 +102,27 @@ describe('parsing', () => {
   test('formatting follows the file: tabs, spaces, CRLF', () => {
     assert.deepEqual(formattingOf('{\r\n\t"a": 1\r\n}'), { insertSpaces: false, tabSize: 1, eol: '\r\n' });
     assert.deepEqual(formattingOf('{\n    "a": 1\n}'), { insertSpaces: true, tabSize: 4, eol: '\n' });
+  });
+});
+
+describe('secrets', () => {
+  test('the diff preview and the listing hide tokens that sit beside the entry', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'archon-secret-'));
+    try {
+      const file = path.join(dir, 'mcp.json');
+      fs.writeFileSync(file, '{\n  "mcpServers": {\n    "archon": {\n      "url": "http://localhost:8051/mcp",\n      "headers": { "Authorization": "Bearer s3cr3t-value" }\n    }\n  }\n}\n');
+      const scan = await scanLocations([{ client: 'cursor', file, format: 'json', dialect: 'mcp-servers', scope: 'user', shared: false }], [archon]);
+      const [edit] = planRoute(scan, { servers: [archon] }).edits;
+      assert.ok(edit.after.includes('Bearer s3cr3t-value'), 'the file itself keeps its token');
+      const diff = editDiff(edit);
+      assert.match(diff, /\+\s+"url": "http:\/\/127\.0\.0\.1:18051\/archon\/mcp"/);
+      assert.ok(!diff.includes('s3cr3t-value'), diff);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    assert.equal(shownTarget({ url: 'http://localhost:8051/mcp' }), 'http://localhost:8051/mcp', 'as written');
+    assert.doesNotMatch(shownTarget({ url: 'https://u:pw@mcp.example.com/mcp?token=abc' }), /pw|abc/);
+    assert.doesNotMatch(shownTarget({ command: 'npx', args: ['server', '--api-key=k3y'] }), /k3y/);
   });
 });
 

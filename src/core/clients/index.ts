@@ -5,9 +5,9 @@ export { clientLocations, currentLocationEnv, stateDir, appDataDir, claudeCodeUs
 export { normalizeUrl, sameUrl, classifyEntry, bridgeUpstream } from './match';
 export { readConfig, parseConfig } from './read';
 export { scanClients, scanLocations } from './scan';
-export { serverEntries, unprotected, entryKey } from './view';
+export { serverEntries, unprotected, entryKey, shownUrl, shownTarget } from './view';
 export { planRoute, applyChanges, BRIDGE_COMMAND, bridgeArgs, type RoutePlan, type FileEdit, type SkippedEntry, type RouteOptions } from './plan';
-export { editDiff } from './diff';
+export { editDiff, textDiff } from './diff';
 export { executeRoute, undoRouting, type FileOutcome, type OutcomeKind } from './routing';
 export { JournalStore } from './journal';
 export { BACKUP_SUFFIX, backupPath, WriteRefused, type FileOps } from './write';

@@ -5,7 +5,7 @@ import { parseToml, patchToml } from './toml';
 import { applyEdits, modify, parse as parseJsonc, type FormattingOptions, type JSONPath } from 'jsonc-parser';
 import { isDeepStrictEqual } from 'node:util';
 import { samePath } from './match';
-import { entryKey, localOverride, serverEntries } from './view';
+import { entryKey, localOverride, serverEntries, shownTarget, shownUrl } from './view';
 import type { ClientEntry, ClientId, ReadConfig, Scan, ServerEntryView, WatchedServer } from './types';
 
 export const BRIDGE_COMMAND = 'archon-mcp-doctor';
@@ -61,12 +61,12 @@ export function formattingOf(text: string): FormattingOptions {
 function changeFor(entry: ServerEntryView, server: WatchedServer, gatewayUrl: string): Omit<PlannedChange, 'entry'>[] {
   if (entry.client === 'claude-desktop') {
     return [
-      { path: [...entry.path, 'command'], value: BRIDGE_COMMAND, summary: `runs ${BRIDGE_COMMAND} stdio --upstream ${server.url}` },
+      { path: [...entry.path, 'command'], value: BRIDGE_COMMAND, summary: `runs ${BRIDGE_COMMAND} stdio --upstream ${shownUrl(server.url)}` },
       { path: [...entry.path, 'args'], value: bridgeArgs(server.url), summary: '' },
     ];
   }
-  if (entry.urlKey && entry.url !== undefined) return [{ path: [...entry.path, entry.urlKey], value: gatewayUrl, summary: `${entry.url} → ${gatewayUrl}` }];
-  if (entry.urlArg !== undefined) return [{ path: [...entry.path, 'args', entry.urlArg], value: gatewayUrl, summary: `argument ${entry.args?.[entry.urlArg]} → ${gatewayUrl}` }];
+  if (entry.urlKey && entry.url !== undefined) return [{ path: [...entry.path, entry.urlKey], value: gatewayUrl, summary: `${shownUrl(entry.url)} → ${gatewayUrl}` }];
+  if (entry.urlArg !== undefined) return [{ path: [...entry.path, 'args', entry.urlArg], value: gatewayUrl, summary: `argument ${shownTarget({ url: entry.args?.[entry.urlArg] })} → ${gatewayUrl}` }];
   return [];
 }
 

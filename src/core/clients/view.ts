@@ -1,4 +1,5 @@
 // What the user sees: the entries that concern a watched server, each protected, direct or shared.
+import { redactText, redactUrl } from '../redact';
 import { samePath } from './match';
 import type { ClientEntry, Scan, ServerEntryView } from './types';
 
@@ -32,4 +33,19 @@ export function unprotected(views: readonly ServerEntryView[]): ServerEntryView[
 /** A stable key for an entry: file plus key path. */
 export function entryKey(e: Pick<ClientEntry, 'file' | 'path'>): string {
   return `${e.file}#${JSON.stringify(e.path)}`;
+}
+
+/** A URL as shown to people: credentials and secret-looking query values hidden, anything else as written. */
+export function shownUrl(url: string): string {
+  try {
+    const redacted = redactUrl(url);
+    return redacted === new URL(url).toString() ? url : redacted;
+  } catch {
+    return redactText(url);
+  }
+}
+
+/** Where an entry goes, for display: its URL or its command line, secrets hidden. */
+export function shownTarget(e: Pick<ClientEntry, 'url' | 'command' | 'args'>): string {
+  return e.url !== undefined ? shownUrl(e.url) : redactText([e.command, ...(e.args ?? [])].join(' '));
 }
