@@ -150,9 +150,10 @@ export function clientNodes(host: ClientsHost): DetailNode[] {
 }
 
 export function directLine(host: ClientsHost): string[] {
-  const n = unprotected(host.entries()).length;
+  const direct = unprotected(host.entries());
+  const n = direct.length;
   if (!n) return [];
-  const names = [...new Set(host.entries().map((v) => v.server))].join(', ');
+  const names = [...new Set(direct.map((v) => v.server))].join(', ');
   return [`$(warning) ${n} client${n === 1 ? ' talks' : 's talk'} to ${names} directly — [Route them](command:archonMcp.routeClients)`];
 }
 
