@@ -10,6 +10,8 @@ import {
 } from '../../src/core/clients';
 import { editDiff, shownTarget } from '../../src/core/clients';
 import { formattingOf } from '../../src/core/clients/plan';
+import { entriesIn } from '../../src/core/clients/read';
+import { serverEntries } from '../../src/core/clients/view';
 import { nodeFileOps } from '../../src/core/clients/write';
 
 const archon = watchedServer('Archon', 'http://localhost:8051/mcp');
@@ -102,6 +104,46 @@ describe('parsing', () => {
   test('formatting follows the file: tabs, spaces, CRLF', () => {
     assert.deepEqual(formattingOf('{\r\n\t"a": 1\r\n}'), { insertSpaces: false, tabSize: 1, eol: '\r\n' });
     assert.deepEqual(formattingOf('{\n    "a": 1\n}'), { insertSpaces: true, tabSize: 4, eol: '\n' });
+  });
+});
+
+describe('planning', () => {
+  const read = (location: ConfigLocation, text: string) => {
+    const parsed = parseConfig(location, text);
+    assert.ok('value' in parsed);
+    return { location, text, hash: 'h', entries: entriesIn(location, parsed.value, [archon]) };
+  };
+  const claudeUser: ConfigLocation = { client: 'claude-code', file: '/home/u/.claude.json', format: 'json', dialect: 'claude-code-user', scope: 'user', shared: false };
+  const ws = 'c:/Users/Dev/Proj';
+  const shared: ConfigLocation = { client: 'claude-code', file: `${ws}/.mcp.json`, format: 'json', dialect: 'mcp-servers', scope: 'workspace', shared: true, workspace: ws };
+  const mcpJson = '{ "mcpServers": { "archon": { "type": "http", "url": "http://localhost:8051/mcp" } } }';
+
+  test('a shared .mcp.json entry is routed by a local-scope entry under the project key Claude Code already uses', () => {
+    const user = read(claudeUser, '{\n  "projects": {\n    "C:\\\\Users\\\\Dev\\\\Proj": {\n      "allowedTools": []\n    }\n  }\n}\n');
+    const plan = planRoute({ files: [user, read(shared, mcpJson)], errors: [] }, { servers: [archon] });
+    assert.deepEqual(plan.edits.map((e) => e.file), ['/home/u/.claude.json'], 'the shared file is not edited');
+    const after = JSON.parse(plan.edits[0].after) as { projects: Record<string, { mcpServers?: Record<string, unknown> }> };
+    assert.deepEqual(Object.keys(after.projects), ['C:\\Users\\Dev\\Proj']);
+    assert.deepEqual(after.projects['C:\\Users\\Dev\\Proj'].mcpServers, { archon: { type: 'http', url: 'http://127.0.0.1:18051/archon/mcp' } });
+  });
+
+  test('a local-scope entry that already points at the gateway protects the shared entry; a direct one is routed itself', () => {
+    const routed = read(claudeUser, JSON.stringify({ projects: { [ws]: { mcpServers: { archon: { url: 'http://127.0.0.1:18051/archon/mcp' } } } } }));
+    const scan = { files: [routed, read(shared, mcpJson)], errors: [] };
+    assert.deepEqual(serverEntries(scan).map((v) => `${v.scope}:${v.state}`), ['project:protected', 'workspace:protected']);
+    assert.equal(planRoute(scan, { servers: [archon] }).edits.length, 0);
+    const direct = read(claudeUser, JSON.stringify({ projects: { [ws]: { mcpServers: { archon: { url: 'http://localhost:8051/mcp' } } } } }));
+    const plan = planRoute({ files: [direct, read(shared, mcpJson)], errors: [] }, { servers: [archon] });
+    assert.deepEqual(plan.edits[0].changes.map((c) => c.path), [['projects', ws, 'mcpServers', 'archon', 'url']]);
+  });
+
+  test('shared Cursor and VS Code files are skipped with a reason unless picked', () => {
+    const vs: ConfigLocation = { client: 'vscode', file: '/ws/.vscode/mcp.json', format: 'jsonc', dialect: 'vscode', scope: 'workspace', shared: true, workspace: '/ws' };
+    const scan = { files: [read(vs, '{ "servers": { "archon": { "type": "http", "url": "http://localhost:8051/mcp" } } }')], errors: [] };
+    const skipped = planRoute(scan, { servers: [archon] });
+    assert.equal(skipped.edits.length, 0);
+    assert.match(skipped.skipped[0].reason, /shared through version control/);
+    assert.equal(planRoute(scan, { servers: [archon], includeShared: ['/ws/.vscode/mcp.json'] }).edits.length, 1);
   });
 });
 
