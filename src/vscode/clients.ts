@@ -282,13 +282,21 @@ function warnDuplicates(ctx: DoctorContext, host: ClientsHost): void {
 export function registerClients(ctx: DoctorContext, host: ClientsHost): vscode.Disposable[] {
   ctx.tree.addRootSection(() => clientNodes(host));
   ctx.statusBar.addExtraLines(() => directLine(host));
+  // The gateway's URL is known once it listens (or moves to another port): read the files again then.
+  let gatewayKey = '';
+  const gatewayMoved = ctx.fleet.onDidChange(() => {
+    const key = JSON.stringify(host.servers());
+    if (key === gatewayKey) return;
+    gatewayKey = key;
+    void host.refresh();
+  });
   const changed = host.onDidChange(() => {
     ctx.scheduleRender();
     notifyDirect(ctx, host);
     warnDuplicates(ctx, host);
   });
   return [
-    host, changed,
+    host, changed, { dispose: gatewayMoved },
     vscode.commands.registerCommand('archonMcp.routeClients', (arg?: RouteArgs | DetailNode) => routeClients(ctx, host, isArgs(arg) ? arg : fromNode(arg))),
     vscode.commands.registerCommand('archonMcp.undoClientRouting', (args?: RouteArgs) => undoClientRouting(ctx, host, isArgs(args) ? args : {})),
   ];

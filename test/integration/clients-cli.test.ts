@@ -169,3 +169,25 @@ test('clients with a bad flag or client id explains itself and exits 2', () => {
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /not an http\(s\) URL/);
 });
+
+// A real terminal for the question: util-linux `script` runs the CLI on a pseudo-terminal and types the answer.
+const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+const noScript = !hasScript && process.env.CI !== 'true' ? 'needs util-linux `script` for a pseudo-terminal' : false;
+
+test('on a terminal, route asks: "y" writes, anything else writes nothing', { skip: noScript }, () => {
+  assert.ok(hasScript, 'util-linux `script` is needed for this test (CI=true)');
+  const h = fixture();
+  const onTerminal = (args: string, answer: string) => spawnSync('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} clients ${args} --workspace ${JSON.stringify(h.workspace)}`, '/dev/null'], {
+    env: h.env, encoding: 'utf8', input: answer, timeout: 30_000,
+  });
+  const no = onTerminal('route --client cursor', 'n\n');
+  assert.match(no.stdout, /Write 1 file\? \[y\/N\][\s\S]*nothing written/);
+  assertAll(h, 'before');
+  const yes = onTerminal('route --client cursor', 'y\n');
+  assert.equal(yes.status, 0, yes.stdout);
+  assert.match(yes.stdout, /written: .*\.cursor\/mcp\.json/);
+  assertAll(h, 'after', ['home/.cursor/mcp.json']);
+  const undo = onTerminal('unroute', 'yes\n');
+  assert.match(undo.stdout, /Restore 1 file\? \[y\/N\][\s\S]*restored/);
+  assertAll(h, 'before');
+});
