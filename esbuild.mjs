@@ -26,7 +26,7 @@ const unusedDockerParts = {
   },
 };
 
-/** The TOML library stays in its own file beside the bundle, loaded only when a Codex config is read. */
+/** The TOML library stays in its own file beside the extension bundle, loaded only when a Codex config is read. */
 const tomlLibApart = {
   name: 'toml-lib-apart',
   setup(build) {
@@ -48,14 +48,15 @@ const common = {
   external: ['vscode'],
   // jsonc-parser's UMD build require()s its parts at run time, which a bundle cannot follow: use its ES build.
   alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
-  plugins: [unusedDockerParts, tomlLibApart],
+  plugins: [unusedDockerParts],
 };
 
 // Start clean so a production build leaves no stale source maps behind.
 rmSync('dist', { recursive: true, force: true });
 
 const builds = [
-  { entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js' },
+  // The extension loads the TOML library from its own file; the CLI stays one self-contained file.
+  { entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', plugins: [unusedDockerParts, tomlLibApart] },
   { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js' },
   { entryPoints: ['src/core/clients/toml-lib.ts'], outfile: 'dist/toml-lib.js' },
 ];
