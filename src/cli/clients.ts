@@ -48,9 +48,10 @@ function listHuman(scan: Scan): void {
 }
 
 /** Asks on a terminal; anything but a yes, no terminal, or a closed stdin means no. */
-async function confirm(question: string): Promise<{ yes: boolean; why?: string }> {
+async function confirm(question: string, json: boolean): Promise<{ yes: boolean; why?: string }> {
   if (!process.stdin.isTTY) return { yes: false, why: 'stdin is not a terminal, so nobody can answer; nothing written (pass --yes to write without asking)' };
-  write(`${question} [y/N] `);
+  // With --json, stdout carries only JSON lines: the question goes to stderr.
+  (json ? process.stderr : process.stdout).write(`${question} [y/N] `);
   const answer = await new Promise<string | undefined>((resolve) => {
     let buf = '';
     const onData = (d: Buffer) => {
@@ -67,6 +68,11 @@ async function confirm(question: string): Promise<{ yes: boolean; why?: string }
   });
   if (answer === undefined) return { yes: false, why: 'stdin closed without an answer; nothing written' };
   return /^\s*y(es)?\s*$/i.test(answer) ? { yes: true } : { yes: false, why: 'nothing written' };
+}
+
+/** A message: a JSON line of the given type with --json, else plain text. */
+function say(json: boolean, type: string, message: string): void {
+  write(json ? `${JSON.stringify({ type, t: now(), message })}\n` : `${message}\n`);
 }
 
 function outcomeLine(o: FileOutcome) {
@@ -147,10 +153,10 @@ export async function clientsCommand(argv: string[]): Promise<number> {
     return scan.errors.length ? 1 : 0;
   }
   if (!values.yes) {
-    for (const edit of plan.edits) write(`${editDiff(edit)}\n`);
-    const answer = await confirm(`Write ${plan.edits.length} file${plan.edits.length === 1 ? '' : 's'}?`);
+    for (const edit of plan.edits) write(json ? `${JSON.stringify({ type: 'client-route-diff', t: now(), file: edit.file, diff: editDiff(edit) })}\n` : `${editDiff(edit)}\n`);
+    const answer = await confirm(`Write ${plan.edits.length} file${plan.edits.length === 1 ? '' : 's'}?`, json);
     if (!answer.yes) {
-      write(`${answer.why}\n`);
+      say(json, 'client-route-declined', answer.why!);
       return 1;
     }
   }
@@ -175,14 +181,15 @@ async function unroute(journal: JournalStore, yes: boolean, json: boolean): Prom
     for (const [file, rec] of entries) {
       const current = await fsp.readFile(file).catch(() => undefined);
       if (!current || sha256(current) !== rec.writtenHash) {
-        write(`${file} changed since we wrote it; it will be left as it is\n`);
+        say(json, 'client-route-notice', `${file} changed since we wrote it; it will be left as it is`);
         continue;
       }
-      write(`${textDiff(file, current.toString('utf8'), Buffer.from(rec.original, 'base64').toString('utf8'), 'now', 'original')}\n`);
+      const diff = textDiff(file, current.toString('utf8'), Buffer.from(rec.original, 'base64').toString('utf8'), 'now', 'original');
+      write(json ? `${JSON.stringify({ type: 'client-route-diff', t: now(), file, diff })}\n` : `${diff}\n`);
     }
-    const answer = await confirm(`Restore ${entries.length} file${entries.length === 1 ? '' : 's'}?`);
+    const answer = await confirm(`Restore ${entries.length} file${entries.length === 1 ? '' : 's'}?`, json);
     if (!answer.yes) {
-      write(`${answer.why}\n`);
+      say(json, 'client-route-declined', answer.why!);
       return 1;
     }
   }

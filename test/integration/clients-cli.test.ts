@@ -72,6 +72,13 @@ test('clients route without --yes shows the diff and writes nothing when nobody 
   assert.match(r.stdout, /^\+.*"url": "http:\/\/127\.0\.0\.1:18051\/archon\/mcp"/m);
   assert.match(r.stdout, /stdin is not a terminal.*nothing written/);
   assertAll(h, 'before');
+  // With --json every line stays one JSON object: the diffs and the refusal too.
+  const j = clients(h, ['route', '--json']);
+  assert.equal(j.code, 1);
+  const lines = j.lines();
+  assert.deepEqual([...new Set(lines.map((l) => l.type))].sort(), ['client-route-declined', 'client-route-diff', 'client-route-skipped']);
+  assert.match(String(lines.find((l) => l.file === path.join(h.home, '.codex', 'config.toml'))?.diff), /^\+url = "http:\/\/127\.0\.0\.1:18051\/archon\/mcp" # Streamable HTTP$/m);
+  assertAll(h, 'before');
 });
 
 test('clients route --yes writes exactly the expected files; unroute --yes puts back every original byte', () => {
