@@ -47,11 +47,14 @@ export class ClientsHost implements vscode.Disposable {
     );
   }
 
-  /** The servers as the gateway serves them: the running gateway's URL first, then the configured port's. */
+  /**
+   * The servers as the gateway serves them: the running gateway's URL first, then the configured port's.
+   * Legacy SSE servers are left out: the gateway does not serve them, so routing there would break a client.
+   */
   servers(): WatchedServer[] {
     const s = this.ctx.settings;
     if (!s) return [];
-    return s.servers.map((c) => watchedServer(c.name, c.url, [this.ctx.gateway.url(c.name), defaultGatewayUrl(c.name, s.gateway.port)].filter((u): u is string => Boolean(u))));
+    return s.servers.filter((c) => c.transport !== 'sse').map((c) => watchedServer(c.name, c.url, [this.ctx.gateway.url(c.name), defaultGatewayUrl(c.name, s.gateway.port)].filter((u): u is string => Boolean(u))));
   }
 
   private locations() {
@@ -101,6 +104,10 @@ export class ClientsHost implements vscode.Disposable {
       this.changed.fire();
     });
     return this.scanning;
+  }
+
+  clearPreviews(): void {
+    this.previews.clear();
   }
 
   preview(edit: FileEdit): vscode.Uri {
@@ -199,6 +206,7 @@ async function routeClients(ctx: DoctorContext, host: ClientsHost, args: RouteAr
       `Archon MCP: write ${plan.edits.length} file${plan.edits.length === 1 ? '' : 's'}? A backup of each is kept beside it, and "Archon: Undo Client Routing" puts the originals back.`,
       { modal: true, detail: plan.edits.map((e) => e.file).join('\n') }, 'Write');
     await closePreviews(); // once written (or declined) they would compare against the wrong text
+    host.clearPreviews();
     if (answer !== 'Write') return [];
   }
   const outcomes = await executeRoute(plan.edits, host.journal());
