@@ -26,6 +26,14 @@ const unusedDockerParts = {
   },
 };
 
+/** The TOML library stays in its own file beside the extension bundle, loaded only when a Codex config is read. */
+const tomlLibApart = {
+  name: 'toml-lib-apart',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/toml-lib$/ }, () => ({ path: './toml-lib.js', external: true }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -38,6 +46,8 @@ const common = {
   legalComments: 'none',
   // ssh2 (pulled in by dockerode for ssh:// hosts) loads optional native addons inside try/catch.
   external: ['vscode'],
+  // jsonc-parser's UMD build require()s its parts at run time, which a bundle cannot follow: use its ES build.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   plugins: [unusedDockerParts],
 };
 
@@ -45,8 +55,10 @@ const common = {
 rmSync('dist', { recursive: true, force: true });
 
 const builds = [
-  { entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js' },
+  // The extension loads the TOML library from its own file; the CLI stays one self-contained file.
+  { entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', plugins: [unusedDockerParts, tomlLibApart] },
   { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js' },
+  { entryPoints: ['src/core/clients/toml-lib.ts'], outfile: 'dist/toml-lib.js' },
 ];
 // Fixture servers used by tests, benchmarks and the Docker test image.
 for (const name of ['archon-like-server']) {

@@ -1,10 +1,12 @@
 // Command-line entry: the same core as the extension, for tests, benchmarks and users without VS Code.
 import { watchCommand, WATCH_USAGE } from './cli/watch';
 import { proxyCommand, PROXY_USAGE } from './cli/proxy';
+import { clientsCommand, CLIENTS_USAGE } from './cli/clients';
 
 const USAGE = `archon-mcp-doctor <command>
   ${WATCH_USAGE.replace(/^usage: archon-mcp-doctor /, '')}
-  ${PROXY_USAGE.replace(/^usage: archon-mcp-doctor /, '')}`;
+  ${PROXY_USAGE.replace(/^usage: archon-mcp-doctor /, '')}
+  ${CLIENTS_USAGE.replace(/^usage: archon-mcp-doctor /, '')}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -13,6 +15,8 @@ async function main(argv: string[]): Promise<number> {
       return watchCommand(rest);
     case 'proxy':
       return proxyCommand(rest);
+    case 'clients':
+      return clientsCommand(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -6,6 +6,7 @@ import { SECTION } from './config';
 import { DoctorContext } from './context';
 import { dockerReportSection, registerDocker } from './docker';
 import { registerGateway } from './gateway';
+import { ClientsHost, registerClients } from './clients';
 
 export interface Doctor {
   api: ArchonMcpApi;
@@ -18,14 +19,15 @@ export interface Doctor {
 export function startDoctor(context: vscode.ExtensionContext, mcpDefinitionsChanged: () => void): Doctor {
   const ctx = new DoctorContext(context, mcpDefinitionsChanged);
   const reportSections = () => [dockerReportSection(ctx.docker, ctx.snapshots())];
-  context.subscriptions.push(ctx, ...registerCommands(ctx, reportSections), ...registerDocker(ctx, ctx.docker), ...registerGateway(ctx, ctx.gateway));
+  const clients = new ClientsHost(ctx);
+  context.subscriptions.push(ctx, ...registerCommands(ctx, reportSections), ...registerDocker(ctx, ctx.docker), ...registerGateway(ctx, ctx.gateway), ...registerClients(ctx, clients));
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration(SECTION)) ctx.applySettings().catch((err: Error) => ctx.log.error(`applying settings failed: ${err.message}`));
+      if (e.affectsConfiguration(SECTION)) ctx.applySettings().then(() => clients.refresh()).catch((err: Error) => ctx.log.error(`applying settings failed: ${err.message}`));
     }),
   );
   ctx.log.info(`Archon MCP Doctor ${context.extension.packageJSON.version} started`);
-  const ready = ctx.applySettings().catch((err: Error) => ctx.log.error(`reading the settings failed: ${err.stack ?? err.message}`));
+  const ready = ctx.applySettings().then(() => clients.refresh()).catch((err: Error) => ctx.log.error(`reading the settings failed: ${err.stack ?? err.message}`));
   return {
     api: createApi(ctx),
     ready,

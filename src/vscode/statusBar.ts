@@ -10,7 +10,7 @@ const CLICK_COMMANDS: Record<ClickAction, string> = {
   showView: 'archonMcp.servers.focus',
 };
 
-const LINK_COMMANDS = ['archonMcp.reconnect', 'archonMcp.showDiagnostics', 'archonMcp.copyDiagnostics', 'archonMcp.openSettings'];
+const LINK_COMMANDS = ['archonMcp.reconnect', 'archonMcp.showDiagnostics', 'archonMcp.copyDiagnostics', 'archonMcp.openSettings', 'archonMcp.routeClients'];
 
 export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;

@@ -16,6 +16,8 @@ export interface DetailNode {
   /** What "copy" puts on the clipboard for this node. */
   value?: string;
   children?: DetailNode[];
+  /** Shown expanded at first (default: collapsed). */
+  expanded?: boolean;
 }
 
 export interface ServerNode {
@@ -27,6 +29,9 @@ export type Node = ServerNode | DetailNode;
 
 /** Adds nodes under a server (Docker container, gateway); registered by those features. */
 export type DetailSection = (snapshot: ServerSnapshot) => DetailNode[];
+
+/** Adds top-level nodes after the servers (the Clients section). */
+export type RootSection = () => DetailNode[];
 
 const TONE_COLOR: Record<Tone, string | undefined> = {
   ok: 'testing.iconPassed',
@@ -91,6 +96,7 @@ export class ServerTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly sections: DetailSection[] = [];
+  private readonly rootSections: RootSection[] = [];
 
   constructor(private readonly snapshots: () => readonly ServerSnapshot[]) {}
 
@@ -98,12 +104,16 @@ export class ServerTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
     this.sections.push(section);
   }
 
+  addRootSection(section: RootSection): void {
+    this.rootSections.push(section);
+  }
+
   refresh(): void {
     this.changed.fire(undefined);
   }
 
   getChildren(node?: Node): Node[] {
-    if (!node) return this.snapshots().map((s) => ({ kind: 'server', name: s.name }));
+    if (!node) return [...this.snapshots().map((s): Node => ({ kind: 'server', name: s.name })), ...this.rootSections.flatMap((section) => section())];
     if (node.kind === 'detail') return node.children ?? [];
     const snapshot = this.snapshots().find((s) => s.name === node.name);
     if (!snapshot) return [];
@@ -124,7 +134,8 @@ export class ServerTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
       }
       return item;
     }
-    const item = new vscode.TreeItem(node.label, node.children?.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const collapsible = !node.children?.length ? vscode.TreeItemCollapsibleState.None : node.expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
+    const item = new vscode.TreeItem(node.label, collapsible);
     item.id = node.id;
     item.description = node.description;
     item.tooltip = node.tooltip ?? (node.description ? `${node.label}: ${node.description}` : node.label);

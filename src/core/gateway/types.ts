@@ -19,7 +19,7 @@ export interface GatewayUpstream {
 
 export interface GatewayOptions {
   upstreams: GatewayUpstream[];
-  /** Port on 127.0.0.1 (default 8052). 0 picks a free port. */
+  /** Port on 127.0.0.1 (default 18051). 0 picks a free port. */
   port?: number;
   /** Directory for persisted client sessions (created 0700; file 0600). No persistence when absent. */
   stateDir?: string;
@@ -129,7 +129,7 @@ export interface Gateway {
 }
 
 export const DEFAULTS = {
-  port: 8052,
+  port: 18051,
   holdTimeoutMs: 30_000,
   maxBodyBytes: 4 * 1024 * 1024,
   sessionTtlMs: 7 * 24 * 3600_000,

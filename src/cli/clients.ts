@@ -1,0 +1,197 @@
+// `archon-mcp-doctor clients`: which AI clients talk to the server directly, and routing them through the gateway.
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  CLIENT_IDS, CLIENT_NAMES, JournalStore, currentLocationEnv, editDiff, executeRoute, planRoute, scanClients, serverEntries,
+  shownTarget, shownUrl, stateDir, textDiff, undoRouting, watchedServer, type ClientEntry, type ClientId, type FileOutcome, type Scan, type WatchedServer,
+} from '../core/clients';
+import { sha256 } from '../core/clients/read';
+import { redactText } from '../core/redact';
+import { promises as fsp } from 'node:fs';
+
+export const CLIENTS_USAGE = `usage: archon-mcp-doctor clients [--json] [--server-url URL] [--gateway-url URL] [--workspace DIR]…
+       archon-mcp-doctor clients route [--yes] [--client ID]… [--include-shared FILE]… [same options]
+       archon-mcp-doctor clients unroute [--yes] [--json]
+  client IDs: ${CLIENT_IDS.join(', ')}`;
+
+export const DEFAULT_SERVER_URL = 'http://localhost:8051/mcp';
+
+const now = () => new Date().toISOString();
+const write = (s: string) => process.stdout.write(s);
+
+/** One `client-entry` line (the listing's stable JSON shape). */
+export function entryLine(e: ClientEntry & { state?: string }) {
+  return {
+    type: 'client-entry', t: now(), client: e.client, file: e.file, scope: e.scope, name: e.name,
+    ...(e.url !== undefined ? { url: shownUrl(e.url) } : {}), ...(e.command !== undefined ? { command: e.command, args: (e.args ?? []).map(redactText) } : {}),
+    target: e.target, ...(e.server ? { server: e.server } : {}), ...(e.state ? { state: e.state } : {}),
+    shared: e.shared, ...(e.project ? { project: e.project } : {}),
+  };
+}
+
+function listHuman(scan: Scan): void {
+  const views = new Map(serverEntries(scan).map((v) => [`${v.file}#${JSON.stringify(v.path)}`, v]));
+  if (scan.files.length === 0 && scan.errors.length === 0) write('No MCP client configuration found.\n');
+  for (const f of scan.files) {
+    write(`${CLIENT_NAMES[f.location.client]}  ${f.location.file}${f.location.shared ? '  (shared)' : ''}\n`);
+    if (f.entries.length === 0) write('  (no servers)\n');
+    for (const e of f.entries) {
+      const v = views.get(`${e.file}#${JSON.stringify(e.path)}`);
+      const where = shownTarget(e);
+      const state = v ? (v.state === 'protected' ? `protected${v.overriddenBy ? ' (local-scope entry in ~/.claude.json)' : ''}` : v.state === 'shared' ? 'direct, shared file' : 'direct') : 'other';
+      write(`  ${e.name}  ${e.scope}${e.project ? ` ${e.project}` : ''}  ${state}  ${where}\n`);
+    }
+  }
+  for (const e of scan.errors) write(`${CLIENT_NAMES[e.location.client]}  ${e.file}\n  unreadable: ${e.message}\n`);
+  const direct = [...views.values()].filter((v) => v.state !== 'protected').length;
+  if (direct) write(`\n${direct} entr${direct === 1 ? 'y talks' : 'ies talk'} to the server directly: \`archon-mcp-doctor clients route\` routes them through the gateway.\n`);
+}
+
+/** Asks on a terminal; anything but a yes, no terminal, or a closed stdin means no. */
+async function confirm(question: string, json: boolean): Promise<{ yes: boolean; why?: string }> {
+  if (!process.stdin.isTTY) return { yes: false, why: 'stdin is not a terminal, so nobody can answer; nothing written (pass --yes to write without asking)' };
+  // With --json, stdout carries only JSON lines: the question goes to stderr.
+  (json ? process.stderr : process.stdout).write(`${question} [y/N] `);
+  const answer = await new Promise<string | undefined>((resolve) => {
+    let buf = '';
+    const onData = (d: Buffer) => {
+      buf += d.toString();
+      if (buf.includes('\n')) done(buf.split('\n')[0]);
+    };
+    const done = (v: string | undefined) => {
+      process.stdin.off('data', onData);
+      process.stdin.pause();
+      resolve(v);
+    };
+    process.stdin.on('data', onData);
+    process.stdin.once('end', () => done(undefined));
+  });
+  if (answer === undefined) return { yes: false, why: 'stdin closed without an answer; nothing written' };
+  return /^\s*y(es)?\s*$/i.test(answer) ? { yes: true } : { yes: false, why: 'nothing written' };
+}
+
+/** A message: a JSON line of the given type with --json, else plain text. */
+function say(json: boolean, type: string, message: string): void {
+  write(json ? `${JSON.stringify({ type, t: now(), message })}\n` : `${message}\n`);
+}
+
+function outcomeLine(o: FileOutcome) {
+  return { type: 'client-route', t: now(), file: o.file, outcome: o.outcome, message: o.message, ...(o.backup ? { backup: o.backup } : {}) };
+}
+
+function report(outcomes: FileOutcome[], json: boolean): number {
+  for (const o of outcomes) write(json ? `${JSON.stringify(outcomeLine(o))}\n` : `${o.outcome}: ${o.message}${o.backup ? ` (backup: ${o.backup})` : ''}\n`);
+  return outcomes.some((o) => o.outcome === 'refused' || o.outcome === 'kept') ? 1 : 0;
+}
+
+export async function clientsCommand(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean' },
+        yes: { type: 'boolean', short: 'y' },
+        'server-url': { type: 'string' },
+        'gateway-url': { type: 'string' },
+        workspace: { type: 'string', multiple: true },
+        client: { type: 'string', multiple: true },
+        'include-shared': { type: 'string', multiple: true },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${CLIENTS_USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const action = positionals[0] ?? 'list';
+  if (!['list', 'route', 'unroute'].includes(action) || positionals.length > 1) {
+    process.stderr.write(`unknown clients action "${positionals.join(' ')}"\n${CLIENTS_USAGE}\n`);
+    return 2;
+  }
+  const badClient = (values.client ?? []).find((c) => !(CLIENT_IDS as readonly string[]).includes(c));
+  if (badClient) {
+    process.stderr.write(`unknown client "${badClient}"; one of ${CLIENT_IDS.join(', ')}\n`);
+    return 2;
+  }
+  for (const [flag, v] of [['--server-url', values['server-url']], ['--gateway-url', values['gateway-url']]] as const) {
+    if (v !== undefined && !/^https?:\/\/[^/]/.test(v)) {
+      process.stderr.write(`${flag} ${v} is not an http(s) URL\n`);
+      return 2;
+    }
+  }
+  const json = Boolean(values.json);
+  const server: WatchedServer = watchedServer('Archon', values['server-url'] ?? DEFAULT_SERVER_URL, values['gateway-url'] ? [values['gateway-url']] : []);
+  const workspaces = (values.workspace ?? [process.cwd()]).map((w) => path.resolve(w));
+  const env = currentLocationEnv(workspaces);
+  const journal = new JournalStore(stateDir(env));
+
+  if (action === 'unroute') return unroute(journal, Boolean(values.yes), json);
+
+  const scan = await scanClients(env, [server]);
+  if (action === 'list') {
+    if (!json) {
+      listHuman(scan);
+      return 0;
+    }
+    const states = new Map(serverEntries(scan).map((v) => [`${v.file}#${JSON.stringify(v.path)}`, v.state]));
+    for (const f of scan.files) for (const e of f.entries) write(`${JSON.stringify(entryLine({ ...e, state: states.get(`${e.file}#${JSON.stringify(e.path)}`) }))}\n`);
+    for (const e of scan.errors) write(`${JSON.stringify({ type: 'client-file-error', t: now(), client: e.location.client, file: e.file, message: e.message })}\n`);
+    return 0;
+  }
+
+  const plan = planRoute(scan, { servers: [server], clients: values.client as ClientId[] | undefined, includeShared: values['include-shared'] });
+  for (const s of plan.skipped) {
+    write(json ? `${JSON.stringify({ type: 'client-route-skipped', t: now(), client: s.entry.client, file: s.entry.file, name: s.entry.name, reason: s.reason })}\n` : `skipped: ${s.entry.file} ${s.entry.name}: ${s.reason}\n`);
+  }
+  for (const e of scan.errors) {
+    write(json ? `${JSON.stringify({ type: 'client-file-error', t: now(), client: e.location.client, file: e.file, message: e.message })}\n` : `unreadable, left alone: ${e.file}: ${e.message}\n`);
+  }
+  if (plan.edits.length === 0) {
+    if (!json) write('Nothing to route: no entry talks to the server directly.\n');
+    return scan.errors.length ? 1 : 0;
+  }
+  if (!values.yes) {
+    for (const edit of plan.edits) write(json ? `${JSON.stringify({ type: 'client-route-diff', t: now(), file: edit.file, diff: editDiff(edit) })}\n` : `${editDiff(edit)}\n`);
+    const answer = await confirm(`Write ${plan.edits.length} file${plan.edits.length === 1 ? '' : 's'}?`, json);
+    if (!answer.yes) {
+      say(json, 'client-route-declined', answer.why!);
+      return 1;
+    }
+  }
+  const code = report(await executeRoute(plan.edits, journal), json);
+  return scan.errors.length ? 1 : code;
+}
+
+async function unroute(journal: JournalStore, yes: boolean, json: boolean): Promise<number> {
+  let files;
+  try {
+    files = (await journal.load()).files;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 1;
+  }
+  const entries = Object.entries(files);
+  if (entries.length === 0) {
+    if (!json) write('Nothing to undo: no client file was routed (or it was undone already).\n');
+    return 0;
+  }
+  if (!yes) {
+    for (const [file, rec] of entries) {
+      const current = await fsp.readFile(file).catch(() => undefined);
+      if (!current || sha256(current) !== rec.writtenHash) {
+        say(json, 'client-route-notice', `${file} changed since we wrote it; it will be left as it is`);
+        continue;
+      }
+      const diff = textDiff(file, current.toString('utf8'), Buffer.from(rec.original, 'base64').toString('utf8'), 'now', 'original');
+      write(json ? `${JSON.stringify({ type: 'client-route-diff', t: now(), file, diff })}\n` : `${diff}\n`);
+    }
+    const answer = await confirm(`Restore ${entries.length} file${entries.length === 1 ? '' : 's'}?`, json);
+    if (!answer.yes) {
+      say(json, 'client-route-declined', answer.why!);
+      return 1;
+    }
+  }
+  return report(await undoRouting(journal), json);
+}

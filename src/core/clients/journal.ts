@@ -1,0 +1,64 @@
+// The undo journal: for each file we rewrote, its original bytes and the hash of what we wrote, kept in our
+// state folder (0600: the originals may hold tokens). Undo restores a file only while it holds what we wrote.
+import * as path from 'node:path';
+import { errorCodeOf } from '../classify';
+import { sha256 } from './read';
+import { ensureDir, nodeFileOps, writeAtomic, type FileOps } from './write';
+
+export interface JournalFile {
+  /** The bytes before our first change, base64. */
+  original: string;
+  originalHash: string;
+  /** sha256 of what we wrote last. */
+  writtenHash: string;
+  at: string;
+  backup?: string;
+}
+
+export interface Journal {
+  version: 1;
+  files: Record<string, JournalFile>;
+}
+
+export const JOURNAL_NAME = 'client-routing-journal.json';
+
+export class JournalStore {
+  readonly file: string;
+
+  constructor(readonly dir: string, private readonly ops: FileOps = nodeFileOps) {
+    this.file = path.join(dir, JOURNAL_NAME);
+  }
+
+  async load(): Promise<Journal> {
+    let text: string;
+    try {
+      text = (await this.ops.readFile(this.file)).toString('utf8');
+    } catch (err) {
+      if (errorCodeOf(err) === 'ENOENT') return { version: 1, files: {} };
+      throw new Error(`the undo journal ${this.file} cannot be read: ${errorCodeOf(err) ?? (err as Error).message}`);
+    }
+    try {
+      const j = JSON.parse(text) as Journal;
+      if (j.version !== 1 || typeof j.files !== 'object' || j.files === null) throw new Error('unknown layout');
+      return j;
+    } catch (err) {
+      // Never guess: a damaged journal is left where it is for the user to look at.
+      throw new Error(`the undo journal ${this.file} is damaged (${(err as Error).message}); move it away to route again`);
+    }
+  }
+
+  async save(j: Journal): Promise<void> {
+    await ensureDir(this.dir, this.ops);
+    await writeAtomic(this.file, `${JSON.stringify(j, null, 2)}\n`, 0o600, this.ops);
+  }
+
+  /** Records a write we are about to make. The first change of a round keeps the original. */
+  static record(j: Journal, file: string, before: Buffer, after: string | Buffer, backup: string | undefined): void {
+    const prev = j.files[file];
+    const beforeHash = sha256(before);
+    const continues = prev && prev.writtenHash === beforeHash;
+    j.files[file] = continues
+      ? { ...prev, writtenHash: sha256(after), at: new Date().toISOString() }
+      : { original: before.toString('base64'), originalHash: beforeHash, writtenHash: sha256(after), at: new Date().toISOString(), backup };
+  }
+}

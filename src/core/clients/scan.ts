@@ -1,0 +1,19 @@
+// Reads every known client configuration file for the given servers.
+import { clientLocations, type LocationEnv } from './locations';
+import { isReadError, readConfig } from './read';
+import type { ConfigLocation, Scan, WatchedServer } from './types';
+
+export async function scanLocations(locations: readonly ConfigLocation[], servers: readonly WatchedServer[]): Promise<Scan> {
+  const results = await Promise.all(locations.map((l) => readConfig(l, servers)));
+  const scan: Scan = { files: [], errors: [] };
+  for (const r of results) {
+    if (!r) continue;
+    if (isReadError(r)) scan.errors.push(r);
+    else scan.files.push(r);
+  }
+  return scan;
+}
+
+export function scanClients(env: LocationEnv, servers: readonly WatchedServer[]): Promise<Scan> {
+  return scanLocations(clientLocations(env), servers);
+}
