@@ -66,6 +66,8 @@ export class UpstreamLink {
   ready = false;
   readonly subscriptions = new Set<string>();
   private building: Promise<void> | undefined;
+  /** Set while the client's own initialize is on its way upstream (see clientInitializing). */
+  private clientInit: Promise<void> | undefined;
 
   constructor(private readonly env: LinkEnv, public initParams: Record<string, unknown> | undefined) {}
 
@@ -89,9 +91,33 @@ export class UpstreamLink {
     this.ready = true;
   }
 
+  /**
+   * The client's initialize is being forwarded. The gateway answers the client with the session id
+   * in the response headers before the upstream's answer arrives, and some clients (VS Code's) open
+   * their GET stream on those headers: anything that needs the upstream session meanwhile waits for
+   * this initialize instead of starting a second upstream session. Call the returned function when
+   * the forward is over, whatever its outcome.
+   */
+  clientInitializing(): () => void {
+    let done!: () => void;
+    const pending = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    this.clientInit = pending;
+    return () => {
+      if (this.clientInit === pending) this.clientInit = undefined;
+      done();
+    };
+  }
+
   /** Makes sure there is a live upstream session, re-initializing (once, shared) when needed. */
   async ensure(deadline: number, trace: HealTrace): Promise<void> {
     while (!this.ready) {
+      if (this.clientInit) {
+        // Not a heal: the client's own session is being set up.
+        await this.clientInit;
+        continue;
+      }
       if (!this.building) {
         this.building = this.reinitialize(deadline, trace).finally(() => {
           this.building = undefined;

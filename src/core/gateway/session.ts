@@ -224,6 +224,7 @@ export class ClientSession {
     const deadline = ctx.holdDeadline();
     let sessionLost = 0;
     let resends = 0;
+    const initDone = isInit ? this.link.clientInitializing() : undefined;
     try {
       for (let attempt = 0; ; attempt++) {
         if (this.closed) return;
@@ -277,6 +278,8 @@ export class ClientSession {
     } catch (e) {
       const reason = e instanceof HoldExpired ? 'unreachable' : e instanceof UpstreamRefused ? 'refused' : 'gateway';
       return this.fail(req, (e as Error).message, reason);
+    } finally {
+      initDone?.();
     }
   }
 
