@@ -5,6 +5,7 @@ import { ToolRegistry } from './idempotency';
 import { ClientSession, type EndpointContext } from './session';
 import { ServerCounters } from './stats';
 import type { SessionStore } from './store';
+import { UpstreamHealth } from './upstream';
 import type { GatewayEvent, GatewayLogger, GatewayUpstream, ServerGatewayStats } from './types';
 
 export interface EndpointEnv {
@@ -22,6 +23,7 @@ const AUTH_CACHE_MS = 5_000;
 export class ServerEndpoint implements EndpointContext {
   readonly tools = new ToolRegistry();
   readonly counters = new ServerCounters();
+  readonly health = new UpstreamHealth();
   readonly sessions = new Map<string, ClientSession>();
   private restartingUntil = 0;
   private authCache: { at: number; value: string | undefined } | undefined;
@@ -58,6 +60,7 @@ export class ServerEndpoint implements EndpointContext {
     // means no client request is sent into a dead connection, where it could not tell whether it ran:
     // behind Docker's port proxy a stopped container accepts connections and then drops them.
     for (const s of this.sessions.values()) s.link.invalidate(s.link.sessionId);
+    this.health.broke();
     this.emit({ event: 'upstream-restarting', message: `${this.name} is restarting: holding its requests for up to ${Math.round(forMs / 1000)} s` });
   }
 

@@ -3,7 +3,7 @@
 import { InitializeResultSchema, isJSONRPCResultResponse, type JSONRPCMessage, type JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import { classifyHttpStatus } from '../classify';
 import { shortenSessionId } from '../redact';
-import { postUpstream, type UpstreamOutcome } from './upstream';
+import { isTransientStatus, postUpstream, type UpstreamHealth, type UpstreamOutcome } from './upstream';
 
 export class HoldExpired extends Error {
   constructor(message: string) {
@@ -29,6 +29,8 @@ export interface HealTrace {
 export interface LinkEnv {
   url: string;
   holdTimeoutMs: number;
+  /** Shared by everything sent to this upstream: whether it answers since it last broke. */
+  health: UpstreamHealth;
   /** Configured headers plus Authorization (the client's, or the stored token). */
   baseHeaders(): Promise<Record<string, string>>;
   /** True while the server is known to be restarting (a Docker signal): hold instead of failing. */
@@ -49,10 +51,7 @@ export function holdDelay(attempt: number, deadline: number): number {
   return Math.max(0, Math.min(100 * 2 ** Math.min(attempt, 4), 1000, deadline - Date.now()));
 }
 
-/** 502/503/504 while restarting or from a proxy in front: the server is not there yet. */
-export function isTransientStatus(status: number): boolean {
-  return status === 502 || status === 503 || status === 504;
-}
+export { isTransientStatus };
 
 let gatewayRequestCounter = 0;
 export function gatewayRequestId(kind: string): string {
@@ -146,6 +145,7 @@ export class UpstreamLink {
       const outcome = await postUpstream({
         url: this.env.url,
         headers: base,
+        health: this.env.health,
         message: request,
         onMessage: (m) => {
           if (isJSONRPCResultResponse(m) && m.id === request.id) result = m.result;
@@ -162,6 +162,27 @@ export class UpstreamLink {
         return;
       }
       await this.waitOrGiveUp(outcome, attempt, deadline, trace);
+    }
+  }
+
+  /**
+   * After a break: one safe round trip (a ping on the current session, or the initialize that
+   * replaces a lost one) before anything that must not run twice is sent. Holds meanwhile.
+   */
+  async verify(deadline: number, trace: HealTrace): Promise<void> {
+    const health = this.env.health;
+    for (let attempt = 0; !health.verified; attempt++) {
+      await this.ensure(deadline, trace);
+      if (health.verified) return; // the re-initialize was the round trip
+      const usedId = this.sessionId;
+      const ping: JSONRPCRequest = { jsonrpc: '2.0', id: gatewayRequestId('ping'), method: 'ping' };
+      const out = await postUpstream({ url: this.env.url, headers: await this.headers(), health, message: ping, onMessage: () => undefined });
+      if (out.kind === 'http' && classifyHttpStatus(out.status, out.body, { holdingSession: usedId !== undefined }).kind === 'session-lost') {
+        this.invalidate(usedId);
+        continue;
+      }
+      if (health.verified) return;
+      await this.waitOrGiveUp(out, attempt, deadline, trace);
     }
   }
 
@@ -184,7 +205,7 @@ export class UpstreamLink {
   private async afterInitialize(): Promise<void> {
     const headers = await this.headers();
     const initialized: JSONRPCMessage = { jsonrpc: '2.0', method: 'notifications/initialized' };
-    await postUpstream({ url: this.env.url, headers, message: initialized, onMessage: () => undefined });
+    await postUpstream({ url: this.env.url, headers, health: this.env.health, message: initialized, onMessage: () => undefined });
     for (const uri of this.subscriptions) {
       const sub: JSONRPCRequest = { jsonrpc: '2.0', id: gatewayRequestId('subscribe'), method: 'resources/subscribe', params: { uri } };
       const out = await postUpstream({ url: this.env.url, headers, message: sub, onMessage: () => undefined });

@@ -21,7 +21,7 @@ import type { PersistedSession } from './store';
 import type { GatewayEvent, GatewayLogger } from './types';
 import { askToolSafety } from './ask-tools';
 import { GetStreamRelay } from './get-stream';
-import { postUpstream } from './upstream';
+import { postUpstream, type UpstreamHealth } from './upstream';
 
 /** What a session needs from the endpoint (one per upstream) it belongs to. */
 export interface EndpointContext {
@@ -32,6 +32,7 @@ export interface EndpointContext {
   readonly maxBodyBytes: number;
   readonly tools: ToolRegistry;
   readonly counters: ServerCounters;
+  readonly health: UpstreamHealth;
   readonly logger: GatewayLogger;
   restarting(): boolean;
   /** When a hold that starts now must end: the hold timeout, or longer while a restart is announced. */
@@ -92,6 +93,7 @@ export class ClientSession {
     this.link = new UpstreamLink({
       url: ctx.upstreamUrl,
       holdTimeoutMs: ctx.holdTimeoutMs,
+      health: ctx.health,
       baseHeaders: () => ctx.baseHeaders(this.clientAuthorization),
       restarting: () => ctx.restarting(),
       closed: () => this.closed,
@@ -225,18 +227,25 @@ export class ClientSession {
     let sessionLost = 0;
     let resends = 0;
     const initDone = isInit ? this.link.clientInitializing() : undefined;
+    // A request that must not run twice waits, after a break, for a safe round trip, and never
+    // rides a kept-alive connection that the server may be closing.
+    const mustNotRepeat = !isInit && resendVerdict(req, ctx.tools) !== 'safe';
     try {
       for (let attempt = 0; ; attempt++) {
         if (this.closed) return;
         if (!isInit) await this.link.ensure(deadline, trace);
+        if (mustNotRepeat) await this.link.verify(deadline, trace);
         const headers = isInit ? await ctx.baseHeaders(this.clientAuthorization) : await this.link.headers();
         const usedId = this.link.sessionId;
-        const outcome = await postUpstream({
+        const send = () => postUpstream({
           url: ctx.upstreamUrl,
           headers,
+          health: ctx.health,
+          freshConnection: mustNotRepeat,
           message: req,
           onMessage: (m, upstreamSession) => this.relay(m, req, isInit, upstreamSession),
         });
+        const outcome = mustNotRepeat ? await ctx.health.sendOnce(send) : await send();
         if (outcome.kind === 'ok') {
           ctx.markUp();
           this.countHeal(trace, req);
@@ -263,7 +272,7 @@ export class ClientSession {
         // broken: the server may have run it. Repeat only what is safe to run twice.
         let verdict: ResendVerdict = resendVerdict(req, ctx.tools);
         if (verdict === 'unknown') {
-          verdict = await askToolSafety(req, { link: this.link, upstreamUrl: ctx.upstreamUrl, tools: ctx.tools, closed: () => this.closed }, deadline, trace);
+          verdict = await askToolSafety(req, { link: this.link, upstreamUrl: ctx.upstreamUrl, tools: ctx.tools, health: ctx.health, closed: () => this.closed }, deadline, trace);
         }
         if (verdict !== 'safe') {
           const tool = toolNameOf(req) ?? req.method;
@@ -292,7 +301,7 @@ export class ClientSession {
       for (let attempt = 0; attempt < 50 && !this.closed; attempt++) {
         await this.link.ensure(deadline, trace);
         const usedId = this.link.sessionId;
-        const out = await postUpstream({ url: this.ctx.upstreamUrl, headers: await this.link.headers(), message, onMessage: () => undefined });
+        const out = await postUpstream({ url: this.ctx.upstreamUrl, headers: await this.link.headers(), health: this.ctx.health, message, onMessage: () => undefined });
         if (out.kind === 'ok' || out.kind === 'broken') return;
         if (out.kind === 'http') {
           const f = classifyHttpStatus(out.status, out.body, { holdingSession: usedId !== undefined });
