@@ -72,6 +72,14 @@ export async function proxyCommand(argv: string[]): Promise<number> {
     else out(`${e.at} ${e.event}${e.session ? ` [${e.session}]` : ''}: ${e.message}`);
   };
 
+  // What the start itself found (a damaged session store) is printed after the first line.
+  const early: GatewayEvent[] = [];
+  let live = false;
+  const onEvent = (e: GatewayEvent): void => {
+    if (live) printEvent(e);
+    else if (e.event === 'session-store') early.push(e);
+  };
+
   let gw: Gateway;
   try {
     gw = await startGateway({
@@ -80,6 +88,7 @@ export async function proxyCommand(argv: string[]): Promise<number> {
       stateDir: parsed.stateDir,
       holdTimeoutMs: parsed.holdTimeoutMs,
       logger,
+      onEvent,
     });
   } catch (err) {
     process.stderr.write(`proxy: cannot start the gateway: ${(err as Error).message}\n`);
@@ -106,7 +115,8 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   if (moved !== undefined) {
     printEvent({ at: new Date().toISOString(), event: 'port-moved', url: gateway.url(), message: `port ${moved} is used by another program; listening on ${gateway.stats().port} instead` });
   }
-  gateway.onEvent(printEvent);
+  early.splice(0).forEach(printEvent);
+  live = true;
 
   return exitCode;
 }

@@ -38,8 +38,9 @@ class GatewayImpl implements Gateway {
   constructor(private readonly opts: GatewayOptions) {
     this.logger = opts.logger ?? NO_LOG;
     this.port = opts.port ?? DEFAULTS.port;
-    this.store = new SessionStore(opts.stateDir, opts.sessionTtlMs ?? DEFAULTS.sessionTtlMs, (m) => this.logger.warn(m));
+    this.store = new SessionStore(opts.stateDir, opts.sessionTtlMs ?? DEFAULTS.sessionTtlMs, (m) => this.emit({ at: now(), event: 'session-store', message: m }));
     this.events.setMaxListeners(0);
+    if (opts.onEvent) this.events.on('event', opts.onEvent);
     for (const upstream of opts.upstreams) {
       let slug = upstream.slug ? slugify(upstream.slug) : slugify(upstream.name);
       for (let n = 2; this.endpoints.has(slug); n++) slug = `${slugify(upstream.slug ?? upstream.name)}-${n}`;
@@ -99,7 +100,7 @@ class GatewayImpl implements Gateway {
 
   private emit(e: GatewayEvent): void {
     const line = `${e.event}${e.server ? ` [${e.server}${e.session ? ` ${e.session}` : ''}]` : ''}: ${e.message}`;
-    if (e.event === 'error-returned') this.logger.warn(line);
+    if (e.event === 'error-returned' || e.event === 'session-store') this.logger.warn(line);
     else this.logger.info(line);
     try {
       this.events.emit('event', e);

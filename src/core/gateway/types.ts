@@ -36,6 +36,8 @@ export interface GatewayOptions {
   /** When the port is held by something that is not ours: how many following ports to try (default 20). */
   portSearchRange?: number;
   logger?: GatewayLogger;
+  /** Attached before the gateway starts, so events of the start itself (a damaged session store) reach it too. */
+  onEvent?: (event: GatewayEvent) => void;
   /** A stored token for this upstream, e.g. "Bearer abc". Used when the client sends no Authorization. */
   getAuthorization?: (server: GatewayUpstream) => Promise<string | undefined> | string | undefined;
 }
@@ -99,6 +101,8 @@ export type GatewayEventKind =
   | 'resent'
   | 'error-returned'
   | 'upstream-restarting'
+  /** The saved sessions: a damaged file set aside, invalid entries dropped, or saving failed. */
+  | 'session-store'
   | 'stopped';
 
 export interface GatewayEvent {
