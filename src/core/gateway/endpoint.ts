@@ -10,6 +10,7 @@ import type { GatewayEvent, GatewayLogger, GatewayUpstream, ServerGatewayStats }
 
 export interface EndpointEnv {
   holdTimeoutMs: number;
+  responseTimeoutMs: number;
   maxBodyBytes: number;
   logger: GatewayLogger;
   store: SessionStore;
@@ -38,6 +39,9 @@ export class ServerEndpoint implements EndpointContext {
   }
   get holdTimeoutMs(): number {
     return this.env.holdTimeoutMs;
+  }
+  get responseTimeoutMs(): number {
+    return this.env.responseTimeoutMs;
   }
   get maxBodyBytes(): number {
     return this.env.maxBodyBytes;

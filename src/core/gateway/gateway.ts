@@ -46,6 +46,7 @@ class GatewayImpl implements Gateway {
       for (let n = 2; this.endpoints.has(slug); n++) slug = `${slugify(upstream.slug ?? upstream.name)}-${n}`;
       this.endpoints.set(slug, new ServerEndpoint(upstream, slug, {
         holdTimeoutMs: opts.holdTimeoutMs ?? DEFAULTS.holdTimeoutMs,
+        responseTimeoutMs: opts.responseTimeoutMs ?? DEFAULTS.responseTimeoutMs,
         maxBodyBytes: opts.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
         logger: this.logger,
         store: this.store,

@@ -29,6 +29,8 @@ export interface EndpointContext {
   readonly name: string;
   readonly upstreamUrl: string;
   readonly holdTimeoutMs: number;
+  /** How long an answer may take once the request was sent upstream. */
+  readonly responseTimeoutMs: number;
   readonly maxBodyBytes: number;
   readonly tools: ToolRegistry;
   readonly counters: ServerCounters;
@@ -75,6 +77,14 @@ const GATEWAY_ERROR_CODE = -32000;
 
 type WebTransportInternals = { _initialized: boolean; sessionId?: string };
 
+/** Why a request forwarded upstream stopped waiting for its answer before it came. */
+type CancelReason = 'client-cancelled' | 'client-gone' | 'gateway-stopped';
+
+interface PendingRequest {
+  abort: AbortController;
+  reason?: CancelReason;
+}
+
 export class ClientSession {
   readonly transport: StreamableHTTPServerTransport;
   readonly link: UpstreamLink;
@@ -88,6 +98,8 @@ export class ClientSession {
   private closed = false;
   private lastPersistedUse = 0;
   private inFlight = 0;
+  /** Client requests being forwarded, by id: a client's cancel or disconnect ends them. */
+  private readonly pending = new Map<RequestId, PendingRequest>();
 
   constructor(private readonly ctx: EndpointContext, restored?: PersistedSession) {
     this.link = new UpstreamLink({
@@ -177,7 +189,21 @@ export class ClientSession {
     } catch {
       return sendJsonError(res, 400, -32700, 'Parse error: Invalid JSON');
     }
+    // The client gave up (closed the connection before its answers): cancel what it asked for.
+    const ids = (Array.isArray(parsed) ? parsed : [parsed]).filter((m) => isJSONRPCRequest(m)).map((m) => (m as JSONRPCRequest).id);
+    if (ids.length) {
+      res.once('close', () => {
+        if (!res.writableFinished) for (const id of ids) this.cancelPending(id, 'client-gone');
+      });
+    }
     await this.transport.handleRequest(req, res, parsed);
+  }
+
+  private cancelPending(id: RequestId, reason: CancelReason): void {
+    const p = this.pending.get(id);
+    if (!p || p.abort.signal.aborted) return;
+    p.reason = reason;
+    p.abort.abort();
   }
 
   private touch(): void {
@@ -201,10 +227,13 @@ export class ClientSession {
 
   private async forwardRequest(req: JSONRPCRequest): Promise<void> {
     this.inFlight++;
+    const pending: PendingRequest = { abort: new AbortController() };
+    this.pending.set(req.id, pending);
     try {
-      await this.forward(req);
+      await this.forward(req, pending);
     } finally {
       this.inFlight--;
+      if (this.pending.get(req.id) === pending) this.pending.delete(req.id);
     }
   }
 
@@ -213,7 +242,8 @@ export class ClientSession {
     return this.inFlight === 0 && !this.getStream.open && now - Date.parse(this.lastSeenAt) > idleMs;
   }
 
-  private async forward(req: JSONRPCRequest): Promise<void> {
+  private async forward(req: JSONRPCRequest, pending: PendingRequest): Promise<void> {
+    const cancelled = pending.abort.signal;
     const ctx = this.ctx;
     ctx.counters.requestsForwarded++;
     ctx.changed();
@@ -232,9 +262,12 @@ export class ClientSession {
     const mustNotRepeat = !isInit && resendVerdict(req, ctx.tools) !== 'safe';
     try {
       for (let attempt = 0; ; attempt++) {
-        if (this.closed) return;
+        if (this.closed || cancelled.aborted) return this.endCancelled(req, pending);
         if (!isInit) await this.link.ensure(deadline, trace);
         if (mustNotRepeat) await this.link.verify(deadline, trace);
+        if (cancelled.aborted) return this.endCancelled(req, pending);
+        // The response deadline runs from the send, however much the server streams meanwhile.
+        const answerDeadline = AbortSignal.timeout(ctx.responseTimeoutMs);
         const headers = isInit ? await ctx.baseHeaders(this.clientAuthorization) : await this.link.headers();
         const usedId = this.link.sessionId;
         const send = () => postUpstream({
@@ -242,10 +275,13 @@ export class ClientSession {
           headers,
           health: ctx.health,
           freshConnection: mustNotRepeat,
+          signal: AbortSignal.any([cancelled, answerDeadline]),
           message: req,
           onMessage: (m, upstreamSession) => this.relay(m, req, isInit, upstreamSession),
         });
         const outcome = mustNotRepeat ? await ctx.health.sendOnce(send) : await send();
+        if (outcome.kind !== 'ok' && cancelled.aborted) return this.endCancelled(req, pending);
+        if (outcome.kind !== 'ok' && answerDeadline.aborted) return this.answerTimedOut(req);
         if (outcome.kind === 'ok') {
           ctx.markUp();
           this.countHeal(trace, req);
@@ -292,8 +328,31 @@ export class ClientSession {
     }
   }
 
+  /** The client no longer waits (it cancelled, went away, or the gateway stops): stop, and tell upstream. */
+  private endCancelled(req: JSONRPCRequest, pending: PendingRequest): void {
+    // A client's own notifications/cancelled is forwarded as it is (forwardOther).
+    if (pending.reason === 'client-gone') this.cancelUpstream(req, 'the client disconnected');
+  }
+
+  private answerTimedOut(req: JSONRPCRequest): void {
+    const secs = Math.round(this.ctx.responseTimeoutMs / 1000);
+    const what = toolNameOf(req) ? `the call to "${toolNameOf(req)}"` : `"${req.method}"`;
+    this.cancelUpstream(req, `no answer within the gateway's response timeout (${secs} s)`);
+    this.fail(req, `The MCP server did not answer ${what} within ${secs} s (the gateway's response timeout); the gateway stopped waiting and cancelled the request on the server.`, 'timeout');
+  }
+
+  /** notifications/cancelled upstream for a request we stopped waiting for (best effort). */
+  private cancelUpstream(req: JSONRPCRequest, reason: string): void {
+    const message: JSONRPCMessage = { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: req.id, reason } };
+    void this.link.headers().then((headers) => postUpstream({ url: this.ctx.upstreamUrl, headers, message, onMessage: () => undefined }), () => undefined);
+  }
+
   /** Notifications and responses (to sampling/elicitation) from the client. Fire and forget. */
   private async forwardOther(message: JSONRPCMessage): Promise<void> {
+    if ('method' in message && message.method === 'notifications/cancelled') {
+      const id = (message.params as { requestId?: unknown } | undefined)?.requestId;
+      if (typeof id === 'string' || typeof id === 'number') this.cancelPending(id, 'client-cancelled');
+    }
     const trace: HealTrace = { reinitialized: false, held: false, resent: false };
     const deadline = this.ctx.holdDeadline();
     const isResponse = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message);
@@ -365,6 +424,7 @@ export class ClientSession {
   /** The client sent DELETE: end the upstream session too (best effort). */
   private closeByClient(): void {
     this.closed = true;
+    for (const id of this.pending.keys()) this.cancelPending(id, 'gateway-stopped');
     this.getStream.stop();
     this.ctx.forget(this);
     this.ctx.emit({ event: 'client-closed', session: shortenSessionId(this.id), message: `client ${this.clientInfo.name ?? '?'} closed its session` });
@@ -376,6 +436,7 @@ export class ClientSession {
   /** Gateway stopping: end the client's streams, keep the persisted session. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const id of this.pending.keys()) this.cancelPending(id, 'gateway-stopped');
     this.getStream.stop();
     await this.transport.close().catch(() => undefined);
   }

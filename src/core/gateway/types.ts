@@ -25,6 +25,11 @@ export interface GatewayOptions {
   stateDir?: string;
   /** How long a request is held while the upstream is unreachable or restarting (default 30 000). */
   holdTimeoutMs?: number;
+  /**
+   * How long an answer may take once a request was sent upstream (default 120 000), however much the
+   * server streams meanwhile; then the client gets an error and the request is cancelled upstream.
+   */
+  responseTimeoutMs?: number;
   /** Largest accepted request body in bytes (default 4 MiB); larger → 413. */
   maxBodyBytes?: number;
   /** Persisted sessions unused for this long are dropped (default 7 days). */
@@ -135,6 +140,7 @@ export interface Gateway {
 export const DEFAULTS = {
   port: 8052,
   holdTimeoutMs: 30_000,
+  responseTimeoutMs: 120_000,
   maxBodyBytes: 4 * 1024 * 1024,
   sessionTtlMs: 7 * 24 * 3600_000,
   deferPollMs: 1_000,

@@ -157,7 +157,8 @@ async function exchange(opts: ExchangeOptions, ex: Exchange): Promise<UpstreamOu
     const original: UpstreamOutcome = isUnreadReset(outcome.error) ? { kind: 'not-sent', error: outcome.error } : { kind: 'broken', error: outcome.error };
     outcome = retry.kind === 'not-sent' || retry.kind === 'stale' ? original : retry;
   }
-  opts.health?.record(outcome, startedAt);
+  // Ended by our own abort (a timeout, the client gave up): says nothing about the upstream.
+  if (!opts.signal?.aborted) opts.health?.record(outcome, startedAt);
   return outcome;
 }
 
