@@ -17,6 +17,8 @@ export interface EndpointEnv {
   getAuthorization?: (server: GatewayUpstream) => Promise<string | undefined> | string | undefined;
   emit(event: GatewayEvent): void;
   changed(): void;
+  /** The client-facing URL of an endpoint. */
+  url(slug: string): string;
 }
 
 const AUTH_CACHE_MS = 5_000;
@@ -141,6 +143,10 @@ export class ServerEndpoint implements EndpointContext {
       if (!session) return sendJson(res, 404, { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
       return session.handleHttp(req, res);
     }
+    if (req.method === 'GET' && String(req.headers.accept ?? '').includes('text/event-stream')) {
+      // A legacy HTTP+SSE client waits here for an `endpoint` event that this transport never sends.
+      return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32000, message: legacySseMessage(this.env.url(this.slug)) }, id: null });
+    }
     if (req.method !== 'POST') {
       return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: Mcp-Session-Id header is required' }, id: null });
     }
@@ -188,6 +194,11 @@ export class ServerEndpoint implements EndpointContext {
     await Promise.all([...this.sessions.values()].map((s) => s.close()));
     this.sessions.clear();
   }
+}
+
+/** The answer for a client that speaks the legacy HTTP+SSE transport (GET /sse, POST /message). */
+export function legacySseMessage(url: string): string {
+  return `This endpoint speaks Streamable HTTP (MCP 2025-03-26 and later), not the legacy HTTP+SSE transport (GET /sse, then POST /message). Configure the client for Streamable HTTP ("type": "http") with ${url}.`;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

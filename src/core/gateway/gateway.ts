@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { ServerEndpoint, sendJson } from './endpoint';
+import { ServerEndpoint, legacySseMessage, sendJson } from './endpoint';
 import { LOOPBACK, isAddrInUse, listenLoopback, probeHolder } from './port';
 import { rebindingRefusal } from './security';
 import { Coalescer } from './stats';
@@ -18,6 +18,10 @@ const NO_LOG: GatewayLogger = { info: () => undefined, warn: () => undefined, er
 const IDLE_IN_MEMORY_MS = 30 * 60_000;
 const SWEEP_EVERY_MS = 5 * 60_000;
 const MCP_PATH = /^\/([^/?#]+)\/mcp\/?$/;
+/** Where legacy HTTP+SSE clients knock: GET /sse, POST /message(s), with or without a prefix. */
+const LEGACY_SSE_PATH = /\/(sse|messages?)\/?$/;
+/** How long a refused request body may keep arriving (drained, so the client reads our answer) before we cut it. */
+const DRAIN_LIMIT_MS = 10_000;
 
 class GatewayImpl implements Gateway {
   mode: GatewayMode = 'stopped';
@@ -53,6 +57,7 @@ class GatewayImpl implements Gateway {
         getAuthorization: opts.getAuthorization,
         emit: (e) => this.emit(e),
         changed: () => this.coalescer.poke(),
+        url: (s) => this.url(s),
       }));
     }
   }
@@ -202,11 +207,15 @@ class GatewayImpl implements Gateway {
     const declared = Number(req.headers['content-length'] ?? 0);
     const max = this.opts.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
     if (declared > max) {
-      return sendJson(res, 413, { jsonrpc: '2.0', error: { code: -32000, message: `Payload too large: the gateway accepts at most ${max} bytes` }, id: null }, { connection: 'close' });
+      return refuseThenDrain(req, res, 413, `Payload too large: the gateway accepts at most ${max} bytes (this request declared ${declared})`);
     }
     const m = MCP_PATH.exec(path);
     const endpoint = m ? this.endpoints.get(decodeURIComponent(m[1])) : undefined;
-    if (!endpoint) return sendJson(res, 404, { error: `No MCP endpoint here. Endpoints: ${Object.values(this.urls()).join(', ')}` });
+    if (!endpoint) {
+      const endpoints = Object.values(this.urls()).join(', ');
+      if (LEGACY_SSE_PATH.test(path)) return sendJson(res, 404, { jsonrpc: '2.0', error: { code: -32000, message: legacySseMessage(endpoints) }, id: null });
+      return sendJson(res, 404, { error: `No MCP endpoint here. Endpoints: ${endpoints}` });
+    }
     await endpoint.handle(req, res);
   }
 
@@ -245,6 +254,26 @@ class GatewayImpl implements Gateway {
 
 function now(): string {
   return new Date().toISOString();
+}
+
+/**
+ * Answers at once, then reads the rest of the body before closing: closing with the body unread
+ * would reset the connection, and the client would never see the answer. A body that keeps coming
+ * past DRAIN_LIMIT_MS is cut.
+ */
+function refuseThenDrain(req: IncomingMessage, res: ServerResponse, status: number, message: string): void {
+  const text = JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), connection: 'close' });
+  res.write(text);
+  const cut = setTimeout(() => req.socket.destroy(), DRAIN_LIMIT_MS);
+  cut.unref();
+  const done = (): void => {
+    clearTimeout(cut);
+    res.end();
+  };
+  req.once('end', done);
+  req.once('error', done);
+  req.resume();
 }
 
 /** Starts the healing gateway: serving on the port, or deferring to another of ours that holds it. */

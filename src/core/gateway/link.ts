@@ -2,8 +2,14 @@
 // a new one (re-initialize with the client's own initialize params) when the server lost it.
 import { InitializeResultSchema, isJSONRPCResultResponse, type JSONRPCMessage, type JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import { classifyHttpStatus } from '../classify';
-import { shortenSessionId } from '../redact';
+import { excerpt, shortenSessionId } from '../redact';
 import { isTransientStatus, postUpstream, type UpstreamHealth, type UpstreamOutcome } from './upstream';
+
+/** Says what came back instead of JSON-RPC, and what that suggests. */
+export function notMcpMessage(o: Extract<UpstreamOutcome, { kind: 'not-mcp' }>, url: string): string {
+  const said = excerpt(o.body);
+  return `The server at ${url} answered HTTP ${o.status} (${o.contentType || 'no content type'}) with something that is not JSON-RPC${said ? `: "${said}"` : ''}. It does not look like an MCP endpoint; check the URL. The gateway did not repeat the request.`;
+}
 
 export class HoldExpired extends Error {
   constructor(message: string) {
@@ -188,6 +194,7 @@ export class UpstreamLink {
 
   /** Holds on unreachable/transient outcomes; throws when the hold is over or the answer is final. */
   async waitOrGiveUp(outcome: UpstreamOutcome, attempt: number, deadline: number, trace: HealTrace): Promise<void> {
+    if (outcome.kind === 'not-mcp') throw new UpstreamRefused(notMcpMessage(outcome, this.env.url));
     if (outcome.kind === 'http' && !isTransientStatus(outcome.status) && !this.env.restarting()) {
       const f = classifyHttpStatus(outcome.status, outcome.body, { holdingSession: false });
       throw new UpstreamRefused(`The server refused to start a new session: ${f.message}`);

@@ -15,7 +15,7 @@ import {
 import { classifyHttpStatus } from '../classify';
 import { shortenSessionId } from '../redact';
 import { resendVerdict, toolNameOf, type ResendVerdict, type ToolRegistry } from './idempotency';
-import { HoldExpired, UpstreamLink, UpstreamRefused, holdDelay, isTransientStatus, sleep, type HealTrace } from './link';
+import { HoldExpired, UpstreamLink, UpstreamRefused, holdDelay, isTransientStatus, notMcpMessage, sleep, type HealTrace } from './link';
 import type { ServerCounters } from './stats';
 import type { PersistedSession } from './store';
 import type { GatewayEvent, GatewayLogger } from './types';
@@ -305,6 +305,7 @@ export class ClientSession {
           await this.link.waitOrGiveUp(outcome, attempt, deadline, trace);
           continue;
         }
+        if (outcome.kind === 'not-mcp') return this.fail(req, notMcpMessage(outcome, ctx.upstreamUrl), 'not-mcp');
         // broken: the server may have run it. Repeat only what is safe to run twice.
         let verdict: ResendVerdict = resendVerdict(req, ctx.tools);
         if (verdict === 'unknown') {
@@ -361,7 +362,7 @@ export class ClientSession {
         await this.link.ensure(deadline, trace);
         const usedId = this.link.sessionId;
         const out = await postUpstream({ url: this.ctx.upstreamUrl, headers: await this.link.headers(), health: this.ctx.health, message, onMessage: () => undefined });
-        if (out.kind === 'ok' || out.kind === 'broken') return;
+        if (out.kind === 'ok' || out.kind === 'broken' || out.kind === 'not-mcp') return;
         if (out.kind === 'http') {
           const f = classifyHttpStatus(out.status, out.body, { holdingSession: usedId !== undefined });
           // A response belongs to the upstream session that asked; a new one never asked.

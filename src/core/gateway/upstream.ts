@@ -20,7 +20,9 @@ export type UpstreamOutcome =
   /** The connection could not be made: the request never reached the server. */
   | { kind: 'not-sent'; error: unknown }
   /** Sent, but the connection broke before the answer: the server may or may not have run it. */
-  | { kind: 'broken'; error?: unknown };
+  | { kind: 'broken'; error?: unknown }
+  /** A success status whose body is not JSON-RPC (an HTML page, broken JSON, SSE events that are not messages). */
+  | { kind: 'not-mcp'; status: number; contentType: string; body: string };
 
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 const MAX_ERROR_BODY = 16 * 1024;
@@ -82,7 +84,7 @@ export class UpstreamHealth {
 
   /** How an exchange that started at `startedAt` ended. An answer from before the break proves nothing. */
   record(outcome: UpstreamOutcome, startedAt: number): void {
-    const answered = outcome.kind === 'ok' || (outcome.kind === 'http' && !isTransientStatus(outcome.status));
+    const answered = outcome.kind === 'ok' || outcome.kind === 'not-mcp' || (outcome.kind === 'http' && !isTransientStatus(outcome.status));
     if (!answered) this.broke();
     else if (startedAt >= this.brokeAt) this.answering = true;
   }
@@ -250,12 +252,17 @@ function handleResponse(res: IncomingMessage, opts: ExchangeOptions, ex: Exchang
     return;
   }
   let answered = false;
+  /** The start of what came back that is not JSON-RPC (kept to say so). */
+  let junk: string | undefined;
   const relay = (m: JSONRPCMessage): void => {
     if (isResponseTo(m, ex.answerId)) answered = true;
     opts.onMessage(m, sessionId);
   };
-  const ended = (error?: unknown): void => finish(answered ? { kind: 'ok', sessionId } : { kind: 'broken', error });
   const type = String(res.headers['content-type'] ?? '');
+  const ended = (error?: unknown): void => {
+    if (answered) return finish({ kind: 'ok', sessionId });
+    finish(junk !== undefined ? { kind: 'not-mcp', status, contentType: type, body: junk } : { kind: 'broken', error });
+  };
   if (type.includes('text/event-stream')) {
     const parser = createParser({
       onEvent: (event) => {
@@ -264,8 +271,10 @@ function handleResponse(res: IncomingMessage, opts: ExchangeOptions, ex: Exchang
         try {
           messages = parseMessages(event.data);
         } catch {
+          junk ??= event.data.slice(0, MAX_ERROR_BODY);
           return; // not JSON: ignored, like the SDK does
         }
+        if (!messages.length) junk ??= event.data.slice(0, MAX_ERROR_BODY);
         for (const m of messages) relay(m);
         if (answered) ended();
       },
@@ -278,9 +287,11 @@ function handleResponse(res: IncomingMessage, opts: ExchangeOptions, ex: Exchang
     });
     res.on('end', () => {
       try {
-        for (const m of parseMessages(text)) relay(m);
+        const messages = parseMessages(text);
+        if (!messages.length) junk = text.slice(0, MAX_ERROR_BODY);
+        for (const m of messages) relay(m);
       } catch {
-        /* not JSON: no answer */
+        junk = text.slice(0, MAX_ERROR_BODY); // not JSON: no answer
       }
       ended();
     });
