@@ -70,6 +70,38 @@ function sendJsonError(res: ServerResponse, status: number, code: number, messag
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
 }
 
+/**
+ * One attempt's wait for its answer, ended by the client's cancel or by the response timeout, which
+ * runs from the send (not from a wait in line before it), however much the server streams meanwhile.
+ */
+class AnswerWait {
+  private readonly abort = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  timedOut = false;
+  private readonly onCancel = (): void => this.abort.abort();
+
+  constructor(private readonly cancelled: AbortSignal, private readonly ms: number) {
+    cancelled.addEventListener('abort', this.onCancel, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  start(): void {
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.abort.abort();
+    }, this.ms);
+    this.timer.unref();
+  }
+
+  done(): void {
+    clearTimeout(this.timer);
+    this.cancelled.removeEventListener('abort', this.onCancel);
+  }
+}
+
 const MAX_SESSION_LOST_RETRIES = 5;
 /** A request that is safe to repeat is resent at most this often when the connection keeps breaking. */
 const MAX_RESENDS = 5;
@@ -266,22 +298,24 @@ export class ClientSession {
         if (!isInit) await this.link.ensure(deadline, trace);
         if (mustNotRepeat) await this.link.verify(deadline, trace);
         if (cancelled.aborted) return this.endCancelled(req, pending);
-        // The response deadline runs from the send, however much the server streams meanwhile.
-        const answerDeadline = AbortSignal.timeout(ctx.responseTimeoutMs);
+        const wait = new AnswerWait(cancelled, ctx.responseTimeoutMs);
         const headers = isInit ? await ctx.baseHeaders(this.clientAuthorization) : await this.link.headers();
         const usedId = this.link.sessionId;
-        const send = () => postUpstream({
-          url: ctx.upstreamUrl,
-          headers,
-          health: ctx.health,
-          freshConnection: mustNotRepeat,
-          signal: AbortSignal.any([cancelled, answerDeadline]),
-          message: req,
-          onMessage: (m, upstreamSession) => this.relay(m, req, isInit, upstreamSession),
-        });
-        const outcome = mustNotRepeat ? await ctx.health.sendOnce(send) : await send();
+        const send = () => {
+          wait.start();
+          return postUpstream({
+            url: ctx.upstreamUrl,
+            headers,
+            health: ctx.health,
+            freshConnection: mustNotRepeat,
+            signal: wait.signal,
+            message: req,
+            onMessage: (m, upstreamSession) => this.relay(m, req, isInit, upstreamSession),
+          });
+        };
+        const outcome = await (mustNotRepeat ? ctx.health.sendOnce(send) : send()).finally(() => wait.done());
         if (outcome.kind !== 'ok' && cancelled.aborted) return this.endCancelled(req, pending);
-        if (outcome.kind !== 'ok' && answerDeadline.aborted) return this.answerTimedOut(req);
+        if (outcome.kind !== 'ok' && wait.timedOut) return this.answerTimedOut(req);
         if (outcome.kind === 'ok') {
           ctx.markUp();
           this.countHeal(trace, req);
