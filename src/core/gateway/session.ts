@@ -18,7 +18,7 @@ import { resendVerdict, toolNameOf, type ResendVerdict, type ToolRegistry } from
 import { HoldExpired, UpstreamLink, UpstreamRefused, holdDelay, isTransientStatus, notMcpMessage, sleep, type HealTrace } from './link';
 import type { ServerCounters } from './stats';
 import type { PersistedSession } from './store';
-import type { GatewayEvent, GatewayLogger } from './types';
+import type { GatewayErrorReason, GatewayEvent, GatewayLogger } from './types';
 import { askToolSafety } from './ask-tools';
 import { GetStreamRelay } from './get-stream';
 import { postUpstream, type UpstreamHealth } from './upstream';
@@ -447,7 +447,7 @@ export class ClientSession {
     this.ctx.emit({ event: kind, session: shortenSessionId(this.id), message: `healed ${req.method}${toolNameOf(req) ? ` (${toolNameOf(req)})` : ''}: ${kind}` });
   }
 
-  private fail(req: JSONRPCRequest, message: string, reason: string): void {
+  private fail(req: JSONRPCRequest, message: string, reason: GatewayErrorReason): void {
     this.ctx.counters.errorsReturned++;
     this.ctx.emit({ event: 'error-returned', session: shortenSessionId(this.id), message: `${req.method}: ${message}` });
     const error = { code: GATEWAY_ERROR_CODE, message: `Archon MCP Doctor gateway: ${message}`, data: { reason } };

@@ -1,4 +1,5 @@
 // Public types of the healing gateway. No VS Code imports.
+import type { FailureKind } from '../types';
 
 export interface GatewayLogger {
   info(message: string): void;
@@ -109,6 +110,19 @@ export type GatewayEventKind =
   /** The saved sessions: a damaged file set aside, invalid entries dropped, or saving failed. */
   | 'session-store'
   | 'stopped';
+
+/**
+ * `error.data.reason` of a JSON-RPC error the gateway answers with: a failure kind of the upstream's
+ * HTTP answer, or what happened in the gateway.
+ */
+export type GatewayErrorReason =
+  | FailureKind
+  | 'interrupted' // the connection broke mid-call: may or may not have run
+  | 'unreachable' // held until the hold timeout
+  | 'refused' // the server refused a new session
+  | 'gateway' // the gateway itself failed
+  | 'timeout' // no answer within the response timeout
+  | 'not-mcp'; // a success status whose body is not JSON-RPC
 
 export interface GatewayEvent {
   at: string;
