@@ -1,12 +1,13 @@
 // `archon-mcp-doctor proxy`: runs the healing gateway without VS Code.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { startGateway } from '../core/gateway';
+import { GATEWAY_DEFAULTS, startGateway } from '../core/gateway';
 import type { Gateway, GatewayEvent, GatewayLogger } from '../core/gateway';
 
-export const PROXY_USAGE = `usage: archon-mcp-doctor proxy --upstream <url> [--port P] [--name N] [--state-dir D] [--hold-timeout S] [--json]
+export const PROXY_USAGE = `usage: archon-mcp-doctor proxy --upstream <url> [--port P] [--name N] [--state-dir D] [--hold-timeout S] [--response-timeout S] [--json]
   Serves http://127.0.0.1:P/<name>/mcp (default port 8052, name "archon") and keeps clients' sessions
-  alive across restarts of the upstream MCP server. Sessions are saved in the state dir
+  alive across restarts of the upstream MCP server. --hold-timeout: how long a request is held while
+  the server is down (default 30 s); --response-timeout: how long an answer may take once sent (default 120 s). Sessions are saved in the state dir
   (default ~/.archon-mcp-doctor). With --json: one JSON object per line, first {"event":"listening","url":…}.`;
 
 interface ProxyArgs {
@@ -15,6 +16,7 @@ interface ProxyArgs {
   name: string;
   stateDir: string;
   holdTimeoutMs: number;
+  responseTimeoutMs: number;
   json: boolean;
 }
 
@@ -29,6 +31,7 @@ function parseArgs(argv: string[]): ProxyArgs | string {
       case '--name': args.name = value(); break;
       case '--state-dir': args.stateDir = value(); break;
       case '--hold-timeout': args.holdTimeoutMs = Number(value()) * 1000; break;
+      case '--response-timeout': args.responseTimeoutMs = Number(value()) * 1000; break;
       case '--json': args.json = true; break;
       case '-h': case '--help': return 'help';
       default: return `unknown argument "${a}"`;
@@ -45,8 +48,10 @@ function parseArgs(argv: string[]): ProxyArgs | string {
   if (!Number.isInteger(port) || port < 0 || port > 65535) return '--port must be 0..65535';
   const hold = args.holdTimeoutMs ?? 30_000;
   if (!(hold > 0)) return '--hold-timeout must be a positive number of seconds';
+  const response = args.responseTimeoutMs ?? GATEWAY_DEFAULTS.responseTimeoutMs;
+  if (!(response > 0)) return '--response-timeout must be a positive number of seconds';
   return {
-    upstream: args.upstream, port, name: args.name ?? 'archon', json: args.json ?? false, holdTimeoutMs: hold,
+    upstream: args.upstream, port, name: args.name ?? 'archon', json: args.json ?? false, holdTimeoutMs: hold, responseTimeoutMs: response,
     stateDir: args.stateDir ?? join(homedir(), '.archon-mcp-doctor'),
   };
 }
@@ -72,6 +77,14 @@ export async function proxyCommand(argv: string[]): Promise<number> {
     else out(`${e.at} ${e.event}${e.session ? ` [${e.session}]` : ''}: ${e.message}`);
   };
 
+  // What the start itself found (a damaged session store) is printed after the first line.
+  const early: GatewayEvent[] = [];
+  let live = false;
+  const onEvent = (e: GatewayEvent): void => {
+    if (live) printEvent(e);
+    else if (e.event === 'session-store') early.push(e);
+  };
+
   let gw: Gateway;
   try {
     gw = await startGateway({
@@ -79,7 +92,9 @@ export async function proxyCommand(argv: string[]): Promise<number> {
       port: parsed.port,
       stateDir: parsed.stateDir,
       holdTimeoutMs: parsed.holdTimeoutMs,
+      responseTimeoutMs: parsed.responseTimeoutMs,
       logger,
+      onEvent,
     });
   } catch (err) {
     process.stderr.write(`proxy: cannot start the gateway: ${(err as Error).message}\n`);
@@ -106,7 +121,8 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   if (moved !== undefined) {
     printEvent({ at: new Date().toISOString(), event: 'port-moved', url: gateway.url(), message: `port ${moved} is used by another program; listening on ${gateway.stats().port} instead` });
   }
-  gateway.onEvent(printEvent);
+  early.splice(0).forEach(printEvent);
+  live = true;
 
   return exitCode;
 }

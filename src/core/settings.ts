@@ -1,6 +1,7 @@
 // Validates raw settings (from VS Code or the CLI) into the shapes the core runs on.
 import type { DockerSettings } from './docker/supervisor';
 import type { MonitorOptions, ServerConfig, TransportSetting } from './types';
+import { DEFAULTS as GATEWAY_DEFAULTS } from './gateway/types';
 
 export const DEFAULT_SERVER: ServerConfig = {
   name: 'Archon',
@@ -34,6 +35,7 @@ export interface RawSettings {
     enabled?: unknown;
     port?: unknown;
     holdTimeoutSeconds?: unknown;
+    responseTimeoutSeconds?: unknown;
     registerWithVSCode?: unknown;
   };
 }
@@ -42,6 +44,8 @@ export interface GatewaySettings {
   enabled: boolean;
   port: number;
   holdTimeoutMs: number;
+  /** How long the gateway waits for the upstream's answer to a request it sent (not the hold). */
+  responseTimeoutMs: number;
   registerWithVSCode: boolean;
 }
 
@@ -153,6 +157,7 @@ function validateGateway(raw: NonNullable<RawSettings['gateway']>, problems: str
     enabled: booleanSetting(raw.enabled, 'gateway.enabled', true, problems),
     port,
     holdTimeoutMs: numberSetting(raw.holdTimeoutSeconds, 'gateway.holdTimeoutSeconds', 30, 1, problems) * 1000,
+    responseTimeoutMs: numberSetting(raw.responseTimeoutSeconds, 'gateway.responseTimeoutSeconds', GATEWAY_DEFAULTS.responseTimeoutMs / 1000, 1, problems) * 1000,
     registerWithVSCode: booleanSetting(raw.registerWithVSCode, 'gateway.registerWithVSCode', true, problems),
   };
 }

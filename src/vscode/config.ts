@@ -25,6 +25,7 @@ export function readSettings(): Validated {
       enabled: c.get('gateway.enabled'),
       port: c.get('gateway.port'),
       holdTimeoutSeconds: c.get('gateway.holdTimeoutSeconds'),
+      responseTimeoutSeconds: c.get('gateway.responseTimeoutSeconds'),
       registerWithVSCode: c.get('gateway.registerWithVSCode'),
     },
   });
@@ -36,7 +37,7 @@ export function rawSettingsForReport(): Record<string, unknown> {
   const keys = [
     'pingIntervalSeconds', 'pingTimeoutSeconds', 'autoHeal', 'maxAutoHealAttempts', 'degradedLatencyMs', 'statusBar.clickAction',
     'docker.enabled', 'docker.socketPath', 'docker.memoryPressurePercent', 'docker.serverMemoryWarnMb', 'docker.memoryAlerts',
-    'gateway.enabled', 'gateway.port', 'gateway.holdTimeoutSeconds', 'gateway.registerWithVSCode',
+    'gateway.enabled', 'gateway.port', 'gateway.holdTimeoutSeconds', 'gateway.responseTimeoutSeconds', 'gateway.registerWithVSCode',
   ];
   return Object.fromEntries(keys.map((k) => [k, c.get(k)]));
 }

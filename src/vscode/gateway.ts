@@ -62,7 +62,7 @@ export class GatewayHost implements vscode.Disposable {
     const upstreams = g.enabled
       ? settings.servers.filter((s) => s.transport !== 'sse').map((s) => ({ name: s.name, url: s.url, headers: s.headers }))
       : [];
-    const key = JSON.stringify({ upstreams, port: g.port, hold: g.holdTimeoutMs });
+    const key = JSON.stringify({ upstreams, port: g.port, hold: g.holdTimeoutMs, response: g.responseTimeoutMs });
     if (key === this.key) {
       this.definitionsChanged();
       return;
@@ -78,6 +78,7 @@ export class GatewayHost implements vscode.Disposable {
           upstreams,
           port: g.port,
           holdTimeoutMs: g.holdTimeoutMs,
+          responseTimeoutMs: g.responseTimeoutMs,
           stateDir: path.join(this.ctx.extension.globalStorageUri.fsPath, 'gateway'),
           logger: { info: (m) => this.ctx.log.info(`gateway: ${m}`), warn: (m) => this.ctx.log.warn(`gateway: ${m}`), error: (m) => this.ctx.log.error(`gateway: ${m}`) },
           getAuthorization: async (u) => (await this.ctx.tokens.headers(u.name)).Authorization,

@@ -16,20 +16,36 @@ interface LoopResult {
   errors: string[];
 }
 
-/** Calls `call` back to back until `stop()`; `gate` (when given) is awaited before each call. */
-async function loop(call: (i: number) => Promise<void>, stop: () => boolean, gate?: () => Promise<void>): Promise<LoopResult> {
+/** Calls answered between restarts: the killer waits for them, so a slow (loaded) machine slows the test instead of failing it. */
+const CALLS_PER_WINDOW = 6;
+
+/** Calls `call` back to back until `stop()`; `gate` (when given) is awaited before each call. `progress` counts live. */
+function loop(call: (i: number) => Promise<void>, stop: () => boolean, gate?: () => Promise<void>): { done: Promise<LoopResult>; progress: LoopResult } {
   const r: LoopResult = { calls: 0, errors: [] };
-  for (let i = 0; !stop(); i++) {
-    if (gate) await gate();
-    if (stop()) break;
-    try {
-      await call(i);
-    } catch (e) {
-      r.errors.push((e as Error).message);
+  const done = (async () => {
+    for (let i = 0; !stop(); i++) {
+      if (gate) await gate();
+      if (stop()) break;
+      try {
+        await call(i);
+      } catch (e) {
+        r.errors.push((e as Error).message);
+      }
+      r.calls++;
     }
-    r.calls++;
+    return r;
+  })();
+  return { done, progress: r };
+}
+
+/** Resolves once each loop has answered `n` more calls than it had when this was called. */
+async function answered(loops: LoopResult[], n: number, timeoutMs = 60_000): Promise<void> {
+  const start = loops.map((l) => l.calls);
+  const until = Date.now() + timeoutMs;
+  while (loops.some((l, i) => l.calls < start[i] + n)) {
+    assert.ok(Date.now() < until, `the call loops stalled: ${loops.map((l, i) => l.calls - start[i]).join(', ')} calls answered in ${timeoutMs} ms`);
+    await sleep(20);
   }
-  return r;
 }
 
 describe('chaos: Archon-like fixture killed and restarted 10 times', () => {
@@ -70,7 +86,7 @@ describe('chaos: Archon-like fixture killed and restarted 10 times', () => {
       while (writesPaused) await sleep(5);
     });
     for (let n = 0; n < RESTARTS; n++) {
-      await sleep(200 + Math.random() * 400);
+      await Promise.all([sleep(200 + Math.random() * 400), answered([reads.progress, writes.progress], CALLS_PER_WINDOW)]);
       writesPaused = true;
       await writeInFlight;
       await fx.kill('SIGKILL');
@@ -80,7 +96,7 @@ describe('chaos: Archon-like fixture killed and restarted 10 times', () => {
     }
     await sleep(500);
     done = true;
-    const [r, w] = await Promise.all([reads, writes]);
+    const [r, w] = await Promise.all([reads.done, writes.done]);
     await reader.close();
     await writer.close();
     const counts = await executions(fx.url);
@@ -114,14 +130,14 @@ describe('chaos: server-everything (streamableHttp) killed and restarted 10 time
       assert.match(textOf(r), new RegExp(`m${i}`));
     }, () => done);
     for (let n = 0; n < RESTARTS; n++) {
-      await sleep(200 + Math.random() * 400);
+      await Promise.all([sleep(200 + Math.random() * 400), answered([calls.progress], CALLS_PER_WINDOW)]);
       await srv.kill('SIGKILL');
       await sleep(100 + Math.random() * 400);
       await srv.restart();
     }
     await sleep(500);
     done = true;
-    const r = await calls;
+    const r = await calls.done;
     await c.close();
     assert.deepEqual(r.errors, []);
     assert.ok(r.calls > 50, `steady loop (${r.calls} calls)`);

@@ -37,6 +37,8 @@ export interface Executions {
   total: number;
   tools: Record<string, number>;
   keys: Record<string, Record<string, number>>;
+  /** Sessions the fixture's current process created (successful upstream initializes). */
+  initializes: number;
 }
 
 export async function executions(fixtureUrl: string): Promise<Executions> {

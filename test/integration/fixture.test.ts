@@ -181,7 +181,7 @@ describe('fixture test tools', () => {
   test('execution counts survive restarts and crashes (FIXTURE_STATE_FILE)', async () => {
     const s = await start('fixture', { testTools: true, stateFile: join(dir, 'executions.jsonl') });
     const { client } = await connect(s.url);
-    assert.equal((await client.listTools()).tools.length, 16 + 9);
+    assert.equal((await client.listTools()).tools.length, 16 + 10);
     assert.equal(resultJson(await client.callTool({ name: 'test_write', arguments: { key: 'a' } })).executions, 1);
     await client.callTool({ name: 'test_read', arguments: {} });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -78,5 +78,60 @@ describe('persisted gateway sessions', () => {
     s.put(session('x', new Date().toISOString()));
     await s.flush();
     assert.ok(s.get('x'));
+  });
+
+  for (const [what, content] of [
+    ['"sessions": {}', '{"version":1,"sessions":{}}'],
+    ['a number', '42'],
+    ['null', 'null'],
+    ['a list', '[1,2]'],
+    ['no sessions key', '{"version":1}'],
+    ['garbage', '\u0000\u0001garbage'],
+  ] as const) {
+    it(`a file with ${what} is set aside (not overwritten), reported, and the store keeps working`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'gw-store-'));
+      try {
+        writeFileSync(join(dir, STORE_FILE), content);
+        const reports: string[] = [];
+        const s = new SessionStore(dir, DAY, (m) => reports.push(m));
+        assert.doesNotThrow(() => s.load());
+        assert.equal(s.all().length, 0);
+        assert.equal(reports.length, 1);
+        assert.match(reports[0], /kept it as .*gateway-sessions\.json\.damaged-/);
+        const aside = readdirSync(dir).filter((f) => f.startsWith(`${STORE_FILE}.damaged-`));
+        assert.equal(aside.length, 1);
+        assert.equal(readFileSync(join(dir, aside[0]), 'utf8'), content, 'the damaged file is kept as it was');
+        s.put(session('after', new Date().toISOString()));
+        await s.flush();
+        const again = new SessionStore(dir, DAY, (m) => reports.push(m));
+        again.load();
+        assert.ok(again.get('after'), 'saving works after the damage');
+        assert.equal(reports.length, 1);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it('drops invalid entries, says how many and why, and keeps the valid ones', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-store-'));
+    try {
+      const now = new Date().toISOString();
+      const good = session('good', now);
+      writeFileSync(join(dir, STORE_FILE), JSON.stringify({
+        version: 1,
+        sessions: [good, 7, null, { ...good, id: 5 }, { ...good, id: 'x', initParams: 'nope' }, { ...good, id: 'y', lastUsedAt: 'yesterday' },
+          { ...good, id: 'z', upstreamSessionId: 12 }, { ...good, id: 'subs', subscriptions: ['file:///ok', 3] }],
+      }));
+      const reports: string[] = [];
+      const s = new SessionStore(dir, DAY, (m) => reports.push(m));
+      s.load();
+      assert.deepEqual(s.all().map((x) => x.id).sort(), ['good', 'subs']);
+      assert.deepEqual(s.get('subs')?.subscriptions, ['file:///ok']);
+      assert.equal(reports.length, 1);
+      assert.match(reports[0], /dropped 6 of 8 saved session\(s\) that were not valid: entry 2 is a number, not a session; entry 3 is null/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -278,3 +278,17 @@ describe('validateSettings: clickAction', () => {
     assert.deepEqual([...CLICK_ACTIONS], ['reconnect', 'showLog', 'showView']);
   });
 });
+
+describe('validateSettings: gateway.responseTimeoutSeconds', () => {
+  it('defaults to 120 s, separate from the hold timeout', () => {
+    const { settings } = validateSettings({});
+    assert.equal(settings.gateway.responseTimeoutMs, 120_000);
+    assert.equal(settings.gateway.holdTimeoutMs, 30_000);
+  });
+  it('takes a valid value and reports an invalid one, keeping the default', () => {
+    assert.equal(validateSettings({ gateway: { responseTimeoutSeconds: 5 } }).settings.gateway.responseTimeoutMs, 5_000);
+    const bad = validateSettings({ gateway: { responseTimeoutSeconds: 'soon' } });
+    assert.equal(bad.settings.gateway.responseTimeoutMs, 120_000);
+    assert.ok(bad.problems.some((p) => p.includes('gateway.responseTimeoutSeconds')), bad.problems.join('\n'));
+  });
+});

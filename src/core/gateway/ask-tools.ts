@@ -4,12 +4,13 @@ import { isJSONRPCResultResponse, type JSONRPCRequest } from '@modelcontextproto
 import { classifyHttpStatus } from '../classify';
 import { resendVerdict, type ResendVerdict, type ToolRegistry } from './idempotency';
 import { gatewayRequestId, type HealTrace, type UpstreamLink } from './link';
-import { postUpstream } from './upstream';
+import { postUpstream, type UpstreamHealth } from './upstream';
 
 export interface AskDeps {
   link: UpstreamLink;
   upstreamUrl: string;
   tools: ToolRegistry;
+  health: UpstreamHealth;
   closed(): boolean;
 }
 
@@ -24,6 +25,7 @@ export async function askToolSafety(req: JSONRPCRequest, deps: AskDeps, deadline
       const out = await postUpstream({
         url: deps.upstreamUrl,
         headers: await deps.link.headers(),
+        health: deps.health,
         message: list,
         onMessage: (m) => {
           if (isJSONRPCResultResponse(m) && m.id === list.id) result = m.result;

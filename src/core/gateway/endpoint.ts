@@ -5,16 +5,20 @@ import { ToolRegistry } from './idempotency';
 import { ClientSession, type EndpointContext } from './session';
 import { ServerCounters } from './stats';
 import type { SessionStore } from './store';
+import { UpstreamHealth } from './upstream';
 import type { GatewayEvent, GatewayLogger, GatewayUpstream, ServerGatewayStats } from './types';
 
 export interface EndpointEnv {
   holdTimeoutMs: number;
+  responseTimeoutMs: number;
   maxBodyBytes: number;
   logger: GatewayLogger;
   store: SessionStore;
   getAuthorization?: (server: GatewayUpstream) => Promise<string | undefined> | string | undefined;
   emit(event: GatewayEvent): void;
   changed(): void;
+  /** The client-facing URL of an endpoint. */
+  url(slug: string): string;
 }
 
 const AUTH_CACHE_MS = 5_000;
@@ -22,6 +26,7 @@ const AUTH_CACHE_MS = 5_000;
 export class ServerEndpoint implements EndpointContext {
   readonly tools = new ToolRegistry();
   readonly counters = new ServerCounters();
+  readonly health = new UpstreamHealth();
   readonly sessions = new Map<string, ClientSession>();
   private restartingUntil = 0;
   private authCache: { at: number; value: string | undefined } | undefined;
@@ -36,6 +41,9 @@ export class ServerEndpoint implements EndpointContext {
   }
   get holdTimeoutMs(): number {
     return this.env.holdTimeoutMs;
+  }
+  get responseTimeoutMs(): number {
+    return this.env.responseTimeoutMs;
   }
   get maxBodyBytes(): number {
     return this.env.maxBodyBytes;
@@ -58,6 +66,7 @@ export class ServerEndpoint implements EndpointContext {
     // means no client request is sent into a dead connection, where it could not tell whether it ran:
     // behind Docker's port proxy a stopped container accepts connections and then drops them.
     for (const s of this.sessions.values()) s.link.invalidate(s.link.sessionId);
+    this.health.broke();
     this.emit({ event: 'upstream-restarting', message: `${this.name} is restarting: holding its requests for up to ${Math.round(forMs / 1000)} s` });
   }
 
@@ -134,6 +143,10 @@ export class ServerEndpoint implements EndpointContext {
       if (!session) return sendJson(res, 404, { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
       return session.handleHttp(req, res);
     }
+    if (req.method === 'GET' && String(req.headers.accept ?? '').includes('text/event-stream')) {
+      // A legacy HTTP+SSE client waits here for an `endpoint` event that this transport never sends.
+      return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32000, message: legacySseMessage(this.env.url(this.slug)) }, id: null });
+    }
     if (req.method !== 'POST') {
       return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: Mcp-Session-Id header is required' }, id: null });
     }
@@ -181,6 +194,11 @@ export class ServerEndpoint implements EndpointContext {
     await Promise.all([...this.sessions.values()].map((s) => s.close()));
     this.sessions.clear();
   }
+}
+
+/** The answer for a client that speaks the legacy HTTP+SSE transport (GET /sse, POST /message). */
+export function legacySseMessage(url: string): string {
+  return `This endpoint speaks Streamable HTTP (MCP 2025-03-26 and later), not the legacy HTTP+SSE transport (GET /sse, then POST /message). Configure the client for Streamable HTTP ("type": "http") with ${url}.`;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { ServerEndpoint, sendJson } from './endpoint';
+import { ServerEndpoint, legacySseMessage, sendJson } from './endpoint';
 import { LOOPBACK, isAddrInUse, listenLoopback, probeHolder } from './port';
 import { rebindingRefusal } from './security';
 import { Coalescer } from './stats';
@@ -18,6 +18,10 @@ const NO_LOG: GatewayLogger = { info: () => undefined, warn: () => undefined, er
 const IDLE_IN_MEMORY_MS = 30 * 60_000;
 const SWEEP_EVERY_MS = 5 * 60_000;
 const MCP_PATH = /^\/([^/?#]+)\/mcp\/?$/;
+/** Where legacy HTTP+SSE clients knock: GET /sse, POST /message(s), with or without a prefix. */
+const LEGACY_SSE_PATH = /\/(sse|messages?)\/?$/;
+/** How long a refused request body may keep arriving (drained, so the client reads our answer) before we cut it. */
+const DRAIN_LIMIT_MS = 10_000;
 
 class GatewayImpl implements Gateway {
   mode: GatewayMode = 'stopped';
@@ -38,19 +42,22 @@ class GatewayImpl implements Gateway {
   constructor(private readonly opts: GatewayOptions) {
     this.logger = opts.logger ?? NO_LOG;
     this.port = opts.port ?? DEFAULTS.port;
-    this.store = new SessionStore(opts.stateDir, opts.sessionTtlMs ?? DEFAULTS.sessionTtlMs, (m) => this.logger.warn(m));
+    this.store = new SessionStore(opts.stateDir, opts.sessionTtlMs ?? DEFAULTS.sessionTtlMs, (m) => this.emit({ at: now(), event: 'session-store', message: m }));
     this.events.setMaxListeners(0);
+    if (opts.onEvent) this.events.on('event', opts.onEvent);
     for (const upstream of opts.upstreams) {
       let slug = upstream.slug ? slugify(upstream.slug) : slugify(upstream.name);
       for (let n = 2; this.endpoints.has(slug); n++) slug = `${slugify(upstream.slug ?? upstream.name)}-${n}`;
       this.endpoints.set(slug, new ServerEndpoint(upstream, slug, {
         holdTimeoutMs: opts.holdTimeoutMs ?? DEFAULTS.holdTimeoutMs,
+        responseTimeoutMs: opts.responseTimeoutMs ?? DEFAULTS.responseTimeoutMs,
         maxBodyBytes: opts.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
         logger: this.logger,
         store: this.store,
         getAuthorization: opts.getAuthorization,
         emit: (e) => this.emit(e),
         changed: () => this.coalescer.poke(),
+        url: (s) => this.url(s),
       }));
     }
   }
@@ -99,7 +106,7 @@ class GatewayImpl implements Gateway {
 
   private emit(e: GatewayEvent): void {
     const line = `${e.event}${e.server ? ` [${e.server}${e.session ? ` ${e.session}` : ''}]` : ''}: ${e.message}`;
-    if (e.event === 'error-returned') this.logger.warn(line);
+    if (e.event === 'error-returned' || e.event === 'session-store') this.logger.warn(line);
     else this.logger.info(line);
     try {
       this.events.emit('event', e);
@@ -200,11 +207,15 @@ class GatewayImpl implements Gateway {
     const declared = Number(req.headers['content-length'] ?? 0);
     const max = this.opts.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
     if (declared > max) {
-      return sendJson(res, 413, { jsonrpc: '2.0', error: { code: -32000, message: `Payload too large: the gateway accepts at most ${max} bytes` }, id: null }, { connection: 'close' });
+      return refuseThenDrain(req, res, 413, `Payload too large: the gateway accepts at most ${max} bytes (this request declared ${declared})`);
     }
     const m = MCP_PATH.exec(path);
     const endpoint = m ? this.endpoints.get(decodeURIComponent(m[1])) : undefined;
-    if (!endpoint) return sendJson(res, 404, { error: `No MCP endpoint here. Endpoints: ${Object.values(this.urls()).join(', ')}` });
+    if (!endpoint) {
+      const endpoints = Object.values(this.urls()).join(', ');
+      if (LEGACY_SSE_PATH.test(path)) return sendJson(res, 404, { jsonrpc: '2.0', error: { code: -32000, message: legacySseMessage(endpoints) }, id: null });
+      return sendJson(res, 404, { error: `No MCP endpoint here. Endpoints: ${endpoints}` });
+    }
     await endpoint.handle(req, res);
   }
 
@@ -243,6 +254,26 @@ class GatewayImpl implements Gateway {
 
 function now(): string {
   return new Date().toISOString();
+}
+
+/**
+ * Answers at once, then reads the rest of the body before closing: closing with the body unread
+ * would reset the connection, and the client would never see the answer. A body that keeps coming
+ * past DRAIN_LIMIT_MS is cut.
+ */
+function refuseThenDrain(req: IncomingMessage, res: ServerResponse, status: number, message: string): void {
+  const text = JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), connection: 'close' });
+  res.write(text);
+  const cut = setTimeout(() => req.socket.destroy(), DRAIN_LIMIT_MS);
+  cut.unref();
+  const done = (): void => {
+    clearTimeout(cut);
+    res.end();
+  };
+  req.once('end', done);
+  req.once('error', done);
+  req.resume();
 }
 
 /** Starts the healing gateway: serving on the port, or deferring to another of ours that holds it. */

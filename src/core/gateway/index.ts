@@ -3,6 +3,6 @@
 export { startGateway } from './gateway';
 export { HEALTH_PATH, SERVICE_ID, DEFAULTS as GATEWAY_DEFAULTS, slugify } from './types';
 export type {
-  ConnectedClient, Gateway, GatewayEvent, GatewayEventKind, GatewayLogger, GatewayMode, GatewayOptions,
+  ConnectedClient, Gateway, GatewayErrorReason, GatewayEvent, GatewayEventKind, GatewayLogger, GatewayMode, GatewayOptions,
   GatewayStats, GatewayUpstream, HealCounts, ServerGatewayStats,
 } from './types';

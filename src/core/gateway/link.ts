@@ -2,8 +2,14 @@
 // a new one (re-initialize with the client's own initialize params) when the server lost it.
 import { InitializeResultSchema, isJSONRPCResultResponse, type JSONRPCMessage, type JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import { classifyHttpStatus } from '../classify';
-import { shortenSessionId } from '../redact';
-import { postUpstream, type UpstreamOutcome } from './upstream';
+import { excerpt, shortenSessionId } from '../redact';
+import { isTransientStatus, postUpstream, type UpstreamHealth, type UpstreamOutcome } from './upstream';
+
+/** Says what came back instead of JSON-RPC, and what that suggests. */
+export function notMcpMessage(o: Extract<UpstreamOutcome, { kind: 'not-mcp' }>, url: string): string {
+  const said = excerpt(o.body);
+  return `The server at ${url} answered HTTP ${o.status} (${o.contentType || 'no content type'}) with something that is not JSON-RPC${said ? `: "${said}"` : ''}. It does not look like an MCP endpoint; check the URL. The gateway did not repeat the request.`;
+}
 
 export class HoldExpired extends Error {
   constructor(message: string) {
@@ -29,6 +35,8 @@ export interface HealTrace {
 export interface LinkEnv {
   url: string;
   holdTimeoutMs: number;
+  /** Shared by everything sent to this upstream: whether it answers since it last broke. */
+  health: UpstreamHealth;
   /** Configured headers plus Authorization (the client's, or the stored token). */
   baseHeaders(): Promise<Record<string, string>>;
   /** True while the server is known to be restarting (a Docker signal): hold instead of failing. */
@@ -49,10 +57,7 @@ export function holdDelay(attempt: number, deadline: number): number {
   return Math.max(0, Math.min(100 * 2 ** Math.min(attempt, 4), 1000, deadline - Date.now()));
 }
 
-/** 502/503/504 while restarting or from a proxy in front: the server is not there yet. */
-export function isTransientStatus(status: number): boolean {
-  return status === 502 || status === 503 || status === 504;
-}
+export { isTransientStatus };
 
 let gatewayRequestCounter = 0;
 export function gatewayRequestId(kind: string): string {
@@ -66,6 +71,8 @@ export class UpstreamLink {
   ready = false;
   readonly subscriptions = new Set<string>();
   private building: Promise<void> | undefined;
+  /** Set while the client's own initialize is on its way upstream (see clientInitializing). */
+  private clientInit: Promise<void> | undefined;
 
   constructor(private readonly env: LinkEnv, public initParams: Record<string, unknown> | undefined) {}
 
@@ -89,9 +96,33 @@ export class UpstreamLink {
     this.ready = true;
   }
 
+  /**
+   * The client's initialize is being forwarded. The gateway answers the client with the session id
+   * in the response headers before the upstream's answer arrives, and some clients (VS Code's) open
+   * their GET stream on those headers: anything that needs the upstream session meanwhile waits for
+   * this initialize instead of starting a second upstream session. Call the returned function when
+   * the forward is over, whatever its outcome.
+   */
+  clientInitializing(): () => void {
+    let done!: () => void;
+    const pending = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    this.clientInit = pending;
+    return () => {
+      if (this.clientInit === pending) this.clientInit = undefined;
+      done();
+    };
+  }
+
   /** Makes sure there is a live upstream session, re-initializing (once, shared) when needed. */
   async ensure(deadline: number, trace: HealTrace): Promise<void> {
     while (!this.ready) {
+      if (this.clientInit) {
+        // Not a heal: the client's own session is being set up.
+        await this.clientInit;
+        continue;
+      }
       if (!this.building) {
         this.building = this.reinitialize(deadline, trace).finally(() => {
           this.building = undefined;
@@ -120,6 +151,7 @@ export class UpstreamLink {
       const outcome = await postUpstream({
         url: this.env.url,
         headers: base,
+        health: this.env.health,
         message: request,
         onMessage: (m) => {
           if (isJSONRPCResultResponse(m) && m.id === request.id) result = m.result;
@@ -139,8 +171,30 @@ export class UpstreamLink {
     }
   }
 
+  /**
+   * After a break: one safe round trip (a ping on the current session, or the initialize that
+   * replaces a lost one) before anything that must not run twice is sent. Holds meanwhile.
+   */
+  async verify(deadline: number, trace: HealTrace): Promise<void> {
+    const health = this.env.health;
+    for (let attempt = 0; !health.verified; attempt++) {
+      await this.ensure(deadline, trace);
+      if (health.verified) return; // the re-initialize was the round trip
+      const usedId = this.sessionId;
+      const ping: JSONRPCRequest = { jsonrpc: '2.0', id: gatewayRequestId('ping'), method: 'ping' };
+      const out = await postUpstream({ url: this.env.url, headers: await this.headers(), health, message: ping, onMessage: () => undefined });
+      if (out.kind === 'http' && classifyHttpStatus(out.status, out.body, { holdingSession: usedId !== undefined }).kind === 'session-lost') {
+        this.invalidate(usedId);
+        continue;
+      }
+      if (health.verified) return;
+      await this.waitOrGiveUp(out, attempt, deadline, trace);
+    }
+  }
+
   /** Holds on unreachable/transient outcomes; throws when the hold is over or the answer is final. */
   async waitOrGiveUp(outcome: UpstreamOutcome, attempt: number, deadline: number, trace: HealTrace): Promise<void> {
+    if (outcome.kind === 'not-mcp') throw new UpstreamRefused(notMcpMessage(outcome, this.env.url));
     if (outcome.kind === 'http' && !isTransientStatus(outcome.status) && !this.env.restarting()) {
       const f = classifyHttpStatus(outcome.status, outcome.body, { holdingSession: false });
       throw new UpstreamRefused(`The server refused to start a new session: ${f.message}`);
@@ -158,7 +212,7 @@ export class UpstreamLink {
   private async afterInitialize(): Promise<void> {
     const headers = await this.headers();
     const initialized: JSONRPCMessage = { jsonrpc: '2.0', method: 'notifications/initialized' };
-    await postUpstream({ url: this.env.url, headers, message: initialized, onMessage: () => undefined });
+    await postUpstream({ url: this.env.url, headers, health: this.env.health, message: initialized, onMessage: () => undefined });
     for (const uri of this.subscriptions) {
       const sub: JSONRPCRequest = { jsonrpc: '2.0', id: gatewayRequestId('subscribe'), method: 'resources/subscribe', params: { uri } };
       const out = await postUpstream({ url: this.env.url, headers, message: sub, onMessage: () => undefined });

@@ -15,13 +15,13 @@ import {
 import { classifyHttpStatus } from '../classify';
 import { shortenSessionId } from '../redact';
 import { resendVerdict, toolNameOf, type ResendVerdict, type ToolRegistry } from './idempotency';
-import { HoldExpired, UpstreamLink, UpstreamRefused, holdDelay, isTransientStatus, sleep, type HealTrace } from './link';
+import { HoldExpired, UpstreamLink, UpstreamRefused, holdDelay, isTransientStatus, notMcpMessage, sleep, type HealTrace } from './link';
 import type { ServerCounters } from './stats';
 import type { PersistedSession } from './store';
-import type { GatewayEvent, GatewayLogger } from './types';
+import type { GatewayErrorReason, GatewayEvent, GatewayLogger } from './types';
 import { askToolSafety } from './ask-tools';
 import { GetStreamRelay } from './get-stream';
-import { postUpstream } from './upstream';
+import { postUpstream, type UpstreamHealth } from './upstream';
 
 /** What a session needs from the endpoint (one per upstream) it belongs to. */
 export interface EndpointContext {
@@ -29,9 +29,12 @@ export interface EndpointContext {
   readonly name: string;
   readonly upstreamUrl: string;
   readonly holdTimeoutMs: number;
+  /** How long an answer may take once the request was sent upstream. */
+  readonly responseTimeoutMs: number;
   readonly maxBodyBytes: number;
   readonly tools: ToolRegistry;
   readonly counters: ServerCounters;
+  readonly health: UpstreamHealth;
   readonly logger: GatewayLogger;
   restarting(): boolean;
   /** When a hold that starts now must end: the hold timeout, or longer while a restart is announced. */
@@ -67,12 +70,52 @@ function sendJsonError(res: ServerResponse, status: number, code: number, messag
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
 }
 
+/**
+ * One attempt's wait for its answer, ended by the client's cancel or by the response timeout, which
+ * runs from the send (not from a wait in line before it), however much the server streams meanwhile.
+ */
+class AnswerWait {
+  private readonly abort = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  timedOut = false;
+  private readonly onCancel = (): void => this.abort.abort();
+
+  constructor(private readonly cancelled: AbortSignal, private readonly ms: number) {
+    cancelled.addEventListener('abort', this.onCancel, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  start(): void {
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.abort.abort();
+    }, this.ms);
+    this.timer.unref();
+  }
+
+  done(): void {
+    clearTimeout(this.timer);
+    this.cancelled.removeEventListener('abort', this.onCancel);
+  }
+}
+
 const MAX_SESSION_LOST_RETRIES = 5;
 /** A request that is safe to repeat is resent at most this often when the connection keeps breaking. */
 const MAX_RESENDS = 5;
 const GATEWAY_ERROR_CODE = -32000;
 
 type WebTransportInternals = { _initialized: boolean; sessionId?: string };
+
+/** Why a request forwarded upstream stopped waiting for its answer before it came. */
+type CancelReason = 'client-cancelled' | 'client-gone' | 'gateway-stopped';
+
+interface PendingRequest {
+  abort: AbortController;
+  reason?: CancelReason;
+}
 
 export class ClientSession {
   readonly transport: StreamableHTTPServerTransport;
@@ -87,11 +130,14 @@ export class ClientSession {
   private closed = false;
   private lastPersistedUse = 0;
   private inFlight = 0;
+  /** Client requests being forwarded, by id: a client's cancel or disconnect ends them. */
+  private readonly pending = new Map<RequestId, PendingRequest>();
 
   constructor(private readonly ctx: EndpointContext, restored?: PersistedSession) {
     this.link = new UpstreamLink({
       url: ctx.upstreamUrl,
       holdTimeoutMs: ctx.holdTimeoutMs,
+      health: ctx.health,
       baseHeaders: () => ctx.baseHeaders(this.clientAuthorization),
       restarting: () => ctx.restarting(),
       closed: () => this.closed,
@@ -175,7 +221,21 @@ export class ClientSession {
     } catch {
       return sendJsonError(res, 400, -32700, 'Parse error: Invalid JSON');
     }
+    // The client gave up (closed the connection before its answers): cancel what it asked for.
+    const ids = (Array.isArray(parsed) ? parsed : [parsed]).filter((m) => isJSONRPCRequest(m)).map((m) => (m as JSONRPCRequest).id);
+    if (ids.length) {
+      res.once('close', () => {
+        if (!res.writableFinished) for (const id of ids) this.cancelPending(id, 'client-gone');
+      });
+    }
     await this.transport.handleRequest(req, res, parsed);
+  }
+
+  private cancelPending(id: RequestId, reason: CancelReason): void {
+    const p = this.pending.get(id);
+    if (!p || p.abort.signal.aborted) return;
+    p.reason = reason;
+    p.abort.abort();
   }
 
   private touch(): void {
@@ -199,10 +259,13 @@ export class ClientSession {
 
   private async forwardRequest(req: JSONRPCRequest): Promise<void> {
     this.inFlight++;
+    const pending: PendingRequest = { abort: new AbortController() };
+    this.pending.set(req.id, pending);
     try {
-      await this.forward(req);
+      await this.forward(req, pending);
     } finally {
       this.inFlight--;
+      if (this.pending.get(req.id) === pending) this.pending.delete(req.id);
     }
   }
 
@@ -211,7 +274,8 @@ export class ClientSession {
     return this.inFlight === 0 && !this.getStream.open && now - Date.parse(this.lastSeenAt) > idleMs;
   }
 
-  private async forward(req: JSONRPCRequest): Promise<void> {
+  private async forward(req: JSONRPCRequest, pending: PendingRequest): Promise<void> {
+    const cancelled = pending.abort.signal;
     const ctx = this.ctx;
     ctx.counters.requestsForwarded++;
     ctx.changed();
@@ -224,18 +288,34 @@ export class ClientSession {
     const deadline = ctx.holdDeadline();
     let sessionLost = 0;
     let resends = 0;
+    const initDone = isInit ? this.link.clientInitializing() : undefined;
+    // A request that must not run twice waits, after a break, for a safe round trip, and never
+    // rides a kept-alive connection that the server may be closing.
+    const mustNotRepeat = !isInit && resendVerdict(req, ctx.tools) !== 'safe';
     try {
       for (let attempt = 0; ; attempt++) {
-        if (this.closed) return;
+        if (this.closed || cancelled.aborted) return this.endCancelled(req, pending);
         if (!isInit) await this.link.ensure(deadline, trace);
+        if (mustNotRepeat) await this.link.verify(deadline, trace);
+        if (cancelled.aborted) return this.endCancelled(req, pending);
+        const wait = new AnswerWait(cancelled, ctx.responseTimeoutMs);
         const headers = isInit ? await ctx.baseHeaders(this.clientAuthorization) : await this.link.headers();
         const usedId = this.link.sessionId;
-        const outcome = await postUpstream({
-          url: ctx.upstreamUrl,
-          headers,
-          message: req,
-          onMessage: (m, upstreamSession) => this.relay(m, req, isInit, upstreamSession),
-        });
+        const send = () => {
+          wait.start();
+          return postUpstream({
+            url: ctx.upstreamUrl,
+            headers,
+            health: ctx.health,
+            freshConnection: mustNotRepeat,
+            signal: wait.signal,
+            message: req,
+            onMessage: (m, upstreamSession) => this.relay(m, req, isInit, upstreamSession),
+          });
+        };
+        const outcome = await (mustNotRepeat ? ctx.health.sendOnce(send) : send()).finally(() => wait.done());
+        if (outcome.kind !== 'ok' && cancelled.aborted) return this.endCancelled(req, pending);
+        if (outcome.kind !== 'ok' && wait.timedOut) return this.answerTimedOut(req);
         if (outcome.kind === 'ok') {
           ctx.markUp();
           this.countHeal(trace, req);
@@ -259,10 +339,11 @@ export class ClientSession {
           await this.link.waitOrGiveUp(outcome, attempt, deadline, trace);
           continue;
         }
+        if (outcome.kind === 'not-mcp') return this.fail(req, notMcpMessage(outcome, ctx.upstreamUrl), 'not-mcp');
         // broken: the server may have run it. Repeat only what is safe to run twice.
         let verdict: ResendVerdict = resendVerdict(req, ctx.tools);
         if (verdict === 'unknown') {
-          verdict = await askToolSafety(req, { link: this.link, upstreamUrl: ctx.upstreamUrl, tools: ctx.tools, closed: () => this.closed }, deadline, trace);
+          verdict = await askToolSafety(req, { link: this.link, upstreamUrl: ctx.upstreamUrl, tools: ctx.tools, health: ctx.health, closed: () => this.closed }, deadline, trace);
         }
         if (verdict !== 'safe') {
           const tool = toolNameOf(req) ?? req.method;
@@ -277,11 +358,36 @@ export class ClientSession {
     } catch (e) {
       const reason = e instanceof HoldExpired ? 'unreachable' : e instanceof UpstreamRefused ? 'refused' : 'gateway';
       return this.fail(req, (e as Error).message, reason);
+    } finally {
+      initDone?.();
     }
+  }
+
+  /** The client no longer waits (it cancelled, went away, or the gateway stops): stop, and tell upstream. */
+  private endCancelled(req: JSONRPCRequest, pending: PendingRequest): void {
+    // A client's own notifications/cancelled is forwarded as it is (forwardOther).
+    if (pending.reason === 'client-gone') this.cancelUpstream(req, 'the client disconnected');
+  }
+
+  private answerTimedOut(req: JSONRPCRequest): void {
+    const secs = Math.round(this.ctx.responseTimeoutMs / 1000);
+    const what = toolNameOf(req) ? `the call to "${toolNameOf(req)}"` : `"${req.method}"`;
+    this.cancelUpstream(req, `no answer within the gateway's response timeout (${secs} s)`);
+    this.fail(req, `The MCP server did not answer ${what} within ${secs} s (the gateway's response timeout); the gateway stopped waiting and cancelled the request on the server.`, 'timeout');
+  }
+
+  /** notifications/cancelled upstream for a request we stopped waiting for (best effort). */
+  private cancelUpstream(req: JSONRPCRequest, reason: string): void {
+    const message: JSONRPCMessage = { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: req.id, reason } };
+    void this.link.headers().then((headers) => postUpstream({ url: this.ctx.upstreamUrl, headers, message, onMessage: () => undefined }), () => undefined);
   }
 
   /** Notifications and responses (to sampling/elicitation) from the client. Fire and forget. */
   private async forwardOther(message: JSONRPCMessage): Promise<void> {
+    if ('method' in message && message.method === 'notifications/cancelled') {
+      const id = (message.params as { requestId?: unknown } | undefined)?.requestId;
+      if (typeof id === 'string' || typeof id === 'number') this.cancelPending(id, 'client-cancelled');
+    }
     const trace: HealTrace = { reinitialized: false, held: false, resent: false };
     const deadline = this.ctx.holdDeadline();
     const isResponse = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message);
@@ -289,8 +395,8 @@ export class ClientSession {
       for (let attempt = 0; attempt < 50 && !this.closed; attempt++) {
         await this.link.ensure(deadline, trace);
         const usedId = this.link.sessionId;
-        const out = await postUpstream({ url: this.ctx.upstreamUrl, headers: await this.link.headers(), message, onMessage: () => undefined });
-        if (out.kind === 'ok' || out.kind === 'broken') return;
+        const out = await postUpstream({ url: this.ctx.upstreamUrl, headers: await this.link.headers(), health: this.ctx.health, message, onMessage: () => undefined });
+        if (out.kind === 'ok' || out.kind === 'broken' || out.kind === 'not-mcp') return;
         if (out.kind === 'http') {
           const f = classifyHttpStatus(out.status, out.body, { holdingSession: usedId !== undefined });
           // A response belongs to the upstream session that asked; a new one never asked.
@@ -341,7 +447,7 @@ export class ClientSession {
     this.ctx.emit({ event: kind, session: shortenSessionId(this.id), message: `healed ${req.method}${toolNameOf(req) ? ` (${toolNameOf(req)})` : ''}: ${kind}` });
   }
 
-  private fail(req: JSONRPCRequest, message: string, reason: string): void {
+  private fail(req: JSONRPCRequest, message: string, reason: GatewayErrorReason): void {
     this.ctx.counters.errorsReturned++;
     this.ctx.emit({ event: 'error-returned', session: shortenSessionId(this.id), message: `${req.method}: ${message}` });
     const error = { code: GATEWAY_ERROR_CODE, message: `Archon MCP Doctor gateway: ${message}`, data: { reason } };
@@ -353,6 +459,7 @@ export class ClientSession {
   /** The client sent DELETE: end the upstream session too (best effort). */
   private closeByClient(): void {
     this.closed = true;
+    for (const id of this.pending.keys()) this.cancelPending(id, 'gateway-stopped');
     this.getStream.stop();
     this.ctx.forget(this);
     this.ctx.emit({ event: 'client-closed', session: shortenSessionId(this.id), message: `client ${this.clientInfo.name ?? '?'} closed its session` });
@@ -364,6 +471,7 @@ export class ClientSession {
   /** Gateway stopping: end the client's streams, keep the persisted session. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const id of this.pending.keys()) this.cancelPending(id, 'gateway-stopped');
     this.getStream.stop();
     await this.transport.close().catch(() => undefined);
   }

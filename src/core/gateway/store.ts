@@ -1,6 +1,6 @@
 // Client sessions kept on disk so their ids stay valid across a gateway restart or hand-over.
 // One JSON file, mode 0600 in a 0700 directory; entries unused for the TTL expire.
-import { promises as fs, mkdirSync, readFileSync, chmodSync } from 'node:fs';
+import { promises as fs, mkdirSync, readFileSync, renameSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface PersistedSession {
@@ -31,13 +31,19 @@ export class SessionStore {
   private sessions = new Map<string, PersistedSession>();
   private writing: Promise<void> | undefined;
   private dirty = false;
+  /** Set when a file we do not understand could not be moved aside: we never overwrite it. */
+  private readOnly = false;
   private readonly file: string | undefined;
 
   constructor(private readonly dir: string | undefined, private readonly ttlMs: number, private readonly onError: (msg: string) => void) {
     this.file = dir ? join(dir, STORE_FILE) : undefined;
   }
 
-  /** (Re)reads the file, dropping expired entries. Missing or damaged file: start empty. */
+  /**
+   * (Re)reads the file, dropping expired entries. A file that is not a session list (unparsable,
+   * `"sessions": {}`, a number…) is moved aside, never overwritten, and the store starts empty;
+   * entries that are not valid sessions are dropped. Each case is reported through `onError`.
+   */
   load(now = Date.now()): void {
     if (!this.file || !this.dir) return;
     try {
@@ -47,17 +53,51 @@ export class SessionStore {
       this.onError(`cannot create the state directory: ${(e as Error).message}`);
       return;
     }
-    let data: FileShape | undefined;
-    try {
-      data = JSON.parse(readFileSync(this.file, 'utf8')) as FileShape;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.onError(`ignoring unreadable session file: ${(e as Error).message}`);
-    }
     this.sessions.clear();
-    for (const s of data?.sessions ?? []) {
-      if (typeof s?.id !== 'string' || typeof s.server !== 'string' || typeof s.initParams !== 'object') continue;
-      if (now - Date.parse(s.lastUsedAt) > this.ttlMs) continue;
-      this.sessions.set(s.id, { ...s, subscriptions: Array.isArray(s.subscriptions) ? s.subscriptions : [] });
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.onError(`cannot read the saved sessions (${(e as Error).message}); starting without them`);
+      return;
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      return this.setAside(`is not JSON (${(e as Error).message})`);
+    }
+    const list = (raw as { sessions?: unknown } | null)?.sessions;
+    if (!Array.isArray(list)) {
+      return this.setAside(`holds no list of sessions (found ${describe(raw === null || typeof raw !== 'object' ? raw : list)})`);
+    }
+    const problems: string[] = [];
+    for (const [i, entry] of list.entries()) {
+      const problem = invalidReason(entry);
+      if (problem) {
+        problems.push(`entry ${i + 1} ${problem}`);
+        continue;
+      }
+      const s = entry as PersistedSession;
+      if (now - Date.parse(s.lastUsedAt) > this.ttlMs) continue; // expired: not a problem
+      this.sessions.set(s.id, { ...s, subscriptions: Array.isArray(s.subscriptions) ? s.subscriptions.filter((u) => typeof u === 'string') : [] });
+    }
+    if (problems.length) {
+      const shown = problems.slice(0, 3).join('; ') + (problems.length > 3 ? `; and ${problems.length - 3} more` : '');
+      this.onError(`dropped ${problems.length} of ${list.length} saved session(s) that were not valid: ${shown}`);
+    }
+  }
+
+  /** Keeps a file we do not understand (renamed next to it) instead of overwriting it later. */
+  private setAside(why: string): void {
+    const file = this.file as string;
+    const aside = `${file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    try {
+      renameSync(file, aside);
+      this.onError(`the saved sessions file ${why}; kept it as ${aside} and started without saved sessions (clients reconnect once)`);
+    } catch (e) {
+      this.onError(`the saved sessions file ${why}, and it cannot be moved aside (${(e as Error).message}); starting without saved sessions and not saving any`);
+      this.readOnly = true;
     }
   }
 
@@ -84,7 +124,7 @@ export class SessionStore {
   }
 
   private schedule(): void {
-    if (!this.file) return;
+    if (!this.file || this.readOnly) return;
     this.dirty = true;
     if (this.writing) return;
     this.writing = this.writeLoop().finally(() => {
@@ -113,4 +153,28 @@ export class SessionStore {
       }
     }
   }
+}
+
+/** Why a stored entry is not a session we can restore, or undefined when it is one. */
+function invalidReason(entry: unknown): string | undefined {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return `is ${describe(entry)}, not a session`;
+  const e = entry as Record<string, unknown>;
+  if (typeof e.id !== 'string' || !e.id) return 'has no id';
+  if (typeof e.server !== 'string' || !e.server) return 'names no server';
+  if (e.initParams === null || typeof e.initParams !== 'object' || Array.isArray(e.initParams)) return 'has no initialize parameters';
+  if (typeof e.lastUsedAt !== 'string' || Number.isNaN(Date.parse(e.lastUsedAt))) return 'has no valid lastUsedAt';
+  if (typeof e.createdAt !== 'string') return 'has no createdAt';
+  for (const key of ['protocolVersion', 'upstreamSessionId'] as const) {
+    if (e[key] !== undefined && typeof e[key] !== 'string') return `has a ${key} that is not a string`;
+  }
+  return undefined;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return 'a string';
+  return `a ${typeof value}`;
 }

@@ -1,4 +1,5 @@
 // Public types of the healing gateway. No VS Code imports.
+import type { FailureKind } from '../types';
 
 export interface GatewayLogger {
   info(message: string): void;
@@ -25,6 +26,11 @@ export interface GatewayOptions {
   stateDir?: string;
   /** How long a request is held while the upstream is unreachable or restarting (default 30 000). */
   holdTimeoutMs?: number;
+  /**
+   * How long an answer may take once a request was sent upstream (default 120 000), however much the
+   * server streams meanwhile; then the client gets an error and the request is cancelled upstream.
+   */
+  responseTimeoutMs?: number;
   /** Largest accepted request body in bytes (default 4 MiB); larger → 413. */
   maxBodyBytes?: number;
   /** Persisted sessions unused for this long are dropped (default 7 days). */
@@ -36,6 +42,8 @@ export interface GatewayOptions {
   /** When the port is held by something that is not ours: how many following ports to try (default 20). */
   portSearchRange?: number;
   logger?: GatewayLogger;
+  /** Attached before the gateway starts, so events of the start itself (a damaged session store) reach it too. */
+  onEvent?: (event: GatewayEvent) => void;
   /** A stored token for this upstream, e.g. "Bearer abc". Used when the client sends no Authorization. */
   getAuthorization?: (server: GatewayUpstream) => Promise<string | undefined> | string | undefined;
 }
@@ -99,7 +107,22 @@ export type GatewayEventKind =
   | 'resent'
   | 'error-returned'
   | 'upstream-restarting'
+  /** The saved sessions: a damaged file set aside, invalid entries dropped, or saving failed. */
+  | 'session-store'
   | 'stopped';
+
+/**
+ * `error.data.reason` of a JSON-RPC error the gateway answers with: a failure kind of the upstream's
+ * HTTP answer, or what happened in the gateway.
+ */
+export type GatewayErrorReason =
+  | FailureKind
+  | 'interrupted' // the connection broke mid-call: may or may not have run
+  | 'unreachable' // held until the hold timeout
+  | 'refused' // the server refused a new session
+  | 'gateway' // the gateway itself failed
+  | 'timeout' // no answer within the response timeout
+  | 'not-mcp'; // a success status whose body is not JSON-RPC
 
 export interface GatewayEvent {
   at: string;
@@ -131,6 +154,7 @@ export interface Gateway {
 export const DEFAULTS = {
   port: 18051,
   holdTimeoutMs: 30_000,
+  responseTimeoutMs: 120_000,
   maxBodyBytes: 4 * 1024 * 1024,
   sessionTtlMs: 7 * 24 * 3600_000,
   deferPollMs: 1_000,

@@ -20,13 +20,90 @@ export type UpstreamOutcome =
   /** The connection could not be made: the request never reached the server. */
   | { kind: 'not-sent'; error: unknown }
   /** Sent, but the connection broke before the answer: the server may or may not have run it. */
-  | { kind: 'broken'; error?: unknown };
+  | { kind: 'broken'; error?: unknown }
+  /** A success status whose body is not JSON-RPC (an HTML page, broken JSON, SSE events that are not messages). */
+  | { kind: 'not-mcp'; status: number; contentType: string; body: string };
 
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 const MAX_ERROR_BODY = 16 * 1024;
 
-const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 256, keepAliveMsecs: 1000 });
-const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 256, keepAliveMsecs: 1000 });
+/**
+ * Idle kept-alive connections are closed after this long: before the server closes them (uvicorn and
+ * Node both close theirs after 5 s), so a request seldom goes out on a connection the server is closing.
+ * The agent also honours a shorter `Keep-Alive: timeout=N` hint from the server.
+ */
+export const IDLE_SOCKET_MS = 2_000;
+const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 256, keepAliveMsecs: 1000, timeout: IDLE_SOCKET_MS });
+const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 256, keepAliveMsecs: 1000, timeout: IDLE_SOCKET_MS });
+
+/**
+ * Whether the upstream has answered since it last broke. After a break nothing that must not run
+ * twice is sent until a safe round trip (initialize, ping) has succeeded: a server that is still
+ * starting (or Docker's port proxy in front of a stopped container) accepts connections and drops them.
+ */
+export class UpstreamHealth {
+  private answering = true;
+  private brokeAt = 0;
+  /** Since the last break, until the writes held meanwhile are through: they go one at a time. */
+  private recovering = false;
+  private waiting = 0;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  get verified(): boolean {
+    return this.answering;
+  }
+
+  /** Known from elsewhere (a Docker restart signal): the upstream is going away. */
+  broke(): void {
+    this.answering = false;
+    this.recovering = true;
+    this.brokeAt = Date.now();
+  }
+
+  /**
+   * Sends a request that must not run twice. After a break the writes held meanwhile are released
+   * one at a time, so the next restart can catch at most one of them in flight. When the upstream
+   * broke again while one waited its turn, it is not sent (`not-sent`: the caller holds and retries).
+   */
+  async sendOnce(send: () => Promise<UpstreamOutcome>): Promise<UpstreamOutcome> {
+    if (!this.recovering) return send();
+    this.waiting++;
+    const turn = this.tail.then(async () => {
+      if (!this.answering) return { kind: 'not-sent', error: new Error('the upstream broke again') } as UpstreamOutcome;
+      const outcome = await send();
+      if (outcome.kind === 'ok' && this.waiting === 1) this.recovering = false;
+      return outcome;
+    });
+    this.tail = turn.catch(() => undefined);
+    try {
+      return await turn;
+    } finally {
+      this.waiting--;
+    }
+  }
+
+  /** How an exchange that started at `startedAt` ended. An answer from before the break proves nothing. */
+  record(outcome: UpstreamOutcome, startedAt: number): void {
+    const answered = outcome.kind === 'ok' || outcome.kind === 'not-mcp' || (outcome.kind === 'http' && !isTransientStatus(outcome.status));
+    if (!answered) this.broke();
+    else if (startedAt >= this.brokeAt) this.answering = true;
+  }
+}
+
+/** 502/503/504 while restarting or from a proxy in front: the server is not there yet. */
+export function isTransientStatus(status: number): boolean {
+  return status === 502 || status === 503 || status === 504;
+}
+
+/**
+ * A reset (RST) the peer sent before any byte of the answer: it closed the connection with our
+ * request still unread, so it never ran it. (A server that read the request and then died closes
+ * with a FIN, which node reports as "socket hang up": that request may have run.)
+ */
+function isUnreadReset(error: unknown): boolean {
+  const e = error as NodeJS.ErrnoException;
+  return (e?.code === 'ECONNRESET' || e?.code === 'EPIPE') && (e.syscall === 'read' || e.syscall === 'write');
+}
 
 /** JSON text → validated JSON-RPC messages (the SDK's schema; anything else is dropped). */
 export function parseMessages(text: string): JSONRPCMessage[] {
@@ -51,6 +128,13 @@ export interface ExchangeOptions {
   /** Each message as it arrives, with the upstream session id from the response headers. */
   onMessage: (m: JSONRPCMessage, sessionId: string | undefined) => void;
   signal?: AbortSignal;
+  /** Records how the exchange ended (GET streams, which end by design, pass none). */
+  health?: UpstreamHealth;
+  /**
+   * Never reuse a kept-alive connection: for requests that must not run twice, so a connection
+   * the server is just closing cannot make their fate unknown.
+   */
+  freshConnection?: boolean;
 }
 
 export interface PostOptions extends ExchangeOptions {
@@ -65,10 +149,27 @@ interface Exchange {
 }
 
 /** One HTTP exchange; resolves with how it ended. Never rejects. */
-function exchange(opts: ExchangeOptions, ex: Exchange): Promise<UpstreamOutcome> {
-  return new Promise<UpstreamOutcome>((resolve) => {
+async function exchange(opts: ExchangeOptions, ex: Exchange): Promise<UpstreamOutcome> {
+  const startedAt = Date.now();
+  let outcome = await exchangeOnce(opts, ex, opts.freshConnection === true);
+  if (outcome.kind === 'stale') {
+    // The kept-alive connection broke before any byte of the answer. Either the server had closed
+    // it (the request never arrived) or the server died: a fresh connection tells which.
+    const retry = await exchangeOnce(opts, ex, true);
+    const original: UpstreamOutcome = isUnreadReset(outcome.error) ? { kind: 'not-sent', error: outcome.error } : { kind: 'broken', error: outcome.error };
+    outcome = retry.kind === 'not-sent' || retry.kind === 'stale' ? original : retry;
+  }
+  // Ended by our own abort (a timeout, the client gave up): says nothing about the upstream.
+  if (!opts.signal?.aborted) opts.health?.record(outcome, startedAt);
+  return outcome;
+}
+
+type AttemptOutcome = UpstreamOutcome | { kind: 'stale'; error: unknown };
+
+function exchangeOnce(opts: ExchangeOptions, ex: Exchange, fresh: boolean): Promise<AttemptOutcome> {
+  return new Promise<AttemptOutcome>((resolve) => {
     let settled = false;
-    const finish = (o: UpstreamOutcome): void => {
+    const finish = (o: AttemptOutcome): void => {
       if (settled) return;
       settled = true;
       opts.signal?.removeEventListener('abort', onAbort);
@@ -97,7 +198,8 @@ function exchange(opts: ExchangeOptions, ex: Exchange): Promise<UpstreamOutcome>
       path: `${url.pathname}${url.search}`,
       method: ex.method,
       headers,
-      agent: https ? httpsAgent : httpAgent,
+      // agent false: a connection of its own, closed after the answer.
+      agent: fresh ? false : https ? httpsAgent : httpAgent,
     });
     const onAbort = (): void => {
       req.destroy();
@@ -107,7 +209,10 @@ function exchange(opts: ExchangeOptions, ex: Exchange): Promise<UpstreamOutcome>
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     req.on('error', (error) => {
       const code = errorCodeOf(error);
-      finish(!responded && code && NOT_SENT_CODES.has(code) ? { kind: 'not-sent', error } : { kind: 'broken', error });
+      if (responded) return finish({ kind: 'broken', error });
+      if (code && NOT_SENT_CODES.has(code)) return finish({ kind: 'not-sent', error });
+      if (req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) return finish({ kind: 'stale', error });
+      finish(isUnreadReset(error) ? { kind: 'not-sent', error } : { kind: 'broken', error });
     });
     req.on('response', (res) => {
       responded = true;
@@ -147,12 +252,17 @@ function handleResponse(res: IncomingMessage, opts: ExchangeOptions, ex: Exchang
     return;
   }
   let answered = false;
+  /** The start of what came back that is not JSON-RPC (kept to say so). */
+  let junk: string | undefined;
   const relay = (m: JSONRPCMessage): void => {
     if (isResponseTo(m, ex.answerId)) answered = true;
     opts.onMessage(m, sessionId);
   };
-  const ended = (error?: unknown): void => finish(answered ? { kind: 'ok', sessionId } : { kind: 'broken', error });
   const type = String(res.headers['content-type'] ?? '');
+  const ended = (error?: unknown): void => {
+    if (answered) return finish({ kind: 'ok', sessionId });
+    finish(junk !== undefined ? { kind: 'not-mcp', status, contentType: type, body: junk } : { kind: 'broken', error });
+  };
   if (type.includes('text/event-stream')) {
     const parser = createParser({
       onEvent: (event) => {
@@ -161,8 +271,10 @@ function handleResponse(res: IncomingMessage, opts: ExchangeOptions, ex: Exchang
         try {
           messages = parseMessages(event.data);
         } catch {
+          junk ??= event.data.slice(0, MAX_ERROR_BODY);
           return; // not JSON: ignored, like the SDK does
         }
+        if (!messages.length) junk ??= event.data.slice(0, MAX_ERROR_BODY);
         for (const m of messages) relay(m);
         if (answered) ended();
       },
@@ -175,9 +287,11 @@ function handleResponse(res: IncomingMessage, opts: ExchangeOptions, ex: Exchang
     });
     res.on('end', () => {
       try {
-        for (const m of parseMessages(text)) relay(m);
+        const messages = parseMessages(text);
+        if (!messages.length) junk = text.slice(0, MAX_ERROR_BODY);
+        for (const m of messages) relay(m);
       } catch {
-        /* not JSON: no answer */
+        junk = text.slice(0, MAX_ERROR_BODY); // not JSON: no answer
       }
       ended();
     });
