@@ -77,6 +77,7 @@ export class GatewayHost implements vscode.Disposable {
         const gateway = await startGateway({
           upstreams,
           port: g.port,
+          runsIn: 'vscode',
           holdTimeoutMs: g.holdTimeoutMs,
           stateDir: path.join(this.ctx.extension.globalStorageUri.fsPath, 'gateway'),
           logger: { info: (m) => this.ctx.log.info(`gateway: ${m}`), warn: (m) => this.ctx.log.warn(`gateway: ${m}`), error: (m) => this.ctx.log.error(`gateway: ${m}`) },

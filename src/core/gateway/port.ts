@@ -1,11 +1,11 @@
 // Binding the gateway's port on loopback, recognising another of our gateways on it.
 import { createServer, type RequestListener, type Server } from 'node:http';
-import { HEALTH_PATH, SERVICE_ID } from './types';
+import { HEALTH_PATH, SERVICE_ID, type GatewayStatus } from './types';
 
 export const LOOPBACK = '127.0.0.1';
 
-/** Listens on 127.0.0.1:port; resolves with the server, or rejects with the listen error (EADDRINUSE…). */
-export function listenLoopback(port: number, handler: RequestListener): Promise<Server> {
+/** Listens on host:port (default loopback); resolves with the server, or rejects with the listen error (EADDRINUSE…). */
+export function listenLoopback(port: number, handler: RequestListener, host: string = LOOPBACK): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer(handler);
     server.keepAliveTimeout = 5_000;
@@ -16,7 +16,7 @@ export function listenLoopback(port: number, handler: RequestListener): Promise<
       reject(err);
     };
     server.once('error', onError);
-    server.listen({ port, host: LOOPBACK, exclusive: true }, () => {
+    server.listen({ port, host, exclusive: true }, () => {
       server.off('error', onError);
       server.on('error', () => undefined);
       resolve(server);
@@ -24,12 +24,10 @@ export function listenLoopback(port: number, handler: RequestListener): Promise<
   });
 }
 
-export interface HolderInfo {
-  service: string;
-  pid: number;
-  baseUrl: string;
-  servers: { slug: string; url: string }[];
-}
+/** A holder's status; fields older gateways do not report may be missing. */
+export type HolderInfo = Pick<GatewayStatus, 'service' | 'pid' | 'baseUrl'> & Partial<Omit<GatewayStatus, 'service' | 'pid' | 'baseUrl' | 'servers'>> & {
+  servers: (Pick<GatewayStatus['servers'][number], 'slug' | 'url'> & Partial<GatewayStatus['servers'][number]>)[];
+};
 
 /** Asks whatever listens on the port whether it is one of our gateways. */
 export async function probeHolder(port: number, timeoutMs = 1000): Promise<HolderInfo | undefined> {
@@ -40,7 +38,7 @@ export async function probeHolder(port: number, timeoutMs = 1000): Promise<Holde
       return undefined;
     }
     const body = (await res.json()) as Partial<HolderInfo>;
-    return body.service === SERVICE_ID && typeof body.baseUrl === 'string' ? (body as HolderInfo) : undefined;
+    return body.service === SERVICE_ID && typeof body.baseUrl === 'string' && Array.isArray(body.servers) ? (body as HolderInfo) : undefined;
   } catch {
     return undefined;
   }
