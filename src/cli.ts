@@ -1,10 +1,12 @@
 // Command-line entry: the same core as the extension, for tests, benchmarks and users without VS Code.
 import { watchCommand, WATCH_USAGE } from './cli/watch';
 import { proxyCommand, PROXY_USAGE } from './cli/proxy';
+import { dockerGatewayCommand, DOCKER_GATEWAY_USAGE } from './cli/docker-gateway';
 
 const USAGE = `archon-mcp-doctor <command>
   ${WATCH_USAGE.replace(/^usage: archon-mcp-doctor /, '')}
-  ${PROXY_USAGE.replace(/^usage: archon-mcp-doctor /, '')}`;
+  ${PROXY_USAGE.replace(/^usage: archon-mcp-doctor /, '')}
+  ${DOCKER_GATEWAY_USAGE.replace(/^usage: archon-mcp-doctor /, '')}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -13,6 +15,9 @@ async function main(argv: string[]): Promise<number> {
       return watchCommand(rest);
     case 'proxy':
       return proxyCommand(rest);
+    case 'docker-gateway':
+      // The image gets this very bundle (dist/cli.js): what runs in Docker is what the user installed.
+      return dockerGatewayCommand(rest, __filename);
     case undefined:
     case '-h':
     case '--help':

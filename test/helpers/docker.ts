@@ -224,6 +224,8 @@ export interface FixtureContainerOptions {
   stopTimeoutSeconds?: number;
   /** Wait until GET /health answers 200 from the host. Default true. */
   waitReady?: boolean;
+  /** A user-defined network to run on (instead of the default bridge). */
+  network?: string;
 }
 
 export interface FixtureContainer {
@@ -261,6 +263,7 @@ export async function runFixtureContainer(o: FixtureContainerOptions): Promise<F
       PortBindings: { [`${CONTAINER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] },
       ...(memory ? { Memory: memory, MemorySwap: memory } : {}),
       RestartPolicy: restart === 'on-failure' ? { Name: restart, MaximumRetryCount: o.maxRetries ?? 3 } : { Name: restart },
+      ...(o.network ? { NetworkMode: o.network } : {}),
     },
   });
   await c.start();
@@ -330,6 +333,25 @@ export async function removeContainer(nameOrId: string): Promise<void> {
       return;
     }
     await sleep(100);
+  }
+}
+
+/** Creates a user-defined bridge network (labelled as a test network), or reuses one of that name. */
+export async function ensureNetwork(name: string): Promise<void> {
+  try {
+    await docker().getNetwork(name).inspect();
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+    await docker().createNetwork({ Name: name, Driver: 'bridge', Labels: { [TEST_LABEL]: '1' } });
+  }
+}
+
+/** Removes a network; a missing one is fine. */
+export async function removeNetwork(name: string): Promise<void> {
+  try {
+    await docker().getNetwork(name).remove();
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode !== 404) throw e;
   }
 }
 

@@ -19,6 +19,8 @@ const NO_LOG: GatewayLogger = { info: () => undefined, warn: () => undefined, er
 /** Sessions idle this long leave memory (they stay on disk until the TTL). */
 const IDLE_IN_MEMORY_MS = 30 * 60_000;
 const SWEEP_EVERY_MS = 5 * 60_000;
+/** How long a vanished gateway in Docker gets to come back before a deferred gateway takes its port. */
+const DOCKER_HOLDER_GRACE_MS = 10_000;
 const MCP_PATH = /^\/([^/?#]+)\/mcp\/?$/;
 
 class GatewayImpl implements Gateway {
@@ -28,6 +30,7 @@ class GatewayImpl implements Gateway {
   holderUrl?: string;
   private holder?: HolderInfo;
   private mismatch: string[] = [];
+  private holderGoneSince?: number;
   private server?: Server;
   private pollTimer?: NodeJS.Timeout;
   private sweepTimer?: NodeJS.Timeout;
@@ -161,6 +164,7 @@ class GatewayImpl implements Gateway {
     this.mode = 'serving';
     this.holderUrl = undefined;
     this.holder = undefined;
+    this.holderGoneSince = undefined;
     this.mismatch = [];
     this.emit({
       at: now(),
@@ -196,7 +200,14 @@ class GatewayImpl implements Gateway {
     this.polling = true;
     try {
       const holder = await probeHolder(this.port, 500);
-      if (holder) return this.noteHolder(holder);
+      if (holder) {
+        this.holderGoneSince = undefined;
+        return this.noteHolder(holder);
+      }
+      // A gateway in Docker that restarts (its policy, a crash) comes back on this port within
+      // seconds; taking the port meanwhile would keep it from starting.
+      this.holderGoneSince ??= Date.now();
+      if (this.holder?.runsIn === 'docker' && Date.now() - this.holderGoneSince < DOCKER_HOLDER_GRACE_MS) return;
       try {
         await this.serveOn(this.port);
         if (this.pollTimer) clearInterval(this.pollTimer);
