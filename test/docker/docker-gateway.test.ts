@@ -50,7 +50,7 @@ async function dockerGateway(...args: string[]): Promise<CliResult> {
 
 async function gatewayLogs(): Promise<string> {
   const buf = (await docker().getContainer(GATEWAY_CONTAINER_NAME).logs({ stdout: true, stderr: true, tail: 60, follow: false })) as unknown as Buffer;
-  return buf.toString('utf8');
+  return buf.toString('utf8').replace(/[\x00-\x08]/g, '');
 }
 
 describe('docker-gateway: the always-on gateway container beside the upstream', () => {
@@ -148,13 +148,16 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
         }
       }
     })();
-    for (let n = 0; n < RESTARTS; n++) {
-      await sleep(300 + Math.random() * 300);
-      await fx!.container.restart({ t: 1 });
+    try {
+      for (let n = 0; n < RESTARTS; n++) {
+        await sleep(300 + Math.random() * 300);
+        await fx!.container.restart({ t: 1 });
+      }
+      await sleep(1_000);
+    } finally {
+      done = true;
+      await loop;
     }
-    await sleep(1_000);
-    done = true;
-    await loop;
     assert.deepEqual(errors, [], 'no call failed');
     assert.ok(calls > 20, `steady calls (${calls})`);
     const status = (await dockerGateway('status')).json;
