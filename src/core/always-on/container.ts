@@ -3,7 +3,7 @@
 // named volume, the Docker socket only when asked for. Everything through dockerode.
 import { createHash } from 'node:crypto';
 import type Dockerode from 'dockerode';
-import { classifyDockerError, type DockerTarget } from '../docker/connection';
+import { classifyDockerError, unlessNotFound, type DockerTarget } from '../docker/connection';
 import { probeHolder } from '../gateway/port';
 import { slugify } from '../gateway/types';
 import { ensureGatewayImage } from './image';
@@ -32,22 +32,13 @@ export function asDockerGatewayError(err: unknown, target: DockerTarget): Docker
   return new DockerGatewayError('docker-error', p.message);
 }
 
-async function inspectContainer(docker: Dockerode, name: string): Promise<Dockerode.ContainerInspectInfo | undefined> {
-  try {
-    return await docker.getContainer(name).inspect();
-  } catch (e) {
-    if ((e as { statusCode?: number }).statusCode === 404) return undefined;
-    throw e;
-  }
+function inspectContainer(docker: Dockerode, name: string): Promise<Dockerode.ContainerInspectInfo | undefined> {
+  return unlessNotFound(docker.getContainer(name).inspect());
 }
 
 async function removeContainer(docker: Dockerode, name: string): Promise<boolean> {
-  try {
-    await docker.getContainer(name).remove({ force: true });
-  } catch (e) {
-    if ((e as { statusCode?: number }).statusCode === 404) return false;
-    throw e;
-  }
+  const removed = await unlessNotFound(docker.getContainer(name).remove({ force: true }).then(() => true));
+  if (!removed) return false;
   // Removal finishes asynchronously on some storage drivers: wait until the name is free.
   for (let i = 0; i < 100 && (await inspectContainer(docker, name)); i++) await sleep(100);
   return true;

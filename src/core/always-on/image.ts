@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type Dockerode from 'dockerode';
+import { unlessNotFound } from '../docker/connection';
 import { tarStream } from '../docker/tar';
 import { DockerGatewayError, GATEWAY_IMAGE_REPO, INNER_PORT, INNER_STATE_DIR, LABELS } from './types';
 
@@ -29,13 +30,8 @@ export function followProgress(docker: Dockerode, stream: NodeJS.ReadableStream)
   });
 }
 
-async function inspectImage(docker: Dockerode, ref: string): Promise<Dockerode.ImageInspectInfo | undefined> {
-  try {
-    return await docker.getImage(ref).inspect();
-  } catch (e) {
-    if ((e as { statusCode?: number }).statusCode === 404) return undefined;
-    throw e;
-  }
+function inspectImage(docker: Dockerode, ref: string): Promise<Dockerode.ImageInspectInfo | undefined> {
+  return unlessNotFound(docker.getImage(ref).inspect());
 }
 
 /** The base image's id; pulls it when it is not here. Throws `base-image-missing` when that fails. */

@@ -1,6 +1,7 @@
 // From the URL the user knows (http://localhost:8051/mcp) and the container that serves it to the
 // address the gateway uses on that container's Docker network (http://archon-mcp:8051/mcp).
 import type Dockerode from 'dockerode';
+import { unlessNotFound } from '../docker/connection';
 import { DockerGatewayError } from './types';
 
 /** Docker's own networks, on which containers cannot reach each other by name. */
@@ -66,11 +67,8 @@ async function runningNames(docker: Dockerode): Promise<string[]> {
 /** Inspects the upstream container and builds the in-network URL, or throws a clear DockerGatewayError. */
 export async function resolveUpstream(docker: Dockerode, upstream: string, containerName: string): Promise<ResolvedUpstream> {
   const u = parseUpstream(upstream);
-  let info: Inspect;
-  try {
-    info = await docker.getContainer(containerName).inspect();
-  } catch (e) {
-    if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+  const info: Inspect | undefined = await unlessNotFound(docker.getContainer(containerName).inspect());
+  if (!info) {
     const names = await runningNames(docker);
     throw new DockerGatewayError(
       'upstream-container-not-found',
