@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -94,6 +95,16 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
     const noImage = await dockerGateway('up', '--upstream', fx!.url, '--upstream-container', UPSTREAM, '--port', String(port), '--base-image', 'archon-mcp-doctor-test/not-here:1');
     assert.equal(noImage.json.code, 'base-image-missing');
     assert.match(String(noImage.json.message), /not on this machine and pulling it failed/);
+    // A port another program holds on 127.0.0.1: said so, and no container left retrying.
+    const squatter = createServer((_req, res) => res.end('not ours'));
+    await new Promise<void>((r) => squatter.listen(port, '127.0.0.1', () => r()));
+    try {
+      const taken = await dockerGateway('up', '--upstream', fx!.url, '--upstream-container', UPSTREAM, '--port', String(port), '--base-image', base);
+      assert.equal(taken.json.code, 'port-taken', taken.stdout);
+      assert.match(String(taken.json.message), new RegExp(`Port ${port} on 127\\.0\\.0\\.1 is taken: another program listens there\\. Choose another with --port`));
+    } finally {
+      await new Promise<void>((r) => squatter.close(() => r()));
+    }
     assert.equal((await dockerGateway('status')).json.state, 'absent', 'no failed attempt left a container behind');
   });
 
@@ -186,6 +197,25 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
     const r = await c.client.callTool({ name: 'test_read', arguments: {} });
     assert.match(textOf(r), /executions/);
     assert.equal(c.transport.sessionId, sessionId, 'the same session id, still valid');
+  });
+
+  it('up with other settings recreates the container, and client sessions stay valid', async (t) => {
+    if (await skipWithoutDocker(t)) return;
+    const c = clients[0];
+    assert.ok(c?.transport.sessionId, 'needs the previous tests');
+    const sessionId = c.transport.sessionId!;
+    const oldId = (await docker().getContainer(GATEWAY_CONTAINER_NAME).inspect()).Id;
+    port = await freePort();
+    const moved = await dockerGateway('up', '--upstream', fx!.url, '--upstream-container', UPSTREAM, '--port', String(port), '--base-image', base);
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.equal(moved.json.change, 'recreated');
+    assert.equal(moved.json.url, `http://127.0.0.1:${port}/archon/mcp`);
+    assert.notEqual((await docker().getContainer(GATEWAY_CONTAINER_NAME).inspect()).Id, oldId, 'a new container');
+    // The same session id, at the new address: restored from the volume, not re-created.
+    const again = await connectClient(String(moved.json.url), { sessionId });
+    clients.push(again);
+    assert.match(textOf(await again.client.callTool({ name: 'test_read', arguments: {} })), /executions/);
+    assert.equal(again.transport.sessionId, sessionId);
   });
 
   it('down removes the container and leaves nothing running', async (t) => {
