@@ -161,11 +161,13 @@ async function startOrExplain(docker: Dockerode, port: number): Promise<void> {
 /** Until the gateway's status endpoint answers on the published port; a container that stops says why. */
 async function waitReady(docker: Dockerode, port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const restartsBefore = (await inspectContainer(docker, GATEWAY_CONTAINER_NAME))?.RestartCount ?? 0;
   while (Date.now() < deadline) {
     const holder = await probeHolder(port, 1000);
     if (holder && holder.runsIn === 'docker') return;
     const info = await inspectContainer(docker, GATEWAY_CONTAINER_NAME);
-    if (!info || (!info.State.Running && !info.State.Restarting && info.State.ExitCode !== 0) || (info.RestartCount ?? 0) > 2) {
+    const crashLooping = (info?.RestartCount ?? 0) - restartsBefore > 2;
+    if (!info || (!info.State.Running && !info.State.Restarting && info.State.ExitCode !== 0) || crashLooping) {
       const logs = await logsTail(docker, GATEWAY_CONTAINER_NAME);
       throw new DockerGatewayError('not-ready', `${GATEWAY_CONTAINER_NAME} does not start (exit code ${info?.State.ExitCode ?? '?'}).${logs ? `\nIts last log lines:\n${logs}` : ''}`);
     }
