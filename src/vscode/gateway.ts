@@ -17,7 +17,7 @@ export type GatewayExtra = ServerGatewayStats & {
   port: number;
   movedFromPort?: number;
   /** While another gateway serves the port: where it runs, its uptime and this server's figures there. */
-  holder?: { runsIn?: GatewayRuntime; uptimeSeconds?: number; server?: Partial<GatewayStatusServer> };
+  holder?: { runsIn?: GatewayRuntime; startedAt?: string; server?: Partial<GatewayStatusServer> };
   holderMismatch?: string[];
 };
 
@@ -40,7 +40,9 @@ function holderNodes(g: GatewayExtra, id: (k: string) => string): DetailNode[] {
     { kind: 'detail', id: id('url'), label: 'URL', description: g.url, icon: 'link', value: g.url },
     { kind: 'detail', id: id('runs-in'), label: 'Runs', description: h.runsIn ? RUNS_IN_LABEL[h.runsIn] : 'elsewhere', icon: h.runsIn === 'docker' ? 'package' : 'server-process' },
   ];
-  if (h.uptimeSeconds !== undefined) nodes.push({ kind: 'detail', id: id('uptime'), label: 'Uptime', description: uptime(h.uptimeSeconds), icon: 'clock' });
+  // From its start time, so the figure is current whenever the tree renders.
+  const started = h.startedAt ? Date.parse(h.startedAt) : Number.NaN;
+  if (!Number.isNaN(started)) nodes.push({ kind: 'detail', id: id('uptime'), label: 'Uptime', description: uptime(Math.max(0, Math.round((Date.now() - started) / 1000))), icon: 'clock' });
   if (s?.clients !== undefined) nodes.push({ kind: 'detail', id: id('clients'), label: 'Clients', description: String(s.clients), icon: 'person' });
   if (s?.requestsForwarded !== undefined) nodes.push({ kind: 'detail', id: id('forwarded'), label: 'Requests forwarded', description: String(s.requestsForwarded), icon: 'arrow-right' });
   if (healed !== undefined) {
@@ -182,7 +184,7 @@ export class GatewayHost implements vscode.Disposable {
   private publish(stats: GatewayStats): void {
     for (const s of stats.servers) {
       const holder = stats.holder
-        ? { runsIn: stats.holder.runsIn, uptimeSeconds: stats.holder.uptimeSeconds, server: stats.holder.servers.find((h) => h.slug === s.slug) }
+        ? { runsIn: stats.holder.runsIn, startedAt: stats.holder.startedAt, server: stats.holder.servers.find((h) => h.slug === s.slug) }
         : undefined;
       const extra: GatewayExtra = { ...s, mode: stats.mode, port: stats.port, movedFromPort: stats.movedFromPort, holder, holderMismatch: stats.holderMismatch };
       this.ctx.fleet.get(s.name)?.setExtra('gateway', extra);

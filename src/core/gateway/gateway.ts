@@ -185,6 +185,8 @@ class GatewayImpl implements Gateway {
 
   /** Keeps the holder's latest status; says once, clearly, when it serves other upstreams than ours. */
   private noteHolder(holder: HolderInfo): void {
+    // Polled every second: renderers hear of it only when more than its uptime changed.
+    const changed = JSON.stringify({ ...holder, uptimeSeconds: 0 }) !== JSON.stringify({ ...this.holder, uptimeSeconds: 0 });
     this.holder = holder;
     this.holderUrl = holder.baseUrl;
     const mismatch = holderMismatch(holder, [...this.endpoints.values()].map((e) => ({ slug: e.slug, upstream: e.upstream.publicUrl ?? e.upstream.url })));
@@ -192,7 +194,7 @@ class GatewayImpl implements Gateway {
       this.emit({ at: now(), event: 'holder-mismatch', url: holder.baseUrl, message: mismatch.join('; ') });
     }
     this.mismatch = mismatch;
-    this.coalescer.poke();
+    if (changed) this.coalescer.poke();
   }
 
   private async pollHolder(): Promise<void> {
