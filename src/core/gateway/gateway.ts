@@ -90,7 +90,7 @@ class GatewayImpl implements Gateway {
       port: this.port,
       movedFromPort: this.movedFromPort,
       holderUrl: this.mode === 'deferred' ? this.holderUrl : undefined,
-      ...(this.mode === 'deferred' && this.holder ? { holder: this.holder as GatewayStatus, holderMismatch: this.mismatch } : {}),
+      ...(this.mode === 'deferred' && this.holder ? { holder: this.holder, holderMismatch: this.mismatch } : {}),
       servers: [...this.endpoints.values()].map((e) => e.stats(urls[e.slug])),
     };
   }

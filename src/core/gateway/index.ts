@@ -6,5 +6,5 @@ export { probeHolder, type HolderInfo } from './port';
 export { holderMismatch, sameUpstreamKey } from './holder';
 export type {
   ConnectedClient, Gateway, GatewayEvent, GatewayEventKind, GatewayLogger, GatewayMode, GatewayOptions,
-  GatewayRuntime, GatewayStats, GatewayStatus, GatewayStatusServer, GatewayUpstream, HealCounts, ServerGatewayStats,
+  GatewayRuntime, GatewayStats, GatewayStatus, GatewayStatusServer, GatewayUpstream, HolderStatus, HealCounts, ServerGatewayStats,
 } from './types';

@@ -1,6 +1,6 @@
 // Binding the gateway's port on loopback, recognising another of our gateways on it.
 import { createServer, type RequestListener, type Server } from 'node:http';
-import { HEALTH_PATH, SERVICE_ID, type GatewayStatus } from './types';
+import { HEALTH_PATH, SERVICE_ID, type HolderStatus } from './types';
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -24,10 +24,7 @@ export function listenLoopback(port: number, handler: RequestListener, host: str
   });
 }
 
-/** A holder's status; fields older gateways do not report may be missing. */
-export type HolderInfo = Pick<GatewayStatus, 'service' | 'pid' | 'baseUrl'> & Partial<Omit<GatewayStatus, 'service' | 'pid' | 'baseUrl' | 'servers'>> & {
-  servers: (Pick<GatewayStatus['servers'][number], 'slug' | 'url'> & Partial<GatewayStatus['servers'][number]>)[];
-};
+export type HolderInfo = HolderStatus;
 
 /** Asks whatever listens on the port whether it is one of our gateways. */
 export async function probeHolder(port: number, timeoutMs = 1000): Promise<HolderInfo | undefined> {

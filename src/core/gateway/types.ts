@@ -106,7 +106,7 @@ export interface GatewayStats {
   /** While deferred: the base URL of the gateway that holds the port. */
   holderUrl?: string;
   /** While deferred: what the holder's status endpoint last said. */
-  holder?: GatewayStatus;
+  holder?: HolderStatus;
   /** While deferred: why the holder does not serve our upstreams as configured (empty when it does). */
   holderMismatch?: string[];
   servers: ServerGatewayStats[];
@@ -124,6 +124,11 @@ export interface GatewayStatusServer {
   healed: HealCounts;
   errorsReturned: number;
 }
+
+/** Another gateway's status as read from its endpoint; fields older gateways do not report may be missing. */
+export type HolderStatus = Pick<GatewayStatus, 'service' | 'pid' | 'baseUrl'> & Partial<Omit<GatewayStatus, 'service' | 'pid' | 'baseUrl' | 'servers'>> & {
+  servers: (Pick<GatewayStatusServer, 'slug' | 'url'> & Partial<GatewayStatusServer>)[];
+};
 
 /** The answer of GET /.well-known/archon-mcp-doctor (loopback only). */
 export interface GatewayStatus {
