@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type Dockerode from 'dockerode';
-import { containerPortFor, gatewayDockerfile, userNetworks } from '../../src/core/always-on';
+import { DockerGatewayError, asDockerGatewayError, containerPortFor, gatewayDockerfile, userNetworks } from '../../src/core/always-on';
+import { resolveDockerTarget } from '../../src/core/docker/connection';
 import { parseUpstream } from '../../src/core/always-on/upstream';
 import { holderMismatch, sameUpstreamKey, type HolderInfo } from '../../src/core/gateway';
 
@@ -67,5 +68,24 @@ describe('holder matching', () => {
 
   it('trusts an older holder that does not report upstreams on its slugs', () => {
     assert.deepEqual(holderMismatch(holder([{ slug: 'archon', url: 'x' }]), [{ slug: 'archon', upstream: 'http://localhost:1/mcp' }]), []);
+  });
+});
+
+describe('engine failures as docker-gateway errors', () => {
+  const target = resolveDockerTarget({ socketPath: '/var/run/docker.sock' });
+  const err = (code: string) => Object.assign(new Error(`connect ${code} /var/run/docker.sock`), { code });
+
+  it('maps a missing socket, a refused connection, a denied socket and anything else to one code each', () => {
+    assert.equal(asDockerGatewayError(err('ENOENT'), target).code, 'no-docker');
+    assert.equal(asDockerGatewayError(err('ECONNREFUSED'), target).code, 'no-docker');
+    const denied = asDockerGatewayError(err('EACCES'), target);
+    assert.equal(denied.code, 'permission-denied');
+    assert.match(denied.message, /Permission denied on unix:\/\/\/var\/run\/docker\.sock.*usermod -aG docker/);
+    assert.equal(asDockerGatewayError(Object.assign(new Error('(HTTP code 500) server error'), { statusCode: 500 }), target).code, 'docker-error');
+  });
+
+  it('passes its own errors through unchanged', () => {
+    const own = new DockerGatewayError('port-taken', 'Port 18051 on 127.0.0.1 is taken');
+    assert.equal(asDockerGatewayError(own, target), own);
   });
 });
