@@ -6,6 +6,7 @@ import { request } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { freePort, startServer, type RunningServer } from '../helpers/servers';
+import { createServer } from 'node:http';
 import { HEALTH_PATH, SERVICE_ID, startGateway, type Gateway, type GatewayEvent, type GatewayStatus } from '../../src/core/gateway';
 import { connectClient, sleep } from './util';
 
@@ -116,5 +117,27 @@ describe('gateway status endpoint', () => {
     assert.match(mismatch[1], /does not serve \/docs\/mcp \(it serves \/archon\/mcp\)/);
     await sleep(300);
     assert.equal(events.filter((e) => e.event === 'holder-mismatch').length, 0, 'said once (at start), not on every poll');
+  });
+
+  it('gives a gateway in Docker that went away time to come back before taking its port', async () => {
+    const port = await freePort();
+    // Stands in for the container's gateway: answers the status endpoint, saying it runs in Docker.
+    const holder = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ service: SERVICE_ID, pid: 1, baseUrl: `http://127.0.0.1:${port}`, runsIn: 'docker', servers: [{ slug: 'archon', url: `http://127.0.0.1:${port}/archon/mcp` }] }));
+    });
+    await new Promise<void>((r) => holder.listen(port, '127.0.0.1', () => r()));
+    const gw = await startGateway({ upstreams: [{ name: 'Archon', url: fx.url }], port, deferPollMs: 50, dockerHolderGraceMs: 1_500 });
+    gateways.push(gw);
+    assert.equal(gw.mode, 'deferred');
+    assert.equal(gw.stats().holder?.runsIn, 'docker');
+    const goneAt = Date.now();
+    await new Promise<void>((r) => holder.close(() => r()));
+    holder.closeAllConnections();
+    await sleep(700);
+    assert.equal(gw.mode, 'deferred', 'still waiting for the container to come back');
+    while (gw.mode === 'deferred' && Date.now() - goneAt < 20_000) await sleep(50);
+    assert.equal(gw.mode, 'serving', 'took the port once the grace ran out');
+    assert.ok(Date.now() - goneAt >= 1_500, 'not before the grace');
   });
 });

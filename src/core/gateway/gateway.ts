@@ -19,8 +19,6 @@ const NO_LOG: GatewayLogger = { info: () => undefined, warn: () => undefined, er
 /** Sessions idle this long leave memory (they stay on disk until the TTL). */
 const IDLE_IN_MEMORY_MS = 30 * 60_000;
 const SWEEP_EVERY_MS = 5 * 60_000;
-/** How long a vanished gateway in Docker gets to come back before a deferred gateway takes its port. */
-const DOCKER_HOLDER_GRACE_MS = 10_000;
 const MCP_PATH = /^\/([^/?#]+)\/mcp\/?$/;
 
 class GatewayImpl implements Gateway {
@@ -209,7 +207,8 @@ class GatewayImpl implements Gateway {
       // A gateway in Docker that restarts (its policy, a crash) comes back on this port within
       // seconds; taking the port meanwhile would keep it from starting.
       this.holderGoneSince ??= Date.now();
-      if (this.holder?.runsIn === 'docker' && Date.now() - this.holderGoneSince < DOCKER_HOLDER_GRACE_MS) return;
+      const grace = this.opts.dockerHolderGraceMs ?? DEFAULTS.dockerHolderGraceMs;
+      if (this.holder?.runsIn === 'docker' && Date.now() - this.holderGoneSince < grace) return;
       try {
         await this.serveOn(this.port);
         if (this.pollTimer) clearInterval(this.pollTimer);

@@ -55,6 +55,11 @@ export interface GatewayOptions {
   memoryIdleMs?: number;
   /** How often a deferred gateway checks whether the holder is still there (default 1 000). */
   deferPollMs?: number;
+  /**
+   * How long a holder that runs in Docker may be gone before a deferred gateway takes its port
+   * (default 10 000): a container that restarts comes back on it within seconds.
+   */
+  dockerHolderGraceMs?: number;
   /** When the port is held by something that is not ours: how many following ports to try (default 20). */
   portSearchRange?: number;
   logger?: GatewayLogger;
@@ -191,6 +196,7 @@ export const DEFAULTS = {
   maxBodyBytes: 4 * 1024 * 1024,
   sessionTtlMs: 7 * 24 * 3600_000,
   deferPollMs: 1_000,
+  dockerHolderGraceMs: 10_000,
   portSearchRange: 20,
 } as const;
 
