@@ -29,6 +29,14 @@ describe('upstream container mapping', () => {
     assert.equal(containerPortFor(info, 3737), undefined);
   });
 
+  it('maps the configured publish of a stopped container (which has no live ports)', () => {
+    const stopped = {
+      NetworkSettings: { Networks: { n: {} }, Ports: {} },
+      HostConfig: { PortBindings: { '8051/tcp': [{ HostIp: '', HostPort: '8051' }] } },
+    } as unknown as Dockerode.ContainerInspectInfo;
+    assert.equal(containerPortFor(stopped, 8051), 8051);
+  });
+
   it('refuses an upstream that is not an http(s) URL, with the reason', () => {
     assert.throws(() => parseUpstream('localhost:8051'), (e: Error & { code?: string }) => e.code === 'bad-upstream');
     assert.throws(() => parseUpstream('ftp://x/mcp'), /http\(s\)/);

@@ -37,9 +37,17 @@ export function userNetworks(info: Inspect): string[] {
   return Object.keys(info.NetworkSettings?.Networks ?? {}).filter((n) => !NOT_USER_NETWORKS.has(n)).sort();
 }
 
+type Bindings = Record<string, { HostIp?: string; HostPort?: string }[] | null>;
+
+/** The container's publishes: live ones while it runs, else the configured ones (a stopped container has none live). */
+function publishes(info: Inspect): Bindings {
+  const live = (info.NetworkSettings?.Ports ?? {}) as Bindings;
+  return Object.keys(live).length > 0 ? live : ((info.HostConfig?.PortBindings ?? {}) as Bindings);
+}
+
 /** The container port whose publish is the given host port, e.g. 8051 → 8051/tcp. */
 export function containerPortFor(info: Inspect, hostPort: number): number | undefined {
-  const ports = (info.NetworkSettings?.Ports ?? {}) as Record<string, { HostIp?: string; HostPort?: string }[] | null>;
+  const ports = publishes(info);
   for (const [key, bindings] of Object.entries(ports)) {
     const [port, proto] = key.split('/');
     if (proto !== 'tcp' || !bindings) continue;
@@ -49,7 +57,7 @@ export function containerPortFor(info: Inspect, hostPort: number): number | unde
 }
 
 function publishedList(info: Inspect): string {
-  const ports = (info.NetworkSettings?.Ports ?? {}) as Record<string, { HostPort?: string }[] | null>;
+  const ports = publishes(info);
   const out: string[] = [];
   for (const [key, bindings] of Object.entries(ports)) for (const b of bindings ?? []) out.push(`${b.HostPort}→${key}`);
   return out.length ? out.join(', ') : 'no ports';
