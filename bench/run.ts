@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { benchActivation } from './activate';
 import { benchDocker } from './docker';
+import { benchDockerGateway } from './docker-gateway';
 import { benchGateway } from './gateway';
 import { benchMonitor } from './monitor';
 import type { Metrics } from './stats';
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
     ['activation', benchActivation],
     ['gateway', benchGateway],
     ['docker', benchDocker],
+    ['docker-gateway', benchDockerGateway],
   ];
   const results: Metrics = {};
   for (const [name, run] of sections) {

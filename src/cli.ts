@@ -2,11 +2,13 @@
 import { watchCommand, WATCH_USAGE } from './cli/watch';
 import { proxyCommand, PROXY_USAGE } from './cli/proxy';
 import { clientsCommand, CLIENTS_USAGE } from './cli/clients';
+import { dockerGatewayCommand, DOCKER_GATEWAY_USAGE } from './cli/docker-gateway';
 
 const USAGE = `archon-mcp-doctor <command>
   ${WATCH_USAGE.replace(/^usage: archon-mcp-doctor /, '')}
   ${PROXY_USAGE.replace(/^usage: archon-mcp-doctor /, '')}
-  ${CLIENTS_USAGE.replace(/^usage: archon-mcp-doctor /, '')}`;
+  ${CLIENTS_USAGE.replace(/^usage: archon-mcp-doctor /, '')}
+  ${DOCKER_GATEWAY_USAGE.replace(/^usage: archon-mcp-doctor /, '')}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -17,6 +19,9 @@ async function main(argv: string[]): Promise<number> {
       return proxyCommand(rest);
     case 'clients':
       return clientsCommand(rest);
+    case 'docker-gateway':
+      // The image gets this very bundle (dist/cli.js): what runs in Docker is what the user installed.
+      return dockerGatewayCommand(rest, __filename);
     case undefined:
     case '-h':
     case '--help':

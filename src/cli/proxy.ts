@@ -1,14 +1,19 @@
 // `archon-mcp-doctor proxy`: runs the healing gateway without VS Code.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { GATEWAY_DEFAULTS, startGateway } from '../core/gateway';
-import type { Gateway, GatewayEvent, GatewayLogger } from '../core/gateway';
+import { GATEWAY_DEFAULTS, GATEWAY_RUNTIMES, startGateway } from '../core/gateway';
+import type { Gateway, GatewayEvent, GatewayLogger, GatewayRuntime } from '../core/gateway';
 
 export const PROXY_USAGE = `usage: archon-mcp-doctor proxy --upstream <url> [--port P] [--name N] [--state-dir D] [--hold-timeout S] [--response-timeout S] [--json]
+       [--host ADDR] [--public-url URL] [--public-upstream URL] [--runs-in docker|process]
   Serves http://127.0.0.1:P/<name>/mcp (default port 8052, name "archon") and keeps clients' sessions
   alive across restarts of the upstream MCP server. --hold-timeout: how long a request is held while
-  the server is down (default 30 s); --response-timeout: how long an answer may take once sent (default 120 s). Sessions are saved in the state dir
-  (default ~/.archon-mcp-doctor). With --json: one JSON object per line, first {"event":"listening","url":…}.`;
+  the server is down (default 30 s); --response-timeout: how long an answer may take once sent (default 120 s).
+  Sessions are saved in the state dir (default ~/.archon-mcp-doctor). With --json: one JSON object per line,
+  first {"event":"listening","url":…}.
+  --host listens on ADDR only (in a container: 0.0.0.0, so Docker can publish the port); requests must
+  still name a local host. --public-url is the base URL clients use (e.g. Docker's published
+  http://127.0.0.1:18051), --public-upstream the upstream as users know it; both go to the status endpoint.`;
 
 interface ProxyArgs {
   upstream: string;
@@ -18,6 +23,20 @@ interface ProxyArgs {
   holdTimeoutMs: number;
   responseTimeoutMs: number;
   json: boolean;
+  host?: string;
+  publicUrl?: string;
+  publicUpstream?: string;
+  runsIn: GatewayRuntime;
+}
+
+function httpUrlProblem(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const u = new URL(value);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? undefined : `${flag} must be an http(s) URL`;
+  } catch {
+    return `${flag} is not a URL: ${value}`;
+  }
 }
 
 function parseArgs(argv: string[]): ProxyArgs | string {
@@ -33,17 +52,19 @@ function parseArgs(argv: string[]): ProxyArgs | string {
       case '--hold-timeout': args.holdTimeoutMs = Number(value()) * 1000; break;
       case '--response-timeout': args.responseTimeoutMs = Number(value()) * 1000; break;
       case '--json': args.json = true; break;
+      case '--host': args.host = value(); break;
+      case '--public-url': args.publicUrl = value(); break;
+      case '--public-upstream': args.publicUpstream = value(); break;
+      case '--runs-in': args.runsIn = value() as GatewayRuntime; break;
       case '-h': case '--help': return 'help';
       default: return `unknown argument "${a}"`;
     }
   }
   if (!args.upstream) return 'missing --upstream <url>';
-  try {
-    const u = new URL(args.upstream);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') return `--upstream must be an http(s) URL`;
-  } catch {
-    return `--upstream is not a URL: ${args.upstream}`;
-  }
+  const bad = httpUrlProblem('--upstream', args.upstream) ?? httpUrlProblem('--public-url', args.publicUrl) ?? httpUrlProblem('--public-upstream', args.publicUpstream);
+  if (bad) return bad;
+  if (args.host !== undefined && !args.host.trim()) return '--host needs an address, e.g. 0.0.0.0';
+  if (args.runsIn !== undefined && !(GATEWAY_RUNTIMES as readonly string[]).includes(args.runsIn)) return `--runs-in must be one of ${GATEWAY_RUNTIMES.join(', ')}`;
   const port = args.port ?? 8052;
   if (!Number.isInteger(port) || port < 0 || port > 65535) return '--port must be 0..65535';
   const hold = args.holdTimeoutMs ?? 30_000;
@@ -53,6 +74,7 @@ function parseArgs(argv: string[]): ProxyArgs | string {
   return {
     upstream: args.upstream, port, name: args.name ?? 'archon', json: args.json ?? false, holdTimeoutMs: hold, responseTimeoutMs: response,
     stateDir: args.stateDir ?? join(homedir(), '.archon-mcp-doctor'),
+    host: args.host, publicUrl: args.publicUrl, publicUpstream: args.publicUpstream, runsIn: args.runsIn ?? 'process',
   };
 }
 
@@ -88,8 +110,11 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   let gw: Gateway;
   try {
     gw = await startGateway({
-      upstreams: [{ name: parsed.name, url: parsed.upstream }],
+      upstreams: [{ name: parsed.name, url: parsed.upstream, ...(parsed.publicUpstream ? { publicUrl: parsed.publicUpstream } : {}) }],
       port: parsed.port,
+      host: parsed.host,
+      publicUrl: parsed.publicUrl,
+      runsIn: parsed.runsIn,
       stateDir: parsed.stateDir,
       holdTimeoutMs: parsed.holdTimeoutMs,
       responseTimeoutMs: parsed.responseTimeoutMs,

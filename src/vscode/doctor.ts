@@ -7,6 +7,7 @@ import { DoctorContext } from './context';
 import { dockerReportSection, registerDocker } from './docker';
 import { registerGateway } from './gateway';
 import { ClientsHost, registerClients } from './clients';
+import { registerDockerGateway } from './docker-gateway';
 
 export interface Doctor {
   api: ArchonMcpApi;
@@ -20,7 +21,7 @@ export function startDoctor(context: vscode.ExtensionContext, mcpDefinitionsChan
   const ctx = new DoctorContext(context, mcpDefinitionsChanged);
   const reportSections = () => [dockerReportSection(ctx.docker, ctx.snapshots())];
   const clients = new ClientsHost(ctx);
-  context.subscriptions.push(ctx, ...registerCommands(ctx, reportSections), ...registerDocker(ctx, ctx.docker), ...registerGateway(ctx, ctx.gateway), ...registerClients(ctx, clients));
+  context.subscriptions.push(ctx, ...registerCommands(ctx, reportSections), ...registerDocker(ctx, ctx.docker), ...registerGateway(ctx, ctx.gateway), ...registerClients(ctx, clients), ...registerDockerGateway(ctx, ctx.gateway));
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(SECTION)) ctx.applySettings().then(() => clients.refresh()).catch((err: Error) => ctx.log.error(`applying settings failed: ${err.message}`));

@@ -3,14 +3,57 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CLIENT_KINDS, CLIENT_LABELS, clientConfig } from '../core/client-config';
-import { startGateway, type Gateway, type GatewayStats, type ServerGatewayStats } from '../core/gateway';
+import {
+  startGateway, type Gateway, type GatewayRuntime, type GatewayStats, type GatewayStatusServer, type ServerGatewayStats,
+} from '../core/gateway';
 import type { Settings } from '../core/settings';
 import type { ServerSnapshot } from '../core/types';
 import type { DoctorContext } from './context';
 import type { DetailNode } from './tree';
 
 /** The gateway's view of one server, as kept in the server's snapshot. */
-export type GatewayExtra = ServerGatewayStats & { mode: GatewayStats['mode']; port: number; movedFromPort?: number };
+export type GatewayExtra = ServerGatewayStats & {
+  mode: GatewayStats['mode'];
+  port: number;
+  movedFromPort?: number;
+  /** While another gateway serves the port: where it runs, its uptime and this server's figures there. */
+  holder?: { runsIn?: GatewayRuntime; startedAt?: string; server?: Partial<GatewayStatusServer> };
+  holderMismatch?: string[];
+};
+
+const RUNS_IN_LABEL: Record<GatewayRuntime, string> = { docker: 'in Docker', process: 'as a process (archon-mcp-doctor proxy)', vscode: 'in another VS Code window' };
+
+function uptime(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+  return `${Math.floor(seconds / 86400)} d ${Math.floor((seconds % 86400) / 3600)} h`;
+}
+
+/** The nodes for a gateway that another one serves: its own status endpoint's figures. */
+function holderNodes(g: GatewayExtra, id: (k: string) => string): DetailNode[] {
+  const h = g.holder;
+  if (!h) return [];
+  const s = h.server;
+  const healed = s?.healed ? s.healed.reinitialized + s.healed.held + s.healed.resent : undefined;
+  const nodes: DetailNode[] = [
+    { kind: 'detail', id: id('url'), label: 'URL', description: g.url, icon: 'link', value: g.url },
+    { kind: 'detail', id: id('runs-in'), label: 'Runs', description: h.runsIn ? RUNS_IN_LABEL[h.runsIn] : 'elsewhere', icon: h.runsIn === 'docker' ? 'package' : 'server-process' },
+  ];
+  // From its start time, so the figure is current whenever the tree renders.
+  const started = h.startedAt ? Date.parse(h.startedAt) : Number.NaN;
+  if (!Number.isNaN(started)) nodes.push({ kind: 'detail', id: id('uptime'), label: 'Uptime', description: uptime(Math.max(0, Math.round((Date.now() - started) / 1000))), icon: 'clock' });
+  if (s?.clients !== undefined) nodes.push({ kind: 'detail', id: id('clients'), label: 'Clients', description: String(s.clients), icon: 'person' });
+  if (s?.requestsForwarded !== undefined) nodes.push({ kind: 'detail', id: id('forwarded'), label: 'Requests forwarded', description: String(s.requestsForwarded), icon: 'arrow-right' });
+  if (healed !== undefined) {
+    nodes.push({
+      kind: 'detail', id: id('healed'), label: 'Requests healed', icon: 'wand', tone: healed ? 'ok' : undefined,
+      description: `${healed} (re-initialized ${s!.healed!.reinitialized}, held ${s!.healed!.held}, resent ${s!.healed!.resent})`,
+    });
+  }
+  for (const [i, m] of (g.holderMismatch ?? []).entries()) nodes.push({ kind: 'detail', id: id(`mismatch/${i}`), label: 'Serves another upstream', description: m, tooltip: m, icon: 'warning', tone: 'warning' });
+  return nodes;
+}
 
 export function gatewayOf(s: ServerSnapshot): GatewayExtra | undefined {
   return s.extras.gateway as GatewayExtra | undefined;
@@ -21,10 +64,18 @@ export function gatewayNodes(s: ServerSnapshot): DetailNode[] {
   if (!g) return [];
   const id = (k: string) => `${s.name}/gateway/${k}`;
   const healed = g.healed.reinitialized + g.healed.held + g.healed.resent;
-  const mode = g.mode === 'deferred' ? ' (served by another window)' : '';
+  const runsIn = g.holder?.runsIn;
+  const mode = g.mode !== 'deferred' ? '' : runsIn === 'docker' ? ' (in Docker)' : runsIn === 'process' ? ' (a gateway process)' : ' (served by another window)';
+  const tooltip = 'Point AI clients here (Archon: Copy Client Config): their sessions survive server restarts.';
+  if (g.mode === 'deferred' && g.holder) {
+    return [{
+      kind: 'detail', id: id('self'), label: 'Healing gateway', description: `${g.url}${mode}`, icon: 'shield', contextValue: 'gateway', value: g.url,
+      tone: g.holderMismatch?.length ? 'warning' : undefined, tooltip, children: holderNodes(g, id),
+    }];
+  }
   return [{
     kind: 'detail', id: id('self'), label: 'Healing gateway', description: `${g.url}${mode}`, icon: 'shield', contextValue: 'gateway', value: g.url,
-    tooltip: 'Point AI clients here (Archon: Copy Client Config): their sessions survive server restarts.',
+    tooltip,
     children: [
       { kind: 'detail', id: id('url'), label: 'URL', description: g.url, icon: 'link', value: g.url },
       {
@@ -77,6 +128,7 @@ export class GatewayHost implements vscode.Disposable {
         const gateway = await startGateway({
           upstreams,
           port: g.port,
+          runsIn: 'vscode',
           holdTimeoutMs: g.holdTimeoutMs,
           responseTimeoutMs: g.responseTimeoutMs,
           stateDir: path.join(this.ctx.extension.globalStorageUri.fsPath, 'gateway'),
@@ -85,12 +137,21 @@ export class GatewayHost implements vscode.Disposable {
         });
         this.gateway = gateway;
         this.unsubscribe.push(gateway.onChange((stats) => this.publish(stats)));
+        this.unsubscribe.push(gateway.onEvent((e) => {
+          if (e.event === 'holder-mismatch') void vscode.window.showWarningMessage(`Archon MCP: the healing gateway already on port ${g.port} serves other upstreams than these settings: ${e.message}.`);
+        }));
         this.publish(gateway.stats());
         const stats = gateway.stats();
         if (stats.movedFromPort !== undefined) {
           void vscode.window.showInformationMessage(`Archon MCP: port ${stats.movedFromPort} is taken by another program; the healing gateway listens on ${gateway.baseUrl} instead.`);
         }
-        if (stats.mode === 'deferred') this.ctx.log.info(`gateway: another VS Code window already serves ${gateway.baseUrl}; this window uses it and takes over if it goes away`);
+        if (stats.mode === 'deferred') {
+          const where = stats.holder?.runsIn ? RUNS_IN_LABEL[stats.holder.runsIn] : 'elsewhere';
+          this.ctx.log.info(`gateway: a gateway running ${where} already serves ${gateway.baseUrl}; this window uses it and takes over if it goes away`);
+          if (stats.holderMismatch?.length) {
+            void vscode.window.showWarningMessage(`Archon MCP: the healing gateway already on port ${g.port} serves other upstreams than these settings: ${stats.holderMismatch.join('; ')}.`);
+          }
+        }
       } catch (err) {
         this.ctx.log.error(`gateway: could not start: ${(err as Error).message}`);
         void vscode.window.showWarningMessage(`Archon MCP: the healing gateway could not start: ${(err as Error).message}`);
@@ -115,9 +176,18 @@ export class GatewayHost implements vscode.Disposable {
     return this.gateway.stats().servers.map((s) => new vscode.McpHttpServerDefinition(`${s.name} (healed)`, vscode.Uri.parse(s.url)));
   }
 
+  /** Stops this window's gateway (to free the port) and starts it again with the current settings. */
+  async release(): Promise<void> {
+    this.key = '';
+    await this.stop();
+  }
+
   private publish(stats: GatewayStats): void {
     for (const s of stats.servers) {
-      const extra: GatewayExtra = { ...s, mode: stats.mode, port: stats.port, movedFromPort: stats.movedFromPort };
+      const holder = stats.holder
+        ? { runsIn: stats.holder.runsIn, startedAt: stats.holder.startedAt, server: stats.holder.servers.find((h) => h.slug === s.slug) }
+        : undefined;
+      const extra: GatewayExtra = { ...s, mode: stats.mode, port: stats.port, movedFromPort: stats.movedFromPort, holder, holderMismatch: stats.holderMismatch };
       this.ctx.fleet.get(s.name)?.setExtra('gateway', extra);
     }
   }

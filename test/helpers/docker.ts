@@ -3,17 +3,17 @@
 // Everything Docker goes through dockerode (no `docker` CLI). Only the engine script is a shell command.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { freePort } from './servers';
 import { resolve } from 'node:path';
-import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import type { TestContext } from 'node:test';
 import type Dockerode from 'dockerode';
 import { createDockerClient, withTimeout } from '../../src/core/docker/connection';
+import { tarStream, type TarEntry } from '../../src/core/docker/tar';
 
-export { withTimeout };
+export { withTimeout, tarStream };
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -63,66 +63,6 @@ export async function skipWithoutDocker(t: TestContext): Promise<boolean> {
   if (process.env.CI === 'true') throw new Error(`CI=true and ${why}`);
   t.skip(why);
   return true;
-}
-
-// ------------------------------------------------------------------ a tiny tar writer
-
-type TarEntry =
-  | { name: string; type: 'dir'; mode?: number }
-  | { name: string; type: 'file'; mode?: number; data: Buffer }
-  | { name: string; type: 'file'; mode?: number; path: string; size: number };
-
-function tarHeader(name: string, size: number, mode: number, type: '0' | '5'): Buffer {
-  const h = Buffer.alloc(512, 0);
-  let prefix = '';
-  let base = name;
-  if (Buffer.byteLength(name) > 100) {
-    const cut = name.lastIndexOf('/', 155);
-    prefix = name.slice(0, cut);
-    base = name.slice(cut + 1);
-  }
-  h.write(base, 0, 100, 'utf8');
-  h.write(mode.toString(8).padStart(7, '0') + '\0', 100, 8, 'ascii');
-  h.write('0000000\0', 108, 8, 'ascii'); // uid
-  h.write('0000000\0', 116, 8, 'ascii'); // gid
-  h.write(size.toString(8).padStart(11, '0') + '\0', 124, 12, 'ascii');
-  h.write(Math.floor(Date.now() / 1000).toString(8).padStart(11, '0') + '\0', 136, 12, 'ascii');
-  h.write('        ', 148, 8, 'ascii'); // checksum placeholder
-  h.write(type, 156, 1, 'ascii');
-  h.write('ustar\0', 257, 6, 'ascii');
-  h.write('00', 263, 2, 'ascii');
-  h.write(prefix, 345, 155, 'utf8');
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'ascii');
-  return h;
-}
-
-/** A tar archive as a stream; file contents from disk are streamed, not loaded. */
-export function tarStream(entries: TarEntry[]): Readable {
-  async function* gen(): AsyncGenerator<Buffer> {
-    for (const e of entries) {
-      if (e.type === 'dir') {
-        yield tarHeader(e.name.replace(/\/?$/, '/'), 0, e.mode ?? 0o755, '5');
-        continue;
-      }
-      const size = 'data' in e ? e.data.length : e.size;
-      yield tarHeader(e.name, size, e.mode ?? 0o644, '0');
-      if ('data' in e) yield e.data;
-      else {
-        let n = 0;
-        for await (const chunk of createReadStream(e.path)) {
-          n += (chunk as Buffer).length;
-          yield chunk as Buffer;
-        }
-        if (n !== size) throw new Error(`${e.path} changed size while archiving`);
-      }
-      const pad = (512 - (size % 512)) % 512;
-      if (pad) yield Buffer.alloc(pad, 0);
-    }
-    yield Buffer.alloc(1024, 0);
-  }
-  return Readable.from(gen(), { objectMode: false });
 }
 
 // ------------------------------------------------------------------ images
@@ -284,6 +224,8 @@ export interface FixtureContainerOptions {
   stopTimeoutSeconds?: number;
   /** Wait until GET /health answers 200 from the host. Default true. */
   waitReady?: boolean;
+  /** A user-defined network to run on (instead of the default bridge). */
+  network?: string;
 }
 
 export interface FixtureContainer {
@@ -321,6 +263,7 @@ export async function runFixtureContainer(o: FixtureContainerOptions): Promise<F
       PortBindings: { [`${CONTAINER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] },
       ...(memory ? { Memory: memory, MemorySwap: memory } : {}),
       RestartPolicy: restart === 'on-failure' ? { Name: restart, MaximumRetryCount: o.maxRetries ?? 3 } : { Name: restart },
+      ...(o.network ? { NetworkMode: o.network } : {}),
     },
   });
   await c.start();
@@ -390,6 +333,25 @@ export async function removeContainer(nameOrId: string): Promise<void> {
       return;
     }
     await sleep(100);
+  }
+}
+
+/** Creates a user-defined bridge network (labelled as a test network), or reuses one of that name. */
+export async function ensureNetwork(name: string): Promise<void> {
+  try {
+    await docker().getNetwork(name).inspect();
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+    await docker().createNetwork({ Name: name, Driver: 'bridge', Labels: { [TEST_LABEL]: '1' } });
+  }
+}
+
+/** Removes a network; a missing one is fine. */
+export async function removeNetwork(name: string): Promise<void> {
+  try {
+    await docker().getNetwork(name).remove();
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode !== 404) throw e;
   }
 }
 

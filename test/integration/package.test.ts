@@ -27,7 +27,7 @@ test('the .vsix holds the bundle, manifest, docs and media, and no sources, test
   assert.ok(existsSync(vsix), `${vsix} exists (npm test packages it first)`);
   const files = await entries(vsix);
   const names = [...files.keys()];
-  for (const required of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/toml-lib.js', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/media/archon.svg']) {
+  for (const required of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/toml-lib.js', 'extension/dist/cli.js', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/media/archon.svg']) {
     assert.ok(files.has(required), `${required} in the package; it has: ${names.join(', ')}`);
   }
   const forbidden = names.filter((n) => /^extension\/(src|test|node_modules|scripts|bench|\.ci)\//.test(n) || /\.(ts|map)$/.test(n) || n.endsWith('.vsix'));
@@ -47,6 +47,12 @@ test('the manifest declares what the extension needs', () => {
   for (const id of ['archonMcp.reconnect', 'archonMcp.showDiagnostics', 'archonMcp.copyDiagnostics', 'archonMcp.setToken', 'archonMcp.openSettings']) {
     assert.ok(commands.includes(id), id);
   }
+  const title = (id: string) => {
+    const c = pkg.contributes.commands.find((x: { command: string }) => x.command === id);
+    return c && `${c.category}: ${c.title}`;
+  };
+  assert.equal(title('archonMcp.runGatewayInDocker'), 'Archon: Run Healing Gateway in Docker');
+  assert.equal(title('archonMcp.stopGatewayInDocker'), 'Archon: Stop Healing Gateway in Docker');
   const reconnect = pkg.contributes.commands.find((c: { command: string }) => c.command === 'archonMcp.reconnect');
   assert.equal(`${reconnect.category}: ${reconnect.title}`, 'Archon: Reconnect MCP');
 });

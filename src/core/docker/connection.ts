@@ -190,3 +190,18 @@ export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
     );
   });
 }
+
+/** True for the engine's "no such container/image/network" answer. */
+export function isNotFound(err: unknown): boolean {
+  return (err as { statusCode?: unknown })?.statusCode === 404;
+}
+
+/** The value, or undefined when the engine says the object does not exist; other errors pass. */
+export async function unlessNotFound<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}

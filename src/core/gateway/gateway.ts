@@ -4,13 +4,15 @@ import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ServerEndpoint, legacySseMessage, sendJson } from './endpoint';
-import { LOOPBACK, isAddrInUse, listenLoopback, probeHolder } from './port';
+import { holderMismatch } from './holder';
+import { LOOPBACK, isAddrInUse, listenLoopback, probeHolder, type HolderInfo } from './port';
+import { redactUrl } from '../redact';
 import { rebindingRefusal } from './security';
 import { Coalescer } from './stats';
 import { SessionStore } from './store';
 import {
   DEFAULTS, HEALTH_PATH, SERVICE_ID, slugify,
-  type Gateway, type GatewayEvent, type GatewayLogger, type GatewayMode, type GatewayOptions, type GatewayStats,
+  type Gateway, type GatewayEvent, type GatewayLogger, type GatewayMode, type GatewayOptions, type GatewayStats, type GatewayStatus,
 } from './types';
 
 const NO_LOG: GatewayLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -28,6 +30,9 @@ class GatewayImpl implements Gateway {
   port: number;
   movedFromPort?: number;
   holderUrl?: string;
+  private holder?: HolderInfo;
+  private mismatch: string[] = [];
+  private holderGoneSince?: number;
   private server?: Server;
   private pollTimer?: NodeJS.Timeout;
   private sweepTimer?: NodeJS.Timeout;
@@ -37,7 +42,7 @@ class GatewayImpl implements Gateway {
   private readonly endpoints = new Map<string, ServerEndpoint>();
   private readonly store: SessionStore;
   private readonly logger: GatewayLogger;
-  private readonly startedAt = new Date().toISOString();
+  private readonly startedAt = new Date();
 
   constructor(private readonly opts: GatewayOptions) {
     this.logger = opts.logger ?? NO_LOG;
@@ -63,7 +68,12 @@ class GatewayImpl implements Gateway {
   }
 
   get baseUrl(): string {
-    return this.mode === 'deferred' && this.holderUrl ? this.holderUrl : `http://${LOOPBACK}:${this.port}`;
+    return this.mode === 'deferred' && this.holderUrl ? this.holderUrl : this.ownBaseUrl();
+  }
+
+  /** Where clients reach this gateway when it serves: the public URL (Docker's publish) or loopback. */
+  private ownBaseUrl(): string {
+    return this.opts.publicUrl ? this.opts.publicUrl.replace(/\/+$/, '') : `http://${LOOPBACK}:${this.port}`;
   }
 
   urls(): Record<string, string> {
@@ -85,6 +95,7 @@ class GatewayImpl implements Gateway {
       port: this.port,
       movedFromPort: this.movedFromPort,
       holderUrl: this.mode === 'deferred' ? this.holderUrl : undefined,
+      ...(this.mode === 'deferred' && this.holder ? { holder: this.holder, holderMismatch: this.mismatch } : {}),
       servers: [...this.endpoints.values()].map((e) => e.stats(urls[e.slug])),
     };
   }
@@ -127,7 +138,7 @@ class GatewayImpl implements Gateway {
       if (!isAddrInUse(err)) throw err;
     }
     const holder = await probeHolder(wanted);
-    if (holder) return this.defer(holder.baseUrl);
+    if (holder) return this.defer(holder);
     const range = this.opts.portSearchRange ?? DEFAULTS.portSearchRange;
     for (let p = wanted + 1; p <= Math.min(wanted + range, 65535); p++) {
       try {
@@ -143,7 +154,7 @@ class GatewayImpl implements Gateway {
   }
 
   private async serveOn(port: number): Promise<void> {
-    const server = await listenLoopback(port, (req, res) => this.onRequest(req, res));
+    const server = await listenLoopback(port, (req, res) => this.onRequest(req, res), this.opts.host);
     this.server = server;
     this.port = (server.address() as AddressInfo).port;
     this.store.load();
@@ -157,6 +168,9 @@ class GatewayImpl implements Gateway {
     const wasDeferred = this.mode === 'deferred';
     this.mode = 'serving';
     this.holderUrl = undefined;
+    this.holder = undefined;
+    this.holderGoneSince = undefined;
+    this.mismatch = [];
     this.emit({
       at: now(),
       event: wasDeferred ? 'takeover' : 'listening',
@@ -165,18 +179,43 @@ class GatewayImpl implements Gateway {
     });
   }
 
-  private defer(holderUrl: string): void {
+  private defer(holder: HolderInfo): void {
     this.mode = 'deferred';
-    this.holderUrl = holderUrl;
-    this.emit({ at: now(), event: 'deferred', url: this.url(), message: `another Archon MCP Doctor gateway serves ${holderUrl}; using it, and taking over if it goes away` });
+    this.holderUrl = holder.baseUrl;
+    const where = holder.runsIn === 'docker' ? ' (in Docker)' : holder.runsIn === 'vscode' ? ' (in VS Code)' : '';
+    this.emit({ at: now(), event: 'deferred', url: this.url(), message: `another Archon MCP Doctor gateway${where} serves ${holder.baseUrl}; using it, and taking over if it goes away` });
+    this.noteHolder(holder);
     this.pollTimer = setInterval(() => void this.pollHolder(), this.opts.deferPollMs ?? DEFAULTS.deferPollMs);
+  }
+
+  /** Keeps the holder's latest status; says once, clearly, when it serves other upstreams than ours. */
+  private noteHolder(holder: HolderInfo): void {
+    // Polled every second: renderers hear of it only when more than its uptime changed.
+    const changed = JSON.stringify({ ...holder, uptimeSeconds: 0 }) !== JSON.stringify({ ...this.holder, uptimeSeconds: 0 });
+    this.holder = holder;
+    this.holderUrl = holder.baseUrl;
+    const mismatch = holderMismatch(holder, [...this.endpoints.values()].map((e) => ({ slug: e.slug, upstream: e.upstream.publicUrl ?? e.upstream.url })));
+    if (mismatch.join('\n') !== this.mismatch.join('\n') && mismatch.length > 0) {
+      this.emit({ at: now(), event: 'holder-mismatch', url: holder.baseUrl, message: mismatch.join('; ') });
+    }
+    this.mismatch = mismatch;
+    if (changed) this.coalescer.poke();
   }
 
   private async pollHolder(): Promise<void> {
     if (this.polling || this.mode !== 'deferred') return;
     this.polling = true;
     try {
-      if (await probeHolder(this.port, 500)) return;
+      const holder = await probeHolder(this.port, 500);
+      if (holder) {
+        this.holderGoneSince = undefined;
+        return this.noteHolder(holder);
+      }
+      // A gateway in Docker that restarts (its policy, a crash) comes back on this port within
+      // seconds; taking the port meanwhile would keep it from starting.
+      this.holderGoneSince ??= Date.now();
+      const grace = this.opts.dockerHolderGraceMs ?? DEFAULTS.dockerHolderGraceMs;
+      if (this.holder?.runsIn === 'docker' && Date.now() - this.holderGoneSince < grace) return;
       try {
         await this.serveOn(this.port);
         if (this.pollTimer) clearInterval(this.pollTimer);
@@ -219,13 +258,30 @@ class GatewayImpl implements Gateway {
     await endpoint.handle(req, res);
   }
 
-  private health(): Record<string, unknown> {
+  /** The status endpoint's answer: counts and URLs, never session ids, headers or credentials. */
+  private health(): GatewayStatus {
+    const base = this.ownBaseUrl();
     return {
       service: SERVICE_ID,
       pid: process.pid,
-      baseUrl: `http://${LOOPBACK}:${this.port}`,
-      startedAt: this.startedAt,
-      servers: [...this.endpoints.values()].map((e) => ({ slug: e.slug, name: e.name, url: `http://${LOOPBACK}:${this.port}/${e.slug}/mcp` })),
+      baseUrl: base,
+      runsIn: this.opts.runsIn ?? 'process',
+      startedAt: this.startedAt.toISOString(),
+      uptimeSeconds: Math.round((Date.now() - this.startedAt.getTime()) / 1000),
+      servers: [...this.endpoints.values()].map((e) => {
+        const url = `${base}/${e.slug}/mcp`;
+        const st = e.stats(url);
+        return {
+          slug: e.slug,
+          name: e.name,
+          url,
+          upstream: redactUrl(e.upstream.publicUrl ?? e.upstream.url),
+          clients: st.clients.length,
+          requestsForwarded: st.requestsForwarded,
+          healed: st.healed,
+          errorsReturned: st.errorsReturned,
+        };
+      }),
     };
   }
 

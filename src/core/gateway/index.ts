@@ -1,8 +1,10 @@
 // The healing gateway: a local Streamable HTTP endpoint per MCP server that keeps clients'
 // sessions alive across server restarts. No VS Code imports.
 export { startGateway } from './gateway';
-export { HEALTH_PATH, SERVICE_ID, DEFAULTS as GATEWAY_DEFAULTS, slugify } from './types';
+export { HEALTH_PATH, SERVICE_ID, DEFAULTS as GATEWAY_DEFAULTS, GATEWAY_RUNTIMES, slugify } from './types';
+export { probeHolder, type HolderInfo } from './port';
+export { holderMismatch, sameUpstreamKey } from './holder';
 export type {
   ConnectedClient, Gateway, GatewayErrorReason, GatewayEvent, GatewayEventKind, GatewayLogger, GatewayMode, GatewayOptions,
-  GatewayStats, GatewayUpstream, HealCounts, ServerGatewayStats,
+  GatewayRuntime, GatewayStats, GatewayStatus, GatewayStatusServer, GatewayUpstream, HolderStatus, HealCounts, ServerGatewayStats,
 } from './types';

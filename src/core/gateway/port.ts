@@ -1,12 +1,12 @@
 // Binding the gateway's port on loopback, recognising another of our gateways on it.
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { HEALTH_PATH, SERVICE_ID } from './types';
+import { HEALTH_PATH, SERVICE_ID, type HolderStatus } from './types';
 
 export const LOOPBACK = '127.0.0.1';
 
-/** Listens on 127.0.0.1:port; resolves with the server, or rejects with the listen error (EADDRINUSE…). */
-export function listenLoopback(port: number, handler: RequestListener): Promise<Server> {
+/** Listens on host:port (default loopback); resolves with the server, or rejects with the listen error (EADDRINUSE…). */
+export function listenLoopback(port: number, handler: RequestListener, host: string = LOOPBACK): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer(handler);
     server.keepAliveTimeout = 5_000;
@@ -17,7 +17,7 @@ export function listenLoopback(port: number, handler: RequestListener): Promise<
       reject(err);
     };
     server.once('error', onError);
-    server.listen({ port, host: LOOPBACK, exclusive: true }, () => {
+    server.listen({ port, host, exclusive: true }, () => {
       server.off('error', onError);
       server.on('error', () => undefined);
       resolve(server);
@@ -37,12 +37,7 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
-export interface HolderInfo {
-  service: string;
-  pid: number;
-  baseUrl: string;
-  servers: { slug: string; url: string }[];
-}
+export type HolderInfo = HolderStatus;
 
 /** Asks whatever listens on the port whether it is one of our gateways. */
 export async function probeHolder(port: number, timeoutMs = 1000): Promise<HolderInfo | undefined> {
@@ -53,7 +48,7 @@ export async function probeHolder(port: number, timeoutMs = 1000): Promise<Holde
       return undefined;
     }
     const body = (await res.json()) as Partial<HolderInfo>;
-    return body.service === SERVICE_ID && typeof body.baseUrl === 'string' ? (body as HolderInfo) : undefined;
+    return body.service === SERVICE_ID && typeof body.baseUrl === 'string' && Array.isArray(body.servers) ? (body as HolderInfo) : undefined;
   } catch {
     return undefined;
   }

@@ -16,12 +16,34 @@ export interface GatewayUpstream {
   slug?: string;
   /** Extra headers sent upstream. Values may be secret: never logged. */
   headers?: Record<string, string>;
+  /**
+   * The upstream as users know it, when the gateway reaches it by another address (in Docker:
+   * http://archon-mcp:8051/mcp on Archon's network for the user's http://localhost:8051/mcp).
+   * The status endpoint reports this one, so other gateways can tell whether it serves their upstream.
+   */
+  publicUrl?: string;
 }
+
+/** Where a gateway runs, as its status endpoint reports it. */
+export const GATEWAY_RUNTIMES = ['docker', 'process', 'vscode'] as const;
+export type GatewayRuntime = (typeof GATEWAY_RUNTIMES)[number];
 
 export interface GatewayOptions {
   upstreams: GatewayUpstream[];
   /** Port on 127.0.0.1 (default 18051). 0 picks a free port. */
   port?: number;
+  /**
+   * An explicit address to listen on, and only there (inside a container: 0.0.0.0, so that Docker can
+   * publish the port). Host/Origin checks still accept only local names. Default: loopback.
+   */
+  host?: string;
+  /**
+   * The base URL clients use, when it is not where the gateway listens (in Docker: the published
+   * http://127.0.0.1:<port>). Used for the endpoint URLs and reported by the status endpoint.
+   */
+  publicUrl?: string;
+  /** Where this gateway runs, for the status endpoint (default "process"). */
+  runsIn?: GatewayRuntime;
   /** Directory for persisted client sessions (created 0700; file 0600). No persistence when absent. */
   stateDir?: string;
   /** How long a request is held while the upstream is unreachable or restarting (default 30 000). */
@@ -39,6 +61,11 @@ export interface GatewayOptions {
   memoryIdleMs?: number;
   /** How often a deferred gateway checks whether the holder is still there (default 1 000). */
   deferPollMs?: number;
+  /**
+   * How long a holder that runs in Docker may be gone before a deferred gateway takes its port
+   * (default 10 000): a container that restarts comes back on it within seconds.
+   */
+  dockerHolderGraceMs?: number;
   /** When the port is held by something that is not ours: how many following ports to try (default 20). */
   portSearchRange?: number;
   logger?: GatewayLogger;
@@ -91,7 +118,41 @@ export interface GatewayStats {
   movedFromPort?: number;
   /** While deferred: the base URL of the gateway that holds the port. */
   holderUrl?: string;
+  /** While deferred: what the holder's status endpoint last said. */
+  holder?: HolderStatus;
+  /** While deferred: why the holder does not serve our upstreams as configured (empty when it does). */
+  holderMismatch?: string[];
   servers: ServerGatewayStats[];
+}
+
+/** One endpoint in the status endpoint's answer. No secrets: upstream URLs have credentials removed. */
+export interface GatewayStatusServer {
+  slug: string;
+  name: string;
+  url: string;
+  /** The upstream as users know it (publicUrl, else url), credentials removed. */
+  upstream: string;
+  clients: number;
+  requestsForwarded: number;
+  healed: HealCounts;
+  errorsReturned: number;
+}
+
+/** Another gateway's status as read from its endpoint; fields older gateways do not report may be missing. */
+export type HolderStatus = Pick<GatewayStatus, 'service' | 'pid' | 'baseUrl'> & Partial<Omit<GatewayStatus, 'service' | 'pid' | 'baseUrl' | 'servers'>> & {
+  servers: (Pick<GatewayStatusServer, 'slug' | 'url'> & Partial<GatewayStatusServer>)[];
+};
+
+/** The answer of GET /.well-known/archon-mcp-doctor (loopback only). */
+export interface GatewayStatus {
+  service: string;
+  pid: number;
+  /** The base URL clients use (host side for a gateway in a container). */
+  baseUrl: string;
+  runsIn: GatewayRuntime;
+  startedAt: string;
+  uptimeSeconds: number;
+  servers: GatewayStatusServer[];
 }
 
 export type GatewayEventKind =
@@ -99,6 +160,7 @@ export type GatewayEventKind =
   | 'deferred'
   | 'takeover'
   | 'port-moved'
+  | 'holder-mismatch'
   | 'client-connected'
   | 'client-closed'
   | 'session-restored'
@@ -158,6 +220,7 @@ export const DEFAULTS = {
   maxBodyBytes: 4 * 1024 * 1024,
   sessionTtlMs: 7 * 24 * 3600_000,
   deferPollMs: 1_000,
+  dockerHolderGraceMs: 10_000,
   portSearchRange: 20,
 } as const;
 

@@ -1,0 +1,225 @@
+// `up`, `down` and `status` of the gateway container: beside the upstream's container on its
+// user-defined network, restart policy unless-stopped, published on 127.0.0.1 only, sessions in a
+// named volume, the Docker socket only when asked for. Everything through dockerode.
+import { createHash } from 'node:crypto';
+import type Dockerode from 'dockerode';
+import { classifyDockerError, unlessNotFound, type DockerTarget } from '../docker/connection';
+import { probeHolder } from '../gateway/port';
+import { slugify } from '../gateway/types';
+import { ensureGatewayImage } from './image';
+import { resolveUpstream } from './upstream';
+import {
+  DEFAULT_BASE_IMAGE, DEFAULT_DOCKER_GATEWAY_PORT, DockerGatewayError, GATEWAY_CONTAINER_NAME, GATEWAY_VOLUME_NAME,
+  INNER_PORT, INNER_SOCKET, INNER_STATE_DIR, LABELS,
+  type DockerGatewayChange, type DockerGatewayStatus, type DockerGatewayUpOptions,
+} from './types';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export interface DockerConnection {
+  docker: Dockerode;
+  target: DockerTarget;
+}
+
+export type DockerGatewayUpResult = DockerGatewayStatus & { change: DockerGatewayChange };
+
+/** Turns an engine failure into a DockerGatewayError with a clear message; ours pass through. */
+export function asDockerGatewayError(err: unknown, target: DockerTarget): DockerGatewayError {
+  if (err instanceof DockerGatewayError) return err;
+  const p = classifyDockerError(err, target);
+  if (p.code === 'permission-denied') return new DockerGatewayError('permission-denied', p.message);
+  if (p.code === 'socket-missing' || p.code === 'not-installed' || p.code === 'not-answering') return new DockerGatewayError('no-docker', p.message);
+  return new DockerGatewayError('docker-error', p.message);
+}
+
+function inspectContainer(docker: Dockerode, name: string): Promise<Dockerode.ContainerInspectInfo | undefined> {
+  return unlessNotFound(docker.getContainer(name).inspect());
+}
+
+async function removeContainer(docker: Dockerode, name: string): Promise<boolean> {
+  const removed = await unlessNotFound(docker.getContainer(name).remove({ force: true }).then(() => true));
+  if (!removed) return false;
+  // Removal finishes asynchronously on some storage drivers: wait until the name is free.
+  for (let i = 0; i < 100 && (await inspectContainer(docker, name)); i++) await sleep(100);
+  return true;
+}
+
+async function logsTail(docker: Dockerode, name: string): Promise<string> {
+  try {
+    const buf = (await docker.getContainer(name).logs({ stdout: true, stderr: true, tail: 20, follow: false })) as unknown as Buffer;
+    // Strip the 8-byte frame headers of a non-TTY log stream.
+    return buf.toString('utf8').replace(/[\x00-\x08]/g, '').trim();
+  } catch {
+    return '';
+  }
+}
+
+function isPortTaken(err: unknown): boolean {
+  return /port is already allocated|address already in use/i.test((err as Error)?.message ?? '');
+}
+
+async function portTakenError(port: number): Promise<DockerGatewayError> {
+  const holder = await probeHolder(port);
+  const by = holder
+    ? `another Archon MCP Doctor gateway (${holder.runsIn ?? 'process'}, pid ${holder.pid}) serves ${holder.baseUrl} — stop it (or let clients use it)`
+    : 'another program listens there';
+  return new DockerGatewayError('port-taken', `Port ${port} on 127.0.0.1 is taken: ${by}. Choose another with --port.`);
+}
+
+/** Builds (if needed) and runs the gateway container; the same settings twice change nothing. */
+export async function dockerGatewayUp(conn: DockerConnection, opts: DockerGatewayUpOptions): Promise<DockerGatewayUpResult> {
+  const { docker, target } = conn;
+  const progress = opts.onProgress ?? (() => undefined);
+  const port = opts.port ?? DEFAULT_DOCKER_GATEWAY_PORT;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new DockerGatewayError('port-taken', `--port must be 1..65535, not ${opts.port}`);
+  const slug = slugify(opts.name ?? 'archon');
+  const hold = opts.holdTimeoutSeconds ?? 30;
+  try {
+    const up = await resolveUpstream(docker, opts.upstream, opts.upstreamContainer);
+    let socketPath: string | undefined;
+    if (opts.withDockerSocket) {
+      if (target.kind !== 'socket') throw new DockerGatewayError('no-docker', `--with-docker-socket needs a local Docker socket; ${target.description} is not one.`);
+      socketPath = target.socketPath;
+    }
+    const image = await ensureGatewayImage(docker, { baseImage: opts.baseImage ?? DEFAULT_BASE_IMAGE, cliBundlePath: opts.cliBundlePath, version: opts.version, onProgress: progress });
+    const cmd = [
+      '--upstream', up.innerUrl, '--public-upstream', opts.upstream, '--name', slug,
+      '--host', '0.0.0.0', '--port', String(INNER_PORT), '--public-url', `http://127.0.0.1:${port}`,
+      '--state-dir', INNER_STATE_DIR, '--hold-timeout', String(hold), '--runs-in', 'docker', '--json',
+      ...(socketPath ? ['--container', up.container, '--docker-socket', INNER_SOCKET] : []),
+    ];
+    const settings = { image: image.id, cmd, port, network: up.network, socket: socketPath ?? null };
+    const settingsHash = createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 16);
+
+    const existing = await inspectContainer(docker, GATEWAY_CONTAINER_NAME);
+    let change: DockerGatewayChange;
+    if (existing && existing.Config.Labels?.[LABELS.settingsHash] === settingsHash) {
+      if (existing.State.Running) change = 'unchanged';
+      else {
+        progress(`starting ${GATEWAY_CONTAINER_NAME}`);
+        await startOrExplain(docker, port);
+        change = 'started';
+      }
+    } else {
+      if (existing) {
+        progress(`settings changed: recreating ${GATEWAY_CONTAINER_NAME} (client sessions stay in volume ${GATEWAY_VOLUME_NAME})`);
+        await removeContainer(docker, GATEWAY_CONTAINER_NAME);
+      }
+      await docker.createContainer({
+        name: GATEWAY_CONTAINER_NAME,
+        Image: image.tag,
+        Cmd: cmd,
+        ...(socketPath ? { User: '0:0' } : {}),
+        Labels: {
+          [LABELS.managed]: '1',
+          [LABELS.settingsHash]: settingsHash,
+          [LABELS.upstream]: opts.upstream,
+          [LABELS.upstreamContainer]: up.container,
+          [LABELS.innerUpstream]: up.innerUrl,
+          [LABELS.port]: String(port),
+          [LABELS.slug]: slug,
+          [LABELS.dockerSocket]: socketPath ? 'true' : 'false',
+        },
+        ExposedPorts: { [`${INNER_PORT}/tcp`]: {} },
+        StopTimeout: 10,
+        HostConfig: {
+          // 127.0.0.1 only: the gateway is for this machine's clients.
+          PortBindings: { [`${INNER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(port) }] },
+          RestartPolicy: { Name: 'unless-stopped' },
+          NetworkMode: up.network,
+          Mounts: [
+            { Type: 'volume', Source: GATEWAY_VOLUME_NAME, Target: INNER_STATE_DIR },
+            ...(socketPath ? [{ Type: 'bind' as const, Source: socketPath, Target: INNER_SOCKET }] : []),
+          ],
+          ReadonlyRootfs: true,
+          CapDrop: ['ALL'],
+          SecurityOpt: ['no-new-privileges'],
+        },
+      });
+      progress(`starting ${GATEWAY_CONTAINER_NAME} on ${up.network}, forwarding to ${up.innerUrl}`);
+      await startOrExplain(docker, port);
+      change = existing ? 'recreated' : 'created';
+    }
+    await waitReady(docker, port, opts.readyTimeoutMs ?? 30_000);
+    return { ...(await dockerGatewayStatus(conn)), change };
+  } catch (err) {
+    throw asDockerGatewayError(err, target);
+  }
+}
+
+async function startOrExplain(docker: Dockerode, port: number): Promise<void> {
+  try {
+    await docker.getContainer(GATEWAY_CONTAINER_NAME).start();
+  } catch (err) {
+    if (!isPortTaken(err)) throw err;
+    // Leave nothing half-made behind: a created container that cannot start would retry forever.
+    await removeContainer(docker, GATEWAY_CONTAINER_NAME).catch(() => undefined);
+    throw await portTakenError(port);
+  }
+}
+
+/** Until the gateway's status endpoint answers on the published port; a container that stops says why. */
+async function waitReady(docker: Dockerode, port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const restartsBefore = (await inspectContainer(docker, GATEWAY_CONTAINER_NAME))?.RestartCount ?? 0;
+  while (Date.now() < deadline) {
+    const holder = await probeHolder(port, 1000);
+    if (holder && holder.runsIn === 'docker') return;
+    const info = await inspectContainer(docker, GATEWAY_CONTAINER_NAME);
+    const crashLooping = (info?.RestartCount ?? 0) - restartsBefore > 2;
+    if (!info || (!info.State.Running && !info.State.Restarting && info.State.ExitCode !== 0) || crashLooping) {
+      const logs = await logsTail(docker, GATEWAY_CONTAINER_NAME);
+      throw new DockerGatewayError('not-ready', `${GATEWAY_CONTAINER_NAME} does not start (exit code ${info?.State.ExitCode ?? '?'}).${logs ? `\nIts last log lines:\n${logs}` : ''}`);
+    }
+    await sleep(200);
+  }
+  const logs = await logsTail(docker, GATEWAY_CONTAINER_NAME);
+  throw new DockerGatewayError('not-ready', `${GATEWAY_CONTAINER_NAME} did not answer on 127.0.0.1:${port} within ${Math.round(timeoutMs / 1000)} s.${logs ? `\nIts last log lines:\n${logs}` : ''}`);
+}
+
+/** Removes the container (the sessions volume stays, so a later `up` keeps clients' sessions). */
+export async function dockerGatewayDown(conn: DockerConnection): Promise<{ removed: boolean; container: string; volume: string }> {
+  try {
+    return { removed: await removeContainer(conn.docker, GATEWAY_CONTAINER_NAME), container: GATEWAY_CONTAINER_NAME, volume: GATEWAY_VOLUME_NAME };
+  } catch (err) {
+    throw asDockerGatewayError(err, conn.target);
+  }
+}
+
+/** What runs, from the container's state and labels, plus the gateway's own status endpoint when it answers. */
+export async function dockerGatewayStatus(conn: DockerConnection): Promise<DockerGatewayStatus> {
+  try {
+    const info = await inspectContainer(conn.docker, GATEWAY_CONTAINER_NAME);
+    if (!info) return { state: 'absent', container: GATEWAY_CONTAINER_NAME };
+    const l = info.Config.Labels ?? {};
+    const port = Number(l[LABELS.port]) || undefined;
+    const slug = l[LABELS.slug] || 'archon';
+    const status: DockerGatewayStatus = {
+      state: info.State.Restarting ? 'restarting' : info.State.Running ? 'starting' : 'stopped',
+      container: GATEWAY_CONTAINER_NAME,
+      ...(port ? { url: `http://127.0.0.1:${port}/${slug}/mcp`, port } : {}),
+      image: info.Config.Image,
+      upstream: l[LABELS.upstream],
+      upstreamContainer: l[LABELS.upstreamContainer],
+      innerUpstream: l[LABELS.innerUpstream],
+      network: info.HostConfig.NetworkMode,
+      dockerSocket: l[LABELS.dockerSocket] === 'true',
+      restartCount: info.RestartCount,
+      startedAt: info.State.StartedAt,
+    };
+    if (status.state === 'starting' && port) {
+      const holder = await probeHolder(port, 1500);
+      const s = holder?.runsIn === 'docker' ? holder.servers.find((x) => x.slug === slug) : undefined;
+      if (holder && s) {
+        status.state = 'running';
+        if (holder.uptimeSeconds !== undefined) status.uptimeSeconds = holder.uptimeSeconds;
+        if (s.clients !== undefined) status.clients = s.clients;
+        if (s.requestsForwarded !== undefined) status.requestsForwarded = s.requestsForwarded;
+        if (s.healed) status.requestsHealed = s.healed.reinitialized + s.healed.held + s.healed.resent;
+      }
+    }
+    return status;
+  } catch (err) {
+    throw asDockerGatewayError(err, conn.target);
+  }
+}

@@ -1,0 +1,108 @@
+// The gateway image archon-mcp-doctor-gateway:<version>, built through the Engine API from an in-memory
+// build context: the base image (node at /usr/local/bin/node) plus the bundled CLI. No RUN steps, so a
+// base image without a shell works too.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import type Dockerode from 'dockerode';
+import { unlessNotFound } from '../docker/connection';
+import { tarStream } from '../docker/tar';
+import { DockerGatewayError, GATEWAY_IMAGE_REPO, INNER_PORT, INNER_STATE_DIR, LABELS } from './types';
+
+/** The unprivileged user the gateway runs as when no Docker socket is mounted (nobody). */
+export const GATEWAY_USER = '65534:65534';
+
+export interface GatewayImage {
+  tag: string;
+  id: string;
+  built: boolean;
+}
+
+/** Waits for a progress stream (pull, build) to end; rejects with the first error message in it. */
+export function followProgress(docker: Dockerode, stream: NodeJS.ReadableStream): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    // docker.modem's follower: dockerode's own one needs BuildKit, which the bundle leaves out.
+    docker.modem.followProgress(stream, (err: Error | null, out: unknown[]) => {
+      if (err) return reject(err);
+      const bad = (out ?? []).find((o) => (o as { error?: string }).error);
+      if (bad) return reject(new Error(String((bad as { error: string }).error).trim()));
+      resolve(out ?? []);
+    });
+  });
+}
+
+function inspectImage(docker: Dockerode, ref: string): Promise<Dockerode.ImageInspectInfo | undefined> {
+  return unlessNotFound(docker.getImage(ref).inspect());
+}
+
+/** The base image's id; pulls it when it is not here. Throws `base-image-missing` when that fails. */
+async function baseImageId(docker: Dockerode, base: string, progress: (m: string) => void): Promise<string> {
+  const here = await inspectImage(docker, base);
+  if (here) return here.Id;
+  progress(`pulling base image ${base}`);
+  try {
+    await followProgress(docker, (await docker.pull(base)) as NodeJS.ReadableStream);
+  } catch (e) {
+    throw new DockerGatewayError(
+      'base-image-missing',
+      `Base image "${base}" is not on this machine and pulling it failed (${firstLine((e as Error).message)}). ` +
+        `Pull it where a registry is reachable (docker pull ${base}), or pass --base-image with a local image that has node at /usr/local/bin/node.`,
+    );
+  }
+  const pulled = await inspectImage(docker, base);
+  if (!pulled) throw new DockerGatewayError('base-image-missing', `Pulling "${base}" reported success but the image is not there.`);
+  return pulled.Id;
+}
+
+export function gatewayDockerfile(base: string, contextHash: string): string {
+  return [
+    `FROM ${base}`,
+    'COPY cli.js /app/cli.js',
+    // The state directory comes with the image, owned by the gateway's user, so a new named volume
+    // mounted there starts with that ownership.
+    `COPY --chown=${GATEWAY_USER} state ${INNER_STATE_DIR}`,
+    `LABEL ${LABELS.managed}="1" ${LABELS.contextHash}="${contextHash}"`,
+    `USER ${GATEWAY_USER}`,
+    `EXPOSE ${INNER_PORT}`,
+    'ENTRYPOINT ["/usr/local/bin/node", "/app/cli.js", "proxy"]',
+    '',
+  ].join('\n');
+}
+
+/** Builds the image unless one with the same content already carries the tag. */
+export async function ensureGatewayImage(
+  docker: Dockerode,
+  opts: { baseImage: string; cliBundlePath: string; version: string; onProgress?: (m: string) => void },
+): Promise<GatewayImage> {
+  const progress = opts.onProgress ?? (() => undefined);
+  if (!opts.cliBundlePath.endsWith('.js') || !existsSync(opts.cliBundlePath)) {
+    throw new DockerGatewayError('bundle-missing', `The bundled CLI ${opts.cliBundlePath} is missing: run \`npm run build\` (or use the installed archon-mcp-doctor).`);
+  }
+  const tag = `${GATEWAY_IMAGE_REPO}:${opts.version}`;
+  const baseId = await baseImageId(docker, opts.baseImage, progress);
+  const bundle = readFileSync(opts.cliBundlePath);
+  const contextHash = createHash('sha256').update(baseId).update('\0').update(opts.baseImage).update('\0').update(bundle).digest('hex').slice(0, 16);
+  const existing = await inspectImage(docker, tag);
+  if (existing && existing.Config?.Labels?.[LABELS.contextHash] === contextHash) return { tag, id: existing.Id, built: false };
+
+  progress(`building image ${tag} from ${opts.baseImage}`);
+  const context = tarStream([
+    { name: 'Dockerfile', type: 'file', data: Buffer.from(gatewayDockerfile(opts.baseImage, contextHash)) },
+    { name: 'cli.js', type: 'file', data: bundle },
+    { name: 'state', type: 'dir', mode: 0o700 },
+    { name: 'state/.keep', type: 'file', mode: 0o600, data: Buffer.alloc(0) },
+  ]);
+  try {
+    const stream = (await docker.buildImage(context as never, { t: tag, rm: true, forcerm: true } as never)) as unknown as NodeJS.ReadableStream;
+    await followProgress(docker, stream);
+  } catch (e) {
+    throw new DockerGatewayError('build-failed', `Building ${tag} failed: ${firstLine((e as Error).message)}`);
+  }
+  const built = await inspectImage(docker, tag);
+  if (!built) throw new DockerGatewayError('build-failed', `Building ${tag} reported success but the image is not there.`);
+  return { tag, id: built.Id, built: true };
+}
+
+function firstLine(s: string): string {
+  const l = s.split('\n')[0] ?? '';
+  return l.length > 300 ? `${l.slice(0, 300)}…` : l;
+}
