@@ -6,6 +6,7 @@ import { SECTION } from './config';
 import { DoctorContext } from './context';
 import { dockerReportSection, registerDocker } from './docker';
 import { registerGateway } from './gateway';
+import { registerRehearsal } from './rehearsal';
 
 export interface Doctor {
   api: ArchonMcpApi;
@@ -18,7 +19,7 @@ export interface Doctor {
 export function startDoctor(context: vscode.ExtensionContext, mcpDefinitionsChanged: () => void): Doctor {
   const ctx = new DoctorContext(context, mcpDefinitionsChanged);
   const reportSections = () => [dockerReportSection(ctx.docker, ctx.snapshots())];
-  context.subscriptions.push(ctx, ...registerCommands(ctx, reportSections), ...registerDocker(ctx, ctx.docker), ...registerGateway(ctx, ctx.gateway));
+  context.subscriptions.push(ctx, ...registerCommands(ctx, reportSections), ...registerDocker(ctx, ctx.docker), ...registerGateway(ctx, ctx.gateway), ...registerRehearsal(ctx, ctx.docker));
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(SECTION)) ctx.applySettings().catch((err: Error) => ctx.log.error(`applying settings failed: ${err.message}`));
