@@ -7,6 +7,7 @@ import { DoctorContext } from './context';
 import { dockerReportSection, registerDocker } from './docker';
 import { registerGateway } from './gateway';
 import { registerRehearsal } from './rehearsal';
+import { openWalkthroughOnFirstInstall } from './walkthrough';
 
 export interface Doctor {
   api: ArchonMcpApi;
@@ -26,6 +27,7 @@ export function startDoctor(context: vscode.ExtensionContext, mcpDefinitionsChan
     }),
   );
   ctx.log.info(`Archon MCP Doctor ${context.extension.packageJSON.version} started`);
+  openWalkthroughOnFirstInstall(context, ctx.log);
   const ready = ctx.applySettings().catch((err: Error) => ctx.log.error(`reading the settings failed: ${err.stack ?? err.message}`));
   return {
     api: createApi(ctx),
