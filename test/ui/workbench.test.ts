@@ -29,6 +29,9 @@ import {
 const SHOTS = path.join(REPO_ROOT, 'test-results', 'ui');
 const SERVER_NAME = 'Archon';
 const STEP_TIMEOUT = 90_000;
+/** How our MCP definition reads in VS Code's MCP views. */
+const HEALED_LABEL = `${SERVER_NAME} (healed)`;
+const WALKTHROUGH_TITLE = "Keep Archon's MCP connections alive";
 
 // What is needed, and what to do when it is missing.
 const { tools, missing } = findTools();
@@ -62,7 +65,8 @@ describe('the packaged extension in code-server, as a user sees it', { skip: gat
     return ids.at(-1);
   };
 
-  const runCommand = async (title: string) => {
+  /** F1, the command's title, Enter; `keepOpen` for commands that show a quick pick of their own. */
+  const runCommand = async (title: string, opts: { keepOpen?: boolean } = {}) => {
     await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } }).catch(() => undefined);
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget .quick-input-box input');
@@ -71,14 +75,31 @@ describe('the packaged extension in code-server, as a user sees it', { skip: gat
     const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
     await row.waitFor({ state: 'visible', timeout: 10_000 });
     await input.press('Enter');
-    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+    if (!opts.keepOpen) await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
   };
+
+  /** A row of the open quick pick, by its text. */
+  const pickRow = (text: string | RegExp): Locator => page.locator('.quick-input-widget .monaco-list-row', { hasText: text }).first();
+
+  /** "MCP: List Servers" → our definition → one of its options ("Start Server", "Show Output", ...). */
+  const mcpServerOption = async (option: string) => {
+    await runCommand('MCP: List Servers', { keepOpen: true });
+    await pickRow(HEALED_LABEL).waitFor({ state: 'visible', timeout: 20_000 });
+    await pickRow(HEALED_LABEL).click();
+    await pickRow(option).waitFor({ state: 'visible', timeout: 10_000 });
+    await pickRow(option).click();
+  };
+
+  /** The text of the output panel's editor (the channel shown now). */
+  const outputText = async () => (await page.locator('.part.panel .view-lines').first().innerText().catch(() => '')).replace(/\u00a0/g, ' ');
 
   before(async () => {
     if (gate) throw new Error(gate.message);
     fs.rmSync(SHOTS, { recursive: true, force: true });
     fs.mkdirSync(SHOTS, { recursive: true });
     fixture = await startServer('fixture');
+    // Archon not started yet, the usual case when VS Code opens first: the calm state comes first.
+    await fixture.kill();
     server = await startCodeServer({
       tools,
       vsix: [vsix!],
@@ -88,6 +109,10 @@ describe('the packaged extension in code-server, as a user sees it', { skip: gat
           { name: SERVER_NAME, url: fixture.url, transport: 'streamable-http', healthUrl: fixture.healthUrl },
         ],
         'archonMcp.pingIntervalSeconds': 2,
+        // "MCP: List Servers" exists only with AI features on (no Copilot login is needed for it).
+        'chat.disableAIFeatures': false,
+        // A first install opens our walkthrough, as it would for a user.
+        'workbench.welcomePage.walkthroughs.openOnInstall': true,
       },
     });
     wb = await openWorkbench(server, tools, { viewport: { width: 1400, height: 1000 } });
@@ -100,6 +125,47 @@ describe('the packaged extension in code-server, as a user sees it', { skip: gat
     await wb?.close();
     await server?.stop();
     await fixture?.stop();
+  });
+
+  it('0a. a first install opens the walkthrough with its four steps', { timeout: STEP_TIMEOUT }, async () => {
+    const walkthrough = page.locator('.gettingStartedContainer').first();
+    const text = await waitUntil(page, 'the walkthrough to open', async () => {
+      const t = (await walkthrough.count()) ? await walkthrough.innerText() : '';
+      return t.includes(WALKTHROUGH_TITLE) ? t : undefined;
+    }, 60_000);
+    for (const step of ['Is Archon running?', 'Your clients', 'Keep healing on when VS Code is closed', 'See it work']) {
+      assert.ok(text.includes(step), `the walkthrough shows the step "${step}":\n${text.slice(0, 800)}`);
+    }
+    // The step's Markdown media (media/walkthrough/archon-running.md) renders in a webview frame.
+    await waitUntil(page, 'the first step\'s media', async () => {
+      for (const frame of page.frames()) {
+        if ((await frame.locator('body').innerText({ timeout: 1_000 }).catch(() => '')).includes("watches Archon's MCP server")) return true;
+      }
+      return false;
+    }, 30_000);
+    await screenshot('walkthrough');
+    // Its media pane is a webview that takes the keyboard: close the tab with the mouse.
+    const tab = page.locator('.tabs-container .tab', { hasText: 'Welcome' }).first();
+    await tab.hover();
+    await tab.locator('.tab-actions .action-label').first().click();
+    await tab.waitFor({ state: 'detached', timeout: 10_000 });
+  });
+
+  it('0b. Archon not started yet: a calm "Archon: not running", not the error look; starting it turns it healthy', { timeout: STEP_TIMEOUT }, async () => {
+    const item = statusItem();
+    await item.waitFor({ state: 'visible', timeout: 60_000 });
+    await waitUntil(page, 'the item to say not running', async () => /not running/.test(await item.innerText()), 60_000);
+    assert.match(await item.innerText(), /Archon: not running/);
+    assert.doesNotMatch((await item.getAttribute('class')) ?? '', /error-kind|warning-kind/, 'no error or warning colour');
+    assert.equal(await item.locator('.codicon-circle-slash').count(), 1, 'the neutral icon');
+    await item.hover();
+    const hover = page.locator('.monaco-hover, .workbench-hover', { hasText: 'Archon MCP' }).first();
+    await hover.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match(await hover.innerText(), /not been reached since the window opened/);
+    await screenshot('status-bar-calm');
+    await page.mouse.move(700, 300);
+    await page.keyboard.press('Escape');
+    await fixture.restart();
   });
 
   it('1. the status bar shows the Archon item, healthy', { timeout: STEP_TIMEOUT }, async () => {
@@ -185,6 +251,63 @@ describe('the packaged extension in code-server, as a user sees it', { skip: gat
     }, 20_000);
     assert.match(text, new RegExp(`${SERVER_NAME}\\W+healthy`), `the report says ${SERVER_NAME} is healthy:\n${text.slice(0, 800)}`);
     await screenshot('diagnostics-report');
+  });
+
+  it('6. VS Code\'s own MCP client: "MCP: List Servers" shows "Archon (healed)" once; started, it discovers the 16 tools', { timeout: STEP_TIMEOUT * 2 }, async () => {
+    await runCommand('MCP: List Servers', { keepOpen: true });
+    const widget = page.locator('.quick-input-widget');
+    await pickRow(HEALED_LABEL).waitFor({ state: 'visible', timeout: 30_000 });
+    const listed = await widget.innerText();
+    assert.equal(listed.split(HEALED_LABEL).length - 1, 1, `"${HEALED_LABEL}" reads once:\n${listed}`);
+    assert.match(listed, /Healed through the Archon MCP Doctor gateway/, 'its group says it is healed through the gateway');
+    await screenshot('mcp-list-servers');
+    await page.keyboard.press('Escape');
+
+    const sessions = [...fixture.output().matchAll(/session created/g)].length;
+    await mcpServerOption('Start Server');
+    // VS Code may ask to trust a server it has not run before.
+    await waitUntil(page, 'the gateway to open an upstream session for VS Code', async () => {
+      const trust = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Trust$/ }).first();
+      if (await trust.isVisible().catch(() => false)) await trust.click();
+      return [...fixture.output().matchAll(/session created/g)].length > sessions;
+    }, 60_000);
+    await mcpServerOption('Show Output');
+    const text = await waitUntil(page, 'the MCP output to say 16 tools were discovered', async () => {
+      const t = await outputText();
+      return /Discovered 16 tools/.test(t) ? t : undefined;
+    }, 60_000);
+    assert.match(await page.locator('.part.panel').innerText(), new RegExp(HEALED_LABEL.replace(/[()]/g, '\\$&')), 'the channel of our definition is shown');
+    assert.match(text, /Discovered 16 tools/);
+    await screenshot('mcp-output-16-tools');
+  });
+
+  it('7. two restarts of the server later, VS Code\'s MCP client still runs "Archon (healed)" with no error in its output', { timeout: STEP_TIMEOUT * 3 }, async () => {
+    const item = statusItem();
+    for (let i = 1; i <= 2; i++) {
+      const sessions = [...fixture.output().matchAll(/session created/g)].length;
+      await fixture.restart();
+      await waitUntil(page, `the doctor healthy again after restart ${i}`, async () =>
+        [...fixture.output().matchAll(/session created/g)].length > sessions && /healthy/.test((await item.getAttribute('aria-label')) ?? ''), 60_000);
+    }
+    await runCommand('MCP: List Servers', { keepOpen: true });
+    const row = pickRow(HEALED_LABEL);
+    await row.waitFor({ state: 'visible', timeout: 20_000 });
+    const rowText = await waitUntil(page, 'the definition to read Running', async () => {
+      const t = await row.innerText();
+      return /Running/.test(t) ? t : undefined;
+    }, 30_000);
+    assert.match(rowText, /Running/);
+    assert.doesNotMatch(rowText, /Error|Stopped/);
+    await screenshot('mcp-still-running');
+    await row.click();
+    await pickRow('Show Output').click();
+    const text = await waitUntil(page, 'the MCP output', async () => {
+      const t = await outputText();
+      return /Discovered 16 tools/.test(t) ? t : undefined;
+    }, 20_000);
+    const errors = text.split('\n').filter((l) => /\[error\]|\berror\b/i.test(l));
+    assert.deepEqual(errors, [], `no error in the "${HEALED_LABEL}" output:\n${text}`);
+    await screenshot('mcp-output-after-restarts');
   });
 });
 
