@@ -13,7 +13,8 @@ const UP = new Set<ContainerSnapshot['state']>(['running', 'restarting']);
  */
 export function whyDown(s: ServerSnapshot, watchingSinceMs: number): DownInfo | undefined {
   if (s.state === 'needs-attention') return info('heal-failed', `automatic healing of ${s.name} gave up`);
-  if (s.state !== 'unreachable') return undefined;
+  // `session-lost` also lasts while a server that lost our session is down (the monitor probes on).
+  if (s.state !== 'unreachable' && s.state !== 'session-lost') return undefined;
 
   const c = s.extras.container as ContainerSnapshot | undefined;
   const known = c && !c.problem && c.state !== 'unknown' ? c : undefined;
@@ -29,6 +30,8 @@ export function whyDown(s: ServerSnapshot, watchingSinceMs: number): DownInfo | 
       ? `container ${name} was stopped and removed (docker compose down?)`
       : `container ${name} was stopped`, startable);
   }
+  // A session lost on a server that Docker does not explain: its state already says it.
+  if (s.state === 'session-lost') return undefined;
   if (!s.firstReachedAt) {
     const where = containerDown ? `; container ${name} is ${known.state === 'missing' ? 'not there' : 'not running'}` : '';
     return info('not-started', `${s.name} has not been reached since the window opened${where}`, startable);

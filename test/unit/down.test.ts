@@ -59,8 +59,17 @@ describe('killedBeforeDeath', () => {
 });
 
 describe('whyDown: calm until something is lost', () => {
-  it('up, connecting, healing and session-lost servers are not "down"', () => {
-    for (const state of ['healthy', 'degraded', 'connecting', 'healing', 'session-lost'] as const) assert.equal(whyDown(snap(state), WATCHING_SINCE), undefined, state);
+  it('up, connecting and healing servers are not "down"; nor is a session loss Docker does not explain', () => {
+    for (const state of ['healthy', 'degraded', 'connecting', 'healing'] as const) assert.equal(whyDown(snap(state), WATCHING_SINCE), undefined, state);
+    assert.equal(whyDown(snap('session-lost', reached), WATCHING_SINCE), undefined);
+    assert.equal(whyDown(snap('session-lost', reached, container({ state: 'running' })), WATCHING_SINCE), undefined);
+  });
+
+  it('session-lost while the container is down (the monitor probes on in that state): the container says why', () => {
+    const stopped = whyDown(snap('session-lost', reached, container({ lastDeath: { at: at(5_000), exitCode: 0, oomKilled: false, deliberate: true } })), WATCHING_SINCE);
+    assert.deepEqual({ reason: stopped?.reason, calm: stopped?.calm }, { reason: 'stopped-on-purpose', calm: true });
+    const crash = whyDown(snap('session-lost', reached, container({ lastDeath: { at: at(5_000), exitCode: 1, oomKilled: false } })), WATCHING_SINCE);
+    assert.deepEqual({ reason: crash?.reason, calm: crash?.calm }, { reason: 'crash', calm: false });
   });
 
   it('never reached since the window opened: calm, whatever Docker says about the past', () => {
