@@ -18,7 +18,7 @@ async function pickLink(ctx: DoctorContext, supervisor: DockerSupervisor, arg: u
     const names = ctx.snapshots().map((s) => s.name).join(', ') || 'your MCP server';
     void vscode.window.showInformationMessage(
       `Archon MCP: no Docker container is watched for ${names}, so the rehearsal cannot restart it for you. ` +
-      'Restart the server yourself (for Archon: `docker restart archon-mcp`, or stop and start it) and watch the status bar: ' +
+      'Restart the server yourself (for Archon: "docker restart archon-mcp", or stop and start it) and watch the status bar: ' +
       'it shows the loss, the cause and the heal. To let the rehearsal do it, set "container" in archonMcp.servers and keep archonMcp.docker.enabled on.',
       'Open Settings',
     ).then((choice) => {

@@ -309,6 +309,16 @@ describe('the packaged extension in code-server, as a user sees it', { skip: gat
     assert.deepEqual(errors, [], `no error in the "${HEALED_LABEL}" output:\n${text}`);
     await screenshot('mcp-output-after-restarts');
   });
+
+  it('8. "Archon: Rehearse a Restart" without Docker tells how to rehearse by hand', { timeout: STEP_TIMEOUT }, async () => {
+    await runCommand('Archon: Rehearse a Restart');
+    const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'cannot restart it for you' }).first();
+    await toast.waitFor({ state: 'visible', timeout: 20_000 });
+    const text = await toast.innerText();
+    assert.match(text, /no Docker container is watched for Archon/);
+    assert.match(text, /docker restart archon-mcp/);
+    await screenshot('rehearsal-without-docker');
+  });
 });
 
 async function waitUntil<T>(page: Page, what: string, check: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
