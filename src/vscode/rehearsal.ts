@@ -33,9 +33,13 @@ async function pickLink(ctx: DoctorContext, supervisor: DockerSupervisor, arg: u
 
 type RehearsalInputCounters = Pick<RehearsalInput, 'gatewayBefore' | 'gatewayAfter'>;
 
-/** Resolves with the report once the server healed (and its cause settled), or when time runs out. */
-function waitForHeal(ctx: DoctorContext, server: string, requestedAt: string, gateway: () => RehearsalInputCounters): Promise<RehearsalReport> {
-  return new Promise((resolve) => {
+/**
+ * Resolves with the report once the server healed (and its cause settled), or when time runs out.
+ * `cancel` stops waiting (the restart itself failed).
+ */
+function waitForHeal(ctx: DoctorContext, server: string, requestedAt: string, gateway: () => RehearsalInputCounters): { report: Promise<RehearsalReport>; cancel(): void } {
+  let cancel = () => {};
+  const report = new Promise<RehearsalReport>((resolve) => {
     let settle: NodeJS.Timeout | undefined;
     const measure = () => {
       const after = ctx.fleet.get(server)?.snapshot;
@@ -55,7 +59,13 @@ function waitForHeal(ctx: DoctorContext, server: string, requestedAt: string, ga
       if (r.cause && r.cause !== 'stopped' && r.cause !== 'unknown') return finish();
       settle ??= setTimeout(finish, CAUSE_SETTLE_MS);
     });
+    cancel = () => {
+      unsubscribe();
+      clearTimeout(timeout);
+      clearTimeout(settle);
+    };
   });
+  return { report, cancel: () => cancel() };
 }
 
 export function registerRehearsal(ctx: DoctorContext, supervisor: DockerSupervisor): vscode.Disposable[] {
@@ -77,11 +87,17 @@ export function registerRehearsal(ctx: DoctorContext, supervisor: DockerSupervis
       let report: RehearsalReport;
       try {
         report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Rehearsing a restart of ${server}` }, async (progress) => {
+          // Listening before the restart: its first events come within milliseconds.
           const healed = waitForHeal(ctx, server, requestedAt, () => ({ gatewayBefore, gatewayAfter: ctx.gateway.counters(server) }));
           progress.report({ message: `restarting ${container}…` });
-          await link.watcher.restartContainer();
+          try {
+            await link.watcher.restartContainer();
+          } catch (err) {
+            healed.cancel();
+            throw err;
+          }
           progress.report({ message: 'waiting for the heal…' });
-          return healed;
+          return healed.report;
         });
       } catch (err) {
         ctx.log.error(`rehearsal: restarting ${container} failed: ${(err as Error).message}`);
