@@ -11,11 +11,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { FIXTURE_BUNDLE, startServer, type RunningServer } from '../helpers/servers';
+import { createDriver, type Driver } from './driver';
 import {
   REPO_ROOT,
-  extensionId,
   findTools,
   findVsix,
   missingMessage,
@@ -48,38 +48,19 @@ describe('the packaged extension in code-server, as a user sees it', { skip: gat
   let server: CodeServer;
   let wb: Workbench;
   let page: Page;
-  let shot = 0;
-
-  const screenshot = async (name: string) => {
-    const file = path.join(SHOTS, `${String(++shot).padStart(2, '0')}-${name}.png`);
-    await page.screenshot({ path: file });
-    return file;
-  };
-
-  /** The status bar item: its DOM id is `<publisher>.<name>.<id given to createStatusBarItem>`. */
-  const statusItem = (): Locator => page.locator(`[id="${extensionId()}.status"]`);
+  let ui: Driver;
+  const screenshot = (name: string) => ui.screenshot(name);
+  const statusItem = () => ui.statusItem();
+  const runCommand = (title: string, opts?: { keepOpen?: boolean }) => ui.runCommand(title, opts);
+  const pickRow = (text: string | RegExp) => ui.pickRow(text);
+  const outputText = () => ui.outputText();
+  const waitUntil = <T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number) => ui.waitUntil(what, check, timeoutMs);
 
   /** Latest session the fixture created, as the first 8 characters (its log prints those). */
   const latestSession = (): string | undefined => {
     const ids = [...fixture.output().matchAll(/session created: ([0-9a-f-]{8})/g)].map((m) => m[1]);
     return ids.at(-1);
   };
-
-  /** F1, the command's title, Enter; `keepOpen` for commands that show a quick pick of their own. */
-  const runCommand = async (title: string, opts: { keepOpen?: boolean } = {}) => {
-    await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } }).catch(() => undefined);
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
-    await row.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.press('Enter');
-    if (!opts.keepOpen) await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
-  };
-
-  /** A row of the open quick pick, by its text. */
-  const pickRow = (text: string | RegExp): Locator => page.locator('.quick-input-widget .monaco-list-row', { hasText: text }).first();
 
   /** "MCP: List Servers" → our definition → one of its options ("Start Server", "Show Output", ...). */
   const mcpServerOption = async (option: string) => {
@@ -90,13 +71,11 @@ describe('the packaged extension in code-server, as a user sees it', { skip: gat
     await pickRow(option).click();
   };
 
-  /** The text of the output panel's editor (the channel shown now). */
-  const outputText = async () => (await page.locator('.part.panel .view-lines').first().innerText().catch(() => '')).replace(/\u00a0/g, ' ');
-
   before(async () => {
     if (gate) throw new Error(gate.message);
-    fs.rmSync(SHOTS, { recursive: true, force: true });
+    // Only this file's own screenshots and logs: other UI tests keep theirs in subfolders.
     fs.mkdirSync(SHOTS, { recursive: true });
+    for (const f of fs.readdirSync(SHOTS)) if (/\.(png|log)$/.test(f)) fs.rmSync(path.join(SHOTS, f));
     fixture = await startServer('fixture');
     // Archon not started yet, the usual case when VS Code opens first: the calm state comes first.
     await fixture.kill();
@@ -117,6 +96,7 @@ describe('the packaged extension in code-server, as a user sees it', { skip: gat
     });
     wb = await openWorkbench(server, tools, { viewport: { width: 1400, height: 1000 } });
     page = wb.page;
+    ui = createDriver(page, SHOTS);
   });
 
   after(async () => {
@@ -129,7 +109,7 @@ describe('the packaged extension in code-server, as a user sees it', { skip: gat
 
   it('0a. a first install opens the walkthrough with its four steps', { timeout: STEP_TIMEOUT }, async () => {
     const walkthrough = page.locator('.gettingStartedContainer').first();
-    const text = await waitUntil(page, 'the walkthrough to open', async () => {
+    const text = await waitUntil('the walkthrough to open', async () => {
       const t = (await walkthrough.count()) ? await walkthrough.innerText() : '';
       return t.includes(WALKTHROUGH_TITLE) ? t : undefined;
     }, 60_000);
@@ -137,7 +117,7 @@ describe('the packaged extension in code-server, as a user sees it', { skip: gat
       assert.ok(text.includes(step), `the walkthrough shows the step "${step}":\n${text.slice(0, 800)}`);
     }
     // The step's Markdown media (media/walkthrough/archon-running.md) renders in a webview frame.
-    await waitUntil(page, 'the first step\'s media', async () => {
+    await waitUntil('the first step\'s media', async () => {
       for (const frame of page.frames()) {
         if ((await frame.locator('body').innerText({ timeout: 1_000 }).catch(() => '')).includes("watches Archon's MCP server")) return true;
       }
@@ -154,7 +134,7 @@ describe('the packaged extension in code-server, as a user sees it', { skip: gat
   it('0b. Archon not started yet: a calm "Archon: not running", not the error look; starting it turns it healthy', { timeout: STEP_TIMEOUT }, async () => {
     const item = statusItem();
     await item.waitFor({ state: 'visible', timeout: 60_000 });
-    await waitUntil(page, 'the item to say not running', async () => /not running/.test(await item.innerText()), 60_000);
+    await waitUntil('the item to say not running', async () => /not running/.test(await item.innerText()), 60_000);
     assert.match(await item.innerText(), /Archon: not running/);
     assert.doesNotMatch((await item.getAttribute('class')) ?? '', /error-kind|warning-kind/, 'no error or warning colour');
     assert.equal(await item.locator('.codicon-circle-slash').count(), 1, 'the neutral icon');
@@ -171,7 +151,7 @@ describe('the packaged extension in code-server, as a user sees it', { skip: gat
   it('1. the status bar shows the Archon item, healthy', { timeout: STEP_TIMEOUT }, async () => {
     const item = statusItem();
     await item.waitFor({ state: 'visible', timeout: 60_000 });
-    await waitUntil(page, 'the item to say healthy', async () => /healthy/.test((await item.getAttribute('aria-label')) ?? ''), 60_000);
+    await waitUntil('the item to say healthy', async () => /healthy/.test((await item.getAttribute('aria-label')) ?? ''), 60_000);
     assert.match(await item.innerText(), /Archon/);
     assert.equal(await item.locator('.codicon-plug').count(), 1, 'plug icon');
     assert.doesNotMatch((await item.getAttribute('class')) ?? '', /error-kind|warning-kind/);
@@ -195,7 +175,7 @@ describe('the packaged extension in code-server, as a user sees it', { skip: gat
     const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /Servers/i }) }).first();
     const serverRow = view.locator('.monaco-list-row', { hasText: SERVER_NAME }).first();
     await serverRow.waitFor({ state: 'visible', timeout: 20_000 });
-    const session = await waitUntil(page, 'the session row to show the session id', async () => {
+    const session = await waitUntil('the session row to show the session id', async () => {
       const id = latestSession();
       const row = view.locator('.monaco-list-row', { hasText: 'Session' }).first();
       const text = (await row.count()) ? await row.innerText() : '';
@@ -210,12 +190,12 @@ describe('the packaged extension in code-server, as a user sees it', { skip: gat
     const item = statusItem();
     const sessionBefore = latestSession();
     await fixture.kill();
-    await waitUntil(page, 'the error look', async () => /error-kind/.test((await item.getAttribute('class')) ?? ''), 30_000);
+    await waitUntil('the error look', async () => /error-kind/.test((await item.getAttribute('class')) ?? ''), 30_000);
     assert.match((await item.getAttribute('aria-label')) ?? '', /unreachable|session lost|needs attention/);
     await screenshot('status-bar-error');
 
     await fixture.restart();
-    await waitUntil(page, 'healthy again without a click', async () => {
+    await waitUntil('healthy again without a click', async () => {
       const cls = (await item.getAttribute('class')) ?? '';
       return /healthy/.test((await item.getAttribute('aria-label')) ?? '') && !/error-kind/.test(cls);
     }, 60_000);
@@ -227,12 +207,12 @@ describe('the packaged extension in code-server, as a user sees it', { skip: gat
   it('4. F1 → "Archon: Reconnect MCP" runs and the output channel shows the reconnect', { timeout: STEP_TIMEOUT }, async () => {
     const sessionsBefore = [...fixture.output().matchAll(/session created/g)].length;
     await runCommand('Archon: Reconnect MCP');
-    await waitUntil(page, 'a new session from the reconnect', async () =>
+    await waitUntil('a new session from the reconnect', async () =>
       [...fixture.output().matchAll(/session created/g)].length > sessionsBefore, 30_000);
     await runCommand('Archon: Show Diagnostics');
     const output = page.locator('.part.panel .output-view, .part.panel [id="workbench.panel.output"]').first();
     await output.waitFor({ state: 'visible', timeout: 15_000 });
-    const text = await waitUntil(page, 'the reconnect in the "Archon MCP" output', async () => {
+    const text = await waitUntil('the reconnect in the "Archon MCP" output', async () => {
       const t = await page.locator('.part.panel .view-lines').first().innerText().catch(() => '');
       return /reconnect/i.test(t) ? t : undefined;
     }, 20_000);
@@ -245,7 +225,7 @@ describe('the packaged extension in code-server, as a user sees it', { skip: gat
   it('5. "Archon: Copy Diagnostics Report" opens a report naming the server and its state', { timeout: STEP_TIMEOUT }, async () => {
     await runCommand('Archon: Copy Diagnostics Report');
     const editor = page.locator('.editor-instance .view-lines').first();
-    const text = await waitUntil(page, 'the report in an editor', async () => {
+    const text = await waitUntil('the report in an editor', async () => {
       const t = await editor.innerText().catch(() => '');
       return /diagnostics/i.test(t) && t.includes(SERVER_NAME) ? t : undefined;
     }, 20_000);
@@ -266,13 +246,13 @@ describe('the packaged extension in code-server, as a user sees it', { skip: gat
     const sessions = [...fixture.output().matchAll(/session created/g)].length;
     await mcpServerOption('Start Server');
     // VS Code may ask to trust a server it has not run before.
-    await waitUntil(page, 'the gateway to open an upstream session for VS Code', async () => {
+    await waitUntil('the gateway to open an upstream session for VS Code', async () => {
       const trust = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Trust$/ }).first();
       if (await trust.isVisible().catch(() => false)) await trust.click();
       return [...fixture.output().matchAll(/session created/g)].length > sessions;
     }, 60_000);
     await mcpServerOption('Show Output');
-    const text = await waitUntil(page, 'the MCP output to say 16 tools were discovered', async () => {
+    const text = await waitUntil('the MCP output to say 16 tools were discovered', async () => {
       const t = await outputText();
       return /Discovered 16 tools/.test(t) ? t : undefined;
     }, 60_000);
@@ -286,13 +266,13 @@ describe('the packaged extension in code-server, as a user sees it', { skip: gat
     for (let i = 1; i <= 2; i++) {
       const sessions = [...fixture.output().matchAll(/session created/g)].length;
       await fixture.restart();
-      await waitUntil(page, `the doctor healthy again after restart ${i}`, async () =>
+      await waitUntil(`the doctor healthy again after restart ${i}`, async () =>
         [...fixture.output().matchAll(/session created/g)].length > sessions && /healthy/.test((await item.getAttribute('aria-label')) ?? ''), 60_000);
     }
     await runCommand('MCP: List Servers', { keepOpen: true });
     const row = pickRow(HEALED_LABEL);
     await row.waitFor({ state: 'visible', timeout: 20_000 });
-    const rowText = await waitUntil(page, 'the definition to read Running', async () => {
+    const rowText = await waitUntil('the definition to read Running', async () => {
       const t = await row.innerText();
       return /Running/.test(t) ? t : undefined;
     }, 30_000);
@@ -301,7 +281,7 @@ describe('the packaged extension in code-server, as a user sees it', { skip: gat
     await screenshot('mcp-still-running');
     await row.click();
     await pickRow('Show Output').click();
-    const text = await waitUntil(page, 'the MCP output', async () => {
+    const text = await waitUntil('the MCP output', async () => {
       const t = await outputText();
       return /Discovered 16 tools/.test(t) ? t : undefined;
     }, 20_000);
@@ -321,16 +301,3 @@ describe('the packaged extension in code-server, as a user sees it', { skip: gat
   });
 });
 
-async function waitUntil<T>(page: Page, what: string, check: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > deadline) {
-      const file = path.join(SHOTS, `timeout-${what.replace(/\W+/g, '-').slice(0, 60)}.png`);
-      await page.screenshot({ path: file }).catch(() => undefined);
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (screenshot ${path.relative(REPO_ROOT, file)})`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
