@@ -73,9 +73,9 @@ describe('the packaged extension in code-server, as a user sees it', { skip: gat
 
   before(async () => {
     if (gate) throw new Error(gate.message);
-    // Only this file's own screenshots and logs: other UI tests keep theirs in subfolders.
+    // Only this file's own screenshots and logs: other UI tests keep theirs under a prefix or a subfolder.
     fs.mkdirSync(SHOTS, { recursive: true });
-    for (const f of fs.readdirSync(SHOTS)) if (/\.(png|log)$/.test(f)) fs.rmSync(path.join(SHOTS, f));
+    for (const f of fs.readdirSync(SHOTS)) if (/^(\d\d-|timeout-).*\.png$|^(code-server|exthost)\.log$/.test(f)) fs.rmSync(path.join(SHOTS, f));
     fixture = await startServer('fixture');
     // Archon not started yet, the usual case when VS Code opens first: the calm state comes first.
     await fixture.kill();
