@@ -12,21 +12,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { engineAvailable, removeContainer, runFixtureContainer, skipWithoutDocker, type FixtureContainer } from '../helpers/docker';
-import { FIXTURE_BUNDLE } from '../helpers/servers';
-import { REPO_ROOT, findTools, findVsix, missingMessage, openWorkbench, startCodeServer, type CodeServer, type Workbench } from '../vscode/code-server';
-import { createDriver, type Driver } from './driver';
+import { REPO_ROOT, openWorkbench, startCodeServer, type CodeServer, type Workbench } from '../vscode/code-server';
+import { createDriver, uiTestParts, type Driver } from './driver';
 
 const SHOTS = path.join(REPO_ROOT, 'test-results', 'ui', 'docker');
 const SERVER_NAME = 'Archon';
 const CONTAINER = `amd-ui-archon-${process.pid}`;
 const STEP_TIMEOUT = 90_000;
 
-const { tools, missing } = findTools();
-const vsix = findVsix();
-if (!vsix) missing.push('the extension package (run `npm run package`)');
-if (!fs.existsSync(FIXTURE_BUNDLE)) missing.push(`the fixture bundle ${path.relative(REPO_ROOT, FIXTURE_BUNDLE)} (run \`npm run build\`)`);
-const gate = missing.length ? missingMessage(missing) : undefined;
-if (gate && !gate.fail) console.log(`# ${gate.message}`);
+const { tools, vsix, gate } = uiTestParts();
 
 describe('the packaged extension in code-server with Archon in a real container', { skip: gate && !gate.fail ? gate.message : false }, () => {
   let fc: FixtureContainer | undefined;

@@ -1,8 +1,26 @@
 // Drives the code-server workbench the way a person does: the command palette, quick picks, the
 // status bar item, the output panel, screenshots. Shared by the UI tests in this folder.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { REPO_ROOT, extensionId } from '../vscode/code-server';
+import { FIXTURE_BUNDLE } from '../helpers/servers';
+import { REPO_ROOT, extensionId, findTools, findVsix, missingMessage, staleVsixWarning, type Tools } from '../vscode/code-server';
+
+/**
+ * What a UI test needs (code-server, Node 24, Chromium, the .vsix, the fixture bundle), found once:
+ * `gate` says what is missing and whether that fails (CI=true) or skips the test.
+ */
+export function uiTestParts(): { tools: Tools; vsix?: string; gate?: { fail: boolean; message: string } } {
+  const { tools, missing } = findTools();
+  const vsix = findVsix();
+  if (!vsix) missing.push('the extension package (run `npm run package`)');
+  if (!fs.existsSync(FIXTURE_BUNDLE)) missing.push(`the fixture bundle ${path.relative(REPO_ROOT, FIXTURE_BUNDLE)} (run \`npm run build\`)`);
+  const gate = missing.length ? missingMessage(missing) : undefined;
+  if (gate && !gate.fail) console.log(`# ${gate.message}`);
+  const stale = vsix ? staleVsixWarning(vsix) : undefined;
+  if (stale) console.log(`# ${stale}`);
+  return { tools, vsix, gate };
+}
 
 export interface Driver {
   /** A numbered screenshot in the shots folder; returns its path. */

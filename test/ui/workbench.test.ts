@@ -12,17 +12,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { FIXTURE_BUNDLE, startServer, type RunningServer } from '../helpers/servers';
-import { createDriver, type Driver } from './driver';
+import { startServer, type RunningServer } from '../helpers/servers';
+import { createDriver, uiTestParts, type Driver } from './driver';
 import {
   REPO_ROOT,
-  findTools,
-  findVsix,
-  missingMessage,
   openWorkbench,
   startCodeServer,
   type CodeServer,
-  staleVsixWarning,
   type Workbench,
 } from '../vscode/code-server';
 
@@ -34,14 +30,7 @@ const HEALED_LABEL = `${SERVER_NAME} (healed)`;
 const WALKTHROUGH_TITLE = "Keep Archon's MCP connections alive";
 
 // What is needed, and what to do when it is missing.
-const { tools, missing } = findTools();
-const vsix = findVsix();
-if (!vsix) missing.push('the extension package (run `npm run package`)');
-if (!fs.existsSync(FIXTURE_BUNDLE)) missing.push(`the fixture bundle ${path.relative(REPO_ROOT, FIXTURE_BUNDLE)} (run \`npm run build\`)`);
-const gate = missing.length ? missingMessage(missing) : undefined;
-if (gate && !gate.fail) console.log(`# ${gate.message}`);
-const stale = vsix ? staleVsixWarning(vsix) : undefined;
-if (stale) console.log(`# ${stale}`);
+const { tools, vsix, gate } = uiTestParts();
 
 describe('the packaged extension in code-server, as a user sees it', { skip: gate && !gate.fail ? gate.message : false }, () => {
   let fixture: RunningServer;
