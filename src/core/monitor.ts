@@ -2,6 +2,7 @@
 import { createBackoff, type BackoffPolicy } from './backoff';
 import { classifyError } from './classify';
 import { openConnection, type Connection } from './connection';
+import { whyDown } from './down';
 import { EvidenceLog, type LossDiagnosis } from './evidence';
 import { portAccepts, probeHealth } from './health';
 import { silentLogger, type Logger } from './logger';
@@ -55,6 +56,8 @@ export class ServerMonitor {
   private readonly listeners = new Set<SnapshotListener>();
   private readonly log: Logger;
   private readonly backoff: BackoffPolicy;
+  /** When this monitor started watching (the window opened): older container deaths were not seen. */
+  private readonly watchingSinceMs = Date.now();
 
   constructor(readonly config: ServerConfig, private options: MonitorOptions, private readonly deps: MonitorDeps = {}) {
     this.log = deps.logger ?? silentLogger;
@@ -493,6 +496,7 @@ export class ServerMonitor {
     s.transport = conn.kind;
     s.protocolVersion = conn.protocolVersion;
     s.serverInfo = conn.serverInfo ?? s.serverInfo;
+    s.firstReachedAt ??= iso();
     if (wasHealing && s.transitions.length > 0) {
       s.heals++;
       s.lastHeal = { at: iso(), kind: how, durationMs, attempts: s.healAttempts + 1 };
@@ -548,6 +552,9 @@ export class ServerMonitor {
   }
 
   private emit(transition?: Transition): void {
+    const down = whyDown(this.snapshot, this.watchingSinceMs);
+    if (down) this.snapshot.down = down;
+    else delete this.snapshot.down;
     for (const listener of this.listeners) {
       try {
         listener(this.snapshot, transition);

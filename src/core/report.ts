@@ -26,6 +26,7 @@ function serverSection(s: ServerSnapshot, failures: readonly FailureRecord[]): s
     `| URL | ${cell(redactUrl(s.url))} |`,
     `| Transport | ${cell(s.transport ?? s.configuredTransport)} |`,
     `| State | ${s.state} since ${s.stateSince} |`,
+    ...(s.down ? [`| Why down | ${s.down.reason}${s.down.calm ? ' (calm: nothing lost you did not cause)' : ''}: ${cell(s.down.detail)} |`] : []),
     `| Session | ${shortenSessionId(s.sessionId)} |`,
     `| Server | ${s.serverInfo ? cell(`${s.serverInfo.name} ${s.serverInfo.version}`) : '—'} |`,
     `| Protocol | ${cell(s.protocolVersion)} |`,

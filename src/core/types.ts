@@ -28,6 +28,25 @@ export const LOSS_CAUSES = [
 ] as const;
 export type LossCause = (typeof LOSS_CAUSES)[number];
 
+/**
+ * Why a server is not up, in the user's terms. `not-started` (never reached since the window opened)
+ * and `stopped-on-purpose` (Docker saw a stop/kill, or compose down) are calm: nothing was lost that
+ * the user did not cause. The others are losses and take the error look.
+ */
+export const DOWN_REASONS = ['not-started', 'stopped-on-purpose', 'crash', 'oom-kill', 'heal-failed', 'vanished'] as const;
+export type DownReason = (typeof DOWN_REASONS)[number];
+export const CALM_DOWN_REASONS: readonly DownReason[] = ['not-started', 'stopped-on-purpose'];
+
+export interface DownInfo {
+  reason: DownReason;
+  /** True for the calm reasons: render neutral ("not running"), not as an error. */
+  calm: boolean;
+  /** One sentence for people. */
+  detail: string;
+  /** A container Docker knows and can start now (`archonMcp.startContainer`). */
+  startableContainer?: string;
+}
+
 export type TransportKind = 'streamable-http' | 'sse';
 export type TransportSetting = 'auto' | TransportKind;
 
@@ -147,6 +166,10 @@ export interface ServerSnapshot {
   /** Failed heal attempts in the current episode. */
   healAttempts: number;
   lastHeal?: HealInfo;
+  /** When the server was first reached since its monitor started; absent: never reached. */
+  firstReachedAt?: string;
+  /** Set while the server is unreachable or needs attention: why, in the user's terms (`whyDown`). */
+  down?: DownInfo;
   lastFailure?: FailureRecord;
   /** The root cause of the latest session loss, with its evidence. */
   lastLoss?: LossRecord;

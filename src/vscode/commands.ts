@@ -2,7 +2,7 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { renderReport } from '../core/report';
-import { lookOf } from './present';
+import { lookOfServer } from './present';
 import type { DoctorContext } from './context';
 import { rawSettingsForReport } from './config';
 import type { Node } from './tree';
@@ -14,7 +14,7 @@ async function pickServers(ctx: DoctorContext, arg: unknown, title: string): Pro
   const snapshots = ctx.snapshots();
   if (snapshots.length <= 1) return snapshots.map((s) => s.name);
   const all = { label: '$(layers) All servers', names: snapshots.map((s) => s.name) };
-  const items = [all, ...snapshots.map((s) => ({ label: s.name, description: lookOf(s.state).label, detail: s.url, names: [s.name] }))];
+  const items = [all, ...snapshots.map((s) => ({ label: s.name, description: lookOfServer(s).label, detail: s.url, names: [s.name] }))];
   const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Which server?' });
   return picked?.names;
 }

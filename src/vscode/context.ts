@@ -11,6 +11,7 @@ import { createOutput, type Output } from './output';
 import { StatusBar } from './statusBar';
 import { GlobalStateSessionStore, TokenStore } from './storage';
 import { ServerTree } from './tree';
+import { anyServerUpContext } from './walkthrough';
 
 const SUPPRESS_ATTENTION_KEY = 'archonMcp.suppressNeedsAttention';
 
@@ -30,6 +31,7 @@ export class DoctorContext implements vscode.Disposable {
   private readonly reportedProblems = new Set<string>();
   private readonly disposables: vscode.Disposable[] = [];
   private renderQueued = false;
+  private readonly setAnyServerUp = anyServerUpContext();
 
   constructor(readonly extension: vscode.ExtensionContext, mcpDefinitionsChanged: () => void) {
     this.gateway = new GatewayHost(this, mcpDefinitionsChanged);
@@ -91,6 +93,7 @@ export class DoctorContext implements vscode.Disposable {
       this.renderQueued = false;
       this.statusBar.render(this.snapshots(), this.settings.clickAction);
       this.tree.refresh();
+      this.setAnyServerUp(this.snapshots());
     });
   }
 

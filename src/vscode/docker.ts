@@ -116,6 +116,19 @@ export function registerDocker(ctx: DoctorContext, supervisor: DockerSupervisor)
         void vscode.window.showErrorMessage(`Archon MCP: restarting ${name} failed: ${(err as Error).message}`);
       }
     }),
+    vscode.commands.registerCommand('archonMcp.startContainer', async (arg?: unknown) => {
+      const link = await pickContainer(supervisor, arg);
+      if (!link) return;
+      const name = link.watcher.snapshot().matchedName ?? link.container;
+      try {
+        await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Starting ${name}` }, () => link.watcher.startContainer());
+        ctx.log.info(`container ${name} started on request`);
+        ctx.fleet.get(link.serverName)?.checkNow('container started on request');
+      } catch (err) {
+        ctx.log.error(`starting ${name} failed: ${(err as Error).message}`);
+        void vscode.window.showErrorMessage(`Archon MCP: starting ${name} failed: ${(err as Error).message}`);
+      }
+    }),
     vscode.commands.registerCommand('archonMcp.showContainerLogs', async (arg?: unknown) => {
       const link = await pickContainer(supervisor, arg);
       if (!link) return;

@@ -8,6 +8,8 @@ import { dockerReportSection, registerDocker } from './docker';
 import { registerGateway } from './gateway';
 import { ClientsHost, registerClients } from './clients';
 import { registerDockerGateway } from './docker-gateway';
+import { registerRehearsal } from './rehearsal';
+import { openWalkthroughOnFirstInstall } from './walkthrough';
 
 export interface Doctor {
   api: ArchonMcpApi;
@@ -21,13 +23,14 @@ export function startDoctor(context: vscode.ExtensionContext, mcpDefinitionsChan
   const ctx = new DoctorContext(context, mcpDefinitionsChanged);
   const reportSections = () => [dockerReportSection(ctx.docker, ctx.snapshots())];
   const clients = new ClientsHost(ctx);
-  context.subscriptions.push(ctx, ...registerCommands(ctx, reportSections), ...registerDocker(ctx, ctx.docker), ...registerGateway(ctx, ctx.gateway), ...registerClients(ctx, clients), ...registerDockerGateway(ctx, ctx.gateway));
+  context.subscriptions.push(ctx, ...registerCommands(ctx, reportSections), ...registerDocker(ctx, ctx.docker), ...registerGateway(ctx, ctx.gateway), ...registerClients(ctx, clients), ...registerDockerGateway(ctx, ctx.gateway), ...registerRehearsal(ctx, ctx.docker));
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(SECTION)) ctx.applySettings().then(() => clients.refresh()).catch((err: Error) => ctx.log.error(`applying settings failed: ${err.message}`));
     }),
   );
   ctx.log.info(`Archon MCP Doctor ${context.extension.packageJSON.version} started`);
+  openWalkthroughOnFirstInstall(context, ctx.log);
   const ready = ctx.applySettings().then(() => clients.refresh()).catch((err: Error) => ctx.log.error(`reading the settings failed: ${err.stack ?? err.message}`));
   return {
     api: createApi(ctx),

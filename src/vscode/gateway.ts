@@ -6,6 +6,7 @@ import { CLIENT_KINDS, CLIENT_LABELS, clientConfig } from '../core/client-config
 import {
   startGateway, type Gateway, type GatewayRuntime, type GatewayStats, type GatewayStatusServer, type ServerGatewayStats,
 } from '../core/gateway';
+import type { GatewayCounters } from '../core/rehearsal';
 import type { Settings } from '../core/settings';
 import type { ServerSnapshot } from '../core/types';
 import type { DoctorContext } from './context';
@@ -164,6 +165,12 @@ export class GatewayHost implements vscode.Disposable {
   upstreamRestarting(serverName: string): void {
     const slug = this.gateway?.stats().servers.find((s) => s.name === serverName)?.slug;
     if (slug) this.gateway?.notifyUpstreamRestarting(slug);
+  }
+
+  /** The gateway's counters for one server right now (not the coalesced copy in the snapshot). */
+  counters(serverName: string): GatewayCounters | undefined {
+    const s = this.gateway?.stats().servers.find((x) => x.name === serverName);
+    return s && { requestsForwarded: s.requestsForwarded, errorsReturned: s.errorsReturned, healed: { ...s.healed } };
   }
 
   url(serverName: string): string | undefined {

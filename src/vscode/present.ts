@@ -14,7 +14,8 @@ const SEVERITY: Record<ServerState, number> = {
   healthy: 0,
 };
 
-export type Tone = 'ok' | 'warning' | 'error' | 'busy';
+/** `idle`: not running, but nothing was lost (never started, stopped on purpose): no colour. */
+export type Tone = 'ok' | 'warning' | 'error' | 'busy' | 'idle';
 
 export interface StateLook {
   icon: string;
@@ -41,13 +42,27 @@ export function lookOf(state: ServerState): StateLook {
   }
 }
 
+/** A server that is down calmly looks neutral: "not running", no error colour. */
+const CALM_LOOK: StateLook = { icon: 'circle-slash', tone: 'idle', label: 'not running' };
+
+/** How one server looks: the look of its state, unless it is down and nothing was lost (`down.calm`). */
+export function lookOfServer(s: ServerSnapshot): StateLook {
+  return s.down?.calm ? CALM_LOOK : lookOf(s.state);
+}
+
+/** Calm "not running" ranks just above healthy: any real trouble elsewhere outranks it. */
+function severityOf(s: ServerSnapshot): number {
+  return s.down?.calm ? 0.5 : SEVERITY[s.state];
+}
+
 export function worst(snapshots: readonly ServerSnapshot[]): ServerSnapshot | undefined {
-  return [...snapshots].sort((a, b) => SEVERITY[b.state] - SEVERITY[a.state])[0];
+  return [...snapshots].sort((a, b) => severityOf(b) - severityOf(a))[0];
 }
 
 /** The short description next to a server's name in the tree. */
 export function describe(s: ServerSnapshot): string {
-  const look = lookOf(s.state).label;
+  const look = lookOfServer(s).label;
+  if (s.down?.calm) return look;
   if ((s.state === 'healthy' || s.state === 'degraded') && s.lastPing) return `${look} · ${s.lastPing.latencyMs} ms`;
   if (s.state === 'session-lost' && s.lastLoss) return `${look} · ${s.lastLoss.label ?? s.lastLoss.cause}`;
   return look;
@@ -69,7 +84,11 @@ export function escapeMarkdown(text: string): string {
 
 /** One line per server for the status bar tooltip (Markdown). */
 export function tooltipLine(s: ServerSnapshot, now = Date.now()): string {
-  const parts = [`**${escapeMarkdown(s.name)}**: ${lookOf(s.state).label}`];
+  const parts = [`**${escapeMarkdown(s.name)}**: ${lookOfServer(s).label}`];
+  if (s.down?.calm) {
+    parts.push(escapeMarkdown(s.down.detail));
+    return parts.join(' · ');
+  }
   if (s.lastPing && (s.state === 'healthy' || s.state === 'degraded')) parts.push(`${s.lastPing.latencyMs} ms`);
   if (s.sessionId) parts.push(`session \`${shortenSessionId(s.sessionId)}\``);
   if (s.lastHeal) parts.push(`last heal ${ago(s.lastHeal.at, now)} (${s.lastHeal.kind})`);

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { ServerSnapshot } from '../core/types';
 import type { ClickAction } from '../core/settings';
-import { lookOf, tooltipLine, worst } from './present';
+import { lookOfServer, tooltipLine, worst } from './present';
 
 const CLICK_COMMANDS: Record<ClickAction, string> = {
   reconnect: 'archonMcp.reconnect',
@@ -10,7 +10,7 @@ const CLICK_COMMANDS: Record<ClickAction, string> = {
   showView: 'archonMcp.servers.focus',
 };
 
-const LINK_COMMANDS = ['archonMcp.reconnect', 'archonMcp.showDiagnostics', 'archonMcp.copyDiagnostics', 'archonMcp.openSettings', 'archonMcp.routeClients'];
+const LINK_COMMANDS = ['archonMcp.reconnect', 'archonMcp.showDiagnostics', 'archonMcp.copyDiagnostics', 'archonMcp.openSettings', 'archonMcp.routeClients', 'archonMcp.startContainer'];
 
 export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
@@ -43,24 +43,29 @@ export class StatusBar implements vscode.Disposable {
       return;
     }
     const warnings = this.warningLines.flatMap((p) => p());
-    const look = lookOf(top.state);
+    const look = lookOfServer(top);
     const tone = look.tone === 'ok' && warnings.length > 0 ? 'warning' : look.tone;
     const label = snapshots.length === 1 ? top.name : 'Archon';
-    this.item.text = `$(${look.icon}) ${label}`;
+    const calm = top.down?.calm === true;
+    this.item.text = calm ? `$(${look.icon}) ${label}: ${look.label}` : `$(${look.icon}) ${label}`;
     this.item.backgroundColor =
       tone === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground')
       : tone === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground')
       : undefined;
-    this.item.accessibilityInformation = { label: `Archon MCP: ${snapshots.map((s) => `${s.name} ${lookOf(s.state).label}`).join(', ')}` };
+    this.item.accessibilityInformation = { label: `Archon MCP: ${snapshots.map((s) => `${s.name} ${lookOfServer(s).label}`).join(', ')}` };
     const md = new vscode.MarkdownString(undefined, true);
     md.isTrusted = { enabledCommands: LINK_COMMANDS };
     md.supportThemeIcons = true;
     md.appendMarkdown(`$(${look.icon}) **Archon MCP**\n\n`);
     for (const s of snapshots) md.appendMarkdown(`- ${tooltipLine(s)}\n`);
     for (const line of [...warnings, ...this.extraLines.flatMap((p) => p())]) md.appendMarkdown(`\n${line}\n`);
-    md.appendMarkdown('\n---\n\n[$(debug-restart) Reconnect](command:archonMcp.reconnect) · [$(output) Show Log](command:archonMcp.showDiagnostics) · [$(clippy) Copy Diagnostics](command:archonMcp.copyDiagnostics)');
+    const start = calm ? top.down?.startableContainer : undefined;
+    md.appendMarkdown('\n---\n\n');
+    if (start) md.appendMarkdown(`[$(play) Start Container](command:archonMcp.startContainer) · `);
+    md.appendMarkdown('[$(debug-restart) Reconnect](command:archonMcp.reconnect) · [$(output) Show Log](command:archonMcp.showDiagnostics) · [$(clippy) Copy Diagnostics](command:archonMcp.copyDiagnostics)');
     this.item.tooltip = md;
-    this.item.command = CLICK_COMMANDS[clickAction];
+    // Calm and startable: the click starts the container, the one thing that brings it up.
+    this.item.command = start ? { title: 'Start Container', command: 'archonMcp.startContainer', arguments: [top.name] } : CLICK_COMMANDS[clickAction];
     this.item.show();
   }
 

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { shortenSessionId } from '../core/redact';
 import type { ServerSnapshot } from '../core/types';
-import { ago, describe, lookOf, type Tone } from './present';
+import { ago, describe, lookOfServer, type Tone } from './present';
 
 export interface DetailNode {
   kind: 'detail';
@@ -38,6 +38,7 @@ const TONE_COLOR: Record<Tone, string | undefined> = {
   warning: 'list.warningForeground',
   error: 'list.errorForeground',
   busy: undefined,
+  idle: undefined,
 };
 
 function icon(name: string, tone?: Tone): vscode.ThemeIcon {
@@ -127,7 +128,7 @@ export class ServerTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
       item.id = `server/${node.name}`;
       item.contextValue = 'server';
       if (s) {
-        const look = lookOf(s.state);
+        const look = lookOfServer(s);
         item.iconPath = icon(look.icon, look.tone);
         item.description = describe(s);
         item.tooltip = `${s.name} (${s.url}): ${look.label}${s.lastFailure && s.state !== 'healthy' ? `\n${s.lastFailure.message}` : ''}`;

@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { DEFAULT_DOCKER_LINK_OPTIONS, DockerLink, type ContainerSnapshot, type DockerLinkOptions } from '../../src/core/docker';
 import type { Logger } from '../../src/core/logger';
 import { ServerMonitor } from '../../src/core/monitor';
+import { rehearsalReport } from '../../src/core/rehearsal';
 import { MemorySessionStore } from '../../src/core/session-store';
 import { DEFAULT_MONITOR_OPTIONS, type ServerConfig, type ServerSnapshot } from '../../src/core/types';
 import {
@@ -358,6 +359,63 @@ describe('docker: diagnosis end to end (monitor + DockerLink) against a real eng
     child.kill('SIGINT');
     const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running 10 s after SIGINT'), 10_000))]);
     assert.equal(code, 0, dump());
+    await dropContainer(fc.name);
+  });
+
+  it('docker stop → calm "stopped-on-purpose" with a startable container; startContainer brings it back healthy', { timeout: 60_000 }, async (t) => {
+    if (await skipWithoutDocker(t)) return;
+    const fc = await container({ name: `${PREFIX}-stop`, memoryMb: 128 });
+    const w = watchServer(config(fc));
+    await until(w, 'healthy and container running', (s) => healthy(s) && running(s));
+    await fc.container.stop({ t: 1 });
+    const calm = await until(w, 'down, stopped on purpose', (s) => s.down?.reason === 'stopped-on-purpose', 30_000);
+    assert.equal(calm.state, 'unreachable', w.dump());
+    assert.equal(calm.down?.calm, true);
+    assert.equal(calm.down?.startableContainer, fc.name, w.dump());
+    assert.equal(containerOf(calm)?.lastDeath?.deliberate, true, w.dump());
+    await w.link.watcher.startContainer();
+    const back = await until(w, 'healthy again after startContainer', (s) => healthy(s) && running(s), 30_000);
+    assert.equal(back.down, undefined, 'a server that is up has no `down`');
+    await w.stop();
+    await dropContainer(fc.name);
+  });
+
+  it('a crash (exit 3, no restart policy) that stays down → a loss: down.reason "crash", not calm', { timeout: 60_000 }, async (t) => {
+    if (await skipWithoutDocker(t)) return;
+    const fc = await container({ name: `${PREFIX}-crash-down`, memoryMb: 128 });
+    const w = watchServer(config(fc));
+    await until(w, 'healthy and container running', (s) => healthy(s) && running(s));
+    const cancel = fireFixtureTool(fc.url, 'test_crash', { exitCode: 3 });
+    try {
+      const down = await until(w, 'down after the crash', (s) => s.down !== undefined && containerOf(s)?.state === 'exited', 30_000);
+      assert.equal(down.down?.reason, 'crash', w.dump());
+      assert.equal(down.down?.calm, false);
+      assert.match(down.down!.detail, /exit 3/);
+      assert.equal(containerOf(down)?.lastDeath?.deliberate, undefined, w.dump());
+    } finally {
+      cancel();
+    }
+    await w.stop();
+    await dropContainer(fc.name);
+  });
+
+  it('rehearsal: the watcher restarts the container → rehearsalReport "healed", cause docker restart, detection and heal times', { timeout: 60_000 }, async (t) => {
+    if (await skipWithoutDocker(t)) return;
+    const fc = await container({ name: `${PREFIX}-rehearsal`, memoryMb: 128 });
+    const w = watchServer(config(fc));
+    const oldSession = (await until(w, 'healthy and container running', (s) => healthy(s) && running(s))).sessionId;
+    const requestedAt = new Date().toISOString();
+    await w.link.watcher.restartContainer(1);
+    const back = await until(w, 'healed with the cause settled',
+      (s) => healthy(s) && s.sessionId !== oldSession && s.lastLoss?.cause === 'docker-restart', 30_000);
+    const r = rehearsalReport({ requestedAt, after: back });
+    t.diagnostic(`rehearsal: detection ${r.detectionMs} ms, heal ${r.healMs} ms, cause ${r.causeLabel}, connection ${r.healKind}`);
+    assert.equal(r.outcome, 'healed', w.dump());
+    assert.equal(r.cause, 'docker-restart');
+    assert.ok(r.detectionMs !== undefined && r.detectionMs >= 0, JSON.stringify(r));
+    assert.ok(r.healMs !== undefined && r.healMs >= 0, JSON.stringify(r));
+    assert.ok(r.healKind === 'reinitialized' || r.healKind === 'reconnected', JSON.stringify(r));
+    await w.stop();
     await dropContainer(fc.name);
   });
 });

@@ -110,6 +110,14 @@ describe('renderReport: header and summary', () => {
 });
 
 describe('renderReport: server details', () => {
+  it('says why a server is down, and whether that is calm', () => {
+    const calm = renderReport(input({ snapshots: [snapshot({ state: 'unreachable', down: { reason: 'stopped-on-purpose', calm: true, detail: 'container archon-mcp was stopped' } })] }));
+    assert.ok(calm.includes('| Why down | stopped-on-purpose (calm: nothing lost you did not cause): container archon-mcp was stopped |'), calm);
+    const lost = renderReport(input({ snapshots: [snapshot({ state: 'unreachable', down: { reason: 'crash', calm: false, detail: 'container archon-mcp crashed (exit 3)' } })] }));
+    assert.ok(lost.includes('| Why down | crash: container archon-mcp crashed (exit 3) |'), lost);
+    assert.ok(!renderReport(input()).includes('Why down'), 'a healthy server has no such row');
+  });
+
   it('shows URL, transport, server info, protocol, ping and heals', () => {
     const r = renderReport(input({
       snapshots: [snapshot({ heals: 3, lastHeal: { at: '2026-11-20T08:45:00.000Z', kind: 'reinitialized', durationMs: 140, attempts: 1 } })],

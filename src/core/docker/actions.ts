@@ -7,6 +7,15 @@ export async function restartContainer(docker: Dockerode, nameOrId: string, opts
   await docker.getContainer(nameOrId).restart({ t: opts.timeoutSeconds ?? 10 });
 }
 
+/** `docker start`. Starting a container that already runs is not an error (the engine answers 304). */
+export async function startContainer(docker: Dockerode, nameOrId: string): Promise<void> {
+  try {
+    await docker.getContainer(nameOrId).start();
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode !== 304) throw err;
+  }
+}
+
 /**
  * The last `tail` lines of a container's output, stdout and stderr separated. Non-TTY containers
  * multiplex both streams with 8-byte frame headers; TTY containers have one raw stream (all stdout).

@@ -158,6 +158,22 @@ export function diagnoseLoss(input: DiagnosisInput): Diagnosis {
   return result('unknown', ev);
 }
 
+/**
+ * True when a `kill` event of the same container (since its last start, within 30 s) came before
+ * this death: `docker stop`, `docker kill`, `docker restart` and compose down all send one; a crash
+ * or an OOM kill by the kernel does not.
+ */
+export function killedBeforeDeath(events: readonly ContainerEvent[], die: ContainerEvent): boolean {
+  const dieMs = Date.parse(die.at);
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e === die || e.containerId !== die.containerId || cmp(e, die) > 0) continue;
+    if (e.action === 'start' || dieMs - Date.parse(e.at) > KILL_BEFORE_DIE_MS) return false;
+    if (e.action === 'kill') return true;
+  }
+  return false;
+}
+
 function dropEvidence(d: UptimeDrop): Evidence {
   return { at: d.at, source: 'health', detail: `server uptime dropped from ${Math.round(d.fromSeconds)} s to ${Math.round(d.toSeconds)} s` };
 }

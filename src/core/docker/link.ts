@@ -52,6 +52,11 @@ export class DockerLink {
     });
   }
 
+  /** The server this container runs. */
+  get serverName(): string {
+    return this.monitor.config.name;
+  }
+
   start(): void {
     void this.watcher.start();
   }

@@ -33,7 +33,14 @@ export interface ContainerSnapshot {
   oomKilled?: boolean;
   lastExitCode?: number;
   /** How the previous instance ended (from the `die`/`oom` events and the inspect right after). */
-  lastDeath?: { at: string; exitCode?: number; oomKilled: boolean; instanceId?: string };
+  lastDeath?: {
+    at: string;
+    exitCode?: number;
+    oomKilled: boolean;
+    instanceId?: string;
+    /** A `kill` event (docker stop/kill/restart, compose down) came right before the death: someone meant it. */
+    deliberate?: boolean;
+  };
   /** Configured memory limit in bytes (0: none). */
   memoryLimitBytes?: number;
   memory?: MemorySample;

@@ -14,7 +14,7 @@ import {
   type DockerProblem,
   type DockerTarget,
 } from './connection';
-import { diagnoseLoss, type Diagnosis, type InspectFacts } from './diagnose';
+import { diagnoseLoss, killedBeforeDeath, type Diagnosis, type InspectFacts } from './diagnose';
 import {
 
   eventKey,
@@ -28,7 +28,7 @@ import {
 } from './events';
 import { formatMemory, memorySample, type MemorySample } from './memory';
 import type { ContainerSnapshot, ContainerState } from './snapshot';
-import { containerLogs, restartContainer } from './actions';
+import { containerLogs, restartContainer, startContainer } from './actions';
 import type { ContainerLogs } from './logs';
 
 export interface ContainerWatcherOptions extends DockerConnectionOptions {
@@ -264,6 +264,13 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
     const id = this.snap.containerId ?? this.snap.matchedName;
     if (!id) throw new Error(this.snap.problem?.message ?? `No container named "${this.snap.configuredName}" to restart.`);
     await restartContainer(this.docker, id, { timeoutSeconds });
+  }
+
+  /** Starts the watched container (stopped on purpose, or never started since the window opened). */
+  async startContainer(): Promise<void> {
+    const id = this.snap.containerId ?? this.snap.matchedName;
+    if (!id) throw new Error(this.snap.problem?.message ?? `No container named "${this.snap.configuredName}" to start (was it removed by "docker compose down"? Then run "docker compose up -d" in Archon's folder).`);
+    await startContainer(this.docker, id);
   }
 
   /** The last `tail` log lines of the watched container, stdout and stderr separated. */
@@ -688,6 +695,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
         this.snap.lastDeath = {
           at: ev.at,
           oomKilled: this.sawOomSinceStart,
+          ...(!this.sawOomSinceStart && killedBeforeDeath(this.history, ev) ? { deliberate: true } : {}),
           ...(ev.exitCode !== undefined ? { exitCode: ev.exitCode } : {}),
           ...(this.snap.instanceId ? { instanceId: this.snap.instanceId } : {}),
         };
