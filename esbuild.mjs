@@ -1,7 +1,7 @@
 // Bundles the extension, the CLI and the test fixture servers into single CommonJS files.
 // `--production` minifies (for the .vsix); otherwise source maps are written for development.
 import * as esbuild from 'esbuild';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -26,6 +26,9 @@ const unusedDockerParts = {
   },
 };
 
+// The CLI prints the version it was built from: the .vsix and the npm package share package.json.
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -46,7 +49,8 @@ rmSync('dist', { recursive: true, force: true });
 
 const builds = [
   { entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js' },
-  { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js' },
+  // src/cli.ts starts with `#!/usr/bin/env node`, which esbuild keeps: dist/cli.js is the npm package's bin.
+  { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', define: { __ARCHON_MCP_DOCTOR_VERSION__: JSON.stringify(version) } },
 ];
 // Fixture servers used by tests, benchmarks and the Docker test image.
 for (const name of ['archon-like-server']) {

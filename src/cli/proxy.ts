@@ -1,111 +1,91 @@
 // `archon-mcp-doctor proxy`: runs the healing gateway without VS Code.
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { startGateway } from '../core/gateway';
+import { GATEWAY_DEFAULTS, GatewayPortTaken, startGateway, watchUpstreamContainer } from '../core/gateway';
 import type { Gateway, GatewayEvent, GatewayLogger } from '../core/gateway';
+import { parseGatewayArgs } from './gateway-args';
 
-export const PROXY_USAGE = `usage: archon-mcp-doctor proxy --upstream <url> [--port P] [--name N] [--state-dir D] [--hold-timeout S] [--json]
-  Serves http://127.0.0.1:P/<name>/mcp (default port 8052, name "archon") and keeps clients' sessions
-  alive across restarts of the upstream MCP server. Sessions are saved in the state dir
-  (default ~/.archon-mcp-doctor). With --json: one JSON object per line, first {"event":"listening","url":…}.`;
+export const PROXY_USAGE = `usage: archon-mcp-doctor proxy --upstream <url> [--port P] [--name N] [--state-dir D] [--hold-timeout S]
+         [--container NAME] [--docker-socket PATH] [--json]
+  Serves http://127.0.0.1:P/<name>/mcp (also on [::1]; default port ${GATEWAY_DEFAULTS.port}, name "archon") and keeps
+  clients' sessions alive across restarts of the upstream MCP server. Sessions are saved in the state dir
+  (default ~/.archon-mcp-doctor). When another of our gateways holds the port, this one defers to it and
+  takes over when it goes away; a port held by any other program is an error (exit 1): choose another with --port.
+  --container NAME: watch the upstream's Docker container (socket: --docker-socket, else DOCKER_HOST, else the
+  default); a container death holds requests at once instead of sending them into the dying container.
+  With --json: one JSON object per line, first {"event":"listening","url":…}.
+  Exit codes: 0 stopped by SIGINT/SIGTERM, 1 the gateway could not start, 2 bad arguments.`;
 
-interface ProxyArgs {
-  upstream: string;
-  port: number;
-  name: string;
-  stateDir: string;
-  holdTimeoutMs: number;
-  json: boolean;
-}
-
-function parseArgs(argv: string[]): ProxyArgs | string {
-  const args: Partial<ProxyArgs> = { json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = (): string | undefined => argv[++i];
-    switch (a) {
-      case '--upstream': args.upstream = value(); break;
-      case '--port': args.port = Number(value()); break;
-      case '--name': args.name = value(); break;
-      case '--state-dir': args.stateDir = value(); break;
-      case '--hold-timeout': args.holdTimeoutMs = Number(value()) * 1000; break;
-      case '--json': args.json = true; break;
-      case '-h': case '--help': return 'help';
-      default: return `unknown argument "${a}"`;
-    }
-  }
-  if (!args.upstream) return 'missing --upstream <url>';
-  try {
-    const u = new URL(args.upstream);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') return `--upstream must be an http(s) URL`;
-  } catch {
-    return `--upstream is not a URL: ${args.upstream}`;
-  }
-  const port = args.port ?? 8052;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) return '--port must be 0..65535';
-  const hold = args.holdTimeoutMs ?? 30_000;
-  if (!(hold > 0)) return '--hold-timeout must be a positive number of seconds';
-  return {
-    upstream: args.upstream, port, name: args.name ?? 'archon', json: args.json ?? false, holdTimeoutMs: hold,
-    stateDir: args.stateDir ?? join(homedir(), '.archon-mcp-doctor'),
-  };
-}
+const PROXY_OPTIONS = {
+  port: { type: 'string' },
+  name: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
 
 export async function proxyCommand(argv: string[]): Promise<number> {
-  const parsed = parseArgs(argv);
+  const parsed = parseGatewayArgs(argv, PROXY_OPTIONS);
   if (parsed === 'help') {
     process.stdout.write(`${PROXY_USAGE}\n`);
     return 0;
   }
-  if (typeof parsed === 'string') {
-    process.stderr.write(`proxy: ${parsed}\n${PROXY_USAGE}\n`);
+  const port = typeof parsed === 'string' ? 0 : Number(parsed.values.port ?? GATEWAY_DEFAULTS.port);
+  const problem = typeof parsed === 'string' ? parsed : !Number.isInteger(port) || port < 0 || port > 65535 ? '--port must be 0..65535' : undefined;
+  if (problem || typeof parsed === 'string') {
+    process.stderr.write(`proxy: ${problem}\n${PROXY_USAGE}\n`);
     return 2;
   }
+  const { args } = parsed;
+  const json = parsed.values.json === true;
+  const name = (parsed.values.name as string | undefined) ?? 'archon';
   const out = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
-  const logger: GatewayLogger = parsed.json
+  const logger: GatewayLogger = json
     ? { info: () => undefined, warn: () => undefined, error: (m) => process.stderr.write(`${m}\n`) }
     : { info: () => undefined, warn: (m) => process.stderr.write(`warn: ${m}\n`), error: (m) => process.stderr.write(`error: ${m}\n`) };
   const printEvent = (e: GatewayEvent): void => {
-    if (parsed.json) out(JSON.stringify(e));
+    if (json) out(JSON.stringify(e));
     else out(`${e.at} ${e.event}${e.session ? ` [${e.session}]` : ''}: ${e.message}`);
   };
 
   let gw: Gateway;
   try {
     gw = await startGateway({
-      upstreams: [{ name: parsed.name, url: parsed.upstream }],
-      port: parsed.port,
-      stateDir: parsed.stateDir,
-      holdTimeoutMs: parsed.holdTimeoutMs,
+      upstreams: [{ name, url: args.upstream }],
+      port,
+      stateDir: args.stateDir,
+      holdTimeoutMs: args.holdTimeoutMs,
       logger,
     });
   } catch (err) {
-    process.stderr.write(`proxy: cannot start the gateway: ${(err as Error).message}\n`);
+    const hint = err instanceof GatewayPortTaken ? `; choose another port with --port P (clients must then use that port)` : '';
+    process.stderr.write(`proxy: cannot start the gateway: ${(err as Error).message}${hint}\n`);
     return 1;
   }
   const gateway = gw;
+  const slug = Object.keys(gateway.urls())[0];
+  // Docker messages go to stderr as warnings: stdout keeps the event lines.
+  const docker = args.container
+    ? watchUpstreamContainer(gateway, slug, {
+      container: args.container, socketPath: args.dockerSocket,
+      logger: { info: (m) => !json && process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`warn: ${m}\n`), error: (m) => process.stderr.write(`error: ${m}\n`) },
+    })
+    : undefined;
   // Signal handlers before the first line: whoever reads the URL may signal us at once.
   let stopping = false;
   const exitCode = new Promise<number>((resolve) => {
     const stop = (): void => {
       if (stopping) return;
       stopping = true;
+      docker?.stop();
       gateway.stop().then(() => resolve(0), () => resolve(0));
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
   // The URL first, then events as they happen.
-  const first = { event: gateway.mode === 'deferred' ? 'deferred' : 'listening', url: gateway.url(), mode: gateway.mode, upstream: parsed.upstream, movedFromPort: gateway.stats().movedFromPort };
-  if (parsed.json) out(JSON.stringify(first));
+  const first = { event: gateway.mode === 'deferred' ? 'deferred' : 'listening', url: gateway.url(), mode: gateway.mode, upstream: args.upstream };
+  if (json) out(JSON.stringify(first));
   else out(gateway.url());
-  if (!parsed.json) out(gateway.mode === 'deferred' ? `deferring to the gateway already serving ${gateway.baseUrl}` : `forwarding to ${parsed.upstream}`);
-  const moved = gateway.stats().movedFromPort;
-  if (moved !== undefined) {
-    printEvent({ at: new Date().toISOString(), event: 'port-moved', url: gateway.url(), message: `port ${moved} is used by another program; listening on ${gateway.stats().port} instead` });
-  }
+  if (!json) out(gateway.mode === 'deferred' ? `deferring to the gateway already serving ${gateway.baseUrl}` : `forwarding to ${args.upstream}`);
   gateway.onEvent(printEvent);
 
   return exitCode;

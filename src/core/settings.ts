@@ -1,6 +1,7 @@
 // Validates raw settings (from VS Code or the CLI) into the shapes the core runs on.
 import type { DockerSettings } from './docker/supervisor';
 import type { MonitorOptions, ServerConfig, TransportSetting } from './types';
+import { DEFAULTS as GATEWAY_DEFAULTS } from './gateway/types';
 
 export const DEFAULT_SERVER: ServerConfig = {
   name: 'Archon',
@@ -144,10 +145,10 @@ function validateDocker(raw: NonNullable<RawSettings['docker']>, problems: strin
 }
 
 function validateGateway(raw: NonNullable<RawSettings['gateway']>, problems: string[]): GatewaySettings {
-  let port = Math.round(numberSetting(raw.port, 'gateway.port', 8052, 1, problems));
+  let port = Math.round(numberSetting(raw.port, 'gateway.port', GATEWAY_DEFAULTS.port, 1, problems));
   if (port > 65535) {
-    problems.push(`archonMcp.gateway.port ${port} is not a port; using 8052.`);
-    port = 8052;
+    problems.push(`archonMcp.gateway.port ${port} is not a port; using ${GATEWAY_DEFAULTS.port}.`);
+    port = GATEWAY_DEFAULTS.port;
   }
   return {
     enabled: booleanSetting(raw.enabled, 'gateway.enabled', true, problems),

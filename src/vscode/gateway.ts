@@ -3,14 +3,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CLIENT_KINDS, CLIENT_LABELS, clientConfig } from '../core/client-config';
-import { startGateway, type Gateway, type GatewayStats, type ServerGatewayStats } from '../core/gateway';
+import { GatewayPortTaken, holdOnContainerDown, startGateway, type Gateway, type GatewayStats, type ServerGatewayStats } from '../core/gateway';
 import type { Settings } from '../core/settings';
 import type { ServerSnapshot } from '../core/types';
 import type { DoctorContext } from './context';
 import type { DetailNode } from './tree';
 
 /** The gateway's view of one server, as kept in the server's snapshot. */
-export type GatewayExtra = ServerGatewayStats & { mode: GatewayStats['mode']; port: number; movedFromPort?: number };
+export type GatewayExtra = ServerGatewayStats & { mode: GatewayStats['mode']; port: number };
 
 export function gatewayOf(s: ServerSnapshot): GatewayExtra | undefined {
   return s.extras.gateway as GatewayExtra | undefined;
@@ -85,24 +85,27 @@ export class GatewayHost implements vscode.Disposable {
         this.gateway = gateway;
         this.unsubscribe.push(gateway.onChange((stats) => this.publish(stats)));
         this.publish(gateway.stats());
-        const stats = gateway.stats();
-        if (stats.movedFromPort !== undefined) {
-          void vscode.window.showInformationMessage(`Archon MCP: port ${stats.movedFromPort} is taken by another program; the healing gateway listens on ${gateway.baseUrl} instead.`);
-        }
-        if (stats.mode === 'deferred') this.ctx.log.info(`gateway: another VS Code window already serves ${gateway.baseUrl}; this window uses it and takes over if it goes away`);
+        if (gateway.stats().mode === 'deferred') this.ctx.log.info(`gateway: another VS Code window already serves ${gateway.baseUrl}; this window uses it and takes over if it goes away`);
       } catch (err) {
         this.ctx.log.error(`gateway: could not start: ${(err as Error).message}`);
-        void vscode.window.showWarningMessage(`Archon MCP: the healing gateway could not start: ${(err as Error).message}`);
+        if (err instanceof GatewayPortTaken) void this.offerPortSetting(err);
+        else void vscode.window.showWarningMessage(`Archon MCP: the healing gateway could not start: ${(err as Error).message}`);
       }
     }
     this.definitionsChanged();
   }
 
-  /** A container died: hold this server's client requests instead of failing them. */
-  upstreamRestarting(serverName: string): void {
-    const slug = this.gateway?.stats().servers.find((s) => s.name === serverName)?.slug;
-    if (slug) this.gateway?.notifyUpstreamRestarting(slug);
+  /** Client configurations point at one port, so the gateway does not move: the user picks another. */
+  private async offerPortSetting(err: GatewayPortTaken): Promise<void> {
+    const open = 'Open Setting';
+    const choice = await vscode.window.showWarningMessage(
+      `Archon MCP: the healing gateway is not running: ${err.message}. Choose another port in archonMcp.gateway.port.`, open);
+    if (choice === open) await vscode.commands.executeCommand('workbench.action.openSettings', 'archonMcp.gateway.port');
   }
+
+  /** For container deaths (holdOnContainerDown): the running gateway and a server's endpoint. */
+  readonly current = (): Gateway | undefined => this.gateway;
+  readonly slugOf = (serverName: string): string | undefined => this.gateway?.stats().servers.find((s) => s.name === serverName)?.slug;
 
   url(serverName: string): string | undefined {
     return this.gateway?.stats().servers.find((s) => s.name === serverName)?.url;
@@ -116,7 +119,7 @@ export class GatewayHost implements vscode.Disposable {
 
   private publish(stats: GatewayStats): void {
     for (const s of stats.servers) {
-      const extra: GatewayExtra = { ...s, mode: stats.mode, port: stats.port, movedFromPort: stats.movedFromPort };
+      const extra: GatewayExtra = { ...s, mode: stats.mode, port: stats.port };
       this.ctx.fleet.get(s.name)?.setExtra('gateway', extra);
     }
   }
@@ -138,9 +141,7 @@ export class GatewayHost implements vscode.Disposable {
 export function registerGateway(ctx: DoctorContext, host: GatewayHost): vscode.Disposable[] {
   ctx.tree.addSection(gatewayNodes);
   ctx.statusBar.addExtraLines(() => healedTodayLine(ctx.snapshots()));
-  const restarting = ctx.fleet.onDidChange((snapshot, t) => {
-    if (snapshot && t?.to === 'session-lost' && !t.refined && t.evidence.some((e) => e.source === 'docker')) host.upstreamRestarting(snapshot.name);
-  });
+  const restarting = holdOnContainerDown(ctx.docker, host.current, host.slugOf);
   return [
     { dispose: restarting },
     vscode.commands.registerCommand('archonMcp.copyClientConfig', async (arg?: unknown) => {

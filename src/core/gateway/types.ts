@@ -19,7 +19,7 @@ export interface GatewayUpstream {
 
 export interface GatewayOptions {
   upstreams: GatewayUpstream[];
-  /** Port on 127.0.0.1 (default 8052). 0 picks a free port. */
+  /** Port on 127.0.0.1 and ::1 (default 18051). 0 picks a free port. Held by another program → GatewayPortTaken. */
   port?: number;
   /** Directory for persisted client sessions (created 0700; file 0600). No persistence when absent. */
   stateDir?: string;
@@ -79,8 +79,6 @@ export interface ServerGatewayStats {
 export interface GatewayStats {
   mode: GatewayMode;
   port: number;
-  /** Set when the configured port was busy with something else and we moved. */
-  movedFromPort?: number;
   /** While deferred: the base URL of the gateway that holds the port. */
   holderUrl?: string;
   servers: ServerGatewayStats[];
@@ -90,7 +88,6 @@ export type GatewayEventKind =
   | 'listening'
   | 'deferred'
   | 'takeover'
-  | 'port-moved'
   | 'client-connected'
   | 'client-closed'
   | 'session-restored'
@@ -113,7 +110,7 @@ export interface GatewayEvent {
 
 export interface Gateway {
   readonly mode: GatewayMode;
-  /** Base URL of the gateway that serves (ours or the holder's), e.g. http://127.0.0.1:8052. */
+  /** Base URL of the gateway that serves (ours or the holder's), e.g. http://127.0.0.1:18051. */
   readonly baseUrl: string;
   /** Endpoint per upstream slug. */
   urls(): Record<string, string>;
@@ -129,12 +126,12 @@ export interface Gateway {
 }
 
 export const DEFAULTS = {
-  port: 8052,
+  /** Not one of Archon's ports (3737, 8051, 8052, 8181). */
+  port: 18051,
   holdTimeoutMs: 30_000,
   maxBodyBytes: 4 * 1024 * 1024,
   sessionTtlMs: 7 * 24 * 3600_000,
   deferPollMs: 1_000,
-  portSearchRange: 20,
 } as const;
 
 export const HEALTH_PATH = '/.well-known/archon-mcp-doctor';
