@@ -69,7 +69,7 @@ export async function stdioCommand(argv: string[]): Promise<number> {
   docker?.stop();
   await bridge.stop();
   if (end.kind === 'upstream-not-mcp') {
-    logger.error(`${args.upstream} is not an MCP server: ${end.message}`);
+    logger.error(`${args.upstream} is not an MCP server: ${end.message.replace(/^Archon MCP Doctor gateway: /, "")}`);
     return STDIO_EXIT.upstreamNotMcp;
   }
   return STDIO_EXIT.ok;

@@ -98,7 +98,8 @@ export async function startStdioBridge(opts: StdioBridgeOptions): Promise<StdioB
   // Lines that are not JSON-RPC: say so on stderr, and answer (id null: there is no id to answer).
   transport.onerror = (err) => {
     const invalidJson = err instanceof SyntaxError;
-    opts.logger.error(`${invalidJson ? 'ignored a line on stdin that is not JSON' : 'ignored a message on stdin that is not JSON-RPC'}: ${err.message.slice(0, 200)}`);
+    const detail = invalidJson ? `: ${err.message.slice(0, 160)}` : '';
+    opts.logger.error(`${invalidJson ? 'ignored a line on stdin that is not JSON' : 'ignored a message on stdin that is not a JSON-RPC 2.0 message'}${detail}`);
     const error = invalidJson
       ? { code: PARSE_ERROR, message: 'Parse error: a line on stdin is not JSON' }
       : { code: INVALID_REQUEST, message: 'Invalid Request: not a JSON-RPC 2.0 message' };
