@@ -11,7 +11,7 @@ export const LOOPBACK_V6 = '::1';
 export class GatewayPortTaken extends Error {
   readonly code = 'EADDRINUSE';
   constructor(readonly port: number) {
-    super(`port ${port} on ${LOOPBACK} is taken by another program (not an Archon MCP Doctor gateway)`);
+    super(`port ${port} (${LOOPBACK} / ${LOOPBACK_V6}) is taken by another program (not an Archon MCP Doctor gateway)`);
     this.name = 'GatewayPortTaken';
   }
 }
