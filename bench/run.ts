@@ -4,6 +4,7 @@ import { benchActivation } from './activate';
 import { benchDocker } from './docker';
 import { benchGateway } from './gateway';
 import { benchMonitor } from './monitor';
+import { benchStdio } from './stdio';
 import type { Metrics } from './stats';
 
 /** Targets from the issues, for the table only: benchmarks measure, they do not pass or fail. */
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
     ['monitor', benchMonitor],
     ['activation', benchActivation],
     ['gateway', benchGateway],
+    ['stdio', benchStdio],
     ['docker', benchDocker],
   ];
   const results: Metrics = {};

@@ -62,11 +62,11 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   }
   const gateway = gw;
   const slug = Object.keys(gateway.urls())[0];
-  // Docker messages go to stderr as warnings: stdout keeps the event lines.
+  // Docker messages go to stderr (also with --json): stdout keeps the event lines.
   const docker = args.container
     ? watchUpstreamContainer(gateway, slug, {
       container: args.container, socketPath: args.dockerSocket,
-      logger: { info: (m) => !json && process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`warn: ${m}\n`), error: (m) => process.stderr.write(`error: ${m}\n`) },
+      logger: { info: (m) => process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`warn: ${m}\n`), error: (m) => process.stderr.write(`error: ${m}\n`) },
     })
     : undefined;
   // Signal handlers before the first line: whoever reads the URL may signal us at once.
