@@ -87,6 +87,25 @@ describe('stdio bridge: bad input', () => {
     assert.match(r.stderr, /not a JSON-RPC 2\.0 message/);
   });
 
+  it('the client closes its end of stdout (EPIPE on our answers): exit 0, no crash', async () => {
+    const fx = await startServer('fixture');
+    servers.push(fx);
+    const child = spawn(process.execPath, [CLI_BUNDLE, 'stdio', '--upstream', fx.url], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.stdin.write(`${INITIALIZE}\n`);
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    child.stdout.destroy();
+    // Answers to these now go into a closed pipe.
+    for (let i = 2; i < 6; i++) child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: i, method: 'ping' })}\n`);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    assert.equal(await exited, 0, stderr);
+    clearTimeout(timer);
+    assert.match(stderr, /stdout closed/, 'the bridge saw the closed pipe');
+    assert.doesNotMatch(stderr, /Unhandled|at .*\.js:\d+/, 'no stack trace');
+  });
+
   it('an upstream that is not MCP (HTML 200): initialize gets an error, exit 3 with a clear message', async () => {
     const html = await startServer('html');
     servers.push(html);

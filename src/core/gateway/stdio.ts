@@ -111,6 +111,11 @@ export async function startStdioBridge(opts: StdioBridgeOptions): Promise<StdioB
     while (!session.isIdle(Date.now() + 1, 0) && Date.now() < until) await sleep(50);
     finish({ kind: 'client-closed' });
   };
+  // The client went away without closing stdin first (EPIPE on our writes): nobody is left to answer.
+  opts.output.on('error', (err) => {
+    opts.logger.warn(`stdout closed: ${(err as Error).message}`);
+    finish({ kind: 'client-closed' });
+  });
   opts.input.once('end', () => void drainThenFinish());
   opts.input.once('close', () => void drainThenFinish());
   await transport.start();
