@@ -20,7 +20,7 @@ import type { ServerCounters } from './stats';
 import type { PersistedSession } from './store';
 import type { GatewayEvent, GatewayLogger } from './types';
 import { askToolSafety } from './ask-tools';
-import { GetStreamRelay } from './get-stream';
+import { GetStreamRelay, type ClientStream } from './get-stream';
 import { postUpstream } from './upstream';
 import { httpClientTransport, restoreHttpSession, type ClientTransportFactory } from './client-transport';
 
@@ -171,6 +171,11 @@ export class ClientSession {
       return sendJsonError(res, 400, -32700, 'Parse error: Invalid JSON');
     }
     await transport.handleRequest(req, res, parsed);
+  }
+
+  /** Clients without a GET of their own (stdio): relay the upstream's stream while `client` is open. */
+  relayServerStream(client: ClientStream): void {
+    this.getStream.track(client);
   }
 
   private touch(): void {

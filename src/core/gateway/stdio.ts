@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCRequest, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCRequest, isJSONRPCResultResponse, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { ServerEndpoint } from './endpoint';
 import { sleep } from './link';
 import { ClientSession } from './session';
@@ -88,8 +88,15 @@ export async function startStdioBridge(opts: StdioBridgeOptions): Promise<StdioB
     deliver?.(message, extra);
   };
   const send = transport.send.bind(transport);
+  let relaying = false;
   transport.send = async (message, options) => {
     await send(message, options);
+    // Initialized: server-initiated messages (list changes, resource updates) come on the upstream's
+    // GET stream, relayed to stdout for as long as stdin is open.
+    if (!relaying && isJSONRPCResultResponse(message) && initializeIds.has(message.id)) {
+      relaying = true;
+      session.relayServerStream(opts.input);
+    }
     if (isJSONRPCErrorResponse(message) && message.id !== undefined && initializeIds.has(message.id)) {
       const reason = (message.error.data as { reason?: unknown } | undefined)?.reason;
       if (reason === 'protocol') finish({ kind: 'upstream-not-mcp', message: message.error.message });
