@@ -5,6 +5,7 @@ import { benchDocker } from './docker';
 import { benchDockerGateway } from './docker-gateway';
 import { benchGateway } from './gateway';
 import { benchMonitor } from './monitor';
+import { benchStdio } from './stdio';
 import type { Metrics } from './stats';
 
 /** Targets from the issues, for the table only: benchmarks measure, they do not pass or fail. */
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
     ['monitor', benchMonitor],
     ['activation', benchActivation],
     ['gateway', benchGateway],
+    ['stdio', benchStdio],
     ['docker', benchDocker],
     ['docker-gateway', benchDockerGateway],
   ];

@@ -1,40 +1,27 @@
-// Command-line entry: the same core as the extension, for tests, benchmarks and users without VS Code.
+#!/usr/bin/env node
+// Command-line entry: the same core as the extension, for users without VS Code, tests and benchmarks.
+import { dispatch, type CliCommand } from './cli/registry';
 import { watchCommand, WATCH_USAGE } from './cli/watch';
 import { proxyCommand, PROXY_USAGE } from './cli/proxy';
 import { clientsCommand, CLIENTS_USAGE } from './cli/clients';
 import { dockerGatewayCommand, DOCKER_GATEWAY_USAGE } from './cli/docker-gateway';
+import { stdioCommand, STDIO_USAGE } from './cli/stdio';
 
-const USAGE = `archon-mcp-doctor <command>
-  ${WATCH_USAGE.replace(/^usage: archon-mcp-doctor /, '')}
-  ${PROXY_USAGE.replace(/^usage: archon-mcp-doctor /, '')}
-  ${CLIENTS_USAGE.replace(/^usage: archon-mcp-doctor /, '')}
-  ${DOCKER_GATEWAY_USAGE.replace(/^usage: archon-mcp-doctor /, '')}`;
+const COMMANDS: CliCommand[] = [
+  { name: 'watch', summary: 'watch an MCP server: one line per state change, healing lost sessions', usage: WATCH_USAGE, run: watchCommand },
+  { name: 'proxy', summary: 'run the healing gateway on 127.0.0.1 / ::1 (HTTP clients keep their sessions)', usage: PROXY_USAGE, run: proxyCommand },
+  { name: 'stdio', summary: 'MCP over stdin/stdout for one client, healed against an HTTP upstream', usage: STDIO_USAGE, run: stdioCommand },
+  { name: 'clients', summary: "list the AI clients' MCP configurations and route them through the gateway", usage: CLIENTS_USAGE, run: clientsCommand },
+  // The image gets this very bundle (dist/cli.js): what runs in Docker is what the user installed.
+  { name: 'docker-gateway', summary: 'run the healing gateway always-on in Docker, beside the server container', usage: DOCKER_GATEWAY_USAGE, run: (args) => dockerGatewayCommand(args, __filename) },
+];
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'watch':
-      return watchCommand(rest);
-    case 'proxy':
-      return proxyCommand(rest);
-    case 'clients':
-      return clientsCommand(rest);
-    case 'docker-gateway':
-      // The image gets this very bundle (dist/cli.js): what runs in Docker is what the user installed.
-      return dockerGatewayCommand(rest, __filename);
-    case undefined:
-    case '-h':
-    case '--help':
-      process.stdout.write(`${USAGE}\n`);
-      return command ? 0 : 2;
-    default:
-      process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
-      return 2;
-  }
-}
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+dispatch(COMMANDS, process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Let stdout drain (a pipe may still hold protocol messages), then leave even if handles linger.
+    process.stdout.write('', () => process.exit(code));
+  },
   (err) => {
     process.stderr.write(`archon-mcp-doctor: ${(err as Error).stack ?? err}\n`);
     process.exit(1);

@@ -1,33 +1,35 @@
 // `archon-mcp-doctor proxy`: runs the healing gateway without VS Code.
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { GATEWAY_DEFAULTS, GATEWAY_RUNTIMES, startGateway } from '../core/gateway';
+import { GATEWAY_DEFAULTS, GATEWAY_RUNTIMES, GatewayPortTaken, startGateway, watchUpstreamContainer } from '../core/gateway';
 import type { Gateway, GatewayEvent, GatewayLogger, GatewayRuntime } from '../core/gateway';
+import { parseGatewayArgs } from './gateway-args';
 
-export const PROXY_USAGE = `usage: archon-mcp-doctor proxy --upstream <url> [--port P] [--name N] [--state-dir D] [--hold-timeout S] [--response-timeout S] [--json]
-       [--host ADDR] [--public-url URL] [--public-upstream URL] [--runs-in docker|process]
-  Serves http://127.0.0.1:P/<name>/mcp (default port 8052, name "archon") and keeps clients' sessions
-  alive across restarts of the upstream MCP server. --hold-timeout: how long a request is held while
-  the server is down (default 30 s); --response-timeout: how long an answer may take once sent (default 120 s).
-  Sessions are saved in the state dir (default ~/.archon-mcp-doctor). With --json: one JSON object per line,
-  first {"event":"listening","url":…}.
+export const PROXY_USAGE = `usage: archon-mcp-doctor proxy --upstream <url> [--port P] [--name N] [--state-dir D] [--hold-timeout S]
+         [--response-timeout S] [--container NAME] [--docker-socket PATH] [--json]
+         [--host ADDR] [--public-url URL] [--public-upstream URL] [--runs-in docker|process]
+  Serves http://127.0.0.1:P/<name>/mcp (also on [::1]; default port ${GATEWAY_DEFAULTS.port}, name "archon") and keeps
+  clients' sessions alive across restarts of the upstream MCP server. Sessions are saved in the state dir
+  (default ~/.archon-mcp-doctor). When another of our gateways holds the port, this one defers to it and
+  takes over when it goes away; a port held by any other program is an error (exit 1): choose another with --port.
+  --hold-timeout: how long a request is held while the server is down (default ${GATEWAY_DEFAULTS.holdTimeoutMs / 1000} s);
+  --response-timeout: how long an answer may take once sent (default ${GATEWAY_DEFAULTS.responseTimeoutMs / 1000} s).
+  --container NAME: watch the upstream's Docker container (socket: --docker-socket, else DOCKER_HOST, else the
+  default); a container death holds requests at once instead of sending them into the dying container.
   --host listens on ADDR only (in a container: 0.0.0.0, so Docker can publish the port); requests must
   still name a local host. --public-url is the base URL clients use (e.g. Docker's published
-  http://127.0.0.1:18051), --public-upstream the upstream as users know it; both go to the status endpoint.`;
+  http://127.0.0.1:18051), --public-upstream the upstream as users know it; both go to the status endpoint.
+  With --json: one JSON object per line, first {"event":"listening","url":…}.
+  Exit codes: 0 stopped by SIGINT/SIGTERM, 1 the gateway could not start, 2 bad arguments.`;
 
-interface ProxyArgs {
-  upstream: string;
-  port: number;
-  name: string;
-  stateDir: string;
-  holdTimeoutMs: number;
-  responseTimeoutMs: number;
-  json: boolean;
-  host?: string;
-  publicUrl?: string;
-  publicUpstream?: string;
-  runsIn: GatewayRuntime;
-}
+const PROXY_OPTIONS = {
+  port: { type: 'string' },
+  name: { type: 'string' },
+  json: { type: 'boolean' },
+  'response-timeout': { type: 'string' },
+  host: { type: 'string' },
+  'public-url': { type: 'string' },
+  'public-upstream': { type: 'string' },
+  'runs-in': { type: 'string' },
+} as const;
 
 function httpUrlProblem(flag: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
@@ -39,63 +41,54 @@ function httpUrlProblem(flag: string, value: string | undefined): string | undef
   }
 }
 
-function parseArgs(argv: string[]): ProxyArgs | string {
-  const args: Partial<ProxyArgs> = { json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = (): string | undefined => argv[++i];
-    switch (a) {
-      case '--upstream': args.upstream = value(); break;
-      case '--port': args.port = Number(value()); break;
-      case '--name': args.name = value(); break;
-      case '--state-dir': args.stateDir = value(); break;
-      case '--hold-timeout': args.holdTimeoutMs = Number(value()) * 1000; break;
-      case '--response-timeout': args.responseTimeoutMs = Number(value()) * 1000; break;
-      case '--json': args.json = true; break;
-      case '--host': args.host = value(); break;
-      case '--public-url': args.publicUrl = value(); break;
-      case '--public-upstream': args.publicUpstream = value(); break;
-      case '--runs-in': args.runsIn = value() as GatewayRuntime; break;
-      case '-h': case '--help': return 'help';
-      default: return `unknown argument "${a}"`;
-    }
-  }
-  if (!args.upstream) return 'missing --upstream <url>';
-  const bad = httpUrlProblem('--upstream', args.upstream) ?? httpUrlProblem('--public-url', args.publicUrl) ?? httpUrlProblem('--public-upstream', args.publicUpstream);
-  if (bad) return bad;
-  if (args.host !== undefined && !args.host.trim()) return '--host needs an address, e.g. 0.0.0.0';
-  if (args.runsIn !== undefined && !(GATEWAY_RUNTIMES as readonly string[]).includes(args.runsIn)) return `--runs-in must be one of ${GATEWAY_RUNTIMES.join(', ')}`;
-  const port = args.port ?? 8052;
+interface ProxyOnlyArgs {
+  port: number;
+  responseTimeoutMs: number;
+  host?: string;
+  publicUrl?: string;
+  publicUpstream?: string;
+  runsIn: GatewayRuntime;
+}
+
+/** The flags only `proxy` has, checked; a string is the message for a bad one. */
+function proxyOnlyArgs(values: Record<string, string | boolean | undefined>): ProxyOnlyArgs | string {
+  const str = (k: string) => values[k] as string | undefined;
+  const port = Number(str('port') ?? GATEWAY_DEFAULTS.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) return '--port must be 0..65535';
-  const hold = args.holdTimeoutMs ?? 30_000;
-  if (!(hold > 0)) return '--hold-timeout must be a positive number of seconds';
-  const response = args.responseTimeoutMs ?? GATEWAY_DEFAULTS.responseTimeoutMs;
-  if (!(response > 0)) return '--response-timeout must be a positive number of seconds';
-  return {
-    upstream: args.upstream, port, name: args.name ?? 'archon', json: args.json ?? false, holdTimeoutMs: hold, responseTimeoutMs: response,
-    stateDir: args.stateDir ?? join(homedir(), '.archon-mcp-doctor'),
-    host: args.host, publicUrl: args.publicUrl, publicUpstream: args.publicUpstream, runsIn: args.runsIn ?? 'process',
-  };
+  const responseText = str('response-timeout');
+  const responseTimeoutMs = responseText === undefined ? GATEWAY_DEFAULTS.responseTimeoutMs : Number(responseText) * 1000;
+  if (!(responseTimeoutMs > 0) || !Number.isFinite(responseTimeoutMs)) return '--response-timeout must be a positive number of seconds';
+  const bad = httpUrlProblem('--public-url', str('public-url')) ?? httpUrlProblem('--public-upstream', str('public-upstream'));
+  if (bad) return bad;
+  const host = str('host');
+  if (host !== undefined && !host.trim()) return '--host needs an address, e.g. 0.0.0.0';
+  const runsIn = str('runs-in') ?? 'process';
+  if (!(GATEWAY_RUNTIMES as readonly string[]).includes(runsIn)) return `--runs-in must be one of ${GATEWAY_RUNTIMES.join(', ')}`;
+  return { port, responseTimeoutMs, host, publicUrl: str('public-url'), publicUpstream: str('public-upstream'), runsIn: runsIn as GatewayRuntime };
 }
 
 export async function proxyCommand(argv: string[]): Promise<number> {
-  const parsed = parseArgs(argv);
+  const parsed = parseGatewayArgs(argv, PROXY_OPTIONS);
   if (parsed === 'help') {
     process.stdout.write(`${PROXY_USAGE}\n`);
     return 0;
   }
-  if (typeof parsed === 'string') {
-    process.stderr.write(`proxy: ${parsed}\n${PROXY_USAGE}\n`);
+  const own = typeof parsed === 'string' ? parsed : proxyOnlyArgs(parsed.values);
+  if (typeof parsed === 'string' || typeof own === 'string') {
+    process.stderr.write(`proxy: ${typeof parsed === 'string' ? parsed : own}\n${PROXY_USAGE}\n`);
     return 2;
   }
+  const { args } = parsed;
+  const json = parsed.values.json === true;
+  const name = (parsed.values.name as string | undefined) ?? 'archon';
   const out = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
-  const logger: GatewayLogger = parsed.json
+  const logger: GatewayLogger = json
     ? { info: () => undefined, warn: () => undefined, error: (m) => process.stderr.write(`${m}\n`) }
     : { info: () => undefined, warn: (m) => process.stderr.write(`warn: ${m}\n`), error: (m) => process.stderr.write(`error: ${m}\n`) };
   const printEvent = (e: GatewayEvent): void => {
-    if (parsed.json) out(JSON.stringify(e));
+    if (json) out(JSON.stringify(e));
     else out(`${e.at} ${e.event}${e.session ? ` [${e.session}]` : ''}: ${e.message}`);
   };
 
@@ -110,42 +103,48 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   let gw: Gateway;
   try {
     gw = await startGateway({
-      upstreams: [{ name: parsed.name, url: parsed.upstream, ...(parsed.publicUpstream ? { publicUrl: parsed.publicUpstream } : {}) }],
-      port: parsed.port,
-      host: parsed.host,
-      publicUrl: parsed.publicUrl,
-      runsIn: parsed.runsIn,
-      stateDir: parsed.stateDir,
-      holdTimeoutMs: parsed.holdTimeoutMs,
-      responseTimeoutMs: parsed.responseTimeoutMs,
+      upstreams: [{ name, url: args.upstream, ...(own.publicUpstream ? { publicUrl: own.publicUpstream } : {}) }],
+      port: own.port,
+      host: own.host,
+      publicUrl: own.publicUrl,
+      runsIn: own.runsIn,
+      stateDir: args.stateDir,
+      holdTimeoutMs: args.holdTimeoutMs,
+      responseTimeoutMs: own.responseTimeoutMs,
       logger,
       onEvent,
     });
   } catch (err) {
-    process.stderr.write(`proxy: cannot start the gateway: ${(err as Error).message}\n`);
+    const hint = err instanceof GatewayPortTaken ? `; choose another port with --port P (clients must then use that port)` : '';
+    process.stderr.write(`proxy: cannot start the gateway: ${(err as Error).message}${hint}\n`);
     return 1;
   }
   const gateway = gw;
+  const slug = Object.keys(gateway.urls())[0];
+  // Docker messages go to stderr (also with --json): stdout keeps the event lines.
+  const docker = args.container
+    ? watchUpstreamContainer(gateway, slug, {
+      container: args.container, socketPath: args.dockerSocket,
+      logger: { info: (m) => process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`warn: ${m}\n`), error: (m) => process.stderr.write(`error: ${m}\n`) },
+    })
+    : undefined;
   // Signal handlers before the first line: whoever reads the URL may signal us at once.
   let stopping = false;
   const exitCode = new Promise<number>((resolve) => {
     const stop = (): void => {
       if (stopping) return;
       stopping = true;
+      docker?.stop();
       gateway.stop().then(() => resolve(0), () => resolve(0));
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
   // The URL first, then events as they happen.
-  const first = { event: gateway.mode === 'deferred' ? 'deferred' : 'listening', url: gateway.url(), mode: gateway.mode, upstream: parsed.upstream, movedFromPort: gateway.stats().movedFromPort };
-  if (parsed.json) out(JSON.stringify(first));
+  const first = { event: gateway.mode === 'deferred' ? 'deferred' : 'listening', url: gateway.url(), mode: gateway.mode, upstream: args.upstream };
+  if (json) out(JSON.stringify(first));
   else out(gateway.url());
-  if (!parsed.json) out(gateway.mode === 'deferred' ? `deferring to the gateway already serving ${gateway.baseUrl}` : `forwarding to ${parsed.upstream}`);
-  const moved = gateway.stats().movedFromPort;
-  if (moved !== undefined) {
-    printEvent({ at: new Date().toISOString(), event: 'port-moved', url: gateway.url(), message: `port ${moved} is used by another program; listening on ${gateway.stats().port} instead` });
-  }
+  if (!json) out(gateway.mode === 'deferred' ? `deferring to the gateway already serving ${gateway.baseUrl}` : `forwarding to ${args.upstream}`);
   early.splice(0).forEach(printEvent);
   live = true;
 

@@ -148,10 +148,10 @@ function validateDocker(raw: NonNullable<RawSettings['docker']>, problems: strin
 }
 
 function validateGateway(raw: NonNullable<RawSettings['gateway']>, problems: string[]): GatewaySettings {
-  let port = Math.round(numberSetting(raw.port, 'gateway.port', 8052, 1, problems));
+  let port = Math.round(numberSetting(raw.port, 'gateway.port', GATEWAY_DEFAULTS.port, 1, problems));
   if (port > 65535) {
-    problems.push(`archonMcp.gateway.port ${port} is not a port; using 8052.`);
-    port = 8052;
+    problems.push(`archonMcp.gateway.port ${port} is not a port; using ${GATEWAY_DEFAULTS.port}.`);
+    port = GATEWAY_DEFAULTS.port;
   }
   return {
     enabled: booleanSetting(raw.enabled, 'gateway.enabled', true, problems),

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CLIENT_KINDS, CLIENT_LABELS, clientConfig } from '../core/client-config';
 import {
-  startGateway, type Gateway, type GatewayRuntime, type GatewayStats, type GatewayStatusServer, type ServerGatewayStats,
+  GatewayPortTaken, holdOnContainerDown, startGateway,
+  type Gateway, type GatewayRuntime, type GatewayStats, type GatewayStatusServer, type ServerGatewayStats,
 } from '../core/gateway';
 import type { GatewayCounters } from '../core/rehearsal';
 import type { Settings } from '../core/settings';
@@ -16,7 +17,6 @@ import type { DetailNode } from './tree';
 export type GatewayExtra = ServerGatewayStats & {
   mode: GatewayStats['mode'];
   port: number;
-  movedFromPort?: number;
   /** While another gateway serves the port: where it runs, its uptime and this server's figures there. */
   holder?: { runsIn?: GatewayRuntime; startedAt?: string; server?: Partial<GatewayStatusServer> };
   holderMismatch?: string[];
@@ -143,9 +143,6 @@ export class GatewayHost implements vscode.Disposable {
         }));
         this.publish(gateway.stats());
         const stats = gateway.stats();
-        if (stats.movedFromPort !== undefined) {
-          void vscode.window.showInformationMessage(`Archon MCP: port ${stats.movedFromPort} is taken by another program; the healing gateway listens on ${gateway.baseUrl} instead.`);
-        }
         if (stats.mode === 'deferred') {
           const where = stats.holder?.runsIn ? RUNS_IN_LABEL[stats.holder.runsIn] : 'elsewhere';
           this.ctx.log.info(`gateway: a gateway running ${where} already serves ${gateway.baseUrl}; this window uses it and takes over if it goes away`);
@@ -155,16 +152,19 @@ export class GatewayHost implements vscode.Disposable {
         }
       } catch (err) {
         this.ctx.log.error(`gateway: could not start: ${(err as Error).message}`);
-        void vscode.window.showWarningMessage(`Archon MCP: the healing gateway could not start: ${(err as Error).message}`);
+        if (err instanceof GatewayPortTaken) void this.offerPortSetting(err);
+        else void vscode.window.showWarningMessage(`Archon MCP: the healing gateway could not start: ${(err as Error).message}`);
       }
     }
     this.definitionsChanged();
   }
 
-  /** A container died: hold this server's client requests instead of failing them. */
-  upstreamRestarting(serverName: string): void {
-    const slug = this.gateway?.stats().servers.find((s) => s.name === serverName)?.slug;
-    if (slug) this.gateway?.notifyUpstreamRestarting(slug);
+  /** Client configurations point at one port, so the gateway does not move: the user picks another. */
+  private async offerPortSetting(err: GatewayPortTaken): Promise<void> {
+    const open = 'Open Setting';
+    const choice = await vscode.window.showWarningMessage(
+      `Archon MCP: the healing gateway is not running: ${err.message}. Choose another port in archonMcp.gateway.port.`, open);
+    if (choice === open) await vscode.commands.executeCommand('workbench.action.openSettings', 'archonMcp.gateway.port');
   }
 
   /** The gateway's counters for one server right now (not the coalesced copy in the snapshot). */
@@ -172,6 +172,9 @@ export class GatewayHost implements vscode.Disposable {
     const s = this.gateway?.stats().servers.find((x) => x.name === serverName);
     return s && { requestsForwarded: s.requestsForwarded, errorsReturned: s.errorsReturned, healed: { ...s.healed } };
   }
+  /** For container deaths (holdOnContainerDown): the running gateway and a server's endpoint. */
+  readonly current = (): Gateway | undefined => this.gateway;
+  readonly slugOf = (serverName: string): string | undefined => this.gateway?.stats().servers.find((s) => s.name === serverName)?.slug;
 
   url(serverName: string): string | undefined {
     return this.gateway?.stats().servers.find((s) => s.name === serverName)?.url;
@@ -194,7 +197,7 @@ export class GatewayHost implements vscode.Disposable {
       const holder = stats.holder
         ? { runsIn: stats.holder.runsIn, startedAt: stats.holder.startedAt, server: stats.holder.servers.find((h) => h.slug === s.slug) }
         : undefined;
-      const extra: GatewayExtra = { ...s, mode: stats.mode, port: stats.port, movedFromPort: stats.movedFromPort, holder, holderMismatch: stats.holderMismatch };
+      const extra: GatewayExtra = { ...s, mode: stats.mode, port: stats.port, holder, holderMismatch: stats.holderMismatch };
       this.ctx.fleet.get(s.name)?.setExtra('gateway', extra);
     }
   }
@@ -216,9 +219,7 @@ export class GatewayHost implements vscode.Disposable {
 export function registerGateway(ctx: DoctorContext, host: GatewayHost): vscode.Disposable[] {
   ctx.tree.addSection(gatewayNodes);
   ctx.statusBar.addExtraLines(() => healedTodayLine(ctx.snapshots()));
-  const restarting = ctx.fleet.onDidChange((snapshot, t) => {
-    if (snapshot && t?.to === 'session-lost' && !t.refined && t.evidence.some((e) => e.source === 'docker')) host.upstreamRestarting(snapshot.name);
-  });
+  const restarting = holdOnContainerDown(ctx.docker, host.current, host.slugOf);
   return [
     { dispose: restarting },
     vscode.commands.registerCommand('archonMcp.copyClientConfig', async (arg?: unknown) => {

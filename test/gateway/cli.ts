@@ -8,6 +8,8 @@ const ROOT = join(__dirname, '..', '..');
 export interface ProxyProcess {
   child: ChildProcess;
   lines: Record<string, unknown>[];
+  /** What the process wrote to stderr so far. */
+  stderr(): string;
   /** Resolves with the first JSON line matching `pred` (already seen or future); rejects after timeoutMs. */
   waitFor(pred: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   exited: Promise<number | null>;
@@ -35,7 +37,10 @@ export function startProxy(args: string[]): ProxyProcess {
     }
     for (const w of waiters) w();
   });
-  child.stderr!.on('data', () => undefined);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-20_000);
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
     running.delete(child);
     resolve(code);
@@ -44,6 +49,7 @@ export function startProxy(args: string[]): ProxyProcess {
   return {
     child,
     lines,
+    stderr: () => stderr,
     exited,
     waitFor(pred, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {

@@ -94,15 +94,14 @@ describe('gateway restart and port hand-over (CLI processes)', () => {
     }
   });
 
-  it('a port held by something else: moves to the next free port and says so', async () => {
+  it('a port held by something else: exit 1 naming the port and --port, no silent move', async () => {
     const blocker = await startServer('html');
     try {
       const p = proxy(['--upstream', fx.url, '--port', String(blocker.port), '--state-dir', join(dir, 'd')]);
-      const first = await p.waitFor(() => true);
-      assert.equal(first.event, 'listening');
-      assert.notEqual(first.url, `http://127.0.0.1:${blocker.port}/archon/mcp`);
-      await p.waitFor((l) => l.event === 'port-moved');
-      await p.kill('SIGTERM');
+      assert.equal(await p.exited, 1);
+      assert.deepEqual(p.lines, [], 'no listening line: it serves nowhere');
+      assert.match(p.stderr(), new RegExp(`port ${blocker.port} \\(127\\.0\\.0\\.1 / ::1\\) is taken by another program`));
+      assert.match(p.stderr(), /--port/);
     } finally {
       await blocker.stop();
     }

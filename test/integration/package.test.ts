@@ -30,7 +30,7 @@ test('the .vsix holds the bundle, manifest, docs and media, and no sources, test
   for (const required of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/toml-lib.js', 'extension/dist/cli.js', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/media/archon.svg']) {
     assert.ok(files.has(required), `${required} in the package; it has: ${names.join(', ')}`);
   }
-  const forbidden = names.filter((n) => /^extension\/(src|test|node_modules|scripts|bench|\.ci)\//.test(n) || /\.(ts|map)$/.test(n) || n.endsWith('.vsix'));
+  const forbidden = names.filter((n) => /^extension\/(src|test|node_modules|scripts|bench|\.ci)\//.test(n) || /\.(ts|map)$/.test(n) || n.endsWith('.vsix') || n.endsWith('.tgz'));
   assert.deepEqual(forbidden, []);
   assert.ok(files.get('extension/dist/extension.js')! < 1024 * 1024, 'bundle under 1 MB');
   const bundle = readFileSync('dist/extension.js', 'utf8');

@@ -4,10 +4,10 @@ import { isLocalHost, isLocalOrigin, rebindingRefusal } from '../../src/core/gat
 
 describe('gateway DNS-rebinding checks', () => {
   it('accepts loopback Host headers with or without a port', () => {
-    for (const h of ['127.0.0.1:8052', 'localhost:8052', 'LOCALHOST', '[::1]:8052', '127.0.0.1']) assert.ok(isLocalHost(h), h);
+    for (const h of ['127.0.0.1:18051', 'localhost:18051', 'LOCALHOST', '[::1]:18051', '127.0.0.1']) assert.ok(isLocalHost(h), h);
   });
   it('refuses other or missing Host headers', () => {
-    for (const h of [undefined, '', 'evil.com', 'evil.com:8052', '192.168.1.5:8052', 'localhost.evil.com', '127.0.0.1.nip.io:8052']) {
+    for (const h of [undefined, '', 'evil.com', 'evil.com:18051', '192.168.1.5:18051', 'localhost.evil.com', '127.0.0.1.nip.io:18051']) {
       assert.equal(isLocalHost(h), false, String(h));
     }
   });

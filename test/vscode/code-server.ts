@@ -260,8 +260,11 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   const workspaceDir = path.join(tmpDir, 'workspace');
   for (const d of [path.join(userDataDir, 'User'), extensionsDir, workspaceDir]) fs.mkdirSync(d, { recursive: true });
   const settingsFile = path.join(userDataDir, 'User', 'settings.json');
+  // The gateway's default port (18051) may be in use on a shared machine, and a taken port is an
+  // error, not a move: each code-server gets a free one unless the test sets its own.
+  const gatewayPort = await freePort();
   const writeSettings = (s: Record<string, unknown>) =>
-    fs.writeFileSync(settingsFile, JSON.stringify({ ...QUIET_SETTINGS, ...s }, null, 2));
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...QUIET_SETTINGS, 'archonMcp.gateway.port': gatewayPort, ...s }, null, 2));
   writeSettings(opts.userSettings ?? {});
   fs.writeFileSync(path.join(workspaceDir, 'README.md'), '# Archon MCP Doctor test workspace\n');
 

@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import type { LossDiagnosis } from '../evidence';
 import type { ServerMonitor } from '../monitor';
 import { DockerLink, type DockerLinkOptions } from './link';
+import type { ContainerDown } from './watcher';
 
 export interface DockerSettings extends DockerLinkOptions {
   enabled: boolean;
@@ -14,6 +15,7 @@ export class DockerSupervisor {
   private readonly unsubscribe: (() => void)[];
   private memoryViewers = 0;
   private readonly releases = new Map<string, () => void>();
+  private readonly downListeners = new Set<(serverName: string, down: ContainerDown) => void>();
 
   constructor(private readonly fleet: Fleet, private settings: DockerSettings, private readonly log: Logger) {
     this.unsubscribe = [
@@ -39,6 +41,12 @@ export class DockerSupervisor {
     return [...this.links.values()];
   }
 
+  /** A watched server's container died; survives links being made again on new settings. */
+  onContainerDown(listener: (serverName: string, down: ContainerDown) => void): () => void {
+    this.downListeners.add(listener);
+    return () => this.downListeners.delete(listener);
+  }
+
   diagnose(serverName: string, atMs: number): LossDiagnosis | undefined {
     return this.links.get(serverName)?.diagnose(atMs);
   }
@@ -59,6 +67,10 @@ export class DockerSupervisor {
     if (!this.settings.enabled || !container || this.links.has(monitor.config.name)) return;
     const link = new DockerLink(monitor, container, this.settings, this.log);
     this.links.set(monitor.config.name, link);
+    const server = monitor.config.name;
+    link.watcher.on('down', (down) => {
+      for (const l of this.downListeners) l(server, down);
+    });
     this.holdMemory(monitor.config.name, link);
     link.start();
   }

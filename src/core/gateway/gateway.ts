@@ -1,11 +1,10 @@
 // startGateway: one loopback HTTP server with an endpoint per upstream, port hand-over between
 // gateways, persisted sessions. No VS Code imports.
 import { EventEmitter } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ServerEndpoint, legacySseMessage, sendJson } from './endpoint';
 import { holderMismatch } from './holder';
-import { LOOPBACK, isAddrInUse, listenLoopback, probeHolder, type HolderInfo } from './port';
+import { GatewayPortTaken, LOOPBACK, isAddrInUse, listenLoopback, probeHolder, type HolderInfo, type LoopbackListener } from './port';
 import { redactUrl } from '../redact';
 import { rebindingRefusal } from './security';
 import { Coalescer } from './stats';
@@ -28,12 +27,11 @@ const DRAIN_LIMIT_MS = 10_000;
 class GatewayImpl implements Gateway {
   mode: GatewayMode = 'stopped';
   port: number;
-  movedFromPort?: number;
   holderUrl?: string;
   private holder?: HolderInfo;
   private mismatch: string[] = [];
   private holderGoneSince?: number;
-  private server?: Server;
+  private server?: LoopbackListener;
   private pollTimer?: NodeJS.Timeout;
   private sweepTimer?: NodeJS.Timeout;
   private polling = false;
@@ -93,7 +91,6 @@ class GatewayImpl implements Gateway {
     return {
       mode: this.mode,
       port: this.port,
-      movedFromPort: this.movedFromPort,
       holderUrl: this.mode === 'deferred' ? this.holderUrl : undefined,
       ...(this.mode === 'deferred' && this.holder ? { holder: this.holder, holderMismatch: this.mismatch } : {}),
       servers: [...this.endpoints.values()].map((e) => e.stats(urls[e.slug])),
@@ -139,24 +136,14 @@ class GatewayImpl implements Gateway {
     }
     const holder = await probeHolder(wanted);
     if (holder) return this.defer(holder);
-    const range = this.opts.portSearchRange ?? DEFAULTS.portSearchRange;
-    for (let p = wanted + 1; p <= Math.min(wanted + range, 65535); p++) {
-      try {
-        await this.serveOn(p);
-        this.movedFromPort = wanted;
-        this.emit({ at: now(), event: 'port-moved', url: this.baseUrl, message: `port ${wanted} is used by another program; the gateway listens on ${p} instead` });
-        return;
-      } catch (err) {
-        if (!isAddrInUse(err)) throw err;
-      }
-    }
-    throw new Error(`No free port between ${wanted} and ${wanted + range} on ${LOOPBACK}.`);
+    // Client configurations point at one port: serving elsewhere would break them silently.
+    throw new GatewayPortTaken(wanted);
   }
 
   private async serveOn(port: number): Promise<void> {
     const server = await listenLoopback(port, (req, res) => this.onRequest(req, res), this.opts.host);
     this.server = server;
-    this.port = (server.address() as AddressInfo).port;
+    this.port = server.port;
     this.store.load();
     const idleMs = this.opts.memoryIdleMs ?? IDLE_IN_MEMORY_MS;
     if (!this.sweepTimer) {
@@ -295,12 +282,7 @@ class GatewayImpl implements Gateway {
     await Promise.all([...this.endpoints.values()].map((e) => e.close()));
     const server = this.server;
     this.server = undefined;
-    if (server) {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    }
+    await server?.close();
     await this.store.flush();
     this.coalescer.dispose();
     if (wasServing) this.emit({ at: now(), event: 'stopped', message: 'gateway stopped' });

@@ -1,6 +1,5 @@
 // The standalone GET stream: while the client keeps its GET stream to the gateway open, keep one
 // open upstream and relay it; reopen it (re-initializing when the session was lost) after a restart.
-import type { ServerResponse } from 'node:http';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { classifyHttpStatus } from '../classify';
 import { sleep, type HealTrace, type UpstreamLink } from './link';
@@ -12,6 +11,11 @@ export interface GetStreamDeps {
   holdTimeoutMs: number;
   send(message: JSONRPCMessage): void;
   closed(): boolean;
+}
+
+/** A client-side stream that is open until 'close': an HTTP GET response, or the stdio bridge's stdin. */
+export interface ClientStream {
+  once(event: 'close', listener: () => void): unknown;
 }
 
 export class GetStreamRelay {
@@ -26,7 +30,7 @@ export class GetStreamRelay {
   }
 
   /** A client GET stream opened on `res`: relay upstream until it (and any other) closes. */
-  track(res: ServerResponse): void {
+  track(res: ClientStream): void {
     this.clientStreams++;
     res.once('close', () => {
       this.clientStreams--;

@@ -2,8 +2,10 @@
 // sessions alive across server restarts. No VS Code imports.
 export { startGateway } from './gateway';
 export { HEALTH_PATH, SERVICE_ID, DEFAULTS as GATEWAY_DEFAULTS, GATEWAY_RUNTIMES, slugify } from './types';
-export { probeHolder, type HolderInfo } from './port';
+export { probeHolder, GatewayPortTaken, type HolderInfo } from './port';
 export { holderMismatch, sameUpstreamKey } from './holder';
+export { startStdioBridge, type StdioBridge, type StdioBridgeEnd, type StdioBridgeOptions } from './stdio';
+export { holdOnContainerDown, watchUpstreamContainer, type ContainerDownSource, type UpstreamContainerOptions } from './container';
 export type {
   ConnectedClient, Gateway, GatewayErrorReason, GatewayEvent, GatewayEventKind, GatewayLogger, GatewayMode, GatewayOptions,
   GatewayRuntime, GatewayStats, GatewayStatus, GatewayStatusServer, GatewayUpstream, HolderStatus, HealCounts, ServerGatewayStats,

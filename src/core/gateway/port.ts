@@ -1,12 +1,29 @@
-// Binding the gateway's port on loopback, recognising another of our gateways on it.
+// Binding the gateway's port on both loopbacks, recognising another of our gateways on it.
 import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { HEALTH_PATH, SERVICE_ID, type HolderStatus } from './types';
 
 export const LOOPBACK = '127.0.0.1';
+/** `localhost` resolves to ::1 first on many systems: the gateway answers there too. */
+export const LOOPBACK_V6 = '::1';
 
-/** Listens on host:port (default loopback); resolves with the server, or rejects with the listen error (EADDRINUSE…). */
-export function listenLoopback(port: number, handler: RequestListener, host: string = LOOPBACK): Promise<Server> {
+/** The configured port is held by a program that is not one of our gateways. */
+export class GatewayPortTaken extends Error {
+  readonly code = 'EADDRINUSE';
+  constructor(readonly port: number) {
+    super(`port ${port} (${LOOPBACK} / ${LOOPBACK_V6}) is taken by another program (not an Archon MCP Doctor gateway)`);
+    this.name = 'GatewayPortTaken';
+  }
+}
+
+/** The gateway's listening sockets: one port, on 127.0.0.1 and (where the system has IPv6) on ::1. */
+export interface LoopbackListener {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+function listenOne(port: number, host: string, handler: RequestListener): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer(handler);
     server.keepAliveTimeout = 5_000;
@@ -17,7 +34,7 @@ export function listenLoopback(port: number, handler: RequestListener, host: str
       reject(err);
     };
     server.once('error', onError);
-    server.listen({ port, host, exclusive: true }, () => {
+    server.listen({ port, host, exclusive: true, ipv6Only: host === LOOPBACK_V6 }, () => {
       server.off('error', onError);
       server.on('error', () => undefined);
       resolve(server);
@@ -35,6 +52,48 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
       : [400, 'Bad Request', `the request is not valid HTTP (${err.code ?? err.message})`];
   const body = JSON.stringify({ jsonrpc: '2.0', error: { code: -32600, message: `Bad request: ${why}` }, id: null });
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** No IPv6 loopback on this system: 127.0.0.1 alone is all there is. */
+function noIpv6(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' || code === 'EINVAL';
+}
+
+/**
+ * Listens on 127.0.0.1:port and [::1]:port (or on `host` alone when given); rejects with the listen error (EADDRINUSE…) when
+ * either loopback's port is held. Port 0 picks a port free on both.
+ */
+export async function listenLoopback(port: number, handler: RequestListener, host?: string): Promise<LoopbackListener> {
+  if (host !== undefined) {
+    // An explicit address (inside a container: its own interface, so Docker can publish the port).
+    const only = await listenOne(port, host, handler);
+    return { port: (only.address() as AddressInfo).port, close: () => closeServer(only) };
+  }
+  for (let attempt = 0; ; attempt++) {
+    const v4 = await listenOne(port, LOOPBACK, handler);
+    const bound = (v4.address() as AddressInfo).port;
+    let v6: Server | undefined;
+    try {
+      v6 = await listenOne(bound, LOOPBACK_V6, handler);
+    } catch (err) {
+      if (!noIpv6(err)) {
+        await closeServer(v4);
+        // A picked port that happens to be taken on ::1 only: pick again.
+        if (port === 0 && isAddrInUse(err) && attempt < 5) continue;
+        throw err;
+      }
+    }
+    const servers = v6 ? [v4, v6] : [v4];
+    return { port: bound, close: async () => void (await Promise.all(servers.map(closeServer))) };
+  }
 }
 
 export type HolderInfo = HolderStatus;

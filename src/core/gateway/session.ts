@@ -1,8 +1,8 @@
 // One client session: the SDK's server transport faces the client, messages are bridged unchanged
 // to the upstream session the link maps it to, and every failure is healed or explained.
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   isInitializeRequest,
   isJSONRPCErrorResponse,
@@ -20,8 +20,9 @@ import type { ServerCounters } from './stats';
 import type { PersistedSession } from './store';
 import type { GatewayErrorReason, GatewayEvent, GatewayLogger } from './types';
 import { askToolSafety } from './ask-tools';
-import { GetStreamRelay } from './get-stream';
+import { GetStreamRelay, type ClientStream } from './get-stream';
 import { postUpstream, type UpstreamHealth } from './upstream';
+import { httpClientTransport, restoreHttpSession, type ClientTransportFactory } from './client-transport';
 
 /** What a session needs from the endpoint (one per upstream) it belongs to. */
 export interface EndpointContext {
@@ -107,8 +108,6 @@ const MAX_SESSION_LOST_RETRIES = 5;
 const MAX_RESENDS = 5;
 const GATEWAY_ERROR_CODE = -32000;
 
-type WebTransportInternals = { _initialized: boolean; sessionId?: string };
-
 /** Why a request forwarded upstream stopped waiting for its answer before it came. */
 type CancelReason = 'client-cancelled' | 'client-gone' | 'gateway-stopped';
 
@@ -118,7 +117,8 @@ interface PendingRequest {
 }
 
 export class ClientSession {
-  readonly transport: StreamableHTTPServerTransport;
+  /** Faces the client: Streamable HTTP (the gateway) or stdio (the bridge). */
+  readonly transport: Transport;
   readonly link: UpstreamLink;
   id: string | undefined;
   clientInfo: { name?: string; version?: string } = {};
@@ -133,7 +133,7 @@ export class ClientSession {
   /** Client requests being forwarded, by id: a client's cancel or disconnect ends them. */
   private readonly pending = new Map<RequestId, PendingRequest>();
 
-  constructor(private readonly ctx: EndpointContext, restored?: PersistedSession) {
+  constructor(private readonly ctx: EndpointContext, restored?: PersistedSession, makeTransport: ClientTransportFactory = httpClientTransport) {
     this.link = new UpstreamLink({
       url: ctx.upstreamUrl,
       holdTimeoutMs: ctx.holdTimeoutMs,
@@ -144,15 +144,13 @@ export class ClientSession {
       log: (level, message) => ctx.logger[level](`[${ctx.slug} ${shortenSessionId(this.id)}] ${message}`),
       onReinitialized: () => ctx.persist(this),
     }, restored?.initParams);
-    this.transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => restored?.id ?? randomUUID(),
-      onsessioninitialized: (sid) => {
+    this.transport = makeTransport({
+      initialized: (sid) => {
         this.id = sid;
         ctx.register(this);
       },
-      onsessionclosed: () => this.closeByClient(),
-      maxRequestBodySize: ctx.maxBodyBytes,
-    });
+      closedByClient: () => this.closeByClient(),
+    }, { restoredId: restored?.id, maxBodyBytes: ctx.maxBodyBytes });
     this.transport.onmessage = (message, extra) => {
       const auth = extra?.requestInfo?.headers?.authorization;
       if (typeof auth === 'string' && auth) this.clientAuthorization = auth;
@@ -177,13 +175,8 @@ export class ClientSession {
   private restore(p: PersistedSession): void {
     this.id = p.id;
     this.createdAt = p.createdAt;
-    // SDK 1.32 internals: the Node transport wraps a web-standard one that holds the session state.
-    const web = (this.transport as unknown as { _webStandardTransport?: WebTransportInternals })._webStandardTransport;
-    if (!web || typeof web._initialized !== 'boolean') {
+    if (!restoreHttpSession(this.transport, p.id)) {
       this.ctx.logger.error('this MCP SDK version cannot restore saved sessions; clients must reconnect');
-    } else {
-      web.sessionId = p.id;
-      web._initialized = true;
     }
     this.link.protocolVersion = p.protocolVersion;
     this.link.sessionId = p.upstreamSessionId;
@@ -208,8 +201,10 @@ export class ClientSession {
   }
 
   async handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const transport = this.transport;
+    if (!(transport instanceof StreamableHTTPServerTransport)) throw new Error('not an HTTP session');
     if (req.method === 'GET') this.getStream.track(res);
-    if (req.method !== 'POST') return this.transport.handleRequest(req, res);
+    if (req.method !== 'POST') return transport.handleRequest(req, res);
     // Read the body here (capped) and hand it over parsed: cheaper than the web-stream route.
     const body = await readBody(req, this.ctx.maxBodyBytes);
     if (body === 'too-large') {
@@ -228,7 +223,12 @@ export class ClientSession {
         if (!res.writableFinished) for (const id of ids) this.cancelPending(id, 'client-gone');
       });
     }
-    await this.transport.handleRequest(req, res, parsed);
+    await transport.handleRequest(req, res, parsed);
+  }
+
+  /** Clients without a GET of their own (stdio): relay the upstream's stream while `client` is open. */
+  relayServerStream(client: ClientStream): void {
+    this.getStream.track(client);
   }
 
   private cancelPending(id: RequestId, reason: CancelReason): void {

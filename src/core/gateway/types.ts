@@ -30,7 +30,7 @@ export type GatewayRuntime = (typeof GATEWAY_RUNTIMES)[number];
 
 export interface GatewayOptions {
   upstreams: GatewayUpstream[];
-  /** Port on 127.0.0.1 (default 18051). 0 picks a free port. */
+  /** Port on 127.0.0.1 and ::1 (default 18051). 0 picks a free port. Held by another program → GatewayPortTaken. */
   port?: number;
   /**
    * An explicit address to listen on, and only there (inside a container: 0.0.0.0, so that Docker can
@@ -114,8 +114,6 @@ export interface ServerGatewayStats {
 export interface GatewayStats {
   mode: GatewayMode;
   port: number;
-  /** Set when the configured port was busy with something else and we moved. */
-  movedFromPort?: number;
   /** While deferred: the base URL of the gateway that holds the port. */
   holderUrl?: string;
   /** While deferred: what the holder's status endpoint last said. */
@@ -159,7 +157,6 @@ export type GatewayEventKind =
   | 'listening'
   | 'deferred'
   | 'takeover'
-  | 'port-moved'
   | 'holder-mismatch'
   | 'client-connected'
   | 'client-closed'
@@ -198,7 +195,7 @@ export interface GatewayEvent {
 
 export interface Gateway {
   readonly mode: GatewayMode;
-  /** Base URL of the gateway that serves (ours or the holder's), e.g. http://127.0.0.1:8052. */
+  /** Base URL of the gateway that serves (ours or the holder's), e.g. http://127.0.0.1:18051. */
   readonly baseUrl: string;
   /** Endpoint per upstream slug. */
   urls(): Record<string, string>;
@@ -214,6 +211,7 @@ export interface Gateway {
 }
 
 export const DEFAULTS = {
+  /** Not one of Archon's ports (3737, 8051, 8052, 8181). */
   port: 18051,
   holdTimeoutMs: 30_000,
   responseTimeoutMs: 120_000,
@@ -221,7 +219,6 @@ export const DEFAULTS = {
   sessionTtlMs: 7 * 24 * 3600_000,
   deferPollMs: 1_000,
   dockerHolderGraceMs: 10_000,
-  portSearchRange: 20,
 } as const;
 
 export const HEALTH_PATH = '/.well-known/archon-mcp-doctor';

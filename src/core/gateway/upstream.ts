@@ -293,7 +293,10 @@ function handleResponse(res: IncomingMessage, opts: ExchangeOptions, ex: Exchang
       } catch {
         junk = text.slice(0, MAX_ERROR_BODY); // not JSON: no answer
       }
-      ended();
+      // A whole body that answers nothing is what a non-MCP server sends (an HTML page): a final
+      // answer, not a broken connection to resend into.
+      if (!answered) finish({ kind: 'http', status, body: text.slice(0, MAX_ERROR_BODY), sessionId });
+      else ended();
     });
   }
   res.on('error', (e) => ended(e));

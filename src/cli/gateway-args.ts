@@ -1,0 +1,56 @@
+// Options that `proxy` and `stdio` share: the upstream, its container, the state dir, the hold timeout.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { GATEWAY_DEFAULTS } from '../core/gateway';
+
+export interface GatewayArgs {
+  upstream: string;
+  container?: string;
+  dockerSocket?: string;
+  stateDir: string;
+  holdTimeoutMs: number;
+}
+
+export const GATEWAY_OPTIONS = {
+  upstream: { type: 'string' },
+  container: { type: 'string' },
+  'docker-socket': { type: 'string' },
+  'state-dir': { type: 'string' },
+  'hold-timeout': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+export const DEFAULT_STATE_DIR = join(homedir(), '.archon-mcp-doctor');
+
+/** Parses argv with the shared options plus `extra`; a string is the message for a bad argument. */
+export function parseGatewayArgs<E extends NonNullable<ParseArgsConfig['options']>>(argv: string[], extra: E) {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, options: { ...GATEWAY_OPTIONS, ...extra }, strict: true, allowPositionals: false }) as { values: Record<string, string | boolean | undefined> });
+  } catch (err) {
+    return (err as Error).message;
+  }
+  if (values.help) return 'help' as const;
+  const upstream = values.upstream as string | undefined;
+  if (!upstream) return 'missing --upstream <url>';
+  try {
+    const u = new URL(upstream);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return '--upstream must be an http(s) URL';
+  } catch {
+    return `--upstream is not a URL: ${upstream}`;
+  }
+  const holdText = values['hold-timeout'] as string | undefined;
+  const holdTimeoutMs = holdText === undefined ? GATEWAY_DEFAULTS.holdTimeoutMs : Number(holdText) * 1000;
+  if (!(holdTimeoutMs > 0) || !Number.isFinite(holdTimeoutMs)) return '--hold-timeout must be a positive number of seconds';
+  const container = (values.container as string | undefined)?.trim();
+  if (values.container !== undefined && !container) return '--container needs a container name';
+  const args: GatewayArgs = {
+    upstream,
+    container,
+    dockerSocket: values['docker-socket'] as string | undefined,
+    stateDir: (values['state-dir'] as string | undefined) ?? DEFAULT_STATE_DIR,
+    holdTimeoutMs,
+  };
+  return { args, values };
+}

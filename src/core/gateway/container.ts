@@ -1,0 +1,60 @@
+// Docker awareness for the gateway, shared by the extension and the CLI: a container `die` marks its
+// server as restarting at once, so no client request is sent into a dying container.
+import { ContainerWatcher } from '../docker/watcher';
+import type { ContainerDown } from '../docker/watcher';
+import type { DockerConnectionOptions } from '../docker/connection';
+import type { Gateway, GatewayLogger } from './types';
+
+/** Anything that reports container deaths per server: the extension's DockerSupervisor, or one watcher. */
+export interface ContainerDownSource {
+  onContainerDown(listener: (serverName: string, down: ContainerDown) => void): () => void;
+}
+
+/** Wires container deaths to the gateway. `slugOf` maps a server name to its gateway endpoint (undefined: not served). */
+export function holdOnContainerDown(
+  source: ContainerDownSource,
+  gateway: () => Pick<Gateway, 'notifyUpstreamRestarting'> | undefined,
+  slugOf: (serverName: string) => string | undefined,
+): () => void {
+  return source.onContainerDown((serverName) => {
+    const slug = slugOf(serverName);
+    if (slug) gateway()?.notifyUpstreamRestarting(slug);
+  });
+}
+
+export interface UpstreamContainerOptions extends DockerConnectionOptions {
+  /** The container that runs the upstream, e.g. `archon-mcp`. */
+  container: string;
+  logger: GatewayLogger;
+}
+
+/** The standalone gateway's Docker awareness (`proxy`/`stdio --container`): one watcher for one upstream. */
+export function watchUpstreamContainer(gateway: Pick<Gateway, 'notifyUpstreamRestarting'>, slug: string, opts: UpstreamContainerOptions): { stop(): void } {
+  const watcher = new ContainerWatcher({ container: opts.container, socketPath: opts.socketPath, env: opts.env, memoryAlerting: false });
+  let lastProblem = '';
+  watcher.on('problem', (p) => {
+    if (p.message !== lastProblem) opts.logger.warn(`Docker: ${p.message}`);
+    lastProblem = p.message;
+  });
+  watcher.on('problem-cleared', () => {
+    lastProblem = '';
+  });
+  watcher.on('connected', (e) => opts.logger.info(`watching container ${opts.container} through Docker ${e.version} at ${e.target}`));
+  watcher.on('down', (d) => opts.logger.warn(`container ${opts.container} ${d.oom ? 'was OOM-killed' : 'died'}: holding requests until it is back`));
+  const source: ContainerDownSource = {
+    onContainerDown(listener) {
+      const onDown = (d: ContainerDown): void => listener(slug, d);
+      watcher.on('down', onDown);
+      return () => watcher.off('down', onDown);
+    },
+  };
+  const unhold = holdOnContainerDown(source, () => gateway, (s) => s);
+  void watcher.start();
+  return {
+    stop() {
+      unhold();
+      watcher.removeAllListeners();
+      watcher.stop();
+    },
+  };
+}

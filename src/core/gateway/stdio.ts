@@ -1,0 +1,151 @@
+// The stdio bridge: one client speaks MCP over stdin/stdout, and the gateway's own ClientSession
+// heals it against a Streamable HTTP upstream (re-initialize on session loss, hold while down,
+// never repeat a write). No HTTP hop inside: the session is given the SDK's stdio transport.
+import { randomUUID } from 'node:crypto';
+import type { Readable, Writable } from 'node:stream';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCRequest, isJSONRPCResultResponse, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { ServerEndpoint } from './endpoint';
+import { sleep } from './link';
+import { ClientSession } from './session';
+import { SessionStore } from './store';
+import { DEFAULTS, slugify, type GatewayEvent, type GatewayLogger, type GatewayUpstream, type ServerGatewayStats } from './types';
+
+export interface StdioBridgeOptions {
+  upstream: GatewayUpstream;
+  /** Where the client's messages arrive and where ours go (process.stdin / process.stdout). */
+  input: Readable;
+  output: Writable;
+  holdTimeoutMs?: number;
+  /** How long an answer may take once the request is sent upstream (default 120 s). */
+  responseTimeoutMs?: number;
+  logger: GatewayLogger;
+}
+
+/** Why the bridge ended. */
+export type StdioBridgeEnd =
+  /** The client closed stdin: the normal end. */
+  | { kind: 'client-closed' }
+  /** The client's initialize got an answer no MCP server gives: nothing can be healed. */
+  | { kind: 'upstream-not-mcp'; message: string }
+  /** stop() was called (a signal). */
+  | { kind: 'stopped' };
+
+export interface StdioBridge {
+  readonly slug: string;
+  stats(): ServerGatewayStats;
+  onEvent(listener: (event: GatewayEvent) => void): () => void;
+  /** A Docker restart signal (watchUpstreamContainer): hold instead of failing. */
+  notifyUpstreamRestarting(slug: string, forMs?: number): void;
+  /** Resolves once, when the bridge has ended and its last answers are written. */
+  readonly ended: Promise<StdioBridgeEnd>;
+  stop(): Promise<void>;
+}
+
+/** After stdin closes, requests still running get this long past the hold timeout to be answered. */
+const DRAIN_GRACE_MS = 5_000;
+const PARSE_ERROR = -32700;
+const INVALID_REQUEST = -32600;
+
+export async function startStdioBridge(opts: StdioBridgeOptions): Promise<StdioBridge> {
+  const holdTimeoutMs = opts.holdTimeoutMs ?? DEFAULTS.holdTimeoutMs;
+  const listeners = new Set<(e: GatewayEvent) => void>();
+  const slug = slugify(opts.upstream.slug ?? opts.upstream.name);
+  // No state dir: the client's process lifetime is the session's, and the gateway's file is not ours to rewrite.
+  const store = new SessionStore(undefined, DEFAULTS.sessionTtlMs, (m) => opts.logger.warn(m));
+  const endpoint = new ServerEndpoint(opts.upstream, slug, {
+    holdTimeoutMs,
+    responseTimeoutMs: opts.responseTimeoutMs ?? DEFAULTS.responseTimeoutMs,
+    maxBodyBytes: DEFAULTS.maxBodyBytes,
+    logger: opts.logger,
+    store,
+    // Only HTTP clients are told a URL (legacy SSE answers); a stdio client has none.
+    url: () => 'stdio',
+    emit: (e) => {
+      for (const l of listeners) l(e);
+    },
+    changed: () => undefined,
+  });
+  const transport: Transport = new StdioServerTransport(opts.input, opts.output);
+  let initialized: ((id: string) => void) | undefined;
+  const session = new ClientSession(endpoint, undefined, (hooks) => {
+    initialized = hooks.initialized;
+    return transport;
+  });
+  initialized?.(randomUUID());
+
+  let finish!: (end: StdioBridgeEnd) => void;
+  let finished = false;
+  const ended = new Promise<StdioBridgeEnd>((resolve) => {
+    finish = (end) => {
+      if (finished) return;
+      finished = true;
+      resolve(end);
+    };
+  });
+
+  // Watch the exchange without changing it: the client's initialize, and how it was answered.
+  const initializeIds = new Set<RequestId>();
+  const deliver = transport.onmessage;
+  transport.onmessage = (message: JSONRPCMessage, extra) => {
+    if (isJSONRPCRequest(message) && isInitializeRequest(message)) initializeIds.add(message.id);
+    deliver?.(message, extra);
+  };
+  const send = transport.send.bind(transport);
+  let relaying = false;
+  transport.send = async (message, options) => {
+    await send(message, options);
+    // Initialized: server-initiated messages (list changes, resource updates) come on the upstream's
+    // GET stream, relayed to stdout for as long as stdin is open.
+    if (!relaying && isJSONRPCResultResponse(message) && initializeIds.has(message.id)) {
+      relaying = true;
+      session.relayServerStream(opts.input);
+    }
+    if (isJSONRPCErrorResponse(message) && message.id !== undefined && initializeIds.has(message.id)) {
+      const reason = (message.error.data as { reason?: unknown } | undefined)?.reason;
+      if (reason === 'protocol') finish({ kind: 'upstream-not-mcp', message: message.error.message });
+    }
+  };
+  // Lines that are not JSON-RPC: say so on stderr, and answer (id null: there is no id to answer).
+  transport.onerror = (err) => {
+    const invalidJson = err instanceof SyntaxError;
+    const detail = invalidJson ? `: ${err.message.slice(0, 160)}` : '';
+    opts.logger.error(`${invalidJson ? 'ignored a line on stdin that is not JSON' : 'ignored a message on stdin that is not a JSON-RPC 2.0 message'}${detail}`);
+    const error = invalidJson
+      ? { code: PARSE_ERROR, message: 'Parse error: a line on stdin is not JSON' }
+      : { code: INVALID_REQUEST, message: 'Invalid Request: not a JSON-RPC 2.0 message' };
+    send({ jsonrpc: '2.0', id: null, error } as unknown as JSONRPCMessage).catch(() => undefined);
+  };
+
+  const drainThenFinish = async (): Promise<void> => {
+    const until = Date.now() + holdTimeoutMs + DRAIN_GRACE_MS;
+    while (!session.isIdle(Date.now() + 1, 0) && Date.now() < until) await sleep(50);
+    finish({ kind: 'client-closed' });
+  };
+  // The client went away without closing stdin first (EPIPE on our writes): nobody is left to answer.
+  opts.output.on('error', (err) => {
+    opts.logger.warn(`stdout closed: ${(err as Error).message}`);
+    finish({ kind: 'client-closed' });
+  });
+  opts.input.once('end', () => void drainThenFinish());
+  opts.input.once('close', () => void drainThenFinish());
+  await transport.start();
+
+  return {
+    slug,
+    ended,
+    stats: () => endpoint.stats('stdio'),
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    notifyUpstreamRestarting(_slug, forMs) {
+      endpoint.markRestarting(forMs ?? holdTimeoutMs);
+    },
+    async stop() {
+      await endpoint.close();
+      finish({ kind: 'stopped' });
+    },
+  };
+}
