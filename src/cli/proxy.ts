@@ -3,11 +3,12 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway } from '../core/gateway';
 import type { Gateway, GatewayEvent, GatewayLogger } from '../core/gateway';
+import { isGatewayStartKind, jsonLine } from '../core/json-lines';
 
 export const PROXY_USAGE = `usage: archon-mcp-doctor proxy --upstream <url> [--port P] [--name N] [--state-dir D] [--hold-timeout S] [--json]
   Serves http://127.0.0.1:P/<name>/mcp (default port 8052, name "archon") and keeps clients' sessions
   alive across restarts of the upstream MCP server. Sessions are saved in the state dir
-  (default ~/.archon-mcp-doctor). With --json: one JSON object per line, first {"event":"listening","url":…}.`;
+  (default ~/.archon-mcp-doctor). With --json: one JSON object per line (docs/cli-json.md), first {"type":"listening","url":…}.`;
 
 interface ProxyArgs {
   upstream: string;
@@ -67,9 +68,13 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   const logger: GatewayLogger = parsed.json
     ? { info: () => undefined, warn: () => undefined, error: (m) => process.stderr.write(`${m}\n`) }
     : { info: () => undefined, warn: (m) => process.stderr.write(`warn: ${m}\n`), error: (m) => process.stderr.write(`error: ${m}\n`) };
+  // Filled in once the gateway runs: every listening/deferred line says where clients connect.
+  let startFields = (): { url: string; mode: Gateway['mode']; upstream: string; movedFromPort: number | null } => ({ url: '', mode: 'stopped', upstream: parsed.upstream, movedFromPort: null });
   const printEvent = (e: GatewayEvent): void => {
-    if (parsed.json) out(JSON.stringify(e));
-    else out(`${e.at} ${e.event}${e.session ? ` [${e.session}]` : ''}: ${e.message}`);
+    const { at, event, ...fields } = e;
+    if (!parsed.json) out(`${at} ${event}${e.session ? ` [${e.session}]` : ''}: ${e.message}`);
+    else if (isGatewayStartKind(event)) out(JSON.stringify(jsonLine(event, { t: at, ...startFields(), message: e.message })));
+    else out(JSON.stringify(jsonLine(event, { t: at, ...fields })));
   };
 
   let gw: Gateway;
@@ -98,7 +103,8 @@ export async function proxyCommand(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   // The URL first, then events as they happen.
-  const first = { event: gateway.mode === 'deferred' ? 'deferred' : 'listening', url: gateway.url(), mode: gateway.mode, upstream: parsed.upstream, movedFromPort: gateway.stats().movedFromPort };
+  startFields = () => ({ url: gateway.url(), mode: gateway.mode, upstream: parsed.upstream, movedFromPort: gateway.stats().movedFromPort ?? null });
+  const first = jsonLine(gateway.mode === 'deferred' ? 'deferred' : 'listening', startFields());
   if (parsed.json) out(JSON.stringify(first));
   else out(gateway.url());
   if (!parsed.json) out(gateway.mode === 'deferred' ? `deferring to the gateway already serving ${gateway.baseUrl}` : `forwarding to ${parsed.upstream}`);

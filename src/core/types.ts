@@ -28,6 +28,45 @@ export const LOSS_CAUSES = [
 ] as const;
 export type LossCause = (typeof LOSS_CAUSES)[number];
 
+/**
+ * Why a transition happened: what the monitor saw or did. Not a failure kind (that is
+ * `Transition.failure`) and not a root cause (that is `Transition.loss`).
+ */
+export const TRANSITION_REASONS = [
+  /** First connect succeeded. */
+  'connected',
+  /** A heal kept the session the server still had. */
+  'resumed',
+  /** A heal started a fresh session. */
+  'reinitialized',
+  /** First connect after an outage, with no session to keep. */
+  'reconnected',
+  'slow-ping',
+  'ping-fast-again',
+  'ping-failed',
+  /** The push stream of a session broke. */
+  'stream-broke',
+  /** Another watcher (Docker) saw the server's process die. */
+  'container-died',
+  /** A heal attempt failed. */
+  'heal-failed',
+  /** The held session was refused when the server came back. */
+  'session-refused',
+  /** The port accepts connections again after an outage: healing starts. */
+  'server-answers',
+  /** A session loss is being healed automatically. */
+  'auto-heal',
+  /** The old session is gone: a fresh one is being made. */
+  'reinitialize',
+  /** The server answered badly: a heal is retried after a delay. */
+  'retry-heal',
+  'heal-budget-spent',
+  'auto-heal-off',
+  /** A person asked for a reconnect. */
+  'user-reconnect',
+] as const;
+export type TransitionReason = (typeof TRANSITION_REASONS)[number];
+
 export type TransportKind = 'streamable-http' | 'sse';
 export type TransportSetting = 'auto' | TransportKind;
 
@@ -70,23 +109,11 @@ export interface Failure {
 }
 
 /** A timestamped fact that supports a diagnosis (a failure, a container event, an uptime drop). */
+export const EVIDENCE_SOURCES = ['mcp', 'health', 'docker', 'gateway', 'user'] as const;
 export interface Evidence {
   at: string;
-  source: 'mcp' | 'health' | 'docker' | 'gateway' | 'user';
+  source: (typeof EVIDENCE_SOURCES)[number];
   detail: string;
-}
-
-export interface Transition {
-  at: string;
-  from: ServerState;
-  to: ServerState;
-  /** A failure kind, a loss cause (for `session-lost`), or what brought the server back. */
-  cause: string;
-  /** The failure that caused it (when it was a failure). */
-  failure?: Failure;
-  evidence: Evidence[];
-  /** Set on a re-announcement of a `session-lost` transition whose cause became clearer later. */
-  refined?: boolean;
 }
 
 export interface LossRecord {
@@ -95,6 +122,20 @@ export interface LossRecord {
   /** Words for people, e.g. `crash (exit 3)`; defaults to the cause. */
   label?: string;
   evidence: Evidence[];
+}
+
+export interface Transition {
+  at: string;
+  from: ServerState;
+  to: ServerState;
+  reason: TransitionReason;
+  /** The failure that caused it (when it was a failure). */
+  failure?: Failure;
+  /** The root cause, on the transition that records a session loss. */
+  loss?: LossRecord;
+  evidence: Evidence[];
+  /** Set on a re-announcement of a `session-lost` transition whose `loss` became clearer later. */
+  refined?: boolean;
 }
 
 export interface FailureRecord extends Failure {

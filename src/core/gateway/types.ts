@@ -86,20 +86,22 @@ export interface GatewayStats {
   servers: ServerGatewayStats[];
 }
 
-export type GatewayEventKind =
-  | 'listening'
-  | 'deferred'
-  | 'takeover'
-  | 'port-moved'
-  | 'client-connected'
-  | 'client-closed'
-  | 'session-restored'
-  | 'reinitialized'
-  | 'held'
-  | 'resent'
-  | 'error-returned'
-  | 'upstream-restarting'
-  | 'stopped';
+export const GATEWAY_EVENT_KINDS = [
+  'listening',
+  'deferred',
+  'takeover',
+  'port-moved',
+  'client-connected',
+  'client-closed',
+  'session-restored',
+  'reinitialized',
+  'held',
+  'resent',
+  'error-returned',
+  'upstream-restarting',
+  'stopped',
+] as const;
+export type GatewayEventKind = (typeof GATEWAY_EVENT_KINDS)[number];
 
 export interface GatewayEvent {
   at: string;
