@@ -106,12 +106,14 @@ export function isGatewayStartKind(kind: GatewayEventKind): kind is (typeof GATE
   return (GATEWAY_START_KINDS as readonly string[]).includes(kind);
 }
 
-type Fields<T extends JsonLineType> = Omit<Extract<JsonLine, { type: T }>, 'type' | 't'> & { t?: string };
+/** The schema member whose `type` admits T (a member's `type` may be a set of kinds). */
+export type LineOf<T extends JsonLineType> = JsonLine extends infer L ? (L extends { type: infer K } ? (T extends K ? L : never) : never) : never;
+type Fields<T extends JsonLineType> = Omit<LineOf<T>, 'type' | 't'> & { t?: string };
 
 /** Builds one line of type `type`; `t` is now unless given. */
-export function jsonLine<T extends JsonLineType>(type: T, fields: Fields<T>): Extract<JsonLine, { type: T }> {
+export function jsonLine<T extends JsonLineType>(type: T, fields: Fields<T>): LineOf<T> {
   const { t, ...rest } = fields;
-  return { type, t: t ?? new Date().toISOString(), ...rest } as unknown as Extract<JsonLine, { type: T }>;
+  return { type, t: t ?? new Date().toISOString(), ...rest } as unknown as LineOf<T>;
 }
 
 /** Parses and validates one line of output; a line that breaks the schema is an error that says where. */
