@@ -10,7 +10,7 @@ import { PatternTracker } from './patterns';
 import { shortenSessionId } from './redact';
 import type { SessionStore } from './session-store';
 import type {
-  Evidence, Failure, FailureRecord, HealthInfo, LossRecord, MonitorOptions, ServerConfig, ServerSnapshot, ServerState, Transition, TransitionReason,
+  Evidence, Failure, FailureRecord, HealthInfo, LossRecord, MonitorOptions, ServerConfig, ServerSnapshot, ServerState, SnapshotSections, Transition, TransitionReason,
 } from './types';
 
 const MAX_TRANSITIONS = 50;
@@ -79,7 +79,6 @@ export class ServerMonitor {
       healAttempts: 0,
       transitions: [],
       patterns: [],
-      extras: {},
     };
   }
 
@@ -179,10 +178,10 @@ export class ServerMonitor {
     this.evidence.add(source, detail, at);
   }
 
-  /** Lets other watchers (Docker, gateway) add a section to this server's snapshot. */
-  setExtra(key: string, value: unknown): void {
-    if (value === undefined) delete this.snapshot.extras[key];
-    else this.snapshot.extras[key] = value;
+  /** Lets other watchers (Docker, gateway) set their section of this server's snapshot. */
+  setSection<K extends keyof SnapshotSections>(key: K, value: SnapshotSections[K]): void {
+    if (value === undefined) delete this.snapshot[key];
+    else this.snapshot[key] = value;
     this.emit();
   }
 

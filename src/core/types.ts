@@ -1,4 +1,6 @@
 // The state model shared by every renderer (status bar, tree, report, CLI). No VS Code imports.
+import type { ContainerSnapshot } from './docker/snapshot';
+import type { GatewayView } from './gateway/runner';
 
 export const SERVER_STATES = [
   'connecting',
@@ -194,6 +196,11 @@ export interface ServerSnapshot {
   health?: HealthInfo;
   transitions: Transition[];
   patterns: PatternReport[];
-  /** Extra sections contributed by other watchers (Docker, gateway), keyed by section. */
-  extras: Record<string, unknown>;
+  /** The server's container, while a Docker watcher follows it. */
+  container?: ContainerSnapshot;
+  /** The healing gateway's view of this server, while it serves it. */
+  gateway?: GatewayView;
 }
+
+/** The snapshot sections other watchers own (the monitor owns the rest). */
+export type SnapshotSections = Pick<ServerSnapshot, 'container' | 'gateway'>;

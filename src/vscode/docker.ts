@@ -7,7 +7,7 @@ import type { DoctorContext } from './context';
 import type { DetailNode } from './tree';
 
 export function containerOf(s: ServerSnapshot): ContainerSnapshot | undefined {
-  return s.extras.container as ContainerSnapshot | undefined;
+  return s.container;
 }
 
 export function containerNodes(s: ServerSnapshot): DetailNode[] {

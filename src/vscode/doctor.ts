@@ -5,7 +5,7 @@ import { registerCommands } from './commands';
 import { SECTION } from './config';
 import { DoctorContext } from './context';
 import { dockerReportSection, registerDocker } from './docker';
-import { registerGateway } from './gateway';
+import { gatewayDefinitions, registerGateway } from './gateway';
 
 export interface Doctor {
   api: ArchonMcpApi;
@@ -29,10 +29,7 @@ export function startDoctor(context: vscode.ExtensionContext, mcpDefinitionsChan
   return {
     api: createApi(ctx),
     ready,
-    mcpDefinitions: () => ctx.gateway.definitions(),
-    dispose: async () => {
-      await ctx.gateway.dispose();
-      await ctx.fleet.dispose();
-    },
+    mcpDefinitions: () => gatewayDefinitions(ctx.gateway, ctx.settings.gateway.registerWithVSCode),
+    dispose: () => ctx.dispose(),
   };
 }

@@ -1,19 +1,17 @@
-// The healing gateway inside VS Code: started with the extension, restarted when its settings change,
-// registered with VS Code's own MCP support, and shown under each server in the tree.
-import * as path from 'node:path';
+// The healing gateway inside VS Code: its tree section, its status bar line, the Copy Client Config
+// command and the definitions offered to VS Code's own MCP support. The gateway itself runs in core
+// (GatewayRunner, started and stopped by DoctorRuntime as the settings say).
 import * as vscode from 'vscode';
 import { CLIENT_KINDS, CLIENT_LABELS, clientConfig } from '../core/client-config';
-import { startGateway, type Gateway, type GatewayStats, type ServerGatewayStats } from '../core/gateway';
-import type { Settings } from '../core/settings';
+import type { GatewayRunner, GatewayView } from '../core/gateway';
 import type { ServerSnapshot } from '../core/types';
-import type { DoctorContext } from './context';
-import type { DetailNode } from './tree';
+import type { DetailNode, ServerTree } from './tree';
+import type { StatusBar } from './statusBar';
 
-/** The gateway's view of one server, as kept in the server's snapshot. */
-export type GatewayExtra = ServerGatewayStats & { mode: GatewayStats['mode']; port: number; movedFromPort?: number };
+export type GatewayExtra = GatewayView;
 
-export function gatewayOf(s: ServerSnapshot): GatewayExtra | undefined {
-  return s.extras.gateway as GatewayExtra | undefined;
+export function gatewayOf(s: ServerSnapshot): GatewayView | undefined {
+  return s.gateway;
 }
 
 export function gatewayNodes(s: ServerSnapshot): DetailNode[] {
@@ -47,102 +45,24 @@ export function healedTodayLine(snapshots: readonly ServerSnapshot[]): string[] 
   return any ? [`$(shield) The gateway healed ${today} client request${today === 1 ? '' : 's'} today.`] : [];
 }
 
-export class GatewayHost implements vscode.Disposable {
-  private gateway?: Gateway;
-  private key = '';
-  private unsubscribe: (() => void)[] = [];
-  private registerWithVSCode = true;
-
-  constructor(private readonly ctx: DoctorContext, private readonly definitionsChanged: () => void) {}
-
-  /** Starts, restarts or stops the gateway to match the settings; unchanged settings cost nothing. */
-  async apply(settings: Settings): Promise<void> {
-    const g = settings.gateway;
-    this.registerWithVSCode = g.registerWithVSCode;
-    const upstreams = g.enabled
-      ? settings.servers.filter((s) => s.transport !== 'sse').map((s) => ({ name: s.name, url: s.url, headers: s.headers }))
-      : [];
-    const key = JSON.stringify({ upstreams, port: g.port, hold: g.holdTimeoutMs });
-    if (key === this.key) {
-      this.definitionsChanged();
-      return;
-    }
-    this.key = key;
-    await this.stop();
-    for (const s of settings.servers.filter((x) => x.transport === 'sse')) {
-      this.ctx.log.info(`gateway: ${s.name} uses the legacy SSE transport, which the gateway does not serve; clients keep connecting to it directly`);
-    }
-    if (upstreams.length > 0) {
-      try {
-        const gateway = await startGateway({
-          upstreams,
-          port: g.port,
-          holdTimeoutMs: g.holdTimeoutMs,
-          stateDir: path.join(this.ctx.extension.globalStorageUri.fsPath, 'gateway'),
-          logger: { info: (m) => this.ctx.log.info(`gateway: ${m}`), warn: (m) => this.ctx.log.warn(`gateway: ${m}`), error: (m) => this.ctx.log.error(`gateway: ${m}`) },
-          getAuthorization: async (u) => (await this.ctx.tokens.headers(u.name)).Authorization,
-        });
-        this.gateway = gateway;
-        this.unsubscribe.push(gateway.onChange((stats) => this.publish(stats)));
-        this.publish(gateway.stats());
-        const stats = gateway.stats();
-        if (stats.movedFromPort !== undefined) {
-          void vscode.window.showInformationMessage(`Archon MCP: port ${stats.movedFromPort} is taken by another program; the healing gateway listens on ${gateway.baseUrl} instead.`);
-        }
-        if (stats.mode === 'deferred') this.ctx.log.info(`gateway: another VS Code window already serves ${gateway.baseUrl}; this window uses it and takes over if it goes away`);
-      } catch (err) {
-        this.ctx.log.error(`gateway: could not start: ${(err as Error).message}`);
-        void vscode.window.showWarningMessage(`Archon MCP: the healing gateway could not start: ${(err as Error).message}`);
-      }
-    }
-    this.definitionsChanged();
-  }
-
-  /** A container died: hold this server's client requests instead of failing them. */
-  upstreamRestarting(serverName: string): void {
-    const slug = this.gateway?.stats().servers.find((s) => s.name === serverName)?.slug;
-    if (slug) this.gateway?.notifyUpstreamRestarting(slug);
-  }
-
-  url(serverName: string): string | undefined {
-    return this.gateway?.stats().servers.find((s) => s.name === serverName)?.url;
-  }
-
-  /** What VS Code's own MCP client (Copilot Chat) is offered: the healed endpoints. */
-  definitions(): vscode.McpServerDefinition[] {
-    if (!this.registerWithVSCode || !this.gateway) return [];
-    return this.gateway.stats().servers.map((s) => new vscode.McpHttpServerDefinition(`${s.name} (healed)`, vscode.Uri.parse(s.url)));
-  }
-
-  private publish(stats: GatewayStats): void {
-    for (const s of stats.servers) {
-      const extra: GatewayExtra = { ...s, mode: stats.mode, port: stats.port, movedFromPort: stats.movedFromPort };
-      this.ctx.fleet.get(s.name)?.setExtra('gateway', extra);
-    }
-  }
-
-  private async stop(): Promise<void> {
-    for (const u of this.unsubscribe) u();
-    this.unsubscribe = [];
-    const gateway = this.gateway;
-    this.gateway = undefined;
-    for (const m of this.ctx.fleet.list()) m.setExtra('gateway', undefined);
-    await gateway?.stop().catch((err: Error) => this.ctx.log.warn(`gateway: stopping failed: ${err.message}`));
-  }
-
-  async dispose(): Promise<void> {
-    await this.stop();
-  }
+/** What VS Code's own MCP client (Copilot Chat) is offered: the healed endpoints. */
+export function gatewayDefinitions(gateway: GatewayRunner, registerWithVSCode: boolean): vscode.McpServerDefinition[] {
+  const running = gateway.current();
+  if (!registerWithVSCode || !running) return [];
+  return running.stats().servers.map((s) => new vscode.McpHttpServerDefinition(`${s.name} (healed)`, vscode.Uri.parse(s.url)));
 }
 
-export function registerGateway(ctx: DoctorContext, host: GatewayHost): vscode.Disposable[] {
+/** What the gateway's UI needs from the extension. */
+export interface GatewayUi {
+  tree: ServerTree;
+  statusBar: StatusBar;
+  snapshots(): ServerSnapshot[];
+}
+
+export function registerGateway(ctx: GatewayUi, host: GatewayRunner): vscode.Disposable[] {
   ctx.tree.addSection(gatewayNodes);
   ctx.statusBar.addExtraLines(() => healedTodayLine(ctx.snapshots()));
-  const restarting = ctx.fleet.onDidChange((snapshot, t) => {
-    if (snapshot && t?.to === 'session-lost' && !t.refined && t.evidence.some((e) => e.source === 'docker')) host.upstreamRestarting(snapshot.name);
-  });
   return [
-    { dispose: restarting },
     vscode.commands.registerCommand('archonMcp.copyClientConfig', async (arg?: unknown) => {
       const served = ctx.snapshots().filter((s) => host.url(s.name));
       if (served.length === 0) {

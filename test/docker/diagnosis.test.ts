@@ -76,7 +76,7 @@ function watchServer(config: ServerConfig, link: Partial<DockerLinkOptions> = {}
     monitor,
     link: dockerLink,
     logs,
-    dump: () => `${logs.join('\n')}\ncontainer: ${JSON.stringify(monitor.snapshot.extras.container)}`,
+    dump: () => `${logs.join('\n')}\ncontainer: ${JSON.stringify(monitor.snapshot.container)}`,
     stop: async () => {
       if (stopped) return;
       stopped = true;
@@ -91,7 +91,7 @@ function watchServer(config: ServerConfig, link: Partial<DockerLinkOptions> = {}
 }
 
 function containerOf(s: ServerSnapshot): ContainerSnapshot | undefined {
-  return s.extras.container as ContainerSnapshot | undefined;
+  return s.container;
 }
 
 /** Resolves with the snapshot once `pred` holds (checked now and on every change). */

@@ -9,7 +9,7 @@ import type { ServerSnapshot, Transition } from '../../src/core/types';
 const AT = '2026-12-01T22:00:00.000Z';
 const snapshot: ServerSnapshot = {
   name: 'Archon', url: 'http://localhost:8051/mcp', configuredTransport: 'auto', state: 'session-lost', stateSince: AT,
-  sessionId: '1a2b3c4d5e6f7a8b9c0d1e2f3a4b9f0e', heals: 0, healAttempts: 0, transitions: [], patterns: [], extras: {},
+  sessionId: '1a2b3c4d5e6f7a8b9c0d1e2f3a4b9f0e', heals: 0, healAttempts: 0, transitions: [], patterns: [],
 };
 const loss = { at: AT, cause: 'oom-kill' as const, label: 'OOM kill', evidence: [{ at: AT, source: 'docker' as const, detail: 'container archon-mcp was OOM-killed' }] };
 const lost: Transition = {

@@ -28,7 +28,6 @@ function snapshot(overrides: Partial<ServerSnapshot> = {}): ServerSnapshot {
     healAttempts: 0,
     transitions: [],
     patterns: [],
-    extras: {},
     ...overrides,
   };
 }

@@ -60,7 +60,7 @@ export class DockerLink {
     this.unsubscribe();
     this.watcher.removeAllListeners();
     this.watcher.stop();
-    this.monitor.setExtra('container', undefined);
+    this.monitor.setSection('container', undefined);
   }
 
   /** The monitor's own diagnosis hook: container events explain a loss it noticed by itself. */
@@ -77,7 +77,7 @@ export class DockerLink {
     const w = this.watcher;
     const m = this.monitor;
     const server = m.config.name;
-    w.on('snapshot', (snap) => m.setExtra('container', snap));
+    w.on('snapshot', (snap) => m.setSection('container', snap));
     w.on('connected', (engine) => this.log.info(`${server}: watching container ${this.container} through Docker ${engine.version} (API ${engine.apiVersion}) at ${engine.target}`));
     w.on('disconnected', ({ reason }) => this.log.warn(`${server}: lost the Docker engine (${reason}); reconnecting with backoff`));
     w.on('problem', (p) => {

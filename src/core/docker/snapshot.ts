@@ -1,4 +1,4 @@
-// The container section of a server's snapshot (`ServerSnapshot.extras.container`). Types only, plus renderers' helpers.
+// The container section of a server's snapshot (`ServerSnapshot.container`). Types only, plus renderers' helpers.
 import type { DockerProblem } from './connection';
 import type { HealthState } from './events';
 import { formatMemory, type MemorySample } from './memory';
