@@ -56,7 +56,7 @@ export class DoctorRuntime {
 
   /** Applies settings after the ones under way; settings replaced while waiting are skipped. */
   apply(settings: Settings): Promise<void> {
-    return this.applyNow(settings);
+    return this.queue.push(settings);
   }
 
   /** Stops everything: no monitor, Docker link, gateway, timer or socket is left running. */
