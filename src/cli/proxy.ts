@@ -1,12 +1,12 @@
 // `archon-mcp-doctor proxy`: runs the healing gateway without VS Code.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { startGateway } from '../core/gateway';
+import { GATEWAY_DEFAULTS, startGateway } from '../core/gateway';
 import type { Gateway, GatewayEvent, GatewayLogger } from '../core/gateway';
 import { isGatewayStartKind, jsonLine } from '../core/json-lines';
 
 export const PROXY_USAGE = `usage: archon-mcp-doctor proxy --upstream <url> [--port P] [--name N] [--state-dir D] [--hold-timeout S] [--json]
-  Serves http://127.0.0.1:P/<name>/mcp (default port 8052, name "archon") and keeps clients' sessions
+  Serves http://127.0.0.1:P/<name>/mcp (default port ${GATEWAY_DEFAULTS.port}, name "archon") and keeps clients' sessions
   alive across restarts of the upstream MCP server. Sessions are saved in the state dir
   (default ~/.archon-mcp-doctor). With --json: one JSON object per line (docs/cli-json.md), first {"type":"listening","url":…}.`;
 
@@ -42,9 +42,9 @@ function parseArgs(argv: string[]): ProxyArgs | string {
   } catch {
     return `--upstream is not a URL: ${args.upstream}`;
   }
-  const port = args.port ?? 8052;
+  const port = args.port ?? GATEWAY_DEFAULTS.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535) return '--port must be 0..65535';
-  const hold = args.holdTimeoutMs ?? 30_000;
+  const hold = args.holdTimeoutMs ?? GATEWAY_DEFAULTS.holdTimeoutMs;
   if (!(hold > 0)) return '--hold-timeout must be a positive number of seconds';
   return {
     upstream: args.upstream, port, name: args.name ?? 'archon', json: args.json ?? false, holdTimeoutMs: hold,

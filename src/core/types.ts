@@ -1,6 +1,7 @@
 // The state model shared by every renderer (status bar, tree, report, CLI). No VS Code imports.
 import type { ContainerSnapshot } from './docker/snapshot';
 import type { GatewayView } from './gateway/runner';
+import { SETTING_DEFAULTS } from './defaults';
 
 export const SERVER_STATES = [
   'connecting',
@@ -92,11 +93,11 @@ export interface MonitorOptions {
 }
 
 export const DEFAULT_MONITOR_OPTIONS: MonitorOptions = {
-  pingIntervalMs: 10_000,
-  pingTimeoutMs: 5_000,
-  autoHeal: true,
-  maxAutoHealAttempts: 5,
-  degradedLatencyMs: 1_000,
+  pingIntervalMs: SETTING_DEFAULTS.pingIntervalSeconds * 1000,
+  pingTimeoutMs: SETTING_DEFAULTS.pingTimeoutSeconds * 1000,
+  autoHeal: SETTING_DEFAULTS.autoHeal,
+  maxAutoHealAttempts: SETTING_DEFAULTS.maxAutoHealAttempts,
+  degradedLatencyMs: SETTING_DEFAULTS.degradedLatencyMs,
 };
 
 export interface Failure {

@@ -1,5 +1,6 @@
 // Ties one server's container watcher to its monitor: a container death marks the session lost at
 // once, a new instance triggers healing, and container facts become evidence, patterns and a snapshot.
+import { SETTING_DEFAULTS } from '../defaults';
 import type { Logger } from '../logger';
 import type { LossDiagnosis } from '../evidence';
 import type { ServerMonitor } from '../monitor';
@@ -19,9 +20,9 @@ export interface DockerLinkOptions extends DockerConnectionOptions {
 }
 
 export const DEFAULT_DOCKER_LINK_OPTIONS: DockerLinkOptions = {
-  memoryThreshold: 0.85,
-  serverMemoryWarnBytes: 500 * 1024 * 1024,
-  memoryAlerts: true,
+  memoryThreshold: SETTING_DEFAULTS['docker.memoryPressurePercent'] / 100,
+  serverMemoryWarnBytes: SETTING_DEFAULTS['docker.serverMemoryWarnMb'] * 1024 * 1024,
+  memoryAlerts: SETTING_DEFAULTS['docker.memoryAlerts'],
 };
 
 const REPEATED_RESTARTS = 3;

@@ -1,4 +1,5 @@
 // Public types of the healing gateway. No VS Code imports.
+import { SETTING_DEFAULTS } from '../defaults';
 
 export interface GatewayLogger {
   info(message: string): void;
@@ -131,8 +132,8 @@ export interface Gateway {
 }
 
 export const DEFAULTS = {
-  port: 8052,
-  holdTimeoutMs: 30_000,
+  port: SETTING_DEFAULTS['gateway.port'],
+  holdTimeoutMs: SETTING_DEFAULTS['gateway.holdTimeoutSeconds'] * 1000,
   maxBodyBytes: 4 * 1024 * 1024,
   sessionTtlMs: 7 * 24 * 3600_000,
   deferPollMs: 1_000,
