@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
+import { exponentialDelayMs } from '../backoff';
 import {
   classifyDockerError,
   containerNotFound,
@@ -130,7 +131,8 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
   private stopped = false;
   private connected = false;
   private connecting = false;
-  private backoffMs: number;
+  /** Failed engine connects since the last success: the reconnect backoff's attempt number. */
+  private reconnectAttempts = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private lookupTimer: NodeJS.Timeout | undefined;
   private memoryTimer: NodeJS.Timeout | undefined;
@@ -179,7 +181,6 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
       requestTimeoutMs: options.requestTimeoutMs ?? 5000,
       livenessIntervalMs: options.livenessIntervalMs ?? 30_000,
     };
-    this.backoffMs = this.opts.reconnectMinMs;
     const fallback = options.fallbackNames ?? LEGACY_NAMES[options.container.toLowerCase()] ?? [];
     this.names = [options.container, ...fallback.filter((n) => n !== options.container)];
     this.snap = {
@@ -294,7 +295,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
       await this.openEventStream();
       if (this.stopped) return;
       this.connected = true;
-      this.backoffMs = this.opts.reconnectMinMs;
+      this.reconnectAttempts = 0;
       const last = this.outages[this.outages.length - 1];
       if (last && last.to === undefined) last.to = Date.now();
       const engine = { version: String(version.Version ?? '?'), apiVersion: String(version.ApiVersion ?? '?'), target: this.target.description };
@@ -335,8 +336,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
 
   private scheduleReconnect(): void {
     if (this.stopped || this.reconnectTimer) return;
-    const delay = Math.round(this.backoffMs * (0.8 + Math.random() * 0.4));
-    this.backoffMs = Math.min(this.opts.reconnectMaxMs, this.backoffMs * 2);
+    const delay = exponentialDelayMs(this.reconnectAttempts++, { baseMs: this.opts.reconnectMinMs, maxMs: this.opts.reconnectMaxMs });
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       void this.connect();
