@@ -42,6 +42,11 @@ export class DoctorRuntime {
       logger: { info: (m) => log.info(`gateway: ${m}`), warn: (m) => log.warn(`gateway: ${m}`), error: (m) => log.error(`gateway: ${m}`) },
       publish: (name, view) => this.fleet.get(name)?.setSection('gateway', view),
     });
+    // A monitor made again (its configuration changed, the gateway's did not) still shows the gateway.
+    this.unsubscribe.push(this.fleet.onMonitorCreated((m) => {
+      const view = this.gateway.view(m.config.name);
+      if (view) m.setSection('gateway', view);
+    }));
     // A container death: the gateway holds that server's client requests instead of failing them.
     this.unsubscribe.push(this.fleet.onDidChange((snapshot, t) => {
       if (snapshot && t?.to === 'session-lost' && !t.refined && t.evidence.some((e) => e.source === 'docker')) this.gateway.upstreamRestarting(snapshot.name);

@@ -80,6 +80,12 @@ test('two applies at once: the latest wins, one monitor and one gateway; dispose
   assert.equal(health.status, 200);
   await health.arrayBuffer();
   assert.ok(runtime.fleet.snapshots()[0]!.gateway, 'the gateway section is in the snapshot');
+  // A monitor made again (its own settings changed, the gateway's did not) still shows the gateway.
+  await runtime.apply({ ...second, monitor: { ...second.monitor }, servers: [{ ...second.servers[0]!, healthUrl: undefined }] });
+  assert.equal(runtime.gateway.current(), gateway, 'the same gateway goes on serving');
+  assert.notEqual(runtime.fleet.list()[0], monitors[0], 'the monitor was made again');
+  assert.equal(live, 1);
+  assert.equal(runtime.fleet.snapshots()[0]!.gateway?.url, gateway.url('Archon'), 'the new monitor shows the gateway');
   const busy = resources();
   assert.ok(busy.TCPServerWrap > baseline.TCPServerWrap, `the gateway listens: ${JSON.stringify(busy)}`);
 

@@ -64,6 +64,13 @@ export class GatewayRunner {
     return this.gateway;
   }
 
+  /** The gateway's view of one server, while the gateway serves it. */
+  view(serverName: string): GatewayView | undefined {
+    const stats = this.gateway?.stats();
+    const s = stats?.servers.find((x) => x.name === serverName);
+    return stats && s ? { ...s, mode: stats.mode, port: stats.port, movedFromPort: stats.movedFromPort } : undefined;
+  }
+
   url(serverName: string): string | undefined {
     return this.gateway?.stats().servers.find((s) => s.name === serverName)?.url;
   }
