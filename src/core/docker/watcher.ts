@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { exponentialDelayMs } from '../backoff';
+import { SETTING_DEFAULTS } from '../defaults';
 import {
   classifyDockerError,
   containerNotFound,
@@ -28,6 +29,7 @@ import {
   type RawEngineEvent,
 } from './events';
 import { formatMemory, memorySample, type MemorySample } from './memory';
+import { MemorySampler } from './memory-sampler';
 import type { ContainerSnapshot, ContainerState } from './snapshot';
 import { containerLogs, restartContainer } from './actions';
 import type { ContainerLogs } from './logs';
@@ -135,7 +137,6 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
   private reconnectAttempts = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private lookupTimer: NodeJS.Timeout | undefined;
-  private memoryTimer: NodeJS.Timeout | undefined;
   private settleTimer: NodeJS.Timeout | undefined;
   private livenessTimer: NodeJS.Timeout | undefined;
   private eventStream: Readable | undefined;
@@ -147,7 +148,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
   private inspecting = false;
   private inspectAgain = false;
   private memoryRefs = 0;
-  private memoryInFlight = false;
+  private readonly memorySampler: MemorySampler;
   private hostMemTotal: number | undefined;
   private sawOomSinceStart = false;
   private pendingRestart:
@@ -170,9 +171,9 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
       this.target = c.target;
     }
     this.opts = {
-      memoryThreshold: options.memoryThreshold ?? 0.85,
+      memoryThreshold: options.memoryThreshold ?? SETTING_DEFAULTS['docker.memoryPressurePercent'] / 100,
       memorySampleIntervalMs: Math.max(250, options.memorySampleIntervalMs ?? 5000),
-      memoryAlerting: options.memoryAlerting ?? true,
+      memoryAlerting: options.memoryAlerting ?? SETTING_DEFAULTS['docker.memoryAlerts'],
       reconnectMinMs: options.reconnectMinMs ?? 500,
       reconnectMaxMs: options.reconnectMaxMs ?? 10_000,
       lookupRetryMs: options.lookupRetryMs ?? 10_000,
@@ -181,6 +182,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
       requestTimeoutMs: options.requestTimeoutMs ?? 5000,
       livenessIntervalMs: options.livenessIntervalMs ?? 30_000,
     };
+    this.memorySampler = new MemorySampler({ wanted: () => this.wantsMemory(), sample: () => this.sampleMemory() }, this.opts.memorySampleIntervalMs);
     const fallback = options.fallbackNames ?? LEGACY_NAMES[options.container.toLowerCase()] ?? [];
     this.names = [options.container, ...fallback.filter((n) => n !== options.container)];
     this.snap = {
@@ -207,8 +209,9 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
   stop(): void {
     this.stopped = true;
     this.connected = false;
-    for (const t of [this.reconnectTimer, this.lookupTimer, this.memoryTimer, this.settleTimer, this.livenessTimer]) if (t) clearTimeout(t);
-    this.reconnectTimer = this.lookupTimer = this.memoryTimer = this.settleTimer = this.livenessTimer = undefined;
+    for (const t of [this.reconnectTimer, this.lookupTimer, this.settleTimer, this.livenessTimer]) if (t) clearTimeout(t);
+    this.reconnectTimer = this.lookupTimer = this.settleTimer = this.livenessTimer = undefined;
+    this.memorySampler.stop();
     this.closeStream();
   }
 
@@ -236,19 +239,19 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
    */
   requestMemorySampling(): () => void {
     this.memoryRefs++;
-    this.updateMemorySampling();
+    this.memorySampler.update();
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.memoryRefs--;
-      this.updateMemorySampling();
+      this.memorySampler.update();
     };
   }
 
   setMemoryAlerting(on: boolean): void {
     this.opts.memoryAlerting = on;
-    this.updateMemorySampling();
+    this.memorySampler.update();
   }
 
   setMemoryThreshold(fraction: number): void {
@@ -257,7 +260,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
 
   /** True while memory samples are being taken. */
   get samplingMemory(): boolean {
-    return this.memoryTimer !== undefined || this.memoryInFlight;
+    return this.memorySampler.active;
   }
 
   /** Restarts the watched container. Rejects with a `DockerProblem`-shaped message on failure. */
@@ -398,7 +401,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
     this.livenessTimer = undefined;
     // Keep the time of the last moment the stream was known good, to resume from it.
     if (!this.lastEventTimeNano) this.streamOpenedAtMs = this.streamOpenedAtMs || Date.now();
-    this.stopMemoryTimer();
+    this.memorySampler.stop();
     this.outages.push({ from: Date.now() });
     if (this.outages.length > 10) this.outages.shift();
     this.emitSafe('disconnected', { at: new Date().toISOString(), reason });
@@ -431,7 +434,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
         this.snap.state = 'missing';
         delete this.snap.containerId;
         delete this.snap.matchedName;
-        this.stopMemoryTimer();
+        this.memorySampler.stop();
         this.setProblem(containerNotFound(this.names, running));
         this.scheduleLookup();
         return;
@@ -542,7 +545,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
     }
     if (instanceId && prevInstance && instanceId !== prevInstance) this.onNewInstance(prevInstance, instanceId, prevStartedAt);
     if (this.pendingHealth && seq > this.pendingHealth.afterSeq) this.flushHealth();
-    this.updateMemorySampling();
+    this.memorySampler.update();
     this.touch();
   }
 
@@ -692,7 +695,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
           ...(this.snap.instanceId ? { instanceId: this.snap.instanceId } : {}),
         };
         this.snap.state = 'exited';
-        this.stopMemoryTimer();
+        this.memorySampler.stop();
         const down: ContainerDown = {
           at: ev.at,
           oom: this.sawOomSinceStart,
@@ -739,29 +742,9 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
     return !this.stopped && this.connected && this.snap.state === 'running' && !!this.snap.containerId && (this.memoryRefs > 0 || this.opts.memoryAlerting);
   }
 
-  private updateMemorySampling(): void {
-    if (this.wantsMemory()) {
-      if (!this.memoryTimer && !this.memoryInFlight) this.scheduleMemory(0);
-    } else this.stopMemoryTimer();
-  }
-
-  private stopMemoryTimer(): void {
-    if (this.memoryTimer) clearTimeout(this.memoryTimer);
-    this.memoryTimer = undefined;
-  }
-
-  private scheduleMemory(delay: number): void {
-    if (this.memoryTimer) return;
-    this.memoryTimer = setTimeout(() => {
-      this.memoryTimer = undefined;
-      void this.sampleMemory();
-    }, delay);
-  }
-
+  /** One memory reading, recorded in the snapshot (the sampler decides when). */
   private async sampleMemory(): Promise<void> {
-    if (!this.wantsMemory()) return;
     const id = this.snap.containerId!;
-    this.memoryInFlight = true;
     try {
       const stats = (await withTimeout(
         this.docker.getContainer(id).stats({ stream: false, 'one-shot': true }),
@@ -783,9 +766,6 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
       }
     } catch {
       // A container that just died or an engine that went away: the event stream handles those.
-    } finally {
-      this.memoryInFlight = false;
-      if (this.wantsMemory()) this.scheduleMemory(this.opts.memorySampleIntervalMs);
     }
   }
 
