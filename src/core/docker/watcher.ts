@@ -30,6 +30,7 @@ import {
 } from './events';
 import { formatMemory, memorySample, type MemorySample } from './memory';
 import { MemorySampler } from './memory-sampler';
+import { restartReady, resolveRestart, type EngineOutage, type PendingRestart } from './restart-resolution';
 import type { ContainerSnapshot, ContainerState } from './snapshot';
 import { containerLogs, restartContainer } from './actions';
 import type { ContainerLogs } from './logs';
@@ -151,11 +152,9 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
   private readonly memorySampler: MemorySampler;
   private hostMemTotal: number | undefined;
   private sawOomSinceStart = false;
-  private pendingRestart:
-    | { count: number; instanceId: string; previousInstanceId: string; startedAtMs: number; previousStartedAtMs: number; detectedAtMs: number; facts: InspectFacts }
-    | undefined;
+  private pendingRestart: PendingRestart | undefined;
   /** Times the engine was away (ms), newest last; to explain restarts caused by a daemon restart. */
-  private readonly outages: { from: number; to?: number }[] = [];
+  private readonly outages: EngineOutage[] = [];
   private snap: ContainerSnapshot;
   private pendingHealth: (HealthChange & { afterSeq: number }) | undefined;
   private inspectSeq = 0;
@@ -583,51 +582,19 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
   private resolvePendingRestart(force: boolean): void {
     const p = this.pendingRestart;
     if (!p) return;
-    // The start event of this instance: engine time within 2 s of its StartedAt.
-    const startIdx = findLastIndex(this.history, (e) => e.action === 'start' && Math.abs(Date.parse(e.at) - p.startedAtMs) < 2000);
-    const startEv = startIdx >= 0 ? this.history[startIdx] : undefined;
-    const elapsed = Date.now() - p.detectedAtMs;
-    if (!force) {
-      let ready = false;
-      if (startEv) {
-        const dieIdx = findLastIndex(this.history.slice(0, startIdx), (e) => e.action === 'die');
-        const episode = this.history.slice(dieIdx >= 0 ? dieIdx : startIdx);
-        const hasStop = episode.some((e) => e.action === 'stop');
-        const hasRestart = episode.some((e) => e.action === 'restart');
-        ready = !hasStop || hasRestart || elapsed >= this.opts.restartSettleMs;
-      } else {
-        ready = elapsed >= this.opts.restartSettleMs + 1000;
+    if (!force && !restartReady(p, this.history, Date.now(), this.opts.restartSettleMs)) {
+      if (!this.settleTimer) {
+        this.settleTimer = setTimeout(() => {
+          this.settleTimer = undefined;
+          this.resolvePendingRestart(false);
+        }, 100);
       }
-      if (!ready) {
-        if (!this.settleTimer) {
-          this.settleTimer = setTimeout(() => {
-            this.settleTimer = undefined;
-            this.resolvePendingRestart(false);
-          }, 100);
-        }
-        return;
-      }
+      return;
     }
     if (this.settleTimer) clearTimeout(this.settleTimer);
     this.settleTimer = undefined;
     this.pendingRestart = undefined;
-    const inferred = !startEv;
-    const at = startEv?.at ?? new Date(p.startedAtMs).toISOString();
-    let diagnosis = diagnoseLoss({ lossAt: at, events: this.history, inspect: p.facts, lookbackMs: 120_000, lookaheadMs: 5_000 });
-    // The engine itself went away between the two instances: a daemon restart took the container with it.
-    const outage = this.outages.find((o) => o.from >= p.previousStartedAtMs - 1000 && o.from <= p.startedAtMs);
-    if (outage && (diagnosis.cause === 'stopped' || diagnosis.cause === 'unknown')) {
-      diagnosis = {
-        cause: 'docker-restart',
-        label: 'Docker engine restart',
-        evidence: [
-          ...diagnosis.evidence.filter((e) => !/how it went down was not seen/.test(e.detail)),
-          { at: new Date(outage.from).toISOString(), source: 'docker' as const, detail: `the Docker engine went away${outage.to ? ` for ${Math.round((outage.to - outage.from) / 1000)} s` : ''}` },
-        ].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)),
-      };
-    } else if (inferred && diagnosis.cause === 'unknown') {
-      diagnosis.evidence.push({ at, source: 'docker', detail: 'a new container instance appeared while the watcher was not connected to the engine' });
-    }
+    const { at, inferred, diagnosis } = resolveRestart(p, this.history, this.outages);
     this.emitSafe('restart', { at, count: p.count, instanceId: p.instanceId, previousInstanceId: p.previousInstanceId, inferred, diagnosis });
   }
 
@@ -829,8 +796,4 @@ function normalizeState(s: string | undefined): ContainerState {
   }
 }
 
-function findLastIndex<T>(xs: readonly T[], pred: (x: T) => boolean): number {
-  for (let i = xs.length - 1; i >= 0; i--) if (pred(xs[i]!)) return i;
-  return -1;
-}
 
