@@ -1,7 +1,6 @@
 // Watches one container through the Docker Engine API: events, inspect facts, memory. No VS Code imports.
 // Never throws to its caller and never emits 'error': problems arrive as 'problem' events.
 import { EventEmitter } from 'node:events';
-import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { exponentialDelayMs } from '../backoff';
 import { SETTING_DEFAULTS } from '../defaults';
@@ -20,15 +19,13 @@ import { diagnoseLoss, type Diagnosis, type InspectFacts } from './diagnose';
 import {
 
   eventKey,
-  JsonLineSplitter,
   parseEngineEvent,
-  sinceFromMs,
-  sinceFromTimeNano,
   type ContainerEvent,
   type HealthState,
   type RawEngineEvent,
 } from './events';
 import { formatMemory, memorySample, type MemorySample } from './memory';
+import { EngineEventStream } from './event-stream';
 import { MemorySampler } from './memory-sampler';
 import { restartReady, resolveRestart, type EngineOutage, type PendingRestart } from './restart-resolution';
 import type { ContainerSnapshot, ContainerState } from './snapshot';
@@ -140,9 +137,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
   private lookupTimer: NodeJS.Timeout | undefined;
   private settleTimer: NodeJS.Timeout | undefined;
   private livenessTimer: NodeJS.Timeout | undefined;
-  private eventStream: Readable | undefined;
-  private streamOpenedAtMs = 0;
-  private lastEventTimeNano: string | undefined;
+  private readonly events: EngineEventStream;
   private readonly seenKeys: string[] = [];
   private readonly seenSet = new Set<string>();
   private readonly history: ContainerEvent[] = [];
@@ -184,6 +179,10 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
     this.memorySampler = new MemorySampler({ wanted: () => this.wantsMemory(), sample: () => this.sampleMemory() }, this.opts.memorySampleIntervalMs);
     const fallback = options.fallbackNames ?? LEGACY_NAMES[options.container.toLowerCase()] ?? [];
     this.names = [options.container, ...fallback.filter((n) => n !== options.container)];
+    this.events = new EngineEventStream(this.docker, this.names, this.opts.requestTimeoutMs, {
+      onEvent: (raw) => this.onRawEvent(raw),
+      onLost: (reason) => this.onDisconnected(reason),
+    });
     this.snap = {
       configuredName: options.container,
       matchedFallback: false,
@@ -211,7 +210,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
     for (const t of [this.reconnectTimer, this.lookupTimer, this.settleTimer, this.livenessTimer]) if (t) clearTimeout(t);
     this.reconnectTimer = this.lookupTimer = this.settleTimer = this.livenessTimer = undefined;
     this.memorySampler.stop();
-    this.closeStream();
+    this.events.close();
   }
 
   /** The latest snapshot (uptime computed now). */
@@ -294,7 +293,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
         }
       }
       if (this.stopped) return;
-      await this.openEventStream();
+      await this.events.open(() => this.stopped);
       if (this.stopped) return;
       this.connected = true;
       this.reconnectAttempts = 0;
@@ -308,7 +307,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
       if (this.snap.problem && this.snap.problem.code !== 'container-not-found') this.clearProblem();
       await this.lookup();
     } catch (err) {
-      this.closeStream();
+      this.events.close();
       this.connected = false;
       this.snap.connected = false;
       this.setProblem(classifyDockerError(err, this.target, { dockerInstalled: dockerBinaryOnPath() }));
@@ -330,7 +329,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
       } catch (err) {
         if (!this.connected || this.stopped) return;
         const code = (err as { code?: string }).code ?? (err as Error).message;
-        this.closeStream();
+        this.events.close();
         this.onDisconnected(`engine stopped answering pings (${code})`);
       }
     }, this.opts.livenessIntervalMs);
@@ -345,61 +344,13 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
     }, delay);
   }
 
-  private async openEventStream(): Promise<void> {
-    const since = this.lastEventTimeNano
-      ? sinceFromTimeNano(this.lastEventTimeNano)
-      : this.streamOpenedAtMs
-        ? sinceFromMs(this.streamOpenedAtMs - 1000)
-        : undefined;
-    const opts: Record<string, unknown> = { filters: JSON.stringify({ type: ['container'], container: this.names }) };
-    if (since) opts.since = since;
-    const pending = this.docker.getEvents(opts as unknown as Dockerode.GetEventsOptions);
-    let gaveUp = false;
-    // A stream that arrives after the timeout must not stay open unseen.
-    pending.then((s) => gaveUp && (s as unknown as Readable).destroy(), () => undefined);
-    const stream = (await withTimeout(pending, this.opts.requestTimeoutMs).catch((e: unknown) => {
-      gaveUp = true;
-      throw e;
-    })) as unknown as Readable;
-    if (this.stopped) {
-      stream.destroy();
-      return;
-    }
-    if (!this.lastEventTimeNano || !this.streamOpenedAtMs) this.streamOpenedAtMs = Date.now();
-    this.eventStream = stream;
-    const splitter = new JsonLineSplitter();
-    let lost = false;
-    const onLost = (reason: string) => {
-      if (lost || this.eventStream !== stream) return;
-      lost = true;
-      this.eventStream = undefined;
-      this.onDisconnected(reason);
-    };
-    stream.on('data', (chunk: Buffer) => {
-      splitter.push(chunk, (obj) => this.onRawEvent(obj as RawEngineEvent));
-    });
-    stream.on('error', (e: Error) => onLost(`event stream error: ${(e as { code?: string }).code ?? e.message}`));
-    stream.on('end', () => onLost('event stream ended'));
-    stream.on('close', () => onLost('event stream closed'));
-  }
-
-  private closeStream(): void {
-    const s = this.eventStream;
-    this.eventStream = undefined;
-    if (s) {
-      s.on('error', () => undefined);
-      s.destroy();
-    }
-  }
-
   private onDisconnected(reason: string): void {
     if (this.stopped) return;
     this.connected = false;
     this.snap.connected = false;
     if (this.livenessTimer) clearTimeout(this.livenessTimer);
     this.livenessTimer = undefined;
-    // Keep the time of the last moment the stream was known good, to resume from it.
-    if (!this.lastEventTimeNano) this.streamOpenedAtMs = this.streamOpenedAtMs || Date.now();
+    this.events.markLost();
     this.memorySampler.stop();
     this.outages.push({ from: Date.now() });
     if (this.outages.length > 10) this.outages.shift();
@@ -621,7 +572,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
     }
     if (!ev) {
       // Ignored events (exec_*) still advance the resume point.
-      if (raw.timeNano !== undefined) this.advanceResumePoint(String(raw.timeNano));
+      if (raw.timeNano !== undefined) this.events.advance(String(raw.timeNano));
       return;
     }
     const key = eventKey(ev);
@@ -629,15 +580,10 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
     this.seenSet.add(key);
     this.seenKeys.push(key);
     if (this.seenKeys.length > 1000) this.seenSet.delete(this.seenKeys.shift()!);
-    this.advanceResumePoint(ev.timeNano);
+    this.events.advance(ev.timeNano);
     this.history.push(ev);
     if (this.history.length > this.opts.historySize) this.history.splice(0, this.history.length - this.opts.historySize);
     this.handleEvent(ev);
-  }
-
-  private advanceResumePoint(timeNano: string): void {
-    if (!/^\d+$/.test(timeNano)) return;
-    if (!this.lastEventTimeNano || BigInt(timeNano) > BigInt(this.lastEventTimeNano)) this.lastEventTimeNano = timeNano;
   }
 
   private handleEvent(ev: ContainerEvent): void {
@@ -743,7 +689,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
     if (p.code === 'not-answering' || p.code === 'socket-missing' || p.code === 'permission-denied') {
       // The stream will notice too; make sure a reconnect is underway.
       this.setProblem(p);
-      if (!this.eventStream) this.scheduleReconnect();
+      if (!this.events.isOpen) this.scheduleReconnect();
     } else {
       this.snap.lastError = p.message;
       this.touch();
