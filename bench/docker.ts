@@ -186,7 +186,7 @@ export async function benchDocker(): Promise<Metrics> {
     link = new DockerLink(monitor, name, DEFAULT_DOCKER_LINK_OPTIONS, silentLogger);
     link.start();
     monitor.start();
-    await when(monitor, (s) => s.state === 'healthy' && (s.extras.container as { state?: string } | undefined)?.state === 'running');
+    await when(monitor, (s) => s.state === 'healthy' && s.container?.state === 'running');
     for (let i = 0; i < RESTARTS; i++) {
       await sleep(300);
       const m = monitor;

@@ -1,6 +1,7 @@
 // `archon-mcp-doctor proxy`: runs the healing gateway without VS Code.
 import { GATEWAY_DEFAULTS, GATEWAY_RUNTIMES, GatewayPortTaken, startGateway, watchUpstreamContainer } from '../core/gateway';
 import type { Gateway, GatewayEvent, GatewayLogger, GatewayRuntime } from '../core/gateway';
+import { isGatewayStartKind, jsonLine } from '../core/json-lines';
 import { parseGatewayArgs } from './gateway-args';
 
 export const PROXY_USAGE = `usage: archon-mcp-doctor proxy --upstream <url> [--port P] [--name N] [--state-dir D] [--hold-timeout S]
@@ -17,7 +18,7 @@ export const PROXY_USAGE = `usage: archon-mcp-doctor proxy --upstream <url> [--p
   --host listens on ADDR only (in a container: 0.0.0.0, so Docker can publish the port); requests must
   still name a local host. --public-url is the base URL clients use (e.g. Docker's published
   http://127.0.0.1:18051), --public-upstream the upstream as users know it; both go to the status endpoint.
-  With --json: one JSON object per line, first {"event":"listening","url":…}.
+  With --json: one JSON object per line (docs/cli-json.md), first {"type":"listening","url":…}.
   Exit codes: 0 stopped by SIGINT/SIGTERM, 1 the gateway could not start, 2 bad arguments.`;
 
 const PROXY_OPTIONS = {
@@ -87,9 +88,13 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   const logger: GatewayLogger = json
     ? { info: () => undefined, warn: () => undefined, error: (m) => process.stderr.write(`${m}\n`) }
     : { info: () => undefined, warn: (m) => process.stderr.write(`warn: ${m}\n`), error: (m) => process.stderr.write(`error: ${m}\n`) };
+  // Filled in once the gateway runs: every listening/deferred line says where clients connect.
+  let startFields = (): { url: string; mode: Gateway['mode']; upstream: string } => ({ url: '', mode: 'stopped', upstream: args.upstream });
   const printEvent = (e: GatewayEvent): void => {
-    if (json) out(JSON.stringify(e));
-    else out(`${e.at} ${e.event}${e.session ? ` [${e.session}]` : ''}: ${e.message}`);
+    const { at, event, ...fields } = e;
+    if (!json) out(`${at} ${event}${e.session ? ` [${e.session}]` : ''}: ${e.message}`);
+    else if (isGatewayStartKind(event)) out(JSON.stringify(jsonLine(event, { t: at, ...startFields(), message: e.message })));
+    else out(JSON.stringify(jsonLine(event, { t: at, ...fields })));
   };
 
   // What the start itself found (a damaged session store) is printed after the first line.
@@ -141,7 +146,8 @@ export async function proxyCommand(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   // The URL first, then events as they happen.
-  const first = { event: gateway.mode === 'deferred' ? 'deferred' : 'listening', url: gateway.url(), mode: gateway.mode, upstream: args.upstream };
+  startFields = () => ({ url: gateway.url(), mode: gateway.mode, upstream: args.upstream });
+  const first = jsonLine(gateway.mode === 'deferred' ? 'deferred' : 'listening', startFields());
   if (json) out(JSON.stringify(first));
   else out(gateway.url());
   if (!json) out(gateway.mode === 'deferred' ? `deferring to the gateway already serving ${gateway.baseUrl}` : `forwarding to ${args.upstream}`);

@@ -6,16 +6,23 @@ import { ServerMonitor } from '../core/monitor';
 import { shortenSessionId } from '../core/redact';
 import { MemorySessionStore } from '../core/session-store';
 import { validateSettings } from '../core/settings';
+import type { LossDiagnosis } from '../core/evidence';
+import { jsonLine, type ContainerLine, type ContainerLineEvent, type LossLine, type TransitionLine } from '../core/json-lines';
+import { transitionWhy } from '../core/report';
 import type { ServerSnapshot, Transition } from '../core/types';
 
 export const WATCH_USAGE = `usage: archon-mcp-doctor watch <url> [--name N] [--interval S] [--timeout S]
          [--health-url URL] [--transport auto|streamable-http|sse] [--no-auto-heal]
          [--container NAME] [--docker-socket PATH] [--json] [--verbose]`;
 
-/** One JSON line per notable container event: the CLI's stable output format for Docker. */
-export function containerLine(server: string, event: string, c: ContainerSnapshot, extra: Record<string, unknown> = {}) {
-  return {
-    t: new Date().toISOString(),
+/** A loss as a line carries it: a label always, `refined` when it replaces an earlier diagnosis. */
+export function lossLine(loss: LossDiagnosis, refined = false): LossLine {
+  return { cause: loss.cause, label: loss.label ?? loss.cause, evidence: loss.evidence, ...(refined ? { refined: true as const } : {}) };
+}
+
+/** One `container` line per notable container event. */
+export function containerLine(server: string, event: ContainerLineEvent, c: ContainerSnapshot, extra: Partial<ContainerLine> = {}): ContainerLine {
+  return jsonLine('container', {
     server,
     container: c.matchedName ?? c.configuredName,
     event,
@@ -25,23 +32,22 @@ export function containerLine(server: string, event: string, c: ContainerSnapsho
     health: c.health,
     memoryPct: c.memory ? Math.round(c.memory.pct * 10) / 10 : null,
     ...extra,
-  };
+  });
 }
 
-/** One JSON line per transition: the CLI's stable output format. */
-export function transitionLine(snapshot: ServerSnapshot, t: Transition) {
-  return {
+/** One `transition` line per transition. */
+export function transitionLine(snapshot: ServerSnapshot, t: Transition): TransitionLine {
+  return jsonLine('transition', {
     t: t.at,
     server: snapshot.name,
     state: t.to,
     from: t.from,
+    reason: t.reason,
     sessionId: snapshot.sessionId ? shortenSessionId(snapshot.sessionId) : null,
-    cause: t.cause,
     latencyMs: snapshot.lastPing?.latencyMs ?? null,
     ...(t.failure ? { failure: t.failure.kind, message: t.failure.message, httpStatus: t.failure.httpStatus ?? null } : {}),
-    ...(t.to === 'session-lost' ? { causeLabel: snapshot.lastLoss?.label ?? t.cause, evidence: t.evidence } : {}),
-    ...(t.refined ? { refined: true } : {}),
-  };
+    ...(t.loss ? { loss: lossLine(t.loss, t.refined) } : {}),
+  });
 }
 
 function humanLine(snapshot: ServerSnapshot, t: Transition): string {
@@ -49,7 +55,7 @@ function humanLine(snapshot: ServerSnapshot, t: Transition): string {
   const session = snapshot.sessionId ? ` session ${shortenSessionId(snapshot.sessionId)}` : '';
   const latency = t.to === 'healthy' && snapshot.lastPing ? ` ${snapshot.lastPing.latencyMs} ms` : '';
   const why = t.failure ? ` — ${t.failure.message}` : '';
-  return `${time} ${snapshot.name}: ${t.to} (${t.cause})${session}${latency}${why}`;
+  return `${time} ${snapshot.name}: ${t.to}${t.refined ? ' (refined)' : ''} (${transitionWhy(t)})${session}${latency}${why}`;
 }
 
 function stderrLogger(verbose: boolean): Logger {
@@ -105,13 +111,23 @@ export async function watchCommand(argv: string[]): Promise<number> {
   if (values.container) {
     link = new DockerLink(monitor, values.container, { ...DEFAULT_DOCKER_LINK_OPTIONS, socketPath: values['docker-socket'] }, logger);
     const w = link.watcher;
-    const say = (event: string, extra?: Record<string, unknown>) => {
+    // The loss last announced on a container line: a later, different diagnosis is marked refined.
+    let announced: LossLine | undefined;
+    const say = (event: ContainerLineEvent, extra?: Partial<ContainerLine>) => {
       const line = containerLine(monitor.config.name, event, w.snapshot(), extra);
-      process.stdout.write(values.json ? `${JSON.stringify(line)}\n` : `${line.t.slice(11, 23)} ${line.server}: container ${line.container} ${event}${extra?.message ? ` — ${extra.message}` : ''} (restarts ${line.restarts}, OOM kills ${line.oomKills}, health ${line.health}${line.memoryPct !== null ? `, memory ${line.memoryPct} %` : ''})\n`);
+      if (line.loss) announced = line.loss;
+      process.stdout.write(values.json ? `${JSON.stringify(line)}\n` : `${line.t.slice(11, 23)} ${line.server}: container ${line.container} ${event}${line.loss ? ` (${line.loss.label})` : ''}${line.message ? ` — ${line.message}` : ''} (restarts ${line.restarts}, OOM kills ${line.oomKills}, health ${line.health}${line.memoryPct !== null ? `, memory ${line.memoryPct} %` : ''})\n`);
     };
     w.on('connected', () => say('watching'));
-    w.on('down', (d) => say('down', { exitCode: d.exitCode ?? null, oom: d.oom }));
-    w.on('restart', (r) => say('restart', { count: r.count, cause: r.diagnosis.cause, causeLabel: r.diagnosis.label }));
+    w.on('down', (d) => {
+      // A crash or an OOM kill is known the moment the container dies.
+      const diagnosis = w.diagnose({ lossAt: d.at, failureKind: 'session-lost' });
+      say('down', { exitCode: d.exitCode ?? null, oom: d.oom, ...(diagnosis.cause !== 'unknown' ? { loss: lossLine(diagnosis) } : {}) });
+    });
+    w.on('restart', (r) => {
+      const changed = announced !== undefined && (announced.cause !== r.diagnosis.cause || announced.label !== (r.diagnosis.label ?? r.diagnosis.cause));
+      say('restart', { count: r.count, loss: lossLine(r.diagnosis, changed) });
+    });
     w.on('health', (h) => say('health', { previous: h.previous }));
     w.on('pressure', (p) => say(p.active ? 'memory-pressure' : 'memory-pressure-cleared'));
     w.on('problem', (p) => say('problem', { problem: p.code, message: p.message }));

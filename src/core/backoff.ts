@@ -16,8 +16,28 @@ const SLOW_PROBE_START_MS = 2_000;
 const SLOW_PROBE_MAX_MS = 30_000;
 
 /** Up to 20 % off so that many windows watching one server do not probe in lockstep, even at the cap. */
-function jitter(ms: number, random: () => number): number {
-  return Math.round(ms * (1 - 0.2 * random()));
+function jitter(ms: number, random: () => number, fraction = 0.2): number {
+  return Math.round(ms * (1 - fraction * random()));
+}
+
+export interface ExponentialBackoff {
+  /** The first delay (attempt 0). */
+  baseMs: number;
+  /** No delay is longer. */
+  maxMs: number;
+  /** Up to this fraction is taken off each delay at random (default 0.2; 0 for none). */
+  jitter?: number;
+  random?: () => number;
+}
+
+/**
+ * The project's one exponential backoff: `baseMs` doubling per attempt (0-based) up to `maxMs`, a
+ * little off at random. The monitor's heal retries, the Docker engine reconnects and the gateway's
+ * holding all wait with it.
+ */
+export function exponentialDelayMs(attempt: number, b: ExponentialBackoff): number {
+  const raw = Math.min(b.maxMs, b.baseMs * 2 ** Math.min(Math.max(0, attempt), 30));
+  return jitter(raw, b.random ?? Math.random, b.jitter ?? 0.2);
 }
 
 export function createBackoff(random: () => number = Math.random): BackoffPolicy {
@@ -31,7 +51,7 @@ export function createBackoff(random: () => number = Math.random): BackoffPolicy
       return jitter(Math.min(SLOW_PROBE_MAX_MS, SLOW_PROBE_START_MS * 2 ** doublings), random);
     },
     healRetryDelayMs(attempt) {
-      return jitter(Math.min(SLOW_PROBE_MAX_MS, 1_000 * 2 ** Math.max(0, attempt - 1)), random);
+      return exponentialDelayMs(attempt - 1, { baseMs: 1_000, maxMs: SLOW_PROBE_MAX_MS, random });
     },
   };
 }

@@ -16,7 +16,7 @@ export function whyDown(s: ServerSnapshot, watchingSinceMs: number): DownInfo | 
   // `session-lost` also lasts while a server that lost our session is down (the monitor probes on).
   if (s.state !== 'unreachable' && s.state !== 'session-lost') return undefined;
 
-  const c = s.extras.container as ContainerSnapshot | undefined;
+  const c = s.container;
   const known = c && !c.problem && c.state !== 'unknown' ? c : undefined;
   const containerDown = known !== undefined && !UP.has(known.state);
   const name = known ? (known.matchedName ?? known.configuredName) : undefined;

@@ -6,11 +6,12 @@ import { whyDown } from './down';
 import { EvidenceLog, type LossDiagnosis } from './evidence';
 import { portAccepts, probeHealth } from './health';
 import { silentLogger, type Logger } from './logger';
+import { isUpState, step, type ConnectedHow, type FailureVia, type MonitorEffect, type MonitorEvent, type Step } from './monitor-machine';
 import { PatternTracker } from './patterns';
 import { shortenSessionId } from './redact';
 import type { SessionStore } from './session-store';
 import type {
-  Evidence, Failure, FailureRecord, HealthInfo, MonitorOptions, ServerConfig, ServerSnapshot, ServerState, Transition,
+  Evidence, Failure, FailureRecord, HealthInfo, LossRecord, MonitorOptions, ServerConfig, ServerSnapshot, ServerState, SnapshotSections, Transition, TransitionReason,
 } from './types';
 
 const MAX_TRANSITIONS = 50;
@@ -31,6 +32,13 @@ export interface MonitorDeps {
 
 export type SnapshotListener = (snapshot: ServerSnapshot, transition?: Transition) => void;
 
+/** What a transition record carries besides its states and reason. */
+interface TransitionDetail {
+  failure?: Failure;
+  evidence?: Evidence[];
+  loss?: LossRecord;
+}
+
 function iso(ms = Date.now()): string {
   return new Date(ms).toISOString();
 }
@@ -50,6 +58,8 @@ export class ServerMonitor {
   private running = false;
   private outageStartedAt?: number;
   private outageProbes = 0;
+  /** When the heal under way began, for its duration. */
+  private healStartedAt?: number;
   private checkQueued = false;
   private readonly patterns = new PatternTracker();
   private readonly evidence = new EvidenceLog();
@@ -72,7 +82,6 @@ export class ServerMonitor {
       healAttempts: 0,
       transitions: [],
       patterns: [],
-      extras: {},
     };
   }
 
@@ -110,14 +119,12 @@ export class ServerMonitor {
     this.running = true;
     const epoch = ++this.epoch;
     clearTimeout(this.timer);
-    this.snapshot.healAttempts = 0;
     this.outageStartedAt = undefined;
     this.heldSession = undefined;
     const userEvidence = this.evidence.add('user', reason);
     return this.enqueue(epoch, async () => {
-      this.transition('healing', 'user', { evidence: [userEvidence] });
-      await this.dropConnection();
-      await this.healFresh(epoch, Date.now(), 'reinitialized');
+      this.healStartedAt = Date.now();
+      await this.dispatch(epoch, { type: 'user-reconnect' }, { evidence: [userEvidence] });
     });
   }
 
@@ -155,7 +162,7 @@ export class ServerMonitor {
           await this.dropConnection();
           const failure: Failure = { kind: 'session-lost', message: `The server lost its session: ${evidence.detail}.` };
           this.snapshot.lastFailure = { ...failure, at: iso(), sessionId: held.sessionId, serverUptimeSeconds: this.evidence.estimatedUptimeSeconds(Date.now()) };
-          this.recordLoss(failure, diagnosis ?? this.diagnose(Date.now()));
+          await this.dispatch(epoch, { type: 'failed', failure, via: 'container-died' }, this.lossDetail(failure, diagnosis ?? this.diagnose(Date.now())));
         });
       }
       this.checkNow(evidence.detail);
@@ -165,7 +172,7 @@ export class ServerMonitor {
     this.enqueue(epoch, async () => {
       if (!this.isUp()) return;
       const failure: Failure = { kind: 'session-lost', message: `The server lost its session: ${evidence.detail}.` };
-      await this.onFailure(epoch, failure, diagnosis);
+      await this.fail(epoch, failure, 'container-died', diagnosis);
     });
   }
 
@@ -174,10 +181,10 @@ export class ServerMonitor {
     this.evidence.add(source, detail, at);
   }
 
-  /** Lets other watchers (Docker, gateway) add a section to this server's snapshot. */
-  setExtra(key: string, value: unknown): void {
-    if (value === undefined) delete this.snapshot.extras[key];
-    else this.snapshot.extras[key] = value;
+  /** Lets other watchers (Docker, gateway) set their section of this server's snapshot. */
+  setSection<K extends keyof SnapshotSections>(key: K, value: SnapshotSections[K]): void {
+    if (value === undefined) delete this.snapshot[key];
+    else this.snapshot[key] = value;
     this.emit();
   }
 
@@ -222,7 +229,56 @@ export class ServerMonitor {
   }
 
   private isUp(): boolean {
-    return this.snapshot.state === 'healthy' || this.snapshot.state === 'degraded';
+    return isUpState(this.snapshot.state);
+  }
+
+  /** Runs one event through the state machine, records its transition, then does what it asks. */
+  private async dispatch(epoch: number, event: MonitorEvent, detail: TransitionDetail = {}): Promise<Step> {
+    const s = this.snapshot;
+    const result = step({ state: s.state, healAttempts: s.healAttempts }, event, this.options);
+    s.healAttempts = result.next.healAttempts;
+    if (result.reason) this.transition(result.next.state, result.reason, detail);
+    for (const effect of result.effects) {
+      if (!this.isCurrent(epoch)) break;
+      await this.run(epoch, effect, detail);
+    }
+    return result;
+  }
+
+  private async run(epoch: number, effect: MonitorEffect, detail: TransitionDetail): Promise<void> {
+    switch (effect.type) {
+      case 'drop-connection':
+        return this.dropConnection();
+      case 'schedule-ping':
+        // The first latency soon, rather than a whole interval later.
+        if (effect.soon) this.schedule(epoch, Math.min(this.options.pingIntervalMs, 1_000), () => this.ping(epoch));
+        else this.schedulePing(epoch);
+        return;
+      case 'read-health':
+        // A baseline uptime right away, so that a restart before the first ping is still recognised.
+        if (this.config.healthUrl) {
+          void this.probeHealthNow().then((health) => {
+            if (!this.isCurrent(epoch)) return;
+            this.recordHealth(health);
+            this.emit();
+          });
+        }
+        return;
+      case 'probe-outage':
+        return this.startOutage(epoch);
+      case 'heal':
+        return this.heal(epoch);
+      case 'heal-fresh': {
+        if (effect.attempt === undefined) return this.healFresh(epoch, this.healStartedAt ?? Date.now(), 'reinitialized');
+        const delay = this.backoff.healRetryDelayMs(effect.attempt);
+        this.log.info(`${this.config.name}: heal attempt ${effect.attempt + 1} of ${this.options.maxAutoHealAttempts} in ${(delay / 1000).toFixed(1)} s`);
+        this.schedule(epoch, delay, () => this.healFresh(epoch, Date.now(), 'reinitialized'));
+        return;
+      }
+      case 'then':
+        // A give-up is explained by the failure that led to it; other follow-ups start afresh.
+        await this.dispatch(epoch, effect.event, effect.event.type === 'give-up' ? { failure: detail.failure, evidence: detail.evidence } : {});
+    }
   }
 
   private async headers(): Promise<Record<string, string>> {
@@ -239,7 +295,7 @@ export class ServerMonitor {
         if (!conn) return;
         conn.serverInfo ??= stored.serverInfo;
         this.log.info(`${this.config.name}: resumed session ${shortenSessionId(stored.sessionId)} from before the reload`);
-        return this.becameHealthy(epoch, conn, 'resumed', started);
+        return await this.becameHealthy(epoch, conn, 'resumed', started);
       } catch (err) {
         if (!this.isCurrent(epoch)) return;
         const failure = classifyError(err, { holdingSession: true });
@@ -275,7 +331,7 @@ export class ServerMonitor {
     if (this.conn?.kind === 'sse') {
       // A legacy SSE session lives on its stream: once it breaks, the session is gone.
       this.enqueue(epoch, async () => {
-        if (this.isUp()) await this.onFailure(epoch, failure);
+        if (this.isUp()) await this.fail(epoch, failure, 'stream-broke');
       });
     } else {
       this.checkNow('push stream broke');
@@ -294,15 +350,13 @@ export class ServerMonitor {
     const latencyMs = Math.round((performance.now() - started) * 10) / 10;
     if (health) this.recordHealth(health);
     if (pinged !== undefined) {
-      await this.onFailure(epoch, classifyError(pinged, { holdingSession: Boolean(conn.sessionId) }));
+      await this.fail(epoch, classifyError(pinged, { holdingSession: Boolean(conn.sessionId) }), 'ping-failed');
       return;
     }
     this.snapshot.lastPing = { at: iso(), latencyMs };
     const slow = latencyMs > this.options.degradedLatencyMs;
-    if (slow && this.snapshot.state !== 'degraded') this.transition('degraded', 'slow-ping', { evidence: [{ at: iso(), source: 'mcp', detail: `ping took ${latencyMs} ms` }] });
-    else if (!slow && this.snapshot.state === 'degraded') this.transition('healthy', 'recovered', {});
-    else this.emit();
-    this.schedulePing(epoch);
+    const result = await this.dispatch(epoch, { type: 'ping-ok', slow }, slow ? { evidence: [{ at: iso(), source: 'mcp', detail: `ping took ${latencyMs} ms` }] } : {});
+    if (!result.reason) this.emit();
   }
 
   private async probeHealthNow() {
@@ -327,11 +381,13 @@ export class ServerMonitor {
     return this.diagnose(Date.now());
   }
 
-  private recordLoss(failure: Failure, diagnosis: LossDiagnosis): void {
+  /** Records a session loss as the snapshot's latest; the transition into `session-lost` carries it. */
+  private lossDetail(failure: Failure, diagnosis: LossDiagnosis): TransitionDetail {
     const at = iso();
     const evidence = [...diagnosis.evidence, { at, source: 'mcp' as const, detail: failure.message }];
-    this.snapshot.lastLoss = { at, cause: diagnosis.cause, label: diagnosis.label, evidence };
-    this.transition('session-lost', diagnosis.cause, { failure, evidence });
+    const loss: LossRecord = { at, cause: diagnosis.cause, label: diagnosis.label, evidence };
+    this.snapshot.lastLoss = loss;
+    return { failure, evidence, loss: { ...loss } };
   }
 
   /**
@@ -348,11 +404,22 @@ export class ServerMonitor {
     this.log.info(`${this.config.name}: the session loss at ${loss.at.slice(11, 19)} was a ${diagnosis.label ?? diagnosis.cause} (first thought: ${loss.label ?? loss.cause})`);
     Object.assign(loss, { cause: diagnosis.cause, label: diagnosis.label, evidence });
     const t = [...this.snapshot.transitions].reverse().find((x) => x.to === 'session-lost' && x.at >= loss.at);
-    if (t) Object.assign(t, { cause: diagnosis.cause, evidence });
+    if (t) Object.assign(t, { loss: { ...loss }, evidence });
     this.emit(t ? { ...t, refined: true } : undefined);
   }
 
-  private async onFailure(epoch: number, failure: Failure, given?: LossDiagnosis): Promise<void> {
+  /** Bookkeeping for a failed exchange (the failure log, patterns, a loss's diagnosis), then the state machine decides. */
+  private async fail(epoch: number, failure: Failure, via: FailureVia, given?: LossDiagnosis): Promise<void> {
+    if (via === 'heal-failed' && (failure.kind === 'unreachable' || failure.kind === 'session-lost')) {
+      // Still away while healing: one record per outage, not one per probe.
+      const evidence: Evidence = { at: iso(), source: 'mcp', detail: failure.message };
+      if (this.snapshot.state !== 'unreachable') {
+        this.snapshot.lastFailure = { ...failure, at: evidence.at };
+        this.log.warn(`${this.config.name}: ${failure.kind}: ${failure.message}`);
+      }
+      await this.dispatch(epoch, { type: 'failed', failure, via }, { failure, evidence: [evidence] });
+      return;
+    }
     const now = Date.now();
     if (failure.kind === 'session-lost' && !given) {
       given = await this.diagnoseNow(epoch);
@@ -370,40 +437,8 @@ export class ServerMonitor {
     this.log.warn(`${this.config.name}: ${failure.kind}: ${failure.message}${detail ? ` [${detail}]` : ''}`);
     for (const started of this.patterns.recordFailure(record, now)) this.announcePattern(started.title, started.detail);
     const evidence: Evidence = { at: record.at, source: 'mcp', detail: failure.message };
-
-    switch (failure.kind) {
-      case 'session-lost': {
-        this.recordLoss(failure, given ?? this.diagnose(now));
-        if (!this.options.autoHeal) return this.giveUp('auto-heal is off', evidence);
-        return this.heal(epoch);
-      }
-      case 'unreachable':
-        this.transition('unreachable', 'unreachable', { failure, evidence: [evidence] });
-        return this.startOutage(epoch);
-      default:
-        return this.answeredBadly(epoch, failure, evidence);
-    }
-  }
-
-  /** The server answers, but not well: retry with backoff until the heal budget is spent. */
-  private async answeredBadly(epoch: number, failure: Failure, evidence: Evidence): Promise<void> {
-    if (!this.options.autoHeal) return this.giveUp('auto-heal is off', evidence);
-    this.snapshot.healAttempts++;
-    if (this.snapshot.healAttempts >= this.options.maxAutoHealAttempts) {
-      return this.giveUp(`${this.snapshot.healAttempts} heal attempts failed`, evidence);
-    }
-    const delay = this.backoff.healRetryDelayMs(this.snapshot.healAttempts);
-    this.transition('healing', failure.kind, { failure, evidence: [evidence] });
-    this.log.info(`${this.config.name}: heal attempt ${this.snapshot.healAttempts + 1} of ${this.options.maxAutoHealAttempts} in ${(delay / 1000).toFixed(1)} s`);
-    await this.dropConnection();
-    this.schedule(epoch, delay, () => this.healFresh(epoch, Date.now(), 'reinitialized'));
-  }
-
-  private giveUp(why: string, evidence?: Evidence): void {
-    const failure = this.snapshot.lastFailure;
-    this.transition('needs-attention', failure?.kind ?? 'unknown', { failure, evidence: evidence ? [evidence] : [] });
-    this.log.warn(`${this.config.name}: automatic healing stopped (${why}). Run "Archon: Reconnect MCP" to try again.`);
-    void this.dropConnection();
+    const transitionDetail = failure.kind === 'session-lost' ? this.lossDetail(failure, given ?? this.diagnose(now)) : { failure, evidence: [evidence] };
+    await this.dispatch(epoch, { type: 'failed', failure, via }, transitionDetail);
   }
 
   private startOutage(epoch: number): void {
@@ -434,60 +469,48 @@ export class ServerMonitor {
     // A loss already recorded (a failed ping, a container death) must not be recorded twice.
     const lossRecorded = this.snapshot.state === 'session-lost';
     this.heldSession = undefined;
-    this.transition('healing', this.snapshot.state === 'unreachable' ? 'server-answers' : 'auto-heal', {});
-    await this.dropConnection();
+    const begun = await this.dispatch(epoch, { type: 'heal-start' });
+    if (!begun.reason || !this.isCurrent(epoch)) return;
     if (old?.sessionId && old.kind === 'streamable-http') {
       try {
         const conn = await this.open(epoch, { sessionId: old.sessionId, protocolVersion: old.protocolVersion });
         if (!conn) return;
         conn.serverInfo ??= old.serverInfo;
-        return this.becameHealthy(epoch, conn, 'resumed', started);
+        return await this.becameHealthy(epoch, conn, 'resumed', started);
       } catch (err) {
         if (!this.isCurrent(epoch)) return;
         const failure = classifyError(err, { holdingSession: true });
         if (failure.kind !== 'session-lost') {
           // Not answering says nothing about the session: try it again on the next heal.
           if (!lossRecorded) this.heldSession = old;
-          return this.healFailed(epoch, failure);
+          return this.fail(epoch, failure, 'heal-failed');
         }
         this.log.info(`${this.config.name}: session ${shortenSessionId(old.sessionId)} is gone on the server; starting a new one`);
-        // The outage cost the session: it gets a cause like any other loss.
-        if (!lossRecorded) this.recordLoss(failure, await this.diagnoseNow(epoch));
+        const detail = lossRecorded ? {} : this.lossDetail(failure, await this.diagnoseNow(epoch));
         if (!this.isCurrent(epoch)) return;
-        if (!this.options.autoHeal) return this.giveUp('auto-heal is off');
-        this.transition('healing', 'reinitialize', {});
+        this.healStartedAt = started;
+        await this.dispatch(epoch, { type: 'session-refused', lossRecorded }, detail);
+        return;
       }
     }
     await this.healFresh(epoch, started, this.outageStartedAt !== undefined && !old?.sessionId ? 'reconnected' : 'reinitialized');
   }
 
-  private async healFresh(epoch: number, started: number, kind: 'connected' | 'reinitialized' | 'reconnected'): Promise<void> {
+  private async healFresh(epoch: number, started: number, kind: ConnectedHow): Promise<void> {
     try {
       const conn = await this.open(epoch);
       if (!conn) return;
-      return this.becameHealthy(epoch, conn, kind, started);
+      return await this.becameHealthy(epoch, conn, kind, started);
     } catch (err) {
       if (!this.isCurrent(epoch)) return;
-      return this.healFailed(epoch, classifyError(err, { holdingSession: false }));
+      return this.fail(epoch, classifyError(err, { holdingSession: false }), 'heal-failed');
     }
   }
 
-  private async healFailed(epoch: number, failure: Failure): Promise<void> {
-    if (failure.kind === 'unreachable' || failure.kind === 'session-lost') {
-      // A server that is starting may accept TCP before it serves MCP: keep probing.
-      if (this.snapshot.state !== 'unreachable') {
-        this.snapshot.lastFailure = { ...failure, at: iso() };
-        this.log.warn(`${this.config.name}: ${failure.kind}: ${failure.message}`);
-        this.transition('unreachable', 'unreachable', { failure, evidence: [{ at: iso(), source: 'mcp', detail: failure.message }] });
-      }
-      return this.startOutage(epoch);
-    }
-    await this.onFailure(epoch, failure);
-  }
-
-  private becameHealthy(epoch: number, conn: Connection, how: 'connected' | 'resumed' | 'reinitialized' | 'reconnected', started: number): void {
+  private async becameHealthy(epoch: number, conn: Connection, how: ConnectedHow, started: number): Promise<void> {
     this.conn = conn;
     this.heldSession = undefined;
+    this.healStartedAt = undefined;
     const s = this.snapshot;
     const wasHealing = how !== 'connected';
     const durationMs = Date.now() - started;
@@ -501,7 +524,6 @@ export class ServerMonitor {
       s.heals++;
       s.lastHeal = { at: iso(), kind: how, durationMs, attempts: s.healAttempts + 1 };
     }
-    s.healAttempts = 0;
     this.outageStartedAt = undefined;
     if (conn.sessionId) {
       this.deps.store?.save(this.config.url, {
@@ -510,16 +532,11 @@ export class ServerMonitor {
     }
     const detail = conn.sessionId ? `session ${shortenSessionId(conn.sessionId)}${sessionChanged ? ' (new)' : ''}` : 'no protocol session';
     this.log.info(`${this.config.name}: ${how} in ${durationMs} ms via ${conn.kind}, ${detail}`);
-    this.transition('healthy', how, { evidence: [{ at: iso(), source: 'mcp', detail }] });
-    // The first latency soon, rather than a whole interval later.
-    this.schedule(epoch, Math.min(this.options.pingIntervalMs, 1_000), () => this.ping(epoch));
-    // A baseline uptime right away, so that a restart before the first ping is still recognised.
-    if (this.config.healthUrl) {
-      void this.probeHealthNow().then((health) => {
-        if (!this.isCurrent(epoch)) return;
-        this.recordHealth(health);
-        this.emit();
-      });
+    const result = await this.dispatch(epoch, { type: 'connected', how }, { evidence: [{ at: iso(), source: 'mcp', detail }] });
+    if (!result.reason) {
+      // Connects only happen while connecting or healing; one that lands elsewhere is not kept.
+      this.log.debug(`${this.config.name}: a connect finished in state ${this.snapshot.state}; closing it`);
+      await this.dropConnection();
     }
   }
 
@@ -533,21 +550,29 @@ export class ServerMonitor {
     this.log.warn(`${this.config.name}: pattern detected: ${title}: ${detail}`);
   }
 
-  private transition(to: ServerState, cause: string, opts: { failure?: Failure; evidence?: Evidence[] }): void {
+  private transition(to: ServerState, reason: TransitionReason, detail: TransitionDetail): void {
     const s = this.snapshot;
     if (s.state === to) {
       this.emit();
       return;
     }
     const now = Date.now();
-    const t: Transition = { at: iso(now), from: s.state, to, cause, failure: opts.failure, evidence: opts.evidence ?? [] };
+    // Giving up is explained by the failure that led to it.
+    const failure = detail.failure ?? (to === 'needs-attention' ? s.lastFailure : undefined);
+    const t: Transition = { at: iso(now), from: s.state, to, reason, failure, loss: detail.loss, evidence: detail.evidence ?? [] };
+    if (!t.loss) delete t.loss;
+    if (!t.failure) delete t.failure;
     s.transitions.push(t);
     if (s.transitions.length > MAX_TRANSITIONS) s.transitions.splice(0, s.transitions.length - MAX_TRANSITIONS);
     s.state = to;
     s.stateSince = t.at;
     for (const started of this.patterns.recordState(to, now)) this.announcePattern(started.title, started.detail);
     s.patterns = this.patterns.active(now);
-    this.log.info(`${this.config.name}: ${t.from} → ${to} (${cause})`);
+    this.log.info(`${this.config.name}: ${t.from} → ${to} (${reason}${t.loss ? `: ${t.loss.label ?? t.loss.cause}` : ''})`);
+    if (to === 'needs-attention') {
+      const why = reason === 'auto-heal-off' ? 'auto-heal is off' : `${s.healAttempts} heal attempts failed`;
+      this.log.warn(`${this.config.name}: automatic healing stopped (${why}). Run "Archon: Reconnect MCP" to try again.`);
+    }
     this.emit(t);
   }
 

@@ -1,6 +1,6 @@
 // The Markdown diagnostics report: what a person pastes into an issue. Secrets never appear.
 import { redactHeaders, redactUrl, shortenSessionId } from './redact';
-import type { FailureRecord, ServerConfig, ServerSnapshot } from './types';
+import type { FailureRecord, ServerConfig, ServerSnapshot, Transition } from './types';
 
 export interface ReportInput {
   product: { name: string; version: string };
@@ -51,7 +51,7 @@ function serverSection(s: ServerSnapshot, failures: readonly FailureRecord[]): s
   }
   if (s.transitions.length) {
     lines.push('', '**Recent transitions**', '');
-    for (const t of s.transitions.slice(-10)) lines.push(`- ${t.at} ${t.from} → ${t.to} (${t.cause})`);
+    for (const t of s.transitions.slice(-10)) lines.push(`- ${t.at} ${t.from} → ${t.to} (${transitionWhy(t)})`);
   }
   return lines.join('\n');
 }
@@ -87,4 +87,11 @@ export function renderReport(input: ReportInput): string {
     '',
   ];
   return parts.join('\n');
+}
+
+/** Why a transition happened, in one short phrase: its reason, the failure kind and the loss's root cause. */
+export function transitionWhy(t: Transition): string {
+  const failure = t.failure && !t.loss ? `, ${t.failure.kind}` : '';
+  const loss = t.loss ? `: ${t.loss.label ?? t.loss.cause}` : '';
+  return `${t.reason}${failure}${loss}`;
 }

@@ -1,15 +1,9 @@
 // Validates raw settings (from VS Code or the CLI) into the shapes the core runs on.
+import { DEFAULT_SERVER, SETTING_DEFAULTS as D } from './defaults';
 import type { DockerSettings } from './docker/supervisor';
 import type { MonitorOptions, ServerConfig, TransportSetting } from './types';
-import { DEFAULTS as GATEWAY_DEFAULTS } from './gateway/types';
 
-export const DEFAULT_SERVER: ServerConfig = {
-  name: 'Archon',
-  url: 'http://localhost:8051/mcp',
-  transport: 'auto',
-  healthUrl: 'http://localhost:8051/health',
-  container: 'archon-mcp',
-};
+export { DEFAULT_SERVER } from './defaults';
 
 export const MIN_PING_INTERVAL_S = 2;
 const TRANSPORTS: readonly TransportSetting[] = ['auto', 'streamable-http', 'sse'];
@@ -137,28 +131,28 @@ function validateDocker(raw: NonNullable<RawSettings['docker']>, problems: strin
   else if (raw.socketPath !== undefined && raw.socketPath !== null && raw.socketPath !== '') {
     problems.push('archonMcp.docker.socketPath must be a path; using DOCKER_HOST or the default socket.');
   }
-  const pct = numberSetting(raw.memoryPressurePercent, 'docker.memoryPressurePercent', 85, 1, problems);
+  const pct = numberSetting(raw.memoryPressurePercent, 'docker.memoryPressurePercent', D['docker.memoryPressurePercent'], 1, problems);
   return {
-    enabled: booleanSetting(raw.enabled, 'docker.enabled', true, problems),
+    enabled: booleanSetting(raw.enabled, 'docker.enabled', D['docker.enabled'], problems),
     socketPath,
     memoryThreshold: Math.min(100, pct) / 100,
-    serverMemoryWarnBytes: numberSetting(raw.serverMemoryWarnMb, 'docker.serverMemoryWarnMb', 500, 1, problems) * 1024 * 1024,
-    memoryAlerts: booleanSetting(raw.memoryAlerts, 'docker.memoryAlerts', true, problems),
+    serverMemoryWarnBytes: numberSetting(raw.serverMemoryWarnMb, 'docker.serverMemoryWarnMb', D['docker.serverMemoryWarnMb'], 1, problems) * 1024 * 1024,
+    memoryAlerts: booleanSetting(raw.memoryAlerts, 'docker.memoryAlerts', D['docker.memoryAlerts'], problems),
   };
 }
 
 function validateGateway(raw: NonNullable<RawSettings['gateway']>, problems: string[]): GatewaySettings {
-  let port = Math.round(numberSetting(raw.port, 'gateway.port', GATEWAY_DEFAULTS.port, 1, problems));
+  let port = Math.round(numberSetting(raw.port, 'gateway.port', D['gateway.port'], 1, problems));
   if (port > 65535) {
-    problems.push(`archonMcp.gateway.port ${port} is not a port; using ${GATEWAY_DEFAULTS.port}.`);
-    port = GATEWAY_DEFAULTS.port;
+    problems.push(`archonMcp.gateway.port ${port} is not a port; using ${D['gateway.port']}.`);
+    port = D['gateway.port'];
   }
   return {
-    enabled: booleanSetting(raw.enabled, 'gateway.enabled', true, problems),
+    enabled: booleanSetting(raw.enabled, 'gateway.enabled', D['gateway.enabled'], problems),
     port,
-    holdTimeoutMs: numberSetting(raw.holdTimeoutSeconds, 'gateway.holdTimeoutSeconds', 30, 1, problems) * 1000,
-    responseTimeoutMs: numberSetting(raw.responseTimeoutSeconds, 'gateway.responseTimeoutSeconds', GATEWAY_DEFAULTS.responseTimeoutMs / 1000, 1, problems) * 1000,
-    registerWithVSCode: booleanSetting(raw.registerWithVSCode, 'gateway.registerWithVSCode', true, problems),
+    holdTimeoutMs: numberSetting(raw.holdTimeoutSeconds, 'gateway.holdTimeoutSeconds', D['gateway.holdTimeoutSeconds'], 1, problems) * 1000,
+    responseTimeoutMs: numberSetting(raw.responseTimeoutSeconds, 'gateway.responseTimeoutSeconds', D['gateway.responseTimeoutSeconds'], 1, problems) * 1000,
+    registerWithVSCode: booleanSetting(raw.registerWithVSCode, 'gateway.registerWithVSCode', D['gateway.registerWithVSCode'], problems),
   };
 }
 
@@ -176,15 +170,15 @@ export function validateSettings(raw: RawSettings): Validated {
     return false;
   });
 
-  const pingIntervalS = numberSetting(raw.pingIntervalSeconds, 'pingIntervalSeconds', 10, MIN_PING_INTERVAL_S, problems);
-  const pingTimeoutS = numberSetting(raw.pingTimeoutSeconds, 'pingTimeoutSeconds', 5, 0.5, problems);
-  const maxAttempts = Math.round(numberSetting(raw.maxAutoHealAttempts, 'maxAutoHealAttempts', 5, 1, problems));
-  const degradedLatencyMs = numberSetting(raw.degradedLatencyMs, 'degradedLatencyMs', 1000, 1, problems);
-  const autoHeal = booleanSetting(raw.autoHeal, 'autoHeal', true, problems);
-  let clickAction: ClickAction = 'reconnect';
+  const pingIntervalS = numberSetting(raw.pingIntervalSeconds, 'pingIntervalSeconds', D.pingIntervalSeconds, MIN_PING_INTERVAL_S, problems);
+  const pingTimeoutS = numberSetting(raw.pingTimeoutSeconds, 'pingTimeoutSeconds', D.pingTimeoutSeconds, 0.5, problems);
+  const maxAttempts = Math.round(numberSetting(raw.maxAutoHealAttempts, 'maxAutoHealAttempts', D.maxAutoHealAttempts, 1, problems));
+  const degradedLatencyMs = numberSetting(raw.degradedLatencyMs, 'degradedLatencyMs', D.degradedLatencyMs, 1, problems);
+  const autoHeal = booleanSetting(raw.autoHeal, 'autoHeal', D.autoHeal, problems);
+  let clickAction: ClickAction = D['statusBar.clickAction'];
   if (raw.clickAction !== undefined && raw.clickAction !== null) {
     if (CLICK_ACTIONS.includes(raw.clickAction as ClickAction)) clickAction = raw.clickAction as ClickAction;
-    else problems.push(`archonMcp.statusBar.clickAction "${String(raw.clickAction)}" is not one of ${CLICK_ACTIONS.join(', ')}; using reconnect.`);
+    else problems.push(`archonMcp.statusBar.clickAction "${String(raw.clickAction)}" is not one of ${CLICK_ACTIONS.join(', ')}; using ${D['statusBar.clickAction']}.`);
   }
   return {
     settings: {

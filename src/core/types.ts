@@ -1,4 +1,7 @@
 // The state model shared by every renderer (status bar, tree, report, CLI). No VS Code imports.
+import type { ContainerSnapshot } from './docker/snapshot';
+import type { GatewayView } from './gateway/runner';
+import { SETTING_DEFAULTS } from './defaults';
 
 export const SERVER_STATES = [
   'connecting',
@@ -47,6 +50,45 @@ export interface DownInfo {
   startableContainer?: string;
 }
 
+/**
+ * Why a transition happened: what the monitor saw or did. Not a failure kind (that is
+ * `Transition.failure`) and not a root cause (that is `Transition.loss`).
+ */
+export const TRANSITION_REASONS = [
+  /** First connect succeeded. */
+  'connected',
+  /** A heal kept the session the server still had. */
+  'resumed',
+  /** A heal started a fresh session. */
+  'reinitialized',
+  /** First connect after an outage, with no session to keep. */
+  'reconnected',
+  'slow-ping',
+  'ping-fast-again',
+  'ping-failed',
+  /** The push stream of a session broke. */
+  'stream-broke',
+  /** Another watcher (Docker) saw the server's process die. */
+  'container-died',
+  /** A heal attempt failed. */
+  'heal-failed',
+  /** The held session was refused when the server came back. */
+  'session-refused',
+  /** The port accepts connections again after an outage: healing starts. */
+  'server-answers',
+  /** A session loss is being healed automatically. */
+  'auto-heal',
+  /** The old session is gone: a fresh one is being made. */
+  'reinitialize',
+  /** The server answered badly: a heal is retried after a delay. */
+  'retry-heal',
+  'heal-budget-spent',
+  'auto-heal-off',
+  /** A person asked for a reconnect. */
+  'user-reconnect',
+] as const;
+export type TransitionReason = (typeof TRANSITION_REASONS)[number];
+
 export type TransportKind = 'streamable-http' | 'sse';
 export type TransportSetting = 'auto' | TransportKind;
 
@@ -70,11 +112,11 @@ export interface MonitorOptions {
 }
 
 export const DEFAULT_MONITOR_OPTIONS: MonitorOptions = {
-  pingIntervalMs: 10_000,
-  pingTimeoutMs: 5_000,
-  autoHeal: true,
-  maxAutoHealAttempts: 5,
-  degradedLatencyMs: 1_000,
+  pingIntervalMs: SETTING_DEFAULTS.pingIntervalSeconds * 1000,
+  pingTimeoutMs: SETTING_DEFAULTS.pingTimeoutSeconds * 1000,
+  autoHeal: SETTING_DEFAULTS.autoHeal,
+  maxAutoHealAttempts: SETTING_DEFAULTS.maxAutoHealAttempts,
+  degradedLatencyMs: SETTING_DEFAULTS.degradedLatencyMs,
 };
 
 export interface Failure {
@@ -89,23 +131,11 @@ export interface Failure {
 }
 
 /** A timestamped fact that supports a diagnosis (a failure, a container event, an uptime drop). */
+export const EVIDENCE_SOURCES = ['mcp', 'health', 'docker', 'gateway', 'user'] as const;
 export interface Evidence {
   at: string;
-  source: 'mcp' | 'health' | 'docker' | 'gateway' | 'user';
+  source: (typeof EVIDENCE_SOURCES)[number];
   detail: string;
-}
-
-export interface Transition {
-  at: string;
-  from: ServerState;
-  to: ServerState;
-  /** A failure kind, a loss cause (for `session-lost`), or what brought the server back. */
-  cause: string;
-  /** The failure that caused it (when it was a failure). */
-  failure?: Failure;
-  evidence: Evidence[];
-  /** Set on a re-announcement of a `session-lost` transition whose cause became clearer later. */
-  refined?: boolean;
 }
 
 export interface LossRecord {
@@ -114,6 +144,20 @@ export interface LossRecord {
   /** Words for people, e.g. `crash (exit 3)`; defaults to the cause. */
   label?: string;
   evidence: Evidence[];
+}
+
+export interface Transition {
+  at: string;
+  from: ServerState;
+  to: ServerState;
+  reason: TransitionReason;
+  /** The failure that caused it (when it was a failure). */
+  failure?: Failure;
+  /** The root cause, on the transition that records a session loss. */
+  loss?: LossRecord;
+  evidence: Evidence[];
+  /** Set on a re-announcement of a `session-lost` transition whose `loss` became clearer later. */
+  refined?: boolean;
 }
 
 export interface FailureRecord extends Failure {
@@ -176,6 +220,11 @@ export interface ServerSnapshot {
   health?: HealthInfo;
   transitions: Transition[];
   patterns: PatternReport[];
-  /** Extra sections contributed by other watchers (Docker, gateway), keyed by section. */
-  extras: Record<string, unknown>;
+  /** The server's container, while a Docker watcher follows it. */
+  container?: ContainerSnapshot;
+  /** The healing gateway's view of this server, while it serves it. */
+  gateway?: GatewayView;
 }
+
+/** The snapshot sections other watchers own (the monitor owns the rest). */
+export type SnapshotSections = Pick<ServerSnapshot, 'container' | 'gateway'>;

@@ -1,12 +1,14 @@
 // The extension's running state: settings, the fleet of monitors, and the views that render it.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { DEFAULT_DOCKER_LINK_OPTIONS, DockerSupervisor } from '../core/docker';
-import { Fleet } from '../core/fleet';
+import type { DockerSupervisor } from '../core/docker';
+import type { Fleet } from '../core/fleet';
+import type { GatewayPortTaken, GatewayRunner } from '../core/gateway';
 import type { Logger } from '../core/logger';
-import type { Settings } from '../core/settings';
+import { DoctorRuntime } from '../core/runtime';
+import { validateSettings, type Settings } from '../core/settings';
 import type { ServerSnapshot, Transition } from '../core/types';
 import { readSettings } from './config';
-import { GatewayHost } from './gateway';
 import { createOutput, type Output } from './output';
 import { StatusBar } from './statusBar';
 import { GlobalStateSessionStore, TokenStore } from './storage';
@@ -14,6 +16,7 @@ import { ServerTree } from './tree';
 import { anyServerUpContext } from './walkthrough';
 
 const SUPPRESS_ATTENTION_KEY = 'archonMcp.suppressNeedsAttention';
+const DEFAULT_SETTINGS = validateSettings({}).settings;
 
 export class DoctorContext implements vscode.Disposable {
   readonly output: Output;
@@ -26,30 +29,42 @@ export class DoctorContext implements vscode.Disposable {
   readonly view: vscode.TreeView<unknown>;
   /** Docker facts reach the monitors through it; off until the settings are read. */
   readonly docker: DockerSupervisor;
-  readonly gateway: GatewayHost;
-  settings!: Settings;
+  readonly gateway: GatewayRunner;
+  /** Monitors, Docker links and the gateway; settings reach them through its serial queue. */
+  readonly runtime: DoctorRuntime;
   private readonly reportedProblems = new Set<string>();
   private readonly disposables: vscode.Disposable[] = [];
   private renderQueued = false;
   private readonly setAnyServerUp = anyServerUpContext();
 
   constructor(readonly extension: vscode.ExtensionContext, mcpDefinitionsChanged: () => void) {
-    this.gateway = new GatewayHost(this, mcpDefinitionsChanged);
     this.output = createOutput();
     this.channel = this.output.channel;
     this.log = this.output.logger;
     this.tokens = new TokenStore(extension.secrets);
     const store = new GlobalStateSessionStore(extension.globalState, this.log);
-    this.fleet = new Fleet((config) => ({
-      store,
+    this.runtime = new DoctorRuntime({
       logger: this.log,
-      secretHeaders: () => this.tokens.headers(config.name),
-      diagnoseLoss: (at) => this.docker.diagnose(config.name, at),
-    }), this.log);
+      monitorDeps: (config) => ({ store, secretHeaders: () => this.tokens.headers(config.name) }),
+      gateway: {
+        stateDir: path.join(extension.globalStorageUri.fsPath, 'gateway'),
+        getAuthorization: async (u) => (await this.tokens.headers(u.name)).Authorization,
+        runsIn: 'vscode',
+        notify: (message) => void vscode.window.showWarningMessage(`Archon MCP: ${message}`),
+        portTaken: (err) => void offerPortSetting(err),
+      },
+      afterApply: async (settings) => {
+        await vscode.commands.executeCommand('setContext', 'archonMcp.noServers', settings.servers.length === 0);
+        mcpDefinitionsChanged();
+        this.scheduleRender();
+      },
+    });
+    this.fleet = this.runtime.fleet;
+    this.docker = this.runtime.docker;
+    this.gateway = this.runtime.gateway;
     this.tree = new ServerTree(() => this.fleet.snapshots());
     this.view = vscode.window.createTreeView('archonMcp.servers', { treeDataProvider: this.tree, showCollapseAll: true });
     this.disposables.push(this.statusBar, this.tree, this.view, this.channel);
-    this.docker = new DockerSupervisor(this.fleet, { ...DEFAULT_DOCKER_LINK_OPTIONS, enabled: false }, this.log);
     this.docker.setMemoryViewed(this.view.visible);
     this.disposables.push(this.view.onDidChangeVisibility((e) => this.docker.setMemoryViewed(e.visible)));
     this.fleet.onDidChange((snapshot, transition) => {
@@ -62,10 +77,14 @@ export class DoctorContext implements vscode.Disposable {
     return this.fleet.snapshots();
   }
 
-  /** Reads settings and applies them; called at start and whenever archonMcp.* changes. */
-  async applySettings(): Promise<void> {
+  /** The settings applied last (the defaults until the first apply). */
+  get settings(): Settings {
+    return this.runtime.settings ?? DEFAULT_SETTINGS;
+  }
+
+  /** Reads settings and applies them (serially, the latest wins); called at start and whenever archonMcp.* changes. */
+  applySettings(): Promise<void> {
     const { settings, problems } = readSettings();
-    this.settings = settings;
     const fresh = problems.filter((p) => !this.reportedProblems.has(p));
     for (const p of fresh) {
       this.reportedProblems.add(p);
@@ -78,11 +97,7 @@ export class DoctorContext implements vscode.Disposable {
           if (choice === 'Show Log') this.channel.show(true);
         });
     }
-    await vscode.commands.executeCommand('setContext', 'archonMcp.noServers', settings.servers.length === 0);
-    await this.fleet.apply(settings.servers, settings.monitor);
-    this.docker.configure(settings.docker);
-    await this.gateway.apply(settings);
-    this.scheduleRender();
+    return this.runtime.apply(settings);
   }
 
   /** Coalesces bursts of snapshot changes into one render per tick. */
@@ -107,9 +122,17 @@ export class DoctorContext implements vscode.Disposable {
     });
   }
 
-  dispose(): void {
-    void this.gateway.dispose();
-    this.docker.dispose();
+  /** Leaves nothing running: the runtime stops its monitors, Docker links and gateway. */
+  async dispose(): Promise<void> {
+    await this.runtime.dispose();
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** Client configurations point at one port, so the gateway does not move: the user picks another. */
+async function offerPortSetting(err: GatewayPortTaken): Promise<void> {
+  const open = 'Open Setting';
+  const choice = await vscode.window.showWarningMessage(
+    `Archon MCP: the healing gateway is not running: ${err.message}. Choose another port in archonMcp.gateway.port.`, open);
+  if (choice === open) await vscode.commands.executeCommand('workbench.action.openSettings', 'archonMcp.gateway.port');
 }

@@ -1,12 +1,12 @@
 // "Archon: Run / Stop Healing Gateway in Docker": the same core as `archon-mcp-doctor docker-gateway`.
-// This window's own gateway steps aside for it and then uses it (see GatewayHost).
+// This window's own gateway steps aside for it and then uses it (see GatewayRunner).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { asDockerGatewayError, dockerGatewayDown, dockerGatewayUp } from '../core/always-on';
 import { createDockerClient } from '../core/docker/connection';
 import type { ServerConfig } from '../core/types';
 import type { DoctorContext } from './context';
-import type { GatewayHost } from './gateway';
+import type { GatewayRunner } from '../core/gateway';
 
 async function pickServer(ctx: DoctorContext): Promise<ServerConfig | undefined> {
   const inDocker = ctx.settings.servers.filter((s) => s.container && s.transport !== 'sse');
@@ -20,7 +20,7 @@ async function pickServer(ctx: DoctorContext): Promise<ServerConfig | undefined>
   return pick?.s;
 }
 
-export function registerDockerGateway(ctx: DoctorContext, host: GatewayHost): vscode.Disposable[] {
+export function registerDockerGateway(ctx: DoctorContext, host: GatewayRunner): vscode.Disposable[] {
   const connection = () => createDockerClient({ socketPath: ctx.settings.docker.socketPath || undefined });
   return [
     vscode.commands.registerCommand('archonMcp.runGatewayInDocker', async () => {
@@ -53,7 +53,7 @@ export function registerDockerGateway(ctx: DoctorContext, host: GatewayHost): vs
           void vscode.window.showErrorMessage(`Archon MCP: could not run the healing gateway in Docker: ${e.message}`, 'Show Log')
             .then((a) => a && ctx.channel.show(true));
         } finally {
-          await host.apply(ctx.settings);
+          await ctx.applySettings();
         }
       });
     }),
@@ -65,7 +65,7 @@ export function registerDockerGateway(ctx: DoctorContext, host: GatewayHost): vs
           ctx.log.info(`docker gateway: ${r.removed ? `removed ${r.container}; sessions stay in volume ${r.volume}` : `${r.container} was not there`}`);
           // This window's gateway takes the port back (it deferred to the container's).
           await host.release();
-          await host.apply(ctx.settings);
+          await ctx.applySettings();
           void vscode.window.showInformationMessage(r.removed ? 'Archon MCP: the healing gateway in Docker is stopped; this window serves the port again.' : 'Archon MCP: no healing gateway runs in Docker.');
         } catch (err) {
           const e = asDockerGatewayError(err, conn.target);

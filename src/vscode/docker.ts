@@ -7,7 +7,7 @@ import type { DoctorContext } from './context';
 import type { DetailNode } from './tree';
 
 export function containerOf(s: ServerSnapshot): ContainerSnapshot | undefined {
-  return s.extras.container as ContainerSnapshot | undefined;
+  return s.container;
 }
 
 export function containerNodes(s: ServerSnapshot): DetailNode[] {
@@ -65,7 +65,7 @@ export function dockerReportSection(supervisor: DockerSupervisor, snapshots: rea
       `| Instance | ${c.instanceId ?? '—'} |`,
     );
     const events = link.watcher.recentEvents().slice(-30).map((e) => ({ at: e.at, text: `container ${e.action}${e.exitCode !== undefined ? ` (exit ${e.exitCode})` : ''}${e.health ? ` ${e.health}` : ''}` }));
-    const losses = (server?.transitions ?? []).filter((t) => t.to === 'session-lost').map((t) => ({ at: t.at, text: `**session lost: ${t.cause}**` }));
+    const losses = (server?.transitions ?? []).filter((t) => t.to === 'session-lost').map((t) => ({ at: t.at, text: `**session lost: ${t.loss ? t.loss.label ?? t.loss.cause : t.reason}**` }));
     const timeline = [...events, ...losses].sort((a, b) => a.at.localeCompare(b.at));
     if (timeline.length) {
       lines.push('', '**Timeline** (container events next to the session losses they caused)', '');
@@ -92,7 +92,7 @@ export function registerDocker(ctx: DoctorContext, supervisor: DockerSupervisor)
   ctx.tree.addSection(containerNodes);
   ctx.statusBar.addWarningLines(() => pressureLines(ctx.snapshots()));
   const showOom = ctx.fleet.onDidChange((snapshot, t) => {
-    if (!snapshot || t?.to !== 'session-lost' || t.cause !== 'oom-kill' || t.refined) return;
+    if (!snapshot || t?.to !== 'session-lost' || t.loss?.cause !== 'oom-kill' || t.refined) return;
     const name = containerOf(snapshot)?.matchedName ?? snapshot.name;
     void vscode.window.showWarningMessage(`Archon MCP: container ${name} was killed for running out of memory. Its MCP session was lost.`, 'Show Log', 'Restart Container')
       .then((choice) => {

@@ -5,7 +5,7 @@ import { registerCommands } from './commands';
 import { SECTION } from './config';
 import { DoctorContext } from './context';
 import { dockerReportSection, registerDocker } from './docker';
-import { registerGateway } from './gateway';
+import { gatewayDefinitions, registerGateway } from './gateway';
 import { ClientsHost, registerClients } from './clients';
 import { registerDockerGateway } from './docker-gateway';
 import { registerRehearsal } from './rehearsal';
@@ -35,10 +35,7 @@ export function startDoctor(context: vscode.ExtensionContext, mcpDefinitionsChan
   return {
     api: createApi(ctx),
     ready,
-    mcpDefinitions: () => ctx.gateway.definitions(),
-    dispose: async () => {
-      await ctx.gateway.dispose();
-      await ctx.fleet.dispose();
-    },
+    mcpDefinitions: () => gatewayDefinitions(ctx.gateway, ctx.settings.gateway.registerWithVSCode),
+    dispose: () => ctx.dispose(),
   };
 }

@@ -11,6 +11,7 @@ import { DEFAULT_DOCKER_LINK_OPTIONS, DockerLink, type ContainerSnapshot, type D
 import type { Logger } from '../../src/core/logger';
 import { ServerMonitor } from '../../src/core/monitor';
 import { rehearsalReport } from '../../src/core/rehearsal';
+import { transitionWhy } from '../../src/core/report';
 import { MemorySessionStore } from '../../src/core/session-store';
 import { DEFAULT_MONITOR_OPTIONS, type ServerConfig, type ServerSnapshot } from '../../src/core/types';
 import {
@@ -26,6 +27,7 @@ import {
   type FixtureContainer,
   type FixtureContainerOptions,
 } from '../helpers/docker';
+import { readJsonLine } from '../helpers/json-lines';
 import { startServer } from '../helpers/servers';
 
 const PREFIX = `amd-diag-${process.pid}`;
@@ -68,14 +70,14 @@ function watchServer(config: ServerConfig, link: Partial<DockerLinkOptions> = {}
   });
   dockerLink = new DockerLink(monitor, config.container!, { ...DEFAULT_DOCKER_LINK_OPTIONS, memoryAlerts: false, ...link }, logger);
   monitor.onDidChange((s, t) => {
-    if (t) logs.push(`${Date.now() - t0}ms transition ${t.from} → ${t.to} (${t.cause})${t.refined ? ' refined' : ''} session ${s.sessionId?.slice(0, 8)}`);
+    if (t) logs.push(`${Date.now() - t0}ms transition ${t.from} → ${t.to} (${transitionWhy(t)})${t.refined ? ' refined' : ''} session ${s.sessionId?.slice(0, 8)}`);
   });
   let stopped = false;
   const w: Watched = {
     monitor,
     link: dockerLink,
     logs,
-    dump: () => `${logs.join('\n')}\ncontainer: ${JSON.stringify(monitor.snapshot.extras.container)}`,
+    dump: () => `${logs.join('\n')}\ncontainer: ${JSON.stringify(monitor.snapshot.container)}`,
     stop: async () => {
       if (stopped) return;
       stopped = true;
@@ -90,7 +92,7 @@ function watchServer(config: ServerConfig, link: Partial<DockerLinkOptions> = {}
 }
 
 function containerOf(s: ServerSnapshot): ContainerSnapshot | undefined {
-  return s.extras.container as ContainerSnapshot | undefined;
+  return s.container;
 }
 
 /** Resolves with the snapshot once `pred` holds (checked now and on every change). */
@@ -153,7 +155,7 @@ describe('docker: diagnosis end to end (monitor + DockerLink) against a real eng
     // Every session-lost transition of this loss ends up with the same, final cause.
     const losses = back.transitions.filter((x) => x.to === 'session-lost');
     assert.ok(losses.length >= 1);
-    assert.equal(losses[losses.length - 1]!.cause, 'docker-restart', w.dump());
+    assert.equal(losses[losses.length - 1]!.loss?.cause, 'docker-restart', w.dump());
     // The new session really works.
     const res = (await callFixtureTool(fc.url, 'health_check')) as { isError?: boolean };
     assert.notEqual(res.isError, true);
@@ -309,7 +311,7 @@ describe('docker: diagnosis end to end (monitor + DockerLink) against a real eng
       while ((i = buf.indexOf('\n')) >= 0) {
         const l = buf.slice(0, i);
         buf = buf.slice(i + 1);
-        if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
+        if (l.trim()) lines.push(readJsonLine(l));
       }
       for (const w of [...waiters]) w();
     });
@@ -336,25 +338,30 @@ describe('docker: diagnosis end to end (monitor + DockerLink) against a real eng
       });
 
     const firstHealthy = await waitLine('first healthy line', (l) => l.state === 'healthy' && typeof l.sessionId === 'string');
-    await waitLine('container watching line', (l) => l.event === 'watching');
+    await waitLine('container watching line', (l) => l.type === 'container' && l.event === 'watching');
     const oldSession = lines[firstHealthy]!.sessionId;
     const mark = lines.length;
     await fc.container.restart({ t: 1 });
-    const restartIdx = await waitLine('container restart line', (l, i) => i >= mark && l.event === 'restart');
+    const restartIdx = await waitLine('container restart line', (l, i) => i >= mark && l.type === 'container' && l.event === 'restart');
     const healedIdx = await waitLine('healthy line with a new session', (l, i) => i >= mark && l.state === 'healthy' && l.sessionId !== oldSession);
     // Let a late refinement (if any) arrive before judging the final cause.
     await new Promise((r) => setTimeout(r, 500));
     const lostLines = lines.slice(mark).filter((l) => l.state === 'session-lost');
     assert.ok(lostLines.length >= 1, dump());
-    const last = lostLines[lostLines.length - 1]!;
-    assert.equal(last.cause, 'docker-restart', dump());
-    assert.equal(last.causeLabel, 'docker restart', dump());
-    assert.ok(Array.isArray(last.evidence) && (last.evidence as unknown[]).length > 0, dump());
+    type Loss = { cause: string; label: string; evidence: unknown[]; refined?: true };
+    const lossOf = (l: Record<string, unknown>) => l.loss as Loss | undefined;
+    const last = lossOf(lostLines[lostLines.length - 1]!);
+    assert.equal(last?.cause, 'docker-restart', dump());
+    assert.equal(last?.label, 'docker restart', dump());
+    assert.ok(last.evidence.length > 0, dump());
+    // A line that changes the diagnosis says so.
+    const first = lossOf(lostLines[0]!)!;
+    if (first.cause !== 'docker-restart') assert.equal(last.refined, true, dump());
     const restart = lines[restartIdx]!;
     assert.ok(Number(restart.restarts) >= 1, dump());
-    assert.equal(restart.cause, 'docker-restart', dump());
+    assert.equal(lossOf(restart)?.cause, 'docker-restart', dump());
     assert.notEqual(lines[healedIdx]!.sessionId, oldSession);
-    t.diagnostic(`session-lost lines for this loss: ${lostLines.map((l) => `${l.cause}${l.refined ? ' (refined)' : ''}`).join(' → ')}`);
+    t.diagnostic(`session-lost lines for this loss: ${lostLines.map((l) => `${lossOf(l)?.cause}${lossOf(l)?.refined ? ' (refined)' : ''}`).join(' → ')}`);
 
     child.kill('SIGINT');
     const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running 10 s after SIGINT'), 10_000))]);

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
+import { readJsonLine } from '../helpers/json-lines';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -30,11 +31,7 @@ export function startProxy(args: string[]): ProxyProcess {
   const lines: Record<string, unknown>[] = [];
   const waiters = new Set<() => void>();
   createInterface({ input: child.stdout! }).on('line', (l) => {
-    try {
-      lines.push(JSON.parse(l) as Record<string, unknown>);
-    } catch {
-      lines.push({ raw: l });
-    }
+    lines.push(readJsonLine(l));
     for (const w of waiters) w();
   });
   let stderr = '';

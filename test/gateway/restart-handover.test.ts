@@ -32,7 +32,7 @@ describe('gateway restart and port hand-over (CLI processes)', () => {
     const port = await freePort();
     const p = proxy(['--upstream', fx.url, '--port', String(port), '--state-dir', join(dir, 'a')]);
     const first = await p.waitFor(() => true);
-    assert.equal(first.event, 'listening');
+    assert.equal(first.type, 'listening');
     assert.equal(first.url, `http://127.0.0.1:${port}/archon/mcp`);
     assert.equal(await p.kill('SIGTERM'), 0);
   });
@@ -42,7 +42,7 @@ describe('gateway restart and port hand-over (CLI processes)', () => {
     const stateDir = join(dir, 'b');
     const args = ['--upstream', fx.url, '--port', String(port), '--state-dir', stateDir];
     const first = proxy(args);
-    const url = String((await first.waitFor((l) => l.event === 'listening')).url);
+    const url = String((await first.waitFor((l) => l.type === 'listening')).url);
     const c = await connectClient(url);
     try {
       const id = c.transport.sessionId;
@@ -52,14 +52,14 @@ describe('gateway restart and port hand-over (CLI processes)', () => {
       assert.equal(statSync(stateDir).mode & 0o777, 0o700);
       await first.kill('SIGKILL');
       const second = proxy(args);
-      await second.waitFor((l) => l.event === 'listening');
+      await second.waitFor((l) => l.type === 'listening');
       assert.match(textOf(await c.client.callTool({ name: 'test_read', arguments: {} })), /executions/);
       assert.equal(c.transport.sessionId, id, 'same session id');
       // both restarted: the gateway re-initializes upstream with the client's initialize params
       await second.kill('SIGKILL');
       await fx.restart();
       const third = proxy(args);
-      await third.waitFor((l) => l.event === 'listening');
+      await third.waitFor((l) => l.type === 'listening');
       assert.match(textOf(await c.client.callTool({ name: 'test_read', arguments: {} })), /executions/);
       assert.equal(c.transport.sessionId, id);
       await third.kill('SIGTERM');
@@ -72,9 +72,9 @@ describe('gateway restart and port hand-over (CLI processes)', () => {
     const port = await freePort();
     const args = ['--upstream', fx.url, '--port', String(port), '--state-dir', join(dir, 'c')];
     const a = proxy(args);
-    const url = String((await a.waitFor((l) => l.event === 'listening')).url);
+    const url = String((await a.waitFor((l) => l.type === 'listening')).url);
     const b = proxy(args);
-    const deferred = await b.waitFor((l) => l.event === 'deferred');
+    const deferred = await b.waitFor((l) => l.type === 'deferred');
     assert.equal(deferred.url, url, 'the deferring gateway reports the holder URL');
     const c = await connectClient(url);
     try {
@@ -83,12 +83,12 @@ describe('gateway restart and port hand-over (CLI processes)', () => {
       await sleep(200);
       const killedAt = Date.now();
       await a.kill('SIGKILL');
-      await b.waitFor((l) => l.event === 'takeover', 10_000);
+      await b.waitFor((l) => l.type === 'takeover', 10_000);
       const tookMs = Date.now() - killedAt;
       assert.ok(tookMs < 5000, `took over in ${tookMs} ms`);
       assert.match(textOf(await c.client.callTool({ name: 'test_read', arguments: {} })), /executions/);
       assert.equal(c.transport.sessionId, id, 'same session id after the hand-over');
-      assert.ok(b.lines.some((l) => l.event === 'session-restored'), 'the session came from disk');
+      assert.ok(b.lines.some((l) => l.type === 'session-restored'), 'the session came from disk');
     } finally {
       await c.close();
     }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
+import { readJsonLine } from '../helpers/json-lines';
 import { freePort, startServer, type RunningServer } from '../helpers/servers';
 
 const servers: RunningServer[] = [];
@@ -20,7 +21,7 @@ function runCli(args: string[]) {
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   createInterface({ input: child.stdout }).on('line', (text) => {
-    const line = JSON.parse(text) as Record<string, unknown>;
+    const line: Record<string, unknown> = readJsonLine(text);
     lines.push(line);
     for (const w of [...waiters]) if (w.predicate(line)) {
       waiters.splice(waiters.indexOf(w), 1);
@@ -42,7 +43,9 @@ test('watch --json prints one object per transition and exits 0 on Ctrl-C', asyn
   const cli = runCli(['watch', server.url, '--name', 'Archon', '--interval', '2', '--health-url', server.healthUrl!, '--json']);
   await cli.until((l) => l.state === 'healthy', 'healthy');
   const first = cli.lines.find((l) => l.state === 'healthy')!;
-  for (const key of ['t', 'server', 'state', 'sessionId', 'cause', 'latencyMs']) assert.ok(key in first, `field ${key}`);
+  for (const key of ['type', 't', 'server', 'state', 'from', 'reason', 'sessionId', 'latencyMs']) assert.ok(key in first, `field ${key}`);
+  assert.equal(first.type, 'transition');
+  assert.equal(first.reason, 'connected');
   assert.equal(first.server, 'Archon');
   assert.match(String(first.sessionId), /^[0-9a-f]{8}…[0-9a-f]{4}$/, 'session id shortened');
   assert.ok(!Number.isNaN(Date.parse(String(first.t))));
@@ -55,9 +58,13 @@ test('watch --json prints one object per transition and exits 0 on Ctrl-C', asyn
   assert.ok(loss, `a loss line: ${JSON.stringify(cli.lines)}`);
   const lost = cli.lines.find((l) => l.state === 'session-lost');
   if (lost) {
-    assert.ok(Array.isArray(lost.evidence), 'session-lost lines carry evidence');
-    assert.equal(lost.cause, 'process-restart');
+    const lossOf = lost.loss as { cause: string; label: string; evidence: unknown[] } | undefined;
+    assert.ok(lossOf && Array.isArray(lossOf.evidence), 'session-lost lines carry the loss with its evidence');
+    assert.equal(lossOf.cause, 'process-restart');
+    assert.equal(lost.failure, 'session-lost', 'the failure kind, apart from the root cause');
   }
+  // Root causes only on the lines that record a loss.
+  for (const l of cli.lines) if (l.state !== 'session-lost') assert.equal(l.loss, undefined, JSON.stringify(l));
   const healthy = cli.lines.filter((l) => l.state === 'healthy');
   assert.notEqual(healthy.at(-1)!.sessionId, first.sessionId, 'new session');
 
@@ -75,6 +82,8 @@ test('watch against an unreachable server reports unreachable, not a crash', asy
   const cli = runCli(['watch', `http://127.0.0.1:${await freePort()}/mcp`, '--json']);
   await cli.until((l) => l.state === 'unreachable', 'unreachable');
   assert.match(String(cli.lines[0].message), /ECONNREFUSED/);
+  assert.equal(cli.lines[0].failure, 'unreachable');
+  assert.equal(cli.lines[0].reason, 'heal-failed');
   cli.child.kill('SIGTERM');
   assert.equal(await cli.exited, 0);
 });

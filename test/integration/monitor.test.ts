@@ -25,7 +25,7 @@ function waitFor(monitor: ServerMonitor, predicate: (s: ServerSnapshot) => boole
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
-      reject(new Error(`timed out waiting for ${what}; state ${monitor.snapshot.state}, transitions: ${monitor.snapshot.transitions.map((t) => `${t.to}(${t.cause})`).join(' ')}`));
+      reject(new Error(`timed out waiting for ${what}; state ${monitor.snapshot.state}, transitions: ${monitor.snapshot.transitions.map((t) => `${t.to}(${t.reason})`).join(' ')}`));
     }, timeoutMs);
     const off = monitor.onDidChange((s) => {
       if (!predicate(s)) return;
@@ -150,7 +150,7 @@ describe('healing choices', () => {
     monitors.push(b.monitor);
     const second = await waitFor(b.monitor, inState('healthy'), 'healthy after reload');
     assert.equal(second.sessionId, first.sessionId, 'same session id');
-    assert.equal(b.transitions[0].cause, 'resumed');
+    assert.equal(b.transitions[0].reason, 'resumed');
     await b.monitor.stop();
   });
 

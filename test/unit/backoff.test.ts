@@ -1,7 +1,8 @@
 // Unit tests for src/core/backoff.ts: outage probe delays and heal retry delays.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createBackoff } from '../../src/core/backoff';
+import { createBackoff, exponentialDelayMs } from '../../src/core/backoff';
+import { holdDelay } from '../../src/core/gateway/link';
 
 const fixed = (r: number) => () => r;
 const MIN = 60_000;
@@ -204,5 +205,21 @@ describe('healRetryDelayMs', () => {
       assert.ok(d >= 3_200 && d <= 4_000, `r=${r}: ${d}`);
     }
     assert.equal(createBackoff(fixed(0.999999)).healRetryDelayMs(3), 3_200);
+  });
+});
+
+describe('exponentialDelayMs: the one exponential backoff', () => {
+  it('doubles from the base per attempt up to the cap, up to the jitter fraction off', () => {
+    const none = { baseMs: 100, maxMs: 1000, jitter: 0 };
+    assert.deepEqual([0, 1, 2, 3, 4, 5, 40].map((a) => exponentialDelayMs(a, none)), [100, 200, 400, 800, 1000, 1000, 1000]);
+    assert.equal(exponentialDelayMs(-3, none), 100, 'a negative attempt is the first');
+    assert.equal(exponentialDelayMs(2, { baseMs: 100, maxMs: 1000, random: () => 1 }), 320, '20 % off at most by default');
+    assert.equal(exponentialDelayMs(2, { baseMs: 100, maxMs: 1000, random: () => 0 }), 400);
+  });
+
+  it('the Docker reconnects, heal retries and gateway holding use it', () => {
+    assert.equal(createBackoff(() => 0).healRetryDelayMs(3), exponentialDelayMs(2, { baseMs: 1000, maxMs: 30_000, random: () => 0 }));
+    assert.equal(holdDelay(2, Date.now() + 60_000), 400);
+    assert.ok(holdDelay(2, Date.now() + 50) <= 50, 'never past the deadline');
   });
 });

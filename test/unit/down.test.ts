@@ -31,7 +31,7 @@ function container(overrides: Partial<ContainerSnapshot> = {}): ContainerSnapsho
 function snap(state: ServerState, overrides: Partial<ServerSnapshot> = {}, c?: ContainerSnapshot): ServerSnapshot {
   return {
     name: 'Archon', url: 'http://localhost:8051/mcp', configuredTransport: 'auto', state, stateSince: at(0),
-    heals: 0, healAttempts: 0, transitions: [], patterns: [], extras: c ? { container: c } : {}, ...overrides,
+    heals: 0, healAttempts: 0, transitions: [], patterns: [], ...(c ? { container: c } : {}), ...overrides,
   };
 }
 

@@ -18,7 +18,6 @@ function snap(state: ServerState, overrides: Partial<ServerSnapshot> = {}): Serv
     healAttempts: 0,
     transitions: [],
     patterns: [],
-    extras: {},
     ...overrides,
   };
 }

@@ -6,12 +6,12 @@ import type { ServerSnapshot, ServerState, Transition } from '../../src/core/typ
 
 const T0 = Date.parse('2026-12-01T10:00:00.000Z');
 const at = (ms: number) => new Date(T0 + ms).toISOString();
-const t = (ms: number, from: ServerState, to: ServerState): Transition => ({ at: at(ms), from, to, cause: 'x', evidence: [] });
+const t = (ms: number, from: ServerState, to: ServerState): Transition => ({ at: at(ms), from, to, reason: 'ping-failed', evidence: [] });
 
 function snap(state: ServerState, transitions: Transition[], overrides: Partial<ServerSnapshot> = {}): ServerSnapshot {
   return {
     name: 'Archon', url: 'http://localhost:8051/mcp', configuredTransport: 'auto', state, stateSince: at(0),
-    heals: 0, healAttempts: 0, transitions, patterns: [], extras: {}, ...overrides,
+    heals: 0, healAttempts: 0, transitions, patterns: [], ...overrides,
   };
 }
 const counters = (forwarded: number, held: number, reinitialized: number, resent: number, errors: number): GatewayCounters =>

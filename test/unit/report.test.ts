@@ -28,7 +28,6 @@ function snapshot(overrides: Partial<ServerSnapshot> = {}): ServerSnapshot {
     healAttempts: 0,
     transitions: [],
     patterns: [],
-    extras: {},
     ...overrides,
   };
 }
@@ -199,13 +198,14 @@ describe('renderReport: server details', () => {
       at: `2026-11-20T08:${String(i).padStart(2, '0')}:30.000Z`,
       from: 'healthy' as const,
       to: 'session-lost' as const,
-      cause: `cause-${i}`,
+      reason: 'ping-failed' as const,
+      loss: { at: `2026-11-20T08:${String(i).padStart(2, '0')}:30.000Z`, cause: 'unknown' as const, label: `cause-${i}`, evidence: [] },
       evidence: [],
     }));
     const r = renderReport(input({ snapshots: [snapshot({ transitions })] }));
-    assert.ok(r.includes('- 2026-11-20T08:11:30.000Z healthy → session-lost (cause-11)'));
-    assert.ok(!r.includes('(cause-1)'));
-    assert.equal((r.match(/\(cause-\d+\)/g) ?? []).length, 10);
+    assert.ok(r.includes('- 2026-11-20T08:11:30.000Z healthy → session-lost (ping-failed: cause-11)'));
+    assert.ok(!r.includes(': cause-1)'));
+    assert.equal((r.match(/: cause-\d+\)/g) ?? []).length, 10);
   });
 
   it('appends extra sections (Docker, gateway) before the settings', () => {
@@ -245,7 +245,7 @@ describe('renderReport: settings and secrets', () => {
         state: 'needs-attention',
         lastFailure: record,
         health: { at: '2026-11-20T08:58:00.000Z', ok: false, error: classified.message },
-        transitions: [{ at: record.at, from: 'healthy', to: 'needs-attention', cause: 'auth', failure: record, evidence: [{ at: record.at, source: 'mcp', detail: classified.message }] }],
+        transitions: [{ at: record.at, from: 'healthy', to: 'needs-attention', reason: 'heal-budget-spent', failure: record, evidence: [{ at: record.at, source: 'mcp', detail: classified.message }] }],
         lastLoss: { at: record.at, cause: 'unknown', evidence: [{ at: record.at, source: 'mcp', detail: classified.message }] },
       })],
       recentFailures: () => [record],

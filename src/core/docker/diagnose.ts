@@ -178,7 +178,7 @@ function dropEvidence(d: UptimeDrop): Evidence {
   return { at: d.at, source: 'health', detail: `server uptime dropped from ${Math.round(d.fromSeconds)} s to ${Math.round(d.toSeconds)} s` };
 }
 
-function findLastIndex<T>(xs: readonly T[], pred: (x: T) => boolean): number {
+export function findLastIndex<T>(xs: readonly T[], pred: (x: T) => boolean): number {
   for (let i = xs.length - 1; i >= 0; i--) if (pred(xs[i]!)) return i;
   return -1;
 }

@@ -15,7 +15,8 @@ export type ContainerAction =
   | 'rename'
   | 'health_status';
 
-export type HealthState = 'healthy' | 'unhealthy' | 'starting' | 'none';
+export const HEALTH_STATES = ['healthy', 'unhealthy', 'starting', 'none'] as const;
+export type HealthState = (typeof HEALTH_STATES)[number];
 
 export interface ContainerEvent {
   /** ISO time of the event (from the engine's clock). */

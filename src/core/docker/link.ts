@@ -1,5 +1,6 @@
 // Ties one server's container watcher to its monitor: a container death marks the session lost at
 // once, a new instance triggers healing, and container facts become evidence, patterns and a snapshot.
+import { SETTING_DEFAULTS } from '../defaults';
 import type { Logger } from '../logger';
 import type { LossDiagnosis } from '../evidence';
 import type { ServerMonitor } from '../monitor';
@@ -19,9 +20,9 @@ export interface DockerLinkOptions extends DockerConnectionOptions {
 }
 
 export const DEFAULT_DOCKER_LINK_OPTIONS: DockerLinkOptions = {
-  memoryThreshold: 0.85,
-  serverMemoryWarnBytes: 500 * 1024 * 1024,
-  memoryAlerts: true,
+  memoryThreshold: SETTING_DEFAULTS['docker.memoryPressurePercent'] / 100,
+  serverMemoryWarnBytes: SETTING_DEFAULTS['docker.serverMemoryWarnMb'] * 1024 * 1024,
+  memoryAlerts: SETTING_DEFAULTS['docker.memoryAlerts'],
 };
 
 const REPEATED_RESTARTS = 3;
@@ -65,7 +66,7 @@ export class DockerLink {
     this.unsubscribe();
     this.watcher.removeAllListeners();
     this.watcher.stop();
-    this.monitor.setExtra('container', undefined);
+    this.monitor.setSection('container', undefined);
   }
 
   /** The monitor's own diagnosis hook: container events explain a loss it noticed by itself. */
@@ -82,7 +83,7 @@ export class DockerLink {
     const w = this.watcher;
     const m = this.monitor;
     const server = m.config.name;
-    w.on('snapshot', (snap) => m.setExtra('container', snap));
+    w.on('snapshot', (snap) => m.setSection('container', snap));
     w.on('connected', (engine) => this.log.info(`${server}: watching container ${this.container} through Docker ${engine.version} (API ${engine.apiVersion}) at ${engine.target}`));
     w.on('disconnected', ({ reason }) => this.log.warn(`${server}: lost the Docker engine (${reason}); reconnecting with backoff`));
     w.on('problem', (p) => {

@@ -1,9 +1,10 @@
-// The container section of a server's snapshot (`ServerSnapshot.extras.container`). Types only, plus renderers' helpers.
+// The container section of a server's snapshot (`ServerSnapshot.container`). Types only, plus renderers' helpers.
 import type { DockerProblem } from './connection';
 import type { HealthState } from './events';
 import { formatMemory, type MemorySample } from './memory';
 
-export type ContainerState = 'running' | 'restarting' | 'exited' | 'paused' | 'created' | 'dead' | 'removing' | 'missing' | 'unknown';
+export const CONTAINER_STATES = ['running', 'restarting', 'exited', 'paused', 'created', 'dead', 'removing', 'missing', 'unknown'] as const;
+export type ContainerState = (typeof CONTAINER_STATES)[number];
 
 export interface ContainerSnapshot {
   /** The name in the settings (`archon-mcp`). */

@@ -1,8 +1,9 @@
 // Watches one container through the Docker Engine API: events, inspect facts, memory. No VS Code imports.
 // Never throws to its caller and never emits 'error': problems arrive as 'problem' events.
 import { EventEmitter } from 'node:events';
-import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
+import { exponentialDelayMs } from '../backoff';
+import { SETTING_DEFAULTS } from '../defaults';
 import {
   classifyDockerError,
   containerNotFound,
@@ -18,15 +19,15 @@ import { diagnoseLoss, killedBeforeDeath, type Diagnosis, type InspectFacts } fr
 import {
 
   eventKey,
-  JsonLineSplitter,
   parseEngineEvent,
-  sinceFromMs,
-  sinceFromTimeNano,
   type ContainerEvent,
   type HealthState,
   type RawEngineEvent,
 } from './events';
 import { formatMemory, memorySample, type MemorySample } from './memory';
+import { EngineEventStream } from './event-stream';
+import { MemorySampler } from './memory-sampler';
+import { restartReady, resolveRestart, type EngineOutage, type PendingRestart } from './restart-resolution';
 import type { ContainerSnapshot, ContainerState } from './snapshot';
 import { containerLogs, restartContainer, startContainer } from './actions';
 import type { ContainerLogs } from './logs';
@@ -130,29 +131,25 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
   private stopped = false;
   private connected = false;
   private connecting = false;
-  private backoffMs: number;
+  /** Failed engine connects since the last success: the reconnect backoff's attempt number. */
+  private reconnectAttempts = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private lookupTimer: NodeJS.Timeout | undefined;
-  private memoryTimer: NodeJS.Timeout | undefined;
   private settleTimer: NodeJS.Timeout | undefined;
   private livenessTimer: NodeJS.Timeout | undefined;
-  private eventStream: Readable | undefined;
-  private streamOpenedAtMs = 0;
-  private lastEventTimeNano: string | undefined;
+  private readonly events: EngineEventStream;
   private readonly seenKeys: string[] = [];
   private readonly seenSet = new Set<string>();
   private readonly history: ContainerEvent[] = [];
   private inspecting = false;
   private inspectAgain = false;
   private memoryRefs = 0;
-  private memoryInFlight = false;
+  private readonly memorySampler: MemorySampler;
   private hostMemTotal: number | undefined;
   private sawOomSinceStart = false;
-  private pendingRestart:
-    | { count: number; instanceId: string; previousInstanceId: string; startedAtMs: number; previousStartedAtMs: number; detectedAtMs: number; facts: InspectFacts }
-    | undefined;
+  private pendingRestart: PendingRestart | undefined;
   /** Times the engine was away (ms), newest last; to explain restarts caused by a daemon restart. */
-  private readonly outages: { from: number; to?: number }[] = [];
+  private readonly outages: EngineOutage[] = [];
   private snap: ContainerSnapshot;
   private pendingHealth: (HealthChange & { afterSeq: number }) | undefined;
   private inspectSeq = 0;
@@ -168,9 +165,9 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
       this.target = c.target;
     }
     this.opts = {
-      memoryThreshold: options.memoryThreshold ?? 0.85,
+      memoryThreshold: options.memoryThreshold ?? SETTING_DEFAULTS['docker.memoryPressurePercent'] / 100,
       memorySampleIntervalMs: Math.max(250, options.memorySampleIntervalMs ?? 5000),
-      memoryAlerting: options.memoryAlerting ?? true,
+      memoryAlerting: options.memoryAlerting ?? SETTING_DEFAULTS['docker.memoryAlerts'],
       reconnectMinMs: options.reconnectMinMs ?? 500,
       reconnectMaxMs: options.reconnectMaxMs ?? 10_000,
       lookupRetryMs: options.lookupRetryMs ?? 10_000,
@@ -179,9 +176,13 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
       requestTimeoutMs: options.requestTimeoutMs ?? 5000,
       livenessIntervalMs: options.livenessIntervalMs ?? 30_000,
     };
-    this.backoffMs = this.opts.reconnectMinMs;
+    this.memorySampler = new MemorySampler({ wanted: () => this.wantsMemory(), sample: () => this.sampleMemory() }, this.opts.memorySampleIntervalMs);
     const fallback = options.fallbackNames ?? LEGACY_NAMES[options.container.toLowerCase()] ?? [];
     this.names = [options.container, ...fallback.filter((n) => n !== options.container)];
+    this.events = new EngineEventStream(this.docker, this.names, this.opts.requestTimeoutMs, {
+      onEvent: (raw) => this.onRawEvent(raw),
+      onLost: (reason) => this.onDisconnected(reason),
+    });
     this.snap = {
       configuredName: options.container,
       matchedFallback: false,
@@ -206,9 +207,10 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
   stop(): void {
     this.stopped = true;
     this.connected = false;
-    for (const t of [this.reconnectTimer, this.lookupTimer, this.memoryTimer, this.settleTimer, this.livenessTimer]) if (t) clearTimeout(t);
-    this.reconnectTimer = this.lookupTimer = this.memoryTimer = this.settleTimer = this.livenessTimer = undefined;
-    this.closeStream();
+    for (const t of [this.reconnectTimer, this.lookupTimer, this.settleTimer, this.livenessTimer]) if (t) clearTimeout(t);
+    this.reconnectTimer = this.lookupTimer = this.settleTimer = this.livenessTimer = undefined;
+    this.memorySampler.stop();
+    this.events.close();
   }
 
   /** The latest snapshot (uptime computed now). */
@@ -235,19 +237,19 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
    */
   requestMemorySampling(): () => void {
     this.memoryRefs++;
-    this.updateMemorySampling();
+    this.memorySampler.update();
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.memoryRefs--;
-      this.updateMemorySampling();
+      this.memorySampler.update();
     };
   }
 
   setMemoryAlerting(on: boolean): void {
     this.opts.memoryAlerting = on;
-    this.updateMemorySampling();
+    this.memorySampler.update();
   }
 
   setMemoryThreshold(fraction: number): void {
@@ -256,7 +258,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
 
   /** True while memory samples are being taken. */
   get samplingMemory(): boolean {
-    return this.memoryTimer !== undefined || this.memoryInFlight;
+    return this.memorySampler.active;
   }
 
   /** Restarts the watched container. Rejects with a `DockerProblem`-shaped message on failure. */
@@ -298,10 +300,10 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
         }
       }
       if (this.stopped) return;
-      await this.openEventStream();
+      await this.events.open(() => this.stopped);
       if (this.stopped) return;
       this.connected = true;
-      this.backoffMs = this.opts.reconnectMinMs;
+      this.reconnectAttempts = 0;
       const last = this.outages[this.outages.length - 1];
       if (last && last.to === undefined) last.to = Date.now();
       const engine = { version: String(version.Version ?? '?'), apiVersion: String(version.ApiVersion ?? '?'), target: this.target.description };
@@ -312,7 +314,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
       if (this.snap.problem && this.snap.problem.code !== 'container-not-found') this.clearProblem();
       await this.lookup();
     } catch (err) {
-      this.closeStream();
+      this.events.close();
       this.connected = false;
       this.snap.connected = false;
       this.setProblem(classifyDockerError(err, this.target, { dockerInstalled: dockerBinaryOnPath() }));
@@ -334,7 +336,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
       } catch (err) {
         if (!this.connected || this.stopped) return;
         const code = (err as { code?: string }).code ?? (err as Error).message;
-        this.closeStream();
+        this.events.close();
         this.onDisconnected(`engine stopped answering pings (${code})`);
       }
     }, this.opts.livenessIntervalMs);
@@ -342,59 +344,11 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
 
   private scheduleReconnect(): void {
     if (this.stopped || this.reconnectTimer) return;
-    const delay = Math.round(this.backoffMs * (0.8 + Math.random() * 0.4));
-    this.backoffMs = Math.min(this.opts.reconnectMaxMs, this.backoffMs * 2);
+    const delay = exponentialDelayMs(this.reconnectAttempts++, { baseMs: this.opts.reconnectMinMs, maxMs: this.opts.reconnectMaxMs });
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       void this.connect();
     }, delay);
-  }
-
-  private async openEventStream(): Promise<void> {
-    const since = this.lastEventTimeNano
-      ? sinceFromTimeNano(this.lastEventTimeNano)
-      : this.streamOpenedAtMs
-        ? sinceFromMs(this.streamOpenedAtMs - 1000)
-        : undefined;
-    const opts: Record<string, unknown> = { filters: JSON.stringify({ type: ['container'], container: this.names }) };
-    if (since) opts.since = since;
-    const pending = this.docker.getEvents(opts as unknown as Dockerode.GetEventsOptions);
-    let gaveUp = false;
-    // A stream that arrives after the timeout must not stay open unseen.
-    pending.then((s) => gaveUp && (s as unknown as Readable).destroy(), () => undefined);
-    const stream = (await withTimeout(pending, this.opts.requestTimeoutMs).catch((e: unknown) => {
-      gaveUp = true;
-      throw e;
-    })) as unknown as Readable;
-    if (this.stopped) {
-      stream.destroy();
-      return;
-    }
-    if (!this.lastEventTimeNano || !this.streamOpenedAtMs) this.streamOpenedAtMs = Date.now();
-    this.eventStream = stream;
-    const splitter = new JsonLineSplitter();
-    let lost = false;
-    const onLost = (reason: string) => {
-      if (lost || this.eventStream !== stream) return;
-      lost = true;
-      this.eventStream = undefined;
-      this.onDisconnected(reason);
-    };
-    stream.on('data', (chunk: Buffer) => {
-      splitter.push(chunk, (obj) => this.onRawEvent(obj as RawEngineEvent));
-    });
-    stream.on('error', (e: Error) => onLost(`event stream error: ${(e as { code?: string }).code ?? e.message}`));
-    stream.on('end', () => onLost('event stream ended'));
-    stream.on('close', () => onLost('event stream closed'));
-  }
-
-  private closeStream(): void {
-    const s = this.eventStream;
-    this.eventStream = undefined;
-    if (s) {
-      s.on('error', () => undefined);
-      s.destroy();
-    }
   }
 
   private onDisconnected(reason: string): void {
@@ -403,9 +357,8 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
     this.snap.connected = false;
     if (this.livenessTimer) clearTimeout(this.livenessTimer);
     this.livenessTimer = undefined;
-    // Keep the time of the last moment the stream was known good, to resume from it.
-    if (!this.lastEventTimeNano) this.streamOpenedAtMs = this.streamOpenedAtMs || Date.now();
-    this.stopMemoryTimer();
+    this.events.markLost();
+    this.memorySampler.stop();
     this.outages.push({ from: Date.now() });
     if (this.outages.length > 10) this.outages.shift();
     this.emitSafe('disconnected', { at: new Date().toISOString(), reason });
@@ -438,7 +391,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
         this.snap.state = 'missing';
         delete this.snap.containerId;
         delete this.snap.matchedName;
-        this.stopMemoryTimer();
+        this.memorySampler.stop();
         this.setProblem(containerNotFound(this.names, running));
         this.scheduleLookup();
         return;
@@ -549,7 +502,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
     }
     if (instanceId && prevInstance && instanceId !== prevInstance) this.onNewInstance(prevInstance, instanceId, prevStartedAt);
     if (this.pendingHealth && seq > this.pendingHealth.afterSeq) this.flushHealth();
-    this.updateMemorySampling();
+    this.memorySampler.update();
     this.touch();
   }
 
@@ -587,51 +540,19 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
   private resolvePendingRestart(force: boolean): void {
     const p = this.pendingRestart;
     if (!p) return;
-    // The start event of this instance: engine time within 2 s of its StartedAt.
-    const startIdx = findLastIndex(this.history, (e) => e.action === 'start' && Math.abs(Date.parse(e.at) - p.startedAtMs) < 2000);
-    const startEv = startIdx >= 0 ? this.history[startIdx] : undefined;
-    const elapsed = Date.now() - p.detectedAtMs;
-    if (!force) {
-      let ready = false;
-      if (startEv) {
-        const dieIdx = findLastIndex(this.history.slice(0, startIdx), (e) => e.action === 'die');
-        const episode = this.history.slice(dieIdx >= 0 ? dieIdx : startIdx);
-        const hasStop = episode.some((e) => e.action === 'stop');
-        const hasRestart = episode.some((e) => e.action === 'restart');
-        ready = !hasStop || hasRestart || elapsed >= this.opts.restartSettleMs;
-      } else {
-        ready = elapsed >= this.opts.restartSettleMs + 1000;
+    if (!force && !restartReady(p, this.history, Date.now(), this.opts.restartSettleMs)) {
+      if (!this.settleTimer) {
+        this.settleTimer = setTimeout(() => {
+          this.settleTimer = undefined;
+          this.resolvePendingRestart(false);
+        }, 100);
       }
-      if (!ready) {
-        if (!this.settleTimer) {
-          this.settleTimer = setTimeout(() => {
-            this.settleTimer = undefined;
-            this.resolvePendingRestart(false);
-          }, 100);
-        }
-        return;
-      }
+      return;
     }
     if (this.settleTimer) clearTimeout(this.settleTimer);
     this.settleTimer = undefined;
     this.pendingRestart = undefined;
-    const inferred = !startEv;
-    const at = startEv?.at ?? new Date(p.startedAtMs).toISOString();
-    let diagnosis = diagnoseLoss({ lossAt: at, events: this.history, inspect: p.facts, lookbackMs: 120_000, lookaheadMs: 5_000 });
-    // The engine itself went away between the two instances: a daemon restart took the container with it.
-    const outage = this.outages.find((o) => o.from >= p.previousStartedAtMs - 1000 && o.from <= p.startedAtMs);
-    if (outage && (diagnosis.cause === 'stopped' || diagnosis.cause === 'unknown')) {
-      diagnosis = {
-        cause: 'docker-restart',
-        label: 'Docker engine restart',
-        evidence: [
-          ...diagnosis.evidence.filter((e) => !/how it went down was not seen/.test(e.detail)),
-          { at: new Date(outage.from).toISOString(), source: 'docker' as const, detail: `the Docker engine went away${outage.to ? ` for ${Math.round((outage.to - outage.from) / 1000)} s` : ''}` },
-        ].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)),
-      };
-    } else if (inferred && diagnosis.cause === 'unknown') {
-      diagnosis.evidence.push({ at, source: 'docker', detail: 'a new container instance appeared while the watcher was not connected to the engine' });
-    }
+    const { at, inferred, diagnosis } = resolveRestart(p, this.history, this.outages);
     this.emitSafe('restart', { at, count: p.count, instanceId: p.instanceId, previousInstanceId: p.previousInstanceId, inferred, diagnosis });
   }
 
@@ -658,7 +579,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
     }
     if (!ev) {
       // Ignored events (exec_*) still advance the resume point.
-      if (raw.timeNano !== undefined) this.advanceResumePoint(String(raw.timeNano));
+      if (raw.timeNano !== undefined) this.events.advance(String(raw.timeNano));
       return;
     }
     const key = eventKey(ev);
@@ -666,15 +587,10 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
     this.seenSet.add(key);
     this.seenKeys.push(key);
     if (this.seenKeys.length > 1000) this.seenSet.delete(this.seenKeys.shift()!);
-    this.advanceResumePoint(ev.timeNano);
+    this.events.advance(ev.timeNano);
     this.history.push(ev);
     if (this.history.length > this.opts.historySize) this.history.splice(0, this.history.length - this.opts.historySize);
     this.handleEvent(ev);
-  }
-
-  private advanceResumePoint(timeNano: string): void {
-    if (!/^\d+$/.test(timeNano)) return;
-    if (!this.lastEventTimeNano || BigInt(timeNano) > BigInt(this.lastEventTimeNano)) this.lastEventTimeNano = timeNano;
   }
 
   private handleEvent(ev: ContainerEvent): void {
@@ -700,7 +616,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
           ...(this.snap.instanceId ? { instanceId: this.snap.instanceId } : {}),
         };
         this.snap.state = 'exited';
-        this.stopMemoryTimer();
+        this.memorySampler.stop();
         const down: ContainerDown = {
           at: ev.at,
           oom: this.sawOomSinceStart,
@@ -747,29 +663,9 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
     return !this.stopped && this.connected && this.snap.state === 'running' && !!this.snap.containerId && (this.memoryRefs > 0 || this.opts.memoryAlerting);
   }
 
-  private updateMemorySampling(): void {
-    if (this.wantsMemory()) {
-      if (!this.memoryTimer && !this.memoryInFlight) this.scheduleMemory(0);
-    } else this.stopMemoryTimer();
-  }
-
-  private stopMemoryTimer(): void {
-    if (this.memoryTimer) clearTimeout(this.memoryTimer);
-    this.memoryTimer = undefined;
-  }
-
-  private scheduleMemory(delay: number): void {
-    if (this.memoryTimer) return;
-    this.memoryTimer = setTimeout(() => {
-      this.memoryTimer = undefined;
-      void this.sampleMemory();
-    }, delay);
-  }
-
+  /** One memory reading, recorded in the snapshot (the sampler decides when). */
   private async sampleMemory(): Promise<void> {
-    if (!this.wantsMemory()) return;
     const id = this.snap.containerId!;
-    this.memoryInFlight = true;
     try {
       const stats = (await withTimeout(
         this.docker.getContainer(id).stats({ stream: false, 'one-shot': true }),
@@ -791,9 +687,6 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
       }
     } catch {
       // A container that just died or an engine that went away: the event stream handles those.
-    } finally {
-      this.memoryInFlight = false;
-      if (this.wantsMemory()) this.scheduleMemory(this.opts.memorySampleIntervalMs);
     }
   }
 
@@ -804,7 +697,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
     if (p.code === 'not-answering' || p.code === 'socket-missing' || p.code === 'permission-denied') {
       // The stream will notice too; make sure a reconnect is underway.
       this.setProblem(p);
-      if (!this.eventStream) this.scheduleReconnect();
+      if (!this.events.isOpen) this.scheduleReconnect();
     } else {
       this.snap.lastError = p.message;
       this.touch();
@@ -857,8 +750,4 @@ function normalizeState(s: string | undefined): ContainerState {
   }
 }
 
-function findLastIndex<T>(xs: readonly T[], pred: (x: T) => boolean): number {
-  for (let i = xs.length - 1; i >= 0; i--) if (pred(xs[i]!)) return i;
-  return -1;
-}
 

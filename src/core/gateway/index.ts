@@ -6,6 +6,7 @@ export { probeHolder, GatewayPortTaken, type HolderInfo } from './port';
 export { holderMismatch, sameUpstreamKey } from './holder';
 export { startStdioBridge, type StdioBridge, type StdioBridgeEnd, type StdioBridgeOptions } from './stdio';
 export { holdOnContainerDown, watchUpstreamContainer, type ContainerDownSource, type UpstreamContainerOptions } from './container';
+export { GatewayRunner, RUNS_IN_LABEL, type GatewayRunnerDeps, type GatewayView, type HolderView } from './runner';
 export type {
   ConnectedClient, Gateway, GatewayErrorReason, GatewayEvent, GatewayEventKind, GatewayLogger, GatewayMode, GatewayOptions,
   GatewayRuntime, GatewayStats, GatewayStatus, GatewayStatusServer, GatewayUpstream, HolderStatus, HealCounts, ServerGatewayStats,

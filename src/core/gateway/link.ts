@@ -1,5 +1,6 @@
 // One client session's link to the upstream: which upstream session it maps to, and how to build
 // a new one (re-initialize with the client's own initialize params) when the server lost it.
+import { exponentialDelayMs } from '../backoff';
 import { InitializeResultSchema, isJSONRPCResultResponse, type JSONRPCMessage, type JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import { classifyHttpStatus } from '../classify';
 import { excerpt, shortenSessionId } from '../redact';
@@ -54,7 +55,7 @@ export function sleep(ms: number): Promise<void> {
 
 /** Backoff while holding: 100 ms doubling to 1 s, never past the deadline. */
 export function holdDelay(attempt: number, deadline: number): number {
-  return Math.max(0, Math.min(100 * 2 ** Math.min(attempt, 4), 1000, deadline - Date.now()));
+  return Math.max(0, Math.min(exponentialDelayMs(attempt, { baseMs: 100, maxMs: 1000, jitter: 0 }), deadline - Date.now()));
 }
 
 export { isTransientStatus };

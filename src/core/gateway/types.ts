@@ -1,5 +1,6 @@
 // Public types of the healing gateway. No VS Code imports.
 import type { FailureKind } from '../types';
+import { SETTING_DEFAULTS } from '../defaults';
 
 export interface GatewayLogger {
   info(message: string): void;
@@ -153,22 +154,24 @@ export interface GatewayStatus {
   servers: GatewayStatusServer[];
 }
 
-export type GatewayEventKind =
-  | 'listening'
-  | 'deferred'
-  | 'takeover'
-  | 'holder-mismatch'
-  | 'client-connected'
-  | 'client-closed'
-  | 'session-restored'
-  | 'reinitialized'
-  | 'held'
-  | 'resent'
-  | 'error-returned'
-  | 'upstream-restarting'
+export const GATEWAY_EVENT_KINDS = [
+  'listening',
+  'deferred',
+  'takeover',
+  'holder-mismatch',
+  'client-connected',
+  'client-closed',
+  'session-restored',
+  'reinitialized',
+  'held',
+  'resent',
+  'error-returned',
+  'upstream-restarting',
   /** The saved sessions: a damaged file set aside, invalid entries dropped, or saving failed. */
-  | 'session-store'
-  | 'stopped';
+  'session-store',
+  'stopped',
+] as const;
+export type GatewayEventKind = (typeof GATEWAY_EVENT_KINDS)[number];
 
 /**
  * `error.data.reason` of a JSON-RPC error the gateway answers with: a failure kind of the upstream's
@@ -212,9 +215,9 @@ export interface Gateway {
 
 export const DEFAULTS = {
   /** Not one of Archon's ports (3737, 8051, 8052, 8181). */
-  port: 18051,
-  holdTimeoutMs: 30_000,
-  responseTimeoutMs: 120_000,
+  port: SETTING_DEFAULTS['gateway.port'],
+  holdTimeoutMs: SETTING_DEFAULTS['gateway.holdTimeoutSeconds'] * 1000,
+  responseTimeoutMs: SETTING_DEFAULTS['gateway.responseTimeoutSeconds'] * 1000,
   maxBodyBytes: 4 * 1024 * 1024,
   sessionTtlMs: 7 * 24 * 3600_000,
   deferPollMs: 1_000,

@@ -1,0 +1,32 @@
+// The one home of every setting's default, keyed by its id under `archonMcp.`. Settings validation,
+// the monitor, the gateway, the Docker links and the CLI read them from here; package.json's setting
+// defaults must equal them (test/unit/defaults.test.ts compares them).
+import type { ServerConfig } from './types';
+
+export const DEFAULT_SERVER: ServerConfig = {
+  name: 'Archon',
+  url: 'http://localhost:8051/mcp',
+  transport: 'auto',
+  healthUrl: 'http://localhost:8051/health',
+  container: 'archon-mcp',
+};
+
+export const SETTING_DEFAULTS = {
+  servers: [DEFAULT_SERVER] as readonly ServerConfig[],
+  pingIntervalSeconds: 10,
+  pingTimeoutSeconds: 5,
+  autoHeal: true,
+  maxAutoHealAttempts: 5,
+  degradedLatencyMs: 1000,
+  'statusBar.clickAction': 'reconnect',
+  'docker.enabled': true,
+  'docker.socketPath': '',
+  'docker.memoryPressurePercent': 85,
+  'docker.serverMemoryWarnMb': 500,
+  'docker.memoryAlerts': true,
+  'gateway.enabled': true,
+  'gateway.port': 18051,
+  'gateway.holdTimeoutSeconds': 30,
+  'gateway.responseTimeoutSeconds': 120,
+  'gateway.registerWithVSCode': true,
+} as const;

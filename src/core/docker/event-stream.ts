@@ -1,0 +1,88 @@
+// The engine's event stream for the watched container names: opened where the last one left off
+// (`since` the last event seen, or the moment the first stream opened), closed on demand, and
+// reported lost exactly once when it errors, ends or closes.
+import type { Readable } from 'node:stream';
+import type Dockerode from 'dockerode';
+import { withTimeout } from './connection';
+import { JsonLineSplitter, sinceFromMs, sinceFromTimeNano, type RawEngineEvent } from './events';
+
+export interface EventStreamHandlers {
+  onEvent(raw: RawEngineEvent): void;
+  onLost(reason: string): void;
+}
+
+export class EngineEventStream {
+  private stream: Readable | undefined;
+  private openedAtMs = 0;
+  private lastEventTimeNano: string | undefined;
+
+  constructor(
+    private readonly docker: Dockerode,
+    private readonly names: readonly string[],
+    private readonly timeoutMs: number,
+    private readonly handlers: EventStreamHandlers,
+  ) {}
+
+  get isOpen(): boolean {
+    return this.stream !== undefined;
+  }
+
+  /** Opens a stream that resumes where the last one left off; `stopped` is asked once it arrives. */
+  async open(stopped: () => boolean): Promise<void> {
+    const since = this.lastEventTimeNano
+      ? sinceFromTimeNano(this.lastEventTimeNano)
+      : this.openedAtMs
+        ? sinceFromMs(this.openedAtMs - 1000)
+        : undefined;
+    const opts: Record<string, unknown> = { filters: JSON.stringify({ type: ['container'], container: this.names }) };
+    if (since) opts.since = since;
+    const pending = this.docker.getEvents(opts as unknown as Dockerode.GetEventsOptions);
+    let gaveUp = false;
+    // A stream that arrives after the timeout must not stay open unseen.
+    pending.then((s) => gaveUp && (s as unknown as Readable).destroy(), () => undefined);
+    const stream = (await withTimeout(pending, this.timeoutMs).catch((e: unknown) => {
+      gaveUp = true;
+      throw e;
+    })) as unknown as Readable;
+    if (stopped()) {
+      stream.destroy();
+      return;
+    }
+    if (!this.lastEventTimeNano || !this.openedAtMs) this.openedAtMs = Date.now();
+    this.stream = stream;
+    const splitter = new JsonLineSplitter();
+    let lost = false;
+    const onLost = (reason: string) => {
+      if (lost || this.stream !== stream) return;
+      lost = true;
+      this.stream = undefined;
+      this.handlers.onLost(reason);
+    };
+    stream.on('data', (chunk: Buffer) => {
+      splitter.push(chunk, (obj) => this.handlers.onEvent(obj as RawEngineEvent));
+    });
+    stream.on('error', (e: Error) => onLost(`event stream error: ${(e as { code?: string }).code ?? e.message}`));
+    stream.on('end', () => onLost('event stream ended'));
+    stream.on('close', () => onLost('event stream closed'));
+  }
+
+  close(): void {
+    const s = this.stream;
+    this.stream = undefined;
+    if (s) {
+      s.on('error', () => undefined);
+      s.destroy();
+    }
+  }
+
+  /** The engine went away: keep the last moment the stream was known good, to resume from it. */
+  markLost(): void {
+    if (!this.lastEventTimeNano) this.openedAtMs = this.openedAtMs || Date.now();
+  }
+
+  /** An event was seen (even an ignored one): the next stream starts after it. */
+  advance(timeNano: string): void {
+    if (!/^\d+$/.test(timeNano)) return;
+    if (!this.lastEventTimeNano || BigInt(timeNano) > BigInt(this.lastEventTimeNano)) this.lastEventTimeNano = timeNano;
+  }
+}

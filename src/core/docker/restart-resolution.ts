@@ -1,0 +1,71 @@
+// Deciding a container restart that inspect noticed: when enough events are in to call it, and what
+// caused it. Pure functions over the watcher's event history; the watcher keeps the timers.
+import { diagnoseLoss, findLastIndex, type Diagnosis, type InspectFacts } from './diagnose';
+import type { ContainerEvent } from './events';
+
+/** A new instance seen by inspect, waiting for its events. */
+export interface PendingRestart {
+  count: number;
+  instanceId: string;
+  previousInstanceId: string;
+  startedAtMs: number;
+  previousStartedAtMs: number;
+  detectedAtMs: number;
+  facts: InspectFacts;
+}
+
+/** A time the engine was away (ms). */
+export interface EngineOutage {
+  from: number;
+  to?: number;
+}
+
+/** The start event of this instance: engine time within 2 s of its StartedAt. */
+function startEventIndex(p: PendingRestart, history: readonly ContainerEvent[]): number {
+  return findLastIndex(history, (e) => e.action === 'start' && Math.abs(Date.parse(e.at) - p.startedAtMs) < 2000);
+}
+
+/**
+ * True once the restart can be called: its start event is in and the episode had no `stop`, or the
+ * `restart` event came (a `docker restart`), or the settle time passed; without a start event, after
+ * the settle time + 1 s.
+ */
+export function restartReady(p: PendingRestart, history: readonly ContainerEvent[], nowMs: number, settleMs: number): boolean {
+  const startIdx = startEventIndex(p, history);
+  const elapsed = nowMs - p.detectedAtMs;
+  if (startIdx < 0) return elapsed >= settleMs + 1000;
+  const dieIdx = findLastIndex(history.slice(0, startIdx), (e) => e.action === 'die');
+  const episode = history.slice(dieIdx >= 0 ? dieIdx : startIdx);
+  return !episode.some((e) => e.action === 'stop') || episode.some((e) => e.action === 'restart') || elapsed >= settleMs;
+}
+
+export interface ResolvedRestart {
+  at: string;
+  /** No start event was seen: the restart was inferred from inspect alone. */
+  inferred: boolean;
+  diagnosis: Diagnosis;
+}
+
+/** What caused the restart, from the events around it and the engine's own outages. */
+export function resolveRestart(p: PendingRestart, history: readonly ContainerEvent[], outages: readonly EngineOutage[]): ResolvedRestart {
+  const startIdx = startEventIndex(p, history);
+  const startEv = startIdx >= 0 ? history[startIdx] : undefined;
+  const inferred = !startEv;
+  const at = startEv?.at ?? new Date(p.startedAtMs).toISOString();
+  let diagnosis = diagnoseLoss({ lossAt: at, events: [...history], inspect: p.facts, lookbackMs: 120_000, lookaheadMs: 5_000 });
+  // The engine itself went away between the two instances: a daemon restart took the container with it.
+  const outage = outages.find((o) => o.from >= p.previousStartedAtMs - 1000 && o.from <= p.startedAtMs);
+  if (outage && (diagnosis.cause === 'stopped' || diagnosis.cause === 'unknown')) {
+    diagnosis = {
+      cause: 'docker-restart',
+      label: 'Docker engine restart',
+      evidence: [
+        ...diagnosis.evidence.filter((e) => !/how it went down was not seen/.test(e.detail)),
+        { at: new Date(outage.from).toISOString(), source: 'docker' as const, detail: `the Docker engine went away${outage.to ? ` for ${Math.round((outage.to - outage.from) / 1000)} s` : ''}` },
+      ].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)),
+    };
+  } else if (inferred && diagnosis.cause === 'unknown') {
+    diagnosis.evidence.push({ at, source: 'docker', detail: 'a new container instance appeared while the watcher was not connected to the engine' });
+  }
+  return { at, inferred, diagnosis };
+}

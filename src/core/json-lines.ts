@@ -1,0 +1,132 @@
+// The CLI's `--json` vocabulary: every line is one JSON object with `type` (what kind of line) and
+// `t` (ISO timestamp). ONE schema for all lines, a discriminated union on `type`; the CLI builds its
+// lines through `jsonLine` and the tests validate every line they read with `parseJsonLine`.
+// Adding a line type is one entry in LINE_SCHEMAS (and a section in docs/cli-json.md).
+import { z } from 'zod';
+import { HEALTH_STATES } from './docker/events';
+import { CONTAINER_STATES } from './docker/snapshot';
+import { GATEWAY_EVENT_KINDS, type GatewayEventKind } from './gateway/types';
+import { EVIDENCE_SOURCES, FAILURE_KINDS, LOSS_CAUSES, SERVER_STATES, TRANSITION_REASONS } from './types';
+
+const timestamp = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'an ISO timestamp');
+const base = { t: timestamp };
+
+const evidence = z.object({
+  at: timestamp,
+  source: z.enum(EVIDENCE_SOURCES),
+  detail: z.string(),
+}).strict();
+
+/** A session loss's root cause: on the first line that can know it, and again `refined` when it changes. */
+const loss = z.object({
+  cause: z.enum(LOSS_CAUSES),
+  label: z.string(),
+  evidence: z.array(evidence),
+  refined: z.literal(true).optional(),
+}).strict();
+
+/** What a `container` line reports. */
+export const CONTAINER_LINE_EVENTS = ['watching', 'down', 'restart', 'health', 'memory-pressure', 'memory-pressure-cleared', 'problem'] as const;
+export type ContainerLineEvent = (typeof CONTAINER_LINE_EVENTS)[number];
+
+const transition = z.object({
+  type: z.literal('transition'),
+  ...base,
+  server: z.string(),
+  state: z.enum(SERVER_STATES),
+  from: z.enum(SERVER_STATES),
+  reason: z.enum(TRANSITION_REASONS),
+  /** Shortened (`shortenSessionId`), never the full id. */
+  sessionId: z.string().nullable(),
+  latencyMs: z.number().nullable(),
+  failure: z.enum(FAILURE_KINDS).optional(),
+  message: z.string().optional(),
+  httpStatus: z.number().int().nullable().optional(),
+  loss: loss.optional(),
+}).strict();
+
+const container = z.object({
+  type: z.literal('container'),
+  ...base,
+  server: z.string(),
+  container: z.string(),
+  event: z.enum(CONTAINER_LINE_EVENTS),
+  state: z.enum(CONTAINER_STATES),
+  restarts: z.number().int(),
+  oomKills: z.number().int(),
+  health: z.enum(HEALTH_STATES),
+  memoryPct: z.number().nullable(),
+  exitCode: z.number().int().nullable().optional(),
+  oom: z.boolean().optional(),
+  count: z.number().int().optional(),
+  previous: z.string().optional(),
+  problem: z.string().optional(),
+  message: z.string().optional(),
+  loss: loss.optional(),
+}).strict();
+
+/** The proxy's first line (and any later one of these kinds): where clients connect. */
+const GATEWAY_START_KINDS = ['listening', 'deferred'] as const satisfies readonly GatewayEventKind[];
+type GatewayRunKind = Exclude<GatewayEventKind, (typeof GATEWAY_START_KINDS)[number]>;
+const GATEWAY_RUN_KINDS = GATEWAY_EVENT_KINDS.filter((k): k is GatewayRunKind => !(GATEWAY_START_KINDS as readonly string[]).includes(k));
+
+const gatewayStart = z.object({
+  type: z.enum(GATEWAY_START_KINDS),
+  ...base,
+  url: z.string(),
+  mode: z.enum(['serving', 'deferred', 'stopped']),
+  upstream: z.string(),
+  message: z.string().optional(),
+}).strict();
+
+/** Everything the gateway reports while it runs (its GatewayEvent kinds). */
+const gatewayEvent = z.object({
+  type: z.enum(GATEWAY_RUN_KINDS as [GatewayRunKind, ...GatewayRunKind[]]),
+  ...base,
+  server: z.string().optional(),
+  /** Shortened session id. */
+  session: z.string().optional(),
+  message: z.string(),
+  url: z.string().optional(),
+}).strict();
+
+/** One entry per line type: the one place a new type is added. */
+const LINE_SCHEMAS = [transition, container, gatewayStart, gatewayEvent] as const;
+
+export const jsonLineSchema = z.discriminatedUnion('type', [...LINE_SCHEMAS]);
+export type JsonLine = z.infer<typeof jsonLineSchema>;
+export type JsonLineType = JsonLine['type'];
+export type TransitionLine = z.infer<typeof transition>;
+export type ContainerLine = z.infer<typeof container>;
+export type LossLine = z.infer<typeof loss>;
+export type GatewayEventLine = z.infer<typeof gatewayEvent>;
+
+export function isGatewayStartKind(kind: GatewayEventKind): kind is (typeof GATEWAY_START_KINDS)[number] {
+  return (GATEWAY_START_KINDS as readonly string[]).includes(kind);
+}
+
+/** The schema member whose `type` admits T (a member's `type` may be a set of kinds). */
+export type LineOf<T extends JsonLineType> = JsonLine extends infer L ? (L extends { type: infer K } ? (T extends K ? L : never) : never) : never;
+type Fields<T extends JsonLineType> = Omit<LineOf<T>, 'type' | 't'> & { t?: string };
+
+/** Builds one line of type `type`; `t` is now unless given. */
+export function jsonLine<T extends JsonLineType>(type: T, fields: Fields<T>): LineOf<T> {
+  const { t, ...rest } = fields;
+  return { type, t: t ?? new Date().toISOString(), ...rest } as unknown as LineOf<T>;
+}
+
+/** Parses and validates one line of output; a line that breaks the schema is an error that says where. */
+export function parseJsonLine(text: string): JsonLine {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error(`not JSON: ${text.slice(0, 200)}`);
+  }
+  const result = jsonLineSchema.safeParse(value);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.join('.') || '(line)'}: ${i.message}`).join('; ');
+    throw new Error(`line breaks the --json schema (${issues}): ${text.slice(0, 300)}`);
+  }
+  return result.data;
+}
