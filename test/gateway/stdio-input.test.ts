@@ -113,8 +113,8 @@ describe('stdio bridge: bad input', () => {
     assert.equal(r.code, 3, r.stderr);
     const [answer] = r.messages as { id: unknown; error?: { message: string; data?: { reason?: string } } }[];
     assert.equal(answer.id, 1);
-    assert.equal(answer.error?.data?.reason, 'protocol');
-    assert.match(answer.error?.message ?? '', /not an answer an MCP server gives/);
+    assert.equal(answer.error?.data?.reason, 'not-mcp');
+    assert.match(answer.error?.message ?? '', /answered HTTP 200 \(text\/html\) with something that is not JSON-RPC/);
     assert.match(r.stderr, /is not an MCP server/);
   });
 

@@ -104,7 +104,7 @@ export async function startStdioBridge(opts: StdioBridgeOptions): Promise<StdioB
     }
     if (isJSONRPCErrorResponse(message) && message.id !== undefined && initializeIds.has(message.id)) {
       const reason = (message.error.data as { reason?: unknown } | undefined)?.reason;
-      if (reason === 'protocol') finish({ kind: 'upstream-not-mcp', message: message.error.message });
+      if (reason === 'protocol' || reason === 'not-mcp') finish({ kind: 'upstream-not-mcp', message: message.error.message });
     }
   };
   // Lines that are not JSON-RPC: say so on stderr, and answer (id null: there is no id to answer).

@@ -293,10 +293,9 @@ function handleResponse(res: IncomingMessage, opts: ExchangeOptions, ex: Exchang
       } catch {
         junk = text.slice(0, MAX_ERROR_BODY); // not JSON: no answer
       }
-      // A whole body that answers nothing is what a non-MCP server sends (an HTML page): a final
-      // answer, not a broken connection to resend into.
-      if (!answered) finish({ kind: 'http', status, body: text.slice(0, MAX_ERROR_BODY), sessionId });
-      else ended();
+      // A whole body that answers nothing is what a non-MCP server sends (an HTML page): `not-mcp`,
+      // a final answer, not a broken connection to resend into.
+      ended();
     });
   }
   res.on('error', (e) => ended(e));
