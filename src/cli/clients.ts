@@ -6,8 +6,10 @@ import {
   shownTarget, shownUrl, stateDir, textDiff, undoRouting, watchedServer, type ClientEntry, type ClientId, type FileOutcome, type Scan, type WatchedServer,
 } from '../core/clients';
 import { sha256 } from '../core/clients/read';
+import type { EntryState } from '../core/clients/types';
 import { redactText } from '../core/redact';
 import { promises as fsp } from 'node:fs';
+import { jsonLine } from '../core/json-lines';
 
 export const CLIENTS_USAGE = `usage: archon-mcp-doctor clients [--json] [--server-url URL] [--gateway-url URL] [--workspace DIR]…
        archon-mcp-doctor clients route [--yes] [--client ID]… [--include-shared FILE]… [same options]
@@ -16,17 +18,16 @@ export const CLIENTS_USAGE = `usage: archon-mcp-doctor clients [--json] [--serve
 
 export const DEFAULT_SERVER_URL = 'http://localhost:8051/mcp';
 
-const now = () => new Date().toISOString();
 const write = (s: string) => process.stdout.write(s);
 
 /** One `client-entry` line (the listing's stable JSON shape). */
-export function entryLine(e: ClientEntry & { state?: string }) {
-  return {
-    type: 'client-entry', t: now(), client: e.client, file: e.file, scope: e.scope, name: e.name,
+export function entryLine(e: ClientEntry & { state?: EntryState }) {
+  return jsonLine('client-entry', {
+    client: e.client, file: e.file, scope: e.scope, name: e.name,
     ...(e.url !== undefined ? { url: shownUrl(e.url) } : {}), ...(e.command !== undefined ? { command: e.command, args: (e.args ?? []).map(redactText) } : {}),
     target: e.target, ...(e.server ? { server: e.server } : {}), ...(e.state ? { state: e.state } : {}),
     shared: e.shared, ...(e.project ? { project: e.project } : {}),
-  };
+  });
 }
 
 function listHuman(scan: Scan): void {
@@ -71,12 +72,12 @@ async function confirm(question: string, json: boolean): Promise<{ yes: boolean;
 }
 
 /** A message: a JSON line of the given type with --json, else plain text. */
-function say(json: boolean, type: string, message: string): void {
-  write(json ? `${JSON.stringify({ type, t: now(), message })}\n` : `${message}\n`);
+function say(json: boolean, type: 'client-route-declined' | 'client-route-notice', message: string): void {
+  write(json ? `${JSON.stringify(jsonLine(type, { message }))}\n` : `${message}\n`);
 }
 
 function outcomeLine(o: FileOutcome) {
-  return { type: 'client-route', t: now(), file: o.file, outcome: o.outcome, message: o.message, ...(o.backup ? { backup: o.backup } : {}) };
+  return jsonLine('client-route', { file: o.file, outcome: o.outcome, message: o.message, ...(o.backup ? { backup: o.backup } : {}) });
 }
 
 function report(outcomes: FileOutcome[], json: boolean): number {
@@ -137,23 +138,23 @@ export async function clientsCommand(argv: string[]): Promise<number> {
     }
     const states = new Map(serverEntries(scan).map((v) => [`${v.file}#${JSON.stringify(v.path)}`, v.state]));
     for (const f of scan.files) for (const e of f.entries) write(`${JSON.stringify(entryLine({ ...e, state: states.get(`${e.file}#${JSON.stringify(e.path)}`) }))}\n`);
-    for (const e of scan.errors) write(`${JSON.stringify({ type: 'client-file-error', t: now(), client: e.location.client, file: e.file, message: e.message })}\n`);
+    for (const e of scan.errors) write(`${JSON.stringify(jsonLine('client-file-error', { client: e.location.client, file: e.file, message: e.message }))}\n`);
     return 0;
   }
 
   const plan = planRoute(scan, { servers: [server], clients: values.client as ClientId[] | undefined, includeShared: values['include-shared'] });
   for (const s of plan.skipped) {
-    write(json ? `${JSON.stringify({ type: 'client-route-skipped', t: now(), client: s.entry.client, file: s.entry.file, name: s.entry.name, reason: s.reason })}\n` : `skipped: ${s.entry.file} ${s.entry.name}: ${s.reason}\n`);
+    write(json ? `${JSON.stringify(jsonLine('client-route-skipped', { client: s.entry.client, file: s.entry.file, name: s.entry.name, reason: s.reason }))}\n` : `skipped: ${s.entry.file} ${s.entry.name}: ${s.reason}\n`);
   }
   for (const e of scan.errors) {
-    write(json ? `${JSON.stringify({ type: 'client-file-error', t: now(), client: e.location.client, file: e.file, message: e.message })}\n` : `unreadable, left alone: ${e.file}: ${e.message}\n`);
+    write(json ? `${JSON.stringify(jsonLine('client-file-error', { client: e.location.client, file: e.file, message: e.message }))}\n` : `unreadable, left alone: ${e.file}: ${e.message}\n`);
   }
   if (plan.edits.length === 0) {
     if (!json) write('Nothing to route: no entry talks to the server directly.\n');
     return scan.errors.length ? 1 : 0;
   }
   if (!values.yes) {
-    for (const edit of plan.edits) write(json ? `${JSON.stringify({ type: 'client-route-diff', t: now(), file: edit.file, diff: editDiff(edit) })}\n` : `${editDiff(edit)}\n`);
+    for (const edit of plan.edits) write(json ? `${JSON.stringify(jsonLine('client-route-diff', { file: edit.file, diff: editDiff(edit) }))}\n` : `${editDiff(edit)}\n`);
     const answer = await confirm(`Write ${plan.edits.length} file${plan.edits.length === 1 ? '' : 's'}?`, json);
     if (!answer.yes) {
       say(json, 'client-route-declined', answer.why!);
@@ -185,7 +186,7 @@ async function unroute(journal: JournalStore, yes: boolean, json: boolean): Prom
         continue;
       }
       const diff = textDiff(file, current.toString('utf8'), Buffer.from(rec.original, 'base64').toString('utf8'), 'now', 'original');
-      write(json ? `${JSON.stringify({ type: 'client-route-diff', t: now(), file, diff })}\n` : `${diff}\n`);
+      write(json ? `${JSON.stringify(jsonLine('client-route-diff', { file, diff }))}\n` : `${diff}\n`);
     }
     const answer = await confirm(`Restore ${entries.length} file${entries.length === 1 ? '' : 's'}?`, json);
     if (!answer.yes) {

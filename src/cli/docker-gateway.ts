@@ -5,6 +5,7 @@ import {
   dockerGatewayDown, dockerGatewayStatus, dockerGatewayUp, type DockerGatewayStatus,
 } from '../core/always-on';
 import { version } from '../../package.json';
+import { jsonLine, type JsonLine } from '../core/json-lines';
 
 export const DOCKER_GATEWAY_USAGE = `usage: archon-mcp-doctor docker-gateway up --upstream <url> --upstream-container <name> [--port P] [--base-image IMG]
       [--docker-socket PATH] [--with-docker-socket] [--json]
@@ -89,8 +90,8 @@ export async function dockerGatewayCommand(argv: string[], cliBundlePath: string
     return 2;
   }
   const conn = createDockerClient({ socketPath: a.socketPath });
-  const print = (type: string, body: object, text: string): void => {
-    process.stdout.write(a.json ? `${JSON.stringify({ type, t: new Date().toISOString(), ...body })}\n` : `${text}\n`);
+  const print = (line: JsonLine, text: string): void => {
+    process.stdout.write(a.json ? `${JSON.stringify(line)}\n` : `${text}\n`);
   };
   try {
     if (a.action === 'up') {
@@ -99,18 +100,18 @@ export async function dockerGatewayCommand(argv: string[], cliBundlePath: string
         withDockerSocket: a.withDockerSocket, cliBundlePath, version,
         onProgress: (m) => process.stderr.write(`docker-gateway: ${m}\n`),
       });
-      print('docker-gateway-up', r, `${r.change === 'unchanged' ? 'already running, unchanged' : r.change}: ${statusLines(r)}\nPoint your MCP clients at ${r.url}`);
+      print(jsonLine('docker-gateway-up', r), `${r.change === 'unchanged' ? 'already running, unchanged' : r.change}: ${statusLines(r)}\nPoint your MCP clients at ${r.url}`);
     } else if (a.action === 'down') {
       const r = await dockerGatewayDown(conn);
-      print('docker-gateway-down', { state: 'absent', ...r }, r.removed ? `removed ${r.container} (client sessions stay in volume ${r.volume})` : `${r.container} was not there`);
+      print(jsonLine('docker-gateway-down', { state: 'absent', ...r }), r.removed ? `removed ${r.container} (client sessions stay in volume ${r.volume})` : `${r.container} was not there`);
     } else {
       const s = await dockerGatewayStatus(conn);
-      print('docker-gateway-status', s, statusLines(s));
+      print(jsonLine('docker-gateway-status', s), statusLines(s));
     }
     return 0;
   } catch (err) {
     const e = err instanceof DockerGatewayError ? err : new DockerGatewayError('docker-error', (err as Error)?.message ?? String(err));
-    if (a.json) process.stdout.write(`${JSON.stringify({ type: 'docker-gateway-error', t: new Date().toISOString(), code: e.code, message: e.message })}\n`);
+    if (a.json) process.stdout.write(`${JSON.stringify(jsonLine('docker-gateway-error', { code: e.code, message: e.message }))}\n`);
     process.stderr.write(`docker-gateway ${a.action}: ${e.message}\n`);
     return 1;
   }

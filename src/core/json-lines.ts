@@ -3,6 +3,9 @@
 // lines through `jsonLine` and the tests validate every line they read with `parseJsonLine`.
 // Adding a line type is one entry in LINE_SCHEMAS (and a section in docs/cli-json.md).
 import { z } from 'zod';
+import { DOCKER_GATEWAY_CHANGES, DOCKER_GATEWAY_ERROR_CODES, DOCKER_GATEWAY_STATES } from './always-on/types';
+import { OUTCOMES } from './clients/routing';
+import { CLIENT_IDS, ENTRY_STATES, SCOPES, TARGETS } from './clients/types';
 import { HEALTH_STATES } from './docker/events';
 import { CONTAINER_STATES } from './docker/snapshot';
 import { GATEWAY_EVENT_KINDS, type GatewayEventKind } from './gateway/types';
@@ -90,8 +93,66 @@ const gatewayEvent = z.object({
   url: z.string().optional(),
 }).strict();
 
+/** `clients`: one MCP client configuration entry that names a server. */
+const clientEntry = z.object({
+  type: z.literal('client-entry'),
+  ...base,
+  client: z.enum(CLIENT_IDS),
+  file: z.string(),
+  scope: z.enum(SCOPES),
+  name: z.string(),
+  url: z.string().optional(),
+  command: z.string().optional(),
+  args: z.array(z.string()).optional(),
+  target: z.enum(TARGETS),
+  server: z.string().optional(),
+  state: z.enum(ENTRY_STATES).optional(),
+  shared: z.boolean(),
+  project: z.string().optional(),
+}).strict();
+
+const clientFileError = z.object({ type: z.literal('client-file-error'), ...base, client: z.enum(CLIENT_IDS), file: z.string(), message: z.string() }).strict();
+
+/** `clients route` / `unroute`: what happened to one file. */
+const clientRoute = z.object({ type: z.literal('client-route'), ...base, file: z.string(), outcome: z.enum(OUTCOMES), message: z.string(), backup: z.string().optional() }).strict();
+const clientRouteSkipped = z.object({ type: z.literal('client-route-skipped'), ...base, client: z.enum(CLIENT_IDS), file: z.string(), name: z.string(), reason: z.string() }).strict();
+const clientRouteDiff = z.object({ type: z.literal('client-route-diff'), ...base, file: z.string(), diff: z.string() }).strict();
+/** Nothing written because nobody answered yes; a file left as it is. */
+const clientRouteMessage = z.object({ type: z.enum(['client-route-declined', 'client-route-notice']), ...base, message: z.string() }).strict();
+
+/** `docker-gateway up` and `status`: the gateway container as Docker and its status endpoint see it. */
+const dockerGatewayFields = {
+  ...base,
+  state: z.enum(DOCKER_GATEWAY_STATES),
+  container: z.string(),
+  url: z.string().optional(),
+  image: z.string().optional(),
+  upstream: z.string().optional(),
+  upstreamContainer: z.string().optional(),
+  innerUpstream: z.string().optional(),
+  network: z.string().optional(),
+  port: z.number().int().optional(),
+  dockerSocket: z.boolean().optional(),
+  restartCount: z.number().int().optional(),
+  startedAt: z.string().optional(),
+  uptimeSeconds: z.number().optional(),
+  clients: z.number().int().optional(),
+  requestsForwarded: z.number().int().optional(),
+  requestsHealed: z.number().int().optional(),
+};
+const dockerGatewayStatus = z.object({ type: z.literal('docker-gateway-status'), ...dockerGatewayFields }).strict();
+const dockerGatewayUp = z.object({ type: z.literal('docker-gateway-up'), ...dockerGatewayFields, change: z.enum(DOCKER_GATEWAY_CHANGES) }).strict();
+const dockerGatewayDown = z.object({
+  type: z.literal('docker-gateway-down'), ...base, state: z.literal('absent'), container: z.string(), removed: z.boolean(), volume: z.string(),
+}).strict();
+const dockerGatewayError = z.object({ type: z.literal('docker-gateway-error'), ...base, code: z.enum(DOCKER_GATEWAY_ERROR_CODES), message: z.string() }).strict();
+
 /** One entry per line type: the one place a new type is added. */
-const LINE_SCHEMAS = [transition, container, gatewayStart, gatewayEvent] as const;
+const LINE_SCHEMAS = [
+  transition, container, gatewayStart, gatewayEvent,
+  clientEntry, clientFileError, clientRoute, clientRouteSkipped, clientRouteDiff, clientRouteMessage,
+  dockerGatewayStatus, dockerGatewayUp, dockerGatewayDown, dockerGatewayError,
+] as const;
 
 export const jsonLineSchema = z.discriminatedUnion('type', [...LINE_SCHEMAS]);
 export type JsonLine = z.infer<typeof jsonLineSchema>;

@@ -16,6 +16,7 @@ import {
   skipWithoutDocker, waitHealthy200, type FixtureContainer,
 } from '../helpers/docker';
 import { freePort } from '../helpers/servers';
+import { readJsonLine } from '../helpers/json-lines';
 
 const run = promisify(execFile);
 const CLI = resolve(ROOT, 'dist/cli.js');
@@ -46,7 +47,7 @@ async function dockerGateway(...args: string[]): Promise<CliResult> {
   }
   const lines = stdout.trim().split('\n').filter(Boolean);
   assert.equal(lines.length, 1, `one JSON line on stdout, got: ${stdout}\nstderr: ${stderr}`);
-  return { code, stdout, stderr, json: JSON.parse(lines[0]) as Record<string, unknown> };
+  return { code, stdout, stderr, json: readJsonLine(lines[0]) as Record<string, unknown> };
 }
 
 async function gatewayLogs(): Promise<string> {

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, test } from 'node:test';
 import { layClientHome, type ClientHome } from '../helpers/client-home';
+import { readJsonLine } from '../helpers/json-lines';
 
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const NOBODY = 65534;
@@ -26,7 +27,7 @@ function clients(h: ClientHome, args: string[], opts: { input?: string; uid?: nu
     env: h.env, encoding: 'utf8', input: opts.input ?? '', timeout: 30_000,
     ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}),
   });
-  const lines = () => r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = () => r.stdout.split('\n').filter(Boolean).map((l) => readJsonLine(l) as Record<string, unknown>);
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, lines };
 }
 

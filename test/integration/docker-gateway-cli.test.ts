@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
+import { readJsonLine } from '../helpers/json-lines';
 
 const run = promisify(execFile);
 const scratch = mkdtempSync(join(tmpdir(), 'archon-dgw-cli-'));
@@ -27,7 +28,7 @@ test('no Docker at the socket: exit 1, "no-docker" and where it looked', async (
   for (const action of [['status'], ['down'], ['up', '--upstream', 'http://localhost:8051/mcp', '--upstream-container', 'archon-mcp']]) {
     const r = await cli(...action, '--docker-socket', missing, '--json');
     assert.equal(r.code, 1, `${action[0]}: ${r.stderr}`);
-    const line = JSON.parse(r.stdout.trim()) as Record<string, unknown>;
+    const line = readJsonLine(r.stdout.trim()) as Record<string, unknown>;
     assert.equal(line.type, 'docker-gateway-error');
     assert.ok(!Number.isNaN(Date.parse(String(line.t))));
     assert.equal(line.code, 'no-docker', r.stdout);
@@ -41,7 +42,7 @@ test('a socket path that is not an engine (a plain file): a clear Docker error, 
   writeFileSync(file, 'hello');
   const r = await cli('status', '--docker-socket', file, '--json');
   assert.equal(r.code, 1);
-  const line = JSON.parse(r.stdout.trim()) as Record<string, unknown>;
+  const line = readJsonLine(r.stdout.trim()) as Record<string, unknown>;
   assert.ok(['no-docker', 'docker-error'].includes(String(line.code)), r.stdout);
   assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, 'no stack trace');
 });
