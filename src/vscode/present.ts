@@ -79,7 +79,7 @@ export function ago(iso: string | undefined, now = Date.now()): string {
 
 /** Text from a server (names, error bodies) must not become links or images in a trusted tooltip. */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}\[\]()#+!<>|~-]/g, (c) => `\\${c}`);
+  return text.replace(/[\\`*_{}[\]()#+!<>|~-]/g, (c) => `\\${c}`);
 }
 
 /** One line per server for the status bar tooltip (Markdown). */

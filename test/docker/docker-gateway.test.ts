@@ -17,6 +17,7 @@ import {
 } from '../helpers/docker';
 import { freePort } from '../helpers/servers';
 import { readJsonLine } from '../helpers/json-lines';
+import { demuxLogBuffer } from '../../src/core/docker/logs';
 
 const run = promisify(execFile);
 const CLI = resolve(ROOT, 'dist/cli.js');
@@ -52,7 +53,7 @@ async function dockerGateway(...args: string[]): Promise<CliResult> {
 
 async function gatewayLogs(): Promise<string> {
   const buf = (await docker().getContainer(GATEWAY_CONTAINER_NAME).logs({ stdout: true, stderr: true, tail: 60, follow: false })) as unknown as Buffer;
-  return buf.toString('utf8').replace(/[\x00-\x08]/g, '');
+  return Buffer.concat(demuxLogBuffer(buf).map((f) => f.data)).toString('utf8');
 }
 
 describe('docker-gateway: the always-on gateway container beside the upstream', () => {

@@ -11,6 +11,10 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { CreateMessageRequestSchema, ElicitRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startServer, type RunningServer, type ServerKind, type StartOptions } from '../helpers/servers';
 
+// Answers are read loosely here; the assertions check their shapes.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type LooseJson = Record<string, any>;
+
 const ARCHON_TOOLS = [
   'health_check', 'session_info', 'rag_get_available_sources', 'rag_search_knowledge_base', 'rag_search_code_examples',
   'rag_list_pages_for_source', 'rag_read_full_page', 'find_projects', 'manage_project', 'find_tasks', 'manage_task',
@@ -55,11 +59,11 @@ async function rawPost(url: string, sessionId?: string, method = 'ping') {
 
 const getJson = async (url: string) => {
   const res = await fetch(url);
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: (await res.json()) as LooseJson };
 };
 /** Calls a tool that kills the server. The SDK client only rejects a call whose SSE response broke
  *  at its request timeout (60 s by default), so close the client once the process is gone. */
-async function callThatKills(client: Client, server: RunningServer, name: string, args: Record<string, unknown>) {
+async function callThatKills(client: Client, server: RunningServer, name: string, args: LooseJson) {
   const call = client.callTool({ name, arguments: args }).then(() => 'answered', () => 'rejected');
   const exit = await server.exited;
   await client.close();
@@ -67,7 +71,7 @@ async function callThatKills(client: Client, server: RunningServer, name: string
   return exit;
 }
 
-const resultJson = (r: unknown) => JSON.parse(((r as CallToolResult).content[0] as { text: string }).text) as Record<string, any>;
+const resultJson = (r: unknown) => JSON.parse(((r as CallToolResult).content[0] as { text: string }).text) as LooseJson;
 
 describe('archon-like fixture', () => {
   test('lists exactly Archon\'s 16 tools by default, read-only ones annotated', async () => {
@@ -79,7 +83,7 @@ describe('archon-like fixture', () => {
     assert.notEqual(tools.find((t) => t.name === 'manage_task')?.annotations?.readOnlyHint, true);
     assert.equal(client.getServerVersion()?.name, 'archon-mcp');
     // Every tool answers a minimal call with Archon's `{"success":true,…}` shape.
-    const minimal: Record<string, Record<string, unknown>> = {
+    const minimal: Record<string, LooseJson> = {
       rag_search_knowledge_base: { query: 'mcp' }, rag_search_code_examples: { query: 'mcp' }, rag_list_pages_for_source: { source_id: 's' },
       manage_project: { action: 'create', title: 'p' }, manage_task: { action: 'update', task_id: 't' },
       find_documents: { project_id: 'p' }, manage_document: { action: 'delete', project_id: 'p', document_id: 'd' },
@@ -126,7 +130,7 @@ describe('archon-like fixture', () => {
     assert.ok(fresh.body.uptime_seconds < uptimeBefore, 'uptime drops across a restart');
 
     // The old client is dead for good (the SDK does not heal); a new one gets a new session.
-    await assert.rejects(client.ping(), (e: any) => e.code === 400);
+    await assert.rejects(client.ping(), (e: { code?: unknown }) => e.code === 400);
     const again = await connect(s.url);
     assert.notEqual((again.transport as StreamableHTTPClientTransport).sessionId, oldId);
     await again.client.ping();

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { JsonLineSplitter, describeEvent, eventKey, parseEngineEvent, sinceFromMs, sinceFromTimeNano } from '../../src/core/docker/events';
 
-const base = { Type: 'container', Actor: { ID: 'abc123def4567890', Attributes: { name: 'archon-mcp', image: 'x' } }, time: 1700000000, timeNano: 1700000000123456789 };
+const base = { Type: 'container', Actor: { ID: 'abc123def4567890', Attributes: { name: 'archon-mcp', image: 'x' } }, time: 1700000000, timeNano: 1700000000123456768 };
 
 describe('parseEngineEvent', () => {
   it('parses die with its exit code', () => {

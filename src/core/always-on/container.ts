@@ -8,6 +8,7 @@ import { probeHolder } from '../gateway/port';
 import { slugify } from '../gateway/types';
 import { ensureGatewayImage } from './image';
 import { resolveUpstream } from './upstream';
+import { demuxLogBuffer } from '../docker/logs';
 import {
   DEFAULT_BASE_IMAGE, DEFAULT_DOCKER_GATEWAY_PORT, DockerGatewayError, GATEWAY_CONTAINER_NAME, GATEWAY_VOLUME_NAME,
   INNER_PORT, INNER_SOCKET, INNER_STATE_DIR, LABELS,
@@ -47,8 +48,8 @@ async function removeContainer(docker: Dockerode, name: string): Promise<boolean
 async function logsTail(docker: Dockerode, name: string): Promise<string> {
   try {
     const buf = (await docker.getContainer(name).logs({ stdout: true, stderr: true, tail: 20, follow: false })) as unknown as Buffer;
-    // Strip the 8-byte frame headers of a non-TTY log stream.
-    return buf.toString('utf8').replace(/[\x00-\x08]/g, '').trim();
+    // A non-TTY log stream is framed (8-byte headers): demultiplex it, as Show Container Logs does.
+    return Buffer.concat(demuxLogBuffer(buf).map((f) => f.data)).toString('utf8').trim();
   } catch {
     return '';
   }
