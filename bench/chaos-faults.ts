@@ -116,9 +116,11 @@ export async function runFault(kind: FaultKind, ctx: FaultContext): Promise<Faul
   }
 }
 
-/** Counts the container's Docker events (oom, die, start, health) for the report; reconnects after a daemon restart. */
-export function countContainerEvents(name: string): { counts: Record<string, number>; stop(): void } {
+/** Counts the container's Docker events (oom, die, start, health) for the report and keeps the times of
+ *  its deaths (the real break of a restart, not when it was asked for); reconnects after a daemon restart. */
+export function countContainerEvents(name: string): { counts: Record<string, number>; deaths: number[]; stop(): void } {
   const counts: Record<string, number> = {};
+  const deaths: number[] = [];
   let stopped = false;
   let current: NodeJS.ReadableStream | undefined;
   const follow = async () => {
@@ -134,8 +136,10 @@ export function countContainerEvents(name: string): { counts: Record<string, num
               const line = buf.slice(0, i);
               buf = buf.slice(i + 1);
               try {
-                const action = String((JSON.parse(line) as { Action?: string }).Action ?? '');
+                const e = JSON.parse(line) as { Action?: string; timeNano?: number; time?: number };
+                const action = String(e.Action ?? '');
                 if (!/^exec_/.test(action)) counts[action] = (counts[action] ?? 0) + 1;
+                if (action === 'die') deaths.push(e.timeNano ? Math.round(e.timeNano / 1e6) : (e.time ?? 0) * 1000);
               } catch { /* a partial line is completed by the next chunk */ }
             }
           });
@@ -150,6 +154,7 @@ export function countContainerEvents(name: string): { counts: Record<string, num
   void follow();
   return {
     counts,
+    deaths,
     stop() {
       stopped = true;
       (current as unknown as { destroy?: () => void } | undefined)?.destroy?.();

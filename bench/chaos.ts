@@ -65,7 +65,8 @@ function shuffled<T>(items: T[], seed: number): T[] {
   return out;
 }
 
-type Outcome = 'ok' | 'ambiguous' | 'failed' | 'no-answer';
+/** refused: the gateway was down, the call provably never left the client; no-answer: reset mid-call or timed out. */
+type Outcome = 'ok' | 'ambiguous' | 'failed' | 'refused' | 'no-answer';
 interface CallRecord { tool: 'test_write' | 'test_read'; key?: string; sentAt: number; doneAt: number; outcome: Outcome; message?: string }
 interface FaultRecord { kind: FaultKind; n: number; startAt: number; breakAt: number; endAt: number; skipped?: string; error?: string }
 
@@ -74,6 +75,7 @@ function classify(err: unknown): { outcome: Outcome; message: string } {
   if (/may or may not have run/i.test(message)) return { outcome: 'ambiguous', message };
   // A JSON-RPC error from the gateway is an answer; anything else (reset, refused, timeout) is not.
   if (typeof (err as { code?: unknown })?.code === 'number' && (err as { code: number }).code !== -32001) return { outcome: 'failed', message };
+  if ((err as { cause?: { code?: string } })?.cause?.code === 'ECONNREFUSED') return { outcome: 'refused', message };
   return { outcome: 'no-answer', message };
 }
 
@@ -183,7 +185,10 @@ async function main(): Promise<void> {
       process.stderr.write(`chaos: +${round((startAt - startedAt) / 1000, 0)} s ${kind} #${n}\n`);
       try {
         const o = await runFault(kind, { fx, freezeMs, restartGateway });
-        faults.push({ kind, n, startAt, breakAt: o.breakAt, endAt: Date.now(), skipped: o.skipped });
+        const endAt = Date.now();
+        // A container's death is the real break (a restart asked for at t dies a little later).
+        const died = kind === 'freeze' || kind === 'gateway-kill' || kind === 'health-flap' ? undefined : events.deaths.find((d) => d >= startAt - 50 && d <= endAt);
+        faults.push({ kind, n, startAt, breakAt: died ?? o.breakAt, endAt, skipped: o.skipped });
       } catch (e) {
         faults.push({ kind, n, startAt, breakAt: startAt, endAt: Date.now(), error: (e as Error).message });
         process.stderr.write(`chaos: ${kind} #${n} failed: ${(e as Error).message}\n`);
@@ -226,9 +231,9 @@ interface SummaryInput {
   writesPerSecond: number;
 }
 
-/** The fault a call overlapped (sent before its end + slack, answered after its start). */
+/** The fault a call overlapped (sent before its end + slack, answered after its start); the latest such. */
 function faultOf(c: CallRecord, faults: FaultRecord[]): FaultRecord | undefined {
-  return faults.find((f) => c.sentAt <= f.endAt + SLACK_MS && c.doneAt >= f.startAt);
+  return faults.filter((f) => c.sentAt <= f.endAt + SLACK_MS && c.doneAt >= f.startAt).at(-1);
 }
 
 function summarize(s: SummaryInput) {
@@ -286,12 +291,13 @@ function summarize(s: SummaryInput) {
       ambiguous_unjustified: ambiguous.filter((a) => !a.justified).length,
       ambiguous_max_per_fault: Math.max(0, ...perFault.values()),
       failed: by(writes, 'failed').length,
+      refused: by(writes, 'refused').length,
       no_answer: by(writes, 'no-answer').length,
       ok_but_not_executed: okKeys.filter((k) => (s.ran[k] ?? 0) === 0),
       failed_but_executed: by(writes, 'failed').filter((c) => (s.ran[c.key!] ?? 0) > 0).map((c) => c.key),
       duplicated,
     },
-    reads: { sent: reads.length, ok: by(reads, 'ok').length, failed: by(reads, 'failed').length, no_answer: by(reads, 'no-answer').length },
+    reads: { sent: reads.length, ok: by(reads, 'ok').length, failed: by(reads, 'failed').length, refused: by(reads, 'refused').length, no_answer: by(reads, 'no-answer').length },
     lost_calls: noAnswer.length + okKeys.filter((k) => (s.ran[k] ?? 0) === 0).length,
     ambiguous_answers: ambiguous,
     no_answers: noAnswer,
@@ -314,10 +320,10 @@ function printTable(s: ReturnType<typeof summarize>): void {
     ['run (s) / full run estimate (s)', `${s.run_seconds} / ${s.full_run_estimate_seconds}`],
     ['writes sent / ok', `${s.writes.sent} / ${s.writes.ok}`],
     ['ambiguous (unjustified, max per fault)', `${s.writes.ambiguous} (${s.writes.ambiguous_unjustified}, ${s.writes.ambiguous_max_per_fault})`],
-    ['writes failed (clear error) / no answer', `${s.writes.failed} / ${s.writes.no_answer}`],
+    ['writes failed (clear error) / refused / no answer', `${s.writes.failed} / ${s.writes.refused} / ${s.writes.no_answer}`],
     ['duplicated writes', s.writes.duplicated.length],
     ['ok but not executed', s.writes.ok_but_not_executed.length],
-    ['reads sent / ok / failed / no answer', `${s.reads.sent} / ${s.reads.ok} / ${s.reads.failed} / ${s.reads.no_answer}`],
+    ['reads sent / ok / failed / refused / no answer', `${s.reads.sent} / ${s.reads.ok} / ${s.reads.failed} / ${s.reads.refused} / ${s.reads.no_answer}`],
     ['lost calls', s.lost_calls],
     ['crashes', s.crashes.length],
     ['faults skipped / failed', `${s.faults_skipped.length} / ${s.faults_failed.length}`],
@@ -325,6 +331,7 @@ function printTable(s: ReturnType<typeof summarize>): void {
   ];
   process.stdout.write(`${rows.map(([k, v]) => `| ${k.padEnd(40)} | ${String(v)}`).join('\n')}\n`);
   for (const a of s.ambiguous_answers) process.stdout.write(`  ambiguous ${a.key} at ${a.sent_s}-${a.answered_s} s, ran ${a.ran}: ${a.why}\n`);
+  for (const a of s.no_answers) process.stdout.write(`  no answer ${a.key ?? a.tool} at ${a.sent_s}-${a.answered_s} s, ran ${a.ran ?? '-'}: ${a.fault ?? 'no fault near it'}\n`);
   for (const f of [...s.faults_skipped, ...s.faults_failed]) process.stdout.write(`  ${f}\n`);
 }
 
