@@ -124,7 +124,7 @@ describe('third-party MCP clients keep one session through the gateway across fi
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gw-3p-'));
     fx = await startServer('fixture', { testTools: true, stateFile: join(dir, 'executions.jsonl') });
-    gw = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0, holdTimeoutMs: 15_000 });
+    gw = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0, holdTimeoutMs: 60_000 }); // generous: a loaded machine starts the fixture slowly
   });
   after(async () => {
     globalThis.fetch = realFetch;
