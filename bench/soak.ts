@@ -28,7 +28,7 @@ function option(flag: string, env: string, fallback: number): number {
   return n;
 }
 
-interface Sample { min: number; rssKb: number; heapKb: number; gc: boolean }
+interface Sample { min: number; rssKb: number; heapKb: number; externalKb: number; gc: boolean }
 
 /** Every GC_EVERY-th sample forces a GC first: the slope of those is the live heap's, without the sawtooth. */
 const GC_EVERY = 6;
@@ -40,6 +40,8 @@ interface ProcessReport {
   rss_slope_kb_per_min: number;
   heap_slope_kb_per_min: number;
   heap_after_gc_slope_kb_per_min: number;
+  /** Buffers outside the JS heap (sockets, streams): where RSS growth goes when the heap is flat. */
+  external_slope_kb_per_min: number;
   heap_after_gc_start_kb: number;
   heap_after_gc_end_kb: number;
   heap_after_gc_delta_kb: number;
@@ -114,7 +116,7 @@ async function main(): Promise<void> {
       const gc = n % GC_EVERY === 0;
       for (const [name, p] of running) {
         const [rss, heap] = await Promise.all([p.rssKb(), p.heap(gc).catch(() => undefined)]);
-        if (rss !== undefined && heap) samples[name].push({ min, rssKb: rss, heapKb: heap.heapUsed / 1024, gc });
+        if (rss !== undefined && heap) samples[name].push({ min, rssKb: rss, heapKb: heap.heapUsed / 1024, externalKb: heap.external / 1024, gc });
       }
       if (Date.now() - lastProgress > 60_000) {
         lastProgress = Date.now();
@@ -140,6 +142,7 @@ async function main(): Promise<void> {
         rss_slope_kb_per_min: round(slope(after.map((x) => ({ x: x.min, y: x.rssKb }))), 1),
         heap_slope_kb_per_min: round(slope(after.filter((x) => !x.gc).map((x) => ({ x: x.min, y: x.heapKb }))), 1),
         heap_after_gc_slope_kb_per_min: round(slope(after.filter((x) => x.gc).map((x) => ({ x: x.min, y: x.heapKb }))), 1),
+        external_slope_kb_per_min: round(slope(after.map((x) => ({ x: x.min, y: x.externalKb }))), 1),
         heap_after_gc_start_kb: round(heapStart[name], 0),
         heap_after_gc_end_kb: round(heapEnd, 0),
         heap_after_gc_delta_kb: round(heapEnd - heapStart[name], 0),
@@ -169,13 +172,13 @@ async function main(): Promise<void> {
 }
 
 function printTable(report: Record<string, ProcessReport>, s: { minutes: number; warmup_minutes: number; restarts: number; calls_ok: number; calls_failed: number }): void {
-  const metrics: (keyof ProcessReport)[] = ['rss_start_kb', 'rss_end_kb', 'rss_slope_kb_per_min', 'heap_slope_kb_per_min', 'heap_after_gc_slope_kb_per_min', 'heap_after_gc_start_kb', 'heap_after_gc_end_kb', 'heap_after_gc_delta_kb', 'samples'];
+  const metrics: (keyof ProcessReport)[] = ['rss_start_kb', 'rss_end_kb', 'rss_slope_kb_per_min', 'heap_slope_kb_per_min', 'heap_after_gc_slope_kb_per_min', 'external_slope_kb_per_min', 'heap_after_gc_start_kb', 'heap_after_gc_end_kb', 'heap_after_gc_delta_kb', 'samples'];
   const names = Object.keys(report);
   const out = [
     `soak: ${s.minutes} min (slopes after ${round(s.warmup_minutes, 2)} min warm-up), ${s.restarts} upstream restarts, ${s.calls_ok} calls ok, ${s.calls_failed} failed; target |slope| < ${TARGET_KB_PER_MIN} KB/min`,
-    `| ${'metric'.padEnd(24)} | ${names.map((n) => n.padStart(10)).join(' | ')} |`,
-    `|${'-'.repeat(26)}|${names.map(() => '-'.repeat(12)).join('|')}|`,
-    ...metrics.map((m) => `| ${m.padEnd(24)} | ${names.map((n) => String(report[n][m]).padStart(10)).join(' | ')} |`),
+    `| ${'metric'.padEnd(30)} | ${names.map((n) => n.padStart(10)).join(' | ')} |`,
+    `|${'-'.repeat(32)}|${names.map(() => '-'.repeat(12)).join('|')}|`,
+    ...metrics.map((m) => `| ${m.padEnd(30)} | ${names.map((n) => String(report[n][m]).padStart(10)).join(' | ')} |`),
   ];
   process.stdout.write(`${out.join('\n')}\n`);
 }
