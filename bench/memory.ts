@@ -1,0 +1,29 @@
+// Memory of a process under a long run: RSS from /proc/<pid>/status (what the OS charges the process)
+// and a least-squares slope over time, the number a soak reports as "flat" or "growing".
+
+/** VmRSS of pid in KB, or undefined when the process is gone or /proc is not there. */
+export async function readRssKb(pid: number): Promise<number | undefined> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Slope of the least-squares line through (x, y); NaN with fewer than two distinct x. */
+export function slope(points: readonly { x: number; y: number }[]): number {
+  const n = points.length;
+  if (n < 2) return Number.NaN;
+  const mx = points.reduce((s, p) => s + p.x, 0) / n;
+  const my = points.reduce((s, p) => s + p.y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const p of points) {
+    num += (p.x - mx) * (p.y - my);
+    den += (p.x - mx) ** 2;
+  }
+  return den === 0 ? Number.NaN : num / den;
+}
