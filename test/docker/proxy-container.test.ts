@@ -31,7 +31,7 @@ describe('proxy/stdio --container: Docker awareness outside VS Code', () => {
     fx = await runFixtureContainer({ name: NAME, env: { FIXTURE_TEST_TOOLS: '1' }, stopTimeoutSeconds: 1 });
     const p = startProxy(['--upstream', fx.url, '--port', '0', '--container', NAME, '--state-dir', join(dir, 'proxy')]);
     procs.push(p);
-    const first = await p.waitFor((l) => l.event === 'listening');
+    const first = await p.waitFor((l) => l.type === 'listening');
     const c = await connectClient(String(first.url));
     try {
       assert.match(textOf(await c.client.callTool({ name: 'test_read', arguments: {} })), /executions/);
@@ -40,13 +40,13 @@ describe('proxy/stdio --container: Docker awareness outside VS Code', () => {
       assert.match(p.stderr(), new RegExp(`watching container ${NAME}`));
       for (let n = 1; n <= RESTARTS; n++) {
         const restarting = fx.container.restart({ t: 1 });
-        await p.waitFor((l) => l.event === 'upstream-restarting' && p.lines.filter((x) => x.event === 'upstream-restarting').length >= n, 30_000);
+        await p.waitFor((l) => l.type === 'upstream-restarting' && p.lines.filter((x) => x.type === 'upstream-restarting').length >= n, 30_000);
         // Sent while the container is down or starting: held, then answered by the new instance.
         assert.match(textOf(await c.client.callTool({ name: 'test_read', arguments: {} })), /executions/);
         await restarting;
       }
       assert.match(textOf(await c.client.callTool({ name: 'test_read', arguments: {} })), /executions/);
-      assert.equal(p.lines.filter((l) => l.event === 'error-returned').length, 0, 'no error returned to the client');
+      assert.equal(p.lines.filter((l) => l.type === 'error-returned').length, 0, 'no error returned to the client');
     } finally {
       await c.close();
     }
@@ -70,7 +70,7 @@ describe('proxy/stdio --container: Docker awareness outside VS Code', () => {
     assert.ok(fx, 'the container from the first test');
     const p = startProxy(['--upstream', fx.url, '--port', '0', '--container', NAME, '--docker-socket', join(dir, 'no.sock'), '--state-dir', join(dir, 'nosock')]);
     procs.push(p);
-    const first = await p.waitFor((l) => l.event === 'listening');
+    const first = await p.waitFor((l) => l.type === 'listening');
     for (let i = 0; i < 200 && !/warn: Docker:/.test(p.stderr()); i++) await sleep(50);
     assert.match(p.stderr(), /warn: Docker: .*no\.sock/);
     const c = await connectClient(String(first.url));
