@@ -376,7 +376,8 @@ describe('docker: diagnosis end to end (monitor + DockerLink) against a real eng
     await until(w, 'healthy and container running', (s) => healthy(s) && running(s));
     await fc.container.stop({ t: 1 });
     const calm = await until(w, 'down, stopped on purpose', (s) => s.down?.reason === 'stopped-on-purpose', 30_000);
-    assert.equal(calm.state, 'unreachable', w.dump());
+    // Down either way: unreachable, or session-lost once Docker's `die` marks the held session lost.
+    assert.ok(calm.state === 'unreachable' || calm.state === 'session-lost', `${calm.state}\n${w.dump()}`);
     assert.equal(calm.down?.calm, true);
     assert.equal(calm.down?.startableContainer, fc.name, w.dump());
     assert.equal(containerOf(calm)?.lastDeath?.deliberate, true, w.dump());
