@@ -36,6 +36,7 @@ export function transitionLine(snapshot: ServerSnapshot, t: Transition) {
     state: t.to,
     from: t.from,
     sessionId: snapshot.sessionId ? shortenSessionId(snapshot.sessionId) : null,
+    era: snapshot.era ?? null,
     cause: t.cause,
     latencyMs: snapshot.lastPing?.latencyMs ?? null,
     ...(t.failure ? { failure: t.failure.kind, message: t.failure.message, httpStatus: t.failure.httpStatus ?? null } : {}),
@@ -47,9 +48,10 @@ export function transitionLine(snapshot: ServerSnapshot, t: Transition) {
 function humanLine(snapshot: ServerSnapshot, t: Transition): string {
   const time = t.at.slice(11, 23);
   const session = snapshot.sessionId ? ` session ${shortenSessionId(snapshot.sessionId)}` : '';
+  const era = t.to === 'healthy' && snapshot.era ? ` MCP ${snapshot.era}` : '';
   const latency = t.to === 'healthy' && snapshot.lastPing ? ` ${snapshot.lastPing.latencyMs} ms` : '';
   const why = t.failure ? ` — ${t.failure.message}` : '';
-  return `${time} ${snapshot.name}: ${t.to} (${t.cause})${session}${latency}${why}`;
+  return `${time} ${snapshot.name}: ${t.to} (${t.cause})${era}${session}${latency}${why}`;
 }
 
 function stderrLogger(verbose: boolean): Logger {

@@ -26,13 +26,15 @@ export class EvidenceLog {
     return item;
   }
 
-  /** Notes a health reading; a drop in uptime becomes evidence of a process restart. */
-  recordHealth(health: HealthInfo): void {
+  /** Notes a health reading; a drop in uptime becomes evidence of a process restart (and is returned). */
+  recordHealth(health: HealthInfo): Evidence | undefined {
     const previous = this.lastUptime;
+    let drop: Evidence | undefined;
     if (previous && uptimeDropped(previous, health)) {
-      this.add('health', `server uptime is ${Math.round(health.uptimeSeconds!)} s, it was ${Math.round(previous.uptimeSeconds!)} s at ${previous.at.slice(11, 19)}: the server process restarted`, health.at);
+      drop = this.add('health', `server uptime is ${Math.round(health.uptimeSeconds!)} s, it was ${Math.round(previous.uptimeSeconds!)} s at ${previous.at.slice(11, 19)}: the server process restarted`, health.at);
     }
     if (health.uptimeSeconds !== undefined) this.lastUptime = health;
+    return drop;
   }
 
   /** The server's uptime now, extrapolated from the last reading. */

@@ -1,7 +1,7 @@
 // Watches one MCP server: connects, pings, classifies failures, heals, and keeps the snapshot.
 import { createBackoff, type BackoffPolicy } from './backoff';
 import { classifyError } from './classify';
-import { openConnection, type Connection } from './connection';
+import { openConnection, type Connection, type ProbeResult } from './connection';
 import { EvidenceLog, type LossDiagnosis } from './evidence';
 import { portAccepts, probeHealth } from './health';
 import { silentLogger, type Logger } from './logger';
@@ -29,6 +29,11 @@ export interface MonitorDeps {
 }
 
 export type SnapshotListener = (snapshot: ServerSnapshot, transition?: Transition) => void;
+
+/** A restart of a server that keeps no protocol session: an incident on the loss path, though no session was lost. */
+function sessionlessRestart(detail: string): Failure {
+  return { kind: 'session-lost', message: `The server restarted (${detail}); it keeps no protocol session, so only requests in flight were lost.` };
+}
 
 function iso(ms = Date.now()): string {
   return new Date(ms).toISOString();
@@ -254,6 +259,7 @@ export class ServerMonitor {
       headers: await this.headers(),
       timeoutMs: this.options.pingTimeoutMs,
       resume,
+      knownEra: this.snapshot.era,
       onStreamError: (err) => this.onStreamError(epoch, err),
     });
     if (!this.isCurrent(epoch)) {
@@ -283,15 +289,23 @@ export class ServerMonitor {
     const conn = this.conn;
     if (!conn) return;
     const started = performance.now();
+    let probed: ProbeResult | undefined;
     const [pinged, health] = await Promise.all([
-      conn.client.ping({ timeout: this.options.pingTimeoutMs }).then(() => undefined, (err: unknown) => err ?? new Error('ping failed')),
+      conn.probe(this.options.pingTimeoutMs).then((r) => { probed = r; }, (err: unknown) => err ?? new Error('ping failed')),
       this.config.healthUrl ? this.probeHealthNow() : Promise.resolve(undefined),
     ]);
     if (!this.isCurrent(epoch)) return;
     const latencyMs = Math.round((performance.now() - started) * 10) / 10;
-    if (health) this.recordHealth(health);
+    const uptimeDrop = health ? this.recordHealth(health) : undefined;
     if (pinged !== undefined) {
       await this.onFailure(epoch, classifyError(pinged, { holdingSession: Boolean(conn.sessionId) }));
+      return;
+    }
+    // A server without protocol sessions answers right after a restart: only other signs show it.
+    const restart = conn.sessionId ? undefined : uptimeDrop?.detail ?? probed?.discoverChanged;
+    if (restart) {
+      if (probed?.discoverChanged) this.addEvidence('mcp', probed.discoverChanged);
+      await this.onFailure(epoch, sessionlessRestart(restart));
       return;
     }
     this.snapshot.lastPing = { at: iso(), latencyMs };
@@ -306,9 +320,9 @@ export class ServerMonitor {
     return probeHealth(this.config.healthUrl!, Math.min(this.options.pingTimeoutMs, 2_000), await this.headers());
   }
 
-  private recordHealth(health: HealthInfo): void {
-    this.evidence.recordHealth(health);
+  private recordHealth(health: HealthInfo): Evidence | undefined {
     this.snapshot.health = health;
+    return this.evidence.recordHealth(health);
   }
 
   private diagnose(now: number): LossDiagnosis {
@@ -377,6 +391,15 @@ export class ServerMonitor {
       case 'unreachable':
         this.transition('unreachable', 'unreachable', { failure, evidence: [evidence] });
         return this.startOutage(epoch);
+      case 'era-mismatch':
+        // The server moved to another protocol revision: forget the remembered era, negotiate at once.
+        this.snapshot.era = undefined;
+        if (this.isUp()) {
+          this.transition('healing', failure.kind, { failure, evidence: [evidence] });
+          await this.dropConnection();
+          return this.healFresh(epoch, now, 'reinitialized');
+        }
+        return this.answeredBadly(epoch, failure, evidence);
       default:
         return this.answeredBadly(epoch, failure, evidence);
     }
@@ -455,6 +478,15 @@ export class ServerMonitor {
         this.transition('healing', 'reinitialize', {});
       }
     }
+    if (old && !old.sessionId && !lossRecorded && this.outageStartedAt !== undefined) {
+      // Nothing to resume on a sessionless server, but a restart during the outage is still an incident.
+      const outageFrom = this.outageStartedAt - this.options.pingIntervalMs;
+      const diagnosis = await this.diagnoseNow(epoch);
+      if (!this.isCurrent(epoch)) return;
+      // Evidence from before this outage belongs to an incident already shown.
+      const fresh = diagnosis.evidence.some((e) => Date.parse(e.at) >= outageFrom);
+      if (diagnosis.cause !== 'unknown' && fresh) this.recordLoss(sessionlessRestart(diagnosis.label ?? diagnosis.cause), diagnosis);
+    }
     await this.healFresh(epoch, started, this.outageStartedAt !== undefined && !old?.sessionId ? 'reconnected' : 'reinitialized');
   }
 
@@ -490,6 +522,7 @@ export class ServerMonitor {
     const durationMs = Date.now() - started;
     const sessionChanged = s.sessionId !== undefined && s.sessionId !== conn.sessionId;
     s.sessionId = conn.sessionId;
+    s.era = conn.era;
     s.transport = conn.kind;
     s.protocolVersion = conn.protocolVersion;
     s.serverInfo = conn.serverInfo ?? s.serverInfo;

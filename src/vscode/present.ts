@@ -41,13 +41,25 @@ export function lookOf(state: ServerState): StateLook {
   }
 }
 
+/** The negotiated protocol era in words: what it means for sessions is what a person needs to know. */
+export function eraLabel(s: Pick<ServerSnapshot, 'era' | 'protocolVersion'>): string {
+  if (!s.era) return 'not negotiated yet';
+  const version = s.protocolVersion && s.protocolVersion !== s.era ? ` (${s.protocolVersion})` : '';
+  return s.era === '2025' ? `2025${version}, with protocol sessions` : `${s.era}${version}, no protocol sessions`;
+}
+
+/** A sessionless server's "loss" is a restart: say that instead of "session lost". */
+function stateLabel(s: ServerSnapshot): string {
+  return s.state === 'session-lost' && s.era === '2026-07-28' ? 'restarted' : lookOf(s.state).label;
+}
+
 export function worst(snapshots: readonly ServerSnapshot[]): ServerSnapshot | undefined {
   return [...snapshots].sort((a, b) => SEVERITY[b.state] - SEVERITY[a.state])[0];
 }
 
 /** The short description next to a server's name in the tree. */
 export function describe(s: ServerSnapshot): string {
-  const look = lookOf(s.state).label;
+  const look = stateLabel(s);
   if ((s.state === 'healthy' || s.state === 'degraded') && s.lastPing) return `${look} · ${s.lastPing.latencyMs} ms`;
   if (s.state === 'session-lost' && s.lastLoss) return `${look} · ${s.lastLoss.label ?? s.lastLoss.cause}`;
   return look;
@@ -69,8 +81,9 @@ export function escapeMarkdown(text: string): string {
 
 /** One line per server for the status bar tooltip (Markdown). */
 export function tooltipLine(s: ServerSnapshot, now = Date.now()): string {
-  const parts = [`**${escapeMarkdown(s.name)}**: ${lookOf(s.state).label}`];
+  const parts = [`**${escapeMarkdown(s.name)}**: ${stateLabel(s)}`];
   if (s.lastPing && (s.state === 'healthy' || s.state === 'degraded')) parts.push(`${s.lastPing.latencyMs} ms`);
+  if (s.era) parts.push(`MCP ${s.era}`);
   if (s.sessionId) parts.push(`session \`${shortenSessionId(s.sessionId)}\``);
   if (s.lastHeal) parts.push(`last heal ${ago(s.lastHeal.at, now)} (${s.lastHeal.kind})`);
   if (s.state !== 'healthy' && s.lastFailure) parts.push(escapeMarkdown(s.lastFailure.message));

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { shortenSessionId } from '../core/redact';
 import type { ServerSnapshot } from '../core/types';
-import { ago, describe, lookOf, type Tone } from './present';
+import { ago, describe, eraLabel, lookOf, type Tone } from './present';
 
 export interface DetailNode {
   kind: 'detail';
@@ -45,6 +45,7 @@ export function serverDetails(s: ServerSnapshot): DetailNode[] {
   const nodes: DetailNode[] = [
     { kind: 'detail', id: id('url'), label: 'URL', description: s.url, icon: 'link', value: s.url },
     { kind: 'detail', id: id('transport'), label: 'Transport', description: s.transport ?? `${s.configuredTransport} (not yet connected)`, icon: 'arrow-swap' },
+    { kind: 'detail', id: id('era'), label: 'Protocol era', description: eraLabel(s), icon: 'versions' },
     {
       kind: 'detail', id: id('session'), label: 'Session', description: shortenSessionId(s.sessionId), icon: 'key',
       contextValue: s.sessionId ? 'session' : undefined, value: s.sessionId, tooltip: s.sessionId ? 'Copy the full session id with the copy action' : 'No protocol session',
@@ -73,7 +74,7 @@ export function serverDetails(s: ServerSnapshot): DetailNode[] {
   }
   if (s.lastLoss) {
     nodes.push({
-      kind: 'detail', id: id('loss'), label: 'Last session loss', icon: 'debug-disconnect',
+      kind: 'detail', id: id('loss'), label: s.era === '2026-07-28' ? 'Last restart' : 'Last session loss', icon: 'debug-disconnect',
       description: `${s.lastLoss.label ?? s.lastLoss.cause}, ${ago(s.lastLoss.at)}`,
       children: s.lastLoss.evidence.map((e, i) => ({ kind: 'detail', id: id(`loss/${i}`), label: e.detail, description: `${e.source}, ${e.at.slice(11, 19)}`, icon: 'circle-small' })),
     });
