@@ -1,6 +1,6 @@
 // Opens an MCP client connection with the v2 SDK: negotiates the protocol era (2025 or 2026-07-28),
 // resumes a known 2025 session when asked, and offers one liveness probe for either era.
-import { Client, SSEClientTransport, StreamableHTTPClientTransport, type Transport } from '@modelcontextprotocol/client';
+import { Client, SSEClientTransport, StreamableHTTPClientTransport, type DiscoverResult, type Transport } from '@modelcontextprotocol/client';
 import { classifyError } from './classify';
 import type { ProtocolEra, TransportKind, TransportSetting } from './types';
 
@@ -41,6 +41,8 @@ export interface Connection {
   sessionId?: string;
   protocolVersion?: string;
   serverInfo?: { name: string; version: string };
+  /** The `server/discover` answer at connect (2026-07-28 only): a restart may change it. */
+  discover?: DiscoverResult;
   resumed: boolean;
   /** Proves the server is alive: `ping` on 2025, `server/discover` on 2026-07-28 (which has no ping). */
   probe(timeoutMs: number): Promise<ProbeResult>;
@@ -60,13 +62,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => void):
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-type Discover = NonNullable<ReturnType<Client['getDiscoverResult']>>;
-
 /**
  * The parts of a discover answer that identify the server build: a restarted server with a new
  * version or other capabilities answers differently. Cache hints (`ttlMs`) are left out.
  */
-function discoverIdentity(d: Discover | undefined): Record<string, string> {
+function discoverIdentity(d: DiscoverResult | undefined): Record<string, string> {
   if (!d) return {};
   const info = (d._meta as Record<string, unknown> | undefined)?.['io.modelcontextprotocol/serverInfo'] as { name?: unknown; version?: unknown } | undefined;
   return {
@@ -78,7 +78,7 @@ function discoverIdentity(d: Discover | undefined): Record<string, string> {
 }
 
 /** One sentence naming what changed between two discover answers, or undefined when nothing did. */
-export function describeDiscoverChange(before: Discover | undefined, after: Discover | undefined): string | undefined {
+export function describeDiscoverChange(before: DiscoverResult | undefined, after: DiscoverResult | undefined): string | undefined {
   const a = discoverIdentity(before);
   const b = discoverIdentity(after);
   const changed = Object.keys({ ...a, ...b }).filter((k) => a[k] !== b[k]);
@@ -139,6 +139,7 @@ async function openWith(kind: TransportKind, opts: OpenOptions): Promise<Connect
     sessionId: streamable?.sessionId ?? (transport as { sessionId?: string }).sessionId,
     protocolVersion: client.getNegotiatedProtocolVersion() ?? streamable?.protocolVersion ?? opts.resume?.protocolVersion,
     serverInfo: server ? { name: server.name, version: server.version } : undefined,
+    discover: connectDiscover,
     resumed: Boolean(opts.resume),
     async probe(timeoutMs: number): Promise<ProbeResult> {
       if (era === '2025') {

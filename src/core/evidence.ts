@@ -8,6 +8,11 @@ const MAX_EVIDENCE = 50;
 const EVIDENCE_RELEVANCE_MS = 5 * 60_000;
 const RESTART_WORDS = /process restarted/;
 
+/** Evidence wording for a changed `server/discover` answer: a different build answers, so the process restarted. */
+export function discoverChangeEvidence(change: string): string {
+  return `${change}: the server process restarted`;
+}
+
 export interface LossDiagnosis {
   cause: LossCause;
   label?: string;
@@ -48,7 +53,7 @@ export class EvidenceLog {
   diagnose(now: number, external?: LossDiagnosis): LossDiagnosis {
     if (external && external.cause !== 'unknown') return external;
     const recent = this.items.filter((e) => now - Date.parse(e.at) < EVIDENCE_RELEVANCE_MS && e.source !== 'user');
-    const drop = recent.filter((e) => e.source === 'health' && RESTART_WORDS.test(e.detail));
+    const drop = recent.filter((e) => (e.source === 'health' || e.source === 'mcp') && RESTART_WORDS.test(e.detail));
     if (drop.length > 0) return { cause: 'process-restart', evidence: drop };
     return { cause: 'unknown', evidence: [...(external?.evidence ?? []), ...recent.slice(-5)] };
   }

@@ -1,8 +1,8 @@
 // Watches one MCP server: connects, pings, classifies failures, heals, and keeps the snapshot.
 import { createBackoff, type BackoffPolicy } from './backoff';
 import { classifyError } from './classify';
-import { openConnection, type Connection, type ProbeResult } from './connection';
-import { EvidenceLog, type LossDiagnosis } from './evidence';
+import { describeDiscoverChange, openConnection, type Connection, type ProbeResult } from './connection';
+import { discoverChangeEvidence, EvidenceLog, type LossDiagnosis } from './evidence';
 import { portAccepts, probeHealth } from './health';
 import { silentLogger, type Logger } from './logger';
 import { PatternTracker } from './patterns';
@@ -304,7 +304,7 @@ export class ServerMonitor {
     // A server without protocol sessions answers right after a restart: only other signs show it.
     const restart = conn.sessionId ? undefined : uptimeDrop?.detail ?? probed?.discoverChanged;
     if (restart) {
-      if (probed?.discoverChanged) this.addEvidence('mcp', probed.discoverChanged);
+      if (probed?.discoverChanged) this.addEvidence('mcp', discoverChangeEvidence(probed.discoverChanged));
       await this.onFailure(epoch, sessionlessRestart(restart));
       return;
     }
@@ -478,16 +478,29 @@ export class ServerMonitor {
         this.transition('healing', 'reinitialize', {});
       }
     }
-    if (old && !old.sessionId && !lossRecorded && this.outageStartedAt !== undefined) {
-      // Nothing to resume on a sessionless server, but a restart during the outage is still an incident.
-      const outageFrom = this.outageStartedAt - this.options.pingIntervalMs;
-      const diagnosis = await this.diagnoseNow(epoch);
-      if (!this.isCurrent(epoch)) return;
-      // Evidence from before this outage belongs to an incident already shown.
-      const fresh = diagnosis.evidence.some((e) => Date.parse(e.at) >= outageFrom);
-      if (diagnosis.cause !== 'unknown' && fresh) this.recordLoss(sessionlessRestart(diagnosis.label ?? diagnosis.cause), diagnosis);
-    }
+    if (old && !old.sessionId && !lossRecorded && this.outageStartedAt !== undefined) return this.healSessionless(epoch, old, started);
     await this.healFresh(epoch, started, this.outageStartedAt !== undefined && !old?.sessionId ? 'reconnected' : 'reinitialized');
+  }
+
+  /** Nothing to resume on a sessionless server, but a restart during the outage is still an incident. */
+  private async healSessionless(epoch: number, old: Connection, started: number): Promise<void> {
+    const outageFrom = (this.outageStartedAt ?? started) - this.options.pingIntervalMs;
+    let conn: Connection | undefined;
+    try {
+      conn = await this.open(epoch);
+      if (!conn) return;
+    } catch (err) {
+      if (!this.isCurrent(epoch)) return;
+      return this.healFailed(epoch, classifyError(err, { holdingSession: false }));
+    }
+    const changed = describeDiscoverChange(old.discover, conn.discover);
+    if (changed) this.addEvidence('mcp', discoverChangeEvidence(changed));
+    const diagnosis = await this.diagnoseNow(epoch);
+    if (!this.isCurrent(epoch)) return void (await conn.close());
+    // Evidence from before this outage belongs to an incident already shown.
+    const fresh = diagnosis.evidence.some((e) => Date.parse(e.at) >= outageFrom);
+    if (diagnosis.cause !== 'unknown' && fresh) this.recordLoss(sessionlessRestart(diagnosis.label ?? diagnosis.cause), diagnosis);
+    return this.becameHealthy(epoch, conn, 'reconnected', started);
   }
 
   private async healFresh(epoch: number, started: number, kind: 'connected' | 'reinitialized' | 'reconnected'): Promise<void> {
