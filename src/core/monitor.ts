@@ -395,7 +395,14 @@ export class ServerMonitor {
         // The server moved to another protocol revision: forget the remembered era, negotiate at once.
         this.snapshot.era = undefined;
         if (this.isUp()) {
-          this.transition('healing', failure.kind, { failure, evidence: [evidence] });
+          // A server that no longer speaks our session's era cannot have kept the session.
+          if (this.conn?.sessionId) {
+            const diagnosis = await this.diagnoseNow(epoch);
+            if (!this.isCurrent(epoch)) return;
+            this.recordLoss(failure, diagnosis);
+          } else {
+            this.transition('healing', failure.kind, { failure, evidence: [evidence] });
+          }
           await this.dropConnection();
           return this.healFresh(epoch, now, 'reinitialized');
         }
@@ -465,7 +472,9 @@ export class ServerMonitor {
       } catch (err) {
         if (!this.isCurrent(epoch)) return;
         const failure = classifyError(err, { holdingSession: true });
-        if (failure.kind !== 'session-lost') {
+        // A server that no longer speaks our session's era cannot have kept the session either.
+        if (failure.kind === 'era-mismatch') this.snapshot.era = undefined;
+        else if (failure.kind !== 'session-lost') {
           // Not answering says nothing about the session: try it again on the next heal.
           if (!lossRecorded) this.heldSession = old;
           return this.healFailed(epoch, failure);

@@ -114,3 +114,21 @@ describe('monitor on the 2025 Archon-like server', () => {
     await monitor.stop();
   });
 });
+
+describe('monitor when the server changes era', () => {
+  test('a 2025 server replaced by a 2026-07-28-only one on the same port: era-mismatch, negotiated again, never protocol', async () => {
+    const old = await serve('fixture');
+    const { monitor, transitions } = watch({ name: 'switch', url: old.url, transport: 'auto' });
+    await waitFor(monitor, (s) => s.state === 'healthy' && s.era === '2025', 'healthy on 2025');
+    await old.stop();
+    await serve('modern', { port: old.port });
+    const healed = await waitFor(monitor, (s) => s.state === 'healthy' && s.era === '2026-07-28', 'healthy on 2026-07-28');
+    assert.equal(healed.sessionId, undefined, 'the 2025 session is gone with the 2025 server');
+    assert.equal(healed.serverInfo?.name, 'modern-mcp');
+    const kinds = transitions.map((t) => t.failure?.kind).filter(Boolean);
+    assert.ok(!kinds.includes('protocol'), `no failure read as protocol: ${kinds.join(', ')}`);
+    assert.ok(kinds.includes('era-mismatch'), `the -32022 answer is read as an era mismatch: ${kinds.join(', ')}`);
+    assert.ok(transitions.some((t) => t.to === 'session-lost'), 'the 2025 session that went with the old server is recorded as lost');
+    await monitor.stop();
+  });
+});
