@@ -87,6 +87,31 @@ export function describeDiscoverChange(before: DiscoverResult | undefined, after
   return `server/discover answers differently (${changed.join(', ')} changed)`;
 }
 
+/**
+ * 2026-07-28 has no GET stream; a `subscriptions/listen` stream is its long-lived connection, and it
+ * breaks the moment the server goes away: the same early restart signal the GET stream gives on 2025.
+ * A server that offers nothing to listen to (or refuses) is simply probed on the interval.
+ */
+async function watchListenStream(client: Client, opts: OpenOptions, closedLocally: () => boolean): Promise<void> {
+  const caps = client.getServerCapabilities();
+  const filter = {
+    ...(caps?.tools?.listChanged ? { toolsListChanged: true } : {}),
+    ...(caps?.prompts?.listChanged ? { promptsListChanged: true } : {}),
+    ...(caps?.resources?.listChanged ? { resourcesListChanged: true } : {}),
+  };
+  if (Object.keys(filter).length === 0) return;
+  try {
+    const subscription = await client.listen(filter, { timeout: opts.timeoutMs });
+    void subscription.closed.then((how) => {
+      if (how !== 'local' && !closedLocally()) {
+        opts.onStreamError?.(Object.assign(new Error(`The subscriptions/listen stream ended (${how})`), { code: 'ECONNRESET' }));
+      }
+    });
+  } catch {
+    // Listening is an optimisation: the interval probe still sees every restart.
+  }
+}
+
 async function openWith(kind: TransportKind, opts: OpenOptions): Promise<Connection> {
   const url = new URL(opts.url);
   const requestInit = { headers: opts.headers };
@@ -131,6 +156,7 @@ async function openWith(kind: TransportKind, opts: OpenOptions): Promise<Connect
   // Only a negotiated modern connection reports 'modern'; a resumed session is a 2025 one.
   const era: ProtocolEra = client.getProtocolEra() === 'modern' ? MODERN_ERA : '2025';
   const connectDiscover = client.getDiscoverResult();
+  if (era === MODERN_ERA) await watchListenStream(client, opts, () => closed);
   const server = client.getServerVersion();
   return {
     client,

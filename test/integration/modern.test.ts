@@ -26,9 +26,9 @@ async function serve(kind: ServerKind, opts: StartOptions = {}) {
   return server;
 }
 
-function watch(config: ServerConfig) {
+function watch(config: ServerConfig, options: MonitorOptions = FAST) {
   const transitions: Transition[] = [];
-  const monitor = new ServerMonitor(config, FAST, { store: new MemorySessionStore() });
+  const monitor = new ServerMonitor(config, options, { store: new MemorySessionStore() });
   monitors.push(monitor);
   monitor.onDidChange((_s, t) => t && transitions.push(t));
   monitor.start();
@@ -92,6 +92,23 @@ describe('monitor on the 2026-07-28-only server', () => {
     assert.equal(incident.cause, 'process-restart');
     assert.ok(healed.lastLoss?.evidence.some((e) => /server\/discover names modern-mcp 1\.1\.0, it named modern-mcp 1\.0\.0/.test(e.detail)),
       `the discover change is the evidence: ${JSON.stringify(healed.lastLoss?.evidence)}`);
+    await monitor.stop();
+  });
+});
+
+describe('monitor on the 2026-07-28-only server, between probes', () => {
+  test('the subscriptions/listen stream breaking shows a restart at once, long before the next probe', async () => {
+    const server = await serve('modern', { env: { SERVER_VERSION: '2.0.0' } });
+    // A probe interval longer than the test's wait: only the broken stream can bring the news.
+    const { monitor, transitions } = watch({ name: 'modern-listen', url: server.url, transport: 'auto' }, { ...FAST, pingIntervalMs: 120_000 });
+    await waitFor(monitor, (s) => s.state === 'healthy' && s.lastPing !== undefined, 'healthy');
+    const seen = transitions.length;
+    await server.restart({ env: { SERVER_VERSION: '2.0.1' } });
+    const healed = await waitFor(monitor, (s) => s.state === 'healthy' && s.serverInfo?.version === '2.0.1', 'healthy on the new build', 15_000);
+    const incident = transitions.slice(seen).find((t) => t.to === 'session-lost');
+    assert.ok(incident, `the restart is an incident: ${transitions.slice(seen).map((t) => `${t.to}(${t.cause})`).join(' → ')}`);
+    assert.equal(incident.cause, 'process-restart');
+    assert.equal(healed.era, '2026-07-28');
     await monitor.stop();
   });
 });
