@@ -41,11 +41,14 @@ export function lookOf(state: ServerState): StateLook {
   }
 }
 
-/** The negotiated protocol era in words: what it means for sessions is what a person needs to know. */
+/**
+ * The negotiated protocol era in words: whether the server keeps state (a session it can lose) is what
+ * a person needs to know. (Not the word "session": the tree's Session row is found by that word.)
+ */
 export function eraLabel(s: Pick<ServerSnapshot, 'era' | 'protocolVersion'>): string {
   if (!s.era) return 'not negotiated yet';
   const version = s.protocolVersion && s.protocolVersion !== s.era ? ` (${s.protocolVersion})` : '';
-  return s.era === '2025' ? `2025${version}, with protocol sessions` : `${s.era}${version}, no protocol sessions`;
+  return s.era === '2025' ? `2025${version}, stateful` : `${s.era}${version}, stateless`;
 }
 
 /** A sessionless server's "loss" is a restart: say that instead of "session lost". */

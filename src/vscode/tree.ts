@@ -45,12 +45,12 @@ export function serverDetails(s: ServerSnapshot): DetailNode[] {
   const nodes: DetailNode[] = [
     { kind: 'detail', id: id('url'), label: 'URL', description: s.url, icon: 'link', value: s.url },
     { kind: 'detail', id: id('transport'), label: 'Transport', description: s.transport ?? `${s.configuredTransport} (not yet connected)`, icon: 'arrow-swap' },
-    { kind: 'detail', id: id('era'), label: 'Protocol era', description: eraLabel(s), icon: 'versions' },
     {
       kind: 'detail', id: id('session'), label: 'Session', description: shortenSessionId(s.sessionId), icon: 'key',
       contextValue: s.sessionId ? 'session' : undefined, value: s.sessionId, tooltip: s.sessionId ? 'Copy the full session id with the copy action' : 'No protocol session',
     },
     { kind: 'detail', id: id('server'), label: 'Server', description: s.serverInfo ? `${s.serverInfo.name} ${s.serverInfo.version}` : 'unknown', icon: 'server' },
+    { kind: 'detail', id: id('era'), label: 'Protocol era', description: eraLabel(s), icon: 'versions' },
     {
       kind: 'detail', id: id('ping'), label: 'Last ping', icon: 'pulse',
       description: s.lastPing ? `${s.lastPing.latencyMs} ms, ${ago(s.lastPing.at)}` : 'none yet',

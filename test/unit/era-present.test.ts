@@ -19,12 +19,16 @@ describe('era in words', () => {
     assert.deepEqual([...PROTOCOL_ERAS], ['2025', '2026-07-28']);
   });
 
-  it('2025 says it has sessions and names the exact revision', () => {
-    assert.equal(eraLabel({ era: '2025', protocolVersion: '2025-11-25' }), '2025 (2025-11-25), with protocol sessions');
+  it('2025 says it is stateful and names the exact revision', () => {
+    assert.equal(eraLabel({ era: '2025', protocolVersion: '2025-11-25' }), '2025 (2025-11-25), stateful');
   });
 
-  it('2026-07-28 says it has no sessions, without repeating the revision', () => {
-    assert.equal(eraLabel({ era: '2026-07-28', protocolVersion: '2026-07-28' }), '2026-07-28, no protocol sessions');
+  it('2026-07-28 says it is stateless, without repeating the revision', () => {
+    assert.equal(eraLabel({ era: '2026-07-28', protocolVersion: '2026-07-28' }), '2026-07-28, stateless');
+  });
+
+  it('never uses the word "session" (the UI test finds the Session row by that word)', () => {
+    for (const era of PROTOCOL_ERAS) assert.doesNotMatch(eraLabel({ era, protocolVersion: era }), /session/i);
   });
 
   it('before the first connect it says so', () => {
