@@ -9,7 +9,7 @@ import { PatternTracker } from './patterns';
 import { shortenSessionId } from './redact';
 import type { SessionStore } from './session-store';
 import type {
-  Evidence, Failure, FailureRecord, HealthInfo, MonitorOptions, ServerConfig, ServerSnapshot, ServerState, Transition,
+  Evidence, Failure, FailureRecord, HealthInfo, MonitorOptions, ProtocolEra, ServerConfig, ServerSnapshot, ServerState, Transition,
 } from './types';
 
 const MAX_TRANSITIONS = 50;
@@ -55,6 +55,11 @@ export class ServerMonitor {
   private outageStartedAt?: number;
   private outageProbes = 0;
   private checkQueued = false;
+  /**
+   * The era this server negotiated, reused on heals (a 2025 server then skips the discover probe).
+   * Forgotten when the server answers in another era and when a person asks for a fresh connection.
+   */
+  private knownEra?: ProtocolEra;
   private readonly patterns = new PatternTracker();
   private readonly evidence = new EvidenceLog();
   private readonly listeners = new Set<SnapshotListener>();
@@ -115,6 +120,7 @@ export class ServerMonitor {
     this.snapshot.healAttempts = 0;
     this.outageStartedAt = undefined;
     this.heldSession = undefined;
+    this.knownEra = undefined;
     const userEvidence = this.evidence.add('user', reason);
     return this.enqueue(epoch, async () => {
       this.transition('healing', 'user', { evidence: [userEvidence] });
@@ -259,7 +265,7 @@ export class ServerMonitor {
       headers: await this.headers(),
       timeoutMs: this.options.pingTimeoutMs,
       resume,
-      knownEra: this.snapshot.era,
+      knownEra: this.knownEra,
       onStreamError: (err) => this.onStreamError(epoch, err),
     });
     if (!this.isCurrent(epoch)) {
@@ -393,7 +399,7 @@ export class ServerMonitor {
         return this.startOutage(epoch);
       case 'era-mismatch':
         // The server moved to another protocol revision: forget the remembered era, negotiate at once.
-        this.snapshot.era = undefined;
+        this.knownEra = undefined;
         if (this.isUp()) {
           // A server that no longer speaks our session's era cannot have kept the session.
           if (this.conn?.sessionId) {
@@ -473,7 +479,7 @@ export class ServerMonitor {
         if (!this.isCurrent(epoch)) return;
         const failure = classifyError(err, { holdingSession: true });
         // A server that no longer speaks our session's era cannot have kept the session either.
-        if (failure.kind === 'era-mismatch') this.snapshot.era = undefined;
+        if (failure.kind === 'era-mismatch') this.knownEra = undefined;
         else if (failure.kind !== 'session-lost') {
           // Not answering says nothing about the session: try it again on the next heal.
           if (!lossRecorded) this.heldSession = old;
@@ -545,6 +551,7 @@ export class ServerMonitor {
     const sessionChanged = s.sessionId !== undefined && s.sessionId !== conn.sessionId;
     s.sessionId = conn.sessionId;
     s.era = conn.era;
+    this.knownEra = conn.era;
     s.transport = conn.kind;
     s.protocolVersion = conn.protocolVersion;
     s.serverInfo = conn.serverInfo ?? s.serverInfo;

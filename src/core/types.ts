@@ -152,7 +152,7 @@ export interface ServerSnapshot {
   stateSince: string;
   /** Full session id. Render it with `shortenSessionId`. */
   sessionId?: string;
-  /** The protocol era negotiated with the server (remembered across heals until the next connect). */
+  /** The protocol era negotiated at the last connect: `2025` (sessions) or `2026-07-28` (none). */
   era?: ProtocolEra;
   protocolVersion?: string;
   serverInfo?: { name: string; version: string };
