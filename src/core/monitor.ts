@@ -172,7 +172,9 @@ export class ServerMonitor {
     clearTimeout(this.timer);
     this.enqueue(epoch, async () => {
       if (!this.isUp()) return;
-      const failure: Failure = { kind: 'session-lost', message: `The server lost its session: ${evidence.detail}.` };
+      const failure: Failure = this.conn && !this.conn.sessionId
+        ? sessionlessRestart(evidence.detail)
+        : { kind: 'session-lost', message: `The server lost its session: ${evidence.detail}.` };
       await this.onFailure(epoch, failure, diagnosis);
     });
   }
