@@ -51,9 +51,14 @@ export function eraLabel(s: Pick<ServerSnapshot, 'era' | 'protocolVersion'>): st
   return s.era === '2025' ? `2025${version}, stateful` : `${s.era}${version}, stateless`;
 }
 
-/** A sessionless server's "loss" is a restart: say that instead of "session lost". */
+/** A connected server that keeps no protocol session (every 2026-07-28 one, some 2025 ones). */
+export function isStateless(s: Pick<ServerSnapshot, 'era' | 'sessionId'>): boolean {
+  return s.era !== undefined && !s.sessionId;
+}
+
+/** A stateless server's "loss" is a restart: say that instead of "session lost". */
 function stateLabel(s: ServerSnapshot): string {
-  return s.state === 'session-lost' && s.era === '2026-07-28' ? 'restarted' : lookOf(s.state).label;
+  return s.state === 'session-lost' && isStateless(s) ? 'restarted' : lookOf(s.state).label;
 }
 
 export function worst(snapshots: readonly ServerSnapshot[]): ServerSnapshot | undefined {

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { shortenSessionId } from '../core/redact';
 import type { ServerSnapshot } from '../core/types';
-import { ago, describe, eraLabel, lookOf, type Tone } from './present';
+import { ago, describe, eraLabel, isStateless, lookOf, type Tone } from './present';
 
 export interface DetailNode {
   kind: 'detail';
@@ -74,7 +74,7 @@ export function serverDetails(s: ServerSnapshot): DetailNode[] {
   }
   if (s.lastLoss) {
     nodes.push({
-      kind: 'detail', id: id('loss'), label: s.era === '2026-07-28' ? 'Last restart' : 'Last session loss', icon: 'debug-disconnect',
+      kind: 'detail', id: id('loss'), label: isStateless(s) ? 'Last restart' : 'Last session loss', icon: 'debug-disconnect',
       description: `${s.lastLoss.label ?? s.lastLoss.cause}, ${ago(s.lastLoss.at)}`,
       children: s.lastLoss.evidence.map((e, i) => ({ kind: 'detail', id: id(`loss/${i}`), label: e.detail, description: `${e.source}, ${e.at.slice(11, 19)}`, icon: 'circle-small' })),
     });

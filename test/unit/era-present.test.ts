@@ -43,7 +43,8 @@ describe('era in words', () => {
   it("a sessionless server's incident reads 'restarted', a 2025 one's 'session lost'", () => {
     const loss = { at: T.at, cause: 'process-restart' as const, evidence: [] };
     assert.equal(describeServer(snap({ state: 'session-lost', era: '2026-07-28', lastLoss: loss })), 'restarted · process-restart');
-    assert.equal(describeServer(snap({ state: 'session-lost', era: '2025', lastLoss: loss })), 'session lost · process-restart');
+    assert.equal(describeServer(snap({ state: 'session-lost', era: '2025', sessionId: 'abc', lastLoss: loss })), 'session lost · process-restart');
+    assert.equal(describeServer(snap({ state: 'session-lost', era: '2025', lastLoss: loss })), 'restarted · process-restart', 'a stateless 2025 server');
   });
 });
 
