@@ -5,6 +5,7 @@ import { ServerMonitor } from '../../src/core/monitor';
 import { MemorySessionStore } from '../../src/core/session-store';
 import { DEFAULT_MONITOR_OPTIONS, type MonitorOptions, type ServerConfig, type ServerSnapshot, type ServerState, type Transition } from '../../src/core/types';
 import { startServer, type RunningServer, type ServerKind } from '../helpers/servers';
+import { waitFor } from '../helpers/monitor';
 
 const unhandled: unknown[] = [];
 process.on('unhandledRejection', (reason) => unhandled.push(reason));
@@ -18,22 +19,6 @@ function watch(config: ServerConfig, options: MonitorOptions = FAST, store = new
   monitor.onDidChange((_s, t) => t && transitions.push(t));
   monitor.start();
   return { monitor, transitions, store };
-}
-
-function waitFor(monitor: ServerMonitor, predicate: (s: ServerSnapshot) => boolean, what: string, timeoutMs = 20_000): Promise<ServerSnapshot> {
-  if (predicate(monitor.snapshot)) return Promise.resolve(monitor.snapshot);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`timed out waiting for ${what}; state ${monitor.snapshot.state}, transitions: ${monitor.snapshot.transitions.map((t) => `${t.to}(${t.reason})`).join(' ')}`));
-    }, timeoutMs);
-    const off = monitor.onDidChange((s) => {
-      if (!predicate(s)) return;
-      clearTimeout(timer);
-      off();
-      resolve(s);
-    });
-  });
 }
 
 const inState = (state: ServerState) => (s: ServerSnapshot) => s.state === state;
