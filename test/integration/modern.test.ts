@@ -1,31 +1,15 @@
 // The monitor on both protocol eras, against real servers run as child processes: the modern-only
 // fixture (v2 server package, 2026-07-28, no sessions) and the Archon-like fixture (2025, sessions).
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ServerMonitor } from '../../src/core/monitor';
 import { MemorySessionStore } from '../../src/core/session-store';
 import { DEFAULT_MONITOR_OPTIONS, type MonitorOptions, type ServerConfig, type ServerSnapshot, type Transition } from '../../src/core/types';
-import { startServer, type RunningServer, type ServerKind, type StartOptions } from '../helpers/servers';
-import { waitFor } from '../helpers/monitor';
-
-const unhandled: unknown[] = [];
-process.on('unhandledRejection', (reason) => unhandled.push(reason));
+import { monitorSuite, waitFor } from '../helpers/monitor';
 
 const FAST: MonitorOptions = { ...DEFAULT_MONITOR_OPTIONS, pingIntervalMs: 1_000, pingTimeoutMs: 2_000 };
 
-const running: RunningServer[] = [];
-const monitors: ServerMonitor[] = [];
-after(async () => {
-  await Promise.all(monitors.map((m) => m.stop()));
-  await Promise.all(running.map((s) => s.stop()));
-  assert.deepEqual(unhandled, [], 'no unhandled rejections');
-});
-
-async function serve(kind: ServerKind, opts: StartOptions = {}) {
-  const server = await startServer(kind, opts);
-  running.push(server);
-  return server;
-}
+const { monitors, serve } = monitorSuite();
 
 function watch(config: ServerConfig, options: MonitorOptions = FAST) {
   const transitions: Transition[] = [];

@@ -1,14 +1,11 @@
 // The monitor against real MCP servers run as child processes: healthy, restart, heal.
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ServerMonitor } from '../../src/core/monitor';
 import { MemorySessionStore } from '../../src/core/session-store';
 import { DEFAULT_MONITOR_OPTIONS, type MonitorOptions, type ServerConfig, type ServerSnapshot, type ServerState, type Transition } from '../../src/core/types';
-import { startServer, type RunningServer, type ServerKind } from '../helpers/servers';
-import { waitFor } from '../helpers/monitor';
-
-const unhandled: unknown[] = [];
-process.on('unhandledRejection', (reason) => unhandled.push(reason));
+import type { ServerKind } from '../helpers/servers';
+import { monitorSuite, waitFor } from '../helpers/monitor';
 
 const FAST: MonitorOptions = { ...DEFAULT_MONITOR_OPTIONS, pingIntervalMs: 2_000, pingTimeoutMs: 2_000 };
 
@@ -30,19 +27,7 @@ const KINDS: { kind: ServerKind; transport: ServerConfig['transport']; health?: 
   { kind: 'everything-sse', transport: 'auto' },
 ];
 
-const running: RunningServer[] = [];
-const monitors: ServerMonitor[] = [];
-after(async () => {
-  await Promise.all(monitors.map((m) => m.stop()));
-  await Promise.all(running.map((s) => s.stop()));
-  assert.deepEqual(unhandled, [], 'no unhandled rejections');
-});
-
-async function serve(kind: ServerKind, opts = {}) {
-  const server = await startServer(kind, opts);
-  running.push(server);
-  return server;
-}
+const { monitors, serve } = monitorSuite();
 
 for (const { kind, transport, health } of KINDS) {
   describe(`against ${kind}`, () => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
+import { readJsonLine } from '../helpers/json-lines';
 import { startServer, type RunningServer } from '../helpers/servers';
 import { connectClient, textOf } from '../gateway/util';
 
@@ -64,11 +65,11 @@ describe('npm package: pack, install -g into a scratch prefix, run', () => {
         const timer = setTimeout(() => reject(new Error('no first line from the installed proxy')), 20_000);
         createInterface({ input: child.stdout }).once('line', (l) => {
           clearTimeout(timer);
-          resolve(JSON.parse(l) as Record<string, unknown>);
+          resolve(readJsonLine(l));
         });
         child.once('exit', (code) => reject(new Error(`proxy exited ${code}`)));
       });
-      assert.equal(first.event, 'listening');
+      assert.equal(first.type, 'listening');
       const c = await connectClient(String(first.url));
       try {
         assert.match(textOf(await c.client.callTool({ name: 'test_read', arguments: {} })), /"executions":1/);
