@@ -64,7 +64,7 @@ const builds = [
   { entryPoints: ['src/core/clients/toml-lib.ts'], outfile: 'dist/toml-lib.js' },
 ];
 // Fixture servers used by tests, benchmarks and the Docker test image.
-for (const name of ['archon-like-server']) {
+for (const name of ['archon-like-server', 'modern-server']) {
   const entry = `test/fixtures/${name}.ts`;
   if (existsSync(entry)) builds.push({ entryPoints: [entry], outfile: `test/fixtures/dist/${name}.js`, minify: false });
 }

@@ -44,6 +44,7 @@ export function transitionLine(snapshot: ServerSnapshot, t: Transition): Transit
     from: t.from,
     reason: t.reason,
     sessionId: snapshot.sessionId ? shortenSessionId(snapshot.sessionId) : null,
+    era: snapshot.era ?? null,
     latencyMs: snapshot.lastPing?.latencyMs ?? null,
     ...(t.failure ? { failure: t.failure.kind, message: t.failure.message, httpStatus: t.failure.httpStatus ?? null } : {}),
     ...(t.loss ? { loss: lossLine(t.loss, t.refined) } : {}),
@@ -53,9 +54,10 @@ export function transitionLine(snapshot: ServerSnapshot, t: Transition): Transit
 function humanLine(snapshot: ServerSnapshot, t: Transition): string {
   const time = t.at.slice(11, 23);
   const session = snapshot.sessionId ? ` session ${shortenSessionId(snapshot.sessionId)}` : '';
+  const era = t.to === 'healthy' && snapshot.era ? ` MCP ${snapshot.era}` : '';
   const latency = t.to === 'healthy' && snapshot.lastPing ? ` ${snapshot.lastPing.latencyMs} ms` : '';
   const why = t.failure ? ` — ${t.failure.message}` : '';
-  return `${time} ${snapshot.name}: ${t.to}${t.refined ? ' (refined)' : ''} (${transitionWhy(t)})${session}${latency}${why}`;
+  return `${time} ${snapshot.name}: ${t.to}${t.refined ? ' (refined)' : ''} (${transitionWhy(t)})${era}${session}${latency}${why}`;
 }
 
 function stderrLogger(verbose: boolean): Logger {

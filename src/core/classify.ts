@@ -1,7 +1,6 @@
-// Turns whatever a failed MCP exchange threw into one Failure a person can act on.
-import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+// Turns whatever a failed MCP exchange threw (v2 SDK client errors, HTTP answers, network errors)
+// into one Failure a person can act on. HTTP answers are classified by status AND body.
+import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, SdkHttpError, SseError, UnauthorizedError } from '@modelcontextprotocol/client';
 import { excerpt } from './redact';
 import type { Failure, FailureKind } from './types';
 
@@ -18,12 +17,58 @@ const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_
 
 /** Mentions of the session in a 400 body: Archon's plain text and the TypeScript SDK's JSON both match. */
 const SESSION_WORDS = /session/i;
+/** A 400 that complains about a header (a missing or disagreeing Mcp-* header) is about the request, not the session. */
+const HEADER_WORDS = /header/i;
+/** JSON-RPC codes of the 2026-07-28 revision (SDK ProtocolErrorCode has the last two; -32020 it names only in its server). */
+const HEADER_MISMATCH = -32020;
+const MISSING_CLIENT_CAPABILITY = ProtocolErrorCode.MissingRequiredClientCapability;
+const UNSUPPORTED_PROTOCOL_VERSION = ProtocolErrorCode.UnsupportedProtocolVersion;
+
+interface JsonRpcErrorBody { code: number; message: string; data?: unknown }
+
+/** The JSON-RPC error in an HTTP body (`{"jsonrpc":"2.0","error":{…}}`, or a bare `{code,message}`), if it is one. */
+export function jsonRpcErrorOf(body: string): JsonRpcErrorBody | undefined {
+  if (!body.trimStart().startsWith('{')) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const record = parsed as { error?: unknown; code?: unknown; message?: unknown };
+  const e = (record.error ?? record) as { code?: unknown; message?: unknown; data?: unknown };
+  if (typeof e.code !== 'number') return undefined;
+  return { code: e.code, message: typeof e.message === 'string' ? e.message : '', data: e.data };
+}
+
+function supportedVersionsOf(data: unknown): string | undefined {
+  const supported = (data as { supported?: unknown } | undefined)?.supported;
+  return Array.isArray(supported) && supported.every((v) => typeof v === 'string') ? supported.join(', ') : undefined;
+}
+
+function eraMismatch(base: Partial<Failure>, said: string, data: unknown): Failure {
+  const supported = supportedVersionsOf(data);
+  return {
+    ...base,
+    kind: 'era-mismatch',
+    message: `The server does not speak the protocol revision we used${said}${supported ? `; it supports ${supported}` : ''}: the era has to be negotiated again.`,
+  };
+}
 
 /** Classifies an HTTP answer that was not a success. Shared by the monitor and the gateway. */
 export function classifyHttpStatus(status: number, body: string, ctx: ClassifyContext): Failure {
   const bodyExcerpt = excerpt(body);
   const said = bodyExcerpt ? ` "${bodyExcerpt}"` : '';
   const base = { httpStatus: status, bodyExcerpt: bodyExcerpt || undefined };
+  const rpc = jsonRpcErrorOf(body);
+  // A healthy 2026-07-28 server answering a 2025 request (or the reverse): negotiate, nothing is lost.
+  if (rpc?.code === UNSUPPORTED_PROTOCOL_VERSION) return eraMismatch(base, ` (HTTP ${status}${said})`, rpc.data);
+  if (status === 404 && rpc?.code === ProtocolErrorCode.MethodNotFound) {
+    return { ...base, kind: 'unknown-method', message: `HTTP 404${said}: the server has no such method (the endpoint and any session are fine).` };
+  }
+  if (status === 400 && (rpc?.code === HEADER_MISMATCH || rpc?.code === MISSING_CLIENT_CAPABILITY || (!rpc && HEADER_WORDS.test(body)) || (rpc && HEADER_WORDS.test(rpc.message)))) {
+    return { ...base, kind: 'protocol', message: `HTTP 400${said}: the server rejected how the request was made (its headers or declared capabilities), not the session.` };
+  }
   // Only a request that carried a session can lose it; the same words to a session-less request are a protocol mismatch.
   if (status === 400 && SESSION_WORDS.test(body) && ctx.holdingSession) {
     return { ...base, kind: 'session-lost', message: `HTTP 400${said}: the server no longer knows this session (it probably restarted).` };
@@ -40,6 +85,10 @@ export function classifyHttpStatus(status: number, body: string, ctx: ClassifyCo
   if (status === 404) {
     return { ...base, kind: 'protocol', message: `HTTP 404${said}: no MCP endpoint at this URL. Check the path (Archon serves /mcp).` };
   }
+  if (rpc) {
+    // An MCP server's answer all the same: it refuses this request, and says why.
+    return { ...base, kind: 'protocol', message: `HTTP ${status}: the server refused the request with JSON-RPC error ${rpc.code} "${excerpt(rpc.message, 120)}".` };
+  }
   return { ...base, kind: 'protocol', message: `HTTP ${status}${said}: not an answer an MCP server gives.` };
 }
 
@@ -52,20 +101,18 @@ export function errorCodeOf(err: unknown): string | undefined {
   return undefined;
 }
 
-/** Pulls an HTTP status and body out of the SDK's transport errors, whose messages carry the body text. */
+/** Pulls an HTTP status and body out of the SDK's transport errors (v2 SdkHttpError carries the body as `data.text`). */
 function httpAnswerOf(err: Error): { status: number; body: string } | undefined {
-  const status = (err as { code?: unknown }).code;
-  if (err.name === 'StreamableHTTPError' || err.message.startsWith('Streamable HTTP error:')) {
-    if (typeof status === 'number' && status > 0) {
-      const body = err.message.replace(/^Streamable HTTP error: (Error POSTing to endpoint|Failed to open SSE stream|Failed to terminate session): ?/, '');
-      return { status, body };
-    }
+  if (err instanceof SdkHttpError && err.status > 0) {
+    const text = err.data.text;
+    const body = typeof text === 'string' ? text : err.message.replace(/^(Error POSTing to endpoint|Failed to open SSE stream|Failed to terminate session|Version negotiation failed): ?/, '');
+    return { status: err.status, body };
   }
   // SSEClientTransport: "Error POSTing to endpoint (HTTP 404): <body>"
   const sse = /\(HTTP (\d{3})\): ?([\s\S]*)$/.exec(err.message);
   if (sse) return { status: Number(sse[1]), body: sse[2] };
-  if (err instanceof SseError && typeof status === 'number' && status > 0) {
-    return { status, body: err.message.replace(/^SSE error: /, '') };
+  if (err instanceof SseError && typeof err.code === 'number' && err.code > 0) {
+    return { status: err.code, body: err.message.replace(/^SSE error: /, '') };
   }
   return undefined;
 }
@@ -76,19 +123,19 @@ function failure(kind: FailureKind, message: string, errorCode?: string): Failur
 
 export function classifyError(err: unknown, ctx: ClassifyContext): Failure {
   if (!(err instanceof Error)) return failure('protocol', `Unexpected failure: ${excerpt(String(err))}`);
-  if (err instanceof McpError) {
-    if (err.code === ErrorCode.RequestTimeout) return failure('timeout', 'The server did not answer in time.');
-    if (err.code === ErrorCode.ConnectionClosed) return failure('unreachable', 'The connection to the server closed.');
-    // A JSON-RPC error to our own request: the server is alive but rejects what we asked.
-    return failure('protocol', `The server answered with an MCP error: ${excerpt(err.message)}`);
+  if (err instanceof ProtocolError) return classifyProtocolError(err, ctx);
+  if (err instanceof SdkError && !(err instanceof SdkHttpError)) {
+    const local = classifySdkError(err, ctx);
+    if (local) return local;
   }
   const answer = httpAnswerOf(err);
   if (answer) return classifyHttpStatus(answer.status, answer.body, ctx);
-  if (err instanceof UnauthorizedError) return failure('auth', 'The server requires authorization. Set a token with "Archon: Set Server Token".');
-  if (/Unexpected content type/i.test(err.message)) {
+  if (err instanceof UnauthorizedError || (err instanceof SdkError && (err.code === SdkErrorCode.ClientHttpAuthentication || err.code === SdkErrorCode.ClientHttpForbidden))) return failure('auth', 'The server requires authorization. Set a token with "Archon: Set Server Token".');
+  if (/Unexpected content type/i.test(err.message) || (err instanceof SdkError && err.code === SdkErrorCode.ClientHttpUnexpectedContent)) {
     return failure('protocol', `Not an MCP server: ${excerpt(err.message.replace(/^Streamable HTTP error: /, ''))}.`);
   }
-  const code = errorCodeOf(err);
+  // An SdkError's own code is the SDK's vocabulary (SEND_FAILED); the socket's code is on its cause.
+  const code = errorCodeOf(err instanceof SdkError ? err.cause : err);
   const cause = (err as { cause?: unknown }).cause;
   if (cause instanceof Error && cause.message === 'bad port') {
     return failure('protocol', 'Node refuses to connect to this port (one of the ports fetch blocks); serve MCP on another port.');
@@ -104,4 +151,41 @@ export function classifyError(err: unknown, ctx: ClassifyContext): Failure {
     return failure('protocol', `The answer is not valid MCP JSON-RPC: ${excerpt(err.message, 120)}`);
   }
   return failure('protocol', `Unexpected failure: ${excerpt(err.message)}`, code);
+}
+
+/**
+ * A JSON-RPC error answer to our own request: the server is alive but rejects what we asked. (The v2
+ * transport hands an error body whose id matches our request to the client as this, without its status.)
+ */
+function classifyProtocolError(err: ProtocolError, ctx: ClassifyContext): Failure {
+  if (err.code === UNSUPPORTED_PROTOCOL_VERSION) return eraMismatch({}, ` ("${excerpt(err.message)}")`, err.data);
+  if (ctx.holdingSession && /session not found|no valid session/i.test(err.message)) {
+    return failure('session-lost', `The server no longer knows this session ("${excerpt(err.message)}"): it probably restarted.`);
+  }
+  if (err.code === ProtocolErrorCode.MethodNotFound) return failure('unknown-method', `The server has no such method: ${excerpt(err.message)}.`);
+  return failure('protocol', `The server answered with an MCP error: ${excerpt(err.message)}`);
+}
+
+/**
+ * The v2 SDK's local errors. Negotiation wraps the real reason (a refused connection, a -32022)
+ * in EraNegotiationFailed with `cause`: classify the cause. Undefined: fall through to the generic rules.
+ */
+function classifySdkError(err: SdkError, ctx: ClassifyContext): Failure | undefined {
+  switch (err.code) {
+    case SdkErrorCode.RequestTimeout:
+      return failure('timeout', 'The server did not answer in time.');
+    case SdkErrorCode.ConnectionClosed:
+      return failure('unreachable', 'The connection to the server closed.');
+    case SdkErrorCode.MethodNotSupportedByProtocolVersion:
+      return failure('era-mismatch', `${excerpt(err.message)}: the era has to be negotiated again.`);
+    case SdkErrorCode.EraNegotiationFailed: {
+      const cause = (err as { cause?: unknown }).cause;
+      if (cause instanceof Error) return classifyError(cause, ctx);
+      return failure('era-mismatch', `The server and this client share no protocol revision: ${excerpt(err.message)}.`);
+    }
+    case SdkErrorCode.InvalidResult:
+      return failure('protocol', `The answer is not valid MCP: ${excerpt(err.message, 120)}`);
+    default:
+      return undefined;
+  }
 }

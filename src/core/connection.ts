@@ -1,11 +1,8 @@
-// Opens an MCP client connection over the SDK's transports, resuming a known session when asked.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+// Opens an MCP client connection with the v2 SDK: negotiates the protocol era (2025 or 2026-07-28),
+// resumes a known 2025 session when asked, and offers one liveness probe for either era.
+import { Client, SSEClientTransport, StreamableHTTPClientTransport, type DiscoverResult, type Transport } from '@modelcontextprotocol/client';
 import { classifyError } from './classify';
-import type { TransportKind, TransportSetting } from './types';
+import type { ProtocolEra, TransportKind, TransportSetting } from './types';
 
 export const CLIENT_INFO = { name: 'archon-mcp-doctor', version: '0.1.0' };
 
@@ -19,21 +16,40 @@ export interface OpenOptions {
   transport: TransportSetting;
   headers: Record<string, string>;
   timeoutMs: number;
-  /** Resume this session instead of initializing (Streamable HTTP only). */
+  /** Resume this 2025 session instead of initializing (Streamable HTTP only). */
   resume?: ResumeTarget;
+  /**
+   * The era this server negotiated last time. `2025` skips the `server/discover` probe (Archon
+   * answers it with a 400 every time); a server that has moved on answers -32022 and the caller
+   * negotiates again without it.
+   */
+  knownEra?: ProtocolEra;
   /** Called when the live connection reports trouble on its own (a server-push stream broke). */
   onStreamError?: (err: Error) => void;
+}
+
+/** What a successful liveness probe learned. */
+export interface ProbeResult {
+  /** Set when the server's `server/discover` answer differs from the one at connect (2026-07-28 only). */
+  discoverChanged?: string;
 }
 
 export interface Connection {
   client: Client;
   kind: TransportKind;
+  era: ProtocolEra;
   sessionId?: string;
   protocolVersion?: string;
   serverInfo?: { name: string; version: string };
+  /** The `server/discover` answer at connect (2026-07-28 only): a restart may change it. */
+  discover?: DiscoverResult;
   resumed: boolean;
+  /** Proves the server is alive: `ping` on 2025, `server/discover` on 2026-07-28 (which has no ping). */
+  probe(timeoutMs: number): Promise<ProbeResult>;
   close(): Promise<void>;
 }
+
+export const MODERN_ERA: ProtocolEra = '2026-07-28';
 
 function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -46,6 +62,56 @@ function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => void):
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * The parts of a discover answer that identify the server build: a restarted server with a new
+ * version or other capabilities answers differently. Cache hints (`ttlMs`) are left out.
+ */
+function discoverIdentity(d: DiscoverResult | undefined): Record<string, string> {
+  if (!d) return {};
+  const info = (d._meta as Record<string, unknown> | undefined)?.['io.modelcontextprotocol/serverInfo'] as { name?: unknown; version?: unknown } | undefined;
+  return {
+    server: info ? `${String(info.name)} ${String(info.version)}` : 'anonymous',
+    versions: JSON.stringify(d.supportedVersions ?? []),
+    capabilities: JSON.stringify(d.capabilities ?? {}),
+    instructions: d.instructions ?? '',
+  };
+}
+
+/** One sentence naming what changed between two discover answers, or undefined when nothing did. */
+export function describeDiscoverChange(before: DiscoverResult | undefined, after: DiscoverResult | undefined): string | undefined {
+  const a = discoverIdentity(before);
+  const b = discoverIdentity(after);
+  const changed = Object.keys({ ...a, ...b }).filter((k) => a[k] !== b[k]);
+  if (changed.length === 0) return undefined;
+  if (changed.includes('server')) return `server/discover names ${b.server}, it named ${a.server}`;
+  return `server/discover answers differently (${changed.join(', ')} changed)`;
+}
+
+/**
+ * 2026-07-28 has no GET stream; a `subscriptions/listen` stream is its long-lived connection, and it
+ * breaks the moment the server goes away: the same early restart signal the GET stream gives on 2025.
+ * A server that offers nothing to listen to (or refuses) is simply probed on the interval.
+ */
+async function watchListenStream(client: Client, opts: OpenOptions, closedLocally: () => boolean): Promise<void> {
+  const caps = client.getServerCapabilities();
+  const filter = {
+    ...(caps?.tools?.listChanged ? { toolsListChanged: true } : {}),
+    ...(caps?.prompts?.listChanged ? { promptsListChanged: true } : {}),
+    ...(caps?.resources?.listChanged ? { resourcesListChanged: true } : {}),
+  };
+  if (Object.keys(filter).length === 0) return;
+  try {
+    const subscription = await client.listen(filter, { timeout: opts.timeoutMs });
+    void subscription.closed.then((how) => {
+      if (how !== 'local' && !closedLocally()) {
+        opts.onStreamError?.(Object.assign(new Error(`The subscriptions/listen stream ended (${how})`), { code: 'ECONNRESET' }));
+      }
+    });
+  } catch {
+    // Listening is an optimisation: the interval probe still sees every restart.
+  }
+}
+
 async function openWith(kind: TransportKind, opts: OpenOptions): Promise<Connection> {
   const url = new URL(opts.url);
   const requestInit = { headers: opts.headers };
@@ -54,10 +120,18 @@ async function openWith(kind: TransportKind, opts: OpenOptions): Promise<Connect
   if (kind === 'sse') {
     transport = new SSEClientTransport(url, { requestInit });
   } else {
-    streamable = new StreamableHTTPClientTransport(url, { requestInit, sessionId: opts.resume?.sessionId });
+    // v2's supported resume: a transport built with the session id and its protocol version makes
+    // connect() skip the handshake (StreamableHTTPClientTransportOptions.sessionId/protocolVersion).
+    streamable = new StreamableHTTPClientTransport(url, {
+      requestInit,
+      sessionId: opts.resume?.sessionId,
+      protocolVersion: opts.resume?.protocolVersion,
+    });
     transport = streamable;
   }
-  const client = new Client(CLIENT_INFO, { capabilities: {} });
+  // HTTP+SSE is a 2025-only transport: nothing to negotiate there.
+  const negotiate = kind === 'streamable-http' && !opts.resume;
+  const client = new Client(CLIENT_INFO, { capabilities: {}, versionNegotiation: { mode: negotiate ? 'auto' : 'legacy' } });
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -70,25 +144,37 @@ async function openWith(kind: TransportKind, opts: OpenOptions): Promise<Connect
   client.onclose = () => {
     if (!closed) opts.onStreamError?.(Object.assign(new Error('The connection closed'), { code: 'ECONNRESET' }));
   };
+  const prior = negotiate && opts.knownEra === '2025' ? { kind: 'legacy' as const } : undefined;
   try {
-    await withTimeout(client.connect(transport, { timeout: opts.timeoutMs }), opts.timeoutMs, () => void close());
-    if (opts.resume && streamable) {
-      // Connect skipped initialize: nothing was exchanged yet, so prove the session with a ping.
-      streamable.setProtocolVersion(opts.resume.protocolVersion ?? LATEST_PROTOCOL_VERSION);
-      await client.ping({ timeout: opts.timeoutMs });
-    }
+    await withTimeout(client.connect(transport, { timeout: opts.timeoutMs, prior }), opts.timeoutMs, () => void close());
+    // Connect skipped initialize: nothing was exchanged yet, so prove the session with a ping.
+    if (opts.resume) await client.ping({ timeout: opts.timeoutMs });
   } catch (err) {
     await close();
     throw err;
   }
+  // Only a negotiated modern connection reports 'modern'; a resumed session is a 2025 one.
+  const era: ProtocolEra = client.getProtocolEra() === 'modern' ? MODERN_ERA : '2025';
+  const connectDiscover = client.getDiscoverResult();
+  if (era === MODERN_ERA) await watchListenStream(client, opts, () => closed);
   const server = client.getServerVersion();
   return {
     client,
     kind,
+    era,
     sessionId: streamable?.sessionId ?? (transport as { sessionId?: string }).sessionId,
-    protocolVersion: streamable?.protocolVersion ?? opts.resume?.protocolVersion,
+    protocolVersion: client.getNegotiatedProtocolVersion() ?? streamable?.protocolVersion ?? opts.resume?.protocolVersion,
     serverInfo: server ? { name: server.name, version: server.version } : undefined,
+    discover: connectDiscover,
     resumed: Boolean(opts.resume),
+    async probe(timeoutMs: number): Promise<ProbeResult> {
+      if (era === '2025') {
+        await client.ping({ timeout: timeoutMs });
+        return {};
+      }
+      const now = await client.discover({ timeout: timeoutMs });
+      return { discoverChanged: describeDiscoverChange(connectDiscover, now) };
+    },
     close,
   };
 }
@@ -104,7 +190,8 @@ export async function openConnection(opts: OpenOptions): Promise<Connection> {
     return await openWith('streamable-http', opts);
   } catch (err) {
     const failure = classifyError(err, { holdingSession: Boolean(opts.resume) });
-    const looksLegacy = failure.kind === 'protocol' && failure.httpStatus !== undefined && failure.httpStatus >= 400 && failure.httpStatus < 500;
+    const looksLegacy = (failure.kind === 'protocol' || failure.kind === 'unknown-method')
+      && failure.httpStatus !== undefined && failure.httpStatus >= 400 && failure.httpStatus < 500;
     if (!looksLegacy || opts.resume) throw err;
     try {
       return await openWith('sse', { ...opts, resume: undefined });

@@ -8,6 +8,11 @@ const MAX_EVIDENCE = 50;
 const EVIDENCE_RELEVANCE_MS = 5 * 60_000;
 const RESTART_WORDS = /process restarted/;
 
+/** Evidence wording for a changed `server/discover` answer: a different build answers, so the process restarted. */
+export function discoverChangeEvidence(change: string): string {
+  return `${change}: the server process restarted`;
+}
+
 export interface LossDiagnosis {
   cause: LossCause;
   label?: string;
@@ -26,13 +31,15 @@ export class EvidenceLog {
     return item;
   }
 
-  /** Notes a health reading; a drop in uptime becomes evidence of a process restart. */
-  recordHealth(health: HealthInfo): void {
+  /** Notes a health reading; a drop in uptime becomes evidence of a process restart (and is returned). */
+  recordHealth(health: HealthInfo): Evidence | undefined {
     const previous = this.lastUptime;
+    let drop: Evidence | undefined;
     if (previous && uptimeDropped(previous, health)) {
-      this.add('health', `server uptime is ${Math.round(health.uptimeSeconds!)} s, it was ${Math.round(previous.uptimeSeconds!)} s at ${previous.at.slice(11, 19)}: the server process restarted`, health.at);
+      drop = this.add('health', `server uptime is ${Math.round(health.uptimeSeconds!)} s, it was ${Math.round(previous.uptimeSeconds!)} s at ${previous.at.slice(11, 19)}: the server process restarted`, health.at);
     }
     if (health.uptimeSeconds !== undefined) this.lastUptime = health;
+    return drop;
   }
 
   /** The server's uptime now, extrapolated from the last reading. */
@@ -46,7 +53,7 @@ export class EvidenceLog {
   diagnose(now: number, external?: LossDiagnosis): LossDiagnosis {
     if (external && external.cause !== 'unknown') return external;
     const recent = this.items.filter((e) => now - Date.parse(e.at) < EVIDENCE_RELEVANCE_MS && e.source !== 'user');
-    const drop = recent.filter((e) => e.source === 'health' && RESTART_WORDS.test(e.detail));
+    const drop = recent.filter((e) => (e.source === 'health' || e.source === 'mcp') && RESTART_WORDS.test(e.detail));
     if (drop.length > 0) return { cause: 'process-restart', evidence: drop };
     return { cause: 'unknown', evidence: [...(external?.evidence ?? []), ...recent.slice(-5)] };
   }

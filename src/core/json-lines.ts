@@ -9,7 +9,7 @@ import { CLIENT_IDS, ENTRY_STATES, SCOPES, TARGETS } from './clients/types';
 import { HEALTH_STATES } from './docker/events';
 import { CONTAINER_STATES } from './docker/snapshot';
 import { GATEWAY_EVENT_KINDS, type GatewayEventKind } from './gateway/types';
-import { EVIDENCE_SOURCES, FAILURE_KINDS, LOSS_CAUSES, SERVER_STATES, TRANSITION_REASONS } from './types';
+import { EVIDENCE_SOURCES, FAILURE_KINDS, LOSS_CAUSES, PROTOCOL_ERAS, SERVER_STATES, TRANSITION_REASONS } from './types';
 
 const timestamp = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'an ISO timestamp');
 const base = { t: timestamp };
@@ -41,6 +41,8 @@ const transition = z.object({
   reason: z.enum(TRANSITION_REASONS),
   /** Shortened (`shortenSessionId`), never the full id. */
   sessionId: z.string().nullable(),
+  /** The protocol era last negotiated; null before the first connect. */
+  era: z.enum(PROTOCOL_ERAS).nullable(),
   latencyMs: z.number().nullable(),
   failure: z.enum(FAILURE_KINDS).optional(),
   message: z.string().optional(),

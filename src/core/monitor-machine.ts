@@ -15,7 +15,9 @@ export interface HealPolicy {
 
 export type ConnectedHow = 'connected' | 'resumed' | 'reinitialized' | 'reconnected';
 /** How a failure reached the monitor. */
-export type FailureVia = 'ping-failed' | 'stream-broke' | 'container-died' | 'heal-failed';
+export type FailureVia = 'ping-failed' | 'stream-broke' | 'container-died' | 'heal-failed'
+  /** A server without protocol sessions answers, but its uptime dropped or its server/discover answer changed. */
+  | 'server-restarted';
 export type GiveUpWhy = 'auto-heal-off' | 'heal-budget-spent';
 
 export type MonitorEvent =
@@ -28,6 +30,10 @@ export type MonitorEvent =
   /** The server refused the session a heal tried to resume; `lossRecorded`: the loss was already announced. */
   | { type: 'session-refused'; lossRecorded: boolean }
   | { type: 'reinitialize' }
+  /** The server answers in another protocol era (`era-mismatch`); `sessionHeld`: a 2025 session went with the old one. */
+  | { type: 'era-changed'; sessionHeld: boolean }
+  /** A heal after an outage reached a sessionless server that restarted meanwhile: an incident, though no session was lost. */
+  | { type: 'restart-seen' }
   | { type: 'give-up'; why: GiveUpWhy }
   | { type: 'user-reconnect' };
 
@@ -120,6 +126,18 @@ export function step(s: MachineState, event: MonitorEvent, policy: HealPolicy): 
     case 'reinitialize':
       if (s.state !== 'healing' && s.state !== 'session-lost') return ignore(s);
       return go(s, 'healing', 'reinitialize', [{ type: 'heal-fresh' }]);
+    case 'era-changed': {
+      if (!isUpState(s.state)) return ignore(s);
+      const next: MonitorEvent = policy.autoHeal ? { type: 'reinitialize' } : { type: 'give-up', why: 'auto-heal-off' };
+      // Negotiating again is a fresh connection; a held 2025 session is a loss like any other.
+      if (event.sessionHeld) return go(s, 'session-lost', 'era-mismatch', [{ type: 'drop-connection' }, { type: 'then', event: next }]);
+      if (!policy.autoHeal) return giveUp(s, 'auto-heal-off');
+      return go(s, 'healing', 'era-mismatch', [{ type: 'drop-connection' }, { type: 'heal-fresh' }]);
+    }
+    case 'restart-seen':
+      if (s.state !== 'healing') return ignore(s);
+      // The connection the heal made is kept: record the incident, then the heal goes on to its connect.
+      return go(s, 'session-lost', 'server-restarted', [{ type: 'then', event: { type: 'heal-start' } }]);
     case 'give-up':
       if (s.state !== 'healing' && s.state !== 'session-lost') return ignore(s);
       return giveUp(s, event.why);

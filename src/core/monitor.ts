@@ -1,9 +1,9 @@
 // Watches one MCP server: connects, pings, classifies failures, heals, and keeps the snapshot.
 import { createBackoff, type BackoffPolicy } from './backoff';
 import { classifyError } from './classify';
-import { openConnection, type Connection } from './connection';
+import { describeDiscoverChange, openConnection, type Connection, type ProbeResult } from './connection';
 import { whyDown } from './down';
-import { EvidenceLog, type LossDiagnosis } from './evidence';
+import { discoverChangeEvidence, EvidenceLog, type LossDiagnosis } from './evidence';
 import { portAccepts, probeHealth } from './health';
 import { silentLogger, type Logger } from './logger';
 import { isUpState, step, type ConnectedHow, type FailureVia, type MonitorEffect, type MonitorEvent, type Step } from './monitor-machine';
@@ -11,7 +11,7 @@ import { PatternTracker } from './patterns';
 import { shortenSessionId } from './redact';
 import type { SessionStore } from './session-store';
 import type {
-  Evidence, Failure, FailureRecord, HealthInfo, LossRecord, MonitorOptions, ServerConfig, ServerSnapshot, ServerState, SnapshotSections, Transition, TransitionReason,
+  Evidence, Failure, FailureRecord, HealthInfo, LossRecord, MonitorOptions, ProtocolEra, ServerConfig, ServerSnapshot, ServerState, SnapshotSections, Transition, TransitionReason,
 } from './types';
 
 const MAX_TRANSITIONS = 50;
@@ -39,6 +39,11 @@ interface TransitionDetail {
   loss?: LossRecord;
 }
 
+/** A restart of a server that keeps no protocol session: an incident on the loss path, though no session was lost. */
+function sessionlessRestart(detail: string): Failure {
+  return { kind: 'session-lost', message: `The server restarted (${detail}); it keeps no protocol session, so only requests in flight were lost.` };
+}
+
 function iso(ms = Date.now()): string {
   return new Date(ms).toISOString();
 }
@@ -61,6 +66,11 @@ export class ServerMonitor {
   /** When the heal under way began, for its duration. */
   private healStartedAt?: number;
   private checkQueued = false;
+  /**
+   * The era this server negotiated, reused on heals (a 2025 server then skips the discover probe).
+   * Forgotten when the server answers in another era and when a person asks for a fresh connection.
+   */
+  private knownEra?: ProtocolEra;
   private readonly patterns = new PatternTracker();
   private readonly evidence = new EvidenceLog();
   private readonly listeners = new Set<SnapshotListener>();
@@ -121,6 +131,7 @@ export class ServerMonitor {
     clearTimeout(this.timer);
     this.outageStartedAt = undefined;
     this.heldSession = undefined;
+    this.knownEra = undefined;
     const userEvidence = this.evidence.add('user', reason);
     return this.enqueue(epoch, async () => {
       this.healStartedAt = Date.now();
@@ -171,7 +182,9 @@ export class ServerMonitor {
     clearTimeout(this.timer);
     this.enqueue(epoch, async () => {
       if (!this.isUp()) return;
-      const failure: Failure = { kind: 'session-lost', message: `The server lost its session: ${evidence.detail}.` };
+      const failure: Failure = this.conn && !this.conn.sessionId
+        ? sessionlessRestart(evidence.detail)
+        : { kind: 'session-lost', message: `The server lost its session: ${evidence.detail}.` };
       await this.fail(epoch, failure, 'container-died', diagnosis);
     });
   }
@@ -313,6 +326,7 @@ export class ServerMonitor {
       headers: await this.headers(),
       timeoutMs: this.options.pingTimeoutMs,
       resume,
+      knownEra: this.knownEra,
       onStreamError: (err) => this.onStreamError(epoch, err),
     });
     if (!this.isCurrent(epoch)) {
@@ -342,15 +356,23 @@ export class ServerMonitor {
     const conn = this.conn;
     if (!conn) return;
     const started = performance.now();
+    let probed: ProbeResult | undefined;
     const [pinged, health] = await Promise.all([
-      conn.client.ping({ timeout: this.options.pingTimeoutMs }).then(() => undefined, (err: unknown) => err ?? new Error('ping failed')),
+      conn.probe(this.options.pingTimeoutMs).then((r) => { probed = r; }, (err: unknown) => err ?? new Error('ping failed')),
       this.config.healthUrl ? this.probeHealthNow() : Promise.resolve(undefined),
     ]);
     if (!this.isCurrent(epoch)) return;
     const latencyMs = Math.round((performance.now() - started) * 10) / 10;
-    if (health) this.recordHealth(health);
+    const uptimeDrop = health ? this.recordHealth(health) : undefined;
     if (pinged !== undefined) {
       await this.fail(epoch, classifyError(pinged, { holdingSession: Boolean(conn.sessionId) }), 'ping-failed');
+      return;
+    }
+    // A server without protocol sessions answers right after a restart: only other signs show it.
+    const restart = conn.sessionId ? undefined : uptimeDrop?.detail ?? probed?.discoverChanged;
+    if (restart) {
+      if (probed?.discoverChanged) this.addEvidence('mcp', discoverChangeEvidence(probed.discoverChanged));
+      await this.fail(epoch, sessionlessRestart(restart), 'server-restarted');
       return;
     }
     this.snapshot.lastPing = { at: iso(), latencyMs };
@@ -363,9 +385,10 @@ export class ServerMonitor {
     return probeHealth(this.config.healthUrl!, Math.min(this.options.pingTimeoutMs, 2_000), await this.headers());
   }
 
-  private recordHealth(health: HealthInfo): void {
-    this.evidence.recordHealth(health);
+  /** Keeps the reading; returns the evidence of a restart when the uptime dropped. */
+  private recordHealth(health: HealthInfo): Evidence | undefined {
     this.snapshot.health = health;
+    return this.evidence.recordHealth(health);
   }
 
   private diagnose(now: number): LossDiagnosis {
@@ -410,6 +433,8 @@ export class ServerMonitor {
 
   /** Bookkeeping for a failed exchange (the failure log, patterns, a loss's diagnosis), then the state machine decides. */
   private async fail(epoch: number, failure: Failure, via: FailureVia, given?: LossDiagnosis): Promise<void> {
+    // The server answers in another protocol era: the remembered one must not be offered again.
+    if (failure.kind === 'era-mismatch') this.knownEra = undefined;
     if (via === 'heal-failed' && (failure.kind === 'unreachable' || failure.kind === 'session-lost')) {
       // Still away while healing: one record per outage, not one per probe.
       const evidence: Evidence = { at: iso(), source: 'mcp', detail: failure.message };
@@ -437,6 +462,15 @@ export class ServerMonitor {
     this.log.warn(`${this.config.name}: ${failure.kind}: ${failure.message}${detail ? ` [${detail}]` : ''}`);
     for (const started of this.patterns.recordFailure(record, now)) this.announcePattern(started.title, started.detail);
     const evidence: Evidence = { at: record.at, source: 'mcp', detail: failure.message };
+    if (failure.kind === 'era-mismatch' && this.isUp()) {
+      // A server that no longer speaks our session's era cannot have kept the session: that is a loss.
+      const sessionHeld = Boolean(this.conn?.sessionId);
+      const eraDetail = sessionHeld ? this.lossDetail(failure, await this.diagnoseNow(epoch)) : { failure, evidence: [evidence] };
+      if (!this.isCurrent(epoch)) return;
+      this.healStartedAt = Date.now();
+      await this.dispatch(epoch, { type: 'era-changed', sessionHeld }, eraDetail);
+      return;
+    }
     const transitionDetail = failure.kind === 'session-lost' ? this.lossDetail(failure, given ?? this.diagnose(now)) : { failure, evidence: [evidence] };
     await this.dispatch(epoch, { type: 'failed', failure, via }, transitionDetail);
   }
@@ -480,7 +514,9 @@ export class ServerMonitor {
       } catch (err) {
         if (!this.isCurrent(epoch)) return;
         const failure = classifyError(err, { holdingSession: true });
-        if (failure.kind !== 'session-lost') {
+        // A server that no longer speaks our session's era cannot have kept the session either.
+        if (failure.kind === 'era-mismatch') this.knownEra = undefined;
+        else if (failure.kind !== 'session-lost') {
           // Not answering says nothing about the session: try it again on the next heal.
           if (!lossRecorded) this.heldSession = old;
           return this.fail(epoch, failure, 'heal-failed');
@@ -493,7 +529,34 @@ export class ServerMonitor {
         return;
       }
     }
+    if (old && !old.sessionId && !lossRecorded && this.outageStartedAt !== undefined) return this.healSessionless(epoch, old, started);
     await this.healFresh(epoch, started, this.outageStartedAt !== undefined && !old?.sessionId ? 'reconnected' : 'reinitialized');
+  }
+
+  /** Nothing to resume on a sessionless server, but a restart during the outage is still an incident. */
+  private async healSessionless(epoch: number, old: Connection, started: number): Promise<void> {
+    const outageFrom = (this.outageStartedAt ?? started) - this.options.pingIntervalMs;
+    let conn: Connection | undefined;
+    try {
+      conn = await this.open(epoch);
+      if (!conn) return;
+    } catch (err) {
+      if (!this.isCurrent(epoch)) return;
+      return this.fail(epoch, classifyError(err, { holdingSession: false }), 'heal-failed');
+    }
+    const changed = describeDiscoverChange(old.discover, conn.discover);
+    if (changed) this.addEvidence('mcp', discoverChangeEvidence(changed));
+    const diagnosis = await this.diagnoseNow(epoch);
+    if (!this.isCurrent(epoch)) return void (await conn.close());
+    // Evidence from before this outage belongs to an incident already shown.
+    const fresh = diagnosis.evidence.some((e) => Date.parse(e.at) >= outageFrom);
+    if (diagnosis.cause !== 'unknown' && fresh) {
+      const failure = sessionlessRestart(diagnosis.label ?? diagnosis.cause);
+      this.snapshot.lastFailure = { ...failure, at: iso() };
+      await this.dispatch(epoch, { type: 'restart-seen' }, this.lossDetail(failure, diagnosis));
+      if (!this.isCurrent(epoch)) return void (await conn.close());
+    }
+    return this.becameHealthy(epoch, conn, 'reconnected', started);
   }
 
   private async healFresh(epoch: number, started: number, kind: ConnectedHow): Promise<void> {
@@ -516,6 +579,8 @@ export class ServerMonitor {
     const durationMs = Date.now() - started;
     const sessionChanged = s.sessionId !== undefined && s.sessionId !== conn.sessionId;
     s.sessionId = conn.sessionId;
+    s.era = conn.era;
+    this.knownEra = conn.era;
     s.transport = conn.kind;
     s.protocolVersion = conn.protocolVersion;
     s.serverInfo = conn.serverInfo ?? s.serverInfo;

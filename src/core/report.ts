@@ -29,6 +29,7 @@ function serverSection(s: ServerSnapshot, failures: readonly FailureRecord[]): s
     ...(s.down ? [`| Why down | ${s.down.reason}${s.down.calm ? ' (calm: nothing lost you did not cause)' : ''}: ${cell(s.down.detail)} |`] : []),
     `| Session | ${shortenSessionId(s.sessionId)} |`,
     `| Server | ${s.serverInfo ? cell(`${s.serverInfo.name} ${s.serverInfo.version}`) : '—'} |`,
+    `| Protocol era | ${cell(s.era ?? 'not negotiated yet')} |`,
     `| Protocol | ${cell(s.protocolVersion)} |`,
     `| Last ping | ${s.lastPing ? `${s.lastPing.latencyMs} ms at ${s.lastPing.at}` : '—'} |`,
     `| Heals | ${s.heals}${s.lastHeal ? ` (last: ${s.lastHeal.kind} in ${s.lastHeal.durationMs} ms at ${s.lastHeal.at})` : ''} |`,

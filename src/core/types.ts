@@ -14,8 +14,14 @@ export const SERVER_STATES = [
 ] as const;
 export type ServerState = (typeof SERVER_STATES)[number];
 
-/** How one failed exchange with a server is classified. */
-export const FAILURE_KINDS = ['session-lost', 'unreachable', 'timeout', 'server-error', 'auth', 'protocol'] as const;
+/**
+ * How one failed exchange with a server is classified. `era-mismatch`: the server does not speak the
+ * protocol revision we used (-32022), negotiate again; `unknown-method`: the server has no such
+ * method (404 with -32601), which says nothing about sessions.
+ */
+export const FAILURE_KINDS = [
+  'session-lost', 'unreachable', 'timeout', 'server-error', 'auth', 'era-mismatch', 'unknown-method', 'protocol',
+] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 /** Why a session was lost (the root cause), as diagnosed from the evidence at hand. */
@@ -86,8 +92,19 @@ export const TRANSITION_REASONS = [
   'auto-heal-off',
   /** A person asked for a reconnect. */
   'user-reconnect',
+  /** The server answers in another protocol era: the era is negotiated again. */
+  'era-mismatch',
+  /** A server without protocol sessions restarted (its uptime dropped, its server/discover answer changed). */
+  'server-restarted',
 ] as const;
 export type TransitionReason = (typeof TRANSITION_REASONS)[number];
+
+/**
+ * The MCP protocol era a connection negotiated: `2025` (initialize, protocol sessions, ping) or
+ * `2026-07-28` (no sessions: `server/discover` and a `_meta` envelope on every request).
+ */
+export const PROTOCOL_ERAS = ['2025', '2026-07-28'] as const;
+export type ProtocolEra = (typeof PROTOCOL_ERAS)[number];
 
 export type TransportKind = 'streamable-http' | 'sse';
 export type TransportSetting = 'auto' | TransportKind;
@@ -202,6 +219,8 @@ export interface ServerSnapshot {
   stateSince: string;
   /** Full session id. Render it with `shortenSessionId`. */
   sessionId?: string;
+  /** The protocol era negotiated at the last connect: `2025` (sessions) or `2026-07-28` (none). */
+  era?: ProtocolEra;
   protocolVersion?: string;
   serverInfo?: { name: string; version: string };
   lastPing?: { at: string; latencyMs: number };

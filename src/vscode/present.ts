@@ -55,13 +55,33 @@ function severityOf(s: ServerSnapshot): number {
   return s.down?.calm ? 0.5 : SEVERITY[s.state];
 }
 
+/**
+ * The negotiated protocol era in words: whether the server keeps state (a session it can lose) is what
+ * a person needs to know. (Not the word "session": the tree's Session row is found by that word.)
+ */
+export function eraLabel(s: Pick<ServerSnapshot, 'era' | 'protocolVersion'>): string {
+  if (!s.era) return 'not negotiated yet';
+  const version = s.protocolVersion && s.protocolVersion !== s.era ? ` (${s.protocolVersion})` : '';
+  return s.era === '2025' ? `2025${version}, stateful` : `${s.era}${version}, stateless`;
+}
+
+/** A connected server that keeps no protocol session (every 2026-07-28 one, some 2025 ones). */
+export function isStateless(s: Pick<ServerSnapshot, 'era' | 'sessionId'>): boolean {
+  return s.era !== undefined && !s.sessionId;
+}
+
+/** A stateless server's "loss" is a restart: say that instead of "session lost". */
+function stateLabel(s: ServerSnapshot): string {
+  return s.state === 'session-lost' && isStateless(s) ? 'restarted' : lookOfServer(s).label;
+}
+
 export function worst(snapshots: readonly ServerSnapshot[]): ServerSnapshot | undefined {
   return [...snapshots].sort((a, b) => severityOf(b) - severityOf(a))[0];
 }
 
 /** The short description next to a server's name in the tree. */
 export function describe(s: ServerSnapshot): string {
-  const look = lookOfServer(s).label;
+  const look = stateLabel(s);
   if (s.down?.calm) return look;
   if ((s.state === 'healthy' || s.state === 'degraded') && s.lastPing) return `${look} · ${s.lastPing.latencyMs} ms`;
   if (s.state === 'session-lost' && s.lastLoss) return `${look} · ${s.lastLoss.label ?? s.lastLoss.cause}`;
@@ -84,12 +104,13 @@ export function escapeMarkdown(text: string): string {
 
 /** One line per server for the status bar tooltip (Markdown). */
 export function tooltipLine(s: ServerSnapshot, now = Date.now()): string {
-  const parts = [`**${escapeMarkdown(s.name)}**: ${lookOfServer(s).label}`];
+  const parts = [`**${escapeMarkdown(s.name)}**: ${stateLabel(s)}`];
   if (s.down?.calm) {
     parts.push(escapeMarkdown(s.down.detail));
     return parts.join(' · ');
   }
   if (s.lastPing && (s.state === 'healthy' || s.state === 'degraded')) parts.push(`${s.lastPing.latencyMs} ms`);
+  if (s.era) parts.push(`MCP ${s.era}`);
   if (s.sessionId) parts.push(`session \`${shortenSessionId(s.sessionId)}\``);
   if (s.lastHeal) parts.push(`last heal ${ago(s.lastHeal.at, now)} (${s.lastHeal.kind})`);
   if (s.state !== 'healthy' && s.lastFailure) parts.push(escapeMarkdown(s.lastFailure.message));

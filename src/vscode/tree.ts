@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { shortenSessionId } from '../core/redact';
 import type { ServerSnapshot } from '../core/types';
-import { ago, describe, lookOfServer, type Tone } from './present';
+import { ago, describe, eraLabel, isStateless, lookOfServer, type Tone } from './present';
 
 export interface DetailNode {
   kind: 'detail';
@@ -56,6 +56,7 @@ export function serverDetails(s: ServerSnapshot): DetailNode[] {
       contextValue: s.sessionId ? 'session' : undefined, value: s.sessionId, tooltip: s.sessionId ? 'Copy the full session id with the copy action' : 'No protocol session',
     },
     { kind: 'detail', id: id('server'), label: 'Server', description: s.serverInfo ? `${s.serverInfo.name} ${s.serverInfo.version}` : 'unknown', icon: 'server' },
+    { kind: 'detail', id: id('era'), label: 'Protocol era', description: eraLabel(s), icon: 'versions' },
     {
       kind: 'detail', id: id('ping'), label: 'Last ping', icon: 'pulse',
       description: s.lastPing ? `${s.lastPing.latencyMs} ms, ${ago(s.lastPing.at)}` : 'none yet',
@@ -79,7 +80,7 @@ export function serverDetails(s: ServerSnapshot): DetailNode[] {
   }
   if (s.lastLoss) {
     nodes.push({
-      kind: 'detail', id: id('loss'), label: 'Last session loss', icon: 'debug-disconnect',
+      kind: 'detail', id: id('loss'), label: isStateless(s) ? 'Last restart' : 'Last session loss', icon: 'debug-disconnect',
       description: `${s.lastLoss.label ?? s.lastLoss.cause}, ${ago(s.lastLoss.at)}`,
       children: s.lastLoss.evidence.map((e, i) => ({ kind: 'detail', id: id(`loss/${i}`), label: e.detail, description: `${e.source}, ${e.at.slice(11, 19)}`, icon: 'circle-small' })),
     });

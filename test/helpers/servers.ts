@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 
 export type ServerKind =
   | 'fixture' // test/fixtures/dist/archon-like-server.js (run `npm run build` first)
+  | 'modern' // test/fixtures/dist/modern-server.js: 2026-07-28 only, v2 server package (run `npm run build` first)
   | 'everything-streamable' // @modelcontextprotocol/server-everything streamableHttp (400 JSON for unknown sessions)
   | 'everything-sse' // @modelcontextprotocol/server-everything sse (legacy HTTP+SSE)
   | 'sdk-example' // the SDK's simpleStreamableHttp example (404 JSON for unknown sessions)
@@ -49,8 +50,11 @@ export interface RunningServer {
   readonly pid: number;
   /** Signals the child (default SIGKILL) and resolves once it has exited and the port is free. */
   kill(signal?: NodeJS.Signals): Promise<ExitInfo>;
-  /** Kills (default SIGKILL) if running, waits delayMs, starts again on the same port, waits until listening. */
-  restart(opts?: { delayMs?: number; signal?: NodeJS.Signals }): Promise<void>;
+  /**
+   * Kills (default SIGKILL) if running, waits delayMs, starts again on the same port, waits until
+   * listening. `env` is added to the environment from then on (e.g. a new SERVER_VERSION).
+   */
+  restart(opts?: { delayMs?: number; signal?: NodeJS.Signals; env?: Record<string, string> }): Promise<void>;
   /** SIGTERM, then SIGKILL after 2 s; resolves when gone. Safe to call twice. */
   stop(): Promise<void>;
   waitUntilListening(timeoutMs?: number): Promise<void>;
@@ -102,6 +106,7 @@ export async function waitForPort(port: number, timeoutMs = 15_000, stopEarly?: 
 
 const here = typeof __dirname === 'string' ? __dirname : join(process.cwd(), 'test', 'helpers');
 export const FIXTURE_BUNDLE = resolve(here, '../fixtures/dist/archon-like-server.js');
+export const MODERN_FIXTURE_BUNDLE = resolve(here, '../fixtures/dist/modern-server.js');
 
 function packageDir(name: string): string {
   for (let dir = here; ; dir = dirname(dir)) {
@@ -138,6 +143,10 @@ function launchFor(kind: ServerKind, port: number, o: StartOptions): Launch {
       if (o.sessionless) env.SESSIONLESS = '1';
       if (o.unknownSessionStatus) env.UNKNOWN_SESSION_STATUS = String(o.unknownSessionStatus);
       return { args: [FIXTURE_BUNDLE], env, url: `${base}/mcp`, healthUrl: `${base}/health` };
+    }
+    case 'modern': {
+      if (!existsSync(MODERN_FIXTURE_BUNDLE)) throw new Error(`${MODERN_FIXTURE_BUNDLE} is missing: run \`npm run build\` first`);
+      return { args: [MODERN_FIXTURE_BUNDLE], env: { PORT: String(port), HOST }, url: `${base}/mcp`, healthUrl: `${base}/health` };
     }
     case 'everything-streamable':
     case 'everything-sse': {
@@ -202,13 +211,14 @@ async function startOnce(kind: ServerKind, port: number, opts: StartOptions): Pr
   let child!: ChildProcess;
   let exited!: Promise<ExitInfo>;
   let exitInfo: ExitInfo | undefined;
+  let restartEnv: Record<string, string> = {};
 
   const spawnChild = async () => {
     // Otherwise waitUntilListening would take someone else's socket for ours.
     if (await isListening(port)) throw new Error(`EADDRINUSE: ${HOST}:${port} is already taken by another process`);
     exitInfo = undefined;
     child = spawn(process.execPath, ['--import', WATCHDOG, ...launch.args], {
-      env: { ...process.env, ...launch.env, ...opts.env },
+      env: { ...process.env, ...launch.env, ...opts.env, ...restartEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     live.add(child);
@@ -267,8 +277,9 @@ async function startOnce(kind: ServerKind, port: number, opts: StartOptions): Pr
     kill,
     stop,
     waitUntilListening,
-    async restart({ delayMs = 0, signal = 'SIGKILL' } = {}) {
+    async restart({ delayMs = 0, signal = 'SIGKILL', env } = {}) {
       await kill(signal);
+      if (env) restartEnv = { ...restartEnv, ...env };
       if (delayMs > 0) await sleep(delayMs);
       await spawnChild();
       await waitUntilListening();

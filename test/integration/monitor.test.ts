@@ -1,13 +1,11 @@
 // The monitor against real MCP servers run as child processes: healthy, restart, heal.
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ServerMonitor } from '../../src/core/monitor';
 import { MemorySessionStore } from '../../src/core/session-store';
 import { DEFAULT_MONITOR_OPTIONS, type MonitorOptions, type ServerConfig, type ServerSnapshot, type ServerState, type Transition } from '../../src/core/types';
-import { startServer, type RunningServer, type ServerKind } from '../helpers/servers';
-
-const unhandled: unknown[] = [];
-process.on('unhandledRejection', (reason) => unhandled.push(reason));
+import type { ServerKind } from '../helpers/servers';
+import { monitorSuite, waitFor } from '../helpers/monitor';
 
 const FAST: MonitorOptions = { ...DEFAULT_MONITOR_OPTIONS, pingIntervalMs: 2_000, pingTimeoutMs: 2_000 };
 
@@ -20,22 +18,6 @@ function watch(config: ServerConfig, options: MonitorOptions = FAST, store = new
   return { monitor, transitions, store };
 }
 
-function waitFor(monitor: ServerMonitor, predicate: (s: ServerSnapshot) => boolean, what: string, timeoutMs = 20_000): Promise<ServerSnapshot> {
-  if (predicate(monitor.snapshot)) return Promise.resolve(monitor.snapshot);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`timed out waiting for ${what}; state ${monitor.snapshot.state}, transitions: ${monitor.snapshot.transitions.map((t) => `${t.to}(${t.reason})`).join(' ')}`));
-    }, timeoutMs);
-    const off = monitor.onDidChange((s) => {
-      if (!predicate(s)) return;
-      clearTimeout(timer);
-      off();
-      resolve(s);
-    });
-  });
-}
-
 const inState = (state: ServerState) => (s: ServerSnapshot) => s.state === state;
 
 const KINDS: { kind: ServerKind; transport: ServerConfig['transport']; health?: boolean }[] = [
@@ -45,19 +27,7 @@ const KINDS: { kind: ServerKind; transport: ServerConfig['transport']; health?: 
   { kind: 'everything-sse', transport: 'auto' },
 ];
 
-const running: RunningServer[] = [];
-const monitors: ServerMonitor[] = [];
-after(async () => {
-  await Promise.all(monitors.map((m) => m.stop()));
-  await Promise.all(running.map((s) => s.stop()));
-  assert.deepEqual(unhandled, [], 'no unhandled rejections');
-});
-
-async function serve(kind: ServerKind, opts = {}) {
-  const server = await startServer(kind, opts);
-  running.push(server);
-  return server;
-}
+const { monitors, serve } = monitorSuite();
 
 for (const { kind, transport, health } of KINDS) {
   describe(`against ${kind}`, () => {

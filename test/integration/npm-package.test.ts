@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
+import { readJsonLine } from '../helpers/json-lines';
 import { startServer, type RunningServer } from '../helpers/servers';
 import { connectClient, textOf } from '../gateway/util';
 import { readJsonLine } from '../helpers/json-lines';

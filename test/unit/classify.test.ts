@@ -1,11 +1,8 @@
-// Unit tests for src/core/classify.ts, built on the real error objects the MCP SDK throws and the
-// exact bodies real MCP servers answer for unknown sessions (see shared/TESTBED.md).
+// Unit tests for src/core/classify.ts, built on the real error objects the v2 MCP SDK client throws
+// and the exact bodies real MCP servers answer for unknown sessions (see shared/TESTBED.md).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, SdkHttpError, SseError, UnauthorizedError } from '@modelcontextprotocol/client';
 import { classifyError, classifyHttpStatus } from '../../src/core/classify';
 import type { Failure } from '../../src/core/types';
 
@@ -20,15 +17,21 @@ const SDK_EXAMPLE_404 = '{"jsonrpc":"2.0","error":{"code":-32001,"message":"Sess
 const SDK_EXAMPLE_404_BARE = '{"code":-32001,"message":"Session not found"}';
 const PY_NEW_404 = '{"jsonrpc":"2.0","id":"server-error","error":{"code":-32600,"message":"Session not found"}}';
 
-/** What StreamableHTTPClientTransport.send throws for a non-2xx POST answer (sdk 1.32, streamableHttp.js). */
-const postError = (status: number, body: string) => new StreamableHTTPError(status, `Error POSTing to endpoint: ${body}`);
-/** What SSEClientTransport.send throws for a non-2xx POST answer (sdk 1.32, sse.js). */
+/** What StreamableHTTPClientTransport.send throws for a non-2xx POST answer (client 2.4, index.cjs `_send`). */
+const postError = (status: number, body: string) =>
+  new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, `Error POSTing to endpoint: ${body}`, { status, statusText: '', text: body });
+/** What the transport throws when the GET stream or DELETE is refused (no body kept, only statusText). */
+const getError = (status: number, statusText: string) =>
+  new SdkHttpError(SdkErrorCode.ClientHttpFailedToOpenStream, `Failed to open SSE stream: ${statusText}`, { status, statusText });
+const deleteError = (status: number, statusText: string) =>
+  new SdkHttpError(SdkErrorCode.ClientHttpFailedToTerminateSession, `Failed to terminate session: ${statusText}`, { status, statusText });
+/** What SSEClientTransport.send throws for a non-2xx POST answer (client 2.4, same text as sdk 1.32). */
 const ssePostError = (status: number, body: string) => new Error(`Error POSTing to endpoint (HTTP ${status}): ${body}`);
 /** How undici reports a network failure: TypeError('fetch failed') with the socket error as cause. */
 const fetchFailed = (code: string, message: string) =>
   new TypeError('fetch failed', { cause: Object.assign(new Error(message), { code }) });
 
-/** What SSEClientTransport builds when its EventSource fails: `new SseError(event.code, event.message, event)` (sdk 1.32, sse.js). */
+/** What SSEClientTransport builds when its EventSource fails: `new SseError(event.code, event.message, event)` (client 2.4). */
 type SseErrorEvent = ConstructorParameters<typeof SseError>[2];
 const sseError = (code: number | undefined, message: string) =>
   new SseError(code, message, Object.assign(new Event('error'), { code, message }) as SseErrorEvent);
@@ -130,14 +133,14 @@ describe('classifyError: session lost (exact server bodies)', () => {
   });
 
   it('the GET SSE stream failing with 404 ("Failed to open SSE stream") is session-lost while holding a session', () => {
-    const f = classifyError(new StreamableHTTPError(404, 'Failed to open SSE stream: Not Found'), HOLDING);
+    const f = classifyError(getError(404, 'Not Found'), HOLDING);
     assert.equal(f.kind, 'session-lost');
     assert.equal(f.httpStatus, 404);
     assert.equal(f.bodyExcerpt, 'Not Found');
   });
 
   it('a 404 when terminating a session ("Failed to terminate session") keeps the status', () => {
-    const f = classifyError(new StreamableHTTPError(404, 'Failed to terminate session: Not Found'), HOLDING);
+    const f = classifyError(deleteError(404, 'Not Found'), HOLDING);
     assert.equal(f.kind, 'session-lost');
     assert.equal(f.httpStatus, 404);
   });
@@ -252,15 +255,15 @@ describe('classifyError: unreachable', () => {
     assertSentence(f);
   });
 
-  it('McpError ConnectionClosed is unreachable', () => {
-    const f = classifyError(new McpError(ErrorCode.ConnectionClosed, 'Connection closed'), HOLDING);
+  it('SdkError ConnectionClosed is unreachable', () => {
+    const f = classifyError(new SdkError(SdkErrorCode.ConnectionClosed, 'Connection closed'), HOLDING);
     assert.equal(f.kind, 'unreachable');
   });
 });
 
 describe('classifyError: timeout', () => {
-  it('McpError RequestTimeout (what Client.ping throws after its timeout) is timeout', () => {
-    const f = classifyError(new McpError(ErrorCode.RequestTimeout, 'Request timed out', { timeout: 5000 }), HOLDING);
+  it('SdkError RequestTimeout (what Client.ping throws after its timeout) is timeout', () => {
+    const f = classifyError(new SdkError(SdkErrorCode.RequestTimeout, 'Request timed out', { timeout: 5000 }), HOLDING);
     assert.equal(f.kind, 'timeout');
     assertSentence(f);
   });
@@ -317,8 +320,8 @@ describe('classifyError: auth', () => {
     });
   }
 
-  it("the SDK's 401-after-authentication StreamableHTTPError is auth", () => {
-    const f = classifyError(new StreamableHTTPError(401, 'Server returned 401 after successful authentication'), HOLDING);
+  it("the SDK's 401-after-re-authentication SdkHttpError is auth", () => {
+    const f = classifyError(new SdkHttpError(SdkErrorCode.ClientHttpAuthentication, 'Server returned 401 after re-authentication', { status: 401 }), HOLDING);
     assert.equal(f.kind, 'auth');
     assert.equal(f.httpStatus, 401);
   });
@@ -337,11 +340,11 @@ describe('classifyError: auth', () => {
 });
 
 describe('classifyError: protocol', () => {
-  it("'Unexpected content type: text/html' (StreamableHTTPError code -1) is protocol and says not an MCP server", () => {
-    const err = new StreamableHTTPError(-1, 'Unexpected content type: text/html');
+  it("'Unexpected content type: text/html' (SdkError ClientHttpUnexpectedContent) is protocol and says not an MCP server", () => {
+    const err = new SdkError(SdkErrorCode.ClientHttpUnexpectedContent, 'Unexpected content type: text/html', { contentType: 'text/html' });
     const f = classifyError(err, HOLDING);
     assert.equal(f.kind, 'protocol');
-    assert.equal(f.httpStatus, undefined, 'code -1 is not an HTTP status');
+    assert.equal(f.httpStatus, undefined, 'a content type is not an HTTP status');
     assert.match(f.message, /Not an MCP server/);
     assert.match(f.message, /text\/html/);
     assert.doesNotMatch(f.message, /Streamable HTTP error/);
@@ -374,10 +377,17 @@ describe('classifyError: protocol', () => {
     assert.ok(f.message.length < 200, `message length ${f.message.length}`);
   });
 
-  it('a JSON-RPC error answered by the server (McpError MethodNotFound) is protocol and quotes it', () => {
-    const f = classifyError(new McpError(ErrorCode.MethodNotFound, 'Method not found'), HOLDING);
-    assert.equal(f.kind, 'protocol');
+  it('a JSON-RPC error answered by the server (ProtocolError MethodNotFound) is unknown-method and quotes it', () => {
+    const f = classifyError(new ProtocolError(ProtocolErrorCode.MethodNotFound, 'Method not found'), HOLDING);
+    assert.equal(f.kind, 'unknown-method');
     assert.match(f.message, /Method not found/);
+    assertSentence(f);
+  });
+
+  it('any other JSON-RPC error answered by the server (ProtocolError InvalidParams) is protocol and quotes it', () => {
+    const f = classifyError(new ProtocolError(ProtocolErrorCode.InvalidParams, 'Tool nope not found'), HOLDING);
+    assert.equal(f.kind, 'protocol');
+    assert.match(f.message, /Tool nope not found/);
   });
 
   it('a 405 is protocol with its status', () => {

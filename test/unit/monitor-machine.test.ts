@@ -18,6 +18,8 @@ const EVENTS: MonitorEvent[] = [
   { type: 'probed', answers: true }, { type: 'probed', answers: false }, { type: 'heal-start' },
   { type: 'session-refused', lossRecorded: true }, { type: 'session-refused', lossRecorded: false }, { type: 'reinitialize' },
   { type: 'give-up', why: 'auto-heal-off' }, { type: 'give-up', why: 'heal-budget-spent' }, { type: 'user-reconnect' },
+  { type: 'failed', via: 'server-restarted', failure: failure('session-lost') },
+  { type: 'era-changed', sessionHeld: true }, { type: 'era-changed', sessionHeld: false }, { type: 'restart-seen' },
 ];
 
 const EDGES = [
@@ -30,13 +32,16 @@ const EDGES = [
   'connecting -> needs-attention (auto-heal-off)',
   'connecting -> needs-attention (heal-budget-spent)',
   'connecting -> unreachable (heal-failed)',
+  'degraded -> healing (era-mismatch)',
   'degraded -> healing (retry-heal)',
   'degraded -> healing (user-reconnect)',
   'degraded -> healthy (ping-fast-again)',
   'degraded -> needs-attention (auto-heal-off)',
   'degraded -> needs-attention (heal-budget-spent)',
+  'degraded -> session-lost (era-mismatch)',
   'degraded -> session-lost (container-died)',
   'degraded -> session-lost (ping-failed)',
+  'degraded -> session-lost (server-restarted)',
   'degraded -> session-lost (stream-broke)',
   'degraded -> unreachable (container-died)',
   'degraded -> unreachable (ping-failed)',
@@ -48,14 +53,18 @@ const EDGES = [
   'healing -> needs-attention (auto-heal-off)',
   'healing -> needs-attention (heal-budget-spent)',
   'healing -> session-lost (session-refused)',
+  'healing -> session-lost (server-restarted)',
   'healing -> unreachable (heal-failed)',
   'healthy -> degraded (slow-ping)',
+  'healthy -> healing (era-mismatch)',
   'healthy -> healing (retry-heal)',
   'healthy -> healing (user-reconnect)',
   'healthy -> needs-attention (auto-heal-off)',
   'healthy -> needs-attention (heal-budget-spent)',
+  'healthy -> session-lost (era-mismatch)',
   'healthy -> session-lost (container-died)',
   'healthy -> session-lost (ping-failed)',
+  'healthy -> session-lost (server-restarted)',
   'healthy -> session-lost (stream-broke)',
   'healthy -> unreachable (container-died)',
   'healthy -> unreachable (ping-failed)',
@@ -177,6 +186,27 @@ describe('monitor state machine', () => {
     assert.deepEqual(effects(step(at('healing'), { type: 'session-refused', lossRecorded: true }, OFF)), ['then:give-up']);
     const re = step(fresh.next, { type: 'reinitialize' }, ON);
     assert.deepEqual([re.next.state, re.reason, re.effects], ['healing', 'reinitialize', [{ type: 'heal-fresh' }]]);
+  });
+
+  it('an era mismatch negotiates again; a held 2025 session is recorded as lost first', () => {
+    const held = step(at('healthy'), { type: 'era-changed', sessionHeld: true }, ON);
+    assert.deepEqual([held.next.state, held.reason, effects(held)], ['session-lost', 'era-mismatch', ['drop-connection', 'then:reinitialize']]);
+    const none = step(at('degraded'), { type: 'era-changed', sessionHeld: false }, ON);
+    assert.deepEqual([none.next.state, none.reason, none.effects], ['healing', 'era-mismatch', [{ type: 'drop-connection' }, { type: 'heal-fresh' }]]);
+    assert.deepEqual(effects(step(at('healthy'), { type: 'era-changed', sessionHeld: true }, OFF)), ['drop-connection', 'then:give-up']);
+    assert.equal(step(at('healthy'), { type: 'era-changed', sessionHeld: false }, OFF).reason, 'auto-heal-off');
+    assert.equal(step(at('unreachable'), { type: 'era-changed', sessionHeld: true }, ON).reason, undefined, 'only a server that is up answers in an era');
+  });
+
+  it('a sessionless restart is an incident: seen by a probe (then healed) or by a heal after an outage (then connected)', () => {
+    const probe = step(at('healthy'), { type: 'failed', via: 'server-restarted', failure: failure('session-lost') }, ON);
+    assert.deepEqual([probe.next.state, probe.reason, effects(probe)], ['session-lost', 'server-restarted', ['heal']]);
+    const seen = step(at('healing'), { type: 'restart-seen' }, ON);
+    assert.deepEqual([seen.next.state, seen.reason, effects(seen)], ['session-lost', 'server-restarted', ['then:heal-start']]);
+    const on = step(seen.next, { type: 'heal-start' }, ON);
+    assert.equal(on.next.state, 'healing');
+    assert.equal(step(on.next, { type: 'connected', how: 'reconnected' }, ON).next.state, 'healthy');
+    assert.equal(step(at('healthy'), { type: 'restart-seen' }, ON).reason, undefined);
   });
 
   it('a person reconnecting: from any state to healing, budget reset, a fresh session', () => {

@@ -1,7 +1,7 @@
 // Unit tests for src/core/report.ts: the Markdown diagnostics report people paste into issues.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import { renderReport, type ReportInput } from '../../src/core/report';
 import { classifyError } from '../../src/core/classify';
 import type { FailureRecord, ServerConfig, ServerSnapshot } from '../../src/core/types';
@@ -238,7 +238,7 @@ describe('renderReport: settings and secrets', () => {
 
   it('has no token text anywhere, even with failures made from bodies that echo the token', () => {
     const body = `{"error":"invalid_token","detail":"Authorization: Bearer ${TOKEN}","token":"${TOKEN}"}`;
-    const classified = classifyError(new StreamableHTTPError(401, `Error POSTing to endpoint: ${body}`), { holdingSession: true });
+    const classified = classifyError(new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, `Error POSTing to endpoint: ${body}`, { status: 401, text: body }), { holdingSession: true });
     const record: FailureRecord = { ...classified, at: '2026-11-20T08:58:00.000Z', sessionId: SESSION };
     const r = renderReport(input({
       snapshots: [snapshot({
