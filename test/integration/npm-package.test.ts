@@ -12,7 +12,6 @@ import { after, before, describe, it } from 'node:test';
 import { readJsonLine } from '../helpers/json-lines';
 import { startServer, type RunningServer } from '../helpers/servers';
 import { connectClient, textOf } from '../gateway/util';
-import { readJsonLine } from '../helpers/json-lines';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
