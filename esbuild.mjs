@@ -1,7 +1,7 @@
 // Bundles the extension, the CLI and the test fixture servers into single CommonJS files.
 // `--production` minifies (for the .vsix); otherwise source maps are written for development.
 import * as esbuild from 'esbuild';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -33,8 +33,6 @@ const tomlLibApart = {
     build.onResolve({ filter: /^\.\/toml-lib$/ }, () => ({ path: './toml-lib.js', external: true }));
   },
 };
-// The CLI prints the version it was built from: the .vsix and the npm package share package.json.
-const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
 const common = {
   bundle: true,
@@ -60,7 +58,7 @@ const builds = [
   // The extension loads the TOML library from its own file; the CLI stays one self-contained file.
   { entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', plugins: [unusedDockerParts, tomlLibApart] },
   // src/cli.ts starts with `#!/usr/bin/env node`, which esbuild keeps: dist/cli.js is the npm package's bin.
-  { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', define: { __ARCHON_MCP_DOCTOR_VERSION__: JSON.stringify(version) } },
+  { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js' },
   { entryPoints: ['src/core/clients/toml-lib.ts'], outfile: 'dist/toml-lib.js' },
 ];
 // Fixture servers used by tests, benchmarks and the Docker test image.

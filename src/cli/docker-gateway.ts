@@ -4,7 +4,7 @@ import {
   DEFAULT_BASE_IMAGE, DEFAULT_DOCKER_GATEWAY_PORT, DockerGatewayError, GATEWAY_VOLUME_NAME,
   dockerGatewayDown, dockerGatewayStatus, dockerGatewayUp, type DockerGatewayStatus,
 } from '../core/always-on';
-import { version } from '../../package.json';
+import { PRODUCT_VERSION as version } from '../core/version';
 import { jsonLine, type JsonLine } from '../core/json-lines';
 
 export const DOCKER_GATEWAY_USAGE = `usage: archon-mcp-doctor docker-gateway up --upstream <url> --upstream-container <name> [--port P] [--base-image IMG]

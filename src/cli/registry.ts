@@ -1,4 +1,5 @@
 // The CLI's commands: one entry each (name, one-line summary, usage, handler). Adding a command is one line in src/cli.ts.
+import { PRODUCT_VERSION } from '../core/version';
 
 export interface CliCommand {
   name: string;
@@ -10,11 +11,8 @@ export interface CliCommand {
   run(argv: string[]): Promise<number>;
 }
 
-/** Replaced at build time (esbuild `define`) with package.json's version; "dev" when run from source. */
-declare const __ARCHON_MCP_DOCTOR_VERSION__: string | undefined;
-
 export function cliVersion(): string {
-  return typeof __ARCHON_MCP_DOCTOR_VERSION__ === 'string' ? __ARCHON_MCP_DOCTOR_VERSION__ : 'dev';
+  return PRODUCT_VERSION;
 }
 
 export function helpText(commands: readonly CliCommand[]): string {

@@ -3,8 +3,9 @@
 import { Client, SSEClientTransport, StreamableHTTPClientTransport, type DiscoverResult, type Transport } from '@modelcontextprotocol/client';
 import { classifyError } from './classify';
 import type { ProtocolEra, TransportKind, TransportSetting } from './types';
+import { PRODUCT_VERSION } from './version';
 
-export const CLIENT_INFO = { name: 'archon-mcp-doctor', version: '0.1.0' };
+export const CLIENT_INFO = { name: 'archon-mcp-doctor', version: PRODUCT_VERSION };
 
 export interface ResumeTarget {
   sessionId: string;
