@@ -116,9 +116,17 @@ describe('routing clients through the gateway in code-server', { skip: gate && !
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ state: 'visible', timeout: 10_000 });
     await input.fill('>Archon: Undo Client Routing');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Undo Client Routing' }).first().waitFor({ state: 'visible', timeout: 10_000 });
-    await input.press('Enter');
-    await dialogButton('Restore').click({ timeout: 20_000 });
+    const undoRow = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Undo Client Routing' }).first();
+    await undoRow.waitFor({ state: 'visible', timeout: 10_000 });
+    // Click the row itself: Enter acts on the focused row, which under load can still be the recently
+    // used "Route Clients Through Gateway" from step 2.
+    await undoRow.click();
+    await dialogButton('Restore').waitFor({ state: 'visible', timeout: 30_000 })
+      .catch(async (err: Error) => {
+        await screenshot('timeout-restore-dialog').catch(() => undefined);
+        throw err;
+      });
+    await dialogButton('Restore').click();
     await waitUntil('the originals back', async () => ROUTED.every((rel) => h.actual(rel).equals(h.expected('before', rel))));
     await waitUntil('9 direct again', async () => /9 direct/.test(await row('Clients').innerText()));
     await screenshot('undone');
