@@ -116,11 +116,10 @@ describe('routing clients through the gateway in code-server', { skip: gate && !
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ state: 'visible', timeout: 10_000 });
     await input.fill('>Archon: Undo Client Routing');
-    const undoRow = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Undo Client Routing' }).first();
-    await undoRow.waitFor({ state: 'visible', timeout: 10_000 });
-    // Click the row itself: Enter acts on the focused row, which under load can still be the recently
-    // used "Route Clients Through Gateway" from step 2.
-    await undoRow.click();
+    // Enter acts on the focused row, which under load can still be the recently used "Route Clients
+    // Through Gateway" from step 2: press it only once the focused row is the Undo command.
+    await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: 'Undo Client Routing' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await input.press('Enter');
     await dialogButton('Restore').waitFor({ state: 'visible', timeout: 30_000 })
       .catch(async (err: Error) => {
         await screenshot('timeout-restore-dialog').catch(() => undefined);
