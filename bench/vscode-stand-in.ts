@@ -47,11 +47,17 @@ export function createStandIn(settings: Record<string, unknown>) {
       showWarningMessage: async () => undefined,
       showInformationMessage: async () => undefined,
       withProgress: async (_o: unknown, task: () => Promise<unknown>) => task(),
+      showErrorMessage: async () => undefined,
+      setStatusBarMessage: () => disposable,
+      tabGroups: { all: [], onDidChangeTabs: () => disposable },
     },
     commands: { registerCommand: () => disposable, executeCommand: async () => undefined },
     workspace: {
       getConfiguration: () => ({ get: (key: string) => settings[key] }),
       onDidChangeConfiguration: () => disposable,
+      onDidChangeWorkspaceFolders: () => disposable,
+      registerTextDocumentContentProvider: () => disposable,
+      workspaceFolders: undefined,
     },
     env: { appName: 'stand-in', clipboard: { writeText: async () => undefined } },
   };
