@@ -21,6 +21,17 @@ export const GATEWAY_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
+/** Why `value` of `flag` is not an http(s) URL, or undefined when it is one (or absent). */
+export function httpUrlProblem(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const u = new URL(value);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? undefined : `${flag} must be an http(s) URL`;
+  } catch {
+    return `${flag} is not a URL: ${value}`;
+  }
+}
+
 export const DEFAULT_STATE_DIR = join(homedir(), '.archon-mcp-doctor');
 
 /** Parses argv with the shared options plus `extra`; a string is the message for a bad argument. */
@@ -34,12 +45,8 @@ export function parseGatewayArgs<E extends NonNullable<ParseArgsConfig['options'
   if (values.help) return 'help' as const;
   const upstream = values.upstream as string | undefined;
   if (!upstream) return 'missing --upstream <url>';
-  try {
-    const u = new URL(upstream);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') return '--upstream must be an http(s) URL';
-  } catch {
-    return `--upstream is not a URL: ${upstream}`;
-  }
+  const badUpstream = httpUrlProblem('--upstream', upstream);
+  if (badUpstream) return badUpstream;
   const holdText = values['hold-timeout'] as string | undefined;
   const holdTimeoutMs = holdText === undefined ? GATEWAY_DEFAULTS.holdTimeoutMs : Number(holdText) * 1000;
   if (!(holdTimeoutMs > 0) || !Number.isFinite(holdTimeoutMs)) return '--hold-timeout must be a positive number of seconds';

@@ -2,7 +2,7 @@
 import { GATEWAY_DEFAULTS, GATEWAY_RUNTIMES, GatewayPortTaken, startGateway, watchUpstreamContainer } from '../core/gateway';
 import type { Gateway, GatewayEvent, GatewayLogger, GatewayRuntime } from '../core/gateway';
 import { isGatewayStartKind, jsonLine } from '../core/json-lines';
-import { parseGatewayArgs } from './gateway-args';
+import { httpUrlProblem, parseGatewayArgs } from './gateway-args';
 
 export const PROXY_USAGE = `usage: archon-mcp-doctor proxy --upstream <url> [--port P] [--name N] [--state-dir D] [--hold-timeout S]
          [--response-timeout S] [--container NAME] [--docker-socket PATH] [--json]
@@ -31,16 +31,6 @@ const PROXY_OPTIONS = {
   'public-upstream': { type: 'string' },
   'runs-in': { type: 'string' },
 } as const;
-
-function httpUrlProblem(flag: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  try {
-    const u = new URL(value);
-    return u.protocol === 'http:' || u.protocol === 'https:' ? undefined : `${flag} must be an http(s) URL`;
-  } catch {
-    return `${flag} is not a URL: ${value}`;
-  }
-}
 
 interface ProxyOnlyArgs {
   port: number;

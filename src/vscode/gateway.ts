@@ -7,18 +7,12 @@ import { RUNS_IN_LABEL, type GatewayRunner, type GatewayView } from '../core/gat
 import type { ServerSnapshot } from '../core/types';
 import type { DetailNode, ServerTree } from './tree';
 import type { StatusBar } from './statusBar';
+import { formatDuration } from '../core/docker';
 
 export type GatewayExtra = GatewayView;
 
 export function gatewayOf(s: ServerSnapshot): GatewayView | undefined {
   return s.gateway;
-}
-
-function uptime(seconds: number): string {
-  if (seconds < 60) return `${seconds} s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
-  if (seconds < 86400) return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
-  return `${Math.floor(seconds / 86400)} d ${Math.floor((seconds % 86400) / 3600)} h`;
 }
 
 /** The nodes for a gateway that another one serves: its own status endpoint's figures. */
@@ -33,7 +27,7 @@ function holderNodes(g: GatewayView, id: (k: string) => string): DetailNode[] {
   ];
   // From its start time, so the figure is current whenever the tree renders.
   const started = h.startedAt ? Date.parse(h.startedAt) : Number.NaN;
-  if (!Number.isNaN(started)) nodes.push({ kind: 'detail', id: id('uptime'), label: 'Uptime', description: uptime(Math.max(0, Math.round((Date.now() - started) / 1000))), icon: 'clock' });
+  if (!Number.isNaN(started)) nodes.push({ kind: 'detail', id: id('uptime'), label: 'Uptime', description: formatDuration((Date.now() - started) / 1000), icon: 'clock' });
   if (s?.clients !== undefined) nodes.push({ kind: 'detail', id: id('clients'), label: 'Clients', description: String(s.clients), icon: 'person' });
   if (s?.requestsForwarded !== undefined) nodes.push({ kind: 'detail', id: id('forwarded'), label: 'Requests forwarded', description: String(s.requestsForwarded), icon: 'arrow-right' });
   if (healed !== undefined) {

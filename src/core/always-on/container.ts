@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type Dockerode from 'dockerode';
 import { classifyDockerError, unlessNotFound, type DockerTarget } from '../docker/connection';
 import { probeHolder } from '../gateway/port';
+import { defaultGatewayUrl } from '../clients/servers';
 import { slugify } from '../gateway/types';
 import { ensureGatewayImage } from './image';
 import { resolveUpstream } from './upstream';
@@ -198,7 +199,7 @@ export async function dockerGatewayStatus(conn: DockerConnection): Promise<Docke
     const status: DockerGatewayStatus = {
       state: info.State.Restarting ? 'restarting' : info.State.Running ? 'starting' : 'stopped',
       container: GATEWAY_CONTAINER_NAME,
-      ...(port ? { url: `http://127.0.0.1:${port}/${slug}/mcp`, port } : {}),
+      ...(port ? { url: defaultGatewayUrl(slug, port), port } : {}),
       image: info.Config.Image,
       upstream: l[LABELS.upstream],
       upstreamContainer: l[LABELS.upstreamContainer],

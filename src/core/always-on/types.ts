@@ -1,5 +1,6 @@
 // The always-on gateway in Docker: names, settings, states and error codes, each defined here once.
 // No VS Code imports.
+import { SETTING_DEFAULTS } from '../defaults';
 
 export const GATEWAY_CONTAINER_NAME = 'archon-mcp-doctor-gateway';
 export const GATEWAY_IMAGE_REPO = 'archon-mcp-doctor-gateway';
@@ -7,9 +8,10 @@ export const GATEWAY_IMAGE_REPO = 'archon-mcp-doctor-gateway';
 export const GATEWAY_VOLUME_NAME = 'archon-mcp-doctor-gateway-state';
 /** A current official Node LTS image. */
 export const DEFAULT_BASE_IMAGE = 'node:24-slim';
-export const DEFAULT_DOCKER_GATEWAY_PORT = 18051;
+/** The same default as the gateway everywhere else: client configurations point at one port. */
+export const DEFAULT_DOCKER_GATEWAY_PORT: number = SETTING_DEFAULTS['gateway.port'];
 /** Where the inner gateway listens and keeps its sessions inside the container. */
-export const INNER_PORT = 18051;
+export const INNER_PORT = DEFAULT_DOCKER_GATEWAY_PORT;
 export const INNER_STATE_DIR = '/state';
 export const INNER_SOCKET = '/var/run/docker.sock';
 
