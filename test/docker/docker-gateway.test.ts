@@ -4,7 +4,7 @@
 // 10 times, and its session id stays valid when the gateway container restarts itself.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -231,6 +231,38 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
     clients.push(again);
     assert.match(textOf(await again.client.callTool({ name: 'test_read', arguments: {} })), /executions/);
     assert.equal(again.transport.sessionId, sessionId);
+  });
+
+  it('up --with-docker-socket mounts the socket for the unprivileged gateway, which keeps its sessions and sees the upstream container die', async (t) => {
+    if (await skipWithoutDocker(t)) return;
+    const c = clients[0];
+    assert.ok(c?.transport.sessionId, 'needs the previous tests');
+    const watched = await dockerGateway('up', '--upstream', fx!.url, '--upstream-container', UPSTREAM, '--port', String(port), '--base-image', base, '--with-docker-socket');
+    assert.equal(watched.code, 0, watched.stderr);
+    assert.equal(watched.json.change, 'recreated', 'another setting: another container');
+    assert.equal(watched.json.dockerSocket, true);
+    const info = await docker().getContainer(GATEWAY_CONTAINER_NAME).inspect();
+    assert.ok((info.Mounts ?? []).some((m) => /docker\.sock$/.test(String(m.Source ?? ''))), `the socket is mounted: ${JSON.stringify(info.Mounts)}`);
+    const socketGid = String(statSync('/var/run/docker.sock').gid);
+    assert.ok(info.Config.User !== '0:0' && info.Config.User !== 'root', `not root in the container (User ${JSON.stringify(info.Config.User)})`);
+    assert.ok(info.HostConfig.GroupAdd?.includes(socketGid), `in the socket's group ${socketGid}: ${JSON.stringify(info.HostConfig.GroupAdd)}`);
+    const logsSay = async (what: RegExp, label: string) => {
+      for (let i = 0; i < 100; i++) {
+        if (what.test(await gatewayLogs())) return;
+        await sleep(200);
+      }
+      assert.fail(`the gateway never logged ${label}:\n${await gatewayLogs()}`);
+    };
+    await logsSay(new RegExp(`watching container ${UPSTREAM} through Docker`), 'that it watches the upstream container');
+    assert.doesNotMatch(await gatewayLogs(), /"type":"session-store"/, 'the session store works for this user');
+    const again = await connectClient(String(watched.json.url), { sessionId: c.transport.sessionId })
+      .catch(async (e: Error) => assert.fail(`the restored session was refused: ${e.message}\n${await gatewayLogs()}`));
+    clients.push(again);
+    await fx!.container.restart({ t: 1 });
+    await logsSay(new RegExp(`container ${UPSTREAM} died: holding requests`), "the upstream container's death");
+    const after = await again.client.callTool({ name: 'test_read', arguments: {} })
+      .catch(async (e: Error) => assert.fail(`not answered after the restart: ${e.message}\n${await gatewayLogs()}`));
+    assert.match(textOf(after), /executions/, 'answered after the restart');
   });
 
   it('down removes the container and leaves nothing running', async (t) => {

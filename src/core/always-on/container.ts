@@ -2,6 +2,7 @@
 // user-defined network, restart policy unless-stopped, published on 127.0.0.1 only, sessions in a
 // named volume, the Docker socket only when asked for. Everything through dockerode.
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import type Dockerode from 'dockerode';
 import { classifyDockerError, unlessNotFound, type DockerTarget } from '../docker/connection';
 import { probeHolder } from '../gateway/port';
@@ -79,9 +80,11 @@ export async function dockerGatewayUp(conn: DockerConnection, opts: DockerGatewa
   try {
     const up = await resolveUpstream(docker, opts.upstream, opts.upstreamContainer);
     let socketPath: string | undefined;
+    let socketGroups: string[] = [];
     if (opts.withDockerSocket) {
       if (target.kind !== 'socket') throw new DockerGatewayError('no-docker', `--with-docker-socket needs a local Docker socket; ${target.description} is not one.`);
       socketPath = target.socketPath;
+      socketGroups = socketGroupIds(socketPath);
     }
     const image = await ensureGatewayImage(docker, { baseImage: opts.baseImage ?? DEFAULT_BASE_IMAGE, cliBundlePath: opts.cliBundlePath, version: opts.version, onProgress: progress });
     const cmd = [
@@ -90,7 +93,7 @@ export async function dockerGatewayUp(conn: DockerConnection, opts: DockerGatewa
       '--state-dir', INNER_STATE_DIR, '--hold-timeout', String(hold), '--runs-in', 'docker', '--json',
       ...(socketPath ? ['--container', up.container, '--docker-socket', INNER_SOCKET] : []),
     ];
-    const settings = { image: image.id, cmd, port, network: up.network, socket: socketPath ?? null };
+    const settings = { image: image.id, cmd, port, network: up.network, socket: socketPath ?? null, socketGroups };
     const settingsHash = createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 16);
 
     const existing = await inspectContainer(docker, GATEWAY_CONTAINER_NAME);
@@ -111,7 +114,6 @@ export async function dockerGatewayUp(conn: DockerConnection, opts: DockerGatewa
         name: GATEWAY_CONTAINER_NAME,
         Image: image.tag,
         Cmd: cmd,
-        ...(socketPath ? { User: '0:0' } : {}),
         Labels: {
           [LABELS.managed]: '1',
           [LABELS.settingsHash]: settingsHash,
@@ -128,6 +130,9 @@ export async function dockerGatewayUp(conn: DockerConnection, opts: DockerGatewa
           // 127.0.0.1 only: the gateway is for this machine's clients.
           PortBindings: { [`${INNER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(port) }] },
           RestartPolicy: { Name: 'unless-stopped' },
+          // The image's unprivileged user, in the socket's group: root in the container would have no
+          // capabilities (CapDrop ALL) to use the state volume, which that user owns.
+          ...(socketGroups.length ? { GroupAdd: socketGroups } : {}),
           NetworkMode: up.network,
           Mounts: [
             { Type: 'volume', Source: GATEWAY_VOLUME_NAME, Target: INNER_STATE_DIR },
@@ -147,6 +152,20 @@ export async function dockerGatewayUp(conn: DockerConnection, opts: DockerGatewa
   } catch (err) {
     throw asDockerGatewayError(err, target);
   }
+}
+
+/**
+ * The groups that open the socket from inside: its group on this machine, and root's group, which owns
+ * the socket inside Docker Desktop's VM (the path bind-mounted there is the VM's, not the host's file).
+ */
+function socketGroupIds(socketPath: string): string[] {
+  let gid: number;
+  try {
+    gid = statSync(socketPath).gid;
+  } catch (err) {
+    throw new DockerGatewayError('no-docker', `--with-docker-socket: cannot read ${socketPath}: ${(err as Error).message}`);
+  }
+  return [...new Set([String(gid), '0'])];
 }
 
 async function startOrExplain(docker: Dockerode, port: number): Promise<void> {
