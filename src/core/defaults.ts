@@ -29,4 +29,6 @@ export const SETTING_DEFAULTS = {
   'gateway.holdTimeoutSeconds': 30,
   'gateway.responseTimeoutSeconds': 120,
   'gateway.registerWithVSCode': true,
+  /** A current official Node LTS image: what the gateway in Docker is built FROM. */
+  'gateway.dockerBaseImage': 'node:24-slim',
 } as const;

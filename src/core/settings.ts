@@ -31,6 +31,7 @@ export interface RawSettings {
     holdTimeoutSeconds?: unknown;
     responseTimeoutSeconds?: unknown;
     registerWithVSCode?: unknown;
+    dockerBaseImage?: unknown;
   };
 }
 
@@ -41,6 +42,8 @@ export interface GatewaySettings {
   /** How long the gateway waits for the upstream's answer to a request it sent (not the hold). */
   responseTimeoutMs: number;
   registerWithVSCode: boolean;
+  /** The image the gateway in Docker is built FROM (any image with `node` on its PATH). */
+  dockerBaseImage: string;
 }
 
 export interface Settings {
@@ -125,6 +128,16 @@ function booleanSetting(value: unknown, name: string, fallback: boolean, problem
   return fallback;
 }
 
+/** An image reference as Docker writes them: [registry/]name[:tag][@digest], no spaces. */
+const IMAGE_REF = /^[a-z0-9][a-z0-9._\/:-]*(@sha256:[a-f0-9]{64})?$/i;
+
+function imageSetting(value: unknown, name: string, fallback: string, problems: string[]): string {
+  if (value === undefined || value === null || value === '') return fallback;
+  if (typeof value === 'string' && IMAGE_REF.test(value.trim())) return value.trim();
+  problems.push(`archonMcp.${name} must be an image name such as ${fallback}; using ${fallback}.`);
+  return fallback;
+}
+
 function validateDocker(raw: NonNullable<RawSettings['docker']>, problems: string[]): DockerSettings {
   let socketPath: string | undefined;
   if (typeof raw.socketPath === 'string' && raw.socketPath.trim()) socketPath = raw.socketPath.trim();
@@ -153,6 +166,7 @@ function validateGateway(raw: NonNullable<RawSettings['gateway']>, problems: str
     holdTimeoutMs: numberSetting(raw.holdTimeoutSeconds, 'gateway.holdTimeoutSeconds', D['gateway.holdTimeoutSeconds'], 1, problems) * 1000,
     responseTimeoutMs: numberSetting(raw.responseTimeoutSeconds, 'gateway.responseTimeoutSeconds', D['gateway.responseTimeoutSeconds'], 1, problems) * 1000,
     registerWithVSCode: booleanSetting(raw.registerWithVSCode, 'gateway.registerWithVSCode', D['gateway.registerWithVSCode'], problems),
+    dockerBaseImage: imageSetting(raw.dockerBaseImage, 'gateway.dockerBaseImage', D['gateway.dockerBaseImage'], problems),
   };
 }
 

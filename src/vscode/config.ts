@@ -27,6 +27,7 @@ export function readSettings(): Validated {
       holdTimeoutSeconds: c.get('gateway.holdTimeoutSeconds'),
       responseTimeoutSeconds: c.get('gateway.responseTimeoutSeconds'),
       registerWithVSCode: c.get('gateway.registerWithVSCode'),
+      dockerBaseImage: c.get('gateway.dockerBaseImage'),
     },
   });
 }
@@ -38,6 +39,7 @@ export function rawSettingsForReport(): Record<string, unknown> {
     'pingIntervalSeconds', 'pingTimeoutSeconds', 'autoHeal', 'maxAutoHealAttempts', 'degradedLatencyMs', 'statusBar.clickAction',
     'docker.enabled', 'docker.socketPath', 'docker.memoryPressurePercent', 'docker.serverMemoryWarnMb', 'docker.memoryAlerts',
     'gateway.enabled', 'gateway.port', 'gateway.holdTimeoutSeconds', 'gateway.responseTimeoutSeconds', 'gateway.registerWithVSCode',
+    'gateway.dockerBaseImage',
   ];
   return Object.fromEntries(keys.map((k) => [k, c.get(k)]));
 }

@@ -38,6 +38,7 @@ export function registerDockerGateway(ctx: DoctorContext, host: GatewayRunner): 
             upstreamContainer: server.container!,
             port,
             name: server.name,
+            baseImage: ctx.settings.gateway.dockerBaseImage,
             cliBundlePath: path.join(ctx.extension.extensionPath, 'dist', 'cli.js'),
             version: String(ctx.extension.extension.packageJSON.version),
             onProgress: (m) => {

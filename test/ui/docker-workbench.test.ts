@@ -11,13 +11,18 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { engineAvailable, removeContainer, runFixtureContainer, skipWithoutDocker, type FixtureContainer } from '../helpers/docker';
+import { GATEWAY_CONTAINER_NAME } from '../../src/core/always-on';
+import { connectClient } from '../gateway/util';
+import { docker, engineAvailable, ensureImages, ensureNetwork, removeContainer, removeNetwork, runFixtureContainer, skipWithoutDocker, type FixtureContainer } from '../helpers/docker';
+import { freePort } from '../helpers/servers';
 import { REPO_ROOT, openWorkbench, startCodeServer, type CodeServer, type Workbench } from '../vscode/code-server';
 import { createDriver, uiTestParts, type Driver } from './driver';
 
 const SHOTS = path.join(REPO_ROOT, 'test-results', 'ui', 'docker');
 const SERVER_NAME = 'Archon';
 const CONTAINER = `amd-ui-archon-${process.pid}`;
+// The gateway in Docker runs beside its upstream on a user-defined network.
+const NETWORK = 'archon-mcp-doctor-test-ui-net';
 const STEP_TIMEOUT = 90_000;
 
 const { tools, vsix, gate } = uiTestParts();
@@ -27,13 +32,17 @@ describe('the packaged extension in code-server with Archon in a real container'
   let server: CodeServer | undefined;
   let wb: Workbench | undefined;
   let ui: Driver;
+  let gatewayPort = 0;
 
   before(async () => {
     if (gate) throw new Error(gate.message);
     if (!(await engineAvailable())) return; // each test skips (or fails with CI=true) with the reason
     fs.rmSync(SHOTS, { recursive: true, force: true });
     fs.mkdirSync(SHOTS, { recursive: true });
-    fc = await runFixtureContainer({ name: CONTAINER, memoryMb: 128, stopTimeoutSeconds: 1 });
+    await removeContainer(GATEWAY_CONTAINER_NAME);
+    await ensureNetwork(NETWORK);
+    fc = await runFixtureContainer({ name: CONTAINER, network: NETWORK, memoryMb: 128, stopTimeoutSeconds: 1 });
+    gatewayPort = await freePort();
     server = await startCodeServer({
       tools,
       vsix: [vsix!],
@@ -41,6 +50,9 @@ describe('the packaged extension in code-server with Archon in a real container'
       userSettings: {
         'archonMcp.servers': [{ name: SERVER_NAME, url: fc.url, transport: 'streamable-http', healthUrl: fc.healthUrl, container: CONTAINER }],
         'archonMcp.pingIntervalSeconds': 2,
+        'archonMcp.gateway.port': gatewayPort,
+        // No registry here: the gateway image is built FROM the suite's local Node image.
+        'archonMcp.gateway.dockerBaseImage': (await ensureImages()).base,
       },
     });
     wb = await openWorkbench(server, tools, { viewport: { width: 1400, height: 1000 } });
@@ -52,7 +64,9 @@ describe('the packaged extension in code-server with Archon in a real container'
     if (server) fs.writeFileSync(path.join(SHOTS, 'exthost.log'), server.extensionHostLog());
     await wb?.close();
     await server?.stop();
+    await removeContainer(GATEWAY_CONTAINER_NAME).catch(() => undefined);
     await removeContainer(CONTAINER).catch(() => undefined);
+    await removeNetwork(NETWORK).catch(() => undefined);
   });
 
   const ariaLabel = async () => (await ui.statusItem().getAttribute('aria-label')) ?? '';
@@ -110,5 +124,41 @@ describe('the packaged extension in code-server with Archon in a real container'
     assert.match(report, /\| Cause named \| docker restart/);
     assert.match(report, /\| Client requests held and answered by the gateway \| \d+/);
     await ui.screenshot('rehearsal-report');
+  });
+
+  it('3. "Run Healing Gateway in Docker" starts the container, this window steps aside and uses it; "Stop" hands the port back', { timeout: STEP_TIMEOUT * 3 }, async (t) => {
+    if (await skipWithoutDocker(t)) return;
+    const page = wb!.page;
+    const gatewayRow = () => page.locator('.monaco-list-row', { hasText: 'Healing gateway' }).first();
+    await ui.runCommand('Archon: Run Healing Gateway in Docker');
+    const started = page.locator('.notification-toast', { hasText: 'the healing gateway runs in Docker at' }).first();
+    const failed = page.locator('.notification-toast', { hasText: 'could not run the healing gateway in Docker' }).first();
+    await Promise.race([started.waitFor({ state: 'visible', timeout: 180_000 }), failed.waitFor({ state: 'visible', timeout: 180_000 })]);
+    if (await failed.isVisible()) assert.fail(`the command failed: ${await failed.innerText()}\n${server!.extensionHostLog().slice(-3000)}`);
+    const url = `http://127.0.0.1:${gatewayPort}/archon/mcp`;
+    assert.match(await started.innerText(), new RegExp(`runs in Docker at ${url.replace(/[.]/g, '\\.')}.*stays up without VS Code`, 's'));
+    const info = await docker().getContainer(GATEWAY_CONTAINER_NAME).inspect();
+    assert.equal(info.State.Running, true);
+    assert.equal(info.Config.Image.startsWith('archon-mcp-doctor-gateway:'), true, info.Config.Image);
+    const holder = await (await fetch(`http://127.0.0.1:${gatewayPort}/.well-known/archon-mcp-doctor`)).json() as { runsIn?: string };
+    assert.equal(holder.runsIn, 'docker', 'the port is served by the container now');
+    await page.locator('.activitybar a[aria-label^="Archon MCP"]').first().click();
+    await ui.waitUntil('the tree to say the gateway runs in Docker', async () => /\(in Docker\)/.test(await gatewayRow().innerText()), 30_000);
+    const c = await connectClient(url, { name: 'ui-docker-gateway' });
+    try {
+      assert.ok((await c.client.listTools()).tools.length > 0, 'a client through the container gets the tools');
+    } finally {
+      await c.close();
+    }
+    await ui.screenshot('gateway-in-docker');
+
+    await ui.runCommand('Archon: Stop Healing Gateway in Docker');
+    await page.locator('.notification-toast', { hasText: 'this window serves the port again' }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    assert.deepEqual((await docker().listContainers({ all: true, filters: { name: [GATEWAY_CONTAINER_NAME] } })).map((x) => x.Names), [], 'the container is gone');
+    await ui.waitUntil('this window to serve the port again', async () => {
+      const h = await (await fetch(`http://127.0.0.1:${gatewayPort}/.well-known/archon-mcp-doctor`)).json().catch(() => undefined) as { runsIn?: string } | undefined;
+      return h && h.runsIn !== 'docker' && !/\(in Docker\)/.test(await gatewayRow().innerText());
+    }, 30_000);
+    await ui.screenshot('gateway-back-in-window');
   });
 });

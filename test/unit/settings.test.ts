@@ -1,6 +1,7 @@
 // Unit tests for src/core/settings.ts: defaults, invalid entries reported with the valid ones kept.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { DEFAULT_BASE_IMAGE } from '../../src/core/always-on/types';
 import { CLICK_ACTIONS, DEFAULT_SERVER, MIN_PING_INTERVAL_S, validateSettings } from '../../src/core/settings';
 
 const ARCHON = { name: 'Archon', url: 'http://localhost:8051/mcp' };
@@ -290,5 +291,23 @@ describe('validateSettings: gateway.responseTimeoutSeconds', () => {
     const bad = validateSettings({ gateway: { responseTimeoutSeconds: 'soon' } });
     assert.equal(bad.settings.gateway.responseTimeoutMs, 120_000);
     assert.ok(bad.problems.some((p) => p.includes('gateway.responseTimeoutSeconds')), bad.problems.join('\n'));
+  });
+});
+
+describe('validateSettings: gateway.dockerBaseImage', () => {
+  it('defaults to the official Node LTS image the CLI uses too', () => {
+    assert.equal(validateSettings({}).settings.gateway.dockerBaseImage, DEFAULT_BASE_IMAGE);
+  });
+  it('takes image references with a registry, a tag or a digest; reports anything else and keeps the default', () => {
+    for (const ok of ['node:22-bookworm-slim', 'registry.example.com:5000/team/node:24', `node@sha256:${'a'.repeat(64)}`]) {
+      const v = validateSettings({ gateway: { dockerBaseImage: ok } });
+      assert.deepEqual(v.problems, [], ok);
+      assert.equal(v.settings.gateway.dockerBaseImage, ok);
+    }
+    for (const bad of ['node 24', 42, '--privileged', 'node:24;rm -rf /']) {
+      const v = validateSettings({ gateway: { dockerBaseImage: bad } });
+      assert.equal(v.settings.gateway.dockerBaseImage, DEFAULT_BASE_IMAGE, String(bad));
+      assert.ok(v.problems.some((p) => p.includes('gateway.dockerBaseImage')), `${String(bad)}: ${v.problems.join('\n')}`);
+    }
   });
 });

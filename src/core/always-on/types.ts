@@ -6,8 +6,7 @@ export const GATEWAY_CONTAINER_NAME = 'archon-mcp-doctor-gateway';
 export const GATEWAY_IMAGE_REPO = 'archon-mcp-doctor-gateway';
 /** Named volume with the gateway's client sessions: kept across recreate and `down`. */
 export const GATEWAY_VOLUME_NAME = 'archon-mcp-doctor-gateway-state';
-/** A current official Node LTS image. */
-export const DEFAULT_BASE_IMAGE = 'node:24-slim';
+export const DEFAULT_BASE_IMAGE: string = SETTING_DEFAULTS['gateway.dockerBaseImage'];
 /** The same default as the gateway everywhere else: client configurations point at one port. */
 export const DEFAULT_DOCKER_GATEWAY_PORT: number = SETTING_DEFAULTS['gateway.port'];
 /** Where the inner gateway listens and keeps its sessions inside the container. */
