@@ -129,7 +129,7 @@ function booleanSetting(value: unknown, name: string, fallback: boolean, problem
 }
 
 /** An image reference as Docker writes them: [registry/]name[:tag][@digest], no spaces. */
-const IMAGE_REF = /^[a-z0-9][a-z0-9._\/:-]*(@sha256:[a-f0-9]{64})?$/i;
+const IMAGE_REF = /^[a-z0-9][a-z0-9._/:-]*(@sha256:[a-f0-9]{64})?$/i;
 
 function imageSetting(value: unknown, name: string, fallback: string, problems: string[]): string {
   if (value === undefined || value === null || value === '') return fallback;
