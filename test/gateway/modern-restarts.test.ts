@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { startServer, type RunningServer } from '../helpers/servers';
 import { startGateway, type Gateway } from '../../src/core/gateway';
 import { connectModern, type ModernConnected, type Negotiation } from './modern-util';
-import { executions, sleep, textOf } from './util';
+import { connectClient, executions, sleep, textOf } from './util';
 
 const RESTARTS = 10;
 /** Calls each loop answers between restarts (the killer waits for them: a loaded machine slows the test, it does not fail it). */
@@ -82,7 +82,6 @@ describe('modern clients through the gateway to the Archon-like fixture', () => 
   }
 
   it('the 2025 path still serves a 2025 client on the same endpoint (sessions untouched)', async () => {
-    const { connectClient } = await import('./util');
     const legacy = await connectClient(gw.url(), { name: 'legacy-beside-modern' });
     try {
       assert.ok(legacy.transport.sessionId, 'a 2025 client still gets a gateway session id');

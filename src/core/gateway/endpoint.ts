@@ -149,7 +149,8 @@ export class ServerEndpoint implements EndpointContext {
       body = await readBodyOnce(req, this.env.maxBodyBytes);
       const parsed = parseBody(body);
       this.modern ??= loadModernFront().createModernFront(this, (transport) => new ClientSession(this, undefined, transport));
-      if (this.modern.eraOf(req, parsed) === 'modern') return this.modern.handle(req, res, parsed);
+      // A body over the limit is answered 413 by the session path, whatever its era.
+      if (body !== 'too-large' && this.modern.eraOf(req, parsed) === 'modern') return this.modern.handle(req, res, parsed);
     }
     const sid = req.headers['mcp-session-id'];
     if (typeof sid === 'string' && sid) {

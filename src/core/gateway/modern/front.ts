@@ -78,6 +78,14 @@ function eventOf(n: JSONRPCNotification): ServerEvent | undefined {
   }
 }
 
+/** The resource URIs a `subscriptions/listen` request asks to hear about. */
+function listenedResources(body: unknown): string[] {
+  const b = body as { method?: unknown; params?: { notifications?: { resourceSubscriptions?: unknown } } } | undefined;
+  if (b?.method !== 'subscriptions/listen') return [];
+  const uris = b.params?.notifications?.resourceSubscriptions;
+  return Array.isArray(uris) ? uris.filter((u): u is string => typeof u === 'string') : [];
+}
+
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return typeof v === 'string' ? v : undefined;
@@ -90,8 +98,10 @@ class ModernFrontImpl implements ModernFront {
   private readonly node: NodeMcpRequestHandler;
   /** The client info of the request being dispatched: the first one initializes the shared session. */
   private pendingClient: Implementation | undefined;
+  /** Resources some listen stream asked about: subscribed upstream once, renewed by the Link after restarts. */
+  private readonly subscribed = new Set<string>();
 
-  constructor(ctx: EndpointContext, makeSession: SessionMaker) {
+  constructor(private readonly ctx: EndpointContext, makeSession: SessionMaker) {
     this.shared = new SharedUpstreamSession({
       ctx,
       makeSession,
@@ -126,7 +136,37 @@ class ModernFrontImpl implements ModernFront {
       return sendError(res, 415, -32000, 'Unsupported Media Type: a 2026-07-28 request must be sent as application/json');
     }
     this.pendingClient ??= clientInfoOf(body);
+    // Every answer speaks for the upstream: when it cannot be reached (held until the hold timeout) or
+    // refuses the gateway's session, the client hears that reason as a JSON-RPC error, not an HTTP 500.
+    try {
+      await this.shared.ready(this.pendingClient);
+    } catch (e) {
+      const err = e as Error & { code?: number; data?: unknown };
+      const id = (body as { id?: unknown } | undefined)?.id;
+      if (typeof id !== 'string' && typeof id !== 'number') return sendStatus(res, 202);
+      return sendAnswer(res, 200, { jsonrpc: '2.0', id, error: { code: err.code ?? -32000, message: err.message, ...(err.data !== undefined ? { data: err.data } : {}) } });
+    }
+    const uris = listenedResources(body).filter((u) => !this.subscribed.has(u));
+    if (uris.length) await this.subscribeUpstream(uris);
     await this.node(req, res, body);
+  }
+
+  /**
+   * A listen stream that names resources: the 2025 upstream only sends resources/updated for resources
+   * its session subscribed to, so the shared session subscribes (the Link renews that after a restart).
+   */
+  private async subscribeUpstream(uris: string[]): Promise<void> {
+    try {
+      const identity = await this.shared.ready(this.pendingClient);
+      if (!identity.capabilities.resources?.subscribe) return;
+    } catch {
+      return; // the listen request gets the same answer from the handler
+    }
+    for (const uri of uris) {
+      const answer = await this.shared.send('resources/subscribe', { uri });
+      if (answer.kind === 'result') this.subscribed.add(uri);
+      else this.ctx.logger.warn(`[${this.ctx.slug} modern] could not subscribe upstream to ${uri}: ${answer.message}`);
+    }
   }
 
   /** One server instance per request, speaking for the upstream: its identity, the gateway's versions. */
@@ -164,9 +204,24 @@ class ModernFrontImpl implements ModernFront {
   }
 }
 
-function sendError(res: ServerResponse, status: number, code: number, message: string): void {
-  const text = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });
+/** A JSON-RPC error as the whole HTTP answer (`id` null when the request had none we could read). */
+interface ErrorAnswer {
+  jsonrpc: '2.0';
+  id: string | number | null;
+  error: { code: number; message: string; data?: unknown };
+}
+
+function sendAnswer(res: ServerResponse, status: number, message: ErrorAnswer): void {
+  const text = JSON.stringify(message);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+}
+
+function sendError(res: ServerResponse, status: number, code: number, message: string): void {
+  sendAnswer(res, status, { jsonrpc: '2.0', id: null, error: { code, message } });
+}
+
+function sendStatus(res: ServerResponse, status: number): void {
+  res.writeHead(status).end();
 }
 
 export function createModernFront(ctx: EndpointContext, makeSession: SessionMaker): ModernFront {
