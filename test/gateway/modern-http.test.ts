@@ -12,7 +12,7 @@ import {
 import { startServer, type RunningServer } from '../helpers/servers';
 import { startGateway, type Gateway } from '../../src/core/gateway';
 import { connectModern } from './modern-util';
-import { CapturingLogger, textOf } from './util';
+import { CapturingLogger, executions, sleep, textOf } from './util';
 
 interface Answer {
   status: number;
@@ -140,6 +140,36 @@ describe('modern front: HTTP edges (Archon-like fixture)', () => {
     } finally {
       await c.close();
     }
+  });
+
+  it("relays the upstream's progress notifications on the call's own stream", async () => {
+    const c = await connectModern(gw.url(), 'pinned');
+    try {
+      const progress: number[] = [];
+      const r = await c.client.callTool({ name: 'test_progress', arguments: { steps: 3, intervalMs: 20 } }, { onprogress: (p) => progress.push(p.progress) });
+      assert.match(textOf(r), /"steps":3/);
+      assert.deepEqual(progress, [1, 2, 3]);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a modern client that goes away mid-call gets its call cancelled upstream', async () => {
+    const key = 'modern-gone';
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'test_write', arguments: { key, delayMs: 60_000 }, _meta: ENVELOPE } });
+    const req = request({
+      host: '127.0.0.1', port: port(), path: '/archon/mcp', method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...MODERN_HEADERS, 'mcp-method': 'tools/call', 'mcp-name': 'test_write' },
+    });
+    req.on('error', () => undefined);
+    req.end(body);
+    // Wait (bounded) until the write runs upstream, then hang up.
+    for (let i = 0; i < 300 && !(await executions(fx.url)).keys.test_write?.[key]; i++) await sleep(100);
+    assert.equal((await executions(fx.url)).keys.test_write?.[key], 1, 'the write started upstream');
+    req.destroy();
+    for (let i = 0; i < 300 && !(await executions(fx.url)).keys.cancelled?.[key]; i++) await sleep(100);
+    assert.equal((await executions(fx.url)).keys.cancelled?.[key], 1, 'the upstream heard notifications/cancelled for it');
+    assert.equal((await executions(fx.url)).keys.test_write?.[key], 1, 'and it was not sent again');
   });
 });
 

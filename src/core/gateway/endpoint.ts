@@ -71,6 +71,7 @@ export class ServerEndpoint implements EndpointContext {
     // means no client request is sent into a dead connection, where it could not tell whether it ran:
     // behind Docker's port proxy a stopped container accepts connections and then drops them.
     for (const s of this.sessions.values()) s.link.invalidate(s.link.sessionId);
+    this.modern?.upstreamRestarting();
     this.health.broke();
     this.emit({ event: 'upstream-restarting', message: `${this.name} is restarting: holding its requests for up to ${Math.round(forMs / 1000)} s` });
   }

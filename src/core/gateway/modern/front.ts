@@ -40,6 +40,8 @@ export interface ModernFront {
   /** The era of one POST, by the SDK's own classifier (rejections belong to the modern path). */
   eraOf(req: IncomingMessage, body: unknown): Era;
   handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void>;
+  /** A restart was announced (Docker): the shared session re-initializes before its next request. */
+  upstreamRestarting(): void;
   close(): Promise<void>;
 }
 
@@ -196,6 +198,10 @@ class ModernFrontImpl implements ModernFront {
     });
     if (answer.kind === 'error') throw new ProtocolError(answer.code, answer.message, answer.data);
     return answer.result as Result;
+  }
+
+  upstreamRestarting(): void {
+    this.shared.upstreamRestarting();
   }
 
   async close(): Promise<void> {

@@ -22,7 +22,7 @@ import type { ClientStream } from '../get-stream';
  * Makes the ClientSession (session.ts) over the given client-side transport. Passed in by the endpoint
  * so this lazily loaded bundle does not carry a second copy of the session code.
  */
-export type SessionMaker = (transport: ClientTransportFactory) => Pick<ClientSession, 'relayServerStream' | 'close'>;
+export type SessionMaker = (transport: ClientTransportFactory) => Pick<ClientSession, 'relayServerStream' | 'close' | 'link'>;
 
 /** What the upstream said of itself when the shared session was initialized. */
 export interface UpstreamIdentity {
@@ -191,6 +191,11 @@ export class SharedUpstreamSession {
       if (p) return p.related(m);
     }
     this.env.onNotification(m);
+  }
+
+  /** The upstream is restarting (a Docker signal): re-initialize before anything else is sent. */
+  upstreamRestarting(): void {
+    this.session.link.invalidate(this.session.link.sessionId);
   }
 
   async close(): Promise<void> {
