@@ -37,7 +37,7 @@ export const MODERN_VERSIONS = ['2026-07-28'] as const;
 export type Era = 'legacy' | 'modern';
 
 export interface ModernFront {
-  /** The era of one POST, by the SDK's own classifier (rejections belong to the modern path). */
+  /** The era of one POST (`body` parsed, undefined when not JSON), by the SDK's own classifier (rejections belong to the modern path). */
   eraOf(req: IncomingMessage, body: unknown): Era;
   handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void>;
   /** A restart was announced (Docker): the shared session re-initializes before its next request. */
@@ -123,6 +123,8 @@ class ModernFrontImpl implements ModernFront {
   }
 
   eraOf(req: IncomingMessage, body: unknown): Era {
+    // As the SDK's isLegacyRequest: a POST with no JSON body (empty or unparseable) is legacy.
+    if (body === undefined) return 'legacy';
     const outcome = classifyInboundRequest({
       httpMethod: req.method ?? 'POST',
       protocolVersionHeader: header(req, 'mcp-protocol-version'),
@@ -130,7 +132,11 @@ class ModernFrontImpl implements ModernFront {
       mcpNameHeader: header(req, 'mcp-name'),
       body,
     });
-    return outcome.kind === 'legacy' ? 'legacy' : 'modern';
+    if (outcome.kind === 'modern') return 'modern';
+    // The modern path owns the ladder's rejections, except for requests of a live 2025 session: those
+    // stay with that session's transport, which answers them as it always has.
+    if (outcome.kind === 'reject' && !header(req, 'mcp-session-id')) return 'modern';
+    return 'legacy';
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
