@@ -162,3 +162,30 @@ describe('modern clients through the gateway to the Archon-like fixture', () => 
     assert.equal((await executions(fx.url)).keys.test_write?.[key], 1, 'the interrupted write ran once, never again');
   });
 });
+
+describe('a modern client that arrives while the Archon-like fixture is down', () => {
+  let fx: RunningServer;
+  let gw: Gateway;
+  after(async () => {
+    await gw?.stop();
+    await fx?.stop();
+  });
+
+  it('is held (discover included) and answered once the fixture is back', async () => {
+    fx = await startServer('fixture', { testTools: true });
+    gw = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0, holdTimeoutMs: 30_000 });
+    await fx.kill('SIGKILL');
+    const connecting = connectModern(gw.url(), 'pinned');
+    const back = fx.restart({ delayMs: 500 });
+    const c = await connecting;
+    try {
+      await back;
+      assert.equal(c.client.getNegotiatedProtocolVersion(), '2026-07-28');
+      assert.equal(c.client.getServerVersion()?.name, 'archon-mcp', 'discover answered with what the upstream said once it was back');
+      assert.match(textOf(await c.client.callTool({ name: 'test_write', arguments: { key: 'after-down' } })), /"executions":1/);
+      assert.ok(gw.stats().servers[0].healed.held >= 1, `the first request was held: ${JSON.stringify(gw.stats().servers[0].healed)}`);
+    } finally {
+      await c.close();
+    }
+  });
+});
