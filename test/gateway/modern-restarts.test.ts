@@ -171,10 +171,26 @@ describe('a modern client that arrives while the Archon-like fixture is down', (
     await fx?.stop();
   });
 
-  it('is held (discover included) and answered once the fixture is back', async () => {
+  before(async () => {
     fx = await startServer('fixture', { testTools: true });
     gw = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0, holdTimeoutMs: 30_000 });
     await fx.kill('SIGKILL');
+  });
+
+  it('a malformed modern request is answered by the validation ladder, not held', async () => {
+    // Held, it would wait out the 30 s hold and then carry the "did not come back" error instead.
+    const res = await fetch(gw.url(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': 42 } } }),
+    });
+    const answer = (await res.json()) as { error?: { code: number; message: string } };
+    assert.equal(res.status, 400);
+    assert.equal(answer.error?.code, -32602);
+    assert.match(answer.error?.message ?? '', /Invalid _meta envelope/);
+  });
+
+  it('is held (discover included) and answered once the fixture is back', async () => {
     const connecting = connectModern(gw.url(), 'pinned');
     const back = fx.restart({ delayMs: 500 });
     const c = await connecting;

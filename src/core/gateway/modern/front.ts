@@ -102,6 +102,8 @@ class ModernFrontImpl implements ModernFront {
   private pendingClient: Implementation | undefined;
   /** Resources some listen stream asked about: subscribed upstream once, renewed by the Link after restarts. */
   private readonly subscribed = new Set<string>();
+  /** Requests eraOf() found well-formed and modern (the others are the SDK ladder's to answer). */
+  private readonly wellFormed = new WeakSet<IncomingMessage>();
 
   constructor(private readonly ctx: EndpointContext, makeSession: SessionMaker) {
     this.shared = new SharedUpstreamSession({
@@ -132,7 +134,10 @@ class ModernFrontImpl implements ModernFront {
       mcpNameHeader: header(req, 'mcp-name'),
       body,
     });
-    if (outcome.kind === 'modern') return 'modern';
+    if (outcome.kind === 'modern') {
+      this.wellFormed.add(req);
+      return 'modern';
+    }
     // The modern path owns the ladder's rejections, except for requests of a live 2025 session: those
     // stay with that session's transport, which answers them as it always has.
     if (outcome.kind === 'reject' && !header(req, 'mcp-session-id')) return 'modern';
@@ -143,6 +148,8 @@ class ModernFrontImpl implements ModernFront {
     if (!isJsonContentType(header(req, 'content-type') ?? '')) {
       return sendError(res, 415, -32000, 'Unsupported Media Type: a 2026-07-28 request must be sent as application/json');
     }
+    // A malformed request is answered by the SDK's validation ladder at once, whatever the upstream's state.
+    if (!this.wellFormed.has(req)) return this.node(req, res, body);
     this.pendingClient ??= clientInfoOf(body);
     // Every answer speaks for the upstream: when it cannot be reached (held until the hold timeout) or
     // refuses the gateway's session, the client hears that reason as a JSON-RPC error, not an HTTP 500.
