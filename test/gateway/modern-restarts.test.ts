@@ -205,3 +205,32 @@ describe('a modern client that arrives while the Archon-like fixture is down', (
     }
   });
 });
+
+describe("discover follows the upstream's latest word", () => {
+  let fx: RunningServer;
+  let gw: Gateway;
+  after(async () => {
+    await gw?.stop();
+    await fx?.stop();
+  });
+
+  it('after a restart into a new version, a new modern client discovers that version', async () => {
+    fx = await startServer('fixture', { testTools: true });
+    gw = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0, holdTimeoutMs: 20_000 });
+    const first = await connectModern(gw.url(), 'pinned', 'before-upgrade');
+    try {
+      assert.equal(first.client.getServerVersion()?.version, '0.1.0');
+      await fx.restart({ env: { SERVER_VERSION: '0.2.0' } });
+      // The first call after the restart re-initializes the shared session with the new server.
+      assert.match(textOf(await first.client.callTool({ name: 'test_read', arguments: {} })), /executions/);
+    } finally {
+      await first.close();
+    }
+    const second = await connectModern(gw.url(), 'auto', 'after-upgrade');
+    try {
+      assert.equal(second.client.getServerVersion()?.version, '0.2.0');
+    } finally {
+      await second.close();
+    }
+  });
+});

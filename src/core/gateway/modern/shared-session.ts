@@ -99,6 +99,8 @@ export class SharedUpstreamSession {
   private readonly pending = new Map<RequestId, Pending>();
   private readonly stream = new StandingStream();
   private identity: UpstreamIdentity | undefined;
+  /** The initialize result `identity` was read from. */
+  private identitySource: unknown;
   private initializing: Promise<UpstreamIdentity> | undefined;
   private closed = false;
 
@@ -116,7 +118,12 @@ export class SharedUpstreamSession {
    * info) when that never succeeded. Held like any request while the upstream is down.
    */
   async ready(clientInfo: Implementation | undefined): Promise<UpstreamIdentity> {
-    if (this.identity) return this.identity;
+    if (this.identity) {
+      // After a re-initialize (a restart, maybe an upgrade) the upstream's latest word counts.
+      const latest = this.session.link.initializeResult;
+      if (latest !== undefined && latest !== this.identitySource) this.identity = this.identityFrom(latest);
+      return this.identity;
+    }
     this.initializing ??= this.initialize(clientInfo).finally(() => {
       this.initializing = undefined;
     });
@@ -132,19 +139,24 @@ export class SharedUpstreamSession {
       clientInfo: clientInfo ?? { name: 'archon-mcp-doctor-gateway', version: '0' },
     });
     if (answer.kind === 'error') throw Object.assign(new Error(answer.message), { code: answer.code, data: answer.data });
-    const r = answer.result as { serverInfo?: Implementation; capabilities?: ServerCapabilities; instructions?: string; protocolVersion?: string };
     this.transport.deliver({ jsonrpc: '2.0', method: 'notifications/initialized' });
-    this.identity = {
-      serverInfo: r.serverInfo ?? { name: this.env.ctx.name, version: '0' },
-      capabilities: r.capabilities ?? {},
-      instructions: r.instructions,
-      protocolVersion: r.protocolVersion ?? LATEST_PROTOCOL_VERSION,
-    };
+    this.identity = this.identityFrom(this.session.link.initializeResult ?? answer.result);
     // The upstream's own notifications (GET stream), relayed for as long as the front lives and
     // reopened (re-initializing when needed) after every restart.
     this.session.relayServerStream(this.stream);
     this.env.log('info', `modern clients share one upstream session (${this.identity.serverInfo.name} ${this.identity.serverInfo.version}, ${this.identity.protocolVersion})`);
     return this.identity;
+  }
+
+  private identityFrom(result: unknown): UpstreamIdentity {
+    this.identitySource = result;
+    const r = (result ?? {}) as { serverInfo?: Implementation; capabilities?: ServerCapabilities; instructions?: string; protocolVersion?: string };
+    return {
+      serverInfo: r.serverInfo ?? { name: this.env.ctx.name, version: '0' },
+      capabilities: r.capabilities ?? {},
+      instructions: r.instructions,
+      protocolVersion: r.protocolVersion ?? LATEST_PROTOCOL_VERSION,
+    };
   }
 
   /**
