@@ -109,10 +109,6 @@ export class SharedUpstreamSession {
     this.session = env.makeSession(() => this.transport);
   }
 
-  get known(): UpstreamIdentity | undefined {
-    return this.identity;
-  }
-
   /**
    * The upstream's identity, initializing the shared session first (with the first modern client's
    * info) when that never succeeded. Held like any request while the upstream is down.
