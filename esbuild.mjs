@@ -34,6 +34,18 @@ const tomlLibApart = {
   },
 };
 
+/**
+ * The gateway's modern (2026-07-28) front carries the v2 server package (~330 KB minified): in its own
+ * file beside the extension bundle, loaded when a gateway endpoint sees its first POST.
+ */
+const modernFrontApart = {
+  name: 'modern-front-apart',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/front$/ }, (args) =>
+      /[\\/]gateway[\\/]modern[\\/]load\.ts$/.test(args.importer) ? { path: './modern-front.js', external: true } : undefined);
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -56,10 +68,11 @@ rmSync('dist', { recursive: true, force: true });
 
 const builds = [
   // The extension loads the TOML library from its own file; the CLI stays one self-contained file.
-  { entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', plugins: [unusedDockerParts, tomlLibApart] },
+  { entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', plugins: [unusedDockerParts, tomlLibApart, modernFrontApart] },
   // src/cli.ts starts with `#!/usr/bin/env node`, which esbuild keeps: dist/cli.js is the npm package's bin.
   { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js' },
   { entryPoints: ['src/core/clients/toml-lib.ts'], outfile: 'dist/toml-lib.js' },
+  { entryPoints: ['src/core/gateway/modern/front.ts'], outfile: 'dist/modern-front.js' },
 ];
 // Fixture servers used by tests, benchmarks and the Docker test image.
 for (const name of ['archon-like-server', 'modern-server']) {

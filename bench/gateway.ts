@@ -28,7 +28,7 @@ async function connect(url: string): Promise<Client> {
 
 const readCall = (c: Client) => c.callTool({ name: 'test_read', arguments: {} });
 
-async function startGatewayProcess(upstream: string, stateDir: string): Promise<{ url: string; child: ChildProcess }> {
+export async function startGatewayProcess(upstream: string, stateDir: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const built = join(ROOT, 'dist', 'cli.js');
   const args = existsSync(built) ? [built] : ['--import', 'tsx', join(ROOT, 'src', 'cli.ts')];

@@ -4,6 +4,7 @@ import { benchActivation } from './activate';
 import { benchDocker } from './docker';
 import { benchDockerGateway } from './docker-gateway';
 import { benchGateway } from './gateway';
+import { benchModernGateway } from './modern-gateway';
 import { benchMonitor } from './monitor';
 import { benchStdio } from './stdio';
 import type { Metrics } from './stats';
@@ -21,6 +22,7 @@ const TARGETS: Record<string, string> = {
   gateway_p99_overhead_ms: '< 5',
   gateway_throughput_ratio: '> 0.8',
   chaos_client_errors: '0',
+  modern_chaos_client_errors: '0',
 };
 
 async function main(): Promise<void> {
@@ -29,6 +31,7 @@ async function main(): Promise<void> {
     ['monitor', benchMonitor],
     ['activation', benchActivation],
     ['gateway', benchGateway],
+    ['modern-gateway', benchModernGateway],
     ['stdio', benchStdio],
     ['docker', benchDocker],
     ['docker-gateway', benchDockerGateway],

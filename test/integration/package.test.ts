@@ -27,7 +27,7 @@ test('the .vsix holds the bundle, manifest, docs and media, and no sources, test
   assert.ok(existsSync(vsix), `${vsix} exists (npm test packages it first)`);
   const files = await entries(vsix);
   const names = [...files.keys()];
-  for (const required of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/toml-lib.js', 'extension/dist/cli.js', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/media/archon.svg']) {
+  for (const required of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/toml-lib.js', 'extension/dist/modern-front.js', 'extension/dist/cli.js', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/media/archon.svg']) {
     assert.ok(files.has(required), `${required} in the package; it has: ${names.join(', ')}`);
   }
   const forbidden = names.filter((n) => /^extension\/(src|test|node_modules|scripts|bench|\.ci)\//.test(n) || /\.(ts|map)$/.test(n) || n.endsWith('.vsix') || n.endsWith('.tgz'));
@@ -35,6 +35,12 @@ test('the .vsix holds the bundle, manifest, docs and media, and no sources, test
   assert.ok(files.get('extension/dist/extension.js')! < 1024 * 1024, 'bundle under 1 MB');
   const bundle = readFileSync('dist/extension.js', 'utf8');
   assert.ok(!bundle.includes('sourceMappingURL'), 'the packaged bundle is the minified production build');
+  // The gateway's modern front (v2 server package) is its own file, required on first use.
+  assert.ok(bundle.includes('require("./modern-front.js")'), 'the extension loads the modern front from its own file');
+  assert.ok(!bundle.includes('modern-only-missing-envelope'), 'the v2 server package (its classifier) is not inside the extension bundle');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const front = require('../../dist/modern-front.js') as { createModernFront?: unknown };
+  assert.equal(typeof front.createModernFront, 'function', 'dist/modern-front.js exports the front');
 });
 
 test('the manifest declares what the extension needs', () => {

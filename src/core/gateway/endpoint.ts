@@ -7,6 +7,9 @@ import { ServerCounters } from './stats';
 import type { SessionStore } from './store';
 import { UpstreamHealth } from './upstream';
 import type { GatewayEvent, GatewayLogger, GatewayUpstream, ServerGatewayStats } from './types';
+import { parseBody, readBodyOnce, type PreReadBody } from './modern/body';
+import { loadModernFront } from './modern/load';
+import type { ModernFront } from './modern/front';
 
 export interface EndpointEnv {
   holdTimeoutMs: number;
@@ -30,6 +33,8 @@ export class ServerEndpoint implements EndpointContext {
   readonly sessions = new Map<string, ClientSession>();
   private restartingUntil = 0;
   private authCache: { at: number; value: string | undefined } | undefined;
+  /** The 2026-07-28 front (modern/), made on the first POST. */
+  private modern: ModernFront | undefined;
 
   constructor(readonly upstream: GatewayUpstream, readonly slug: string, private readonly env: EndpointEnv) {}
 
@@ -66,6 +71,7 @@ export class ServerEndpoint implements EndpointContext {
     // means no client request is sent into a dead connection, where it could not tell whether it ran:
     // behind Docker's port proxy a stopped container accepts connections and then drops them.
     for (const s of this.sessions.values()) s.link.invalidate(s.link.sessionId);
+    this.modern?.upstreamRestarting();
     this.health.broke();
     this.emit({ event: 'upstream-restarting', message: `${this.name} is restarting: holding its requests for up to ${Math.round(forMs / 1000)} s` });
   }
@@ -137,11 +143,21 @@ export class ServerEndpoint implements EndpointContext {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Era dispatch (modern/): a POST is read once and classified; 2026-07-28 requests go to the modern
+    // front, 2025 requests (and everything else) down the session path below with the same bytes.
+    let body: PreReadBody | undefined;
+    if (req.method === 'POST') {
+      body = await readBodyOnce(req, this.env.maxBodyBytes);
+      const parsed = parseBody(body);
+      this.modern ??= loadModernFront().createModernFront(this, (transport) => new ClientSession(this, undefined, transport));
+      // A body over the limit is answered 413 by the session path, whatever its era.
+      if (body !== 'too-large' && this.modern.eraOf(req, parsed) === 'modern') return this.modern.handle(req, res, parsed);
+    }
     const sid = req.headers['mcp-session-id'];
     if (typeof sid === 'string' && sid) {
       const session = this.lookup(sid);
       if (!session) return sendJson(res, 404, { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
-      return session.handleHttp(req, res);
+      return session.handleHttp(req, res, body);
     }
     if (req.method === 'GET' && String(req.headers.accept ?? '').includes('text/event-stream')) {
       // A legacy HTTP+SSE client waits here for an `endpoint` event that this transport never sends.
@@ -152,7 +168,7 @@ export class ServerEndpoint implements EndpointContext {
     }
     // A new session: the transport mints the id when it sees initialize (anything else gets its 400).
     const session = new ClientSession(this);
-    await session.handleHttp(req, res);
+    await session.handleHttp(req, res, body);
     if (!session.id) await session.close();
   }
 
@@ -191,6 +207,7 @@ export class ServerEndpoint implements EndpointContext {
   }
 
   async close(): Promise<void> {
+    await this.modern?.close();
     await Promise.all([...this.sessions.values()].map((s) => s.close()));
     this.sessions.clear();
   }

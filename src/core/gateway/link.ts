@@ -71,6 +71,8 @@ export class UpstreamLink {
   /** False until initialized upstream (or after the upstream lost our session). */
   ready = false;
   readonly subscriptions = new Set<string>();
+  /** The upstream's latest initialize result (what it said of itself; the modern front's discover answer). */
+  initializeResult: unknown;
   private building: Promise<void> | undefined;
   /** Set while the client's own initialize is on its way upstream (see clientInitializing). */
   private clientInit: Promise<void> | undefined;
@@ -92,6 +94,7 @@ export class UpstreamLink {
   /** Records what the client's own initialize brought back. */
   adoptInitialize(sessionId: string | undefined, result: unknown): void {
     this.sessionId = sessionId;
+    this.initializeResult = result;
     const parsed = InitializeResultSchema.safeParse(result);
     if (parsed.success) this.protocolVersion = parsed.data.protocolVersion;
     this.ready = true;
@@ -160,6 +163,7 @@ export class UpstreamLink {
       });
       if (outcome.kind === 'ok' && result !== undefined) {
         this.sessionId = outcome.sessionId;
+        this.initializeResult = result;
         const parsed = InitializeResultSchema.safeParse(result);
         if (parsed.success) this.protocolVersion = parsed.data.protocolVersion;
         await this.afterInitialize();

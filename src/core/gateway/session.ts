@@ -200,13 +200,14 @@ export class ClientSession {
     };
   }
 
-  async handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** `preRead`: the POST body when the endpoint already read it (to classify its era). */
+  async handleHttp(req: IncomingMessage, res: ServerResponse, preRead?: string | 'too-large'): Promise<void> {
     const transport = this.transport;
     if (!(transport instanceof StreamableHTTPServerTransport)) throw new Error('not an HTTP session');
     if (req.method === 'GET') this.getStream.track(res);
     if (req.method !== 'POST') return transport.handleRequest(req, res);
     // Read the body here (capped) and hand it over parsed: cheaper than the web-stream route.
-    const body = await readBody(req, this.ctx.maxBodyBytes);
+    const body = preRead ?? (await readBody(req, this.ctx.maxBodyBytes));
     if (body === 'too-large') {
       return sendJsonError(res, 413, -32000, `Payload too large: the gateway accepts at most ${this.ctx.maxBodyBytes} bytes`);
     }

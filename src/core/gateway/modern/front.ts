@@ -1,0 +1,248 @@
+// The modern front: serves MCP 2026-07-28 clients (no sessions, a `_meta` envelope on every request,
+// `server/discover`, `subscriptions/listen`) on the same endpoint as 2025 clients. The v2 server
+// package does the protocol: its classifier decides the era of each POST, and its per-request handler
+// (`createMcpHandler`) answers discover, validates envelopes, shapes JSON/SSE answers and runs the
+// listen streams. Requests go upstream through one shared gateway-owned session (shared-session.ts).
+// Bundled as its own file (dist/modern-front.js, see esbuild.mjs) and loaded on the first POST.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  InMemoryServerEventBus,
+  LOG_LEVEL_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
+  ProtocolError,
+  Server,
+  classifyInboundRequest,
+  createMcpHandler,
+  isJsonContentType,
+  type Implementation,
+  type JSONRPCNotification,
+  type JSONRPCRequest,
+  type McpHttpHandler,
+  type Result,
+  type ServerContext,
+  type ServerEvent,
+} from '@modelcontextprotocol/server';
+import { toNodeHandler, type NodeMcpRequestHandler } from '@modelcontextprotocol/node';
+import type { EndpointContext } from '../session';
+import { SharedUpstreamSession, type SessionMaker, type UpstreamIdentity } from './shared-session';
+
+/** The per-request `_meta` envelope keys: the gateway's to read, never the upstream's. */
+const ENVELOPE_KEYS = [PROTOCOL_VERSION_META_KEY, CLIENT_INFO_META_KEY, CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY] as const;
+
+/** The protocol revisions the modern front serves (discover advertises them). */
+export const MODERN_VERSIONS = ['2026-07-28'] as const;
+
+export type Era = 'legacy' | 'modern';
+
+export interface ModernFront {
+  /** The era of one POST (`body` parsed, undefined when not JSON), by the SDK's own classifier (rejections belong to the modern path). */
+  eraOf(req: IncomingMessage, body: unknown): Era;
+  handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void>;
+  /** A restart was announced (Docker): the shared session re-initializes before its next request. */
+  upstreamRestarting(): void;
+  close(): Promise<void>;
+}
+
+/** The envelope's client info, when the request carries a well-formed one. */
+function clientInfoOf(body: unknown): Implementation | undefined {
+  const meta = (body as { params?: { _meta?: Record<string, unknown> } } | undefined)?.params?._meta;
+  const info = meta?.[CLIENT_INFO_META_KEY] as { name?: unknown; version?: unknown } | undefined;
+  return typeof info?.name === 'string' && typeof info.version === 'string' ? { name: info.name, version: info.version } : undefined;
+}
+
+/** The request's params without the envelope (progress tokens and other `_meta` keys stay). */
+export function stripEnvelope(params: JSONRPCRequest['params']): Record<string, unknown> | undefined {
+  if (!params) return undefined;
+  const { _meta, ...rest } = params as Record<string, unknown> & { _meta?: Record<string, unknown> };
+  if (!_meta) return rest;
+  const kept: Record<string, unknown> = { ..._meta };
+  for (const key of ENVELOPE_KEYS) delete kept[key];
+  return Object.keys(kept).length ? { ...rest, _meta: kept } : rest;
+}
+
+/** An upstream notification as a listen-stream event, when it is one the 2026-07-28 streams carry. */
+function eventOf(n: JSONRPCNotification): ServerEvent | undefined {
+  switch (n.method) {
+    case 'notifications/tools/list_changed':
+      return { kind: 'tools_list_changed' };
+    case 'notifications/prompts/list_changed':
+      return { kind: 'prompts_list_changed' };
+    case 'notifications/resources/list_changed':
+      return { kind: 'resources_list_changed' };
+    case 'notifications/resources/updated': {
+      const uri = (n.params as { uri?: unknown } | undefined)?.uri;
+      return typeof uri === 'string' ? { kind: 'resource_updated', uri } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The resource URIs a `subscriptions/listen` request asks to hear about. */
+function listenedResources(body: unknown): string[] {
+  const b = body as { method?: unknown; params?: { notifications?: { resourceSubscriptions?: unknown } } } | undefined;
+  if (b?.method !== 'subscriptions/listen') return [];
+  const uris = b.params?.notifications?.resourceSubscriptions;
+  return Array.isArray(uris) ? uris.filter((u): u is string => typeof u === 'string') : [];
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+class ModernFrontImpl implements ModernFront {
+  private readonly bus = new InMemoryServerEventBus();
+  private readonly shared: SharedUpstreamSession;
+  private readonly handler: McpHttpHandler;
+  private readonly node: NodeMcpRequestHandler;
+  /** The client info of the request being dispatched: the first one initializes the shared session. */
+  private pendingClient: Implementation | undefined;
+  /** Resources some listen stream asked about: subscribed upstream once, renewed by the Link after restarts. */
+  private readonly subscribed = new Set<string>();
+  /** Requests eraOf() found well-formed and modern (the others are the SDK ladder's to answer). */
+  private readonly wellFormed = new WeakSet<IncomingMessage>();
+
+  constructor(private readonly ctx: EndpointContext, makeSession: SessionMaker) {
+    this.shared = new SharedUpstreamSession({
+      ctx,
+      makeSession,
+      onNotification: (n) => {
+        const event = eventOf(n);
+        if (event) this.bus.publish(event);
+      },
+      log: (level, message) => ctx.logger[level](`[${ctx.slug} modern] ${message}`),
+    });
+    this.handler = createMcpHandler(() => this.instance(), {
+      legacy: 'reject',
+      bus: this.bus,
+      maxRequestBodySize: ctx.maxBodyBytes,
+      onerror: (e) => ctx.logger.warn(`[${ctx.slug} modern] ${e.message}`),
+    });
+    this.node = toNodeHandler(this.handler, { onerror: (e) => ctx.logger.error(`[${ctx.slug} modern] ${e.message}`) });
+  }
+
+  eraOf(req: IncomingMessage, body: unknown): Era {
+    // As the SDK's isLegacyRequest: a POST with no JSON body (empty or unparseable) is legacy.
+    if (body === undefined) return 'legacy';
+    const outcome = classifyInboundRequest({
+      httpMethod: req.method ?? 'POST',
+      protocolVersionHeader: header(req, 'mcp-protocol-version'),
+      mcpMethodHeader: header(req, 'mcp-method'),
+      mcpNameHeader: header(req, 'mcp-name'),
+      body,
+    });
+    if (outcome.kind === 'modern') {
+      this.wellFormed.add(req);
+      return 'modern';
+    }
+    // The modern path owns the ladder's rejections, except for requests of a live 2025 session: those
+    // stay with that session's transport, which answers them as it always has.
+    if (outcome.kind === 'reject' && !header(req, 'mcp-session-id')) return 'modern';
+    return 'legacy';
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    if (!isJsonContentType(header(req, 'content-type') ?? '')) {
+      return sendError(res, 415, -32000, 'Unsupported Media Type: a 2026-07-28 request must be sent as application/json');
+    }
+    // A malformed request is answered by the SDK's validation ladder at once, whatever the upstream's state.
+    if (!this.wellFormed.has(req)) return this.node(req, res, body);
+    this.pendingClient ??= clientInfoOf(body);
+    // Every answer speaks for the upstream: when it cannot be reached (held until the hold timeout) or
+    // refuses the gateway's session, the client hears that reason as a JSON-RPC error, not an HTTP 500.
+    try {
+      await this.shared.ready(this.pendingClient);
+    } catch (e) {
+      const err = e as Error & { code?: number; data?: unknown };
+      const id = (body as { id?: unknown } | undefined)?.id;
+      if (typeof id !== 'string' && typeof id !== 'number') return sendStatus(res, 202);
+      return sendAnswer(res, 200, { jsonrpc: '2.0', id, error: { code: err.code ?? -32000, message: err.message, ...(err.data !== undefined ? { data: err.data } : {}) } });
+    }
+    const uris = listenedResources(body).filter((u) => !this.subscribed.has(u));
+    if (uris.length) await this.subscribeUpstream(uris);
+    await this.node(req, res, body);
+  }
+
+  /**
+   * A listen stream that names resources: the 2025 upstream only sends resources/updated for resources
+   * its session subscribed to, so the shared session subscribes (the Link renews that after a restart).
+   */
+  private async subscribeUpstream(uris: string[]): Promise<void> {
+    try {
+      const identity = await this.shared.ready(this.pendingClient);
+      if (!identity.capabilities.resources?.subscribe) return;
+    } catch {
+      return; // the listen request gets the same answer from the handler
+    }
+    for (const uri of uris) {
+      const answer = await this.shared.send('resources/subscribe', { uri });
+      if (answer.kind === 'result') this.subscribed.add(uri);
+      else this.ctx.logger.warn(`[${this.ctx.slug} modern] could not subscribe upstream to ${uri}: ${answer.message}`);
+    }
+  }
+
+  /** One server instance per request, speaking for the upstream: its identity, the gateway's versions. */
+  private async instance(): Promise<Server> {
+    let identity: UpstreamIdentity;
+    try {
+      identity = await this.shared.ready(this.pendingClient);
+    } catch (e) {
+      const err = e as Error & { code?: number; data?: unknown };
+      throw new ProtocolError(err.code ?? -32000, err.message, err.data);
+    }
+    const server = new Server(identity.serverInfo, {
+      capabilities: identity.capabilities,
+      instructions: identity.instructions,
+      supportedProtocolVersions: [...MODERN_VERSIONS],
+    });
+    server.fallbackRequestHandler = (request, ctx) => this.forward(request, ctx);
+    return server;
+  }
+
+  private async forward(request: JSONRPCRequest, ctx: ServerContext): Promise<Result> {
+    const answer = await this.shared.send(request.method, stripEnvelope(request.params), {
+      signal: ctx.mcpReq.signal,
+      related: (m) => {
+        void ctx.mcpReq.notify(m as Parameters<ServerContext['mcpReq']['notify']>[0]).catch(() => undefined);
+      },
+    });
+    if (answer.kind === 'error') throw new ProtocolError(answer.code, answer.message, answer.data);
+    return answer.result as Result;
+  }
+
+  upstreamRestarting(): void {
+    this.shared.upstreamRestarting();
+  }
+
+  async close(): Promise<void> {
+    await this.handler.close().catch(() => undefined);
+    await this.shared.close();
+  }
+}
+
+/** A JSON-RPC error as the whole HTTP answer (`id` null when the request had none we could read). */
+interface ErrorAnswer {
+  jsonrpc: '2.0';
+  id: string | number | null;
+  error: { code: number; message: string; data?: unknown };
+}
+
+function sendAnswer(res: ServerResponse, status: number, message: ErrorAnswer): void {
+  const text = JSON.stringify(message);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+}
+
+function sendError(res: ServerResponse, status: number, code: number, message: string): void {
+  sendAnswer(res, status, { jsonrpc: '2.0', id: null, error: { code, message } });
+}
+
+function sendStatus(res: ServerResponse, status: number): void {
+  res.writeHead(status).end();
+}
+
+export function createModernFront(ctx: EndpointContext, makeSession: SessionMaker): ModernFront {
+  return new ModernFrontImpl(ctx, makeSession);
+}
