@@ -35,6 +35,7 @@ export class ServerEndpoint implements EndpointContext {
   private authCache: { at: number; value: string | undefined } | undefined;
   /** The 2026-07-28 front (modern/), made on the first POST. */
   private modern: ModernFront | undefined;
+  private modernBroken = false;
 
   constructor(readonly upstream: GatewayUpstream, readonly slug: string, private readonly env: EndpointEnv) {}
 
@@ -142,6 +143,18 @@ export class ServerEndpoint implements EndpointContext {
     return session;
   }
 
+  /** The front, made once; undefined when its bundle cannot load (a damaged install): 2025 still works. */
+  private modernFront(): ModernFront | undefined {
+    if (this.modern || this.modernBroken) return this.modern;
+    try {
+      this.modern = loadModernFront().createModernFront(this, (transport) => new ClientSession(this, undefined, transport));
+    } catch (err) {
+      this.modernBroken = true;
+      this.env.logger.error(`${this.name}: 2026-07-28 clients cannot be served: ${(err as Error).message}`);
+    }
+    return this.modern;
+  }
+
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // Era dispatch (modern/): a POST is read once and classified; 2026-07-28 requests go to the modern
     // front, 2025 requests (and everything else) down the session path below with the same bytes.
@@ -149,9 +162,9 @@ export class ServerEndpoint implements EndpointContext {
     if (req.method === 'POST') {
       body = await readBodyOnce(req, this.env.maxBodyBytes);
       const parsed = parseBody(body);
-      this.modern ??= loadModernFront().createModernFront(this, (transport) => new ClientSession(this, undefined, transport));
+      const modern = this.modernFront();
       // A body over the limit is answered 413 by the session path, whatever its era.
-      if (body !== 'too-large' && this.modern.eraOf(req, parsed) === 'modern') return this.modern.handle(req, res, parsed);
+      if (modern && body !== 'too-large' && modern.eraOf(req, parsed) === 'modern') return modern.handle(req, res, parsed);
     }
     const sid = req.headers['mcp-session-id'];
     if (typeof sid === 'string' && sid) {

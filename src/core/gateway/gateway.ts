@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ServerEndpoint, legacySseMessage, sendJson } from './endpoint';
 import { holderMismatch } from './holder';
+import { loadModernFront } from './modern/load';
 import { GatewayPortTaken, LOOPBACK, isAddrInUse, listenLoopback, probeHolder, type HolderInfo, type LoopbackListener } from './port';
 import { redactUrl } from '../redact';
 import { rebindingRefusal } from './security';
@@ -23,6 +24,8 @@ const MCP_PATH = /^\/([^/?#]+)\/mcp\/?$/;
 const LEGACY_SSE_PATH = /\/(sse|messages?)\/?$/;
 /** How long a refused request body may keep arriving (drained, so the client reads our answer) before we cut it. */
 const DRAIN_LIMIT_MS = 10_000;
+/** After listening, when the 2026-07-28 front is loaded (not on the first request). */
+const WARM_MODERN_FRONT_MS = 200;
 
 class GatewayImpl implements Gateway {
   mode: GatewayMode = 'stopped';
@@ -164,6 +167,14 @@ class GatewayImpl implements Gateway {
       url: this.url(),
       message: wasDeferred ? `took over port ${this.port}; ${this.store.all().length} saved session(s) stay valid` : `listening on ${this.baseUrl}`,
     });
+    // Loading the 2026-07-28 front blocks for 0.1–0.3 s: do it now, off the first client's request.
+    setTimeout(() => {
+      try {
+        loadModernFront();
+      } catch (err) {
+        this.logger.warn(`the 2026-07-28 front did not load (${(err as Error).message}); 2025 clients are served as before`);
+      }
+    }, WARM_MODERN_FRONT_MS).unref();
   }
 
   private defer(holder: HolderInfo): void {
