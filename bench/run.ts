@@ -20,6 +20,7 @@ const TARGETS: Record<string, string> = {
   gateway_p50_overhead_ms: '< 1',
   gateway_p99_overhead_ms: '< 5',
   gateway_throughput_ratio: '> 0.8',
+  gateway_floor_ratio: '<= 1.5',
   chaos_client_errors: '0',
 };
 
