@@ -6,7 +6,8 @@
 // and direct. The gateway runs as its own process (dist/cli.js `proxy`, bench/cli-process.ts).
 //
 // A/B: BENCH_GATEWAY_BASELINE=<another build's cli.js> adds a `baseline` gateway to the same rounds
-// (metrics gateway_baseline_*), e.g. the bundle of the commit before a performance change.
+// (metrics gateway_baseline_*), e.g. the bundle of the commit before a performance change;
+// BENCH_GATEWAY_CLI=<cli.js> replaces dist/cli.js as `gateway` (swap the two to see the slots' bias).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +67,7 @@ async function connect2026(url: string): Promise<BenchClient> {
 }
 
 const BASELINE = process.env.BENCH_GATEWAY_BASELINE;
+const GATEWAY_CLI = process.env.BENCH_GATEWAY_CLI || CLI_BUNDLE;
 const GATEWAYS: Exclude<Target, 'direct'>[] = BASELINE ? ['gateway', 'baseline'] : ['gateway'];
 
 const ROWS: Row[] = [
@@ -74,8 +76,14 @@ const ROWS: Row[] = [
   { prefix: 'gateway_2026', fixture: 'modern', connect: connect2026, via: ['floor'] },
 ];
 
-/** The order of round r: rotated, so no target always runs first (or right after another). */
-const rotate = <T>(list: readonly T[], r: number): T[] => list.map((_, i) => list[(i + r) % list.length]);
+/**
+ * The order of round r: rotated, and every other round reversed, so no target always runs first, nor
+ * always right after the same other one.
+ */
+function rotate<T>(list: readonly T[], r: number): T[] {
+  const order = list.map((_, i) => list[(i + r) % list.length]);
+  return r % 2 ? order.reverse() : order;
+}
 
 /** Sequential tools/call latency, interleaving every target's rounds so drift hits all alike. */
 async function latency(clients: Map<Target, BenchClient>): Promise<Map<Target, number[]>> {
@@ -156,7 +164,7 @@ async function benchRow(row: Row, dir: string, after?: (fx: RunningServer, gatew
         urls.set(t, floor.url);
         pids.set(t, floor.pid);
       } else {
-        const gw = await startProxyCli(fx.url, await freePort(), join(dir, `${row.prefix}-${t}`), [], t === 'baseline' ? BASELINE : CLI_BUNDLE);
+        const gw = await startProxyCli(fx.url, await freePort(), join(dir, `${row.prefix}-${t}`), [], t === 'baseline' ? BASELINE : GATEWAY_CLI);
         stops.push(() => gw.proc.kill('SIGTERM'));
         urls.set(t, gw.url);
         pids.set(t, gw.proc.pid);
