@@ -1,6 +1,7 @@
 // A command of the built CLI (dist/cli.js `proxy` or `watch`) run as its own process, as users run
 // it, for the long runs: its --json lines, its exit, its RSS (/proc) and its heap (process.memoryUsage()
 // reported over IPC by bench/memory-probe.mjs, preloaded; --expose-gc so a forced GC can be asked for).
+// BENCH_CLI_NODE_ARGS adds node flags (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the proxy).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,9 +37,10 @@ export interface CliProcess {
 export const lineType = (l: Record<string, unknown>): string | undefined =>
   typeof l.type === 'string' ? l.type : typeof l.event === 'string' ? l.event : undefined;
 
-export function startCli(args: string[]): CliProcess {
-  if (!existsSync(CLI_BUNDLE)) throw new Error(`${CLI_BUNDLE} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, ['--expose-gc', '--import', PROBE, CLI_BUNDLE, ...args], {
+/** Runs the CLI `bundle` (dist/cli.js unless another build's is given, for A/B benchmarks). */
+export function startCli(args: string[], bundle = CLI_BUNDLE): CliProcess {
+  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run \`npm run build\` first`);
+  const child = spawn(process.execPath, ['--expose-gc', '--import', PROBE, ...(process.env.BENCH_CLI_NODE_ARGS?.split(' ').filter(Boolean) ?? []), bundle, ...args], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   const lines: Record<string, unknown>[] = [];
@@ -115,8 +117,8 @@ export function startCli(args: string[]): CliProcess {
 }
 
 /** `proxy --json` on a given port and state dir; resolves once it serves, with its client URL. */
-export async function startProxyCli(upstream: string, port: number, stateDir: string, extra: string[] = []): Promise<{ proc: CliProcess; url: string }> {
-  const proc = startCli(['proxy', '--json', '--upstream', upstream, '--port', String(port), '--state-dir', stateDir, ...extra]);
+export async function startProxyCli(upstream: string, port: number, stateDir: string, extra: string[] = [], bundle = CLI_BUNDLE): Promise<{ proc: CliProcess; url: string }> {
+  const proc = startCli(['proxy', '--json', '--upstream', upstream, '--port', String(port), '--state-dir', stateDir, ...extra], bundle);
   const first = await proc.waitForLine((l) => typeof l.url === 'string');
   if (lineType(first) !== 'listening') {
     await proc.kill('SIGKILL');

@@ -1,83 +1,210 @@
-// Gateway benchmarks, side by side in one run against the same Archon-like fixture:
-// tools/call latency overhead (p50/p99), throughput ratio with 16 concurrent clients, and
-// client-visible errors over 20 restarts via the gateway and with a direct connection.
-// The gateway runs as its own process (the CLI: dist/cli.js when built, else the sources via tsx).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+// Gateway benchmarks, side by side in one run against the same upstream fixture: tools/call latency
+// overhead (p50/p99) and throughput ratio with 16 concurrent clients, each against a direct connection,
+// and the same through a plain byte-forwarding proxy (the floor: bench/floor-proxy.ts) so the gateway's
+// own cost shows apart from what any second hop costs. Rounds interleave every target (rotating the
+// order) so load drift hits all alike. Then client-visible errors over 20 restarts, via the gateway
+// and direct. The gateway runs as its own process (dist/cli.js `proxy`, bench/cli-process.ts).
+//
+// A/B: BENCH_GATEWAY_BASELINE=<another build's cli.js> adds a `baseline` gateway to the same rounds
+// (metrics gateway_baseline_*), e.g. the bundle of the commit before a performance change;
+// BENCH_GATEWAY_CLI=<cli.js> replaces dist/cli.js as `gateway` (swap the two to see the slots' bias).
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { freePort, startServer, type RunningServer } from '../test/helpers/servers';
-import { percentile, round, sleep, type Metrics } from './stats';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
+import { freePort, startServer, type RunningServer, type ServerKind } from '../test/helpers/servers';
+import { CLI_BUNDLE, startProxyCli } from './cli-process';
+import { spawnFloorProxy } from './floor-proxy';
+import { readCpuMs } from './memory';
+import { median, percentile, round, sleep, type Metrics } from './stats';
 
-const ROOT = join(__dirname, '..');
-const LATENCY_ROUNDS = 10;
-const LATENCY_CALLS_PER_ROUND = 100;
+const LATENCY_ROUNDS = 20;
+const LATENCY_CALLS_PER_ROUND = 50;
 const THROUGHPUT_CLIENTS = 16;
-const THROUGHPUT_MS = 3000;
+const THROUGHPUT_ROUNDS = 10;
+const THROUGHPUT_ROUND_MS = 400;
 const CHAOS_RESTARTS = 20;
 
-async function connect(url: string): Promise<Client> {
+/** Where a row's clients connect: the fixture itself, the floor proxy, the gateway, a baseline gateway build. */
+type Target = 'direct' | 'floor' | 'gateway' | 'baseline';
+
+/** One benchmark client: a tools/call that needs no arguments, and close. */
+interface BenchClient {
+  call(): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/**
+ * One row: a protocol era against its fixture, measured direct and via each of `via`. Metric names are
+ * `${prefix}_…` (era 2025 keeps the names it always had: gateway_p50_overhead_ms, …).
+ */
+interface Row {
+  prefix: string;
+  fixture: ServerKind;
+  connect(url: string): Promise<BenchClient>;
+  via: Exclude<Target, 'direct'>[];
+}
+
+/** Era 2025: the v1 SDK client against the Archon-like fixture. */
+async function connect2025(url: string): Promise<BenchClient> {
   const client = new Client({ name: 'bench', version: '1.0.0' });
   client.onerror = () => undefined;
   await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-  return client;
+  await client.listTools(); // as clients do: the gateway learns which tools are read-only
+  return { call: () => client.callTool({ name: 'test_read', arguments: {} }, undefined, { timeout: 30_000 }), close: () => client.close() };
 }
 
-const readCall = (c: Client) => c.callTool({ name: 'test_read', arguments: {} });
-
-export async function startGatewayProcess(upstream: string, stateDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const built = join(ROOT, 'dist', 'cli.js');
-  const args = existsSync(built) ? [built] : ['--import', 'tsx', join(ROOT, 'src', 'cli.ts')];
-  const child = spawn(process.execPath, [...args, 'proxy', '--json', '--upstream', upstream, '--port', String(port), '--state-dir', stateDir], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the gateway did not start')), 20_000);
-    createInterface({ input: child.stdout! }).once('line', (line) => {
-      clearTimeout(timer);
-      resolve(String((JSON.parse(line) as { url: string }).url));
-    });
-    child.once('exit', (code) => reject(new Error(`the gateway exited (${code})`)));
-  });
-  child.stdout!.resume();
-  return { url, child };
+/** Era 2026-07-28: a v2 client pinned to that revision against the modern fixture (no sessions). */
+async function connect2026(url: string): Promise<BenchClient> {
+  const client = new ModernClient({ name: 'bench', version: '1.0.0' }, { capabilities: {}, versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  client.onerror = () => undefined;
+  await client.connect(new ModernTransport(new URL(url)));
+  if (client.getNegotiatedProtocolVersion() !== '2026-07-28') throw new Error(`${url} did not speak 2026-07-28 (got ${client.getNegotiatedProtocolVersion()})`);
+  await client.listTools();
+  return { call: () => client.callTool({ name: 'find_projects', arguments: {} }), close: () => client.close() };
 }
 
-/** Sequential tools/call latency, alternating direct and gateway rounds so drift hits both alike. */
-async function latency(direct: Client, via: Client): Promise<{ d: number[]; g: number[] }> {
-  for (let i = 0; i < 100; i++) await Promise.all([readCall(direct), readCall(via)]); // warm-up
-  const d: number[] = [];
-  const g: number[] = [];
+const BASELINE = process.env.BENCH_GATEWAY_BASELINE;
+const GATEWAY_CLI = process.env.BENCH_GATEWAY_CLI || CLI_BUNDLE;
+const GATEWAYS: Exclude<Target, 'direct'>[] = BASELINE ? ['gateway', 'baseline'] : ['gateway'];
+
+const ROWS: Row[] = [
+  { prefix: 'gateway', fixture: 'fixture', connect: connect2025, via: ['floor', ...GATEWAYS] },
+  // Add ...GATEWAYS once the gateway serves 2026-07-28 clients.
+  { prefix: 'gateway_2026', fixture: 'modern', connect: connect2026, via: ['floor'] },
+];
+
+/**
+ * The order of round r: rotated, and every other round reversed, so no target always runs first, nor
+ * always right after the same other one.
+ */
+function rotate<T>(list: readonly T[], r: number): T[] {
+  const order = list.map((_, i) => list[(i + r) % list.length]);
+  return r % 2 ? order.reverse() : order;
+}
+
+/** Sequential tools/call latency, interleaving every target's rounds so drift hits all alike. */
+async function latency(clients: Map<Target, BenchClient>): Promise<Map<Target, number[]>> {
+  const targets = [...clients.keys()];
+  for (let i = 0; i < 100; i++) await Promise.all([...clients.values()].map((c) => c.call())); // warm-up
+  const out = new Map<Target, number[]>(targets.map((t) => [t, []]));
   for (let r = 0; r < LATENCY_ROUNDS; r++) {
-    for (const [client, out] of [[direct, d], [via, g]] as const) {
+    for (const t of rotate(targets, r)) {
+      const client = clients.get(t)!;
+      const samples = out.get(t)!;
       for (let i = 0; i < LATENCY_CALLS_PER_ROUND; i++) {
-        const t = performance.now();
-        await readCall(client);
-        out.push(performance.now() - t);
+        const start = performance.now();
+        await client.call();
+        samples.push(performance.now() - start);
       }
     }
   }
-  return { d, g };
+  return out;
 }
 
-async function throughput(url: string): Promise<number> {
-  const clients = await Promise.all(Array.from({ length: THROUGHPUT_CLIENTS }, () => connect(url)));
+interface RoundResult { rate: number; calls: number; cpuMs?: number }
+
+/** THROUGHPUT_CLIENTS clients calling back to back for one round; `pid`'s CPU time meanwhile. */
+async function throughputRound(clients: BenchClient[], pid: number | undefined): Promise<RoundResult> {
   let calls = 0;
-  const end = performance.now() + THROUGHPUT_MS;
+  const cpuBefore = pid === undefined ? undefined : await readCpuMs(pid);
   const start = performance.now();
+  const end = start + THROUGHPUT_ROUND_MS;
   await Promise.all(clients.map(async (c) => {
     while (performance.now() < end) {
-      await readCall(c);
+      await c.call();
       calls++;
     }
   }));
   const rate = calls / ((performance.now() - start) / 1000);
-  await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
-  return rate;
+  const cpuAfter = pid === undefined ? undefined : await readCpuMs(pid);
+  return { rate, calls, cpuMs: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore };
+}
+
+/** Each target's rounds, interleaved (the clients of every target stay connected). */
+async function throughput(row: Row, urls: Map<Target, string>, pids: Map<Target, number>): Promise<Map<Target, RoundResult[]>> {
+  const targets = [...urls.keys()];
+  const pools = new Map<Target, BenchClient[]>();
+  try {
+    for (const t of targets) pools.set(t, await Promise.all(Array.from({ length: THROUGHPUT_CLIENTS }, () => row.connect(urls.get(t)!))));
+    for (const t of targets) await throughputRound(pools.get(t)!, undefined); // warm-up
+    const out = new Map<Target, RoundResult[]>(targets.map((t) => [t, []]));
+    for (let r = 0; r < THROUGHPUT_ROUNDS; r++) {
+      for (const t of rotate(targets, r)) out.get(t)!.push(await throughputRound(pools.get(t)!, pids.get(t)));
+    }
+    return out;
+  } finally {
+    await Promise.all([...pools.values()].flat().map((c) => c.close().catch(() => undefined)));
+  }
+}
+
+/** CPU µs per call of a process over its rounds (the upstream fixture's for direct). */
+function cpuPerCall(rounds: readonly RoundResult[]): number | undefined {
+  if (rounds.some((r) => r.cpuMs === undefined)) return undefined;
+  const calls = rounds.reduce((s, r) => s + r.calls, 0);
+  return calls ? (rounds.reduce((s, r) => s + r.cpuMs!, 0) * 1000) / calls : undefined;
+}
+
+/** The metric names of a target's numbers in a row: gateway_p50_overhead_ms, gateway_floor_…, gateway_baseline_…. */
+const nameOf = (row: Row, t: Exclude<Target, 'direct'>, metric: string) => `${row.prefix}${t === 'gateway' ? '' : `_${t}`}_${metric}`;
+
+async function benchRow(row: Row, dir: string, after?: (fx: RunningServer, gatewayUrl: string) => Promise<Metrics>): Promise<Metrics> {
+  const fx = await startServer(row.fixture, { testTools: true });
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    const urls = new Map<Target, string>([['direct', fx.url]]);
+    // Whose CPU a target's rounds cost: the proxy in between (direct: the fixture, for scale).
+    const pids = new Map<Target, number>([['direct', fx.pid]]);
+    for (const t of row.via) {
+      if (t === 'floor') {
+        const floor = await spawnFloorProxy(fx.url);
+        stops.push(() => floor.close());
+        urls.set(t, floor.url);
+        pids.set(t, floor.pid);
+      } else {
+        const gw = await startProxyCli(fx.url, await freePort(), join(dir, `${row.prefix}-${t}`), [], t === 'baseline' ? BASELINE : GATEWAY_CLI);
+        stops.push(() => gw.proc.kill('SIGTERM'));
+        urls.set(t, gw.url);
+        pids.set(t, gw.proc.pid);
+      }
+    }
+    const clients = new Map<Target, BenchClient>();
+    for (const [t, url] of urls) clients.set(t, await row.connect(url));
+    const lat = await latency(clients);
+    await Promise.all([...clients.values()].map((c) => c.close().catch(() => undefined)));
+    const rounds = await throughput(row, urls, pids);
+    const d = lat.get('direct')!;
+    const direct = rounds.get('direct')!;
+    const m: Metrics = { [`${row.prefix}_p50_direct_ms`]: { value: round(percentile(d, 50), 3), unit: 'ms' } };
+    const fixtureCpu = cpuPerCall(direct);
+    if (fixtureCpu !== undefined) m[`${row.prefix}_upstream_cpu_us_per_call`] = { value: round(fixtureCpu, 0), unit: 'µs' };
+    const p50Overhead = new Map<Target, number>();
+    for (const t of row.via) {
+      const g = lat.get(t)!;
+      const mine = rounds.get(t)!;
+      p50Overhead.set(t, percentile(g, 50) - percentile(d, 50));
+      m[nameOf(row, t, 'p50_overhead_ms')] = { value: round(p50Overhead.get(t)!, 3), unit: 'ms' };
+      m[nameOf(row, t, 'p99_overhead_ms')] = { value: round(percentile(g, 99) - percentile(d, 99), 3), unit: 'ms' };
+      m[nameOf(row, t, 'throughput_ratio')] = { value: round(median(mine.map((r, i) => r.rate / direct[i].rate)), 3), unit: 'ratio' };
+      m[nameOf(row, t, 'throughput_calls_s')] = { value: round(median(mine.map((r) => r.rate)), 0), unit: '1/s' };
+      const cpu = cpuPerCall(mine);
+      if (cpu !== undefined) m[nameOf(row, t, 'cpu_us_per_call')] = { value: round(cpu, 0), unit: 'µs' };
+    }
+    // The gateway's overhead in floors: what it costs per call beyond what any proxy costs.
+    const floorOverhead = p50Overhead.get('floor');
+    for (const t of ['gateway', 'baseline'] as const) {
+      const o = p50Overhead.get(t);
+      if (o !== undefined && floorOverhead !== undefined) m[nameOf(row, t, 'floor_ratio')] = { value: round(o / floorOverhead, 2), unit: 'ratio' };
+    }
+    const gatewayUrl = urls.get('gateway');
+    if (after && gatewayUrl) Object.assign(m, await after(fx, gatewayUrl));
+    return m;
+  } finally {
+    for (const stop of stops) await stop().catch(() => undefined);
+    await fx.stop();
+  }
 }
 
 /**
@@ -85,21 +212,21 @@ async function throughput(url: string): Promise<number> {
  * `reconnect` (direct connection): after an error the client reconnects, as a person would.
  */
 async function chaos(fx: RunningServer, url: string, reconnect: boolean): Promise<{ errors: number; calls: number }> {
-  let client = await connect(url);
+  let client = await connect2025(url);
   let done = false;
   let errors = 0;
   let calls = 0;
   const loop = (async () => {
     while (!done) {
       try {
-        await client.callTool({ name: 'test_read', arguments: {} }, undefined, { timeout: 30_000 });
+        await client.call();
       } catch {
         errors++;
         if (reconnect) {
           await client.close().catch(() => undefined);
           for (;;) {
             try {
-              client = await connect(url);
+              client = await connect2025(url);
               break;
             } catch {
               await sleep(100);
@@ -125,35 +252,24 @@ async function chaos(fx: RunningServer, url: string, reconnect: boolean): Promis
 
 export async function benchGateway(): Promise<Metrics> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-gateway-'));
-  const fx = await startServer('fixture', { testTools: true });
-  let gateway: ChildProcess | undefined;
+  const results: Metrics = {};
   try {
-    const gw = await startGatewayProcess(fx.url, dir);
-    gateway = gw.child;
-    const direct = await connect(fx.url);
-    const via = await connect(gw.url);
-    await Promise.all([direct.listTools(), via.listTools()]);
-    const { d, g } = await latency(direct, via);
-    await Promise.all([direct.close(), via.close()]);
-    const directRate = await throughput(fx.url);
-    const gatewayRate = await throughput(gw.url);
-    const viaGateway = await chaos(fx, gw.url, false);
-    const directChaos = await chaos(fx, fx.url, true);
-    return {
-      gateway_p50_overhead_ms: { value: round(percentile(g, 50) - percentile(d, 50), 3), unit: 'ms' },
-      gateway_p99_overhead_ms: { value: round(percentile(g, 99) - percentile(d, 99), 3), unit: 'ms' },
-      gateway_p50_direct_ms: { value: round(percentile(d, 50), 3), unit: 'ms' },
-      gateway_throughput_ratio: { value: round(gatewayRate / directRate, 3), unit: 'ratio' },
-      gateway_throughput_calls_s: { value: round(gatewayRate, 0), unit: '1/s' },
-      chaos_client_errors: { value: viaGateway.errors, unit: 'count' },
-      chaos_client_calls: { value: viaGateway.calls, unit: 'count' },
-      chaos_client_errors_direct: { value: directChaos.errors, unit: 'count' },
-    };
+    for (const row of ROWS) Object.assign(results, await benchRow(row, dir, row.prefix === 'gateway' ? chaosMetrics : undefined));
+    return results;
   } finally {
-    gateway?.kill('SIGTERM');
-    await fx.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Restarts, era 2025 only (the modern era has no sessions to lose). */
+async function chaosMetrics(fx: RunningServer, gatewayUrl: string): Promise<Metrics> {
+  const viaGateway = await chaos(fx, gatewayUrl, false);
+  const directChaos = await chaos(fx, fx.url, true);
+  return {
+    chaos_client_errors: { value: viaGateway.errors, unit: 'count' },
+    chaos_client_calls: { value: viaGateway.calls, unit: 'count' },
+    chaos_client_errors_direct: { value: directChaos.errors, unit: 'count' },
+  };
 }
 
 if (require.main === module) {

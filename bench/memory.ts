@@ -13,6 +13,22 @@ export async function readRssKb(pid: number): Promise<number | undefined> {
   }
 }
 
+/** CPU time (user + system) of pid so far in ms, from /proc/<pid>/stat (clock ticks of 10 ms), or undefined. */
+export async function readCpuMs(pid: number): Promise<number | undefined> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command (which may hold spaces) start at state; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * (1000 / CLOCK_TICKS_PER_S);
+  } catch {
+    return undefined;
+  }
+}
+
+/** USER_HZ: 100 on every Linux build that matters (sysconf(_SC_CLK_TCK)). */
+const CLOCK_TICKS_PER_S = 100;
+
 /** Slope of the least-squares line through (x, y); NaN with fewer than two distinct x. */
 export function slope(points: readonly { x: number; y: number }[]): number {
   const n = points.length;

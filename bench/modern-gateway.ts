@@ -2,15 +2,15 @@
 // Archon-like fixture: tools/call latency of a v2 client pinned to 2026-07-28 through the gateway, of a
 // 2025 client through the gateway and of a 2025 client direct; client-visible errors of the modern
 // client over 20 restarts; and what loading the lazily bundled front (dist/modern-front.js) costs.
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { startServer, type RunningServer } from '../test/helpers/servers';
-import { startGatewayProcess } from './gateway';
+import { freePort, startServer, type RunningServer } from '../test/helpers/servers';
+import { startProxyCli, type CliProcess } from './cli-process';
 import { median, percentile, round, sleep, type Metrics } from './stats';
 
 const ROOT = join(__dirname, '..');
@@ -83,10 +83,10 @@ function frontLoadMs(): number {
 export async function benchModernGateway(): Promise<Metrics> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-modern-'));
   const fx = await startServer('fixture', { testTools: true });
-  let gateway: ChildProcess | undefined;
+  let gateway: CliProcess | undefined;
   try {
-    const gw = await startGatewayProcess(fx.url, dir);
-    gateway = gw.child;
+    const gw = await startProxyCli(fx.url, await freePort(), dir);
+    gateway = gw.proc;
     const direct = await legacy(fx.url);
     const via2025 = await legacy(gw.url);
     const via2026 = await modern(gw.url);
@@ -103,7 +103,7 @@ export async function benchModernGateway(): Promise<Metrics> {
       modern_front_load_ms: { value: round(frontLoadMs(), 1), unit: 'ms' },
     };
   } finally {
-    gateway?.kill('SIGTERM');
+    await gateway?.kill('SIGTERM');
     await fx.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,7 +1,7 @@
 // The soak's numbers: the least-squares slope it reports as KB/min, and the /proc RSS reader.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readRssKb, slope } from '../../bench/memory';
+import { readCpuMs, readRssKb, slope } from '../../bench/memory';
 
 describe('bench/memory', () => {
   it('slope: exact on a line, the trend through noise, NaN without two distinct x', () => {
@@ -17,5 +17,18 @@ describe('bench/memory', () => {
     const kb = await readRssKb(process.pid);
     assert.ok(kb !== undefined && kb > 1024 && kb < 16 * 1024 * 1024, `RSS ${kb} KB`);
     assert.equal(await readRssKb(2 ** 22 + 12345), undefined);
+  });
+
+  it('readCpuMs: grows by what this process burns (as process.cpuUsage counts it); none for a missing pid', async (t) => {
+    if (process.platform !== 'linux') return t.skip('/proc is Linux only');
+    const before = await readCpuMs(process.pid);
+    assert.ok(before !== undefined && before > 0, `CPU ${before} ms`);
+    const start = process.cpuUsage();
+    let x = 0;
+    while (process.cpuUsage(start).user < 200_000) x += Math.sqrt(x + 1);
+    const after = await readCpuMs(process.pid);
+    assert.ok(x > 0);
+    assert.ok(after! - before >= 100, `burned 200 ms by cpuUsage, /proc says ${after! - before} ms`);
+    assert.equal(await readCpuMs(2 ** 22 + 12345), undefined);
   });
 });

@@ -6,7 +6,6 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   isInitializeRequest,
   isJSONRPCErrorResponse,
-  isJSONRPCRequest,
   isJSONRPCResultResponse,
   type JSONRPCMessage,
   type JSONRPCRequest,
@@ -21,7 +20,7 @@ import type { PersistedSession } from './store';
 import type { GatewayErrorReason, GatewayEvent, GatewayLogger } from './types';
 import { askToolSafety } from './ask-tools';
 import { GetStreamRelay, type ClientStream } from './get-stream';
-import { postUpstream, type UpstreamHealth } from './upstream';
+import { isRequestMessage, postUpstream, type UpstreamHealth } from './upstream';
 import { httpClientTransport, restoreHttpSession, type ClientTransportFactory } from './client-transport';
 
 /** What a session needs from the endpoint (one per upstream) it belongs to. */
@@ -155,7 +154,7 @@ export class ClientSession {
       const auth = extra?.requestInfo?.headers?.authorization;
       if (typeof auth === 'string' && auth) this.clientAuthorization = auth;
       this.touch();
-      if (isJSONRPCRequest(message)) void this.forwardRequest(message);
+      if (isRequestMessage(message)) void this.forwardRequest(message);
       else void this.forwardOther(message);
     };
     this.getStream = new GetStreamRelay({
@@ -218,7 +217,10 @@ export class ClientSession {
       return sendJsonError(res, 400, -32700, 'Parse error: Invalid JSON');
     }
     // The client gave up (closed the connection before its answers): cancel what it asked for.
-    const ids = (Array.isArray(parsed) ? parsed : [parsed]).filter((m) => isJSONRPCRequest(m)).map((m) => (m as JSONRPCRequest).id);
+    // Not validated yet (the transport does that next): anything request-shaped; an id nobody waits for is ignored.
+    const ids = (Array.isArray(parsed) ? parsed : [parsed])
+      .filter((m): m is JSONRPCRequest => typeof m === 'object' && m !== null && 'method' in m && 'id' in m)
+      .map((m) => m.id);
     if (ids.length) {
       res.once('close', () => {
         if (!res.writableFinished) for (const id of ids) this.cancelPending(id, 'client-gone');

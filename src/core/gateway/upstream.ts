@@ -7,8 +7,9 @@ import { createParser } from 'eventsource-parser';
 import { errorCodeOf } from '../classify';
 import {
   JSONRPCMessageSchema,
-  isJSONRPCRequest,
+  JSONRPCResultResponseSchema,
   type JSONRPCMessage,
+  type JSONRPCRequest,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 
@@ -105,16 +106,29 @@ function isUnreadReset(error: unknown): boolean {
   return (e?.code === 'ECONNRESET' || e?.code === 'EPIPE') && (e.syscall === 'read' || e.syscall === 'write');
 }
 
+const isResultShaped = (item: unknown): boolean => typeof item === 'object' && item !== null && !('method' in item) && 'result' in item;
+
 /** JSON text → validated JSON-RPC messages (the SDK's schema; anything else is dropped). */
 export function parseMessages(text: string): JSONRPCMessage[] {
   const raw: unknown = JSON.parse(text);
   const list = Array.isArray(raw) ? raw : [raw];
   const out: JSONRPCMessage[] = [];
   for (const item of list) {
-    const parsed = JSONRPCMessageSchema.safeParse(item);
+    // Most of what comes back is a result: its own schema first spares the union's failing request and
+    // notification tries (both need a method). Same outcome: the union returns its first match.
+    const result = isResultShaped(item) ? JSONRPCResultResponseSchema.safeParse(item) : undefined;
+    const parsed = result?.success ? result : JSONRPCMessageSchema.safeParse(item);
     if (parsed.success) out.push(parsed.data);
   }
   return out;
+}
+
+/**
+ * Whether a message that passed JSONRPCMessageSchema is a request (it has a method and an id). The
+ * hot path's test: the SDK's isJSONRPCRequest runs the zod schema over the whole message again.
+ */
+export function isRequestMessage(message: JSONRPCMessage): message is JSONRPCRequest {
+  return 'method' in message && 'id' in message;
 }
 
 function isResponseTo(message: JSONRPCMessage, id: RequestId | undefined): boolean {
@@ -164,6 +178,23 @@ async function exchange(opts: ExchangeOptions, ex: Exchange): Promise<UpstreamOu
   return outcome;
 }
 
+/** Upstream URLs parsed once: every request goes to one of the same few. */
+const parsedUrls = new Map<string, URL | Error>();
+
+function parsedUrl(text: string): URL | Error {
+  let url = parsedUrls.get(text);
+  if (url === undefined) {
+    try {
+      url = new URL(text);
+    } catch (error) {
+      url = error instanceof Error ? error : new Error(String(error));
+    }
+    if (parsedUrls.size >= 64) parsedUrls.clear();
+    parsedUrls.set(text, url);
+  }
+  return url;
+}
+
 type AttemptOutcome = UpstreamOutcome | { kind: 'stale'; error: unknown };
 
 function exchangeOnce(opts: ExchangeOptions, ex: Exchange, fresh: boolean): Promise<AttemptOutcome> {
@@ -175,12 +206,8 @@ function exchangeOnce(opts: ExchangeOptions, ex: Exchange, fresh: boolean): Prom
       opts.signal?.removeEventListener('abort', onAbort);
       resolve(o);
     };
-    let url: URL;
-    try {
-      url = new URL(opts.url);
-    } catch (error) {
-      return finish({ kind: 'not-sent', error });
-    }
+    const url = parsedUrl(opts.url);
+    if (url instanceof Error) return finish({ kind: 'not-sent', error: url });
     const https = url.protocol === 'https:';
     const headers: Record<string, string | number> = { ...opts.headers };
     if (ex.method === 'POST') {
@@ -307,7 +334,7 @@ export function postUpstream(opts: PostOptions): Promise<UpstreamOutcome> {
   return exchange(opts, {
     method: 'POST',
     body: JSON.stringify(opts.message),
-    answerId: isJSONRPCRequest(opts.message) ? opts.message.id : undefined,
+    answerId: isRequestMessage(opts.message) ? opts.message.id : undefined,
   });
 }
 
