@@ -54,6 +54,18 @@ pid_alive() {
   kill -0 "$pid" 2>/dev/null && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ]
 }
 
+# Closes every descriptor above stdio that this (sub)shell inherited. A caller running under
+# `flock /tmp/archon-docker.lock …` passes the lock's descriptor down; a daemon that kept it would hold
+# the lock for as long as it runs, and every other Docker test would wait for ever.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd="${fd##*/}"
+    case "$fd" in ''|*[!0-9]*) continue ;; esac
+    if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
+}
+
 install_engine() {
   if command -v dockerd >/dev/null 2>&1; then return 0; fi
   if [ "$(id -u)" != 0 ]; then log "dockerd is missing and this is not root: install docker.io yourself"; exit 1; fi
@@ -84,7 +96,7 @@ cmd_start() {
     rm -f "$SOCK" 2>/dev/null || true
     log "starting dockerd (log: $LOG_FILE)"
     # setsid: its own session, so the caller's Ctrl-C or job control does not reach it.
-    setsid dockerd --host="unix://$SOCK" >>"$LOG_FILE" 2>&1 < /dev/null &
+    ( close_inherited_fds; exec setsid dockerd --host="unix://$SOCK" >>"$LOG_FILE" 2>&1 < /dev/null ) &
     echo $! >"$PID_FILE"
     touch "$OURS_FILE"
   fi
