@@ -77,7 +77,7 @@ describe('docker watcher parts: container lookup', () => {
 
 describe('docker watcher parts: the container record', () => {
   it('an inspect fills the snapshot; a second one with a new start time is a restart to resolve', () => {
-    const r = new ContainerRecord('archon-mcp', 300);
+    const r = new ContainerRecord('archon-mcp');
     r.found('Archon-MCP', 'c1c1c1c1c1c1c1c1');
     assert.equal(r.snap.matchedFallback, true);
     assert.deepEqual(r.applyInspect(inspectAnswer(), 1), {}, 'the first instance seen is no restart');
@@ -95,12 +95,12 @@ describe('docker watcher parts: the container record', () => {
   });
 
   it('an exited instance: its death is kept from inspect, OOMKilled included; a never-started one has no instance', () => {
-    const r = new ContainerRecord('archon-mcp', 300);
+    const r = new ContainerRecord('archon-mcp');
     r.applyInspect(inspectAnswer({ running: false, finishedAt: iso(9000), exitCode: 137, oom: true }), 1);
     assert.deepEqual(r.snap.lastDeath, { at: iso(9000), exitCode: 137, oomKilled: true, instanceId: `c1c1c1c1c1c1@${iso(0)}` });
     assert.equal(r.inspectFacts().oomKilled, true);
     assert.equal(r.inspectFacts().exitCode, 137);
-    const fresh = new ContainerRecord('x', 300);
+    const fresh = new ContainerRecord('x');
     fresh.applyInspect(inspectAnswer({ status: 'created', running: false, startedAt: '0001-01-01T00:00:00Z' }), 1);
     assert.equal(fresh.snap.state, 'created');
     assert.equal(fresh.snap.instanceId, undefined);
@@ -108,7 +108,7 @@ describe('docker watcher parts: the container record', () => {
   });
 
   it('oom then die: the death is an OOM kill; kill then die: deliberate; a start clears the OOM', () => {
-    const r = new ContainerRecord('archon-mcp', 300);
+    const r = new ContainerRecord('archon-mcp');
     r.applyInspect(inspectAnswer(), 1);
     for (const e of [ev('oom', 100), ev('die', 120, { exitCode: 137 })]) r.remember(e);
     assert.equal(r.applyEvent(ev('oom', 100), 1), undefined);
@@ -131,7 +131,7 @@ describe('docker watcher parts: the container record', () => {
   });
 
   it('a health change waits for an inspect that started after it, and carries its output', () => {
-    const r = new ContainerRecord('archon-mcp', 300);
+    const r = new ContainerRecord('archon-mcp');
     r.applyInspect(inspectAnswer({ health: 'healthy', output: 'ok' }), 1);
     r.applyEvent(ev('health_status', 100, { rawAction: 'health_status: unhealthy', health: 'unhealthy' }), 1);
     assert.equal(r.snap.health, 'unhealthy');
@@ -142,7 +142,7 @@ describe('docker watcher parts: the container record', () => {
   });
 
   it('the history keeps the newest events only', () => {
-    const r = new ContainerRecord('x', 2);
+    const r = new ContainerRecord('x', { historySize: 2 });
     for (let i = 0; i < 5; i++) r.remember(ev('start', i));
     assert.deepEqual(r.history.map((e) => e.at), [iso(3), iso(4)]);
   });
@@ -157,7 +157,7 @@ describe('docker watcher parts: the restart tracker', () => {
   it('a crash restart whose start event is in is called at once; a newer instance calls the waiting one at once', () => {
     const history: ContainerEvent[] = [];
     const resolved: ContainerRestart[] = [];
-    const t = new RestartTracker({ history: () => history, outages: () => [], settleMs: 60_000, resolved: (r) => resolved.push(r) });
+    const t = new RestartTracker({ history: () => history, outages: () => [], resolved: (r) => resolved.push(r) }, { restartSettleMs: 60_000 });
     history.push(ev('die', 0, { exitCode: 3 }), ev('start', 1000));
     t.newInstance(pending());
     assert.deepEqual(resolved.map((r) => [r.count, r.diagnosis.cause, r.inferred]), [[1, 'crash', false]]);

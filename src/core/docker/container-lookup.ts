@@ -2,7 +2,7 @@
 // `Archon-MCP` until Aug 2025), looking again while it is missing, and inspecting it one request at a
 // time. What the answers mean is the watcher's (container-record.ts); this does the asking.
 import type Dockerode from 'dockerode';
-import { isNotFound, withTimeout } from './connection';
+import { isNotFound, REQUEST_TIMEOUT_MS, withTimeout } from './connection';
 
 /** Old names of well-known containers, tried when the configured one is missing. */
 export const LEGACY_NAMES: Readonly<Record<string, readonly string[]>> = { 'archon-mcp': ['Archon-MCP'] };
@@ -100,16 +100,25 @@ export interface ContainerFinderHost {
   apiError(err: unknown): void;
 }
 
+export interface ContainerFinderOptions {
+  /** How often to look again for a missing container (events also trigger a look). Default 10 s. */
+  lookupRetryMs?: number;
+  /** Timeout of single API calls. Default 5 s. */
+  requestTimeoutMs?: number;
+}
+
 export class ContainerFinder {
   private readonly inspects: InspectQueue;
+  private readonly opts: { timeoutMs: number; retryMs: number };
   private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly docker: Dockerode,
     private readonly names: readonly string[],
-    private readonly opts: { timeoutMs: number; retryMs: number },
+    options: ContainerFinderOptions,
     private readonly host: ContainerFinderHost,
   ) {
+    this.opts = { timeoutMs: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, retryMs: options.lookupRetryMs ?? 10_000 };
     this.inspects = new InspectQueue(() => !!host.currentId() && host.active(), (seq) => this.inspect(seq));
   }
 

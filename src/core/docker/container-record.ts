@@ -37,6 +37,11 @@ export interface InspectOutcome {
   health?: HealthChange;
 }
 
+export interface ContainerRecordOptions {
+  /** Container events kept for diagnosis. Default 300. */
+  historySize?: number;
+}
+
 export class ContainerRecord {
   readonly snap: ContainerSnapshot;
   /** Container events seen, oldest first, at most `historySize`. */
@@ -44,7 +49,10 @@ export class ContainerRecord {
   private sawOomSinceStart = false;
   private pendingHealth: (HealthChange & { afterSeq: number }) | undefined;
 
-  constructor(configuredName: string, private readonly historySize: number) {
+  private readonly historySize: number;
+
+  constructor(configuredName: string, options: ContainerRecordOptions = {}) {
+    this.historySize = options.historySize ?? 300;
     this.snap = {
       configuredName,
       matchedFallback: false,

@@ -4,7 +4,7 @@
 // restart caused by a daemon restart can be explained. Never throws to its caller.
 import type Dockerode from 'dockerode';
 import { exponentialDelayMs } from '../backoff';
-import { pingEngine, withTimeout } from './connection';
+import { pingEngine, REQUEST_TIMEOUT_MS, withTimeout } from './connection';
 import { EngineEventStream } from './event-stream';
 import type { ContainerEvent } from './events';
 import type { EngineOutage } from './restart-resolution';
@@ -26,8 +26,8 @@ export interface EngineConnectionOptions {
   livenessIntervalMs?: number;
 }
 
-export const ENGINE_CONNECTION_DEFAULTS: Required<EngineConnectionOptions> = {
-  requestTimeoutMs: 5000,
+const ENGINE_CONNECTION_DEFAULTS: Required<EngineConnectionOptions> = {
+  requestTimeoutMs: REQUEST_TIMEOUT_MS,
   reconnectMinMs: 500,
   reconnectMaxMs: 10_000,
   livenessIntervalMs: 30_000,

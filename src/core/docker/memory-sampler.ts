@@ -2,7 +2,8 @@
 // the watcher wants samples (connected, running, someone looks or alerts are on). The watcher records
 // the sample; this schedules the reads and never keeps two in flight.
 import type Dockerode from 'dockerode';
-import { withTimeout } from './connection';
+import { SETTING_DEFAULTS } from '../defaults';
+import { REQUEST_TIMEOUT_MS, withTimeout } from './connection';
 import { memorySample, type MemorySample, type RawMemoryStats } from './memory';
 
 /** One stats read (`stats?stream=false&one-shot=true`): its memory part, when the engine gave one. Rejects on engine errors. */
@@ -76,23 +77,31 @@ export interface ContainerMemoryHost {
 }
 
 export interface ContainerMemoryOptions {
-  intervalMs: number;
-  timeoutMs: number;
-  /** Pressure threshold, a fraction of the limit. */
-  threshold: number;
-  /** Sample for pressure alerts even when nobody asked for samples. */
-  alerting: boolean;
+  /** Memory pressure threshold as a fraction of the limit. Default: the setting's 85 %. */
+  memoryThreshold?: number;
+  /** At most one memory sample per this many ms (250 at least). Default 5000. */
+  memorySampleIntervalMs?: number;
+  /** Keep sampling memory for pressure alerts even when nothing shows it. Default: the setting's (on). */
+  memoryAlerting?: boolean;
+  /** Timeout of single API calls. Default 5 s. */
+  requestTimeoutMs?: number;
 }
 
 /** The watcher's memory readings: wanted while someone asked for them or alerts are on, and the container can be read. */
 export class ContainerMemory {
   private refs = 0;
+  private threshold: number;
+  private alerting: boolean;
+  private readonly timeoutMs: number;
   private readonly sampler: MemorySampler;
 
-  constructor(private readonly docker: Dockerode, private readonly host: ContainerMemoryHost, private readonly opts: ContainerMemoryOptions) {
+  constructor(private readonly docker: Dockerode, private readonly host: ContainerMemoryHost, options: ContainerMemoryOptions) {
+    this.threshold = options.memoryThreshold ?? SETTING_DEFAULTS['docker.memoryPressurePercent'] / 100;
+    this.alerting = options.memoryAlerting ?? SETTING_DEFAULTS['docker.memoryAlerts'];
+    this.timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     this.sampler = new MemorySampler(
-      { wanted: () => host.sampleable() !== undefined && (this.refs > 0 || opts.alerting), sample: () => this.read() },
-      Math.max(250, opts.intervalMs),
+      { wanted: () => host.sampleable() !== undefined && (this.refs > 0 || this.alerting), sample: () => this.read() },
+      Math.max(250, options.memorySampleIntervalMs ?? 5000),
     );
   }
 
@@ -115,12 +124,12 @@ export class ContainerMemory {
   }
 
   setAlerting(on: boolean): void {
-    this.opts.alerting = on;
+    this.alerting = on;
     this.sampler.update();
   }
 
   setThreshold(fraction: number): void {
-    this.opts.threshold = fraction;
+    this.threshold = fraction;
   }
 
   /** Whether samples are wanted may have changed: start or stop sampling. */
@@ -136,10 +145,10 @@ export class ContainerMemory {
     const id = this.host.sampleable();
     if (!id) return;
     // A container that just died or an engine that went away: the event stream handles those.
-    const stats = await readMemoryStats(this.docker, id, this.opts.timeoutMs).catch(() => undefined);
+    const stats = await readMemoryStats(this.docker, id, this.timeoutMs).catch(() => undefined);
     if (!stats) return;
     const hostTotal = this.host.hostTotal();
-    const sample = memorySample(stats, { configuredLimit: this.host.configuredLimit(), threshold: this.opts.threshold, ...(hostTotal ? { hostTotal } : {}) });
+    const sample = memorySample(stats, { configuredLimit: this.host.configuredLimit(), threshold: this.threshold, ...(hostTotal ? { hostTotal } : {}) });
     if (sample) this.host.sampled(sample);
   }
 }

@@ -87,10 +87,13 @@ export interface RestartTrackerHost {
   history(): readonly ContainerEvent[];
   /** The times the engine was away. */
   outages(): readonly EngineOutage[];
-  /** How long to wait for a `restart` event after stop→start. */
-  settleMs: number;
   /** A restart was called. */
   resolved(restart: ContainerRestart): void;
+}
+
+export interface RestartTrackerOptions {
+  /** How long to wait for a `restart` event after stop→start before deciding it was a stop/start by a person. Default 400 ms. */
+  restartSettleMs?: number;
 }
 
 /** How often a waiting restart looks again whether its events are in. */
@@ -104,8 +107,11 @@ const RECHECK_MS = 100;
 export class RestartTracker {
   private pending: PendingRestart | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private readonly settleMs: number;
 
-  constructor(private readonly host: RestartTrackerHost) {}
+  constructor(private readonly host: RestartTrackerHost, options: RestartTrackerOptions = {}) {
+    this.settleMs = options.restartSettleMs ?? 400;
+  }
 
   newInstance(p: PendingRestart): void {
     if (this.pending) this.resolve(true);
@@ -127,7 +133,7 @@ export class RestartTracker {
     const p = this.pending;
     if (!p) return;
     const history = this.host.history();
-    if (!force && !restartReady(p, history, Date.now(), this.host.settleMs)) {
+    if (!force && !restartReady(p, history, Date.now(), this.settleMs)) {
       this.timer ??= setTimeout(() => {
         this.timer = undefined;
         this.resolve(false);

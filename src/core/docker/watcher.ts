@@ -5,17 +5,16 @@
 // and memory reads (memory-sampler.ts) are each their own part; this wires them and emits.
 import { EventEmitter } from 'node:events';
 import type Dockerode from 'dockerode';
-import { SETTING_DEFAULTS } from '../defaults';
 import { classifyDockerError, containerNotFound, createDockerClient, dockerBinaryOnPath, resolveDockerTarget } from './connection';
 import type { DockerConnectionOptions, DockerProblem, DockerTarget } from './connection';
-import { ContainerFinder, watchedNames } from './container-lookup';
-import { ContainerRecord, type ContainerDown, type HealthChange } from './container-record';
+import { ContainerFinder, watchedNames, type ContainerFinderOptions } from './container-lookup';
+import { ContainerRecord, type ContainerDown, type ContainerRecordOptions, type HealthChange } from './container-record';
 import { diagnoseLoss, type Diagnosis } from './diagnose';
-import { ENGINE_CONNECTION_DEFAULTS, EngineConnection, type EngineConnectionOptions, type EngineInfo } from './engine-connection';
+import { EngineConnection, type EngineConnectionOptions, type EngineInfo } from './engine-connection';
 import type { ContainerEvent } from './events';
 import type { MemorySample } from './memory';
-import { ContainerMemory } from './memory-sampler';
-import { RestartTracker, type ContainerRestart } from './restart-resolution';
+import { ContainerMemory, type ContainerMemoryOptions } from './memory-sampler';
+import { RestartTracker, type ContainerRestart, type RestartTrackerOptions } from './restart-resolution';
 import type { ContainerSnapshot } from './snapshot';
 import { containerLogs, restartContainer, startContainer } from './actions';
 import type { ContainerLogs } from './logs';
@@ -23,25 +22,15 @@ import type { ContainerLogs } from './logs';
 export type { ContainerDown, HealthChange } from './container-record';
 export type { ContainerRestart } from './restart-resolution';
 
-export interface ContainerWatcherOptions extends DockerConnectionOptions, EngineConnectionOptions {
+/** Each part's options (and their defaults) are documented where the part is. */
+export interface ContainerWatcherOptions
+  extends DockerConnectionOptions, EngineConnectionOptions, ContainerFinderOptions, ContainerRecordOptions, RestartTrackerOptions, ContainerMemoryOptions {
   /** The configured container name (`archon-mcp`). */
   container: string;
   /** Names tried when the configured one is missing. Default: `Archon-MCP` for `archon-mcp`, else none. */
   fallbackNames?: string[];
   /** Use this client instead of building one from the connection options. */
   docker?: Dockerode;
-  /** Memory pressure threshold as a fraction of the limit. Default 0.85. */
-  memoryThreshold?: number;
-  /** At most one memory sample per this many ms. Default 5000. */
-  memorySampleIntervalMs?: number;
-  /** Keep sampling memory for pressure alerts even when nothing shows it. Default true. */
-  memoryAlerting?: boolean;
-  /** How often to look again for a missing container (events also trigger a look). Default 10 s. */
-  lookupRetryMs?: number;
-  /** How long to wait for a `restart` event after stop→start before deciding it was a stop/start by a person. Default 400 ms. */
-  restartSettleMs?: number;
-  /** Container events kept for diagnosis. Default 300. */
-  historySize?: number;
 }
 
 export interface ContainerWatcherEvents {
@@ -78,9 +67,8 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
     } else {
       ({ docker: this.docker, target: this.target } = createDockerClient(options));
     }
-    const timeoutMs = options.requestTimeoutMs ?? ENGINE_CONNECTION_DEFAULTS.requestTimeoutMs;
     const names = watchedNames(options.container, options.fallbackNames);
-    this.record = new ContainerRecord(options.container, options.historySize ?? 300);
+    this.record = new ContainerRecord(options.container, options);
     this.snap = this.record.snap;
     this.engine = new EngineConnection(this.docker, names, this.target.description, options, {
       onEvent: (ev) => this.onEvent(ev),
@@ -91,7 +79,7 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
       },
       onLost: (reason) => this.onLost(reason),
     });
-    this.finder = new ContainerFinder(this.docker, names, { timeoutMs, retryMs: options.lookupRetryMs ?? 10_000 }, {
+    this.finder = new ContainerFinder(this.docker, names, options, {
       currentId: () => this.snap.containerId,
       active: () => !this.stopped,
       connected: () => this.engine.connected,
@@ -112,20 +100,14 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
     this.restarts = new RestartTracker({
       history: () => this.record.history,
       outages: () => this.engine.outages,
-      settleMs: options.restartSettleMs ?? 400,
       resolved: (r) => this.emitSafe('restart', r),
-    });
+    }, options);
     this.memory = new ContainerMemory(this.docker, {
       sampleable: () => (!this.stopped && this.engine.connected && this.snap.state === 'running' ? this.snap.containerId : undefined),
       configuredLimit: () => this.snap.memoryLimitBytes ?? 0,
       hostTotal: () => this.engine.hostMemTotal,
       sampled: (sample) => this.onMemory(sample),
-    }, {
-      intervalMs: options.memorySampleIntervalMs ?? 5000,
-      timeoutMs,
-      threshold: options.memoryThreshold ?? SETTING_DEFAULTS['docker.memoryPressurePercent'] / 100,
-      alerting: options.memoryAlerting ?? SETTING_DEFAULTS['docker.memoryAlerts'],
-    });
+    }, options);
   }
 
   /** Starts watching. Resolves once the first connection attempt finished (successful or not); never rejects. */
