@@ -54,6 +54,19 @@ pid_alive() {
   kill -0 "$pid" 2>/dev/null && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ]
 }
 
+# Closes the descriptors above stdio that this script inherited (bash's own, 255, is close-on-exec).
+# A caller running under `flock /tmp/archon-docker.lock …` passes the lock's descriptor down; a daemon
+# that kept it would hold the lock for as long as it runs, and every other Docker test would wait for
+# ever. Done in the script's own shell, so that the daemon's PID is the one `$!` names.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/$$/fd/*; do
+    fd="${fd##*/}"
+    case "$fd" in ''|*[!0-9]*) continue ;; esac
+    if [ "$fd" -gt 2 ] && [ "$fd" -lt 255 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
+}
+
 install_engine() {
   if command -v dockerd >/dev/null 2>&1; then return 0; fi
   if [ "$(id -u)" != 0 ]; then log "dockerd is missing and this is not root: install docker.io yourself"; exit 1; fi
@@ -84,13 +97,15 @@ cmd_start() {
     rm -f "$SOCK" 2>/dev/null || true
     log "starting dockerd (log: $LOG_FILE)"
     # setsid: its own session, so the caller's Ctrl-C or job control does not reach it.
+    close_inherited_fds
     setsid dockerd --host="unix://$SOCK" >>"$LOG_FILE" 2>&1 < /dev/null &
     echo $! >"$PID_FILE"
     touch "$OURS_FILE"
   fi
   local deadline=$((SECONDS + WAIT_SECONDS))
   until engine_version >/dev/null; do
-    if ! pid_alive; then
+    # kill -0, not pid_alive: just after the launch the process may not have become dockerd yet.
+    if ! kill -0 "$(cat "$PID_FILE" 2>/dev/null)" 2>/dev/null; then
       log "dockerd exited; last log lines:"; tail -n 20 "$LOG_FILE" >&2 || true
       rm -f "$PID_FILE" "$OURS_FILE"; exit 1
     fi

@@ -175,6 +175,9 @@ export async function pingEngine(docker: Dockerode, timeoutMs = 3000): Promise<{
   return { version: String(v.Version ?? '?'), apiVersion: String(v.ApiVersion ?? '?') };
 }
 
+/** The default timeout of one Engine API call (ping, list, inspect, stats, opening the event stream). */
+export const REQUEST_TIMEOUT_MS = 5000;
+
 export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const t = setTimeout(() => reject(Object.assign(new Error(`timed out after ${ms} ms`), { code: 'ETIMEDOUT' })), ms);

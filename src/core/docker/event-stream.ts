@@ -1,13 +1,18 @@
 // The engine's event stream for the watched container names: opened where the last one left off
 // (`since` the last event seen, or the moment the first stream opened), closed on demand, and
-// reported lost exactly once when it errors, ends or closes.
+// reported lost exactly once when it errors, ends or closes. Hands on each container event once:
+// parsed, and not again when a resumed stream replays it.
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { withTimeout } from './connection';
-import { JsonLineSplitter, sinceFromMs, sinceFromTimeNano, type RawEngineEvent } from './events';
+import { eventKey, JsonLineSplitter, parseEngineEvent, sinceFromMs, sinceFromTimeNano, type ContainerEvent, type RawEngineEvent } from './events';
+
+/** Keys of events seen, kept to drop replays. */
+const SEEN_KEYS = 1000;
 
 export interface EventStreamHandlers {
-  onEvent(raw: RawEngineEvent): void;
+  /** A container event not seen before (ignored actions such as exec_* never arrive). */
+  onEvent(ev: ContainerEvent): void;
   onLost(reason: string): void;
 }
 
@@ -15,6 +20,8 @@ export class EngineEventStream {
   private stream: Readable | undefined;
   private openedAtMs = 0;
   private lastEventTimeNano: string | undefined;
+  private readonly seenKeys: string[] = [];
+  private readonly seenSet = new Set<string>();
 
   constructor(
     private readonly docker: Dockerode,
@@ -59,7 +66,7 @@ export class EngineEventStream {
       this.handlers.onLost(reason);
     };
     stream.on('data', (chunk: Buffer) => {
-      splitter.push(chunk, (obj) => this.handlers.onEvent(obj as RawEngineEvent));
+      splitter.push(chunk, (obj) => this.take(obj as RawEngineEvent));
     });
     stream.on('error', (e: Error) => onLost(`event stream error: ${(e as { code?: string }).code ?? e.message}`));
     stream.on('end', () => onLost('event stream ended'));
@@ -80,8 +87,29 @@ export class EngineEventStream {
     if (!this.lastEventTimeNano) this.openedAtMs = this.openedAtMs || Date.now();
   }
 
+  private take(raw: RawEngineEvent): void {
+    let ev: ContainerEvent | undefined;
+    try {
+      ev = parseEngineEvent(raw);
+    } catch {
+      return;
+    }
+    if (!ev) {
+      // Ignored events (exec_*) still advance the resume point.
+      if (raw.timeNano !== undefined) this.advance(String(raw.timeNano));
+      return;
+    }
+    const key = eventKey(ev);
+    if (this.seenSet.has(key)) return;
+    this.seenSet.add(key);
+    this.seenKeys.push(key);
+    if (this.seenKeys.length > SEEN_KEYS) this.seenSet.delete(this.seenKeys.shift()!);
+    this.advance(ev.timeNano);
+    this.handlers.onEvent(ev);
+  }
+
   /** An event was seen (even an ignored one): the next stream starts after it. */
-  advance(timeNano: string): void {
+  private advance(timeNano: string): void {
     if (!/^\d+$/.test(timeNano)) return;
     if (!this.lastEventTimeNano || BigInt(timeNano) > BigInt(this.lastEventTimeNano)) this.lastEventTimeNano = timeNano;
   }

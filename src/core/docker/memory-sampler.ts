@@ -1,6 +1,16 @@
-// When to read a container's memory: one read at a time, at most one per interval, only while the
-// watcher wants samples (connected, running, someone looks or alerts are on). The watcher reads and
-// records the sample; this schedules the reads and never keeps two in flight.
+// When and how to read a container's memory: one read at a time, at most one per interval, only while
+// the watcher wants samples (connected, running, someone looks or alerts are on). The watcher records
+// the sample; this schedules the reads and never keeps two in flight.
+import type Dockerode from 'dockerode';
+import { SETTING_DEFAULTS } from '../defaults';
+import { REQUEST_TIMEOUT_MS, withTimeout } from './connection';
+import { memorySample, type MemorySample, type RawMemoryStats } from './memory';
+
+/** One stats read (`stats?stream=false&one-shot=true`): its memory part, when the engine gave one. Rejects on engine errors. */
+async function readMemoryStats(docker: Dockerode, containerId: string, timeoutMs: number): Promise<RawMemoryStats | undefined> {
+  const stats = (await withTimeout(docker.getContainer(containerId).stats({ stream: false, 'one-shot': true }), timeoutMs)) as { memory_stats?: RawMemoryStats };
+  return stats.memory_stats;
+}
 
 export interface MemorySamplerHost {
   /** Samples are wanted now. */
@@ -52,5 +62,93 @@ export class MemorySampler {
       this.inFlight = false;
       if (this.host.wanted()) this.schedule(this.intervalMs);
     }
+  }
+}
+
+export interface ContainerMemoryHost {
+  /** The container that can be read now: the engine is connected and it runs (undefined: none). */
+  sampleable(): string | undefined;
+  /** `HostConfig.Memory` (0: no limit). */
+  configuredLimit(): number;
+  /** The engine host's memory, the limit of a container without one. */
+  hostTotal(): number | undefined;
+  /** A reading came in (the host checks the container still runs). */
+  sampled(sample: MemorySample): void;
+}
+
+export interface ContainerMemoryOptions {
+  /** Memory pressure threshold as a fraction of the limit. Default: the setting's 85 %. */
+  memoryThreshold?: number;
+  /** At most one memory sample per this many ms (250 at least). Default 5000. */
+  memorySampleIntervalMs?: number;
+  /** Keep sampling memory for pressure alerts even when nothing shows it. Default: the setting's (on). */
+  memoryAlerting?: boolean;
+  /** Timeout of single API calls. Default 5 s. */
+  requestTimeoutMs?: number;
+}
+
+/** The watcher's memory readings: wanted while someone asked for them or alerts are on, and the container can be read. */
+export class ContainerMemory {
+  private refs = 0;
+  private threshold: number;
+  private alerting: boolean;
+  private readonly timeoutMs: number;
+  private readonly sampler: MemorySampler;
+
+  constructor(private readonly docker: Dockerode, private readonly host: ContainerMemoryHost, options: ContainerMemoryOptions) {
+    this.threshold = options.memoryThreshold ?? SETTING_DEFAULTS['docker.memoryPressurePercent'] / 100;
+    this.alerting = options.memoryAlerting ?? SETTING_DEFAULTS['docker.memoryAlerts'];
+    this.timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+    this.sampler = new MemorySampler(
+      { wanted: () => host.sampleable() !== undefined && (this.refs > 0 || this.alerting), sample: () => this.read() },
+      Math.max(250, options.memorySampleIntervalMs ?? 5000),
+    );
+  }
+
+  /** True while memory samples are being taken. */
+  get active(): boolean {
+    return this.sampler.active;
+  }
+
+  /** Asks for samples; returns the release function (a second call does nothing). */
+  request(): () => void {
+    this.refs++;
+    this.sampler.update();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.refs--;
+      this.sampler.update();
+    };
+  }
+
+  setAlerting(on: boolean): void {
+    this.alerting = on;
+    this.sampler.update();
+  }
+
+  setThreshold(fraction: number): void {
+    this.threshold = fraction;
+  }
+
+  /** Whether samples are wanted may have changed: start or stop sampling. */
+  update(): void {
+    this.sampler.update();
+  }
+
+  stop(): void {
+    this.sampler.stop();
+  }
+
+  private async read(): Promise<void> {
+    const id = this.host.sampleable();
+    if (!id) return;
+    // A container that just died or an engine that went away: the event stream handles those.
+    const stats = await readMemoryStats(this.docker, id, this.timeoutMs).catch(() => undefined);
+    if (!stats) return;
+    const hostTotal = this.host.hostTotal();
+    const sample = memorySample(stats, { configuredLimit: this.host.configuredLimit(), threshold: this.threshold, ...(hostTotal ? { hostTotal } : {}) });
+    if (sample) this.host.sampled(sample);
   }
 }

@@ -1,5 +1,5 @@
 // Deciding a container restart that inspect noticed: when enough events are in to call it, and what
-// caused it. Pure functions over the watcher's event history; the watcher keeps the timers.
+// caused it. Pure functions over the watcher's event history, and the tracker that waits for them.
 import { diagnoseLoss, findLastIndex, type Diagnosis, type InspectFacts } from './diagnose';
 import type { ContainerEvent } from './events';
 
@@ -12,6 +12,18 @@ export interface PendingRestart {
   previousStartedAtMs: number;
   detectedAtMs: number;
   facts: InspectFacts;
+}
+
+/** A new instance of the container is running. */
+export interface ContainerRestart {
+  at: string;
+  /** This watcher's restart counter after this restart ("restart #4"). */
+  count: number;
+  instanceId: string;
+  previousInstanceId?: string;
+  diagnosis: Diagnosis;
+  /** True when no `start` event was seen (the watcher was disconnected) and inspect revealed the new instance. */
+  inferred: boolean;
 }
 
 /** A time the engine was away (ms). */
@@ -68,4 +80,69 @@ export function resolveRestart(p: PendingRestart, history: readonly ContainerEve
     diagnosis.evidence.push({ at, source: 'docker', detail: 'a new container instance appeared while the watcher was not connected to the engine' });
   }
   return { at, inferred, diagnosis };
+}
+
+export interface RestartTrackerHost {
+  /** The container events seen so far, oldest first. */
+  history(): readonly ContainerEvent[];
+  /** The times the engine was away. */
+  outages(): readonly EngineOutage[];
+  /** A restart was called. */
+  resolved(restart: ContainerRestart): void;
+}
+
+export interface RestartTrackerOptions {
+  /** How long to wait for a `restart` event after stop→start before deciding it was a stop/start by a person. Default 400 ms. */
+  restartSettleMs?: number;
+}
+
+/** How often a waiting restart looks again whether its events are in. */
+const RECHECK_MS = 100;
+
+/**
+ * A new instance seen by inspect: its `start` event (and, for `docker restart`, the `restart` event
+ * right after it) may not have arrived yet — or ever, when the engine was away — so the restart is
+ * called a moment later, once `restartReady` says so. A newer instance calls the waiting one at once.
+ */
+export class RestartTracker {
+  private pending: PendingRestart | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly settleMs: number;
+
+  constructor(private readonly host: RestartTrackerHost, options: RestartTrackerOptions = {}) {
+    this.settleMs = options.restartSettleMs ?? 400;
+  }
+
+  newInstance(p: PendingRestart): void {
+    if (this.pending) this.resolve(true);
+    this.pending = p;
+    this.resolve(false);
+  }
+
+  /** A `start` or `restart` event came: the waiting restart may be ready now. */
+  eventArrived(): void {
+    if (this.pending) this.resolve(false);
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private resolve(force: boolean): void {
+    const p = this.pending;
+    if (!p) return;
+    const history = this.host.history();
+    if (!force && !restartReady(p, history, Date.now(), this.settleMs)) {
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.resolve(false);
+      }, RECHECK_MS);
+      return;
+    }
+    this.stop();
+    this.pending = undefined;
+    const { at, inferred, diagnosis } = resolveRestart(p, history, this.host.outages());
+    this.host.resolved({ at, count: p.count, instanceId: p.instanceId, previousInstanceId: p.previousInstanceId, inferred, diagnosis });
+  }
 }
