@@ -1,8 +1,8 @@
 // The client side of a gateway session: any SDK server Transport. HTTP is the gateway's own; stdio is
 // the `stdio` bridge's. The session talks to the client only through the Transport interface.
 import { randomUUID } from 'node:crypto';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import type { Transport } from '@modelcontextprotocol/server';
 
 /** What the session offers its transport: the client initialized (with this id), or ended the session. */
 export interface ClientTransportHooks {
@@ -16,7 +16,7 @@ type WebTransportInternals = { _initialized: boolean; sessionId?: string };
 
 /** Streamable HTTP: the SDK transport mints the id on initialize; a restored id is taken as initialized. */
 export const httpClientTransport: ClientTransportFactory = (hooks, { restoredId, maxBodyBytes }) => {
-  const transport = new StreamableHTTPServerTransport({
+  const transport = new NodeStreamableHTTPServerTransport({
     sessionIdGenerator: () => restoredId ?? randomUUID(),
     onsessioninitialized: (sid) => hooks.initialized(sid),
     onsessionclosed: () => hooks.closedByClient(),
@@ -30,7 +30,7 @@ export const httpClientTransport: ClientTransportFactory = (hooks, { restoredId,
  * internals differ (the caller says so; clients must then reconnect).
  */
 export function restoreHttpSession(transport: Transport, id: string): boolean {
-  if (!(transport instanceof StreamableHTTPServerTransport)) return true; // nothing to restore on other transports
+  if (!(transport instanceof NodeStreamableHTTPServerTransport)) return true; // nothing to restore on other transports
   // SDK 1.32 internals: the Node transport wraps a web-standard one that holds the session state.
   const web = (transport as unknown as { _webStandardTransport?: WebTransportInternals })._webStandardTransport;
   if (!web || typeof web._initialized !== 'boolean') return false;

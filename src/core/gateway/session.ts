@@ -1,8 +1,7 @@
 // One client session: the SDK's server transport faces the client, messages are bridged unchanged
 // to the upstream session the link maps it to, and every failure is healed or explained.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import {
   isInitializeRequest,
   isJSONRPCErrorResponse,
@@ -11,7 +10,8 @@ import {
   type JSONRPCMessage,
   type JSONRPCRequest,
   type RequestId,
-} from '@modelcontextprotocol/sdk/types.js';
+  type Transport,
+} from '@modelcontextprotocol/server';
 import { classifyHttpStatus } from '../classify';
 import { shortenSessionId } from '../redact';
 import { resendVerdict, toolNameOf, type ResendVerdict, type ToolRegistry } from './idempotency';
@@ -152,7 +152,7 @@ export class ClientSession {
       closedByClient: () => this.closeByClient(),
     }, { restoredId: restored?.id, maxBodyBytes: ctx.maxBodyBytes });
     this.transport.onmessage = (message, extra) => {
-      const auth = extra?.requestInfo?.headers?.authorization;
+      const auth = extra?.request?.headers.get('authorization');
       if (typeof auth === 'string' && auth) this.clientAuthorization = auth;
       this.touch();
       if (isJSONRPCRequest(message)) void this.forwardRequest(message);
@@ -202,7 +202,7 @@ export class ClientSession {
 
   async handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const transport = this.transport;
-    if (!(transport instanceof StreamableHTTPServerTransport)) throw new Error('not an HTTP session');
+    if (!(transport instanceof NodeStreamableHTTPServerTransport)) throw new Error('not an HTTP session');
     if (req.method === 'GET') this.getStream.track(res);
     if (req.method !== 'POST') return transport.handleRequest(req, res);
     // Read the body here (capped) and hand it over parsed: cheaper than the web-stream route.

@@ -5,12 +5,8 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createParser } from 'eventsource-parser';
 import { errorCodeOf } from '../classify';
-import {
-  JSONRPCMessageSchema,
-  isJSONRPCRequest,
-  type JSONRPCMessage,
-  type RequestId,
-} from '@modelcontextprotocol/sdk/types.js';
+import { isJSONRPCRequest, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/server';
+import { asSpecType } from './spec';
 
 export type UpstreamOutcome =
   /** The answer to our request arrived (requests), or the message was accepted (notifications, responses). */
@@ -111,8 +107,8 @@ export function parseMessages(text: string): JSONRPCMessage[] {
   const list = Array.isArray(raw) ? raw : [raw];
   const out: JSONRPCMessage[] = [];
   for (const item of list) {
-    const parsed = JSONRPCMessageSchema.safeParse(item);
-    if (parsed.success) out.push(parsed.data);
+    const message = asSpecType('JSONRPCMessage', item);
+    if (message) out.push(message);
   }
   return out;
 }
