@@ -2,18 +2,16 @@
 // the `stdio` bridge's. The session talks to the client only through the Transport interface.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { getRequestListener } from '@hono/node-server';
-import {
-  LATEST_PROTOCOL_VERSION,
+import type {
+  JSONRPCMessage,
+  MessageExtraInfo,
+  RequestId,
+  Transport,
+  TransportSendOptions,
   WebStandardStreamableHTTPServerTransport,
-  isJSONRPCRequest,
-  type JSONRPCMessage,
-  type MessageExtraInfo,
-  type RequestId,
-  type Transport,
-  type TransportSendOptions,
 } from '@modelcontextprotocol/server';
 import { PRODUCT_VERSION } from '../version';
+import { LATEST_PROTOCOL_VERSION, isJSONRPCRequest, serverSdk } from './spec';
 
 /** What the session offers its transport: the client initialized (with this id), or ended the session. */
 export interface ClientTransportHooks {
@@ -28,7 +26,7 @@ const RESTORE_CLIENT = { name: 'archon-mcp-doctor-session-restore', version: PRO
 
 /**
  * Streamable HTTP towards the client: the v2 SDK's web-standard transport behind a Node adapter
- * (@hono/node-server, as the SDK's own NodeStreamableHTTPServerTransport does it). The SDK mints the
+ * (@hono/node-server, as the SDK's own NodeStreamableHTTPServerTransport does it), both from serverSdk(). The SDK mints the
  * session id on initialize; a persisted id is re-opened with restore().
  */
 export class HttpClientTransport implements Transport {
@@ -37,7 +35,7 @@ export class HttpClientTransport implements Transport {
   private restoring = false;
 
   constructor(hooks: ClientTransportHooks, opts: { restoredId?: string; maxBodyBytes: number }) {
-    this.web = new WebStandardStreamableHTTPServerTransport({
+    this.web = new (serverSdk().WebStandardStreamableHTTPServerTransport)({
       sessionIdGenerator: () => opts.restoredId ?? randomUUID(),
       onsessioninitialized: (sid) => {
         if (!this.restoring) hooks.initialized(sid);
@@ -81,7 +79,7 @@ export class HttpClientTransport implements Transport {
 
   /** One HTTP request of the client's; `parsedBody` when the caller read the body already. */
   async handleRequest(req: IncomingMessage, res: ServerResponse, parsedBody?: unknown): Promise<void> {
-    const listener = getRequestListener((request) => this.web.handleRequest(request, { parsedBody }), { overrideGlobalObjects: false });
+    const listener = serverSdk().getRequestListener((request) => this.web.handleRequest(request, { parsedBody }), { overrideGlobalObjects: false });
     await listener(req, res);
   }
 

@@ -1,8 +1,8 @@
 // One client session's link to the upstream: which upstream session it maps to, and how to build
 // a new one (re-initialize with the client's own initialize params) when the server lost it.
 import { exponentialDelayMs } from '../backoff';
-import { isJSONRPCResultResponse, type JSONRPCMessage, type JSONRPCRequest } from '@modelcontextprotocol/server';
-import { asSpecType } from './spec';
+import type { JSONRPCMessage, JSONRPCRequest } from '@modelcontextprotocol/server';
+import { asSpecType, isJSONRPCResultResponse } from './spec';
 import { classifyHttpStatus } from '../classify';
 import { excerpt, shortenSessionId } from '../redact';
 import { isTransientStatus, postUpstream, type UpstreamHealth, type UpstreamOutcome } from './upstream';

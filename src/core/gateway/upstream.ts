@@ -5,8 +5,8 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createParser } from 'eventsource-parser';
 import { errorCodeOf } from '../classify';
-import { isJSONRPCRequest, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/server';
-import { asSpecType } from './spec';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
+import { asSpecType, isJSONRPCRequest } from './spec';
 
 export type UpstreamOutcome =
   /** The answer to our request arrived (requests), or the message was accepted (notifications, responses). */
