@@ -21,8 +21,8 @@ export interface ClientTransportHooks {
 
 export type ClientTransportFactory = (hooks: ClientTransportHooks, opts: { restoredId?: string; maxBodyBytes: number }) => Transport;
 
-/** The client info of the initialize that re-opens a persisted session inside the gateway (never sent upstream). */
-const RESTORE_CLIENT = { name: 'archon-mcp-doctor-session-restore', version: PRODUCT_VERSION };
+/** Who speaks in the initialize that re-opens a persisted session inside the gateway (never sent upstream). */
+const RESTORE_PEER = { name: 'archon-mcp-doctor-session-restore', version: PRODUCT_VERSION };
 
 /**
  * Streamable HTTP towards the client: the v2 SDK's web-standard transport behind a Node adapter
@@ -95,7 +95,7 @@ export class HttpClientTransport implements Transport {
     this.web.onmessage = (message) => {
       if (!isJSONRPCRequest(message)) return;
       answered = message.id;
-      const result = { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, serverInfo: RESTORE_CLIENT };
+      const result = { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, serverInfo: RESTORE_PEER };
       this.web.send({ jsonrpc: '2.0', id: message.id, result }).catch(() => undefined);
     };
     try {
@@ -103,7 +103,7 @@ export class HttpClientTransport implements Transport {
         jsonrpc: '2.0',
         id: `archon-restore-${randomUUID()}`,
         method: 'initialize',
-        params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: RESTORE_CLIENT },
+        params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: RESTORE_PEER },
       };
       const request = new Request('http://127.0.0.1/mcp', {
         method: 'POST',

@@ -48,7 +48,7 @@ const DRAIN_GRACE_MS = 5_000;
 const PARSE_ERROR = -32700;
 const INVALID_REQUEST = -32600;
 
-/** Calls `bad` for each complete stdin line that is not JSON (blank lines aside), reading alongside the transport. */
+/** Calls `bad` for each complete stdin line that is not JSON, reading alongside the transport. */
 function watchForNonJsonLines(input: Readable, bad: (err: SyntaxError) => void): void {
   const decoder = new StringDecoder('utf8');
   let partial = '';
@@ -58,8 +58,8 @@ function watchForNonJsonLines(input: Readable, bad: (err: SyntaxError) => void):
     // An over-long line is the transport's to refuse (it stops reading): do not hold it twice.
     if (partial.length > STDIO_DEFAULT_MAX_BUFFER_SIZE) partial = '';
     for (const raw of lines) {
+      // Like v1's transport: every line is a message, so a blank one is not JSON either.
       const line = raw.replace(/\r$/, '');
-      if (!line.trim()) continue;
       try {
         JSON.parse(line);
       } catch (e) {
