@@ -1,4 +1,4 @@
-// Bundles the extension, the CLI and the test fixture servers into single CommonJS files.
+// Bundles the extension (with its lazily loaded parts), the CLI and the test fixture servers into CommonJS files.
 // `--production` minifies (for the .vsix); otherwise source maps are written for development.
 import * as esbuild from 'esbuild';
 import { existsSync, rmSync } from 'node:fs';
@@ -46,6 +46,31 @@ const modernFrontApart = {
   },
 };
 
+/** The v2 SDK's server transports stay in their own file beside the extension bundle, loaded when the gateway first serves a client. */
+const mcpServerLibApart = {
+  name: 'mcp-server-lib-apart',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/mcp-server-lib$/ }, () => ({ path: './mcp-server-lib.js', external: true }));
+  },
+};
+
+/**
+ * @modelcontextprotocol/server's platform shim brings its own copy of Ajv (~150 KB) as the default JSON
+ * Schema validator of its Server/McpServer classes; our code uses only its transports, which never
+ * validate a schema. The stub says so if it is ever reached. (Test fixture servers keep the real one.)
+ */
+const noServerSchemaValidator = {
+  name: 'no-server-schema-validator',
+  setup(build) {
+    build.onResolve({ filter: /^@modelcontextprotocol\/server\/_shims$/ }, () => ({ path: 'server-shims', namespace: 'sdk-stub' }));
+    build.onLoad({ filter: /^server-shims$/, namespace: 'sdk-stub' }, () => ({
+      contents: "export { default as process } from 'node:process';\nexport class DefaultJsonSchemaValidator { constructor() { throw new Error('The MCP server JSON Schema validator is not part of this build: Archon MCP Doctor uses only the SDK server transports'); } }",
+      loader: 'js',
+      resolveDir: process.cwd(),
+    }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -68,11 +93,13 @@ rmSync('dist', { recursive: true, force: true });
 
 const builds = [
   // The extension loads the TOML library from its own file; the CLI stays one self-contained file.
-  { entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', plugins: [unusedDockerParts, tomlLibApart, modernFrontApart] },
+  { entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', plugins: [unusedDockerParts, tomlLibApart, modernFrontApart, mcpServerLibApart, noServerSchemaValidator] },
   // src/cli.ts starts with `#!/usr/bin/env node`, which esbuild keeps: dist/cli.js is the npm package's bin.
-  { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js' },
+  // Not noServerSchemaValidator: the CLI carries the modern front, whose per-request Server needs it.
+  { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', plugins: [unusedDockerParts] },
   { entryPoints: ['src/core/clients/toml-lib.ts'], outfile: 'dist/toml-lib.js' },
   { entryPoints: ['src/core/gateway/modern/front.ts'], outfile: 'dist/modern-front.js' },
+  { entryPoints: ['src/core/gateway/mcp-server-lib.ts'], outfile: 'dist/mcp-server-lib.js', plugins: [noServerSchemaValidator] },
 ];
 // Fixture servers used by tests, benchmarks and the Docker test image.
 for (const name of ['archon-like-server', 'modern-server']) {

@@ -68,7 +68,10 @@ function shuffled<T>(items: T[], seed: number): T[] {
 
 /** refused: the gateway was down, the call provably never left the client; no-answer: reset mid-call or timed out. */
 type Outcome = 'ok' | 'ambiguous' | 'failed' | 'refused' | 'no-answer';
-interface CallRecord { tool: 'test_write' | 'test_read'; key?: string; sentAt: number; doneAt: number; outcome: Outcome; message?: string }
+/** Issue 12's target names a write tool without annotations: the gateway cannot know it is safe to repeat. */
+const WRITE_TOOL = 'test_write_unannotated';
+
+interface CallRecord { tool: typeof WRITE_TOOL | 'test_read'; key?: string; sentAt: number; doneAt: number; outcome: Outcome; message?: string }
 interface FaultRecord { kind: FaultKind; n: number; startAt: number; breakAt: number; endAt: number; skipped?: string; error?: string }
 
 function classify(err: unknown): { outcome: Outcome; message: string } {
@@ -154,7 +157,7 @@ async function main(): Promise<void> {
       try {
         const r = await client.callTool({ name: tool, arguments: key ? { key } : {} }, undefined, { timeout: CALL_TIMEOUT_MS });
         const text = textOf(r);
-        const ok = tool === 'test_write' ? /"executions":1\b/.test(text) : /executions/.test(text);
+        const ok = tool === WRITE_TOOL ? /"executions":1\b/.test(text) : /executions/.test(text);
         calls.push({ tool, key, sentAt, doneAt: Date.now(), outcome: ok ? 'ok' : 'failed', message: ok ? undefined : text.slice(0, 200) });
       } catch (e) {
         calls.push({ tool, key, sentAt, doneAt: Date.now(), ...classify(e) });
@@ -167,7 +170,7 @@ async function main(): Promise<void> {
       for (let i = 0; !done; i++) {
         if (inFlight < MAX_WRITES_IN_FLIGHT) {
           inFlight++;
-          writes.push(call(writer, 'test_write', `chaos-${i}`).finally(() => inFlight--));
+          writes.push(call(writer, WRITE_TOOL, `chaos-${i}`).finally(() => inFlight--));
         }
         await sleep(1000 / writesPerSecond);
       }
@@ -206,7 +209,7 @@ async function main(): Promise<void> {
     stopping = true;
     await Promise.all([writer.close(), reader.close()].map((p) => p.catch(() => undefined)));
 
-    const ran = (await executions(fx.url)).keys.test_write ?? {};
+    const ran = (await executions(fx.url)).keys[WRITE_TOOL] ?? {};
     const summary = summarize({ calls, faults, ran, crashes, counts, seed, startedAt, events: events.counts, watch: watch!, scale, freezeMs, writesPerSecond, gatewayWatchesContainer });
     writeFileSync('chaos-results.json', `${JSON.stringify(summary, null, 2)}\n`);
     printTable(summary);
@@ -241,7 +244,7 @@ function faultOf(c: CallRecord, faults: FaultRecord[]): FaultRecord | undefined 
 }
 
 function summarize(s: SummaryInput) {
-  const writes = s.calls.filter((c) => c.tool === 'test_write');
+  const writes = s.calls.filter((c) => c.tool === WRITE_TOOL);
   const reads = s.calls.filter((c) => c.tool === 'test_read');
   const by = (list: CallRecord[], o: Outcome) => list.filter((c) => c.outcome === o);
   const rel = (t: number) => round((t - s.startedAt) / 1000, 1);

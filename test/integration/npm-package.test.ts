@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { readJsonLine } from '../helpers/json-lines';
 import { startServer, type RunningServer } from '../helpers/servers';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { connectClient, textOf } from '../gateway/util';
 
 const run = promisify(execFile);
@@ -57,7 +58,7 @@ describe('npm package: pack, install -g into a scratch prefix, run', () => {
     await assert.rejects(run(bin, ['no-such-command'], { env }), (e: { code?: number; stderr?: string }) => e.code === 2 && /unknown command "no-such-command"/.test(e.stderr ?? ''));
   });
 
-  it('the installed proxy serves a real client call', async () => {
+  it('the installed proxy serves a real client call, of either protocol era', async () => {
     fx = await startServer('fixture', { testTools: true });
     const child = spawn(bin, ['proxy', '--upstream', fx.url, '--port', '0', '--json', '--state-dir', join(scratch, 'state')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
@@ -75,6 +76,16 @@ describe('npm package: pack, install -g into a scratch prefix, run', () => {
         assert.match(textOf(await c.client.callTool({ name: 'test_read', arguments: {} })), /"executions":1/);
       } finally {
         await c.close();
+      }
+      // A 2026-07-28 client: the modern front as the bundle ships it (not the sources the gateway tests run).
+      const modern = new ModernClient({ name: 'npm-package-test', version: '1.0.0' }, { capabilities: {}, versionNegotiation: { mode: { pin: '2026-07-28' } } });
+      try {
+        await modern.connect(new ModernTransport(new URL(String(first.url))));
+        assert.equal(modern.getNegotiatedProtocolVersion(), '2026-07-28');
+        const r = await modern.callTool({ name: 'test_read', arguments: {} });
+        assert.match(textOf(r), /"executions":2/, 'the same upstream, through the modern front');
+      } finally {
+        await modern.close().catch(() => undefined);
       }
     } finally {
       const exited = new Promise((r) => child.once('exit', r));

@@ -27,7 +27,7 @@ test('the .vsix holds the bundle, manifest, docs and media, and no sources, test
   assert.ok(existsSync(vsix), `${vsix} exists (npm test packages it first)`);
   const files = await entries(vsix);
   const names = [...files.keys()];
-  for (const required of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/toml-lib.js', 'extension/dist/modern-front.js', 'extension/dist/cli.js', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/media/archon.svg']) {
+  for (const required of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/toml-lib.js', 'extension/dist/modern-front.js', 'extension/dist/mcp-server-lib.js', 'extension/dist/cli.js', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/media/archon.svg']) {
     assert.ok(files.has(required), `${required} in the package; it has: ${names.join(', ')}`);
   }
   const forbidden = names.filter((n) => /^extension\/(src|test|node_modules|scripts|bench|\.ci)\//.test(n) || /\.(ts|map)$/.test(n) || n.endsWith('.vsix') || n.endsWith('.tgz'));

@@ -1,6 +1,7 @@
 // A tool interrupted mid-call whose annotations we never saw: ask the upstream (tools/list, all
 // pages) once it is back, then decide whether repeating the call is safe.
-import { isJSONRPCResultResponse, type JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCRequest } from '@modelcontextprotocol/server';
+import { isJSONRPCResultResponse } from './spec';
 import { classifyHttpStatus } from '../classify';
 import { resendVerdict, type ResendVerdict, type ToolRegistry } from './idempotency';
 import { gatewayRequestId, type HealTrace, type UpstreamLink } from './link';

@@ -1,6 +1,6 @@
 // The standalone GET stream: while the client keeps its GET stream to the gateway open, keep one
 // open upstream and relay it; reopen it (re-initializing when the session was lost) after a restart.
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { classifyHttpStatus } from '../classify';
 import { sleep, type HealTrace, type UpstreamLink } from './link';
 import { getUpstream } from './upstream';

@@ -1,5 +1,6 @@
 // Which requests may be sent twice when the server died before answering. Pure logic.
-import { ListToolsResultSchema, type JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCRequest } from '@modelcontextprotocol/server';
+import { asSpecType } from './spec';
 
 export interface ToolSafety {
   readOnly: boolean;
@@ -12,15 +13,15 @@ export class ToolRegistry {
 
   /** Records the tools of a tools/list result; ignores anything that is not one. */
   learn(result: unknown): number {
-    const parsed = ListToolsResultSchema.safeParse(result);
-    if (!parsed.success) return 0;
-    for (const tool of parsed.data.tools) {
+    const list = asSpecType('ListToolsResult', result);
+    if (!list) return 0;
+    for (const tool of list.tools) {
       this.tools.set(tool.name, {
         readOnly: tool.annotations?.readOnlyHint === true,
         idempotent: tool.annotations?.idempotentHint === true,
       });
     }
-    return parsed.data.tools.length;
+    return list.tools.length;
   }
 
   get(name: string): ToolSafety | undefined {

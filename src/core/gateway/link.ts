@@ -1,7 +1,8 @@
 // One client session's link to the upstream: which upstream session it maps to, and how to build
 // a new one (re-initialize with the client's own initialize params) when the server lost it.
 import { exponentialDelayMs } from '../backoff';
-import { InitializeResultSchema, isJSONRPCResultResponse, type JSONRPCMessage, type JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, JSONRPCRequest } from '@modelcontextprotocol/server';
+import { asSpecType, isJSONRPCResultResponse } from './spec';
 import { classifyHttpStatus } from '../classify';
 import { excerpt, shortenSessionId } from '../redact';
 import { isTransientStatus, postUpstream, type UpstreamHealth, type UpstreamOutcome } from './upstream';
@@ -95,8 +96,8 @@ export class UpstreamLink {
   adoptInitialize(sessionId: string | undefined, result: unknown): void {
     this.sessionId = sessionId;
     this.initializeResult = result;
-    const parsed = InitializeResultSchema.safeParse(result);
-    if (parsed.success) this.protocolVersion = parsed.data.protocolVersion;
+    const init = asSpecType('InitializeResult', result);
+    if (init) this.protocolVersion = init.protocolVersion;
     this.ready = true;
   }
 
@@ -164,8 +165,8 @@ export class UpstreamLink {
       if (outcome.kind === 'ok' && result !== undefined) {
         this.sessionId = outcome.sessionId;
         this.initializeResult = result;
-        const parsed = InitializeResultSchema.safeParse(result);
-        if (parsed.success) this.protocolVersion = parsed.data.protocolVersion;
+        const init = asSpecType('InitializeResult', result);
+        if (init) this.protocolVersion = init.protocolVersion;
         await this.afterInitialize();
         this.ready = true;
         this.env.log('info', `re-initialized upstream: session ${shortenSessionId(old)} → ${shortenSessionId(this.sessionId)}`);

@@ -1,16 +1,7 @@
 // One client session: the SDK's server transport faces the client, messages are bridged unchanged
 // to the upstream session the link maps it to, and every failure is healed or explained.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  isInitializeRequest,
-  isJSONRPCErrorResponse,
-  isJSONRPCResultResponse,
-  type JSONRPCMessage,
-  type JSONRPCRequest,
-  type RequestId,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, JSONRPCRequest, RequestId, Transport } from '@modelcontextprotocol/server';
 import { classifyHttpStatus } from '../classify';
 import { shortenSessionId } from '../redact';
 import { resendVerdict, toolNameOf, type ResendVerdict, type ToolRegistry } from './idempotency';
@@ -21,7 +12,8 @@ import type { GatewayErrorReason, GatewayEvent, GatewayLogger } from './types';
 import { askToolSafety } from './ask-tools';
 import { GetStreamRelay, type ClientStream } from './get-stream';
 import { isRequestMessage, postUpstream, type UpstreamHealth } from './upstream';
-import { httpClientTransport, restoreHttpSession, type ClientTransportFactory } from './client-transport';
+import { HttpClientTransport, httpClientTransport, restoreHttpSession, type ClientTransportFactory } from './client-transport';
+import { isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCResultResponse } from './spec';
 
 /** What a session needs from the endpoint (one per upstream) it belongs to. */
 export interface EndpointContext {
@@ -126,6 +118,8 @@ export class ClientSession {
   createdAt = this.connectedAt;
   private clientAuthorization: string | undefined;
   private readonly getStream: GetStreamRelay;
+  /** Settles once a persisted id is re-opened on the transport (at once for a new session). */
+  private restored: Promise<void> = Promise.resolve();
   private closed = false;
   private lastPersistedUse = 0;
   private inFlight = 0;
@@ -151,7 +145,7 @@ export class ClientSession {
       closedByClient: () => this.closeByClient(),
     }, { restoredId: restored?.id, maxBodyBytes: ctx.maxBodyBytes });
     this.transport.onmessage = (message, extra) => {
-      const auth = extra?.requestInfo?.headers?.authorization;
+      const auth = extra?.request?.headers.get('authorization');
       if (typeof auth === 'string' && auth) this.clientAuthorization = auth;
       this.touch();
       if (isRequestMessage(message)) void this.forwardRequest(message);
@@ -170,13 +164,13 @@ export class ClientSession {
     if (restored) this.restore(restored);
   }
 
-  /** Honours a persisted id: the SDK transport takes it as already initialized. */
+  /** Honours a persisted id: the SDK transport re-opens it before the client's first request is handled. */
   private restore(p: PersistedSession): void {
     this.id = p.id;
     this.createdAt = p.createdAt;
-    if (!restoreHttpSession(this.transport, p.id)) {
-      this.ctx.logger.error('this MCP SDK version cannot restore saved sessions; clients must reconnect');
-    }
+    this.restored = restoreHttpSession(this.transport, p.id).then((ok) => {
+      if (!ok) this.ctx.logger.error('this MCP SDK version cannot restore saved sessions; clients must reconnect');
+    });
     this.link.protocolVersion = p.protocolVersion;
     this.link.sessionId = p.upstreamSessionId;
     // A known upstream session is tried first; without one (or when it is gone) re-initialize on first use.
@@ -202,7 +196,8 @@ export class ClientSession {
   /** `preRead`: the POST body when the endpoint already read it (to classify its era). */
   async handleHttp(req: IncomingMessage, res: ServerResponse, preRead?: string | 'too-large'): Promise<void> {
     const transport = this.transport;
-    if (!(transport instanceof StreamableHTTPServerTransport)) throw new Error('not an HTTP session');
+    if (!(transport instanceof HttpClientTransport)) throw new Error('not an HTTP session');
+    await this.restored;
     if (req.method === 'GET') this.getStream.track(res);
     if (req.method !== 'POST') return transport.handleRequest(req, res);
     // Read the body here (capped) and hand it over parsed: cheaper than the web-stream route.

@@ -3,11 +3,11 @@
 // never repeat a write). No HTTP hop inside: the session is given the SDK's stdio transport.
 import { randomUUID } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCRequest, isJSONRPCResultResponse, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { StringDecoder } from 'node:string_decoder';
+import type { JSONRPCMessage, RequestId, Transport } from '@modelcontextprotocol/server';
 import { ServerEndpoint } from './endpoint';
 import { sleep } from './link';
+import { STDIO_DEFAULT_MAX_BUFFER_SIZE, isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCRequest, isJSONRPCResultResponse, serverSdk } from './spec';
 import { ClientSession } from './session';
 import { SessionStore } from './store';
 import { DEFAULTS, slugify, type GatewayEvent, type GatewayLogger, type GatewayUpstream, type ServerGatewayStats } from './types';
@@ -48,6 +48,27 @@ const DRAIN_GRACE_MS = 5_000;
 const PARSE_ERROR = -32700;
 const INVALID_REQUEST = -32600;
 
+/** Calls `bad` for each complete stdin line that is not JSON, reading alongside the transport. */
+function watchForNonJsonLines(input: Readable, bad: (err: SyntaxError) => void): void {
+  const decoder = new StringDecoder('utf8');
+  let partial = '';
+  input.on('data', (chunk: Buffer | string) => {
+    const lines = (partial + (typeof chunk === 'string' ? chunk : decoder.write(chunk))).split('\n');
+    partial = lines.pop() ?? '';
+    // An over-long line is the transport's to refuse (it stops reading): do not hold it twice.
+    if (partial.length > STDIO_DEFAULT_MAX_BUFFER_SIZE) partial = '';
+    for (const raw of lines) {
+      // Like v1's transport: every line is a message, so a blank one is not JSON either.
+      const line = raw.replace(/\r$/, '');
+      try {
+        JSON.parse(line);
+      } catch (e) {
+        if (e instanceof SyntaxError) bad(e);
+      }
+    }
+  });
+}
+
 export async function startStdioBridge(opts: StdioBridgeOptions): Promise<StdioBridge> {
   const holdTimeoutMs = opts.holdTimeoutMs ?? DEFAULTS.holdTimeoutMs;
   const listeners = new Set<(e: GatewayEvent) => void>();
@@ -67,7 +88,7 @@ export async function startStdioBridge(opts: StdioBridgeOptions): Promise<StdioB
     },
     changed: () => undefined,
   });
-  const transport: Transport = new StdioServerTransport(opts.input, opts.output);
+  const transport: Transport = new (serverSdk().StdioServerTransport)(opts.input, opts.output);
   let initialized: ((id: string) => void) | undefined;
   const session = new ClientSession(endpoint, undefined, (hooks) => {
     initialized = hooks.initialized;
@@ -108,15 +129,17 @@ export async function startStdioBridge(opts: StdioBridgeOptions): Promise<StdioB
     }
   };
   // Lines that are not JSON-RPC: say so on stderr, and answer (id null: there is no id to answer).
-  transport.onerror = (err) => {
-    const invalidJson = err instanceof SyntaxError;
-    const detail = invalidJson ? `: ${err.message.slice(0, 160)}` : '';
+  const refuse = (invalidJson: boolean, detail: string): void => {
     opts.logger.error(`${invalidJson ? 'ignored a line on stdin that is not JSON' : 'ignored a message on stdin that is not a JSON-RPC 2.0 message'}${detail}`);
     const error = invalidJson
       ? { code: PARSE_ERROR, message: 'Parse error: a line on stdin is not JSON' }
       : { code: INVALID_REQUEST, message: 'Invalid Request: not a JSON-RPC 2.0 message' };
     send({ jsonrpc: '2.0', id: null, error } as unknown as JSONRPCMessage).catch(() => undefined);
   };
+  transport.onerror = (err) => refuse(err instanceof SyntaxError, err instanceof SyntaxError ? `: ${err.message.slice(0, 160)}` : '');
+  // The v2 SDK's stdio transport skips lines that are not JSON without a word; we answer them. This
+  // listener sees each chunk before the transport does (it is added first), so answers keep their order.
+  watchForNonJsonLines(opts.input, (err) => refuse(true, `: ${err.message.slice(0, 160)}`));
 
   const drainThenFinish = async (): Promise<void> => {
     const until = Date.now() + holdTimeoutMs + DRAIN_GRACE_MS;

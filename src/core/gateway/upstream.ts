@@ -5,13 +5,8 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createParser } from 'eventsource-parser';
 import { errorCodeOf } from '../classify';
-import {
-  JSONRPCMessageSchema,
-  JSONRPCResultResponseSchema,
-  type JSONRPCMessage,
-  type JSONRPCRequest,
-  type RequestId,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, JSONRPCRequest, RequestId } from '@modelcontextprotocol/server';
+import { asSpecType } from './spec';
 
 export type UpstreamOutcome =
   /** The answer to our request arrived (requests), or the message was accepted (notifications, responses). */
@@ -106,25 +101,20 @@ function isUnreadReset(error: unknown): boolean {
   return (e?.code === 'ECONNRESET' || e?.code === 'EPIPE') && (e.syscall === 'read' || e.syscall === 'write');
 }
 
-const isResultShaped = (item: unknown): boolean => typeof item === 'object' && item !== null && !('method' in item) && 'result' in item;
-
 /** JSON text → validated JSON-RPC messages (the SDK's schema; anything else is dropped). */
 export function parseMessages(text: string): JSONRPCMessage[] {
   const raw: unknown = JSON.parse(text);
   const list = Array.isArray(raw) ? raw : [raw];
   const out: JSONRPCMessage[] = [];
   for (const item of list) {
-    // Most of what comes back is a result: its own schema first spares the union's failing request and
-    // notification tries (both need a method). Same outcome: the union returns its first match.
-    const result = isResultShaped(item) ? JSONRPCResultResponseSchema.safeParse(item) : undefined;
-    const parsed = result?.success ? result : JSONRPCMessageSchema.safeParse(item);
-    if (parsed.success) out.push(parsed.data);
+    const message = asSpecType('JSONRPCMessage', item);
+    if (message) out.push(message);
   }
   return out;
 }
 
 /**
- * Whether a message that passed JSONRPCMessageSchema is a request (it has a method and an id). The
+ * Whether a message that passed the JSONRPCMessage schema is a request (it has a method and an id). The
  * hot path's test: the SDK's isJSONRPCRequest runs the zod schema over the whole message again.
  */
 export function isRequestMessage(message: JSONRPCMessage): message is JSONRPCRequest {
