@@ -59,7 +59,7 @@ if (noGc && process.env.CI === 'true') throw new Error(`CI=true and this test ${
 
 describe('memory across restarts (counted with FinalizationRegistry)', { skip: noGc }, () => {
   for (const { kind, health } of KINDS) {
-    test(`${kind}: after ${RESTARTS} restarts one connection is alive, and a stopped monitor is garbage`, async () => {
+    test(`${kind}: after ${RESTARTS} restarts no more than the current and the replaced connection are alive, and a stopped monitor is garbage`, async () => {
       const server = await serve(kind);
       const before = resources();
       const counter = new LiveCounter();
