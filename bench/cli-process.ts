@@ -12,7 +12,7 @@ const ROOT = join(__dirname, '..');
 export const CLI_BUNDLE = join(ROOT, 'dist', 'cli.js');
 const PROBE = join(__dirname, 'memory-probe.mjs');
 
-export interface HeapSample { heapUsed: number; heapTotal: number; rss: number; external: number; gc: boolean }
+export interface HeapSample { heapUsed: number; heapTotal: number; rss: number; external: number; gc: boolean; /** heapUsed that is compiled code (JIT), when the probe reports it. */ codeSpace?: number }
 
 export interface CliProcess {
   readonly child: ChildProcess;

@@ -4,6 +4,9 @@
 // warm-up (least squares, KB/min; target flat, under 100) and heap after a forced GC at the end vs
 // at the start. A human table on stdout, one JSON summary in soak-results.json (and on stdout with
 // --json). Measures only: it exits 0 whatever the numbers, 1 when the run itself broke.
+// The heap after a forced GC is also split: compiled code (V8's code spaces, which grow while the JIT
+// warms up to the restart paths) and the rest (objects the process holds), with its value at the end of
+// the warm-up, so that a growing heap is told apart from warm-up.
 //
 //   SOAK_MINUTES=2 npm run soak      (or: npm run soak -- --minutes 2)
 //   SOAK_WARMUP_MINUTES, SOAK_RESTART_SECONDS (5), SOAK_SAMPLE_SECONDS, SOAK_CLIENTS (4)
@@ -28,7 +31,7 @@ function option(flag: string, env: string, fallback: number): number {
   return n;
 }
 
-interface Sample { min: number; rssKb: number; heapKb: number; externalKb: number; gc: boolean }
+interface Sample { min: number; rssKb: number; heapKb: number; externalKb: number; codeKb: number; gc: boolean }
 
 /** Every GC_EVERY-th sample forces a GC first: the slope of those is the live heap's, without the sawtooth. */
 const GC_EVERY = 6;
@@ -40,11 +43,19 @@ interface ProcessReport {
   rss_slope_kb_per_min: number;
   heap_slope_kb_per_min: number;
   heap_after_gc_slope_kb_per_min: number;
+  /** Heap after GC without compiled code: the objects the process holds. */
+  heap_after_gc_objects_slope_kb_per_min: number;
+  /** V8's code spaces (JIT output): warm-up, not held data. */
+  code_space_slope_kb_per_min: number;
   /** Buffers outside the JS heap (sockets, streams): where RSS growth goes when the heap is flat. */
   external_slope_kb_per_min: number;
   heap_after_gc_start_kb: number;
   heap_after_gc_end_kb: number;
   heap_after_gc_delta_kb: number;
+  /** Heap after GC when the warm-up ended, and the end's difference to it (all, then without code). */
+  heap_after_gc_warm_kb: number;
+  heap_after_gc_delta_since_warm_kb: number;
+  heap_objects_delta_since_warm_kb: number;
   exited_early: string | null;
 }
 
@@ -107,6 +118,7 @@ async function main(): Promise<void> {
 
     const heapStart: Record<string, number> = {};
     for (const [name, p] of running) heapStart[name] = (await p.heap(true)).heapUsed / 1024;
+    const heapWarm: Record<string, { heapKb: number; objectsKb: number }> = {};
     const samples: Record<string, Sample[]> = { proxy: [], watch: [] };
     const t0 = Date.now();
     const endAt = t0 + minutes * 60_000;
@@ -116,7 +128,13 @@ async function main(): Promise<void> {
       const gc = n % GC_EVERY === 0;
       for (const [name, p] of running) {
         const [rss, heap] = await Promise.all([p.rssKb(), p.heap(gc).catch(() => undefined)]);
-        if (rss !== undefined && heap) samples[name].push({ min, rssKb: rss, heapKb: heap.heapUsed / 1024, externalKb: heap.external / 1024, gc });
+        if (rss !== undefined && heap) samples[name].push({ min, rssKb: rss, heapKb: heap.heapUsed / 1024, externalKb: heap.external / 1024, codeKb: (heap.codeSpace ?? 0) / 1024, gc });
+      }
+      if (min >= warmupMinutes && Object.keys(heapWarm).length === 0) {
+        for (const [name, p] of running) {
+          const h = await p.heap(true).catch(() => undefined);
+          if (h) heapWarm[name] = { heapKb: h.heapUsed / 1024, objectsKb: (h.heapUsed - (h.codeSpace ?? 0)) / 1024 };
+        }
       }
       if (Date.now() - lastProgress > 60_000) {
         lastProgress = Date.now();
@@ -133,7 +151,10 @@ async function main(): Promise<void> {
     for (const [name, p] of running) {
       const s = samples[name];
       const after = s.filter((x) => x.min >= warmupMinutes);
-      const heapEnd = p.done ? Number.NaN : (await p.heap(true)).heapUsed / 1024;
+      const end = p.done ? undefined : await p.heap(true);
+      const heapEnd = end ? end.heapUsed / 1024 : Number.NaN;
+      const objectsEnd = end ? (end.heapUsed - (end.codeSpace ?? 0)) / 1024 : Number.NaN;
+      const gcAfter = after.filter((x) => x.gc);
       const exit = p.done ? await p.exited : undefined;
       report[name] = {
         samples: s.length,
@@ -141,11 +162,16 @@ async function main(): Promise<void> {
         rss_end_kb: s.at(-1)?.rssKb ?? Number.NaN,
         rss_slope_kb_per_min: round(slope(after.map((x) => ({ x: x.min, y: x.rssKb }))), 1),
         heap_slope_kb_per_min: round(slope(after.filter((x) => !x.gc).map((x) => ({ x: x.min, y: x.heapKb }))), 1),
-        heap_after_gc_slope_kb_per_min: round(slope(after.filter((x) => x.gc).map((x) => ({ x: x.min, y: x.heapKb }))), 1),
+        heap_after_gc_slope_kb_per_min: round(slope(gcAfter.map((x) => ({ x: x.min, y: x.heapKb }))), 1),
+        heap_after_gc_objects_slope_kb_per_min: round(slope(gcAfter.map((x) => ({ x: x.min, y: x.heapKb - x.codeKb }))), 1),
+        code_space_slope_kb_per_min: round(slope(gcAfter.map((x) => ({ x: x.min, y: x.codeKb }))), 1),
         external_slope_kb_per_min: round(slope(after.map((x) => ({ x: x.min, y: x.externalKb }))), 1),
         heap_after_gc_start_kb: round(heapStart[name], 0),
         heap_after_gc_end_kb: round(heapEnd, 0),
         heap_after_gc_delta_kb: round(heapEnd - heapStart[name], 0),
+        heap_after_gc_warm_kb: round(heapWarm[name]?.heapKb ?? Number.NaN, 0),
+        heap_after_gc_delta_since_warm_kb: round(heapEnd - (heapWarm[name]?.heapKb ?? Number.NaN), 0),
+        heap_objects_delta_since_warm_kb: round(objectsEnd - (heapWarm[name]?.objectsKb ?? Number.NaN), 0),
         exited_early: exit ? `code ${exit.code}, signal ${exit.signal}: ${p.stderr().slice(-300)}` : null,
       };
     }
@@ -172,13 +198,17 @@ async function main(): Promise<void> {
 }
 
 function printTable(report: Record<string, ProcessReport>, s: { minutes: number; warmup_minutes: number; restarts: number; calls_ok: number; calls_failed: number }): void {
-  const metrics: (keyof ProcessReport)[] = ['rss_start_kb', 'rss_end_kb', 'rss_slope_kb_per_min', 'heap_slope_kb_per_min', 'heap_after_gc_slope_kb_per_min', 'external_slope_kb_per_min', 'heap_after_gc_start_kb', 'heap_after_gc_end_kb', 'heap_after_gc_delta_kb', 'samples'];
+  const metrics: (keyof ProcessReport)[] = [
+    'rss_start_kb', 'rss_end_kb', 'rss_slope_kb_per_min', 'heap_slope_kb_per_min', 'heap_after_gc_slope_kb_per_min',
+    'heap_after_gc_objects_slope_kb_per_min', 'code_space_slope_kb_per_min', 'external_slope_kb_per_min',
+    'heap_after_gc_start_kb', 'heap_after_gc_end_kb', 'heap_after_gc_delta_kb',
+    'heap_after_gc_warm_kb', 'heap_after_gc_delta_since_warm_kb', 'heap_objects_delta_since_warm_kb', 'samples'];
   const names = Object.keys(report);
   const out = [
     `soak: ${s.minutes} min (slopes after ${round(s.warmup_minutes, 2)} min warm-up), ${s.restarts} upstream restarts, ${s.calls_ok} calls ok, ${s.calls_failed} failed; target |slope| < ${TARGET_KB_PER_MIN} KB/min`,
-    `| ${'metric'.padEnd(30)} | ${names.map((n) => n.padStart(10)).join(' | ')} |`,
-    `|${'-'.repeat(32)}|${names.map(() => '-'.repeat(12)).join('|')}|`,
-    ...metrics.map((m) => `| ${m.padEnd(30)} | ${names.map((n) => String(report[n][m]).padStart(10)).join(' | ')} |`),
+    `| ${'metric'.padEnd(38)} | ${names.map((n) => n.padStart(10)).join(' | ')} |`,
+    `|${'-'.repeat(40)}|${names.map(() => '-'.repeat(12)).join('|')}|`,
+    ...metrics.map((m) => `| ${m.padEnd(38)} | ${names.map((n) => String(report[n][m]).padStart(10)).join(' | ')} |`),
   ];
   process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -43,7 +43,7 @@ for (const stage of stages) {
     const tap = join(scratch, `${stage.name}.tap`);
     const run = spawnSync(
       process.execPath,
-      ['--import', 'tsx', '--test', '--test-concurrency=1',
+      ['--expose-gc', '--import', 'tsx', '--test', '--test-concurrency=1',
         '--test-reporter=spec', '--test-reporter-destination=stdout',
         '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...stage.files],
       { stdio: 'inherit' },
