@@ -10,6 +10,7 @@ import type { ServerCounters } from './stats';
 import type { PersistedSession } from './store';
 import type { GatewayErrorReason, GatewayEvent, GatewayLogger } from './types';
 import { askToolSafety } from './ask-tools';
+import { readBodyOnce, type PreReadBody } from './modern/body';
 import { GetStreamRelay, type ClientStream } from './get-stream';
 import { isRequestMessage, postUpstream, type UpstreamHealth } from './upstream';
 import { HttpClientTransport, httpClientTransport, restoreHttpSession, type ClientTransportFactory } from './client-transport';
@@ -39,22 +40,6 @@ export interface EndpointContext {
   persist(session: ClientSession): void;
   emit(event: Omit<GatewayEvent, 'at' | 'server'>): void;
   changed(): void;
-}
-
-/** The request body as text, or 'too-large' (the rest is discarded) past `max` bytes. */
-function readBody(req: IncomingMessage, max: number): Promise<string | 'too-large'> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > max) over = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(over ? 'too-large' : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(''));
-  });
 }
 
 function sendJsonError(res: ServerResponse, status: number, code: number, message: string): void {
@@ -194,14 +179,14 @@ export class ClientSession {
   }
 
   /** `preRead`: the POST body when the endpoint already read it (to classify its era). */
-  async handleHttp(req: IncomingMessage, res: ServerResponse, preRead?: string | 'too-large'): Promise<void> {
+  async handleHttp(req: IncomingMessage, res: ServerResponse, preRead?: PreReadBody): Promise<void> {
     const transport = this.transport;
     if (!(transport instanceof HttpClientTransport)) throw new Error('not an HTTP session');
     await this.restored;
     if (req.method === 'GET') this.getStream.track(res);
     if (req.method !== 'POST') return transport.handleRequest(req, res);
     // Read the body here (capped) and hand it over parsed: cheaper than the web-stream route.
-    const body = preRead ?? (await readBody(req, this.ctx.maxBodyBytes));
+    const body = preRead ?? (await readBodyOnce(req, this.ctx.maxBodyBytes));
     if (body === 'too-large') {
       return sendJsonError(res, 413, -32000, `Payload too large: the gateway accepts at most ${this.ctx.maxBodyBytes} bytes`);
     }

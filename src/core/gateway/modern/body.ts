@@ -1,5 +1,5 @@
-// The POST body, read once at the endpoint so the era can be decided before a path is chosen; both
-// paths then get the same bytes. Light on purpose: no SDK import (the modern front is loaded lazily).
+// A POST body, read once (capped): by the endpoint so the era can be decided before a path is chosen (both
+// paths then get the same bytes), or by a 2025 session itself. No SDK import: the front is loaded lazily.
 import type { IncomingMessage } from 'node:http';
 
 /** A POST body as text, or 'too-large' (the rest was discarded) past the gateway's limit. */
