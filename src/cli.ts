@@ -16,13 +16,24 @@ const COMMANDS: CliCommand[] = [
   { name: 'docker-gateway', summary: 'run the healing gateway always-on in Docker, beside the server container', usage: DOCKER_GATEWAY_USAGE, run: (args) => dockerGatewayCommand(args, __filename) },
 ];
 
+// A command that awaits only unref'd handles would let Node exit mid-await with code 0 and no output:
+// never report success for a command that did not finish.
+let finished = false;
+process.once('beforeExit', () => {
+  if (finished) return;
+  process.stderr.write('archon-mcp-doctor: internal error: the command stopped before it finished (nothing left to wait for)\n');
+  process.exit(70);
+});
+
 dispatch(COMMANDS, process.argv.slice(2)).then(
   (code) => {
+    finished = true;
     process.exitCode = code;
     // Let stdout drain (a pipe may still hold protocol messages), then leave even if handles linger.
     process.stdout.write('', () => process.exit(code));
   },
   (err) => {
+    finished = true;
     process.stderr.write(`archon-mcp-doctor: ${(err as Error).stack ?? err}\n`);
     process.exit(1);
   },

@@ -100,8 +100,13 @@ export type HolderInfo = HolderStatus;
 
 /** Asks whatever listens on the port whether it is one of our gateways. */
 export async function probeHolder(port: number, timeoutMs = 1000): Promise<HolderInfo | undefined> {
+  // A timer that holds the process open (AbortSignal.timeout's does not): `docker-gateway up` waits on
+  // this probe alone while Docker's port proxy has taken the connection and the gateway inside has not
+  // answered yet, and with nothing else pending Node would exit mid-await, silently, with code 0.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
   try {
-    const res = await fetch(`http://${LOOPBACK}:${port}${HEALTH_PATH}`, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(`http://${LOOPBACK}:${port}${HEALTH_PATH}`, { signal: abort.signal });
     if (!res.ok) {
       await res.body?.cancel();
       return undefined;
@@ -110,6 +115,8 @@ export async function probeHolder(port: number, timeoutMs = 1000): Promise<Holde
     return body.service === SERVICE_ID && typeof body.baseUrl === 'string' && Array.isArray(body.servers) ? (body as HolderInfo) : undefined;
   } catch {
     return undefined;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
