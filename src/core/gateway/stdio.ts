@@ -6,7 +6,6 @@ import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { JSONRPCMessage, RequestId, Transport } from '@modelcontextprotocol/server';
 import { ServerEndpoint } from './endpoint';
-import { sleep } from './link';
 import { STDIO_DEFAULT_MAX_BUFFER_SIZE, isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCRequest, isJSONRPCResultResponse, serverSdk } from './spec';
 import { ClientSession } from './session';
 import { SessionStore } from './store';
@@ -143,7 +142,8 @@ export async function startStdioBridge(opts: StdioBridgeOptions): Promise<StdioB
 
   const drainThenFinish = async (): Promise<void> => {
     const until = Date.now() + holdTimeoutMs + DRAIN_GRACE_MS;
-    while (!session.isIdle(Date.now() + 1, 0) && Date.now() < until) await sleep(50);
+    // A ref'd wait: this drain is what the process is waiting for once stdin has closed.
+    while (!session.isIdle(Date.now() + 1, 0) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     finish({ kind: 'client-closed' });
   };
   // The client went away without closing stdin first (EPIPE on our writes): nobody is left to answer.
