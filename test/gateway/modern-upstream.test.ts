@@ -1,7 +1,8 @@
 // The gateway in front of an upstream that speaks ONLY 2026-07-28 (the modern fixture, legacy:
 // 'reject'): a 2025 client (v1 SDK) and a v2 client pinned to 2026-07-28 list and call tools, also
 // across 10 fixture restarts (SIGKILL): every call is answered and no write runs twice. The era is
-// re-detected when the upstream is replaced by a 2025 server on the same port, and back.
+// re-detected when the upstream is replaced by a 2025 server on the same port, and back; its
+// tools/list_changed reaches a 2025 client's GET stream from a subscriptions/listen stream.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { startServer, type RunningServer } from '../helpers/servers';
 import { startGateway, type Gateway } from '../../src/core/gateway';
 import { connectModern, type ModernConnected } from './modern-util';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { CapturingLogger, connectClient, executions, sleep, textOf, type Connected } from './util';
 
 const RESTARTS = 10;
@@ -73,7 +75,7 @@ describe('the gateway in front of a 2026-07-28-only upstream (modern fixture)', 
     assert.ok(legacy.client.getServerCapabilities()?.tools, "the upstream's tools capability");
     await legacy.client.ping();
     const { tools } = await legacy.client.listTools();
-    assert.deepEqual(tools.map((t) => t.name).sort(), ['find_projects', 'health_check', 'manage_task', 'test_read', 'test_write']);
+    assert.deepEqual(tools.map((t) => t.name).sort(), ['find_projects', 'health_check', 'manage_task', 'test_list_changed', 'test_read', 'test_write']);
     const w = await legacy.client.callTool({ name: 'test_write', arguments: { key: 'first-legacy' } });
     assert.match(textOf(w), /"executions":1/);
     assert.equal((await executions(srv.url)).keys.test_write?.['first-legacy'], 1);
@@ -176,5 +178,41 @@ describe('an upstream replaced across a restart by the other era', () => {
     srv = await startServer('modern', { port });
     assert.match(textOf(await c.client.callTool({ name: 'test_read', arguments: {} })), /executions/, 'served by the 2026-07-28 server again');
     assert.equal(gw.stats().servers[0].errorsReturned, 0);
+  });
+});
+
+describe('notifications from a 2026-07-28 upstream reach a 2025 client', () => {
+  let srv: RunningServer | undefined;
+  let gw: Gateway;
+  let c: Connected | undefined;
+  after(async () => {
+    await c?.close();
+    await gw?.stop();
+    await srv?.stop();
+  });
+
+  /** Asks the fixture to announce a tool-list change until the client heard one more (the listen stream opens on its own time). */
+  async function heard(client: Connected, count: () => number): Promise<void> {
+    const before = count();
+    const until = Date.now() + 20_000;
+    while (count() === before) {
+      assert.ok(Date.now() < until, 'no tools/list_changed reached the client within 20 s');
+      await client.client.callTool({ name: 'test_list_changed', arguments: {} });
+      await sleep(200);
+    }
+  }
+
+  it("relays tools/list_changed from a subscriptions/listen stream onto the client's GET stream, also after a restart", async () => {
+    srv = await startServer('modern');
+    gw = await startGateway({ upstreams: [{ name: 'listen', url: srv.url }], port: 0, holdTimeoutMs: 15_000 });
+    c = await connectClient(gw.url(), { name: 'listener' });
+    let changes = 0;
+    c.client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      changes++;
+    });
+    await heard(c, () => changes);
+    await srv.restart();
+    await heard(c, () => changes);
+    assert.ok(changes >= 2);
   });
 });
