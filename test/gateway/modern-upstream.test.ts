@@ -151,6 +151,18 @@ describe('the gateway in front of a 2026-07-28-only upstream (modern fixture)', 
     assert.equal(s.errorsReturned, 0);
     assert.ok(s.healed.held + s.healed.resent + s.healed.reinitialized >= RESTARTS, `healed: ${JSON.stringify(s.healed)}`);
   });
+
+  it('a write cut off by a crash is reported as "may or may not have run" and not repeated', async () => {
+    assert.ok(legacy, 'connected above');
+    const key = 'crash-modern-upstream';
+    await assert.rejects(
+      legacy.client.callTool({ name: 'test_write', arguments: { key, crashBeforeReply: true } }),
+      (e: Error) => /may or may not have run/.test(e.message) && /did not repeat it/.test(e.message),
+    );
+    await srv.restart();
+    assert.match(textOf(await legacy.client.callTool({ name: 'test_read', arguments: {} })), /executions/, 'the next call is answered');
+    assert.equal((await executions(srv.url)).keys.test_write?.[key], 1, 'the interrupted write ran once, never again');
+  });
 });
 
 describe('an upstream replaced across a restart by the other era', () => {

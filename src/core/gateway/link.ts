@@ -231,11 +231,12 @@ export class UpstreamLink {
   async discover(deadline: number, trace: HealTrace): Promise<typeof MODERN_ERA | '2025'> {
     for (let attempt = 0; ; attempt++) {
       const breaks = this.env.health.breaks;
-      const request = this.outgoing<JSONRPCRequest>({ jsonrpc: '2.0', id: gatewayRequestId('discover'), method: 'server/discover', params: {} });
+      // Always a modern request, whatever another session just learnt of the era.
+      const request = withEnvelope({ jsonrpc: '2.0', id: gatewayRequestId('discover'), method: 'server/discover', params: {} }, this.initParams);
       let result: unknown;
       const outcome = await postUpstream({
         url: this.env.url,
-        headers: await this.headers(request),
+        headers: Object.assign(await this.env.baseHeaders(), modernHeaders(request)),
         health: this.env.health,
         message: request,
         onMessage: (m) => {
@@ -244,6 +245,7 @@ export class UpstreamLink {
       });
       const d = outcome.kind === 'ok' ? readDiscover(result, this.env.name) : undefined;
       if (d) {
+        this.switchEra(MODERN_ERA);
         this.discovered = d;
         this.discoveredAt = breaks;
         return MODERN_ERA;
