@@ -72,8 +72,8 @@ const GATEWAYS: Exclude<Target, 'direct'>[] = BASELINE ? ['gateway', 'baseline']
 
 const ROWS: Row[] = [
   { prefix: 'gateway', fixture: 'fixture', connect: connect2025, via: ['floor', ...GATEWAYS] },
-  // Add ...GATEWAYS once the gateway serves 2026-07-28 clients.
-  { prefix: 'gateway_2026', fixture: 'modern', connect: connect2026, via: ['floor'] },
+  // A 2026-07-28 client through the gateway to a 2026-07-28-only upstream (the link speaks the modern era).
+  { prefix: 'gateway_2026', fixture: 'modern', connect: connect2026, via: ['floor', ...GATEWAYS] },
 ];
 
 /**

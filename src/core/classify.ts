@@ -46,6 +46,17 @@ function supportedVersionsOf(data: unknown): string | undefined {
   return Array.isArray(supported) && supported.every((v) => typeof v === 'string') ? supported.join(', ') : undefined;
 }
 
+/**
+ * The protocol revisions a -32022 "Unsupported protocol version" answer says the server supports,
+ * or undefined when `body` is not such an answer. The gateway reads it to learn an upstream's era.
+ */
+export function supportedVersionsOfRefusal(body: string): string[] | undefined {
+  const rpc = jsonRpcErrorOf(body);
+  if (rpc?.code !== UNSUPPORTED_PROTOCOL_VERSION) return undefined;
+  const supported = (rpc.data as { supported?: unknown } | undefined)?.supported;
+  return Array.isArray(supported) ? supported.filter((v): v is string => typeof v === 'string') : [];
+}
+
 function eraMismatch(base: Partial<Failure>, said: string, data: unknown): Failure {
   const supported = supportedVersionsOf(data);
   return {

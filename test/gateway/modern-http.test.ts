@@ -1,6 +1,6 @@
 // The modern front at the HTTP edge: DNS-rebinding refusal (403) applies to 2026-07-28 requests too,
 // malformed modern requests get clear JSON-RPC errors (never a crash), subscriptions/listen streams
-// survive an upstream restart, and a modern-only upstream is explained, not faked.
+// survive an upstream restart, and a modern-only upstream is served.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
@@ -224,16 +224,21 @@ describe('modern front: a modern-only upstream (modern fixture)', () => {
     await srv?.stop();
   });
 
-  // The upstream side of the gateway speaks 2025 (initialize, sessions) only; speaking 2026-07-28 to a
-  // modern upstream is the upstream-side migration's work. Until then the client hears why, clearly.
-  it('explains that the upstream refused the 2025 handshake instead of failing obscurely', async () => {
+  // The upstream side speaks 2026-07-28 to a modern upstream: discover is served with what it said of itself.
+  it('serves a raw 2026-07-28 discover with the upstream\'s own server info', async () => {
     const port = Number(new URL(gw.url()).port);
     const discover = JSON.stringify({ jsonrpc: '2.0', id: 'd1', method: 'server/discover', params: { _meta: ENVELOPE } });
     const a = await rawPost(port, { ...MODERN_HEADERS, 'mcp-method': 'server/discover' }, discover, '/modern/mcp');
-    const e = errorOf(a);
-    assert.match(e.message, /does not speak the protocol revision we used/);
-    assert.match(e.message, /Unsupported protocol version/, "the upstream's own reason is quoted");
-    assert.equal((JSON.parse(a.body) as { id: string }).id, 'd1');
-    await assert.rejects(connectModern(gw.url(), 'pinned'), /Version negotiation failed/);
+    assert.equal(a.status, 200, a.body.slice(0, 300));
+    const parsed = JSON.parse(a.body) as { id: string; result?: { supportedVersions: string[]; _meta?: Record<string, { name?: string }> } };
+    assert.equal(parsed.id, 'd1');
+    assert.deepEqual(parsed.result?.supportedVersions, ['2026-07-28']);
+    assert.equal(parsed.result?._meta?.['io.modelcontextprotocol/serverInfo']?.name, 'modern-mcp');
+    const c = await connectModern(gw.url(), 'pinned');
+    try {
+      assert.equal(c.client.getServerVersion()?.name, 'modern-mcp');
+    } finally {
+      await c.close();
+    }
   });
 });

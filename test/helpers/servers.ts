@@ -146,7 +146,9 @@ function launchFor(kind: ServerKind, port: number, o: StartOptions): Launch {
     }
     case 'modern': {
       if (!existsSync(MODERN_FIXTURE_BUNDLE)) throw new Error(`${MODERN_FIXTURE_BUNDLE} is missing: run \`npm run build\` first`);
-      return { args: [MODERN_FIXTURE_BUNDLE], env: { PORT: String(port), HOST }, url: `${base}/mcp`, healthUrl: `${base}/health` };
+      const env: Record<string, string> = { PORT: String(port), HOST };
+      if (o.stateFile) env.FIXTURE_STATE_FILE = o.stateFile;
+      return { args: [MODERN_FIXTURE_BUNDLE], env, url: `${base}/mcp`, healthUrl: `${base}/health` };
     }
     case 'everything-streamable':
     case 'everything-sse': {

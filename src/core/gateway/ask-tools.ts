@@ -21,11 +21,11 @@ export async function askToolSafety(req: JSONRPCRequest, deps: AskDeps, deadline
   try {
     for (let page = 0; page < 20 && !deps.closed(); page++) {
       await deps.link.ensure(deadline, trace);
-      const list: JSONRPCRequest = { jsonrpc: '2.0', id: gatewayRequestId('tools'), method: 'tools/list', params: cursor ? { cursor } : {} };
+      const list = deps.link.outgoing<JSONRPCRequest>({ jsonrpc: '2.0', id: gatewayRequestId('tools'), method: 'tools/list', params: cursor ? { cursor } : {} });
       let result: unknown;
       const out = await postUpstream({
         url: deps.upstreamUrl,
-        headers: await deps.link.headers(),
+        headers: await deps.link.headers(list),
         health: deps.health,
         message: list,
         onMessage: (m) => {

@@ -1,4 +1,5 @@
 // One gateway endpoint (/<slug>/mcp) for one upstream server: its client sessions and counters.
+import { UpstreamEra } from './era';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { shortenSessionId } from '../redact';
 import { ToolRegistry } from './idempotency';
@@ -30,6 +31,8 @@ export class ServerEndpoint implements EndpointContext {
   readonly tools = new ToolRegistry();
   readonly counters = new ServerCounters();
   readonly health = new UpstreamHealth();
+  /** The upstream's protocol era (2025 or 2026-07-28), learnt from its answers, shared by its sessions. */
+  readonly era = new UpstreamEra();
   readonly sessions = new Map<string, ClientSession>();
   private restartingUntil = 0;
   private authCache: { at: number; value: string | undefined } | undefined;

@@ -1,9 +1,20 @@
 // The standalone GET stream: while the client keeps its GET stream to the gateway open, keep one
 // open upstream and relay it; reopen it (re-initializing when the session was lost) after a restart.
+// A 2026-07-28 upstream has no GET stream: a `subscriptions/listen` stream takes its place, asking
+// for what the upstream's discover result offers (list changes, the session's resource subscriptions).
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { classifyHttpStatus } from '../classify';
-import { sleep, type HealTrace, type UpstreamLink } from './link';
-import { getUpstream } from './upstream';
+import { gatewayRequestId, sleep, type HealTrace, type UpstreamLink } from './link';
+import { getUpstream, isTransientStatus, postUpstream, type UpstreamOutcome } from './upstream';
+
+/** The listen stream's own acknowledgement: the gateway's business, not the client's. */
+const LISTEN_ACK = 'notifications/subscriptions/acknowledged';
+
+interface Capabilities {
+  tools?: { listChanged?: boolean };
+  prompts?: { listChanged?: boolean };
+  resources?: { listChanged?: boolean; subscribe?: boolean };
+}
 
 export interface GetStreamDeps {
   link: UpstreamLink;
@@ -48,6 +59,35 @@ export class GetStreamRelay {
     this.abort?.abort();
   }
 
+  /** What to listen for changed (a resource subscription came or went): reopen the listen stream. */
+  renew(): void {
+    if (this.deps.link.modern) this.abort?.abort();
+  }
+
+  /** A subscriptions/listen stream on a 2026-07-28 upstream; undefined when it offers nothing to listen to. */
+  private async listen(signal: AbortSignal): Promise<UpstreamOutcome | undefined> {
+    const { link } = this.deps;
+    const caps = (link.discovered?.capabilities ?? {}) as Capabilities;
+    const uris = caps.resources?.subscribe ? [...link.subscriptions] : [];
+    const notifications = {
+      ...(caps.tools?.listChanged ? { toolsListChanged: true } : {}),
+      ...(caps.prompts?.listChanged ? { promptsListChanged: true } : {}),
+      ...(caps.resources?.listChanged ? { resourcesListChanged: true } : {}),
+      ...(uris.length ? { resourceSubscriptions: uris } : {}),
+    };
+    if (Object.keys(notifications).length === 0) return undefined;
+    const request = link.outgoing<JSONRPCMessage>({ jsonrpc: '2.0', id: gatewayRequestId('listen'), method: 'subscriptions/listen', params: { notifications } });
+    return postUpstream({
+      url: this.deps.upstreamUrl,
+      headers: await link.headers(request),
+      message: request,
+      signal,
+      onMessage: (m) => {
+        if ('method' in m && !('id' in m) && m.method !== LISTEN_ACK) this.deps.send(m);
+      },
+    });
+  }
+
   private async loop(): Promise<void> {
     const { link } = this.deps;
     const trace: HealTrace = { reinitialized: false, held: false, resent: false };
@@ -62,15 +102,24 @@ export class GetStreamRelay {
       this.abort = abort;
       const usedId = link.sessionId;
       const started = Date.now();
-      const out = await getUpstream({
-        url: this.deps.upstreamUrl,
-        headers: await link.headers(),
-        onMessage: (m) => this.deps.send(m),
-        signal: abort.signal,
-      });
-      if (abort.signal.aborted || this.deps.closed()) return;
+      const modern = link.modern;
+      const out = modern
+        ? await this.listen(abort.signal)
+        : await getUpstream({
+          url: this.deps.upstreamUrl,
+          headers: await link.headers(),
+          onMessage: (m) => this.deps.send(m),
+          signal: abort.signal,
+        });
+      if (this.deps.closed() || this.clientStreams <= 0) return;
+      if (out === undefined) return; // nothing to listen to: the client's stream stays quiet
+      if (abort.signal.aborted) {
+        if (modern) continue; // renew(): listen again with what there is now
+        return;
+      }
       if (out.kind === 'http') {
         if (out.status === 405) return; // the server offers no GET stream
+        if (modern && !isTransientStatus(out.status)) return; // it refuses to be listened to: stay quiet
         if (classifyHttpStatus(out.status, out.body, { holdingSession: usedId !== undefined }).kind === 'session-lost') {
           link.invalidate(usedId);
           continue;

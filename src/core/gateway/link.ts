@@ -6,6 +6,7 @@ import { asSpecType, isJSONRPCResultResponse } from './spec';
 import { classifyHttpStatus } from '../classify';
 import { excerpt, shortenSessionId } from '../redact';
 import { isTransientStatus, postUpstream, type UpstreamHealth, type UpstreamOutcome } from './upstream';
+import { MODERN_ERA, modernHeaders, readDiscover, refusalNamesModern, withEnvelope, type Discovered, type UpstreamEra } from './era';
 
 /** Says what came back instead of JSON-RPC, and what that suggests. */
 export function notMcpMessage(o: Extract<UpstreamOutcome, { kind: 'not-mcp' }>, url: string): string {
@@ -39,6 +40,10 @@ export interface LinkEnv {
   holdTimeoutMs: number;
   /** Shared by everything sent to this upstream: whether it answers since it last broke. */
   health: UpstreamHealth;
+  /** The upstream's protocol era, shared by everything sent to it. */
+  era: UpstreamEra;
+  /** The server's name (a discover result without serverInfo is named after it). */
+  name: string;
   /** Configured headers plus Authorization (the client's, or the stored token). */
   baseHeaders(): Promise<Record<string, string>>;
   /** True while the server is known to be restarting (a Docker signal): hold instead of failing. */
@@ -74,14 +79,31 @@ export class UpstreamLink {
   readonly subscriptions = new Set<string>();
   /** The upstream's latest initialize result (what it said of itself; the modern front's discover answer). */
   initializeResult: unknown;
+  /** The upstream's latest server/discover result (2026-07-28 upstreams). */
+  discovered: Discovered | undefined;
+  /** `health.breaks` when the last discover succeeded: a break since means probe again. */
+  private discoveredAt = -1;
   private building: Promise<void> | undefined;
   /** Set while the client's own initialize is on its way upstream (see clientInitializing). */
   private clientInit: Promise<void> | undefined;
 
   constructor(private readonly env: LinkEnv, public initParams: Record<string, unknown> | undefined) {}
 
-  async headers(): Promise<Record<string, string>> {
+  /** True while the upstream speaks 2026-07-28: no session, the envelope on every request. */
+  get modern(): boolean {
+    return this.env.era.modern;
+  }
+
+  /** `message` as it goes upstream: with the 2026-07-28 envelope on a modern upstream, unchanged otherwise. */
+  outgoing<M extends JSONRPCMessage>(message: M): M {
+    if (!this.modern || !('method' in message) || !('id' in message)) return message;
+    return withEnvelope(message as JSONRPCRequest, this.initParams) as unknown as M;
+  }
+
+  /** The headers for `message` (built by outgoing()): the session's on 2025, the standard request headers on 2026-07-28. */
+  async headers(message?: JSONRPCMessage): Promise<Record<string, string>> {
     const h = await this.env.baseHeaders();
+    if (this.modern) return Object.assign(h, modernHeaders(message));
     if (this.sessionId) h['mcp-session-id'] = this.sessionId;
     if (this.protocolVersion) h['mcp-protocol-version'] = this.protocolVersion;
     return h;
@@ -122,6 +144,9 @@ export class UpstreamLink {
 
   /** Makes sure there is a live upstream session, re-initializing (once, shared) when needed. */
   async ensure(deadline: number, trace: HealTrace): Promise<void> {
+    // A 2026-07-28 upstream has no session to lose, but it may have been replaced (even by a 2025
+    // build) across a break: discover it again first, the safe round trip.
+    if (this.ready && this.modern && this.discoveredAt !== this.env.health.breaks) this.ready = false;
     while (!this.ready) {
       if (this.clientInit) {
         // Not a heal: the client's own session is being set up.
@@ -147,9 +172,19 @@ export class UpstreamLink {
 
   private async reinitialize(deadline: number, trace: HealTrace): Promise<void> {
     if (!this.initParams) throw new UpstreamRefused('The client never initialized this session.');
-    trace.reinitialized = true;
     const old = this.sessionId;
+    let switches = 0;
     for (let attempt = 0; ; attempt++) {
+      if (switches > 2) throw new UpstreamRefused(`The server at ${this.env.url} refuses both the 2025 initialize and the 2026-07-28 server/discover.`);
+      if (this.modern) {
+        if ((await this.discover(deadline, trace)) === MODERN_ERA) {
+          this.ready = true;
+          return;
+        }
+        switches++;
+        continue; // it speaks 2025 now: initialize
+      }
+      trace.reinitialized = true;
       const request: JSONRPCRequest = { jsonrpc: '2.0', id: gatewayRequestId('init'), method: 'initialize', params: this.initParams };
       const base = await this.env.baseHeaders();
       let result: unknown;
@@ -173,6 +208,55 @@ export class UpstreamLink {
         this.env.onReinitialized(old, this.sessionId);
         return;
       }
+      if (outcome.kind === 'http' && refusalNamesModern(outcome.body)) {
+        this.switchEra(MODERN_ERA);
+        switches++;
+        continue;
+      }
+      await this.waitOrGiveUp(outcome, attempt, deadline, trace);
+    }
+  }
+
+  /** The upstream speaks `era` (it said so): remember it for the endpoint. */
+  switchEra(era: typeof MODERN_ERA | '2025'): void {
+    if (this.env.era.current === era) return;
+    this.env.era.current = era;
+    this.env.log('info', era === MODERN_ERA ? 'the upstream speaks 2026-07-28 only: requests go per request, without a session' : 'the upstream speaks 2025 now: the gateway initializes a session');
+  }
+
+  /**
+   * server/discover on a 2026-07-28 upstream, held while it is down. Resolves with the era it proved:
+   * MODERN_ERA (and `discovered` is set), or '2025' when a 2025 server answered (the era is switched).
+   */
+  async discover(deadline: number, trace: HealTrace): Promise<typeof MODERN_ERA | '2025'> {
+    for (let attempt = 0; ; attempt++) {
+      const breaks = this.env.health.breaks;
+      // Always a modern request, whatever another session just learnt of the era.
+      const request = withEnvelope({ jsonrpc: '2.0', id: gatewayRequestId('discover'), method: 'server/discover', params: {} }, this.initParams);
+      let result: unknown;
+      const outcome = await postUpstream({
+        url: this.env.url,
+        headers: Object.assign(await this.env.baseHeaders(), modernHeaders(request)),
+        health: this.env.health,
+        message: request,
+        onMessage: (m) => {
+          if (isJSONRPCResultResponse(m) && m.id === request.id) result = m.result;
+        },
+      });
+      const d = outcome.kind === 'ok' ? readDiscover(result, this.env.name) : undefined;
+      if (d) {
+        this.switchEra(MODERN_ERA);
+        this.discovered = d;
+        this.discoveredAt = breaks;
+        return MODERN_ERA;
+      }
+      // A 2025 server refuses a session-less request (400 "Server not initialized", "Missing session
+      // ID") or knows no such method: it was replaced by a 2025 build.
+      if (outcome.kind === 'http' && !isTransientStatus(outcome.status) && outcome.status !== 401 && outcome.status !== 403 && !refusalNamesModern(outcome.body) && !this.env.restarting()) {
+        this.switchEra('2025');
+        this.ready = false;
+        return '2025';
+      }
       await this.waitOrGiveUp(outcome, attempt, deadline, trace);
     }
   }
@@ -186,6 +270,12 @@ export class UpstreamLink {
     for (let attempt = 0; !health.verified; attempt++) {
       await this.ensure(deadline, trace);
       if (health.verified) return; // the re-initialize was the round trip
+      if (this.modern) {
+        // 2026-07-28 has no ping: server/discover is the round trip.
+        if ((await this.discover(deadline, trace)) === '2025') continue;
+        if (health.verified) return;
+        continue;
+      }
       const usedId = this.sessionId;
       const ping: JSONRPCRequest = { jsonrpc: '2.0', id: gatewayRequestId('ping'), method: 'ping' };
       const out = await postUpstream({ url: this.env.url, headers: await this.headers(), health, message: ping, onMessage: () => undefined });

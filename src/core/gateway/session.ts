@@ -14,6 +14,7 @@ import { readBodyOnce, type PreReadBody } from './modern/body';
 import { GetStreamRelay, type ClientStream } from './get-stream';
 import { isRequestMessage, postUpstream, type UpstreamHealth } from './upstream';
 import { HttpClientTransport, httpClientTransport, restoreHttpSession, type ClientTransportFactory } from './client-transport';
+import { MODERN_ERA, initializeResultFrom, refusalNamesModern, type UpstreamEra } from './era';
 import { isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCResultResponse } from './spec';
 
 /** What a session needs from the endpoint (one per upstream) it belongs to. */
@@ -28,6 +29,7 @@ export interface EndpointContext {
   readonly tools: ToolRegistry;
   readonly counters: ServerCounters;
   readonly health: UpstreamHealth;
+  readonly era: UpstreamEra;
   readonly logger: GatewayLogger;
   restarting(): boolean;
   /** When a hold that starts now must end: the hold timeout, or longer while a restart is announced. */
@@ -116,6 +118,8 @@ export class ClientSession {
       url: ctx.upstreamUrl,
       holdTimeoutMs: ctx.holdTimeoutMs,
       health: ctx.health,
+      era: ctx.era,
+      name: ctx.name,
       baseHeaders: () => ctx.baseHeaders(this.clientAuthorization),
       restarting: () => ctx.restarting(),
       closed: () => this.closed,
@@ -275,14 +279,23 @@ export class ClientSession {
     // A request that must not run twice waits, after a break, for a safe round trip, and never
     // rides a kept-alive connection that the server may be closing.
     const mustNotRepeat = !isInit && resendVerdict(req, ctx.tools) !== 'safe';
+    let eraRetried = false;
     try {
       for (let attempt = 0; ; attempt++) {
         if (this.closed || cancelled.aborted) return this.endCancelled(req, pending);
+        // A 2026-07-28 upstream has no initialize and no ping: the gateway answers them itself.
+        if (isInit && this.link.modern && (await this.initializeLocally(req, deadline, trace))) return;
         if (!isInit) await this.link.ensure(deadline, trace);
+        if (req.method === 'ping' && this.link.modern) {
+          this.transport.send({ jsonrpc: '2.0', id: req.id, result: {} }).catch(() => undefined);
+          return;
+        }
         if (mustNotRepeat) await this.link.verify(deadline, trace);
         if (cancelled.aborted) return this.endCancelled(req, pending);
         const wait = new AnswerWait(cancelled, ctx.responseTimeoutMs);
-        const headers = isInit ? await ctx.baseHeaders(this.clientAuthorization) : await this.link.headers();
+        const modern = !isInit && this.link.modern;
+        const message = modern ? this.link.outgoing(req) : req;
+        const headers = isInit ? await ctx.baseHeaders(this.clientAuthorization) : await this.link.headers(message);
         const usedId = this.link.sessionId;
         const send = () => {
           wait.start();
@@ -292,7 +305,7 @@ export class ClientSession {
             health: ctx.health,
             freshConnection: mustNotRepeat,
             signal: wait.signal,
-            message: req,
+            message,
             onMessage: (m, upstreamSession) => this.relay(m, req, isInit, upstreamSession),
           });
         };
@@ -306,6 +319,20 @@ export class ClientSession {
         }
         if (outcome.kind === 'http') {
           const f = classifyHttpStatus(outcome.status, outcome.body, { holdingSession: usedId !== undefined });
+          // The upstream speaks the other era (first contact, or it was upgraded/downgraded across a
+          // restart). An HTTP refusal means it did not run the request: learn the era, send it again.
+          if (!eraRetried && !modern && refusalNamesModern(outcome.body)) {
+            eraRetried = true;
+            this.link.switchEra(MODERN_ERA);
+            this.link.ready = false;
+            continue;
+          }
+          if (!eraRetried && modern && outcome.status === 400 && f.kind !== 'era-mismatch') {
+            // Maybe no longer a 2026-07-28 server: discover again (switches to 2025 if so), then resend once.
+            eraRetried = true;
+            this.link.ready = false;
+            continue;
+          }
           if (!isInit && f.kind === 'session-lost' && sessionLost++ < MAX_SESSION_LOST_RETRIES) {
             this.link.invalidate(usedId);
             trace.reinitialized = true;
@@ -346,6 +373,18 @@ export class ClientSession {
     }
   }
 
+  /**
+   * A 2025 client's initialize in front of a 2026-07-28 upstream: answered from the upstream's
+   * server/discover (held while it is down). False when the upstream turned out to speak 2025 (send it on).
+   */
+  private async initializeLocally(req: JSONRPCRequest, deadline: number, trace: HealTrace): Promise<boolean> {
+    if ((await this.link.discover(deadline, trace)) !== MODERN_ERA || !this.link.discovered) return false;
+    const result = initializeResultFrom(this.link.discovered, (req.params as { protocolVersion?: unknown } | undefined)?.protocolVersion);
+    this.ctx.markUp();
+    this.relay({ jsonrpc: '2.0', id: req.id, result }, req, true, undefined);
+    return true;
+  }
+
   /** The client no longer waits (it cancelled, went away, or the gateway stops): stop, and tell upstream. */
   private endCancelled(req: JSONRPCRequest, pending: PendingRequest): void {
     // A client's own notifications/cancelled is forwarded as it is (forwardOther).
@@ -361,6 +400,8 @@ export class ClientSession {
 
   /** notifications/cancelled upstream for a request we stopped waiting for (best effort). */
   private cancelUpstream(req: JSONRPCRequest, reason: string): void {
+    // 2026-07-28: closing the request's connection (done already) is the cancel.
+    if (this.link.modern) return;
     const message: JSONRPCMessage = { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: req.id, reason } };
     void this.link.headers().then((headers) => postUpstream({ url: this.ctx.upstreamUrl, headers, message, onMessage: () => undefined }), () => undefined);
   }
@@ -371,6 +412,9 @@ export class ClientSession {
       const id = (message.params as { requestId?: unknown } | undefined)?.requestId;
       if (typeof id === 'string' || typeof id === 'number') this.cancelPending(id, 'client-cancelled');
     }
+    // A 2026-07-28 upstream takes no client notifications (no session to initialize or cancel in: a
+    // cancelled request's connection is closed) and sends no requests a client could answer.
+    if (this.link.modern) return;
     const trace: HealTrace = { reinitialized: false, held: false, resent: false };
     const deadline = this.ctx.holdDeadline();
     const isResponse = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message);

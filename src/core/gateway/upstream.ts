@@ -43,6 +43,8 @@ export class UpstreamHealth {
   /** Since the last break, until the writes held meanwhile are through: they go one at a time. */
   private recovering = false;
   private waiting = 0;
+  /** How often it broke: a 2026-07-28 link re-probes (server/discover) after each break. */
+  breaks = 0;
   private tail: Promise<unknown> = Promise.resolve();
 
   get verified(): boolean {
@@ -52,6 +54,7 @@ export class UpstreamHealth {
   /** Known from elsewhere (a Docker restart signal): the upstream is going away. */
   broke(): void {
     this.answering = false;
+    this.breaks++;
     this.recovering = true;
     this.brokeAt = Date.now();
   }
