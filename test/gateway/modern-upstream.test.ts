@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { startServer, type RunningServer } from '../helpers/servers';
 import { startGateway, type Gateway } from '../../src/core/gateway';
 import { connectModern, type ModernConnected } from './modern-util';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ResourceUpdatedNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { CapturingLogger, connectClient, executions, sleep, textOf, type Connected } from './util';
 
 const RESTARTS = 10;
@@ -75,7 +75,7 @@ describe('the gateway in front of a 2026-07-28-only upstream (modern fixture)', 
     assert.ok(legacy.client.getServerCapabilities()?.tools, "the upstream's tools capability");
     await legacy.client.ping();
     const { tools } = await legacy.client.listTools();
-    assert.deepEqual(tools.map((t) => t.name).sort(), ['find_projects', 'health_check', 'manage_task', 'test_list_changed', 'test_read', 'test_write']);
+    assert.deepEqual(tools.map((t) => t.name).sort(), ['find_projects', 'health_check', 'manage_task', 'test_list_changed', 'test_read', 'test_resource_updated', 'test_write']);
     const w = await legacy.client.callTool({ name: 'test_write', arguments: { key: 'first-legacy' } });
     assert.match(textOf(w), /"executions":1/);
     assert.equal((await executions(srv.url)).keys.test_write?.['first-legacy'], 1);
@@ -226,5 +226,39 @@ describe('notifications from a 2026-07-28 upstream reach a 2025 client', () => {
     await srv.restart();
     await heard(c, () => changes);
     assert.ok(changes >= 2);
+  });
+
+  it("a 2025 client's resources/subscribe rides the listen stream: resources/updated reaches it, also after a restart; unsubscribe stops it", async () => {
+    assert.ok(c && srv, 'connected above');
+    const client = c;
+    const updates: string[] = [];
+    client.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+      updates.push(n.params.uri);
+    });
+    const { contents } = await client.client.readResource({ uri: 'test://note' });
+    assert.match(String((contents[0] as { text?: string }).text), /^note/);
+    // Answered by the gateway: 2026-07-28 has no such method, the listen stream names the URI instead.
+    await client.client.subscribeResource({ uri: 'test://note' });
+    const updated = async () => {
+      const before = updates.length;
+      const until = Date.now() + 20_000;
+      while (updates.length === before) {
+        assert.ok(Date.now() < until, 'no resources/updated reached the client within 20 s');
+        await client.client.callTool({ name: 'test_resource_updated', arguments: {} });
+        await sleep(200);
+      }
+    };
+    await updated();
+    await srv!.restart();
+    await updated();
+    assert.ok(updates.every((u) => u === 'test://note'), updates.join(', '));
+    await client.client.unsubscribeResource({ uri: 'test://note' });
+    await sleep(500); // the listen stream reopens without the URI
+    const after = updates.length;
+    for (let i = 0; i < 3; i++) {
+      await client.client.callTool({ name: 'test_resource_updated', arguments: {} });
+      await sleep(200);
+    }
+    assert.equal(updates.length, after, 'no update after unsubscribing');
   });
 });

@@ -47,12 +47,15 @@ export class GetStreamRelay {
       this.clientStreams--;
       if (this.clientStreams <= 0) this.abort?.abort();
     });
-    if (!this.running) {
-      this.running = true;
-      void this.loop().finally(() => {
-        this.running = false;
-      });
-    }
+    this.start();
+  }
+
+  private start(): void {
+    if (this.running) return;
+    this.running = true;
+    void this.loop().finally(() => {
+      this.running = false;
+    });
   }
 
   stop(): void {
@@ -61,7 +64,10 @@ export class GetStreamRelay {
 
   /** What to listen for changed (a resource subscription came or went): reopen the listen stream. */
   renew(): void {
-    if (this.deps.link.modern) this.abort?.abort();
+    if (!this.deps.link.modern) return;
+    this.abort?.abort();
+    // The loop ends when there was nothing to listen to; a new subscription is something.
+    if (this.clientStreams > 0) this.start();
   }
 
   /** A subscriptions/listen stream on a 2026-07-28 upstream; undefined when it offers nothing to listen to. */

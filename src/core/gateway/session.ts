@@ -290,6 +290,13 @@ export class ClientSession {
           this.transport.send({ jsonrpc: '2.0', id: req.id, result: {} }).catch(() => undefined);
           return;
         }
+        // 2026-07-28 has no resources/subscribe: the link's listen stream names the subscribed URIs.
+        if (this.link.modern && (req.method === 'resources/subscribe' || req.method === 'resources/unsubscribe')) {
+          this.noteResult(req, {}, false, undefined);
+          this.getStream.renew();
+          this.transport.send({ jsonrpc: '2.0', id: req.id, result: {} }).catch(() => undefined);
+          return;
+        }
         if (mustNotRepeat) await this.link.verify(deadline, trace);
         if (cancelled.aborted) return this.endCancelled(req, pending);
         const wait = new AnswerWait(cancelled, ctx.responseTimeoutMs);
