@@ -8,45 +8,12 @@ import { after, describe, it } from 'node:test';
 import { startServer, type RunningServer } from '../helpers/servers';
 import { startGateway, type Gateway } from '../../src/core/gateway';
 import { connectClient, executions, sleep, textOf } from './util';
+import { answered, loop } from './call-loops';
 
 const RESTARTS = 10;
 
-interface LoopResult {
-  calls: number;
-  errors: string[];
-}
-
 /** Calls answered between restarts: the killer waits for them, so a slow (loaded) machine slows the test instead of failing it. */
 const CALLS_PER_WINDOW = 6;
-
-/** Calls `call` back to back until `stop()`; `gate` (when given) is awaited before each call. `progress` counts live. */
-function loop(call: (i: number) => Promise<void>, stop: () => boolean, gate?: () => Promise<void>): { done: Promise<LoopResult>; progress: LoopResult } {
-  const r: LoopResult = { calls: 0, errors: [] };
-  const done = (async () => {
-    for (let i = 0; !stop(); i++) {
-      if (gate) await gate();
-      if (stop()) break;
-      try {
-        await call(i);
-      } catch (e) {
-        r.errors.push((e as Error).message);
-      }
-      r.calls++;
-    }
-    return r;
-  })();
-  return { done, progress: r };
-}
-
-/** Resolves once each loop has answered `n` more calls than it had when this was called. */
-async function answered(loops: LoopResult[], n: number, timeoutMs = 60_000): Promise<void> {
-  const start = loops.map((l) => l.calls);
-  const until = Date.now() + timeoutMs;
-  while (loops.some((l, i) => l.calls < start[i] + n)) {
-    assert.ok(Date.now() < until, `the call loops stalled: ${loops.map((l, i) => l.calls - start[i]).join(', ')} calls answered in ${timeoutMs} ms`);
-    await sleep(20);
-  }
-}
 
 describe('chaos: Archon-like fixture killed and restarted 10 times', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gw-chaos-'));

@@ -11,42 +11,11 @@ import { startServer, type RunningServer } from '../helpers/servers';
 import { startGateway, type Gateway } from '../../src/core/gateway';
 import { connectModern, type ModernConnected, type Negotiation } from './modern-util';
 import { connectClient, executions, sleep, textOf } from './util';
+import { answered, loop } from './call-loops';
 
 const RESTARTS = 10;
 /** Calls each loop answers between restarts (the killer waits for them: a loaded machine slows the test, it does not fail it). */
 const CALLS_PER_WINDOW = 4;
-
-interface LoopResult {
-  calls: number;
-  errors: string[];
-}
-
-function loop(call: (i: number) => Promise<void>, stop: () => boolean, gate?: () => Promise<void>): { done: Promise<LoopResult>; progress: LoopResult } {
-  const r: LoopResult = { calls: 0, errors: [] };
-  const done = (async () => {
-    for (let i = 0; !stop(); i++) {
-      if (gate) await gate();
-      if (stop()) break;
-      try {
-        await call(i);
-      } catch (e) {
-        r.errors.push((e as Error).message);
-      }
-      r.calls++;
-    }
-    return r;
-  })();
-  return { done, progress: r };
-}
-
-async function answered(loops: LoopResult[], n: number, timeoutMs = 60_000): Promise<void> {
-  const start = loops.map((l) => l.calls);
-  const until = Date.now() + timeoutMs;
-  while (loops.some((l, i) => l.calls < start[i] + n)) {
-    assert.ok(Date.now() < until, `the call loops stalled: ${loops.map((l, i) => l.calls - start[i]).join(', ')} calls answered in ${timeoutMs} ms`);
-    await sleep(20);
-  }
-}
 
 describe('modern clients through the gateway to the Archon-like fixture', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gw-modern-'));
