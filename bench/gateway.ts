@@ -66,6 +66,17 @@ async function connect2026(url: string): Promise<BenchClient> {
   return { call: () => client.callTool({ name: 'find_projects', arguments: {} }), close: () => client.close() };
 }
 
+/** The chaos rounds' fault: SIGKILL the upstream `times` times, a random pause before and after each, while calls go on. */
+export async function killAndRestart(fx: RunningServer, times: number): Promise<void> {
+  for (let n = 0; n < times; n++) {
+    await sleep(150 + Math.random() * 200);
+    await fx.kill('SIGKILL');
+    await sleep(50 + Math.random() * 150);
+    await fx.restart();
+  }
+  await sleep(300);
+}
+
 const BASELINE = process.env.BENCH_GATEWAY_BASELINE;
 const GATEWAY_CLI = process.env.BENCH_GATEWAY_CLI || CLI_BUNDLE;
 const GATEWAYS: Exclude<Target, 'direct'>[] = BASELINE ? ['gateway', 'baseline'] : ['gateway'];
@@ -237,13 +248,7 @@ async function chaos(fx: RunningServer, url: string, reconnect: boolean): Promis
       calls++;
     }
   })();
-  for (let n = 0; n < CHAOS_RESTARTS; n++) {
-    await sleep(150 + Math.random() * 200);
-    await fx.kill('SIGKILL');
-    await sleep(50 + Math.random() * 150);
-    await fx.restart();
-  }
-  await sleep(300);
+  await killAndRestart(fx, CHAOS_RESTARTS);
   done = true;
   await loop;
   await client.close().catch(() => undefined);

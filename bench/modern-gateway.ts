@@ -11,7 +11,8 @@ import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextp
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { freePort, startServer, type RunningServer } from '../test/helpers/servers';
 import { startProxyCli, type CliProcess } from './cli-process';
-import { median, percentile, round, sleep, type Metrics } from './stats';
+import { killAndRestart } from './gateway';
+import { median, percentile, round, type Metrics } from './stats';
 
 const ROOT = join(__dirname, '..');
 const ROUNDS = 10;
@@ -60,13 +61,7 @@ async function chaos(fx: RunningServer, call: Call): Promise<{ errors: number; c
       calls++;
     }
   })();
-  for (let n = 0; n < RESTARTS; n++) {
-    await sleep(150 + Math.random() * 200);
-    await fx.kill('SIGKILL');
-    await sleep(50 + Math.random() * 150);
-    await fx.restart();
-  }
-  await sleep(300);
+  await killAndRestart(fx, RESTARTS);
   done = true;
   await loop;
   return { errors, calls };

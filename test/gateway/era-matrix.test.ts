@@ -12,6 +12,7 @@ import { startServer, type RunningServer, type ServerKind } from '../helpers/ser
 import { startGateway } from '../../src/core/gateway';
 import { connectModern } from './modern-util';
 import { connectClient, executions, sleep, textOf } from './util';
+import { answered, loop } from './call-loops';
 
 const RESTARTS = 10;
 const CALLS_PER_WINDOW = 2;
@@ -68,53 +69,33 @@ describe('every client era × every upstream through the gateway, 10 restarts ea
         let writesPaused = false;
         const inFlight = new Set<Promise<unknown>>();
         const written: string[] = [];
-        const errors: string[] = [];
-        const answered = callers.map(() => 0);
-        const loops = callers.flatMap((c, ci) => {
-          const reads = (async () => {
-            for (let i = 0; !done; i++) {
-              try {
-                assert.match(textOf(await c.call(up.read.tool, up.read.args(i))), up.read.expect(i));
-                answered[ci]++;
-              } catch (e) {
-                errors.push(`${c.name} read: ${(e as Error).message}`);
-              }
-            }
-          })();
-          if (!up.counts) return [reads];
-          // Writes are held while the upstream is down but not sent into a kill (a write cut off there is,
-          // correctly, an error): the killer waits for the writes in flight.
-          const writes = (async () => {
-            for (let i = 0; !done; i++) {
-              while (writesPaused) await sleep(5);
-              if (done) break;
-              const key = `${ci}-${i}`;
-              const p = c.call('test_write', { key }).then((r) => {
-                assert.match(textOf(r), /"executions":1/);
-                written.push(key);
-              });
-              const settled = p.catch((e: Error) => errors.push(`${c.name} write ${key}: ${e.message}`));
-              inFlight.add(settled);
-              await settled;
-              inFlight.delete(settled);
-            }
-          })();
-          return [reads, writes];
-        });
-        const window = async () => {
-          const start = [...answered];
-          const until = Date.now() + 60_000;
-          while (answered.some((n, i) => n < start[i] + CALLS_PER_WINDOW)) {
-            assert.ok(Date.now() < until, `calls stalled (${answered.map((n, i) => `${callers[i].name}: ${n - start[i]}`).join(', ')}); errors: ${errors.slice(0, 3).join(' | ')}`);
-            await sleep(20);
+        const stop = () => done;
+        const reads = callers.map((c) => loop(async (i) => {
+          assert.match(textOf(await c.call(up.read.tool, up.read.args(i))), up.read.expect(i));
+        }, stop));
+        // Writes are held while the upstream is down but not sent into a kill (a write cut off there is,
+        // correctly, an error): the killer waits for the writes in flight.
+        const writes = up.counts ? callers.map((c, ci) => loop(async (i) => {
+          const key = `${ci}-${i}`;
+          const p = c.call('test_write', { key });
+          inFlight.add(p);
+          try {
+            assert.match(textOf(await p), /"executions":1/);
+            written.push(key);
+          } finally {
+            inFlight.delete(p);
           }
-        };
+        }, stop, async () => {
+          while (writesPaused) await sleep(5);
+        })) : [];
+        const loops = [...reads, ...writes];
+        const window = () => answered(reads.map((r) => r.progress), CALLS_PER_WINDOW);
         const pids = new Set<number>([srv.pid]);
         try {
           for (let n = 0; n < RESTARTS; n++) {
             await Promise.all([sleep(150 + Math.random() * 200), window()]);
             writesPaused = true;
-            await Promise.all([...inFlight]);
+            await Promise.allSettled([...inFlight]);
             await srv.kill('SIGKILL');
             writesPaused = false;
             await sleep(50 + Math.random() * 200);
@@ -124,8 +105,9 @@ describe('every client era × every upstream through the gateway, 10 restarts ea
           await window();
         } finally {
           done = true;
-          await Promise.all(loops);
+          await Promise.all(loops.map((l) => l.done));
         }
+        const errors = loops.flatMap((l) => l.progress.errors);
         assert.equal(pids.size, RESTARTS + 1, `the upstream really ran as ${RESTARTS + 1} processes`);
         assert.deepEqual(errors, [], 'every call answered');
         if (up.counts) {

@@ -31,6 +31,13 @@ const RESTORE_PEER = { name: 'archon-mcp-doctor-session-restore', version: PRODU
  */
 export class HttpClientTransport implements Transport {
   private readonly web: WebStandardStreamableHTTPServerTransport;
+  /** Bodies the session already read and parsed, by request, for the one listener below. */
+  private readonly parsedBodies = new WeakMap<IncomingMessage, unknown>();
+  /** Node request → web Request → the SDK transport; made once (the hot path runs it per request). */
+  private readonly listener = serverSdk().getRequestListener(
+    (request, env) => this.web.handleRequest(request, { parsedBody: this.parsedBodies.get(env.incoming as IncomingMessage) }),
+    { overrideGlobalObjects: false },
+  );
   /** While restore() runs: the SDK's initialize bookkeeping is ours, not the client's. */
   private restoring = false;
 
@@ -79,8 +86,8 @@ export class HttpClientTransport implements Transport {
 
   /** One HTTP request of the client's; `parsedBody` when the caller read the body already. */
   async handleRequest(req: IncomingMessage, res: ServerResponse, parsedBody?: unknown): Promise<void> {
-    const listener = serverSdk().getRequestListener((request) => this.web.handleRequest(request, { parsedBody }), { overrideGlobalObjects: false });
-    await listener(req, res);
+    if (parsedBody !== undefined) this.parsedBodies.set(req, parsedBody);
+    await this.listener(req, res);
   }
 
   /**

@@ -8,7 +8,7 @@ import { ServerCounters } from './stats';
 import type { SessionStore } from './store';
 import { UpstreamHealth } from './upstream';
 import type { GatewayEvent, GatewayLogger, GatewayUpstream, ServerGatewayStats } from './types';
-import { parseBody, readBodyOnce, type PreReadBody } from './modern/body';
+import { jsonOf, readBodyOnce, type PreReadBody } from './modern/body';
 import { loadModernFront } from './modern/load';
 import type { ModernFront } from './modern/front';
 
@@ -164,7 +164,7 @@ export class ServerEndpoint implements EndpointContext {
     let body: PreReadBody | undefined;
     if (req.method === 'POST') {
       body = await readBodyOnce(req, this.env.maxBodyBytes);
-      const parsed = parseBody(body);
+      const parsed = jsonOf(body);
       const modern = this.modernFront();
       // A body over the limit is answered 413 by the session path, whatever its era.
       if (modern && body !== 'too-large' && modern.eraOf(req, parsed) === 'modern') return modern.handle(req, res, parsed);

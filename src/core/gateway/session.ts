@@ -194,12 +194,8 @@ export class ClientSession {
     if (body === 'too-large') {
       return sendJsonError(res, 413, -32000, `Payload too large: the gateway accepts at most ${this.ctx.maxBodyBytes} bytes`);
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      return sendJsonError(res, 400, -32700, 'Parse error: Invalid JSON');
-    }
+    if (body.malformed) return sendJsonError(res, 400, -32700, 'Parse error: Invalid JSON');
+    const parsed = body.json;
     // The client gave up (closed the connection before its answers): cancel what it asked for.
     // Not validated yet (the transport does that next): anything request-shaped; an id nobody waits for is ignored.
     const ids = (Array.isArray(parsed) ? parsed : [parsed])

@@ -1,9 +1,9 @@
-// A POST body, read once (capped): by the endpoint so the era can be decided before a path is chosen (both
-// paths then get the same bytes), or by a 2025 session itself. No SDK import: the front is loaded lazily.
+// A POST body, read once (capped): by the endpoint so the era can be decided before a path is chosen (the
+// session path then gets the same parsed body), or by a 2025 session itself. No SDK import: the front is loaded lazily.
 import type { IncomingMessage } from 'node:http';
 
-/** A POST body as text, or 'too-large' (the rest was discarded) past the gateway's limit. */
-export type PreReadBody = string | 'too-large';
+/** A POST body: over the gateway's limit (the rest was discarded), or its JSON, parsed once for every path. */
+export type PreReadBody = 'too-large' | { json: unknown; malformed: false } | { json: undefined; malformed: true };
 
 export function readBodyOnce(req: IncomingMessage, max: number): Promise<PreReadBody> {
   return new Promise((resolve) => {
@@ -15,17 +15,20 @@ export function readBodyOnce(req: IncomingMessage, max: number): Promise<PreRead
       if (size > max) over = true;
       else chunks.push(chunk);
     });
-    req.on('end', () => resolve(over ? 'too-large' : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(''));
+    req.on('end', () => resolve(over ? 'too-large' : parse(Buffer.concat(chunks).toString('utf8'))));
+    req.on('error', () => resolve(parse('')));
   });
 }
 
-/** The body as JSON, or undefined when it is not (the 2025 path answers that as it always has). */
-export function parseBody(body: PreReadBody): unknown {
-  if (body === 'too-large' || body === '') return undefined;
+function parse(text: string): PreReadBody {
   try {
-    return JSON.parse(body) as unknown;
+    return { json: JSON.parse(text) as unknown, malformed: false };
   } catch {
-    return undefined;
+    return { json: undefined, malformed: true };
   }
+}
+
+/** The body's JSON; undefined when it is over the limit or not JSON (the 2025 path answers those as it always has). */
+export function jsonOf(body: PreReadBody): unknown {
+  return body === 'too-large' ? undefined : body.json;
 }
