@@ -16,6 +16,7 @@ import { isRequestMessage, postUpstream, type UpstreamHealth } from './upstream'
 import { HttpClientTransport, httpClientTransport, restoreHttpSession, type ClientTransportFactory } from './client-transport';
 import { MODERN_ERA, initializeResultFrom, refusalNamesModern, type UpstreamEra } from './era';
 import { isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCResultResponse } from './spec';
+import { DirectReply, directRequest } from './direct-reply';
 
 /** What a session needs from the endpoint (one per upstream) it belongs to. */
 export interface EndpointContext {
@@ -101,7 +102,8 @@ export class ClientSession {
   id: string | undefined;
   clientInfo: { name?: string; version?: string } = {};
   connectedAt = new Date().toISOString();
-  lastSeenAt = this.connectedAt;
+  /** When the client was last heard from (ms): a number on the hot path, a date string when shown. */
+  private lastSeenMs = Date.now();
   createdAt = this.connectedAt;
   private clientAuthorization: string | undefined;
   private readonly getStream: GetStreamRelay;
@@ -112,6 +114,8 @@ export class ClientSession {
   private inFlight = 0;
   /** Client requests being forwarded, by id: a client's cancel or disconnect ends them. */
   private readonly pending = new Map<RequestId, PendingRequest>();
+  /** Requests answered on their own HTTP response (the hot path, direct-reply.ts), by id. */
+  private readonly replies = new Map<RequestId, DirectReply>();
 
   constructor(private readonly ctx: EndpointContext, restored?: PersistedSession, makeTransport: ClientTransportFactory = httpClientTransport) {
     this.link = new UpstreamLink({
@@ -133,13 +137,7 @@ export class ClientSession {
       },
       closedByClient: () => this.closeByClient(),
     }, { restoredId: restored?.id, maxBodyBytes: ctx.maxBodyBytes });
-    this.transport.onmessage = (message, extra) => {
-      const auth = extra?.request?.headers.get('authorization');
-      if (typeof auth === 'string' && auth) this.clientAuthorization = auth;
-      this.touch();
-      if (isRequestMessage(message)) void this.forwardRequest(message);
-      else void this.forwardOther(message);
-    };
+    this.transport.onmessage = (message, extra) => this.fromClient(message, extra?.request?.headers.get('authorization'));
     this.getStream = new GetStreamRelay({
       link: this.link,
       upstreamUrl: ctx.upstreamUrl,
@@ -166,6 +164,10 @@ export class ClientSession {
     this.link.ready = p.upstreamSessionId !== undefined;
     for (const uri of p.subscriptions) this.link.subscriptions.add(uri);
     this.readClientInfo(p.initParams);
+  }
+
+  get lastSeenAt(): string {
+    return new Date(this.lastSeenMs).toISOString();
   }
 
   toPersisted(): PersistedSession | undefined {
@@ -206,7 +208,34 @@ export class ClientSession {
         if (!res.writableFinished) for (const id of ids) this.cancelPending(id, 'client-gone');
       });
     }
+    const direct = this.closed ? undefined : directRequest(req, transport.sessionId, parsed);
+    if (direct && !this.replies.has(direct.id)) {
+      this.replies.set(direct.id, new DirectReply(res, transport.sessionId!));
+      return this.fromClient(direct, req.headers.authorization);
+    }
     await transport.handleRequest(req, res, parsed);
+  }
+
+  /** A message from the client, from the SDK transport or the direct path (with its Authorization). */
+  private fromClient(message: JSONRPCMessage, authorization: string | null | undefined): void {
+    if (typeof authorization === 'string' && authorization) this.clientAuthorization = authorization;
+    this.touch();
+    if (isRequestMessage(message)) void this.forwardRequest(message);
+    else void this.forwardOther(message);
+  }
+
+  /**
+   * A message for the client about request `requestId` (its answer when `answer`): on the request's
+   * direct reply when it has one, else through the SDK transport.
+   */
+  private toClient(message: JSONRPCMessage, requestId: RequestId, answer: boolean): void {
+    const reply = this.replies.get(requestId);
+    if (reply) {
+      reply.send(message, answer);
+      if (answer) this.replies.delete(requestId);
+      return;
+    }
+    this.transport.send(message, answer ? undefined : { relatedRequestId: requestId }).catch(() => undefined);
   }
 
   /** Clients without a GET of their own (stdio): relay the upstream's stream while `client` is open. */
@@ -222,8 +251,8 @@ export class ClientSession {
   }
 
   private touch(): void {
-    this.lastSeenAt = new Date().toISOString();
     const now = Date.now();
+    this.lastSeenMs = now;
     if (now - this.lastPersistedUse > 60_000) {
       this.lastPersistedUse = now;
       if (this.link.initParams) this.ctx.persist(this);
@@ -249,12 +278,18 @@ export class ClientSession {
     } finally {
       this.inFlight--;
       if (this.pending.get(req.id) === pending) this.pending.delete(req.id);
+      // Ended without an answer (cancelled, the gateway stops): its direct reply ends empty.
+      const reply = this.replies.get(req.id);
+      if (reply) {
+        this.replies.delete(req.id);
+        reply.abandon();
+      }
     }
   }
 
   /** True when nothing is open or running: the session may leave memory (it stays on disk). */
   isIdle(now: number, idleMs: number): boolean {
-    return this.inFlight === 0 && !this.getStream.open && now - Date.parse(this.lastSeenAt) > idleMs;
+    return this.inFlight === 0 && !this.getStream.open && now - this.lastSeenMs > idleMs;
   }
 
   private async forward(req: JSONRPCRequest, pending: PendingRequest): Promise<void> {
@@ -282,16 +317,12 @@ export class ClientSession {
         // A 2026-07-28 upstream has no initialize and no ping: the gateway answers them itself.
         if (isInit && this.link.modern && (await this.initializeLocally(req, deadline, trace))) return;
         if (!isInit) await this.link.ensure(deadline, trace);
-        if (req.method === 'ping' && this.link.modern) {
-          this.transport.send({ jsonrpc: '2.0', id: req.id, result: {} }).catch(() => undefined);
-          return;
-        }
+        if (req.method === 'ping' && this.link.modern) return this.toClient({ jsonrpc: '2.0', id: req.id, result: {} }, req.id, true);
         // 2026-07-28 has no resources/subscribe: the link's listen stream names the subscribed URIs.
         if (this.link.modern && (req.method === 'resources/subscribe' || req.method === 'resources/unsubscribe')) {
           this.noteResult(req, {}, false, undefined);
           this.getStream.renew();
-          this.transport.send({ jsonrpc: '2.0', id: req.id, result: {} }).catch(() => undefined);
-          return;
+          return this.toClient({ jsonrpc: '2.0', id: req.id, result: {} }, req.id, true);
         }
         if (mustNotRepeat) await this.link.verify(deadline, trace);
         if (cancelled.aborted) return this.endCancelled(req, pending);
@@ -447,7 +478,7 @@ export class ClientSession {
     // `m` passed the SDK's JSONRPCMessageSchema: a message with an id and a result or error is a response.
     const isAnswer = 'id' in m && m.id === req.id && ('result' in m || 'error' in m);
     if (isAnswer && 'result' in m) this.noteResult(req, m.result, isInit, upstreamSession);
-    this.transport.send(m, isAnswer ? undefined : { relatedRequestId: req.id }).catch(() => undefined);
+    this.toClient(m, req.id, isAnswer);
   }
 
   private noteResult(req: JSONRPCRequest, result: unknown, isInit: boolean, upstreamSession: string | undefined): void {
@@ -481,7 +512,7 @@ export class ClientSession {
     this.ctx.counters.errorsReturned++;
     this.ctx.emit({ event: 'error-returned', session: shortenSessionId(this.id), message: `${req.method}: ${message}` });
     const error = { code: GATEWAY_ERROR_CODE, message: `Archon MCP Doctor gateway: ${message}`, data: { reason } };
-    this.transport.send({ jsonrpc: '2.0', id: req.id as RequestId, error }).catch(() => undefined);
+    this.toClient({ jsonrpc: '2.0', id: req.id, error }, req.id, true);
   }
 
   // ---- closing ----

@@ -4,7 +4,16 @@
 // @modelcontextprotocol/server: type imports cost nothing at run time.
 import { specTypeSchemas, type SpecTypeName, type SpecTypes } from '@modelcontextprotocol/client';
 
-export { LATEST_PROTOCOL_VERSION, STDIO_DEFAULT_MAX_BUFFER_SIZE, isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCRequest, isJSONRPCResultResponse } from '@modelcontextprotocol/client';
+export {
+  LATEST_PROTOCOL_VERSION,
+  STDIO_DEFAULT_MAX_BUFFER_SIZE,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  isInitializeRequest,
+  isJsonContentType,
+  isJSONRPCErrorResponse,
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+} from '@modelcontextprotocol/client';
 
 /** `value` as the spec type `name`, or undefined when it is not one. */
 export function asSpecType<K extends SpecTypeName>(name: K, value: unknown): SpecTypes[K] | undefined {
