@@ -10,6 +10,7 @@ import { UpstreamHealth } from './upstream';
 import type { GatewayEvent, GatewayLogger, GatewayUpstream, ServerGatewayStats } from './types';
 import { jsonOf, readBodyOnce, type PreReadBody } from './modern/body';
 import { loadModernFront } from './modern/load';
+import { SUPPORTED_PROTOCOL_VERSIONS } from './spec';
 import type { ModernFront } from './modern/front';
 
 export interface EndpointEnv {
@@ -167,7 +168,7 @@ export class ServerEndpoint implements EndpointContext {
       const parsed = jsonOf(body);
       const modern = this.modernFront();
       // A body over the limit is answered 413 by the session path, whatever its era.
-      if (modern && body !== 'too-large' && modern.eraOf(req, parsed) === 'modern') return modern.handle(req, res, parsed);
+      if (modern && body !== 'too-large' && !ofLegacySession(req) && modern.eraOf(req, parsed) === 'modern') return modern.handle(req, res, parsed);
     }
     const sid = req.headers['mcp-session-id'];
     if (typeof sid === 'string' && sid) {
@@ -227,6 +228,16 @@ export class ServerEndpoint implements EndpointContext {
     await Promise.all([...this.sessions.values()].map((s) => s.close()));
     this.sessions.clear();
   }
+}
+
+/**
+ * A request of a 2025 session that names a 2025 protocol version: never a 2026-07-28 one (the SDK's
+ * classifier rejects a modern envelope under a 2025 header, and a live session's transport answers
+ * such rejections itself), so the hot path skips the classifier.
+ */
+function ofLegacySession(req: IncomingMessage): boolean {
+  const version = req.headers['mcp-protocol-version'];
+  return typeof req.headers['mcp-session-id'] === 'string' && typeof version === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(version);
 }
 
 /** The answer for a client that speaks the legacy HTTP+SSE transport (GET /sse, POST /message). */
