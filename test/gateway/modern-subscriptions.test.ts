@@ -4,6 +4,8 @@
 // open listen stream names its URI (counted by the fixtures themselves); and such clients, which have
 // no session, are in the gateway's client list.
 import assert from 'node:assert/strict';
+import { request, type IncomingMessage } from 'node:http';
+import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
 import { after, before, describe, it } from 'node:test';
 import { startServer, type RunningServer } from '../helpers/servers';
 import { HEALTH_PATH, startGateway, type Gateway } from '../../src/core/gateway';
@@ -92,15 +94,46 @@ describe('a 2026-07-28 client subscribing through the gateway to a 2026-07-28 up
     await subscriptionsBecome(srv.url, 0, 'no listener left');
   });
 
+  it('a client that goes away (its connection dropped, no clean close) gives its subscription back too', async () => {
+    const port = Number(new URL(gw.url()).port);
+    const body = JSON.stringify({
+      jsonrpc: '2.0', id: 'listen-1', method: 'subscriptions/listen',
+      params: {
+        notifications: { resourceSubscriptions: [NOTE] },
+        _meta: {
+          [PROTOCOL_VERSION_META_KEY]: '2026-07-28',
+          [CLIENT_INFO_META_KEY]: { name: 'raw-listener', version: '0.0.1' },
+          [CLIENT_CAPABILITIES_META_KEY]: {},
+        },
+      },
+    });
+    const req = request({
+      host: '127.0.0.1', port, path: '/modern/mcp', method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'subscriptions/listen' },
+    });
+    const answered = new Promise<IncomingMessage>((resolve, reject) => {
+      req.on('response', resolve);
+      req.on('error', reject);
+    });
+    req.end(body);
+    const res = await answered;
+    assert.equal(res.statusCode, 200);
+    assert.match(String(res.headers['content-type']), /text\/event-stream/);
+    await subscriptionsBecome(srv.url, 1, 'the raw listen stream is open');
+    req.on('error', () => undefined);
+    req.destroy();
+    await subscriptionsBecome(srv.url, 0, 'its connection dropped');
+  });
+
   it('lists 2026-07-28 clients (no session) by the name and version they send, beside 2025 sessions', async () => {
     const legacy = await connectClient(gw.url(), { name: 'legacy-beside' });
     try {
       await legacy.client.listTools();
       const list = gw.stats().servers[0].clients;
       const modern = list.filter((c) => c.era === '2026-07-28');
-      assert.deepEqual(modern.map((c) => c.name).sort(), ['listener-a', 'listener-b'], JSON.stringify(list));
+      assert.deepEqual(modern.map((c) => c.name).sort(), ['listener-a', 'listener-b', 'raw-listener'], JSON.stringify(list));
       for (const c of modern) {
-        assert.equal(c.version, '2.0.0');
+        assert.equal(c.version, c.name === 'raw-listener' ? '0.0.1' : '2.0.0');
         assert.equal(c.session, undefined, 'a 2026-07-28 client has no session');
         assert.ok(Date.parse(c.lastSeenAt) >= Date.parse(c.connectedAt));
       }
@@ -108,7 +141,7 @@ describe('a 2026-07-28 client subscribing through the gateway to a 2026-07-28 up
       assert.deepEqual(old.map((c) => c.name), ['legacy-beside']);
       assert.ok(old[0].session, 'a 2025 client is listed by its (shortened) session');
       const status = (await (await fetch(new URL(HEALTH_PATH, gw.baseUrl))).json()) as { servers: { clients: number }[] };
-      assert.equal(status.servers[0].clients, 3, 'the status endpoint counts clients of both eras');
+      assert.equal(status.servers[0].clients, 4, 'the status endpoint counts clients of both eras');
     } finally {
       await legacy.close();
     }
