@@ -15,6 +15,17 @@ export function gatewayOf(s: ServerSnapshot): GatewayView | undefined {
   return s.gateway;
 }
 
+type ClientEntry = GatewayView['clients'][number];
+
+/** A tree id for a client: its shortened session (2025), its name and version (2026-07-28: no session). */
+function clientKey(c: ClientEntry): string {
+  return c.session ?? `${c.era}/${c.name ?? ''}@${c.version ?? ''}`;
+}
+
+function clientDescription(c: ClientEntry): string {
+  return c.session ? `session ${c.session}` : `${c.era}, no session`;
+}
+
 /** The nodes for a gateway that another one serves: its own status endpoint's figures. */
 function holderNodes(g: GatewayView, id: (k: string) => string): DetailNode[] {
   const h = g.holder;
@@ -61,7 +72,7 @@ export function gatewayNodes(s: ServerSnapshot): DetailNode[] {
       { kind: 'detail', id: id('url'), label: 'URL', description: g.url, icon: 'link', value: g.url },
       {
         kind: 'detail', id: id('clients'), label: 'Clients', description: String(g.clients.length), icon: 'person',
-        children: g.clients.map((c) => ({ kind: 'detail', id: id(`client/${c.session}`), label: c.name ? `${c.name} ${c.version ?? ''}`.trim() : 'unnamed client', description: `session ${c.session}`, icon: 'account' })),
+        children: g.clients.map((c) => ({ kind: 'detail', id: id(`client/${clientKey(c)}`), label: c.name ? `${c.name} ${c.version ?? ''}`.trim() : 'unnamed client', description: clientDescription(c), icon: 'account' })),
       },
       { kind: 'detail', id: id('forwarded'), label: 'Requests forwarded', description: String(g.requestsForwarded), icon: 'arrow-right' },
       {

@@ -50,7 +50,8 @@ describe('gateway API', () => {
     assert.equal(other.clients.length, 1);
     assert.equal(other.clients[0].name, 'Claude Code');
     assert.equal(other.clients[0].version, '1.2.3');
-    assert.ok(!other.clients[0].session.includes(String(c.transport.sessionId)), 'session ids are shortened');
+    assert.equal(other.clients[0].era, '2025');
+    assert.ok(other.clients[0].session && !other.clients[0].session.includes(String(c.transport.sessionId)), 'session ids are shortened');
     assert.equal(other.requestsForwarded, 2);
     assert.deepEqual(other.healed, { reinitialized: 0, held: 0, resent: 0 });
     assert.equal(other.errorsReturned, 0);

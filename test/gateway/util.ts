@@ -39,6 +39,8 @@ export interface Executions {
   keys: Record<string, Record<string, number>>;
   /** Sessions the fixture's current process created (successful upstream initializes). */
   initializes: number;
+  /** Resource subscriptions the fixture holds now (Archon-like: per session; modern: per open listen stream). */
+  subscriptions?: number;
 }
 
 export async function executions(fixtureUrl: string): Promise<Executions> {

@@ -205,10 +205,12 @@ export class ServerEndpoint implements EndpointContext {
   }
 
   stats(url: string): ServerGatewayStats {
-    const clients = [...this.sessions.values()]
-      .filter((s) => s.link.initParams)
-      .map((s) => ({ session: shortenSessionId(s.id), name: s.clientInfo.name, version: s.clientInfo.version, connectedAt: s.connectedAt, lastSeenAt: s.lastSeenAt }));
     const c = this.counters;
+    // 2025 clients by session; 2026-07-28 clients (no session) by the name and version they send.
+    const clients: ServerGatewayStats['clients'] = [...this.sessions.values()]
+      .filter((s) => s.link.initParams)
+      .map((s): ServerGatewayStats['clients'][number] => ({ era: '2025', session: shortenSessionId(s.id), name: s.clientInfo.name, version: s.clientInfo.version, connectedAt: s.connectedAt, lastSeenAt: s.lastSeenAt }))
+      .concat(c.modernClients.list());
     return {
       name: this.name,
       slug: this.slug,

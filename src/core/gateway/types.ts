@@ -1,5 +1,5 @@
 // Public types of the healing gateway. No VS Code imports.
-import type { FailureKind } from '../types';
+import type { FailureKind, ProtocolEra } from '../types';
 import { SETTING_DEFAULTS } from '../defaults';
 
 export interface GatewayLogger {
@@ -79,10 +79,16 @@ export interface GatewayOptions {
 export type GatewayMode = 'serving' | 'deferred' | 'stopped';
 
 export interface ConnectedClient {
-  /** Shortened gateway session id (never the full id). */
-  session: string;
+  /**
+   * The protocol era the client speaks: `2025` (a gateway session), or `2026-07-28` (no session: one
+   * entry per client name and version seen in the last few minutes, from the request's `_meta`).
+   */
+  era: ProtocolEra;
+  /** Shortened gateway session id (never the full id); absent for a 2026-07-28 client, which has none. */
+  session?: string;
   name?: string;
   version?: string;
+  /** When the session was made (2025), or when this client was first seen in the window (2026-07-28). */
   connectedAt: string;
   lastSeenAt: string;
 }

@@ -100,8 +100,16 @@ class ModernFrontImpl implements ModernFront {
   private readonly node: NodeMcpRequestHandler;
   /** The client info of the request being dispatched: the first one initializes the shared session. */
   private pendingClient: Implementation | undefined;
-  /** Resources some listen stream asked about: subscribed upstream once, renewed by the Link after restarts. */
+  /** How many open listen streams name each resource URI. */
+  private readonly listeners = new Map<string, number>();
+  /**
+   * Resources subscribed upstream on the shared session (renewed by the Link after restarts), given
+   * back when no open listen stream names them any more.
+   */
   private readonly subscribed = new Set<string>();
+  /** Subscription changes run one at a time, each bringing `subscribed` in line with `listeners`. */
+  private reconciling: Promise<void> = Promise.resolve();
+  private closing = false;
   /** Requests eraOf() found well-formed and modern (the others are the SDK ladder's to answer). */
   private readonly wellFormed = new WeakSet<IncomingMessage>();
 
@@ -150,7 +158,9 @@ class ModernFrontImpl implements ModernFront {
     }
     // A malformed request is answered by the SDK's validation ladder at once, whatever the upstream's state.
     if (!this.wellFormed.has(req)) return this.node(req, res, body);
-    this.pendingClient ??= clientInfoOf(body);
+    const client = clientInfoOf(body);
+    this.pendingClient ??= client;
+    if (this.ctx.counters.modernClients.seen(client)) this.ctx.changed();
     // Every answer speaks for the upstream: when it cannot be reached (held until the hold timeout) or
     // refuses the gateway's session, the client hears that reason as a JSON-RPC error, not an HTTP 500.
     try {
@@ -161,26 +171,56 @@ class ModernFrontImpl implements ModernFront {
       if (typeof id !== 'string' && typeof id !== 'number') return sendStatus(res, 202);
       return sendAnswer(res, 200, { jsonrpc: '2.0', id, error: { code: err.code ?? -32000, message: err.message, ...(err.data !== undefined ? { data: err.data } : {}) } });
     }
-    const uris = listenedResources(body).filter((u) => !this.subscribed.has(u));
-    if (uris.length) await this.subscribeUpstream(uris);
+    const uris = [...new Set(listenedResources(body))];
+    if (uris.length) {
+      // Counted while the stream is open: when it closes (the client went away or closed it) and no
+      // other stream names a URI, the shared session gives that subscription back.
+      for (const uri of uris) this.listeners.set(uri, (this.listeners.get(uri) ?? 0) + 1);
+      res.once('close', () => {
+        for (const uri of uris) {
+          const n = (this.listeners.get(uri) ?? 1) - 1;
+          if (n > 0) this.listeners.set(uri, n);
+          else this.listeners.delete(uri);
+        }
+        void this.reconcile();
+      });
+      await this.reconcile();
+    }
     await this.node(req, res, body);
   }
 
+  private reconcile(): Promise<void> {
+    const run = this.reconciling.then(() => this.applySubscriptions());
+    this.reconciling = run.catch(() => undefined);
+    return this.reconciling;
+  }
+
   /**
-   * A listen stream that names resources: the 2025 upstream only sends resources/updated for resources
-   * its session subscribed to, so the shared session subscribes (the Link renews that after a restart).
+   * The upstream sends resources/updated only for what the shared session subscribed to: a 2025
+   * upstream by resources/subscribe (the Link renews it after a restart), a 2026-07-28 one by the URIs
+   * of the listen stream the shared session keeps open (the Link answers subscribe/unsubscribe itself
+   * and reopens that stream). Subscribes what open listen streams name, unsubscribes what none names.
    */
-  private async subscribeUpstream(uris: string[]): Promise<void> {
+  private async applySubscriptions(): Promise<void> {
+    if (this.closing) return;
     try {
       const identity = await this.shared.ready(this.pendingClient);
       if (!identity.capabilities.resources?.subscribe) return;
     } catch {
       return; // the listen request gets the same answer from the handler
     }
-    for (const uri of uris) {
+    for (const uri of this.listeners.keys()) {
+      if (this.subscribed.has(uri)) continue;
       const answer = await this.shared.send('resources/subscribe', { uri });
       if (answer.kind === 'result') this.subscribed.add(uri);
       else this.ctx.logger.warn(`[${this.ctx.slug} modern] could not subscribe upstream to ${uri}: ${answer.message}`);
+    }
+    for (const uri of [...this.subscribed]) {
+      if (this.listeners.has(uri) || this.closing) continue;
+      const answer = await this.shared.send('resources/unsubscribe', { uri });
+      // Kept on failure: the next change tries again (and a re-initialized session renews it meanwhile).
+      if (answer.kind === 'result') this.subscribed.delete(uri);
+      else this.ctx.logger.warn(`[${this.ctx.slug} modern] could not unsubscribe upstream from ${uri}: ${answer.message}`);
     }
   }
 
@@ -218,6 +258,7 @@ class ModernFrontImpl implements ModernFront {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.handler.close().catch(() => undefined);
     await this.shared.close();
   }

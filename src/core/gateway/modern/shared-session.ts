@@ -128,7 +128,8 @@ export class SharedUpstreamSession {
 
   private async initialize(clientInfo: Implementation | undefined): Promise<UpstreamIdentity> {
     // The 2026-07-28 revision has no server-to-client requests: the shared session declares no client
-    // capabilities, so the upstream never asks it for sampling, elicitation or roots.
+    // capabilities, so the upstream never asks it for sampling, elicitation or roots. What modern clients
+    // lose by that (and why: their capabilities are per request): docs/sdk-v2-gaps.md, section 6.
     const answer = await this.send('initialize', {
       protocolVersion: LATEST_PROTOCOL_VERSION,
       capabilities: {},
