@@ -20,7 +20,8 @@ const SESSION_WORDS = /session/i;
 /** A 400 that complains about a header (a missing or disagreeing Mcp-* header) is about the request, not the session. */
 const HEADER_WORDS = /header/i;
 /** JSON-RPC codes of the 2026-07-28 revision (SDK ProtocolErrorCode has the last two; -32020 it names only in its server). */
-const HEADER_MISMATCH = -32020;
+/** The request's MCP headers disagree with its body. */
+export const HEADER_MISMATCH = -32020;
 const MISSING_CLIENT_CAPABILITY = ProtocolErrorCode.MissingRequiredClientCapability;
 const UNSUPPORTED_PROTOCOL_VERSION = ProtocolErrorCode.UnsupportedProtocolVersion;
 

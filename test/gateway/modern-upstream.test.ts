@@ -11,7 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { startServer, type RunningServer } from '../helpers/servers';
 import { startGateway, type Gateway } from '../../src/core/gateway';
 import { connectModern, type ModernConnected } from './modern-util';
-import { ResourceUpdatedNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { EmptyResultSchema, ResourceUpdatedNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/client';
 import { CapturingLogger, connectClient, executions, sleep, textOf, type Connected } from './util';
 import { answered, loop } from './call-loops';
 
@@ -59,6 +60,28 @@ describe('the gateway in front of a 2026-07-28-only upstream (modern fixture)', 
     assert.ok(tools.some((t) => t.name === 'test_write'));
     const w = await modern.client.callTool({ name: 'test_write', arguments: { key: 'first-modern' } });
     assert.match(textOf(w), /"executions":1/);
+  });
+
+  it("the upstream's own refusals reach both eras as its JSON-RPC errors, not as gateway errors", async () => {
+    // A 2025 client: an unknown method and an unknown tool (the upstream answers 404 -32601 and -32602).
+    const unknown = await legacy!.client.request({ method: 'nope/nope', params: {} } as never, EmptyResultSchema).then(() => undefined, (e: { code?: number; message?: string }) => e);
+    assert.equal(unknown?.code, -32601, `the server's own error: ${unknown?.message}`);
+    assert.doesNotMatch(String(unknown?.message), /gateway/);
+    const noTool = await legacy!.client.callTool({ name: 'no_such_tool', arguments: {} }).then((r) => r, (e: { code?: number }) => e);
+    assert.equal((noTool as { code?: number }).code, -32602);
+    // A 2026-07-28 client, raw: the error the upstream gives directly. (The status differs: the SDK's
+    // handler answers an error its request handler throws with HTTP 200, its own ladder's with 404.)
+    const meta = { [PROTOCOL_VERSION_META_KEY]: '2026-07-28', [CLIENT_INFO_META_KEY]: { name: 'raw', version: '1' }, [CLIENT_CAPABILITIES_META_KEY]: {} };
+    const post = (url: string) => fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'nope/nope' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'nope/nope', params: { _meta: meta } }),
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as { id: unknown; error?: { code: number } } }));
+    const [direct, via] = [await post(srv.url), await post(gw.url())];
+    assert.equal(direct.status, 404);
+    assert.equal(direct.body.error?.code, -32601);
+    assert.equal(via.body.error?.code, -32601);
+    assert.equal(via.body.id, 9);
   });
 
   it(`answers every call across ${RESTARTS} restarts and never runs a write twice`, async () => {

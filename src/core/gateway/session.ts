@@ -1,8 +1,8 @@
 // One client session: the SDK's server transport faces the client, messages are bridged unchanged
 // to the upstream session the link maps it to, and every failure is healed or explained.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { JSONRPCMessage, JSONRPCRequest, RequestId, Transport } from '@modelcontextprotocol/server';
-import { classifyHttpStatus } from '../classify';
+import type { JSONRPCErrorResponse, JSONRPCMessage, JSONRPCRequest, RequestId, Transport } from '@modelcontextprotocol/server';
+import { HEADER_MISMATCH, classifyHttpStatus } from '../classify';
 import { shortenSessionId } from '../redact';
 import { resendVerdict, toolNameOf, type ResendVerdict, type ToolRegistry } from './idempotency';
 import { HoldExpired, UpstreamLink, UpstreamRefused, holdDelay, isTransientStatus, notMcpMessage, sleep, type HealTrace } from './link';
@@ -15,7 +15,7 @@ import { GetStreamRelay, type ClientStream } from './get-stream';
 import { isRequestMessage, postUpstream, type UpstreamHealth } from './upstream';
 import { HttpClientTransport, httpClientTransport, restoreHttpSession, type ClientTransportFactory } from './client-transport';
 import { MODERN_ERA, initializeResultFrom, refusalNamesModern, type UpstreamEra } from './era';
-import { isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCResultResponse } from './spec';
+import { asSpecType, isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCResultResponse } from './spec';
 import { DirectReply, directRequest } from './direct-reply';
 
 /** What a session needs from the endpoint (one per upstream) it belongs to. */
@@ -43,6 +43,18 @@ export interface EndpointContext {
   persist(session: ClientSession): void;
   emit(event: Omit<GatewayEvent, 'at' | 'server'>): void;
   changed(): void;
+}
+
+/** The JSON-RPC error an HTTP error body carries in answer to request `id` (the SDK's schema), if it does. */
+function errorAnswerIn(body: string, id: RequestId): JSONRPCErrorResponse['error'] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const answer = asSpecType('JSONRPCErrorResponse', parsed);
+  return answer && answer.id === id ? answer.error : undefined;
 }
 
 function sendJsonError(res: ServerResponse, status: number, code: number, message: string): void {
@@ -352,6 +364,14 @@ export class ClientSession {
             this.link.switchEra(MODERN_ERA);
             this.link.ready = false;
             continue;
+          }
+          // A 2026-07-28 server answers a request it refuses with its JSON-RPC error under an HTTP
+          // status (404 for an unknown method, 400 for bad params): the server's own answer, relayed.
+          // (A header mismatch is the gateway's own mistake, and an era mismatch is negotiated below.)
+          const refusal = modern && f.kind !== 'era-mismatch' && !isTransientStatus(outcome.status) ? errorAnswerIn(outcome.body, req.id) : undefined;
+          if (refusal && refusal.code !== HEADER_MISMATCH) {
+            ctx.markUp();
+            return this.relay({ jsonrpc: '2.0', id: req.id, error: refusal }, req, false, undefined);
           }
           if (!eraRetried && modern && outcome.status === 400 && f.kind !== 'era-mismatch') {
             // Maybe no longer a 2026-07-28 server: discover again (switches to 2025 if so), then resend once.
