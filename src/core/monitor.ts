@@ -354,7 +354,9 @@ export class ServerMonitor {
 
   private async ping(epoch: number): Promise<void> {
     const conn = this.conn;
-    if (!conn) return;
+    // A ping queued while up (a broken stream's check, the timer) that runs after a failure took the
+    // server down would only fail again on the same dead connection: the outage's probes take over.
+    if (!conn || !this.isUp()) return;
     const started = performance.now();
     let probed: ProbeResult | undefined;
     const [pinged, health] = await Promise.all([
@@ -443,6 +445,13 @@ export class ServerMonitor {
         this.log.warn(`${this.config.name}: ${failure.kind}: ${failure.message}`);
       }
       await this.dispatch(epoch, { type: 'failed', failure, via }, { failure, evidence: [evidence] });
+      return;
+    }
+    // One failure episode, one record: a failure the state machine ignores (the server is already
+    // down or healing, e.g. a second check that was queued before the first one failed) is not logged.
+    const preview = step({ state: this.snapshot.state, healAttempts: this.snapshot.healAttempts }, { type: 'failed', failure, via }, this.options);
+    if (!preview.reason && preview.effects.length === 0) {
+      this.log.debug(`${this.config.name}: ${failure.kind} (${via}) while ${this.snapshot.state}: already recorded`);
       return;
     }
     const now = Date.now();
