@@ -27,7 +27,7 @@ async function healthyMonitor(name: string) {
 const healedAfter = (heals: number) => (s: ServerSnapshot) => s.state === 'healthy' && s.heals > heals;
 
 describe('failure records: one per failure episode', () => {
-  test(`${RESTARTS} kill-and-restarts leave ${RESTARTS} "unreachable" records, one per outage, each on its own session`, async () => {
+  test(`${RESTARTS} kill-and-restarts leave ${RESTARTS} failure records, one per outage, each on its own session`, async () => {
     const { server, monitor } = await healthyMonitor('restarts');
     const sessions: string[] = [];
     for (let i = 1; i <= RESTARTS; i++) {
@@ -37,11 +37,16 @@ describe('failure records: one per failure episode', () => {
       await waitFor(monitor, healedAfter(heals), `healthy after restart ${i}`);
     }
     const records = monitor.recentFailures();
-    assert.deepEqual(records.map((r) => r.kind), Array(RESTARTS).fill('unreachable'),
-      `records: ${records.map((r) => `${r.at.slice(11)} ${r.kind}`).join(', ')}`);
+    const seen = records.map((r) => `${r.at.slice(11)} ${r.kind}`).join(', ');
+    assert.equal(records.length, RESTARTS, `one record per restart: ${seen}`);
+    // Down while it restarts (the push stream breaks first); a check that lands after it is back
+    // finds the session gone instead. Either way, one failure.
+    for (const r of records) assert.ok(r.kind === 'unreachable' || r.kind === 'session-lost', seen);
     assert.deepEqual(records.map((r) => r.sessionId), sessions, 'each record names the session the outage took');
-    // The transitions agree: one loss of reachability per restart.
-    assert.equal(monitor.snapshot.transitions.filter((t) => t.to === 'unreachable').length, RESTARTS);
+    // The transitions agree: one fall from healthy per restart.
+    const up = (state: string) => state === 'healthy' || state === 'degraded';
+    const falls = monitor.snapshot.transitions.filter((t) => up(t.from) && !up(t.to));
+    assert.equal(falls.length, RESTARTS, falls.map((t) => `${t.from}→${t.to}`).join(' '));
     await monitor.stop();
   });
 
