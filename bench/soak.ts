@@ -2,8 +2,8 @@
 // process, for SOAK_MINUTES (default 30) while the Archon-like fixture is restarted every few seconds
 // and clients call tools through the gateway. Reports, per process, RSS and heap slopes after the
 // warm-up (least squares, KB/min; target flat, under 100) and heap after a forced GC at the end vs
-// at the start. A human table on stdout, one JSON summary in soak-results.json (and on stdout with
-// --json). Measures only: it exits 0 whatever the numbers, 1 when the run itself broke.
+// at the start. A human table on stdout, one JSON summary in soak-results.json with every sample (and
+// on stdout, without the samples, with --json). Measures only: it exits 0 whatever the numbers, 1 when the run itself broke.
 // The heap after a forced GC is also split: compiled code (V8's code spaces, which grow while the JIT
 // warms up to the restart paths) and the rest (objects the process holds), with its value at the end of
 // the warm-up, so that a growing heap is told apart from warm-up.
@@ -185,10 +185,14 @@ async function main(): Promise<void> {
       call_errors: Object.fromEntries(calls.errors),
       target_kb_per_min: TARGET_KB_PER_MIN,
       processes: report,
+      // Every sample, for a look at the curve (a heap snapshot lifts RSS in one step; growth is a ramp).
+      samples: Object.fromEntries(Object.entries(samples).map(([name, list]) => [name, list.map((x) => ({
+        min: round(x.min, 2), rss_kb: x.rssKb, heap_kb: round(x.heapKb, 0), code_kb: round(x.codeKb, 0), gc: x.gc,
+      }))])),
     };
     writeFileSync('soak-results.json', `${JSON.stringify(summary, null, 2)}\n`);
     printTable(summary.processes, summary);
-    if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ ...summary, samples: undefined })}\n`);
     if (Object.values(report).some((r) => r.exited_early)) process.exitCode = 1;
   } finally {
     await Promise.all(Object.values(procs).map((p) => p?.kill()));

@@ -7,7 +7,7 @@ import { discoverChangeEvidence, EvidenceLog, type LossDiagnosis } from './evide
 import { portAccepts, probeHealth } from './health';
 import { silentLogger, type Logger } from './logger';
 import { isUpState, step, type ConnectedHow, type FailureVia, type MonitorEffect, type MonitorEvent, type Step } from './monitor-machine';
-import { PatternTracker } from './patterns';
+import { failureRecord, PatternTracker } from './patterns';
 import { shortenSessionId } from './redact';
 import type { SessionStore } from './session-store';
 import type {
@@ -172,7 +172,7 @@ export class ServerMonitor {
           this.heldSession = undefined;
           await this.dropConnection();
           const failure: Failure = { kind: 'session-lost', message: `The server lost its session: ${evidence.detail}.` };
-          this.snapshot.lastFailure = { ...failure, at: iso(), sessionId: held.sessionId, serverUptimeSeconds: this.evidence.estimatedUptimeSeconds(Date.now()) };
+          this.snapshot.lastFailure = failureRecord(failure, iso(), held.sessionId, this.evidence.estimatedUptimeSeconds(Date.now()));
           await this.dispatch(epoch, { type: 'failed', failure, via: 'container-died' }, this.lossDetail(failure, diagnosis ?? this.diagnose(Date.now())));
         });
       }
@@ -354,7 +354,9 @@ export class ServerMonitor {
 
   private async ping(epoch: number): Promise<void> {
     const conn = this.conn;
-    if (!conn) return;
+    // A ping queued while up (a broken stream's check, the timer) that runs after a failure took the
+    // server down would only fail again on the same dead connection: the outage's probes take over.
+    if (!conn || !this.isUp()) return;
     const started = performance.now();
     let probed: ProbeResult | undefined;
     const [pinged, health] = await Promise.all([
@@ -439,10 +441,17 @@ export class ServerMonitor {
       // Still away while healing: one record per outage, not one per probe.
       const evidence: Evidence = { at: iso(), source: 'mcp', detail: failure.message };
       if (this.snapshot.state !== 'unreachable') {
-        this.snapshot.lastFailure = { ...failure, at: evidence.at };
+        this.snapshot.lastFailure = failureRecord(failure, evidence.at);
         this.log.warn(`${this.config.name}: ${failure.kind}: ${failure.message}`);
       }
       await this.dispatch(epoch, { type: 'failed', failure, via }, { failure, evidence: [evidence] });
+      return;
+    }
+    // One failure episode, one record: a failure the state machine ignores (the server is already
+    // down or healing, e.g. a second check that was queued before the first one failed) is not logged.
+    const preview = step({ state: this.snapshot.state, healAttempts: this.snapshot.healAttempts }, { type: 'failed', failure, via }, this.options);
+    if (!preview.reason && preview.effects.length === 0) {
+      this.log.debug(`${this.config.name}: ${failure.kind} (${via}) while ${this.snapshot.state}: already recorded`);
       return;
     }
     const now = Date.now();
@@ -450,12 +459,7 @@ export class ServerMonitor {
       given = await this.diagnoseNow(epoch);
       if (!this.isCurrent(epoch)) return;
     }
-    const record: FailureRecord = {
-      ...failure,
-      at: iso(now),
-      sessionId: this.conn?.sessionId,
-      serverUptimeSeconds: this.evidence.estimatedUptimeSeconds(now),
-    };
+    const record = failureRecord(failure, iso(now), this.conn?.sessionId, this.evidence.estimatedUptimeSeconds(now));
     this.snapshot.lastFailure = record;
     const detail = [failure.httpStatus ? `HTTP ${failure.httpStatus}` : failure.errorCode, failure.bodyExcerpt ? `"${failure.bodyExcerpt}"` : undefined]
       .filter(Boolean).join(' ');
@@ -552,7 +556,7 @@ export class ServerMonitor {
     const fresh = diagnosis.evidence.some((e) => Date.parse(e.at) >= outageFrom);
     if (diagnosis.cause !== 'unknown' && fresh) {
       const failure = sessionlessRestart(diagnosis.label ?? diagnosis.cause);
-      this.snapshot.lastFailure = { ...failure, at: iso() };
+      this.snapshot.lastFailure = failureRecord(failure, iso());
       await this.dispatch(epoch, { type: 'restart-seen' }, this.lossDetail(failure, diagnosis));
       if (!this.isCurrent(epoch)) return void (await conn.close());
     }
@@ -624,9 +628,11 @@ export class ServerMonitor {
     const now = Date.now();
     // Giving up is explained by the failure that led to it.
     const failure = detail.failure ?? (to === 'needs-attention' ? s.lastFailure : undefined);
-    const t: Transition = { at: iso(now), from: s.state, to, reason, failure, loss: detail.loss, evidence: detail.evidence ?? [] };
-    if (!t.loss) delete t.loss;
-    if (!t.failure) delete t.failure;
+    // Absent fields are left out rather than deleted: a delete turns the kept object into a slow dictionary.
+    const t = { at: iso(now), from: s.state, to, reason } as Transition;
+    if (failure) t.failure = failure;
+    if (detail.loss) t.loss = detail.loss;
+    t.evidence = detail.evidence ?? [];
     s.transitions.push(t);
     if (s.transitions.length > MAX_TRANSITIONS) s.transitions.splice(0, s.transitions.length - MAX_TRANSITIONS);
     s.state = to;

@@ -1,5 +1,5 @@
 // A bounded log of failures and state changes, and the recurring patterns found in it.
-import type { FailureRecord, PatternReport, ServerState } from './types';
+import type { Failure, FailureRecord, PatternReport, ServerState } from './types';
 
 export const PATTERN_WINDOW_MS = 30 * 60_000;
 const MAX_FAILURES = 200;
@@ -8,6 +8,24 @@ export const SOON_AFTER_RESTART_S = 5 * 60;
 const REPEATED_ON_SESSION = 3;
 const FLAP_CHANGES = 4;
 const FLAP_WINDOW_MS = 10 * 60_000;
+
+/**
+ * A failure with its time and context, always built as one literal with every field in one order.
+ * Not `{ ...failure, at }`: on Node 20's V8 an object spread followed by more properties gives each
+ * result its own hidden class (map, descriptors, dependent code), and the log keeps 200 of them.
+ */
+export function failureRecord(failure: Failure, at: string, sessionId?: string, serverUptimeSeconds?: number): FailureRecord {
+  return {
+    kind: failure.kind,
+    message: failure.message,
+    httpStatus: failure.httpStatus,
+    bodyExcerpt: failure.bodyExcerpt,
+    errorCode: failure.errorCode,
+    at,
+    sessionId,
+    serverUptimeSeconds,
+  };
+}
 
 /** Keeps the newest items, dropping those older than the window or beyond the capacity. */
 export class RollingWindow<T extends { at: string }> {
@@ -42,7 +60,8 @@ export class PatternTracker {
     const at = new Date(now).toISOString();
     const known = this.reports.get(id);
     if (known && now - Date.parse(known.lastSeen) < PATTERN_WINDOW_MS) {
-      this.reports.set(id, { ...known, lastSeen: at, count: known.count + 1, detail });
+      // A literal, not a spread plus changes: one hidden class for every report (see failureRecord).
+      this.reports.set(id, { id, title: known.title, detail, firstSeen: known.firstSeen, lastSeen: at, count: known.count + 1 });
       return undefined;
     }
     const report = { id, title, detail, firstSeen: at, lastSeen: at, count: 1 };

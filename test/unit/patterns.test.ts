@@ -1,8 +1,9 @@
 // Unit tests for src/core/patterns.ts: the bounded rolling window and pattern episodes, on simulated time.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PATTERN_WINDOW_MS, PatternTracker, RollingWindow, SOON_AFTER_RESTART_S } from '../../src/core/patterns';
-import type { FailureKind, FailureRecord, ServerState } from '../../src/core/types';
+import { setFlagsFromString } from 'node:v8';
+import { failureRecord, PATTERN_WINDOW_MS, PatternTracker, RollingWindow, SOON_AFTER_RESTART_S } from '../../src/core/patterns';
+import type { Failure, FailureKind, FailureRecord, ServerState } from '../../src/core/types';
 
 const T0 = Date.parse('2026-11-20T08:00:00.000Z');
 const SEC = 1_000;
@@ -285,5 +286,44 @@ describe('PatternTracker: active() and memory', () => {
     assert.ok(active.length <= 3, `${active.length} patterns kept`);
     // Constant trouble is one long episode per pattern, not a report every few seconds.
     assert.ok(announced <= 3, `${announced} announcements over a week`);
+  });
+});
+
+describe('failureRecord: one hidden class for the whole log', () => {
+  // V8's own answer to "do these objects share a map", through its natives syntax (enabled for the
+  // functions compiled after this call only).
+  setFlagsFromString('--allow-natives-syntax');
+  const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+  const distinctMaps = (objects: readonly object[]) => objects.reduce<object[]>((reps, o) => (reps.some((r) => sameMap(r, o)) ? reps : [...reps, o]), []).length;
+  // Failures as classify.ts builds them: the plain kind and the kind with an HTTP answer spread in.
+  const failures = (n: number): Failure[] => Array.from({ length: n }, (_, i) => (i % 2
+    ? { kind: 'unreachable', message: `down ${i}`, errorCode: 'ECONNREFUSED' }
+    : { ...{ httpStatus: 404, bodyExcerpt: 'Session not found' }, kind: 'session-lost', message: `gone ${i}` }));
+
+  it('200 records from failures of two shapes, with and without session and uptime, share one map', () => {
+    const records = failures(200).map((f, i) => failureRecord(f, iso(T0 + i * SEC), i % 3 ? `s-${i}` : undefined, i % 5 ? i * 1.5 : undefined));
+    assert.equal(distinctMaps(records), 1);
+    // The check itself can fail: a spread plus properties (what the monitor did) gives a map per record.
+    // Compiled by V8 itself, as the shipped bundle is: the test's own transform may lower the spread.
+    // (How many maps depends on the spread site's inline cache: a site that only ever sees one source
+    // shape, as the monitor's did, makes one per object; one that saw many shapes shares them.)
+    const spreadRecord = new Function('f', 'at', 'sessionId', 'return { ...f, at, sessionId }') as (f: Failure, at: string, s: string) => FailureRecord;
+    const unreachable = (i: number): Failure => ({ kind: 'unreachable', message: `down ${i}`, errorCode: 'ECONNREFUSED' });
+    const spread = Array.from({ length: 200 }, (_, i) => spreadRecord(unreachable(i), iso(T0 + i * SEC), `s-${i}`));
+    assert.ok(distinctMaps(spread) > 100, `spread records: ${distinctMaps(spread)} maps`);
+  });
+
+  it('keeps every field of the failure and its context', () => {
+    const f: Failure = { kind: 'session-lost', message: 'gone', httpStatus: 400, bodyExcerpt: 'Bad Request', errorCode: undefined };
+    assert.deepEqual(failureRecord(f, iso(T0), 'abc', 12), { ...f, at: iso(T0), sessionId: 'abc', serverUptimeSeconds: 12 });
+  });
+
+  it('pattern reports keep one map as they are sighted again', () => {
+    const t = new PatternTracker();
+    for (let i = 0; i < 50; i++) t.recordFailure(failure(T0 + i * SEC, { sessionId: 's', serverUptimeSeconds: 10 }), T0 + i * SEC);
+    const reports = t.active(T0 + 50 * SEC);
+    assert.equal(reports.length, 2);
+    assert.equal(distinctMaps(reports), 1);
+    assert.ok(reports.every((r) => r.count > 1), 'sighted more than once (replaced, not the first object)');
   });
 });
