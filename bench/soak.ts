@@ -41,6 +41,12 @@ interface ProcessReport {
   rss_start_kb: number;
   rss_end_kb: number;
   rss_slope_kb_per_min: number;
+  /**
+   * The same over the run's second half only: what is left once the bounded logs (200 failure records)
+   * are full, which at one record per restart takes longer than the warm-up.
+   */
+  rss_slope_second_half_kb_per_min: number;
+  heap_after_gc_slope_second_half_kb_per_min: number;
   heap_slope_kb_per_min: number;
   heap_after_gc_slope_kb_per_min: number;
   /** Heap after GC without compiled code: the objects the process holds. */
@@ -155,12 +161,15 @@ async function main(): Promise<void> {
       const heapEnd = end ? end.heapUsed / 1024 : Number.NaN;
       const objectsEnd = end ? (end.heapUsed - (end.codeSpace ?? 0)) / 1024 : Number.NaN;
       const gcAfter = after.filter((x) => x.gc);
+      const secondHalf = s.filter((x) => x.min >= minutes / 2);
       const exit = p.done ? await p.exited : undefined;
       report[name] = {
         samples: s.length,
         rss_start_kb: s[0]?.rssKb ?? Number.NaN,
         rss_end_kb: s.at(-1)?.rssKb ?? Number.NaN,
         rss_slope_kb_per_min: round(slope(after.map((x) => ({ x: x.min, y: x.rssKb }))), 1),
+        rss_slope_second_half_kb_per_min: round(slope(secondHalf.map((x) => ({ x: x.min, y: x.rssKb }))), 1),
+        heap_after_gc_slope_second_half_kb_per_min: round(slope(secondHalf.filter((x) => x.gc).map((x) => ({ x: x.min, y: x.heapKb }))), 1),
         heap_slope_kb_per_min: round(slope(after.filter((x) => !x.gc).map((x) => ({ x: x.min, y: x.heapKb }))), 1),
         heap_after_gc_slope_kb_per_min: round(slope(gcAfter.map((x) => ({ x: x.min, y: x.heapKb }))), 1),
         heap_after_gc_objects_slope_kb_per_min: round(slope(gcAfter.map((x) => ({ x: x.min, y: x.heapKb - x.codeKb }))), 1),
@@ -203,16 +212,17 @@ async function main(): Promise<void> {
 
 function printTable(report: Record<string, ProcessReport>, s: { minutes: number; warmup_minutes: number; restarts: number; calls_ok: number; calls_failed: number }): void {
   const metrics: (keyof ProcessReport)[] = [
-    'rss_start_kb', 'rss_end_kb', 'rss_slope_kb_per_min', 'heap_slope_kb_per_min', 'heap_after_gc_slope_kb_per_min',
+    'rss_start_kb', 'rss_end_kb', 'rss_slope_kb_per_min', 'rss_slope_second_half_kb_per_min', 'heap_slope_kb_per_min', 'heap_after_gc_slope_kb_per_min',
+    'heap_after_gc_slope_second_half_kb_per_min',
     'heap_after_gc_objects_slope_kb_per_min', 'code_space_slope_kb_per_min', 'external_slope_kb_per_min',
     'heap_after_gc_start_kb', 'heap_after_gc_end_kb', 'heap_after_gc_delta_kb',
     'heap_after_gc_warm_kb', 'heap_after_gc_delta_since_warm_kb', 'heap_objects_delta_since_warm_kb', 'samples'];
   const names = Object.keys(report);
   const out = [
     `soak: ${s.minutes} min (slopes after ${round(s.warmup_minutes, 2)} min warm-up), ${s.restarts} upstream restarts, ${s.calls_ok} calls ok, ${s.calls_failed} failed; target |slope| < ${TARGET_KB_PER_MIN} KB/min`,
-    `| ${'metric'.padEnd(38)} | ${names.map((n) => n.padStart(10)).join(' | ')} |`,
-    `|${'-'.repeat(40)}|${names.map(() => '-'.repeat(12)).join('|')}|`,
-    ...metrics.map((m) => `| ${m.padEnd(38)} | ${names.map((n) => String(report[n][m]).padStart(10)).join(' | ')} |`),
+    `| ${'metric'.padEnd(42)} | ${names.map((n) => n.padStart(10)).join(' | ')} |`,
+    `|${'-'.repeat(44)}|${names.map(() => '-'.repeat(12)).join('|')}|`,
+    ...metrics.map((m) => `| ${m.padEnd(42)} | ${names.map((n) => String(report[n][m]).padStart(10)).join(' | ')} |`),
   ];
   process.stdout.write(`${out.join('\n')}\n`);
 }
