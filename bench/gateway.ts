@@ -48,7 +48,7 @@ interface Row {
 }
 
 /** Era 2025: the v1 SDK client against the Archon-like fixture. */
-async function connect2025(url: string): Promise<BenchClient> {
+export async function connect2025(url: string): Promise<BenchClient> {
   const client = new Client({ name: 'bench', version: '1.0.0' });
   client.onerror = () => undefined;
   await client.connect(new StreamableHTTPClientTransport(new URL(url)));
@@ -57,7 +57,7 @@ async function connect2025(url: string): Promise<BenchClient> {
 }
 
 /** Era 2026-07-28: a v2 client pinned to that revision against the modern fixture (no sessions). */
-async function connect2026(url: string): Promise<BenchClient> {
+export async function connect2026(url: string): Promise<BenchClient> {
   const client = new ModernClient({ name: 'bench', version: '1.0.0' }, { capabilities: {}, versionNegotiation: { mode: { pin: '2026-07-28' } } });
   client.onerror = () => undefined;
   await client.connect(new ModernTransport(new URL(url)));

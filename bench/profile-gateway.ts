@@ -1,36 +1,20 @@
 // Where the gateway's per-request time goes: the proxy CLI (dist/cli.js, or BENCH_GATEWAY_CLI) runs
-// under `node --cpu-prof` while 16 v1 clients call test_read on the Archon-like fixture through it
-// for PROFILE_MS (PROFILE_ERA=2026: 2026-07-28 clients and upstream); then the profile's self time is summed by function and by package and printed
-// (the .cpuprofile is kept for Chrome DevTools). Not part of `npm run bench`:
+// under `node --cpu-prof` while 16 of the gateway bench's clients call through it for PROFILE_MS (v1
+// clients and the Archon-like fixture; PROFILE_ERA=2026: 2026-07-28 clients and upstream); then the
+// profile's self time is summed by function and by package and printed (the .cpuprofile is kept for
+// Chrome DevTools). Not part of `npm run bench`:
 //   node --import tsx bench/profile-gateway.ts [outDir]
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { freePort, startServer } from '../test/helpers/servers';
 import { CLI_BUNDLE, startProxyCli } from './cli-process';
+import { connect2025, connect2026 } from './gateway';
 
 const CLIENTS = 16;
 const PROFILE_MS = Number(process.env.PROFILE_MS ?? 8000);
 /** `2026`: v2 clients pinned to 2026-07-28 against the 2026-07-28-only fixture (find_projects) instead. */
 const MODERN = process.env.PROFILE_ERA === '2026';
-
-interface ProfiledClient { call(): Promise<unknown>; close(): Promise<void> }
-
-async function connect(url: string): Promise<ProfiledClient> {
-  if (MODERN) {
-    const c = new ModernClient({ name: 'profile', version: '1.0.0' }, { capabilities: {}, versionNegotiation: { mode: { pin: '2026-07-28' } } });
-    await c.connect(new ModernTransport(new URL(url)));
-    await c.listTools();
-    return { call: () => c.callTool({ name: 'find_projects', arguments: {} }), close: () => c.close() };
-  }
-  const c = new Client({ name: 'profile', version: '1.0.0' });
-  await c.connect(new StreamableHTTPClientTransport(new URL(url)));
-  await c.listTools(); // the gateway learns that test_read is read-only (else: a fresh connection per call)
-  return { call: () => c.callTool({ name: 'test_read', arguments: {} }), close: () => c.close() };
-}
 
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
 interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
@@ -59,6 +43,8 @@ async function main(): Promise<void> {
   const fx = await startServer(MODERN ? 'modern' : 'fixture', { testTools: true });
   process.env.BENCH_CLI_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${out}`;
   const gw = await startProxyCli(fx.url, await freePort(), join(out, 'state'), [], process.env.BENCH_GATEWAY_CLI ?? CLI_BUNDLE);
+  // The bench's clients: each lists tools first, so the gateway learns that the call is read-only.
+  const connect = MODERN ? connect2026 : connect2025;
   const clients = await Promise.all(Array.from({ length: CLIENTS }, () => connect(gw.url)));
   let calls = 0;
   const end = performance.now() + PROFILE_MS;

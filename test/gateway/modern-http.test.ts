@@ -4,14 +4,10 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import {
-  CLIENT_CAPABILITIES_META_KEY,
-  CLIENT_INFO_META_KEY,
-  PROTOCOL_VERSION_META_KEY,
-} from '@modelcontextprotocol/server';
+import { CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
 import { startServer, type RunningServer } from '../helpers/servers';
 import { startGateway, type Gateway } from '../../src/core/gateway';
-import { connectModern } from './modern-util';
+import { RAW_MODERN_ENVELOPE, connectModern } from './modern-util';
 import { CapturingLogger, executions, sleep, textOf } from './util';
 
 interface Answer {
@@ -37,11 +33,7 @@ function rawPost(port: number, headers: Record<string, string>, body: string, pa
   });
 }
 
-const ENVELOPE = {
-  [PROTOCOL_VERSION_META_KEY]: '2026-07-28',
-  [CLIENT_INFO_META_KEY]: { name: 'raw-modern', version: '1.0.0' },
-  [CLIENT_CAPABILITIES_META_KEY]: {},
-};
+const ENVELOPE = RAW_MODERN_ENVELOPE;
 const MODERN_HEADERS = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' };
 
 function listTools(id: number, meta: Record<string, unknown> = ENVELOPE): string {

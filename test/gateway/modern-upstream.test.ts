@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startServer, type RunningServer } from '../helpers/servers';
 import { startGateway, type Gateway } from '../../src/core/gateway';
-import { connectModern, type ModernConnected } from './modern-util';
+import { RAW_MODERN_ENVELOPE, connectModern, type ModernConnected } from './modern-util';
 import { EmptyResultSchema, ResourceUpdatedNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/client';
 import { CapturingLogger, connectClient, executions, sleep, textOf, type Connected } from './util';
 import { answered, loop } from './call-loops';
 
@@ -71,11 +70,10 @@ describe('the gateway in front of a 2026-07-28-only upstream (modern fixture)', 
     assert.equal((noTool as { code?: number }).code, -32602);
     // A 2026-07-28 client, raw: the error the upstream gives directly. (The status differs: the SDK's
     // handler answers an error its request handler throws with HTTP 200, its own ladder's with 404.)
-    const meta = { [PROTOCOL_VERSION_META_KEY]: '2026-07-28', [CLIENT_INFO_META_KEY]: { name: 'raw', version: '1' }, [CLIENT_CAPABILITIES_META_KEY]: {} };
     const post = (url: string) => fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'nope/nope' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'nope/nope', params: { _meta: meta } }),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'nope/nope', params: { _meta: RAW_MODERN_ENVELOPE } }),
     }).then(async (r) => ({ status: r.status, body: (await r.json()) as { id: unknown; error?: { code: number } } }));
     const [direct, via] = [await post(srv.url), await post(gw.url())];
     assert.equal(direct.status, 404);

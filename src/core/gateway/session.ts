@@ -97,6 +97,8 @@ type CancelReason = 'client-cancelled' | 'client-gone' | 'gateway-stopped';
 interface PendingRequest {
   abort: AbortController;
   reason?: CancelReason;
+  /** Its own HTTP response, when it came by the hot path (direct-reply.ts); else the SDK transport answers. */
+  reply?: DirectReply;
 }
 
 export class ClientSession {
@@ -118,8 +120,6 @@ export class ClientSession {
   private inFlight = 0;
   /** Client requests being forwarded, by id: a client's cancel or disconnect ends them. */
   private readonly pending = new Map<RequestId, PendingRequest>();
-  /** Requests answered on their own HTTP response (the hot path, direct-reply.ts), by id. */
-  private readonly replies = new Map<RequestId, DirectReply>();
 
   constructor(private readonly ctx: EndpointContext, restored?: PersistedSession, makeTransport: ClientTransportFactory = httpClientTransport) {
     this.link = new UpstreamLink({
@@ -213,18 +213,17 @@ export class ClientSession {
       });
     }
     const direct = this.closed ? undefined : directRequest(req, transport.sessionId, parsed);
-    if (direct && !this.replies.has(direct.id)) {
-      this.replies.set(direct.id, new DirectReply(res, transport.sessionId!));
-      return this.fromClient(direct, req.headers.authorization);
+    if (direct && this.pending.get(direct.id)?.reply?.finished !== false) {
+      return this.fromClient(direct, req.headers.authorization, new DirectReply(res, transport.sessionId!));
     }
     await transport.handleRequest(req, res, parsed);
   }
 
-  /** A message from the client, from the SDK transport or the direct path (with its Authorization). */
-  private fromClient(message: JSONRPCMessage, authorization: string | null | undefined): void {
+  /** A message from the client, from the SDK transport or the direct path (with its Authorization and reply). */
+  private fromClient(message: JSONRPCMessage, authorization: string | null | undefined, reply?: DirectReply): void {
     if (typeof authorization === 'string' && authorization) this.clientAuthorization = authorization;
     this.touch();
-    if (isRequestMessage(message)) void this.forwardRequest(message);
+    if (isRequestMessage(message)) void this.forwardRequest(message, reply);
     else void this.forwardOther(message);
   }
 
@@ -233,12 +232,8 @@ export class ClientSession {
    * direct reply when it has one, else through the SDK transport.
    */
   private toClient(message: JSONRPCMessage, requestId: RequestId, answer: boolean): void {
-    const reply = this.replies.get(requestId);
-    if (reply) {
-      reply.send(message, answer);
-      if (answer) this.replies.delete(requestId);
-      return;
-    }
+    const reply = this.pending.get(requestId)?.reply;
+    if (reply) return reply.send(message, answer);
     this.transport.send(message, answer ? undefined : { relatedRequestId: requestId }).catch(() => undefined);
   }
 
@@ -273,9 +268,9 @@ export class ClientSession {
 
   // ---- client → upstream ----
 
-  private async forwardRequest(req: JSONRPCRequest): Promise<void> {
+  private async forwardRequest(req: JSONRPCRequest, reply?: DirectReply): Promise<void> {
     this.inFlight++;
-    const pending: PendingRequest = { abort: new AbortController() };
+    const pending: PendingRequest = { abort: new AbortController(), reply };
     this.pending.set(req.id, pending);
     try {
       await this.forward(req, pending);
@@ -283,11 +278,7 @@ export class ClientSession {
       this.inFlight--;
       if (this.pending.get(req.id) === pending) this.pending.delete(req.id);
       // Ended without an answer (cancelled, the gateway stops): its direct reply ends empty.
-      const reply = this.replies.get(req.id);
-      if (reply) {
-        this.replies.delete(req.id);
-        reply.abandon();
-      }
+      reply?.abandon();
     }
   }
 
