@@ -81,7 +81,7 @@ describe('archon-like fixture', () => {
     assert.deepEqual(tools.map((t) => t.name).sort(), [...ARCHON_TOOLS].sort());
     assert.equal(tools.find((t) => t.name === 'find_tasks')?.annotations?.readOnlyHint, true);
     assert.notEqual(tools.find((t) => t.name === 'manage_task')?.annotations?.readOnlyHint, true);
-    assert.equal(client.getServerVersion()?.name, 'archon-mcp');
+    assert.equal(client.getServerVersion()?.name, 'archon-mcp-server');
     // Every tool answers a minimal call with Archon's `{"success":true,…}` shape.
     const minimal: Record<string, LooseJson> = {
       rag_search_knowledge_base: { query: 'mcp' }, rag_search_code_examples: { query: 'mcp' }, rag_list_pages_for_source: { source_id: 's' },

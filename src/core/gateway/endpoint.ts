@@ -224,6 +224,7 @@ export class ServerEndpoint implements EndpointContext {
       errorsReturned: c.errorsReturned,
       healedToday: c.healedToday,
       lastEvent: c.lastEvent,
+      repeat: { knownServer: this.tools.knownServer?.label, tools: this.tools.explain() },
     };
   }
 

@@ -130,7 +130,10 @@ export class ClientSession {
       restarting: () => ctx.restarting(),
       closed: () => this.closed,
       log: (level, message) => ctx.logger[level](`[${ctx.slug} ${shortenSessionId(this.id)}] ${message}`),
-      onReinitialized: () => ctx.persist(this),
+      onReinitialized: () => {
+        ctx.tools.learnServer(this.link.initializeResult);
+        ctx.persist(this);
+      },
     }, restored?.initParams);
     this.transport = makeTransport({
       initialized: (sid) => {
@@ -482,6 +485,7 @@ export class ClientSession {
   private noteResult(req: JSONRPCRequest, result: unknown, isInit: boolean, upstreamSession: string | undefined): void {
     if (isInit) {
       this.link.adoptInitialize(upstreamSession, result);
+      this.ctx.tools.learnServer(result);
       this.ctx.persist(this);
       this.ctx.emit({
         event: 'client-connected',

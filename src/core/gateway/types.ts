@@ -1,5 +1,5 @@
 // Public types of the healing gateway. No VS Code imports.
-import type { FailureReason, RepeatRules } from '../healing';
+import type { FailureReason, RepeatRules, ToolVerdictRow } from '../healing';
 import type { ProtocolEra } from '../types';
 import { SETTING_DEFAULTS } from '../defaults';
 
@@ -119,6 +119,15 @@ export interface ServerGatewayStats {
   healedToday: number;
   /** Last few heal or error events for display. */
   lastEvent?: GatewayEvent;
+  /** Which of the server's tools are sent again when it dies mid-call, and why. */
+  repeat: RepeatReport;
+}
+
+/** The repeat policy as it stands for one server: each tool seen in a tools/list, with its verdict. */
+export interface RepeatReport {
+  /** The known server it was recognized as ("Archon"), by its serverInfo.name and tools. */
+  knownServer?: string;
+  tools: ToolVerdictRow[];
 }
 
 export interface GatewayStats {
@@ -144,6 +153,7 @@ export interface GatewayStatusServer {
   requestsForwarded: number;
   healed: HealCounts;
   errorsReturned: number;
+  repeat?: RepeatReport;
 }
 
 /** Another gateway's status as read from its endpoint; fields older gateways do not report may be missing. */
