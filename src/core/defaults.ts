@@ -30,4 +30,7 @@ export const SETTING_DEFAULTS = {
   'gateway.registerWithVSCode': true,
   /** A current official Node LTS image: what the gateway in Docker is built FROM. */
   'gateway.dockerBaseImage': 'node:24-slim',
+  // The repeat policy's settings live under archonMcpDoctor.* (the key says the full id).
+  'archonMcpDoctor.repeatSafeTools': {},
+  'archonMcpDoctor.neverRepeatTools': {},
 } as const;
