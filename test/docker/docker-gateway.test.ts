@@ -17,6 +17,7 @@ import {
 } from '../helpers/docker';
 import { freePort } from '../helpers/servers';
 import { readJsonLine } from '../helpers/json-lines';
+import { parseJsonLine } from '../../src/core/json-lines';
 import { demuxLogBuffer } from '../../src/core/docker/logs';
 
 const run = promisify(execFile);
@@ -226,7 +227,9 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
       assert.ok(calls >= 2 * RESTARTS, `reads went on (${calls})`);
       // `status --json` against the sidecar's port: it knows Archon, and says which tools it repeats.
       const { stdout } = await run(process.execPath, [CLI, 'status', '--port', String(new URL(String(up.url)).port), '--json']);
-      const line = readJsonLine(stdout.trim().split('\n')[0]) as { repeat: { knownServer?: string; tools: { tool: string; repeat: boolean; reason: string }[] } };
+      const line = parseJsonLine(stdout.trim().split('\n')[0]);
+      assert.ok(line.type === 'gateway-server', stdout);
+      if (line.type !== 'gateway-server') return;
       assert.equal(line.repeat.knownServer, 'Archon');
       assert.deepEqual(line.repeat.tools.find((x) => x.tool === 'find_tasks'), { tool: 'find_tasks', repeat: true, reason: 'known-server', detail: "known server Archon: 'find_*' only reads" });
       assert.equal(line.repeat.tools.find((x) => x.tool === 'manage_task')?.repeat, false);
