@@ -93,6 +93,12 @@ const gatewayEvent = z.object({
   session: z.string().optional(),
   message: z.string(),
   url: z.string().optional(),
+  /** `error-returned`: the reason the client got (`error.data.reason`). */
+  reason: z.string().optional(),
+  /** Heals and errors: how long the call took, holds included. */
+  durationMs: z.number().optional(),
+  /** `upstream-restarting`: the cause Docker gave. */
+  cause: z.enum(LOSS_CAUSES).optional(),
 }).strict();
 
 /** `clients`: one MCP client configuration entry that names a server. */

@@ -99,6 +99,8 @@ interface PendingRequest {
   reason?: CancelReason;
   /** Its own HTTP response, when it came by the hot path (direct-reply.ts); else the SDK transport answers. */
   reply?: DirectReply;
+  /** performance.now() when it arrived (metrics and incidents). */
+  startedAt: number;
 }
 
 export class ClientSession {
@@ -270,7 +272,7 @@ export class ClientSession {
 
   private async forwardRequest(req: JSONRPCRequest, reply?: DirectReply): Promise<void> {
     this.inFlight++;
-    const pending: PendingRequest = { abort: new AbortController(), reply };
+    const pending: PendingRequest = { abort: new AbortController(), reply, startedAt: performance.now() };
     this.pending.set(req.id, pending);
     try {
       await this.forward(req, pending);
@@ -326,6 +328,7 @@ export class ClientSession {
         const message = modern ? this.link.outgoing(req) : req;
         const headers = isInit ? await ctx.baseHeaders(this.clientAuthorization) : await this.link.headers(message);
         const usedId = this.link.sessionId;
+        const sentAt = performance.now();
         const send = () => {
           wait.start();
           return postUpstream({
@@ -343,7 +346,8 @@ export class ClientSession {
         if (outcome.kind !== 'ok' && cancelled.aborted) return this.endCancelled(req, pending);
         if (outcome.kind === 'ok') {
           ctx.markUp();
-          this.countHeal(trace, req);
+          const healed = this.countHeal(trace, req, pending.startedAt);
+          ctx.counters.answered(req.method, performance.now() - sentAt, sentAt - pending.startedAt, healed);
           return;
         }
         if (outcome.kind === 'http') {
@@ -504,16 +508,21 @@ export class ClientSession {
     }
   }
 
-  private countHeal(trace: HealTrace, req: JSONRPCRequest): void {
+  private countHeal(trace: HealTrace, req: JSONRPCRequest, startedAt: number): boolean {
     const kind = trace.resent ? 'resent' : trace.held ? 'held' : trace.reinitialized ? 'reinitialized' : undefined;
-    if (!kind) return;
+    if (!kind) return false;
     this.ctx.counters.heal(kind);
-    this.ctx.emit({ event: kind, session: shortenSessionId(this.id), message: `healed ${req.method}${toolNameOf(req) ? ` (${toolNameOf(req)})` : ''}: ${kind}` });
+    const durationMs = Math.round(performance.now() - startedAt);
+    this.ctx.emit({ event: kind, session: shortenSessionId(this.id), message: `healed ${req.method}${toolNameOf(req) ? ` (${toolNameOf(req)})` : ''}: ${kind}`, durationMs });
+    return true;
   }
 
   private fail(req: JSONRPCRequest, message: string, reason: GatewayErrorReason): void {
     this.ctx.counters.errorsReturned++;
-    this.ctx.emit({ event: 'error-returned', session: shortenSessionId(this.id), message: `${req.method}: ${message}` });
+    this.ctx.counters.failed(req.method, reason);
+    const startedAt = this.pending.get(req.id)?.startedAt;
+    const durationMs = startedAt === undefined ? undefined : Math.round(performance.now() - startedAt);
+    this.ctx.emit({ event: 'error-returned', session: shortenSessionId(this.id), message: `${req.method}: ${message}`, reason, ...(durationMs !== undefined ? { durationMs } : {}) });
     const error = { code: GATEWAY_ERROR_CODE, message: `Archon MCP Doctor gateway: ${message}`, data: { reason } };
     this.toClient({ jsonrpc: '2.0', id: req.id, error }, req.id, true);
   }

@@ -1,5 +1,6 @@
 // Public types of the healing gateway. No VS Code imports.
-import type { FailureKind, ProtocolEra } from '../types';
+import type { FailureKind, LossCause, ProtocolEra } from '../types';
+import type { IncidentObserver, IncidentRecord } from '../incidents';
 import { SETTING_DEFAULTS } from '../defaults';
 
 export interface GatewayLogger {
@@ -72,6 +73,11 @@ export interface GatewayOptions {
   logger?: GatewayLogger;
   /** Attached before the gateway starts, so events of the start itself (a damaged session store) reach it too. */
   onEvent?: (event: GatewayEvent) => void;
+  /**
+   * Who this gateway is in the incident journal (default: from runsIn — docker → sidecar, vscode →
+   * window, process → proxy). The journal is kept in stateDir.
+   */
+  incidentObserver?: IncidentObserver;
   /** A stored token for this upstream, e.g. "Bearer abc". Used when the client sends no Authorization. */
   getAuthorization?: (server: GatewayUpstream) => Promise<string | undefined> | string | undefined;
 }
@@ -158,6 +164,8 @@ export interface GatewayStatus {
   startedAt: string;
   uptimeSeconds: number;
   servers: GatewayStatusServer[];
+  /** The incidents this gateway recorded (its journal's recent ones), oldest first. Absent from older gateways. */
+  incidents?: IncidentRecord[];
 }
 
 export const GATEWAY_EVENT_KINDS = [
@@ -200,6 +208,12 @@ export interface GatewayEvent {
   session?: string;
   message: string;
   url?: string;
+  /** `error-returned`: why (the `error.data.reason` the client got). */
+  reason?: GatewayErrorReason;
+  /** Heals and `error-returned`: how long the call took, holds included (ms). */
+  durationMs?: number;
+  /** `upstream-restarting`, when Docker told why: the container's loss cause. */
+  cause?: LossCause;
 }
 
 export interface Gateway {
@@ -214,8 +228,10 @@ export interface Gateway {
   onChange(listener: (stats: GatewayStats) => void): () => void;
   /** Fires for each notable event (heals, errors, mode changes). */
   onEvent(listener: (event: GatewayEvent) => void): () => void;
-  /** A Docker restart signal: hold requests to this server instead of failing them. */
-  notifyUpstreamRestarting(serverSlug: string, forMs?: number): void;
+  /** A Docker restart signal: hold requests to this server instead of failing them. `cause`: why, when Docker said. */
+  notifyUpstreamRestarting(serverSlug: string, forMs?: number, cause?: LossCause): void;
+  /** The incidents this gateway recorded (and those its journal kept from earlier runs), oldest first. */
+  incidents(): IncidentRecord[];
   stop(): Promise<void>;
 }
 
