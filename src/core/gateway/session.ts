@@ -513,7 +513,7 @@ export class ClientSession {
     if (!kind) return false;
     this.ctx.counters.heal(kind);
     const durationMs = Math.round(performance.now() - startedAt);
-    this.ctx.emit({ event: kind, session: shortenSessionId(this.id), message: `healed ${req.method}${toolNameOf(req) ? ` (${toolNameOf(req)})` : ''}: ${kind}`, durationMs });
+    this.ctx.emit({ event: kind, session: shortenSessionId(this.id), message: `healed ${req.method}${toolNameOf(req) ? ` (${toolNameOf(req)})` : ''}: ${kind}`, durationMs, ...(trace.reinitialized ? { sessionLost: true } : {}) });
     return true;
   }
 

@@ -214,6 +214,8 @@ export interface GatewayEvent {
   durationMs?: number;
   /** `upstream-restarting`, when Docker told why: the container's loss cause. */
   cause?: LossCause;
+  /** Heals: the upstream had lost the session on the way (it was restarted), whatever else was healed. */
+  sessionLost?: boolean;
 }
 
 export interface Gateway {

@@ -30,6 +30,8 @@ export interface GatewayEventInput {
   durationMs?: number;
   /** `upstream-restarting`: the cause Docker gave. */
   cause?: LossCause;
+  /** Heals: the server had lost the session on the way (it was restarted). */
+  sessionLost?: boolean;
 }
 
 /** Failures that say the server went away (the others, e.g. a timeout of one slow call, are no loss). */
@@ -42,18 +44,16 @@ const LOSS_REASONS: Readonly<Record<string, keyof IncidentCalls>> = {
 /** The incident effect of one gateway event, or undefined when it has none. */
 export function gatewayEventEffect(e: GatewayEventInput): IncidentEffect | undefined {
   const ev = (detail: string): Evidence[] => [{ at: e.at, source: 'gateway', detail }];
+  const restarted = { cause: 'process-restart' as const, evidence: ev('the server no longer knew its session: it was restarted') };
   switch (e.event) {
     case 'upstream-restarting':
       return { begin: { cause: e.cause ?? 'unknown', evidence: [{ at: e.at, source: e.cause ? 'docker' : 'gateway', detail: e.message }] } };
     case 'reinitialized':
-      return {
-        begin: { cause: 'process-restart', evidence: ev('the server no longer knew its session: it was restarted') },
-        startedBeforeMs: e.durationMs, calls: ['answered'], heal: 'reinitialized', recovered: true,
-      };
+      return { begin: restarted, startedBeforeMs: e.durationMs, calls: ['answered'], heal: 'reinitialized', recovered: true };
     case 'held':
-      return { begin: { cause: 'unknown', evidence: ev('the server did not answer; calls were held until it came back') }, startedBeforeMs: e.durationMs, calls: ['held', 'answered'], heal: 'held', recovered: true };
+      return { begin: e.sessionLost ? restarted : { cause: 'unknown', evidence: ev('the server did not answer; calls were held until it came back') }, startedBeforeMs: e.durationMs, calls: ['held', 'answered'], heal: 'held', recovered: true };
     case 'resent':
-      return { begin: { cause: 'unknown', evidence: ev('the connection broke mid-call') }, startedBeforeMs: e.durationMs, calls: ['resent', 'answered'], heal: 'resent', recovered: true };
+      return { begin: e.sessionLost ? restarted : { cause: 'unknown', evidence: ev('the connection broke mid-call') }, startedBeforeMs: e.durationMs, calls: ['resent', 'answered'], heal: 'resent', recovered: true };
     case 'error-returned': {
       const kind = e.reason ? LOSS_REASONS[e.reason] : undefined;
       if (!kind) return { calls: ['failed'], onlyIfOpen: true };
