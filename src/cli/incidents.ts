@@ -1,8 +1,8 @@
 // `archon-mcp-doctor incidents`: what happened to the servers while nobody watched, from the local
 // journal (the state dir `proxy` writes) and from a running gateway's or sidecar's status endpoint.
 import { parseArgs } from 'node:util';
-import { GATEWAY_DEFAULTS, HEALTH_PATH, SERVICE_ID } from '../core/gateway';
-import { incidentLine, invalidIncident, mergeIncidents, parseDuration, readJournal, type IncidentRecord } from '../core/incidents';
+import { GATEWAY_DEFAULTS, fetchGatewayIncidents } from '../core/gateway';
+import { incidentLine, mergeIncidents, parseDuration, readJournal, type IncidentRecord } from '../core/incidents';
 import { jsonLine } from '../core/json-lines';
 import { DEFAULT_STATE_DIR } from './gateway-args';
 
@@ -28,23 +28,6 @@ const OPTIONS = {
 } as const;
 
 const FROM = ['journal', 'gateway', 'both'] as const;
-
-/** The incidents a running gateway reports, or why they could not be read. */
-export async function gatewayIncidents(baseUrl: string, timeoutMs = 2000): Promise<IncidentRecord[] | string> {
-  let body: unknown;
-  try {
-    const res = await fetch(`${baseUrl.replace(/\/+$/, '')}${HEALTH_PATH}`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) return `${baseUrl} answered HTTP ${res.status}`;
-    body = await res.json();
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code;
-    return `no gateway answers at ${baseUrl} (${cause ?? (err as Error).message})`;
-  }
-  const status = body as { service?: unknown; incidents?: unknown } | null;
-  if (status?.service !== SERVICE_ID) return `${baseUrl} is not an Archon MCP Doctor gateway`;
-  if (!Array.isArray(status.incidents)) return `the gateway at ${baseUrl} keeps no incidents (an older version)`;
-  return status.incidents.filter((r): r is IncidentRecord => invalidIncident(r) === undefined);
-}
 
 export async function incidentsCommand(argv: string[]): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
@@ -81,7 +64,7 @@ export async function incidentsCommand(argv: string[]): Promise<number> {
   }
   const live: IncidentRecord[] = [];
   if (from !== 'journal' && gatewayUrl !== 'none') {
-    const got = await gatewayIncidents(gatewayUrl);
+    const got = await fetchGatewayIncidents(gatewayUrl);
     if (typeof got === 'string') {
       // Without a running gateway the journal is the whole story: say so only when asked for the gateway.
       if (from === 'gateway') {

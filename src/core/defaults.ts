@@ -1,6 +1,8 @@
 // The one home of every setting's default, keyed by its id under `archonMcp.`. Settings validation,
 // the monitor, the gateway, the Docker links and the CLI read them from here; package.json's setting
 // defaults must equal them (test/unit/defaults.test.ts compares them).
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { ServerConfig } from './types';
 
 export const DEFAULT_SERVER: ServerConfig = {
@@ -32,3 +34,6 @@ export const SETTING_DEFAULTS = {
   /** A current official Node LTS image: what the gateway in Docker is built FROM. */
   'gateway.dockerBaseImage': 'node:24-slim',
 } as const;
+
+/** Where `proxy` and `stdio` keep their state (sessions, incidents) unless --state-dir names another folder. */
+export const DEFAULT_STATE_DIR = join(homedir(), '.archon-mcp-doctor');

@@ -60,8 +60,10 @@ export function incidentLine(r: IncidentRecord): string {
 }
 
 export interface AwaySummary {
-  /** Records not shown before, oldest first. */
+  /** Records not shown before, outages seen from two places combined (combineOverlapping), oldest first. */
   incidents: IncidentRecord[];
+  /** The ids of every record summarised (to remember as shown). */
+  ids: string[];
   /** Something failed or may have run twice: worth a notification. */
   needsAttention: boolean;
   /** One sentence for the output channel or a notification. */
@@ -73,8 +75,9 @@ export interface AwaySummary {
  * when there is none. Open incidents are left for later (the window sees them live).
  */
 export function awaySummary(records: readonly IncidentRecord[], shown: ReadonlySet<string>): AwaySummary | undefined {
-  const fresh = records.filter((r) => !shown.has(r.id) && (r.recoveredAt !== undefined || r.unfinished));
-  if (!fresh.length) return undefined;
+  const raw = records.filter((r) => !shown.has(r.id) && (r.recoveredAt !== undefined || r.unfinished));
+  if (!raw.length) return undefined;
+  const fresh = combineOverlapping(raw);
   const servers = [...new Set(fresh.map((r) => r.server))];
   const total = (k: keyof IncidentRecord['calls']): number => fresh.reduce((n, r) => n + r.calls[k], 0);
   const down = fresh.reduce((n, r) => n + (r.downtimeMs ?? 0), 0);
@@ -88,5 +91,39 @@ export function awaySummary(records: readonly IncidentRecord[], shown: ReadonlyS
   const message = needsAttention
     ? `While you were away: ${what}. ${failed ? `${failed} call(s) failed. ` : ''}${ambiguous ? `${ambiguous} call(s) broke mid-call and may or may not have run. ` : ''}${fresh.some((r) => r.unfinished) ? 'Some recoveries were not seen. ' : ''}`.trim()
     : `While you were away: ${what}; all healed${held || answered ? ` — ${held} call(s) held, ${answered} answered` : ''}.`;
-  return { incidents: fresh, needsAttention, message };
+  return { incidents: fresh, ids: raw.map((r) => r.id), needsAttention, message };
+}
+
+/**
+ * One outage seen from two places in one window (the monitor's pings and the in-window gateway's calls)
+ * is two records; for people it is one. Records of one server whose times overlap become one: the
+ * earliest start, the latest recovery, the first specific cause, calls and heals added (a monitor
+ * counts no calls, so nothing is counted twice). Oldest first.
+ */
+export function combineOverlapping(records: readonly IncidentRecord[]): IncidentRecord[] {
+  const out: IncidentRecord[] = [];
+  const sorted = [...records].sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
+  const endOf = (r: IncidentRecord): number => Date.parse(r.recoveredAt ?? r.updatedAt);
+  for (const r of sorted) {
+    const into = out.find((o) => o.server === r.server && Date.parse(r.startedAt) <= endOf(o) && Date.parse(o.startedAt) <= endOf(r));
+    if (!into) {
+      out.push({ ...r, calls: { ...r.calls }, heals: { ...r.heals }, evidence: [...r.evidence] });
+      continue;
+    }
+    if (into.cause === 'unknown' && r.cause !== 'unknown') {
+      into.cause = r.cause;
+      into.label = r.label;
+    }
+    if (endOf(r) > endOf(into)) {
+      into.recoveredAt = r.recoveredAt;
+      into.updatedAt = r.updatedAt;
+    }
+    if (into.recoveredAt) into.downtimeMs = Date.parse(into.recoveredAt) - Date.parse(into.startedAt);
+    for (const k of Object.keys(into.calls) as (keyof IncidentRecord['calls'])[]) into.calls[k] += r.calls[k];
+    for (const [k, n] of Object.entries(r.heals) as [keyof IncidentRecord['heals'], number][]) into.heals[k] = (into.heals[k] ?? 0) + n;
+    into.evidence = [...into.evidence, ...r.evidence].slice(-8);
+    into.unfinished = into.unfinished && r.unfinished ? true : undefined;
+    if (!into.unfinished) delete into.unfinished;
+  }
+  return out;
 }
