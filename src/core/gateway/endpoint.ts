@@ -42,7 +42,12 @@ export class ServerEndpoint implements EndpointContext {
   private modern: ModernFront | undefined;
   private modernBroken = false;
 
-  constructor(readonly upstream: GatewayUpstream, readonly slug: string, private readonly env: EndpointEnv) {}
+  constructor(readonly upstream: GatewayUpstream, readonly slug: string, private readonly env: EndpointEnv) {
+    this.health.onBroke = () => {
+      // A Docker signal says more, and says it itself (markRestarting).
+      if (!this.restarting()) this.emit({ event: 'upstream-down', message: `${this.name} stopped answering` });
+    };
+  }
 
   get name(): string {
     return this.upstream.name;

@@ -57,7 +57,7 @@ class GatewayImpl implements Gateway {
     this.recorder = new IncidentRecorder({
       seenBy: opts.incidentObserver ?? OBSERVER_OF[opts.runsIn ?? 'process'],
       stateDir: opts.stateDir,
-      onProblem: (m) => this.emit({ at: now(), event: 'session-store', message: m }),
+      onProblem: (m) => this.emit({ at: now(), event: 'incident-journal', message: m }),
       upstreamOf: (name) => {
         const ep = [...this.endpoints.values()].find((e) => e.name === name);
         return ep ? redactUrl(ep.upstream.publicUrl ?? ep.upstream.url) : undefined;
@@ -139,7 +139,7 @@ class GatewayImpl implements Gateway {
     const ep = e.server ? this.endpoints.get(e.server) : undefined;
     if (ep) this.recorder.apply(ep.name, gatewayEventEffect(e), e.at);
     const line = `${e.event}${e.server ? ` [${e.server}${e.session ? ` ${e.session}` : ''}]` : ''}: ${e.message}`;
-    if (e.event === 'error-returned' || e.event === 'session-store') this.logger.warn(line);
+    if (e.event === 'error-returned' || e.event === 'session-store' || e.event === 'incident-journal') this.logger.warn(line);
     else this.logger.info(line);
     try {
       this.events.emit('event', e);

@@ -181,8 +181,12 @@ export const GATEWAY_EVENT_KINDS = [
   'resent',
   'error-returned',
   'upstream-restarting',
+  /** The upstream stopped answering (refused, reset, or a 502/503/504): once per outage. */
+  'upstream-down',
   /** The saved sessions: a damaged file set aside, invalid entries dropped, or saving failed. */
   'session-store',
+  /** The incident journal: a damaged file set aside, invalid records dropped, or saving failed. */
+  'incident-journal',
   'stopped',
 ] as const;
 export type GatewayEventKind = (typeof GATEWAY_EVENT_KINDS)[number];

@@ -48,6 +48,8 @@ export function gatewayEventEffect(e: GatewayEventInput): IncidentEffect | undef
   switch (e.event) {
     case 'upstream-restarting':
       return { begin: { cause: e.cause ?? 'unknown', evidence: [{ at: e.at, source: e.cause ? 'docker' : 'gateway', detail: e.message }] } };
+    case 'upstream-down':
+      return { begin: { cause: 'unknown', evidence: ev(e.message) } };
     case 'reinitialized':
       return { begin: restarted, startedBeforeMs: e.durationMs, calls: ['answered'], heal: 'reinitialized', recovered: true };
     case 'held':
