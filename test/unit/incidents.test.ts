@@ -23,7 +23,7 @@ function record(id: string, startS: number, endS: number | undefined, extra: Par
 describe('incident effects (what an event means)', () => {
   const cases: [string, Parameters<typeof gatewayEventEffect>[0], ReturnType<typeof gatewayEventEffect>][] = [
     ['a docker OOM signal opens an oom-kill incident', { at: at(0), event: 'upstream-restarting', message: 'm', cause: 'oom-kill' },
-      { begin: { cause: 'oom-kill', evidence: [{ at: at(0), source: 'docker', detail: 'm' }] } }],
+      { begin: { cause: 'oom-kill', evidence: [{ at: at(0), source: 'docker', detail: 'm' }] }, newOutage: true }],
     ['a held call was answered: recovered, started when the call came', { at: at(10), event: 'held', message: 'm', durationMs: 4000 },
       { begin: { cause: 'unknown', evidence: [{ at: at(10), source: 'gateway', detail: 'the server did not answer; calls were held until it came back' }] }, startedBeforeMs: 4000, calls: ['held', 'answered'], heal: 'held', recovered: true }],
     ['an interrupted call is ambiguous', { at: at(1), event: 'error-returned', message: 'x', reason: 'interrupted' },
@@ -38,7 +38,7 @@ describe('incident effects (what an event means)', () => {
   const t = (p: Partial<Transition>): Transition => ({ at: at(0), from: 'healthy', to: 'healthy', reason: 'connected', evidence: [], ...p });
   it('a monitor loss opens an incident with its cause; a heal closes it; the first connect is nothing', () => {
     const loss = { at: at(0), cause: 'crash' as const, label: 'crash (exit 3)', evidence: [{ at: at(0), source: 'docker' as const, detail: 'die exit 3' }] };
-    assert.deepEqual(transitionEffect(t({ to: 'session-lost', reason: 'container-died', loss })), { begin: { cause: 'crash', label: 'crash (exit 3)', evidence: loss.evidence, refined: false } });
+    assert.deepEqual(transitionEffect(t({ to: 'session-lost', reason: 'container-died', loss })), { begin: { cause: 'crash', label: 'crash (exit 3)', evidence: loss.evidence, refined: false }, newOutage: true });
     assert.deepEqual(transitionEffect(t({ from: 'healing', to: 'healthy', reason: 'reinitialized' })), { heal: 'reinitialized', recovered: true, onlyIfOpen: false });
     assert.equal(transitionEffect(t({ from: 'connecting', to: 'healthy', reason: 'connected' })), undefined);
     assert.equal(transitionEffect(t({ from: 'healthy', to: 'degraded', reason: 'slow-ping' })), undefined);
@@ -73,6 +73,20 @@ describe('incident recorder and journal', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('a new break after the server answered again is the next incident; failures reported late stay with the first', async () => {
+    const r = new IncidentRecorder({ seenBy: 'proxy', quietMs: 60_000 });
+    r.apply('archon', gatewayEventEffect({ at: at(0), event: 'upstream-down', message: 'down' }), at(0));
+    r.apply('archon', gatewayEventEffect({ at: at(3), event: 'held', message: 'm', durationMs: 2000 }), at(3));
+    r.apply('archon', gatewayEventEffect({ at: at(4), event: 'error-returned', message: 'broke', reason: 'interrupted', durationMs: 4000 }), at(4));
+    r.apply('archon', gatewayEventEffect({ at: at(9), event: 'upstream-down', message: 'down again' }), at(9));
+    r.apply('archon', gatewayEventEffect({ at: at(11), event: 'reinitialized', message: 'm', durationMs: 1000 }), at(11));
+    const list = r.list();
+    assert.equal(list.length, 2);
+    assert.deepEqual([list[0].startedAt, list[0].recoveredAt, list[0].calls.ambiguous], [at(0), at(3), 1]);
+    assert.deepEqual([list[1].startedAt, list[1].recoveredAt, list[1].cause], [at(9), at(11), 'process-restart']);
+    await r.stop();
   });
 
   it('an incident a killed recorder left open is continued by the next run, not doubled', async () => {

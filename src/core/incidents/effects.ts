@@ -14,6 +14,8 @@ export interface IncidentEffect {
   recovered?: boolean;
   /** Counts only when an incident is open (a call failing for its own reasons is no incident). */
   onlyIfOpen?: boolean;
+  /** A break seen as such (the server stopped answering, Docker said it restarts): after a recovery, a new incident. */
+  newOutage?: boolean;
 }
 
 /**
@@ -47,9 +49,9 @@ export function gatewayEventEffect(e: GatewayEventInput): IncidentEffect | undef
   const restarted = { cause: 'process-restart' as const, evidence: ev('the server no longer knew its session: it was restarted') };
   switch (e.event) {
     case 'upstream-restarting':
-      return { begin: { cause: e.cause ?? 'unknown', evidence: [{ at: e.at, source: e.cause ? 'docker' : 'gateway', detail: e.message }] } };
+      return { begin: { cause: e.cause ?? 'unknown', evidence: [{ at: e.at, source: e.cause ? 'docker' : 'gateway', detail: e.message }] }, newOutage: true };
     case 'upstream-down':
-      return { begin: { cause: 'unknown', evidence: ev(e.message) } };
+      return { begin: { cause: 'unknown', evidence: ev(e.message) }, newOutage: true };
     case 'reinitialized':
       return { begin: restarted, startedBeforeMs: e.durationMs, calls: ['answered'], heal: 'reinitialized', recovered: true };
     case 'held':
@@ -76,7 +78,7 @@ const MONITOR_HEALS: Partial<Record<Transition['reason'], IncidentHealKind>> = {
 /** The incident effect of one monitor transition (the window's view of a server), or undefined. */
 export function transitionEffect(t: Transition): IncidentEffect | undefined {
   if (t.loss) {
-    return { begin: { cause: t.loss.cause, label: t.loss.label, evidence: t.loss.evidence.length ? t.loss.evidence : t.evidence, refined: t.refined === true } };
+    return { begin: { cause: t.loss.cause, label: t.loss.label, evidence: t.loss.evidence.length ? t.loss.evidence : t.evidence, refined: t.refined === true }, newOutage: t.refined !== true };
   }
   if (t.reason === 'server-restarted') {
     return { begin: { cause: 'process-restart', evidence: t.evidence }, recovered: true };
@@ -86,7 +88,7 @@ export function transitionEffect(t: Transition): IncidentEffect | undefined {
   const wasUp = t.from === 'healthy' || t.from === 'degraded';
   if (wasUp && (t.to === 'unreachable' || t.to === 'session-lost')) {
     const detail = t.failure?.message ?? `the server became ${t.to} (${t.reason})`;
-    return { begin: { cause: 'unknown', evidence: t.evidence.length ? t.evidence : [{ at: t.at, source: 'mcp', detail }] } };
+    return { begin: { cause: 'unknown', evidence: t.evidence.length ? t.evidence : [{ at: t.at, source: 'mcp', detail }] }, newOutage: true };
   }
   return undefined;
 }

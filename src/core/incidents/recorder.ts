@@ -87,6 +87,11 @@ export class IncidentRecorder implements IncidentSink {
   apply(server: string, effect: IncidentEffect | undefined, at = new Date().toISOString()): void {
     if (!effect) return;
     let o = this.open.get(server);
+    // The server answered again and now breaks anew: that is the next incident, not more of this one.
+    if (o?.record.recoveredAt && effect.newOutage && Date.parse(at) > Date.parse(o.record.recoveredAt)) {
+      this.close(o);
+      o = undefined;
+    }
     if (!o && effect.onlyIfOpen) return;
     if (!o && !effect.begin && !effect.calls?.length && !effect.heal) return;
     const atMs = Date.parse(at);
