@@ -24,7 +24,7 @@ export interface Doctor {
 export function startDoctor(context: vscode.ExtensionContext, mcpDefinitionsChanged: () => void): Doctor {
   const ctx = new DoctorContext(context, mcpDefinitionsChanged);
   const incidents = new IncidentsHost(ctx);
-  ctx.tree.addSection((s) => incidents.treeNodes(s.name));
+  ctx.tree.addSection((s) => incidents.treeNodes(s));
   const reportSections = () => [dockerReportSection(ctx.docker, ctx.snapshots()), incidents.reportSection()];
   const clients = new ClientsHost(ctx);
   context.subscriptions.push(ctx, ...registerCommands(ctx, reportSections), ...registerDocker(ctx, ctx.docker), ...registerGateway(ctx, ctx.gateway), ...registerClients(ctx, clients), ...registerDockerGateway(ctx, ctx.gateway), ...registerRehearsal(ctx, ctx.docker), incidents, ...registerTimeline(incidents));

@@ -9,6 +9,8 @@ import {
   IncidentRecorder, awaySummary, combineOverlapping, incidentLine, mergeIncidents, readJournal, transitionEffect, type IncidentRecord,
 } from '../core/incidents';
 import { formatDuration } from '../core/incidents';
+import { redactUrl } from '../core/redact';
+import type { ServerSnapshot } from '../core/types';
 import type { DoctorContext } from './context';
 import type { DetailNode } from './tree';
 
@@ -109,10 +111,15 @@ export class IncidentsHost implements vscode.Disposable {
     else if (choice === 'Show Log') this.ctx.channel.show(true);
   }
 
-  /** The tree's "Incidents" node under a server: the last few of the past week. */
-  treeNodes(server: string): DetailNode[] {
+  /**
+   * The tree's "Incidents" node under a server: the last few of the past week. A gateway names a server
+   * as its `--name` says (`archon`): records match by name, any case, or by the upstream URL.
+   */
+  treeNodes(snapshot: ServerSnapshot): DetailNode[] {
+    const server = snapshot.name;
     const since = Date.now() - TREE_DAYS * 86_400_000;
-    const mine = this.cache.filter((r) => r.server === server && Date.parse(r.recoveredAt ?? r.updatedAt) >= since);
+    const ours = (r: IncidentRecord): boolean => r.server.toLowerCase() === server.toLowerCase() || (r.upstream !== undefined && r.upstream === redactUrl(snapshot.url));
+    const mine = this.cache.filter((r) => ours(r) && Date.parse(r.recoveredAt ?? r.updatedAt) >= since);
     if (!mine.length) return [];
     const bad = mine.some((r) => r.calls.failed + r.calls.ambiguous > 0);
     const last = mine[mine.length - 1];
