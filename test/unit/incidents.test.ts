@@ -172,3 +172,22 @@ describe('incident recorder and journal', () => {
     assert.equal(awaySummary([record('open', 0, undefined)], new Set()), undefined, 'an open incident waits');
   });
 });
+
+describe('the timeline drawing', () => {
+  it('one mark per incident in its server\'s row, as wide as the downtime, coloured by cause, marked when calls failed', async () => {
+    const { timelineSvg } = await import('../../src/core/incidents');
+    const now = T0 + 86_400_000;
+    const svg = timelineSvg([
+      record('a', 0, 3600, { calls: { held: 41, resent: 0, answered: 41, failed: 0, ambiguous: 0 } }),
+      record('b', 7200, 7260, { server: 'other', cause: 'crash', calls: { held: 0, resent: 0, answered: 0, failed: 2, ambiguous: 0 } }),
+      record('old', -10 * 86_400, -10 * 86_400 + 5),
+    ], { now, days: 1 });
+    assert.equal((svg.match(/<g class="incident/g) ?? []).length, 2, 'the one from 10 days ago is not drawn');
+    assert.match(svg, /data-id="a"[^>]*>[\s\S]*?class="mark cause-oom-kill" x="140\.0" y="34" width="31\.\d"/);
+    assert.match(svg, /<g class="incident failed" data-id="b"/);
+    assert.match(svg, /class="count"[^>]*>41</);
+    assert.ok(svg.indexOf('>archon<') < svg.indexOf('>other<'), 'servers in rows, sorted');
+    assert.doesNotMatch(svg, /style=/, 'no inline style (the CSP allows none)');
+    assert.match(timelineSvg([], { now, days: 7 }), /No incidents in the last 7 days/);
+  });
+});

@@ -101,6 +101,8 @@ interface PendingRequest {
   reply?: DirectReply;
   /** performance.now() when it arrived (metrics and incidents). */
   startedAt: number;
+  /** The upstream session when it arrived: another one at its heal means the server lost it (incidents). */
+  upstreamSession: string | undefined;
 }
 
 export class ClientSession {
@@ -272,7 +274,7 @@ export class ClientSession {
 
   private async forwardRequest(req: JSONRPCRequest, reply?: DirectReply): Promise<void> {
     this.inFlight++;
-    const pending: PendingRequest = { abort: new AbortController(), reply, startedAt: performance.now() };
+    const pending: PendingRequest = { abort: new AbortController(), reply, startedAt: performance.now(), upstreamSession: this.link.sessionId };
     this.pending.set(req.id, pending);
     try {
       await this.forward(req, pending);
@@ -346,7 +348,7 @@ export class ClientSession {
         if (outcome.kind !== 'ok' && cancelled.aborted) return this.endCancelled(req, pending);
         if (outcome.kind === 'ok') {
           ctx.markUp();
-          const healed = this.countHeal(trace, req, pending.startedAt);
+          const healed = this.countHeal(trace, req, pending);
           ctx.counters.answered(req.method, performance.now() - sentAt, sentAt - pending.startedAt, healed);
           return;
         }
@@ -508,12 +510,14 @@ export class ClientSession {
     }
   }
 
-  private countHeal(trace: HealTrace, req: JSONRPCRequest, startedAt: number): boolean {
+  private countHeal(trace: HealTrace, req: JSONRPCRequest, pending: PendingRequest): boolean {
     const kind = trace.resent ? 'resent' : trace.held ? 'held' : trace.reinitialized ? 'reinitialized' : undefined;
     if (!kind) return false;
     this.ctx.counters.heal(kind);
-    const durationMs = Math.round(performance.now() - startedAt);
-    this.ctx.emit({ event: kind, session: shortenSessionId(this.id), message: `healed ${req.method}${toolNameOf(req) ? ` (${toolNameOf(req)})` : ''}: ${kind}`, durationMs, ...(trace.reinitialized ? { sessionLost: true } : {}) });
+    const durationMs = Math.round(performance.now() - pending.startedAt);
+    // Lost by the server, whoever re-initialized (this request, or another of the session's, e.g. its GET stream).
+    const sessionLost = trace.reinitialized || (pending.upstreamSession !== undefined && pending.upstreamSession !== this.link.sessionId);
+    this.ctx.emit({ event: kind, session: shortenSessionId(this.id), message: `healed ${req.method}${toolNameOf(req) ? ` (${toolNameOf(req)})` : ''}: ${kind}`, durationMs, ...(sessionLost ? { sessionLost: true } : {}) });
     return true;
   }
 

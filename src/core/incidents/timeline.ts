@@ -45,6 +45,12 @@ export function incidentTooltip(r: IncidentRecord): string {
   ].join('\n');
 }
 
+/** How many calls were held, beside the mark (before it when the mark ends near the right edge). */
+function countLabel(held: number, x0: number, w: number, y: number): string {
+  const after = x0 + w + 3 + 8 * String(held).length < WIDTH;
+  return `<text class="count" x="${(after ? x0 + w + 3 : x0 - 3).toFixed(1)}" y="${y + 20}" text-anchor="${after ? 'start' : 'end'}">${held}</text>`;
+}
+
 /** The SVG markup for `records` (any servers) over the `days` before `now`. */
 export function timelineSvg(records: readonly IncidentRecord[], opts: TimelineOptions): string {
   const from = opts.now - opts.days * 86_400_000;
@@ -58,7 +64,8 @@ export function timelineSvg(records: readonly IncidentRecord[], opts: TimelineOp
     const t = from + d * 86_400_000;
     const day = new Date(t).toISOString().slice(5, 10);
     parts.push(`<line class="grid" x1="${x(t).toFixed(1)}" y1="${TOP - 6}" x2="${x(t).toFixed(1)}" y2="${height - 20}"/>`);
-    parts.push(`<text class="axis" x="${x(t).toFixed(1)}" y="${height - 6}" text-anchor="middle">${day}</text>`);
+    const anchor = d === 0 ? 'start' : d === opts.days ? 'end' : 'middle';
+    parts.push(`<text class="axis" x="${x(t).toFixed(1)}" y="${height - 6}" text-anchor="${anchor}">${day}</text>`);
   }
   if (!servers.length) parts.push(`<text class="empty" x="${LEFT}" y="${TOP + 20}">No incidents in the last ${opts.days} days.</text>`);
   servers.forEach((server, row) => {
@@ -75,7 +82,7 @@ export function timelineSvg(records: readonly IncidentRecord[], opts: TimelineOp
       parts.push(`<g class="incident${bad ? ' failed' : ''}" data-id="${esc(r.id)}" data-tip="${tip}" tabindex="0">`
         + `<title>${tip}</title>`
         + `<rect class="mark cause-${r.cause}" x="${x0.toFixed(1)}" y="${y + 6}" width="${w.toFixed(1)}" height="20" rx="3"/>`
-        + (r.calls.held ? `<text class="count" x="${(x0 + w + 3).toFixed(1)}" y="${y + 20}">${r.calls.held}</text>` : '')
+        + (r.calls.held ? countLabel(r.calls.held, x0, w, y) : '')
         + (bad ? `<rect class="failbar" x="${x0.toFixed(1)}" y="${y + 29}" width="${w.toFixed(1)}" height="4"/>` : '')
         + '</g>');
     }
