@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   INCIDENT_FILE, IncidentRecorder, MAX_INCIDENTS, awaySummary, boundIncidents, gatewayEventEffect, mergeIncidents, parseDuration, readJournal,
-  transitionEffect, type IncidentRecord,
+  timelineSvg, transitionEffect, type IncidentRecord,
 } from '../../src/core/incidents';
 import type { Transition } from '../../src/core/types';
 
@@ -174,8 +174,7 @@ describe('incident recorder and journal', () => {
 });
 
 describe('the timeline drawing', () => {
-  it('one mark per incident in its server\'s row, as wide as the downtime, coloured by cause, marked when calls failed', async () => {
-    const { timelineSvg } = await import('../../src/core/incidents');
+  it('one mark per incident in its server\'s row, as wide as the downtime, coloured by cause, marked when calls failed', () => {
     const now = T0 + 86_400_000;
     const svg = timelineSvg([
       record('a', 0, 3600, { calls: { held: 41, resent: 0, answered: 41, failed: 0, ambiguous: 0 } }),
@@ -189,5 +188,16 @@ describe('the timeline drawing', () => {
     assert.ok(svg.indexOf('>archon<') < svg.indexOf('>other<'), 'servers in rows, sorted');
     assert.doesNotMatch(svg, /style=/, 'no inline style (the CSP allows none)');
     assert.match(timelineSvg([], { now, days: 7 }), /No incidents in the last 7 days/);
+  });
+});
+
+describe('incident evidence', () => {
+  it('keeps no credentials: a URL\'s user info and tokens are hidden', async () => {
+    const r = new IncidentRecorder({ seenBy: 'proxy' });
+    r.apply('archon', gatewayEventEffect({ at: at(0), event: 'error-returned', reason: 'unreachable', message: 'The MCP server at http://user:s3cret@host:8051/mcp?token=abc did not come back; Authorization: Bearer abcdef123456' }), at(0));
+    const detail = r.list()[0].evidence[0].detail;
+    assert.doesNotMatch(detail, /s3cret|abcdef123456|token=abc/);
+    assert.match(detail, /http:\/\/redacted@host:8051\/mcp\?token=/);
+    await r.stop();
   });
 });

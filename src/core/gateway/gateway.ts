@@ -263,7 +263,8 @@ class GatewayImpl implements Gateway {
     const refusal = rebindingRefusal(req.headers.host, req.headers.origin);
     if (refusal) return sendJson(res, 403, { jsonrpc: '2.0', error: { code: -32000, message: refusal }, id: null }, { connection: 'close' });
     const path = (req.url ?? '/').split('?')[0];
-    if (path === HEALTH_PATH) return sendJson(res, 200, this.health());
+    // The status is polled every second by deferred gateways: the incidents only when asked for.
+    if (path === HEALTH_PATH) return sendJson(res, 200, this.health(/[?&]incidents(=|&|$)/.test(req.url ?? '')));
     if (path === METRICS_PATH) return serveMetrics(req, res, () => this.metricsInput());
     const declared = Number(req.headers['content-length'] ?? 0);
     const max = this.opts.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
@@ -281,7 +282,7 @@ class GatewayImpl implements Gateway {
   }
 
   /** The status endpoint's answer: counts and URLs, never session ids, headers or credentials. */
-  private health(): GatewayStatus {
+  private health(withIncidents = false): GatewayStatus {
     const base = this.ownBaseUrl();
     return {
       service: SERVICE_ID,
@@ -304,7 +305,7 @@ class GatewayImpl implements Gateway {
           errorsReturned: st.errorsReturned,
         };
       }),
-      incidents: this.recorder.list().slice(-STATUS_INCIDENTS),
+      ...(withIncidents ? { incidents: this.recorder.list().slice(-STATUS_INCIDENTS) } : {}),
     };
   }
 

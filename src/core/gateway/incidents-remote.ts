@@ -6,7 +6,7 @@ import { HEALTH_PATH, SERVICE_ID } from './types';
 export async function fetchGatewayIncidents(baseUrl: string, timeoutMs = 2000): Promise<IncidentRecord[] | string> {
   let body: unknown;
   try {
-    const res = await fetch(`${baseUrl.replace(/\/+$/, '')}${HEALTH_PATH}`, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(`${baseUrl.replace(/\/+$/, '')}${HEALTH_PATH}?incidents`, { signal: AbortSignal.timeout(timeoutMs) });
     if (!res.ok) return `${baseUrl} answered HTTP ${res.status}`;
     body = await res.json();
   } catch (err) {

@@ -164,7 +164,7 @@ export interface GatewayStatus {
   startedAt: string;
   uptimeSeconds: number;
   servers: GatewayStatusServer[];
-  /** The incidents this gateway recorded (its journal's recent ones), oldest first. Absent from older gateways. */
+  /** With `?incidents`: the incidents this gateway recorded (its journal's last 100), oldest first. Absent from older gateways. */
   incidents?: IncidentRecord[];
 }
 

@@ -3,6 +3,7 @@
 // transitions) and the stdio supervisor (IncidentSink, see docs/incidents.md).
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { redactText, redactUrl } from '../redact';
 import type { Evidence, LossCause } from '../types';
 import type { IncidentEffect } from './effects';
 import { boundIncidents, IncidentJournal } from './journal';
@@ -109,7 +110,8 @@ export class IncidentRecorder implements IncidentSink {
           else delete r.label;
         }
       }
-      r.evidence = [...r.evidence, ...b.evidence.filter((e) => !r.evidence.some((k) => k.at === e.at && k.detail === e.detail))].slice(-MAX_EVIDENCE);
+      const fresh = b.evidence.map(clean).filter((e) => !r.evidence.some((k) => k.at === e.at && k.detail === e.detail));
+      r.evidence = [...r.evidence, ...fresh].slice(-MAX_EVIDENCE);
       // A call that began failing after the server answered again: the server went away again.
       // (One that began before, e.g. broken mid-call and reported late, belongs to the same outage.)
       if (!effect.recovered && r.recoveredAt && Date.parse(startedAt) > Date.parse(r.recoveredAt)) this.reopen(o);
@@ -140,7 +142,7 @@ export class IncidentRecorder implements IncidentSink {
       seenBy: this.opts.seenBy,
       calls: { ...noCalls(), ...input.calls },
       heals: { ...input.heals },
-      evidence: input.evidence.slice(-MAX_EVIDENCE),
+      evidence: input.evidence.slice(-MAX_EVIDENCE).map(clean),
       updatedAt: new Date().toISOString(),
     };
     if (record.recoveredAt) record.downtimeMs = Math.max(0, Date.parse(record.recoveredAt) - Date.parse(record.startedAt));
@@ -234,4 +236,9 @@ export class IncidentRecorder implements IncidentSink {
 
 function copy(r: IncidentRecord): IncidentRecord {
   return { ...r, calls: { ...r.calls }, heals: { ...r.heals }, evidence: [...r.evidence] };
+}
+
+/** Evidence is kept and shown: no credentials in it (a URL's user info, a token in a message). */
+function clean(e: Evidence): Evidence {
+  return { ...e, detail: redactText(e.detail.replace(/\bhttps?:\/\/[^\s"'<>)]+/g, (url) => redactUrl(url))) };
 }
