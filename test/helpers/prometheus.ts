@@ -19,12 +19,13 @@ export interface PrometheusServer {
 
 function binaryProblem(name: string): string | undefined {
   const r = spawnSync(name, ['--version'], { encoding: 'utf8' });
+  // promtool --version prints to stdout, prometheus to stderr: only whether it ran matters.
   return r.error ? `${name} is not installed (apt-get install -y --no-install-recommends prometheus)` : undefined;
 }
 
-/** True when the test must return (skipped); throws under CI=true. */
-export function skipWithoutPrometheus(t: TestContext, binary: 'prometheus' | 'promtool' = 'prometheus'): boolean {
-  const why = binaryProblem(binary);
+/** True when the test must return (skipped): `prometheus` or `promtool` is missing. Throws under CI=true. */
+export function skipWithoutPrometheus(t: TestContext): boolean {
+  const why = binaryProblem('prometheus') ?? binaryProblem('promtool');
   if (!why) return false;
   if (process.env.CI === 'true') throw new Error(`CI=true and ${why}`);
   t.skip(why);
