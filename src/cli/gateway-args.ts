@@ -1,10 +1,9 @@
 // Options that `proxy` and `stdio` share: the upstream, its container, the state dir, the hold timeout.
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { GATEWAY_DEFAULTS } from '../core/gateway';
 import { argumentProblem } from './registry';
 import { parseGlobList, type RepeatRules } from '../core/healing';
+import { DEFAULT_STATE_DIR } from '../core/defaults';
 
 export interface GatewayArgs {
   upstream: string;
@@ -38,7 +37,7 @@ export function httpUrlProblem(flag: string, value: string | undefined): string 
   }
 }
 
-export const DEFAULT_STATE_DIR = join(homedir(), '.archon-mcp-doctor');
+export { DEFAULT_STATE_DIR } from '../core/defaults';
 
 /** Parses argv with the shared options plus `extra`; a string is the message for a bad argument. */
 export function parseGatewayArgs<E extends NonNullable<ParseArgsConfig['options']>>(argv: string[], extra: E) {

@@ -94,7 +94,7 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   let live = false;
   const onEvent = (e: GatewayEvent): void => {
     if (live) printEvent(e);
-    else if (e.event === 'session-store') early.push(e);
+    else if (e.event === 'session-store' || e.event === 'incident-journal') early.push(e);
   };
 
   let gw: Gateway;

@@ -10,6 +10,7 @@ import { HEALTH_STATES } from './docker/events';
 import { CONTAINER_STATES } from './docker/snapshot';
 import { GATEWAY_EVENT_KINDS, type GatewayEventKind } from './gateway/types';
 import { REPEAT_REASONS } from './healing';
+import { INCIDENT_HEAL_KINDS, INCIDENT_OBSERVERS } from './incidents/types';
 import { EVIDENCE_SOURCES, FAILURE_KINDS, LOSS_CAUSES, PROTOCOL_ERAS, SERVER_STATES, TRANSITION_REASONS } from './types';
 
 const timestamp = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'an ISO timestamp');
@@ -94,6 +95,14 @@ const gatewayEvent = z.object({
   session: z.string().optional(),
   message: z.string(),
   url: z.string().optional(),
+  /** `error-returned`: the reason the client got (`error.data.reason`). */
+  reason: z.string().optional(),
+  /** Heals and errors: how long the call took, holds included. */
+  durationMs: z.number().optional(),
+  /** `upstream-restarting`: the cause Docker gave. */
+  cause: z.enum(LOSS_CAUSES).optional(),
+  /** Heals: the upstream had lost the session on the way. */
+  sessionLost: z.boolean().optional(),
 }).strict();
 
 /** `clients`: one MCP client configuration entry that names a server. */
@@ -164,11 +173,34 @@ const gatewayServer = z.object({
   }).strict(),
 }).strict();
 
+/** `incidents`: one incident record (src/core/incidents/types.ts); `t` is when it started. */
+const incidentCalls = z.object({ held: z.number().int(), resent: z.number().int(), answered: z.number().int(), failed: z.number().int(), ambiguous: z.number().int() }).strict();
+const incident = z.object({
+  type: z.literal('incident'),
+  ...base,
+  id: z.string(),
+  server: z.string(),
+  upstream: z.string().optional(),
+  seenBy: z.enum(INCIDENT_OBSERVERS),
+  /** Where this copy was read: the local journal, a running gateway's status endpoint, or both. */
+  source: z.enum(['journal', 'gateway', 'both']),
+  startedAt: timestamp,
+  recoveredAt: timestamp.optional(),
+  downtimeMs: z.number().optional(),
+  cause: z.enum(LOSS_CAUSES),
+  label: z.string().optional(),
+  evidence: z.array(evidence),
+  calls: incidentCalls,
+  heals: z.partialRecord(z.enum(INCIDENT_HEAL_KINDS), z.number().int()),
+  unfinished: z.boolean().optional(),
+  updatedAt: timestamp,
+}).strict();
+
 /** One entry per line type: the one place a new type is added. */
 const LINE_SCHEMAS = [
   transition, container, gatewayStart, gatewayEvent,
   clientEntry, clientFileError, clientRoute, clientRouteSkipped, clientRouteDiff, clientRouteMessage,
-  dockerGatewayStatus, dockerGatewayUp, dockerGatewayDown, dockerGatewayError, gatewayServer,
+  dockerGatewayStatus, dockerGatewayUp, dockerGatewayDown, dockerGatewayError, gatewayServer, incident,
 ] as const;
 
 export const jsonLineSchema = z.discriminatedUnion('type', [...LINE_SCHEMAS]);
@@ -178,6 +210,7 @@ export type TransitionLine = z.infer<typeof transition>;
 export type ContainerLine = z.infer<typeof container>;
 export type LossLine = z.infer<typeof loss>;
 export type GatewayEventLine = z.infer<typeof gatewayEvent>;
+export type IncidentLine = z.infer<typeof incident>;
 
 export function isGatewayStartKind(kind: GatewayEventKind): kind is (typeof GATEWAY_START_KINDS)[number] {
   return (GATEWAY_START_KINDS as readonly string[]).includes(kind);
