@@ -6,6 +6,11 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A record whose values are all strings (headers, environment variables). */
+export function isStringRecord(v: unknown): v is Record<string, string> {
+  return isRecord(v) && Object.values(v).every((x) => typeof x === 'string');
+}
+
 /** `v` is one of `values` (a closed vocabulary read from settings, JSON or the engine). */
 export function isOneOf<T>(values: readonly T[], v: unknown): v is T {
   return values.some((x) => x === v);
