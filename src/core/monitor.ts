@@ -6,6 +6,7 @@ import { whyDown } from './down';
 import { discoverChangeEvidence, EvidenceLog, type LossDiagnosis } from './evidence';
 import { portAccepts, probeHealth } from './health';
 import { silentLogger, type Logger } from './logger';
+import { errorMessage } from './narrow';
 import { isUpState, step, type ConnectedHow, type FailureVia, type MonitorEffect, type MonitorEvent, type Step } from './monitor-machine';
 import { failureRecord, PatternTracker } from './patterns';
 import { shortenSessionId } from './redact';
@@ -221,7 +222,7 @@ export class ServerMonitor {
       try {
         await work();
       } catch (err) {
-        this.log.error(`${this.config.name}: internal error: ${(err as Error).stack ?? err}`);
+        this.log.error(`${this.config.name}: internal error: ${(err instanceof Error ? err.stack : undefined) ?? err}`);
       }
     });
     this.queue = next;
@@ -630,10 +631,15 @@ export class ServerMonitor {
     // Giving up is explained by the failure that led to it.
     const failure = detail.failure ?? (to === 'needs-attention' ? s.lastFailure : undefined);
     // Absent fields are left out rather than deleted: a delete turns the kept object into a slow dictionary.
-    const t = { at: iso(now), from: s.state, to, reason } as Transition;
-    if (failure) t.failure = failure;
-    if (detail.loss) t.loss = detail.loss;
-    t.evidence = detail.evidence ?? [];
+    const t: Transition = {
+      at: iso(now),
+      from: s.state,
+      to,
+      reason,
+      ...(failure ? { failure } : {}),
+      ...(detail.loss ? { loss: detail.loss } : {}),
+      evidence: detail.evidence ?? [],
+    };
     s.transitions.push(t);
     if (s.transitions.length > MAX_TRANSITIONS) s.transitions.splice(0, s.transitions.length - MAX_TRANSITIONS);
     s.state = to;
@@ -656,7 +662,7 @@ export class ServerMonitor {
       try {
         listener(this.snapshot, transition);
       } catch (err) {
-        this.log.error(`${this.config.name}: a state listener failed: ${(err as Error).message}`);
+        this.log.error(`${this.config.name}: a state listener failed: ${errorMessage(err)}`);
       }
     }
   }

@@ -5,12 +5,12 @@ import { renderReport } from '../core/report';
 import { lookOfServer } from './present';
 import type { DoctorContext } from './context';
 import { rawSettingsForReport } from './config';
-import type { Node } from './tree';
+import { isServerNode, type Node } from './tree';
 
 /** The server names a command argument points at: a tree node, a name, or a pick from a list. */
 async function pickServers(ctx: DoctorContext, arg: unknown, title: string): Promise<string[] | undefined> {
   if (typeof arg === 'string') return [arg];
-  if (arg && typeof arg === 'object' && (arg as Node).kind === 'server') return [(arg as { name: string }).name];
+  if (isServerNode(arg)) return [arg.name];
   const snapshots = ctx.snapshots();
   if (snapshots.length <= 1) return snapshots.map((s) => s.name);
   const all = { label: '$(layers) All servers', names: snapshots.map((s) => s.name) };
