@@ -31,6 +31,8 @@ describe('incident effects (what an event means)', () => {
     ['a hold that timed out was held and failed', { at: at(1), event: 'error-returned', message: 'x', reason: 'unreachable', durationMs: 30_000 },
       { begin: { cause: 'unknown', evidence: [{ at: at(1), source: 'gateway', detail: 'x' }] }, startedBeforeMs: 30_000, calls: ['held', 'failed'] }],
     ['a slow call timing out is no incident of its own', { at: at(1), event: 'error-returned', message: 'x', reason: 'timeout' }, { calls: ['failed'], onlyIfOpen: true }],
+    ['the upstream lost a session of ours, whoever found out: a process restart', { at: at(2), event: 'upstream-session-lost', message: 'm' },
+      { begin: { cause: 'process-restart', evidence: [{ at: at(2), source: 'gateway', detail: 'the server no longer knew its session: it was restarted' }] } }],
     ['a client connecting is nothing', { at: at(1), event: 'client-connected', message: 'x' }, undefined],
   ];
   for (const [name, event, want] of cases) it(name, () => assert.deepEqual(gatewayEventEffect(event), want));

@@ -134,8 +134,11 @@ export class ClientSession {
       restarting: () => ctx.restarting(),
       closed: () => this.closed,
       log: (level, message) => ctx.logger[level](`[${ctx.slug} ${shortenSessionId(this.id)}] ${message}`),
-      onReinitialized: () => {
+      onReinitialized: (oldId) => {
         ctx.tools.learnServer(this.link.initializeResult);
+        if (oldId !== undefined) {
+          ctx.emit({ event: 'upstream-session-lost', session: shortenSessionId(this.id), message: `the server no longer knew upstream session ${shortenSessionId(oldId)}: it was restarted` });
+        }
         ctx.persist(this);
       },
     }, restored?.initParams);

@@ -190,6 +190,8 @@ export const GATEWAY_EVENT_KINDS = [
   'upstream-restarting',
   /** The upstream stopped answering (refused, reset, or a 502/503/504): once per outage. */
   'upstream-down',
+  /** The upstream no longer knew a session of ours (it was restarted), whichever request found out. */
+  'upstream-session-lost',
   /** The saved sessions: a damaged file set aside, invalid entries dropped, or saving failed. */
   'session-store',
   /** The incident journal: a damaged file set aside, invalid records dropped, or saving failed. */

@@ -50,6 +50,9 @@ export function gatewayEventEffect(e: GatewayEventInput): IncidentEffect | undef
   switch (e.event) {
     case 'upstream-restarting':
       return { begin: { cause: e.cause ?? 'unknown', evidence: [{ at: e.at, source: e.cause ? 'docker' : 'gateway', detail: e.message }] }, newOutage: true };
+    case 'upstream-session-lost':
+      // Whichever request (or the GET stream) re-made the session, the server was restarted.
+      return { begin: restarted };
     case 'upstream-down':
       return { begin: { cause: 'unknown', evidence: ev(e.message) }, newOutage: true };
     case 'reinitialized':
