@@ -42,9 +42,10 @@ test('clients --json: one client-entry line per entry of every client, with targ
   const h = fixture();
   const r = clients(h, ['--json']);
   assert.equal(r.code, 0, r.stderr);
-  const lines = r.lines();
+  const all = r.lines();
+  assert.deepEqual([...new Set(all.map((l) => l.type))].sort(), ['client-entry', 'mcp-server']);
+  const lines = all.filter((l) => l.type === 'client-entry');
   for (const l of lines) {
-    assert.equal(l.type, 'client-entry');
     assert.ok(!Number.isNaN(Date.parse(String(l.t))), 'ISO timestamp');
     for (const k of ['client', 'file', 'scope', 'name', 'target']) assert.ok(k in l, `field ${k} in ${JSON.stringify(l)}`);
     assert.ok('url' in l || 'command' in l, 'url or command');
@@ -54,6 +55,7 @@ test('clients --json: one client-entry line per entry of every client, with targ
   assert.deepEqual({ ...find('claude-code', 'archon', 'user'), t: 0 }, {
     type: 'client-entry', t: 0, client: 'claude-code', file: path.join(h.home, '.claude.json'), scope: 'user', name: 'archon',
     url: 'http://localhost:8051/mcp', target: 'direct', server: 'Archon', state: 'direct', shared: false,
+    transport: 'http', protection: 'direct', serverId: 'archon',
   });
   assert.equal(find('claude-code', 'archon-win')?.project, 'C:\\Users\\dev\\archon-project', 'Windows project path kept as written');
   assert.equal(find('claude-code', 'archon-win')?.target, 'direct', '127.0.0.1 with a trailing slash is the same server');
