@@ -159,11 +159,24 @@ test('a file its user cannot write is refused with a message and stays as it was
   }
 });
 
-test('unroute leaves a file that changed since we wrote it, and restores the rest', () => {
+test('unroute after someone else edited a routed file: our values go back, their edit stays; the rest byte for byte', () => {
   const h = fixture();
   assert.equal(clients(h, ['route', '--yes']).code, 0);
   const cursor = path.join(h.home, '.cursor', 'mcp.json');
   const edited = fs.readFileSync(cursor, 'utf8').replace('"github"', '"github-renamed"');
+  fs.writeFileSync(cursor, edited);
+  const undo = clients(h, ['unroute', '--yes']);
+  assert.equal(undo.code, 0, undo.stdout);
+  assert.match(undo.stdout, /restored: .*\.cursor\/mcp\.json: changed by its client since we wrote it, so our 1 value went back to the original/);
+  assert.equal(fs.readFileSync(cursor, 'utf8'), h.expected('before', 'home/.cursor/mcp.json').toString().replace('"github"', '"github-renamed"'));
+  assertAll(h, 'before', USER_FILES.filter((f) => !f.includes('.cursor')));
+});
+
+test('unroute leaves a routed value someone else changed since', () => {
+  const h = fixture();
+  assert.equal(clients(h, ['route', '--yes']).code, 0);
+  const cursor = path.join(h.home, '.cursor', 'mcp.json');
+  const edited = fs.readFileSync(cursor, 'utf8').replace('http://127.0.0.1:18051/archon/mcp', 'http://127.0.0.1:9999/mcp');
   fs.writeFileSync(cursor, edited);
   const undo = clients(h, ['unroute', '--yes']);
   assert.equal(undo.code, 1);

@@ -4,7 +4,6 @@
 // and follows edits of the list, and `unroute` gives back every byte.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { connectClient, sleep, textOf } from '../gateway/util';
@@ -64,7 +63,7 @@ test('clients --json lists every entry of every client with its transport, prote
 });
 
 let proxy: ChildProcess | undefined;
-let proxyLines: Line[] = [];
+const proxyLines: Line[] = [];
 
 test('route --all --yes protects every entry that can be, says why for the rest, and fills the shared list', async () => {
   const r = cli(['clients', 'route', '--all', '--yes', '--json', '--workspace', h.workspace, '--gateway-port', String(gatewayPort)]);
@@ -150,13 +149,48 @@ test('proxy with no --upstream serves every routed HTTP entry across a restart o
   assert.equal(textOf(await extra.client.callTool({ name: 'echo', arguments: { message: 'new' } })), 'Echo: new');
   await extra.close();
   assert.equal(cli(['servers', 'remove', 'Extra One']).code, 0);
-  proxy.kill('SIGTERM');
-  await new Promise((r) => proxy!.once('exit', r));
 });
 
-test('unroute --yes puts back every byte of every file', () => {
+// The real Claude Code CLI reads the routed ~/.claude.json (no login needed for `mcp list`).
+const CLAUDE = spawnSync('bash', [path.resolve(__dirname, '../../scripts/setup-claude-code.sh')], { encoding: 'utf8', timeout: 600_000 }).stdout?.trim().split('\n').at(-1) ?? '';
+const noClaude = !CLAUDE && process.env.CI !== 'true' ? 'needs the Claude Code CLI (scripts/setup-claude-code.sh could not install it)' : false;
+// The stdio supervisor (issue 16) is what routed stdio entries run: until this build has it they cannot connect.
+const hasSupervisor = /stdio --/.test(spawnSync(process.execPath, [CLI, 'stdio', '--help'], { encoding: 'utf8' }).stdout ?? '');
+
+function claudeMcpList(): Map<string, string> {
+  assert.ok(CLAUDE, 'the Claude Code CLI is needed (CI=true)');
+  const r = spawnSync(CLAUDE, ['mcp', 'list'], { cwd: h.workspace, env: { ...h.env, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' }, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  return new Map(r.stdout.split('\n').map((l) => /^([\w-]+): (.*)$/.exec(l)).filter((m): m is RegExpExecArray => Boolean(m)).map((m) => [m[1], m[2]]));
+}
+
+test('claude mcp list: the routed HTTP entry is connected through the gateway', { skip: noClaude }, () => {
+  const list = claudeMcpList();
+  assert.match(list.get('everything-http') ?? '', new RegExp(`^http://127\\.0\\.0\\.1:${gatewayPort}/everything-http/mcp \\(HTTP\\) - ✔ Connected`), JSON.stringify([...list]));
+  // The local-scope entry we wrote wins over the shared .mcp.json entry of the same name.
+  assert.match(list.get('team-memory') ?? '', new RegExp(`^${launcher().replace(/[/.]/g, '\\$&')} stdio -- node `), JSON.stringify([...list]));
+});
+
+test('claude mcp list: every routed stdio entry is connected through the supervisor', { skip: noClaude, todo: hasSupervisor ? false : 'needs the stdio supervisor (issue 16) in this build' }, () => {
+  const list = claudeMcpList();
+  for (const name of ['memory', 'everything', 'team-memory']) assert.match(list.get(name) ?? '', new RegExp(`^${launcher().replace(/[/.]/g, '\\$&')} stdio -- node .* - ✔ Connected`), `${name}: ${JSON.stringify([...list])}`);
+});
+
+test('stop the gateway', async () => {
+  proxy?.kill('SIGTERM');
+  if (proxy && proxy.exitCode === null) await new Promise((r) => proxy!.once('exit', r));
+});
+
+test('unroute --yes puts back every byte of every file; ~/.claude.json, which Claude Code rewrote, gets its entries back', () => {
   const r = cli(['clients', 'unroute', '--yes', '--json']);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.deepEqual(r.lines().map((l) => l.outcome), USER_FILES.map(() => 'restored'));
-  for (const [rel, bytes] of h.originals) assert.ok(h.actual(rel).equals(bytes), `${rel} byte for byte`);
+  const claudeRan = !h.actual('home/.claude.json').equals(h.originals.get('home/.claude.json')!);
+  for (const [rel, bytes] of h.originals) if (rel !== 'home/.claude.json' || !claudeRan) assert.ok(h.actual(rel).equals(bytes), `${rel} byte for byte`);
+  if (claudeRan) {
+    const now = JSON.parse(h.actual('home/.claude.json').toString());
+    const was = JSON.parse(h.originals.get('home/.claude.json')!.toString());
+    assert.deepEqual(now.mcpServers, was.mcpServers);
+    assert.deepEqual(now.projects[h.workspace].mcpServers, was.projects[h.workspace].mcpServers, 'the local-scope entry we added is gone again');
+  }
 });
