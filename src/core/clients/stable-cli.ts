@@ -20,7 +20,7 @@ async function writeIfDifferent(file: string, data: string | Buffer, mode: numbe
 
 /** The launcher's text: runs the copied bundle with an absolute node (Electron's, as node, in VS Code). */
 export function launcherText(platform: NodeJS.Platform, node: string, js: string): string {
-  const electron = !/^node(\.exe)?$/i.test(path.basename(node));
+  const electron = !/^node(\.exe)?$/i.test((platform === 'win32' ? path.win32 : path.posix).basename(node));
   if (platform === 'win32') return `@echo off\r\n${electron ? 'set ELECTRON_RUN_AS_NODE=1\r\n' : ''}"${node}" "${js}" %*\r\n`;
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   return `#!/bin/sh\n# Archon MCP Doctor: written by \`clients route\`; refreshed on each route and extension start.\n${electron ? 'ELECTRON_RUN_AS_NODE=1 ' : ''}exec ${q(node)} ${q(js)} "$@"\n`;
