@@ -21,3 +21,5 @@ export { inventory, upstreamOf, type McpServer, type Upstream } from './inventor
 export { planRouteAll, routedByDefault, supervisorArgs, httpProblem, type RouteAllPlan, type RouteAllOptions, type SkippedAll } from './plan-all';
 export { installStableCli, launcherText, stableCliPath } from './stable-cli';
 export { supervisedCommand, gatewaySlugOf, transportOf } from './match';
+export { unionServers, type WatchedConfig, type UnionInput } from './union';
+export { readSupervisedStates, supervisorsOf, type SupervisedReader, type SupervisedView } from './supervised';
