@@ -41,7 +41,7 @@ describe('modern clients through the gateway to the Archon-like fixture', () => 
       const discovered = c.client.getDiscoverResult();
       assert.ok(discovered, 'the client kept a discover result');
       assert.deepEqual(discovered.supportedVersions, ['2026-07-28'], "the gateway's supported versions");
-      assert.equal(c.client.getServerVersion()?.name, 'archon-mcp', "the upstream's own server info");
+      assert.equal(c.client.getServerVersion()?.name, 'archon-mcp-server', "the upstream's own server info");
       assert.ok(discovered.capabilities.tools, "the upstream's tools capability");
       const { tools } = await c.client.listTools();
       assert.ok(tools.some((t) => t.name === 'rag_search_knowledge_base'), 'the Archon tools');
@@ -166,7 +166,7 @@ describe('a modern client that arrives while the Archon-like fixture is down', (
     try {
       await back;
       assert.equal(c.client.getNegotiatedProtocolVersion(), '2026-07-28');
-      assert.equal(c.client.getServerVersion()?.name, 'archon-mcp', 'discover answered with what the upstream said once it was back');
+      assert.equal(c.client.getServerVersion()?.name, 'archon-mcp-server', 'discover answered with what the upstream said once it was back');
       assert.match(textOf(await c.client.callTool({ name: 'test_write', arguments: { key: 'after-down' } })), /"executions":1/);
       assert.ok(gw.stats().servers[0].healed.held >= 1, `the first request was held: ${JSON.stringify(gw.stats().servers[0].healed)}`);
     } finally {
