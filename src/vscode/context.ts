@@ -9,7 +9,7 @@ import { DoctorRuntime } from '../core/runtime';
 import { validateSettings, type Settings } from '../core/settings';
 import type { ServerConfig, ServerSnapshot, Transition } from '../core/types';
 import { readSettings, SECTION } from './config';
-import { ServerListStore, clientLocations, configDir, currentLocationEnv, scanLocations, unionServers, type ListedServer } from '../core/clients';
+import { ServerListStore, clientLocations, configDir, currentLocationEnv, inventory, isLoopbackUrl, scanLocations, unionServers, type ListedServer } from '../core/clients';
 import { createOutput, type Output } from './output';
 import { StatusBar } from './statusBar';
 import { GlobalStateSessionStore, TokenStore } from './storage';
@@ -118,8 +118,12 @@ export class DoctorContext implements vscode.Disposable {
       const clientUrls = scan.files.flatMap((f) => f.entries.flatMap((e) => [e.url, ...(e.args ?? [])].filter((u): u is string => Boolean(u))));
       const inspected = vscode.workspace.getConfiguration(SECTION).inspect('servers');
       const userSet = [inspected?.globalValue, inspected?.workspaceValue, inspected?.workspaceFolderValue].some((v) => v !== undefined);
+      // Local HTTP servers the clients name are the user's too (remote ones may need a sign-in we cannot do).
+      const clientServers = inventory(scan, list.servers)
+        .filter((m) => m.transport === 'http' && m.upstream.url !== undefined && isLoopbackUrl(m.upstream.url) && !m.upstream.url.includes('${'))
+        .map((m) => ({ name: m.name, url: m.upstream.url!, ...(m.entries.find((e) => e.headers)?.headers ? { headers: m.entries.find((e) => e.headers)!.headers } : {}) }));
       const u = unionServers({
-        configured: settings.servers, userSet, list: list.servers, clientUrls,
+        configured: settings.servers, userSet, list: list.servers, clientUrls, clientServers,
         fromList: (l): ServerConfig => ({ name: l.name, url: l.url, transport: 'streamable-http', ...(l.headers ? { headers: l.headers } : {}) }),
       });
       return { settings: { ...settings, servers: u.servers }, problems: [...problems, ...list.problems, ...u.problems] };

@@ -18,6 +18,7 @@ export function lookOfOther(server: McpServer, states: readonly SupervisedView[]
   if (supervisors.some((s) => s.state === 'gave-up')) look = { icon: 'error', tone: 'error', label: 'down (the supervisor gave up)' };
   else if (supervisors.some((s) => s.state === 'restarting' || s.state === 'starting')) look = { icon: 'sync~spin', tone: 'busy', label: 'restarting' };
   else if (supervisors.length) look = { icon: 'pass', tone: 'ok', label: 'healthy' };
+  else if (server.transport === 'http') look = { icon: 'globe', tone: 'idle', label: server.protection === 'direct' ? 'remote · direct' : 'remote' };
   else if (server.transport === 'sse') look = { icon: 'circle-slash', tone: 'idle', label: 'legacy SSE, not protected' };
   else if (server.protection === 'direct') look = { icon: 'circle-slash', tone: 'idle', label: 'not running · direct' };
   else look = { icon: 'circle-slash', tone: 'idle', label: 'not running' };

@@ -20,6 +20,6 @@ export { ServerListStore, SERVER_LIST_FILE, freeSlug, type ListedServer, type Se
 export { inventory, upstreamOf, type McpServer, type Upstream } from './inventory';
 export { planRouteAll, routedByDefault, supervisorArgs, httpProblem, type RouteAllPlan, type RouteAllOptions, type SkippedAll } from './plan-all';
 export { installStableCli, launcherText, stableCliPath } from './stable-cli';
-export { supervisedCommand, gatewaySlugOf, transportOf } from './match';
+export { supervisedCommand, gatewaySlugOf, transportOf, isLoopbackUrl } from './match';
 export { unionServers, type WatchedConfig, type UnionInput } from './union';
 export { readSupervisedStates, supervisorsOf, type SupervisedReader, type SupervisedView } from './supervised';

@@ -19,6 +19,11 @@ export function normalizeUrl(raw: string): string | undefined {
   return `${u.protocol}//${host}:${port}${pathname}${u.search}`;
 }
 
+/** An http(s) URL on this machine (localhost, 127.0.0.1, ::1). */
+export function isLoopbackUrl(raw: string): boolean {
+  return normalizeUrl(raw)?.includes('//loopback:') ?? false;
+}
+
 export function sameUrl(a: string | undefined, b: string | undefined): boolean {
   if (!a || !b) return false;
   const na = normalizeUrl(a);

@@ -18,6 +18,8 @@ export interface UnionInput<S extends WatchedConfig> {
   list: readonly ListedServer[];
   /** URLs that clients' entries name (directly or through the gateway's list). */
   clientUrls: readonly string[];
+  /** HTTP servers on this machine that clients name directly (watched too: their state is the user's). */
+  clientServers?: readonly WatchedConfig[];
   /** Turns a listed server into a watched one. */
   fromList(s: ListedServer): S;
 }
@@ -27,7 +29,8 @@ export function unionServers<S extends WatchedConfig>(u: UnionInput<S>): { serve
   const configured = u.userSet ? [...u.configured] : u.configured.filter((s) => named.has(normalizeUrl(s.url)));
   const problems: string[] = [];
   const out = [...configured];
-  for (const l of u.list) {
+  const fromClients = (u.clientServers ?? []).map((c) => ({ ...c, slug: '' }));
+  for (const l of [...u.list, ...fromClients]) {
     if (out.some((s) => normalizeUrl(s.url) === normalizeUrl(l.url))) continue;
     if (out.some((s) => s.name === l.name)) {
       problems.push(`the shared server list's "${l.name}" (${l.url}) has the name of a server in archonMcp.servers; it is not watched here`);
