@@ -24,6 +24,8 @@ export interface RouteArgs {
   /** Entry keys (file#path) to route; default: every unprotected entry that is not in a shared file. */
   entries?: string[];
   includeShared?: string[];
+  /** Offer every direct entry of every server too (the palette, the walkthrough); default: the watched servers' only. */
+  all?: boolean;
 }
 
 const STATE_LOOK: Record<ServerEntryView['state'], { icon: string; tone?: 'ok' | 'warning'; label: string }> = {
@@ -182,7 +184,7 @@ async function routeClients(ctx: DoctorContext, host: ClientsHost, args: RouteAr
   const candidates = unprotected(host.entries());
   // Every other direct entry too: HTTP through the gateway (via the shared list), stdio under the supervisor.
   const watchedKeys = new Set(host.entries().map(entryKey));
-  const others = host.currentScan().files.flatMap((f) => f.entries).filter((e) => e.protection === 'direct' && !watchedKeys.has(entryKey(e)));
+  const others = args.all ? host.currentScan().files.flatMap((f) => f.entries).filter((e) => e.protection === 'direct' && !watchedKeys.has(entryKey(e))) : [];
   if (candidates.length === 0 && others.length === 0) {
     if (!args.yes) void vscode.window.showInformationMessage('Archon MCP: every MCP client entry already goes through the gateway or the supervisor.');
     return [];
@@ -285,7 +287,7 @@ function notifyDirect(ctx: DoctorContext, host: ClientsHost): void {
   const names = [...new Set(fresh.map((v) => CLIENT_NAMES[v.client]))].join(', ');
   void vscode.window.showWarningMessage(`Archon MCP: ${names} talk${fresh.length === 1 && names.indexOf(',') < 0 ? 's' : ''} to ${[...new Set(fresh.map((v) => v.server))].join(', ')} directly and will break at its next restart. Route them through the healing gateway?`, 'Route Them', 'Show', "Don't Show Again")
     .then((choice) => {
-      if (choice === 'Route Them') void vscode.commands.executeCommand('archonMcp.routeClients');
+      if (choice === 'Route Them') void vscode.commands.executeCommand('archonMcp.routeClients', { all: false } satisfies RouteArgs);
       else if (choice === 'Show') void vscode.commands.executeCommand('archonMcp.servers.focus');
       else if (choice === "Don't Show Again") void state.update(SUPPRESS_KEY, true);
     });
@@ -332,7 +334,7 @@ export function registerClients(ctx: DoctorContext, host: ClientsHost): vscode.D
   });
   return [
     host, changed, { dispose: gatewayMoved },
-    vscode.commands.registerCommand('archonMcp.routeClients', (arg?: RouteArgs | DetailNode) => routeClients(ctx, host, isArgs(arg) ? arg : fromNode(arg))),
+    vscode.commands.registerCommand('archonMcp.routeClients', (arg?: RouteArgs | DetailNode) => routeClients(ctx, host, isArgs(arg) ? arg : { ...fromNode(arg), all: true })),
     vscode.commands.registerCommand('archonMcp.undoClientRouting', (args?: RouteArgs) => undoClientRouting(ctx, host, isArgs(args) ? args : {})),
   ];
 }

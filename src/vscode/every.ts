@@ -4,8 +4,9 @@
 import * as vscode from 'vscode';
 import {
   CLIENT_NAMES, ServerListStore, configDir, currentLocationEnv, entryKey, installStableCli, inventory, normalizeUrl, readSupervisedStates,
-  shownTarget, stateDir, watchFiles, type McpServer, type SupervisedReader, type SupervisedView,
+  shownTarget, stateDir, watchFiles, type ListedServer, type McpServer, type SupervisedReader, type SupervisedView,
 } from '../core/clients';
+import { slugify } from '../core/gateway';
 import type { ClientsHost } from './clients';
 import type { DoctorContext } from './context';
 import { clientsOf, lookOfOther, protectionLabel, type OtherServer } from './every-present';
@@ -42,10 +43,15 @@ export class EveryHost implements vscode.Disposable {
   }
 }
 
+/** The shared list plus the watched servers, each under the slug the gateway serves it at. */
+function knownServers(ctx: DoctorContext): ListedServer[] {
+  return [...ctx.listed, ...ctx.snapshots().map((s) => ({ name: s.name, slug: slugify(s.name), url: s.url }))];
+}
+
 /** Servers the monitors do not watch (their URL is not a watched one), with how they look. */
 export function otherServers(ctx: DoctorContext, every: EveryHost, clients: ClientsHost): OtherServer[] {
   const watched = new Set(ctx.snapshots().map((s) => normalizeUrl(s.url)));
-  return inventory(clients.currentScan(), ctx.listed)
+  return inventory(clients.currentScan(), knownServers(ctx))
     .filter((s) => !(s.upstream.url !== undefined && watched.has(normalizeUrl(s.upstream.url))))
     .map((s) => lookOfOther(s, every.states));
 }
@@ -89,7 +95,7 @@ function otherNode(o: OtherServer): DetailNode {
 /** Under a watched server: the clients that use it. */
 function clientsSection(ctx: DoctorContext, clients: ClientsHost) {
   return (snapshot: { name: string; url: string }): DetailNode[] => {
-    const s = inventory(clients.currentScan(), ctx.listed).find((x) => x.upstream.url !== undefined && normalizeUrl(x.upstream.url) === normalizeUrl(snapshot.url));
+    const s = inventory(clients.currentScan(), knownServers(ctx)).find((x) => x.upstream.url !== undefined && normalizeUrl(x.upstream.url) === normalizeUrl(snapshot.url));
     if (!s) return [];
     const id = `${snapshot.name}/mcp-clients`;
     return [{ kind: 'detail', id, label: 'Clients', description: `${clientsOf(s)} · ${protectionLabel(s)}`, icon: 'person', children: entryNodes(s, id) }];
