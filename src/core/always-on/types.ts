@@ -92,6 +92,7 @@ export const DOCKER_GATEWAY_ERROR_CODES = [
   'upstream-not-on-user-network',
   'upstream-port-not-published',
   'base-image-missing',
+  'base-image-unusable',
   'bundle-missing',
   'build-failed',
   'port-taken',
