@@ -9,9 +9,22 @@ export interface ListProxyOptions extends Omit<GatewayOptions, 'upstreams' | 'lo
   json: boolean;
 }
 
+function listFromEnv(text: string): { servers: ListedServer[]; problems: string[] } {
+  try {
+    const v = JSON.parse(text) as ListedServer[];
+    if (Array.isArray(v) && v.every((s) => typeof s?.name === 'string' && typeof s.slug === 'string' && typeof s.url === 'string')) return { servers: v, problems: [] };
+  } catch {
+    /* below */
+  }
+  return { servers: [], problems: ['ARCHON_MCP_DOCTOR_SERVERS is not a list of {name, slug, url}'] };
+}
+
 export async function proxyFromList(o: ListProxyOptions): Promise<number> {
   const { json, ...gatewayOptions } = o;
   const store = new ServerListStore(configDir(currentLocationEnv()));
+  // In the always-on container the list comes with it (docker-gateway up with several upstreams).
+  const given = process.env.ARCHON_MCP_DOCTOR_SERVERS;
+  const load = async () => (given !== undefined ? listFromEnv(given) : store.load());
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const logger: GatewayLogger = json
     ? { info: () => undefined, warn: () => undefined, error: (m) => process.stderr.write(`${m}\n`) }
@@ -28,7 +41,7 @@ export async function proxyFromList(o: ListProxyOptions): Promise<number> {
   const upstreamText = (list: ListedServer[]) => list.map((s) => `${s.slug}=${shownUrl(s.url)}`).join(' ');
 
   const apply = async (first: boolean): Promise<boolean> => {
-    const read = await store.load();
+    const read = await load();
     for (const p of read.problems) out(json ? JSON.stringify(jsonLine('server-list-problem', { file: store.file, message: p })) : `warning: ${p}`);
     const next = JSON.stringify(read.servers);
     if (next === key || stopped) return true;

@@ -161,6 +161,7 @@ const dockerGatewayFields = {
   clients: z.number().int().optional(),
   requestsForwarded: z.number().int().optional(),
   requestsHealed: z.number().int().optional(),
+  upstreams: z.array(z.object({ slug: z.string(), url: z.string(), upstream: z.string(), upstreamContainer: z.string().optional(), innerUpstream: z.string() }).strict()).optional(),
 };
 const dockerGatewayStatus = z.object({ type: z.literal('docker-gateway-status'), ...dockerGatewayFields }).strict();
 const dockerGatewayUp = z.object({ type: z.literal('docker-gateway-up'), ...dockerGatewayFields, change: z.enum(DOCKER_GATEWAY_CHANGES) }).strict();
