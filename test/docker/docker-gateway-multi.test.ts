@@ -13,7 +13,7 @@ import { GATEWAY_CONTAINER_NAME } from '../../src/core/always-on';
 import { connectClient, textOf } from '../gateway/util';
 import { ROOT, docker, ensureImages, ensureNetwork, engineAvailable, removeContainer, removeNetwork, runFixtureContainer, skipWithoutDocker, type FixtureContainer } from '../helpers/docker';
 import { readJsonLine } from '../helpers/json-lines';
-import { freePort } from '../helpers/servers';
+import { freePort } from '../helpers/wait';
 
 const run = promisify(execFile);
 const CLI = resolve(ROOT, 'dist/cli.js');

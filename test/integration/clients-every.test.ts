@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { connectClient, sleep, textOf } from '../gateway/util';
+import { connectClient, textOf } from '../gateway/util';
 import { MEMORY_JS, layEveryHome, type EveryHome } from '../helpers/every-home';
 import { readJsonLine } from '../helpers/json-lines';
-import { freePort } from '../helpers/servers';
+import { freePort, sleep } from '../helpers/wait';
 
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
 type Line = Record<string, unknown>;

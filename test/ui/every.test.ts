@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { layEveryHome, MEMORY_JS, type EveryHome } from '../helpers/every-home';
-import { freePort } from '../helpers/servers';
+import { freePort } from '../helpers/wait';
 import { REPO_ROOT, findTools, findVsix, missingMessage, openWorkbench, startCodeServer, type CodeServer, type Workbench } from '../vscode/code-server';
 
 const SHOTS = path.join(REPO_ROOT, 'test-results', 'ui');
