@@ -155,7 +155,8 @@ test('proxy with no --upstream serves every routed HTTP entry across a restart o
 const CLAUDE = spawnSync('bash', [path.resolve(__dirname, '../../scripts/setup-claude-code.sh')], { encoding: 'utf8', timeout: 600_000 }).stdout?.trim().split('\n').at(-1) ?? '';
 const noClaude = !CLAUDE && process.env.CI !== 'true' ? 'needs the Claude Code CLI (scripts/setup-claude-code.sh could not install it)' : false;
 // The stdio supervisor (issue 16) is what routed stdio entries run: until this build has it they cannot connect.
-const hasSupervisor = /stdio --/.test(spawnSync(process.execPath, [CLI, 'stdio', '--help'], { encoding: 'utf8' }).stdout ?? '');
+const stdioHelp = spawnSync(process.execPath, [CLI, 'stdio', '--help'], { encoding: 'utf8' });
+const hasSupervisor = /-- <command>/.test(`${stdioHelp.stdout}${stdioHelp.stderr}`);
 
 function claudeMcpList(): Map<string, string> {
   assert.ok(CLAUDE, 'the Claude Code CLI is needed (CI=true)');
