@@ -71,7 +71,7 @@ function otherNode(o: OtherServer): DetailNode {
   const children: DetailNode[] = [
     { kind: 'detail', id: `${id}/target`, label: s.transport === 'stdio' ? 'Command' : 'URL', description: s.shown, icon: s.transport === 'stdio' ? 'terminal' : 'link', value: s.shown },
     { kind: 'detail', id: `${id}/protection`, label: 'Protection', description: protectionLabel(s), icon: s.protection === 'direct' ? 'warning' : 'shield', tone: s.protection === 'protected' ? 'ok' : 'warning' },
-    { kind: 'detail', id: `${id}/clients`, label: 'Clients', description: clientsOf(s), icon: 'person', expanded: false, children: entryNodes(s, id) },
+    { kind: 'detail', id: `${id}/clients`, label: 'Used by', description: clientsOf(s), icon: 'person', expanded: false, children: entryNodes(s, id) },
   ];
   for (const sup of o.supervisors) {
     const sid = `${id}/supervisor/${sup.pid}`;
@@ -98,7 +98,8 @@ function clientsSection(ctx: DoctorContext, clients: ClientsHost) {
     const s = inventory(clients.currentScan(), knownServers(ctx)).find((x) => x.upstream.url !== undefined && normalizeUrl(x.upstream.url) === normalizeUrl(snapshot.url));
     if (!s) return [];
     const id = `${snapshot.name}/mcp-clients`;
-    return [{ kind: 'detail', id, label: 'Clients', description: `${clientsOf(s)} · ${protectionLabel(s)}`, icon: 'person', children: entryNodes(s, id) }];
+    // Not "Clients": that is the root section's label (a person finds it by that word).
+    return [{ kind: 'detail', id, label: 'Used by', description: `${clientsOf(s)} · ${protectionLabel(s)}`, icon: 'person', children: entryNodes(s, id) }];
   };
 }
 

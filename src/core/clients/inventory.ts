@@ -38,6 +38,9 @@ export function upstreamOf(e: ClientEntry, list: readonly ListedServer[]): Upstr
     return listed ? { url: listed.url } : { slug: e.gatewaySlug };
   }
   if (e.url !== undefined) return { url: e.url };
+  // A stdio wrapper for a remote server (mcp-remote and the like): the server is the URL it names.
+  const wrapped = e.urlArg !== undefined ? e.args?.[e.urlArg] : e.args?.some((a) => /(^|\/)mcp-remote(@.*)?$/.test(a)) ? e.args.find((a) => normalizeUrl(a) !== undefined) : undefined;
+  if (wrapped) return { url: wrapped };
   return { command: e.command, args: e.args ?? [] };
 }
 
@@ -69,8 +72,7 @@ export function inventory(scan: Scan, list: readonly ListedServer[] = []): McpSe
     let id = slugify(name);
     for (let i = 2; ids.has(id); i++) id = `${slugify(name)}-${i}`;
     ids.add(id);
-    const direct = entries.find((e) => e.protection === 'direct');
-    const transport = direct?.transport ?? (upstream.url !== undefined || upstream.slug !== undefined ? 'http' : 'stdio');
+    const transport = upstream.url !== undefined || upstream.slug !== undefined ? (entries.find((e) => e.transport !== 'stdio')?.transport ?? 'http') : 'stdio';
     const shown = upstream.slug !== undefined ? `(gateway path /${upstream.slug}/mcp)` : shownTarget(upstream);
     const n = entries.filter((e) => isProtected(e.protection)).length;
     out.push({ id, name, transport, shown, upstream, entries, protection: n === entries.length ? 'protected' : n ? 'partly' : 'direct' });
