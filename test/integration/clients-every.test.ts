@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { readSupervisedStates } from '../../src/core/clients';
 import { connectClient, textOf } from '../gateway/util';
 import { MEMORY_JS, layEveryHome, type EveryHome } from '../helpers/every-home';
 import { readJsonLine } from '../helpers/json-lines';
@@ -175,6 +178,28 @@ test('claude mcp list: the routed HTTP entry is connected through the gateway', 
 test('claude mcp list: every routed stdio entry is connected through the supervisor', { skip: noClaude, todo: hasSupervisor ? false : 'needs the stdio supervisor (issue 16) in this build' }, () => {
   const list = claudeMcpList();
   for (const name of ['memory', 'everything', 'team-memory']) assert.match(list.get(name) ?? '', new RegExp(`^${launcher().replace(/[/.]/g, '\\$&')} stdio -- node .* - ✔ Connected`), `${name}: ${JSON.stringify([...list])}`);
+});
+
+test('each routed stdio entry, spawned exactly as its file says, is supervised and survives a SIGKILL of its server', { todo: hasSupervisor ? false : 'needs the stdio supervisor (issue 16) in this build' }, async () => {
+  const claude = JSON.parse(h.actual('home/.claude.json').toString()) as { mcpServers: Record<string, { command: string; args: string[]; env?: Record<string, string> }> };
+  const entry = claude.mcpServers.memory;
+  const state = path.join(h.home, '.local', 'state', 'archon-mcp-doctor');
+  const transport = new StdioClientTransport({ command: entry.command, args: entry.args, env: { ...(h.env as Record<string, string>), ...entry.env }, stderr: 'pipe' });
+  const client = new Client({ name: 'every-test', version: '1.0.0' });
+  await client.connect(transport);
+  try {
+    await client.callTool({ name: 'read_graph', arguments: {} });
+    const mine = async () => (await readSupervisedStates(state)).find((s) => s.command.includes(MEMORY_JS) && !s.stale && s.serverPid);
+    let sup: Awaited<ReturnType<typeof mine>>;
+    for (let i = 0; i < 50 && !(sup = await mine()); i++) await sleep(100);
+    assert.ok(sup?.serverPid, 'the supervisor wrote its state file with the server pid');
+    process.kill(sup.serverPid, 'SIGKILL');
+    await client.callTool({ name: 'read_graph', arguments: {} });
+    const after = await mine();
+    assert.ok(after && after.restarts >= 1 && after.serverPid !== sup.serverPid, `restarted: ${JSON.stringify(after)}`);
+  } finally {
+    await client.close();
+  }
 });
 
 test('stop the gateway', async () => {

@@ -26,7 +26,7 @@ function server(over: Partial<McpServer> = {}): McpServer {
   const entry = { client: 'cursor', protection: 'supervisor' } as ClientEntry;
   return { id: 'memory', name: 'memory', transport: 'stdio', shown: 'node mem.js', upstream: { command: '/usr/bin/node', args: ['mem.js'] }, entries: [entry], protection: 'protected', ...over };
 }
-const state = (over: Partial<SupervisedView>): SupervisedView => ({ pid: 1, command: ['node', 'mem.js'], state: 'running', restarts: 0, lastCauseLabel: null, lastRestartAt: null, stderrTail: [], updatedAt: '', file: '/f', stale: false, ...over });
+const state = (over: Partial<SupervisedView>): SupervisedView => ({ pid: 1, serverPid: 2, command: ['node', 'mem.js'], state: 'running', restarts: 0, lastCauseLabel: null, lastRestartAt: null, stderrTail: [], updatedAt: '', file: '/f', stale: false, ...over });
 
 test('a supervised stdio server looks as its live supervisors say', () => {
   assert.equal(lookOfOther(server(), []).look.label, 'not running');

@@ -7,6 +7,8 @@ import { isObj } from './descriptor';
 
 export interface SupervisedView {
   pid: number;
+  /** The server process's pid, null while none runs. */
+  serverPid: number | null;
   /** The server's command line, secrets already redacted by the supervisor. */
   command: string[];
   state: string;
@@ -41,7 +43,7 @@ export const readSupervisedStates: SupervisedReader = async (stateDir) => {
       const s: unknown = JSON.parse(await fsp.readFile(file, 'utf8'));
       if (!isObj(s) || s.version !== 1 || typeof s.pid !== 'number' || !Array.isArray(s.command)) continue;
       out.push({
-        pid: s.pid, command: s.command.map(String), state: String(s.state ?? 'unknown'), restarts: Number(s.restarts ?? 0),
+        pid: s.pid, serverPid: typeof s.serverPid === 'number' ? s.serverPid : null, command: s.command.map(String), state: String(s.state ?? 'unknown'), restarts: Number(s.restarts ?? 0),
         lastCauseLabel: typeof s.lastCauseLabel === 'string' ? s.lastCauseLabel : null, lastRestartAt: typeof s.lastRestartAt === 'string' ? s.lastRestartAt : null,
         stderrTail: Array.isArray(s.stderrTail) ? s.stderrTail.map(String) : [], updatedAt: String(s.updatedAt ?? ''), file, stale: !alive(s.pid),
       });
