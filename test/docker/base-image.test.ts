@@ -54,7 +54,7 @@ describe('the gateway base image', () => {
     try {
       await c.start();
       const { StatusCode } = (await c.wait()) as { StatusCode: number };
-      const out = ((await c.logs({ stdout: true, stderr: true })) as unknown as Buffer).toString('latin1');
+      const out = (await c.logs({ stdout: true, stderr: true, follow: false })).toString('latin1');
       assert.equal(StatusCode, 0, out);
       assert.match(out, /usage: archon-mcp-doctor proxy/);
     } finally {

@@ -132,7 +132,7 @@ export async function checkBaseImage(docker: Dockerode, base: string, progress: 
         : `Base image "${base}" cannot run node: ${why}`);
     }
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
-    const out = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
+    const out: Buffer = await container.logs({ stdout: true, stderr: true, follow: false });
     // Docker's multiplexed log frames: an 8-byte header per frame; the version is plain digits and dots.
     const version = /\d+\.\d+\.\d+/.exec(out.toString('latin1'))?.[0];
     if (StatusCode !== 0 || !version) throw new DockerGatewayError('base-image-unusable', `Base image "${base}": \`node\` exited with code ${StatusCode} and no version; it cannot run the gateway.`);
