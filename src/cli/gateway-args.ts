@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { GATEWAY_DEFAULTS } from '../core/gateway';
+import { argumentProblem } from './registry';
 import { parseGlobList, type RepeatRules } from '../core/healing';
 
 export interface GatewayArgs {
@@ -46,7 +47,7 @@ export function parseGatewayArgs<E extends NonNullable<ParseArgsConfig['options'
   try {
     ({ values } = parseArgs({ args: argv, options: { ...GATEWAY_OPTIONS, ...extra }, strict: true, allowPositionals: false }) as { values: Record<string, string | boolean | string[] | undefined> });
   } catch (err) {
-    return (err as Error).message;
+    return argumentProblem(err);
   }
   if (values.help) return 'help' as const;
   const upstream = (values.upstream as string | undefined) ?? '';

@@ -1,6 +1,6 @@
 // `archon-mcp-doctor status`: what the healing gateway on a port (a `proxy`, the Docker sidecar, a VS Code
 // window's) is doing: per server its clients, heals, errors, and which tools it sends again after a crash.
-import { parseArgs } from 'node:util';
+import { badArguments, parseCommandArgs } from './registry';
 import { GATEWAY_DEFAULTS, probeHolder } from '../core/gateway';
 import { jsonLine } from '../core/json-lines';
 
@@ -12,22 +12,11 @@ export const STATUS_USAGE = `usage: archon-mcp-doctor status [--port P] [--json]
   Exit codes: 0 a gateway answered, 1 no gateway of ours on that port, 2 bad arguments.`;
 
 export async function statusCommand(argv: string[]): Promise<number> {
-  let values: { port?: string; json?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({ args: argv, options: { port: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
-  } catch (err) {
-    process.stderr.write(`status: ${err instanceof Error ? err.message : String(err)}\n${STATUS_USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${STATUS_USAGE}\n`);
-    return 0;
-  }
+  const parsed = parseCommandArgs(argv, { port: { type: 'string' }, json: { type: 'boolean' } });
+  if (typeof parsed === 'string') return badArguments('status', parsed, STATUS_USAGE);
+  const { values } = parsed;
   const port = Number(values.port ?? GATEWAY_DEFAULTS.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    process.stderr.write(`status: --port must be 1..65535\n${STATUS_USAGE}\n`);
-    return 2;
-  }
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return badArguments('status', '--port must be 1..65535', STATUS_USAGE);
   const status = await probeHolder(port, 2000);
   if (!status) {
     process.stderr.write(`status: no Archon MCP Doctor gateway answers on 127.0.0.1:${port}\n`);

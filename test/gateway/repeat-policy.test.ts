@@ -12,6 +12,7 @@ import { startGateway, type Gateway } from '../../src/core/gateway';
 import { answered, loop } from './call-loops';
 import { bridgeCommand, connectStdio } from './stdio-util';
 import { connectClient, executions, sleep, textOf } from './util';
+import { serverAndGateway, stopBed } from './bed';
 
 const RESTARTS = 10;
 type CallTool = (name: string, args: Record<string, unknown>) => Promise<unknown>;
@@ -55,12 +56,10 @@ describe("Archon's bare tools through the gateway (known server)", () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gw-repeat-'));
     // The write records itself first, then takes 600 ms: a kill in between leaves it run, unanswered.
-    fx = await startServer('fixture', { stateFile: join(dir, 'executions.jsonl'), env: { FIXTURE_READ_DELAY_MS: '150', FIXTURE_WRITE_DELAY_MS: '0', FIXTURE_WRITE_AFTER_MS: '600' } });
-    gw = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0, holdTimeoutMs: 20_000 });
+    ({ server: fx, gw } = await serverAndGateway('fixture', { stateFile: join(dir, 'executions.jsonl'), env: { FIXTURE_READ_DELAY_MS: '150', FIXTURE_WRITE_DELAY_MS: '0', FIXTURE_WRITE_AFTER_MS: '600' } }, { holdTimeoutMs: 20_000 }));
   });
   after(async () => {
-    await gw?.stop();
-    await fx?.stop();
+    await stopBed({ gw, server: fx });
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,6 +1,6 @@
 // Public types of the healing gateway. No VS Code imports.
 import type { FailureReason, RepeatRules, ToolVerdictRow } from '../healing';
-import type { ProtocolEra } from '../types';
+import type { ProtocolEra, RequestHealKind } from '../types';
 import { SETTING_DEFAULTS } from '../defaults';
 
 export interface GatewayLogger {
@@ -96,14 +96,8 @@ export interface ConnectedClient {
   lastSeenAt: string;
 }
 
-export interface HealCounts {
-  /** Upstream session lost: re-initialized and the request resent. */
-  reinitialized: number;
-  /** Upstream unreachable or restarting: held until it came back. */
-  held: number;
-  /** Died mid-call: a request that is safe to repeat was sent again. */
-  resent: number;
-}
+/** Requests healed, by how (see HEAL_KINDS): re-initialized, held until the server was back, resent. */
+export type HealCounts = Record<RequestHealKind, number>;
 
 export interface ServerGatewayStats {
   name: string;
