@@ -118,22 +118,14 @@ export async function clientsCommand(argv: string[], bundle?: string): Promise<n
         'include-shared': { type: 'string', multiple: true },
         all: { type: 'boolean' },
         'gateway-port': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
     return badArguments('clients', argumentProblem(err), CLIENTS_USAGE);
   }
   const { values, positionals } = parsed;
-  if (values.help) {
-    write(`${CLIENTS_USAGE}\n`);
-    return 0;
-  }
   const gatewayPort = Number(values['gateway-port'] ?? GATEWAY_DEFAULTS.port);
-  if (!Number.isInteger(gatewayPort) || gatewayPort < 1 || gatewayPort > 65535) {
-    process.stderr.write(`--gateway-port must be 1..65535\n${CLIENTS_USAGE}\n`);
-    return 2;
-  }
+  if (!Number.isInteger(gatewayPort) || gatewayPort < 1 || gatewayPort > 65535) return badArguments('clients', '--gateway-port must be 1..65535', CLIENTS_USAGE);
   const action = positionals[0] ?? 'list';
   if (!['list', 'route', 'unroute'].includes(action) || positionals.length > 1) {
     return badArguments('clients', `unknown action "${positionals.join(' ')}"`, CLIENTS_USAGE);

@@ -1,9 +1,9 @@
 // `archon-mcp-doctor servers`: the shared server list (in our config folder) that `proxy` with no
 // --upstream, `clients route --all` and the extension share.
-import { parseArgs } from 'node:util';
 import { ServerListStore, configDir, currentLocationEnv, shownUrl, type ListedServer } from '../core/clients';
 import { jsonLine } from '../core/json-lines';
 import { httpUrlProblem } from './gateway-args';
+import { badArguments, parseCommandArgs } from './registry';
 
 export const SERVERS_USAGE = `usage: archon-mcp-doctor servers [--json]
        archon-mcp-doctor servers add <name> <url> [--header "Name: value"]… [--json]
@@ -30,18 +30,9 @@ function problems(store: ServerListStore, list: string[], json: boolean): void {
 }
 
 export async function serversCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, header: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } } });
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${SERVERS_USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommandArgs(argv, { json: { type: 'boolean' }, header: { type: 'string', multiple: true } }, true);
+  if (typeof parsed === 'string') return badArguments('servers', parsed, SERVERS_USAGE);
   const { values, positionals } = parsed;
-  if (values.help) {
-    write(`${SERVERS_USAGE}\n`);
-    return 0;
-  }
   const json = Boolean(values.json);
   const store = serverListStore();
   const [action = 'list', ...rest] = positionals;
@@ -57,15 +48,13 @@ export async function serversCommand(argv: string[]): Promise<number> {
     const [name, url] = rest;
     const bad = httpUrlProblem('<url>', url);
     if (bad || !name.trim()) {
-      process.stderr.write(`servers add: ${bad ?? 'the name is empty'}\n${SERVERS_USAGE}\n`);
-      return 2;
+      return badArguments('servers', `add: ${bad ?? 'the name is empty'}`, SERVERS_USAGE);
     }
     const headers: Record<string, string> = {};
     for (const h of values.header ?? []) {
       const i = h.indexOf(':');
       if (i <= 0) {
-        process.stderr.write(`servers add: --header needs "Name: value", got one without a colon\n`);
-        return 2;
+        return badArguments('servers', 'add: --header needs "Name: value", got one without a colon', SERVERS_USAGE);
       }
       headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
     }
@@ -100,6 +89,5 @@ export async function serversCommand(argv: string[]): Promise<number> {
     else write(`removed: ${r.removed.name} (/${r.removed.slug}/mcp)\n`);
     return 0;
   }
-  process.stderr.write(`servers: unknown action "${positionals.join(' ')}"\n${SERVERS_USAGE}\n`);
-  return 2;
+  return badArguments('servers', `unknown action "${positionals.join(' ')}"`, SERVERS_USAGE);
 }
