@@ -6,6 +6,7 @@ import { parseGlobList, type RepeatRules } from '../core/healing';
 import { DEFAULT_STATE_DIR } from '../core/defaults';
 
 export interface GatewayArgs {
+  /** '' when none was given and the caller allows that (`proxy` then serves the shared server list). */
   upstream: string;
   container?: string;
   dockerSocket?: string;
@@ -40,7 +41,7 @@ export function httpUrlProblem(flag: string, value: string | undefined): string 
 export { DEFAULT_STATE_DIR } from '../core/defaults';
 
 /** Parses argv with the shared options plus `extra`; a string is the message for a bad argument. */
-export function parseGatewayArgs<E extends NonNullable<ParseArgsConfig['options']>>(argv: string[], extra: E) {
+export function parseGatewayArgs<E extends NonNullable<ParseArgsConfig['options']>>(argv: string[], extra: E, opts: { upstreamOptional?: boolean } = {}) {
   let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({ args: argv, options: { ...GATEWAY_OPTIONS, ...extra }, strict: true, allowPositionals: false }) as { values: Record<string, string | boolean | string[] | undefined> });
@@ -48,9 +49,9 @@ export function parseGatewayArgs<E extends NonNullable<ParseArgsConfig['options'
     return argumentProblem(err);
   }
   if (values.help) return 'help' as const;
-  const upstream = values.upstream as string | undefined;
-  if (!upstream) return 'missing --upstream <url>';
-  const badUpstream = httpUrlProblem('--upstream', upstream);
+  const upstream = (values.upstream as string | undefined) ?? '';
+  if (!upstream && !opts.upstreamOptional) return 'missing --upstream <url>';
+  const badUpstream = upstream ? httpUrlProblem('--upstream', upstream) : undefined;
   if (badUpstream) return badUpstream;
   const holdText = values['hold-timeout'] as string | undefined;
   const holdTimeoutMs = holdText === undefined ? GATEWAY_DEFAULTS.holdTimeoutMs : Number(holdText) * 1000;

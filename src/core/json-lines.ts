@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { DOCKER_GATEWAY_CHANGES, DOCKER_GATEWAY_ERROR_CODES, DOCKER_GATEWAY_STATES } from './always-on/types';
 import { OUTCOMES } from './clients/routing';
-import { CLIENT_IDS, ENTRY_STATES, SCOPES, TARGETS } from './clients/types';
+import { CLIENT_IDS, ENTRY_STATES, PROTECTIONS, SCOPES, TARGETS, TRANSPORTS } from './clients/types';
 import { HEALTH_STATES } from './docker/events';
 import { CONTAINER_STATES } from './docker/snapshot';
 import { GATEWAY_EVENT_KINDS, type GatewayEventKind } from './gateway/types';
@@ -121,7 +121,26 @@ const clientEntry = z.object({
   state: z.enum(ENTRY_STATES).optional(),
   shared: z.boolean(),
   project: z.string().optional(),
+  transport: z.enum(TRANSPORTS).optional(),
+  protection: z.enum(PROTECTIONS).optional(),
+  /** The `mcp-server` line this entry belongs to. */
+  serverId: z.string().optional(),
 }).strict();
+
+/** `clients`: one MCP server, however many clients name it (after its `client-entry` lines). */
+const mcpServer = z.object({
+  type: z.literal('mcp-server'), ...base, id: z.string(), name: z.string(), transport: z.enum(TRANSPORTS),
+  /** Its URL or command line, secrets hidden. */
+  target: z.string(),
+  protection: z.enum(['protected', 'partly', 'direct']),
+  entries: z.number().int(),
+  clients: z.array(z.enum(CLIENT_IDS)),
+}).strict();
+
+/** `servers`: the shared server list (header values never printed, only their names). */
+const listedServer = z.object({ type: z.literal('listed-server'), ...base, name: z.string(), slug: z.string(), url: z.string(), headers: z.array(z.string()).optional(), gatewayPath: z.string() }).strict();
+const serverListChange = z.object({ type: z.literal('server-list-change'), ...base, change: z.enum(['added', 'updated', 'unchanged', 'removed']), name: z.string(), slug: z.string(), url: z.string() }).strict();
+const serverListProblem = z.object({ type: z.literal('server-list-problem'), ...base, file: z.string(), message: z.string() }).strict();
 
 const clientFileError = z.object({ type: z.literal('client-file-error'), ...base, client: z.enum(CLIENT_IDS), file: z.string(), message: z.string() }).strict();
 
@@ -151,6 +170,7 @@ const dockerGatewayFields = {
   clients: z.number().int().optional(),
   requestsForwarded: z.number().int().optional(),
   requestsHealed: z.number().int().optional(),
+  upstreams: z.array(z.object({ slug: z.string(), url: z.string(), upstream: z.string(), upstreamContainer: z.string().optional(), innerUpstream: z.string() }).strict()).optional(),
 };
 const dockerGatewayStatus = z.object({ type: z.literal('docker-gateway-status'), ...dockerGatewayFields }).strict();
 const dockerGatewayUp = z.object({ type: z.literal('docker-gateway-up'), ...dockerGatewayFields, change: z.enum(DOCKER_GATEWAY_CHANGES) }).strict();
@@ -199,7 +219,7 @@ const incident = z.object({
 /** One entry per line type: the one place a new type is added. */
 const LINE_SCHEMAS = [
   transition, container, gatewayStart, gatewayEvent,
-  clientEntry, clientFileError, clientRoute, clientRouteSkipped, clientRouteDiff, clientRouteMessage,
+  clientEntry, mcpServer, listedServer, serverListChange, serverListProblem, clientFileError, clientRoute, clientRouteSkipped, clientRouteDiff, clientRouteMessage,
   dockerGatewayStatus, dockerGatewayUp, dockerGatewayDown, dockerGatewayError, gatewayServer, incident,
 ] as const;
 

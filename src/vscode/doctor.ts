@@ -7,6 +7,7 @@ import { DoctorContext } from './context';
 import { dockerReportSection, registerDocker } from './docker';
 import { gatewayDefinitions, registerGateway } from './gateway';
 import { ClientsHost, registerClients } from './clients';
+import { EveryHost, registerEvery } from './every';
 import { registerDockerGateway } from './docker-gateway';
 import { registerRehearsal } from './rehearsal';
 import { openWalkthroughOnFirstInstall } from './walkthrough';
@@ -27,7 +28,8 @@ export function startDoctor(context: vscode.ExtensionContext, mcpDefinitionsChan
   ctx.tree.addSection((s) => incidents.treeNodes(s));
   const reportSections = () => [dockerReportSection(ctx.docker, ctx.snapshots()), incidents.reportSection()];
   const clients = new ClientsHost(ctx);
-  context.subscriptions.push(ctx, ...registerCommands(ctx, reportSections), ...registerDocker(ctx, ctx.docker), ...registerGateway(ctx, ctx.gateway), ...registerClients(ctx, clients), ...registerDockerGateway(ctx, ctx.gateway), ...registerRehearsal(ctx, ctx.docker), incidents, ...registerTimeline(incidents));
+  const every = new EveryHost();
+  context.subscriptions.push(ctx, ...registerCommands(ctx, reportSections), ...registerDocker(ctx, ctx.docker), ...registerGateway(ctx, ctx.gateway), ...registerEvery(ctx, every, clients), ...registerClients(ctx, clients), ...registerDockerGateway(ctx, ctx.gateway), ...registerRehearsal(ctx, ctx.docker), incidents, ...registerTimeline(incidents));
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(SECTION) || e.affectsConfiguration(DOCTOR_SECTION)) ctx.applySettings().then(() => clients.refresh()).catch((err: Error) => ctx.log.error(`applying settings failed: ${err.message}`));
