@@ -9,6 +9,7 @@ import type { SessionStore } from './store';
 import { UpstreamHealth } from './upstream';
 import type { GatewayEvent, GatewayLogger, GatewayUpstream, ServerGatewayStats } from './types';
 import { jsonOf, readBodyOnce, type PreReadBody } from './modern/body';
+import { TOO_DEEP_BODY_MESSAGE } from './json-depth';
 import { loadModernFront } from './modern/load';
 import { SUPPORTED_PROTOCOL_VERSIONS } from './spec';
 import type { ModernFront } from './modern/front';
@@ -165,6 +166,8 @@ export class ServerEndpoint implements EndpointContext {
     let body: PreReadBody | undefined;
     if (req.method === 'POST') {
       body = await readBodyOnce(req, this.env.maxBodyBytes);
+      // Refused before any path looks at it, whatever its era: what follows parsing recurses.
+      if (body !== 'too-large' && body.malformed && body.tooDeep) return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32700, message: TOO_DEEP_BODY_MESSAGE }, id: null });
       const parsed = jsonOf(body);
       const modern = this.modernFront();
       // A body over the limit is answered 413 by the session path, whatever its era.
