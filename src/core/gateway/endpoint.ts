@@ -18,6 +18,8 @@ export interface EndpointEnv {
   holdTimeoutMs: number;
   responseTimeoutMs: number;
   maxBodyBytes: number;
+  /** Established 2026-07-28 requests answered directly (modern/fast-path.ts); false: all through the SDK's handler. */
+  modernFastPath?: boolean;
   logger: GatewayLogger;
   store: SessionStore;
   getAuthorization?: (server: GatewayUpstream) => Promise<string | undefined> | string | undefined;
@@ -152,7 +154,7 @@ export class ServerEndpoint implements EndpointContext {
   private modernFront(): ModernFront | undefined {
     if (this.modern || this.modernBroken) return this.modern;
     try {
-      this.modern = loadModernFront().createModernFront(this, (transport) => new ClientSession(this, undefined, transport));
+      this.modern = loadModernFront().createModernFront(this, (transport) => new ClientSession(this, undefined, transport), { fastPath: this.env.modernFastPath !== false });
     } catch (err) {
       this.modernBroken = true;
       this.env.logger.error(`${this.name}: 2026-07-28 clients cannot be served: ${(err as Error).message}`);
