@@ -82,7 +82,7 @@ function cases(kind: ServerKind): [string, ReturnType<typeof modern>][] {
     ['a _meta key of the client kept', modern(13, 'tools/list', {}, { 'example.com/trace': 'abc' })],
     ['a cursor', modern(14, 'tools/list', { cursor: 'nope' })],
   ];
-  // Requests the fast path must leave to the SDK's ladder (counted in `refused` below).
+  // Requests the fast path must leave to the SDK's ladder (six: not counted as written directly below).
   const wrongName = modern(15, 'tools/call', { name: 'find_projects', arguments: {} });
   wrongName.headers['mcp-name'] = 'health_check';
   const noMethodHeader = modern(16, 'tools/list');
@@ -92,6 +92,8 @@ function cases(kind: ServerKind): [string, ReturnType<typeof modern>][] {
     ['no Mcp-Method header', noMethodHeader],
     ['an envelope with broken capabilities', modern(17, 'tools/list', {}, { 'io.modelcontextprotocol/clientCapabilities': { roots: 'yes' } })],
     ['a retry carrying requestState', modern(18, 'tools/call', { name: 'find_projects', arguments: {}, requestState: 'x' })],
+    ['an id that is not an integer', modern(18.5, 'tools/list')],
+    ['a progress token that is an object', modern(19, 'tools/list', {}, { progressToken: { no: 1 } })],
   );
   if (kind === 'fixture') {
     list.push(
@@ -133,9 +135,9 @@ for (const kind of ['fixture', 'modern'] as const) {
         assert.deepEqual({ status: viaFast.status, type: viaFast.type, messages: viaFast.messages }, { status: viaSdk.status, type: viaSdk.type, messages: viaSdk.messages }, what);
         if (viaFast.lengthKnown && !viaSdk.lengthKnown) direct++;
       }
-      // Four cases belong to the ladder; the fast gateway wrote every other JSON answer itself (an SSE
+      // Six cases belong to the ladder; the fast gateway wrote every other JSON answer itself (an SSE
       // stream has no length on either path, so the progress case is not counted).
-      assert.equal(direct, cases(kind).length - 4 - (kind === 'fixture' ? 1 : 0), 'JSON answers the fast path wrote');
+      assert.equal(direct, cases(kind).length - 6 - (kind === 'fixture' ? 1 : 0), 'JSON answers the fast path wrote');
     });
   });
 }

@@ -65,21 +65,30 @@ export class AcceptedEnvelopes {
 /**
  * The request in `body` when the SDK's handler would pass it to the fallback handler untouched: one
  * JSON-RPC request of a forwarded method, the standard headers exactly as the spec spells them, an
- * envelope the handler accepted before, no multi-round-trip retry fields. Undefined: the SDK's path.
- * (The classifier has already called it modern; the Content-Type was checked before.)
+ * envelope the handler accepted before, no multi-round-trip retry fields, no session header. Such a
+ * request is one the SDK's classifier calls modern (a JSON-RPC request with a valid envelope claim and
+ * matching headers), so it skips the classifier too. Undefined: the SDK's path.
  */
 export function fastRequest(req: IncomingMessage, body: unknown, accepted: AcceptedEnvelopes): FastRequest | undefined {
   if (!isPlainObject(body) || body.jsonrpc !== '2.0') return undefined;
   const { id, method, params } = body;
-  if ((typeof id !== 'string' && typeof id !== 'number') || typeof method !== 'string' || !FORWARDED.has(method)) return undefined;
+  if ((typeof id !== 'string' && !Number.isSafeInteger(id)) || typeof method !== 'string' || !FORWARDED.has(method)) return undefined;
   if (!isPlainObject(params) || 'inputResponses' in params || 'requestState' in params) return undefined;
   const meta = params._meta;
   if (!isPlainObject(meta) || meta[PROTOCOL_VERSION_META_KEY] !== MODERN || !accepted.has(meta)) return undefined;
-  const expected = modernHeaders({ jsonrpc: '2.0', id, method, params });
+  const token = meta.progressToken;
+  if (token !== undefined && typeof token !== 'string' && !Number.isSafeInteger(token)) return undefined;
+  const request = { id: id as string | number, method, params };
+  const expected = modernHeaders({ jsonrpc: '2.0', ...request });
   const h = req.headers;
-  if (h['mcp-protocol-version'] !== MODERN || h['mcp-method'] !== expected['mcp-method'] || h['mcp-name'] !== expected['mcp-name']) return undefined;
-  return { id, method, params };
+  if (req.method !== 'POST' || h['mcp-session-id'] !== undefined || h['mcp-protocol-version'] !== MODERN) return undefined;
+  // The headers exactly as the spec spells them (no whitespace to strip, the name for the methods that carry one).
+  if (h['mcp-method'] !== expected['mcp-method'] || h['mcp-name'] !== expected['mcp-name'] || (NAMED.has(method) && expected['mcp-name'] === undefined)) return undefined;
+  return request;
 }
+
+/** Methods whose Mcp-Name header is required (era-headers.ts's name sources among FORWARDED). */
+const NAMED = new Set(['tools/call', 'prompts/get', 'resources/read']);
 
 /** Results that carry cache fields on 2026-07-28 (the SDK's CACHEABLE_RESULT_METHODS). */
 const CACHEABLE = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read', 'server/discover']);

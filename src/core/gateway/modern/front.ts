@@ -115,6 +115,8 @@ class ModernFrontImpl implements ModernFront {
   private readonly wellFormed = new WeakSet<IncomingMessage>();
   /** Envelopes the SDK's handler accepted: later requests carrying one may take the fast path. */
   private readonly envelopes = new AcceptedEnvelopes();
+  /** Requests eraOf() found fit for the fast path (fast-path.ts), before any classifier ran. */
+  private readonly fast = new WeakMap<IncomingMessage, FastRequest>();
 
   constructor(private readonly ctx: EndpointContext, makeSession: SessionMaker, private readonly opts: ModernFrontOptions = {}) {
     this.shared = new SharedUpstreamSession({
@@ -138,6 +140,11 @@ class ModernFrontImpl implements ModernFront {
   eraOf(req: IncomingMessage, body: unknown): Era {
     // As the SDK's isLegacyRequest: a POST with no JSON body (empty or unparseable) is legacy.
     if (body === undefined) return 'legacy';
+    const fast = this.opts.fastPath === false ? undefined : fastRequest(req, body, this.envelopes);
+    if (fast) {
+      this.fast.set(req, fast);
+      return 'modern';
+    }
     const outcome = classifyInboundRequest({
       httpMethod: req.method ?? 'POST',
       protocolVersionHeader: header(req, 'mcp-protocol-version'),
@@ -159,8 +166,9 @@ class ModernFrontImpl implements ModernFront {
     if (!isJsonContentType(header(req, 'content-type') ?? '')) {
       return sendError(res, 415, -32000, 'Unsupported Media Type: a 2026-07-28 request must be sent as application/json');
     }
+    const fast = this.fast.get(req);
     // A malformed request is answered by the SDK's validation ladder at once, whatever the upstream's state.
-    if (!this.wellFormed.has(req)) return this.node(req, res, body);
+    if (!fast && !this.wellFormed.has(req)) return this.node(req, res, body);
     const client = clientInfoOf(body);
     this.pendingClient ??= client;
     if (this.ctx.counters.modernClients.seen(client)) this.ctx.changed();
@@ -175,7 +183,6 @@ class ModernFrontImpl implements ModernFront {
       if (typeof id !== 'string' && typeof id !== 'number') return sendStatus(res, 202);
       return sendAnswer(res, 200, { jsonrpc: '2.0', id, error: { code: err.code ?? -32000, message: err.message, ...(err.data !== undefined ? { data: err.data } : {}) } });
     }
-    const fast = this.opts.fastPath === false ? undefined : fastRequest(req, body, this.envelopes);
     if (fast) return this.answerDirectly(fast, res, identity);
     const uris = [...new Set(listenedResources(body))];
     if (uris.length) {
