@@ -1,8 +1,12 @@
 // A bounded log of failures and state changes, and the recurring patterns found in it.
-import type { Failure, FailureRecord, PatternReport, ServerState } from './types';
+import { FAILURE_KINDS, type Failure, type FailureRecord, type PatternReport, type ServerState } from './types';
 
 export const PATTERN_WINDOW_MS = 30 * 60_000;
-const MAX_FAILURES = 200;
+/**
+ * Failures kept per server (the seed's "last 10"): what the repeated-session pattern counts (3 on one
+ * session within the window) and what the report's "Recent failures" table shows.
+ */
+export const MAX_FAILURES = 10;
 const MAX_STATE_CHANGES = 200;
 export const SOON_AFTER_RESTART_S = 5 * 60;
 const REPEATED_ON_SESSION = 3;
@@ -47,12 +51,91 @@ export class RollingWindow<T extends { at: string }> {
 }
 
 /**
+ * The kept failures, compact (issue 21: under 128 bytes a record instead of about 400): time, kind and
+ * HTTP status in one Float64Array, the message, error code and session id by reference, equal messages
+ * and codes kept once. What only a single
+ * failure needs (the body excerpt, the uptime the pattern reads at once) stays in the snapshot's
+ * `lastFailure`. A ring: no allocation per record beyond what the failure brought.
+ */
+export class FailureLog {
+  /** Per slot: the time (ms), then kind index × 1000 + HTTP status (0: none). */
+  private readonly numbers: Float64Array;
+  private readonly messages: (string | undefined)[];
+  private readonly codes: (string | undefined)[];
+  private readonly sessions: (string | undefined)[];
+  /** The slot of the oldest record, and how many there are. */
+  private start = 0;
+  private count = 0;
+
+  constructor(private readonly capacity: number, private readonly windowMs: number) {
+    this.numbers = new Float64Array(capacity * 2);
+    this.messages = new Array<string | undefined>(capacity).fill(undefined);
+    this.codes = new Array<string | undefined>(capacity).fill(undefined);
+    this.sessions = new Array<string | undefined>(capacity).fill(undefined);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  add(f: FailureRecord, now: number): void {
+    const slot = (this.start + this.count) % this.capacity;
+    if (this.count === this.capacity) this.start = (this.start + 1) % this.capacity;
+    else this.count++;
+    const status = f.httpStatus !== undefined && f.httpStatus > 0 && f.httpStatus < 1000 ? f.httpStatus : 0;
+    this.numbers[slot * 2] = Date.parse(f.at);
+    this.numbers[slot * 2 + 1] = Math.max(0, FAILURE_KINDS.indexOf(f.kind)) * 1000 + status;
+    // A message like one already kept is kept once: a server that keeps failing the same way (a restart
+    // loop, a refused port) fills its log with one sentence, built anew each time.
+    this.messages[slot] = this.shared(this.messages, f.message);
+    this.codes[slot] = this.shared(this.codes, f.errorCode);
+    this.sessions[slot] = f.sessionId;
+    this.prune(now);
+  }
+
+  private shared(kept: (string | undefined)[], value: string | undefined): string | undefined {
+    if (value === undefined) return undefined;
+    for (const k of kept) if (k === value) return k;
+    return value;
+  }
+
+  prune(now: number): void {
+    const oldest = now - this.windowMs;
+    while (this.count > 0 && this.numbers[this.start * 2] < oldest) {
+      this.messages[this.start] = this.codes[this.start] = this.sessions[this.start] = undefined;
+      this.start = (this.start + 1) % this.capacity;
+      this.count--;
+    }
+  }
+
+  /** How many kept failures happened on `sessionId`. */
+  countOnSession(sessionId: string): number {
+    let n = 0;
+    for (let i = 0; i < this.count; i++) if (this.sessions[(this.start + i) % this.capacity] === sessionId) n++;
+    return n;
+  }
+
+  /** The kept failures as records, oldest first (built on demand: the report asks rarely). */
+  list(): FailureRecord[] {
+    const out: FailureRecord[] = [];
+    for (let i = 0; i < this.count; i++) {
+      const slot = (this.start + i) % this.capacity;
+      const packed = this.numbers[slot * 2 + 1];
+      const status = packed % 1000;
+      const failure: Failure = { kind: FAILURE_KINDS[Math.floor(packed / 1000)], message: this.messages[slot] ?? '', httpStatus: status || undefined, bodyExcerpt: undefined, errorCode: this.codes[slot] };
+      out.push(failureRecord(failure, new Date(this.numbers[slot * 2]).toISOString(), this.sessions[slot]));
+    }
+    return out;
+  }
+}
+
+/**
  * Detects patterns and reports each once when it starts: a pattern that was quiet for a whole
  * window and shows again starts a new episode.
  */
 export class PatternTracker {
   private readonly reports = new Map<string, PatternReport>();
-  private readonly failures = new RollingWindow<FailureRecord>(MAX_FAILURES, PATTERN_WINDOW_MS);
+  private readonly failures = new FailureLog(MAX_FAILURES, PATTERN_WINDOW_MS);
   private readonly changes = new RollingWindow<{ at: string; healthy: boolean }>(MAX_STATE_CHANGES, FLAP_WINDOW_MS);
 
   /** Records a pattern sighting; returns the report when this starts a new episode (so it is announced once). */
@@ -79,7 +162,7 @@ export class PatternTracker {
         `failure (${failure.kind}) ${Math.round(failure.serverUptimeSeconds)} s after the server started`, now));
     }
     if (failure.sessionId) {
-      const onSession = this.failures.list().filter((f) => f.sessionId === failure.sessionId).length;
+      const onSession = this.failures.countOnSession(failure.sessionId);
       if (onSession >= REPEATED_ON_SESSION) {
         push(this.sight('repeated-session-failures', 'Repeated failures on one session',
           `${onSession} failures on one session within ${PATTERN_WINDOW_MS / 60_000} minutes`, now));
@@ -101,6 +184,7 @@ export class PatternTracker {
     return r ? [r] : [];
   }
 
+  /** The kept failures (at most MAX_FAILURES, within the window), oldest first, without body excerpts. */
   recentFailures(): readonly FailureRecord[] {
     return this.failures.list();
   }
