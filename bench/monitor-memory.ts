@@ -5,8 +5,9 @@
 //   the same with bare connections (openConnection: the SDK client and transport the monitor holds,
 //   with no monitor around them). What is left is ours: snapshot, logs, timers, closures.
 // - failure_record_bytes: retained bytes per kept failure record (FailureLog, filled with records as
-//   the monitor builds them after a restart: a classified ECONNREFUSED, a session id of its own each);
-//   failure_history_bytes_per_server: a full failure log of one server, its fixed part included.
+//   the monitor builds them after a restart: a classified ECONNREFUSED, a session id of its own each),
+//   the log's storage (made at the first failure) apart; failure_history_bytes_per_server: a full
+//   failure log of one server, that storage included.
 //   `failure_record_bytes_uncompacted` is the same record kept whole (what the log kept before).
 // Each number is the median of CHILD_RUNS child processes.
 import { execFile } from 'node:child_process';
@@ -29,7 +30,10 @@ const SETTLE_MS = 5_000;
 /** Failure logs filled per child (the per-record number is their average). */
 const LOGS = 500;
 
-/** Heap used after full GCs (the smallest of a few: a GC can leave a little floating garbage). */
+/**
+ * Heap used after full GCs, plus ArrayBuffer contents (kept outside the heap), the smallest of a few
+ * readings (a GC can leave a little floating garbage).
+ */
 async function settledHeap(): Promise<number> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with --expose-gc');
@@ -37,32 +41,42 @@ async function settledHeap(): Promise<number> {
   for (let i = 0; i < 5; i++) {
     gc();
     await sleep(20);
-    readings.push(process.memoryUsage().heapUsed);
+    const m = process.memoryUsage();
+    readings.push(m.heapUsed + m.arrayBuffers);
   }
   return Math.min(...readings);
 }
 
 type Watcher = { stop(): Promise<void> };
 
+/** One session store for every monitor, as the extension and the CLI have. */
+const store = new MemorySessionStore();
+let made = 0;
+
+/**
+ * `n` more watchers, one after the other (as bare connections open), each on a URL of its own (a query
+ * the fixture ignores: the store keeps one session per URL, as for servers of their own).
+ */
 async function startWatchers(mode: 'monitors' | 'bare', n: number, url: string, healthUrl: string): Promise<Watcher[]> {
-  if (mode === 'bare') {
-    const conns: Connection[] = [];
-    for (let i = 0; i < n; i++) {
-      const conn = await openConnection({ url, transport: 'auto', headers: {}, timeoutMs: 5_000 });
+  const out: Watcher[] = [];
+  for (let i = 0; i < n; i++) {
+    const own = `${url}?watcher=${made++}`;
+    if (mode === 'bare') {
+      const conn: Connection = await openConnection({ url: own, transport: 'auto', headers: {}, timeoutMs: 5_000 });
       await conn.probe(5_000);
-      conns.push(conn);
+      out.push({ stop: () => conn.close() });
+      continue;
     }
-    return conns.map((c) => ({ stop: () => c.close() }));
+    const m = new ServerMonitor({ name: `server-${made}`, url: own, transport: 'auto', healthUrl: healthUrl || undefined }, DEFAULT_MONITOR_OPTIONS, { store });
+    m.start();
+    const deadline = Date.now() + 30_000;
+    while (m.snapshot.state !== 'healthy') {
+      if (Date.now() > deadline) throw new Error('a monitor did not become healthy');
+      await sleep(20);
+    }
+    out.push(m);
   }
-  const monitors = Array.from({ length: n }, (_, i) =>
-    new ServerMonitor({ name: `server-${i}`, url, transport: 'auto', healthUrl: healthUrl || undefined }, DEFAULT_MONITOR_OPTIONS, { store: new MemorySessionStore() }));
-  for (const m of monitors) m.start();
-  const deadline = Date.now() + 30_000;
-  while (monitors.some((m) => m.snapshot.state !== 'healthy')) {
-    if (Date.now() > deadline) throw new Error('monitors did not all become healthy');
-    await sleep(50);
-  }
-  return monitors;
+  return out;
 }
 
 /** Heap once the watchers are idle: past the HTTP keep-alive (4 s), Node's resource timing buffer emptied (global, capped at 250). */
@@ -118,6 +132,11 @@ async function childRecords(): Promise<{ base: number; empty: number; full: numb
   const now = t0 + MAX_FAILURES * 1000;
   const base = await settledHeap();
   const logs = Array.from({ length: LOGS }, () => new FailureLog(MAX_FAILURES, PATTERN_WINDOW_MS));
+  // Each log's storage made (by a record, aged out): what follows is what the records themselves add.
+  for (const log of logs) {
+    log.add(restartRecords(err, t0 - PATTERN_WINDOW_MS - 1000)[0], t0 - PATTERN_WINDOW_MS);
+    log.prune(now);
+  }
   const empty = await settledHeap();
   for (const log of logs) for (const r of restartRecords(err, t0)) log.add(r, now);
   const full = await settledHeap();

@@ -51,58 +51,53 @@ export class RollingWindow<T extends { at: string }> {
 }
 
 /**
- * The kept failures, compact (issue 21: under 128 bytes a record instead of about 400): time, kind and
- * HTTP status in one Float64Array, the message, error code and session id by reference, equal messages
- * and codes kept once. What only a single
+ * The kept failures, compact (issue 21: under 128 bytes a record instead of about 340): time, kind and
+ * HTTP status as two doubles, the message, error code and session id by reference, equal messages and
+ * codes kept once. What only a single
  * failure needs (the body excerpt, the uptime the pattern reads at once) stays in the snapshot's
  * `lastFailure`. A ring: no allocation per record beyond what the failure brought.
  */
 export class FailureLog {
-  /** Per slot: the time (ms), then kind index × 1000 + HTTP status (0: none). */
-  private readonly numbers: Float64Array;
-  private readonly messages: (string | undefined)[];
-  private readonly codes: (string | undefined)[];
-  private readonly sessions: (string | undefined)[];
+  /**
+   * Per slot: the time (ms), then kind index × 1000 + HTTP status (0: none). A plain array of doubles
+   * (V8 keeps them unboxed, on the heap): no ArrayBuffer behind it. Made at the first failure.
+   */
+  private numbers: number[] | undefined;
+  /** Per slot: message, error code, session id. */
+  private refs: (string | undefined)[] | undefined;
   /** The slot of the oldest record, and how many there are. */
   private start = 0;
   private count = 0;
 
-  constructor(private readonly capacity: number, private readonly windowMs: number) {
-    this.numbers = new Float64Array(capacity * 2);
-    this.messages = new Array<string | undefined>(capacity).fill(undefined);
-    this.codes = new Array<string | undefined>(capacity).fill(undefined);
-    this.sessions = new Array<string | undefined>(capacity).fill(undefined);
-  }
+  constructor(private readonly capacity: number, private readonly windowMs: number) {}
 
   get size(): number {
     return this.count;
   }
 
   add(f: FailureRecord, now: number): void {
+    const numbers = (this.numbers ??= new Array<number>(this.capacity * 2).fill(0.5));
+    const refs = (this.refs ??= new Array<string | undefined>(this.capacity * 3).fill(undefined));
     const slot = (this.start + this.count) % this.capacity;
     if (this.count === this.capacity) this.start = (this.start + 1) % this.capacity;
     else this.count++;
     const status = f.httpStatus !== undefined && f.httpStatus > 0 && f.httpStatus < 1000 ? f.httpStatus : 0;
-    this.numbers[slot * 2] = Date.parse(f.at);
-    this.numbers[slot * 2 + 1] = Math.max(0, FAILURE_KINDS.indexOf(f.kind)) * 1000 + status;
+    numbers[slot * 2] = Date.parse(f.at);
+    numbers[slot * 2 + 1] = Math.max(0, FAILURE_KINDS.indexOf(f.kind)) * 1000 + status;
     // A message like one already kept is kept once: a server that keeps failing the same way (a restart
     // loop, a refused port) fills its log with one sentence, built anew each time.
-    this.messages[slot] = this.shared(this.messages, f.message);
-    this.codes[slot] = this.shared(this.codes, f.errorCode);
-    this.sessions[slot] = f.sessionId;
+    refs[slot * 3] = shared(refs, f.message);
+    refs[slot * 3 + 1] = shared(refs, f.errorCode);
+    refs[slot * 3 + 2] = f.sessionId;
     this.prune(now);
   }
 
-  private shared(kept: (string | undefined)[], value: string | undefined): string | undefined {
-    if (value === undefined) return undefined;
-    for (const k of kept) if (k === value) return k;
-    return value;
-  }
-
   prune(now: number): void {
+    const { numbers, refs } = this;
+    if (!numbers || !refs) return;
     const oldest = now - this.windowMs;
-    while (this.count > 0 && this.numbers[this.start * 2] < oldest) {
-      this.messages[this.start] = this.codes[this.start] = this.sessions[this.start] = undefined;
+    while (this.count > 0 && numbers[this.start * 2] < oldest) {
+      refs[this.start * 3] = refs[this.start * 3 + 1] = refs[this.start * 3 + 2] = undefined;
       this.start = (this.start + 1) % this.capacity;
       this.count--;
     }
@@ -111,22 +106,30 @@ export class FailureLog {
   /** How many kept failures happened on `sessionId`. */
   countOnSession(sessionId: string): number {
     let n = 0;
-    for (let i = 0; i < this.count; i++) if (this.sessions[(this.start + i) % this.capacity] === sessionId) n++;
+    for (let i = 0; i < this.count; i++) if (this.refs![((this.start + i) % this.capacity) * 3 + 2] === sessionId) n++;
     return n;
   }
 
   /** The kept failures as records, oldest first (built on demand: the report asks rarely). */
   list(): FailureRecord[] {
     const out: FailureRecord[] = [];
-    for (let i = 0; i < this.count; i++) {
+    const { numbers, refs } = this;
+    for (let i = 0; numbers && refs && i < this.count; i++) {
       const slot = (this.start + i) % this.capacity;
-      const packed = this.numbers[slot * 2 + 1];
+      const packed = numbers[slot * 2 + 1];
       const status = packed % 1000;
-      const failure: Failure = { kind: FAILURE_KINDS[Math.floor(packed / 1000)], message: this.messages[slot] ?? '', httpStatus: status || undefined, bodyExcerpt: undefined, errorCode: this.codes[slot] };
-      out.push(failureRecord(failure, new Date(this.numbers[slot * 2]).toISOString(), this.sessions[slot]));
+      const failure: Failure = { kind: FAILURE_KINDS[Math.floor(packed / 1000)], message: refs[slot * 3] ?? '', httpStatus: status || undefined, bodyExcerpt: undefined, errorCode: refs[slot * 3 + 1] };
+      out.push(failureRecord(failure, new Date(numbers[slot * 2]).toISOString(), refs[slot * 3 + 2]));
     }
     return out;
   }
+}
+
+/** `value`, or the equal string already in `kept` (so that it is kept once). */
+function shared(kept: (string | undefined)[], value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  for (const k of kept) if (k === value) return k;
+  return value;
 }
 
 /**
@@ -134,21 +137,23 @@ export class FailureLog {
  * window and shows again starts a new episode.
  */
 export class PatternTracker {
-  private readonly reports = new Map<string, PatternReport>();
+  /** Made at the first sighting: a server without patterns keeps no map. */
+  private reports: Map<string, PatternReport> | undefined;
   private readonly failures = new FailureLog(MAX_FAILURES, PATTERN_WINDOW_MS);
   private readonly changes = new RollingWindow<{ at: string; healthy: boolean }>(MAX_STATE_CHANGES, FLAP_WINDOW_MS);
 
   /** Records a pattern sighting; returns the report when this starts a new episode (so it is announced once). */
   sight(id: string, title: string, detail: string, now: number): PatternReport | undefined {
     const at = new Date(now).toISOString();
-    const known = this.reports.get(id);
+    const reports = (this.reports ??= new Map());
+    const known = reports.get(id);
     if (known && now - Date.parse(known.lastSeen) < PATTERN_WINDOW_MS) {
       // A literal, not a spread plus changes: one hidden class for every report (see failureRecord).
-      this.reports.set(id, { id, title: known.title, detail, firstSeen: known.firstSeen, lastSeen: at, count: known.count + 1 });
+      reports.set(id, { id, title: known.title, detail, firstSeen: known.firstSeen, lastSeen: at, count: known.count + 1 });
       return undefined;
     }
     const report = { id, title, detail, firstSeen: at, lastSeen: at, count: 1 };
-    this.reports.set(id, report);
+    reports.set(id, report);
     return { ...report };
   }
 
@@ -192,7 +197,9 @@ export class PatternTracker {
   /** Patterns seen within the last few windows (a quiet one is kept a while for the report), newest first. */
   active(now: number): PatternReport[] {
     this.failures.prune(now);
-    for (const [id, r] of this.reports) if (now - Date.parse(r.lastSeen) >= PATTERN_WINDOW_MS * 4) this.reports.delete(id);
-    return [...this.reports.values()].sort((a, b) => b.lastSeen.localeCompare(a.lastSeen));
+    const reports = this.reports;
+    if (!reports) return [];
+    for (const [id, r] of reports) if (now - Date.parse(r.lastSeen) >= PATTERN_WINDOW_MS * 4) reports.delete(id);
+    return [...reports.values()].sort((a, b) => b.lastSeen.localeCompare(a.lastSeen));
   }
 }
