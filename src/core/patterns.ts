@@ -140,7 +140,10 @@ export class PatternTracker {
   /** Made at the first sighting: a server without patterns keeps no map. */
   private reports: Map<string, PatternReport> | undefined;
   private readonly failures = new FailureLog(MAX_FAILURES, PATTERN_WINDOW_MS);
-  private readonly changes = new RollingWindow<{ at: string; healthy: boolean }>(MAX_STATE_CHANGES, FLAP_WINDOW_MS);
+  /** Whether the last recorded state change was to a healthy state (undefined before the first). */
+  private lastHealthy: boolean | undefined;
+  /** When the server was lost (ms), within the flap window: all that flapping counts. Made at the first loss. */
+  private drops: number[] | undefined;
 
   /** Records a pattern sighting; returns the report when this starts a new episode (so it is announced once). */
   sight(id: string, title: string, detail: string, now: number): PatternReport | undefined {
@@ -179,11 +182,16 @@ export class PatternTracker {
   /** Adds a state change and returns the flapping pattern if it just started. */
   recordState(state: ServerState, now: number): PatternReport[] {
     const healthy = state === 'healthy' || state === 'degraded';
-    const last = this.changes.list().at(-1);
-    if (last && last.healthy === healthy) return [];
+    if (this.lastHealthy === healthy) return [];
     if (state === 'connecting' || state === 'healing') return [];
-    this.changes.add({ at: new Date(now).toISOString(), healthy }, now);
-    const drops = this.changes.list().filter((c) => !c.healthy).length;
+    this.lastHealthy = healthy;
+    if (healthy) return [];
+    const list = (this.drops ??= []);
+    list.push(now);
+    let old = Math.max(0, list.length - MAX_STATE_CHANGES);
+    while (old < list.length && list[old] < now - FLAP_WINDOW_MS) old++;
+    if (old > 0) list.splice(0, old);
+    const drops = list.length;
     if (drops < FLAP_CHANGES) return [];
     const r = this.sight('flapping', 'Flapping', `${drops} losses within ${FLAP_WINDOW_MS / 60_000} minutes`, now);
     return r ? [r] : [];
