@@ -72,13 +72,13 @@ export class AcceptedEnvelopes {
 export function fastRequest(req: IncomingMessage, body: unknown, accepted: AcceptedEnvelopes): FastRequest | undefined {
   if (!isPlainObject(body) || body.jsonrpc !== '2.0') return undefined;
   const { id, method, params } = body;
-  if ((typeof id !== 'string' && !Number.isSafeInteger(id)) || typeof method !== 'string' || !FORWARDED.has(method)) return undefined;
+  if (!(typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id))) || typeof method !== 'string' || !FORWARDED.has(method)) return undefined;
   if (!isPlainObject(params) || 'inputResponses' in params || 'requestState' in params) return undefined;
   const meta = params._meta;
   if (!isPlainObject(meta) || meta[PROTOCOL_VERSION_META_KEY] !== MODERN || !accepted.has(meta)) return undefined;
   const token = meta.progressToken;
   if (token !== undefined && typeof token !== 'string' && !Number.isSafeInteger(token)) return undefined;
-  const request = { id: id as string | number, method, params };
+  const request = { id, method, params };
   const expected = modernHeaders({ jsonrpc: '2.0', ...request });
   const h = req.headers;
   if (req.method !== 'POST' || h['mcp-session-id'] !== undefined || h['mcp-protocol-version'] !== MODERN) return undefined;
