@@ -16,6 +16,8 @@ import type {
 } from './types';
 
 const MAX_TRANSITIONS = 50;
+/** The default backoff holds no state: one for every monitor (issue 21: two closures less per server). */
+const DEFAULT_BACKOFF = createBackoff();
 
 
 /** A later, better diagnosis replaces an earlier one only within this time of the loss. */
@@ -82,7 +84,7 @@ export class ServerMonitor {
 
   constructor(readonly config: ServerConfig, private options: MonitorOptions, private readonly deps: MonitorDeps = {}) {
     this.log = deps.logger ?? silentLogger;
-    this.backoff = deps.backoff ?? createBackoff();
+    this.backoff = deps.backoff ?? DEFAULT_BACKOFF;
     this.snapshot = {
       name: config.name,
       url: config.url,
@@ -631,17 +633,12 @@ export class ServerMonitor {
     // Giving up is explained by the failure that led to it.
     const failure = detail.failure ?? (to === 'needs-attention' ? s.lastFailure : undefined);
     // Absent fields are left out rather than deleted: a delete turns the kept object into a slow dictionary.
-    const t: Transition = {
-      at: iso(now),
-      from: s.state,
-      to,
-      reason,
-      ...(failure ? { failure } : {}),
-      ...(detail.loss ? { loss: detail.loss } : {}),
-      evidence: detail.evidence ?? [],
-    };
-    s.transitions.push(t);
-    if (s.transitions.length > MAX_TRANSITIONS) s.transitions.splice(0, s.transitions.length - MAX_TRANSITIONS);
+    const t: Transition = { at: iso(now), from: s.state, to, reason, evidence: detail.evidence ?? [] };
+    if (failure) t.failure = failure;
+    if (detail.loss) t.loss = detail.loss;
+    // A new array of the exact length: push() would leave room for 16 more in every healthy server's
+    // one-transition log (issue 21). Transitions are rare; copying at most 50 references is nothing.
+    s.transitions = [...s.transitions.slice(Math.max(0, s.transitions.length + 1 - MAX_TRANSITIONS)), t];
     s.state = to;
     s.stateSince = t.at;
     for (const started of this.patterns.recordState(to, now)) this.announcePattern(started.title, started.detail);

@@ -10,6 +10,7 @@ import { UpstreamHealth } from './upstream';
 import type { GatewayEvent, GatewayLogger, GatewayUpstream, ServerGatewayStats } from './types';
 import type { LossCause } from '../types';
 import { jsonOf, readBodyOnce, type PreReadBody } from './modern/body';
+import { TOO_DEEP_BODY_MESSAGE } from './json-depth';
 import { loadModernFront } from './modern/load';
 import { SUPPORTED_PROTOCOL_VERSIONS } from './spec';
 import type { ModernFront } from './modern/front';
@@ -18,6 +19,8 @@ export interface EndpointEnv {
   holdTimeoutMs: number;
   responseTimeoutMs: number;
   maxBodyBytes: number;
+  /** Established 2026-07-28 requests answered directly (modern/fast-path.ts); false: all through the SDK's handler. */
+  modernFastPath?: boolean;
   logger: GatewayLogger;
   store: SessionStore;
   getAuthorization?: (server: GatewayUpstream) => Promise<string | undefined> | string | undefined;
@@ -158,7 +161,7 @@ export class ServerEndpoint implements EndpointContext {
   private modernFront(): ModernFront | undefined {
     if (this.modern || this.modernBroken) return this.modern;
     try {
-      this.modern = loadModernFront().createModernFront(this, (transport) => new ClientSession(this, undefined, transport));
+      this.modern = loadModernFront().createModernFront(this, (transport) => new ClientSession(this, undefined, transport), { fastPath: this.env.modernFastPath !== false });
     } catch (err) {
       this.modernBroken = true;
       this.env.logger.error(`${this.name}: 2026-07-28 clients cannot be served: ${(err as Error).message}`);
@@ -172,6 +175,8 @@ export class ServerEndpoint implements EndpointContext {
     let body: PreReadBody | undefined;
     if (req.method === 'POST') {
       body = await readBodyOnce(req, this.env.maxBodyBytes);
+      // Refused before any path looks at it, whatever its era: what follows parsing recurses.
+      if (body !== 'too-large' && body.malformed && body.tooDeep) return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32700, message: TOO_DEEP_BODY_MESSAGE }, id: null });
       const parsed = jsonOf(body);
       const modern = this.modernFront();
       // A body over the limit is answered 413 by the session path, whatever its era.

@@ -73,6 +73,7 @@ class GatewayImpl implements Gateway {
         holdTimeoutMs: opts.holdTimeoutMs ?? DEFAULTS.holdTimeoutMs,
         responseTimeoutMs: opts.responseTimeoutMs ?? DEFAULTS.responseTimeoutMs,
         maxBodyBytes: opts.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
+        modernFastPath: opts.modernFastPath ?? true,
         logger: this.logger,
         store: this.store,
         getAuthorization: opts.getAuthorization,

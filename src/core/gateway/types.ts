@@ -60,6 +60,11 @@ export interface GatewayOptions {
   responseTimeoutMs?: number;
   /** Largest accepted request body in bytes (default 4 MiB); larger → 413. */
   maxBodyBytes?: number;
+  /**
+   * Answer established 2026-07-28 requests on the Node response directly (default true). False sends
+   * every one through the SDK's per-request handler: slower, for comparing the two (tests, benchmarks).
+   */
+  modernFastPath?: boolean;
   /** Persisted sessions unused for this long are dropped (default 7 days). */
   sessionTtlMs?: number;
   /** Sessions idle this long leave memory; they stay on disk and come back on their next request (default 30 min). */
