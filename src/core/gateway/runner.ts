@@ -9,6 +9,13 @@ import type {
   Gateway, GatewayLogger, GatewayRuntime, GatewayStats, GatewayStatusServer, GatewayUpstream, ServerGatewayStats,
 } from './types';
 
+declare module '../types' {
+  interface SnapshotSections {
+    /** The healing gateway's view of this server, while it serves it. */
+    gateway?: GatewayView;
+  }
+}
+
 /** Where another gateway that serves the port runs, its start time, and this server's figures there. */
 export interface HolderView {
   runsIn?: GatewayRuntime;

@@ -1,5 +1,6 @@
 // Public types of the healing gateway. No VS Code imports.
-import type { FailureKind, ProtocolEra } from '../types';
+import type { FailureReason, RepeatRules } from '../healing';
+import type { ProtocolEra } from '../types';
 import { SETTING_DEFAULTS } from '../defaults';
 
 export interface GatewayLogger {
@@ -23,6 +24,8 @@ export interface GatewayUpstream {
    * The status endpoint reports this one, so other gateways can tell whether it serves their upstream.
    */
   publicUrl?: string;
+  /** The user's word on which tools may run twice after a crash (globs; `neverRepeat` wins). */
+  repeat?: RepeatRules;
 }
 
 /** Where a gateway runs, as its status endpoint reports it. */
@@ -179,18 +182,8 @@ export const GATEWAY_EVENT_KINDS = [
 ] as const;
 export type GatewayEventKind = (typeof GATEWAY_EVENT_KINDS)[number];
 
-/**
- * `error.data.reason` of a JSON-RPC error the gateway answers with: a failure kind of the upstream's
- * HTTP answer, or what happened in the gateway.
- */
-export type GatewayErrorReason =
-  | FailureKind
-  | 'interrupted' // the connection broke mid-call: may or may not have run
-  | 'unreachable' // held until the hold timeout
-  | 'refused' // the server refused a new session
-  | 'gateway' // the gateway itself failed
-  | 'timeout' // no answer within the response timeout
-  | 'not-mcp'; // a success status whose body is not JSON-RPC
+/** `error.data.reason` of a JSON-RPC error the gateway answers with (the forwarding policy's vocabulary). */
+export type GatewayErrorReason = FailureReason;
 
 export interface GatewayEvent {
   at: string;
