@@ -10,7 +10,7 @@ import { stdioCommand, STDIO_USAGE } from './cli/stdio';
 const COMMANDS: CliCommand[] = [
   { name: 'watch', summary: 'watch an MCP server: one line per state change, healing lost sessions', usage: WATCH_USAGE, run: watchCommand },
   { name: 'proxy', summary: 'run the healing gateway on 127.0.0.1 / ::1 (HTTP clients keep their sessions)', usage: PROXY_USAGE, run: proxyCommand },
-  { name: 'stdio', summary: 'MCP over stdin/stdout for one client, healed against an HTTP upstream', usage: STDIO_USAGE, run: stdioCommand },
+  { name: 'stdio', summary: 'MCP over stdin/stdout for one client: healed against an HTTP upstream, or a local server supervised (stdio -- <command>)', usage: STDIO_USAGE, run: stdioCommand },
   { name: 'clients', summary: "list the AI clients' MCP configurations and route them through the gateway", usage: CLIENTS_USAGE, run: clientsCommand },
   // The image gets this very bundle (dist/cli.js): what runs in Docker is what the user installed.
   { name: 'docker-gateway', summary: 'run the healing gateway always-on in Docker, beside the server container', usage: DOCKER_GATEWAY_USAGE, run: (args) => dockerGatewayCommand(args, __filename) },

@@ -101,7 +101,11 @@ export class ServerChild {
       hooks.onBytes();
       splitter.push(chunk);
     });
-    this.proc.stdout?.on('close', () => !this.ended && !this.exited && hooks.onStdoutClosed());
+    // stdout closes just before 'exit' when the process dies: only a process still running after a
+    // moment has really closed its stdout.
+    this.proc.stdout?.on('close', () => {
+      setTimeout(() => !this.ended && !this.exited && hooks.onStdoutClosed(), 200).unref();
+    });
     this.proc.stderr?.on('data', (chunk: Buffer) => hooks.onStderr(chunk));
     this.proc.stdin?.on('error', (err) => !this.ended && hooks.onWriteFailed(err));
     this.proc.on('error', (err: NodeJS.ErrnoException) => {

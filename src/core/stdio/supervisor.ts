@@ -107,6 +107,11 @@ export class StdioSupervisor {
     return () => this.restartListeners.delete(listener);
   }
 
+  /** The server's command as it may be shown (secrets redacted). */
+  get command(): string[] {
+    return this.shown;
+  }
+
   /** The server's pid (tests and the state file); undefined while none runs. */
   get serverPid(): number | undefined {
     return this.child?.alive ? this.child.pid : undefined;
@@ -226,7 +231,8 @@ export class StdioSupervisor {
   private replace(run: number, cause: RestartCause, detail: string): void {
     const child = this.child;
     if (run !== this.run || !child?.alive || this.stopping) return;
-    this.pendingCause = { cause, detail };
+    // The first cause found is the one: killing a wedged run closes its stdout too.
+    this.pendingCause ??= { cause, detail };
     void child.kill();
   }
 
