@@ -107,7 +107,10 @@ export class ServerChild {
       setTimeout(() => !this.ended && !this.exited && hooks.onStdoutClosed(), 200).unref();
     });
     this.proc.stderr?.on('data', (chunk: Buffer) => hooks.onStderr(chunk));
-    this.proc.stdin?.on('error', (err) => !this.ended && hooks.onWriteFailed(err));
+    // EPIPE usually means it just died: let 'exit' tell the cause; a process still running stopped reading.
+    this.proc.stdin?.on('error', (err) => {
+      setTimeout(() => !this.ended && !this.exited && hooks.onWriteFailed(err), 200).unref();
+    });
     this.proc.on('error', (err: NodeJS.ErrnoException) => {
       // A spawn failure (ENOENT, EACCES) arrives here, and no 'exit' follows.
       if (this.proc.pid === undefined) this.end({ kind: 'spawn-error', code: err.code ?? 'ERROR', message: err.message });

@@ -5,13 +5,13 @@ import { exponentialDelayMs } from '../backoff';
 
 export const RESTART_LIMITS = {
   /** This many restarts in a row are immediate (a crash is usually one-off)… */
-  immediate: 2,
+  immediate: 3,
   /** …then 250 ms doubling… */
   baseDelayMs: 250,
   /** …to at most this. */
   maxDelayMs: 3_000,
   /** A run at least this long was stable: the backoff starts over. */
-  stableMs: 5_000,
+  stableMs: 2_000,
   /** A run shorter than this, or one that never answered anything, counts toward a crash loop. */
   fastFailMs: 1_000,
   /** This many fast failures within `windowMs` is a crash loop: stop respawning. */
