@@ -96,7 +96,7 @@ describe('the comparison: the same clients straight to the server', () => {
       const s = await supervise(server.command(), { era, env: server.env?.(), direct: true });
       marks.push(s.mark);
       try {
-        const { marked } = await import('./util');
+        const { marked } = await import('./util.js');
         const [pid] = marked(s.mark);
         fault(pid, 'SIGKILL');
         await sleep(200);

@@ -36,6 +36,8 @@ interface Pending {
   heldCounted: boolean;
   /** It was held across a break: a write among these goes one at a time. */
   afterBreak: boolean;
+  /** Waiting for the ping that shows the run is alive before a write goes. */
+  verifying?: boolean;
 }
 
 interface Own {
@@ -82,6 +84,8 @@ export class StdioSupervisor {
   private stateTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private serialBusy = false;
+  private verifying = false;
+  private readonly verifyQueue: Pending[] = [];
 
   private readonly pending = new Map<string, Pending>();
   private readonly own = new Map<string, Own>();
@@ -119,7 +123,7 @@ export class StdioSupervisor {
 
   start(): void {
     const splitter = new LineSplitter(
-      (line) => this.fromClient(line),
+      (line) => this.guard(() => this.fromClient(line)),
       (bytes) => {
         this.opts.logger.error(`ignored a message on stdin of ${bytes} bytes (more than the 10 MB a stdio MCP message may have)`);
         this.toClient({ jsonrpc: '2.0', id: null, error: { code: INVALID_REQUEST, message: 'Invalid Request: message too large' } });
@@ -151,7 +155,7 @@ export class StdioSupervisor {
     this.phase = run === 1 ? 'starting' : 'restarting';
     let stderrAtStart = true;
     const child = new ServerChild(this.opts.server, {
-      onLine: (line) => this.fromServer(run, line),
+      onLine: (line) => this.guard(() => this.fromServer(run, line)),
       onBytes: () => (this.lastByteAt = Date.now()),
       onStderr: (chunk) => {
         this.opts.serverStderr?.write(chunk);
@@ -195,7 +199,7 @@ export class StdioSupervisor {
     this.phase = 'running';
     this.saveState();
     for (const p of [...this.pending.values()]) {
-      if (p.askingTools) continue;
+      if (p.askingTools || p.verifying) continue;
       if (p.waiting) this.release(p);
     }
     void this.answerToolQuestions(run);
@@ -319,6 +323,15 @@ export class StdioSupervisor {
     return { cause: 'exit', label: `exit code ${end.code ?? '?'}` };
   }
 
+  /** Runs one handler; a bug in it is logged, never thrown into the process (the client would lose its session). */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.opts.logger.error(`internal error (the message was dropped): ${(err as Error).stack ?? err}`);
+    }
+  }
+
   // ---- client → server ----
 
   private fromClient(line: string): void {
@@ -384,12 +397,40 @@ export class StdioSupervisor {
       this.decide(p, { kind: 'cannot-start', message: this.giveUpMessage });
       return;
     }
-    const verdict = this.knowledge.verdict(p.request);
-    const plan = sendPlan(verdict);
+    const plan = sendPlan(this.knowledge.verdict(p.request));
     if (!this.ready || !this.child?.alive || (p.afterBreak && plan.oneAtATime && this.serialBusy)) {
       this.decide(p, { kind: 'not-sent' });
       return;
     }
+    if (!plan.waitForVerified) {
+      this.sendNow(p);
+      return;
+    }
+    // What must not run twice goes only to a run that has just answered: a ping first. A write held behind
+    // an unanswered ping to a frozen or dead run was never sent, so it goes to the next run, not "maybe".
+    p.verifying = true;
+    this.verifyQueue.push(p);
+    if (!this.verifying) void this.verifyNext();
+  }
+
+  private async verifyNext(): Promise<void> {
+    const batch = this.verifyQueue.splice(0);
+    if (batch.length === 0) return;
+    this.verifying = true;
+    const run = this.run;
+    const answer = await this.sendOwn(run, 'ping', undefined);
+    this.verifying = false;
+    for (const p of batch) {
+      p.verifying = false;
+      if (this.pending.get(keyOf(p.request.id)) !== p) continue;
+      if (answer && run === this.run && this.child?.alive) this.sendNow(p);
+      else this.decide(p, { kind: 'not-sent' });
+    }
+    if (this.verifyQueue.length > 0) void this.verifyNext();
+  }
+
+  private sendNow(p: Pending): void {
+    const plan = sendPlan(this.knowledge.verdict(p.request));
     if (p.afterBreak && plan.oneAtATime) this.serialBusy = true;
     p.waiting = false;
     p.sentRun = this.run;
