@@ -15,6 +15,7 @@ const stages = [
   { name: 'unit', files: filesIn('test/unit') },
   { name: 'integration', files: filesIn('test/integration') },
   { name: 'gateway', files: filesIn('test/gateway') },
+  { name: 'stdio', files: filesIn('test/stdio') },
   { name: 'docker', files: filesIn('test/docker') },
   { name: 'vscode', command: ['node', 'scripts/run-vscode-tests.mjs'] },
   { name: 'ui', files: filesIn('test/ui') },

@@ -1,6 +1,7 @@
 // Drives the supervisor (dist/cli.js `stdio -- <command>`) with real stdio MCP clients: the v1 SDK client
 // and the v2 client. Every process a test starts carries a marker in its environment, so the tests can
 // count what is left (servers, wrappers' children, browsers, watchdogs) and kill it in after() hooks.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -165,4 +166,79 @@ export async function settle<T>(fn: () => Promise<T>): Promise<{ ok: true; value
 /** Signals the server process (SIGSTOP leaves it frozen for the supervisor to find). */
 export function fault(pid: number, signal: NodeJS.Signals): void {
   process.kill(pid, signal);
+}
+
+/** A client that writes raw lines: for bad input, and to watch the supervisor process itself. */
+export class RawClient {
+  readonly mark = randomUUID();
+  readonly stateDir = mkdtempSync(join(tmpdir(), 'stdio-raw-'));
+  readonly proc: ChildProcessWithoutNullStreams;
+  readonly messages: Record<string, unknown>[] = [];
+  /** stdout lines that were not JSON: must stay empty (stdout carries protocol messages only). */
+  readonly badStdout: string[] = [];
+  private err = '';
+  private out = '';
+  private seq = 0;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(server: string[], cliArgs: string[] = [], env: Record<string, string> = {}) {
+    this.proc = spawn(process.execPath, [CLI_BUNDLE, 'stdio', '--state-dir', this.stateDir, ...cliArgs, '--', ...server], {
+      env: { ...process.env, ...env, STDIO_TEST_MARK: this.mark },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.proc.stdin.on('error', () => undefined);
+    this.proc.stderr.on('data', (d: Buffer) => void (this.err = (this.err + d.toString()).slice(-200_000)));
+    this.proc.stdout.on('data', (d: Buffer) => {
+      this.out += d.toString();
+      const lines = this.out.split('\n');
+      this.out = lines.pop() ?? '';
+      for (const l of lines) {
+        try {
+          this.messages.push(JSON.parse(l));
+        } catch {
+          this.badStdout.push(l);
+        }
+      }
+    });
+    this.exited = new Promise((resolve) => this.proc.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  stderr(): string {
+    return this.err;
+  }
+
+  line(text: string): void {
+    this.proc.stdin.write(`${text}\n`);
+  }
+
+  notify(method: string, params?: unknown): void {
+    this.line(JSON.stringify({ jsonrpc: '2.0', method, ...(params === undefined ? {} : { params }) }));
+  }
+
+  /** Sends a request and waits for the message answering it. */
+  async request(method: string, params?: unknown, timeoutMs = 30_000): Promise<{ result?: Record<string, unknown>; error?: { code: number; message: string; data?: { reason?: string } } }> {
+    const id = ++this.seq;
+    this.line(JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) }));
+    return this.waitFor((m) => m.id === id, timeoutMs) as never;
+  }
+
+  async waitFor(match: (m: Record<string, unknown>) => boolean, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const m = this.messages.find(match);
+      if (m) return m;
+      if (Date.now() > until) throw new Error(`no matching message in ${timeoutMs} ms; stderr:\n${this.err.slice(-3000)}`);
+      await sleep(20);
+    }
+  }
+
+  initialize(timeoutMs?: number): ReturnType<RawClient['request']> {
+    return this.request('initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } }, timeoutMs);
+  }
+
+  /** Closes stdin (the client is done) and waits for the supervisor to exit. */
+  async end(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    this.proc.stdin.end();
+    return this.exited;
+  }
 }

@@ -64,7 +64,9 @@ export class TailBuffer {
  */
 function startWatchdog(pgid: number): ChildProcess | undefined {
   if (process.platform === 'win32') return undefined;
-  const script = `read _ ; kill -TERM -- -${pgid} 2>/dev/null; sleep 1; kill -KILL -- -${pgid} 2>/dev/null`;
+  // TERM, then KILL after up to 1 s; done as soon as the group is gone.
+  const g = `-${pgid}`;
+  const script = `read _ ; kill -TERM -- ${g} 2>/dev/null; for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 -- ${g} 2>/dev/null || exit 0; sleep 0.1; done; kill -KILL -- ${g} 2>/dev/null`;
   try {
     const dog = spawn('/bin/sh', ['-c', script], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
     dog.on('error', () => undefined);

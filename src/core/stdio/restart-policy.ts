@@ -35,7 +35,8 @@ export type RestartDecision = { action: 'respawn'; delayMs: number; attempt: num
 export function consecutiveFailures(history: readonly RunRecord[]): RunRecord[] {
   const out: RunRecord[] = [];
   for (let i = history.length - 1; i >= 0; i--) {
-    if (history[i].uptimeMs >= RESTART_LIMITS.stableMs) break;
+    // Stable: it answered and lived a while. A run that never answered is a failure however long it hung.
+    if (history[i].answered && history[i].uptimeMs >= RESTART_LIMITS.stableMs) break;
     out.unshift(history[i]);
   }
   return out;
