@@ -242,3 +242,23 @@ export class RawClient {
     return this.exited;
   }
 }
+
+/**
+ * Call first in a test that needs a part the machine may lack: true when the test must return (skipped).
+ * With CI=true a missing part fails the test instead (as test/helpers/docker.ts does for the engine).
+ */
+export function skipWithout(t: { skip(message?: string): void }, missing: string | undefined): boolean {
+  if (!missing) return false;
+  if (process.env.CI === 'true') throw new Error(`CI=true and ${missing}`);
+  t.skip(missing);
+  return true;
+}
+
+/** The command line of a process, '' when it is gone. */
+export function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ');
+  } catch {
+    return '';
+  }
+}
