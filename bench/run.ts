@@ -7,6 +7,7 @@ import { benchGateway } from './gateway';
 import { benchModernGateway } from './modern-gateway';
 import { benchMonitor } from './monitor';
 import { benchStdio } from './stdio';
+import { benchStdioSupervised } from './stdio-supervised';
 import type { Metrics } from './stats';
 
 /** Targets from the issues, for the table only: benchmarks measure, they do not pass or fail. */
@@ -24,6 +25,8 @@ const TARGETS: Record<string, string> = {
   gateway_floor_ratio: '<= 1.5',
   chaos_client_errors: '0',
   modern_chaos_client_errors: '0',
+  stdio_supervised_p50_overhead_ms: '< 0.3',
+  stdio_supervised_v2_p50_overhead_ms: '< 0.3',
 };
 
 async function main(): Promise<void> {
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
     ['gateway', benchGateway],
     ['modern-gateway', benchModernGateway],
     ['stdio', benchStdio],
+    ['stdio-supervised', benchStdioSupervised],
     ['docker', benchDocker],
     ['docker-gateway', benchDockerGateway],
   ];
