@@ -1,8 +1,6 @@
 // The stdio supervisor (dist/cli.js `stdio -- <command>`) against the same client spawning the server
 // directly, same run, both client eras (v1 SDK, v2): tools/call latency overhead, and the time from a
 // SIGKILL of the server to the first answered call (respawn), beside the server's own start time.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { supervise, readState, type Era, type Supervised } from '../test/stdio/util';
 import { median, percentile, round, sleep, type Metrics } from './stats';
@@ -50,8 +48,7 @@ async function serverStartMs(): Promise<number> {
 }
 
 async function respawnMs(): Promise<number> {
-  const stateDir = mkdtempSync(join(tmpdir(), 'bench-stdio-'));
-  const s = await supervise(SERVER, { cliArgs: ['--quiet', '--state-dir', stateDir] });
+  const s = await supervise(SERVER, { cliArgs: ['--quiet'] });
   const samples: number[] = [];
   try {
     await echo(s);

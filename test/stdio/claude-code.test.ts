@@ -102,7 +102,7 @@ describe('the real Claude Code CLI with a stdio server', () => {
 
   it('the comparison: the same configuration without the supervisor (recorded, not asserted)', async (t) => {
     if (skipWithout(t, missing)) return;
-    const run = await runClaude(false, 60_000);
+    const run = await runClaude(false, 40_000);
     const failed = run.results.filter((r) => r.isError);
     t.diagnostic(`without the supervisor: ${run.results.length} of ${CALLS} calls got a result, ${failed.length} of them errors (${failed.map((r) => r.text.slice(0, 60)).join(' | ')}); ${run.exit === 'hung' ? 'hung after the freeze (stopped by the test)' : `exited ${JSON.stringify(run.exit)}`}; faults: ${run.faults.join(', ')}`);
     killMarked(run.mark);

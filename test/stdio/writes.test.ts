@@ -119,3 +119,71 @@ describe('the session on a new run', () => {
     assert.deepEqual(await waitNoneLeft(s.mark), []);
   });
 });
+
+describe('the server asks the client', () => {
+  it('roots/list from each new run reaches the client under fresh ids and its answer goes back', async () => {
+    const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+    const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
+    const { ListRootsRequestSchema } = await import('@modelcontextprotocol/sdk/types.js');
+    const { CLI_BUNDLE, MODULES, readState } = await import('./util.js');
+    const { randomUUID } = await import('node:crypto');
+    const root = mkdtempSync(join(tmpdir(), 'stdio-roots-'));
+    const stateDir = mkdtempSync(join(tmpdir(), 'stdio-roots-state-'));
+    const mark = randomUUID();
+    marks.push(mark);
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI_BUNDLE, 'stdio', '--state-dir', stateDir, '--', 'node', join(MODULES, '@modelcontextprotocol/server-filesystem/dist/index.js')],
+      env: { ...(process.env as Record<string, string>), STDIO_TEST_MARK: mark },
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'roots-client', version: '1.0.0' }, { capabilities: { roots: { listChanged: true } } });
+    const ids: unknown[] = [];
+    client.setRequestHandler(ListRootsRequestSchema, async (_req, extra) => {
+      ids.push(extra.requestId);
+      return { roots: [{ uri: `file://${root}`, name: 'root' }] };
+    });
+    await client.connect(transport);
+    try {
+      const allowed = async () => JSON.stringify(await client.callTool({ name: 'list_allowed_directories', arguments: {} }));
+      const until = Date.now() + 5000;
+      while (!(await allowed()).includes(root) && Date.now() < until) await sleep(100);
+      for (let i = 0; i < 2; i++) {
+        const pid = readState(stateDir)?.serverPid;
+        assert.ok(pid);
+        fault(pid, 'SIGKILL');
+        await sleep(300);
+        const again = Date.now() + 10_000;
+        let learned = false;
+        while (!learned && Date.now() < again) {
+          learned = ids.length >= i + 2 && (await allowed()).includes(root);
+          if (!learned) await sleep(100);
+        }
+        assert.ok(learned, `the new run asked the client for its roots and learned them (${ids.length} asks)`);
+      }
+      assert.equal(ids.length, 3, `one roots/list per run: ${JSON.stringify(ids)}`);
+      assert.equal(new Set(ids).size, 3, `ids never repeat across runs: ${JSON.stringify(ids)}`);
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+    assert.deepEqual(await waitNoneLeft(mark), []);
+  });
+});
+
+describe('a busy server is not wedged', () => {
+  it('a call longer than the wedge timeout completes, no restart (the server answers pings meanwhile)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stdio-busy-'));
+    const s = await supervise(['node', COUNTER_SERVER], { env: { COUNTER_FILE: join(dir, 'w.txt') }, cliArgs: ['--wedge-timeout', '1', '--json'] });
+    marks.push(s.mark);
+    try {
+      const pid = await s.serverPid();
+      const r = await s.client.callTool({ name: 'read_notes', arguments: { delayMs: 4000 } });
+      assert.equal(textOf(r), '0');
+      assert.equal(await s.serverPid(), pid, 'the same server run');
+      assert.deepEqual(s.jsonLines().filter((l) => l.type === 'stdio-restart'), []);
+    } finally {
+      await s.close();
+    }
+    assert.deepEqual(await waitNoneLeft(s.mark), []);
+  });
+});

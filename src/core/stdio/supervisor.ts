@@ -42,6 +42,7 @@ interface Pending {
 
 interface Own {
   run: number;
+  method: string;
   sentAt: number;
   resolve(response: JSONRPCResponse | undefined): void;
 }
@@ -84,6 +85,8 @@ export class StdioSupervisor {
   private stateTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private serialBusy = false;
+  /** This run does not answer pings (but answers other things): no wedge pings, no write verification. */
+  private pingsIgnored = false;
   private verifying = false;
   private readonly verifyQueue: Pending[] = [];
 
@@ -150,6 +153,7 @@ export class StdioSupervisor {
     const run = ++this.run;
     this.ready = false;
     this.runAnswered = false;
+    this.pingsIgnored = false;
     this.lastByteAt = Date.now();
     this.lastPingAt = Date.now();
     this.phase = run === 1 ? 'starting' : 'restarting';
@@ -402,7 +406,7 @@ export class StdioSupervisor {
       this.decide(p, { kind: 'not-sent' });
       return;
     }
-    if (!plan.waitForVerified) {
+    if (!plan.waitForVerified || this.pingsIgnored) {
       this.sendNow(p);
       return;
     }
@@ -590,7 +594,18 @@ export class StdioSupervisor {
         this.decide(p, { kind: 'timed-out' });
       }
     }
-    for (const o of this.own.values()) if (o.run === this.run) oldestWait = Math.min(oldestWait, o.sentAt);
+    for (const [id, o] of this.own) {
+      if (o.run !== this.run) continue;
+      // A ping left unanswered while the server keeps talking: it ignores pings (against the spec) but
+      // is alive. Stop pinging this run and take the silence as an answer.
+      if (o.method === 'ping' && now - o.sentAt >= this.wedgeMs && this.lastByteAt > o.sentAt) {
+        this.pingsIgnored = true;
+        this.own.delete(id);
+        o.resolve({ jsonrpc: '2.0', id, result: {} });
+        continue;
+      }
+      oldestWait = Math.min(oldestWait, o.sentAt);
+    }
     const silentFor = now - Math.max(this.lastByteAt, oldestWait === Infinity ? now : oldestWait);
     // A run that has not answered anything yet may still be starting (npx fetching, a browser launching).
     const limit = this.runAnswered ? this.wedgeMs : this.wedgeMs * 3;
@@ -601,7 +616,7 @@ export class StdioSupervisor {
     // A busy server that still answers pings is not wedged; an idle frozen one is found before the next call.
     const quietFor = now - Math.max(this.lastByteAt, this.lastPingAt);
     const pingAfter = oldestWait === Infinity ? this.wedgeMs / 2 : this.wedgeMs / 3;
-    if (quietFor >= pingAfter && this.ready && this.runAnswered) {
+    if (quietFor >= pingAfter && this.ready && this.runAnswered && !this.pingsIgnored) {
       this.lastPingAt = now;
       void this.sendOwn(this.run, 'ping', undefined);
     }
@@ -612,7 +627,7 @@ export class StdioSupervisor {
   private sendOwn(run: number, method: string, params: unknown): Promise<JSONRPCResponse | undefined> {
     const id = `${OWN_PREFIX}${++this.ownSeq}`;
     return new Promise((resolve) => {
-      this.own.set(id, { run, sentAt: Date.now(), resolve });
+      this.own.set(id, { run, method, sentAt: Date.now(), resolve });
       const message = (params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params }) as JSONRPCMessage;
       if (!this.writeServer(run, message)) {
         this.own.delete(id);
