@@ -65,7 +65,7 @@ export class ServerRequestIds {
   }
 
   /** The client answered `out`: where it goes (once). */
-  fromClient(out: RequestId): { run: number; id: RequestId } | undefined {
+  fromClient(out: RequestId | undefined): { run: number; id: RequestId } | undefined {
     if (typeof out !== 'number') return undefined;
     const r = this.byOut.get(out);
     this.byOut.delete(out);

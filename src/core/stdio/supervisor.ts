@@ -10,6 +10,7 @@ import {
 } from '../healing';
 import { ServerChild, TailBuffer, type ChildEnd } from './child';
 import { LineSplitter, parseLine } from './framing';
+import { OwnRequests, ServerRequestIds } from './ids';
 import { decideRestart, type RunRecord } from './restart-policy';
 import { SessionMemory } from './session-memory';
 import { StateFile, redactCommand, type SupervisedState } from './state-file';
@@ -17,7 +18,6 @@ import { SUPERVISOR_DEFAULTS, type RestartCause, type RestartEvent, type Supervi
 
 const PARSE_ERROR = -32700;
 const INVALID_REQUEST = -32600;
-const OWN_PREFIX = 'archon-mcp-doctor:';
 const TICK_MS = 500;
 
 interface Pending {
@@ -38,13 +38,6 @@ interface Pending {
   afterBreak: boolean;
   /** Waiting for the ping that shows the run is alive before a write goes. */
   verifying?: boolean;
-}
-
-interface Own {
-  run: number;
-  method: string;
-  sentAt: number;
-  resolve(response: JSONRPCResponse | undefined): void;
 }
 
 export type SupervisorEnd = { kind: 'client-closed' } | { kind: 'stopped' };
@@ -91,11 +84,8 @@ export class StdioSupervisor {
   private readonly verifyQueue: Pending[] = [];
 
   private readonly pending = new Map<string, Pending>();
-  private readonly own = new Map<string, Own>();
-  private ownSeq = 0;
-  /** Server-to-client requests: the id the client sees → the run and id the server used. */
-  private readonly serverRequests = new Map<number, { run: number; id: RequestId }>();
-  private serverRequestSeq = 0;
+  private readonly own = new OwnRequests();
+  private readonly serverRequests = new ServerRequestIds();
   private readonly restartListeners = new Set<(e: RestartEvent) => void>();
 
   constructor(private readonly opts: SupervisorOptions) {
@@ -256,15 +246,8 @@ export class StdioSupervisor {
     this.pendingCause = undefined;
     this.history = [...this.history.slice(-20), { endedAt: Date.now(), uptimeMs, answered: this.runAnswered, cannotSpawn: end.kind === 'spawn-error' }];
     // What the dead run owed: our own requests end, the client's get the policy's verdict.
-    for (const [id, o] of this.own) {
-      if (o.run === run) {
-        this.own.delete(id);
-        o.resolve(undefined);
-      }
-    }
-    for (const [outId, r] of this.serverRequests) {
-      if (r.run !== run) continue;
-      this.serverRequests.delete(outId);
+    this.own.endRun(run);
+    for (const outId of this.serverRequests.endRun(run)) {
       this.toClient({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: outId, reason: 'the MCP server restarted' } });
     }
     if (this.stopping) return;
@@ -388,10 +371,8 @@ export class StdioSupervisor {
   }
 
   private clientResponse(msg: JSONRPCResponse): void {
-    const outId = typeof msg.id === 'number' ? msg.id : Number.NaN;
-    const r = this.serverRequests.get(outId);
+    const r = this.serverRequests.fromClient(msg.id);
     if (!r) return;
-    this.serverRequests.delete(outId);
     // An answer for a run that is gone has nobody to go to.
     if (r.run === this.run) this.writeServer(r.run, { ...msg, id: r.id } as JSONRPCMessage);
   }
@@ -537,10 +518,8 @@ export class StdioSupervisor {
     const msg = parsed.message;
     if (isJSONRPCResultResponse(msg) || isJSONRPCErrorResponse(msg)) {
       const id = msg.id;
-      if (typeof id === 'string' && id.startsWith(OWN_PREFIX)) {
-        const o = this.own.get(id);
-        this.own.delete(id);
-        o?.resolve(msg);
+      if (OwnRequests.isOwn(id)) {
+        this.own.answer(id as string, msg);
         return;
       }
       if (id === undefined || id === null) {
@@ -561,19 +540,14 @@ export class StdioSupervisor {
     }
     if (isJSONRPCRequest(msg)) {
       // Ids the client sees are ours: a new run's first request must not collide with the old run's.
-      const outId = ++this.serverRequestSeq;
-      this.serverRequests.set(outId, { run, id: msg.id });
-      this.toClient({ ...msg, id: outId });
+      this.toClient({ ...msg, id: this.serverRequests.toClient(run, msg.id) });
       return;
     }
     if (isJSONRPCNotification(msg) && msg.method === 'notifications/cancelled') {
-      const requestId = (msg.params as { requestId?: RequestId } | undefined)?.requestId;
-      for (const [outId, r] of this.serverRequests) {
-        if (r.run === run && r.id === requestId) {
-          this.serverRequests.delete(outId);
-          this.toClient({ ...msg, params: { ...(msg.params as object), requestId: outId } });
-          return;
-        }
+      const outId = this.serverRequests.cancelled(run, (msg.params as { requestId?: RequestId } | undefined)?.requestId);
+      if (outId !== undefined) {
+        this.toClient({ ...msg, params: { ...(msg.params as object), requestId: outId } });
+        return;
       }
     }
     this.writeClientLine(line);
@@ -594,18 +568,13 @@ export class StdioSupervisor {
         this.decide(p, { kind: 'timed-out' });
       }
     }
-    for (const [id, o] of this.own) {
-      if (o.run !== this.run) continue;
-      // A ping left unanswered while the server keeps talking: it ignores pings (against the spec) but
-      // is alive. Stop pinging this run and take the silence as an answer.
-      if (o.method === 'ping' && now - o.sentAt >= this.wedgeMs && this.lastByteAt > o.sentAt) {
-        this.pingsIgnored = true;
-        this.own.delete(id);
-        o.resolve({ jsonrpc: '2.0', id, result: {} });
-        continue;
-      }
-      oldestWait = Math.min(oldestWait, o.sentAt);
+    // A ping left unanswered while the server keeps talking: it ignores pings (against the spec) but is
+    // alive. Stop pinging this run and take the silence as an answer.
+    for (const id of this.own.ignoredPings(this.run, now, this.wedgeMs, this.lastByteAt)) {
+      this.pingsIgnored = true;
+      this.own.answer(id, { jsonrpc: '2.0', id, result: {} });
     }
+    oldestWait = Math.min(oldestWait, this.own.oldest(this.run));
     const silentFor = now - Math.max(this.lastByteAt, oldestWait === Infinity ? now : oldestWait);
     // A run that has not answered anything yet may still be starting (npx fetching, a browser launching).
     const limit = this.runAnswered ? this.wedgeMs : this.wedgeMs * 3;
@@ -625,14 +594,10 @@ export class StdioSupervisor {
   // ---- writing ----
 
   private sendOwn(run: number, method: string, params: unknown): Promise<JSONRPCResponse | undefined> {
-    const id = `${OWN_PREFIX}${++this.ownSeq}`;
     return new Promise((resolve) => {
-      this.own.set(id, { run, method, sentAt: Date.now(), resolve });
+      const id = this.own.add(run, method, resolve);
       const message = (params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params }) as JSONRPCMessage;
-      if (!this.writeServer(run, message)) {
-        this.own.delete(id);
-        resolve(undefined);
-      }
+      if (!this.writeServer(run, message)) this.own.answer(id, undefined);
     });
   }
 
@@ -709,8 +674,7 @@ export class StdioSupervisor {
     clearInterval(this.tick);
     clearTimeout(this.respawnTimer);
     clearTimeout(this.stateTimer);
-    for (const o of this.own.values()) o.resolve(undefined);
-    this.own.clear();
+    this.own.endRun();
     await this.child?.shutdown(grace);
     this.stateFile?.remove();
     this.finish({ kind });
