@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LineSplitter, parseLine } from '../../src/core/stdio/framing';
 import { RESTART_LIMITS, decideRestart, redactCommand, type RunRecord } from '../../src/core/stdio';
+import { endCause, giveUpMessage } from '../../src/core/stdio/restart-policy';
 import { jsonLine, parseJsonLine } from '../../src/core/json-lines';
 
 const NOW = 1_000_000;
@@ -29,6 +30,28 @@ describe('decideRestart', () => {
       assert.equal(d.action === 'respawn' ? `respawn ${d.delayMs}` : d.action, expected);
     });
   }
+});
+
+describe('endCause', () => {
+  const cases: [string, Parameters<typeof endCause>[0], Parameters<typeof endCause>[1], string][] = [
+    ['exit code', { kind: 'exit', code: 3, signal: null, ours: false }, undefined, 'exit: exit code 3'],
+    ['a SIGKILL nobody here sent', { kind: 'exit', code: null, signal: 'SIGKILL', ours: false }, undefined, 'oom-like: SIGKILL (OOM killer or kill -9)'],
+    ['our own SIGKILL', { kind: 'exit', code: null, signal: 'SIGKILL', ours: true }, undefined, 'signal: signal SIGKILL'],
+    ['SIGTERM', { kind: 'exit', code: null, signal: 'SIGTERM', ours: false }, undefined, 'signal: signal SIGTERM'],
+    ['replaced as wedged', { kind: 'exit', code: null, signal: 'SIGKILL', ours: true }, { cause: 'wedge', detail: 'no output at all for 20 s' }, 'wedge: no output at all for 20 s'],
+    ['ENOENT', { kind: 'spawn-error', code: 'ENOENT', message: 'spawn x ENOENT' }, undefined, 'spawn-error: ENOENT: command not found (uvx)'],
+    ['EACCES', { kind: 'spawn-error', code: 'EACCES', message: 'spawn x EACCES' }, undefined, 'spawn-error: EACCES: not executable (permission denied) (uvx)'],
+  ];
+  for (const [name, end, replaced, expected] of cases) {
+    it(name, () => {
+      const c = endCause(end, replaced, 'uvx');
+      assert.equal(`${c.cause}: ${c.label}`, expected);
+    });
+  }
+  it('the give-up message names the cause and the stderr tail', () => {
+    assert.match(giveUpMessage(['uvx', 'srv'], 'exit code 1', 'it failed 4 times within 60 s', ['a', 'ImportError: x']), /"uvx srv" cannot run: exit code 1; .*ImportError: x/);
+    assert.match(giveUpMessage(['x'], 'exit code 1', 'why', []), /wrote nothing on stderr/);
+  });
 });
 
 describe('redactCommand', () => {

@@ -2,6 +2,8 @@
 // is usually one-off), backing off while it keeps failing, reset once a run was stable, and giving up
 // on a command that fails again and again at start (a crash loop) until the next request asks again.
 import { exponentialDelayMs } from '../backoff';
+import type { ChildEnd } from './child';
+import type { RestartCause } from './types';
 
 export const RESTART_LIMITS = {
   /** This many restarts in a row are immediate (a crash is usually one-off)… */
@@ -55,4 +57,23 @@ export function decideRestart(history: readonly RunRecord[], now: number, random
   if (attempt < RESTART_LIMITS.immediate) return { action: 'respawn', delayMs: 0, attempt: Math.max(0, attempt) };
   const delayMs = exponentialDelayMs(attempt - RESTART_LIMITS.immediate, { baseMs: RESTART_LIMITS.baseDelayMs, maxMs: RESTART_LIMITS.maxDelayMs, random });
   return { action: 'respawn', delayMs, attempt };
+}
+
+/** Why a run ended, in the stdio-restart vocabulary. `replaced`: the supervisor killed it, and why. */
+export function endCause(end: ChildEnd, replaced: { cause: RestartCause; detail: string } | undefined, command: string): { cause: RestartCause; label: string } {
+  if (replaced) return { cause: replaced.cause, label: replaced.detail };
+  if (end.kind === 'spawn-error') {
+    const what = end.code === 'ENOENT' ? 'command not found' : end.code === 'EACCES' ? 'not executable (permission denied)' : end.message;
+    return { cause: 'spawn-error', label: `${end.code}: ${what} (${command})` };
+  }
+  // A SIGKILL nobody here sent: the kernel's OOM killer, or someone's kill -9.
+  if (end.signal === 'SIGKILL' && !end.ours) return { cause: 'oom-like', label: 'SIGKILL (OOM killer or kill -9)' };
+  if (end.signal) return { cause: 'signal', label: `signal ${end.signal}` };
+  return { cause: 'exit', label: `exit code ${end.code ?? '?'}` };
+}
+
+/** The error every request gets while the supervisor has given up on the command. */
+export function giveUpMessage(command: readonly string[], label: string, why: string, stderrTail: readonly string[]): string {
+  const tail = stderrTail.length ? ` Last lines of its stderr: ${stderrTail.slice(-5).join(' | ')}` : ' It wrote nothing on stderr.';
+  return `The MCP server "${command.join(' ')}" cannot run: ${label}; ${why}, so the supervisor stopped starting it (it tries again on the next request).${tail}`;
 }

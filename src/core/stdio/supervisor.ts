@@ -11,7 +11,7 @@ import {
 import { ServerChild, TailBuffer, type ChildEnd } from './child';
 import { LineSplitter, parseLine } from './framing';
 import { OwnRequests, ServerRequestIds } from './ids';
-import { decideRestart, type RunRecord } from './restart-policy';
+import { decideRestart, endCause, giveUpMessage, type RunRecord } from './restart-policy';
 import { SessionMemory } from './session-memory';
 import { StateFile, redactCommand, type SupervisedState } from './state-file';
 import { SUPERVISOR_DEFAULTS, type RestartCause, type RestartEvent, type SupervisorCounts, type SupervisorOptions } from './types';
@@ -242,7 +242,7 @@ export class StdioSupervisor {
     this.child = undefined;
     this.ready = false;
     const uptimeMs = child ? Date.now() - child.startedAt : 0;
-    const { cause, label } = this.causeOf(end);
+    const { cause, label } = endCause(end, this.pendingCause, this.opts.server.command);
     this.pendingCause = undefined;
     this.history = [...this.history.slice(-20), { endedAt: Date.now(), uptimeMs, answered: this.runAnswered, cannotSpawn: end.kind === 'spawn-error' }];
     // What the dead run owed: our own requests end, the client's get the policy's verdict.
@@ -255,8 +255,7 @@ export class StdioSupervisor {
     const stderrTail = this.stderrTail.lines();
     if (decision.action === 'give-up') {
       this.phase = 'gave-up';
-      const tail = stderrTail.length ? ` Last lines of its stderr: ${stderrTail.slice(-5).join(' | ')}` : ' It wrote nothing on stderr.';
-      this.giveUpMessage = `The MCP server "${this.shown.join(' ')}" cannot run: ${label}; ${decision.why}, so the supervisor stopped starting it (it tries again on the next request).${tail}`;
+      this.giveUpMessage = giveUpMessage(this.shown, label, decision.why, stderrTail);
     } else {
       this.phase = 'restarting';
     }
@@ -297,17 +296,6 @@ export class StdioSupervisor {
       else this.respawnTimer = setTimeout(() => this.spawnRun(), decision.delayMs);
     }
     this.saveState();
-  }
-
-  private causeOf(end: ChildEnd): { cause: RestartCause; label: string } {
-    if (this.pendingCause) return { cause: this.pendingCause.cause, label: this.pendingCause.detail };
-    if (end.kind === 'spawn-error') {
-      const what = end.code === 'ENOENT' ? 'command not found' : end.code === 'EACCES' ? 'not executable (permission denied)' : end.message;
-      return { cause: 'spawn-error', label: `${end.code}: ${what} (${this.opts.server.command})` };
-    }
-    if (end.signal === 'SIGKILL' && !end.ours) return { cause: 'oom-like', label: 'SIGKILL (OOM killer or kill -9)' };
-    if (end.signal) return { cause: 'signal', label: `signal ${end.signal}` };
-    return { cause: 'exit', label: `exit code ${end.code ?? '?'}` };
   }
 
   /** Runs one handler; a bug in it is logged, never thrown into the process (the client would lose its session). */
