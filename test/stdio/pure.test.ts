@@ -6,6 +6,7 @@ import { LineSplitter, parseLine } from '../../src/core/stdio/framing';
 import { RESTART_LIMITS, decideRestart, redactCommand, type RunRecord } from '../../src/core/stdio';
 import { endCause, giveUpMessage } from '../../src/core/stdio/restart-policy';
 import { jsonLine, parseJsonLine } from '../../src/core/json-lines';
+import { wedgeVerdict, type WedgeInput } from '../../src/core/stdio/wedge';
 
 const NOW = 1_000_000;
 const run = (endedAgoMs: number, uptimeMs: number, answered = true, cannotSpawn = false): RunRecord => ({ endedAt: NOW - endedAgoMs, uptimeMs, answered, cannotSpawn });
@@ -99,4 +100,26 @@ describe('the stdio-restart --json line', () => {
     assert.equal(parseJsonLine(JSON.stringify(line)).type, 'stdio-restart');
     assert.throws(() => parseJsonLine(JSON.stringify({ ...line, cause: 'tired' })), /breaks the --json schema/);
   });
+});
+
+describe('wedgeVerdict', () => {
+  const base: WedgeInput = { now: 100_000, lastByteAt: 100_000, oldestWaitSince: undefined, lastPingAt: 100_000, answered: true, canPing: true, wedgeMs: 20_000 };
+  const cases: [string, Partial<WedgeInput>, string][] = [
+    ['idle and talking: nothing to do', {}, 'ok'],
+    ['idle and quiet for half the timeout: ping', { lastByteAt: 90_000, lastPingAt: 90_000 }, 'ping'],
+    ['idle, quiet, a ping just sent: wait', { lastByteAt: 70_000, lastPingAt: 99_000 }, 'ok'],
+    ['a request waits and nothing came for the timeout: wedged', { lastByteAt: 50_000, oldestWaitSince: 80_000, lastPingAt: 95_000 }, 'wedged 20000'],
+    ['silence before the request was sent does not count', { lastByteAt: 10_000, oldestWaitSince: 95_000, lastPingAt: 99_000 }, 'ok'],
+    ['a long call with pings answered meanwhile: not wedged', { lastByteAt: 99_000, oldestWaitSince: 40_000 }, 'ok'],
+    ['a request waits, quiet for a third of the timeout: ping', { lastByteAt: 93_000, oldestWaitSince: 93_000, lastPingAt: 93_000 }, 'ping'],
+    ['a starting run gets three times as long', { lastByteAt: 50_000, oldestWaitSince: 50_000, answered: false }, 'ok'],
+    ['a starting run silent for three timeouts: wedged', { lastByteAt: 40_000, oldestWaitSince: 40_000, answered: false }, 'wedged 60000'],
+    ['a run that ignores pings is not pinged', { lastByteAt: 90_000, lastPingAt: 90_000, canPing: false }, 'ok'],
+  ];
+  for (const [name, over, expected] of cases) {
+    it(name, () => {
+      const v = wedgeVerdict({ ...base, ...over });
+      assert.equal(v.kind === 'wedged' ? `wedged ${v.silentMs}` : v.kind, expected);
+    });
+  }
 });

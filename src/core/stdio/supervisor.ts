@@ -13,6 +13,7 @@ import { LineSplitter, parseLine } from './framing';
 import { OwnRequests, ServerRequestIds } from './ids';
 import { decideRestart, endCause, giveUpMessage, type RunRecord } from './restart-policy';
 import { SessionMemory } from './session-memory';
+import { wedgeVerdict } from './wedge';
 import { StateFile, redactCommand, type SupervisedState } from './state-file';
 import { SUPERVISOR_DEFAULTS, type RestartCause, type RestartEvent, type SupervisorCounts, type SupervisorOptions } from './types';
 
@@ -563,17 +564,18 @@ export class StdioSupervisor {
       this.own.answer(id, { jsonrpc: '2.0', id, result: {} });
     }
     oldestWait = Math.min(oldestWait, this.own.oldest(this.run));
-    const silentFor = now - Math.max(this.lastByteAt, oldestWait === Infinity ? now : oldestWait);
-    // A run that has not answered anything yet may still be starting (npx fetching, a browser launching).
-    const limit = this.runAnswered ? this.wedgeMs : this.wedgeMs * 3;
-    if (oldestWait !== Infinity && silentFor >= limit) {
-      this.replace(this.run, 'wedge', `no output at all for ${seconds(silentFor)} while a request waited (wedged or frozen)`);
-      return;
-    }
-    // A busy server that still answers pings is not wedged; an idle frozen one is found before the next call.
-    const quietFor = now - Math.max(this.lastByteAt, this.lastPingAt);
-    const pingAfter = oldestWait === Infinity ? this.wedgeMs / 2 : this.wedgeMs / 3;
-    if (quietFor >= pingAfter && this.ready && this.runAnswered && !this.pingsIgnored) {
+    const verdict = wedgeVerdict({
+      now,
+      lastByteAt: this.lastByteAt,
+      oldestWaitSince: oldestWait === Infinity ? undefined : oldestWait,
+      lastPingAt: this.lastPingAt,
+      answered: this.runAnswered,
+      canPing: this.ready && !this.pingsIgnored,
+      wedgeMs: this.wedgeMs,
+    });
+    if (verdict.kind === 'wedged') {
+      this.replace(this.run, 'wedge', `no output at all for ${seconds(verdict.silentMs)} while a request waited (wedged or frozen)`);
+    } else if (verdict.kind === 'ping') {
       this.lastPingAt = now;
       void this.sendOwn(this.run, 'ping', undefined);
     }
