@@ -1,11 +1,11 @@
 // `archon-mcp-doctor stdio [options] -- <command> [args…]`: runs a stdio MCP server under the supervisor.
 // stdout carries protocol messages only; the server's stderr and our lines go to stderr.
-import { parseArgs } from 'node:util';
 import { currentLocationEnv, stateDir } from '../core/clients';
-import { parseGlobList } from '../core/healing';
 import { jsonLine } from '../core/json-lines';
 import { StdioSupervisor, SUPERVISOR_DEFAULTS, type RestartEvent } from '../core/stdio';
 import { GATEWAY_DEFAULTS } from '../core/gateway';
+import { REPEAT_USAGE, repeatRulesOf } from './gateway-args';
+import { badArguments, parseCommandArgs } from './registry';
 
 export const SUPERVISE_USAGE = `usage: archon-mcp-doctor stdio [options] -- <command> [args…]
   Runs a stdio MCP server (any command: node, npx, uvx, docker run -i …) and relays MCP between it and the
@@ -18,8 +18,7 @@ export const SUPERVISE_USAGE = `usage: archon-mcp-doctor stdio [options] -- <com
   --wedge-timeout S   no output at all for S seconds while a request or our ping waits = wedged (default ${SUPERVISOR_DEFAULTS.wedgeTimeoutMs / 1000})
   --hold-timeout S    how long a request waits for the server to come back (default ${GATEWAY_DEFAULTS.holdTimeoutMs / 1000})
   --response-timeout S  how long an answer may take once sent (default ${GATEWAY_DEFAULTS.responseTimeoutMs / 1000})
-  --repeat-safe G,…   tool-name globs that are safe to run twice (e.g. 'find_*,get_*')
-  --never-repeat G,…  tool-name globs never run twice, whatever their annotations say
+${REPEAT_USAGE}
   --state-dir D       the user's state folder (default: the one client routing uses); the supervisor keeps
                       <D>/stdio/<pid>.json while it runs
   --json              one JSON line per restart on stderr (docs/cli-json.md: stdio-restart)
@@ -40,39 +39,18 @@ function restartLine(e: RestartEvent, command: string[]): string {
 }
 
 export async function superviseCommand(options: string[], command: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: options,
-      options: {
-        'wedge-timeout': { type: 'string' }, 'hold-timeout': { type: 'string' }, 'response-timeout': { type: 'string' },
-        'repeat-safe': { type: 'string' }, 'never-repeat': { type: 'string' }, 'state-dir': { type: 'string' },
-        json: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }) as { values: Record<string, string | boolean | undefined> });
-  } catch (err) {
-    process.stderr.write(`stdio: ${(err as Error).message}\n${SUPERVISE_USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stderr.write(`${SUPERVISE_USAGE}\n`);
-    return 0;
-  }
-  if (command.length === 0 || command[0] === '') {
-    process.stderr.write(`stdio: no command after --\n${SUPERVISE_USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommandArgs(options, {
+    'wedge-timeout': { type: 'string' }, 'hold-timeout': { type: 'string' }, 'response-timeout': { type: 'string' },
+    'repeat-safe': { type: 'string', multiple: true }, 'never-repeat': { type: 'string', multiple: true }, 'state-dir': { type: 'string' },
+    json: { type: 'boolean' }, quiet: { type: 'boolean' },
+  });
+  if (typeof parsed === 'string') return badArguments('stdio', parsed, SUPERVISE_USAGE);
+  const values = parsed.values as Record<string, unknown>;
+  if (command.length === 0 || command[0] === '') return badArguments('stdio', 'no command after --', SUPERVISE_USAGE);
   const wedge = positiveSeconds(values['wedge-timeout'] as string | undefined, '--wedge-timeout', SUPERVISOR_DEFAULTS.wedgeTimeoutMs);
   const hold = positiveSeconds(values['hold-timeout'] as string | undefined, '--hold-timeout', GATEWAY_DEFAULTS.holdTimeoutMs);
   const response = positiveSeconds(values['response-timeout'] as string | undefined, '--response-timeout', GATEWAY_DEFAULTS.responseTimeoutMs);
-  for (const v of [wedge, hold, response]) {
-    if (typeof v === 'string') {
-      process.stderr.write(`stdio: ${v}\n${SUPERVISE_USAGE}\n`);
-      return 2;
-    }
-  }
+  for (const v of [wedge, hold, response]) if (typeof v === 'string') return badArguments('stdio', v, SUPERVISE_USAGE);
   const quiet = values.quiet === true;
   const json = values.json === true;
   const write = (level: string, m: string): void => void process.stderr.write(`archon-mcp-doctor stdio: ${level}${m}\n`);
@@ -87,10 +65,7 @@ export async function superviseCommand(options: string[], command: string[]): Pr
     wedgeTimeoutMs: wedge as number,
     holdTimeoutMs: hold as number,
     responseTimeoutMs: response as number,
-    rules: {
-      repeatSafe: parseGlobList((values['repeat-safe'] as string | undefined) ?? ''),
-      neverRepeat: parseGlobList((values['never-repeat'] as string | undefined) ?? ''),
-    },
+    rules: repeatRulesOf(values),
     stateDir: (values['state-dir'] as string | undefined) ?? stateDir(currentLocationEnv()),
   });
   supervisor.onRestart((e) => {

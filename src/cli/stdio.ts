@@ -1,7 +1,8 @@
 // `archon-mcp-doctor stdio`: MCP over stdin/stdout for one client (Claude Desktop, any stdio-only client),
 // healed against a Streamable HTTP upstream. stdout carries protocol messages only; everything else is stderr.
 import { startStdioBridge, watchUpstreamContainer, type GatewayLogger } from '../core/gateway';
-import { parseGatewayArgs } from './gateway-args';
+import { badArguments } from './registry';
+import { REPEAT_USAGE, parseGatewayArgs } from './gateway-args';
 import { SUPERVISE_USAGE, superviseCommand } from './stdio-supervise';
 
 export const STDIO_EXIT = {
@@ -15,7 +16,7 @@ export const STDIO_EXIT = {
 } as const;
 
 export const STDIO_USAGE = `usage: archon-mcp-doctor stdio --upstream <url> [--name N] [--container NAME] [--docker-socket PATH]
-         [--state-dir D] [--hold-timeout S] [--quiet]
+         [--state-dir D] [--hold-timeout S] [--quiet] [--repeat-safe GLOBS] [--never-repeat GLOBS]
   Speaks MCP over stdin/stdout to one client and forwards to the Streamable HTTP upstream through the
   healing gateway core: a lost upstream session (HTTP 400/404) is re-initialized, requests are held while
   the server is down or restarting (--hold-timeout, default 30 s), and a call that may have run is never
@@ -23,6 +24,7 @@ export const STDIO_USAGE = `usage: archon-mcp-doctor stdio --upstream <url> [--n
   --container NAME: watch the upstream's Docker container; a container death holds requests at once.
   --state-dir D: accepted like proxy's; the bridge keeps its one session in memory (it lives as long as
   the client's process) and writes nothing there.
+${REPEAT_USAGE}
   A line on stdin that is not JSON gets a JSON-RPC parse error (-32700, id null) and a message on stderr.
   Client config: {"command": "archon-mcp-doctor", "args": ["stdio", "--upstream", "http://localhost:8051/mcp"]}
   Exit codes: 0 stdin closed or SIGINT/SIGTERM, 1 internal error, 2 bad arguments,
@@ -35,8 +37,7 @@ export async function stdioCommand(argv: string[]): Promise<number> {
   const separator = argv.indexOf('--');
   if (separator !== -1) {
     if (argv.slice(0, separator).some((a) => a === '--upstream' || a.startsWith('--upstream='))) {
-      process.stderr.write(`stdio: --upstream and a command after -- cannot be used together\n${STDIO_USAGE}\n`);
-      return STDIO_EXIT.badArguments;
+      return badArguments('stdio', '--upstream and a command after -- cannot be used together', STDIO_USAGE);
     }
     return superviseCommand(argv.slice(0, separator), argv.slice(separator + 1));
   }
@@ -60,7 +61,7 @@ export async function stdioCommand(argv: string[]): Promise<number> {
   };
   const name = (parsed.values.name as string | undefined) ?? 'archon';
   const bridge = await startStdioBridge({
-    upstream: { name, url: args.upstream },
+    upstream: { name, url: args.upstream, repeat: args.repeat },
     input: process.stdin,
     output: process.stdout,
     holdTimeoutMs: args.holdTimeoutMs,

@@ -10,6 +10,8 @@ import { HEALTH_STATES } from './docker/events';
 import { CONTAINER_STATES } from './docker/snapshot';
 import { GATEWAY_EVENT_KINDS, type GatewayEventKind } from './gateway/types';
 import { RESTART_ACTIONS, RESTART_CAUSES } from './stdio';
+import { REPEAT_REASONS } from './healing';
+import { INCIDENT_HEAL_KINDS, INCIDENT_OBSERVERS } from './incidents/types';
 import { EVIDENCE_SOURCES, FAILURE_KINDS, LOSS_CAUSES, PROTOCOL_ERAS, SERVER_STATES, TRANSITION_REASONS } from './types';
 
 const timestamp = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'an ISO timestamp');
@@ -94,6 +96,14 @@ const gatewayEvent = z.object({
   session: z.string().optional(),
   message: z.string(),
   url: z.string().optional(),
+  /** `error-returned`: the reason the client got (`error.data.reason`). */
+  reason: z.string().optional(),
+  /** Heals and errors: how long the call took, holds included. */
+  durationMs: z.number().optional(),
+  /** `upstream-restarting`: the cause Docker gave. */
+  cause: z.enum(LOSS_CAUSES).optional(),
+  /** Heals: the upstream had lost the session on the way. */
+  sessionLost: z.boolean().optional(),
 }).strict();
 
 /** `clients`: one MCP client configuration entry that names a server. */
@@ -169,11 +179,48 @@ const stdioRestart = z.object({
   inFlight: z.object({ resent: z.number().int(), ambiguous: z.number().int(), held: z.number().int() }).strict(),
 }).strict();
 
+/** `status --json`: one server of a running gateway, with its repeat policy (which tools are sent again, and why). */
+const gatewayServer = z.object({
+  type: z.literal('gateway-server'), ...base,
+  slug: z.string(), name: z.string(), url: z.string(), upstream: z.string().optional(), runsIn: z.string().optional(),
+  clients: z.number().int().optional(), requestsForwarded: z.number().int().optional(), errorsReturned: z.number().int().optional(),
+  healed: z.object({ reinitialized: z.number().int(), held: z.number().int(), resent: z.number().int() }).strict().optional(),
+  repeat: z.object({
+    knownServer: z.string().optional(),
+    tools: z.array(z.object({
+      tool: z.string(), repeat: z.boolean(), reason: z.enum(REPEAT_REASONS), detail: z.string(), suggestion: z.string().optional(),
+    }).strict()),
+  }).strict(),
+}).strict();
+
+/** `incidents`: one incident record (src/core/incidents/types.ts); `t` is when it started. */
+const incidentCalls = z.object({ held: z.number().int(), resent: z.number().int(), answered: z.number().int(), failed: z.number().int(), ambiguous: z.number().int() }).strict();
+const incident = z.object({
+  type: z.literal('incident'),
+  ...base,
+  id: z.string(),
+  server: z.string(),
+  upstream: z.string().optional(),
+  seenBy: z.enum(INCIDENT_OBSERVERS),
+  /** Where this copy was read: the local journal, a running gateway's status endpoint, or both. */
+  source: z.enum(['journal', 'gateway', 'both']),
+  startedAt: timestamp,
+  recoveredAt: timestamp.optional(),
+  downtimeMs: z.number().optional(),
+  cause: z.enum(LOSS_CAUSES),
+  label: z.string().optional(),
+  evidence: z.array(evidence),
+  calls: incidentCalls,
+  heals: z.partialRecord(z.enum(INCIDENT_HEAL_KINDS), z.number().int()),
+  unfinished: z.boolean().optional(),
+  updatedAt: timestamp,
+}).strict();
+
 /** One entry per line type: the one place a new type is added. */
 const LINE_SCHEMAS = [
   transition, container, gatewayStart, gatewayEvent,
   clientEntry, clientFileError, clientRoute, clientRouteSkipped, clientRouteDiff, clientRouteMessage,
-  dockerGatewayStatus, dockerGatewayUp, dockerGatewayDown, dockerGatewayError, stdioRestart,
+  dockerGatewayStatus, dockerGatewayUp, dockerGatewayDown, dockerGatewayError, gatewayServer, incident, stdioRestart,
 ] as const;
 
 export const jsonLineSchema = z.discriminatedUnion('type', [...LINE_SCHEMAS]);
@@ -183,6 +230,7 @@ export type TransitionLine = z.infer<typeof transition>;
 export type ContainerLine = z.infer<typeof container>;
 export type LossLine = z.infer<typeof loss>;
 export type GatewayEventLine = z.infer<typeof gatewayEvent>;
+export type IncidentLine = z.infer<typeof incident>;
 
 export function isGatewayStartKind(kind: GatewayEventKind): kind is (typeof GATEWAY_START_KINDS)[number] {
   return (GATEWAY_START_KINDS as readonly string[]).includes(kind);

@@ -191,10 +191,22 @@ export interface PatternReport {
   count: number;
 }
 
+/**
+ * Every way a loss is healed, one vocabulary for the monitor and the gateway. The monitor's connection:
+ * `resumed` (the server still had our session), `reinitialized` (a fresh session), `reconnected` (first
+ * connect after an outage). A client's request through the gateway: `reinitialized` (its upstream session
+ * re-made), `held` (kept until the server was back), `resent` (sent again: safe to run twice).
+ */
+export const HEAL_KINDS = ['resumed', 'reinitialized', 'reconnected', 'held', 'resent'] as const;
+export type HealKind = (typeof HEAL_KINDS)[number];
+/** How the monitor's own connection was healed. */
+export type ConnectionHealKind = Extract<HealKind, 'resumed' | 'reinitialized' | 'reconnected'>;
+/** How a request through the gateway (or the stdio supervisor) was healed. */
+export type RequestHealKind = Extract<HealKind, 'reinitialized' | 'held' | 'resent'>;
+
 export interface HealInfo {
   at: string;
-  /** `resumed`: the server still had our session; `reinitialized`: a fresh session; `reconnected`: first connect after an outage. */
-  kind: 'resumed' | 'reinitialized' | 'reconnected';
+  kind: ConnectionHealKind;
   durationMs: number;
   attempts: number;
 }

@@ -17,6 +17,7 @@ import {
 } from '../helpers/docker';
 import { freePort } from '../helpers/servers';
 import { readJsonLine } from '../helpers/json-lines';
+import { parseJsonLine } from '../../src/core/json-lines';
 import { demuxLogBuffer } from '../../src/core/docker/logs';
 
 const run = promisify(execFile);
@@ -51,6 +52,12 @@ async function dockerGateway(...args: string[]): Promise<CliResult> {
   return { code, stdout, stderr, json: readJsonLine(lines[0]) as Record<string, unknown> };
 }
 
+/** The incidents the sidecar reports at its status endpoint, through the bundled CLI. */
+async function sidecarIncidents(port: number): Promise<Record<string, unknown>[]> {
+  const { stdout } = await run(process.execPath, [CLI, 'incidents', '--json', '--from', 'gateway', '--gateway', `http://127.0.0.1:${port}`], { timeout: 30_000 });
+  return stdout.trim().split('\n').filter(Boolean).map((l) => readJsonLine(l) as Record<string, unknown>);
+}
+
 async function gatewayLogs(): Promise<string> {
   const buf = (await docker().getContainer(GATEWAY_CONTAINER_NAME).logs({ stdout: true, stderr: true, tail: 60, follow: false })) as unknown as Buffer;
   return Buffer.concat(demuxLogBuffer(buf).map((f) => f.data)).toString('utf8');
@@ -62,6 +69,8 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
   let port = 0;
   let up: Record<string, unknown> = {};
   const clients: Connected[] = [];
+  /** The ids of the incidents the sidecar recorded during the restarts. */
+  let incidentIds: string[] = [];
 
   before(async () => {
     if (!(await engineAvailable())) return;
@@ -69,7 +78,8 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
     base = (await ensureImages()).base;
     await removeContainer(GATEWAY_CONTAINER_NAME);
     await ensureNetwork(NETWORK);
-    fx = await runFixtureContainer({ name: UPSTREAM, network: NETWORK, env: { FIXTURE_TEST_TOOLS: '1' }, stopTimeoutSeconds: 1 });
+    // Archon's bare reads take 150 ms (its tools call its API service): restarts cut some of them off.
+    fx = await runFixtureContainer({ name: UPSTREAM, network: NETWORK, env: { FIXTURE_TEST_TOOLS: '1', FIXTURE_READ_DELAY_MS: '150' }, stopTimeoutSeconds: 1 });
     port = await freePort();
   });
   after(async () => {
@@ -148,6 +158,7 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
     assert.equal(up.state, 'running', 'needs the previous test');
     const c = await connectClient(String(up.url), { name: 'docker-gateway-test' });
     clients.push(c);
+    const restartsBegan = Date.now();
     let done = false;
     let calls = 0;
     const errors: string[] = [];
@@ -185,6 +196,68 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
     assert.ok(calls >= 2 * RESTARTS, `calls went on (${calls})`);
     const status = (await dockerGateway('status')).json;
     assert.ok(Number(status.requestsHealed) >= RESTARTS, `healed at least once per restart: ${JSON.stringify(status)}\n${await gatewayLogs()}`);
+    // The sidecar kept the incidents, and its metrics are on the published (127.0.0.1) port. (Its volume
+    // outlives `down`, on purpose: incidents of earlier runs are there too.)
+    const incidents = (await sidecarIncidents(port)).filter((i) => Date.parse(String(i.startedAt)) >= restartsBegan);
+    assert.ok(incidents.length >= 1 && incidents.length <= RESTARTS, `1..${RESTARTS} incidents: ${JSON.stringify(incidents)}`);
+    for (const i of incidents) {
+      assert.equal(i.seenBy, 'sidecar');
+      assert.ok(i.recoveredAt, 'each one recovered');
+      assert.equal(i.upstream, fx!.url, 'the upstream as the user knows it');
+    }
+    incidentIds = incidents.map((i) => String(i.id));
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const heals = [...metrics.matchAll(/^archon_mcp_doctor_heals_total\{server="archon",kind="\w+"\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    assert.ok(heals >= RESTARTS, `heals_total from the sidecar: ${heals}`);
+  });
+
+  it("answers Archon's unannotated reads (150 ms each) across 10 restarts (SIGTERM and SIGKILL): none fails", async (t) => {
+    if (await skipWithoutDocker(t)) return;
+    assert.equal(up.state, 'running', 'needs the up test');
+    const c = await connectClient(String(up.url), { name: 'docker-gateway-reads' });
+    try {
+      const tools = await c.client.listTools();
+      assert.equal(tools.tools.find((x) => x.name === 'find_tasks')?.annotations, undefined, 'bare, as Archon registers it');
+      let done = false;
+      let calls = 0;
+      const errors: string[] = [];
+      const loops = ['find_tasks', 'rag_get_available_sources'].map(async (name) => {
+        while (!done) {
+          try {
+            await c.client.callTool({ name, arguments: {} });
+            calls++;
+          } catch (e) {
+            errors.push((e as Error).message);
+          }
+        }
+      });
+      try {
+        for (let n = 0; n < RESTARTS; n++) {
+          const until = calls + 2;
+          const deadline = Date.now() + 30_000;
+          while (calls < until && Date.now() < deadline) await sleep(20);
+          await fx!.container.restart({ t: n % 2 ? 0 : 1 });
+        }
+        const until = calls + 2;
+        const deadline = Date.now() + 30_000;
+        while (calls < until && Date.now() < deadline) await sleep(20);
+      } finally {
+        done = true;
+        await Promise.all(loops);
+      }
+      assert.deepEqual(errors, [], `${errors.length} of ${calls + errors.length} reads failed`);
+      assert.ok(calls >= 2 * RESTARTS, `reads went on (${calls})`);
+      // `status --json` against the sidecar's port: it knows Archon, and says which tools it repeats.
+      const { stdout } = await run(process.execPath, [CLI, 'status', '--port', String(new URL(String(up.url)).port), '--json']);
+      const line = parseJsonLine(stdout.trim().split('\n')[0]);
+      assert.ok(line.type === 'gateway-server', stdout);
+      if (line.type !== 'gateway-server') return;
+      assert.equal(line.repeat.knownServer, 'Archon');
+      assert.deepEqual(line.repeat.tools.find((x) => x.tool === 'find_tasks'), { tool: 'find_tasks', repeat: true, reason: 'known-server', detail: "known server Archon: 'find_*' only reads" });
+      assert.equal(line.repeat.tools.find((x) => x.tool === 'manage_task')?.repeat, false);
+    } finally {
+      await c.close();
+    }
   });
 
   it('keeps the client session valid when the gateway container restarts itself', async (t) => {
@@ -231,6 +304,10 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
     clients.push(again);
     assert.match(textOf(await again.client.callTool({ name: 'test_read', arguments: {} })), /executions/);
     assert.equal(again.transport.sessionId, sessionId);
+    // The incidents came along in the volume: every one kept, none doubled.
+    const ids = (await sidecarIncidents(port)).map((i) => String(i.id));
+    assert.equal(new Set(ids).size, ids.length, `no incident twice: ${ids.join(', ')}`);
+    for (const id of incidentIds) assert.ok(ids.includes(id), `incident ${id} kept across the recreate`);
   });
 
   it('up --with-docker-socket mounts the socket for the unprivileged gateway, which keeps its sessions and sees the upstream container die', async (t) => {

@@ -16,7 +16,9 @@ export const ROOT = join(__dirname, '..', '..');
 export const CLI_BUNDLE = join(ROOT, 'dist', 'cli.js');
 export const MODULES = join(ROOT, 'node_modules');
 export const COUNTER_SERVER = join(__dirname, 'fixtures', 'counter-server.mjs');
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+import { sleep } from '../helpers/wait';
+
+export { sleep };
 
 export type Era = 'v1' | 'v2';
 

@@ -8,6 +8,7 @@ import { ServerCounters } from './stats';
 import type { SessionStore } from './store';
 import { UpstreamHealth } from './upstream';
 import type { GatewayEvent, GatewayLogger, GatewayUpstream, ServerGatewayStats } from './types';
+import type { LossCause } from '../types';
 import { jsonOf, readBodyOnce, type PreReadBody } from './modern/body';
 import { loadModernFront } from './modern/load';
 import { SUPPORTED_PROTOCOL_VERSIONS } from './spec';
@@ -43,6 +44,10 @@ export class ServerEndpoint implements EndpointContext {
 
   constructor(readonly upstream: GatewayUpstream, readonly slug: string, private readonly env: EndpointEnv) {
     this.tools = new ToolKnowledge(upstream.repeat);
+    this.health.onBroke = () => {
+      // A Docker signal says more, and says it itself (markRestarting).
+      if (!this.restarting()) this.emit({ event: 'upstream-down', message: `${this.name} stopped answering` });
+    };
   }
 
   get name(): string {
@@ -72,7 +77,7 @@ export class ServerEndpoint implements EndpointContext {
     return Math.max(Date.now() + this.env.holdTimeoutMs, this.restartingUntil);
   }
 
-  markRestarting(forMs: number): void {
+  markRestarting(forMs: number, cause?: LossCause): void {
     this.restartingUntil = Date.now() + forMs;
     // A restart takes the upstream sessions with it. Re-initializing first (always safe to repeat)
     // means no client request is sent into a dead connection, where it could not tell whether it ran:
@@ -80,7 +85,7 @@ export class ServerEndpoint implements EndpointContext {
     for (const s of this.sessions.values()) s.link.invalidate(s.link.sessionId);
     this.modern?.upstreamRestarting();
     this.health.broke();
-    this.emit({ event: 'upstream-restarting', message: `${this.name} is restarting: holding its requests for up to ${Math.round(forMs / 1000)} s` });
+    this.emit({ event: 'upstream-restarting', message: `${this.name} is restarting: holding its requests for up to ${Math.round(forMs / 1000)} s`, ...(cause ? { cause } : {}) });
   }
 
   markUp(): void {
@@ -224,6 +229,7 @@ export class ServerEndpoint implements EndpointContext {
       errorsReturned: c.errorsReturned,
       healedToday: c.healedToday,
       lastEvent: c.lastEvent,
+      repeat: { knownServer: this.tools.knownServer?.label, tools: this.tools.explain() },
     };
   }
 

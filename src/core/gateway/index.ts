@@ -1,6 +1,7 @@
 // The healing gateway: a local Streamable HTTP endpoint per MCP server that keeps clients'
 // sessions alive across server restarts. No VS Code imports.
 export { startGateway } from './gateway';
+export { fetchGatewayIncidents } from './incidents-remote';
 export { HEALTH_PATH, SERVICE_ID, DEFAULTS as GATEWAY_DEFAULTS, GATEWAY_RUNTIMES, slugify } from './types';
 export { probeHolder, GatewayPortTaken, type HolderInfo } from './port';
 export { holderMismatch, sameUpstreamKey } from './holder';
@@ -9,5 +10,5 @@ export { holdOnContainerDown, watchUpstreamContainer, type ContainerDownSource, 
 export { GatewayRunner, RUNS_IN_LABEL, type GatewayRunnerDeps, type GatewayView, type HolderView } from './runner';
 export type {
   ConnectedClient, Gateway, GatewayErrorReason, GatewayEvent, GatewayEventKind, GatewayLogger, GatewayMode, GatewayOptions,
-  GatewayRuntime, GatewayStats, GatewayStatus, GatewayStatusServer, GatewayUpstream, HolderStatus, HealCounts, ServerGatewayStats,
+  GatewayRuntime, GatewayStats, GatewayStatus, GatewayStatusServer, GatewayUpstream, HolderStatus, HealCounts, RepeatReport, ServerGatewayStats,
 } from './types';

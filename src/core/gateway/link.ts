@@ -2,6 +2,7 @@
 // a new one (re-initialize with the client's own initialize params) when the server lost it.
 import { holdDelay } from '../healing';
 import type { JSONRPCMessage, JSONRPCRequest } from '@modelcontextprotocol/server';
+import type { RequestHealKind } from '../types';
 import { asSpecType, isJSONRPCResultResponse } from './spec';
 import { classifyHttpStatus, isTransientStatus } from '../classify';
 import { excerpt, shortenSessionId } from '../redact';
@@ -29,11 +30,7 @@ export class UpstreamRefused extends Error {
 }
 
 /** What a heal took, for the counters (a request counts once, under its most significant heal). */
-export interface HealTrace {
-  reinitialized: boolean;
-  held: boolean;
-  resent: boolean;
-}
+export type HealTrace = Record<RequestHealKind, boolean>;
 
 export interface LinkEnv {
   url: string;

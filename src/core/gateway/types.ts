@@ -1,6 +1,7 @@
 // Public types of the healing gateway. No VS Code imports.
-import type { FailureReason, RepeatRules } from '../healing';
-import type { ProtocolEra } from '../types';
+import type { FailureReason, RepeatRules, ToolVerdictRow } from '../healing';
+import type { LossCause, ProtocolEra, RequestHealKind } from '../types';
+import type { IncidentObserver, IncidentRecord } from '../incidents';
 import { SETTING_DEFAULTS } from '../defaults';
 
 export interface GatewayLogger {
@@ -75,6 +76,11 @@ export interface GatewayOptions {
   logger?: GatewayLogger;
   /** Attached before the gateway starts, so events of the start itself (a damaged session store) reach it too. */
   onEvent?: (event: GatewayEvent) => void;
+  /**
+   * Who this gateway is in the incident journal (default: from runsIn — docker → sidecar, vscode →
+   * window, process → proxy). The journal is kept in stateDir.
+   */
+  incidentObserver?: IncidentObserver;
   /** A stored token for this upstream, e.g. "Bearer abc". Used when the client sends no Authorization. */
   getAuthorization?: (server: GatewayUpstream) => Promise<string | undefined> | string | undefined;
 }
@@ -96,14 +102,8 @@ export interface ConnectedClient {
   lastSeenAt: string;
 }
 
-export interface HealCounts {
-  /** Upstream session lost: re-initialized and the request resent. */
-  reinitialized: number;
-  /** Upstream unreachable or restarting: held until it came back. */
-  held: number;
-  /** Died mid-call: a request that is safe to repeat was sent again. */
-  resent: number;
-}
+/** Requests healed, by how (see HEAL_KINDS): re-initialized, held until the server was back, resent. */
+export type HealCounts = Record<RequestHealKind, number>;
 
 export interface ServerGatewayStats {
   name: string;
@@ -119,6 +119,15 @@ export interface ServerGatewayStats {
   healedToday: number;
   /** Last few heal or error events for display. */
   lastEvent?: GatewayEvent;
+  /** Which of the server's tools are sent again when it dies mid-call, and why. */
+  repeat: RepeatReport;
+}
+
+/** The repeat policy as it stands for one server: each tool seen in a tools/list, with its verdict. */
+export interface RepeatReport {
+  /** The known server it was recognized as ("Archon"), by its serverInfo.name and tools. */
+  knownServer?: string;
+  tools: ToolVerdictRow[];
 }
 
 export interface GatewayStats {
@@ -144,6 +153,7 @@ export interface GatewayStatusServer {
   requestsForwarded: number;
   healed: HealCounts;
   errorsReturned: number;
+  repeat?: RepeatReport;
 }
 
 /** Another gateway's status as read from its endpoint; fields older gateways do not report may be missing. */
@@ -161,6 +171,8 @@ export interface GatewayStatus {
   startedAt: string;
   uptimeSeconds: number;
   servers: GatewayStatusServer[];
+  /** With `?incidents`: the incidents this gateway recorded (its journal's last 100), oldest first. Absent from older gateways. */
+  incidents?: IncidentRecord[];
 }
 
 export const GATEWAY_EVENT_KINDS = [
@@ -176,8 +188,12 @@ export const GATEWAY_EVENT_KINDS = [
   'resent',
   'error-returned',
   'upstream-restarting',
+  /** The upstream stopped answering (refused, reset, or a 502/503/504): once per outage. */
+  'upstream-down',
   /** The saved sessions: a damaged file set aside, invalid entries dropped, or saving failed. */
   'session-store',
+  /** The incident journal: a damaged file set aside, invalid records dropped, or saving failed. */
+  'incident-journal',
   'stopped',
 ] as const;
 export type GatewayEventKind = (typeof GATEWAY_EVENT_KINDS)[number];
@@ -193,6 +209,14 @@ export interface GatewayEvent {
   session?: string;
   message: string;
   url?: string;
+  /** `error-returned`: why (the `error.data.reason` the client got). */
+  reason?: GatewayErrorReason;
+  /** Heals and `error-returned`: how long the call took, holds included (ms). */
+  durationMs?: number;
+  /** `upstream-restarting`, when Docker told why: the container's loss cause. */
+  cause?: LossCause;
+  /** Heals: the upstream had lost the session on the way (it was restarted), whatever else was healed. */
+  sessionLost?: boolean;
 }
 
 export interface Gateway {
@@ -207,8 +231,10 @@ export interface Gateway {
   onChange(listener: (stats: GatewayStats) => void): () => void;
   /** Fires for each notable event (heals, errors, mode changes). */
   onEvent(listener: (event: GatewayEvent) => void): () => void;
-  /** A Docker restart signal: hold requests to this server instead of failing them. */
-  notifyUpstreamRestarting(serverSlug: string, forMs?: number): void;
+  /** A Docker restart signal: hold requests to this server instead of failing them. `cause`: why, when Docker said. */
+  notifyUpstreamRestarting(serverSlug: string, forMs?: number, cause?: LossCause): void;
+  /** The incidents this gateway recorded (and those its journal kept from earlier runs), oldest first. */
+  incidents(): IncidentRecord[];
   stop(): Promise<void>;
 }
 

@@ -22,7 +22,8 @@ export interface RepeatRules {
 
 export const NO_RULES: RepeatRules = { repeatSafe: [], neverRepeat: [] };
 
-export type RepeatReason = 'not-a-tool-call' | 'your-setting' | 'annotation' | 'known-server' | 'unknown';
+export const REPEAT_REASONS = ['not-a-tool-call', 'your-setting', 'annotation', 'known-server', 'unknown'] as const;
+export type RepeatReason = (typeof REPEAT_REASONS)[number];
 
 export interface RepeatVerdict {
   repeat: boolean;
