@@ -86,7 +86,7 @@ for (const era of ['v1', 'v2'] as Era[]) {
 }
 
 describe('the session on a new run', () => {
-  it('replays the logging level and tells the client when the tool list changed', async () => {
+  it('replays the logging level and subscriptions, and tells the client when the tool list changed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stdio-lists-'));
     const flag = join(dir, 'extra');
     const s = await supervise(['node', COUNTER_SERVER], { env: { COUNTER_FILE: join(dir, 'w.txt'), EXTRA_TOOL_FILE: flag } });
@@ -96,6 +96,7 @@ describe('the session on a new run', () => {
       let changed = 0;
       client.setNotificationHandler(ToolListChangedNotificationSchema, async () => void changed++);
       await client.setLoggingLevel('debug');
+      await client.subscribeResource({ uri: 'notes://all' });
       assert.equal((await client.listTools()).tools.length, 2);
       // Same tools on the next run: no notification.
       let pid = await s.serverPid();
@@ -113,6 +114,8 @@ describe('the session on a new run', () => {
       assert.equal((await client.listTools()).tools.length, 3);
       const levels = s.stderr().match(/^counter-server \d+ level=debug$/gm) ?? [];
       assert.equal(levels.length, 3, `the client's level, then replayed to each new run (the server's stderr is passed on):\n${s.stderr()}`);
+      const subscriptions = s.stderr().match(/^counter-server \d+ subscribe=notes:\/\/all$/gm) ?? [];
+      assert.equal(subscriptions.length, 3, 'the subscription renewed on each new run');
     } finally {
       await s.close();
     }
