@@ -2,7 +2,8 @@
 // SIGKILLed, SIGTERMed and SIGSTOPped, and its browser killed under it. Every read answered, the same
 // tools after, and no browser left behind by a replaced server (the whole process group goes).
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -40,7 +41,8 @@ for (const era of ['v1', 'v2'] as Era[]) {
     it(`${FAULTS.length} faults (server and browser): every read answered, no browser left over`, async (t) => {
       if (skipWithout(t, missing)) return;
       const s = await supervise(
-        ['node', PLAYWRIGHT_MCP, '--headless', '--isolated', '--no-sandbox', '--browser', 'chromium', '--executable-path', CHROMIUM],
+        // Its snapshots go to a scratch folder, not into the checkout (the server's cwd is the client's).
+        ['node', PLAYWRIGHT_MCP, '--headless', '--isolated', '--no-sandbox', '--browser', 'chromium', '--executable-path', CHROMIUM, '--output-dir', mkdtempSync(join(tmpdir(), 'stdio-playwright-'))],
         { era, cliArgs: ['--wedge-timeout', '2', '--json'] },
       );
       marks.push(s.mark);
