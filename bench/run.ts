@@ -8,6 +8,7 @@ import { benchModernGateway } from './modern-gateway';
 import { benchMonitor } from './monitor';
 import { benchMonitorMemory } from './monitor-memory';
 import { benchStdio } from './stdio';
+import { benchStdioSupervised } from './stdio-supervised';
 import type { Metrics } from './stats';
 
 /** Targets from the issues, for the table only: benchmarks measure, they do not pass or fail. */
@@ -30,6 +31,8 @@ const TARGETS: Record<string, string> = {
   failure_history_bytes_per_server: '<= 4096',
   chaos_client_errors: '0',
   modern_chaos_client_errors: '0',
+  stdio_supervised_p50_overhead_ms: '< 0.3',
+  stdio_supervised_v2_p50_overhead_ms: '< 0.3',
 };
 
 async function main(): Promise<void> {
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
     ['gateway', benchGateway],
     ['modern-gateway', benchModernGateway],
     ['stdio', benchStdio],
+    ['stdio-supervised', benchStdioSupervised],
     ['docker', benchDocker],
     ['docker-gateway', benchDockerGateway],
   ];

@@ -7,12 +7,13 @@
 #
 # Environment:
 #   ARCHON_TEST_CACHE       cache folder (default $HOME/.cache/archon-mcp-doctor)
+#   ARCHON_CLAUDE_CODE_DIR  where it goes (default $ARCHON_TEST_CACHE/claude-code; the tests read the same)
 #   CLAUDE_CODE_VERSION     @anthropic-ai/claude-code version (default 2.1.328)
 set -euo pipefail
 
 CACHE="${ARCHON_TEST_CACHE:-$HOME/.cache/archon-mcp-doctor}"
 VERSION="${CLAUDE_CODE_VERSION:-2.1.328}"
-DIR="$CACHE/claude-code-$VERSION"
+DIR="${ARCHON_CLAUDE_CODE_DIR:-$CACHE/claude-code}"
 BIN="$DIR/node_modules/@anthropic-ai/claude-code-linux-x64/claude"
 
 log() { printf '[setup-claude-code] %s\n' "$*" >&2; }

@@ -13,7 +13,7 @@ import { incidentsCommand, INCIDENTS_USAGE } from './cli/incidents';
 const COMMANDS: CliCommand[] = [
   { name: 'watch', summary: 'watch an MCP server: one line per state change, healing lost sessions', usage: WATCH_USAGE, run: watchCommand },
   { name: 'proxy', summary: 'run the healing gateway on 127.0.0.1 / ::1 (HTTP clients keep their sessions)', usage: PROXY_USAGE, run: proxyCommand },
-  { name: 'stdio', summary: 'MCP over stdin/stdout for one client, healed against an HTTP upstream', usage: STDIO_USAGE, run: stdioCommand },
+  { name: 'stdio', summary: 'MCP over stdin/stdout for one client: healed against an HTTP upstream, or a local server supervised (stdio -- <command>)', usage: STDIO_USAGE, run: stdioCommand },
   { name: 'status', summary: 'what the healing gateway on a port is doing: servers, clients, heals, which tools it repeats', usage: STATUS_USAGE, run: statusCommand },
   { name: 'incidents', summary: 'what happened to the servers while nobody watched: one line per incident, healed or not', usage: INCIDENTS_USAGE, run: incidentsCommand },
   { name: 'clients', summary: "list the AI clients' MCP configurations and route them through the gateway", usage: CLIENTS_USAGE, run: (args) => clientsCommand(args, __filename) },

@@ -9,6 +9,7 @@ import { CLIENT_IDS, ENTRY_STATES, PROTECTIONS, SCOPES, TARGETS, TRANSPORTS } fr
 import { HEALTH_STATES } from './docker/events';
 import { CONTAINER_STATES } from './docker/snapshot';
 import { GATEWAY_EVENT_KINDS, type GatewayEventKind } from './gateway/types';
+import { RESTART_ACTIONS, RESTART_CAUSES } from './stdio';
 import { REPEAT_REASONS } from './healing';
 import { INCIDENT_HEAL_KINDS, INCIDENT_OBSERVERS } from './incidents/types';
 import { EVIDENCE_SOURCES, FAILURE_KINDS, LOSS_CAUSES, PROTOCOL_ERAS, SERVER_STATES, TRANSITION_REASONS } from './types';
@@ -179,6 +180,25 @@ const dockerGatewayDown = z.object({
 }).strict();
 const dockerGatewayError = z.object({ type: z.literal('docker-gateway-error'), ...base, code: z.enum(DOCKER_GATEWAY_ERROR_CODES), message: z.string() }).strict();
 
+/** `stdio -- <command>`: the supervised server ended and was started again (or given up on). */
+const stdioRestart = z.object({
+  type: z.literal('stdio-restart'),
+  ...base,
+  /** The server's command, secrets redacted. */
+  command: z.array(z.string()),
+  cause: z.enum(RESTART_CAUSES),
+  label: z.string(),
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  uptimeMs: z.number(),
+  previousPid: z.number().int().nullable(),
+  action: z.enum(RESTART_ACTIONS),
+  delayMs: z.number(),
+  restarts: z.number().int(),
+  stderrTail: z.array(z.string()),
+  inFlight: z.object({ resent: z.number().int(), ambiguous: z.number().int(), held: z.number().int() }).strict(),
+}).strict();
+
 /** `status --json`: one server of a running gateway, with its repeat policy (which tools are sent again, and why). */
 const gatewayServer = z.object({
   type: z.literal('gateway-server'), ...base,
@@ -220,7 +240,7 @@ const incident = z.object({
 const LINE_SCHEMAS = [
   transition, container, gatewayStart, gatewayEvent,
   clientEntry, mcpServer, listedServer, serverListChange, serverListProblem, clientFileError, clientRoute, clientRouteSkipped, clientRouteDiff, clientRouteMessage,
-  dockerGatewayStatus, dockerGatewayUp, dockerGatewayDown, dockerGatewayError, gatewayServer, incident,
+  dockerGatewayStatus, dockerGatewayUp, dockerGatewayDown, dockerGatewayError, gatewayServer, incident, stdioRestart,
 ] as const;
 
 export const jsonLineSchema = z.discriminatedUnion('type', [...LINE_SCHEMAS]);

@@ -157,9 +157,6 @@ test('proxy with no --upstream serves every routed HTTP entry across a restart o
 // The real Claude Code CLI reads the routed ~/.claude.json (no login needed for `mcp list`).
 const CLAUDE = spawnSync('bash', [path.resolve(__dirname, '../../scripts/setup-claude-code.sh')], { encoding: 'utf8', timeout: 600_000 }).stdout?.trim().split('\n').at(-1) ?? '';
 const noClaude = !CLAUDE && process.env.CI !== 'true' ? 'needs the Claude Code CLI (scripts/setup-claude-code.sh could not install it)' : false;
-// The stdio supervisor (issue 16) is what routed stdio entries run: until this build has it they cannot connect.
-const stdioHelp = spawnSync(process.execPath, [CLI, 'stdio', '--help'], { encoding: 'utf8' });
-const hasSupervisor = /-- <command>/.test(`${stdioHelp.stdout}${stdioHelp.stderr}`);
 
 function claudeMcpList(): Map<string, string> {
   assert.ok(CLAUDE, 'the Claude Code CLI is needed (CI=true)');
@@ -175,12 +172,12 @@ test('claude mcp list: the routed HTTP entry is connected through the gateway', 
   assert.match(list.get('team-memory') ?? '', new RegExp(`^${launcher().replace(/[/.]/g, '\\$&')} stdio -- node `), JSON.stringify([...list]));
 });
 
-test('claude mcp list: every routed stdio entry is connected through the supervisor', { skip: noClaude, todo: hasSupervisor ? false : 'needs the stdio supervisor (issue 16) in this build' }, () => {
+test('claude mcp list: every routed stdio entry is connected through the supervisor', { skip: noClaude}, () => {
   const list = claudeMcpList();
   for (const name of ['memory', 'everything', 'team-memory']) assert.match(list.get(name) ?? '', new RegExp(`^${launcher().replace(/[/.]/g, '\\$&')} stdio -- node .* - ✔ Connected`), `${name}: ${JSON.stringify([...list])}`);
 });
 
-test('each routed stdio entry, spawned exactly as its file says, is supervised and survives a SIGKILL of its server', { todo: hasSupervisor ? false : 'needs the stdio supervisor (issue 16) in this build' }, async () => {
+test('each routed stdio entry, spawned exactly as its file says, is supervised and survives a SIGKILL of its server', async () => {
   const claude = JSON.parse(h.actual('home/.claude.json').toString()) as { mcpServers: Record<string, { command: string; args: string[]; env?: Record<string, string> }> };
   const entry = claude.mcpServers.memory;
   const state = path.join(h.home, '.local', 'state', 'archon-mcp-doctor');

@@ -1,9 +1,7 @@
-// Supervised stdio servers as their supervisors report them: one state file each, <stateDir>/stdio/<pid>.json
-// (version 1, written by the stdio supervisor, src/core/stdio once merged). This reader is the one place
-// that knows the file; `SupervisedReader` lets the front ends take the supervisor's own reader instead.
-import { promises as fsp } from 'node:fs';
+// Supervised stdio servers as their supervisors report them (one state file each, read by the supervisor's
+// own listSupervisedServers), in the shape the views show. `SupervisedReader` lets tests give their own.
 import * as path from 'node:path';
-import { isObj } from './descriptor';
+import { listSupervisedServers } from '../stdio';
 
 export interface SupervisedView {
   pid: number;
@@ -24,35 +22,21 @@ export interface SupervisedView {
 
 export type SupervisedReader = (stateDir: string) => Promise<SupervisedView[]>;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-export const readSupervisedStates: SupervisedReader = async (stateDir) => {
-  const dir = path.join(stateDir, 'stdio');
-  const names = await fsp.readdir(dir).catch(() => [] as string[]);
-  const out: SupervisedView[] = [];
-  for (const name of names.filter((n) => /^\d+\.json$/.test(n))) {
-    const file = path.join(dir, name);
-    try {
-      const s: unknown = JSON.parse(await fsp.readFile(file, 'utf8'));
-      if (!isObj(s) || s.version !== 1 || typeof s.pid !== 'number' || !Array.isArray(s.command)) continue;
-      out.push({
-        pid: s.pid, serverPid: typeof s.serverPid === 'number' ? s.serverPid : null, command: s.command.map(String), state: String(s.state ?? 'unknown'), restarts: Number(s.restarts ?? 0),
-        lastCauseLabel: typeof s.lastCauseLabel === 'string' ? s.lastCauseLabel : null, lastRestartAt: typeof s.lastRestartAt === 'string' ? s.lastRestartAt : null,
-        stderrTail: Array.isArray(s.stderrTail) ? s.stderrTail.map(String) : [], updatedAt: String(s.updatedAt ?? ''), file, stale: !alive(s.pid),
-      });
-    } catch {
-      // being written or damaged: not ours to guess
-    }
-  }
-  return out;
-};
+/** The supervisor's own reader (src/core/stdio), in the view's shape. */
+export const readSupervisedStates: SupervisedReader = async (stateDir) =>
+  listSupervisedServers(stateDir).map((s) => ({
+    pid: s.pid,
+    serverPid: s.serverPid,
+    command: s.command,
+    state: s.state,
+    restarts: s.restarts,
+    lastCauseLabel: s.lastCauseLabel,
+    lastRestartAt: s.lastRestartAt,
+    stderrTail: s.stderrTail,
+    updatedAt: s.updatedAt,
+    file: s.file,
+    stale: s.stale,
+  }));
 
 /** The supervisors running a command line (compared by the program's base name and the arguments). */
 export function supervisorsOf(states: readonly SupervisedView[], command: string | undefined, args: readonly string[] = []): SupervisedView[] {
