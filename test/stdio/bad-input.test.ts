@@ -1,6 +1,7 @@
 // What cannot work gets a clear error and leaves no process behind: a crash loop (and its recovery once
 // fixed), a missing command, garbage on stdout, a server that never answers initialize, a client that
 // sends malformed JSON or closes stdin in the middle of a call.
+import { waitFor } from '../helpers/wait';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +36,8 @@ describe('a server that cannot run', () => {
     assert.equal(first.error?.data?.reason, 'cannot-start', JSON.stringify(first));
     assert.match(first.error!.message, /exit code 3/);
     assert.match(first.error!.message, /boom: config file missing/);
+    // stderr is another pipe than the answer's: its line may arrive a moment later.
+    await waitFor('the give-up line on stderr', () => /gave up \(tries again on the next request\)/.test(c.stderr()), 5_000, 20).catch(() => undefined);
     assert.match(c.stderr(), /gave up \(tries again on the next request\)/);
     const again = await c.initialize();
     assert.equal(again.error?.data?.reason, 'cannot-start', 'still broken: an error again, not a hang');
