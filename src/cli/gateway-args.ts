@@ -75,7 +75,7 @@ export const REPEAT_USAGE = `  --repeat-safe <glob,…>: tools that only read, w
     over the tools' annotations). Neither: annotations, then what is known of the server (Archon's reads).`;
 
 /** --repeat-safe and --never-repeat (each repeatable, comma-separated globs). */
-export function repeatRulesOf(values: Record<string, unknown>): RepeatRules {
+export function repeatRulesOf(values: Record<string, unknown>, flagOf = 'the gateway'): RepeatRules {
   const globs = (v: unknown) => (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []).flatMap((x) => (typeof x === 'string' ? parseGlobList(x) : []));
-  return { repeatSafe: globs(values['repeat-safe']), neverRepeat: globs(values['never-repeat']), via: 'flag' };
+  return { repeatSafe: globs(values['repeat-safe']), neverRepeat: globs(values['never-repeat']), via: 'flag', flagOf };
 }

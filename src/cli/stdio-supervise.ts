@@ -65,7 +65,7 @@ export async function superviseCommand(options: string[], command: string[]): Pr
     wedgeTimeoutMs: wedge as number,
     holdTimeoutMs: hold as number,
     responseTimeoutMs: response as number,
-    rules: repeatRulesOf(values),
+    rules: repeatRulesOf(values, 'the stdio supervisor'),
     stateDir: (values['state-dir'] as string | undefined) ?? stateDir(currentLocationEnv()),
   });
   supervisor.onRestart((e) => {
