@@ -9,7 +9,7 @@ import { GatewayPortTaken, LOOPBACK, isAddrInUse, listenLoopback, probeHolder, t
 import { redactUrl } from '../redact';
 import { rebindingRefusal } from './security';
 import { Coalescer, LossCounts } from './stats';
-import { SessionStore } from './store';
+import { GatewaySessionStore } from './store';
 import { IncidentRecorder, gatewayEventEffect, type IncidentObserver, type IncidentRecord } from '../incidents';
 import type { LossCause } from '../types';
 import { serveMetrics, METRICS_PATH, type MetricsInput } from './metrics-route';
@@ -44,7 +44,7 @@ class GatewayImpl implements Gateway {
   private readonly events = new EventEmitter();
   private readonly coalescer = new Coalescer(100, () => this.events.emit('change', this.stats()));
   private readonly endpoints = new Map<string, ServerEndpoint>();
-  private readonly store: SessionStore;
+  private readonly store: GatewaySessionStore;
   private readonly logger: GatewayLogger;
   private readonly startedAt = new Date();
   private readonly recorder: IncidentRecorder;
@@ -53,7 +53,7 @@ class GatewayImpl implements Gateway {
   constructor(private readonly opts: GatewayOptions) {
     this.logger = opts.logger ?? NO_LOG;
     this.port = opts.port ?? DEFAULTS.port;
-    this.store = new SessionStore(opts.stateDir, opts.sessionTtlMs ?? DEFAULTS.sessionTtlMs, (m) => this.emit({ at: now(), event: 'session-store', message: m }));
+    this.store = new GatewaySessionStore(opts.stateDir, opts.sessionTtlMs ?? DEFAULTS.sessionTtlMs, (m) => this.emit({ at: now(), event: 'session-store', message: m }));
     this.recorder = new IncidentRecorder({
       seenBy: opts.incidentObserver ?? OBSERVER_OF[opts.runsIn ?? 'process'],
       stateDir: opts.stateDir,

@@ -19,7 +19,7 @@ import {
 import { HoldExpired, UpstreamLink, UpstreamRefused, sleep, type HealTrace } from './link';
 import { attemptOutcome, ownErrorIn } from './attempt-outcome';
 import type { ServerCounters } from './stats';
-import type { PersistedSession } from './store';
+import type { GatewaySession } from './store';
 import type { GatewayErrorReason, GatewayEvent, GatewayLogger } from './types';
 import { learnToolList } from './ask-tools';
 import { readBodyOnce, type PreReadBody } from './modern/body';
@@ -123,7 +123,7 @@ export class ClientSession {
   /** Client requests being forwarded, by id: a client's cancel or disconnect ends them. */
   private readonly pending = new Map<RequestId, PendingRequest>();
 
-  constructor(private readonly ctx: EndpointContext, restored?: PersistedSession, makeTransport: ClientTransportFactory = httpClientTransport) {
+  constructor(private readonly ctx: EndpointContext, restored?: GatewaySession, makeTransport: ClientTransportFactory = httpClientTransport) {
     this.link = new UpstreamLink({
       url: ctx.upstreamUrl,
       holdTimeoutMs: ctx.holdTimeoutMs,
@@ -164,7 +164,7 @@ export class ClientSession {
   }
 
   /** Honours a persisted id: the SDK transport re-opens it before the client's first request is handled. */
-  private restore(p: PersistedSession): void {
+  private restore(p: GatewaySession): void {
     this.id = p.id;
     this.createdAt = p.createdAt;
     this.restored = restoreHttpSession(this.transport, p.id).then((ok) => {
@@ -182,7 +182,7 @@ export class ClientSession {
     return new Date(this.lastSeenMs).toISOString();
   }
 
-  toPersisted(): PersistedSession | undefined {
+  toPersisted(): GatewaySession | undefined {
     if (!this.id || !this.link.initParams) return undefined;
     return {
       id: this.id,

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeValue as describe, ensureStateDir, setAsideDamaged, writeFileAtomic } from '../state-file';
 
-export interface PersistedSession {
+export interface GatewaySession {
   id: string;
   /** Upstream slug this session belongs to. */
   server: string;
@@ -21,15 +21,15 @@ export interface PersistedSession {
 
 interface FileShape {
   version: 1;
-  sessions: PersistedSession[];
+  sessions: GatewaySession[];
 }
 
 export const STORE_FILE = 'gateway-sessions.json';
 /** At most this many sessions are kept; the least recently used go first. */
 export const MAX_SESSIONS = 1000;
 
-export class SessionStore {
-  private sessions = new Map<string, PersistedSession>();
+export class GatewaySessionStore {
+  private sessions = new Map<string, GatewaySession>();
   private writing: Promise<void> | undefined;
   private dirty = false;
   /** Set when a file we do not understand could not be moved aside: we never overwrite it. */
@@ -77,7 +77,7 @@ export class SessionStore {
         problems.push(`entry ${i + 1} ${problem}`);
         continue;
       }
-      const s = entry as PersistedSession;
+      const s = entry as GatewaySession;
       if (now - Date.parse(s.lastUsedAt) > this.ttlMs) continue; // expired: not a problem
       this.sessions.set(s.id, { ...s, subscriptions: Array.isArray(s.subscriptions) ? s.subscriptions.filter((u) => typeof u === 'string') : [] });
     }
@@ -98,15 +98,15 @@ export class SessionStore {
     }
   }
 
-  get(id: string): PersistedSession | undefined {
+  get(id: string): GatewaySession | undefined {
     return this.sessions.get(id);
   }
 
-  all(): PersistedSession[] {
+  all(): GatewaySession[] {
     return [...this.sessions.values()];
   }
 
-  put(session: PersistedSession): void {
+  put(session: GatewaySession): void {
     this.sessions.set(session.id, session);
     this.schedule();
   }
