@@ -2,6 +2,7 @@
 // gateways, persisted sessions. No VS Code imports.
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorMessage } from '../narrow';
 import { ServerEndpoint, legacySseMessage, sendJson } from './endpoint';
 import { holderMismatch } from './holder';
 import { loadModernFront } from './modern/load';
@@ -144,7 +145,7 @@ class GatewayImpl implements Gateway {
     try {
       this.events.emit('event', e);
     } catch (err) {
-      this.logger.error(`an event listener threw: ${(err as Error).message}`);
+      this.logger.error(`an event listener threw: ${errorMessage(err)}`);
     }
     this.coalescer.poke();
   }
@@ -195,7 +196,7 @@ class GatewayImpl implements Gateway {
       try {
         loadModernFront();
       } catch (err) {
-        this.logger.warn(`the 2026-07-28 front did not load (${(err as Error).message}); 2025 clients are served as before`);
+        this.logger.warn(`the 2026-07-28 front did not load (${errorMessage(err)}); 2025 clients are served as before`);
       }
     }, WARM_MODERN_FRONT_MS).unref();
   }
@@ -242,7 +243,7 @@ class GatewayImpl implements Gateway {
         if (this.pollTimer) clearInterval(this.pollTimer);
         this.pollTimer = undefined;
       } catch (err) {
-        if (!isAddrInUse(err)) this.logger.warn(`cannot take over port ${this.port}: ${(err as Error).message}`);
+        if (!isAddrInUse(err)) this.logger.warn(`cannot take over port ${this.port}: ${errorMessage(err)}`);
       }
     } finally {
       this.polling = false;
@@ -253,7 +254,7 @@ class GatewayImpl implements Gateway {
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     this.route(req, res).catch((err: unknown) => {
-      this.logger.error(`request failed: ${(err as Error)?.message ?? String(err)}`);
+      this.logger.error(`request failed: ${errorMessage(err)}`);
       if (!res.headersSent) sendJson(res, 500, { jsonrpc: '2.0', error: { code: -32603, message: 'Gateway internal error' }, id: null });
       else res.destroy();
     });
