@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { GATEWAY_DEFAULTS, fetchGatewayIncidents } from '../core/gateway';
 import { incidentLine, mergeIncidents, parseDuration, readJournal, type IncidentRecord } from '../core/incidents';
 import { jsonLine } from '../core/json-lines';
+import { errorMessage, isOneOf } from '../core/narrow';
 import { DEFAULT_STATE_DIR } from './gateway-args';
 
 export const INCIDENTS_USAGE = `usage: archon-mcp-doctor incidents [--json] [--since DURATION] [--server NAME] [--state-dir D]
@@ -29,12 +30,14 @@ const OPTIONS = {
 
 const FROM = ['journal', 'gateway', 'both'] as const;
 
+const parse = (argv: string[]) => parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
+
 export async function incidentsCommand(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
+  let values: ReturnType<typeof parse>;
   try {
-    ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));
+    values = parse(argv);
   } catch (err) {
-    process.stderr.write(`incidents: ${(err as Error).message}\n${INCIDENTS_USAGE}\n`);
+    process.stderr.write(`incidents: ${errorMessage(err)}\n${INCIDENTS_USAGE}\n`);
     return 2;
   }
   if (values.help) {
@@ -45,13 +48,13 @@ export async function incidentsCommand(argv: string[]): Promise<number> {
     process.stderr.write(`incidents: ${m}\n${INCIDENTS_USAGE}\n`);
     return 2;
   };
-  const sinceText = values.since as string | undefined;
+  const sinceText = values.since;
   const sinceMs = sinceText === undefined ? undefined : parseDuration(sinceText);
   if (sinceText !== undefined && sinceMs === undefined) return bad(`--since takes a duration such as 90m, 12h or 7d (got ${JSON.stringify(sinceText)})`);
-  const from = (values.from as string | undefined) ?? 'both';
-  if (!(FROM as readonly string[]).includes(from)) return bad(`--from must be one of ${FROM.join(', ')}`);
-  const gatewayUrl = (values.gateway as string | undefined) ?? `http://127.0.0.1:${GATEWAY_DEFAULTS.port}`;
-  const stateDir = (values['state-dir'] as string | undefined) ?? DEFAULT_STATE_DIR;
+  const from = values.from ?? 'both';
+  if (!isOneOf(FROM, from)) return bad(`--from must be one of ${FROM.join(', ')}`);
+  const gatewayUrl = values.gateway ?? `http://127.0.0.1:${GATEWAY_DEFAULTS.port}`;
+  const stateDir = values['state-dir'] ?? DEFAULT_STATE_DIR;
   const json = values.json === true;
 
   let failed = false;
@@ -75,7 +78,7 @@ export async function incidentsCommand(argv: string[]): Promise<number> {
   }
   const inJournal = new Set(journal.map((r) => r.id));
   const inLive = new Set(live.map((r) => r.id));
-  const list = mergeIncidents([journal, live], { sinceMs: sinceMs === undefined ? undefined : Date.now() - sinceMs, server: values.server as string | undefined });
+  const list = mergeIncidents([journal, live], { sinceMs: sinceMs === undefined ? undefined : Date.now() - sinceMs, server: values.server });
   for (const r of list) {
     const source = inJournal.has(r.id) && inLive.has(r.id) ? 'both' : inLive.has(r.id) ? 'gateway' : 'journal';
     process.stdout.write(`${json ? JSON.stringify(jsonLine('incident', { t: r.startedAt, ...r, source })) : incidentLine(r)}\n`);

@@ -12,6 +12,7 @@ import { GATEWAY_EVENT_KINDS, type GatewayEventKind } from './gateway/types';
 import { RESTART_ACTIONS, RESTART_CAUSES } from './stdio';
 import { REPEAT_REASONS } from './healing';
 import { INCIDENT_HEAL_KINDS, INCIDENT_OBSERVERS } from './incidents/types';
+import { isOneOf } from './narrow';
 import { EVIDENCE_SOURCES, FAILURE_KINDS, LOSS_CAUSES, PROTOCOL_ERAS, SERVER_STATES, TRANSITION_REASONS } from './types';
 
 const timestamp = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'an ISO timestamp');
@@ -76,7 +77,7 @@ const container = z.object({
 /** The proxy's first line (and any later one of these kinds): where clients connect. */
 const GATEWAY_START_KINDS = ['listening', 'deferred'] as const satisfies readonly GatewayEventKind[];
 type GatewayRunKind = Exclude<GatewayEventKind, (typeof GATEWAY_START_KINDS)[number]>;
-const GATEWAY_RUN_KINDS = GATEWAY_EVENT_KINDS.filter((k): k is GatewayRunKind => !(GATEWAY_START_KINDS as readonly string[]).includes(k));
+const GATEWAY_RUN_KINDS: GatewayRunKind[] = GATEWAY_EVENT_KINDS.filter((k) => !isOneOf(GATEWAY_START_KINDS, k));
 
 const gatewayStart = z.object({
   type: z.enum(GATEWAY_START_KINDS),
@@ -89,7 +90,7 @@ const gatewayStart = z.object({
 
 /** Everything the gateway reports while it runs (its GatewayEvent kinds). */
 const gatewayEvent = z.object({
-  type: z.enum(GATEWAY_RUN_KINDS as [GatewayRunKind, ...GatewayRunKind[]]),
+  type: z.enum(GATEWAY_RUN_KINDS),
   ...base,
   server: z.string().optional(),
   /** Shortened session id. */
@@ -253,17 +254,22 @@ export type GatewayEventLine = z.infer<typeof gatewayEvent>;
 export type IncidentLine = z.infer<typeof incident>;
 
 export function isGatewayStartKind(kind: GatewayEventKind): kind is (typeof GATEWAY_START_KINDS)[number] {
-  return (GATEWAY_START_KINDS as readonly string[]).includes(kind);
+  return isOneOf(GATEWAY_START_KINDS, kind);
 }
 
 /** The schema member whose `type` admits T (a member's `type` may be a set of kinds). */
 export type LineOf<T extends JsonLineType> = JsonLine extends infer L ? (L extends { type: infer K } ? (T extends K ? L : never) : never) : never;
 type Fields<T extends JsonLineType> = Omit<LineOf<T>, 'type' | 't'> & { t?: string };
 
+/** A line of type T as jsonLine builds it: its type, its time and the member's other fields. */
+type BuiltLine<T extends JsonLineType> = { type: T; t: string } & Omit<LineOf<T>, 'type' | 't'>;
+
 /** Builds one line of type `type`; `t` is now unless given. */
-export function jsonLine<T extends JsonLineType>(type: T, fields: Fields<T>): LineOf<T> {
-  const { t, ...rest } = fields;
-  return { type, t: t ?? new Date().toISOString(), ...rest } as unknown as LineOf<T>;
+export function jsonLine<T extends JsonLineType>(type: T, fields: Fields<T>): BuiltLine<T> {
+  const t = fields.t ?? new Date().toISOString();
+  const line = { type, t, ...fields };
+  line.t = t; // a `t: undefined` among the fields does not erase the time (which stays second)
+  return line;
 }
 
 /** Parses and validates one line of output; a line that breaks the schema is an error that says where. */

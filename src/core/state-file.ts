@@ -1,6 +1,7 @@
 // Files in a state folder (sessions, incidents): written atomically (temp file + rename, mode 0600 in a
 // 0700 folder) and, when damaged, set aside next to themselves instead of being overwritten.
 import { promises as fs, chmodSync, mkdirSync, renameSync } from 'node:fs';
+import { errorMessage } from './narrow';
 
 /** Creates the state folder (0700); the error message, or undefined when it is there. */
 export function ensureStateDir(dir: string): string | undefined {
@@ -9,7 +10,7 @@ export function ensureStateDir(dir: string): string | undefined {
     chmodSync(dir, 0o700);
     return undefined;
   } catch (e) {
-    return (e as Error).message;
+    return errorMessage(e);
   }
 }
 
@@ -33,7 +34,7 @@ export function setAsideDamaged(file: string): { aside: string } | { error: stri
     renameSync(file, aside);
     return { aside };
   } catch (e) {
-    return { error: (e as Error).message };
+    return { error: errorMessage(e) };
   }
 }
 

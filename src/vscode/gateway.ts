@@ -114,7 +114,7 @@ export function registerGateway(ctx: GatewayUi, host: GatewayRunner): vscode.Dis
         void vscode.window.showInformationMessage('Archon MCP: the healing gateway is not running (archonMcp.gateway.enabled).');
         return;
       }
-      const fromNode = typeof arg === 'object' && arg && 'id' in arg ? String((arg as DetailNode).id).split('/')[0] : typeof arg === 'string' ? arg : undefined;
+      const fromNode = typeof arg === 'object' && arg && 'id' in arg ? String(arg.id).split('/')[0] : typeof arg === 'string' ? arg : undefined;
       let server = served.find((s) => s.name === fromNode);
       if (!server && served.length === 1) server = served[0];
       if (!server) {

@@ -9,6 +9,7 @@ import {
   IncidentRecorder, awaySummary, combineOverlapping, incidentLine, mergeIncidents, readJournal, transitionEffect, type IncidentRecord,
 } from '../core/incidents';
 import { formatDuration } from '../core/incidents';
+import { errorMessage } from '../core/narrow';
 import { redactUrl } from '../core/redact';
 import type { ServerSnapshot } from '../core/types';
 import type { DoctorContext } from './context';
@@ -74,7 +75,7 @@ export class IncidentsHost implements vscode.Disposable {
       this.changed.fire();
       this.ctx.scheduleRender();
     } catch (err) {
-      this.ctx.log.warn(`incidents: ${(err as Error).message}`);
+      this.ctx.log.warn(`incidents: ${errorMessage(err)}`);
     }
   }
 

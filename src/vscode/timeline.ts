@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { timelineCss, timelineLegend, timelineSvg, type IncidentRecord } from '../core/incidents';
+import { isOneOf } from '../core/narrow';
 import type { IncidentsHost } from './incidents';
 
 const DAY_CHOICES = [1, 7, 30] as const;
@@ -65,7 +66,7 @@ export function registerTimeline(incidents: IncidentsHost): vscode.Disposable[] 
     });
     const subs = [
       panel.webview.onDidReceiveMessage((m: { days?: unknown; refresh?: unknown }) => {
-        if (typeof m.days === 'number' && (DAY_CHOICES as readonly number[]).includes(m.days)) days = m.days;
+        if (isOneOf(DAY_CHOICES, m.days)) days = m.days;
         if (m.refresh) void incidents.refresh();
         else render();
       }),

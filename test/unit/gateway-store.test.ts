@@ -3,10 +3,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { STORE_FILE, SessionStore, type PersistedSession } from '../../src/core/gateway/store';
+import { STORE_FILE, GatewaySessionStore, type GatewaySession } from '../../src/core/gateway/store';
 
 const DAY = 24 * 3600_000;
-const session = (id: string, lastUsedAt: string): PersistedSession => ({
+const session = (id: string, lastUsedAt: string): GatewaySession => ({
   id, server: 'archon', initParams: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '1' } },
   subscriptions: ['file:///a'], upstreamSessionId: 'up-1', createdAt: lastUsedAt, lastUsedAt,
 });
@@ -17,18 +17,18 @@ describe('persisted gateway sessions', () => {
     const dir = join(root, 'state');
     try {
       const errors: string[] = [];
-      const a = new SessionStore(dir, 7 * DAY, (m) => errors.push(m));
+      const a = new GatewaySessionStore(dir, 7 * DAY, (m) => errors.push(m));
       a.load();
       a.put(session('s1', new Date().toISOString()));
       await a.flush();
       assert.equal(statSync(dir).mode & 0o777, 0o700);
       assert.equal(statSync(join(dir, STORE_FILE)).mode & 0o777, 0o600);
-      const b = new SessionStore(dir, 7 * DAY, (m) => errors.push(m));
+      const b = new GatewaySessionStore(dir, 7 * DAY, (m) => errors.push(m));
       b.load();
       assert.deepEqual(b.get('s1'), session('s1', a.get('s1')!.lastUsedAt));
       b.delete('s1');
       await b.flush();
-      const c = new SessionStore(dir, 7 * DAY, () => undefined);
+      const c = new GatewaySessionStore(dir, 7 * DAY, () => undefined);
       c.load();
       assert.equal(c.get('s1'), undefined);
       assert.deepEqual(errors, []);
@@ -45,13 +45,13 @@ describe('persisted gateway sessions', () => {
         version: 1,
         sessions: [session('fresh', new Date(now - DAY).toISOString()), session('stale', new Date(now - 8 * DAY).toISOString())],
       }));
-      const s = new SessionStore(dir, 7 * DAY, () => undefined);
+      const s = new GatewaySessionStore(dir, 7 * DAY, () => undefined);
       s.load(now);
       assert.ok(s.get('fresh'));
       assert.equal(s.get('stale'), undefined);
       s.put(session('new', new Date().toISOString()));
       await s.flush();
-      const ids = (JSON.parse(readFileSync(join(dir, STORE_FILE), 'utf8')) as { sessions: PersistedSession[] }).sessions.map((x) => x.id);
+      const ids = (JSON.parse(readFileSync(join(dir, STORE_FILE), 'utf8')) as { sessions: GatewaySession[] }).sessions.map((x) => x.id);
       assert.deepEqual(ids.sort(), ['fresh', 'new']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -63,7 +63,7 @@ describe('persisted gateway sessions', () => {
     try {
       writeFileSync(join(dir, STORE_FILE), '{not json');
       const errors: string[] = [];
-      const s = new SessionStore(dir, DAY, (m) => errors.push(m));
+      const s = new GatewaySessionStore(dir, DAY, (m) => errors.push(m));
       s.load();
       assert.equal(s.all().length, 0);
       assert.equal(errors.length, 1);
@@ -73,7 +73,7 @@ describe('persisted gateway sessions', () => {
   });
 
   it('keeps nothing on disk without a state dir', async () => {
-    const s = new SessionStore(undefined, DAY, () => undefined);
+    const s = new GatewaySessionStore(undefined, DAY, () => undefined);
     s.load();
     s.put(session('x', new Date().toISOString()));
     await s.flush();
@@ -93,7 +93,7 @@ describe('persisted gateway sessions', () => {
       try {
         writeFileSync(join(dir, STORE_FILE), content);
         const reports: string[] = [];
-        const s = new SessionStore(dir, DAY, (m) => reports.push(m));
+        const s = new GatewaySessionStore(dir, DAY, (m) => reports.push(m));
         assert.doesNotThrow(() => s.load());
         assert.equal(s.all().length, 0);
         assert.equal(reports.length, 1);
@@ -103,7 +103,7 @@ describe('persisted gateway sessions', () => {
         assert.equal(readFileSync(join(dir, aside[0]), 'utf8'), content, 'the damaged file is kept as it was');
         s.put(session('after', new Date().toISOString()));
         await s.flush();
-        const again = new SessionStore(dir, DAY, (m) => reports.push(m));
+        const again = new GatewaySessionStore(dir, DAY, (m) => reports.push(m));
         again.load();
         assert.ok(again.get('after'), 'saving works after the damage');
         assert.equal(reports.length, 1);
@@ -124,7 +124,7 @@ describe('persisted gateway sessions', () => {
           { ...good, id: 'z', upstreamSessionId: 12 }, { ...good, id: 'subs', subscriptions: ['file:///ok', 3] }],
       }));
       const reports: string[] = [];
-      const s = new SessionStore(dir, DAY, (m) => reports.push(m));
+      const s = new GatewaySessionStore(dir, DAY, (m) => reports.push(m));
       s.load();
       assert.deepEqual(s.all().map((x) => x.id).sort(), ['good', 'subs']);
       assert.deepEqual(s.get('subs')?.subscriptions, ['file:///ok']);

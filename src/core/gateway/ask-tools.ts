@@ -22,7 +22,7 @@ export async function learnToolList(deps: AskDeps, req: JSONRPCRequest, deadline
     for (let page = 0; page < 20 && !deps.closed(); page++) {
       await deps.link.ensure(deadline, trace);
       if (deps.link.initializeResult !== undefined) deps.tools.learnServer(deps.link.initializeResult);
-      const list = deps.link.outgoing<JSONRPCRequest>({ jsonrpc: '2.0', id: gatewayRequestId('tools'), method: 'tools/list', params: cursor ? { cursor } : {} });
+      const list = deps.link.outgoing({ jsonrpc: '2.0', id: gatewayRequestId('tools'), method: 'tools/list', params: cursor ? { cursor } : {} });
       let result: unknown;
       const out = await postUpstream({
         url: deps.upstreamUrl,

@@ -2,6 +2,7 @@
 // the `stdio` bridge's. The session talks to the client only through the Transport interface.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
 import type {
   JSONRPCMessage,
   MessageExtraInfo,
@@ -31,11 +32,11 @@ const RESTORE_PEER = { name: 'archon-mcp-doctor-session-restore', version: PRODU
  */
 export class HttpClientTransport implements Transport {
   private readonly web: WebStandardStreamableHTTPServerTransport;
-  /** Bodies the session already read and parsed, by request, for the one listener below. */
-  private readonly parsedBodies = new WeakMap<IncomingMessage, unknown>();
+  /** Bodies the session already read and parsed, by request, for the one listener below (whose requests may be HTTP/2's type). */
+  private readonly parsedBodies = new WeakMap<IncomingMessage | Http2ServerRequest, unknown>();
   /** Node request → web Request → the SDK transport; made once (the hot path runs it per request). */
   private readonly listener = serverSdk().getRequestListener(
-    (request, env) => this.web.handleRequest(request, { parsedBody: this.parsedBodies.get(env.incoming as IncomingMessage) }),
+    (request, env) => this.web.handleRequest(request, { parsedBody: this.parsedBodies.get(env.incoming) }),
     { overrideGlobalObjects: false },
   );
   /** While restore() runs: the SDK's initialize bookkeeping is ours, not the client's. */

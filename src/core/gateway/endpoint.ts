@@ -5,7 +5,7 @@ import { shortenSessionId } from '../redact';
 import { ToolKnowledge } from '../healing';
 import { ClientSession, type EndpointContext } from './session';
 import { ServerCounters } from './stats';
-import type { SessionStore } from './store';
+import type { GatewaySessionStore } from './store';
 import { UpstreamHealth } from './upstream';
 import type { GatewayEvent, GatewayLogger, GatewayUpstream, ServerGatewayStats } from './types';
 import type { LossCause } from '../types';
@@ -22,7 +22,7 @@ export interface EndpointEnv {
   /** Established 2026-07-28 requests answered directly (modern/fast-path.ts); false: all through the SDK's handler. */
   modernFastPath?: boolean;
   logger: GatewayLogger;
-  store: SessionStore;
+  store: GatewaySessionStore;
   getAuthorization?: (server: GatewayUpstream) => Promise<string | undefined> | string | undefined;
   emit(event: GatewayEvent): void;
   changed(): void;

@@ -2,6 +2,7 @@
 // gateways, persisted sessions. No VS Code imports.
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorMessage } from '../narrow';
 import { ServerEndpoint, legacySseMessage, sendJson } from './endpoint';
 import { holderMismatch } from './holder';
 import { loadModernFront } from './modern/load';
@@ -9,7 +10,7 @@ import { GatewayPortTaken, LOOPBACK, isAddrInUse, listenLoopback, probeHolder, t
 import { redactUrl } from '../redact';
 import { rebindingRefusal } from './security';
 import { Coalescer, LossCounts } from './stats';
-import { SessionStore } from './store';
+import { GatewaySessionStore } from './store';
 import { IncidentRecorder, gatewayEventEffect, type IncidentObserver, type IncidentRecord } from '../incidents';
 import type { LossCause } from '../types';
 import { serveMetrics, METRICS_PATH, type MetricsInput } from './metrics-route';
@@ -44,7 +45,7 @@ class GatewayImpl implements Gateway {
   private readonly events = new EventEmitter();
   private readonly coalescer = new Coalescer(100, () => this.events.emit('change', this.stats()));
   private readonly endpoints = new Map<string, ServerEndpoint>();
-  private readonly store: SessionStore;
+  private readonly store: GatewaySessionStore;
   private readonly logger: GatewayLogger;
   private readonly startedAt = new Date();
   private readonly recorder: IncidentRecorder;
@@ -53,7 +54,7 @@ class GatewayImpl implements Gateway {
   constructor(private readonly opts: GatewayOptions) {
     this.logger = opts.logger ?? NO_LOG;
     this.port = opts.port ?? DEFAULTS.port;
-    this.store = new SessionStore(opts.stateDir, opts.sessionTtlMs ?? DEFAULTS.sessionTtlMs, (m) => this.emit({ at: now(), event: 'session-store', message: m }));
+    this.store = new GatewaySessionStore(opts.stateDir, opts.sessionTtlMs ?? DEFAULTS.sessionTtlMs, (m) => this.emit({ at: now(), event: 'session-store', message: m }));
     this.recorder = new IncidentRecorder({
       seenBy: opts.incidentObserver ?? OBSERVER_OF[opts.runsIn ?? 'process'],
       stateDir: opts.stateDir,
@@ -145,7 +146,7 @@ class GatewayImpl implements Gateway {
     try {
       this.events.emit('event', e);
     } catch (err) {
-      this.logger.error(`an event listener threw: ${(err as Error).message}`);
+      this.logger.error(`an event listener threw: ${errorMessage(err)}`);
     }
     this.coalescer.poke();
   }
@@ -196,7 +197,7 @@ class GatewayImpl implements Gateway {
       try {
         loadModernFront();
       } catch (err) {
-        this.logger.warn(`the 2026-07-28 front did not load (${(err as Error).message}); 2025 clients are served as before`);
+        this.logger.warn(`the 2026-07-28 front did not load (${errorMessage(err)}); 2025 clients are served as before`);
       }
     }, WARM_MODERN_FRONT_MS).unref();
   }
@@ -243,7 +244,7 @@ class GatewayImpl implements Gateway {
         if (this.pollTimer) clearInterval(this.pollTimer);
         this.pollTimer = undefined;
       } catch (err) {
-        if (!isAddrInUse(err)) this.logger.warn(`cannot take over port ${this.port}: ${(err as Error).message}`);
+        if (!isAddrInUse(err)) this.logger.warn(`cannot take over port ${this.port}: ${errorMessage(err)}`);
       }
     } finally {
       this.polling = false;
@@ -254,7 +255,7 @@ class GatewayImpl implements Gateway {
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     this.route(req, res).catch((err: unknown) => {
-      this.logger.error(`request failed: ${(err as Error)?.message ?? String(err)}`);
+      this.logger.error(`request failed: ${errorMessage(err)}`);
       if (!res.headersSent) sendJson(res, 500, { jsonrpc: '2.0', error: { code: -32603, message: 'Gateway internal error' }, id: null });
       else res.destroy();
     });

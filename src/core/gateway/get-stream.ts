@@ -4,16 +4,16 @@
 // for what the upstream's discover result offers (list changes, the session's resource subscriptions).
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { classifyHttpStatus } from '../classify';
+import { fieldOf } from '../narrow';
 import { gatewayRequestId, sleep, type HealTrace, type UpstreamLink } from './link';
 import { getUpstream, isTransientStatus, postUpstream, type UpstreamOutcome } from './upstream';
 
 /** The listen stream's own acknowledgement: the gateway's business, not the client's. */
 const LISTEN_ACK = 'notifications/subscriptions/acknowledged';
 
-interface Capabilities {
-  tools?: { listChanged?: boolean };
-  prompts?: { listChanged?: boolean };
-  resources?: { listChanged?: boolean; subscribe?: boolean };
+/** Whether a discovered server's capabilities set `section.flag` (`resources.subscribe`, `tools.listChanged`…). */
+function offers(capabilities: unknown, section: 'tools' | 'prompts' | 'resources', flag: 'listChanged' | 'subscribe'): boolean {
+  return Boolean(fieldOf(fieldOf(capabilities, section), flag));
 }
 
 export interface GetStreamDeps {
@@ -73,16 +73,16 @@ export class GetStreamRelay {
   /** A subscriptions/listen stream on a 2026-07-28 upstream; undefined when it offers nothing to listen to. */
   private async listen(signal: AbortSignal): Promise<UpstreamOutcome | undefined> {
     const { link } = this.deps;
-    const caps = (link.discovered?.capabilities ?? {}) as Capabilities;
-    const uris = caps.resources?.subscribe ? [...link.subscriptions] : [];
+    const caps = link.discovered?.capabilities;
+    const uris = offers(caps, 'resources', 'subscribe') ? [...link.subscriptions] : [];
     const notifications = {
-      ...(caps.tools?.listChanged ? { toolsListChanged: true } : {}),
-      ...(caps.prompts?.listChanged ? { promptsListChanged: true } : {}),
-      ...(caps.resources?.listChanged ? { resourcesListChanged: true } : {}),
+      ...(offers(caps, 'tools', 'listChanged') ? { toolsListChanged: true } : {}),
+      ...(offers(caps, 'prompts', 'listChanged') ? { promptsListChanged: true } : {}),
+      ...(offers(caps, 'resources', 'listChanged') ? { resourcesListChanged: true } : {}),
       ...(uris.length ? { resourceSubscriptions: uris } : {}),
     };
     if (Object.keys(notifications).length === 0) return undefined;
-    const request = link.outgoing<JSONRPCMessage>({ jsonrpc: '2.0', id: gatewayRequestId('listen'), method: 'subscriptions/listen', params: { notifications } });
+    const request = link.outgoing({ jsonrpc: '2.0', id: gatewayRequestId('listen'), method: 'subscriptions/listen', params: { notifications } });
     return postUpstream({
       url: this.deps.upstreamUrl,
       headers: await link.headers(request),

@@ -85,10 +85,9 @@ export class UpstreamLink {
     return this.env.era.modern;
   }
 
-  /** `message` as it goes upstream: with the 2026-07-28 envelope on a modern upstream, unchanged otherwise. */
-  outgoing<M extends JSONRPCMessage>(message: M): M {
-    if (!this.modern || !('method' in message) || !('id' in message)) return message;
-    return withEnvelope(message as JSONRPCRequest, this.initParams) as unknown as M;
+  /** `req` as it goes upstream: with the 2026-07-28 envelope on a modern upstream, unchanged otherwise. */
+  outgoing(req: JSONRPCRequest): JSONRPCRequest {
+    return this.modern ? withEnvelope(req, this.initParams) : req;
   }
 
   /** The headers for `message` (built by outgoing()): the session's on 2025, the standard request headers on 2026-07-28. */

@@ -1,6 +1,7 @@
 // GET /metrics: the Prometheus exposition of a gateway. The route runs behind the same loopback and
 // Host/Origin checks as every other path (gateway.ts); prom-client is loaded on the first scrape.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorMessage } from '../narrow';
 import type * as Lib from './metrics-lib';
 import type { MetricsInput } from './metrics-input';
 
@@ -26,7 +27,7 @@ export async function serveMetrics(req: IncomingMessage, res: ServerResponse, in
     body = await metricsLib().renderMetrics(input());
   } catch (err) {
     res.writeHead(500, { 'content-type': 'text/plain' });
-    res.end(`metrics are not available: ${(err as Error).message}\n`);
+    res.end(`metrics are not available: ${errorMessage(err)}\n`);
     return;
   }
   res.writeHead(200, { 'content-type': body.contentType, 'content-length': Buffer.byteLength(body.text), 'cache-control': 'no-store' });

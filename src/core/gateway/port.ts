@@ -1,7 +1,7 @@
 // Binding the gateway's port on both loopbacks, recognising another of our gateways on it.
 import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { errnoCode, isRecord } from '../narrow';
 import { HEALTH_PATH, SERVICE_ID, type HolderStatus } from './types';
 
 export const LOOPBACK = '127.0.0.1';
@@ -54,6 +54,13 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
+/** The port a listening server is bound to (a TCP listener's address is never a pipe's name). */
+function boundPort(server: Server): number {
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error(`the gateway is not listening on a TCP port (${address})`);
+  return address.port;
+}
+
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
@@ -63,7 +70,7 @@ function closeServer(server: Server): Promise<void> {
 
 /** No IPv6 loopback on this system: 127.0.0.1 alone is all there is. */
 function noIpv6(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException)?.code;
+  const code = errnoCode(err);
   return code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' || code === 'EINVAL';
 }
 
@@ -75,11 +82,11 @@ export async function listenLoopback(port: number, handler: RequestListener, hos
   if (host !== undefined) {
     // An explicit address (inside a container: its own interface, so Docker can publish the port).
     const only = await listenOne(port, host, handler);
-    return { port: (only.address() as AddressInfo).port, close: () => closeServer(only) };
+    return { port: boundPort(only), close: () => closeServer(only) };
   }
   for (let attempt = 0; ; attempt++) {
     const v4 = await listenOne(port, LOOPBACK, handler);
-    const bound = (v4.address() as AddressInfo).port;
+    const bound = boundPort(v4);
     let v6: Server | undefined;
     try {
       v6 = await listenOne(bound, LOOPBACK_V6, handler);
@@ -111,8 +118,8 @@ export async function probeHolder(port: number, timeoutMs = 1000): Promise<Holde
       await res.body?.cancel();
       return undefined;
     }
-    const body = (await res.json()) as Partial<HolderInfo>;
-    return body.service === SERVICE_ID && typeof body.baseUrl === 'string' && Array.isArray(body.servers) ? (body as HolderInfo) : undefined;
+    const body: unknown = await res.json();
+    return isHolderStatus(body) ? body : undefined;
   } catch {
     return undefined;
   } finally {
@@ -120,6 +127,11 @@ export async function probeHolder(port: number, timeoutMs = 1000): Promise<Holde
   }
 }
 
+/** One of our gateways' status answers, recognised by its service id, its base URL and its list of servers. */
+function isHolderStatus(body: unknown): body is HolderInfo {
+  return isRecord(body) && body.service === SERVICE_ID && typeof body.baseUrl === 'string' && Array.isArray(body.servers);
+}
+
 export function isAddrInUse(err: unknown): boolean {
-  return (err as NodeJS.ErrnoException)?.code === 'EADDRINUSE';
+  return errnoCode(err) === 'EADDRINUSE';
 }

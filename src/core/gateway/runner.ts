@@ -1,5 +1,6 @@
 // Keeps one healing gateway in step with the settings: started, restarted when its configuration
 // changes, stopped when disabled. Used by the VS Code layer and by plain-Node tests alike.
+import { errorMessage } from '../narrow';
 import { repeatRulesFor, type GatewaySettings } from '../settings';
 import type { GatewayCounters } from '../rehearsal';
 import type { ServerConfig } from '../types';
@@ -112,9 +113,9 @@ export class GatewayRunner {
     } catch (err) {
       // The next apply with the same settings tries again.
       this.key = '';
-      log.error(`could not start: ${(err as Error).message}`);
+      log.error(`could not start: ${errorMessage(err)}`);
       if (err instanceof GatewayPortTaken && this.deps.portTaken) this.deps.portTaken(err);
-      else this.deps.notify?.(`the healing gateway could not start: ${(err as Error).message}`);
+      else this.deps.notify?.(`the healing gateway could not start: ${errorMessage(err)}`);
     }
   }
 

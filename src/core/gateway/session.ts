@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JSONRPCMessage, JSONRPCRequest, RequestId, Transport } from '@modelcontextprotocol/server';
 import { classifyHttpStatus } from '../classify';
+import { errorMessage, fieldOf } from '../narrow';
 import { shortenSessionId } from '../redact';
 import {
   FORWARD_LIMITS,
@@ -19,7 +20,7 @@ import {
 import { HoldExpired, UpstreamLink, UpstreamRefused, sleep, type HealTrace } from './link';
 import { attemptOutcome, ownErrorIn } from './attempt-outcome';
 import type { ServerCounters } from './stats';
-import type { PersistedSession } from './store';
+import type { GatewaySession } from './store';
 import type { GatewayErrorReason, GatewayEvent, GatewayLogger } from './types';
 import { learnToolList } from './ask-tools';
 import { readBodyOnce, type PreReadBody } from './modern/body';
@@ -123,7 +124,7 @@ export class ClientSession {
   /** Client requests being forwarded, by id: a client's cancel or disconnect ends them. */
   private readonly pending = new Map<RequestId, PendingRequest>();
 
-  constructor(private readonly ctx: EndpointContext, restored?: PersistedSession, makeTransport: ClientTransportFactory = httpClientTransport) {
+  constructor(private readonly ctx: EndpointContext, restored?: GatewaySession, makeTransport: ClientTransportFactory = httpClientTransport) {
     this.link = new UpstreamLink({
       url: ctx.upstreamUrl,
       holdTimeoutMs: ctx.holdTimeoutMs,
@@ -164,7 +165,7 @@ export class ClientSession {
   }
 
   /** Honours a persisted id: the SDK transport re-opens it before the client's first request is handled. */
-  private restore(p: PersistedSession): void {
+  private restore(p: GatewaySession): void {
     this.id = p.id;
     this.createdAt = p.createdAt;
     this.restored = restoreHttpSession(this.transport, p.id).then((ok) => {
@@ -182,7 +183,7 @@ export class ClientSession {
     return new Date(this.lastSeenMs).toISOString();
   }
 
-  toPersisted(): PersistedSession | undefined {
+  toPersisted(): GatewaySession | undefined {
     if (!this.id || !this.link.initParams) return undefined;
     return {
       id: this.id,
@@ -267,10 +268,11 @@ export class ClientSession {
   }
 
   private readClientInfo(params: unknown): void {
-    const info = (params as { clientInfo?: { name?: unknown; version?: unknown } } | undefined)?.clientInfo;
+    const name = fieldOf(fieldOf(params, 'clientInfo'), 'name');
+    const version = fieldOf(fieldOf(params, 'clientInfo'), 'version');
     this.clientInfo = {
-      name: typeof info?.name === 'string' ? info.name : undefined,
-      version: typeof info?.version === 'string' ? info.version : undefined,
+      name: typeof name === 'string' ? name : undefined,
+      version: typeof version === 'string' ? version : undefined,
     };
   }
 
@@ -302,7 +304,7 @@ export class ClientSession {
     ctx.changed();
     const isInit = req.method === 'initialize' && isInitializeRequest(req);
     if (isInit) {
-      this.link.initParams = req.params as Record<string, unknown>;
+      this.link.initParams = req.params;
       this.readClientInfo(req.params);
     }
     const trace: HealTrace = { reinitialized: false, held: false, resent: false };
@@ -431,7 +433,7 @@ export class ClientSession {
    */
   private async initializeLocally(req: JSONRPCRequest, deadline: number, trace: HealTrace): Promise<boolean> {
     if ((await this.link.discover(deadline, trace)) !== MODERN_ERA || !this.link.discovered) return false;
-    const result = initializeResultFrom(this.link.discovered, (req.params as { protocolVersion?: unknown } | undefined)?.protocolVersion);
+    const result = initializeResultFrom(this.link.discovered, fieldOf(req.params, 'protocolVersion'));
     this.ctx.markUp();
     this.relay({ jsonrpc: '2.0', id: req.id, result }, req, true, undefined);
     return true;
@@ -454,7 +456,7 @@ export class ClientSession {
   /** Notifications and responses (to sampling/elicitation) from the client. Fire and forget. */
   private async forwardOther(message: JSONRPCMessage): Promise<void> {
     if ('method' in message && message.method === 'notifications/cancelled') {
-      const id = (message.params as { requestId?: unknown } | undefined)?.requestId;
+      const id = fieldOf(message.params, 'requestId');
       if (typeof id === 'string' || typeof id === 'number') this.cancelPending(id, 'client-cancelled');
     }
     // A 2026-07-28 upstream takes no client notifications (no session to initialize or cancel in: a
@@ -479,7 +481,7 @@ export class ClientSession {
         await this.link.waitOrGiveUp(out, attempt, deadline, trace);
       }
     } catch (e) {
-      this.ctx.logger.warn(`[${this.ctx.slug} ${shortenSessionId(this.id)}] dropped a client notification: ${(e as Error).message}`);
+      this.ctx.logger.warn(`[${this.ctx.slug} ${shortenSessionId(this.id)}] dropped a client notification: ${errorMessage(e)}`);
     }
   }
 
@@ -505,7 +507,7 @@ export class ClientSession {
       return;
     }
     if (req.method === 'tools/list') this.ctx.tools.learnTools(result);
-    const uri = (req.params as { uri?: unknown } | undefined)?.uri;
+    const uri = fieldOf(req.params, 'uri');
     if (typeof uri === 'string' && (req.method === 'resources/subscribe' || req.method === 'resources/unsubscribe')) {
       if (req.method === 'resources/subscribe') this.link.subscriptions.add(uri);
       else this.link.subscriptions.delete(uri);

@@ -9,7 +9,7 @@ import { ServerEndpoint } from './endpoint';
 import { STDIO_DEFAULT_MAX_BUFFER_SIZE, isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCRequest, isJSONRPCResultResponse, serverSdk } from './spec';
 import { ClientSession } from './session';
 import { MAX_JSON_DEPTH, TOO_DEEP_MESSAGE_MESSAGE, valueDeeperThan } from './json-depth';
-import { SessionStore } from './store';
+import { GatewaySessionStore } from './store';
 import { DEFAULTS, slugify, type GatewayEvent, type GatewayLogger, type GatewayUpstream, type ServerGatewayStats } from './types';
 
 export interface StdioBridgeOptions {
@@ -74,7 +74,7 @@ export async function startStdioBridge(opts: StdioBridgeOptions): Promise<StdioB
   const listeners = new Set<(e: GatewayEvent) => void>();
   const slug = slugify(opts.upstream.slug ?? opts.upstream.name);
   // No state dir: the client's process lifetime is the session's, and the gateway's file is not ours to rewrite.
-  const store = new SessionStore(undefined, DEFAULTS.sessionTtlMs, (m) => opts.logger.warn(m));
+  const store = new GatewaySessionStore(undefined, DEFAULTS.sessionTtlMs, (m) => opts.logger.warn(m));
   const endpoint = new ServerEndpoint(opts.upstream, slug, {
     holdTimeoutMs,
     responseTimeoutMs: opts.responseTimeoutMs ?? DEFAULTS.responseTimeoutMs,

@@ -2,9 +2,10 @@
 // One JSON file, mode 0600 in a 0700 directory; entries unused for the TTL expire.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { errnoCode, errorMessage, fieldOf, isRecord } from '../narrow';
 import { describeValue as describe, ensureStateDir, setAsideDamaged, writeFileAtomic } from '../state-file';
 
-export interface PersistedSession {
+export interface GatewaySession {
   id: string;
   /** Upstream slug this session belongs to. */
   server: string;
@@ -21,15 +22,18 @@ export interface PersistedSession {
 
 interface FileShape {
   version: 1;
-  sessions: PersistedSession[];
+  sessions: GatewaySession[];
 }
+
+/** An entry as checked on loading: its subscriptions are cleaned afterwards. */
+type StoredSession = Omit<GatewaySession, 'subscriptions'> & { subscriptions?: unknown };
 
 export const STORE_FILE = 'gateway-sessions.json';
 /** At most this many sessions are kept; the least recently used go first. */
 export const MAX_SESSIONS = 1000;
 
-export class SessionStore {
-  private sessions = new Map<string, PersistedSession>();
+export class GatewaySessionStore {
+  private sessions = new Map<string, GatewaySession>();
   private writing: Promise<void> | undefined;
   private dirty = false;
   /** Set when a file we do not understand could not be moved aside: we never overwrite it. */
@@ -46,7 +50,8 @@ export class SessionStore {
    * entries that are not valid sessions are dropped. Each case is reported through `onError`.
    */
   load(now = Date.now()): void {
-    if (!this.file || !this.dir) return;
+    const file = this.file;
+    if (!file || !this.dir) return;
     const dirProblem = ensureStateDir(this.dir);
     if (dirProblem) {
       this.onError(`cannot create the state directory: ${dirProblem}`);
@@ -55,31 +60,26 @@ export class SessionStore {
     this.sessions.clear();
     let text: string;
     try {
-      text = readFileSync(this.file, 'utf8');
+      text = readFileSync(file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.onError(`cannot read the saved sessions (${(e as Error).message}); starting without them`);
+      if (errnoCode(e) !== 'ENOENT') this.onError(`cannot read the saved sessions (${errorMessage(e)}); starting without them`);
       return;
     }
     let raw: unknown;
     try {
       raw = JSON.parse(text);
     } catch (e) {
-      return this.setAside(`is not JSON (${(e as Error).message})`);
+      return this.setAside(file, `is not JSON (${errorMessage(e)})`);
     }
-    const list = (raw as { sessions?: unknown } | null)?.sessions;
+    const list = fieldOf(raw, 'sessions');
     if (!Array.isArray(list)) {
-      return this.setAside(`holds no list of sessions (found ${describe(raw === null || typeof raw !== 'object' ? raw : list)})`);
+      return this.setAside(file, `holds no list of sessions (found ${describe(raw === null || typeof raw !== 'object' ? raw : list)})`);
     }
     const problems: string[] = [];
-    for (const [i, entry] of list.entries()) {
-      const problem = invalidReason(entry);
-      if (problem) {
-        problems.push(`entry ${i + 1} ${problem}`);
-        continue;
-      }
-      const s = entry as PersistedSession;
+    for (const [i, s] of list.entries()) {
+      if (!isStoredSession(s, (problem) => problems.push(`entry ${i + 1} ${problem}`))) continue;
       if (now - Date.parse(s.lastUsedAt) > this.ttlMs) continue; // expired: not a problem
-      this.sessions.set(s.id, { ...s, subscriptions: Array.isArray(s.subscriptions) ? s.subscriptions.filter((u) => typeof u === 'string') : [] });
+      this.sessions.set(s.id, { ...s, subscriptions: Array.isArray(s.subscriptions) ? s.subscriptions.filter((u): u is string => typeof u === 'string') : [] });
     }
     if (problems.length) {
       const shown = problems.slice(0, 3).join('; ') + (problems.length > 3 ? `; and ${problems.length - 3} more` : '');
@@ -88,8 +88,8 @@ export class SessionStore {
   }
 
   /** Keeps a file we do not understand (renamed next to it) instead of overwriting it later. */
-  private setAside(why: string): void {
-    const moved = setAsideDamaged(this.file as string);
+  private setAside(file: string, why: string): void {
+    const moved = setAsideDamaged(file);
     if ('aside' in moved) {
       this.onError(`the saved sessions file ${why}; kept it as ${moved.aside} and started without saved sessions (clients reconnect once)`);
     } else {
@@ -98,15 +98,15 @@ export class SessionStore {
     }
   }
 
-  get(id: string): PersistedSession | undefined {
+  get(id: string): GatewaySession | undefined {
     return this.sessions.get(id);
   }
 
-  all(): PersistedSession[] {
+  all(): GatewaySession[] {
     return [...this.sessions.values()];
   }
 
-  put(session: PersistedSession): void {
+  put(session: GatewaySession): void {
     this.sessions.set(session.id, session);
     this.schedule();
   }
@@ -121,16 +121,16 @@ export class SessionStore {
   }
 
   private schedule(): void {
-    if (!this.file || this.readOnly) return;
+    const file = this.file;
+    if (!file || this.readOnly) return;
     this.dirty = true;
     if (this.writing) return;
-    this.writing = this.writeLoop().finally(() => {
+    this.writing = this.writeLoop(file).finally(() => {
       this.writing = undefined;
     });
   }
 
-  private async writeLoop(): Promise<void> {
-    const file = this.file as string;
+  private async writeLoop(file: string): Promise<void> {
     while (this.dirty) {
       this.dirty = false;
       const now = Date.now();
@@ -143,19 +143,25 @@ export class SessionStore {
       try {
         await writeFileAtomic(file, JSON.stringify(body));
       } catch (e) {
-        this.onError(`cannot save sessions: ${(e as Error).message}`);
+        this.onError(`cannot save sessions: ${errorMessage(e)}`);
       }
     }
   }
 }
 
+/** A stored entry is a session we can restore; when not, `why` hears the reason. */
+function isStoredSession(entry: unknown, why: (problem: string) => void): entry is StoredSession {
+  const problem = invalidReason(entry);
+  if (problem !== undefined) why(problem);
+  return problem === undefined;
+}
+
 /** Why a stored entry is not a session we can restore, or undefined when it is one. */
-function invalidReason(entry: unknown): string | undefined {
-  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return `is ${describe(entry)}, not a session`;
-  const e = entry as Record<string, unknown>;
+function invalidReason(e: unknown): string | undefined {
+  if (!isRecord(e)) return `is ${describe(e)}, not a session`;
   if (typeof e.id !== 'string' || !e.id) return 'has no id';
   if (typeof e.server !== 'string' || !e.server) return 'names no server';
-  if (e.initParams === null || typeof e.initParams !== 'object' || Array.isArray(e.initParams)) return 'has no initialize parameters';
+  if (!isRecord(e.initParams)) return 'has no initialize parameters';
   if (typeof e.lastUsedAt !== 'string' || Number.isNaN(Date.parse(e.lastUsedAt))) return 'has no valid lastUsedAt';
   if (typeof e.createdAt !== 'string') return 'has no createdAt';
   for (const key of ['protocolVersion', 'upstreamSessionId'] as const) {

@@ -5,6 +5,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createParser } from 'eventsource-parser';
 import { errorCodeOf, isTransientStatus } from '../classify';
+import { errnoCode, fieldOf } from '../narrow';
 import type { JSONRPCMessage, JSONRPCRequest, RequestId } from '@modelcontextprotocol/server';
 import { asSpecType } from './spec';
 
@@ -72,8 +73,8 @@ export class UpstreamHealth {
   async sendOnce(send: () => Promise<UpstreamOutcome>): Promise<UpstreamOutcome> {
     if (!this.recovering) return send();
     this.waiting++;
-    const turn = this.tail.then(async () => {
-      if (!this.answering) return { kind: 'not-sent', error: new Error('the upstream broke again') } as UpstreamOutcome;
+    const turn = this.tail.then(async (): Promise<UpstreamOutcome> => {
+      if (!this.answering) return { kind: 'not-sent', error: new Error('the upstream broke again') };
       const outcome = await send();
       if (outcome.kind === 'ok' && this.waiting === 1) this.recovering = false;
       return outcome;
@@ -102,8 +103,9 @@ export { isTransientStatus };
  * with a FIN, which node reports as "socket hang up": that request may have run.)
  */
 function isUnreadReset(error: unknown): boolean {
-  const e = error as NodeJS.ErrnoException;
-  return (e?.code === 'ECONNRESET' || e?.code === 'EPIPE') && (e.syscall === 'read' || e.syscall === 'write');
+  const code = errnoCode(error);
+  const syscall = fieldOf(error, 'syscall');
+  return (code === 'ECONNRESET' || code === 'EPIPE') && (syscall === 'read' || syscall === 'write');
 }
 
 /** JSON text → validated JSON-RPC messages (the SDK's schema; anything else is dropped). */

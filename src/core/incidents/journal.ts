@@ -4,8 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errnoCode, errorMessage, fieldOf, isOneOf, isRecord } from '../narrow';
 import { describeValue, ensureStateDir, setAsideDamaged, writeFileAtomic } from '../state-file';
-import { INCIDENT_OBSERVERS, type IncidentRecord } from './types';
+import { INCIDENT_CALL_KINDS, INCIDENT_OBSERVERS, type IncidentRecord } from './types';
 import { LOSS_CAUSES } from '../types';
 
 export const INCIDENT_FILE = 'incidents.json';
@@ -26,21 +27,30 @@ export interface JournalReadResult {
 }
 
 /** Why an entry is not an incident record, or undefined when it is one. */
-export function invalidIncident(entry: unknown): string | undefined {
-  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return `is ${describeValue(entry)}, not an incident`;
-  const e = entry as Record<string, unknown>;
+export function invalidIncident(e: unknown): string | undefined {
+  if (!isRecord(e)) return `is ${describeValue(e)}, not an incident`;
   if (typeof e.id !== 'string' || !e.id) return 'has no id';
   if (typeof e.server !== 'string') return 'names no server';
-  if (!(INCIDENT_OBSERVERS as readonly unknown[]).includes(e.seenBy)) return 'has no valid seenBy';
-  if (!(LOSS_CAUSES as readonly unknown[]).includes(e.cause)) return 'has no valid cause';
-  for (const k of ['startedAt', 'updatedAt'] as const) if (typeof e[k] !== 'string' || Number.isNaN(Date.parse(e[k] as string))) return `has no valid ${k}`;
+  if (!isOneOf(INCIDENT_OBSERVERS, e.seenBy)) return 'has no valid seenBy';
+  if (!isOneOf(LOSS_CAUSES, e.cause)) return 'has no valid cause';
+  for (const k of ['startedAt', 'updatedAt'] as const) {
+    const at = e[k];
+    if (typeof at !== 'string' || Number.isNaN(Date.parse(at))) return `has no valid ${k}`;
+  }
   if (e.recoveredAt !== undefined && (typeof e.recoveredAt !== 'string' || Number.isNaN(Date.parse(e.recoveredAt)))) return 'has an invalid recoveredAt';
-  const calls = e.calls as Record<string, unknown> | undefined;
+  const calls = e.calls;
   if (!calls || typeof calls !== 'object') return 'has no call counts';
-  for (const k of ['held', 'resent', 'answered', 'failed', 'ambiguous']) if (typeof calls[k] !== 'number') return `has no count of ${k} calls`;
+  for (const k of INCIDENT_CALL_KINDS) if (typeof fieldOf(calls, k) !== 'number') return `has no count of ${k} calls`;
   if (!Array.isArray(e.evidence)) return 'has no evidence list';
   if (e.heals === null || typeof e.heals !== 'object') return 'has no heal counts';
   return undefined;
+}
+
+/** An entry passes invalidIncident's checks; when not, `why` (if given) hears the reason. */
+export function isIncidentRecord(entry: unknown, why?: (problem: string) => void): entry is IncidentRecord {
+  const problem = invalidIncident(entry);
+  if (problem !== undefined) why?.(problem);
+  return problem === undefined;
 }
 
 /** Keeps the newest copy per id, drops records past the age limit, keeps the newest MAX_INCIDENTS; oldest first. */
@@ -60,16 +70,14 @@ function parseJournal(text: string): { incidents: IncidentRecord[]; problems: st
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    return { damaged: `is not JSON (${(e as Error).message})` };
+    return { damaged: `is not JSON (${errorMessage(e)})` };
   }
-  const list = (raw as { incidents?: unknown } | null)?.incidents;
+  const list = fieldOf(raw, 'incidents');
   if (!Array.isArray(list)) return { damaged: `holds no list of incidents (found ${describeValue(raw === null || typeof raw !== 'object' ? raw : list)})` };
   const incidents: IncidentRecord[] = [];
   const problems: string[] = [];
   for (const [i, entry] of list.entries()) {
-    const problem = invalidIncident(entry);
-    if (problem) problems.push(`entry ${i + 1} ${problem}`);
-    else incidents.push(entry as IncidentRecord);
+    if (isIncidentRecord(entry, (problem) => problems.push(`entry ${i + 1} ${problem}`))) incidents.push(entry);
   }
   if (problems.length) {
     const shown = problems.slice(0, 3).join('; ') + (problems.length > 3 ? `; and ${problems.length - 3} more` : '');
@@ -85,8 +93,8 @@ export async function readJournal(dir: string): Promise<JournalReadResult> {
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { incidents: [], problems: [] };
-    return { incidents: [], problems: [`cannot read ${file}: ${(e as Error).message}`] };
+    if (errnoCode(e) === 'ENOENT') return { incidents: [], problems: [] };
+    return { incidents: [], problems: [`cannot read ${file}: ${errorMessage(e)}`] };
   }
   const parsed = parseJournal(text);
   if ('damaged' in parsed) return { incidents: [], problems: [`${file} ${parsed.damaged}`] };
@@ -108,24 +116,24 @@ export class IncidentJournal {
 
   /** Reads the file (setting a damaged one aside); the records in it, oldest first. */
   load(): IncidentRecord[] {
-    if (!this.file || !this.dir) return [];
+    const file = this.file;
+    if (!file || !this.dir) return [];
     const dirProblem = ensureStateDir(this.dir);
     if (dirProblem) {
       this.onProblem(`cannot create the state directory: ${dirProblem}; incidents are not kept`);
       this.readOnly = true;
       return [];
     }
-    this.known = this.readSync();
+    this.known = this.readSync(file);
     return this.known;
   }
 
-  private readSync(): IncidentRecord[] {
-    const file = this.file as string;
+  private readSync(file: string): IncidentRecord[] {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.onProblem(`cannot read the incident journal (${(e as Error).message})`);
+      if (errnoCode(e) !== 'ENOENT') this.onProblem(`cannot read the incident journal (${errorMessage(e)})`);
       return [];
     }
     const parsed = parseJournal(text);
@@ -144,9 +152,10 @@ export class IncidentJournal {
 
   /** Records (or updates) one incident; written soon. */
   put(record: IncidentRecord): void {
-    if (!this.file || this.readOnly) return;
+    const file = this.file;
+    if (!file || this.readOnly) return;
     this.pending.set(record.id, record);
-    this.writing ??= this.writeLoop().finally(() => {
+    this.writing ??= this.writeLoop(file).finally(() => {
       this.writing = undefined;
     });
   }
@@ -156,8 +165,7 @@ export class IncidentJournal {
     while (this.writing) await this.writing;
   }
 
-  private async writeLoop(): Promise<void> {
-    const file = this.file as string;
+  private async writeLoop(file: string): Promise<void> {
     while (this.pending.size) {
       const ours = [...this.pending.values()];
       this.pending.clear();
@@ -175,7 +183,7 @@ export class IncidentJournal {
         await writeFileAtomic(file, JSON.stringify(body));
         this.known = merged;
       } catch (e) {
-        this.onProblem(`cannot save the incident journal: ${(e as Error).message}`);
+        this.onProblem(`cannot save the incident journal: ${errorMessage(e)}`);
       }
     }
   }

@@ -1,7 +1,7 @@
 // Incidents for people: filtering, merging copies from several places, one line each, and the
 // "while you were away" summary. Pure.
 import { boundIncidents } from './journal';
-import { allHealed, type IncidentRecord } from './types';
+import { INCIDENT_CALL_KINDS, INCIDENT_HEAL_KINDS, allHealed, type IncidentRecord } from './types';
 
 /** Parses `90s`, `15m`, `12h`, `7d`, `2w` (or a bare number of seconds); undefined when it is none of these. */
 export function parseDuration(text: string): number | undefined {
@@ -119,8 +119,11 @@ export function combineOverlapping(records: readonly IncidentRecord[]): Incident
       into.updatedAt = r.updatedAt;
     }
     if (into.recoveredAt) into.downtimeMs = Date.parse(into.recoveredAt) - Date.parse(into.startedAt);
-    for (const k of Object.keys(into.calls) as (keyof IncidentRecord['calls'])[]) into.calls[k] += r.calls[k];
-    for (const [k, n] of Object.entries(r.heals) as [keyof IncidentRecord['heals'], number][]) into.heals[k] = (into.heals[k] ?? 0) + n;
+    for (const k of INCIDENT_CALL_KINDS) into.calls[k] += r.calls[k];
+    for (const k of INCIDENT_HEAL_KINDS) {
+      const n = r.heals[k];
+      if (n !== undefined) into.heals[k] = (into.heals[k] ?? 0) + n;
+    }
     into.evidence = [...into.evidence, ...r.evidence].slice(-8);
     into.unfinished = into.unfinished && r.unfinished ? true : undefined;
     if (!into.unfinished) delete into.unfinished;

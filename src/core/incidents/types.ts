@@ -52,6 +52,9 @@ export interface IncidentRecord {
   updatedAt: string;
 }
 
+/** Every count an incident keeps of its calls. */
+export const INCIDENT_CALL_KINDS = ['held', 'resent', 'answered', 'failed', 'ambiguous'] as const satisfies readonly (keyof IncidentCalls)[];
+
 export function noCalls(): IncidentCalls {
   return { held: 0, resent: 0, answered: 0, failed: 0, ambiguous: 0 };
 }
