@@ -239,8 +239,18 @@ export class ServerMonitor {
     this.timer = setTimeout(() => void this.enqueue(epoch, work), delayMs);
   }
 
+  /**
+   * The wait between pings, where a healthy monitor spends its life, holds no closures: the timer
+   * carries the monitor and its epoch (issue 21: two closures and their contexts, 200 bytes a server).
+   */
   private schedulePing(epoch: number): void {
-    this.schedule(epoch, this.options.pingIntervalMs, () => this.ping(epoch));
+    clearTimeout(this.timer);
+    if (!this.isCurrent(epoch)) return;
+    this.timer = setTimeout(ServerMonitor.pingLater, this.options.pingIntervalMs, this, epoch);
+  }
+
+  private static pingLater(this: void, m: ServerMonitor, epoch: number): void {
+    void m.enqueue(epoch, () => m.ping(epoch));
   }
 
   private isCurrent(epoch: number): boolean {
