@@ -20,14 +20,16 @@ export interface LossDiagnosis {
 }
 
 export class EvidenceLog {
-  private readonly items: Evidence[] = [];
+  /** Made at the first entry: a server with nothing to tell keeps no array (issue 21). */
+  private items: Evidence[] | undefined;
   /** The last health answer that carried an uptime: failed probes in between must not hide a later drop. */
   private lastUptime?: HealthInfo;
 
   add(source: Evidence['source'], detail: string, at = new Date().toISOString()): Evidence {
     const item = { at, source, detail };
-    this.items.push(item);
-    if (this.items.length > MAX_EVIDENCE) this.items.splice(0, this.items.length - MAX_EVIDENCE);
+    const items = (this.items ??= []);
+    items.push(item);
+    if (items.length > MAX_EVIDENCE) items.splice(0, items.length - MAX_EVIDENCE);
     return item;
   }
 
@@ -52,7 +54,7 @@ export class EvidenceLog {
   /** A watcher's explanation (Docker) wins when it has one; else an uptime drop means a process restart. */
   diagnose(now: number, external?: LossDiagnosis): LossDiagnosis {
     if (external && external.cause !== 'unknown') return external;
-    const recent = this.items.filter((e) => now - Date.parse(e.at) < EVIDENCE_RELEVANCE_MS && e.source !== 'user');
+    const recent = (this.items ?? []).filter((e) => now - Date.parse(e.at) < EVIDENCE_RELEVANCE_MS && e.source !== 'user');
     const drop = recent.filter((e) => (e.source === 'health' || e.source === 'mcp') && RESTART_WORDS.test(e.detail));
     if (drop.length > 0) return { cause: 'process-restart', evidence: drop };
     return { cause: 'unknown', evidence: [...(external?.evidence ?? []), ...recent.slice(-5)] };

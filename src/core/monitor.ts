@@ -76,7 +76,8 @@ export class ServerMonitor {
   private knownEra?: ProtocolEra;
   private readonly patterns = new PatternTracker();
   private readonly evidence = new EvidenceLog();
-  private readonly listeners = new Set<SnapshotListener>();
+  /** Made at the first subscription: a monitor nobody listens to (the CLI's) keeps no set. */
+  private listeners?: Set<SnapshotListener>;
   private readonly log: Logger;
   private readonly backoff: BackoffPolicy;
   /** When this monitor started watching (the window opened): older container deaths were not seen. */
@@ -99,8 +100,9 @@ export class ServerMonitor {
   }
 
   onDidChange(listener: SnapshotListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    const listeners = (this.listeners ??= new Set());
+    listeners.add(listener);
+    return () => listeners.delete(listener);
   }
 
   start(): void {
@@ -237,8 +239,18 @@ export class ServerMonitor {
     this.timer = setTimeout(() => void this.enqueue(epoch, work), delayMs);
   }
 
+  /**
+   * The wait between pings, where a healthy monitor spends its life, holds no closures: the timer
+   * carries the monitor and its epoch (issue 21: two closures and their contexts, 200 bytes a server).
+   */
   private schedulePing(epoch: number): void {
-    this.schedule(epoch, this.options.pingIntervalMs, () => this.ping(epoch));
+    clearTimeout(this.timer);
+    if (!this.isCurrent(epoch)) return;
+    this.timer = setTimeout(ServerMonitor.pingLater, this.options.pingIntervalMs, this, epoch);
+  }
+
+  private static pingLater(this: void, m: ServerMonitor, epoch: number): void {
+    void m.enqueue(epoch, () => m.ping(epoch));
   }
 
   private isCurrent(epoch: number): boolean {
@@ -331,13 +343,22 @@ export class ServerMonitor {
       timeoutMs: this.options.pingTimeoutMs,
       resume,
       knownEra: this.knownEra,
-      onStreamError: (err) => this.onStreamError(epoch, err),
+      onStreamError: this.streamErrorHandler(epoch),
     });
     if (!this.isCurrent(epoch)) {
       await conn.close();
       return undefined;
     }
     return conn;
+  }
+
+  /**
+   * Not an arrow in the options literal: where names are kept (tsx, which the tests and benches run
+   * under) such an arrow gets a `name` property of its own, a dictionary and a map: 300 bytes per
+   * watched server (issue 21). An arrow returned from here has no name to keep.
+   */
+  private streamErrorHandler(epoch: number): (err: Error) => void {
+    return (err) => this.onStreamError(epoch, err);
   }
 
   private onStreamError(epoch: number, err: Error): void {
@@ -592,20 +613,22 @@ export class ServerMonitor {
     s.transport = conn.kind;
     s.protocolVersion = conn.protocolVersion;
     s.serverInfo = conn.serverInfo ?? s.serverInfo;
-    s.firstReachedAt ??= iso();
+    // One timestamp string for everything this connect records (issue 21: 40 bytes each, kept).
+    const at = iso();
+    s.firstReachedAt ??= at;
     if (wasHealing && s.transitions.length > 0) {
       s.heals++;
-      s.lastHeal = { at: iso(), kind: how, durationMs, attempts: s.healAttempts + 1 };
+      s.lastHeal = { at, kind: how, durationMs, attempts: s.healAttempts + 1 };
     }
     this.outageStartedAt = undefined;
     if (conn.sessionId) {
       this.deps.store?.save(this.config.url, {
-        sessionId: conn.sessionId, protocolVersion: conn.protocolVersion, transport: conn.kind, serverInfo: s.serverInfo, savedAt: iso(),
+        sessionId: conn.sessionId, protocolVersion: conn.protocolVersion, transport: conn.kind, serverInfo: s.serverInfo, savedAt: at,
       });
     }
     const detail = conn.sessionId ? `session ${shortenSessionId(conn.sessionId)}${sessionChanged ? ' (new)' : ''}` : 'no protocol session';
     this.log.info(`${this.config.name}: ${how} in ${durationMs} ms via ${conn.kind}, ${detail}`);
-    const result = await this.dispatch(epoch, { type: 'connected', how }, { evidence: [{ at: iso(), source: 'mcp', detail }] });
+    const result = await this.dispatch(epoch, { type: 'connected', how }, { evidence: [{ at, source: 'mcp', detail }] });
     if (!result.reason) {
       // Connects only happen while connecting or healing; one that lands elsewhere is not kept.
       this.log.debug(`${this.config.name}: a connect finished in state ${this.snapshot.state}; closing it`);
@@ -636,9 +659,10 @@ export class ServerMonitor {
     const t: Transition = { at: iso(now), from: s.state, to, reason, evidence: detail.evidence ?? [] };
     if (failure) t.failure = failure;
     if (detail.loss) t.loss = detail.loss;
-    // A new array of the exact length: push() would leave room for 16 more in every healthy server's
-    // one-transition log (issue 21). Transitions are rare; copying at most 50 references is nothing.
-    s.transitions = [...s.transitions.slice(Math.max(0, s.transitions.length + 1 - MAX_TRANSITIONS)), t];
+    // A new array of the exact length: push() and a spread (`[...kept, t]`) both leave room for 16 more
+    // in every healthy server's one-transition log; concat() does not (issue 21). Transitions are rare;
+    // copying at most 50 references is nothing.
+    s.transitions = s.transitions.slice(Math.max(0, s.transitions.length + 1 - MAX_TRANSITIONS)).concat(t);
     s.state = to;
     s.stateSince = t.at;
     for (const started of this.patterns.recordState(to, now)) this.announcePattern(started.title, started.detail);
@@ -655,7 +679,7 @@ export class ServerMonitor {
     const down = whyDown(this.snapshot, this.watchingSinceMs);
     if (down) this.snapshot.down = down;
     else delete this.snapshot.down;
-    for (const listener of this.listeners) {
+    for (const listener of this.listeners ?? []) {
       try {
         listener(this.snapshot, transition);
       } catch (err) {

@@ -139,7 +139,8 @@ function shared(kept: (string | undefined)[], value: string | undefined): string
 export class PatternTracker {
   /** Made at the first sighting: a server without patterns keeps no map. */
   private reports: Map<string, PatternReport> | undefined;
-  private readonly failures = new FailureLog(MAX_FAILURES, PATTERN_WINDOW_MS);
+  /** Made at the first failure: a server that never failed keeps no log (issue 21). */
+  private failures: FailureLog | undefined;
   /** Whether the last recorded state change was to a healthy state (undefined before the first). */
   private lastHealthy: boolean | undefined;
   /** When the server was lost (ms), within the flap window: all that flapping counts. Made at the first loss. */
@@ -162,7 +163,8 @@ export class PatternTracker {
 
   /** Adds a failure and returns the patterns that started because of it. */
   recordFailure(failure: FailureRecord, now: number): PatternReport[] {
-    this.failures.add(failure, now);
+    const failures = (this.failures ??= new FailureLog(MAX_FAILURES, PATTERN_WINDOW_MS));
+    failures.add(failure, now);
     const started: PatternReport[] = [];
     const push = (r: PatternReport | undefined) => r && started.push(r);
     if (failure.serverUptimeSeconds !== undefined && failure.serverUptimeSeconds < SOON_AFTER_RESTART_S) {
@@ -170,7 +172,7 @@ export class PatternTracker {
         `failure (${failure.kind}) ${Math.round(failure.serverUptimeSeconds)} s after the server started`, now));
     }
     if (failure.sessionId) {
-      const onSession = this.failures.countOnSession(failure.sessionId);
+      const onSession = failures.countOnSession(failure.sessionId);
       if (onSession >= REPEATED_ON_SESSION) {
         push(this.sight('repeated-session-failures', 'Repeated failures on one session',
           `${onSession} failures on one session within ${PATTERN_WINDOW_MS / 60_000} minutes`, now));
@@ -199,12 +201,12 @@ export class PatternTracker {
 
   /** The kept failures (at most MAX_FAILURES, within the window), oldest first, without body excerpts. */
   recentFailures(): readonly FailureRecord[] {
-    return this.failures.list();
+    return this.failures?.list() ?? [];
   }
 
   /** Patterns seen within the last few windows (a quiet one is kept a while for the report), newest first. */
   active(now: number): PatternReport[] {
-    this.failures.prune(now);
+    this.failures?.prune(now);
     const reports = this.reports;
     if (!reports) return [];
     for (const [id, r] of reports) if (now - Date.parse(r.lastSeen) >= PATTERN_WINDOW_MS * 4) reports.delete(id);

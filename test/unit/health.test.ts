@@ -1,7 +1,10 @@
-// Unit tests for src/core/health.ts: parseUptime and uptimeDropped (the pure parts).
+// Unit tests for src/core/health.ts: parseUptime and uptimeDropped (the pure parts), and probeHealth
+// against a loopback HTTP server (its answers, redirects, refusals and timeouts).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseUptime, uptimeDropped } from '../../src/core/health';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseUptime, probeHealth, uptimeDropped } from '../../src/core/health';
 import type { HealthInfo } from '../../src/core/types';
 
 const T0 = Date.parse('2026-11-20T08:00:00.000Z');
@@ -103,5 +106,63 @@ describe('uptimeDropped', () => {
     // Earlier reading: sent at T0, answered 1.5 s later with uptime 101.5 (it was 100 at T0).
     // Current reading: sent at T0+10 s, answered at once with uptime 110. The server never restarted.
     assert.equal(uptimeDropped(h(T0 + 1_500, 101.5), h(T0 + 10_000, 110)), false);
+  });
+});
+
+describe('probeHealth', () => {
+  async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ base: string; server: Server }> {
+    const server = createServer(handler);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+  }
+  const close = (s: Server) => new Promise((r) => { s.closeAllConnections(); s.close(r); });
+
+  it('reads the uptime and status, follows a redirect on the same origin with the headers, and dates the answer', async () => {
+    const seen: (string | undefined)[] = [];
+    const { base, server } = await serve((req, res) => {
+      seen.push(req.headers.authorization);
+      if (req.url === '/old') return void res.writeHead(302, { location: '/health' }).end();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ success: true, status: 'healthy', uptime_seconds: 12.5 }));
+    });
+    try {
+      const before = Date.now();
+      const h = await probeHealth(`${base}/old`, 2_000, { Authorization: 'Bearer x' });
+      assert.deepEqual({ ok: h.ok, uptimeSeconds: h.uptimeSeconds, status: h.status, error: h.error }, { ok: true, uptimeSeconds: 12.5, status: 'healthy', error: undefined });
+      assert.ok(Date.parse(h.at) >= before);
+      assert.deepEqual(seen, ['Bearer x', 'Bearer x']);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('reports an error status and a body that is not JSON', async () => {
+    const { base, server } = await serve((req, res) => {
+      if (req.url === '/down') return void res.writeHead(503).end(JSON.stringify({ success: false }));
+      res.writeHead(200).end('<html>hi</html>');
+    });
+    try {
+      const down = await probeHealth(`${base}/down`, 2_000);
+      assert.equal(down.ok, false);
+      assert.match(down.error ?? '', /^HTTP 503: /);
+      const html = await probeHealth(`${base}/html`, 2_000);
+      assert.equal(html.ok, false);
+      assert.match(html.error ?? '', /^HTTP 200, not JSON: <html>hi<\/html>/);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('a refused port is ECONNREFUSED, a silent server a TimeoutError after the timeout', async () => {
+    const { base, server } = await serve(() => undefined);
+    try {
+      const started = Date.now();
+      const silent = await probeHealth(`${base}/health`, 300);
+      assert.equal(silent.error, 'TimeoutError');
+      assert.ok(Date.now() - started >= 290 && Date.now() - started < 5_000);
+    } finally {
+      await close(server);
+    }
+    const refused = await probeHealth(`${base}/health`, 2_000);
+    assert.deepEqual({ ok: refused.ok, error: refused.error }, { ok: false, error: 'ECONNREFUSED' });
   });
 });

@@ -7,7 +7,7 @@ import { createParser } from 'eventsource-parser';
 import { errorCodeOf, isTransientStatus } from '../classify';
 import { errnoCode, fieldOf } from '../narrow';
 import type { JSONRPCMessage, JSONRPCRequest, RequestId } from '@modelcontextprotocol/server';
-import { asSpecType } from './spec';
+import { asJsonRpcMessage } from './envelope';
 
 export type UpstreamOutcome =
   /** The answer to our request arrived (requests), or the message was accepted (notifications, responses). */
@@ -108,13 +108,13 @@ function isUnreadReset(error: unknown): boolean {
   return (code === 'ECONNRESET' || code === 'EPIPE') && (syscall === 'read' || syscall === 'write');
 }
 
-/** JSON text → validated JSON-RPC messages (the SDK's schema; anything else is dropped). */
+/** JSON text → validated JSON-RPC messages (as the SDK's schema reads them, see ./envelope; anything else is dropped). */
 export function parseMessages(text: string): JSONRPCMessage[] {
   const raw: unknown = JSON.parse(text);
   const list = Array.isArray(raw) ? raw : [raw];
   const out: JSONRPCMessage[] = [];
   for (const item of list) {
-    const message = asSpecType('JSONRPCMessage', item);
+    const message = asJsonRpcMessage(item);
     if (message) out.push(message);
   }
   return out;
