@@ -16,6 +16,7 @@ const stages = [
   { name: 'integration', files: filesIn('test/integration') },
   { name: 'gateway', files: filesIn('test/gateway') },
   { name: 'docker', files: filesIn('test/docker') },
+  { name: 'python', files: filesIn('test/python') },
   { name: 'vscode', command: ['node', 'scripts/run-vscode-tests.mjs'] },
   { name: 'ui', files: filesIn('test/ui') },
 ].filter((s) => only.length === 0 || only.includes(s.name));
