@@ -68,7 +68,7 @@ export interface RunOutcome {
  * each call after the previous one; a failed call waits 100 ms before the next (a dead client fails at once).
  * Between restarts the killer waits until every read loop answered 2 more calls or 3 s passed.
  */
-export async function restartRun(server: RunningServer, callers: Caller[], stateFile: string): Promise<RunOutcome> {
+export async function restartRun(server: RunningServer, callers: Caller[], stateFile: string, restarts = RESTARTS): Promise<RunOutcome> {
   let done = false;
   const outcomes = callers.map((c) => ({ client: c.name, reads: 0, readsFailed: 0, writes: 0, writesFailed: 0, errors: [] as string[] }));
   const written: string[] = [];
@@ -116,7 +116,7 @@ export async function restartRun(server: RunningServer, callers: Caller[], state
     while (Date.now() < until && outcomes.some((o, i) => o.reads < start[i] + 2)) await sleep(20);
   };
   try {
-    for (let n = 0; n < RESTARTS; n++) {
+    for (let n = 0; n < restarts; n++) {
       await Promise.all([sleep(150 + Math.random() * 200), window()]);
       await server.restart({ signal: n % 2 ? 'SIGKILL' : 'SIGTERM', delayMs: 50 + Math.random() * 200 });
       pids.add(server.pid);
