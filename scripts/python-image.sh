@@ -2,14 +2,15 @@
 # Builds the local Docker image of the Archon-shaped Python servers (no registry): a Debian bookworm
 # minbase root made with debootstrap, one venv per server flavour at /opt/<flavour> installed from the
 # hashed lock files with wheels downloaded on the host (the chroot's pip cannot reach PyPI), the fixture at
-# /app. One image for all flavours: `-e FLAVOUR=mcp-1.12|mcp-1|mcp-2|fastmcp` picks one (FIXTURE_LIB too).
+# /app. One image for all flavours: `-e FLAVOUR=mcp-1.12|mcp-2|fastmcp` picks one (FIXTURE_LIB too).
 # The debootstrap root (~47 s) is cached in $cache/rootfs-<hash>.tar; the image tag is that hash, so a
 # second call with nothing changed returns at once. Prints the image name on its last line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 req=test/fixtures/python/requirements
 cache=${ARCHON_PYTHON_CACHE:-$PWD/.cache/python}
-flavours=(mcp-1.12 mcp-1 mcp-2 fastmcp)
+# The server flavours (mcp-1's lock also carries the Python clients: too heavy for an image of servers).
+flavours=(mcp-1.12 mcp-2 fastmcp)
 hash=$(cat "$0" $(for f in "${flavours[@]}"; do echo "$req/$f.txt"; done) test/fixtures/python/archon_server.py | sha256sum | cut -c1-12)
 image=archon-mcp-doctor-test/python-archon:$hash
 if docker image inspect "$image" >/dev/null 2>&1; then echo "$image"; exit 0; fi
@@ -29,13 +30,17 @@ else
   tar -C "$root" -xf "$base"
 fi
 mkdir -p "$root/wheels" "$root/app"
+pids=()
 for f in "${flavours[@]}"; do
+  # --no-compile: no .pyc at build time (minutes under load); Python writes them on first import.
   ( python3 -m pip download --quiet --disable-pip-version-check --no-deps --require-hashes -r "$req/$f.txt" -d "$root/wheels/$f" \
-    && chroot "$root" python3 -m venv "/opt/$f" \
-    && chroot "$root" "/opt/$f/bin/pip" install --quiet --disable-pip-version-check --no-index --no-deps \
-         --find-links "/wheels/$f" -r /dev/stdin < "$req/$f.txt" ) &
+    && cp "$req/$f.txt" "$root/wheels/$f.txt" \
+    && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$root" python3 -m venv "/opt/$f" \
+    && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$root" "/opt/$f/bin/pip" install --quiet --no-compile --disable-pip-version-check --no-index --no-deps --require-hashes \
+         --find-links "/wheels/$f" -r "/wheels/$f.txt" ) &
+  pids+=($!)
 done
-wait
+for p in "${pids[@]}"; do wait "$p" || { echo "python-image: installing a venv failed" >&2; exit 1; }; done
 cp test/fixtures/python/archon_server.py "$root/app/"
 rm -rf "$root/wheels" "$root/var/cache/apt" "$root/var/lib/apt/lists"
 tar -C "$root" -c . | docker import \

@@ -244,3 +244,25 @@ export async function startPythonClient(kind: PyClientKind, target: string | { s
     output: () => errLines.join('\n'),
   };
 }
+
+let imagePromise: Promise<string> | undefined;
+
+/**
+ * The local Docker image of the Python servers (scripts/python-image.sh: debootstrap root, cached; tagged
+ * by the hash of its inputs, so it is built once per machine and change). Resolves with its name.
+ */
+export function ensurePythonImage(): Promise<string> {
+  imagePromise ??= new Promise((resolvePromise, reject) => {
+    const child = spawn('bash', [join(ROOT, 'scripts', 'python-image.sh')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
+    child.stderr!.on('data', (b: Buffer) => { err = (err + b.toString()).slice(-4000); });
+    child.once('exit', (code) => {
+      const image = out.trim().split('\n').at(-1);
+      if (code === 0 && image) resolvePromise(image);
+      else reject(new Error(`scripts/python-image.sh failed (${code}):\n${err}`));
+    });
+  });
+  return imagePromise;
+}

@@ -22,7 +22,7 @@ after(async () => {
   }
 });
 
-describe('the monitor heals each Python server across 10 restarts and names the cause', () => {
+describe('the monitor heals each Python server across 10 restarts and names the cause', { concurrency: true }, () => {
   for (const { flavour, label } of PY_SERVERS) {
     test(label, { timeout: 180_000 }, async (t) => {
       if (skipWithoutPython(t, [flavour])) return;
