@@ -1,5 +1,6 @@
 // The faults of `npm run chaos`, each done to the REAL Docker container of the Archon-like fixture
 // through dockerode (or to the gateway CLI process), each returning once the fixture answers again.
+import { waitFor } from '../test/helpers/wait';
 import type { FixtureContainer } from '../test/helpers/docker';
 import { callFixtureTool, docker, engineScript, engineStartedByScript, fireFixtureTool, waitHealthy200 } from '../test/helpers/docker';
 import { sleep } from './stats';
@@ -32,14 +33,6 @@ async function inspect(fx: FixtureContainer) {
   return docker().getContainer(fx.name).inspect();
 }
 
-async function waitFor(what: string, pred: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await pred().catch(() => false)) return;
-    await sleep(200);
-  }
-  throw new Error(`chaos: ${what} did not happen within ${timeoutMs} ms`);
-}
 
 export async function runFault(kind: FaultKind, ctx: FaultContext): Promise<FaultOutcome> {
   const { fx } = ctx;

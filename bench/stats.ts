@@ -14,4 +14,4 @@ export const median = (samples: readonly number[]) => percentile(samples, 50);
 
 export const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { sleep } from '../test/helpers/wait';

@@ -73,8 +73,8 @@ install_engine() {
   command -v apt-get >/dev/null 2>&1 || { log "dockerd is missing and apt-get is not available"; exit 1; }
   log "installing docker.io with apt-get"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq docker.io >/dev/null
+  apt-get -o DPkg::Lock::Timeout=900 update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq docker.io >/dev/null
   command -v dockerd >/dev/null 2>&1 || { log "docker.io installed but dockerd is still missing"; exit 1; }
 }
 

@@ -1,4 +1,5 @@
 // `archon-mcp-doctor clients`: which AI clients talk to the server directly, and routing them through the gateway.
+import { argumentProblem, badArguments } from './registry';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -102,14 +103,12 @@ export async function clientsCommand(argv: string[]): Promise<number> {
       },
     });
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${CLIENTS_USAGE}\n`);
-    return 2;
+    return badArguments('clients', argumentProblem(err), CLIENTS_USAGE);
   }
   const { values, positionals } = parsed;
   const action = positionals[0] ?? 'list';
   if (!['list', 'route', 'unroute'].includes(action) || positionals.length > 1) {
-    process.stderr.write(`unknown clients action "${positionals.join(' ')}"\n${CLIENTS_USAGE}\n`);
-    return 2;
+    return badArguments('clients', `unknown action "${positionals.join(' ')}"`, CLIENTS_USAGE);
   }
   const badClient = (values.client ?? []).find((c) => !(CLIENT_IDS as readonly string[]).includes(c));
   if (badClient) {

@@ -6,9 +6,11 @@ import {
 } from '../core/always-on';
 import { PRODUCT_VERSION as version } from '../core/version';
 import { jsonLine, type JsonLine } from '../core/json-lines';
+import { parseGlobList } from '../core/healing';
+import { REPEAT_USAGE } from './gateway-args';
 
 export const DOCKER_GATEWAY_USAGE = `usage: archon-mcp-doctor docker-gateway up --upstream <url> --upstream-container <name> [--port P] [--base-image IMG]
-      [--docker-socket PATH] [--with-docker-socket] [--json]
+      [--docker-socket PATH] [--with-docker-socket] [--repeat-safe GLOBS] [--never-repeat GLOBS] [--json]
     archon-mcp-doctor docker-gateway down [--docker-socket PATH] [--json]
     archon-mcp-doctor docker-gateway status [--docker-socket PATH] [--json]
   Runs the healing gateway as container archon-mcp-doctor-gateway next to the upstream's container, on its
@@ -16,7 +18,8 @@ export const DOCKER_GATEWAY_USAGE = `usage: archon-mcp-doctor docker-gateway up 
   client sessions in volume ${GATEWAY_VOLUME_NAME}). --upstream is the URL you use today from this machine,
   e.g. http://localhost:8051/mcp; --upstream-container the container serving it, e.g. archon-mcp. The image is
   built locally from --base-image (default ${DEFAULT_BASE_IMAGE}). --with-docker-socket mounts the Docker socket
-  for Docker awareness inside: that is root on this machine. --docker-socket PATH: the engine to use.`;
+  for Docker awareness inside: that is root on this machine. --docker-socket PATH: the engine to use.
+${REPEAT_USAGE}`;
 
 interface Args {
   action: 'up' | 'down' | 'status';
@@ -27,13 +30,15 @@ interface Args {
   socketPath?: string;
   withDockerSocket: boolean;
   json: boolean;
+  repeatSafe: string[];
+  neverRepeat: string[];
 }
 
 function parseArgs(argv: string[]): Args | string {
   const [action, ...rest] = argv;
   if (action === '-h' || action === '--help') return 'help';
   if (action !== 'up' && action !== 'down' && action !== 'status') return action ? `unknown action "${action}" (up, down or status)` : 'missing action: up, down or status';
-  const a: Args = { action, withDockerSocket: false, json: false };
+  const a: Args = { action, withDockerSocket: false, json: false, repeatSafe: [], neverRepeat: [] };
   for (let i = 0; i < rest.length; i++) {
     const flag = rest[i];
     // A flag's value; a following flag is not one (`--upstream --json` → missing value).
@@ -50,6 +55,8 @@ function parseArgs(argv: string[]): Args | string {
       case '--base-image': a.baseImage = value() ?? ''; break;
       case '--docker-socket': a.socketPath = value() ?? ''; break;
       case '--with-docker-socket': a.withDockerSocket = true; break;
+      case '--repeat-safe': a.repeatSafe.push(...parseGlobList(value() ?? '')); break;
+      case '--never-repeat': a.neverRepeat.push(...parseGlobList(value() ?? '')); break;
       case '--json': a.json = true; break;
       case '-h': case '--help': return 'help';
       default: return `unknown argument "${flag}"`;
@@ -97,7 +104,7 @@ export async function dockerGatewayCommand(argv: string[], cliBundlePath: string
     if (a.action === 'up') {
       const r = await dockerGatewayUp(conn, {
         upstream: a.upstream!, upstreamContainer: a.upstreamContainer!, port: a.port, baseImage: a.baseImage,
-        withDockerSocket: a.withDockerSocket, cliBundlePath, version,
+        withDockerSocket: a.withDockerSocket, cliBundlePath, version, repeat: { repeatSafe: a.repeatSafe, neverRepeat: a.neverRepeat },
         onProgress: (m) => process.stderr.write(`docker-gateway: ${m}\n`),
       });
       print(jsonLine('docker-gateway-up', r), `${r.change === 'unchanged' ? 'already running, unchanged' : r.change}: ${statusLines(r)}\nPoint your MCP clients at ${r.url}`);

@@ -3,6 +3,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { GATEWAY_DEFAULTS } from '../core/gateway';
+import { argumentProblem } from './registry';
+import { parseGlobList, type RepeatRules } from '../core/healing';
 
 export interface GatewayArgs {
   upstream: string;
@@ -10,6 +12,8 @@ export interface GatewayArgs {
   dockerSocket?: string;
   stateDir: string;
   holdTimeoutMs: number;
+  /** --repeat-safe / --never-repeat: the user's word on which tools may run twice. */
+  repeat: RepeatRules;
 }
 
 export const GATEWAY_OPTIONS = {
@@ -18,6 +22,8 @@ export const GATEWAY_OPTIONS = {
   'docker-socket': { type: 'string' },
   'state-dir': { type: 'string' },
   'hold-timeout': { type: 'string' },
+  'repeat-safe': { type: 'string', multiple: true },
+  'never-repeat': { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -36,11 +42,11 @@ export const DEFAULT_STATE_DIR = join(homedir(), '.archon-mcp-doctor');
 
 /** Parses argv with the shared options plus `extra`; a string is the message for a bad argument. */
 export function parseGatewayArgs<E extends NonNullable<ParseArgsConfig['options']>>(argv: string[], extra: E) {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
-    ({ values } = parseArgs({ args: argv, options: { ...GATEWAY_OPTIONS, ...extra }, strict: true, allowPositionals: false }) as { values: Record<string, string | boolean | undefined> });
+    ({ values } = parseArgs({ args: argv, options: { ...GATEWAY_OPTIONS, ...extra }, strict: true, allowPositionals: false }) as { values: Record<string, string | boolean | string[] | undefined> });
   } catch (err) {
-    return (err as Error).message;
+    return argumentProblem(err);
   }
   if (values.help) return 'help' as const;
   const upstream = values.upstream as string | undefined;
@@ -58,6 +64,18 @@ export function parseGatewayArgs<E extends NonNullable<ParseArgsConfig['options'
     dockerSocket: values['docker-socket'] as string | undefined,
     stateDir: (values['state-dir'] as string | undefined) ?? DEFAULT_STATE_DIR,
     holdTimeoutMs,
+    repeat: repeatRulesOf(values),
   };
   return { args, values };
+}
+
+/** The usage lines for --repeat-safe / --never-repeat, shared by proxy, stdio and docker-gateway up. */
+export const REPEAT_USAGE = `  --repeat-safe <glob,…>: tools that only read, which may be sent again when the server dies mid-call
+    (e.g. 'find_*,get_*'); --never-repeat <glob,…>: tools never sent twice (wins over --repeat-safe and
+    over the tools' annotations). Neither: annotations, then what is known of the server (Archon's reads).`;
+
+/** --repeat-safe and --never-repeat (each repeatable, comma-separated globs). */
+export function repeatRulesOf(values: Record<string, unknown>): RepeatRules {
+  const globs = (v: unknown) => (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []).flatMap((x) => (typeof x === 'string' ? parseGlobList(x) : []));
+  return { repeatSafe: globs(values['repeat-safe']), neverRepeat: globs(values['never-repeat']), via: 'flag' };
 }

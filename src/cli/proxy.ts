@@ -2,11 +2,12 @@
 import { GATEWAY_DEFAULTS, GATEWAY_RUNTIMES, GatewayPortTaken, startGateway, watchUpstreamContainer } from '../core/gateway';
 import type { Gateway, GatewayEvent, GatewayLogger, GatewayRuntime } from '../core/gateway';
 import { isGatewayStartKind, jsonLine } from '../core/json-lines';
-import { httpUrlProblem, parseGatewayArgs } from './gateway-args';
+import { REPEAT_USAGE, httpUrlProblem, parseGatewayArgs } from './gateway-args';
 
 export const PROXY_USAGE = `usage: archon-mcp-doctor proxy --upstream <url> [--port P] [--name N] [--state-dir D] [--hold-timeout S]
          [--response-timeout S] [--container NAME] [--docker-socket PATH] [--json]
          [--host ADDR] [--public-url URL] [--public-upstream URL] [--runs-in docker|process]
+         [--repeat-safe GLOBS] [--never-repeat GLOBS]
   Serves http://127.0.0.1:P/<name>/mcp (also on [::1]; default port ${GATEWAY_DEFAULTS.port}, name "archon") and keeps
   clients' sessions alive across restarts of the upstream MCP server. Sessions are saved in the state dir
   (default ~/.archon-mcp-doctor). When another of our gateways holds the port, this one defers to it and
@@ -18,6 +19,7 @@ export const PROXY_USAGE = `usage: archon-mcp-doctor proxy --upstream <url> [--p
   --host listens on ADDR only (in a container: 0.0.0.0, so Docker can publish the port); requests must
   still name a local host. --public-url is the base URL clients use (e.g. Docker's published
   http://127.0.0.1:18051), --public-upstream the upstream as users know it; both go to the status endpoint.
+${REPEAT_USAGE}
   With --json: one JSON object per line (docs/cli-json.md), first {"type":"listening","url":…}.
   Exit codes: 0 stopped by SIGINT/SIGTERM, 1 the gateway could not start, 2 bad arguments.`;
 
@@ -42,7 +44,7 @@ interface ProxyOnlyArgs {
 }
 
 /** The flags only `proxy` has, checked; a string is the message for a bad one. */
-function proxyOnlyArgs(values: Record<string, string | boolean | undefined>): ProxyOnlyArgs | string {
+function proxyOnlyArgs(values: Record<string, unknown>): ProxyOnlyArgs | string {
   const str = (k: string) => values[k] as string | undefined;
   const port = Number(str('port') ?? GATEWAY_DEFAULTS.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) return '--port must be 0..65535';
@@ -98,7 +100,7 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   let gw: Gateway;
   try {
     gw = await startGateway({
-      upstreams: [{ name, url: args.upstream, ...(own.publicUpstream ? { publicUrl: own.publicUpstream } : {}) }],
+      upstreams: [{ name, url: args.upstream, repeat: args.repeat, ...(own.publicUpstream ? { publicUrl: own.publicUpstream } : {}) }],
       port: own.port,
       host: own.host,
       publicUrl: own.publicUrl,

@@ -1,4 +1,7 @@
 // The CLI's commands: one entry each (name, one-line summary, usage, handler). Adding a command is one line in src/cli.ts.
+// The argument layer every command shares: `<command> --help` prints its usage (exit 0), and a bad flag is
+// reported as `<command>: <what is wrong>` with the usage (exit 2), by parseCommandArgs.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { PRODUCT_VERSION } from '../core/version';
 
 export interface CliCommand {
@@ -52,5 +55,42 @@ export async function dispatch(commands: readonly CliCommand[], argv: string[]):
     process.stderr.write(`archon-mcp-doctor: unknown command "${name}"\n\n${helpText(commands)}\n`);
     return 2;
   }
+  if (asksForHelp(rest)) {
+    // stdio's stdout carries protocol messages only: its usage goes to stderr.
+    (command.name === 'stdio' ? process.stderr : process.stdout).write(`${command.usage}\n`);
+    return 0;
+  }
   return command.run(rest);
+}
+
+/** `--help` or `-h` among a command's own arguments (not after `--`, where a wrapped command's begin). */
+export function asksForHelp(argv: readonly string[]): boolean {
+  for (const a of argv) {
+    if (a === '--') return false;
+    if (a === '--help' || a === '-h') return true;
+  }
+  return false;
+}
+
+/** How every command reports arguments it cannot take: `<command>: <problem>`, then its usage; exit code 2. */
+export function badArguments(command: string, problem: string, usage: string): number {
+  process.stderr.write(`${command}: ${problem}\n${usage}\n`);
+  return 2;
+}
+
+/** Node's parse error in a sentence (its own adds advice about positionals that does not apply here). */
+export function argumentProblem(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/\. To specify a positional argument starting with a '-'.*$/s, '');
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** parseArgs for a command, strict; a string is the problem to report with badArguments(). */
+export function parseCommandArgs<O extends Options>(argv: string[], options: O, allowPositionals = false) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals });
+  } catch (err) {
+    return argumentProblem(err);
+  }
 }

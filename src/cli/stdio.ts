@@ -1,7 +1,7 @@
 // `archon-mcp-doctor stdio`: MCP over stdin/stdout for one client (Claude Desktop, any stdio-only client),
 // healed against a Streamable HTTP upstream. stdout carries protocol messages only; everything else is stderr.
 import { startStdioBridge, watchUpstreamContainer, type GatewayLogger } from '../core/gateway';
-import { parseGatewayArgs } from './gateway-args';
+import { REPEAT_USAGE, parseGatewayArgs } from './gateway-args';
 
 export const STDIO_EXIT = {
   /** stdin closed (the client is done) or SIGINT/SIGTERM. */
@@ -14,7 +14,7 @@ export const STDIO_EXIT = {
 } as const;
 
 export const STDIO_USAGE = `usage: archon-mcp-doctor stdio --upstream <url> [--name N] [--container NAME] [--docker-socket PATH]
-         [--state-dir D] [--hold-timeout S] [--quiet]
+         [--state-dir D] [--hold-timeout S] [--quiet] [--repeat-safe GLOBS] [--never-repeat GLOBS]
   Speaks MCP over stdin/stdout to one client and forwards to the Streamable HTTP upstream through the
   healing gateway core: a lost upstream session (HTTP 400/404) is re-initialized, requests are held while
   the server is down or restarting (--hold-timeout, default 30 s), and a call that may have run is never
@@ -22,6 +22,7 @@ export const STDIO_USAGE = `usage: archon-mcp-doctor stdio --upstream <url> [--n
   --container NAME: watch the upstream's Docker container; a container death holds requests at once.
   --state-dir D: accepted like proxy's; the bridge keeps its one session in memory (it lives as long as
   the client's process) and writes nothing there.
+${REPEAT_USAGE}
   A line on stdin that is not JSON gets a JSON-RPC parse error (-32700, id null) and a message on stderr.
   Client config: {"command": "archon-mcp-doctor", "args": ["stdio", "--upstream", "http://localhost:8051/mcp"]}
   Exit codes: 0 stdin closed or SIGINT/SIGTERM, 1 internal error, 2 bad arguments,
@@ -48,7 +49,7 @@ export async function stdioCommand(argv: string[]): Promise<number> {
   };
   const name = (parsed.values.name as string | undefined) ?? 'archon';
   const bridge = await startStdioBridge({
-    upstream: { name, url: args.upstream },
+    upstream: { name, url: args.upstream, repeat: args.repeat },
     input: process.stdin,
     output: process.stdout,
     holdTimeoutMs: args.holdTimeoutMs,

@@ -1,5 +1,5 @@
 // `archon-mcp-doctor watch <url>`: the monitor outside VS Code, one line per state transition.
-import { parseArgs } from 'node:util';
+import { badArguments, parseCommandArgs } from './registry';
 import { DEFAULT_DOCKER_LINK_OPTIONS, DockerLink, type ContainerSnapshot } from '../core/docker';
 import type { Logger } from '../core/logger';
 import { ServerMonitor } from '../core/monitor';
@@ -66,12 +66,9 @@ function stderrLogger(verbose: boolean): Logger {
 }
 
 export async function watchCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
+  const parsed = parseCommandArgs(
+    argv,
+    {
         name: { type: 'string' },
         interval: { type: 'string' },
         timeout: { type: 'string' },
@@ -82,17 +79,12 @@ export async function watchCommand(argv: string[]): Promise<number> {
         'docker-socket': { type: 'string' },
         json: { type: 'boolean' },
         verbose: { type: 'boolean' },
-      },
-    });
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${WATCH_USAGE}\n`);
-    return 2;
-  }
+    },
+    true,
+  );
+  if (typeof parsed === 'string') return badArguments('watch', parsed, WATCH_USAGE);
   const { values, positionals } = parsed;
-  if (positionals.length !== 1) {
-    process.stderr.write(`${WATCH_USAGE}\n`);
-    return 2;
-  }
+  if (positionals.length !== 1) return badArguments('watch', positionals.length === 0 ? 'missing the server URL' : `one URL only, not ${positionals.length}`, WATCH_USAGE);
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   const { settings, problems } = validateSettings({
     servers: [{ name: values.name ?? 'server', url: positionals[0], transport: values.transport, healthUrl: values['health-url'] }],

@@ -67,6 +67,14 @@ function eraMismatch(base: Partial<Failure>, said: string, data: unknown): Failu
   };
 }
 
+/**
+ * 502/503/504: a proxy or a server still starting answered for it; the server is not there yet.
+ * The one answer to "hold and try again?" for an HTTP status, for the monitor and the gateway alike.
+ */
+export function isTransientStatus(status: number): boolean {
+  return status === 502 || status === 503 || status === 504;
+}
+
 /** Classifies an HTTP answer that was not a success. Shared by the monitor and the gateway. */
 export function classifyHttpStatus(status: number, body: string, ctx: ClassifyContext): Failure {
   const bodyExcerpt = excerpt(body);

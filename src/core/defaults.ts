@@ -1,18 +1,17 @@
 // The one home of every setting's default, keyed by its id under `archonMcp.`. Settings validation,
 // the monitor, the gateway, the Docker links and the CLI read them from here; package.json's setting
 // defaults must equal them (test/unit/defaults.test.ts compares them).
-import type { ServerConfig } from './types';
-
-export const DEFAULT_SERVER: ServerConfig = {
+/** Archon as its compose file runs it. (A ServerConfig; not typed as one so that the vocabulary, types.ts, can import this file.) */
+export const DEFAULT_SERVER = {
   name: 'Archon',
   url: 'http://localhost:8051/mcp',
   transport: 'auto',
   healthUrl: 'http://localhost:8051/health',
   container: 'archon-mcp',
-};
+} as const;
 
 export const SETTING_DEFAULTS = {
-  servers: [DEFAULT_SERVER] as readonly ServerConfig[],
+  servers: [DEFAULT_SERVER] as const,
   pingIntervalSeconds: 10,
   pingTimeoutSeconds: 5,
   autoHeal: true,
@@ -31,4 +30,7 @@ export const SETTING_DEFAULTS = {
   'gateway.registerWithVSCode': true,
   /** A current official Node LTS image: what the gateway in Docker is built FROM. */
   'gateway.dockerBaseImage': 'node:24-slim',
+  // The repeat policy's settings live under archonMcpDoctor.* (the key says the full id).
+  'archonMcpDoctor.repeatSafeTools': {},
+  'archonMcpDoctor.neverRepeatTools': {},
 } as const;

@@ -9,6 +9,7 @@ import { CLIENT_IDS, ENTRY_STATES, SCOPES, TARGETS } from './clients/types';
 import { HEALTH_STATES } from './docker/events';
 import { CONTAINER_STATES } from './docker/snapshot';
 import { GATEWAY_EVENT_KINDS, type GatewayEventKind } from './gateway/types';
+import { REPEAT_REASONS } from './healing';
 import { EVIDENCE_SOURCES, FAILURE_KINDS, LOSS_CAUSES, PROTOCOL_ERAS, SERVER_STATES, TRANSITION_REASONS } from './types';
 
 const timestamp = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'an ISO timestamp');
@@ -149,11 +150,25 @@ const dockerGatewayDown = z.object({
 }).strict();
 const dockerGatewayError = z.object({ type: z.literal('docker-gateway-error'), ...base, code: z.enum(DOCKER_GATEWAY_ERROR_CODES), message: z.string() }).strict();
 
+/** `status --json`: one server of a running gateway, with its repeat policy (which tools are sent again, and why). */
+const gatewayServer = z.object({
+  type: z.literal('gateway-server'), ...base,
+  slug: z.string(), name: z.string(), url: z.string(), upstream: z.string().optional(), runsIn: z.string().optional(),
+  clients: z.number().int().optional(), requestsForwarded: z.number().int().optional(), errorsReturned: z.number().int().optional(),
+  healed: z.object({ reinitialized: z.number().int(), held: z.number().int(), resent: z.number().int() }).strict().optional(),
+  repeat: z.object({
+    knownServer: z.string().optional(),
+    tools: z.array(z.object({
+      tool: z.string(), repeat: z.boolean(), reason: z.enum(REPEAT_REASONS), detail: z.string(), suggestion: z.string().optional(),
+    }).strict()),
+  }).strict(),
+}).strict();
+
 /** One entry per line type: the one place a new type is added. */
 const LINE_SCHEMAS = [
   transition, container, gatewayStart, gatewayEvent,
   clientEntry, clientFileError, clientRoute, clientRouteSkipped, clientRouteDiff, clientRouteMessage,
-  dockerGatewayStatus, dockerGatewayUp, dockerGatewayDown, dockerGatewayError,
+  dockerGatewayStatus, dockerGatewayUp, dockerGatewayDown, dockerGatewayError, gatewayServer,
 ] as const;
 
 export const jsonLineSchema = z.discriminatedUnion('type', [...LINE_SCHEMAS]);

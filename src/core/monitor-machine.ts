@@ -1,6 +1,6 @@
 // The monitor's decisions as one pure function: (state, event) → (state, reason, effects).
 // No timers, sockets or clocks here: the monitor (src/core/monitor.ts) does the I/O the effects name.
-import type { Failure, ServerState, TransitionReason } from './types';
+import type { ConnectionHealKind, Failure, ServerState, TransitionReason } from './types';
 
 export interface MachineState {
   state: ServerState;
@@ -13,7 +13,8 @@ export interface HealPolicy {
   maxAutoHealAttempts: number;
 }
 
-export type ConnectedHow = 'connected' | 'resumed' | 'reinitialized' | 'reconnected';
+/** How a connection came up: a first connect, or a heal. */
+export type ConnectedHow = 'connected' | ConnectionHealKind;
 /** How a failure reached the monitor. */
 export type FailureVia = 'ping-failed' | 'stream-broke' | 'container-died' | 'heal-failed'
   /** A server without protocol sessions answers, but its uptime dropped or its server/discover answer changed. */

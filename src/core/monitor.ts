@@ -196,8 +196,9 @@ export class ServerMonitor {
 
   /** Lets other watchers (Docker, gateway) set their section of this server's snapshot. */
   setSection<K extends keyof SnapshotSections>(key: K, value: SnapshotSections[K]): void {
-    if (value === undefined) delete this.snapshot[key];
-    else this.snapshot[key] = value;
+    const sections: SnapshotSections = this.snapshot;
+    if (value === undefined) delete sections[key];
+    else sections[key] = value;
     this.emit();
   }
 

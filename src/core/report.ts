@@ -50,6 +50,17 @@ function serverSection(s: ServerSnapshot, failures: readonly FailureRecord[]): s
     lines.push('', '**Recent failures**', '', '| Time | Kind | HTTP | Message |', '|---|---|---|---|');
     for (const f of failures.slice(-10)) lines.push(`| ${f.at} | ${f.kind} | ${f.httpStatus ?? '—'} | ${cell(f.message)} |`);
   }
+  const repeat = s.gateway?.repeat;
+  if (repeat && repeat.tools.length) {
+    lines.push('', `**Sent again if the server dies mid-call** (through the gateway${repeat.knownServer ? `; known server: ${repeat.knownServer}` : ''})`, '');
+    lines.push('| Tool | Repeated | Why |', '|---|---|---|');
+    for (const t of repeat.tools) lines.push(`| ${cell(t.tool)} | ${t.repeat ? 'yes' : 'no'} | ${t.reason}: ${cell(t.detail)} |`);
+    const suggestions = repeat.tools.filter((t) => t.suggestion);
+    if (suggestions.length) {
+      lines.push('', 'Tools that look like reads but nothing marks safe (never repeated until you say so):', '');
+      for (const t of suggestions) lines.push(`- ${cell(t.suggestion)}`);
+    }
+  }
   if (s.transitions.length) {
     lines.push('', '**Recent transitions**', '');
     for (const t of s.transitions.slice(-10)) lines.push(`- ${t.at} ${t.from} → ${t.to} (${transitionWhy(t)})`);
@@ -95,4 +106,13 @@ export function transitionWhy(t: Transition): string {
   const failure = t.failure && !t.loss ? `, ${t.failure.kind}` : '';
   const loss = t.loss ? `: ${t.loss.label ?? t.loss.cause}` : '';
   return `${t.reason}${failure}${loss}`;
+}
+
+/** One short line on what the gateway repeats for a server, for tooltips. */
+export function repeatSummary(repeat: { knownServer?: string; tools: readonly { tool: string; repeat: boolean }[] } | undefined): string | undefined {
+  if (!repeat || repeat.tools.length === 0) return undefined;
+  const again = repeat.tools.filter((t) => t.repeat).map((t) => t.tool);
+  const never = repeat.tools.length - again.length;
+  const known = repeat.knownServer ? ` (known server: ${repeat.knownServer})` : '';
+  return `Sent again after a crash${known}: ${again.length ? again.join(', ') : 'no tool'}; ${never} never repeated.`;
 }

@@ -2,6 +2,7 @@
 import { DEFAULT_SERVER, SETTING_DEFAULTS as D } from './defaults';
 import type { DockerSettings } from './docker/supervisor';
 import type { MonitorOptions, ServerConfig, TransportSetting } from './types';
+import { parseGlobList, type RepeatRules } from './healing';
 
 export { DEFAULT_SERVER } from './defaults';
 
@@ -33,6 +34,9 @@ export interface RawSettings {
     registerWithVSCode?: unknown;
     dockerBaseImage?: unknown;
   };
+  /** archonMcpDoctor.repeatSafeTools / neverRepeatTools: server label → tool-name globs. */
+  repeatSafeTools?: unknown;
+  neverRepeatTools?: unknown;
 }
 
 export interface GatewaySettings {
@@ -44,6 +48,32 @@ export interface GatewaySettings {
   registerWithVSCode: boolean;
   /** The image the gateway in Docker is built FROM (any image with `node` on its PATH). */
   dockerBaseImage: string;
+  /** The user's word on which tools may run twice, per server label (globs). */
+  repeatSafeTools: Record<string, string[]>;
+  neverRepeatTools: Record<string, string[]>;
+}
+
+/** The repeat rules the settings give the server labelled `label`. */
+export function repeatRulesFor(label: string, g: Pick<GatewaySettings, 'repeatSafeTools' | 'neverRepeatTools'>): RepeatRules {
+  return { repeatSafe: g.repeatSafeTools[label] ?? [], neverRepeat: g.neverRepeatTools[label] ?? [], via: 'setting', serverLabel: label };
+}
+
+/** A `{ "<server label>": ["glob", …] }` setting; anything else is reported and dropped. */
+function toolGlobsSetting(raw: unknown, key: string, problems: string[]): Record<string, string[]> {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    problems.push(`archonMcpDoctor.${key} must map server names to lists of tool names (globs); it is ignored.`);
+    return {};
+  }
+  const out: Record<string, string[]> = {};
+  for (const [label, globs] of Object.entries(raw)) {
+    const list = typeof globs === 'string' ? parseGlobList(globs) : Array.isArray(globs) ? globs.filter((g): g is string => typeof g === 'string' && g.trim() !== '').map((g) => g.trim()) : undefined;
+    if (!list || (Array.isArray(globs) && list.length !== globs.length)) {
+      problems.push(`archonMcpDoctor.${key}["${label}"] must be a list of tool names or globs such as "find_*"; ${list ? 'entries that are not were dropped' : 'it is ignored'}.`);
+    }
+    if (list && list.length > 0) out[label] = list;
+  }
+  return out;
 }
 
 export interface Settings {
@@ -154,7 +184,7 @@ function validateDocker(raw: NonNullable<RawSettings['docker']>, problems: strin
   };
 }
 
-function validateGateway(raw: NonNullable<RawSettings['gateway']>, problems: string[]): GatewaySettings {
+function validateGateway(raw: NonNullable<RawSettings['gateway']>, repeat: Pick<RawSettings, 'repeatSafeTools' | 'neverRepeatTools'>, problems: string[]): GatewaySettings {
   let port = Math.round(numberSetting(raw.port, 'gateway.port', D['gateway.port'], 1, problems));
   if (port > 65535) {
     problems.push(`archonMcp.gateway.port ${port} is not a port; using ${D['gateway.port']}.`);
@@ -167,6 +197,8 @@ function validateGateway(raw: NonNullable<RawSettings['gateway']>, problems: str
     responseTimeoutMs: numberSetting(raw.responseTimeoutSeconds, 'gateway.responseTimeoutSeconds', D['gateway.responseTimeoutSeconds'], 1, problems) * 1000,
     registerWithVSCode: booleanSetting(raw.registerWithVSCode, 'gateway.registerWithVSCode', D['gateway.registerWithVSCode'], problems),
     dockerBaseImage: imageSetting(raw.dockerBaseImage, 'gateway.dockerBaseImage', D['gateway.dockerBaseImage'], problems),
+    repeatSafeTools: toolGlobsSetting(repeat.repeatSafeTools, 'repeatSafeTools', problems),
+    neverRepeatTools: toolGlobsSetting(repeat.neverRepeatTools, 'neverRepeatTools', problems),
   };
 }
 
@@ -206,7 +238,7 @@ export function validateSettings(raw: RawSettings): Validated {
       },
       clickAction,
       docker: validateDocker(raw.docker ?? {}, problems),
-      gateway: validateGateway(raw.gateway ?? {}, problems),
+      gateway: validateGateway(raw.gateway ?? {}, raw, problems),
     },
     problems,
   };

@@ -1,6 +1,4 @@
 // The state model shared by every renderer (status bar, tree, report, CLI). No VS Code imports.
-import type { ContainerSnapshot } from './docker/snapshot';
-import type { GatewayView } from './gateway/runner';
 import { SETTING_DEFAULTS } from './defaults';
 
 export const SERVER_STATES = [
@@ -193,10 +191,22 @@ export interface PatternReport {
   count: number;
 }
 
+/**
+ * Every way a loss is healed, one vocabulary for the monitor and the gateway. The monitor's connection:
+ * `resumed` (the server still had our session), `reinitialized` (a fresh session), `reconnected` (first
+ * connect after an outage). A client's request through the gateway: `reinitialized` (its upstream session
+ * re-made), `held` (kept until the server was back), `resent` (sent again: safe to run twice).
+ */
+export const HEAL_KINDS = ['resumed', 'reinitialized', 'reconnected', 'held', 'resent'] as const;
+export type HealKind = (typeof HEAL_KINDS)[number];
+/** How the monitor's own connection was healed. */
+export type ConnectionHealKind = Extract<HealKind, 'resumed' | 'reinitialized' | 'reconnected'>;
+/** How a request through the gateway (or the stdio supervisor) was healed. */
+export type RequestHealKind = Extract<HealKind, 'reinitialized' | 'held' | 'resent'>;
+
 export interface HealInfo {
   at: string;
-  /** `resumed`: the server still had our session; `reinitialized`: a fresh session; `reconnected`: first connect after an outage. */
-  kind: 'resumed' | 'reinitialized' | 'reconnected';
+  kind: ConnectionHealKind;
   durationMs: number;
   attempts: number;
 }
@@ -210,7 +220,7 @@ export interface HealthInfo {
 }
 
 /** The single source of truth for one server. Renderers read it; only its monitor writes it. */
-export interface ServerSnapshot {
+export interface ServerSnapshot extends SnapshotSections {
   name: string;
   url: string;
   configuredTransport: TransportSetting;
@@ -239,11 +249,12 @@ export interface ServerSnapshot {
   health?: HealthInfo;
   transitions: Transition[];
   patterns: PatternReport[];
-  /** The server's container, while a Docker watcher follows it. */
-  container?: ContainerSnapshot;
-  /** The healing gateway's view of this server, while it serves it. */
-  gateway?: GatewayView;
 }
 
-/** The snapshot sections other watchers own (the monitor owns the rest). */
-export type SnapshotSections = Pick<ServerSnapshot, 'container' | 'gateway'>;
+/**
+ * The snapshot sections other watchers own (the monitor owns the rest), each declared by the module
+ * that makes it (`container` in docker/snapshot.ts, `gateway` in gateway/runner.ts), so that this
+ * vocabulary imports nothing from the layers above it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface SnapshotSections {}

@@ -3,6 +3,8 @@ import * as vscode from 'vscode';
 import { validateSettings, type Validated } from '../core/settings';
 
 export const SECTION = 'archonMcp';
+/** Settings the issue tracker named under the product's full name (the repeat policy). */
+export const DOCTOR_SECTION = 'archonMcpDoctor';
 
 export function readSettings(): Validated {
   const c = vscode.workspace.getConfiguration(SECTION);
@@ -29,6 +31,8 @@ export function readSettings(): Validated {
       registerWithVSCode: c.get('gateway.registerWithVSCode'),
       dockerBaseImage: c.get('gateway.dockerBaseImage'),
     },
+    repeatSafeTools: vscode.workspace.getConfiguration(DOCTOR_SECTION).get('repeatSafeTools'),
+    neverRepeatTools: vscode.workspace.getConfiguration(DOCTOR_SECTION).get('neverRepeatTools'),
   });
 }
 
@@ -41,5 +45,6 @@ export function rawSettingsForReport(): Record<string, unknown> {
     'gateway.enabled', 'gateway.port', 'gateway.holdTimeoutSeconds', 'gateway.responseTimeoutSeconds', 'gateway.registerWithVSCode',
     'gateway.dockerBaseImage',
   ];
-  return Object.fromEntries(keys.map((k) => [k, c.get(k)]));
+  const doctor = vscode.workspace.getConfiguration(DOCTOR_SECTION);
+  return { ...Object.fromEntries(keys.map((k) => [k, c.get(k)])), repeatSafeTools: doctor.get('repeatSafeTools'), neverRepeatTools: doctor.get('neverRepeatTools') };
 }

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { asDockerGatewayError, dockerGatewayDown, dockerGatewayUp } from '../core/always-on';
 import { createDockerClient } from '../core/docker/connection';
 import type { ServerConfig } from '../core/types';
+import { repeatRulesFor } from '../core/settings';
 import type { DoctorContext } from './context';
 import type { GatewayRunner } from '../core/gateway';
 
@@ -39,6 +40,7 @@ export function registerDockerGateway(ctx: DoctorContext, host: GatewayRunner): 
             port,
             name: server.name,
             baseImage: ctx.settings.gateway.dockerBaseImage,
+            repeat: repeatRulesFor(server.name, ctx.settings.gateway),
             cliBundlePath: path.join(ctx.extension.extensionPath, 'dist', 'cli.js'),
             version: String(ctx.extension.extension.packageJSON.version),
             onProgress: (m) => {

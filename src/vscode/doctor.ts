@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { createApi, type ArchonMcpApi } from './api';
 import { registerCommands } from './commands';
-import { SECTION } from './config';
+import { DOCTOR_SECTION, SECTION } from './config';
 import { DoctorContext } from './context';
 import { dockerReportSection, registerDocker } from './docker';
 import { gatewayDefinitions, registerGateway } from './gateway';
@@ -26,7 +26,7 @@ export function startDoctor(context: vscode.ExtensionContext, mcpDefinitionsChan
   context.subscriptions.push(ctx, ...registerCommands(ctx, reportSections), ...registerDocker(ctx, ctx.docker), ...registerGateway(ctx, ctx.gateway), ...registerClients(ctx, clients), ...registerDockerGateway(ctx, ctx.gateway), ...registerRehearsal(ctx, ctx.docker));
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration(SECTION)) ctx.applySettings().then(() => clients.refresh()).catch((err: Error) => ctx.log.error(`applying settings failed: ${err.message}`));
+      if (e.affectsConfiguration(SECTION) || e.affectsConfiguration(DOCTOR_SECTION)) ctx.applySettings().then(() => clients.refresh()).catch((err: Error) => ctx.log.error(`applying settings failed: ${err.message}`));
     }),
   );
   ctx.log.info(`Archon MCP Doctor ${context.extension.packageJSON.version} started`);

@@ -1,6 +1,7 @@
 // The "Archon MCP" tree: one node per server, its details computed from the snapshot on demand.
 import * as vscode from 'vscode';
 import { shortenSessionId } from '../core/redact';
+import { repeatSummary } from '../core/report';
 import type { ServerSnapshot } from '../core/types';
 import { ago, describe, eraLabel, isStateless, lookOfServer, type Tone } from './present';
 
@@ -132,7 +133,8 @@ export class ServerTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
         const look = lookOfServer(s);
         item.iconPath = icon(look.icon, look.tone);
         item.description = describe(s);
-        item.tooltip = `${s.name} (${s.url}): ${look.label}${s.lastFailure && s.state !== 'healthy' ? `\n${s.lastFailure.message}` : ''}`;
+        const repeat = repeatSummary(s.gateway?.repeat);
+        item.tooltip = `${s.name} (${s.url}): ${look.label}${s.lastFailure && s.state !== 'healthy' ? `\n${s.lastFailure.message}` : ''}${repeat ? `\n${repeat}` : ''}`;
       }
       return item;
     }

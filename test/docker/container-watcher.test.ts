@@ -2,6 +2,7 @@
 // running in a container (images built locally by test/helpers/docker.ts). One file on purpose: the
 // last test stops and starts the engine, which must not overlap with anything else.
 // Without an engine these tests skip with a message; with CI=true they fail.
+import { sleep } from '../helpers/wait';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { ContainerWatcher, containerLogs, type ContainerDown, type ContainerRestart, type HealthChange, type ContainerWatcherOptions } from '../../src/core/docker';
@@ -24,7 +25,6 @@ import {
   waitHealthy200,
 } from '../helpers/docker';
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const PREFIX = `amd-test-${process.pid}`;
 const watchers: ContainerWatcher[] = [];
 

@@ -17,6 +17,7 @@ import {
 } from '../helpers/docker';
 import { freePort } from '../helpers/servers';
 import { readJsonLine } from '../helpers/json-lines';
+import { parseJsonLine } from '../../src/core/json-lines';
 import { demuxLogBuffer } from '../../src/core/docker/logs';
 
 const run = promisify(execFile);
@@ -69,7 +70,8 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
     base = (await ensureImages()).base;
     await removeContainer(GATEWAY_CONTAINER_NAME);
     await ensureNetwork(NETWORK);
-    fx = await runFixtureContainer({ name: UPSTREAM, network: NETWORK, env: { FIXTURE_TEST_TOOLS: '1' }, stopTimeoutSeconds: 1 });
+    // Archon's bare reads take 150 ms (its tools call its API service): restarts cut some of them off.
+    fx = await runFixtureContainer({ name: UPSTREAM, network: NETWORK, env: { FIXTURE_TEST_TOOLS: '1', FIXTURE_READ_DELAY_MS: '150' }, stopTimeoutSeconds: 1 });
     port = await freePort();
   });
   after(async () => {
@@ -185,6 +187,55 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
     assert.ok(calls >= 2 * RESTARTS, `calls went on (${calls})`);
     const status = (await dockerGateway('status')).json;
     assert.ok(Number(status.requestsHealed) >= RESTARTS, `healed at least once per restart: ${JSON.stringify(status)}\n${await gatewayLogs()}`);
+  });
+
+  it("answers Archon's unannotated reads (150 ms each) across 10 restarts (SIGTERM and SIGKILL): none fails", async (t) => {
+    if (await skipWithoutDocker(t)) return;
+    assert.equal(up.state, 'running', 'needs the up test');
+    const c = await connectClient(String(up.url), { name: 'docker-gateway-reads' });
+    try {
+      const tools = await c.client.listTools();
+      assert.equal(tools.tools.find((x) => x.name === 'find_tasks')?.annotations, undefined, 'bare, as Archon registers it');
+      let done = false;
+      let calls = 0;
+      const errors: string[] = [];
+      const loops = ['find_tasks', 'rag_get_available_sources'].map(async (name) => {
+        while (!done) {
+          try {
+            await c.client.callTool({ name, arguments: {} });
+            calls++;
+          } catch (e) {
+            errors.push((e as Error).message);
+          }
+        }
+      });
+      try {
+        for (let n = 0; n < RESTARTS; n++) {
+          const until = calls + 2;
+          const deadline = Date.now() + 30_000;
+          while (calls < until && Date.now() < deadline) await sleep(20);
+          await fx!.container.restart({ t: n % 2 ? 0 : 1 });
+        }
+        const until = calls + 2;
+        const deadline = Date.now() + 30_000;
+        while (calls < until && Date.now() < deadline) await sleep(20);
+      } finally {
+        done = true;
+        await Promise.all(loops);
+      }
+      assert.deepEqual(errors, [], `${errors.length} of ${calls + errors.length} reads failed`);
+      assert.ok(calls >= 2 * RESTARTS, `reads went on (${calls})`);
+      // `status --json` against the sidecar's port: it knows Archon, and says which tools it repeats.
+      const { stdout } = await run(process.execPath, [CLI, 'status', '--port', String(new URL(String(up.url)).port), '--json']);
+      const line = parseJsonLine(stdout.trim().split('\n')[0]);
+      assert.ok(line.type === 'gateway-server', stdout);
+      if (line.type !== 'gateway-server') return;
+      assert.equal(line.repeat.knownServer, 'Archon');
+      assert.deepEqual(line.repeat.tools.find((x) => x.tool === 'find_tasks'), { tool: 'find_tasks', repeat: true, reason: 'known-server', detail: "known server Archon: 'find_*' only reads" });
+      assert.equal(line.repeat.tools.find((x) => x.tool === 'manage_task')?.repeat, false);
+    } finally {
+      await c.close();
+    }
   });
 
   it('keeps the client session valid when the gateway container restarts itself', async (t) => {

@@ -5,10 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { startServer, type RunningServer } from '../helpers/servers';
-import { startGateway, type Gateway } from '../../src/core/gateway';
+import type { RunningServer } from '../helpers/servers';
+import type { Gateway } from '../../src/core/gateway';
 import { connectClient, executions, sleep, textOf } from './util';
 import { answered, loop } from './call-loops';
+import { serverAndGateway, stopBed } from './bed';
 
 const RESTARTS = 10;
 
@@ -20,14 +21,12 @@ describe('chaos: Archon-like fixture killed and restarted 10 times', () => {
   let fx: RunningServer | undefined;
   let gw: Gateway | undefined;
   after(async () => {
-    await gw?.stop();
-    await fx?.stop();
+    await stopBed({ gw, server: fx });
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('answers every call and never runs a write twice', async () => {
-    fx = await startServer('fixture', { testTools: true, stateFile: join(dir, 'executions.jsonl') });
-    gw = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0, holdTimeoutMs: 20_000 });
+    ({ server: fx, gw } = await serverAndGateway('fixture', { testTools: true, stateFile: join(dir, 'executions.jsonl') }, { holdTimeoutMs: 20_000 }));
     const reader = await connectClient(gw.url(), { name: 'reader' });
     const writer = await connectClient(gw.url(), { name: 'writer' });
     await reader.client.listTools();
@@ -82,13 +81,11 @@ describe('chaos: server-everything (streamableHttp) killed and restarted 10 time
   let srv: RunningServer | undefined;
   let gw: Gateway | undefined;
   after(async () => {
-    await gw?.stop();
-    await srv?.stop();
+    await stopBed({ gw, server: srv });
   });
 
   it('answers every call', async () => {
-    srv = await startServer('everything-streamable');
-    gw = await startGateway({ upstreams: [{ name: 'everything', url: srv.url }], port: 0, holdTimeoutMs: 20_000 });
+    ({ server: srv, gw } = await serverAndGateway('everything-streamable', {}, { name: 'everything', holdTimeoutMs: 20_000 }));
     const c = await connectClient(gw.url(), { name: 'everything-client' });
     await c.client.listTools();
     let done = false;

@@ -5,9 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
-import { startServer, type RunningServer } from '../helpers/servers';
+import type { RunningServer } from '../helpers/servers';
 import { startGateway, type Gateway } from '../../src/core/gateway';
 import { connectClient, executions, sleep, type Connected } from './util';
+import { serverAndGateway, stopBed } from './bed';
 
 /** Polls the fixture until `n` requests in all were cancelled on its side (or gives up after timeoutMs). */
 async function cancelledUpstream(url: string, n: number, timeoutMs = 10_000): Promise<{ total: number; keys: Record<string, number> }> {
@@ -25,15 +26,13 @@ describe('gateway response deadline and cancellation', () => {
   let gw: Gateway;
   let c: Connected;
   before(async () => {
-    fx = await startServer('fixture', { testTools: true });
-    gw = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0, responseTimeoutMs: 1_000, holdTimeoutMs: 30_000 });
+    ({ server: fx, gw } = await serverAndGateway('fixture', { testTools: true }, { responseTimeoutMs: 1_000, holdTimeoutMs: 30_000 }));
     c = await connectClient(gw.url());
     await c.client.listTools();
   });
   after(async () => {
     await c?.close();
-    await gw?.stop();
-    await fx?.stop();
+    await stopBed({ gw, server: fx });
   });
 
   it('an upstream that accepts and never answers: a clear error after the deadline, and the request is cancelled upstream', async () => {

@@ -5,9 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createParser } from 'eventsource-parser';
-import { startServer, type RunningServer } from '../helpers/servers';
-import { startGateway, type Gateway } from '../../src/core/gateway';
+import type { RunningServer } from '../helpers/servers';
+import type { Gateway } from '../../src/core/gateway';
 import { executions, sleep } from './util';
+import { serverAndGateway, stopBed } from './bed';
 
 const ACCEPT = 'application/json, text/event-stream';
 const VERSION = '2025-06-18';
@@ -45,8 +46,7 @@ describe('gateway direct replies (2025 sessions)', () => {
   let url: string;
   let session: Record<string, string>;
   before(async () => {
-    fx = await startServer('fixture', { testTools: true });
-    gw = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0 });
+    ({ server: fx, gw } = await serverAndGateway('fixture', { testTools: true }));
     url = gw.url('archon');
     const init = await fetch(url, {
       method: 'POST',
@@ -63,8 +63,7 @@ describe('gateway direct replies (2025 sessions)', () => {
     assert.ok(list.messages.some((m) => m.id === 1 && 'result' in m), 'tools/list answered');
   });
   after(async () => {
-    await gw?.stop();
-    await fx?.stop();
+    await stopBed({ gw, server: fx });
   });
 
   it('an answer that comes first is one JSON body with the session id', async () => {

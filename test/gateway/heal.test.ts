@@ -5,9 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startServer, type RunningServer } from '../helpers/servers';
-import { startGateway, type Gateway } from '../../src/core/gateway';
+import type { RunningServer } from '../helpers/servers';
+import type { Gateway } from '../../src/core/gateway';
 import { connectClient, executions, sleep, textOf, type Connected } from './util';
+import { serverAndGateway, stopBed } from './bed';
 
 for (const unknownSessionStatus of [400, 404] as const) {
   describe(`gateway heals (upstream answers ${unknownSessionStatus} for a lost session)`, () => {
@@ -17,15 +18,13 @@ for (const unknownSessionStatus of [400, 404] as const) {
     let dir: string;
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'gw-heal-'));
-      fx = await startServer('fixture', { testTools: true, stateFile: join(dir, 'executions.jsonl'), unknownSessionStatus });
-      gw = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0, holdTimeoutMs: 15_000 });
+      ({ server: fx, gw } = await serverAndGateway('fixture', { testTools: true, stateFile: join(dir, 'executions.jsonl'), unknownSessionStatus }, { holdTimeoutMs: 15_000 }));
       c = await connectClient(gw.url());
       await c.client.listTools(); // the gateway learns the tools' annotations
     });
     after(async () => {
       await c?.close();
-      await gw?.stop();
-      await fx?.stop();
+      await stopBed({ gw, server: fx });
       rmSync(dir, { recursive: true, force: true });
     });
 
@@ -94,12 +93,10 @@ describe('gateway hold timeout', () => {
   let fx: RunningServer;
   let gw: Gateway;
   before(async () => {
-    fx = await startServer('fixture', { testTools: true });
-    gw = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0, holdTimeoutMs: 1_000 });
+    ({ server: fx, gw } = await serverAndGateway('fixture', { testTools: true }, { holdTimeoutMs: 1_000 }));
   });
   after(async () => {
-    await gw?.stop();
-    await fx?.stop();
+    await stopBed({ gw, server: fx });
   });
 
   it('answers with a JSON-RPC error saying what happened when the server stays down', async () => {
@@ -127,12 +124,10 @@ describe('gateway asks upstream about a tool it has no annotations for', () => {
   let dir: string;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gw-ask-'));
-    fx = await startServer('fixture', { testTools: true, stateFile: join(dir, 'executions.jsonl') });
-    gw = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0, holdTimeoutMs: 15_000 });
+    ({ server: fx, gw } = await serverAndGateway('fixture', { testTools: true, stateFile: join(dir, 'executions.jsonl') }, { holdTimeoutMs: 15_000 }));
   });
   after(async () => {
-    await gw?.stop();
-    await fx?.stop();
+    await stopBed({ gw, server: fx });
     rmSync(dir, { recursive: true, force: true });
   });
 

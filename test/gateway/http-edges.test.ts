@@ -11,6 +11,7 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { startServer, type GarbageMode, type RunningServer, type ServerKind } from '../helpers/servers';
 import { startGateway, type Gateway } from '../../src/core/gateway';
 import { connectClient } from './util';
+import { serverAndGateway, stopBed } from './bed';
 
 /** Sends raw bytes and reads everything until the gateway closes the connection. */
 function rawExchange(port: number, bytes: string | Buffer): Promise<string> {
@@ -31,13 +32,11 @@ describe('gateway HTTP edges', () => {
   let gw: Gateway;
   let port: number;
   before(async () => {
-    fx = await startServer('fixture');
-    gw = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0 });
+    ({ server: fx, gw } = await serverAndGateway('fixture'));
     port = gw.stats().port;
   });
   after(async () => {
-    await gw?.stop();
-    await fx?.stop();
+    await stopBed({ gw, server: fx });
   });
 
   it('a 100 MB body: the client reads the 413 answer, no reset', async () => {

@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
-import { startServer, type RunningServer } from '../helpers/servers';
-import { startGateway, type Gateway } from '../../src/core/gateway';
+import type { RunningServer } from '../helpers/servers';
+import type { Gateway } from '../../src/core/gateway';
 import { RAW_MODERN_ENVELOPE, connectModern } from './modern-util';
 import { CapturingLogger, executions, sleep, textOf } from './util';
+import { serverAndGateway, stopBed } from './bed';
 
 interface Answer {
   status: number;
@@ -52,12 +53,10 @@ describe('modern front: HTTP edges (Archon-like fixture)', () => {
   const log = new CapturingLogger();
   const port = (): number => Number(new URL(gw.url()).port);
   before(async () => {
-    fx = await startServer('fixture', { testTools: true });
-    gw = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0, holdTimeoutMs: 10_000, logger: log });
+    ({ server: fx, gw } = await serverAndGateway('fixture', { testTools: true }, { holdTimeoutMs: 10_000, logger: log }));
   });
   after(async () => {
-    await gw?.stop();
-    await fx?.stop();
+    await stopBed({ gw, server: fx });
   });
 
   it('a well-formed raw 2026-07-28 request is answered without any session id', async () => {
@@ -169,12 +168,10 @@ describe('modern front: subscriptions/listen across an upstream restart (server-
   let srv: RunningServer;
   let gw: Gateway;
   before(async () => {
-    srv = await startServer('everything-streamable');
-    gw = await startGateway({ upstreams: [{ name: 'everything', url: srv.url }], port: 0, holdTimeoutMs: 15_000 });
+    ({ server: srv, gw } = await serverAndGateway('everything-streamable', {}, { name: 'everything', holdTimeoutMs: 15_000 }));
   });
   after(async () => {
-    await gw?.stop();
-    await srv?.stop();
+    await stopBed({ gw, server: srv });
   });
 
   it('a listen stream for a resource gets its updates after the upstream restarted', async () => {
@@ -208,12 +205,10 @@ describe('modern front: a modern-only upstream (modern fixture)', () => {
   let srv: RunningServer;
   let gw: Gateway;
   before(async () => {
-    srv = await startServer('modern');
-    gw = await startGateway({ upstreams: [{ name: 'modern', url: srv.url }], port: 0, holdTimeoutMs: 5_000 });
+    ({ server: srv, gw } = await serverAndGateway('modern', {}, { name: 'modern', holdTimeoutMs: 5_000 }));
   });
   after(async () => {
-    await gw?.stop();
-    await srv?.stop();
+    await stopBed({ gw, server: srv });
   });
 
   // The upstream side speaks 2026-07-28 to a modern upstream: discover is served with what it said of itself.

@@ -7,11 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startServer, type RunningServer } from '../helpers/servers';
-import { startGateway, type Gateway } from '../../src/core/gateway';
+import type { RunningServer } from '../helpers/servers';
+import type { Gateway } from '../../src/core/gateway';
 import { connectModern, type ModernConnected, type Negotiation } from './modern-util';
 import { connectClient, executions, sleep, textOf } from './util';
 import { answered, loop } from './call-loops';
+import { serverAndGateway, stopBed } from './bed';
 
 const RESTARTS = 10;
 /** Calls each loop answers between restarts (the killer waits for them: a loaded machine slows the test, it does not fail it). */
@@ -23,13 +24,11 @@ describe('modern clients through the gateway to the Archon-like fixture', () => 
   let gw: Gateway;
   const clients: ModernConnected[] = [];
   before(async () => {
-    fx = await startServer('fixture', { testTools: true, stateFile: join(dir, 'executions.jsonl') });
-    gw = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0, holdTimeoutMs: 20_000 });
+    ({ server: fx, gw } = await serverAndGateway('fixture', { testTools: true, stateFile: join(dir, 'executions.jsonl') }, { holdTimeoutMs: 20_000 }));
   });
   after(async () => {
     for (const c of clients) await c.close();
-    await gw?.stop();
-    await fx?.stop();
+    await stopBed({ gw, server: fx });
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -41,7 +40,7 @@ describe('modern clients through the gateway to the Archon-like fixture', () => 
       const discovered = c.client.getDiscoverResult();
       assert.ok(discovered, 'the client kept a discover result');
       assert.deepEqual(discovered.supportedVersions, ['2026-07-28'], "the gateway's supported versions");
-      assert.equal(c.client.getServerVersion()?.name, 'archon-mcp', "the upstream's own server info");
+      assert.equal(c.client.getServerVersion()?.name, 'archon-mcp-server', "the upstream's own server info");
       assert.ok(discovered.capabilities.tools, "the upstream's tools capability");
       const { tools } = await c.client.listTools();
       assert.ok(tools.some((t) => t.name === 'rag_search_knowledge_base'), 'the Archon tools');
@@ -136,13 +135,11 @@ describe('a modern client that arrives while the Archon-like fixture is down', (
   let fx: RunningServer;
   let gw: Gateway;
   after(async () => {
-    await gw?.stop();
-    await fx?.stop();
+    await stopBed({ gw, server: fx });
   });
 
   before(async () => {
-    fx = await startServer('fixture', { testTools: true });
-    gw = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0, holdTimeoutMs: 30_000 });
+    ({ server: fx, gw } = await serverAndGateway('fixture', { testTools: true }, { holdTimeoutMs: 30_000 }));
     await fx.kill('SIGKILL');
   });
 
@@ -166,7 +163,7 @@ describe('a modern client that arrives while the Archon-like fixture is down', (
     try {
       await back;
       assert.equal(c.client.getNegotiatedProtocolVersion(), '2026-07-28');
-      assert.equal(c.client.getServerVersion()?.name, 'archon-mcp', 'discover answered with what the upstream said once it was back');
+      assert.equal(c.client.getServerVersion()?.name, 'archon-mcp-server', 'discover answered with what the upstream said once it was back');
       assert.match(textOf(await c.client.callTool({ name: 'test_write', arguments: { key: 'after-down' } })), /"executions":1/);
       assert.ok(gw.stats().servers[0].healed.held >= 1, `the first request was held: ${JSON.stringify(gw.stats().servers[0].healed)}`);
     } finally {
@@ -179,13 +176,11 @@ describe("discover follows the upstream's latest word", () => {
   let fx: RunningServer;
   let gw: Gateway;
   after(async () => {
-    await gw?.stop();
-    await fx?.stop();
+    await stopBed({ gw, server: fx });
   });
 
   it('after a restart into a new version, a new modern client discovers that version', async () => {
-    fx = await startServer('fixture', { testTools: true });
-    gw = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0, holdTimeoutMs: 20_000 });
+    ({ server: fx, gw } = await serverAndGateway('fixture', { testTools: true }, { holdTimeoutMs: 20_000 }));
     const first = await connectModern(gw.url(), 'pinned', 'before-upgrade');
     try {
       assert.equal(first.client.getServerVersion()?.version, '0.1.0');

@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import { request, type IncomingMessage } from 'node:http';
 import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
 import { after, before, describe, it } from 'node:test';
-import { startServer, type RunningServer } from '../helpers/servers';
-import { HEALTH_PATH, startGateway, type Gateway } from '../../src/core/gateway';
+import type { RunningServer } from '../helpers/servers';
+import { HEALTH_PATH, type Gateway } from '../../src/core/gateway';
 import { connectModern, type ModernConnected } from './modern-util';
 import { connectClient, executions, sleep } from './util';
+import { serverAndGateway, stopBed } from './bed';
 
 const NOTE = 'test://note';
 
@@ -49,13 +50,11 @@ describe('a 2026-07-28 client subscribing through the gateway to a 2026-07-28 up
   let gw: Gateway;
   const clients: ModernConnected[] = [];
   before(async () => {
-    srv = await startServer('modern');
-    gw = await startGateway({ upstreams: [{ name: 'modern', url: srv.url }], port: 0, holdTimeoutMs: 15_000 });
+    ({ server: srv, gw } = await serverAndGateway('modern', {}, { name: 'modern', holdTimeoutMs: 15_000 }));
   });
   after(async () => {
     for (const c of clients) await c.close();
-    await gw?.stop();
-    await srv?.stop();
+    await stopBed({ gw, server: srv });
   });
 
   it('the listen stream delivers resources/updated, also after an upstream restart', async () => {
@@ -153,13 +152,11 @@ describe('a 2026-07-28 client subscribing through the gateway to a 2025 upstream
   let gw: Gateway;
   let c: ModernConnected | undefined;
   before(async () => {
-    srv = await startServer('fixture', { testTools: true });
-    gw = await startGateway({ upstreams: [{ name: 'archon', url: srv.url }], port: 0, holdTimeoutMs: 15_000 });
+    ({ server: srv, gw } = await serverAndGateway('fixture', { testTools: true }, { holdTimeoutMs: 15_000 }));
   });
   after(async () => {
     await c?.close();
-    await gw?.stop();
-    await srv?.stop();
+    await stopBed({ gw, server: srv });
   });
 
   const poke = () => fetch(new URL('/test/resource-updated', srv.url), { method: 'POST' }).then((r) => r.json());

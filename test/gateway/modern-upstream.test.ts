@@ -14,6 +14,7 @@ import { RAW_MODERN_ENVELOPE, connectModern, type ModernConnected } from './mode
 import { EmptyResultSchema, ResourceUpdatedNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { CapturingLogger, connectClient, executions, sleep, textOf, type Connected } from './util';
 import { answered, loop } from './call-loops';
+import { serverAndGateway, stopBed } from './bed';
 
 const RESTARTS = 10;
 const CALLS_PER_WINDOW = 4;
@@ -26,14 +27,12 @@ describe('the gateway in front of a 2026-07-28-only upstream (modern fixture)', 
   let legacy: Connected | undefined;
   let modern: ModernConnected | undefined;
   before(async () => {
-    srv = await startServer('modern', { stateFile: join(dir, 'executions.jsonl') });
-    gw = await startGateway({ upstreams: [{ name: 'modern', url: srv.url }], port: 0, holdTimeoutMs: 20_000, logger: log });
+    ({ server: srv, gw } = await serverAndGateway('modern', { stateFile: join(dir, 'executions.jsonl') }, { name: 'modern', holdTimeoutMs: 20_000, logger: log }));
   });
   after(async () => {
     await legacy?.close();
     await modern?.close();
-    await gw?.stop();
-    await srv?.stop();
+    await stopBed({ gw, server: srv });
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -161,8 +160,7 @@ describe('an upstream replaced across a restart by the other era', () => {
   let c: Connected | undefined;
   after(async () => {
     await c?.close();
-    await gw?.stop();
-    await srv?.stop();
+    await stopBed({ gw, server: srv });
   });
 
   it('a 2025 client keeps being served: modern → 2025 (Archon-like) → modern on the same port', async () => {
@@ -189,8 +187,7 @@ describe('notifications from a 2026-07-28 upstream reach a 2025 client', () => {
   let c: Connected | undefined;
   after(async () => {
     await c?.close();
-    await gw?.stop();
-    await srv?.stop();
+    await stopBed({ gw, server: srv });
   });
 
   /** Asks the fixture to announce a tool-list change until the client heard one more (the listen stream opens on its own time). */
@@ -205,8 +202,7 @@ describe('notifications from a 2026-07-28 upstream reach a 2025 client', () => {
   }
 
   it("relays tools/list_changed from a subscriptions/listen stream onto the client's GET stream, also after a restart", async () => {
-    srv = await startServer('modern');
-    gw = await startGateway({ upstreams: [{ name: 'listen', url: srv.url }], port: 0, holdTimeoutMs: 15_000 });
+    ({ server: srv, gw } = await serverAndGateway('modern', {}, { name: 'listen', holdTimeoutMs: 15_000 }));
     c = await connectClient(gw.url(), { name: 'listener' });
     let changes = 0;
     c.client.setNotificationHandler(ToolListChangedNotificationSchema, () => {

@@ -5,9 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
-import { startServer, type RunningServer } from '../helpers/servers';
-import { startGateway, type Gateway } from '../../src/core/gateway';
+import type { RunningServer } from '../helpers/servers';
+import type { Gateway } from '../../src/core/gateway';
 import { CapturingLogger, connectClient, executions, sleep } from './util';
+import { serverAndGateway, stopBed } from './bed';
 
 const ACCEPT = 'application/json, text/event-stream';
 
@@ -50,12 +51,10 @@ describe('one upstream session per gateway client', () => {
   const log = new CapturingLogger();
   before(async () => {
     // A slow initialize (as a busy Archon answers it) leaves room for the client's GET to come first.
-    fx = await startServer('fixture', { testTools: true, env: { FIXTURE_INITIALIZE_DELAY_MS: '300' } });
-    gw = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0, logger: log });
+    ({ server: fx, gw } = await serverAndGateway('fixture', { testTools: true, env: { FIXTURE_INITIALIZE_DELAY_MS: '300' } }, { logger: log }));
   });
   after(async () => {
-    await gw?.stop();
-    await fx?.stop();
+    await stopBed({ gw, server: fx });
   });
 
   it('a client that opens its GET stream on the initialize headers causes one upstream initialize, and no heal', async () => {

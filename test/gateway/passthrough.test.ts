@@ -3,23 +3,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CreateMessageRequestSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { startServer, type RunningServer } from '../helpers/servers';
-import { startGateway, type Gateway } from '../../src/core/gateway';
+import type { RunningServer } from '../helpers/servers';
+import type { Gateway } from '../../src/core/gateway';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectClient, sleep, textOf } from './util';
+import { serverAndGateway, stopBed } from './bed';
 
 describe('gateway pass-through', () => {
   let fx: RunningServer;
   let gw: Gateway;
   before(async () => {
-    fx = await startServer('fixture', { testTools: true });
-    gw = await startGateway({ upstreams: [{ name: 'Archon', url: fx.url }], port: 0 });
+    ({ server: fx, gw } = await serverAndGateway('fixture', { testTools: true }, { name: 'Archon' }));
   });
   after(async () => {
-    await gw?.stop();
-    await fx?.stop();
+    await stopBed({ gw, server: fx });
   });
 
   it('serves /<slug>/mcp and hands over the upstream initialize result as sent', async () => {
@@ -136,12 +135,10 @@ describe('gateway memory: idle sessions leave memory and come back from disk', (
   let dir: string;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gw-idle-'));
-    fx = await startServer('fixture', { testTools: true });
-    gw = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0, stateDir: dir, memoryIdleMs: 200 });
+    ({ server: fx, gw } = await serverAndGateway('fixture', { testTools: true }, { stateDir: dir, memoryIdleMs: 200 }));
   });
   after(async () => {
-    await gw?.stop();
-    await fx?.stop();
+    await stopBed({ gw, server: fx });
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -171,12 +168,10 @@ describe('gateway with a sessionless upstream', () => {
   let fx: RunningServer;
   let gw: Gateway;
   before(async () => {
-    fx = await startServer('fixture', { testTools: true, sessionless: true });
-    gw = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0, holdTimeoutMs: 10_000 });
+    ({ server: fx, gw } = await serverAndGateway('fixture', { testTools: true, sessionless: true }, { holdTimeoutMs: 10_000 }));
   });
   after(async () => {
-    await gw?.stop();
-    await fx?.stop();
+    await stopBed({ gw, server: fx });
   });
 
   it('works, and keeps working across an upstream restart', async () => {

@@ -5,9 +5,10 @@ import { createServer, request, type IncomingHttpHeaders, type Server } from 'no
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { after, before, describe, it } from 'node:test';
-import { startServer, type RunningServer } from '../helpers/servers';
+import type { RunningServer } from '../helpers/servers';
 import { startGateway, type Gateway } from '../../src/core/gateway';
 import { CapturingLogger, connectClient, textOf } from './util';
+import { serverAndGateway, stopBed } from './bed';
 
 const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } };
 
@@ -32,13 +33,11 @@ describe('gateway security', () => {
   let port: number;
   const log = new CapturingLogger();
   before(async () => {
-    fx = await startServer('fixture', { testTools: true });
-    gw = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0, logger: log, maxBodyBytes: 64 * 1024 });
+    ({ server: fx, gw } = await serverAndGateway('fixture', { testTools: true }, { logger: log, maxBodyBytes: 64 * 1024 }));
     port = gw.stats().port;
   });
   after(async () => {
-    await gw?.stop();
-    await fx?.stop();
+    await stopBed({ gw, server: fx });
   });
 
   it('refuses a foreign Host header with 403 (DNS rebinding)', async () => {

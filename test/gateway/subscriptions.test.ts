@@ -3,20 +3,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { startServer, type RunningServer } from '../helpers/servers';
-import { startGateway, type Gateway } from '../../src/core/gateway';
+import type { RunningServer } from '../helpers/servers';
+import type { Gateway } from '../../src/core/gateway';
 import { connectClient } from './util';
+import { serverAndGateway, stopBed } from './bed';
 
 describe('resource subscriptions across an upstream restart (server-everything)', () => {
   let srv: RunningServer;
   let gw: Gateway;
   before(async () => {
-    srv = await startServer('everything-streamable');
-    gw = await startGateway({ upstreams: [{ name: 'everything', url: srv.url }], port: 0, holdTimeoutMs: 15_000 });
+    ({ server: srv, gw } = await serverAndGateway('everything-streamable', {}, { name: 'everything', holdTimeoutMs: 15_000 }));
   });
   after(async () => {
-    await gw?.stop();
-    await srv?.stop();
+    await stopBed({ gw, server: srv });
   });
 
   it('renews the subscription upstream; updates arrive on the GET stream after the restart', async () => {

@@ -8,9 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startGateway, type Gateway } from '../../src/core/gateway';
-import { startServer, type RunningServer } from '../helpers/servers';
+import type { Gateway } from '../../src/core/gateway';
+import type { RunningServer } from '../helpers/servers';
 import { executions, textOf } from './util';
+import { serverAndGateway, stopBed } from './bed';
 
 const RESTARTS = 3;
 
@@ -128,13 +129,11 @@ describe('third-party MCP clients keep one session through the gateway across fi
   let dir: string;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gw-3p-'));
-    fx = await startServer('fixture', { testTools: true, stateFile: join(dir, 'executions.jsonl') });
-    gw = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0, holdTimeoutMs: 60_000 }); // generous: a loaded machine starts the fixture slowly
+    ({ server: fx, gw } = await serverAndGateway('fixture', { testTools: true, stateFile: join(dir, 'executions.jsonl') }, { holdTimeoutMs: 60_000 })); // generous: a loaded machine starts the fixture slowly
   });
   after(async () => {
     globalThis.fetch = realFetch;
-    await gw?.stop();
-    await fx?.stop();
+    await stopBed({ gw, server: fx });
     rmSync(dir, { recursive: true, force: true });
   });
 

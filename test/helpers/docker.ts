@@ -16,7 +16,7 @@ import { tarStream, type TarEntry } from '../../src/core/docker/tar';
 export { withTimeout, tarStream };
 
 const run = promisify(execFile);
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+import { sleep } from './wait';
 
 export const ROOT = resolve(__dirname, '../..');
 export const FIXTURE_BUNDLE = resolve(ROOT, 'test/fixtures/dist/archon-like-server.js');

@@ -2,9 +2,10 @@
 // the Archon-like fixture, two third-party MCP servers from npm, and two non-MCP servers.
 // Each can be killed and restarted on the same port, which is how tests simulate Archon's
 // container restarts. No child outlives the process that started it (see "Cleanup" below).
+import { freePort, sleep } from './wait';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 
 export type ServerKind =
@@ -65,20 +66,8 @@ export interface RunningServer {
 }
 
 const HOST = '127.0.0.1';
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** A port that was free a moment ago (bind to :0, read, close). */
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', rej);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => res(port));
-    });
-  });
-}
+export { freePort };
 
 /** True when something accepts TCP connections on 127.0.0.1:port. */
 export function isListening(port: number): Promise<boolean> {

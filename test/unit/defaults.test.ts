@@ -19,7 +19,7 @@ describe('setting defaults', () => {
     const declared = Object.keys(properties).map((k) => k.replace(/^archonMcp\./, '')).sort();
     assert.deepEqual(declared, Object.keys(SETTING_DEFAULTS).sort());
     for (const [key, value] of Object.entries(SETTING_DEFAULTS)) {
-      assert.deepEqual(properties[`archonMcp.${key}`]!.default, value, key);
+      assert.deepEqual(properties[key.startsWith('archonMcpDoctor.') ? key : `archonMcp.${key}`]!.default, value, key);
     }
   });
 

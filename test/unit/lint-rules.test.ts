@@ -1,7 +1,8 @@
 // The architecture rule is enforced by ESLint: prove it fires, so a broken config cannot pass silently.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { ESLint } from 'eslint';
 
 const root = resolve(__dirname, '../..');
@@ -31,4 +32,23 @@ test('the CLI may not import from the VS Code layer', async () => {
 test('the VS Code layer may import vscode and the core', async () => {
   const messages = await restrictedImports("import * as vscode from 'vscode';\nimport { y } from '../core/types';\nexport const x = [vscode, y];\n", 'src/vscode/example.ts');
   assert.deepEqual(messages, []);
+});
+
+test('src/ has no import cycles, type-only imports included (dependency-cruiser, npm run lint)', async () => {
+  const { cruise } = await import('dependency-cruiser');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const config = require(resolve(root, '.dependency-cruiser.cjs')) as { forbidden: unknown[]; options: Record<string, unknown> };
+  const dir = mkdtempSync(join(root, 'src', '.cycle-probe-'));
+  try {
+    writeFileSync(join(dir, 'a.ts'), "import type { B } from './b';\nexport interface A { b?: B }\n");
+    writeFileSync(join(dir, 'b.ts'), "import type { A } from './a';\nexport interface B { a?: A }\n");
+    writeFileSync(join(dir, 'c.ts'), "import type { A } from './a';\nexport type C = A;\n");
+    const result = await cruise([relative(root, dir)], { ...config.options, validate: true, ruleSet: { forbidden: config.forbidden } } as never);
+    const output = typeof result.output === 'string' ? JSON.parse(result.output) : result.output;
+    const violations = (output as { summary: { violations: { rule: { name: string }; from: string }[] } }).summary.violations;
+    assert.ok(violations.some((v) => v.rule.name === 'no-cycles' && /a\.ts$/.test(v.from)), 'a type-only cycle is reported');
+    assert.ok(!violations.some((v) => /c\.ts$/.test(v.from)), 'an import into a cycle from outside it is not');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -92,6 +92,8 @@ export async function dockerGatewayUp(conn: DockerConnection, opts: DockerGatewa
       '--host', '0.0.0.0', '--port', String(INNER_PORT), '--public-url', `http://127.0.0.1:${port}`,
       '--state-dir', INNER_STATE_DIR, '--hold-timeout', String(hold), '--runs-in', 'docker', '--json',
       ...(socketPath ? ['--container', up.container, '--docker-socket', INNER_SOCKET] : []),
+      ...(opts.repeat?.repeatSafe.length ? ['--repeat-safe', opts.repeat.repeatSafe.join(',')] : []),
+      ...(opts.repeat?.neverRepeat.length ? ['--never-repeat', opts.repeat.neverRepeat.join(',')] : []),
     ];
     const settings = { image: image.id, cmd, port, network: up.network, socket: socketPath ?? null, socketGroups };
     const settingsHash = createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 16);

@@ -38,6 +38,8 @@ export interface DockerGatewayUpOptions {
   baseImage?: string;
   /** Mount the Docker socket for Docker awareness inside (root on the host!). Default false. */
   withDockerSocket?: boolean;
+  /** The user's word on which tools may run twice (passed to the gateway inside as --repeat-safe / --never-repeat). */
+  repeat?: { repeatSafe: readonly string[]; neverRepeat: readonly string[] };
   /** The bundled CLI (dist/cli.js) that goes into the image. */
   cliBundlePath: string;
   /** Version for the image tag archon-mcp-doctor-gateway:<version>. */

@@ -3,6 +3,13 @@ import type { DockerProblem } from './connection';
 import type { HealthState } from './events';
 import { formatMemory, type MemorySample } from './memory';
 
+declare module '../types' {
+  interface SnapshotSections {
+    /** The server's container, while a Docker watcher follows it. */
+    container?: ContainerSnapshot;
+  }
+}
+
 export const CONTAINER_STATES = ['running', 'restarting', 'exited', 'paused', 'created', 'dead', 'removing', 'missing', 'unknown'] as const;
 export type ContainerState = (typeof CONTAINER_STATES)[number];
 

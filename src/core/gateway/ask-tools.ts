@@ -1,26 +1,27 @@
-// A tool interrupted mid-call whose annotations we never saw: ask the upstream (tools/list, all
-// pages) once it is back, then decide whether repeating the call is safe.
+// A tool interrupted mid-call whose annotations were never seen: ask the upstream for its tool list
+// (all pages) once it is back, so the forwarding policy can decide whether repeating the call is safe.
 import type { JSONRPCRequest } from '@modelcontextprotocol/server';
 import { isJSONRPCResultResponse } from './spec';
 import { classifyHttpStatus } from '../classify';
-import { resendVerdict, type ResendVerdict, type ToolRegistry } from './idempotency';
+import type { ToolKnowledge } from '../healing';
 import { gatewayRequestId, type HealTrace, type UpstreamLink } from './link';
 import { postUpstream, type UpstreamHealth } from './upstream';
 
 export interface AskDeps {
   link: UpstreamLink;
   upstreamUrl: string;
-  tools: ToolRegistry;
+  tools: ToolKnowledge;
   health: UpstreamHealth;
   closed(): boolean;
 }
 
-/** Annotations unknown for a tool interrupted mid-call: ask upstream (tools/list), then decide. */
-export async function askToolSafety(req: JSONRPCRequest, deps: AskDeps, deadline: number, trace: HealTrace): Promise<ResendVerdict> {
+/** Reads the upstream's tools/list into `deps.tools` until it names `req`'s tool (best effort: errors end it). */
+export async function learnToolList(deps: AskDeps, req: JSONRPCRequest, deadline: number, trace: HealTrace): Promise<void> {
   let cursor: string | undefined;
   try {
     for (let page = 0; page < 20 && !deps.closed(); page++) {
       await deps.link.ensure(deadline, trace);
+      if (deps.link.initializeResult !== undefined) deps.tools.learnServer(deps.link.initializeResult);
       const list = deps.link.outgoing<JSONRPCRequest>({ jsonrpc: '2.0', id: gatewayRequestId('tools'), method: 'tools/list', params: cursor ? { cursor } : {} });
       let result: unknown;
       const out = await postUpstream({
@@ -42,14 +43,12 @@ export async function askToolSafety(req: JSONRPCRequest, deps: AskDeps, deadline
         await deps.link.waitOrGiveUp(out, page, deadline, trace);
         continue;
       }
-      deps.tools.learn(result);
-      const next = (result as { nextCursor?: unknown }).nextCursor;
-      if (typeof next !== 'string' || resendVerdict(req, deps.tools) !== 'unknown') break;
+      deps.tools.learnTools(result);
+      const next = typeof result === 'object' && result !== null && 'nextCursor' in result ? result.nextCursor : undefined;
+      if (typeof next !== 'string' || deps.tools.verdict(req) !== 'ask-tools') break;
       cursor = next;
     }
   } catch {
-    return 'unsafe';
+    // The policy decides on what is known: a tool still unseen is not repeated.
   }
-  const v = resendVerdict(req, deps.tools);
-  return v === 'unknown' ? 'unsafe' : v;
 }

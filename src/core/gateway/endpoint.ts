@@ -2,7 +2,7 @@
 import { UpstreamEra } from './era';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { shortenSessionId } from '../redact';
-import { ToolRegistry } from './idempotency';
+import { ToolKnowledge } from '../healing';
 import { ClientSession, type EndpointContext } from './session';
 import { ServerCounters } from './stats';
 import type { SessionStore } from './store';
@@ -29,7 +29,7 @@ export interface EndpointEnv {
 const AUTH_CACHE_MS = 5_000;
 
 export class ServerEndpoint implements EndpointContext {
-  readonly tools = new ToolRegistry();
+  readonly tools: ToolKnowledge;
   readonly counters = new ServerCounters();
   readonly health = new UpstreamHealth();
   /** The upstream's protocol era (2025 or 2026-07-28), learnt from its answers, shared by its sessions. */
@@ -41,7 +41,9 @@ export class ServerEndpoint implements EndpointContext {
   private modern: ModernFront | undefined;
   private modernBroken = false;
 
-  constructor(readonly upstream: GatewayUpstream, readonly slug: string, private readonly env: EndpointEnv) {}
+  constructor(readonly upstream: GatewayUpstream, readonly slug: string, private readonly env: EndpointEnv) {
+    this.tools = new ToolKnowledge(upstream.repeat);
+  }
 
   get name(): string {
     return this.upstream.name;
@@ -222,6 +224,7 @@ export class ServerEndpoint implements EndpointContext {
       errorsReturned: c.errorsReturned,
       healedToday: c.healedToday,
       lastEvent: c.lastEvent,
+      repeat: { knownServer: this.tools.knownServer?.label, tools: this.tools.explain() },
     };
   }
 

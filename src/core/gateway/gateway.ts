@@ -278,6 +278,7 @@ class GatewayImpl implements Gateway {
           requestsForwarded: st.requestsForwarded,
           healed: st.healed,
           errorsReturned: st.errorsReturned,
+          repeat: st.repeat,
         };
       }),
     };

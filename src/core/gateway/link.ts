@@ -1,11 +1,12 @@
 // One client session's link to the upstream: which upstream session it maps to, and how to build
 // a new one (re-initialize with the client's own initialize params) when the server lost it.
-import { exponentialDelayMs } from '../backoff';
+import { holdDelay } from '../healing';
 import type { JSONRPCMessage, JSONRPCRequest } from '@modelcontextprotocol/server';
+import type { RequestHealKind } from '../types';
 import { asSpecType, isJSONRPCResultResponse } from './spec';
-import { classifyHttpStatus } from '../classify';
+import { classifyHttpStatus, isTransientStatus } from '../classify';
 import { excerpt, shortenSessionId } from '../redact';
-import { isTransientStatus, postUpstream, type UpstreamHealth, type UpstreamOutcome } from './upstream';
+import { postUpstream, type UpstreamHealth, type UpstreamOutcome } from './upstream';
 import { MODERN_ERA, modernHeaders, readDiscover, refusalNamesModern, withEnvelope, type Discovered, type UpstreamEra } from './era';
 
 /** Says what came back instead of JSON-RPC, and what that suggests. */
@@ -29,11 +30,7 @@ export class UpstreamRefused extends Error {
 }
 
 /** What a heal took, for the counters (a request counts once, under its most significant heal). */
-export interface HealTrace {
-  reinitialized: boolean;
-  held: boolean;
-  resent: boolean;
-}
+export type HealTrace = Record<RequestHealKind, boolean>;
 
 export interface LinkEnv {
   url: string;
@@ -59,12 +56,6 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-/** Backoff while holding: 100 ms doubling to 1 s, never past the deadline. */
-export function holdDelay(attempt: number, deadline: number): number {
-  return Math.max(0, Math.min(exponentialDelayMs(attempt, { baseMs: 100, maxMs: 1000, jitter: 0 }), deadline - Date.now()));
-}
-
-export { isTransientStatus };
 
 let gatewayRequestCounter = 0;
 export function gatewayRequestId(kind: string): string {
@@ -301,7 +292,7 @@ export class UpstreamLink {
       throw new HoldExpired(`The MCP server at ${this.env.url} did not come back within ${secs} s (the gateway held the request that long); it is down or restarting.`);
     }
     trace.held = true;
-    await sleep(holdDelay(attempt, deadline));
+    await sleep(holdDelay(attempt, Date.now(), deadline));
   }
 
   /** notifications/initialized, then renew the client's resource subscriptions. */

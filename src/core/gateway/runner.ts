@@ -1,6 +1,6 @@
 // Keeps one healing gateway in step with the settings: started, restarted when its configuration
 // changes, stopped when disabled. Used by the VS Code layer and by plain-Node tests alike.
-import type { GatewaySettings } from '../settings';
+import { repeatRulesFor, type GatewaySettings } from '../settings';
 import type { GatewayCounters } from '../rehearsal';
 import type { ServerConfig } from '../types';
 import { startGateway } from './gateway';
@@ -8,6 +8,13 @@ import { GatewayPortTaken } from './port';
 import type {
   Gateway, GatewayLogger, GatewayRuntime, GatewayStats, GatewayStatusServer, GatewayUpstream, ServerGatewayStats,
 } from './types';
+
+declare module '../types' {
+  interface SnapshotSections {
+    /** The healing gateway's view of this server, while it serves it. */
+    gateway?: GatewayView;
+  }
+}
 
 /** Where another gateway that serves the port runs, its start time, and this server's figures there. */
 export interface HolderView {
@@ -64,7 +71,7 @@ export class GatewayRunner {
   /** Starts, restarts or stops the gateway to match the settings; unchanged settings cost nothing. Call it serially. */
   async apply(servers: readonly ServerConfig[], g: GatewaySettings): Promise<void> {
     const upstreams = g.enabled
-      ? servers.filter((s) => s.transport !== 'sse').map((s) => ({ name: s.name, url: s.url, headers: s.headers }))
+      ? servers.filter((s) => s.transport !== 'sse').map((s) => ({ name: s.name, url: s.url, headers: s.headers, repeat: repeatRulesFor(s.name, g) }))
       : [];
     const key = JSON.stringify({ upstreams, port: g.port, hold: g.holdTimeoutMs, response: g.responseTimeoutMs });
     if (key === this.key) return;

@@ -1,21 +1,33 @@
 // One client session: the SDK's server transport faces the client, messages are bridged unchanged
 // to the upstream session the link maps it to, and every failure is healed or explained.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { JSONRPCErrorResponse, JSONRPCMessage, JSONRPCRequest, RequestId, Transport } from '@modelcontextprotocol/server';
-import { HEADER_MISMATCH, classifyHttpStatus } from '../classify';
+import type { JSONRPCMessage, JSONRPCRequest, RequestId, Transport } from '@modelcontextprotocol/server';
+import { classifyHttpStatus } from '../classify';
 import { shortenSessionId } from '../redact';
-import { resendVerdict, toolNameOf, type ResendVerdict, type ToolRegistry } from './idempotency';
-import { HoldExpired, UpstreamLink, UpstreamRefused, holdDelay, isTransientStatus, notMcpMessage, sleep, type HealTrace } from './link';
+import {
+  FORWARD_LIMITS,
+  GATEWAY_ERROR_CODE,
+  decideAttempt,
+  describeRequest,
+  initialForwardState,
+  sendPlan,
+  toolNameOf,
+  type ForwardContext,
+  type RepeatVerdict,
+  type ToolKnowledge,
+} from '../healing';
+import { HoldExpired, UpstreamLink, UpstreamRefused, sleep, type HealTrace } from './link';
+import { attemptOutcome, ownErrorIn } from './attempt-outcome';
 import type { ServerCounters } from './stats';
 import type { PersistedSession } from './store';
 import type { GatewayErrorReason, GatewayEvent, GatewayLogger } from './types';
-import { askToolSafety } from './ask-tools';
+import { learnToolList } from './ask-tools';
 import { readBodyOnce, type PreReadBody } from './modern/body';
 import { GetStreamRelay, type ClientStream } from './get-stream';
 import { isRequestMessage, postUpstream, type UpstreamHealth } from './upstream';
 import { HttpClientTransport, httpClientTransport, restoreHttpSession, type ClientTransportFactory } from './client-transport';
-import { MODERN_ERA, initializeResultFrom, refusalNamesModern, type UpstreamEra } from './era';
-import { asSpecType, isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCResultResponse } from './spec';
+import { MODERN_ERA, initializeResultFrom, type UpstreamEra } from './era';
+import { isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCResultResponse } from './spec';
 import { DirectReply, directRequest } from './direct-reply';
 
 /** What a session needs from the endpoint (one per upstream) it belongs to. */
@@ -27,7 +39,7 @@ export interface EndpointContext {
   /** How long an answer may take once the request was sent upstream. */
   readonly responseTimeoutMs: number;
   readonly maxBodyBytes: number;
-  readonly tools: ToolRegistry;
+  readonly tools: ToolKnowledge;
   readonly counters: ServerCounters;
   readonly health: UpstreamHealth;
   readonly era: UpstreamEra;
@@ -43,18 +55,6 @@ export interface EndpointContext {
   persist(session: ClientSession): void;
   emit(event: Omit<GatewayEvent, 'at' | 'server'>): void;
   changed(): void;
-}
-
-/** The JSON-RPC error an HTTP error body carries in answer to request `id` (the SDK's schema), if it does. */
-function errorAnswerIn(body: string, id: RequestId): JSONRPCErrorResponse['error'] | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-  const answer = asSpecType('JSONRPCErrorResponse', parsed);
-  return answer && answer.id === id ? answer.error : undefined;
 }
 
 function sendJsonError(res: ServerResponse, status: number, code: number, message: string): void {
@@ -86,10 +86,8 @@ class AnswerWait {
   }
 }
 
-const MAX_SESSION_LOST_RETRIES = 5;
-/** A request that is safe to repeat is resent at most this often when the connection keeps breaking. */
-const MAX_RESENDS = 5;
-const GATEWAY_ERROR_CODE = -32000;
+/** initialize changes nothing on the server: it may always be sent again. */
+const INITIALIZE_REPEATS: RepeatVerdict = { repeat: true, reason: 'not-a-tool-call', detail: 'initialize' };
 
 /** Why a request forwarded upstream stopped waiting for its answer before it came. */
 type CancelReason = 'client-cancelled' | 'client-gone' | 'gateway-stopped';
@@ -132,7 +130,10 @@ export class ClientSession {
       restarting: () => ctx.restarting(),
       closed: () => this.closed,
       log: (level, message) => ctx.logger[level](`[${ctx.slug} ${shortenSessionId(this.id)}] ${message}`),
-      onReinitialized: () => ctx.persist(this),
+      onReinitialized: () => {
+        ctx.tools.learnServer(this.link.initializeResult);
+        ctx.persist(this);
+      },
     }, restored?.initParams);
     this.transport = makeTransport({
       initialized: (sid) => {
@@ -299,15 +300,15 @@ export class ClientSession {
     }
     const trace: HealTrace = { reinitialized: false, held: false, resent: false };
     const deadline = ctx.holdDeadline();
-    let sessionLost = 0;
-    let resends = 0;
-    const initDone = isInit ? this.link.clientInitializing() : undefined;
+    const what = describeRequest(req.method, toolNameOf(req));
+    let repeat = ctx.tools.verdict(req);
     // A request that must not run twice waits, after a break, for a safe round trip, and never
     // rides a kept-alive connection that the server may be closing.
-    const mustNotRepeat = !isInit && resendVerdict(req, ctx.tools) !== 'safe';
-    let eraRetried = false;
+    const plan = sendPlan(isInit ? INITIALIZE_REPEATS : repeat);
+    let state = initialForwardState();
+    const initDone = isInit ? this.link.clientInitializing() : undefined;
     try {
-      for (let attempt = 0; ; attempt++) {
+      for (;;) {
         if (this.closed || cancelled.aborted) return this.endCancelled(req, pending);
         // A 2026-07-28 upstream has no initialize and no ping: the gateway answers them itself.
         if (isInit && this.link.modern && (await this.initializeLocally(req, deadline, trace))) return;
@@ -319,7 +320,7 @@ export class ClientSession {
           this.getStream.renew();
           return this.toClient({ jsonrpc: '2.0', id: req.id, result: {} }, req.id, true);
         }
-        if (mustNotRepeat) await this.link.verify(deadline, trace);
+        if (plan.waitForVerified) await this.link.verify(deadline, trace);
         if (cancelled.aborted) return this.endCancelled(req, pending);
         const wait = new AnswerWait(pending.abort, ctx.responseTimeoutMs);
         const modern = !isInit && this.link.modern;
@@ -332,82 +333,86 @@ export class ClientSession {
             url: ctx.upstreamUrl,
             headers,
             health: ctx.health,
-            freshConnection: mustNotRepeat,
+            freshConnection: plan.freshConnection,
             signal: cancelled,
             message,
             onMessage: (m, upstreamSession) => this.relay(m, req, isInit, upstreamSession),
           });
         };
-        const outcome = await (mustNotRepeat ? ctx.health.sendOnce(send) : send()).finally(() => wait.done());
-        if (outcome.kind !== 'ok' && wait.timedOut) return this.answerTimedOut(req);
-        if (outcome.kind !== 'ok' && cancelled.aborted) return this.endCancelled(req, pending);
-        if (outcome.kind === 'ok') {
-          ctx.markUp();
-          this.countHeal(trace, req);
-          return;
+        const sent = await (plan.oneAtATime ? ctx.health.sendOnce(send) : send()).finally(() => wait.done());
+        // A 2026-07-28 server's own JSON-RPC error under an HTTP status is its answer to relay.
+        const ownError = modern && sent.kind === 'http' ? ownErrorIn(sent.body, req.id) : undefined;
+        const outcome = attemptOutcome(sent, { timedOut: wait.timedOut, cancelled: cancelled.aborted, holdingSession: usedId !== undefined, ownError, url: ctx.upstreamUrl });
+        let step = decideAttempt(outcome, state, this.policyContext(deadline, isInit, modern, repeat, what));
+        if (step.decision.action === 'ask-tools') {
+          await learnToolList({ link: this.link, upstreamUrl: ctx.upstreamUrl, tools: ctx.tools, health: ctx.health, closed: () => this.closed }, req, deadline, trace);
+          repeat = ctx.tools.verdict(req);
+          step = decideAttempt(outcome, step.state, this.policyContext(deadline, isInit, modern, repeat, what));
         }
-        if (outcome.kind === 'http') {
-          const f = classifyHttpStatus(outcome.status, outcome.body, { holdingSession: usedId !== undefined });
-          // The upstream speaks the other era (first contact, or it was upgraded/downgraded across a
-          // restart). An HTTP refusal means it did not run the request: learn the era, send it again.
-          if (!eraRetried && !modern && refusalNamesModern(outcome.body)) {
-            eraRetried = true;
-            this.link.switchEra(MODERN_ERA);
-            this.link.ready = false;
-            continue;
-          }
-          // A 2026-07-28 server answers a request it refuses with its JSON-RPC error under an HTTP
-          // status (404 for an unknown method, 400 for bad params): the server's own answer, relayed.
-          // (A header mismatch is the gateway's own mistake, and an era mismatch is negotiated below.)
-          const refusal = modern && f.kind !== 'era-mismatch' && !isTransientStatus(outcome.status) ? errorAnswerIn(outcome.body, req.id) : undefined;
-          if (refusal && refusal.code !== HEADER_MISMATCH) {
+        state = step.state;
+        const decision = step.decision;
+        switch (decision.action) {
+          case 'done':
             ctx.markUp();
-            return this.relay({ jsonrpc: '2.0', id: req.id, error: refusal }, req, false, undefined);
-          }
-          if (!eraRetried && modern && outcome.status === 400 && f.kind !== 'era-mismatch') {
-            // Maybe no longer a 2026-07-28 server: discover again (switches to 2025 if so), then resend once.
-            eraRetried = true;
-            this.link.ready = false;
+            this.countHeal(trace, req);
+            return;
+          case 'drop':
+            return this.endCancelled(req, pending);
+          case 'hold':
+            trace.held = true;
+            await sleep(decision.delayMs);
             continue;
-          }
-          if (!isInit && f.kind === 'session-lost' && sessionLost++ < MAX_SESSION_LOST_RETRIES) {
+          case 'resend':
+            trace.resent = true;
+            await sleep(decision.delayMs);
+            continue;
+          case 'reinitialize':
             this.link.invalidate(usedId);
             trace.reinitialized = true;
             continue;
-          }
-          if ((isTransientStatus(outcome.status) || ctx.restarting()) && Date.now() < deadline) {
-            trace.held = true;
-            await sleep(holdDelay(attempt, deadline));
+          case 'switch-era':
+            this.link.switchEra(MODERN_ERA);
+            this.link.ready = false;
             continue;
-          }
-          return this.fail(req, f.message, f.kind);
+          case 'rediscover':
+            this.link.ready = false;
+            continue;
+          case 'relay-upstream-error':
+            ctx.markUp();
+            if (ownError) return this.relay({ jsonrpc: '2.0', id: req.id, error: ownError }, req, false, undefined);
+            return this.fail(req, `The MCP server refused ${what}.`, 'protocol');
+          case 'ask-tools':
+            // Asked once already: decideAttempt answers the same outcome with a final decision.
+            return this.fail(req, `${what} was interrupted and its tool list could not be read.`, 'interrupted');
+          case 'fail':
+            if (decision.reason === 'timeout') this.cancelUpstream(req, `no answer within the gateway's response timeout (${Math.round(ctx.responseTimeoutMs / 1000)} s)`);
+            return this.fail(req, decision.message, decision.reason);
         }
-        if (outcome.kind === 'not-sent') {
-          await this.link.waitOrGiveUp(outcome, attempt, deadline, trace);
-          continue;
-        }
-        if (outcome.kind === 'not-mcp') return this.fail(req, notMcpMessage(outcome, ctx.upstreamUrl), 'not-mcp');
-        // broken: the server may have run it. Repeat only what is safe to run twice.
-        let verdict: ResendVerdict = resendVerdict(req, ctx.tools);
-        if (verdict === 'unknown') {
-          verdict = await askToolSafety(req, { link: this.link, upstreamUrl: ctx.upstreamUrl, tools: ctx.tools, health: ctx.health, closed: () => this.closed }, deadline, trace);
-        }
-        if (verdict !== 'safe') {
-          const tool = toolNameOf(req) ?? req.method;
-          return this.fail(req, `The MCP server restarted or the connection broke during the call to "${tool}". It may or may not have run; the gateway did not repeat it because the tool is not marked read-only or idempotent.`, 'interrupted');
-        }
-        if (resends++ >= MAX_RESENDS || Date.now() >= deadline) {
-          return this.fail(req, `The MCP server broke the connection during "${req.method}" ${resends} times in a row; the gateway gave up resending it.`, 'interrupted');
-        }
-        trace.resent = true;
-        await sleep(holdDelay(attempt, deadline));
       }
     } catch (e) {
       const reason = e instanceof HoldExpired ? 'unreachable' : e instanceof UpstreamRefused ? 'refused' : 'gateway';
-      return this.fail(req, (e as Error).message, reason);
+      return this.fail(req, e instanceof Error ? e.message : String(e), reason);
     } finally {
       initDone?.();
     }
+  }
+
+  private policyContext(deadline: number, isInit: boolean, modern: boolean, repeat: ForwardContext['repeat'], what: string): ForwardContext {
+    const ctx = this.ctx;
+    return {
+      now: Date.now(),
+      deadline,
+      holdTimeoutMs: ctx.holdTimeoutMs,
+      responseTimeoutMs: ctx.responseTimeoutMs,
+      isInitialize: isInit,
+      modern,
+      restarting: ctx.restarting(),
+      repeat,
+      rules: ctx.tools.rules,
+      what,
+      server: `at ${ctx.upstreamUrl}`,
+      speaker: 'the gateway',
+    };
   }
 
   /**
@@ -426,13 +431,6 @@ export class ClientSession {
   private endCancelled(req: JSONRPCRequest, pending: PendingRequest): void {
     // A client's own notifications/cancelled is forwarded as it is (forwardOther).
     if (pending.reason === 'client-gone') this.cancelUpstream(req, 'the client disconnected');
-  }
-
-  private answerTimedOut(req: JSONRPCRequest): void {
-    const secs = Math.round(this.ctx.responseTimeoutMs / 1000);
-    const what = toolNameOf(req) ? `the call to "${toolNameOf(req)}"` : `"${req.method}"`;
-    this.cancelUpstream(req, `no answer within the gateway's response timeout (${secs} s)`);
-    this.fail(req, `The MCP server did not answer ${what} within ${secs} s (the gateway's response timeout); the gateway stopped waiting and cancelled the request on the server.`, 'timeout');
   }
 
   /** notifications/cancelled upstream for a request we stopped waiting for (best effort). */
@@ -456,7 +454,7 @@ export class ClientSession {
     const deadline = this.ctx.holdDeadline();
     const isResponse = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message);
     try {
-      for (let attempt = 0; attempt < 50 && !this.closed; attempt++) {
+      for (let attempt = 0; attempt < FORWARD_LIMITS.notificationAttempts && !this.closed; attempt++) {
         await this.link.ensure(deadline, trace);
         const usedId = this.link.sessionId;
         const out = await postUpstream({ url: this.ctx.upstreamUrl, headers: await this.link.headers(), health: this.ctx.health, message, onMessage: () => undefined });
@@ -487,6 +485,7 @@ export class ClientSession {
   private noteResult(req: JSONRPCRequest, result: unknown, isInit: boolean, upstreamSession: string | undefined): void {
     if (isInit) {
       this.link.adoptInitialize(upstreamSession, result);
+      this.ctx.tools.learnServer(result);
       this.ctx.persist(this);
       this.ctx.emit({
         event: 'client-connected',
@@ -495,7 +494,7 @@ export class ClientSession {
       });
       return;
     }
-    if (req.method === 'tools/list') this.ctx.tools.learn(result);
+    if (req.method === 'tools/list') this.ctx.tools.learnTools(result);
     const uri = (req.params as { uri?: unknown } | undefined)?.uri;
     if (typeof uri === 'string' && (req.method === 'resources/subscribe' || req.method === 'resources/unsubscribe')) {
       if (req.method === 'resources/subscribe') this.link.subscriptions.add(uri);

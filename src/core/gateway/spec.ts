@@ -2,7 +2,7 @@
 // are the SDK core's, taken from @modelcontextprotocol/client, which the monitor bundles already; the
 // server transports come from ./mcp-server-lib, loaded on first use (serverSdk). Types may come from
 // @modelcontextprotocol/server: type imports cost nothing at run time.
-import { specTypeSchemas, type SpecTypeName, type SpecTypes } from '@modelcontextprotocol/client';
+export { asSpecType } from '../spec-type';
 
 export {
   LATEST_PROTOCOL_VERSION,
@@ -14,12 +14,6 @@ export {
   isJSONRPCRequest,
   isJSONRPCResultResponse,
 } from '@modelcontextprotocol/client';
-
-/** `value` as the spec type `name`, or undefined when it is not one. */
-export function asSpecType<K extends SpecTypeName>(name: K, value: unknown): SpecTypes[K] | undefined {
-  const result = specTypeSchemas[name]['~standard'].validate(value);
-  return result.issues === undefined ? (result.value as SpecTypes[K]) : undefined;
-}
 
 type ServerLib = typeof import('./mcp-server-lib');
 let serverLib: ServerLib | undefined;

@@ -1,5 +1,6 @@
 // Public types of the healing gateway. No VS Code imports.
-import type { FailureKind, ProtocolEra } from '../types';
+import type { FailureReason, RepeatRules, ToolVerdictRow } from '../healing';
+import type { ProtocolEra, RequestHealKind } from '../types';
 import { SETTING_DEFAULTS } from '../defaults';
 
 export interface GatewayLogger {
@@ -23,6 +24,8 @@ export interface GatewayUpstream {
    * The status endpoint reports this one, so other gateways can tell whether it serves their upstream.
    */
   publicUrl?: string;
+  /** The user's word on which tools may run twice after a crash (globs; `neverRepeat` wins). */
+  repeat?: RepeatRules;
 }
 
 /** Where a gateway runs, as its status endpoint reports it. */
@@ -93,14 +96,8 @@ export interface ConnectedClient {
   lastSeenAt: string;
 }
 
-export interface HealCounts {
-  /** Upstream session lost: re-initialized and the request resent. */
-  reinitialized: number;
-  /** Upstream unreachable or restarting: held until it came back. */
-  held: number;
-  /** Died mid-call: a request that is safe to repeat was sent again. */
-  resent: number;
-}
+/** Requests healed, by how (see HEAL_KINDS): re-initialized, held until the server was back, resent. */
+export type HealCounts = Record<RequestHealKind, number>;
 
 export interface ServerGatewayStats {
   name: string;
@@ -116,6 +113,15 @@ export interface ServerGatewayStats {
   healedToday: number;
   /** Last few heal or error events for display. */
   lastEvent?: GatewayEvent;
+  /** Which of the server's tools are sent again when it dies mid-call, and why. */
+  repeat: RepeatReport;
+}
+
+/** The repeat policy as it stands for one server: each tool seen in a tools/list, with its verdict. */
+export interface RepeatReport {
+  /** The known server it was recognized as ("Archon"), by its serverInfo.name and tools. */
+  knownServer?: string;
+  tools: ToolVerdictRow[];
 }
 
 export interface GatewayStats {
@@ -141,6 +147,7 @@ export interface GatewayStatusServer {
   requestsForwarded: number;
   healed: HealCounts;
   errorsReturned: number;
+  repeat?: RepeatReport;
 }
 
 /** Another gateway's status as read from its endpoint; fields older gateways do not report may be missing. */
@@ -179,18 +186,8 @@ export const GATEWAY_EVENT_KINDS = [
 ] as const;
 export type GatewayEventKind = (typeof GATEWAY_EVENT_KINDS)[number];
 
-/**
- * `error.data.reason` of a JSON-RPC error the gateway answers with: a failure kind of the upstream's
- * HTTP answer, or what happened in the gateway.
- */
-export type GatewayErrorReason =
-  | FailureKind
-  | 'interrupted' // the connection broke mid-call: may or may not have run
-  | 'unreachable' // held until the hold timeout
-  | 'refused' // the server refused a new session
-  | 'gateway' // the gateway itself failed
-  | 'timeout' // no answer within the response timeout
-  | 'not-mcp'; // a success status whose body is not JSON-RPC
+/** `error.data.reason` of a JSON-RPC error the gateway answers with (the forwarding policy's vocabulary). */
+export type GatewayErrorReason = FailureReason;
 
 export interface GatewayEvent {
   at: string;

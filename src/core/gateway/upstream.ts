@@ -4,7 +4,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createParser } from 'eventsource-parser';
-import { errorCodeOf } from '../classify';
+import { errorCodeOf, isTransientStatus } from '../classify';
 import type { JSONRPCMessage, JSONRPCRequest, RequestId } from '@modelcontextprotocol/server';
 import { asSpecType } from './spec';
 
@@ -89,10 +89,7 @@ export class UpstreamHealth {
   }
 }
 
-/** 502/503/504 while restarting or from a proxy in front: the server is not there yet. */
-export function isTransientStatus(status: number): boolean {
-  return status === 502 || status === 503 || status === 504;
-}
+export { isTransientStatus };
 
 /**
  * A reset (RST) the peer sent before any byte of the answer: it closed the connection with our

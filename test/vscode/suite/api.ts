@@ -67,7 +67,9 @@ export async function testApi(): Promise<ArchonTestApi> {
   return api as ArchonTestApi;
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+import { sleep } from '../../helpers/wait';
+
+export { sleep };
 
 export async function eventually<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -3,6 +3,7 @@
 // test/helpers/servers.ts does the same for Node test runners, but it finds the fixture relative to
 // its own source file, which moves when this suite is bundled; and in desktop VS Code the
 // extension host's process.execPath is Electron, which needs ELECTRON_RUN_AS_NODE=1.
+import { freePort, sleep } from '../../helpers/wait';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -22,7 +23,6 @@ export interface Fixture {
 }
 
 const HOST = '127.0.0.1';
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function repoRoot(): string {
   if (process.env.ARCHON_REPO_ROOT) return process.env.ARCHON_REPO_ROOT;
@@ -38,17 +38,7 @@ export function fixtureBundle(): string {
   return file;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 function isListening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
