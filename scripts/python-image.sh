@@ -15,7 +15,7 @@ hash=$(cat "$0" $(for f in "${flavours[@]}"; do echo "$req/$f.txt"; done) test/f
 image=archon-mcp-doctor-test/python-archon:$hash
 if docker image inspect "$image" >/dev/null 2>&1; then echo "$image"; exit 0; fi
 start=$SECONDS
-command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq debootstrap >/dev/null; }
+command -v debootstrap >/dev/null || { apt-get -o DPkg::Lock::Timeout=300 update -qq && apt-get -o DPkg::Lock::Timeout=300 install -y -qq debootstrap >/dev/null; }
 mkdir -p "$cache"
 base=$cache/rootfs-base.tar
 root=$(mktemp -d "$cache/root.XXXX")
