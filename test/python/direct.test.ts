@@ -28,7 +28,7 @@ describe('the same clients straight to the Python servers, no gateway', () => {
       try {
         for (const c of TS_CLIENTS) {
           // A client pinned to 2026-07-28 cannot even connect to a 2025-only server.
-          try { callers.push(await c.connect(server.url)); } catch (e) { cannot.push(`${c.name}: ${(e as Error).message.slice(0, 160)}`); }
+          try { callers.push(await c.connect(server.url, CALL_TIMEOUT_S * 1000)); } catch (e) { cannot.push(`${c.name}: ${(e as Error).message.slice(0, 160)}`); }
         }
         for (const c of PY_CALLERS) callers.push(await c.connect(server.url, CALL_TIMEOUT_S));
         const run = await restartRun(server, callers, stateFile, RESTARTS);

@@ -19,19 +19,24 @@ export interface Caller {
 
 export type ClientName = 'TS v1' | 'TS v2 auto' | 'TS v2 pinned 2026-07-28' | `Python ${PyClientKind}`;
 
-export const TS_CLIENTS: { name: ClientName; connect(url: string): Promise<Caller> }[] = [
+/** `timeoutMs` bounds each call (direct runs: a call on a lost session may otherwise wait the SDK's 60 s). */
+export const TS_CLIENTS: { name: ClientName; connect(url: string, timeoutMs?: number): Promise<Caller> }[] = [
   {
     name: 'TS v1',
-    async connect(url) {
+    async connect(url, timeoutMs) {
       const c = await connectClient(url, { name: 'py-matrix-v1' });
-      return { name: this.name, call: async (n, a) => textOf(await c.client.callTool({ name: n, arguments: a })), close: c.close };
+      return { name: this.name, call: async (n, a) => textOf(await c.client.callTool({ name: n, arguments: a }, undefined, timeoutMs ? { timeout: timeoutMs } : undefined)), close: c.close };
     },
   },
   ...(['auto', 'pinned'] as const).map((how) => ({
     name: (how === 'auto' ? 'TS v2 auto' : 'TS v2 pinned 2026-07-28') as ClientName,
-    async connect(url: string): Promise<Caller> {
+    async connect(url: string, timeoutMs?: number): Promise<Caller> {
       const c = await connectModern(url, how, `py-matrix-${how}`);
-      return { name: this.name, call: async (n: string, a: Record<string, unknown>) => textOf(await c.client.callTool({ name: n, arguments: a })), close: c.close };
+      return {
+        name: this.name,
+        call: async (n: string, a: Record<string, unknown>) => textOf(await c.client.callTool({ name: n, arguments: a }, timeoutMs ? { timeout: timeoutMs } : undefined)),
+        close: c.close,
+      };
     },
   })),
 ];
@@ -66,7 +71,8 @@ export interface RunOutcome {
 /**
  * Loops per caller: find_tasks (a read, answered with its query) and manage_task (a write keyed by title),
  * each call after the previous one; a failed call waits 100 ms before the next (a dead client fails at once).
- * Between restarts the killer waits until every read loop answered 2 more calls or 3 s passed.
+ * Between restarts the killer waits until every read loop answered (or failed) 2 more calls, up to 60 s: a
+ * loaded machine slows the run, it does not pile restarts onto a read still being resent.
  */
 export async function restartRun(server: RunningServer, callers: Caller[], stateFile: string, restarts = RESTARTS): Promise<RunOutcome> {
   let done = false;
@@ -112,7 +118,7 @@ export async function restartRun(server: RunningServer, callers: Caller[], state
   const pids = new Set([server.pid]);
   const window = async () => {
     const start = outcomes.map((o) => o.reads);
-    const until = Date.now() + 3000;
+    const until = Date.now() + 60_000;
     while (Date.now() < until && outcomes.some((o, i) => o.reads < start[i] + 2)) await sleep(20);
   };
   try {
