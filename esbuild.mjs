@@ -54,6 +54,14 @@ const mcpServerLibApart = {
   },
 };
 
+/** prom-client (GET /metrics) stays in its own file beside the extension bundle, loaded on the first scrape. */
+const metricsLibApart = {
+  name: 'metrics-lib-apart',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/metrics-lib$/ }, () => ({ path: './metrics-lib.js', external: true }));
+  },
+};
+
 /**
  * @modelcontextprotocol/server's platform shim brings its own copy of Ajv (~150 KB) as the default JSON
  * Schema validator of its Server/McpServer classes; our code uses only its transports, which never
@@ -93,13 +101,14 @@ rmSync('dist', { recursive: true, force: true });
 
 const builds = [
   // The extension loads the TOML library from its own file; the CLI stays one self-contained file.
-  { entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', plugins: [unusedDockerParts, tomlLibApart, modernFrontApart, mcpServerLibApart, noServerSchemaValidator] },
+  { entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', plugins: [unusedDockerParts, tomlLibApart, modernFrontApart, mcpServerLibApart, metricsLibApart, noServerSchemaValidator] },
   // src/cli.ts starts with `#!/usr/bin/env node`, which esbuild keeps: dist/cli.js is the npm package's bin.
   // Not noServerSchemaValidator: the CLI carries the modern front, whose per-request Server needs it.
   { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', plugins: [unusedDockerParts] },
   { entryPoints: ['src/core/clients/toml-lib.ts'], outfile: 'dist/toml-lib.js' },
   { entryPoints: ['src/core/gateway/modern/front.ts'], outfile: 'dist/modern-front.js' },
   { entryPoints: ['src/core/gateway/mcp-server-lib.ts'], outfile: 'dist/mcp-server-lib.js', plugins: [noServerSchemaValidator] },
+  { entryPoints: ['src/core/gateway/metrics-lib.ts'], outfile: 'dist/metrics-lib.js' },
 ];
 // Fixture servers used by tests, benchmarks and the Docker test image.
 for (const name of ['archon-like-server', 'modern-server']) {

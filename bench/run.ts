@@ -6,7 +6,9 @@ import { benchDockerGateway } from './docker-gateway';
 import { benchGateway } from './gateway';
 import { benchModernGateway } from './modern-gateway';
 import { benchMonitor } from './monitor';
+import { benchMonitorMemory } from './monitor-memory';
 import { benchStdio } from './stdio';
+import { benchStdioSupervised } from './stdio-supervised';
 import type { Metrics } from './stats';
 
 /** Targets from the issues, for the table only: benchmarks measure, they do not pass or fail. */
@@ -21,19 +23,28 @@ const TARGETS: Record<string, string> = {
   gateway_p50_overhead_ms: '< 1',
   gateway_p99_overhead_ms: '< 5',
   gateway_throughput_ratio: '> 0.8',
-  gateway_floor_ratio: '<= 1.5',
+  gateway_floor_ratio: '<= 1.2',
+  gateway_2026_floor_ratio: '<= 1.5',
+  gateway_2026_throughput_ratio: '>= 0.8',
+  monitor_state_bytes_per_server: '<= 2048',
+  failure_record_bytes: '<= 128',
+  failure_history_bytes_per_server: '<= 4096',
   chaos_client_errors: '0',
   modern_chaos_client_errors: '0',
+  stdio_supervised_p50_overhead_ms: '< 0.3',
+  stdio_supervised_v2_p50_overhead_ms: '< 0.3',
 };
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const sections: [string, () => Promise<Metrics>][] = [
     ['monitor', benchMonitor],
+    ['monitor-memory', benchMonitorMemory],
     ['activation', benchActivation],
     ['gateway', benchGateway],
     ['modern-gateway', benchModernGateway],
     ['stdio', benchStdio],
+    ['stdio-supervised', benchStdioSupervised],
     ['docker', benchDocker],
     ['docker-gateway', benchDockerGateway],
   ];

@@ -1,12 +1,12 @@
 // Options that `proxy` and `stdio` share: the upstream, its container, the state dir, the hold timeout.
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { GATEWAY_DEFAULTS } from '../core/gateway';
 import { argumentProblem } from './registry';
 import { parseGlobList, type RepeatRules } from '../core/healing';
+import { DEFAULT_STATE_DIR } from '../core/defaults';
 
 export interface GatewayArgs {
+  /** '' when none was given and the caller allows that (`proxy` then serves the shared server list). */
   upstream: string;
   container?: string;
   dockerSocket?: string;
@@ -38,10 +38,10 @@ export function httpUrlProblem(flag: string, value: string | undefined): string 
   }
 }
 
-export const DEFAULT_STATE_DIR = join(homedir(), '.archon-mcp-doctor');
+export { DEFAULT_STATE_DIR } from '../core/defaults';
 
 /** Parses argv with the shared options plus `extra`; a string is the message for a bad argument. */
-export function parseGatewayArgs<E extends NonNullable<ParseArgsConfig['options']>>(argv: string[], extra: E) {
+export function parseGatewayArgs<E extends NonNullable<ParseArgsConfig['options']>>(argv: string[], extra: E, opts: { upstreamOptional?: boolean } = {}) {
   let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({ args: argv, options: { ...GATEWAY_OPTIONS, ...extra }, strict: true, allowPositionals: false }) as { values: Record<string, string | boolean | string[] | undefined> });
@@ -49,9 +49,9 @@ export function parseGatewayArgs<E extends NonNullable<ParseArgsConfig['options'
     return argumentProblem(err);
   }
   if (values.help) return 'help' as const;
-  const upstream = values.upstream as string | undefined;
-  if (!upstream) return 'missing --upstream <url>';
-  const badUpstream = httpUrlProblem('--upstream', upstream);
+  const upstream = (values.upstream as string | undefined) ?? '';
+  if (!upstream && !opts.upstreamOptional) return 'missing --upstream <url>';
+  const badUpstream = upstream ? httpUrlProblem('--upstream', upstream) : undefined;
   if (badUpstream) return badUpstream;
   const holdText = values['hold-timeout'] as string | undefined;
   const holdTimeoutMs = holdText === undefined ? GATEWAY_DEFAULTS.holdTimeoutMs : Number(holdText) * 1000;
@@ -75,7 +75,7 @@ export const REPEAT_USAGE = `  --repeat-safe <glob,…>: tools that only read, w
     over the tools' annotations). Neither: annotations, then what is known of the server (Archon's reads).`;
 
 /** --repeat-safe and --never-repeat (each repeatable, comma-separated globs). */
-export function repeatRulesOf(values: Record<string, unknown>): RepeatRules {
+export function repeatRulesOf(values: Record<string, unknown>, flagOf = 'the gateway'): RepeatRules {
   const globs = (v: unknown) => (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []).flatMap((x) => (typeof x === 'string' ? parseGlobList(x) : []));
-  return { repeatSafe: globs(values['repeat-safe']), neverRepeat: globs(values['never-repeat']), via: 'flag' };
+  return { repeatSafe: globs(values['repeat-safe']), neverRepeat: globs(values['never-repeat']), via: 'flag', flagOf };
 }

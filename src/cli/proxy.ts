@@ -3,8 +3,9 @@ import { GATEWAY_DEFAULTS, GATEWAY_RUNTIMES, GatewayPortTaken, startGateway, wat
 import type { Gateway, GatewayEvent, GatewayLogger, GatewayRuntime } from '../core/gateway';
 import { isGatewayStartKind, jsonLine } from '../core/json-lines';
 import { REPEAT_USAGE, httpUrlProblem, parseGatewayArgs } from './gateway-args';
+import { proxyFromList } from './proxy-list';
 
-export const PROXY_USAGE = `usage: archon-mcp-doctor proxy --upstream <url> [--port P] [--name N] [--state-dir D] [--hold-timeout S]
+export const PROXY_USAGE = `usage: archon-mcp-doctor proxy [--upstream <url>] [--port P] [--name N] [--state-dir D] [--hold-timeout S]
          [--response-timeout S] [--container NAME] [--docker-socket PATH] [--json]
          [--host ADDR] [--public-url URL] [--public-upstream URL] [--runs-in docker|process]
          [--repeat-safe GLOBS] [--never-repeat GLOBS]
@@ -21,6 +22,8 @@ export const PROXY_USAGE = `usage: archon-mcp-doctor proxy --upstream <url> [--p
   http://127.0.0.1:18051), --public-upstream the upstream as users know it; both go to the status endpoint.
 ${REPEAT_USAGE}
   With --json: one JSON object per line (docs/cli-json.md), first {"type":"listening","url":…}.
+  Without --upstream: serves every server of the shared list (\`archon-mcp-doctor servers\`) at /<slug>/mcp,
+  and follows the list's edits without a restart.
   Exit codes: 0 stopped by SIGINT/SIGTERM, 1 the gateway could not start, 2 bad arguments.`;
 
 const PROXY_OPTIONS = {
@@ -61,7 +64,7 @@ function proxyOnlyArgs(values: Record<string, unknown>): ProxyOnlyArgs | string 
 }
 
 export async function proxyCommand(argv: string[]): Promise<number> {
-  const parsed = parseGatewayArgs(argv, PROXY_OPTIONS);
+  const parsed = parseGatewayArgs(argv, PROXY_OPTIONS, { upstreamOptional: true });
   if (parsed === 'help') {
     process.stdout.write(`${PROXY_USAGE}\n`);
     return 0;
@@ -73,6 +76,13 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   }
   const { args } = parsed;
   const json = parsed.values.json === true;
+  if (!args.upstream) {
+    if (args.container || parsed.values.name !== undefined || own.publicUpstream) {
+      process.stderr.write(`proxy: --container, --name and --public-upstream need --upstream\n${PROXY_USAGE}\n`);
+      return 2;
+    }
+    return proxyFromList({ json, port: own.port, host: own.host, publicUrl: own.publicUrl, runsIn: own.runsIn, stateDir: args.stateDir, holdTimeoutMs: args.holdTimeoutMs, responseTimeoutMs: own.responseTimeoutMs });
+  }
   const name = (parsed.values.name as string | undefined) ?? 'archon';
   const out = (line: string): void => {
     process.stdout.write(`${line}\n`);
@@ -94,7 +104,7 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   let live = false;
   const onEvent = (e: GatewayEvent): void => {
     if (live) printEvent(e);
-    else if (e.event === 'session-store') early.push(e);
+    else if (e.event === 'session-store' || e.event === 'incident-journal') early.push(e);
   };
 
   let gw: Gateway;

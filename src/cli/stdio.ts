@@ -1,7 +1,9 @@
 // `archon-mcp-doctor stdio`: MCP over stdin/stdout for one client (Claude Desktop, any stdio-only client),
 // healed against a Streamable HTTP upstream. stdout carries protocol messages only; everything else is stderr.
 import { startStdioBridge, watchUpstreamContainer, type GatewayLogger } from '../core/gateway';
+import { badArguments } from './registry';
 import { REPEAT_USAGE, parseGatewayArgs } from './gateway-args';
+import { SUPERVISE_USAGE, superviseCommand } from './stdio-supervise';
 
 export const STDIO_EXIT = {
   /** stdin closed (the client is done) or SIGINT/SIGTERM. */
@@ -26,9 +28,19 @@ ${REPEAT_USAGE}
   A line on stdin that is not JSON gets a JSON-RPC parse error (-32700, id null) and a message on stderr.
   Client config: {"command": "archon-mcp-doctor", "args": ["stdio", "--upstream", "http://localhost:8051/mcp"]}
   Exit codes: 0 stdin closed or SIGINT/SIGTERM, 1 internal error, 2 bad arguments,
-              3 the upstream is not an MCP server (its answer to initialize is not MCP).`;
+              3 the upstream is not an MCP server (its answer to initialize is not MCP).
+
+${SUPERVISE_USAGE}`;
 
 export async function stdioCommand(argv: string[]): Promise<number> {
+  // `stdio [options] -- <command> [args…]`: a local server under the supervisor, not an HTTP upstream.
+  const separator = argv.indexOf('--');
+  if (separator !== -1) {
+    if (argv.slice(0, separator).some((a) => a === '--upstream' || a.startsWith('--upstream='))) {
+      return badArguments('stdio', '--upstream and a command after -- cannot be used together', STDIO_USAGE);
+    }
+    return superviseCommand(argv.slice(0, separator), argv.slice(separator + 1));
+  }
   const parsed = parseGatewayArgs(argv, { name: { type: 'string' }, quiet: { type: 'boolean' } } as const);
   if (parsed === 'help') {
     // Help goes to stderr too: stdout is reserved for protocol messages.

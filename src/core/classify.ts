@@ -1,6 +1,7 @@
 // Turns whatever a failed MCP exchange threw (v2 SDK client errors, HTTP answers, network errors)
 // into one Failure a person can act on. HTTP answers are classified by status AND body.
 import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, SdkHttpError, SseError, UnauthorizedError } from '@modelcontextprotocol/client';
+import { causeOf, errnoCode, fieldOf, isRecord } from './narrow';
 import { excerpt } from './redact';
 import type { Failure, FailureKind } from './types';
 
@@ -36,14 +37,14 @@ export function jsonRpcErrorOf(body: string): JsonRpcErrorBody | undefined {
   } catch {
     return undefined;
   }
-  const record = parsed as { error?: unknown; code?: unknown; message?: unknown };
-  const e = (record.error ?? record) as { code?: unknown; message?: unknown; data?: unknown };
-  if (typeof e.code !== 'number') return undefined;
+  if (!isRecord(parsed)) return undefined;
+  const e = parsed.error ?? parsed;
+  if (!isRecord(e) || typeof e.code !== 'number') return undefined;
   return { code: e.code, message: typeof e.message === 'string' ? e.message : '', data: e.data };
 }
 
 function supportedVersionsOf(data: unknown): string | undefined {
-  const supported = (data as { supported?: unknown } | undefined)?.supported;
+  const supported = fieldOf(data, 'supported');
   return Array.isArray(supported) && supported.every((v) => typeof v === 'string') ? supported.join(', ') : undefined;
 }
 
@@ -54,7 +55,7 @@ function supportedVersionsOf(data: unknown): string | undefined {
 export function supportedVersionsOfRefusal(body: string): string[] | undefined {
   const rpc = jsonRpcErrorOf(body);
   if (rpc?.code !== UNSUPPORTED_PROTOCOL_VERSION) return undefined;
-  const supported = (rpc.data as { supported?: unknown } | undefined)?.supported;
+  const supported = fieldOf(rpc.data, 'supported');
   return Array.isArray(supported) ? supported.filter((v): v is string => typeof v === 'string') : [];
 }
 
@@ -114,9 +115,9 @@ export function classifyHttpStatus(status: number, body: string, ctx: ClassifyCo
 
 /** The first string `code` along an error's cause chain (undici wraps ECONNREFUSED and friends). */
 export function errorCodeOf(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = causeOf(e), depth++) {
+    const code = errnoCode(e);
+    if (code !== undefined) return code;
   }
   return undefined;
 }
@@ -156,7 +157,7 @@ export function classifyError(err: unknown, ctx: ClassifyContext): Failure {
   }
   // An SdkError's own code is the SDK's vocabulary (SEND_FAILED); the socket's code is on its cause.
   const code = errorCodeOf(err instanceof SdkError ? err.cause : err);
-  const cause = (err as { cause?: unknown }).cause;
+  const cause = err.cause;
   if (cause instanceof Error && cause.message === 'bad port') {
     return failure('protocol', 'Node refuses to connect to this port (one of the ports fetch blocks); serve MCP on another port.');
   }
@@ -199,7 +200,7 @@ function classifySdkError(err: SdkError, ctx: ClassifyContext): Failure | undefi
     case SdkErrorCode.MethodNotSupportedByProtocolVersion:
       return failure('era-mismatch', `${excerpt(err.message)}: the era has to be negotiated again.`);
     case SdkErrorCode.EraNegotiationFailed: {
-      const cause = (err as { cause?: unknown }).cause;
+      const cause = err.cause;
       if (cause instanceof Error) return classifyError(cause, ctx);
       return failure('era-mismatch', `The server and this client share no protocol revision: ${excerpt(err.message)}.`);
     }

@@ -69,7 +69,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => void):
  */
 function discoverIdentity(d: DiscoverResult | undefined): Record<string, string> {
   if (!d) return {};
-  const info = (d._meta as Record<string, unknown> | undefined)?.['io.modelcontextprotocol/serverInfo'] as { name?: unknown; version?: unknown } | undefined;
+  const info = d._meta?.['io.modelcontextprotocol/serverInfo'];
   return {
     server: info ? `${String(info.name)} ${String(info.version)}` : 'anonymous',
     versions: JSON.stringify(d.supportedVersions ?? []),
@@ -163,7 +163,7 @@ async function openWith(kind: TransportKind, opts: OpenOptions): Promise<Connect
     client,
     kind,
     era,
-    sessionId: streamable?.sessionId ?? (transport as { sessionId?: string }).sessionId,
+    sessionId: streamable?.sessionId ?? transport.sessionId,
     protocolVersion: client.getNegotiatedProtocolVersion() ?? streamable?.protocolVersion ?? opts.resume?.protocolVersion,
     serverInfo: server ? { name: server.name, version: server.version } : undefined,
     discover: connectDiscover,

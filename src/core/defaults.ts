@@ -1,6 +1,9 @@
 // The one home of every setting's default, keyed by its id under `archonMcp.`. Settings validation,
 // the monitor, the gateway, the Docker links and the CLI read them from here; package.json's setting
 // defaults must equal them (test/unit/defaults.test.ts compares them).
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
 /** Archon as its compose file runs it. (A ServerConfig; not typed as one so that the vocabulary, types.ts, can import this file.) */
 export const DEFAULT_SERVER = {
   name: 'Archon',
@@ -34,3 +37,6 @@ export const SETTING_DEFAULTS = {
   'archonMcpDoctor.repeatSafeTools': {},
   'archonMcpDoctor.neverRepeatTools': {},
 } as const;
+
+/** Where `proxy` and `stdio` keep their state (sessions, incidents) unless --state-dir names another folder. */
+export const DEFAULT_STATE_DIR = join(homedir(), '.archon-mcp-doctor');

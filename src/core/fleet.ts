@@ -1,6 +1,7 @@
 // All the monitors for the configured servers, re-made only where their configuration changed.
 import type { Logger } from './logger';
 import { ServerMonitor, type MonitorDeps } from './monitor';
+import { errorMessage } from './narrow';
 import type { MonitorOptions, ServerConfig, ServerSnapshot, Transition } from './types';
 
 /** `snapshot` is absent when the set of servers itself changed. */
@@ -87,7 +88,7 @@ export class Fleet {
       try {
         listener(snapshot, transition);
       } catch (err) {
-        this.log.error(`a state listener failed: ${(err as Error).message}`);
+        this.log.error(`a state listener failed: ${errorMessage(err)}`);
       }
     }
   }

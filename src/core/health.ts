@@ -1,13 +1,13 @@
 // Probes a server's session-free health endpoint (Archon's GET /health) and reads its uptime.
 import { createConnection } from 'node:net';
+import { causeOf, errnoCode, fieldOf, isRecord } from './narrow';
 import { excerpt } from './redact';
 import type { HealthInfo } from './types';
 
 /** Reads `uptime_seconds` from Archon's health JSON (also nested under `health`). */
 export function parseUptime(body: unknown): number | undefined {
-  if (!body || typeof body !== 'object') return undefined;
-  const record = body as Record<string, unknown>;
-  for (const candidate of [record.uptime_seconds, (record.health as Record<string, unknown> | undefined)?.uptime_seconds, record.uptime]) {
+  if (!isRecord(body)) return undefined;
+  for (const candidate of [body.uptime_seconds, fieldOf(body.health, 'uptime_seconds'), body.uptime]) {
     if (typeof candidate === 'number' && Number.isFinite(candidate) && candidate >= 0) return candidate;
   }
   return undefined;
@@ -15,8 +15,13 @@ export function parseUptime(body: unknown): number | undefined {
 
 export async function probeHealth(url: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<HealthInfo> {
   let at = new Date().toISOString();
+  // Not AbortSignal.timeout(): its signal, timer and weak references stay until the timeout has passed,
+  // long after a quick answer (issue 21: a few hundred bytes per watched server, every poll).
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), timeoutMs);
+  timer.unref();
   try {
-    const response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(url, { headers, signal: abort.signal });
     // The server reads its uptime when it answers: date the reading then, not when we asked.
     at = new Date().toISOString();
     const text = await response.text();
@@ -26,12 +31,15 @@ export async function probeHealth(url: string, timeoutMs: number, headers: Recor
     } catch {
       return { at, ok: false, error: `HTTP ${response.status}, not JSON: ${excerpt(text, 80)}` };
     }
-    const status = typeof (json as { status?: unknown }).status === 'string' ? (json as { status: string }).status : undefined;
-    const ok = response.ok && (json as { success?: unknown }).success !== false;
+    const fields = isRecord(json) ? json : {};
+    const status = typeof fields.status === 'string' ? fields.status : undefined;
+    const ok = response.ok && fields.success !== false;
     return { at, ok, uptimeSeconds: parseUptime(json), status, error: ok ? undefined : `HTTP ${response.status}: ${excerpt(text, 80)}` };
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    return { at, ok: false, error: e.cause?.code ?? e.name ?? 'error' };
+    const name = fieldOf(err, 'name');
+    return { at, ok: false, error: errnoCode(causeOf(err)) ?? (typeof name === 'string' ? name : 'error') };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -5,11 +5,13 @@
 import { z } from 'zod';
 import { DOCKER_GATEWAY_CHANGES, DOCKER_GATEWAY_ERROR_CODES, DOCKER_GATEWAY_STATES } from './always-on/types';
 import { OUTCOMES } from './clients/routing';
-import { CLIENT_IDS, ENTRY_STATES, SCOPES, TARGETS } from './clients/types';
+import { CLIENT_IDS, ENTRY_STATES, PROTECTIONS, SCOPES, TARGETS, TRANSPORTS } from './clients/types';
 import { HEALTH_STATES } from './docker/events';
 import { CONTAINER_STATES } from './docker/snapshot';
 import { GATEWAY_EVENT_KINDS, type GatewayEventKind } from './gateway/types';
+import { RESTART_ACTIONS, RESTART_CAUSES } from './stdio';
 import { REPEAT_REASONS } from './healing';
+import { INCIDENT_HEAL_KINDS, INCIDENT_OBSERVERS } from './incidents/types';
 import { EVIDENCE_SOURCES, FAILURE_KINDS, LOSS_CAUSES, PROTOCOL_ERAS, SERVER_STATES, TRANSITION_REASONS } from './types';
 
 const timestamp = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'an ISO timestamp');
@@ -94,6 +96,14 @@ const gatewayEvent = z.object({
   session: z.string().optional(),
   message: z.string(),
   url: z.string().optional(),
+  /** `error-returned`: the reason the client got (`error.data.reason`). */
+  reason: z.string().optional(),
+  /** Heals and errors: how long the call took, holds included. */
+  durationMs: z.number().optional(),
+  /** `upstream-restarting`: the cause Docker gave. */
+  cause: z.enum(LOSS_CAUSES).optional(),
+  /** Heals: the upstream had lost the session on the way. */
+  sessionLost: z.boolean().optional(),
 }).strict();
 
 /** `clients`: one MCP client configuration entry that names a server. */
@@ -112,7 +122,26 @@ const clientEntry = z.object({
   state: z.enum(ENTRY_STATES).optional(),
   shared: z.boolean(),
   project: z.string().optional(),
+  transport: z.enum(TRANSPORTS).optional(),
+  protection: z.enum(PROTECTIONS).optional(),
+  /** The `mcp-server` line this entry belongs to. */
+  serverId: z.string().optional(),
 }).strict();
+
+/** `clients`: one MCP server, however many clients name it (after its `client-entry` lines). */
+const mcpServer = z.object({
+  type: z.literal('mcp-server'), ...base, id: z.string(), name: z.string(), transport: z.enum(TRANSPORTS),
+  /** Its URL or command line, secrets hidden. */
+  target: z.string(),
+  protection: z.enum(['protected', 'partly', 'direct']),
+  entries: z.number().int(),
+  clients: z.array(z.enum(CLIENT_IDS)),
+}).strict();
+
+/** `servers`: the shared server list (header values never printed, only their names). */
+const listedServer = z.object({ type: z.literal('listed-server'), ...base, name: z.string(), slug: z.string(), url: z.string(), headers: z.array(z.string()).optional(), gatewayPath: z.string() }).strict();
+const serverListChange = z.object({ type: z.literal('server-list-change'), ...base, change: z.enum(['added', 'updated', 'unchanged', 'removed']), name: z.string(), slug: z.string(), url: z.string() }).strict();
+const serverListProblem = z.object({ type: z.literal('server-list-problem'), ...base, file: z.string(), message: z.string() }).strict();
 
 const clientFileError = z.object({ type: z.literal('client-file-error'), ...base, client: z.enum(CLIENT_IDS), file: z.string(), message: z.string() }).strict();
 
@@ -142,6 +171,7 @@ const dockerGatewayFields = {
   clients: z.number().int().optional(),
   requestsForwarded: z.number().int().optional(),
   requestsHealed: z.number().int().optional(),
+  upstreams: z.array(z.object({ slug: z.string(), url: z.string(), upstream: z.string(), upstreamContainer: z.string().optional(), innerUpstream: z.string() }).strict()).optional(),
 };
 const dockerGatewayStatus = z.object({ type: z.literal('docker-gateway-status'), ...dockerGatewayFields }).strict();
 const dockerGatewayUp = z.object({ type: z.literal('docker-gateway-up'), ...dockerGatewayFields, change: z.enum(DOCKER_GATEWAY_CHANGES) }).strict();
@@ -149,6 +179,25 @@ const dockerGatewayDown = z.object({
   type: z.literal('docker-gateway-down'), ...base, state: z.literal('absent'), container: z.string(), removed: z.boolean(), volume: z.string(),
 }).strict();
 const dockerGatewayError = z.object({ type: z.literal('docker-gateway-error'), ...base, code: z.enum(DOCKER_GATEWAY_ERROR_CODES), message: z.string() }).strict();
+
+/** `stdio -- <command>`: the supervised server ended and was started again (or given up on). */
+const stdioRestart = z.object({
+  type: z.literal('stdio-restart'),
+  ...base,
+  /** The server's command, secrets redacted. */
+  command: z.array(z.string()),
+  cause: z.enum(RESTART_CAUSES),
+  label: z.string(),
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  uptimeMs: z.number(),
+  previousPid: z.number().int().nullable(),
+  action: z.enum(RESTART_ACTIONS),
+  delayMs: z.number(),
+  restarts: z.number().int(),
+  stderrTail: z.array(z.string()),
+  inFlight: z.object({ resent: z.number().int(), ambiguous: z.number().int(), held: z.number().int() }).strict(),
+}).strict();
 
 /** `status --json`: one server of a running gateway, with its repeat policy (which tools are sent again, and why). */
 const gatewayServer = z.object({
@@ -164,11 +213,34 @@ const gatewayServer = z.object({
   }).strict(),
 }).strict();
 
+/** `incidents`: one incident record (src/core/incidents/types.ts); `t` is when it started. */
+const incidentCalls = z.object({ held: z.number().int(), resent: z.number().int(), answered: z.number().int(), failed: z.number().int(), ambiguous: z.number().int() }).strict();
+const incident = z.object({
+  type: z.literal('incident'),
+  ...base,
+  id: z.string(),
+  server: z.string(),
+  upstream: z.string().optional(),
+  seenBy: z.enum(INCIDENT_OBSERVERS),
+  /** Where this copy was read: the local journal, a running gateway's status endpoint, or both. */
+  source: z.enum(['journal', 'gateway', 'both']),
+  startedAt: timestamp,
+  recoveredAt: timestamp.optional(),
+  downtimeMs: z.number().optional(),
+  cause: z.enum(LOSS_CAUSES),
+  label: z.string().optional(),
+  evidence: z.array(evidence),
+  calls: incidentCalls,
+  heals: z.partialRecord(z.enum(INCIDENT_HEAL_KINDS), z.number().int()),
+  unfinished: z.boolean().optional(),
+  updatedAt: timestamp,
+}).strict();
+
 /** One entry per line type: the one place a new type is added. */
 const LINE_SCHEMAS = [
   transition, container, gatewayStart, gatewayEvent,
-  clientEntry, clientFileError, clientRoute, clientRouteSkipped, clientRouteDiff, clientRouteMessage,
-  dockerGatewayStatus, dockerGatewayUp, dockerGatewayDown, dockerGatewayError, gatewayServer,
+  clientEntry, mcpServer, listedServer, serverListChange, serverListProblem, clientFileError, clientRoute, clientRouteSkipped, clientRouteDiff, clientRouteMessage,
+  dockerGatewayStatus, dockerGatewayUp, dockerGatewayDown, dockerGatewayError, gatewayServer, incident, stdioRestart,
 ] as const;
 
 export const jsonLineSchema = z.discriminatedUnion('type', [...LINE_SCHEMAS]);
@@ -178,6 +250,7 @@ export type TransitionLine = z.infer<typeof transition>;
 export type ContainerLine = z.infer<typeof container>;
 export type LossLine = z.infer<typeof loss>;
 export type GatewayEventLine = z.infer<typeof gatewayEvent>;
+export type IncidentLine = z.infer<typeof incident>;
 
 export function isGatewayStartKind(kind: GatewayEventKind): kind is (typeof GATEWAY_START_KINDS)[number] {
   return (GATEWAY_START_KINDS as readonly string[]).includes(kind);

@@ -6,6 +6,7 @@ import { whyDown } from './down';
 import { discoverChangeEvidence, EvidenceLog, type LossDiagnosis } from './evidence';
 import { portAccepts, probeHealth } from './health';
 import { silentLogger, type Logger } from './logger';
+import { errorMessage } from './narrow';
 import { isUpState, step, type ConnectedHow, type FailureVia, type MonitorEffect, type MonitorEvent, type Step } from './monitor-machine';
 import { failureRecord, PatternTracker } from './patterns';
 import { shortenSessionId } from './redact';
@@ -15,6 +16,8 @@ import type {
 } from './types';
 
 const MAX_TRANSITIONS = 50;
+/** The default backoff holds no state: one for every monitor (issue 21: two closures less per server). */
+const DEFAULT_BACKOFF = createBackoff();
 
 
 /** A later, better diagnosis replaces an earlier one only within this time of the loss. */
@@ -81,7 +84,7 @@ export class ServerMonitor {
 
   constructor(readonly config: ServerConfig, private options: MonitorOptions, private readonly deps: MonitorDeps = {}) {
     this.log = deps.logger ?? silentLogger;
-    this.backoff = deps.backoff ?? createBackoff();
+    this.backoff = deps.backoff ?? DEFAULT_BACKOFF;
     this.snapshot = {
       name: config.name,
       url: config.url,
@@ -221,7 +224,7 @@ export class ServerMonitor {
       try {
         await work();
       } catch (err) {
-        this.log.error(`${this.config.name}: internal error: ${(err as Error).stack ?? err}`);
+        this.log.error(`${this.config.name}: internal error: ${(err instanceof Error ? err.stack : undefined) ?? err}`);
       }
     });
     this.queue = next;
@@ -630,12 +633,12 @@ export class ServerMonitor {
     // Giving up is explained by the failure that led to it.
     const failure = detail.failure ?? (to === 'needs-attention' ? s.lastFailure : undefined);
     // Absent fields are left out rather than deleted: a delete turns the kept object into a slow dictionary.
-    const t = { at: iso(now), from: s.state, to, reason } as Transition;
+    const t: Transition = { at: iso(now), from: s.state, to, reason, evidence: detail.evidence ?? [] };
     if (failure) t.failure = failure;
     if (detail.loss) t.loss = detail.loss;
-    t.evidence = detail.evidence ?? [];
-    s.transitions.push(t);
-    if (s.transitions.length > MAX_TRANSITIONS) s.transitions.splice(0, s.transitions.length - MAX_TRANSITIONS);
+    // A new array of the exact length: push() would leave room for 16 more in every healthy server's
+    // one-transition log (issue 21). Transitions are rare; copying at most 50 references is nothing.
+    s.transitions = [...s.transitions.slice(Math.max(0, s.transitions.length + 1 - MAX_TRANSITIONS)), t];
     s.state = to;
     s.stateSince = t.at;
     for (const started of this.patterns.recordState(to, now)) this.announcePattern(started.title, started.detail);
@@ -656,7 +659,7 @@ export class ServerMonitor {
       try {
         listener(this.snapshot, transition);
       } catch (err) {
-        this.log.error(`${this.config.name}: a state listener failed: ${(err as Error).message}`);
+        this.log.error(`${this.config.name}: a state listener failed: ${errorMessage(err)}`);
       }
     }
   }

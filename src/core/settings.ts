@@ -3,6 +3,7 @@ import { DEFAULT_SERVER, SETTING_DEFAULTS as D } from './defaults';
 import type { DockerSettings } from './docker/supervisor';
 import type { MonitorOptions, ServerConfig, TransportSetting } from './types';
 import { parseGlobList, type RepeatRules } from './healing';
+import { isOneOf, isRecord, isStringRecord } from './narrow';
 
 export { DEFAULT_SERVER } from './defaults';
 
@@ -100,13 +101,12 @@ function httpUrl(value: unknown): string | undefined {
   }
 }
 
-function validateServer(raw: unknown, index: number, problems: string[]): ServerConfig | undefined {
+function validateServer(r: unknown, index: number, problems: string[]): ServerConfig | undefined {
   const where = `archonMcp.servers[${index}]`;
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+  if (!isRecord(r)) {
     problems.push(`${where} is not an object with "name" and "url"; it is ignored.`);
     return undefined;
   }
-  const r = raw as Record<string, unknown>;
   const name = typeof r.name === 'string' && r.name.trim() ? r.name.trim() : undefined;
   const url = httpUrl(r.url);
   if (!url) {
@@ -114,11 +114,11 @@ function validateServer(raw: unknown, index: number, problems: string[]): Server
     return undefined;
   }
   const transport = r.transport ?? 'auto';
-  if (!TRANSPORTS.includes(transport as TransportSetting)) {
+  if (!isOneOf(TRANSPORTS, transport)) {
     problems.push(`${where} ("${name ?? url}"): unknown transport "${String(transport)}" (use auto, streamable-http or sse); this server is ignored.`);
     return undefined;
   }
-  const server: ServerConfig = { name: name ?? new URL(url).host, url, transport: transport as TransportSetting };
+  const server: ServerConfig = { name: name ?? new URL(url).host, url, transport };
   if (r.healthUrl !== undefined && r.healthUrl !== '') {
     const healthUrl = httpUrl(r.healthUrl);
     if (healthUrl) server.healthUrl = healthUrl;
@@ -126,8 +126,8 @@ function validateServer(raw: unknown, index: number, problems: string[]): Server
   }
   if (typeof r.container === 'string' && r.container.trim()) server.container = r.container.trim();
   if (r.headers !== undefined) {
-    if (r.headers && typeof r.headers === 'object' && !Array.isArray(r.headers) && Object.values(r.headers).every((v) => typeof v === 'string')) {
-      server.headers = { ...(r.headers as Record<string, string>) };
+    if (isStringRecord(r.headers)) {
+      server.headers = { ...r.headers };
       if (Object.keys(server.headers).some((h) => h.toLowerCase() === 'authorization')) {
         problems.push(`${where} ("${server.name}"): an Authorization header in settings is stored in plain text; prefer "Archon: Set Server Token".`);
       }
@@ -223,7 +223,7 @@ export function validateSettings(raw: RawSettings): Validated {
   const autoHeal = booleanSetting(raw.autoHeal, 'autoHeal', D.autoHeal, problems);
   let clickAction: ClickAction = D['statusBar.clickAction'];
   if (raw.clickAction !== undefined && raw.clickAction !== null) {
-    if (CLICK_ACTIONS.includes(raw.clickAction as ClickAction)) clickAction = raw.clickAction as ClickAction;
+    if (isOneOf(CLICK_ACTIONS, raw.clickAction)) clickAction = raw.clickAction;
     else problems.push(`archonMcp.statusBar.clickAction "${String(raw.clickAction)}" is not one of ${CLICK_ACTIONS.join(', ')}; using ${D['statusBar.clickAction']}.`);
   }
   return {

@@ -3,11 +3,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  CLIENT_NAMES, JournalStore, clientLocations, currentLocationEnv, defaultGatewayUrl, entryKey, executeRoute, planRoute,
+  CLIENT_NAMES, JournalStore, ServerListStore, applyChanges, configDir, installStableCli, planRouteAll, routedByDefault, stableCliPath,
+  type ClientEntry, type ListedServer,
+  clientLocations, currentLocationEnv, defaultGatewayUrl, entryKey, executeRoute, planRoute,
   scanLocations, serverEntries, shownTarget, stateDir, undoRouting, unprotected, watchFiles, watchedServer,
   type ClientId, type FileEdit, type FileOutcome, type FileWatch, type Scan, type ServerEntryView, type WatchedServer,
 } from '../core/clients';
 import type { DoctorContext } from './context';
+import { GATEWAY_DEFAULTS, slugify } from '../core/gateway';
 import type { DetailNode } from './tree';
 
 const NOTIFIED_KEY = 'archonMcp.clients.notified';
@@ -21,6 +24,8 @@ export interface RouteArgs {
   /** Entry keys (file#path) to route; default: every unprotected entry that is not in a shared file. */
   entries?: string[];
   includeShared?: string[];
+  /** Offer every direct entry of every server too (the palette, the walkthrough); default: the watched servers' only. */
+  all?: boolean;
 }
 
 const STATE_LOOK: Record<ServerEntryView['state'], { icon: string; tone?: 'ok' | 'warning'; label: string }> = {
@@ -91,7 +96,7 @@ export class ClientsHost implements vscode.Disposable {
         this.again = false;
         const locations = this.locations();
         try {
-          this.scan = await scanLocations(locations, this.servers());
+          this.scan = await scanLocations(locations, this.servers(), { gatewayPorts: [...new Set([this.ctx.settings.gateway.port, GATEWAY_DEFAULTS.port])] });
         } catch (err) {
           this.ctx.log.warn(`clients: reading client configurations failed: ${(err as Error).message}`);
         }
@@ -177,26 +182,43 @@ async function routeClients(ctx: DoctorContext, host: ClientsHost, args: RouteAr
   }
   await host.refresh();
   const candidates = unprotected(host.entries());
-  if (candidates.length === 0) {
-    if (!args.yes) void vscode.window.showInformationMessage('Archon MCP: every client that uses a watched server already goes through the gateway.');
+  // Every other direct entry too: HTTP through the gateway (via the shared list), stdio under the supervisor.
+  const watchedKeys = new Set(host.entries().map(entryKey));
+  const others = args.all ? host.currentScan().files.flatMap((f) => f.entries).filter((e) => e.protection === 'direct' && !watchedKeys.has(entryKey(e))) : [];
+  if (candidates.length === 0 && others.length === 0) {
+    if (!args.yes) void vscode.window.showInformationMessage('Archon MCP: every MCP client entry already goes through the gateway or the supervisor.');
     return [];
   }
-  let keys = args.entries ?? candidates.filter((c) => c.state === 'direct' || c.client === 'claude-code').map(entryKey);
+  let keys = args.entries ?? [
+    ...candidates.filter((c) => c.state === 'direct' || c.client === 'claude-code').map(entryKey),
+    ...others.filter((e) => routedByDefault(e) && e.transport !== 'sse').map(entryKey),
+  ];
   let includeShared = args.includeShared ?? [];
   if (!args.yes) {
-    const picks = await vscode.window.showQuickPick(candidates.map((c) => ({
-      label: `${CLIENT_NAMES[c.client]}: ${c.name}`,
-      description: `${c.scope} · ${shownTarget(c)}`,
-      detail: c.state === 'shared' && c.client !== 'claude-code' ? `${c.file} — shared through version control: teammates without the gateway would break` : c.state === 'shared' ? `${c.file} stays as it is; a local-scope entry in ~/.claude.json takes over` : c.file,
-      picked: keys.includes(entryKey(c)), c,
-    })), { canPickMany: true, title: 'Route clients through the healing gateway', placeHolder: 'Entries that talk to the server directly' });
+    const picks = await vscode.window.showQuickPick([
+      ...candidates.map((c) => ({
+        label: `${CLIENT_NAMES[c.client]}: ${c.name}`,
+        description: `${c.scope} · ${shownTarget(c)}`,
+        detail: c.state === 'shared' && c.client !== 'claude-code' ? `${c.file} — shared through version control: teammates without the gateway would break` : c.state === 'shared' ? `${c.file} stays as it is; a local-scope entry in ~/.claude.json takes over` : c.file,
+        picked: keys.includes(entryKey(c)), c: c as ClientEntry,
+      })),
+      ...others.map((c) => ({
+        label: `${CLIENT_NAMES[c.client]}: ${c.name}`,
+        description: `${c.scope} · ${c.transport} · ${shownTarget(c)}`,
+        detail: `${c.transport === 'stdio' ? 'runs under the supervisor' : c.transport === 'sse' ? 'legacy SSE: the gateway cannot forward it' : 'through the gateway'} — ${c.file}`,
+        picked: keys.includes(entryKey(c)), c,
+      })),
+    ], { canPickMany: true, title: 'Protect your MCP servers: route clients through the gateway and the supervisor', placeHolder: 'Entries that talk to their server directly' });
     if (!picks || picks.length === 0) return [];
     keys = picks.map((p) => entryKey(p.c));
-    includeShared = picks.filter((p) => p.c.state === 'shared' && p.c.client !== 'claude-code').map((p) => p.c.file);
+    includeShared = picks.filter((p) => p.c.shared && p.c.client !== 'claude-code').map((p) => p.c.file);
   }
-  const plan = planRoute(host.currentScan(), { servers: host.servers(), only: keys, includeShared });
+  const plan = await planBoth(ctx, host, keys, includeShared);
   for (const s of plan.skipped) ctx.log.info(`clients: ${s.entry.file} "${s.entry.name}" not routed: ${s.reason}`);
-  if (plan.edits.length === 0) return [];
+  if (plan.edits.length === 0) {
+    if (plan.skipped.length && !args.yes) void vscode.window.showWarningMessage(`Archon MCP: nothing routed: ${plan.skipped.map((s) => `"${s.entry.name}": ${s.reason}`).join(' · ')}`);
+    return [];
+  }
   if (!args.yes) {
     for (const edit of plan.edits) {
       ctx.log.info(`clients: planned change of ${edit.file}: ${edit.changes.map((c) => c.summary).filter(Boolean).join('; ')}`);
@@ -208,6 +230,13 @@ async function routeClients(ctx: DoctorContext, host: ClientsHost, args: RouteAr
     await closePreviews(); // once written (or declined) they would compare against the wrong text
     host.clearPreviews();
     if (answer !== 'Write') return [];
+  }
+  try {
+    if (plan.usesCli) await installStableCli(stateDir(currentLocationEnv()), vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist', 'cli.js').fsPath);
+    if (plan.listed.length) await new ServerListStore(configDir(currentLocationEnv())).upsert(plan.listed);
+  } catch (err) {
+    void vscode.window.showErrorMessage(`Archon MCP: nothing written: ${(err as Error).message}`);
+    return [];
   }
   const outcomes = await executeRoute(plan.edits, host.journal());
   for (const o of outcomes) ctx.log.info(`clients: ${o.outcome}: ${o.message}`);
@@ -258,7 +287,7 @@ function notifyDirect(ctx: DoctorContext, host: ClientsHost): void {
   const names = [...new Set(fresh.map((v) => CLIENT_NAMES[v.client]))].join(', ');
   void vscode.window.showWarningMessage(`Archon MCP: ${names} talk${fresh.length === 1 && names.indexOf(',') < 0 ? 's' : ''} to ${[...new Set(fresh.map((v) => v.server))].join(', ')} directly and will break at its next restart. Route them through the healing gateway?`, 'Route Them', 'Show', "Don't Show Again")
     .then((choice) => {
-      if (choice === 'Route Them') void vscode.commands.executeCommand('archonMcp.routeClients');
+      if (choice === 'Route Them') void vscode.commands.executeCommand('archonMcp.routeClients', { all: false } satisfies RouteArgs);
       else if (choice === 'Show') void vscode.commands.executeCommand('archonMcp.servers.focus');
       else if (choice === "Don't Show Again") void state.update(SUPPRESS_KEY, true);
     });
@@ -305,7 +334,7 @@ export function registerClients(ctx: DoctorContext, host: ClientsHost): vscode.D
   });
   return [
     host, changed, { dispose: gatewayMoved },
-    vscode.commands.registerCommand('archonMcp.routeClients', (arg?: RouteArgs | DetailNode) => routeClients(ctx, host, isArgs(arg) ? arg : fromNode(arg))),
+    vscode.commands.registerCommand('archonMcp.routeClients', (arg?: RouteArgs | DetailNode) => routeClients(ctx, host, isArgs(arg) ? arg : { ...fromNode(arg), all: true })),
     vscode.commands.registerCommand('archonMcp.undoClientRouting', (args?: RouteArgs) => undoClientRouting(ctx, host, isArgs(args) ? args : {})),
   ];
 }
@@ -319,4 +348,24 @@ function isArgs(a: unknown): a is RouteArgs {
 function fromNode(node: DetailNode | undefined): RouteArgs {
   const key = node?.id.startsWith('clients/') ? node.id.slice('clients/'.length) : undefined;
   return key && key.includes('#') ? { entries: [key] } : {};
+}
+
+/** The watched servers' entries as before (Archon's own routes), every other picked entry through planRouteAll; one edit per file. */
+async function planBoth(ctx: DoctorContext, host: ClientsHost, keys: string[], includeShared: string[]): Promise<{ edits: FileEdit[]; skipped: { entry: ClientEntry; reason: string }[]; listed: ListedServer[]; usesCli: boolean }> {
+  const scan = host.currentScan();
+  const watched = planRoute(scan, { servers: host.servers(), only: keys, includeShared });
+  // Watched servers are served under their own slugs: an entry for one of them reuses it.
+  const known: ListedServer[] = [...ctx.listed, ...host.servers().map((s) => ({ name: s.name, slug: slugify(s.name), url: s.url }))];
+  const watchedKeys = new Set(host.entries().map(entryKey));
+  const all = planRouteAll(scan, {
+    gatewayPort: ctx.settings.gateway.port, cliCommand: stableCliPath(stateDir(currentLocationEnv())), list: known,
+    only: keys.filter((k) => !watchedKeys.has(k)), includeShared,
+  });
+  const byFile = new Map<string, FileEdit>();
+  for (const e of [...watched.edits, ...all.edits]) {
+    const prev = byFile.get(e.file);
+    const changes = [...(prev?.changes ?? []), ...e.changes];
+    byFile.set(e.file, { file: e.file, read: e.read, changes, after: prev ? applyChanges(e.read, changes) : e.after });
+  }
+  return { edits: [...byFile.values()], skipped: [...watched.skipped, ...all.skipped], listed: all.listed, usesCli: all.usesCli };
 }

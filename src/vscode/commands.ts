@@ -2,17 +2,20 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { renderReport } from '../core/report';
-import { lookOfServer } from './present';
+import { inTrouble, lookOfServer } from './present';
 import type { DoctorContext } from './context';
 import { rawSettingsForReport } from './config';
-import type { Node } from './tree';
+import { isServerNode, type Node } from './tree';
 
 /** The server names a command argument points at: a tree node, a name, or a pick from a list. */
 async function pickServers(ctx: DoctorContext, arg: unknown, title: string): Promise<string[] | undefined> {
   if (typeof arg === 'string') return [arg];
-  if (arg && typeof arg === 'object' && (arg as Node).kind === 'server') return [(arg as { name: string }).name];
+  if (isServerNode(arg)) return [arg.name];
   const snapshots = ctx.snapshots();
   if (snapshots.length <= 1) return snapshots.map((s) => s.name);
+  // From the palette with several in trouble: all of those, no question.
+  const trouble = inTrouble(snapshots);
+  if (trouble.length > 1) return trouble.map((s) => s.name);
   const all = { label: '$(layers) All servers', names: snapshots.map((s) => s.name) };
   const items = [all, ...snapshots.map((s) => ({ label: s.name, description: lookOfServer(s).label, detail: s.url, names: [s.name] }))];
   const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Which server?' });

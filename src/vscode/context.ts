@@ -7,8 +7,9 @@ import type { GatewayPortTaken, GatewayRunner } from '../core/gateway';
 import type { Logger } from '../core/logger';
 import { DoctorRuntime } from '../core/runtime';
 import { validateSettings, type Settings } from '../core/settings';
-import type { ServerSnapshot, Transition } from '../core/types';
-import { readSettings } from './config';
+import type { ServerConfig, ServerSnapshot, Transition } from '../core/types';
+import { readSettings, SECTION } from './config';
+import { ServerListStore, clientLocations, configDir, currentLocationEnv, inventory, isLoopbackUrl, scanLocations, unionServers, type ListedServer } from '../core/clients';
 import { createOutput, type Output } from './output';
 import { StatusBar } from './statusBar';
 import { GlobalStateSessionStore, TokenStore } from './storage';
@@ -83,8 +84,9 @@ export class DoctorContext implements vscode.Disposable {
   }
 
   /** Reads settings and applies them (serially, the latest wins); called at start and whenever archonMcp.* changes. */
-  applySettings(): Promise<void> {
-    const { settings, problems } = readSettings();
+  async applySettings(): Promise<void> {
+    const read = readSettings();
+    const { settings, problems } = await this.withServerList(read.settings, read.problems);
     const fresh = problems.filter((p) => !this.reportedProblems.has(p));
     for (const p of fresh) {
       this.reportedProblems.add(p);
@@ -98,6 +100,37 @@ export class DoctorContext implements vscode.Disposable {
         });
     }
     return this.runtime.apply(settings);
+  }
+
+  /** The shared server list as read last (the CLI's `servers`, `clients route --all`). */
+  listed: ListedServer[] = [];
+
+  /**
+   * The union the extension watches and serves: archonMcp.servers first, then the shared server list;
+   * the built-in default Archon only when the user set it or a client or the list names it.
+   */
+  private async withServerList(settings: Settings, problems: string[]): Promise<{ settings: Settings; problems: string[] }> {
+    try {
+      const env = currentLocationEnv((vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath));
+      const list = await new ServerListStore(configDir(env)).load();
+      this.listed = list.servers;
+      const scan = await scanLocations(clientLocations(env), []);
+      const clientUrls = scan.files.flatMap((f) => f.entries.flatMap((e) => [e.url, ...(e.args ?? [])].filter((u): u is string => Boolean(u))));
+      const inspected = vscode.workspace.getConfiguration(SECTION).inspect('servers');
+      const userSet = [inspected?.globalValue, inspected?.workspaceValue, inspected?.workspaceFolderValue].some((v) => v !== undefined);
+      // Local HTTP servers the clients name are the user's too (remote ones may need a sign-in we cannot do).
+      const clientServers = inventory(scan, list.servers)
+        .filter((m) => m.transport === 'http' && m.upstream.url !== undefined && isLoopbackUrl(m.upstream.url) && !m.upstream.url.includes('${'))
+        .map((m) => ({ name: m.name, url: m.upstream.url!, ...(m.entries.find((e) => e.headers)?.headers ? { headers: m.entries.find((e) => e.headers)!.headers } : {}) }));
+      const u = unionServers({
+        configured: settings.servers, userSet, list: list.servers, clientUrls, clientServers,
+        fromList: (l): ServerConfig => ({ name: l.name, url: l.url, transport: 'streamable-http', ...(l.headers ? { headers: l.headers } : {}) }),
+      });
+      return { settings: { ...settings, servers: u.servers }, problems: [...problems, ...list.problems, ...u.problems] };
+    } catch (err) {
+      this.log.warn(`the shared server list could not be read: ${(err as Error).message}`);
+      return { settings, problems };
+    }
   }
 
   /** Coalesces bursts of snapshot changes into one render per tick. */

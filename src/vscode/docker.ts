@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { describeContainer, DockerSupervisor, formatDuration, type ContainerSnapshot } from '../core/docker';
 import type { ServerSnapshot } from '../core/types';
+import { errorMessage } from '../core/narrow';
 import type { DoctorContext } from './context';
 import type { DetailNode } from './tree';
 
@@ -78,7 +79,7 @@ export function dockerReportSection(supervisor: DockerSupervisor, snapshots: rea
 
 async function pickContainer(supervisor: DockerSupervisor, arg: unknown) {
   const links = supervisor.all();
-  const fromNode = typeof arg === 'object' && arg && 'id' in arg ? String((arg as DetailNode).id).split('/')[0] : typeof arg === 'string' ? arg : undefined;
+  const fromNode = typeof arg === 'object' && arg && 'id' in arg ? String(arg.id).split('/')[0] : typeof arg === 'string' ? arg : undefined;
   if (fromNode && supervisor.link(fromNode)) return supervisor.link(fromNode);
   if (links.length <= 1) {
     if (!links[0]) void vscode.window.showInformationMessage('Archon MCP: no server with a Docker container is watched (set "container" in archonMcp.servers).');
@@ -112,8 +113,8 @@ export function registerDocker(ctx: DoctorContext, supervisor: DockerSupervisor)
         await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Restarting ${name}` }, () => link.watcher.restartContainer());
         ctx.log.info(`container ${name} restarted on request`);
       } catch (err) {
-        ctx.log.error(`restarting ${name} failed: ${(err as Error).message}`);
-        void vscode.window.showErrorMessage(`Archon MCP: restarting ${name} failed: ${(err as Error).message}`);
+        ctx.log.error(`restarting ${name} failed: ${errorMessage(err)}`);
+        void vscode.window.showErrorMessage(`Archon MCP: restarting ${name} failed: ${errorMessage(err)}`);
       }
     }),
     vscode.commands.registerCommand('archonMcp.startContainer', async (arg?: unknown) => {
@@ -125,8 +126,8 @@ export function registerDocker(ctx: DoctorContext, supervisor: DockerSupervisor)
         ctx.log.info(`container ${name} started on request`);
         ctx.fleet.get(link.serverName)?.checkNow('container started on request');
       } catch (err) {
-        ctx.log.error(`starting ${name} failed: ${(err as Error).message}`);
-        void vscode.window.showErrorMessage(`Archon MCP: starting ${name} failed: ${(err as Error).message}`);
+        ctx.log.error(`starting ${name} failed: ${errorMessage(err)}`);
+        void vscode.window.showErrorMessage(`Archon MCP: starting ${name} failed: ${errorMessage(err)}`);
       }
     }),
     vscode.commands.registerCommand('archonMcp.showContainerLogs', async (arg?: unknown) => {
@@ -140,7 +141,7 @@ export function registerDocker(ctx: DoctorContext, supervisor: DockerSupervisor)
         const doc = await vscode.workspace.openTextDocument({ language: 'log', content: header + body });
         await vscode.window.showTextDocument(doc, { preview: false });
       } catch (err) {
-        void vscode.window.showErrorMessage(`Archon MCP: could not read the container's logs: ${(err as Error).message}`);
+        void vscode.window.showErrorMessage(`Archon MCP: could not read the container's logs: ${errorMessage(err)}`);
       }
     }),
   ];

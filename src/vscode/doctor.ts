@@ -7,9 +7,12 @@ import { DoctorContext } from './context';
 import { dockerReportSection, registerDocker } from './docker';
 import { gatewayDefinitions, registerGateway } from './gateway';
 import { ClientsHost, registerClients } from './clients';
+import { EveryHost, registerEvery } from './every';
 import { registerDockerGateway } from './docker-gateway';
 import { registerRehearsal } from './rehearsal';
 import { openWalkthroughOnFirstInstall } from './walkthrough';
+import { IncidentsHost } from './incidents';
+import { registerTimeline } from './timeline';
 
 export interface Doctor {
   api: ArchonMcpApi;
@@ -21,9 +24,12 @@ export interface Doctor {
 
 export function startDoctor(context: vscode.ExtensionContext, mcpDefinitionsChanged: () => void): Doctor {
   const ctx = new DoctorContext(context, mcpDefinitionsChanged);
-  const reportSections = () => [dockerReportSection(ctx.docker, ctx.snapshots())];
+  const incidents = new IncidentsHost(ctx);
+  ctx.tree.addSection((s) => incidents.treeNodes(s));
+  const reportSections = () => [dockerReportSection(ctx.docker, ctx.snapshots()), incidents.reportSection()];
   const clients = new ClientsHost(ctx);
-  context.subscriptions.push(ctx, ...registerCommands(ctx, reportSections), ...registerDocker(ctx, ctx.docker), ...registerGateway(ctx, ctx.gateway), ...registerClients(ctx, clients), ...registerDockerGateway(ctx, ctx.gateway), ...registerRehearsal(ctx, ctx.docker));
+  const every = new EveryHost();
+  context.subscriptions.push(ctx, ...registerCommands(ctx, reportSections), ...registerDocker(ctx, ctx.docker), ...registerGateway(ctx, ctx.gateway), ...registerEvery(ctx, every, clients), ...registerClients(ctx, clients), ...registerDockerGateway(ctx, ctx.gateway), ...registerRehearsal(ctx, ctx.docker), incidents, ...registerTimeline(incidents));
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(SECTION) || e.affectsConfiguration(DOCTOR_SECTION)) ctx.applySettings().then(() => clients.refresh()).catch((err: Error) => ctx.log.error(`applying settings failed: ${err.message}`));
@@ -32,6 +38,7 @@ export function startDoctor(context: vscode.ExtensionContext, mcpDefinitionsChan
   ctx.log.info(`Archon MCP Doctor ${context.extension.packageJSON.version} started`);
   openWalkthroughOnFirstInstall(context, ctx.log);
   const ready = ctx.applySettings().then(() => clients.refresh()).catch((err: Error) => ctx.log.error(`reading the settings failed: ${err.stack ?? err.message}`));
+  void ready.then(() => incidents.scheduleAwaySummary());
   return {
     api: createApi(ctx),
     ready,

@@ -75,6 +75,11 @@ function stateLabel(s: ServerSnapshot): string {
   return s.state === 'session-lost' && isStateless(s) ? 'restarted' : lookOfServer(s).label;
 }
 
+/** Servers in trouble (lost, unreachable, healing, needing attention); a calm "not running" is not trouble. */
+export function inTrouble(snapshots: readonly ServerSnapshot[]): ServerSnapshot[] {
+  return snapshots.filter((s) => !s.down?.calm && severityOf(s) >= SEVERITY.healing);
+}
+
 export function worst(snapshots: readonly ServerSnapshot[]): ServerSnapshot | undefined {
   return [...snapshots].sort((a, b) => severityOf(b) - severityOf(a))[0];
 }

@@ -3,6 +3,7 @@
 // waits and renders.
 import * as vscode from 'vscode';
 import type { DockerLink, DockerSupervisor } from '../core/docker';
+import { errorMessage } from '../core/narrow';
 import { rehearsalReport, rehearsalSummary, renderRehearsal, type RehearsalInput, type RehearsalReport } from '../core/rehearsal';
 import type { DoctorContext } from './context';
 
@@ -100,8 +101,8 @@ export function registerRehearsal(ctx: DoctorContext, supervisor: DockerSupervis
           return healed.report;
         });
       } catch (err) {
-        ctx.log.error(`rehearsal: restarting ${container} failed: ${(err as Error).message}`);
-        void vscode.window.showErrorMessage(`Archon MCP: the rehearsal could not restart ${container}: ${(err as Error).message}`);
+        ctx.log.error(`rehearsal: restarting ${container} failed: ${errorMessage(err)}`);
+        void vscode.window.showErrorMessage(`Archon MCP: the rehearsal could not restart ${container}: ${errorMessage(err)}`);
         return;
       }
       const summary = rehearsalSummary(report);

@@ -2,7 +2,14 @@
 import * as vscode from 'vscode';
 import type { ServerSnapshot } from '../core/types';
 import type { ClickAction } from '../core/settings';
-import { lookOfServer, tooltipLine, worst } from './present';
+import { escapeMarkdown, lookOfServer, tooltipLine, worst, type StateLook } from './present';
+
+/** A server no monitor watches, as the status bar lists it. */
+export interface OtherLook {
+  name: string;
+  look: StateLook;
+  detail: string;
+}
 
 const CLICK_COMMANDS: Record<ClickAction, string> = {
   reconnect: 'archonMcp.reconnect',
@@ -19,6 +26,9 @@ export class StatusBar implements vscode.Disposable {
   /** Like extraLines, but any line also gives the item its warning look (memory pressure). */
   private readonly warningLines: (() => string[])[] = [];
 
+  /** Servers no monitor watches (stdio, legacy SSE): counted, coloured and listed with the watched ones. */
+  private readonly others: (() => OtherLook[])[] = [];
+
   constructor() {
     this.item = vscode.window.createStatusBarItem('status', vscode.StatusBarAlignment.Left, 100);
     this.item.name = 'Archon MCP';
@@ -32,10 +42,17 @@ export class StatusBar implements vscode.Disposable {
     this.warningLines.push(provider);
   }
 
+  addOtherServers(provider: () => OtherLook[]): void {
+    this.others.push(provider);
+  }
+
   render(snapshots: readonly ServerSnapshot[], clickAction: ClickAction): void {
+    const others = this.others.flatMap((p) => p());
+    // Several servers, or any that no monitor watches: one summary for all of them.
+    if (snapshots.length + others.length > 1 || (others.length && !snapshots.length)) return this.renderSummary(snapshots, others, clickAction);
     const top = worst(snapshots);
     if (!top) {
-      this.item.text = '$(plug) Archon: no server';
+      this.item.text = '$(plug) MCP: no server';
       this.item.backgroundColor = undefined;
       this.item.tooltip = new vscode.MarkdownString('No MCP server is configured. [Open Settings](command:archonMcp.openSettings)', true);
       this.item.command = 'archonMcp.openSettings';
@@ -66,6 +83,27 @@ export class StatusBar implements vscode.Disposable {
     this.item.tooltip = md;
     // Calm and startable: the click starts the container, the one thing that brings it up.
     this.item.command = start ? { title: 'Start Container', command: 'archonMcp.startContainer', arguments: [top.name] } : CLICK_COMMANDS[clickAction];
+    this.item.show();
+  }
+
+  private renderSummary(snapshots: readonly ServerSnapshot[], others: readonly OtherLook[], clickAction: ClickAction): void {
+    const looks = [...snapshots.map((s) => lookOfServer(s)), ...others.map((o) => o.look)];
+    const tone = (['error', 'warning', 'busy', 'ok', 'idle'] as const).find((t) => looks.some((l) => l.tone === t)) ?? 'idle';
+    const n = looks.length;
+    const trouble = looks.filter((l) => l.tone === 'error' || l.tone === 'warning').length;
+    this.item.text = `$(${tone === 'busy' ? 'sync~spin' : 'plug'}) ${n} MCP${trouble ? ` · ${trouble} down` : ''}`;
+    this.item.backgroundColor = tone === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : tone === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.accessibilityInformation = { label: `MCP servers: ${[...snapshots.map((s) => `${s.name} ${lookOfServer(s).label}`), ...others.map((o) => `${o.name} ${o.look.label}`)].join(', ')}` };
+    const md = new vscode.MarkdownString(undefined, true);
+    md.isTrusted = { enabledCommands: LINK_COMMANDS };
+    md.supportThemeIcons = true;
+    md.appendMarkdown(`$(plug) **${n} MCP server${n === 1 ? '' : 's'}** (Archon MCP Doctor)\n\n`);
+    for (const s of snapshots) md.appendMarkdown(`- ${tooltipLine(s)}\n`);
+    for (const o of others) md.appendMarkdown(`- $(${o.look.icon}) **${escapeMarkdown(o.name)}**: ${o.look.label} · ${escapeMarkdown(o.detail)}\n`);
+    for (const line of [...this.warningLines.flatMap((p) => p()), ...this.extraLines.flatMap((p) => p())]) md.appendMarkdown(`\n${line}\n`);
+    md.appendMarkdown('\n---\n\n[$(debug-restart) Reconnect](command:archonMcp.reconnect) · [$(output) Show Log](command:archonMcp.showDiagnostics) · [$(clippy) Copy Diagnostics](command:archonMcp.copyDiagnostics)');
+    this.item.tooltip = md;
+    this.item.command = clickAction === 'reconnect' && snapshots.length === 0 ? CLICK_COMMANDS.showView : CLICK_COMMANDS[clickAction];
     this.item.show();
   }
 

@@ -1,5 +1,6 @@
 // The "Archon MCP" tree: one node per server, its details computed from the snapshot on demand.
 import * as vscode from 'vscode';
+import { isRecord } from '../core/narrow';
 import { shortenSessionId } from '../core/redact';
 import { repeatSummary } from '../core/report';
 import type { ServerSnapshot } from '../core/types';
@@ -27,6 +28,11 @@ export interface ServerNode {
 }
 
 export type Node = ServerNode | DetailNode;
+
+/** A command's argument is a server node (VS Code passes the node a command was run on). */
+export function isServerNode(arg: unknown): arg is ServerNode {
+  return isRecord(arg) && arg.kind === 'server' && typeof arg.name === 'string';
+}
 
 /** Adds nodes under a server (Docker container, gateway); registered by those features. */
 export type DetailSection = (snapshot: ServerSnapshot) => DetailNode[];

@@ -52,6 +52,12 @@ async function dockerGateway(...args: string[]): Promise<CliResult> {
   return { code, stdout, stderr, json: readJsonLine(lines[0]) as Record<string, unknown> };
 }
 
+/** The incidents the sidecar reports at its status endpoint, through the bundled CLI. */
+async function sidecarIncidents(port: number): Promise<Record<string, unknown>[]> {
+  const { stdout } = await run(process.execPath, [CLI, 'incidents', '--json', '--from', 'gateway', '--gateway', `http://127.0.0.1:${port}`], { timeout: 30_000 });
+  return stdout.trim().split('\n').filter(Boolean).map((l) => readJsonLine(l) as Record<string, unknown>);
+}
+
 async function gatewayLogs(): Promise<string> {
   const buf = (await docker().getContainer(GATEWAY_CONTAINER_NAME).logs({ stdout: true, stderr: true, tail: 60, follow: false })) as unknown as Buffer;
   return Buffer.concat(demuxLogBuffer(buf).map((f) => f.data)).toString('utf8');
@@ -63,6 +69,8 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
   let port = 0;
   let up: Record<string, unknown> = {};
   const clients: Connected[] = [];
+  /** The ids of the incidents the sidecar recorded during the restarts. */
+  let incidentIds: string[] = [];
 
   before(async () => {
     if (!(await engineAvailable())) return;
@@ -150,6 +158,7 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
     assert.equal(up.state, 'running', 'needs the previous test');
     const c = await connectClient(String(up.url), { name: 'docker-gateway-test' });
     clients.push(c);
+    const restartsBegan = Date.now();
     let done = false;
     let calls = 0;
     const errors: string[] = [];
@@ -187,6 +196,19 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
     assert.ok(calls >= 2 * RESTARTS, `calls went on (${calls})`);
     const status = (await dockerGateway('status')).json;
     assert.ok(Number(status.requestsHealed) >= RESTARTS, `healed at least once per restart: ${JSON.stringify(status)}\n${await gatewayLogs()}`);
+    // The sidecar kept the incidents, and its metrics are on the published (127.0.0.1) port. (Its volume
+    // outlives `down`, on purpose: incidents of earlier runs are there too.)
+    const incidents = (await sidecarIncidents(port)).filter((i) => Date.parse(String(i.startedAt)) >= restartsBegan);
+    assert.ok(incidents.length >= 1 && incidents.length <= RESTARTS, `1..${RESTARTS} incidents: ${JSON.stringify(incidents)}`);
+    for (const i of incidents) {
+      assert.equal(i.seenBy, 'sidecar');
+      assert.ok(i.recoveredAt, 'each one recovered');
+      assert.equal(i.upstream, fx!.url, 'the upstream as the user knows it');
+    }
+    incidentIds = incidents.map((i) => String(i.id));
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const heals = [...metrics.matchAll(/^archon_mcp_doctor_heals_total\{server="archon",kind="\w+"\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    assert.ok(heals >= RESTARTS, `heals_total from the sidecar: ${heals}`);
   });
 
   it("answers Archon's unannotated reads (150 ms each) across 10 restarts (SIGTERM and SIGKILL): none fails", async (t) => {
@@ -282,6 +304,10 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
     clients.push(again);
     assert.match(textOf(await again.client.callTool({ name: 'test_read', arguments: {} })), /executions/);
     assert.equal(again.transport.sessionId, sessionId);
+    // The incidents came along in the volume: every one kept, none doubled.
+    const ids = (await sidecarIncidents(port)).map((i) => String(i.id));
+    assert.equal(new Set(ids).size, ids.length, `no incident twice: ${ids.join(', ')}`);
+    for (const id of incidentIds) assert.ok(ids.includes(id), `incident ${id} kept across the recreate`);
   });
 
   it('up --with-docker-socket mounts the socket for the unprivileged gateway, which keeps its sessions and sees the upstream container die', async (t) => {

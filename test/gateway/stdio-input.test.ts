@@ -87,6 +87,23 @@ describe('stdio bridge: bad input', () => {
     assert.match(r.stderr, /not a JSON-RPC 2\.0 message/);
   });
 
+  it('a message nested 100,000 arrays deep: an invalid request that says so (with its id), then the session works', async () => {
+    const fx = await startServer('fixture');
+    servers.push(fx);
+    const levels = 100_000;
+    const deep = `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"health_check","arguments":{"x":${'['.repeat(levels)}${']'.repeat(levels)}}}}`;
+    const ping = JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'ping' });
+    const initialized = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    const r = await runBridge(['--upstream', fx.url], [INITIALIZE, initialized, deep, ping], { endStdin: 'after-answers', answers: 3 });
+    assert.equal(r.code, 0, r.stderr);
+    const byId = new Map(r.messages.map((m) => [m.id, m as { error?: { code: number; message: string }; result?: unknown }]));
+    assert.equal(byId.get(2)?.error?.code, -32600, JSON.stringify(byId.get(2)));
+    assert.match(byId.get(2)?.error?.message ?? '', /nested too deeply/);
+    assert.ok(byId.get(3)?.result, `the ping after it is answered: ${r.stdout.slice(0, 300)}`);
+    assert.match(r.stderr, /nested too deeply/);
+    assert.doesNotMatch(r.stdout + r.stderr, /call stack/i);
+  });
+
   it('the client closes its end of stdout (EPIPE on our answers): exit 0, no crash', async () => {
     const fx = await startServer('fixture');
     servers.push(fx);

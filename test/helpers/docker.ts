@@ -93,7 +93,8 @@ function followProgress(stream: NodeJS.ReadableStream): Promise<unknown[]> {
   });
 }
 
-async function nodeFiles(): Promise<TarEntry[]> {
+/** The host's node and the libraries it needs, as tar entries; node at `nodeAt` in the image. */
+export async function nodeFiles(nodeAt = '/usr/local/bin/node'): Promise<TarEntry[]> {
   const nodeBin = realpathSync(process.execPath);
   const { stdout } = await run('ldd', [nodeBin]);
   const libs = new Set<string>();
@@ -112,7 +113,7 @@ async function nodeFiles(): Promise<TarEntry[]> {
     addDirs(inImage);
     files.push({ name: inImage.replace(/^\//, ''), type: 'file', mode, path: real, size: statSync(real).size });
   };
-  addFile('/usr/local/bin/node', nodeBin, 0o755);
+  addFile(nodeAt, nodeBin, 0o755);
   for (const lib of libs) addFile(lib, realpathSync(lib), 0o755);
   dirs.add('tmp');
   dirs.add('app');

@@ -42,9 +42,10 @@ test('clients --json: one client-entry line per entry of every client, with targ
   const h = fixture();
   const r = clients(h, ['--json']);
   assert.equal(r.code, 0, r.stderr);
-  const lines = r.lines();
+  const all = r.lines();
+  assert.deepEqual([...new Set(all.map((l) => l.type))].sort(), ['client-entry', 'mcp-server']);
+  const lines = all.filter((l) => l.type === 'client-entry');
   for (const l of lines) {
-    assert.equal(l.type, 'client-entry');
     assert.ok(!Number.isNaN(Date.parse(String(l.t))), 'ISO timestamp');
     for (const k of ['client', 'file', 'scope', 'name', 'target']) assert.ok(k in l, `field ${k} in ${JSON.stringify(l)}`);
     assert.ok('url' in l || 'command' in l, 'url or command');
@@ -54,6 +55,7 @@ test('clients --json: one client-entry line per entry of every client, with targ
   assert.deepEqual({ ...find('claude-code', 'archon', 'user'), t: 0 }, {
     type: 'client-entry', t: 0, client: 'claude-code', file: path.join(h.home, '.claude.json'), scope: 'user', name: 'archon',
     url: 'http://localhost:8051/mcp', target: 'direct', server: 'Archon', state: 'direct', shared: false,
+    transport: 'http', protection: 'direct', serverId: 'archon',
   });
   assert.equal(find('claude-code', 'archon-win')?.project, 'C:\\Users\\dev\\archon-project', 'Windows project path kept as written');
   assert.equal(find('claude-code', 'archon-win')?.target, 'direct', '127.0.0.1 with a trailing slash is the same server');
@@ -157,11 +159,24 @@ test('a file its user cannot write is refused with a message and stays as it was
   }
 });
 
-test('unroute leaves a file that changed since we wrote it, and restores the rest', () => {
+test('unroute after someone else edited a routed file: our values go back, their edit stays; the rest byte for byte', () => {
   const h = fixture();
   assert.equal(clients(h, ['route', '--yes']).code, 0);
   const cursor = path.join(h.home, '.cursor', 'mcp.json');
   const edited = fs.readFileSync(cursor, 'utf8').replace('"github"', '"github-renamed"');
+  fs.writeFileSync(cursor, edited);
+  const undo = clients(h, ['unroute', '--yes']);
+  assert.equal(undo.code, 0, undo.stdout);
+  assert.match(undo.stdout, /restored: .*\.cursor\/mcp\.json: changed by its client since we wrote it, so our 1 value went back to the original/);
+  assert.equal(fs.readFileSync(cursor, 'utf8'), h.expected('before', 'home/.cursor/mcp.json').toString().replace('"github"', '"github-renamed"'));
+  assertAll(h, 'before', USER_FILES.filter((f) => !f.includes('.cursor')));
+});
+
+test('unroute leaves a routed value someone else changed since', () => {
+  const h = fixture();
+  assert.equal(clients(h, ['route', '--yes']).code, 0);
+  const cursor = path.join(h.home, '.cursor', 'mcp.json');
+  const edited = fs.readFileSync(cursor, 'utf8').replace('http://127.0.0.1:18051/archon/mcp', 'http://127.0.0.1:9999/mcp');
   fs.writeFileSync(cursor, edited);
   const undo = clients(h, ['unroute', '--yes']);
   assert.equal(undo.code, 1);

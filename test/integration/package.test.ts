@@ -38,6 +38,10 @@ test('the .vsix holds the bundle, manifest, docs and media, and no sources, test
   // The gateway's modern front (v2 server package) is its own file, required on first use.
   assert.ok(bundle.includes('require("./modern-front.js")'), 'the extension loads the modern front from its own file');
   assert.ok(!bundle.includes('modern-only-missing-envelope'), 'the v2 server package (its classifier) is not inside the extension bundle');
+  // prom-client (GET /metrics) is its own file too, required on the first scrape.
+  assert.ok(files.has('extension/dist/metrics-lib.js'), 'dist/metrics-lib.js in the package');
+  assert.ok(bundle.includes('require("./metrics-lib.js")'), 'the extension loads prom-client from its own file');
+  assert.ok(!bundle.includes('nodejs_eventloop_lag_seconds'), 'prom-client is not inside the extension bundle');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const front = require('../../dist/modern-front.js') as { createModernFront?: unknown };
   assert.equal(typeof front.createModernFront, 'function', 'dist/modern-front.js exports the front');

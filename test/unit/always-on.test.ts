@@ -50,7 +50,8 @@ describe('gateway image', () => {
     assert.match(df, /^FROM node:24-slim$/m);
     assert.doesNotMatch(df, /^RUN /m);
     assert.match(df, /^USER 65534:65534$/m);
-    assert.match(df, /ENTRYPOINT \["\/usr\/local\/bin\/node", "\/app\/cli\.js", "proxy"\]/);
+    // node through the image's PATH: /usr/local/bin, /usr/bin and distroless images alike.
+    assert.match(df, /ENTRYPOINT \["node", "\/app\/cli\.js", "proxy"\]/);
     assert.match(df, /archon-mcp-doctor\.gateway\.context="abc123"/);
   });
 });

@@ -90,7 +90,7 @@ describe('locations', () => {
 });
 
 describe('parsing', () => {
-  const loc = (format: ConfigLocation['format']): ConfigLocation => ({ client: 'cursor', file: '/x', format, dialect: 'mcp-servers', scope: 'user', shared: false });
+  const loc = (format: ConfigLocation['format']): ConfigLocation => ({ client: 'cursor', file: '/x', format, scope: 'user', shared: false });
   test('comments are fine in JSONC, not in plain JSON; malformed text says where', () => {
     assert.ok('value' in parseConfig(loc('jsonc'), '{ // c\n "servers": {}, }'));
     const e = parseConfig(loc('json'), '{\n  // c\n  "mcpServers": {}\n}');
@@ -113,9 +113,9 @@ describe('planning', () => {
     assert.ok('value' in parsed);
     return { location, text, hash: 'h', entries: entriesIn(location, parsed.value, [archon]) };
   };
-  const claudeUser: ConfigLocation = { client: 'claude-code', file: '/home/u/.claude.json', format: 'json', dialect: 'claude-code-user', scope: 'user', shared: false };
+  const claudeUser: ConfigLocation = { client: 'claude-code', file: '/home/u/.claude.json', format: 'json', scope: 'user', shared: false };
   const ws = 'c:/Users/Dev/Proj';
-  const shared: ConfigLocation = { client: 'claude-code', file: `${ws}/.mcp.json`, format: 'json', dialect: 'mcp-servers', scope: 'workspace', shared: true, workspace: ws };
+  const shared: ConfigLocation = { client: 'claude-code', file: `${ws}/.mcp.json`, format: 'json', scope: 'workspace', shared: true, workspace: ws };
   const mcpJson = '{ "mcpServers": { "archon": { "type": "http", "url": "http://localhost:8051/mcp" } } }';
 
   test('a shared .mcp.json entry is routed by a local-scope entry under the project key Claude Code already uses', () => {
@@ -138,7 +138,7 @@ describe('planning', () => {
   });
 
   test('shared Cursor and VS Code files are skipped with a reason unless picked', () => {
-    const vs: ConfigLocation = { client: 'vscode', file: '/ws/.vscode/mcp.json', format: 'jsonc', dialect: 'vscode', scope: 'workspace', shared: true, workspace: '/ws' };
+    const vs: ConfigLocation = { client: 'vscode', file: '/ws/.vscode/mcp.json', format: 'jsonc', scope: 'workspace', shared: true, workspace: '/ws' };
     const scan = { files: [read(vs, '{ "servers": { "archon": { "type": "http", "url": "http://localhost:8051/mcp" } } }')], errors: [] };
     const skipped = planRoute(scan, { servers: [archon] });
     assert.equal(skipped.edits.length, 0);
@@ -153,7 +153,7 @@ describe('secrets', () => {
     try {
       const file = path.join(dir, 'mcp.json');
       fs.writeFileSync(file, '{\n  "mcpServers": {\n    "archon": {\n      "url": "http://localhost:8051/mcp",\n      "headers": { "Authorization": "Bearer s3cr3t-value" }\n    }\n  }\n}\n');
-      const scan = await scanLocations([{ client: 'cursor', file, format: 'json', dialect: 'mcp-servers', scope: 'user', shared: false }], [archon]);
+      const scan = await scanLocations([{ client: 'cursor', file, format: 'json', scope: 'user', shared: false }], [archon]);
       const [edit] = planRoute(scan, { servers: [archon] }).edits;
       assert.ok(edit.after.includes('Bearer s3cr3t-value'), 'the file itself keeps its token');
       const diff = editDiff(edit);
@@ -180,7 +180,7 @@ describe('writing', () => {
     dirs.push(dir);
     const file = path.join(dir, 'mcp.json');
     fs.writeFileSync(file, ORIGINAL);
-    const location: ConfigLocation = { client: 'cursor', file, format: 'json', dialect: 'mcp-servers', scope: 'user', shared: false };
+    const location: ConfigLocation = { client: 'cursor', file, format: 'json', scope: 'user', shared: false };
     const scan = await scanLocations([location], [archon]);
     const plan = planRoute(scan, { servers: [archon] });
     return { dir, file, plan, journal: new JournalStore(path.join(dir, 'state')) };

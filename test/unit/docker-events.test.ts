@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { JsonLineSplitter, describeEvent, eventKey, parseEngineEvent, sinceFromMs, sinceFromTimeNano } from '../../src/core/docker/events';
+import { JsonLineSplitter, describeEvent, eventKey, parseEngineEvent, rawEngineEventOf, sinceFromMs, sinceFromTimeNano } from '../../src/core/docker/events';
 
 const base = { Type: 'container', Actor: { ID: 'abc123def4567890', Attributes: { name: 'archon-mcp', image: 'x' } }, time: 1700000000, timeNano: 1700000000123456768 };
 
@@ -61,5 +61,18 @@ describe('JsonLineSplitter', () => {
     s.push(Buffer.from('2}\nnot json\n{"c":3}\n'), (o) => got.push(o), (l) => bad.push(l));
     assert.deepEqual(got, [{ a: 1 }, { b: 2 }, { c: 3 }]);
     assert.deepEqual(bad, ['not json']);
+  });
+});
+
+describe('rawEngineEventOf', () => {
+  it("takes the engine's JSON as it comes, Go's nulls included", () => {
+    const line = JSON.parse('{"status":"die","id":"abc","from":"img","Type":"container","Action":"die","Actor":{"ID":"abc","Attributes":{"exitCode":"3","name":"archon-mcp"}},"scope":"local","time":1700000001,"timeNano":1700000001000000000}');
+    const raw = rawEngineEventOf(line);
+    assert.equal(parseEngineEvent(raw!)?.exitCode, 3);
+    const bare = rawEngineEventOf({ Type: 'container', Action: 'start', Actor: { ID: 'abc', Attributes: null }, id: null, timeNano: '1700000001000000000' });
+    assert.equal(parseEngineEvent(bare!)?.action, 'start');
+  });
+  it('is undefined for lines that are not events', () => {
+    for (const v of [null, 7, 'start', [], { Action: 5 }, { Actor: { Attributes: { exitCode: 3 } } }]) assert.equal(rawEngineEventOf(v), undefined, JSON.stringify(v));
   });
 });

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
-import { failureRecord, PATTERN_WINDOW_MS, PatternTracker, RollingWindow, SOON_AFTER_RESTART_S } from '../../src/core/patterns';
+import { FailureLog, failureRecord, MAX_FAILURES, PATTERN_WINDOW_MS, PatternTracker, RollingWindow, SOON_AFTER_RESTART_S } from '../../src/core/patterns';
 import type { Failure, FailureKind, FailureRecord, ServerState } from '../../src/core/types';
 
 const T0 = Date.parse('2026-11-20T08:00:00.000Z');
@@ -280,7 +280,7 @@ describe('PatternTracker: active() and memory', () => {
       announced += t.recordState(i % 2 ? 'healthy' : 'unreachable', now).length;
     }
     const end = T0 + 100_000 * step;
-    assert.ok(t.recentFailures().length <= 200, `${t.recentFailures().length} failures kept`);
+    assert.equal(t.recentFailures().length, MAX_FAILURES, 'the newest failures, no more');
     for (const f of t.recentFailures()) assert.ok(Date.parse(f.at) >= end - PATTERN_WINDOW_MS - step);
     const active = t.active(end);
     assert.ok(active.length <= 3, `${active.length} patterns kept`);
@@ -325,5 +325,40 @@ describe('failureRecord: one hidden class for the whole log', () => {
     assert.equal(reports.length, 2);
     assert.equal(distinctMaps(reports), 1);
     assert.ok(reports.every((r) => r.count > 1), 'sighted more than once (replaced, not the first object)');
+  });
+});
+
+describe('FailureLog: the compact failure history', () => {
+  const rec = (i: number): FailureRecord =>
+    failureRecord({ kind: i % 2 ? 'unreachable' : 'session-lost', message: `m${i}`, httpStatus: i % 2 ? undefined : 404, bodyExcerpt: 'not kept', errorCode: i % 2 ? 'ECONNREFUSED' : undefined }, iso(T0 + i * SEC), `s-${i % 3}`, 7);
+
+  it('gives back what pattern detection and the report read, oldest first, the newest `capacity` of them', () => {
+    const log = new FailureLog(4, PATTERN_WINDOW_MS);
+    for (let i = 0; i < 7; i++) log.add(rec(i), T0 + i * SEC);
+    const kept = log.list();
+    assert.equal(log.size, 4);
+    assert.deepEqual(kept.map((r) => r.message), ['m3', 'm4', 'm5', 'm6']);
+    assert.deepEqual(kept[0], { kind: 'unreachable', message: 'm3', httpStatus: undefined, bodyExcerpt: undefined, errorCode: 'ECONNREFUSED', at: iso(T0 + 3 * SEC), sessionId: 's-0', serverUptimeSeconds: undefined });
+    assert.deepEqual(kept[1], { kind: 'session-lost', message: 'm4', httpStatus: 404, bodyExcerpt: undefined, errorCode: undefined, at: iso(T0 + 4 * SEC), sessionId: 's-1', serverUptimeSeconds: undefined });
+    assert.equal(log.countOnSession('s-0'), 2, 'm3 and m6');
+    assert.equal(log.countOnSession('s-2'), 1, 'm5 (m2 was dropped)');
+  });
+
+  it('drops records older than the window, also across the ring edge', () => {
+    const log = new FailureLog(3, MIN);
+    for (let i = 0; i < 5; i++) log.add(rec(i), T0 + i * SEC);
+    log.prune(T0 + 3 * SEC + MIN);
+    assert.deepEqual(log.list().map((r) => r.message), ['m3', 'm4']);
+    log.prune(T0 + 10 * MIN);
+    assert.equal(log.size, 0);
+    log.add(rec(600), T0 + 10 * MIN);
+    assert.deepEqual(log.list().map((r) => r.message), ['m600']);
+  });
+
+  it('every failure kind and HTTP status comes back as it went in', () => {
+    const log = new FailureLog(20, PATTERN_WINDOW_MS);
+    const kinds: FailureKind[] = ['session-lost', 'unreachable', 'timeout', 'server-error', 'auth', 'era-mismatch', 'unknown-method', 'protocol'];
+    kinds.forEach((kind, i) => log.add(failureRecord({ kind, message: kind, httpStatus: i ? 400 + i * 33 : undefined }, iso(T0 + i), undefined), T0 + i));
+    assert.deepEqual(log.list().map((r) => [r.kind, r.httpStatus]), kinds.map((k, i) => [k, i ? 400 + i * 33 : undefined]));
   });
 });

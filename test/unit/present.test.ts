@@ -1,7 +1,7 @@
 // Unit tests for src/vscode/present.ts: how states look in the status bar and the tree (no VS Code needed).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ago, describe as describeServer, lookOf, tooltipLine, worst } from '../../src/vscode/present';
+import { ago, describe as describeServer, inTrouble, lookOf, tooltipLine, worst } from '../../src/vscode/present';
 import { SERVER_STATES, type ServerSnapshot, type ServerState } from '../../src/core/types';
 
 const NOW = Date.parse('2026-11-20T09:00:00.000Z');
@@ -201,5 +201,12 @@ describe('tooltipLine()', () => {
     assert.equal(tooltipLine(snap('connecting', { name: 'X' }), NOW), '**X**: connecting');
     const line = tooltipLine(snap('healthy', { name: 'X', sessionId: SESSION, lastPing: { at: '2026-11-20T08:59:58.000Z', latencyMs: 9 } }), NOW);
     assert.equal(line, '**X**: healthy · 9 ms · session `4f1c2a9e…b7d0`');
+  });
+});
+
+describe('inTrouble() (Reconnect MCP from the palette reconnects all of them when there are several)', () => {
+  it('lost, unreachable, healing and attention are trouble; fine, slow, connecting and a calm "not running" are not', () => {
+    const all = [...WORST_FIRST.map((st) => snap(st)), snap('unreachable', { name: 'calm', down: { calm: true, detail: 'stopped' } as ServerSnapshot['down'] })];
+    assert.deepEqual(inTrouble(all).map((s) => s.name), ['srv-needs-attention', 'srv-session-lost', 'srv-unreachable', 'srv-healing']);
   });
 });

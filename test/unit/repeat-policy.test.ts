@@ -89,6 +89,11 @@ describe('ToolKnowledge', () => {
     k.learnTools(listOf(['get_thing']));
     assert.match(k.explain()[0].suggestion ?? '', /"get_thing" under "Mine" in the setting archonMcpDoctor\.repeatSafeTools/);
   });
+  it("the stdio supervisor's flag is named as its own", () => {
+    const k = new ToolKnowledge({ repeatSafe: [], neverRepeat: [], via: 'flag', flagOf: 'the stdio supervisor' });
+    k.learnTools(listOf(['search_docs']));
+    assert.match(k.explain()[0].suggestion ?? '', /run the stdio supervisor with --repeat-safe 'search_docs'/);
+  });
   it('ignores results that are not tools/list results', () => {
     const k = new ToolKnowledge();
     assert.equal(k.learnTools({ content: [] }), 0);

@@ -9,7 +9,7 @@ import { probeHolder } from '../gateway/port';
 import { defaultGatewayUrl } from '../clients/servers';
 import { slugify } from '../gateway/types';
 import { ensureGatewayImage } from './image';
-import { resolveUpstream } from './upstream';
+import { resolveAnyUpstream } from './upstream';
 import { demuxLogBuffer } from '../docker/logs';
 import {
   DEFAULT_BASE_IMAGE, DEFAULT_DOCKER_GATEWAY_PORT, DockerGatewayError, GATEWAY_CONTAINER_NAME, GATEWAY_VOLUME_NAME,
@@ -78,7 +78,9 @@ export async function dockerGatewayUp(conn: DockerConnection, opts: DockerGatewa
   const slug = slugify(opts.name ?? 'archon');
   const hold = opts.holdTimeoutSeconds ?? 30;
   try {
-    const up = await resolveUpstream(docker, opts.upstream, opts.upstreamContainer);
+    const first = await resolveAnyUpstream(docker, opts.upstream, opts.upstreamContainer);
+    if (!first.network) throw new DockerGatewayError('bad-upstream', `The first upstream (${opts.upstream}) must be served by a container on this machine: the gateway joins its network. Put a container-served one first.`);
+    const up = first;
     let socketPath: string | undefined;
     let socketGroups: string[] = [];
     if (opts.withDockerSocket) {
@@ -86,8 +88,26 @@ export async function dockerGatewayUp(conn: DockerConnection, opts: DockerGatewa
       socketPath = target.socketPath;
       socketGroups = socketGroupIds(socketPath);
     }
+    // More upstreams: each on its container's network (or remote, as it is), each at its own slug.
+    const extra: { slug: string; name: string; upstream: string; container?: string; network?: string; innerUrl: string; headers?: Record<string, string> }[] = [];
+    for (const m of opts.more ?? []) {
+      const r = await resolveAnyUpstream(docker, m.upstream, m.upstreamContainer);
+      const name = m.name ?? r.container ?? new URL(m.upstream).hostname;
+      let s2 = m.slug ?? slugify(name);
+      for (let i = 2; s2 === slug || extra.some((e) => e.slug === s2); i++) s2 = `${m.slug ?? slugify(name)}-${i}`;
+      extra.push({ slug: s2, name, upstream: m.upstream, container: r.container, network: r.network, innerUrl: r.innerUrl, ...(m.headers ? { headers: m.headers } : {}) });
+    }
     const image = await ensureGatewayImage(docker, { baseImage: opts.baseImage ?? DEFAULT_BASE_IMAGE, cliBundlePath: opts.cliBundlePath, version: opts.version, onProgress: progress });
-    const cmd = [
+    const networks = [...new Set([up.network, ...extra.map((e) => e.network).filter((n): n is string => Boolean(n))])];
+    const listEnv = extra.length
+      ? JSON.stringify([{ name: opts.name ?? 'archon', slug, url: up.innerUrl }, ...extra.map((e) => ({ name: e.name, slug: e.slug, url: e.innerUrl, ...(e.headers ? { headers: e.headers } : {}) }))])
+      : undefined;
+    const cmd = listEnv ? [
+      '--host', '0.0.0.0', '--port', String(INNER_PORT), '--public-url', `http://127.0.0.1:${port}`,
+      '--state-dir', INNER_STATE_DIR, '--hold-timeout', String(hold), '--runs-in', 'docker', '--json',
+      ...(opts.repeat?.repeatSafe.length ? ['--repeat-safe', opts.repeat.repeatSafe.join(',')] : []),
+      ...(opts.repeat?.neverRepeat.length ? ['--never-repeat', opts.repeat.neverRepeat.join(',')] : []),
+    ] : [
       '--upstream', up.innerUrl, '--public-upstream', opts.upstream, '--name', slug,
       '--host', '0.0.0.0', '--port', String(INNER_PORT), '--public-url', `http://127.0.0.1:${port}`,
       '--state-dir', INNER_STATE_DIR, '--hold-timeout', String(hold), '--runs-in', 'docker', '--json',
@@ -95,7 +115,7 @@ export async function dockerGatewayUp(conn: DockerConnection, opts: DockerGatewa
       ...(opts.repeat?.repeatSafe.length ? ['--repeat-safe', opts.repeat.repeatSafe.join(',')] : []),
       ...(opts.repeat?.neverRepeat.length ? ['--never-repeat', opts.repeat.neverRepeat.join(',')] : []),
     ];
-    const settings = { image: image.id, cmd, port, network: up.network, socket: socketPath ?? null, socketGroups };
+    const settings = { image: image.id, cmd, port, network: up.network, socket: socketPath ?? null, socketGroups, ...(listEnv ? { listEnv, networks } : {}) };
     const settingsHash = createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 16);
 
     const existing = await inspectContainer(docker, GATEWAY_CONTAINER_NAME);
@@ -116,6 +136,8 @@ export async function dockerGatewayUp(conn: DockerConnection, opts: DockerGatewa
         name: GATEWAY_CONTAINER_NAME,
         Image: image.tag,
         Cmd: cmd,
+        // Several upstreams: the inner `proxy` serves this list (it reads no file in the container).
+        ...(listEnv ? { Env: [`ARCHON_MCP_DOCTOR_SERVERS=${listEnv}`] } : {}),
         Labels: {
           [LABELS.managed]: '1',
           [LABELS.settingsHash]: settingsHash,
@@ -125,6 +147,10 @@ export async function dockerGatewayUp(conn: DockerConnection, opts: DockerGatewa
           [LABELS.port]: String(port),
           [LABELS.slug]: slug,
           [LABELS.dockerSocket]: socketPath ? 'true' : 'false',
+          ...(extra.length ? { [LABELS.upstreams]: JSON.stringify([
+            { slug, upstream: opts.upstream, upstreamContainer: up.container, innerUpstream: up.innerUrl },
+            ...extra.map((e) => ({ slug: e.slug, upstream: e.upstream, ...(e.container ? { upstreamContainer: e.container } : {}), innerUpstream: e.innerUrl })),
+          ]) } : {}),
         },
         ExposedPorts: { [`${INNER_PORT}/tcp`]: {} },
         StopTimeout: 10,
@@ -145,7 +171,8 @@ export async function dockerGatewayUp(conn: DockerConnection, opts: DockerGatewa
           SecurityOpt: ['no-new-privileges'],
         },
       });
-      progress(`starting ${GATEWAY_CONTAINER_NAME} on ${up.network}, forwarding to ${up.innerUrl}`);
+      for (const n of networks.slice(1)) await docker.getNetwork(n).connect({ Container: GATEWAY_CONTAINER_NAME });
+      progress(`starting ${GATEWAY_CONTAINER_NAME} on ${networks.join(', ')}, forwarding to ${[up.innerUrl, ...extra.map((e) => e.innerUrl)].join(', ')}`);
       await startOrExplain(docker, port);
       change = existing ? 'recreated' : 'created';
     }
@@ -230,6 +257,14 @@ export async function dockerGatewayStatus(conn: DockerConnection): Promise<Docke
       restartCount: info.RestartCount,
       startedAt: info.State.StartedAt,
     };
+    if (l[LABELS.upstreams] && port) {
+      try {
+        const list = JSON.parse(l[LABELS.upstreams]) as { slug: string; upstream: string; upstreamContainer?: string; innerUpstream: string }[];
+        status.upstreams = list.map((u) => ({ ...u, url: defaultGatewayUrl(u.slug, port) }));
+      } catch {
+        /* a label we did not write: leave it out */
+      }
+    }
     if (status.state === 'starting' && port) {
       const holder = await probeHolder(port, 1500);
       const s = holder?.runsIn === 'docker' ? holder.servers.find((x) => x.slug === slug) : undefined;

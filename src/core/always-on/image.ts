@@ -1,6 +1,6 @@
 // The gateway image archon-mcp-doctor-gateway:<version>, built through the Engine API from an in-memory
-// build context: the base image (node at /usr/local/bin/node) plus the bundled CLI. No RUN steps, so a
-// base image without a shell works too.
+// build context: the base image (any with `node` on its PATH: official, distroless, a mirror's) plus the
+// bundled CLI. No RUN steps, so a base image without a shell works too.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type Dockerode from 'dockerode';
@@ -45,7 +45,7 @@ async function baseImageId(docker: Dockerode, base: string, progress: (m: string
     throw new DockerGatewayError(
       'base-image-missing',
       `Base image "${base}" is not on this machine and pulling it failed (${firstLine((e as Error).message)}). ` +
-        `Pull it where a registry is reachable (docker pull ${base}), or pass --base-image with a local image that has node at /usr/local/bin/node.`,
+        `Pull it where a registry is reachable (docker pull ${base}), or pass --base-image with a local image that has node (20 or newer) on its PATH.`,
     );
   }
   const pulled = await inspectImage(docker, base);
@@ -63,7 +63,8 @@ export function gatewayDockerfile(base: string, contextHash: string): string {
     `LABEL ${LABELS.managed}="1" ${LABELS.contextHash}="${contextHash}"`,
     `USER ${GATEWAY_USER}`,
     `EXPOSE ${INNER_PORT}`,
-    'ENTRYPOINT ["/usr/local/bin/node", "/app/cli.js", "proxy"]',
+    // `node` through the image's PATH: /usr/local/bin (official images), /usr/bin (distro and mirror images), /nodejs/bin (distroless).
+    'ENTRYPOINT ["node", "/app/cli.js", "proxy"]',
     '',
   ].join('\n');
 }
@@ -84,6 +85,7 @@ export async function ensureGatewayImage(
   const existing = await inspectImage(docker, tag);
   if (existing && existing.Config?.Labels?.[LABELS.contextHash] === contextHash) return { tag, id: existing.Id, built: false };
 
+  await checkBaseImage(docker, opts.baseImage, progress);
   progress(`building image ${tag} from ${opts.baseImage}`);
   const context = tarStream([
     { name: 'Dockerfile', type: 'file', data: Buffer.from(gatewayDockerfile(opts.baseImage, contextHash)) },
@@ -100,6 +102,47 @@ export async function ensureGatewayImage(
   const built = await inspectImage(docker, tag);
   if (!built) throw new DockerGatewayError('build-failed', `Building ${tag} reported success but the image is not there.`);
   return { tag, id: built.Id, built: true };
+}
+
+/** The oldest Node the bundled CLI runs on (esbuild target node20). */
+const MIN_NODE_MAJOR = 20;
+
+/**
+ * Runs `node` in the base image once (a throwaway container without network, removed at once), before
+ * the gateway image or container is made: an image without node on its PATH, or with an old one, gets a
+ * message that says so instead of Docker's "OCI runtime create failed: exec: … no such file or directory".
+ */
+export async function checkBaseImage(docker: Dockerode, base: string, progress: (m: string) => void = () => undefined): Promise<string> {
+  const info = await inspectImage(docker, base);
+  const pathEnv = info?.Config?.Env?.find((e) => e.startsWith('PATH='))?.slice(5);
+  progress(`checking that ${base} has node on its PATH`);
+  let container: Dockerode.Container | undefined;
+  try {
+    container = await docker.createContainer({
+      Image: base, Entrypoint: ['node', '-e', 'process.stdout.write(process.versions.node)'], Cmd: [],
+      Labels: { [LABELS.managed]: '1' }, HostConfig: { NetworkMode: 'none' },
+    });
+    try {
+      await container.start();
+    } catch (e) {
+      const why = firstLine((e as Error).message);
+      const notFound = /executable file not found|no such file or directory/i.test(why);
+      throw new DockerGatewayError('base-image-unusable', notFound
+        ? `Base image "${base}" has no \`node\` on its PATH (${pathEnv ? `PATH=${pathEnv}` : 'the image sets no PATH'}). Use an image with Node.js ${MIN_NODE_MAJOR} or newer on its PATH (node:${MIN_NODE_MAJOR}-alpine, a distroless nodejs image, your registry's mirror of either) with --base-image.`
+        : `Base image "${base}" cannot run node: ${why}`);
+    }
+    const { StatusCode } = (await container.wait()) as { StatusCode: number };
+    const out: Buffer = await container.logs({ stdout: true, stderr: true, follow: false });
+    // Docker's multiplexed log frames: an 8-byte header per frame; the version is plain digits and dots.
+    const version = /\d+\.\d+\.\d+/.exec(out.toString('latin1'))?.[0];
+    if (StatusCode !== 0 || !version) throw new DockerGatewayError('base-image-unusable', `Base image "${base}": \`node\` exited with code ${StatusCode} and no version; it cannot run the gateway.`);
+    if (Number(version.split('.')[0]) < MIN_NODE_MAJOR) {
+      throw new DockerGatewayError('base-image-unusable', `Base image "${base}" has Node.js ${version}; the gateway needs ${MIN_NODE_MAJOR} or newer (--base-image node:${MIN_NODE_MAJOR}-alpine or newer).`);
+    }
+    return version;
+  } finally {
+    await container?.remove({ force: true }).catch(() => undefined);
+  }
 }
 
 function firstLine(s: string): string {

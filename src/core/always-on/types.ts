@@ -24,14 +24,31 @@ export const LABELS = {
   innerUpstream: 'archon-mcp-doctor.gateway.inner-upstream',
   port: 'archon-mcp-doctor.gateway.port',
   slug: 'archon-mcp-doctor.gateway.slug',
+  /** With several upstreams: JSON of [{slug, upstream, upstreamContainer, innerUpstream}]. */
+  upstreams: 'archon-mcp-doctor.gateway.upstreams',
   dockerSocket: 'archon-mcp-doctor.gateway.docker-socket',
 } as const;
+
+/** One upstream of a gateway in Docker: its URL as the user knows it, and the container serving it (if any). */
+export interface DockerUpstream {
+  /** Endpoint name (the gateway serves /<slug>/mcp); default "archon" for a single upstream. */
+  name?: string;
+  /** The slug as the shared list gave it (else from the name). */
+  slug?: string;
+  upstream: string;
+  /** Default: the running container that publishes the URL's host port (a remote URL: none, reached as is). */
+  upstreamContainer?: string;
+  /** Sent upstream by the gateway (from the shared server list); never labels or logs. */
+  headers?: Record<string, string>;
+}
 
 export interface DockerGatewayUpOptions {
   /** The upstream URL the user uses from the host, e.g. http://localhost:8051/mcp. */
   upstream: string;
-  /** The container that serves it, e.g. archon-mcp. */
-  upstreamContainer: string;
+  /** The container that serves it, e.g. archon-mcp (default: the running container publishing the URL's port). */
+  upstreamContainer?: string;
+  /** More upstreams beside the first (each served at /<slug of its name>/mcp). */
+  more?: DockerUpstream[];
   /** Host port, published on 127.0.0.1 only (default 18051). */
   port?: number;
   /** Image with node at /usr/local/bin/node (default node:24-slim). */
@@ -82,6 +99,8 @@ export interface DockerGatewayStatus {
   clients?: number;
   requestsForwarded?: number;
   requestsHealed?: number;
+  /** With several upstreams: each one's client URL, upstream and how the gateway reaches it. */
+  upstreams?: { slug: string; url: string; upstream: string; upstreamContainer?: string; innerUpstream: string }[];
 }
 
 export const DOCKER_GATEWAY_ERROR_CODES = [
@@ -92,6 +111,7 @@ export const DOCKER_GATEWAY_ERROR_CODES = [
   'upstream-not-on-user-network',
   'upstream-port-not-published',
   'base-image-missing',
+  'base-image-unusable',
   'bundle-missing',
   'build-failed',
   'port-taken',

@@ -114,3 +114,26 @@ export async function resolveUpstream(docker: Dockerode, upstream: string, conta
   inner.port = String(containerPort);
   return { upstream, container: name, network: networks[0], containerPort, innerUrl: inner.toString() };
 }
+
+/** The running container that publishes a host port (for an upstream given by URL only). */
+export async function containerPublishing(docker: Dockerode, hostPort: number): Promise<string | undefined> {
+  const list = await docker.listContainers().catch(() => [] as Dockerode.ContainerInfo[]);
+  const c = list.find((x) => (x.Ports ?? []).some((p) => p.PublicPort === hostPort && p.Type === 'tcp'));
+  return c ? (c.Names?.[0] ?? c.Id).replace(/^\//, '') : undefined;
+}
+
+/**
+ * Where the gateway in Docker reaches one upstream: on its container's network (named, or found by the
+ * host port it publishes), or, for a URL on another machine, as it is.
+ */
+export async function resolveAnyUpstream(docker: Dockerode, upstream: string, containerName?: string): Promise<ResolvedUpstream | { upstream: string; innerUrl: string; network?: undefined; container?: undefined }> {
+  const u = parseUpstream(upstream);
+  if (containerName) return resolveUpstream(docker, upstream, containerName);
+  if (!LOCAL_NAMES.has(u.hostname.toLowerCase())) return { upstream, innerUrl: upstream };
+  const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+  const found = await containerPublishing(docker, port);
+  if (!found) {
+    throw new DockerGatewayError('upstream-container-not-found', `No running container publishes port ${port} of ${upstream}, and a gateway in Docker cannot reach this machine's 127.0.0.1. Run that server in a container (or name it with --upstream-container).`);
+  }
+  return resolveUpstream(docker, upstream, found);
+}

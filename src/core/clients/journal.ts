@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import { errorCodeOf } from '../classify';
 import { sha256 } from './read';
+import type { JournalChange } from './undo-entries';
 import { ensureDir, nodeFileOps, writeAtomic, type FileOps } from './write';
 
 export interface JournalFile {
@@ -13,6 +14,8 @@ export interface JournalFile {
   writtenHash: string;
   at: string;
   backup?: string;
+  /** The values we wrote, for an undo after the client rewrote the file (see undo-entries.ts). */
+  changes?: JournalChange[];
 }
 
 export interface Journal {
@@ -53,12 +56,19 @@ export class JournalStore {
   }
 
   /** Records a write we are about to make. The first change of a round keeps the original. */
-  static record(j: Journal, file: string, before: Buffer, after: string | Buffer, backup: string | undefined): void {
+  static record(j: Journal, file: string, before: Buffer, after: string | Buffer, backup: string | undefined, changes: JournalChange[] = []): void {
     const prev = j.files[file];
     const beforeHash = sha256(before);
     const continues = prev && prev.writtenHash === beforeHash;
+    // A later round keeps the earliest "before" of a path: undo goes back to the original.
+    const key = (c: JournalChange) => JSON.stringify(c.path);
+    const merged = new Map((continues ? prev.changes ?? [] : []).map((c) => [key(c), c]));
+    for (const n of changes) {
+      const earlier = merged.get(key(n));
+      merged.set(key(n), earlier ? { ...earlier, after: n.after } : n);
+    }
     j.files[file] = continues
-      ? { ...prev, writtenHash: sha256(after), at: new Date().toISOString() }
-      : { original: before.toString('base64'), originalHash: beforeHash, writtenHash: sha256(after), at: new Date().toISOString(), backup };
+      ? { ...prev, writtenHash: sha256(after), at: new Date().toISOString(), changes: [...merged.values()] }
+      : { original: before.toString('base64'), originalHash: beforeHash, writtenHash: sha256(after), at: new Date().toISOString(), backup, changes };
   }
 }

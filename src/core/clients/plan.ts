@@ -5,6 +5,7 @@ import { parseToml, patchToml } from './toml';
 import { applyEdits, modify, parse as parseJsonc, type FormattingOptions, type JSONPath } from 'jsonc-parser';
 import { isDeepStrictEqual } from 'node:util';
 import { samePath } from './match';
+import { descriptorOf } from './descriptors';
 import { entryKey, localOverride, serverEntries, shownTarget, shownUrl } from './view';
 import type { ClientEntry, ClientId, ReadConfig, Scan, ServerEntryView, WatchedServer } from './types';
 
@@ -59,7 +60,7 @@ export function formattingOf(text: string): FormattingOptions {
 }
 
 function changeFor(entry: ServerEntryView, server: WatchedServer, gatewayUrl: string): Omit<PlannedChange, 'entry'>[] {
-  if (entry.client === 'claude-desktop') {
+  if (descriptorOf(entry.client).stdioOnly) {
     return [
       { path: [...entry.path, 'command'], value: BRIDGE_COMMAND, summary: `runs ${BRIDGE_COMMAND} stdio --upstream ${shownUrl(server.url)}` },
       { path: [...entry.path, 'args'], value: bridgeArgs(server.url), summary: '' },
@@ -70,11 +71,16 @@ function changeFor(entry: ServerEntryView, server: WatchedServer, gatewayUrl: st
   return [];
 }
 
+/** ~/.claude.json, where Claude Code keeps local-scope entries that win over a shared .mcp.json. */
+export function claudeUserFile(scan: Scan): ReadConfig | undefined {
+  return scan.files.find((f) => f.location.client === 'claude-code' && f.location.scope === 'user');
+}
+
 export function planRoute(scan: Scan, opts: RouteOptions): RoutePlan {
   const byFile = new Map<string, PlannedChange[]>();
   const skipped: SkippedEntry[] = [];
   const add = (file: string, c: PlannedChange) => byFile.set(file, [...(byFile.get(file) ?? []), c]);
-  const claudeUser = scan.files.find((f) => f.location.dialect === 'claude-code-user');
+  const claudeUser = claudeUserFile(scan);
   for (const entry of serverEntries(scan)) {
     if (entry.state === 'protected') continue;
     if (opts.clients?.length && !opts.clients.includes(entry.client)) continue;
@@ -93,7 +99,7 @@ export function planRoute(scan: Scan, opts: RouteOptions): RoutePlan {
         if (localOverride(scan, entry, file.location.workspace)) continue; // that entry is routed on its own
         const projectKey = projectKeyIn(claudeUser, file.location.workspace);
         const localPath = ['projects', projectKey, 'mcpServers', entry.name];
-        add(claudeUser.location.file, { entry, path: localPath, value: { type: 'http', url: gatewayUrl }, summary: `local-scope entry for ${file.location.workspace} → ${gatewayUrl} (${entry.file} unchanged)` });
+        add(claudeUser.location.file, { entry, path: localPath, value: descriptorOf('claude-code').httpEntry(gatewayUrl), summary: `local-scope entry for ${file.location.workspace} → ${gatewayUrl} (${entry.file} unchanged)` });
         continue;
       }
       skipped.push({ entry, reason: 'shared through version control: a teammate without the gateway would be broken; pick the file explicitly (--include-shared) to route it' });
@@ -115,7 +121,7 @@ export function planRoute(scan: Scan, opts: RouteOptions): RoutePlan {
 }
 
 /** The key ~/.claude.json already uses for this folder (Claude Code writes its own spelling), else the folder. */
-function projectKeyIn(claudeUser: ReadConfig, workspace: string): string {
+export function projectKeyIn(claudeUser: ReadConfig, workspace: string): string {
   const existing = claudeUser.entries.find((e) => e.project !== undefined && samePath(e.project, workspace))?.project;
   if (existing) return existing;
   const projects = (parseJsonc(claudeUser.text) as { projects?: Record<string, unknown> } | undefined)?.projects;

@@ -4,15 +4,16 @@ import { promises as fsp } from 'node:fs';
 import { parseToml } from './toml';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { errorCodeOf } from '../classify';
-import { classifyEntry } from './match';
+import { bridgeUpstream, classifyEntry, gatewaySlugOf, supervisedCommand, transportOf } from './match';
+import { isObj, type Obj, type ServerMap } from './descriptor';
+import { descriptorOf } from './descriptors';
+import { DEFAULTS } from '../gateway/types';
 import type { ClientEntry, ConfigFileError, ConfigLocation, ReadConfig, WatchedServer } from './types';
 
 export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Line and column (1-based) of an offset, for messages that point into the file. */
 export function lineColumn(text: string, offset: number): string {
@@ -40,46 +41,49 @@ export function parseConfig(location: ConfigLocation, text: string): { value: Ob
   return { value };
 }
 
-function entriesOf(map: unknown, base: (string | number)[], location: ConfigLocation, servers: readonly WatchedServer[], extra: Partial<ClientEntry>): ClientEntry[] {
-  if (!isObj(map)) return [];
+/** What the reader needs beyond the file: the watched servers and the ports our gateway serves on. */
+export interface ReadOptions {
+  gatewayPorts?: readonly number[];
+}
+
+const stringRecord = (v: unknown): Record<string, string> | undefined =>
+  isObj(v) && Object.values(v).every((x) => typeof x === 'string') ? (v as Record<string, string>) : undefined;
+
+function entriesOf(m: ServerMap, location: ConfigLocation, servers: readonly WatchedServer[], opts: ReadOptions): ClientEntry[] {
+  if (!isObj(m.map)) return [];
+  const d = descriptorOf(location.client);
+  const ports = opts.gatewayPorts ?? [DEFAULTS.port];
   const out: ClientEntry[] = [];
-  for (const [name, raw] of Object.entries(map)) {
+  for (const [name, raw] of Object.entries(m.map)) {
     if (!isObj(raw)) continue;
-    const urlKey = location.dialect === 'windsurf' && typeof raw.serverUrl === 'string' ? 'serverUrl' : typeof raw.url === 'string' ? 'url' : undefined;
+    const urlKey = d.urlKey(raw);
     const url = urlKey ? (raw[urlKey] as string) : undefined;
     const command = typeof raw.command === 'string' ? raw.command : undefined;
     const args = Array.isArray(raw.args) && raw.args.every((a) => typeof a === 'string') ? (raw.args as string[]) : undefined;
+    const headers = stringRecord(raw[d.headersKey]);
     const c = classifyEntry({ url, command, args }, servers);
+    const supervised = supervisedCommand(command, args);
+    const gatewaySlug = gatewaySlugOf(url, ports);
+    const protection = supervised ? 'supervisor' : c.target === 'gateway' || gatewaySlug !== undefined || bridgeUpstream(command, args) !== undefined ? 'gateway' : 'direct';
     out.push({
-      client: location.client, file: location.file, scope: location.scope, shared: location.shared, name, path: [...base, name],
+      client: location.client, file: location.file, scope: m.scope ?? location.scope, shared: location.shared, name, path: [...m.path, name],
       ...(url !== undefined ? { url, urlKey } : {}), ...(command !== undefined ? { command } : {}), ...(args ? { args } : {}),
-      ...extra, target: c.target, ...(c.server ? { server: c.server } : {}), ...(c.urlArg !== undefined ? { urlArg: c.urlArg } : {}),
+      ...(m.project !== undefined ? { project: m.project } : {}),
+      target: c.target, ...(c.server ? { server: c.server } : {}), ...(c.urlArg !== undefined ? { urlArg: c.urlArg } : {}),
+      transport: transportOf(raw.type, url, command), protection,
+      ...(headers ? { headers, headersKey: d.headersKey } : {}), ...(supervised ? { supervised } : {}), ...(gatewaySlug ? { gatewaySlug } : {}),
     });
   }
   return out;
 }
 
-/** The entries of a parsed file, by its dialect. */
-export function entriesIn(location: ConfigLocation, value: Obj, servers: readonly WatchedServer[]): ClientEntry[] {
-  switch (location.dialect) {
-    case 'claude-code-user': {
-      const user = entriesOf(value.mcpServers, ['mcpServers'], location, servers, {});
-      const projects = isObj(value.projects) ? Object.entries(value.projects) : [];
-      const local = projects.flatMap(([project, p]) =>
-        isObj(p) ? entriesOf(p.mcpServers, ['projects', project, 'mcpServers'], location, servers, { scope: 'project', project }) : []);
-      return [...user, ...local];
-    }
-    case 'vscode':
-      return entriesOf(value.servers, ['servers'], location, servers, {});
-    case 'codex':
-      return entriesOf(value.mcp_servers, ['mcp_servers'], location, servers, {});
-    default:
-      return entriesOf(value.mcpServers, ['mcpServers'], location, servers, {});
-  }
+/** The entries of a parsed file, where its client's descriptor says they are. */
+export function entriesIn(location: ConfigLocation, value: Obj, servers: readonly WatchedServer[], opts: ReadOptions = {}): ClientEntry[] {
+  return descriptorOf(location.client).serverMaps(value, location).flatMap((m) => entriesOf(m, location, servers, opts));
 }
 
 /** Reads a file: undefined when it does not exist, an error when it cannot be read or parsed. */
-export async function readConfig(location: ConfigLocation, servers: readonly WatchedServer[]): Promise<ReadConfig | ConfigFileError | undefined> {
+export async function readConfig(location: ConfigLocation, servers: readonly WatchedServer[], opts: ReadOptions = {}): Promise<ReadConfig | ConfigFileError | undefined> {
   let bytes: Buffer;
   try {
     bytes = await fsp.readFile(location.file);
@@ -91,7 +95,7 @@ export async function readConfig(location: ConfigLocation, servers: readonly Wat
   const text = bytes.toString('utf8');
   const parsed = parseConfig(location, text);
   if ('error' in parsed) return { location, file: location.file, message: parsed.error };
-  return { location, text, hash: sha256(bytes), entries: entriesIn(location, parsed.value, servers) };
+  return { location, text, hash: sha256(bytes), entries: entriesIn(location, parsed.value, servers, opts) };
 }
 
 export function isReadError(r: ReadConfig | ConfigFileError): r is ConfigFileError {

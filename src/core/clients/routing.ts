@@ -3,6 +3,8 @@ import { errorCodeOf } from '../classify';
 import { JournalStore, type Journal } from './journal';
 import type { FileEdit } from './plan';
 import { sha256 } from './read';
+import { formatOf, journalChanges, revertChanges } from './undo-entries';
+import type { JournalFile } from './journal';
 import { assertUnchanged, backupPath, nodeFileOps, safeReplace, WriteRefused, type FileOps } from './write';
 
 export const OUTCOMES = ['written', 'refused', 'restored', 'kept'] as const;
@@ -31,7 +33,7 @@ export async function executeRoute(edits: readonly FileEdit[], journal: JournalS
     try {
       const before = await assertUnchanged(edit.file, edit.read.hash, ops);
       const firstChange = j.files[edit.file]?.writtenHash !== edit.read.hash;
-      JournalStore.record(j, edit.file, before, edit.after, firstChange ? backupPath(edit.file) : undefined);
+      JournalStore.record(j, edit.file, before, edit.after, firstChange ? backupPath(edit.file) : undefined, journalChanges(edit.read.text, edit.read.location.format, edit.changes));
       // The journal first: should we stop between the two writes, undo still knows the original.
       await journal.save(j);
       try {
@@ -62,7 +64,12 @@ export async function undoRouting(journal: JournalStore, ops: FileOps = nodeFile
       continue;
     }
     if (sha256(now) !== rec.writtenHash) {
-      out.push({ file, outcome: 'kept', message: `${file} changed since we wrote it; left as it is${rec.backup ? ` (the original is in ${rec.backup})` : ''}` });
+      const partial = await revertInChangedFile(file, now, rec, ops);
+      if (partial) {
+        delete j.files[file];
+        await journal.save(j);
+        out.push(partial);
+      } else out.push({ file, outcome: 'kept', message: `${file} changed since we wrote it; left as it is${rec.backup ? ` (the original is in ${rec.backup})` : ''}` });
       continue;
     }
     const original = Buffer.from(rec.original, 'base64');
@@ -82,4 +89,25 @@ export async function undoRouting(journal: JournalStore, ops: FileOps = nodeFile
     out.push({ file, outcome: 'restored', message: `${file}: original restored` });
   }
   return out;
+}
+
+/**
+ * A file its client rewrote since (Claude Code rewrites ~/.claude.json as it runs): our values put back
+ * where they are still as we wrote them, the client's own changes kept. Undefined when nothing is ours any more.
+ */
+async function revertInChangedFile(file: string, now: Buffer, rec: JournalFile, ops: FileOps): Promise<FileOutcome | undefined> {
+  if (!rec.changes?.length) return undefined;
+  let r;
+  try {
+    r = revertChanges(now.toString('utf8'), formatOf(file), rec.changes);
+  } catch {
+    return undefined; // not parsable now: leave it to the user, the backup holds the original
+  }
+  if (!r) return undefined;
+  try {
+    await safeReplace(file, sha256(now), r.text, { backup: false }, ops);
+  } catch (err) {
+    return { file, outcome: 'kept', message: messageOf(err) };
+  }
+  return { file, outcome: 'restored', message: `${file}: changed by its client since we wrote it, so our ${r.reverted} value${r.reverted === 1 ? '' : 's'} went back to the original${r.left ? ` (${r.left} changed by someone else left alone)` : ''} and the client's own changes stay` };
 }

@@ -1,10 +1,10 @@
 // Reads every known client configuration file for the given servers.
 import { clientLocations, type LocationEnv } from './locations';
-import { isReadError, readConfig } from './read';
+import { isReadError, readConfig, type ReadOptions } from './read';
 import type { ConfigLocation, Scan, WatchedServer } from './types';
 
-export async function scanLocations(locations: readonly ConfigLocation[], servers: readonly WatchedServer[]): Promise<Scan> {
-  const results = await Promise.all(locations.map((l) => readConfig(l, servers)));
+export async function scanLocations(locations: readonly ConfigLocation[], servers: readonly WatchedServer[], opts: ReadOptions = {}): Promise<Scan> {
+  const results = await Promise.all(locations.map((l) => readConfig(l, servers, opts)));
   const scan: Scan = { files: [], errors: [] };
   for (const r of results) {
     if (!r) continue;
@@ -14,6 +14,6 @@ export async function scanLocations(locations: readonly ConfigLocation[], server
   return scan;
 }
 
-export function scanClients(env: LocationEnv, servers: readonly WatchedServer[]): Promise<Scan> {
-  return scanLocations(clientLocations(env), servers);
+export function scanClients(env: LocationEnv, servers: readonly WatchedServer[], opts: ReadOptions = {}): Promise<Scan> {
+  return scanLocations(clientLocations(env), servers, opts);
 }

@@ -1,24 +1,10 @@
 // The vocabulary of client routing: which clients, which files, what an entry points at. No VS Code imports.
 
-/** AI clients whose MCP configuration we read (the `client` field of `clients --json`). */
-export const CLIENT_IDS = ['claude-code', 'cursor', 'windsurf', 'vscode', 'claude-desktop', 'codex'] as const;
-export type ClientId = (typeof CLIENT_IDS)[number];
+import type { FileSpec, Scope } from './descriptor';
+import type { ClientId } from './descriptors';
 
-export const CLIENT_NAMES: Record<ClientId, string> = {
-  'claude-code': 'Claude Code',
-  cursor: 'Cursor',
-  windsurf: 'Windsurf',
-  vscode: 'VS Code',
-  'claude-desktop': 'Claude Desktop',
-  codex: 'Codex CLI',
-};
-
-/**
- * Where an entry applies: `user` everywhere for this user; `project` one project, kept in the user's own
- * file (Claude Code's local scope); `workspace` a file inside the workspace, usually in version control.
- */
-export const SCOPES = ['user', 'project', 'workspace'] as const;
-export type Scope = (typeof SCOPES)[number];
+export { CLIENT_IDS, CLIENT_NAMES, type ClientId } from './descriptors';
+export { SCOPES, type Scope, type ConfigFormat } from './descriptor';
 
 /** What an entry talks to: the watched server itself, our gateway (or stdio bridge) for it, or something else. */
 export const TARGETS = ['direct', 'gateway', 'other'] as const;
@@ -28,27 +14,17 @@ export type Target = (typeof TARGETS)[number];
 export const ENTRY_STATES = ['protected', 'direct', 'shared'] as const;
 export type EntryState = (typeof ENTRY_STATES)[number];
 
-export type ConfigFormat = 'json' | 'jsonc' | 'toml';
+/** How a client reaches a server: Streamable HTTP, legacy HTTP+SSE, or a process on stdin/stdout. */
+export const TRANSPORTS = ['http', 'sse', 'stdio'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
 
-/** The shape of a file's server map: where the servers are and how an entry names its URL. */
-export type ConfigDialect =
-  | 'claude-code-user' // ~/.claude.json: mcpServers + projects[<path>].mcpServers
-  | 'mcp-servers' // { "mcpServers": { name: { url | command } } }
-  | 'windsurf' // like mcp-servers, URL key `serverUrl` (or `url`)
-  | 'vscode' // { "servers": { name: { type, url | command } } }, JSON with comments
-  | 'claude-desktop' // { "mcpServers": { name: { command, args } } }, stdio only
-  | 'codex'; // TOML [mcp_servers.<name>] url = … | command = …
+/** Whether an entry goes through us: our gateway (or stdio bridge), our stdio supervisor, or straight to the server. */
+export const PROTECTIONS = ['gateway', 'supervisor', 'direct'] as const;
+export type Protection = (typeof PROTECTIONS)[number];
 
-export interface ConfigLocation {
+/** A file a client reads, and which client. */
+export interface ConfigLocation extends FileSpec {
   client: ClientId;
-  file: string;
-  format: ConfigFormat;
-  dialect: ConfigDialect;
-  scope: Scope;
-  /** Meant to be shared through version control: not rewritten unless the user names it. */
-  shared: boolean;
-  /** For workspace files: the workspace folder they belong to. */
-  workspace?: string;
 }
 
 /** A watched server: its URL, and the URLs under which our gateway serves it. */
@@ -78,6 +54,16 @@ export interface ClientEntry {
   server?: string;
   /** For a direct entry whose URL sits in `args` (e.g. mcp-remote): its index. */
   urlArg?: number;
+  transport: Transport;
+  protection: Protection;
+  /** Its HTTP headers (values may be secret: never printed). */
+  headers?: Record<string, string>;
+  /** Which key holds them (`headers`, `http_headers`). */
+  headersKey?: string;
+  /** For a supervised stdio entry: the server's own command line, after `stdio --`. */
+  supervised?: { command: string; args: string[] };
+  /** For an entry through the gateway: the slug it names (`/<slug>/mcp`). */
+  gatewaySlug?: string;
 }
 
 /** One file as read: its exact bytes (to refuse writes after a change) and the entries found in it. */

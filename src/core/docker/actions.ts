@@ -1,6 +1,7 @@
 // What the VS Code layer (and the CLI) can ask of a container, through dockerode. No VS Code imports.
 import type Dockerode from 'dockerode';
 import { parseLogs, type ContainerLogs } from './logs';
+import { isEngineStatus } from './connection';
 
 /** `docker restart`: stop (SIGTERM, then SIGKILL after `timeoutSeconds`), then start. */
 export async function restartContainer(docker: Dockerode, nameOrId: string, opts: { timeoutSeconds?: number } = {}): Promise<void> {
@@ -12,7 +13,7 @@ export async function startContainer(docker: Dockerode, nameOrId: string): Promi
   try {
     await docker.getContainer(nameOrId).start();
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode !== 304) throw err;
+    if (!isEngineStatus(err, 304)) throw err;
   }
 }
 
@@ -29,7 +30,8 @@ export async function containerLogs(
   const info = await c.inspect();
   const tty = !!info.Config?.Tty;
   const timestamps = opts.timestamps ?? true;
-  const data = (await c.logs({ stdout: true, stderr: true, tail: opts.tail ?? 200, timestamps, follow: false })) as unknown;
+  // Typed a Buffer; the engine's answer to a TTY container can arrive as a string all the same.
+  const data: unknown = await c.logs({ stdout: true, stderr: true, tail: opts.tail ?? 200, timestamps, follow: false });
   const buf = Buffer.isBuffer(data) ? data : Buffer.from(String(data ?? ''), 'utf8');
   return parseLogs(buf, { tty, timestamps });
 }

@@ -3,6 +3,7 @@ import Dockerode from 'dockerode';
 import * as os from 'node:os';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { causeOf, errnoCode, fieldOf } from '../narrow';
 
 export interface DockerConnectionOptions {
   /** An explicit socket (or named pipe) path; overrides DOCKER_HOST. `unix://` prefix allowed. */
@@ -96,12 +97,19 @@ export interface DockerProblem {
   detail?: string;
 }
 
+/** The error's string code, else its cause's (a socket error wrapped by docker-modem). */
 function errCode(err: unknown): string | undefined {
-  const e = err as { code?: unknown; errno?: unknown; cause?: { code?: unknown } } | undefined;
-  if (!e || typeof e !== 'object') return undefined;
-  if (typeof e.code === 'string') return e.code;
-  if (e.cause && typeof e.cause.code === 'string') return e.cause.code;
-  return undefined;
+  return errnoCode(err) ?? errnoCode(causeOf(err));
+}
+
+/** The engine's HTTP status on a dockerode error, when there is one. */
+function engineStatus(err: unknown): unknown {
+  return fieldOf(err, 'statusCode');
+}
+
+/** True when the engine answered `status` (304: already started; 404: no such object). */
+export function isEngineStatus(err: unknown, status: number): boolean {
+  return engineStatus(err) === status;
 }
 
 /** Classifies an error from talking to the engine into one clear message. */
@@ -109,7 +117,7 @@ export function classifyDockerError(err: unknown, target: DockerTarget, opts: { 
   const at = new Date().toISOString();
   const code = errCode(err);
   const where = target.description;
-  const status = (err as { statusCode?: unknown })?.statusCode;
+  const status = engineStatus(err);
   if (code === 'ENOENT') {
     if (target.kind === 'socket' && target.source === 'default' && opts.dockerInstalled === false) {
       return { code: 'not-installed', message: `Docker is not installed (no engine at ${where}); container watching is off.`, at, detail: code };
@@ -127,7 +135,8 @@ export function classifyDockerError(err: unknown, target: DockerTarget, opts: { 
   if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND' || code === 'ABORT_ERR' || code === 'ESOCKETTIMEDOUT') {
     return { code: 'not-answering', message: `The Docker engine at ${where} is not answering (${code}). Is the daemon running?`, at, detail: code };
   }
-  if ((err as { name?: unknown })?.name === 'AbortError' || (err as { name?: unknown })?.name === 'TimeoutError') {
+  const name = fieldOf(err, 'name');
+  if (name === 'AbortError' || name === 'TimeoutError') {
     return { code: 'not-answering', message: `The Docker engine at ${where} did not answer in time.`, at, detail: 'timeout' };
   }
   const msg = err instanceof Error ? err.message : String(err);
@@ -171,7 +180,8 @@ export function dockerBinaryOnPath(env: NodeJS.ProcessEnv = process.env, platfor
 /** Resolves with the engine version (for the diagnostics report), or rejects; bounded by `timeoutMs`. */
 export async function pingEngine(docker: Dockerode, timeoutMs = 3000): Promise<{ version: string; apiVersion: string }> {
   await withTimeout(docker.ping(), timeoutMs);
-  const v = (await withTimeout(docker.version(), timeoutMs)) as { Version?: string; ApiVersion?: string };
+  // Typed as always present; an engine or proxy may leave either out.
+  const v: Partial<Dockerode.DockerVersion> = await withTimeout(docker.version(), timeoutMs);
   return { version: String(v.Version ?? '?'), apiVersion: String(v.ApiVersion ?? '?') };
 }
 
@@ -196,7 +206,7 @@ export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 
 /** True for the engine's "no such container/image/network" answer. */
 export function isNotFound(err: unknown): boolean {
-  return (err as { statusCode?: unknown })?.statusCode === 404;
+  return isEngineStatus(err, 404);
 }
 
 /** The value, or undefined when the engine says the object does not exist; other errors pass. */

@@ -2,6 +2,13 @@
 import type Dockerode from 'dockerode';
 import type { ContainerSnapshot, ContainerState } from './snapshot';
 
+/** `State.Health` of an inspect answer, each part of which may be missing. */
+interface InspectHealth {
+  Status?: string;
+  FailingStreak?: number;
+  Log?: { Output?: string }[];
+}
+
 /** The engine's zero time (`0001-01-01T00:00:00Z`): never started / never finished. */
 function isZeroTime(t: string | undefined): boolean {
   return !t || t.startsWith('0001-');
@@ -37,14 +44,15 @@ export function applyInspectAnswer(snap: ContainerSnapshot, d: Dockerode.Contain
   snap.memoryLimitBytes = hc.Memory ?? 0;
   const rp = hc.RestartPolicy;
   snap.restartPolicy = rp?.Name ? (rp.Name === 'on-failure' && rp.MaximumRetryCount ? `on-failure:${rp.MaximumRetryCount}` : rp.Name) : 'no';
-  const check = (d.Config as { Healthcheck?: { Test?: string[]; Interval?: number; Retries?: number } }).Healthcheck;
+  const check = d.Config.Healthcheck;
   if (check?.Test && check.Test[0] !== 'NONE') {
     const h: NonNullable<ContainerSnapshot['healthcheck']> = { test: check.Test.slice(1).join(' ') };
     if (check.Interval) h.intervalSeconds = check.Interval / 1e9;
     if (check.Retries) h.retries = check.Retries;
     snap.healthcheck = h;
   } else delete snap.healthcheck;
-  const health = (st as { Health?: { Status?: string; FailingStreak?: number; Log?: { Output?: string }[] } }).Health;
+  // Typed as complete; an engine may leave out parts of it.
+  const health: InspectHealth | undefined = st.Health;
   if (health?.Status && st.Running) {
     snap.health = health.Status === 'healthy' || health.Status === 'unhealthy' || health.Status === 'starting' ? health.Status : 'none';
     snap.healthFailingStreak = health.FailingStreak ?? 0;

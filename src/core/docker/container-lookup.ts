@@ -34,7 +34,7 @@ export function findContainer(list: readonly Dockerode.ContainerInfo[], names: r
 
 /** Lists all containers (running or not) and finds the watched one. Rejects on engine errors. */
 export async function lookupContainer(docker: Dockerode, names: readonly string[], timeoutMs: number): Promise<LookupResult> {
-  const list = (await withTimeout(docker.listContainers({ all: true }), timeoutMs)) as Dockerode.ContainerInfo[];
+  const list = await withTimeout(docker.listContainers({ all: true }), timeoutMs);
   return findContainer(list, names);
 }
 
@@ -166,7 +166,7 @@ export class ContainerFinder {
 
   private async inspect(seq: number): Promise<void> {
     try {
-      const data = (await withTimeout(this.docker.getContainer(this.host.currentId()!).inspect(), this.opts.timeoutMs)) as Dockerode.ContainerInspectInfo;
+      const data = await withTimeout(this.docker.getContainer(this.host.currentId()!).inspect(), this.opts.timeoutMs);
       if (this.host.active()) this.host.inspected(data, seq);
     } catch (err) {
       if (isNotFound(err)) {

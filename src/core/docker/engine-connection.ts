@@ -4,6 +4,7 @@
 // restart caused by a daemon restart can be explained. Never throws to its caller.
 import type Dockerode from 'dockerode';
 import { exponentialDelayMs } from '../backoff';
+import { errnoCode, errorMessage, fieldOf } from '../narrow';
 import { pingEngine, REQUEST_TIMEOUT_MS, withTimeout } from './connection';
 import { EngineEventStream } from './event-stream';
 import type { ContainerEvent } from './events';
@@ -104,8 +105,9 @@ export class EngineConnection {
       const version = await pingEngine(this.docker, t);
       if (this.memTotal === undefined) {
         try {
-          const info = (await withTimeout(this.docker.info(), t)) as { MemTotal?: number };
-          if (typeof info.MemTotal === 'number') this.memTotal = info.MemTotal;
+          const info: unknown = await withTimeout(this.docker.info(), t);
+          const memTotal = fieldOf(info, 'MemTotal');
+          if (typeof memTotal === 'number') this.memTotal = memTotal;
         } catch {
           /* optional */
         }
@@ -153,7 +155,7 @@ export class EngineConnection {
         this.scheduleLiveness();
       } catch (err) {
         if (!this.isConnected || this.stopped) return;
-        const code = (err as { code?: string }).code ?? (err as Error).message;
+        const code = errnoCode(err) ?? errorMessage(err);
         this.events.close();
         this.lost(`engine stopped answering pings (${code})`);
       }

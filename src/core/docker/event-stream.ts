@@ -2,13 +2,37 @@
 // (`since` the last event seen, or the moment the first stream opened), closed on demand, and
 // reported lost exactly once when it errors, ends or closes. Hands on each container event once:
 // parsed, and not again when a resumed stream replays it.
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { withTimeout } from './connection';
-import { eventKey, JsonLineSplitter, parseEngineEvent, sinceFromMs, sinceFromTimeNano, type ContainerEvent, type RawEngineEvent } from './events';
+import { errnoCode } from '../narrow';
+import { eventKey, JsonLineSplitter, parseEngineEvent, rawEngineEventOf, sinceFromMs, sinceFromTimeNano, type ContainerEvent } from './events';
 
 /** Keys of events seen, kept to drop replays. */
 const SEEN_KEYS = 1000;
+
+/** The query of `GET /events`: `since` as the engine's `seconds.nanoseconds`, exact to the nanosecond. */
+interface EventsQuery {
+  filters: string;
+  since?: string;
+}
+
+/**
+ * `GET /events` through dockerode's modem, the request `docker.getEvents()` makes. Not `getEvents()`
+ * itself: its types take `since` as a number, which cannot hold an engine time to the nanosecond.
+ */
+function openEvents(docker: Dockerode, query: EventsQuery): Promise<Readable> {
+  return new Promise((resolve, reject) => {
+    docker.modem.dial(
+      { path: '/events?', method: 'GET', options: query, isStream: true, statusCodes: { 200: true, 500: 'server error' } },
+      (err, data) => {
+        if (err) reject(err);
+        else if (data instanceof Readable) resolve(data);
+        else reject(new Error('the engine answered GET /events without a stream'));
+      },
+    );
+  });
+}
 
 export interface EventStreamHandlers {
   /** A container event not seen before (ignored actions such as exec_* never arrive). */
@@ -41,16 +65,16 @@ export class EngineEventStream {
       : this.openedAtMs
         ? sinceFromMs(this.openedAtMs - 1000)
         : undefined;
-    const opts: Record<string, unknown> = { filters: JSON.stringify({ type: ['container'], container: this.names }) };
-    if (since) opts.since = since;
-    const pending = this.docker.getEvents(opts as unknown as Dockerode.GetEventsOptions);
+    const query: EventsQuery = { filters: JSON.stringify({ type: ['container'], container: this.names }) };
+    if (since) query.since = since;
+    const pending = openEvents(this.docker, query);
     let gaveUp = false;
     // A stream that arrives after the timeout must not stay open unseen.
-    pending.then((s) => gaveUp && (s as unknown as Readable).destroy(), () => undefined);
-    const stream = (await withTimeout(pending, this.timeoutMs).catch((e: unknown) => {
+    pending.then((s) => gaveUp && s.destroy(), () => undefined);
+    const stream = await withTimeout(pending, this.timeoutMs).catch((e: unknown) => {
       gaveUp = true;
       throw e;
-    })) as unknown as Readable;
+    });
     if (stopped()) {
       stream.destroy();
       return;
@@ -66,9 +90,9 @@ export class EngineEventStream {
       this.handlers.onLost(reason);
     };
     stream.on('data', (chunk: Buffer) => {
-      splitter.push(chunk, (obj) => this.take(obj as RawEngineEvent));
+      splitter.push(chunk, (obj) => this.take(obj));
     });
-    stream.on('error', (e: Error) => onLost(`event stream error: ${(e as { code?: string }).code ?? e.message}`));
+    stream.on('error', (e: Error) => onLost(`event stream error: ${errnoCode(e) ?? e.message}`));
     stream.on('end', () => onLost('event stream ended'));
     stream.on('close', () => onLost('event stream closed'));
   }
@@ -87,7 +111,9 @@ export class EngineEventStream {
     if (!this.lastEventTimeNano) this.openedAtMs = this.openedAtMs || Date.now();
   }
 
-  private take(raw: RawEngineEvent): void {
+  private take(line: unknown): void {
+    const raw = rawEngineEventOf(line);
+    if (!raw) return;
     let ev: ContainerEvent | undefined;
     try {
       ev = parseEngineEvent(raw);

@@ -1,4 +1,6 @@
 // Container events from the Engine's event stream, parsed into a small typed shape. Pure.
+import { z } from 'zod';
+import { isOneOf } from '../narrow';
 
 /** The container event actions the watcher cares about. Everything else (exec_*, attach, ...) is ignored. */
 export type ContainerAction =
@@ -36,17 +38,24 @@ export interface ContainerEvent {
   health?: HealthState;
 }
 
-const KEPT = new Set<string>(['create', 'start', 'die', 'oom', 'kill', 'stop', 'restart', 'pause', 'unpause', 'destroy', 'rename']);
+const KEPT: readonly ContainerAction[] = ['create', 'start', 'die', 'oom', 'kill', 'stop', 'restart', 'pause', 'unpause', 'destroy', 'rename'];
 
-/** The JSON object the engine writes per event (the fields used here). */
-export interface RawEngineEvent {
-  Type?: string;
-  Action?: string;
-  status?: string;
-  id?: string;
-  Actor?: { ID?: string; Attributes?: Record<string, string> };
-  time?: number;
-  timeNano?: number | string;
+/** The JSON object the engine writes per event (the fields used here). Go writes an absent map or string as null. */
+const RAW_ENGINE_EVENT = z.object({
+  Type: z.string().nullish(),
+  Action: z.string().nullish(),
+  status: z.string().nullish(),
+  id: z.string().nullish(),
+  Actor: z.object({ ID: z.string().nullish(), Attributes: z.record(z.string(), z.string()).nullish() }).nullish(),
+  time: z.number().nullish(),
+  timeNano: z.union([z.number(), z.string()]).nullish(),
+});
+export type RawEngineEvent = z.infer<typeof RAW_ENGINE_EVENT>;
+
+/** One line of the event stream as an engine event, or undefined when it is not one. */
+export function rawEngineEventOf(line: unknown): RawEngineEvent | undefined {
+  const parsed = RAW_ENGINE_EVENT.safeParse(line);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** Parses one engine event; `undefined` for events that are not about containers or are ignored (exec_*, attach, ...). */
@@ -59,8 +68,8 @@ export function parseEngineEvent(raw: RawEngineEvent): ContainerEvent | undefine
     action = 'health_status';
     const v = rawAction.slice('health_status'.length).replace(/^:\s*/, '').trim();
     health = v === 'healthy' || v === 'unhealthy' || v === 'starting' ? v : 'none';
-  } else if (KEPT.has(rawAction)) {
-    action = rawAction as ContainerAction;
+  } else if (isOneOf(KEPT, rawAction)) {
+    action = rawAction;
   }
   if (!action) return undefined;
   const attrs = raw.Actor?.Attributes ?? {};

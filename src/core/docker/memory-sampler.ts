@@ -8,7 +8,8 @@ import { memorySample, type MemorySample, type RawMemoryStats } from './memory';
 
 /** One stats read (`stats?stream=false&one-shot=true`): its memory part, when the engine gave one. Rejects on engine errors. */
 async function readMemoryStats(docker: Dockerode, containerId: string, timeoutMs: number): Promise<RawMemoryStats | undefined> {
-  const stats = (await withTimeout(docker.getContainer(containerId).stats({ stream: false, 'one-shot': true }), timeoutMs)) as { memory_stats?: RawMemoryStats };
+  // Typed as complete; a container that is not running answers without memory_stats.
+  const stats: Partial<Dockerode.ContainerStats> = await withTimeout(docker.getContainer(containerId).stats({ stream: false, 'one-shot': true }), timeoutMs);
   return stats.memory_stats;
 }
 

@@ -40,8 +40,9 @@ export function memorySample(
 ): MemorySample | undefined {
   const usage = memoryUsage(mem);
   if (usage === undefined) return undefined;
-  const hasLimit = typeof opts.configuredLimit === 'number' && opts.configuredLimit > 0;
-  const limit = hasLimit ? opts.configuredLimit! : opts.hostTotal && opts.hostTotal > 0 ? opts.hostTotal : (mem.limit ?? 0);
+  const configured = opts.configuredLimit !== undefined && opts.configuredLimit > 0 ? opts.configuredLimit : undefined;
+  const hasLimit = configured !== undefined;
+  const limit = configured ?? (opts.hostTotal && opts.hostTotal > 0 ? opts.hostTotal : (mem.limit ?? 0));
   const pct = limit > 0 ? (usage / limit) * 100 : 0;
   return {
     at: opts.at ?? new Date().toISOString(),

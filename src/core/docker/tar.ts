@@ -48,8 +48,10 @@ export function tarStream(entries: TarEntry[]): Readable {
       else {
         let n = 0;
         for await (const chunk of createReadStream(e.path)) {
-          n += (chunk as Buffer).length;
-          yield chunk as Buffer;
+          // Without an encoding a file stream yields Buffers; its iterator is typed `any` all the same.
+          if (!Buffer.isBuffer(chunk)) throw new Error(`${e.path} did not read as bytes`);
+          n += chunk.length;
+          yield chunk;
         }
         if (n !== size) throw new Error(`${e.path} changed size while archiving`);
       }

@@ -47,6 +47,9 @@ export interface ContainerWatcherEvents {
   disconnected: [{ at: string; reason: string }];
 }
 
+/** The arguments of event `K`, spelled as EventEmitter's `emit` spells them for a generic `K`. */
+type WatcherEventArgs<K> = K extends keyof ContainerWatcherEvents ? ContainerWatcherEvents[K] : never;
+
 export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
   readonly target: DockerTarget;
   private readonly docker: Dockerode;
@@ -287,9 +290,9 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
   }
 
   /** Emits without letting a listener's exception escape into the engine stream handlers. */
-  private emitSafe<K extends keyof ContainerWatcherEvents>(event: K, ...args: ContainerWatcherEvents[K]): void {
+  private emitSafe<K extends keyof ContainerWatcherEvents>(event: K, ...args: WatcherEventArgs<K>): void {
     try {
-      (this.emit as (e: K, ...a: ContainerWatcherEvents[K]) => boolean)(event, ...args);
+      this.emit<K>(event, ...args);
     } catch (e) {
       // A listener threw: report it once in the snapshot, never crash the watcher.
       this.snap.lastError = `listener for "${String(event)}" threw: ${e instanceof Error ? e.message : String(e)}`;

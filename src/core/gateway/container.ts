@@ -16,9 +16,10 @@ export function holdOnContainerDown(
   gateway: () => Pick<Gateway, 'notifyUpstreamRestarting'> | undefined,
   slugOf: (serverName: string) => string | undefined,
 ): () => void {
-  return source.onContainerDown((serverName) => {
+  return source.onContainerDown((serverName, down) => {
     const slug = slugOf(serverName);
-    if (slug) gateway()?.notifyUpstreamRestarting(slug);
+    // Only an OOM kill is certain this early; a `die` may be a crash or a `docker restart`.
+    if (slug) gateway()?.notifyUpstreamRestarting(slug, undefined, down?.oom ? 'oom-kill' : undefined);
   });
 }
 

@@ -8,7 +8,9 @@ import { ServerCounters } from './stats';
 import type { SessionStore } from './store';
 import { UpstreamHealth } from './upstream';
 import type { GatewayEvent, GatewayLogger, GatewayUpstream, ServerGatewayStats } from './types';
+import type { LossCause } from '../types';
 import { jsonOf, readBodyOnce, type PreReadBody } from './modern/body';
+import { TOO_DEEP_BODY_MESSAGE } from './json-depth';
 import { loadModernFront } from './modern/load';
 import { SUPPORTED_PROTOCOL_VERSIONS } from './spec';
 import type { ModernFront } from './modern/front';
@@ -17,6 +19,8 @@ export interface EndpointEnv {
   holdTimeoutMs: number;
   responseTimeoutMs: number;
   maxBodyBytes: number;
+  /** Established 2026-07-28 requests answered directly (modern/fast-path.ts); false: all through the SDK's handler. */
+  modernFastPath?: boolean;
   logger: GatewayLogger;
   store: SessionStore;
   getAuthorization?: (server: GatewayUpstream) => Promise<string | undefined> | string | undefined;
@@ -43,6 +47,10 @@ export class ServerEndpoint implements EndpointContext {
 
   constructor(readonly upstream: GatewayUpstream, readonly slug: string, private readonly env: EndpointEnv) {
     this.tools = new ToolKnowledge(upstream.repeat);
+    this.health.onBroke = () => {
+      // A Docker signal says more, and says it itself (markRestarting).
+      if (!this.restarting()) this.emit({ event: 'upstream-down', message: `${this.name} stopped answering` });
+    };
   }
 
   get name(): string {
@@ -72,7 +80,7 @@ export class ServerEndpoint implements EndpointContext {
     return Math.max(Date.now() + this.env.holdTimeoutMs, this.restartingUntil);
   }
 
-  markRestarting(forMs: number): void {
+  markRestarting(forMs: number, cause?: LossCause): void {
     this.restartingUntil = Date.now() + forMs;
     // A restart takes the upstream sessions with it. Re-initializing first (always safe to repeat)
     // means no client request is sent into a dead connection, where it could not tell whether it ran:
@@ -80,7 +88,7 @@ export class ServerEndpoint implements EndpointContext {
     for (const s of this.sessions.values()) s.link.invalidate(s.link.sessionId);
     this.modern?.upstreamRestarting();
     this.health.broke();
-    this.emit({ event: 'upstream-restarting', message: `${this.name} is restarting: holding its requests for up to ${Math.round(forMs / 1000)} s` });
+    this.emit({ event: 'upstream-restarting', message: `${this.name} is restarting: holding its requests for up to ${Math.round(forMs / 1000)} s`, ...(cause ? { cause } : {}) });
   }
 
   markUp(): void {
@@ -153,7 +161,7 @@ export class ServerEndpoint implements EndpointContext {
   private modernFront(): ModernFront | undefined {
     if (this.modern || this.modernBroken) return this.modern;
     try {
-      this.modern = loadModernFront().createModernFront(this, (transport) => new ClientSession(this, undefined, transport));
+      this.modern = loadModernFront().createModernFront(this, (transport) => new ClientSession(this, undefined, transport), { fastPath: this.env.modernFastPath !== false });
     } catch (err) {
       this.modernBroken = true;
       this.env.logger.error(`${this.name}: 2026-07-28 clients cannot be served: ${(err as Error).message}`);
@@ -167,6 +175,8 @@ export class ServerEndpoint implements EndpointContext {
     let body: PreReadBody | undefined;
     if (req.method === 'POST') {
       body = await readBodyOnce(req, this.env.maxBodyBytes);
+      // Refused before any path looks at it, whatever its era: what follows parsing recurses.
+      if (body !== 'too-large' && body.malformed && body.tooDeep) return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32700, message: TOO_DEEP_BODY_MESSAGE }, id: null });
       const parsed = jsonOf(body);
       const modern = this.modernFront();
       // A body over the limit is answered 413 by the session path, whatever its era.

@@ -2,7 +2,7 @@
 // initialize; every request carries the `_meta` envelope and the standard headers (MCP-Protocol-Version,
 // Mcp-Method, Mcp-Name). The envelope keys are the SDK's public constants; the header names and the
 // Mcp-Name table are internal to the SDK (docs/sdk-v2-gaps.md, gap 4), so they are mirrored here.
-import type { JSONRPCMessage, JSONRPCRequest } from '@modelcontextprotocol/server';
+import type { JSONRPCRequest } from '@modelcontextprotocol/server';
 import {
   CLIENT_CAPABILITIES_META_KEY,
   CLIENT_INFO_META_KEY,
@@ -13,6 +13,7 @@ import {
 } from '@modelcontextprotocol/client';
 import { supportedVersionsOfRefusal } from '../classify';
 import { MODERN_ERA } from '../connection';
+export { encodeHeaderValue, modernHeaders } from './era-headers';
 import type { ProtocolEra } from '../types';
 
 export { MODERN_ERA };
@@ -30,40 +31,6 @@ export class UpstreamEra {
 /** True when an HTTP refusal is a -32022 that lists 2026-07-28: the upstream speaks the modern era. */
 export function refusalNamesModern(body: string): boolean {
   return supportedVersionsOfRefusal(body)?.includes(MODERN_ERA) === true;
-}
-
-/**
- * The body field Mcp-Name mirrors, per method (SEP-2243; the SDK's internal MCP_NAME_HEADER_SOURCE).
- * The modern server rejects a tools/call without it (-32020).
- */
-const MCP_NAME_SOURCE: Readonly<Record<string, string>> = {
-  'tools/call': 'name',
-  'prompts/get': 'name',
-  'resources/read': 'uri',
-  'tasks/get': 'taskId',
-  'tasks/update': 'taskId',
-  'tasks/cancel': 'taskId',
-};
-
-/** An HTTP field value as the spec encodes it: plain printable ASCII as is, anything else base64 in a sentinel (the SDK's encodeMcpParamValue). */
-export function encodeHeaderValue(value: string): string {
-  let plain = value.length > 0 && value === value.trim() && !(value.startsWith('=?base64?') && value.endsWith('?='));
-  for (let i = 0; plain && i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (!(c === 9 || (c >= 32 && c <= 126))) plain = false;
-  }
-  return plain ? value : `=?base64?${Buffer.from(value, 'utf8').toString('base64')}?=`;
-}
-
-/** The standard headers a 2026-07-28 server requires on a request (notifications need only the version). */
-export function modernHeaders(message: JSONRPCMessage | undefined): Record<string, string> {
-  const h: Record<string, string> = { 'mcp-protocol-version': MODERN_ERA };
-  if (!message || !('method' in message) || !('id' in message)) return h;
-  h['mcp-method'] = message.method;
-  const field = Object.hasOwn(MCP_NAME_SOURCE, message.method) ? MCP_NAME_SOURCE[message.method] : undefined;
-  const value = field ? (message.params as Record<string, unknown> | undefined)?.[field] : undefined;
-  if (typeof value === 'string') h['mcp-name'] = encodeHeaderValue(value);
-  return h;
 }
 
 /**

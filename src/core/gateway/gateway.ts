@@ -8,11 +8,14 @@ import { loadModernFront } from './modern/load';
 import { GatewayPortTaken, LOOPBACK, isAddrInUse, listenLoopback, probeHolder, type HolderInfo, type LoopbackListener } from './port';
 import { redactUrl } from '../redact';
 import { rebindingRefusal } from './security';
-import { Coalescer } from './stats';
+import { Coalescer, LossCounts } from './stats';
 import { SessionStore } from './store';
+import { IncidentRecorder, gatewayEventEffect, type IncidentObserver, type IncidentRecord } from '../incidents';
+import type { LossCause } from '../types';
+import { serveMetrics, METRICS_PATH, type MetricsInput } from './metrics-route';
 import {
   DEFAULTS, HEALTH_PATH, SERVICE_ID, slugify,
-  type Gateway, type GatewayEvent, type GatewayLogger, type GatewayMode, type GatewayOptions, type GatewayStats, type GatewayStatus,
+  type Gateway, type GatewayEvent, type GatewayLogger, type GatewayMode, type GatewayOptions, type GatewayRuntime, type GatewayStats, type GatewayStatus,
 } from './types';
 
 const NO_LOG: GatewayLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -44,11 +47,23 @@ class GatewayImpl implements Gateway {
   private readonly store: SessionStore;
   private readonly logger: GatewayLogger;
   private readonly startedAt = new Date();
+  private readonly recorder: IncidentRecorder;
+  private readonly losses = new LossCounts();
 
   constructor(private readonly opts: GatewayOptions) {
     this.logger = opts.logger ?? NO_LOG;
     this.port = opts.port ?? DEFAULTS.port;
     this.store = new SessionStore(opts.stateDir, opts.sessionTtlMs ?? DEFAULTS.sessionTtlMs, (m) => this.emit({ at: now(), event: 'session-store', message: m }));
+    this.recorder = new IncidentRecorder({
+      seenBy: opts.incidentObserver ?? OBSERVER_OF[opts.runsIn ?? 'process'],
+      stateDir: opts.stateDir,
+      onProblem: (m) => this.emit({ at: now(), event: 'incident-journal', message: m }),
+      upstreamOf: (name) => {
+        const ep = [...this.endpoints.values()].find((e) => e.name === name);
+        return ep ? redactUrl(ep.upstream.publicUrl ?? ep.upstream.url) : undefined;
+      },
+    });
+    this.recorder.onChange((r) => this.losses.note(r));
     this.events.setMaxListeners(0);
     if (opts.onEvent) this.events.on('event', opts.onEvent);
     for (const upstream of opts.upstreams) {
@@ -58,6 +73,7 @@ class GatewayImpl implements Gateway {
         holdTimeoutMs: opts.holdTimeoutMs ?? DEFAULTS.holdTimeoutMs,
         responseTimeoutMs: opts.responseTimeoutMs ?? DEFAULTS.responseTimeoutMs,
         maxBodyBytes: opts.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
+        modernFastPath: opts.modernFastPath ?? true,
         logger: this.logger,
         store: this.store,
         getAuthorization: opts.getAuthorization,
@@ -110,14 +126,21 @@ class GatewayImpl implements Gateway {
     return () => this.events.off('event', listener);
   }
 
-  notifyUpstreamRestarting(serverSlug: string, forMs?: number): void {
+  notifyUpstreamRestarting(serverSlug: string, forMs?: number, cause?: LossCause): void {
     const ep = this.endpoints.get(serverSlug) ?? this.endpoints.get(slugify(serverSlug));
-    ep?.markRestarting(forMs ?? this.opts.holdTimeoutMs ?? DEFAULTS.holdTimeoutMs);
+    ep?.markRestarting(forMs ?? this.opts.holdTimeoutMs ?? DEFAULTS.holdTimeoutMs, cause);
+  }
+
+  incidents(): IncidentRecord[] {
+    return this.recorder.list();
   }
 
   private emit(e: GatewayEvent): void {
+    // Incidents are kept by server name (the window's monitor knows servers by name, not slug).
+    const ep = e.server ? this.endpoints.get(e.server) : undefined;
+    if (ep) this.recorder.apply(ep.name, gatewayEventEffect(e), e.at);
     const line = `${e.event}${e.server ? ` [${e.server}${e.session ? ` ${e.session}` : ''}]` : ''}: ${e.message}`;
-    if (e.event === 'error-returned' || e.event === 'session-store') this.logger.warn(line);
+    if (e.event === 'error-returned' || e.event === 'session-store' || e.event === 'incident-journal') this.logger.warn(line);
     else this.logger.info(line);
     try {
       this.events.emit('event', e);
@@ -148,6 +171,7 @@ class GatewayImpl implements Gateway {
     this.server = server;
     this.port = server.port;
     this.store.load();
+    this.recorder.load();
     const idleMs = this.opts.memoryIdleMs ?? IDLE_IN_MEMORY_MS;
     if (!this.sweepTimer) {
       this.sweepTimer = setInterval(() => {
@@ -240,7 +264,9 @@ class GatewayImpl implements Gateway {
     const refusal = rebindingRefusal(req.headers.host, req.headers.origin);
     if (refusal) return sendJson(res, 403, { jsonrpc: '2.0', error: { code: -32000, message: refusal }, id: null }, { connection: 'close' });
     const path = (req.url ?? '/').split('?')[0];
-    if (path === HEALTH_PATH) return sendJson(res, 200, this.health());
+    // The status is polled every second by deferred gateways: the incidents only when asked for.
+    if (path === HEALTH_PATH) return sendJson(res, 200, this.health(/[?&]incidents(=|&|$)/.test(req.url ?? '')));
+    if (path === METRICS_PATH) return serveMetrics(req, res, () => this.metricsInput());
     const declared = Number(req.headers['content-length'] ?? 0);
     const max = this.opts.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
     if (declared > max) {
@@ -257,7 +283,7 @@ class GatewayImpl implements Gateway {
   }
 
   /** The status endpoint's answer: counts and URLs, never session ids, headers or credentials. */
-  private health(): GatewayStatus {
+  private health(withIncidents = false): GatewayStatus {
     const base = this.ownBaseUrl();
     return {
       service: SERVICE_ID,
@@ -281,6 +307,23 @@ class GatewayImpl implements Gateway {
           repeat: st.repeat,
         };
       }),
+      ...(withIncidents ? { incidents: this.recorder.list().slice(-STATUS_INCIDENTS) } : {}),
+    };
+  }
+
+  /** What /metrics reads: the endpoints' counters and the incidents (nothing is counted twice). */
+  private metricsInput(): MetricsInput {
+    const open = new Map<string, number>();
+    for (const r of this.recorder.list()) if (!r.recoveredAt && !r.unfinished) open.set(r.server, (open.get(r.server) ?? 0) + 1);
+    return {
+      servers: [...this.endpoints.values()].map((e) => ({
+        name: e.name,
+        counters: e.counters,
+        clients: e.stats('').clients.length,
+        era: e.era.current,
+        losses: this.losses.byCause(e.name),
+        openIncidents: open.get(e.name) ?? 0,
+      })),
     };
   }
 
@@ -296,11 +339,16 @@ class GatewayImpl implements Gateway {
     this.server = undefined;
     await server?.close();
     await this.store.flush();
+    await this.recorder.stop();
     this.coalescer.dispose();
     if (wasServing) this.emit({ at: now(), event: 'stopped', message: 'gateway stopped' });
     this.coalescer.dispose();
   }
 }
+
+/** How many recent incidents the status endpoint reports. */
+const STATUS_INCIDENTS = 100;
+const OBSERVER_OF: Record<GatewayRuntime, IncidentObserver> = { docker: 'sidecar', process: 'proxy', vscode: 'window' };
 
 function now(): string {
   return new Date().toISOString();

@@ -1,6 +1,7 @@
 // The healing gateway: a local Streamable HTTP endpoint per MCP server that keeps clients'
 // sessions alive across server restarts. No VS Code imports.
 export { startGateway } from './gateway';
+export { fetchGatewayIncidents } from './incidents-remote';
 export { HEALTH_PATH, SERVICE_ID, DEFAULTS as GATEWAY_DEFAULTS, GATEWAY_RUNTIMES, slugify } from './types';
 export { probeHolder, GatewayPortTaken, type HolderInfo } from './port';
 export { holderMismatch, sameUpstreamKey } from './holder';

@@ -97,6 +97,10 @@ interface PendingRequest {
   reason?: CancelReason;
   /** Its own HTTP response, when it came by the hot path (direct-reply.ts); else the SDK transport answers. */
   reply?: DirectReply;
+  /** performance.now() when it arrived (metrics and incidents). */
+  startedAt: number;
+  /** The upstream session when it arrived: another one at its heal means the server lost it (incidents). */
+  upstreamSession: string | undefined;
 }
 
 export class ClientSession {
@@ -130,8 +134,11 @@ export class ClientSession {
       restarting: () => ctx.restarting(),
       closed: () => this.closed,
       log: (level, message) => ctx.logger[level](`[${ctx.slug} ${shortenSessionId(this.id)}] ${message}`),
-      onReinitialized: () => {
+      onReinitialized: (oldId) => {
         ctx.tools.learnServer(this.link.initializeResult);
+        if (oldId !== undefined) {
+          ctx.emit({ event: 'upstream-session-lost', session: shortenSessionId(this.id), message: `the server no longer knew upstream session ${shortenSessionId(oldId)}: it was restarted` });
+        }
         ctx.persist(this);
       },
     }, restored?.initParams);
@@ -271,7 +278,7 @@ export class ClientSession {
 
   private async forwardRequest(req: JSONRPCRequest, reply?: DirectReply): Promise<void> {
     this.inFlight++;
-    const pending: PendingRequest = { abort: new AbortController(), reply };
+    const pending: PendingRequest = { abort: new AbortController(), reply, startedAt: performance.now(), upstreamSession: this.link.sessionId };
     this.pending.set(req.id, pending);
     try {
       await this.forward(req, pending);
@@ -327,6 +334,7 @@ export class ClientSession {
         const message = modern ? this.link.outgoing(req) : req;
         const headers = isInit ? await ctx.baseHeaders(this.clientAuthorization) : await this.link.headers(message);
         const usedId = this.link.sessionId;
+        const sentAt = performance.now();
         const send = () => {
           wait.start();
           return postUpstream({
@@ -352,10 +360,12 @@ export class ClientSession {
         state = step.state;
         const decision = step.decision;
         switch (decision.action) {
-          case 'done':
+          case 'done': {
             ctx.markUp();
-            this.countHeal(trace, req);
+            const healed = this.countHeal(trace, req, pending);
+            ctx.counters.answered(req.method, performance.now() - sentAt, sentAt - pending.startedAt, healed);
             return;
+          }
           case 'drop':
             return this.endCancelled(req, pending);
           case 'hold':
@@ -503,16 +513,23 @@ export class ClientSession {
     }
   }
 
-  private countHeal(trace: HealTrace, req: JSONRPCRequest): void {
+  private countHeal(trace: HealTrace, req: JSONRPCRequest, pending: PendingRequest): boolean {
     const kind = trace.resent ? 'resent' : trace.held ? 'held' : trace.reinitialized ? 'reinitialized' : undefined;
-    if (!kind) return;
+    if (!kind) return false;
     this.ctx.counters.heal(kind);
-    this.ctx.emit({ event: kind, session: shortenSessionId(this.id), message: `healed ${req.method}${toolNameOf(req) ? ` (${toolNameOf(req)})` : ''}: ${kind}` });
+    const durationMs = Math.round(performance.now() - pending.startedAt);
+    // Lost by the server, whoever re-initialized (this request, or another of the session's, e.g. its GET stream).
+    const sessionLost = trace.reinitialized || (pending.upstreamSession !== undefined && pending.upstreamSession !== this.link.sessionId);
+    this.ctx.emit({ event: kind, session: shortenSessionId(this.id), message: `healed ${req.method}${toolNameOf(req) ? ` (${toolNameOf(req)})` : ''}: ${kind}`, durationMs, ...(sessionLost ? { sessionLost: true } : {}) });
+    return true;
   }
 
   private fail(req: JSONRPCRequest, message: string, reason: GatewayErrorReason): void {
     this.ctx.counters.errorsReturned++;
-    this.ctx.emit({ event: 'error-returned', session: shortenSessionId(this.id), message: `${req.method}: ${message}` });
+    this.ctx.counters.failed(req.method, reason);
+    const startedAt = this.pending.get(req.id)?.startedAt;
+    const durationMs = startedAt === undefined ? undefined : Math.round(performance.now() - startedAt);
+    this.ctx.emit({ event: 'error-returned', session: shortenSessionId(this.id), message: `${req.method}: ${message}`, reason, ...(durationMs !== undefined ? { durationMs } : {}) });
     const error = { code: GATEWAY_ERROR_CODE, message: `Archon MCP Doctor gateway: ${message}`, data: { reason } };
     this.toClient({ jsonrpc: '2.0', id: req.id, error }, req.id, true);
   }

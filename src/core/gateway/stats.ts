@@ -1,12 +1,50 @@
 // Counters and events of the gateway, with coalesced change notifications.
 import type { ConnectedClient, GatewayEvent, HealCounts } from './types';
+import type { IncidentRecord } from '../incidents';
 
 function localDay(d = new Date()): string {
   return `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate()}`;
 }
 
+/** Histogram bucket bounds in seconds (Prometheus `le`), shared by both latency histograms. */
+export const LATENCY_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120] as const;
+
+/** A latency histogram as plain counts (one increment per observation): turned into Prometheus text only when scraped. */
+export class LatencyBuckets {
+  /** Per bucket (not cumulative); the last slot is +Inf. */
+  readonly counts = new Array<number>(LATENCY_BUCKETS_S.length + 1).fill(0);
+  sumSeconds = 0;
+  count = 0;
+
+  observe(ms: number): void {
+    const s = ms / 1000;
+    let i = 0;
+    while (i < LATENCY_BUCKETS_S.length && s > LATENCY_BUCKETS_S[i]) i++;
+    this.counts[i]++;
+    this.sumSeconds += s;
+    this.count++;
+  }
+}
+
+/** Methods counted under their own name; any other goes under `other` (a client may send anything). */
+const COUNTED_METHODS = new Set([
+  'initialize', 'ping', 'tools/list', 'tools/call', 'resources/list', 'resources/read', 'resources/templates/list',
+  'resources/subscribe', 'resources/unsubscribe', 'prompts/list', 'prompts/get', 'completion/complete', 'logging/setLevel',
+  'server/discover', 'subscriptions/listen', 'tasks/get', 'tasks/list', 'tasks/result', 'tasks/cancel',
+]);
+
+export function countedMethod(method: string): string {
+  return COUNTED_METHODS.has(method) ? method : 'other';
+}
+
 export class ServerCounters {
   requestsForwarded = 0;
+  /** Requests by method, then by outcome (`ok`, `healed`, or the error reason the client got). */
+  readonly outcomes = new Map<string, Map<string, number>>();
+  /** From sending upstream to the end of its answer, for requests answered without a heal. */
+  readonly upstreamLatency = new LatencyBuckets();
+  /** From a request's arrival to its sending upstream: what the gateway adds (requests answered without a heal). */
+  readonly addedLatency = new LatencyBuckets();
   errorsReturned = 0;
   readonly healed: HealCounts = { reinitialized: 0, held: 0, resent: 0 };
   readonly clients = new Map<string, ConnectedClient>();
@@ -24,6 +62,26 @@ export class ServerCounters {
       this.healedTodayCount = 0;
     }
     this.healedTodayCount++;
+  }
+
+  /** A request answered by the upstream; its latencies count only when nothing was healed (a hold is no overhead). */
+  answered(method: string, upstreamMs: number, addedMs: number, healed: boolean): void {
+    this.outcome(method, healed ? 'healed' : 'ok');
+    if (healed) return;
+    this.upstreamLatency.observe(upstreamMs);
+    this.addedLatency.observe(addedMs);
+  }
+
+  /** A request answered with the gateway's error, by its reason. */
+  failed(method: string, reason: string): void {
+    this.outcome(method, reason);
+  }
+
+  private outcome(method: string, outcome: string): void {
+    const key = countedMethod(method);
+    let byOutcome = this.outcomes.get(key);
+    if (!byOutcome) this.outcomes.set(key, (byOutcome = new Map()));
+    byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
   }
 
   get healedToday(): number {
@@ -110,5 +168,26 @@ export class Coalescer {
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+  }
+}
+
+/**
+ * Server losses by cause for /metrics: an incident counts once, when the server first answers again
+ * (its cause is settled by then), so the counters only ever grow.
+ */
+export class LossCounts {
+  private readonly counted = new Set<string>();
+  private readonly byServer = new Map<string, Map<string, number>>();
+
+  note(r: IncidentRecord): void {
+    if (!r.recoveredAt || this.counted.has(r.id)) return;
+    this.counted.add(r.id);
+    let m = this.byServer.get(r.server);
+    if (!m) this.byServer.set(r.server, (m = new Map()));
+    m.set(r.cause, (m.get(r.cause) ?? 0) + 1);
+  }
+
+  byCause(server: string): ReadonlyMap<string, number> {
+    return this.byServer.get(server) ?? new Map();
   }
 }

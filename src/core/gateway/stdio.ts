@@ -8,6 +8,7 @@ import type { JSONRPCMessage, RequestId, Transport } from '@modelcontextprotocol
 import { ServerEndpoint } from './endpoint';
 import { STDIO_DEFAULT_MAX_BUFFER_SIZE, isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCRequest, isJSONRPCResultResponse, serverSdk } from './spec';
 import { ClientSession } from './session';
+import { MAX_JSON_DEPTH, TOO_DEEP_MESSAGE_MESSAGE, valueDeeperThan } from './json-depth';
 import { SessionStore } from './store';
 import { DEFAULTS, slugify, type GatewayEvent, type GatewayLogger, type GatewayUpstream, type ServerGatewayStats } from './types';
 
@@ -109,6 +110,7 @@ export async function startStdioBridge(opts: StdioBridgeOptions): Promise<StdioB
   const initializeIds = new Set<RequestId>();
   const deliver = transport.onmessage;
   transport.onmessage = (message: JSONRPCMessage, extra) => {
+    if (valueDeeperThan(message, MAX_JSON_DEPTH)) return refuseTooDeep(message);
     if (isJSONRPCRequest(message) && isInitializeRequest(message)) initializeIds.add(message.id);
     deliver?.(message, extra);
   };
@@ -134,6 +136,12 @@ export async function startStdioBridge(opts: StdioBridgeOptions): Promise<StdioB
       ? { code: PARSE_ERROR, message: 'Parse error: a line on stdin is not JSON' }
       : { code: INVALID_REQUEST, message: 'Invalid Request: not a JSON-RPC 2.0 message' };
     send({ jsonrpc: '2.0', id: null, error } as unknown as JSONRPCMessage).catch(() => undefined);
+  };
+  // Nested deeper than anything after this point can take (it would overflow the stack): answered here.
+  const refuseTooDeep = (message: JSONRPCMessage): void => {
+    opts.logger.error(`ignored a message on stdin that is ${TOO_DEEP_MESSAGE_MESSAGE.replace(/^.*is /, '')}`);
+    const id = 'id' in message && (typeof message.id === 'string' || typeof message.id === 'number') ? message.id : null;
+    send({ jsonrpc: '2.0', id, error: { code: INVALID_REQUEST, message: TOO_DEEP_MESSAGE_MESSAGE } } as unknown as JSONRPCMessage).catch(() => undefined);
   };
   transport.onerror = (err) => refuse(err instanceof SyntaxError, err instanceof SyntaxError ? `: ${err.message.slice(0, 160)}` : '');
   // The v2 SDK's stdio transport skips lines that are not JSON without a word; we answer them. This

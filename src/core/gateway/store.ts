@@ -1,7 +1,8 @@
 // Client sessions kept on disk so their ids stay valid across a gateway restart or hand-over.
 // One JSON file, mode 0600 in a 0700 directory; entries unused for the TTL expire.
-import { promises as fs, mkdirSync, readFileSync, renameSync, chmodSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeValue as describe, ensureStateDir, setAsideDamaged, writeFileAtomic } from '../state-file';
 
 export interface PersistedSession {
   id: string;
@@ -46,11 +47,9 @@ export class SessionStore {
    */
   load(now = Date.now()): void {
     if (!this.file || !this.dir) return;
-    try {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      chmodSync(this.dir, 0o700);
-    } catch (e) {
-      this.onError(`cannot create the state directory: ${(e as Error).message}`);
+    const dirProblem = ensureStateDir(this.dir);
+    if (dirProblem) {
+      this.onError(`cannot create the state directory: ${dirProblem}`);
       return;
     }
     this.sessions.clear();
@@ -90,13 +89,11 @@ export class SessionStore {
 
   /** Keeps a file we do not understand (renamed next to it) instead of overwriting it later. */
   private setAside(why: string): void {
-    const file = this.file as string;
-    const aside = `${file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    try {
-      renameSync(file, aside);
-      this.onError(`the saved sessions file ${why}; kept it as ${aside} and started without saved sessions (clients reconnect once)`);
-    } catch (e) {
-      this.onError(`the saved sessions file ${why}, and it cannot be moved aside (${(e as Error).message}); starting without saved sessions and not saving any`);
+    const moved = setAsideDamaged(this.file as string);
+    if ('aside' in moved) {
+      this.onError(`the saved sessions file ${why}; kept it as ${moved.aside} and started without saved sessions (clients reconnect once)`);
+    } else {
+      this.onError(`the saved sessions file ${why}, and it cannot be moved aside (${moved.error}); starting without saved sessions and not saving any`);
       this.readOnly = true;
     }
   }
@@ -143,11 +140,8 @@ export class SessionStore {
         for (const s of oldest.slice(0, this.sessions.size - MAX_SESSIONS)) this.sessions.delete(s.id);
       }
       const body: FileShape = { version: 1, sessions: [...this.sessions.values()] };
-      const tmp = `${file}.${process.pid}.tmp`;
       try {
-        await fs.writeFile(tmp, JSON.stringify(body), { mode: 0o600 });
-        await fs.chmod(tmp, 0o600);
-        await fs.rename(tmp, file);
+        await writeFileAtomic(file, JSON.stringify(body));
       } catch (e) {
         this.onError(`cannot save sessions: ${(e as Error).message}`);
       }
@@ -168,13 +162,4 @@ function invalidReason(entry: unknown): string | undefined {
     if (e[key] !== undefined && typeof e[key] !== 'string') return `has a ${key} that is not a string`;
   }
   return undefined;
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') return 'a string';
-  return `a ${typeof value}`;
 }

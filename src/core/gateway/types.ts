@@ -1,6 +1,7 @@
 // Public types of the healing gateway. No VS Code imports.
 import type { FailureReason, RepeatRules, ToolVerdictRow } from '../healing';
-import type { ProtocolEra, RequestHealKind } from '../types';
+import type { LossCause, ProtocolEra, RequestHealKind } from '../types';
+import type { IncidentObserver, IncidentRecord } from '../incidents';
 import { SETTING_DEFAULTS } from '../defaults';
 
 export interface GatewayLogger {
@@ -59,6 +60,11 @@ export interface GatewayOptions {
   responseTimeoutMs?: number;
   /** Largest accepted request body in bytes (default 4 MiB); larger → 413. */
   maxBodyBytes?: number;
+  /**
+   * Answer established 2026-07-28 requests on the Node response directly (default true). False sends
+   * every one through the SDK's per-request handler: slower, for comparing the two (tests, benchmarks).
+   */
+  modernFastPath?: boolean;
   /** Persisted sessions unused for this long are dropped (default 7 days). */
   sessionTtlMs?: number;
   /** Sessions idle this long leave memory; they stay on disk and come back on their next request (default 30 min). */
@@ -75,6 +81,11 @@ export interface GatewayOptions {
   logger?: GatewayLogger;
   /** Attached before the gateway starts, so events of the start itself (a damaged session store) reach it too. */
   onEvent?: (event: GatewayEvent) => void;
+  /**
+   * Who this gateway is in the incident journal (default: from runsIn — docker → sidecar, vscode →
+   * window, process → proxy). The journal is kept in stateDir.
+   */
+  incidentObserver?: IncidentObserver;
   /** A stored token for this upstream, e.g. "Bearer abc". Used when the client sends no Authorization. */
   getAuthorization?: (server: GatewayUpstream) => Promise<string | undefined> | string | undefined;
 }
@@ -165,6 +176,8 @@ export interface GatewayStatus {
   startedAt: string;
   uptimeSeconds: number;
   servers: GatewayStatusServer[];
+  /** With `?incidents`: the incidents this gateway recorded (its journal's last 100), oldest first. Absent from older gateways. */
+  incidents?: IncidentRecord[];
 }
 
 export const GATEWAY_EVENT_KINDS = [
@@ -180,8 +193,14 @@ export const GATEWAY_EVENT_KINDS = [
   'resent',
   'error-returned',
   'upstream-restarting',
+  /** The upstream stopped answering (refused, reset, or a 502/503/504): once per outage. */
+  'upstream-down',
+  /** The upstream no longer knew a session of ours (it was restarted), whichever request found out. */
+  'upstream-session-lost',
   /** The saved sessions: a damaged file set aside, invalid entries dropped, or saving failed. */
   'session-store',
+  /** The incident journal: a damaged file set aside, invalid records dropped, or saving failed. */
+  'incident-journal',
   'stopped',
 ] as const;
 export type GatewayEventKind = (typeof GATEWAY_EVENT_KINDS)[number];
@@ -197,6 +216,14 @@ export interface GatewayEvent {
   session?: string;
   message: string;
   url?: string;
+  /** `error-returned`: why (the `error.data.reason` the client got). */
+  reason?: GatewayErrorReason;
+  /** Heals and `error-returned`: how long the call took, holds included (ms). */
+  durationMs?: number;
+  /** `upstream-restarting`, when Docker told why: the container's loss cause. */
+  cause?: LossCause;
+  /** Heals: the upstream had lost the session on the way (it was restarted), whatever else was healed. */
+  sessionLost?: boolean;
 }
 
 export interface Gateway {
@@ -211,8 +238,10 @@ export interface Gateway {
   onChange(listener: (stats: GatewayStats) => void): () => void;
   /** Fires for each notable event (heals, errors, mode changes). */
   onEvent(listener: (event: GatewayEvent) => void): () => void;
-  /** A Docker restart signal: hold requests to this server instead of failing them. */
-  notifyUpstreamRestarting(serverSlug: string, forMs?: number): void;
+  /** A Docker restart signal: hold requests to this server instead of failing them. `cause`: why, when Docker said. */
+  notifyUpstreamRestarting(serverSlug: string, forMs?: number, cause?: LossCause): void;
+  /** The incidents this gateway recorded (and those its journal kept from earlier runs), oldest first. */
+  incidents(): IncidentRecord[];
   stop(): Promise<void>;
 }
 

@@ -51,9 +51,14 @@ export class UpstreamHealth {
     return this.answering;
   }
 
+  /** Called when the upstream stops answering (once per break, not per failed exchange): the incident journal's first failure. */
+  onBroke?: () => void;
+
   /** Known from elsewhere (a Docker restart signal): the upstream is going away. */
   broke(): void {
+    const was = this.answering;
     this.answering = false;
+    if (was) this.onBroke?.();
     this.breaks++;
     this.recovering = true;
     this.brokeAt = Date.now();

@@ -16,6 +16,8 @@ export interface RepeatRules {
   neverRepeat: readonly string[];
   /** How the user says it where these rules come from: a CLI flag or the VS Code setting. */
   via?: 'flag' | 'setting';
+  /** With `via: 'flag'`: what takes the flag, in words ('the gateway', 'the stdio supervisor'). */
+  flagOf?: string;
   /** The server's label, as the VS Code setting keys it. */
   serverLabel?: string;
 }
@@ -48,7 +50,7 @@ export function howToAllow(tool: string, rules: RepeatRules): string {
   if (rules.via === 'setting') {
     return `add "${tool}" under "${rules.serverLabel ?? '<server>'}" in the setting archonMcpDoctor.repeatSafeTools`;
   }
-  return `run the gateway with --repeat-safe '${tool}'`;
+  return `run ${rules.flagOf ?? 'the gateway'} with --repeat-safe '${tool}'`;
 }
 
 /** 'ask-tools': the tool was in no tools/list seen yet; learn the list, then ask again. */

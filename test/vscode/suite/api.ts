@@ -13,6 +13,7 @@ export const COMMANDS = [
   'archonMcp.copyDiagnostics',
   'archonMcp.setToken',
   'archonMcp.openSettings',
+  'archonMcp.showIncidentTimeline',
 ] as const;
 
 export interface ServerSnapshot {

@@ -1,9 +1,10 @@
 // A POST body, read once (capped): by the endpoint so the era can be decided before a path is chosen (the
 // session path then gets the same parsed body), or by a 2025 session itself. No SDK import: the front is loaded lazily.
 import type { IncomingMessage } from 'node:http';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../json-depth';
 
 /** A POST body: over the gateway's limit (the rest was discarded), or its JSON, parsed once for every path. */
-export type PreReadBody = 'too-large' | { json: unknown; malformed: false } | { json: undefined; malformed: true };
+export type PreReadBody = 'too-large' | { json: unknown; malformed: false } | { json: undefined; malformed: true; tooDeep: boolean };
 
 export function readBodyOnce(req: IncomingMessage, max: number): Promise<PreReadBody> {
   return new Promise((resolve) => {
@@ -15,16 +16,17 @@ export function readBodyOnce(req: IncomingMessage, max: number): Promise<PreRead
       if (size > max) over = true;
       else chunks.push(chunk);
     });
-    req.on('end', () => resolve(over ? 'too-large' : parse(Buffer.concat(chunks).toString('utf8'))));
-    req.on('error', () => resolve(parse('')));
+    req.on('end', () => resolve(over ? 'too-large' : parse(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))));
+    req.on('error', () => resolve(parse(Buffer.alloc(0))));
   });
 }
 
-function parse(text: string): PreReadBody {
+function parse(bytes: Buffer): PreReadBody {
+  if (nestedDeeperThan(bytes, MAX_JSON_DEPTH)) return { json: undefined, malformed: true, tooDeep: true };
   try {
-    return { json: JSON.parse(text) as unknown, malformed: false };
+    return { json: JSON.parse(bytes.toString('utf8')) as unknown, malformed: false };
   } catch {
-    return { json: undefined, malformed: true };
+    return { json: undefined, malformed: true, tooDeep: false };
   }
 }
 

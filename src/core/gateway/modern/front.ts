@@ -27,6 +27,7 @@ import {
 import { toNodeHandler, type NodeMcpRequestHandler } from '@modelcontextprotocol/node';
 import type { EndpointContext } from '../session';
 import { SharedUpstreamSession, type SessionMaker, type UpstreamIdentity } from './shared-session';
+import { AcceptedEnvelopes, EncodeRefused, ModernReply, encodeResult, fastRequest, relays, type FastRequest } from './fast-path';
 
 /** The per-request `_meta` envelope keys: the gateway's to read, never the upstream's. */
 const ENVELOPE_KEYS = [PROTOCOL_VERSION_META_KEY, CLIENT_INFO_META_KEY, CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY] as const;
@@ -112,8 +113,12 @@ class ModernFrontImpl implements ModernFront {
   private closing = false;
   /** Requests eraOf() found well-formed and modern (the others are the SDK ladder's to answer). */
   private readonly wellFormed = new WeakSet<IncomingMessage>();
+  /** Envelopes the SDK's handler accepted: later requests carrying one may take the fast path. */
+  private readonly envelopes = new AcceptedEnvelopes();
+  /** Requests eraOf() found fit for the fast path (fast-path.ts), before any classifier ran. */
+  private readonly fast = new WeakMap<IncomingMessage, FastRequest>();
 
-  constructor(private readonly ctx: EndpointContext, makeSession: SessionMaker) {
+  constructor(private readonly ctx: EndpointContext, makeSession: SessionMaker, private readonly opts: ModernFrontOptions = {}) {
     this.shared = new SharedUpstreamSession({
       ctx,
       makeSession,
@@ -135,6 +140,11 @@ class ModernFrontImpl implements ModernFront {
   eraOf(req: IncomingMessage, body: unknown): Era {
     // As the SDK's isLegacyRequest: a POST with no JSON body (empty or unparseable) is legacy.
     if (body === undefined) return 'legacy';
+    const fast = this.opts.fastPath === false ? undefined : fastRequest(req, body, this.envelopes);
+    if (fast) {
+      this.fast.set(req, fast);
+      return 'modern';
+    }
     const outcome = classifyInboundRequest({
       httpMethod: req.method ?? 'POST',
       protocolVersionHeader: header(req, 'mcp-protocol-version'),
@@ -156,21 +166,24 @@ class ModernFrontImpl implements ModernFront {
     if (!isJsonContentType(header(req, 'content-type') ?? '')) {
       return sendError(res, 415, -32000, 'Unsupported Media Type: a 2026-07-28 request must be sent as application/json');
     }
+    const fast = this.fast.get(req);
     // A malformed request is answered by the SDK's validation ladder at once, whatever the upstream's state.
-    if (!this.wellFormed.has(req)) return this.node(req, res, body);
+    if (!fast && !this.wellFormed.has(req)) return this.node(req, res, body);
     const client = clientInfoOf(body);
     this.pendingClient ??= client;
     if (this.ctx.counters.modernClients.seen(client)) this.ctx.changed();
     // Every answer speaks for the upstream: when it cannot be reached (held until the hold timeout) or
     // refuses the gateway's session, the client hears that reason as a JSON-RPC error, not an HTTP 500.
+    let identity: UpstreamIdentity;
     try {
-      await this.shared.ready(this.pendingClient);
+      identity = await this.shared.ready(this.pendingClient);
     } catch (e) {
       const err = e as Error & { code?: number; data?: unknown };
       const id = (body as { id?: unknown } | undefined)?.id;
       if (typeof id !== 'string' && typeof id !== 'number') return sendStatus(res, 202);
       return sendAnswer(res, 200, { jsonrpc: '2.0', id, error: { code: err.code ?? -32000, message: err.message, ...(err.data !== undefined ? { data: err.data } : {}) } });
     }
+    if (fast) return this.answerDirectly(fast, res, identity);
     const uris = [...new Set(listenedResources(body))];
     if (uris.length) {
       // Counted while the stream is open: when it closes (the client went away or closed it) and no
@@ -187,6 +200,34 @@ class ModernFrontImpl implements ModernFront {
       await this.reconcile();
     }
     await this.node(req, res, body);
+  }
+
+  /** The fast path (fast-path.ts): forwarded and answered as the handler's instance would have. */
+  private async answerDirectly(r: FastRequest, res: ServerResponse, identity: UpstreamIdentity): Promise<void> {
+    const reply = new ModernReply(res);
+    const gone = new AbortController();
+    res.once('close', () => {
+      if (reply.finished) return;
+      gone.abort();
+      reply.abandon();
+    });
+    const answer = await this.shared.send(r.method, stripEnvelope(r.params), {
+      signal: gone.signal,
+      related: (m) => {
+        if (relays(m, identity.capabilities)) reply.notify(m);
+      },
+    });
+    if (gone.signal.aborted) return;
+    if (answer.kind === 'error') return reply.error(r.id, answer.code, answer.message, answer.data);
+    let result: Record<string, unknown>;
+    try {
+      result = encodeResult(r.method, answer.result, identity.serverInfo);
+    } catch (e) {
+      if (!(e instanceof EncodeRefused)) throw e;
+      this.ctx.logger.warn(`[${this.ctx.slug} modern] Failed to encode result for ${r.method}: ${e.message}`);
+      return reply.error(r.id, -32603, 'Internal error');
+    }
+    reply.result(r.id, result);
   }
 
   private reconcile(): Promise<void> {
@@ -243,6 +284,8 @@ class ModernFrontImpl implements ModernFront {
   }
 
   private async forward(request: JSONRPCRequest, ctx: ServerContext): Promise<Result> {
+    // The handler checked this envelope before calling here: the same envelope may take the fast path.
+    this.envelopes.add(ctx.mcpReq.envelope as Record<string, unknown> | undefined);
     const answer = await this.shared.send(request.method, stripEnvelope(request.params), {
       signal: ctx.mcpReq.signal,
       related: (m) => {
@@ -284,6 +327,11 @@ function sendStatus(res: ServerResponse, status: number): void {
   res.writeHead(status).end();
 }
 
-export function createModernFront(ctx: EndpointContext, makeSession: SessionMaker): ModernFront {
-  return new ModernFrontImpl(ctx, makeSession);
+export interface ModernFrontOptions {
+  /** Established requests answered directly (fast-path.ts); false: every request through the SDK's handler. */
+  fastPath?: boolean;
+}
+
+export function createModernFront(ctx: EndpointContext, makeSession: SessionMaker, opts?: ModernFrontOptions): ModernFront {
+  return new ModernFrontImpl(ctx, makeSession, opts);
 }

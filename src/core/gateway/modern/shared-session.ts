@@ -182,6 +182,16 @@ export class SharedUpstreamSession {
 
   /** Everything the session sends toward "its client": answers, related messages, the upstream's own. */
   private fromSession(m: JSONRPCMessage, related: RequestId | undefined): void {
+    // The common case first, without the SDK's schema guards (a zod parse of the whole answer): the
+    // session answers one of our own requests. It built the message itself, from what the link read.
+    const answer = m as { id?: RequestId; result?: unknown; error?: { code: number; message: string; data?: unknown } };
+    const pending = answer.id !== undefined ? this.pending.get(answer.id) : undefined;
+    if (pending && !('method' in m)) {
+      if (typeof answer.result === 'object' && answer.result !== null) return pending.resolve({ kind: 'result', result: answer.result as Record<string, unknown> });
+      if (typeof answer.error?.code === 'number' && typeof answer.error.message === 'string') {
+        return pending.resolve({ kind: 'error', code: answer.error.code, message: answer.error.message, data: answer.error.data });
+      }
+    }
     if (isJSONRPCResultResponse(m)) return this.pending.get(m.id)?.resolve({ kind: 'result', result: m.result as Record<string, unknown> });
     if (isJSONRPCErrorResponse(m)) {
       if (m.id === undefined || m.id === null) return;

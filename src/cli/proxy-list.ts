@@ -1,0 +1,93 @@
+// `proxy` with no --upstream: serves every server of the shared server list, and follows its edits
+// (a changed list restarts the gateway in this process; client sessions persist in the state dir).
+import { ServerListStore, configDir, currentLocationEnv, shownUrl, watchFiles, type ListedServer } from '../core/clients';
+import { GatewayPortTaken, startGateway } from '../core/gateway';
+import type { Gateway, GatewayEvent, GatewayLogger, GatewayOptions } from '../core/gateway';
+import { jsonLine } from '../core/json-lines';
+
+export interface ListProxyOptions extends Omit<GatewayOptions, 'upstreams' | 'logger' | 'onEvent'> {
+  json: boolean;
+}
+
+function listFromEnv(text: string): { servers: ListedServer[]; problems: string[] } {
+  try {
+    const v = JSON.parse(text) as ListedServer[];
+    if (Array.isArray(v) && v.every((s) => typeof s?.name === 'string' && typeof s.slug === 'string' && typeof s.url === 'string')) return { servers: v, problems: [] };
+  } catch {
+    /* below */
+  }
+  return { servers: [], problems: ['ARCHON_MCP_DOCTOR_SERVERS is not a list of {name, slug, url}'] };
+}
+
+export async function proxyFromList(o: ListProxyOptions): Promise<number> {
+  const { json, ...gatewayOptions } = o;
+  const store = new ServerListStore(configDir(currentLocationEnv()));
+  // In the always-on container the list comes with it (docker-gateway up with several upstreams).
+  const given = process.env.ARCHON_MCP_DOCTOR_SERVERS;
+  const load = async () => (given !== undefined ? listFromEnv(given) : store.load());
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const logger: GatewayLogger = json
+    ? { info: () => undefined, warn: () => undefined, error: (m) => process.stderr.write(`${m}\n`) }
+    : { info: () => undefined, warn: (m) => process.stderr.write(`warn: ${m}\n`), error: (m) => process.stderr.write(`error: ${m}\n`) };
+  const onEvent = (e: GatewayEvent) => {
+    const { at, event, ...fields } = e;
+    if (event === 'listening' || event === 'deferred') return;
+    out(json ? JSON.stringify(jsonLine(event, { t: at, ...fields })) : `${at} ${event}${e.session ? ` [${e.session}]` : ''}: ${e.message}`);
+  };
+  let gateway: Gateway | undefined;
+  let key: string | undefined;
+  let stopped = false;
+  let applying = Promise.resolve();
+  const upstreamText = (list: ListedServer[]) => list.map((s) => `${s.slug}=${shownUrl(s.url)}`).join(' ');
+
+  const apply = async (first: boolean): Promise<boolean> => {
+    const read = await load();
+    for (const p of read.problems) out(json ? JSON.stringify(jsonLine('server-list-problem', { file: store.file, message: p })) : `warning: ${p}`);
+    const next = JSON.stringify(read.servers);
+    if (next === key || stopped) return true;
+    key = next;
+    await gateway?.stop();
+    gateway = undefined;
+    if (read.servers.length === 0) {
+      const message = `no servers in ${store.file}: waiting for some (archon-mcp-doctor servers add <name> <url>)`;
+      out(json ? JSON.stringify(jsonLine('server-list-problem', { file: store.file, message })) : message);
+      return true;
+    }
+    try {
+      gateway = await startGateway({ ...gatewayOptions, upstreams: read.servers.map((s) => ({ name: s.name, slug: s.slug, url: s.url, ...(s.headers ? { headers: s.headers } : {}) })), logger, onEvent });
+    } catch (err) {
+      const hint = err instanceof GatewayPortTaken ? '; choose another port with --port P (clients must then use that port)' : '';
+      process.stderr.write(`proxy: cannot start the gateway: ${(err as Error).message}${hint}\n`);
+      return !first;
+    }
+    const line = jsonLine(gateway.mode === 'deferred' ? 'deferred' : 'listening', { url: gateway.baseUrl, mode: gateway.mode, upstream: upstreamText(read.servers) });
+    if (json) out(JSON.stringify(line));
+    else for (const s of read.servers) out(`${gateway.url(s.slug)}  →  ${shownUrl(s.url)}`);
+    return true;
+  };
+
+  if (!(await apply(true))) return 1;
+  // Editors replace the file (rename) or write it in place: watch the folder, re-read on any change.
+  let watch = watchFiles([store.file], () => {
+    applying = applying.then(() => apply(false).then(() => undefined));
+  });
+  // The folder may not exist yet when the list is empty: look again now and then.
+  const poll = setInterval(() => {
+    watch.close();
+    watch = watchFiles([store.file], () => {
+      applying = applying.then(() => apply(false).then(() => undefined));
+    });
+    applying = applying.then(() => apply(false).then(() => undefined));
+  }, 5_000);
+  return new Promise<number>((resolve) => {
+    const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(poll);
+      watch.close();
+      void applying.then(() => gateway?.stop()).then(() => resolve(0), () => resolve(0));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}

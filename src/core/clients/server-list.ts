@@ -1,0 +1,154 @@
+// The user's shared server list: the MCP servers the gateway serves, kept in our config folder and shared
+// by the CLI (`servers`, `proxy` with no --upstream, `clients route --all`) and the extension. JSON with
+// comments is accepted and kept (edits go through jsonc-parser); writes are atomic (0600: headers may hold
+// tokens); a file we cannot understand is moved aside, reported, and never overwritten in place.
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { applyEdits, modify, parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { errorCodeOf } from '../classify';
+import { slugify } from '../gateway/types';
+import { isObj } from './descriptor';
+import { normalizeUrl } from './match';
+import { formattingOf } from './plan';
+import { lineColumn } from './read';
+import { ensureDir, writeAtomic } from './write';
+
+export const SERVER_LIST_FILE = 'servers.json';
+
+export interface ListedServer {
+  name: string;
+  /** The gateway path segment (`/<slug>/mcp`): given once, never changed, since client files point at it. */
+  slug: string;
+  url: string;
+  /** Sent upstream by the gateway; values may be secret, never printed. */
+  headers?: Record<string, string>;
+}
+
+export interface ServerListRead {
+  servers: ListedServer[];
+  /** What was wrong with the file (set aside, entries skipped), for the user. */
+  problems: string[];
+  /** The text read ('' when there is no file). */
+  text: string;
+}
+
+const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** Why an entry is not a server we can serve, or its server. */
+function entryOf(raw: unknown): ListedServer | string {
+  if (!isObj(raw)) return 'is not an object';
+  if (typeof raw.name !== 'string' || !raw.name.trim()) return 'has no "name"';
+  if (typeof raw.url !== 'string' || !normalizeUrl(raw.url)) return `("${raw.name}") has no http(s) "url"`;
+  if (raw.slug !== undefined && (typeof raw.slug !== 'string' || !SLUG.test(raw.slug))) return `("${raw.name}") has a "slug" that is not lower-case letters, digits and dashes`;
+  const headers = raw.headers;
+  if (headers !== undefined && !(isObj(headers) && Object.values(headers).every((v) => typeof v === 'string'))) return `("${raw.name}") has "headers" that are not name → text`;
+  return { name: raw.name, slug: (raw.slug as string | undefined) ?? slugify(raw.name), url: raw.url, ...(headers ? { headers: headers as Record<string, string> } : {}) };
+}
+
+/** The first free slug for a name: its own, else with -2, -3… */
+export function freeSlug(name: string, taken: Iterable<string>): string {
+  const used = new Set(taken);
+  const base = slugify(name);
+  if (!used.has(base)) return base;
+  for (let i = 2; ; i++) if (!used.has(`${base}-${i}`)) return `${base}-${i}`;
+}
+
+export function sameHeaders(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  return JSON.stringify(Object.entries(a ?? {}).sort()) === JSON.stringify(Object.entries(b ?? {}).sort());
+}
+
+export class ServerListStore {
+  readonly file: string;
+
+  constructor(readonly dir: string) {
+    this.file = path.join(dir, SERVER_LIST_FILE);
+  }
+
+  async load(): Promise<ServerListRead> {
+    let text: string;
+    try {
+      text = await fsp.readFile(this.file, 'utf8');
+    } catch (err) {
+      if (errorCodeOf(err) === 'ENOENT') return { servers: [], problems: [], text: '' };
+      return { servers: [], problems: [`${this.file} cannot be read (${errorCodeOf(err) ?? (err as Error).message}); no servers from it`], text: '' };
+    }
+    if (!text.trim()) return { servers: [], problems: [], text };
+    const errors: ParseError[] = [];
+    const value: unknown = parseJsonc(text, errors, { allowTrailingComma: true });
+    const damage = errors.length ? `is not valid JSON: ${printParseErrorCode(errors[0].error)} at ${lineColumn(text, errors[0].offset)}`
+      : !isObj(value) || !Array.isArray(value.servers) ? 'holds no "servers" list' : undefined;
+    if (damage) return { servers: [], problems: [await this.setAside(damage)], text: '' };
+    const servers: ListedServer[] = [];
+    const problems: string[] = [];
+    for (const [i, raw] of ((value as { servers: unknown[] }).servers).entries()) {
+      const s = entryOf(raw);
+      if (typeof s === 'string') problems.push(`${this.file}: server ${i + 1} ${s}; skipped`);
+      else if (servers.some((o) => o.slug === s.slug)) problems.push(`${this.file}: server ${i + 1} ("${s.name}") uses the path /${s.slug}/mcp of an earlier one; skipped`);
+      else servers.push(s);
+    }
+    return { servers, problems, text };
+  }
+
+  /** Moves a damaged file aside (never overwritten: the user may want what is in it) and says where. */
+  private async setAside(why: string): Promise<string> {
+    const aside = `${this.file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    try {
+      await fsp.rename(this.file, aside);
+      return `${this.file} ${why}; moved aside to ${aside}, starting with an empty list`;
+    } catch (err) {
+      return `${this.file} ${why}, and could not be moved aside (${errorCodeOf(err) ?? (err as Error).message}); no servers from it`;
+    }
+  }
+
+  /**
+   * Adds servers (or finds them: the same URL and headers is the same server) and returns each one's
+   * entry, slugs given once. A name already listed with another URL gets the new URL and keeps its slug.
+   */
+  async upsert(wanted: readonly Omit<ListedServer, 'slug'>[], opts: { byName?: boolean } = {}): Promise<{ servers: ListedServer[]; changed: { server: ListedServer; change: 'added' | 'updated' | 'unchanged' }[]; problems: string[] }> {
+    const read = await this.load();
+    let text = read.text.trim() ? read.text : '{\n  "version": 1,\n  "servers": []\n}\n';
+    const list = [...read.servers];
+    const changed: { server: ListedServer; change: 'added' | 'updated' | 'unchanged' }[] = [];
+    const fmt = formattingOf(text);
+    const rawList = (parseJsonc(text) as { servers: unknown[] }).servers;
+    for (const w of wanted) {
+      const same = list.find((s) => normalizeUrl(s.url) === normalizeUrl(w.url) && sameHeaders(s.headers, w.headers));
+      const named = opts.byName ? list.find((s) => s.name === w.name) : undefined;
+      if (named && !(same && same === named)) {
+        const i = rawList.findIndex((r) => isObj(r) && r.name === named.name);
+        const next: ListedServer = { ...named, url: w.url, ...(w.headers ? { headers: w.headers } : {}) };
+        text = applyEdits(text, modify(text, ['servers', i], next, { formattingOptions: fmt }));
+        list[list.indexOf(named)] = next;
+        changed.push({ server: next, change: 'updated' });
+        continue;
+      }
+      if (same) {
+        changed.push({ server: same, change: 'unchanged' });
+        continue;
+      }
+      const server: ListedServer = { name: w.name, slug: freeSlug(w.name, list.map((s) => s.slug)), url: w.url, ...(w.headers ? { headers: w.headers } : {}) };
+      text = applyEdits(text, modify(text, ['servers', rawList.length], server, { formattingOptions: fmt, isArrayInsertion: true }));
+      rawList.push(server);
+      list.push(server);
+      changed.push({ server, change: 'added' });
+    }
+    if (changed.some((c) => c.change !== 'unchanged')) await this.write(text);
+    return { servers: list, changed, problems: read.problems };
+  }
+
+  /** Removes a server by name or slug; false when there is none. */
+  async remove(nameOrSlug: string): Promise<{ removed?: ListedServer; problems: string[] }> {
+    const read = await this.load();
+    const rawList = read.text.trim() ? (parseJsonc(read.text) as { servers: unknown[] }).servers : [];
+    const target = read.servers.find((s) => s.name === nameOrSlug) ?? read.servers.find((s) => s.slug === nameOrSlug);
+    if (!target) return { problems: read.problems };
+    const i = rawList.findIndex((r) => isObj(r) && r.name === target.name);
+    await this.write(applyEdits(read.text, modify(read.text, ['servers', i], undefined, { formattingOptions: formattingOf(read.text) })));
+    return { removed: target, problems: read.problems };
+  }
+
+  private async write(text: string): Promise<void> {
+    await ensureDir(this.dir);
+    await writeAtomic(this.file, text, 0o600);
+  }
+}

@@ -1,0 +1,118 @@
+// One small file per running supervisor in the user's state folder (<stateDir>/stdio/<pid>.json), so the
+// extension and the CLI can show every supervised server on the machine. Written atomically, removed on
+// exit; a file whose supervisor is gone (SIGKILL) is reported as stale by the reader and never trusted.
+import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { redactText } from '../redact';
+import type { RestartCause } from './types';
+
+export const STATE_SUBDIR = 'stdio';
+
+export type SupervisedState = 'starting' | 'running' | 'restarting' | 'gave-up' | 'stopping';
+
+/** The file's shape (version 1), documented in docs/cli-json.md. */
+export interface SupervisedServer {
+  version: 1;
+  /** The supervisor's pid (the file's name). */
+  pid: number;
+  /** The server process's pid, null while none runs. */
+  serverPid: number | null;
+  /** The command and its arguments, secrets redacted. */
+  command: string[];
+  cwd: string;
+  state: SupervisedState;
+  startedAt: string;
+  updatedAt: string;
+  restarts: number;
+  lastCause: RestartCause | null;
+  lastCauseLabel: string | null;
+  lastRestartAt: string | null;
+  held: number;
+  resent: number;
+  ambiguous: number;
+  failed: number;
+  stderrTail: string[];
+}
+
+const SECRET_FLAG = /token|secret|password|passwd|api[_-]?key|auth|credential/i;
+
+/** The command as it may be shown: values of secret-looking flags and KEY=value pairs hidden. */
+export function redactCommand(command: string, args: readonly string[]): string[] {
+  const out = [command];
+  for (let i = 0; i < args.length; i++) {
+    const prev = args[i - 1];
+    if (i > 0 && /^--?[\w-]+$/.test(prev) && SECRET_FLAG.test(prev)) out.push('«hidden»');
+    else if (/^[\w.-]+=/.test(args[i]) && SECRET_FLAG.test(args[i].split('=')[0])) out.push(`${args[i].split('=')[0]}=«hidden»`);
+    else out.push(redactText(args[i]).replace(/(:\/\/[^/@\s:]+:)[^/@\s]+@/, '$1«hidden»@'));
+  }
+  return out;
+}
+
+export class StateFile {
+  readonly file: string;
+  private failed = false;
+
+  constructor(dir: string, pid = process.pid) {
+    this.file = path.join(dir, STATE_SUBDIR, `${pid}.json`);
+  }
+
+  write(state: SupervisedServer): void {
+    if (this.failed) return;
+    try {
+      mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+      renameSync(tmp, this.file);
+    } catch {
+      // A read-only home must not stop the server from being supervised.
+      this.failed = true;
+    }
+  }
+
+  remove(): void {
+    try {
+      unlinkSync(this.file);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface SupervisedServerEntry extends SupervisedServer {
+  /** The file, for a person to look at or remove. */
+  file: string;
+  /** Its supervisor is no longer running (killed without a chance to remove the file). */
+  stale: boolean;
+}
+
+/** Every supervised server on this machine (for this user), newest first; damaged files skipped. */
+export function listSupervisedServers(stateDir: string): SupervisedServerEntry[] {
+  const dir = path.join(stateDir, STATE_SUBDIR);
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => /^\d+\.json$/.test(n));
+  } catch {
+    return [];
+  }
+  const out: SupervisedServerEntry[] = [];
+  for (const name of names) {
+    const file = path.join(dir, name);
+    try {
+      const s = JSON.parse(readFileSync(file, 'utf8')) as SupervisedServer;
+      if (s.version !== 1 || typeof s.pid !== 'number' || !Array.isArray(s.command)) continue;
+      out.push({ ...s, file, stale: !alive(s.pid) });
+    } catch {
+      // being written or damaged: not ours to guess
+    }
+  }
+  return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+}

@@ -1,0 +1,140 @@
+// UI test: a first run without Archon, as a user with four MCP servers meets the extension in code-server.
+// HOME is a fixture home whose clients (Claude Code, Cursor, Windsurf, VS Code, Claude Desktop) name four
+// real servers from npm — server-everything over Streamable HTTP (running), over SSE (running) and over
+// stdio, server-memory over stdio — and no Archon. The view lists the four, the status bar summarises them,
+// "Route Clients Through Gateway" offers every direct entry and routes them after the diff previews.
+// Screenshots: test-results/ui/every-*.png; with ARCHON_SCREENSHOTS_TO_MEDIA=1 the README's go to media/.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { layEveryHome, MEMORY_JS, type EveryHome } from '../helpers/every-home';
+import { freePort } from '../helpers/wait';
+import { REPO_ROOT, findTools, findVsix, missingMessage, openWorkbench, startCodeServer, type CodeServer, type Workbench } from '../vscode/code-server';
+
+const SHOTS = path.join(REPO_ROOT, 'test-results', 'ui');
+const MEDIA = path.join(REPO_ROOT, 'media');
+const STEP_TIMEOUT = 120_000;
+const SERVERS = ['everything-http', 'everything', 'memory', 'everything-sse'];
+
+const { tools, missing } = findTools();
+const vsix = findVsix();
+if (!vsix) missing.push('the extension package (run `npm run package`)');
+const gate = missing.length ? missingMessage(missing) : undefined;
+if (gate && !gate.fail) console.log(`# ${gate.message}`);
+
+describe('every MCP server, no Archon, in code-server', { skip: gate && !gate.fail ? gate.message : false }, () => {
+  let h: EveryHome;
+  let server: CodeServer;
+  let wb: Workbench;
+  let page: Page;
+  let shot = 0;
+  const screenshot = async (name: string, media?: string) => {
+    const file = path.join(SHOTS, `every-${String(++shot).padStart(2, '0')}-${name}.png`);
+    await page.screenshot({ path: file });
+    if (media && process.env.ARCHON_SCREENSHOTS_TO_MEDIA === '1') fs.copyFileSync(file, path.join(MEDIA, media));
+    return file;
+  };
+  const waitUntil = async <T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = await check().catch(() => undefined);
+      if (v) return v;
+      if (Date.now() > deadline) {
+        await screenshot(`timeout-${what.replace(/\W+/g, '-').slice(0, 40)}`).catch(() => undefined);
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  const view = () => page.locator('.pane', { has: page.locator('.pane-header', { hasText: /Servers/i }) }).first();
+  const rows = () => view().locator('.monaco-list-row[aria-level="1"]');
+  const row = (name: string) => view().locator('.monaco-list-row[aria-level="1"]', { has: page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) }).first();
+  const statusItem = () => page.locator('[id$=".status"]', { hasText: /MCP/ }).first();
+
+  before(async () => {
+    if (gate) throw new Error(gate.message);
+    fs.mkdirSync(SHOTS, { recursive: true });
+    for (const f of fs.readdirSync(SHOTS).filter((f) => f.startsWith('every-'))) fs.rmSync(path.join(SHOTS, f));
+    h = await layEveryHome();
+    // Four servers: without Codex's file (its `uvx` server would be a fifth).
+    fs.rmSync(path.join(h.home, '.codex'), { recursive: true });
+    h.originals.delete('home/.codex/config.toml');
+    server = await startCodeServer({
+      tools, vsix: [vsix!], tmpDir: h.root, logFile: path.join(SHOTS, 'every-code-server.log'),
+      env: { HOME: h.home, XDG_CONFIG_HOME: '', XDG_STATE_HOME: '', APPDATA: '', CLAUDE_CONFIG_DIR: '', CODEX_HOME: '', ARCHON_MCP_DOCTOR_CONFIG_DIR: '', ARCHON_MCP_DOCTOR_STATE_DIR: '' },
+      // No archonMcp.servers: the built-in default (Archon) is not there and no client names it.
+      userSettings: { 'archonMcp.gateway.port': await freePort(), 'archonMcp.pingIntervalSeconds': 2 },
+    });
+    wb = await openWorkbench(server, tools, { viewport: { width: 1400, height: 900 } });
+    page = wb.page;
+  });
+
+  after(async () => {
+    if (page) await screenshot('final').catch(() => undefined);
+    if (server) fs.writeFileSync(path.join(SHOTS, 'every-exthost.log'), server.extensionHostLog());
+    await wb?.close();
+    await server?.stop();
+    await h?.remove();
+  });
+
+  it('1. the view lists the four servers the clients name, no Archon; the HTTP one healthy', { timeout: STEP_TIMEOUT }, async () => {
+    await page.locator('.activitybar a[aria-label^="Archon MCP"]').first().click();
+    for (const name of SERVERS) await row(name).waitFor({ state: 'visible', timeout: 60_000 });
+    await waitUntil('everything-http healthy', async () => /healthy/.test(await row('everything-http').innerText()), 60_000);
+    const top = await rows().allInnerTexts();
+    assert.ok(!top.some((t) => /^Archon\b/.test(t)), `no Archon row: ${top.join(' | ')}`);
+    assert.match(await row('memory').innerText(), /stdio · not running · direct/);
+    assert.match(await row('everything-sse').innerText(), /sse · legacy SSE, not protected/);
+    await screenshot('servers', 'screenshot-servers.png');
+  });
+
+  it('2. the status bar summarises all four; hovering lists them', { timeout: STEP_TIMEOUT }, async () => {
+    const item = statusItem();
+    await waitUntil('"4 MCP" in the status bar', async () => /4 MCP/.test(await item.innerText()));
+    await item.hover();
+    const hover = page.locator('.monaco-hover, .workbench-hover', { hasText: '4 MCP servers' }).first();
+    await hover.waitFor({ state: 'visible', timeout: 15_000 });
+    const text = await hover.innerText();
+    for (const name of SERVERS) assert.match(text, new RegExp(name));
+    await screenshot('status-bar', 'screenshot-status-bar.png');
+    await page.keyboard.press('Escape');
+    await page.mouse.move(700, 400);
+  });
+
+  it('3. "Route Clients Through Gateway" offers every direct entry; the diffs, then Write', { timeout: STEP_TIMEOUT }, async () => {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill('>Archon: Route Clients Through Gateway');
+    await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: 'Route Clients Through Gateway' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await input.press('Enter');
+    const picker = page.locator('.quick-input-widget');
+    await picker.locator('.monaco-list-row', { hasText: 'Claude Code: memory' }).waitFor({ state: 'visible', timeout: 30_000 });
+    const offered = await picker.locator('.monaco-list-row').count();
+    assert.ok(offered >= 8, `every direct entry offered (${offered} rows visible)`);
+    await screenshot('route-pick', 'screenshot-route-pick.png');
+    await picker.locator('.quick-input-box input').press('Enter');
+    const write = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Write' }).first();
+    await write.waitFor({ state: 'visible', timeout: 30_000 });
+    await screenshot('route-diff', 'screenshot-route-diff.png');
+    await write.click();
+    await waitUntil('the stdio entries run the supervisor', async () => {
+      const claude = JSON.parse(h.actual('home/.claude.json').toString()) as { mcpServers: Record<string, { command: string; args: string[] }> };
+      return /archon-mcp-doctor$/.test(claude.mcpServers.memory.command) && claude.mcpServers.memory.args.join(' ') === `stdio -- node ${MEMORY_JS}`;
+    });
+    const claude = JSON.parse(h.actual('home/.claude.json').toString()) as { mcpServers: Record<string, { url?: string; command?: string }> };
+    assert.match(claude.mcpServers['everything-http'].url ?? '', /^http:\/\/127\.0\.0\.1:\d+\/everything-http\/mcp$/);
+    assert.ok(fs.existsSync(claude.mcpServers.memory.command!), 'the stable copy of the CLI is in place');
+    await page.keyboard.press('Escape');
+    await waitUntil('memory shown as protected (supervised, not started yet)', async () => {
+      const text = await row('memory').innerText();
+      return /not running/.test(text) && !/direct/.test(text);
+    }, 30_000);
+    await waitUntil('still four servers after routing', async () => /4 MCP/.test(await statusItem().innerText()));
+    assert.equal(await rows().filter({ hasText: /everything-http/ }).count(), 1, 'the routed HTTP entries are the watched server, not a second one');
+    await screenshot('routed', 'screenshot-routed.png');
+  });
+});
