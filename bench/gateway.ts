@@ -15,6 +15,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { freePort, startServer, type RunningServer, type ServerKind } from '../test/helpers/servers';
+import { pythonProblem, startPythonServer } from '../test/helpers/python';
 import { CLI_BUNDLE, startProxyCli } from './cli-process';
 import { spawnFloorProxy } from './floor-proxy';
 import { readCpuMs } from './memory';
@@ -45,6 +46,8 @@ interface Row {
   fixture: ServerKind;
   connect(url: string): Promise<BenchClient>;
   via: Exclude<Target, 'direct'>[];
+  /** Starts the upstream when it is not a `fixture` kind (the Python server). */
+  start?: () => Promise<RunningServer>;
 }
 
 /** Era 2025: the v1 SDK client against the Archon-like fixture. */
@@ -77,6 +80,15 @@ export async function killAndRestart(fx: RunningServer, times: number): Promise<
   await sleep(300);
 }
 
+/** Era 2025 against Archon's own server library (mcp==1.12.2 FastMCP, test/fixtures/python): a bare read. */
+export async function connectPython(url: string): Promise<BenchClient> {
+  const client = new Client({ name: 'bench', version: '1.0.0' });
+  client.onerror = () => undefined;
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  await client.listTools();
+  return { call: () => client.callTool({ name: 'find_projects', arguments: {} }, undefined, { timeout: 30_000 }), close: () => client.close() };
+}
+
 const BASELINE = process.env.BENCH_GATEWAY_BASELINE;
 const GATEWAY_CLI = process.env.BENCH_GATEWAY_CLI || CLI_BUNDLE;
 const GATEWAYS: Exclude<Target, 'direct'>[] = BASELINE ? ['gateway', 'baseline'] : ['gateway'];
@@ -85,6 +97,10 @@ const ROWS: Row[] = [
   { prefix: 'gateway', fixture: 'fixture', connect: connect2025, via: ['floor', ...GATEWAYS] },
   // A 2026-07-28 client through the gateway to a 2026-07-28-only upstream (the link speaks the modern era).
   { prefix: 'gateway_2026', fixture: 'modern', connect: connect2026, via: ['floor', ...GATEWAYS] },
+  // Archon's real server library (needs `bash scripts/setup-python.sh`; left out, with a note, without it).
+  ...(pythonProblem(['mcp-1.12'])
+    ? (process.stderr.write(`bench gateway: no gateway_python_* row: ${pythonProblem(['mcp-1.12'])}\n`), [])
+    : [{ prefix: 'gateway_python', fixture: 'fixture' as const, connect: connectPython, via: ['floor' as const, ...GATEWAYS], start: () => startPythonServer('mcp-1.12') }]),
 ];
 
 /**
@@ -162,7 +178,7 @@ function cpuPerCall(rounds: readonly RoundResult[]): number | undefined {
 const nameOf = (row: Row, t: Exclude<Target, 'direct'>, metric: string) => `${row.prefix}${t === 'gateway' ? '' : `_${t}`}_${metric}`;
 
 async function benchRow(row: Row, dir: string, after?: (fx: RunningServer, gatewayUrl: string) => Promise<Metrics>): Promise<Metrics> {
-  const fx = await startServer(row.fixture, { testTools: true });
+  const fx = row.start ? await row.start() : await startServer(row.fixture, { testTools: true });
   const stops: (() => Promise<void>)[] = [];
   try {
     const urls = new Map<Target, string>([['direct', fx.url]]);

@@ -1,0 +1,61 @@
+// The monitor against the real Python servers (Archon's mcp==1.12.2 FastMCP and its successors), each
+// restarted 10 times (SIGTERM and SIGKILL alternately): every restart is healed with a new session and
+// named a process restart (Archon's /health uptime drops), whatever the server answers for the lost session.
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { ServerMonitor } from '../../src/core/monitor';
+import { MemorySessionStore } from '../../src/core/session-store';
+import { DEFAULT_MONITOR_OPTIONS, type MonitorOptions, type Transition } from '../../src/core/types';
+import { waitFor } from '../helpers/monitor';
+import { PY_SERVERS, skipWithoutPython, startPythonServer } from '../helpers/python';
+import type { RunningServer } from '../helpers/servers';
+
+const RESTARTS = 10;
+const MODERN = new Set(['mcp-2', 'fastmcp']);
+const FAST: MonitorOptions = { ...DEFAULT_MONITOR_OPTIONS, pingIntervalMs: 1_000, pingTimeoutMs: 2_000 };
+
+const running: { monitor?: ServerMonitor; server?: RunningServer }[] = [];
+after(async () => {
+  for (const r of running) {
+    await r.monitor?.stop();
+    await r.server?.stop();
+  }
+});
+
+describe('the monitor heals each Python server across 10 restarts and names the cause', { concurrency: true }, () => {
+  for (const { flavour, label } of PY_SERVERS) {
+    test(label, { timeout: 180_000 }, async (t) => {
+      if (skipWithoutPython(t, [flavour])) return;
+      const server = await startPythonServer(flavour);
+      const transitions: Transition[] = [];
+      const monitor = new ServerMonitor({ name: flavour, url: server.url, transport: 'auto', healthUrl: server.healthUrl }, FAST, { store: new MemorySessionStore() });
+      running.push({ monitor, server });
+      monitor.onDidChange((_s, tr) => tr && transitions.push(tr));
+      monitor.start();
+      const first = await waitFor(monitor, (s) => s.state === 'healthy' && s.health?.uptimeSeconds !== undefined, 'healthy with an uptime');
+      assert.equal(first.serverInfo?.name, 'archon-mcp-server', "Archon's FastMCP name is its serverInfo.name");
+      // mcp 2.x (and fastmcp on it) also serve 2026-07-28: the monitor negotiates it, and there are no sessions.
+      assert.equal(first.era, MODERN.has(flavour) ? '2026-07-28' : '2025', `era detected for ${label}`);
+      const sessions = new Set([first.sessionId]);
+      const failures = new Set<string>();
+      for (let n = 0; n < RESTARTS; n++) {
+        const heals = monitor.snapshot.heals;
+        const seen = transitions.length;
+        // Without sessions (2026-07-28) a restart between two pings loses nothing and leaves no trace: stay down
+        // past a ping so that the monitor meets the outage it must name.
+        await server.restart({ signal: n % 2 ? 'SIGKILL' : 'SIGTERM', delayMs: first.era === '2025' ? 0 : FAST.pingIntervalMs + 500 });
+        const s = await waitFor(monitor, (x) => x.state === 'healthy' && x.heals > heals, `healed after restart ${n + 1}`, 30_000);
+        const path = transitions.slice(seen);
+        assert.ok(path.some((tr) => tr.to === 'session-lost' || tr.to === 'unreachable'), `restart ${n + 1} passed through a loss: ${path.map((tr) => tr.to).join(' → ')}`);
+        assert.equal(s.lastLoss?.cause, 'process-restart', `restart ${n + 1}: the uptime drop on /health names a process restart (${JSON.stringify(s.lastLoss)})`);
+        for (const tr of path) if (tr.failure) failures.add(`${tr.failure.kind}: ${tr.failure.message}`);
+        sessions.add(s.sessionId);
+      }
+      if (first.era === '2025') assert.equal(sessions.size, RESTARTS + 1, 'a new session after every restart');
+      t.diagnostic(`failures seen on ${label}: ${[...failures].join(' | ')}`);
+      t.diagnostic(`SIGTERMs the server did not leave on: ${server.termHangs.length}${server.termHangs.length ? `; last output: ${server.termHangs[0]}` : ''}`);
+      await monitor.stop();
+      await server.stop();
+    });
+  }
+});
