@@ -54,7 +54,10 @@ export async function proxyFromList(o: ListProxyOptions): Promise<number> {
       return true;
     }
     try {
-      gateway = await startGateway({ ...gatewayOptions, upstreams: read.servers.map((s) => ({ name: s.name, slug: s.slug, url: s.url, ...(s.headers ? { headers: s.headers } : {}) })), logger, onEvent });
+      gateway = await startGateway({ ...gatewayOptions, upstreams: read.servers.map((s) => ({
+        name: s.name, slug: s.slug, url: s.url, ...(s.headers ? { headers: s.headers } : {}),
+        repeat: { repeatSafe: s.repeatSafe ?? [], neverRepeat: s.neverRepeat ?? [], via: 'server-list', serverLabel: s.name },
+      })), logger, onEvent });
     } catch (err) {
       const hint = err instanceof GatewayPortTaken ? '; choose another port with --port P (clients must then use that port)' : '';
       process.stderr.write(`proxy: cannot start the gateway: ${(err as Error).message}${hint}\n`);

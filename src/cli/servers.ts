@@ -4,9 +4,10 @@ import { ServerListStore, configDir, currentLocationEnv, shownUrl, type ListedSe
 import { jsonLine } from '../core/json-lines';
 import { httpUrlProblem } from './gateway-args';
 import { badArguments, parseCommandArgs } from './registry';
+import { repeatRulesOf } from './gateway-args';
 
 export const SERVERS_USAGE = `usage: archon-mcp-doctor servers [--json]
-       archon-mcp-doctor servers add <name> <url> [--header "Name: value"]… [--json]
+       archon-mcp-doctor servers add <name> <url> [--header "Name: value"]… [--repeat-safe GLOBS] [--never-repeat GLOBS] [--json]
        archon-mcp-doctor servers remove <name|slug> [--json]
   The list lives in ${'$'}XDG_CONFIG_HOME/archon-mcp-doctor/servers.json (macOS ~/Library/Application Support,
   Windows %APPDATA%; ARCHON_MCP_DOCTOR_CONFIG_DIR moves it). Each server is served by the gateway at
@@ -15,7 +16,7 @@ export const SERVERS_USAGE = `usage: archon-mcp-doctor servers [--json]
 const write = (s: string) => process.stdout.write(s);
 
 function listedLine(s: ListedServer) {
-  return jsonLine('listed-server', { name: s.name, slug: s.slug, url: shownUrl(s.url), ...(s.headers ? { headers: Object.keys(s.headers) } : {}), gatewayPath: `/${s.slug}/mcp` });
+  return jsonLine('listed-server', { name: s.name, slug: s.slug, url: shownUrl(s.url), ...(s.headers ? { headers: Object.keys(s.headers) } : {}), ...(s.repeatSafe ? { repeatSafe: s.repeatSafe } : {}), ...(s.neverRepeat ? { neverRepeat: s.neverRepeat } : {}), gatewayPath: `/${s.slug}/mcp` });
 }
 
 export function serverListStore(): ServerListStore {
@@ -30,7 +31,11 @@ function problems(store: ServerListStore, list: string[], json: boolean): void {
 }
 
 export async function serversCommand(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs(argv, { json: { type: 'boolean' }, header: { type: 'string', multiple: true } }, true);
+  const parsed = parseCommandArgs(
+    argv,
+    { json: { type: 'boolean' }, header: { type: 'string', multiple: true }, 'repeat-safe': { type: 'string', multiple: true }, 'never-repeat': { type: 'string', multiple: true } },
+    true,
+  );
   if (typeof parsed === 'string') return badArguments('servers', parsed, SERVERS_USAGE);
   const { values, positionals } = parsed;
   const json = Boolean(values.json);
@@ -60,7 +65,8 @@ export async function serversCommand(argv: string[]): Promise<number> {
     }
     let r;
     try {
-      r = await store.upsert([{ name, url, ...(Object.keys(headers).length ? { headers } : {}) }], { byName: true });
+      const rules = repeatRulesOf(values);
+      r = await store.upsert([{ name, url, ...(Object.keys(headers).length ? { headers } : {}), ...(values['repeat-safe'] ? { repeatSafe: [...rules.repeatSafe] } : {}), ...(values['never-repeat'] ? { neverRepeat: [...rules.neverRepeat] } : {}) }], { byName: true });
     } catch (err) {
       process.stderr.write(`servers add: ${(err as Error).message}\n`);
       return 1;

@@ -140,7 +140,7 @@ const mcpServer = z.object({
 }).strict();
 
 /** `servers`: the shared server list (header values never printed, only their names). */
-const listedServer = z.object({ type: z.literal('listed-server'), ...base, name: z.string(), slug: z.string(), url: z.string(), headers: z.array(z.string()).optional(), gatewayPath: z.string() }).strict();
+const listedServer = z.object({ type: z.literal('listed-server'), ...base, name: z.string(), slug: z.string(), url: z.string(), headers: z.array(z.string()).optional(), repeatSafe: z.array(z.string()).optional(), neverRepeat: z.array(z.string()).optional(), gatewayPath: z.string() }).strict();
 const serverListChange = z.object({ type: z.literal('server-list-change'), ...base, change: z.enum(['added', 'updated', 'unchanged', 'removed']), name: z.string(), slug: z.string(), url: z.string() }).strict();
 const serverListProblem = z.object({ type: z.literal('server-list-problem'), ...base, file: z.string(), message: z.string() }).strict();
 

@@ -56,6 +56,21 @@ describe('the shared server list', () => {
     assert.match((await store.load()).problems[0], /holds no "servers" list; moved aside/);
   });
 
+  test("each server's repeat rules: read, validated, set by name without changing its slug, kept when an entry names none", async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'servers.json');
+    fs.writeFileSync(file, JSON.stringify({ servers: [{ name: 'Docs', url: 'http://h/mcp', repeatSafe: ['find_*'] }, { name: 'Bad', url: 'http://i/mcp', neverRepeat: 'manage_*' }] }));
+    const store = new ServerListStore(dir);
+    const r = await store.load();
+    assert.deepEqual(r.servers, [{ name: 'Docs', slug: 'docs', url: 'http://h/mcp', repeatSafe: ['find_*'] }]);
+    assert.match(r.problems[0], /\("Bad"\) has a "neverRepeat" that is not a list of tool names or globs/);
+    const set = await store.upsert([{ name: 'Docs', url: 'http://h/mcp', repeatSafe: ['find_*', 'get_*'], neverRepeat: ['get_secret'] }], { byName: true });
+    assert.deepEqual(set.changed.map((c) => [c.change, c.server.slug, c.server.repeatSafe, c.server.neverRepeat]), [['updated', 'docs', ['find_*', 'get_*'], ['get_secret']]]);
+    const routed = await store.upsert([{ name: 'Docs', url: 'http://h/mcp' }]);
+    assert.deepEqual(routed.changed.map((c) => c.change), ['unchanged'], 'routing the same server again leaves its rules');
+    assert.deepEqual((await store.load()).servers[0].repeatSafe, ['find_*', 'get_*']);
+  });
+
   test('freeSlug', () => {
     assert.equal(freeSlug('Archon MCP', []), 'archon-mcp');
     assert.equal(freeSlug('Archon MCP', ['archon-mcp', 'archon-mcp-2']), 'archon-mcp-3');

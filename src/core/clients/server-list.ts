@@ -22,6 +22,21 @@ export interface ListedServer {
   url: string;
   /** Sent upstream by the gateway; values may be secret, never printed. */
   headers?: Record<string, string>;
+  /** The user's word on which tools may be sent again after a crash (globs; see the repeat policy). */
+  repeatSafe?: string[];
+  /** Tools never sent twice (globs; wins over repeatSafe and over annotations). */
+  neverRepeat?: string[];
+}
+
+const isGlobList = (v: unknown): v is string[] => Array.isArray(v) && v.every((g) => typeof g === 'string' && g.trim() !== '');
+const sameList = (a: readonly string[] | undefined, b: readonly string[] | undefined) => (a ?? []).join('\n') === (b ?? []).join('\n');
+/** The repeat rules an entry gives, as fields to spread. */
+function rulesOf(s: Pick<ListedServer, 'repeatSafe' | 'neverRepeat'>): Pick<ListedServer, 'repeatSafe' | 'neverRepeat'> {
+  return { ...(s.repeatSafe?.length ? { repeatSafe: s.repeatSafe } : {}), ...(s.neverRepeat?.length ? { neverRepeat: s.neverRepeat } : {}) };
+}
+/** Rules that `wanted` names are the ones `s` has (rules it does not name do not count). */
+function sameRulesIfGiven(s: ListedServer, wanted: Omit<ListedServer, 'slug'>): boolean {
+  return (wanted.repeatSafe === undefined || sameList(s.repeatSafe, wanted.repeatSafe)) && (wanted.neverRepeat === undefined || sameList(s.neverRepeat, wanted.neverRepeat));
 }
 
 export interface ServerListRead {
@@ -42,7 +57,11 @@ function entryOf(raw: unknown): ListedServer | string {
   if (raw.slug !== undefined && (typeof raw.slug !== 'string' || !SLUG.test(raw.slug))) return `("${raw.name}") has a "slug" that is not lower-case letters, digits and dashes`;
   const headers = raw.headers;
   if (headers !== undefined && !(isObj(headers) && Object.values(headers).every((v) => typeof v === 'string'))) return `("${raw.name}") has "headers" that are not name → text`;
-  return { name: raw.name, slug: (raw.slug as string | undefined) ?? slugify(raw.name), url: raw.url, ...(headers ? { headers: headers as Record<string, string> } : {}) };
+  for (const key of ['repeatSafe', 'neverRepeat'] as const) {
+    if (raw[key] !== undefined && !isGlobList(raw[key])) return `("${raw.name}") has a "${key}" that is not a list of tool names or globs`;
+  }
+  const rules = rulesOf({ repeatSafe: isGlobList(raw.repeatSafe) ? raw.repeatSafe : undefined, neverRepeat: isGlobList(raw.neverRepeat) ? raw.neverRepeat : undefined });
+  return { name: raw.name, slug: (raw.slug as string | undefined) ?? slugify(raw.name), url: raw.url, ...(headers ? { headers: headers as Record<string, string> } : {}), ...rules };
 }
 
 /** The first free slug for a name: its own, else with -2, -3… */
@@ -112,11 +131,11 @@ export class ServerListStore {
     const fmt = formattingOf(text);
     const rawList = (parseJsonc(text) as { servers: unknown[] }).servers;
     for (const w of wanted) {
-      const same = list.find((s) => normalizeUrl(s.url) === normalizeUrl(w.url) && sameHeaders(s.headers, w.headers));
+      const same = list.find((s) => normalizeUrl(s.url) === normalizeUrl(w.url) && sameHeaders(s.headers, w.headers) && sameRulesIfGiven(s, w));
       const named = opts.byName ? list.find((s) => s.name === w.name) : undefined;
       if (named && !(same && same === named)) {
         const i = rawList.findIndex((r) => isObj(r) && r.name === named.name);
-        const next: ListedServer = { ...named, url: w.url, ...(w.headers ? { headers: w.headers } : {}) };
+        const next: ListedServer = { ...named, url: w.url, ...(w.headers ? { headers: w.headers } : {}), ...rulesOf(w) };
         text = applyEdits(text, modify(text, ['servers', i], next, { formattingOptions: fmt }));
         list[list.indexOf(named)] = next;
         changed.push({ server: next, change: 'updated' });
@@ -126,7 +145,7 @@ export class ServerListStore {
         changed.push({ server: same, change: 'unchanged' });
         continue;
       }
-      const server: ListedServer = { name: w.name, slug: freeSlug(w.name, list.map((s) => s.slug)), url: w.url, ...(w.headers ? { headers: w.headers } : {}) };
+      const server: ListedServer = { name: w.name, slug: freeSlug(w.name, list.map((s) => s.slug)), url: w.url, ...(w.headers ? { headers: w.headers } : {}), ...rulesOf(w) };
       text = applyEdits(text, modify(text, ['servers', rawList.length], server, { formattingOptions: fmt, isArrayInsertion: true }));
       rawList.push(server);
       list.push(server);

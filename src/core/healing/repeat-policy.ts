@@ -15,7 +15,7 @@ export interface RepeatRules {
   repeatSafe: readonly string[];
   neverRepeat: readonly string[];
   /** How the user says it where these rules come from: a CLI flag or the VS Code setting. */
-  via?: 'flag' | 'setting';
+  via?: 'flag' | 'setting' | 'server-list';
   /** With `via: 'flag'`: what takes the flag, in words ('the gateway', 'the stdio supervisor'). */
   flagOf?: string;
   /** The server's label, as the VS Code setting keys it. */
@@ -47,6 +47,9 @@ export interface RepeatQuestion {
 
 /** The words that would let `tool` be repeated, for an answer that says it was not. */
 export function howToAllow(tool: string, rules: RepeatRules): string {
+  if (rules.via === 'server-list') {
+    return `add "${tool}" to "repeatSafe" of "${rules.serverLabel ?? '<server>'}" in the shared server list (archon-mcp-doctor servers add <name> <url> --repeat-safe '${tool}')`;
+  }
   if (rules.via === 'setting') {
     return `add "${tool}" under "${rules.serverLabel ?? '<server>'}" in the setting archonMcpDoctor.repeatSafeTools`;
   }
