@@ -30,12 +30,15 @@ async function runClaude(url: string, fx: RunningServer): Promise<{ results: Too
   const config = join(dir, 'mcp.json');
   writeFileSync(config, JSON.stringify({ mcpServers: { archon: { type: 'http', url } } }));
   let outages = 0;
-  const restarts: Promise<void>[] = [];
-  // Before each call Claude Code is told to make, the server goes down; it is back DOWN_MS later.
+  let restarting: Promise<void> | undefined;
+  // Before each call Claude Code is told to make, the server goes down; it is back DOWN_MS later. One
+  // outage at a time: calls that fail at once (directly) come faster than the server restarts.
   const api = await startMessagesApi((k) => {
     if (k >= CALLS) return undefined;
-    outages++;
-    restarts.push(fx.restart({ delayMs: DOWN_MS }));
+    if (!restarting) {
+      outages++;
+      restarting = fx.restart({ delayMs: DOWN_MS }).finally(() => (restarting = undefined));
+    }
     return { name: 'mcp__archon__find_tasks', input: {} };
   });
   const claude = spawn(CLAUDE, ['-p', 'List the tasks.', '--mcp-config', config, '--strict-mcp-config', '--allowedTools', 'mcp__archon__find_tasks', '--max-turns', String(CALLS + 5)], {
@@ -53,7 +56,7 @@ async function runClaude(url: string, fx: RunningServer): Promise<{ results: Too
   const bound = setTimeout(() => claude.kill('SIGKILL'), 180_000);
   await exited;
   clearTimeout(bound);
-  await Promise.allSettled(restarts);
+  await Promise.race([restarting?.catch(() => undefined), sleep(30_000)]);
   await api.close();
   return { results: [...api.results], output, outages };
 }
