@@ -94,6 +94,13 @@ describe('ToolKnowledge', () => {
     k.learnTools(listOf(['search_docs']));
     assert.match(k.explain()[0].suggestion ?? '', /run the stdio supervisor with --repeat-safe 'search_docs'/);
   });
+  it("an unclassified tool of a server whose name was never learnt is asked about (a restored session saw no initialize)", () => {
+    const k = new ToolKnowledge();
+    k.learnTools(listOf(archonTools));
+    assert.equal(k.verdict({ method: 'tools/call', params: { name: 'find_tasks' } }), 'ask-tools');
+    k.learnServer({ serverInfo: { name: 'archon-mcp-server', version: '1.12.2' } });
+    assert.deepEqual(k.verdict({ method: 'tools/call', params: { name: 'find_tasks' } }), { repeat: true, reason: 'known-server', detail: "known server Archon: 'find_*' only reads" });
+  });
   it('ignores results that are not tools/list results', () => {
     const k = new ToolKnowledge();
     assert.equal(k.learnTools({ content: [] }), 0);

@@ -78,13 +78,17 @@ export class ToolKnowledge {
 
   verdict(request: { method: string; params?: unknown }): RepeatVerdict | 'ask-tools' {
     const tool = toolNameOf(request);
-    return repeatVerdict({
+    const v = repeatVerdict({
       method: request.method,
       tool,
       hints: tool === undefined ? undefined : this.hints.get(tool),
       known: this.known,
       rules: this.rules,
     });
+    // Nothing classifies it, but the server never said its name here (a session restored after a gateway
+    // restart skips initialize): ask, since a re-made session tells who it is (a known server's tools).
+    if (v !== 'ask-tools' && v.reason === 'unknown' && this.serverName === undefined && this.hints.size > 0) return 'ask-tools';
+    return v;
   }
 
   /** Every known tool with its verdict and why, sorted by name. */
