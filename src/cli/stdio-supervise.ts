@@ -2,7 +2,8 @@
 // stdout carries protocol messages only; the server's stderr and our lines go to stderr.
 import { currentLocationEnv, stateDir } from '../core/clients';
 import { jsonLine } from '../core/json-lines';
-import { StdioSupervisor, SUPERVISOR_DEFAULTS, type RestartEvent } from '../core/stdio';
+import { StdioSupervisor, SUPERVISOR_DEFAULTS, journalRestarts, serverLabelOf, type RestartEvent } from '../core/stdio';
+import { IncidentRecorder } from '../core/incidents';
 import { GATEWAY_DEFAULTS } from '../core/gateway';
 import { REPEAT_USAGE, repeatRulesOf } from './gateway-args';
 import { badArguments, parseCommandArgs } from './registry';
@@ -21,6 +22,7 @@ export const SUPERVISE_USAGE = `usage: archon-mcp-doctor stdio [options] -- <com
 ${REPEAT_USAGE}
   --state-dir D       the user's state folder (default: the one client routing uses); the supervisor keeps
                       <D>/stdio/<pid>.json while it runs
+  --name N            the server's name in the incident journal (default: the package or script it runs)
   --json              one JSON line per restart on stderr (docs/cli-json.md: stdio-restart)
   --quiet             warnings and errors only
   Client config: {"command": "archon-mcp-doctor", "args": ["stdio", "--", "npx", "-y", "@modelcontextprotocol/server-memory"]}`;
@@ -42,7 +44,7 @@ export async function superviseCommand(options: string[], command: string[]): Pr
   const parsed = parseCommandArgs(options, {
     'wedge-timeout': { type: 'string' }, 'hold-timeout': { type: 'string' }, 'response-timeout': { type: 'string' },
     'repeat-safe': { type: 'string', multiple: true }, 'never-repeat': { type: 'string', multiple: true }, 'state-dir': { type: 'string' },
-    json: { type: 'boolean' }, quiet: { type: 'boolean' },
+    json: { type: 'boolean' }, quiet: { type: 'boolean' }, name: { type: 'string' },
   });
   if (typeof parsed === 'string') return badArguments('stdio', parsed, SUPERVISE_USAGE);
   const values = parsed.values as Record<string, unknown>;
@@ -56,6 +58,7 @@ export async function superviseCommand(options: string[], command: string[]): Pr
   const write = (level: string, m: string): void => void process.stderr.write(`archon-mcp-doctor stdio: ${level}${m}\n`);
   const logger = { info: (m: string) => !quiet && write('', m), warn: (m: string) => write('warn: ', m), error: (m: string) => write('error: ', m) };
   const [cmd, ...args] = command;
+  const folder = (values['state-dir'] as string | undefined) ?? stateDir(currentLocationEnv());
   const supervisor = new StdioSupervisor({
     server: { command: cmd, args, env: process.env, cwd: process.cwd() },
     input: process.stdin,
@@ -66,8 +69,12 @@ export async function superviseCommand(options: string[], command: string[]): Pr
     holdTimeoutMs: hold as number,
     responseTimeoutMs: response as number,
     rules: repeatRulesOf(values, 'the stdio supervisor'),
-    stateDir: (values['state-dir'] as string | undefined) ?? stateDir(currentLocationEnv()),
+    stateDir: folder,
   });
+  // Each restart is an incident in the journal of the state folder (`archon-mcp-doctor incidents`, the extension).
+  const incidents = new IncidentRecorder({ seenBy: 'stdio', stateDir: folder, onProblem: (m) => logger.warn(`incidents: ${m}`) });
+  incidents.load();
+  journalRestarts(supervisor, incidents, (values.name as string | undefined) ?? serverLabelOf(command));
   supervisor.onRestart((e) => {
     const shown = supervisor.command;
     if (json) process.stderr.write(`${JSON.stringify(jsonLine('stdio-restart', { command: shown, ...e }))}\n`);
@@ -80,5 +87,6 @@ export async function superviseCommand(options: string[], command: string[]): Pr
   process.once('SIGHUP', stop);
   supervisor.start();
   await supervisor.ended;
+  await incidents.stop();
   return 0;
 }

@@ -146,7 +146,7 @@ export interface Failure {
 }
 
 /** A timestamped fact that supports a diagnosis (a failure, a container event, an uptime drop). */
-export const EVIDENCE_SOURCES = ['mcp', 'health', 'docker', 'gateway', 'user'] as const;
+export const EVIDENCE_SOURCES = ['mcp', 'health', 'docker', 'gateway', 'supervisor', 'user'] as const;
 export interface Evidence {
   at: string;
   source: (typeof EVIDENCE_SOURCES)[number];

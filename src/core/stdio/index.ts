@@ -5,3 +5,4 @@ export { RESTART_CAUSES, RESTART_ACTIONS, SUPERVISOR_DEFAULTS, type RestartCause
 export { listSupervisedServers, redactCommand, STATE_SUBDIR, type SupervisedServer, type SupervisedServerEntry, type SupervisedState } from './state-file';
 export { decideRestart, RESTART_LIMITS, type RestartDecision, type RunRecord } from './restart-policy';
 export type { ServerCommand } from './child';
+export { journalRestarts, lossCauseOf, serverLabelOf } from './journal';

@@ -88,6 +88,7 @@ export class StdioSupervisor {
   private readonly own = new OwnRequests();
   private readonly serverRequests = new ServerRequestIds();
   private readonly restartListeners = new Set<(e: RestartEvent) => void>();
+  private readonly recoveredListeners = new Set<() => void>();
 
   constructor(private readonly opts: SupervisorOptions) {
     this.wedgeMs = opts.wedgeTimeoutMs ?? SUPERVISOR_DEFAULTS.wedgeTimeoutMs;
@@ -103,6 +104,12 @@ export class StdioSupervisor {
   onRestart(listener: (e: RestartEvent) => void): () => void {
     this.restartListeners.add(listener);
     return () => this.restartListeners.delete(listener);
+  }
+
+  /** A run after a restart has its session back (the client's initialize replayed): the loss is over. */
+  onRecovered(listener: () => void): () => void {
+    this.recoveredListeners.add(listener);
+    return () => this.recoveredListeners.delete(listener);
   }
 
   /** The server's command as it may be shown (secrets redacted). */
@@ -193,6 +200,7 @@ export class StdioSupervisor {
     this.ready = true;
     this.phase = 'running';
     this.saveState();
+    if (run > 1) for (const l of this.recoveredListeners) l();
     for (const p of [...this.pending.values()]) {
       if (p.askingTools || p.verifying) continue;
       if (p.waiting) this.release(p);
