@@ -10,7 +10,8 @@ import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { GATEWAY_CONTAINER_NAME } from '../../src/core/always-on';
-import { connectClient, sleep, textOf, type Connected } from '../gateway/util';
+import { connectClient, executions, sleep, textOf, type Connected } from '../gateway/util';
+import { waitFor } from '../helpers/wait';
 import {
   ROOT, docker, ensureImages, ensureNetwork, engineAvailable, removeContainer, removeNetwork, runFixtureContainer,
   skipWithoutDocker, waitHealthy200, type FixtureContainer,
@@ -79,7 +80,7 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
     await removeContainer(GATEWAY_CONTAINER_NAME);
     await ensureNetwork(NETWORK);
     // Archon's bare reads take 150 ms (its tools call its API service): restarts cut some of them off.
-    fx = await runFixtureContainer({ name: UPSTREAM, network: NETWORK, env: { FIXTURE_TEST_TOOLS: '1', FIXTURE_READ_DELAY_MS: '150' }, stopTimeoutSeconds: 1 });
+    fx = await runFixtureContainer({ name: UPSTREAM, network: NETWORK, env: { FIXTURE_TEST_TOOLS: '1', FIXTURE_READ_DELAY_MS: '150', FIXTURE_WRITE_AFTER_MS: '1500' }, stopTimeoutSeconds: 1 });
     port = await freePort();
   });
   after(async () => {
@@ -255,6 +256,27 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
       assert.equal(line.repeat.knownServer, 'Archon');
       assert.deepEqual(line.repeat.tools.find((x) => x.tool === 'find_tasks'), { tool: 'find_tasks', repeat: true, reason: 'known-server', detail: "known server Archon: 'find_*' only reads" });
       assert.equal(line.repeat.tools.find((x) => x.tool === 'manage_task')?.repeat, false);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a manage_task cut off by a SIGKILL of the container comes back "may or may not have run" and never runs again', async (t) => {
+    if (await skipWithoutDocker(t)) return;
+    assert.equal(up.state, 'running', 'needs the up test');
+    const c = await connectClient(String(up.url), { name: 'docker-gateway-write' });
+    try {
+      await c.client.listTools();
+      const ran = async () => (await executions(fx!.url).catch(() => undefined))?.keys.manage_task?.['sidecar-cut'] ?? 0;
+      // The write records itself, then answers 1.5 s later (FIXTURE_WRITE_AFTER_MS): killed in between.
+      const pending = c.client.callTool({ name: 'manage_task', arguments: { action: 'create', title: 'sidecar-cut' } }).then(() => 'answered', (e: Error) => e.message);
+      await waitFor('the write to run in the container', async () => (await ran()) > 0, 20_000, 20);
+      await fx!.container.kill();
+      await fx!.container.start();
+      assert.match(await pending, /may or may not have run; the gateway did not repeat it \(known server Archon: 'manage_\*' writes\)/);
+      await waitHealthy200(fx!.healthUrl, 30_000);
+      await sleep(500);
+      assert.equal(await ran(), 0, 'the new process never ran it');
     } finally {
       await c.close();
     }
