@@ -95,7 +95,7 @@ export const FORWARD_LIMITS = {
   /** A request whose session keeps vanishing is re-initialized at most this often. */
   sessionLosses: 5,
   /** A request safe to repeat is resent at most this often when the connection keeps breaking. */
-  resends: 5,
+  resends: 10,
   /** A client notification is tried at most this often. */
   notificationAttempts: 50,
 } as const;
