@@ -55,9 +55,7 @@ async function runStage(stage) {
     if (stage.files.length === 0) return undefined;
     const tap = join(scratch, `${stage.name}.tap`);
     const status = await run(
-      // --test-force-exit: a file whose tests are done never holds the run (a handle it leaked is a bug to
-      // find, not a reason for CI to wait 90 minutes).
-      [process.execPath, '--expose-gc', '--import', 'tsx', '--test', '--test-concurrency=1', '--test-force-exit',
+      [process.execPath, '--expose-gc', '--import', 'tsx', '--test', '--test-concurrency=1',
         '--test-reporter=spec', '--test-reporter-destination=stdout',
         '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...stage.files],
       logFile,
