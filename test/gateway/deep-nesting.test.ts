@@ -4,12 +4,11 @@
 // a 2025 session). The gateway refuses it with a 400 parse error that says why, forwards nothing, and
 // keeps serving; nesting a real message could have (100 levels) still goes through.
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { startServer, type RunningServer } from '../helpers/servers';
 import { startGateway, type Gateway } from '../../src/core/gateway';
 import { MAX_JSON_DEPTH, nestedDeeperThan, valueDeeperThan } from '../../src/core/gateway/json-depth';
-import { RAW_MODERN_ENVELOPE } from './modern-util';
+import { RAW_MODERN_ENVELOPE, rawPost } from './modern-util';
 import { CapturingLogger, executions } from './util';
 
 interface Answer {
@@ -18,23 +17,10 @@ interface Answer {
   sessionId?: string;
 }
 
-function post(port: number, headers: Record<string, string>, body: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request({
-      host: '127.0.0.1', port, path: '/archon/mcp', method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        text += d;
-      });
-      const sid = res.headers['mcp-session-id'];
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, sessionId: typeof sid === 'string' ? sid : undefined }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+async function post(port: number, headers: Record<string, string>, body: string): Promise<Answer> {
+  const r = await rawPost(`http://127.0.0.1:${port}/archon/mcp`, headers, body);
+  const sid = r.headers['mcp-session-id'];
+  return { status: r.status, body: r.body, sessionId: typeof sid === 'string' ? sid : undefined };
 }
 
 const nested = (levels: number): string => '['.repeat(levels) + ']'.repeat(levels);

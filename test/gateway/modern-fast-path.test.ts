@@ -5,11 +5,10 @@
 // `_meta`, errors with their codes, progress on an SSE stream) must be the same. Values the upstream
 // changes per call (execution counters, clocks) are masked; nothing else is.
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { startServer, type RunningServer, type ServerKind } from '../helpers/servers';
 import { startGateway, type Gateway } from '../../src/core/gateway';
-import { RAW_MODERN_ENVELOPE } from './modern-util';
+import { RAW_MODERN_ENVELOPE, rawPost } from './modern-util';
 import { CapturingLogger } from './util';
 
 interface Seen {
@@ -29,29 +28,13 @@ function mask(text: string): string {
     .replace(/\\"id\\":\\"[0-9a-f-]{36}\\"/g, '\\"id\\":\\"UUID\\"');
 }
 
-function post(url: string, headers: Record<string, string>, body: unknown): Promise<Seen> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request({
-      host: u.hostname, port: u.port, path: u.pathname, method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        text += d;
-      });
-      res.on('end', () => {
-        const type = String(res.headers['content-type'] ?? '');
-        const texts = type.startsWith('text/event-stream')
-          ? text.split('\n\n').filter((e) => e.includes('data: ')).map((e) => e.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n'))
-          : text ? [text] : [];
-        resolve({ status: res.statusCode ?? 0, type: type.split(';')[0], messages: texts.map((t) => JSON.parse(mask(t)) as unknown), lengthKnown: res.headers['content-length'] !== undefined });
-      });
-    });
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
-  });
+async function post(url: string, headers: Record<string, string>, body: unknown): Promise<Seen> {
+  const r = await rawPost(url, headers, JSON.stringify(body));
+  const type = String(r.headers['content-type'] ?? '');
+  const texts = type.startsWith('text/event-stream')
+    ? r.body.split('\n\n').filter((e) => e.includes('data: ')).map((e) => e.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n'))
+    : r.body ? [r.body] : [];
+  return { status: r.status, type: type.split(';')[0], messages: texts.map((t) => JSON.parse(mask(t)) as unknown), lengthKnown: r.headers['content-length'] !== undefined };
 }
 
 const NAME_FIELD: Record<string, string> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
 import type { RunningServer } from '../helpers/servers';
 import type { Gateway } from '../../src/core/gateway';
-import { RAW_MODERN_ENVELOPE, connectModern } from './modern-util';
+import { RAW_MODERN_ENVELOPE, connectModern, rawPost } from './modern-util';
 import { CapturingLogger, executions, sleep, textOf } from './util';
 import { serverAndGateway, stopBed } from './bed';
 
@@ -16,22 +16,9 @@ interface Answer {
   body: string;
 }
 
-function rawPost(port: number, headers: Record<string, string>, body: string, path = '/archon/mcp'): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request({
-      host: '127.0.0.1', port, path, method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        text += d;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+async function postTo(port: number, headers: Record<string, string>, body: string, path = '/archon/mcp'): Promise<Answer> {
+  const r = await rawPost(`http://127.0.0.1:${port}${path}`, headers, body);
+  return { status: r.status, body: r.body };
 }
 
 const ENVELOPE = RAW_MODERN_ENVELOPE;
@@ -60,7 +47,7 @@ describe('modern front: HTTP edges (Archon-like fixture)', () => {
   });
 
   it('a well-formed raw 2026-07-28 request is answered without any session id', async () => {
-    const a = await rawPost(port(), MODERN_HEADERS, listTools(1));
+    const a = await postTo(port(), MODERN_HEADERS, listTools(1));
     assert.equal(a.status, 200, a.body.slice(0, 200));
     const parsed = JSON.parse(a.body) as { id: number; result: { tools: { name: string }[] } };
     assert.equal(parsed.id, 1, "the client's own id comes back");
@@ -69,7 +56,7 @@ describe('modern front: HTTP edges (Archon-like fixture)', () => {
   });
 
   it('refuses a modern request from a foreign Origin with 403, raw and through the v2 client', async () => {
-    const a = await rawPost(port(), { ...MODERN_HEADERS, origin: 'https://evil.example.com' }, listTools(2));
+    const a = await postTo(port(), { ...MODERN_HEADERS, origin: 'https://evil.example.com' }, listTools(2));
     assert.equal(a.status, 403);
     assert.match(errorOf(a).message, /Origin "https:\/\/evil\.example\.com" is not local/);
     const before = (await fetch(`${fx.healthUrl}`).then((r) => r.json())) as unknown;
@@ -85,36 +72,36 @@ describe('modern front: HTTP edges (Archon-like fixture)', () => {
   });
 
   it('answers malformed modern requests with clear JSON-RPC errors and keeps serving', async () => {
-    const badEnvelope = await rawPost(port(), MODERN_HEADERS, listTools(3, { ...ENVELOPE, [CLIENT_INFO_META_KEY]: 'not an object' }));
+    const badEnvelope = await postTo(port(), MODERN_HEADERS, listTools(3, { ...ENVELOPE, [CLIENT_INFO_META_KEY]: 'not an object' }));
     assert.equal(badEnvelope.status, 400);
     assert.equal(errorOf(badEnvelope).code, -32602);
     assert.match(errorOf(badEnvelope).message, /clientInfo/);
 
-    const noEnvelope = await rawPost(port(), MODERN_HEADERS, JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/list' }));
+    const noEnvelope = await postTo(port(), MODERN_HEADERS, JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/list' }));
     assert.equal(noEnvelope.status, 400);
     assert.match(errorOf(noEnvelope).message, /missing the required per-request envelope/);
 
-    const notJsonRpc = await rawPost(port(), MODERN_HEADERS, JSON.stringify({ hello: 'world', params: { _meta: ENVELOPE } }));
+    const notJsonRpc = await postTo(port(), MODERN_HEADERS, JSON.stringify({ hello: 'world', params: { _meta: ENVELOPE } }));
     assert.equal(notJsonRpc.status, 400);
     assert.equal(errorOf(notJsonRpc).code, -32600);
 
-    const future = await rawPost(port(), { ...MODERN_HEADERS, 'mcp-protocol-version': '2027-01-01' }, listTools(5, { ...ENVELOPE, [PROTOCOL_VERSION_META_KEY]: '2027-01-01' }));
+    const future = await postTo(port(), { ...MODERN_HEADERS, 'mcp-protocol-version': '2027-01-01' }, listTools(5, { ...ENVELOPE, [PROTOCOL_VERSION_META_KEY]: '2027-01-01' }));
     assert.equal(errorOf(future).code, -32022);
     assert.deepEqual((errorOf(future).data as { supported: string[] }).supported, ['2026-07-28'], 'names the versions the gateway serves');
 
-    const plain = await rawPost(port(), { ...MODERN_HEADERS, 'content-type': 'text/plain' }, listTools(6));
+    const plain = await postTo(port(), { ...MODERN_HEADERS, 'content-type': 'text/plain' }, listTools(6));
     assert.equal(plain.status, 415);
     assert.match(errorOf(plain).message, /application\/json/);
 
-    const unknownMethod = await rawPost(port(), { ...MODERN_HEADERS, 'mcp-method': 'nope/nope' }, JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'nope/nope', params: { _meta: ENVELOPE } }));
+    const unknownMethod = await postTo(port(), { ...MODERN_HEADERS, 'mcp-method': 'nope/nope' }, JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'nope/nope', params: { _meta: ENVELOPE } }));
     assert.equal(errorOf(unknownMethod).code, -32601);
 
-    const broken = await rawPost(port(), MODERN_HEADERS, '{"jsonrpc":');
+    const broken = await postTo(port(), MODERN_HEADERS, '{"jsonrpc":');
     assert.equal(broken.status, 400);
     assert.equal(errorOf(broken).code, -32700);
 
     // Still serving, and nothing reached the host as an unhandled error.
-    const ok = await rawPost(port(), MODERN_HEADERS, listTools(8));
+    const ok = await postTo(port(), MODERN_HEADERS, listTools(8));
     assert.equal(ok.status, 200);
     assert.doesNotMatch(log.text, /request failed/);
   });
@@ -215,7 +202,7 @@ describe('modern front: a modern-only upstream (modern fixture)', () => {
   it('serves a raw 2026-07-28 discover with the upstream\'s own server info', async () => {
     const port = Number(new URL(gw.url()).port);
     const discover = JSON.stringify({ jsonrpc: '2.0', id: 'd1', method: 'server/discover', params: { _meta: ENVELOPE } });
-    const a = await rawPost(port, { ...MODERN_HEADERS, 'mcp-method': 'server/discover' }, discover, '/modern/mcp');
+    const a = await postTo(port, { ...MODERN_HEADERS, 'mcp-method': 'server/discover' }, discover, '/modern/mcp');
     assert.equal(a.status, 200, a.body.slice(0, 300));
     const parsed = JSON.parse(a.body) as { id: string; result?: { supportedVersions: string[]; _meta?: Record<string, { name?: string }> } };
     assert.equal(parsed.id, 'd1');
