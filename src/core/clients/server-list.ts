@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { applyEdits, modify, parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { errorCodeOf } from '../classify';
 import { slugify } from '../gateway/types';
+import type { RepeatRules } from '../healing';
 import { isObj } from './descriptor';
 import { normalizeUrl } from './match';
 import { formattingOf } from './plan';
@@ -62,6 +63,17 @@ function entryOf(raw: unknown): ListedServer | string {
   }
   const rules = rulesOf({ repeatSafe: isGlobList(raw.repeatSafe) ? raw.repeatSafe : undefined, neverRepeat: isGlobList(raw.neverRepeat) ? raw.neverRepeat : undefined });
   return { name: raw.name, slug: (raw.slug as string | undefined) ?? slugify(raw.name), url: raw.url, ...(headers ? { headers: headers as Record<string, string> } : {}), ...rules };
+}
+
+/**
+ * The repeat rules a gateway applies to a server it serves from the list (`proxy` with no --upstream, the
+ * extension): the list entry's `repeatSafe`/`neverRepeat`, plus the rules `also` gives (an editor's own
+ * settings for it). A server the list does not hold (matched by URL) keeps `also` alone.
+ */
+export function listRepeatRules(list: readonly ListedServer[], url: string, also: RepeatRules = { repeatSafe: [], neverRepeat: [] }): RepeatRules {
+  const s = list.find((l) => normalizeUrl(l.url) === normalizeUrl(url));
+  if (!s) return also;
+  return { repeatSafe: [...(s.repeatSafe ?? []), ...also.repeatSafe], neverRepeat: [...(s.neverRepeat ?? []), ...also.neverRepeat], via: 'server-list', serverLabel: s.name };
 }
 
 /** The first free slug for a name: its own, else with -2, -3… */
