@@ -5,7 +5,7 @@ export { clientLocations, currentLocationEnv, stateDir, appDataDir, claudeCodeUs
 export { normalizeUrl, sameUrl, classifyEntry, bridgeUpstream } from './match';
 export { readConfig, parseConfig } from './read';
 export { scanClients, scanLocations } from './scan';
-export { serverEntries, unprotected, entryKey, shownUrl, shownTarget } from './view';
+export { serverEntries, allEntries, unprotected, entryKey, shownUrl, shownTarget, type EntryView } from './view';
 export { planRoute, applyChanges, BRIDGE_COMMAND, bridgeArgs, type RoutePlan, type FileEdit, type SkippedEntry, type RouteOptions } from './plan';
 export { editDiff, textDiff } from './diff';
 export { executeRoute, undoRouting, type FileOutcome, type OutcomeKind } from './routing';
