@@ -77,7 +77,7 @@ describe('routing clients through the gateway in code-server', { skip: gate && !
     await page.locator('.activitybar a[aria-label^="Archon MCP"]').first().click();
     await row('Clients').waitFor({ state: 'visible', timeout: 60_000 });
     // 15: Archon's 9 (two in the workspace's shared files) and 6 entries of other servers (stdio, SSE).
-    await waitUntil('15 direct entries', async () => /15 direct/.test(await row('Clients').innerText()));
+    await waitUntil('15 direct entries', async () => /(^|\D)15 direct/.test(await row('Clients').innerText()));
     for (const client of ['Claude Code', 'Cursor', 'Windsurf', 'VS Code', 'Claude Desktop', 'Codex CLI']) {
       await row(new RegExp(`^${client}`)).waitFor({ state: 'visible', timeout: 10_000 });
     }
@@ -106,7 +106,7 @@ describe('routing clients through the gateway in code-server', { skip: gate && !
     await dialogButton('Write').click();
     // The tree follows once every file is written and read again.
     // Left direct: the shared VS Code file's Archon entry and the six entries of other servers (not offered here).
-    await waitUntil('7 direct entries left', async () => /\b7 direct/.test(await row('Clients').innerText()));
+    await waitUntil('7 direct entries left', async () => /(^|\D)7 direct/.test(await row('Clients').innerText()));
     assert.match(await row('archon-win').innerText(), /project · http · gateway/);
     const gateway = /"url": "(http:\/\/127\.0\.0\.1:\d+\/archon\/mcp)"/.exec(fs.readFileSync(path.join(h.home, '.cursor/mcp.json'), 'utf8'))?.[1];
     assert.ok(gateway, 'Cursor points at the running gateway');
@@ -143,7 +143,7 @@ describe('routing clients through the gateway in code-server', { skip: gate && !
     }
     await dialogButton('Restore').click();
     await waitUntil('the originals back', async () => ROUTED.every((rel) => h.actual(rel).equals(h.expected('before', rel))));
-    await waitUntil('15 direct again', async () => /15 direct/.test(await row('Clients').innerText()));
+    await waitUntil('15 direct again', async () => /(^|\D)15 direct/.test(await row('Clients').innerText()));
     await screenshot('undone');
   });
 });
