@@ -56,7 +56,7 @@ export async function proxyFromList(o: ListProxyOptions): Promise<number> {
     try {
       gateway = await startGateway({ ...gatewayOptions, upstreams: read.servers.map((s) => ({
         name: s.name, slug: s.slug, url: s.url, ...(s.headers ? { headers: s.headers } : {}),
-        repeat: listRepeatRules(read.servers, s.url),
+        repeat: listRepeatRules(s),
       })), logger, onEvent });
     } catch (err) {
       const hint = err instanceof GatewayPortTaken ? '; choose another port with --port P (clients must then use that port)' : '';

@@ -16,7 +16,7 @@ export { watchFiles, type FileWatch } from './watch';
 export { CLIENTS, descriptorOf } from './descriptors';
 export type { ClientDescriptor, FileSpec } from './descriptor';
 export { configDir } from './locations';
-export { ServerListStore, SERVER_LIST_FILE, freeSlug, listRepeatRules, type ListedServer, type ServerListRead } from './server-list';
+export { ServerListStore, SERVER_LIST_FILE, freeSlug, listRepeatRules, listedByUrl, type ListedServer, type ServerListRead } from './server-list';
 export { inventory, upstreamOf, type McpServer, type Upstream } from './inventory';
 export { planRouteAll, routedByDefault, supervisorArgs, httpProblem, type RouteAllPlan, type RouteAllOptions, type SkippedAll } from './plan-all';
 export { installStableCli, launcherText, stableCliPath } from './stable-cli';

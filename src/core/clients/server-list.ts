@@ -68,12 +68,16 @@ function entryOf(raw: unknown): ListedServer | string {
 /**
  * The repeat rules a gateway applies to a server it serves from the list (`proxy` with no --upstream, the
  * extension): the list entry's `repeatSafe`/`neverRepeat`, plus the rules `also` gives (an editor's own
- * settings for it). A server the list does not hold (matched by URL) keeps `also` alone.
+ * settings for it). No entry (a server the list does not hold): `also` alone, as it was.
  */
-export function listRepeatRules(list: readonly ListedServer[], url: string, also: RepeatRules = { repeatSafe: [], neverRepeat: [] }): RepeatRules {
-  const s = list.find((l) => normalizeUrl(l.url) === normalizeUrl(url));
+export function listRepeatRules(s: Pick<ListedServer, 'name' | 'repeatSafe' | 'neverRepeat'> | undefined, also: RepeatRules = { repeatSafe: [], neverRepeat: [] }): RepeatRules {
   if (!s) return also;
   return { repeatSafe: [...(s.repeatSafe ?? []), ...also.repeatSafe], neverRepeat: [...(s.neverRepeat ?? []), ...also.neverRepeat], via: 'server-list', serverLabel: s.name };
+}
+
+/** The list's entry for a server URL (loopback names, default ports and a trailing slash alike). */
+export function listedByUrl(list: readonly ListedServer[], url: string): ListedServer | undefined {
+  return list.find((l) => normalizeUrl(l.url) === normalizeUrl(url));
 }
 
 /** The first free slug for a name: its own, else with -2, -3… */
