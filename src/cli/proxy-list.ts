@@ -1,6 +1,6 @@
 // `proxy` with no --upstream: serves every server of the shared server list, and follows its edits
 // (a changed list restarts the gateway in this process; client sessions persist in the state dir).
-import { ServerListStore, configDir, currentLocationEnv, shownUrl, watchFiles, type ListedServer } from '../core/clients';
+import { ServerListStore, configDir, currentLocationEnv, listRepeatRules, shownUrl, watchFiles, type ListedServer } from '../core/clients';
 import { GatewayPortTaken, startGateway } from '../core/gateway';
 import type { Gateway, GatewayEvent, GatewayLogger, GatewayOptions } from '../core/gateway';
 import { jsonLine } from '../core/json-lines';
@@ -56,7 +56,7 @@ export async function proxyFromList(o: ListProxyOptions): Promise<number> {
     try {
       gateway = await startGateway({ ...gatewayOptions, upstreams: read.servers.map((s) => ({
         name: s.name, slug: s.slug, url: s.url, ...(s.headers ? { headers: s.headers } : {}),
-        repeat: { repeatSafe: s.repeatSafe ?? [], neverRepeat: s.neverRepeat ?? [], via: 'server-list', serverLabel: s.name },
+        repeat: listRepeatRules(s),
       })), logger, onEvent });
     } catch (err) {
       const hint = err instanceof GatewayPortTaken ? '; choose another port with --port P (clients must then use that port)' : '';

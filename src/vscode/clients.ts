@@ -3,8 +3,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  CLIENT_NAMES, JournalStore, ServerListStore, applyChanges, configDir, installStableCli, planRouteAll, routedByDefault, stableCliPath,
-  type ClientEntry, type ListedServer,
+  CLIENT_NAMES, JournalStore, ServerListStore, allEntries, applyChanges, inventory, configDir, installStableCli, planRouteAll, routedByDefault, stableCliPath,
+  type ClientEntry, type EntryView, type ListedServer,
   clientLocations, currentLocationEnv, defaultGatewayUrl, entryKey, executeRoute, planRoute,
   scanLocations, serverEntries, shownTarget, stateDir, undoRouting, unprotected, watchFiles, watchedServer,
   type ClientId, type FileEdit, type FileOutcome, type FileWatch, type Scan, type ServerEntryView, type WatchedServer,
@@ -127,37 +127,51 @@ export class ClientsHost implements vscode.Disposable {
   }
 }
 
-/** The tree's Clients section: client → entry, with file, scope and state. */
-export function clientNodes(host: ClientsHost): DetailNode[] {
-  const views = host.entries();
+/** How an entry reaches its server, in the words of `clients`: through the gateway, under the supervisor, or directly. */
+const PROTECTION_LABEL: Record<ClientEntry['protection'], string> = { gateway: 'gateway', supervisor: 'supervisor', direct: 'direct' };
+
+function why(v: EntryView): string {
+  if (v.overriddenBy) return `a local-scope entry in ~/.claude.json sends it through the ${v.overriddenBy.protection === 'supervisor' ? 'supervisor' : 'gateway'}`;
+  if (v.protection === 'gateway') return 'goes through the healing gateway';
+  if (v.protection === 'supervisor') return 'runs under the supervisor, which restarts the server when it dies';
+  if (v.transport === 'sse') return 'legacy SSE: the gateway cannot forward it, so it talks to the server directly';
+  const direct = v.transport === 'stdio' ? 'starts the server itself: nothing restarts it when it dies' : 'talks to the server directly: it breaks when the server restarts';
+  return v.state === 'shared' ? `${direct}; the file is shared through version control, so it is routed only when you pick it` : direct;
+}
+
+/** The tree's Clients section: client → every entry of its files (HTTP, SSE, stdio), with scope, transport and protection. */
+export function clientNodes(host: ClientsHost, listed: readonly ListedServer[]): DetailNode[] {
+  const scan = host.currentScan();
+  const views = allEntries(scan);
   const errors = host.errors();
   if (views.length === 0 && errors.length === 0) return [];
+  const serverOf = new Map(inventory(scan, listed).flatMap((s) => s.entries.map((e) => [entryKey(e), s.name] as const)));
   const direct = unprotected(views).length;
-  const byClient = new Map<ClientId, ServerEntryView[]>();
+  const byClient = new Map<ClientId, EntryView[]>();
   for (const v of views) byClient.set(v.client, [...(byClient.get(v.client) ?? []), v]);
-  const children: DetailNode[] = [...byClient].map(([client, list]) => ({
-    kind: 'detail', id: `clients/${client}`, label: CLIENT_NAMES[client], icon: list.every((v) => v.state === 'protected') ? 'shield' : 'warning',
-    tone: list.every((v) => v.state === 'protected') ? 'ok' : 'warning', description: `${list.filter((v) => v.state === 'protected').length}/${list.length} protected`, expanded: true,
-    children: list.map((v): DetailNode => {
-      const look = STATE_LOOK[v.state];
-      const where = shownTarget(v);
-      const why = v.state === 'protected' ? (v.overriddenBy ? 'a local-scope entry in ~/.claude.json sends it through the gateway' : 'goes through the healing gateway')
-        : v.state === 'shared' ? 'talks to the server directly; the file is shared through version control, so it is routed only when you pick it'
-        : 'talks to the server directly: it breaks when the server restarts';
-      return {
-        kind: 'detail', id: `clients/${entryKey(v)}`, label: v.name, icon: look.icon, tone: look.tone,
-        description: `${v.scope} · ${look.label} · ${path.basename(v.file)}`,
-        tooltip: `${CLIENT_NAMES[v.client]} "${v.name}" (${v.scope}${v.project ? ` ${v.project}` : ''}) in ${v.file}\n${where}\n${why}`,
-        contextValue: v.state === 'protected' ? 'clientEntry' : 'clientEntryDirect', value: v.file,
-      };
-    }),
-  }));
+  const children: DetailNode[] = [...byClient].map(([client, list]) => {
+    const safe = list.every((v) => v.state === 'protected');
+    return {
+      kind: 'detail', id: `clients/${client}`, label: CLIENT_NAMES[client], icon: safe ? 'shield' : 'warning', tone: safe ? 'ok' : 'warning',
+      description: `${list.filter((v) => v.state === 'protected').length}/${list.length} protected`, expanded: true,
+      children: list.map((v): DetailNode => {
+        const look = STATE_LOOK[v.state];
+        const protection = v.state === 'shared' ? look.label : PROTECTION_LABEL[(v.overriddenBy ?? v).protection];
+        return {
+          kind: 'detail', id: `clients/${entryKey(v)}`, label: v.name, icon: look.icon, tone: look.tone,
+          description: `${v.scope} · ${v.transport} · ${protection} · ${path.basename(v.file)}`,
+          tooltip: `${CLIENT_NAMES[v.client]} "${v.name}" (${v.scope}${v.project ? ` ${v.project}` : ''}) in ${v.file}\n${v.transport}: ${shownTarget(v)}\nServer: ${serverOf.get(entryKey(v)) ?? v.name}\n${why(v)}`,
+          contextValue: v.state === 'protected' ? 'clientEntry' : 'clientEntryDirect', value: v.file,
+        };
+      }),
+    };
+  });
   for (const e of errors) {
     children.push({ kind: 'detail', id: `clients/error/${e.file}`, label: `${CLIENT_NAMES[e.location.client]}: unreadable`, description: path.basename(e.file), icon: 'error', tone: 'warning', tooltip: `${e.file}\n${e.message}`, value: e.file });
   }
   return [{
     kind: 'detail', id: 'clients', label: 'Clients', icon: 'person', expanded: true, contextValue: 'clients', tone: direct ? 'warning' : undefined,
-    description: direct ? `${direct} direct` : 'all protected', tooltip: 'MCP clients on this machine that use a watched server', children,
+    description: direct ? `${direct} direct` : 'all protected', tooltip: 'Every MCP server entry in the MCP clients\' configurations on this machine', children,
   }];
 }
 
@@ -317,7 +331,7 @@ function warnDuplicates(ctx: DoctorContext, host: ClientsHost): void {
 }
 
 export function registerClients(ctx: DoctorContext, host: ClientsHost): vscode.Disposable[] {
-  ctx.tree.addRootSection(() => clientNodes(host));
+  ctx.tree.addRootSection(() => clientNodes(host, ctx.listed));
   ctx.statusBar.addExtraLines(() => directLine(host));
   // The gateway's URL is known once it listens (or moves to another port): read the files again then.
   let gatewayKey = '';

@@ -9,7 +9,7 @@ import { DoctorRuntime } from '../core/runtime';
 import { validateSettings, type Settings } from '../core/settings';
 import type { ServerConfig, ServerSnapshot, Transition } from '../core/types';
 import { readSettings, SECTION } from './config';
-import { ServerListStore, clientLocations, configDir, currentLocationEnv, inventory, isLoopbackUrl, scanLocations, unionServers, type ListedServer } from '../core/clients';
+import { ServerListStore, clientLocations, listRepeatRules, listedByUrl, configDir, currentLocationEnv, inventory, isLoopbackUrl, scanLocations, unionServers, type ListedServer } from '../core/clients';
 import { createOutput, type Output } from './output';
 import { StatusBar } from './statusBar';
 import { GlobalStateSessionStore, TokenStore } from './storage';
@@ -53,6 +53,8 @@ export class DoctorContext implements vscode.Disposable {
         runsIn: 'vscode',
         notify: (message) => void vscode.window.showWarningMessage(`Archon MCP: ${message}`),
         portTaken: (err) => void offerPortSetting(err),
+        // As `proxy` does: a server from the shared list gets the list's repeat rules (with the settings').
+        repeatRules: (server, fromSettings) => listRepeatRules(listedByUrl(this.listed, server.url), fromSettings),
       },
       afterApply: async (settings) => {
         await vscode.commands.executeCommand('setContext', 'archonMcp.noServers', settings.servers.length === 0);

@@ -6,6 +6,7 @@ import { asDockerGatewayError, dockerGatewayDown, dockerGatewayUp } from '../cor
 import { createDockerClient } from '../core/docker/connection';
 import type { ServerConfig } from '../core/types';
 import { repeatRulesFor } from '../core/settings';
+import { listRepeatRules, listedByUrl } from '../core/clients';
 import type { DoctorContext } from './context';
 import type { GatewayRunner } from '../core/gateway';
 
@@ -40,7 +41,7 @@ export function registerDockerGateway(ctx: DoctorContext, host: GatewayRunner): 
             port,
             name: server.name,
             baseImage: ctx.settings.gateway.dockerBaseImage,
-            repeat: repeatRulesFor(server.name, ctx.settings.gateway),
+            repeat: listRepeatRules(listedByUrl(ctx.listed, server.url), repeatRulesFor(server.name, ctx.settings.gateway)),
             cliBundlePath: path.join(ctx.extension.extensionPath, 'dist', 'cli.js'),
             version: String(ctx.extension.extension.packageJSON.version),
             onProgress: (m) => {

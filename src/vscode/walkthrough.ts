@@ -1,4 +1,4 @@
-// The "Keep Archon's MCP connections alive" walkthrough: opened once, on first install, and its
+// The "Keep all your MCP servers alive" walkthrough: opened once, on first install, and its
 // first step completed by the context key `archonMcp.anyServerUp`.
 import * as vscode from 'vscode';
 import type { ServerSnapshot } from '../core/types';

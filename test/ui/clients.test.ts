@@ -73,14 +73,18 @@ describe('routing clients through the gateway in code-server', { skip: gate && !
     h?.remove();
   });
 
-  it('1. the Clients section lists the clients that talk to Archon directly', { timeout: STEP_TIMEOUT }, async () => {
+  it('1. the Clients section lists every client entry (Archon\'s and the other servers\'), each with transport and protection', { timeout: STEP_TIMEOUT }, async () => {
     await page.locator('.activitybar a[aria-label^="Archon MCP"]').first().click();
     await row('Clients').waitFor({ state: 'visible', timeout: 60_000 });
-    await waitUntil('9 direct entries', async () => /9 direct/.test(await row('Clients').innerText()));
+    // 15: Archon's 9 (two in the workspace's shared files) and 6 entries of other servers (stdio, SSE).
+    await waitUntil('15 direct entries', async () => /(^|\D)15 direct/.test(await row('Clients').innerText()));
     for (const client of ['Claude Code', 'Cursor', 'Windsurf', 'VS Code', 'Claude Desktop', 'Codex CLI']) {
       await row(new RegExp(`^${client}`)).waitFor({ state: 'visible', timeout: 10_000 });
     }
-    assert.match(await row('archon-win').innerText(), /project · direct/);
+    assert.match(await row('archon-win').innerText(), /project · http · direct/);
+    // An entry of another server (a server row of the same name is in the view too: the entry is a level deeper).
+    const entry = view().locator('.monaco-list-row[aria-level="3"]', { has: page.locator('.label-name', { hasText: /^playwright$/ }) }).first();
+    assert.match(await entry.innerText(), /user · stdio · direct · \.claude\.json/);
     await screenshot('section-direct');
   });
 
@@ -101,7 +105,9 @@ describe('routing clients through the gateway in code-server', { skip: gate && !
     await screenshot('diff-preview-and-confirm');
     await dialogButton('Write').click();
     // The tree follows once every file is written and read again.
-    await waitUntil('1 direct entry left (the shared VS Code file)', async () => /1 direct/.test(await row('Clients').innerText()));
+    // Left direct: the shared VS Code file's Archon entry and the six entries of other servers (not offered here).
+    await waitUntil('7 direct entries left', async () => /(^|\D)7 direct/.test(await row('Clients').innerText()));
+    assert.match(await row('archon-win').innerText(), /project · http · gateway/);
     const gateway = /"url": "(http:\/\/127\.0\.0\.1:\d+\/archon\/mcp)"/.exec(fs.readFileSync(path.join(h.home, '.cursor/mcp.json'), 'utf8'))?.[1];
     assert.ok(gateway, 'Cursor points at the running gateway');
     for (const rel of ROUTED) assert.equal(h.actual(rel).toString(), h.expected('after', rel).toString().replaceAll(DEFAULT_GATEWAY, gateway), rel);
@@ -137,7 +143,7 @@ describe('routing clients through the gateway in code-server', { skip: gate && !
     }
     await dialogButton('Restore').click();
     await waitUntil('the originals back', async () => ROUTED.every((rel) => h.actual(rel).equals(h.expected('before', rel))));
-    await waitUntil('9 direct again', async () => /9 direct/.test(await row('Clients').innerText()));
+    await waitUntil('15 direct again', async () => /(^|\D)15 direct/.test(await row('Clients').innerText()));
     await screenshot('undone');
   });
 });

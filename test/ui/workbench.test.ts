@@ -27,7 +27,7 @@ const SERVER_NAME = 'Archon';
 const STEP_TIMEOUT = 90_000;
 /** How our MCP definition reads in VS Code's MCP views. */
 const HEALED_LABEL = `${SERVER_NAME} (healed)`;
-const WALKTHROUGH_TITLE = "Keep Archon's MCP connections alive";
+const WALKTHROUGH_TITLE = 'Keep all your MCP servers alive';
 
 // What is needed, and what to do when it is missing.
 const { tools, vsix, gate } = uiTestParts();
@@ -102,13 +102,13 @@ describe('the packaged extension in code-server, as a user sees it', { skip: gat
       const t = (await walkthrough.count()) ? await walkthrough.innerText() : '';
       return t.includes(WALKTHROUGH_TITLE) ? t : undefined;
     }, 60_000);
-    for (const step of ['Is Archon running?', 'Your clients', 'Keep healing on when VS Code is closed', 'See it work']) {
+    for (const step of ['Your MCP servers', 'Your clients', 'Keep healing on when VS Code is closed', 'See it work']) {
       assert.ok(text.includes(step), `the walkthrough shows the step "${step}":\n${text.slice(0, 800)}`);
     }
     // The step's Markdown media (media/walkthrough/archon-running.md) renders in a webview frame.
     await waitUntil('the first step\'s media', async () => {
       for (const frame of page.frames()) {
-        if ((await frame.locator('body').innerText({ timeout: 1_000 }).catch(() => '')).includes("watches Archon's MCP server")) return true;
+        if ((await frame.locator('body').innerText({ timeout: 1_000 }).catch(() => '')).includes('lists every MCP server your clients name')) return true;
       }
       return false;
     }, 30_000);

@@ -5,7 +5,7 @@ export { clientLocations, currentLocationEnv, stateDir, appDataDir, claudeCodeUs
 export { normalizeUrl, sameUrl, classifyEntry, bridgeUpstream } from './match';
 export { readConfig, parseConfig } from './read';
 export { scanClients, scanLocations } from './scan';
-export { serverEntries, unprotected, entryKey, shownUrl, shownTarget } from './view';
+export { serverEntries, allEntries, unprotected, entryKey, shownUrl, shownTarget, type EntryView } from './view';
 export { planRoute, applyChanges, BRIDGE_COMMAND, bridgeArgs, type RoutePlan, type FileEdit, type SkippedEntry, type RouteOptions } from './plan';
 export { editDiff, textDiff } from './diff';
 export { executeRoute, undoRouting, type FileOutcome, type OutcomeKind } from './routing';
@@ -16,7 +16,7 @@ export { watchFiles, type FileWatch } from './watch';
 export { CLIENTS, descriptorOf } from './descriptors';
 export type { ClientDescriptor, FileSpec } from './descriptor';
 export { configDir } from './locations';
-export { ServerListStore, SERVER_LIST_FILE, freeSlug, type ListedServer, type ServerListRead } from './server-list';
+export { ServerListStore, SERVER_LIST_FILE, freeSlug, listRepeatRules, listedByUrl, type ListedServer, type ServerListRead } from './server-list';
 export { inventory, upstreamOf, type McpServer, type Upstream } from './inventory';
 export { planRouteAll, routedByDefault, supervisorArgs, httpProblem, type RouteAllPlan, type RouteAllOptions, type SkippedAll } from './plan-all';
 export { installStableCli, launcherText, stableCliPath } from './stable-cli';

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { applyEdits, modify, parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { errorCodeOf } from '../classify';
 import { slugify } from '../gateway/types';
+import type { RepeatRules } from '../healing';
 import { isObj } from './descriptor';
 import { normalizeUrl } from './match';
 import { formattingOf } from './plan';
@@ -62,6 +63,21 @@ function entryOf(raw: unknown): ListedServer | string {
   }
   const rules = rulesOf({ repeatSafe: isGlobList(raw.repeatSafe) ? raw.repeatSafe : undefined, neverRepeat: isGlobList(raw.neverRepeat) ? raw.neverRepeat : undefined });
   return { name: raw.name, slug: (raw.slug as string | undefined) ?? slugify(raw.name), url: raw.url, ...(headers ? { headers: headers as Record<string, string> } : {}), ...rules };
+}
+
+/**
+ * The repeat rules a gateway applies to a server it serves from the list (`proxy` with no --upstream, the
+ * extension): the list entry's `repeatSafe`/`neverRepeat`, plus the rules `also` gives (an editor's own
+ * settings for it). No entry (a server the list does not hold): `also` alone, as it was.
+ */
+export function listRepeatRules(s: Pick<ListedServer, 'name' | 'repeatSafe' | 'neverRepeat'> | undefined, also: RepeatRules = { repeatSafe: [], neverRepeat: [] }): RepeatRules {
+  if (!s) return also;
+  return { repeatSafe: [...(s.repeatSafe ?? []), ...also.repeatSafe], neverRepeat: [...(s.neverRepeat ?? []), ...also.neverRepeat], via: 'server-list', serverLabel: s.name };
+}
+
+/** The list's entry for a server URL (loopback names, default ports and a trailing slash alike). */
+export function listedByUrl(list: readonly ListedServer[], url: string): ListedServer | undefined {
+  return list.find((l) => normalizeUrl(l.url) === normalizeUrl(url));
 }
 
 /** The first free slug for a name: its own, else with -2, -3… */

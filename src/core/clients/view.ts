@@ -1,7 +1,7 @@
 // What the user sees: the entries that concern a watched server, each protected, direct or shared.
 import { redactText, redactUrl } from '../redact';
 import { samePath } from './match';
-import type { ClientEntry, Scan, ServerEntryView } from './types';
+import type { ClientEntry, EntryState, Scan, ServerEntryView } from './types';
 
 /** Claude Code's local-scope entry in ~/.claude.json that takes precedence over a workspace .mcp.json entry. */
 export function localOverride(scan: Scan, entry: ClientEntry, workspace: string | undefined): ClientEntry | undefined {
@@ -25,8 +25,24 @@ export function serverEntries(scan: Scan): ServerEntryView[] {
   return views;
 }
 
+/** One entry of any server, with what the user sees for it (the Clients section lists them all). */
+export interface EntryView extends ClientEntry {
+  state: EntryState;
+  /** A Claude Code local-scope entry in ~/.claude.json that overrides this workspace entry and protects it. */
+  overriddenBy?: ClientEntry;
+}
+
+/** Every entry of every file read, HTTP, SSE and stdio: protected (gateway or supervisor, maybe by an override), direct, or direct in a shared file. */
+export function allEntries(scan: Scan): EntryView[] {
+  return scan.files.flatMap((f) => f.entries.map((e): EntryView => {
+    const override = localOverride(scan, e, f.location.workspace);
+    if (override && override.protection !== 'direct') return { ...e, state: 'protected', overriddenBy: override };
+    return { ...e, state: e.protection !== 'direct' ? 'protected' : e.shared ? 'shared' : 'direct' };
+  }));
+}
+
 /** Entries that still talk to a server directly (direct or shared). */
-export function unprotected(views: readonly ServerEntryView[]): ServerEntryView[] {
+export function unprotected<V extends { state: EntryState }>(views: readonly V[]): V[] {
   return views.filter((v) => v.state !== 'protected');
 }
 

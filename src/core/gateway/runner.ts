@@ -1,6 +1,7 @@
 // Keeps one healing gateway in step with the settings: started, restarted when its configuration
 // changes, stopped when disabled. Used by the VS Code layer and by plain-Node tests alike.
 import { errorMessage } from '../narrow';
+import type { RepeatRules } from '../healing';
 import { repeatRulesFor, type GatewaySettings } from '../settings';
 import type { GatewayCounters } from '../rehearsal';
 import type { ServerConfig } from '../types';
@@ -50,6 +51,8 @@ export interface GatewayRunnerDeps {
   publish(serverName: string, view: GatewayView | undefined): void;
   /** Something a person should be told (the gateway could not start, another gateway serves other upstreams). */
   notify?(message: string): void;
+  /** A served server's repeat rules, given the settings' (default: the settings' alone); the shared server list adds its own. */
+  repeatRules?(server: ServerConfig, fromSettings: RepeatRules): RepeatRules;
   /** The configured port is held by a program that is not one of our gateways (default: notify). */
   portTaken?(err: GatewayPortTaken): void;
 }
@@ -72,7 +75,7 @@ export class GatewayRunner {
   /** Starts, restarts or stops the gateway to match the settings; unchanged settings cost nothing. Call it serially. */
   async apply(servers: readonly ServerConfig[], g: GatewaySettings): Promise<void> {
     const upstreams = g.enabled
-      ? servers.filter((s) => s.transport !== 'sse').map((s) => ({ name: s.name, url: s.url, headers: s.headers, repeat: repeatRulesFor(s.name, g) }))
+      ? servers.filter((s) => s.transport !== 'sse').map((s) => ({ name: s.name, url: s.url, headers: s.headers, repeat: this.deps.repeatRules?.(s, repeatRulesFor(s.name, g)) ?? repeatRulesFor(s.name, g) }))
       : [];
     const key = JSON.stringify({ upstreams, port: g.port, hold: g.holdTimeoutMs, response: g.responseTimeoutMs });
     if (key === this.key) return;

@@ -1,5 +1,5 @@
 // The Clients section inside the extension host: a fixture home (test/fixtures/clients/before) with every
-// client's configuration; the tree lists its entries, "Route Clients Through Gateway" rewrites them to the
+// client's configuration; the tree lists every entry (Archon's and the other servers'), "Route Clients Through Gateway" rewrites them to the
 // running gateway, "Undo Client Routing" puts every byte back, and a file a client rewrites is re-read.
 // HOME is switched for this extension host process only while the suite runs: the extension reads the
 // client locations at each scan, as it must (HOME, XDG_CONFIG_HOME, APPDATA are honoured then).
@@ -51,7 +51,7 @@ suite('Archon MCP Doctor: clients', function () {
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  test('the Clients section lists every client of the fixture home with its direct entries', async () => {
+  test('the Clients section lists every entry of every client file (HTTP, SSE, stdio) with transport and protection', async () => {
     const node = await eventually('a Clients section with six clients', async () => {
       const n = await clientsNode();
       return (n?.children?.length ?? 0) >= 6 && n;
@@ -59,10 +59,17 @@ suite('Archon MCP Doctor: clients', function () {
     assert.deepEqual(node.children!.map((c) => c.label).sort(), ['Claude Code', 'Claude Desktop', 'Codex CLI', 'Cursor', 'VS Code', 'Windsurf']);
     const claude = node.children!.find((c) => c.label === 'Claude Code')!;
     assert.deepEqual(claude.children!.map((e) => `${e.label}: ${e.description}`).sort(), [
-      'archon-win: project · direct · .claude.json',
-      'archon: user · direct · .claude.json',
+      'archon-win: project · http · direct · .claude.json',
+      'archon: user · http · direct · .claude.json',
+      'playwright: user · stdio · direct · .claude.json',
     ]);
-    assert.match(node.description ?? '', /^7 direct$/);
+    // Not only Archon's: Cursor's GitHub server (stdio in Docker), Windsurf's remote Zapier one (SSE), Codex's context7.
+    const entries = (label: string) => node.children!.find((c) => c.label === label)!.children!.map((e) => `${e.label}: ${e.description}`);
+    assert.deepEqual(entries('Cursor'), ['archon: user · http · direct · mcp.json', 'github: user · stdio · direct · mcp.json']);
+    assert.deepEqual(entries('Windsurf'), ['zapier: user · sse · direct · mcp_config.json', 'Archon: user · http · direct · mcp_config.json']);
+    assert.deepEqual(entries('Codex CLI'), ['archon: user · http · direct · config.toml', 'context7: user · stdio · direct · config.toml']);
+    assert.equal(node.children!.reduce((n, c) => n + (c.children?.length ?? 0), 0), 13, 'the 13 entries of the six files');
+    assert.match(node.description ?? '', /^13 direct$/);
     await eventually('the status bar line about direct clients', () => /7 clients talk to Archon directly — \[Route them\]\(command:archonMcp\.routeClients\)/.test(api.statusBar().tooltip ?? ''));
   });
 
@@ -77,20 +84,24 @@ suite('Archon MCP Doctor: clients', function () {
     const claude = expected('before', '.claude.json').replace('"url": "http://localhost:8051/mcp"', `"url": "${gateway}"`).replace('"url": "http://127.0.0.1:8051/mcp/"', `"url": "${gateway}"`);
     assert.equal(actual('.claude.json'), claude, '.claude.json');
     for (const rel of USER_FILES.slice(1)) assert.equal(actual(rel), expected('after', rel, gateway), rel);
-    const node = await eventually('every entry protected', async () => {
+    // Archon's entries are routed; the other servers' six entries stay direct (this route was for Archon only).
+    const node = await eventually('every Archon entry protected', async () => {
       const n = await clientsNode();
-      return n?.description === 'all protected' && n;
+      return n?.description === '6 direct' && n;
     });
-    assert.ok(node.children!.every((c) => /^(\d)\/\1 protected$/.test(c.description ?? '')), JSON.stringify(node.children));
+    const rows = node.children!.flatMap((c) => c.children!.map((e) => `${c.label}: ${e.label}: ${e.description}`));
+    assert.deepEqual(rows.filter((r) => / · direct · /.test(r)).map((r) => r.split(': ').slice(0, 2).join(': ')).sort(),
+      ['Claude Code: playwright', 'Claude Desktop: filesystem', 'Codex CLI: context7', 'Cursor: github', 'VS Code: memory', 'Windsurf: zapier']);
+    assert.ok(rows.filter((r) => /rchon/.test(r)).every((r) => / · gateway · /.test(r)), JSON.stringify(rows));
 
     const undone = (await vscode.commands.executeCommand('archonMcp.undoClientRouting', { yes: true })) as { outcome: string }[];
     assert.deepEqual(undone.map((o) => o.outcome), USER_FILES.map(() => 'restored'));
     for (const rel of USER_FILES) assert.equal(actual(rel), expected('before', rel), rel);
-    await eventually('direct again', async () => (await clientsNode())?.description === '7 direct');
+    await eventually('direct again', async () => (await clientsNode())?.description === '13 direct');
   });
 
   test('a file a client rewrites is re-read: the tree follows without a refresh', async () => {
-    await eventually('direct entries', async () => (await clientsNode())?.description === '7 direct');
+    await eventually('direct entries', async () => (await clientsNode())?.description === '13 direct');
     fs.writeFileSync(path.join(home, '.cursor/mcp.json'), '{\n  "mcpServers": {\n    "archon": { "url": "http://127.0.0.1:18051/archon/mcp" }\n  }\n}\n');
     await eventually('Cursor protected after its file changed', async () => (await clientsNode())?.children?.find((c) => c.label === 'Cursor')?.description === '1/1 protected', 15_000);
     fs.writeFileSync(path.join(home, '.codex/config.toml'), '[mcp_servers.archon\nurl = "http://localhost:8051/mcp"\n');
