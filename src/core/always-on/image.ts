@@ -8,8 +8,9 @@ import { unlessNotFound } from '../docker/connection';
 import { tarStream } from '../docker/tar';
 import { DockerGatewayError, GATEWAY_IMAGE_REPO, INNER_PORT, INNER_STATE_DIR, LABELS } from './types';
 
-/** The unprivileged user the gateway runs as when no Docker socket is mounted (nobody). */
-export const GATEWAY_USER = '65534:65534';
+/** The unprivileged user (and group) the gateway runs as: nobody. */
+export const GATEWAY_UID = 65534;
+export const GATEWAY_USER = `${GATEWAY_UID}:${GATEWAY_UID}`;
 
 export interface GatewayImage {
   tag: string;
