@@ -10,6 +10,7 @@ import {
 import { sha256 } from '../core/clients/read';
 import type { EntryState } from '../core/clients/types';
 import { redactText } from '../core/redact';
+import { errorMessage, isOneOf } from '../core/narrow';
 import { promises as fsp } from 'node:fs';
 import { jsonLine } from '../core/json-lines';
 import { GATEWAY_DEFAULTS } from '../core/gateway';
@@ -130,7 +131,8 @@ export async function clientsCommand(argv: string[], bundle?: string): Promise<n
   if (!['list', 'route', 'unroute'].includes(action) || positionals.length > 1) {
     return badArguments('clients', `unknown action "${positionals.join(' ')}"`, CLIENTS_USAGE);
   }
-  const badClient = (values.client ?? []).find((c) => !(CLIENT_IDS as readonly string[]).includes(c));
+  const badClient = (values.client ?? []).find((c) => !isOneOf(CLIENT_IDS, c));
+  const clients = values.client?.filter((c): c is ClientId => isOneOf(CLIENT_IDS, c));
   if (badClient) {
     process.stderr.write(`unknown client "${badClient}"; one of ${CLIENT_IDS.join(', ')}\n`);
     return 2;
@@ -168,9 +170,9 @@ export async function clientsCommand(argv: string[], bundle?: string): Promise<n
     for (const e of scan.errors) write(`${JSON.stringify(jsonLine('client-file-error', { client: e.location.client, file: e.file, message: e.message }))}\n`);
     return 0;
   }
-  if (values.all) return routeAll({ scan, store, list: listRead.servers, env, journal, json, yes: Boolean(values.yes), gatewayPort, bundle, clients: values.client as ClientId[] | undefined, includeShared: values['include-shared'] });
+  if (values.all) return routeAll({ scan, store, list: listRead.servers, env, journal, json, yes: Boolean(values.yes), gatewayPort, bundle, clients, includeShared: values['include-shared'] });
 
-  const plan = planRoute(scan, { servers: [server], clients: values.client as ClientId[] | undefined, includeShared: values['include-shared'] });
+  const plan = planRoute(scan, { servers: [server], clients, includeShared: values['include-shared'] });
   for (const s of plan.skipped) {
     write(json ? `${JSON.stringify(jsonLine('client-route-skipped', { client: s.entry.client, file: s.entry.file, name: s.entry.name, reason: s.reason }))}\n` : `skipped: ${s.entry.file} ${s.entry.name}: ${s.reason}\n`);
   }
@@ -198,7 +200,7 @@ async function unroute(journal: JournalStore, yes: boolean, json: boolean): Prom
   try {
     files = (await journal.load()).files;
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
+    process.stderr.write(`${errorMessage(err)}\n`);
     return 1;
   }
   const entries = Object.entries(files);
@@ -277,7 +279,7 @@ async function routeAll(a: RouteAllArgs): Promise<number> {
       if (c.change !== 'unchanged') write(json ? `${JSON.stringify(jsonLine('server-list-change', { change: c.change, name: c.server.name, slug: c.server.slug, url: shownUrl(c.server.url) }))}\n` : `${c.change} to the shared server list: ${c.server.name} (/${c.server.slug}/mcp)\n`);
     }
   } catch (err) {
-    process.stderr.write(`clients route --all: ${(err as Error).message}\n`);
+    process.stderr.write(`clients route --all: ${errorMessage(err)}\n`);
     return 1;
   }
   const code = report(await executeRoute(plan.edits, a.journal), json);

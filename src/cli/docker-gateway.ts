@@ -2,8 +2,9 @@
 import { createDockerClient } from '../core/docker/connection';
 import {
   DEFAULT_BASE_IMAGE, DEFAULT_DOCKER_GATEWAY_PORT, DockerGatewayError, GATEWAY_VOLUME_NAME,
-  dockerGatewayDown, dockerGatewayStatus, dockerGatewayUp, type DockerGatewayStatus,
+  dockerGatewayDown, dockerGatewayStatus, dockerGatewayUp, type DockerGatewayStatus, type DockerUpstream,
 } from '../core/always-on';
+import { errorMessage } from '../core/narrow';
 import { PRODUCT_VERSION as version } from '../core/version';
 import { jsonLine, type JsonLine } from '../core/json-lines';
 import { parseGlobList } from '../core/healing';
@@ -91,7 +92,7 @@ function parseArgs(argv: string[]): Args | string {
 }
 
 /** The shared list's servers, for `up` with no --upstream. */
-async function fromSharedList(): Promise<{ upstream: string; upstreamContainer?: string; name?: string; slug?: string; headers?: Record<string, string> }[]> {
+async function fromSharedList(): Promise<DockerUpstream[]> {
   const read = await new ServerListStore(configDir(currentLocationEnv())).load();
   for (const p of read.problems) process.stderr.write(`docker-gateway: ${p}\n`);
   return read.servers.map((s) => ({ upstream: s.url, name: s.name, slug: s.slug, ...(s.headers ? { headers: s.headers } : {}) }));
@@ -124,14 +125,15 @@ export async function dockerGatewayCommand(argv: string[], cliBundlePath: string
   };
   try {
     if (a.action === 'up') {
-      const ups = a.pairs.length ? a.pairs.map((p) => ({ ...p, name: undefined as string | undefined, slug: undefined as string | undefined, headers: undefined as Record<string, string> | undefined })) : await fromSharedList();
+      const ups: DockerUpstream[] = a.pairs.length ? a.pairs : await fromSharedList();
       if (ups.length === 0) {
         process.stderr.write(`docker-gateway: missing --upstream <url> (or servers in the shared list: archon-mcp-doctor servers add <name> <url>)\n${DOCKER_GATEWAY_USAGE}\n`);
         return 2;
       }
       const [first, ...more] = ups;
       const r = await dockerGatewayUp(conn, {
-        upstream: first.upstream, upstreamContainer: first.upstreamContainer, ...(first.name ? { name: first.name } : {}), more, port: a.port, baseImage: a.baseImage,
+        upstream: first.upstream, upstreamContainer: first.upstreamContainer, ...(first.name ? { name: first.name } : {}), ...(first.headers ? { headers: first.headers } : {}),
+        more, port: a.port, baseImage: a.baseImage,
         withDockerSocket: a.withDockerSocket, cliBundlePath, version, repeat: { repeatSafe: a.repeatSafe, neverRepeat: a.neverRepeat },
         onProgress: (m) => process.stderr.write(`docker-gateway: ${m}\n`),
       });
@@ -145,7 +147,7 @@ export async function dockerGatewayCommand(argv: string[], cliBundlePath: string
     }
     return 0;
   } catch (err) {
-    const e = err instanceof DockerGatewayError ? err : new DockerGatewayError('docker-error', (err as Error)?.message ?? String(err));
+    const e = err instanceof DockerGatewayError ? err : new DockerGatewayError('docker-error', errorMessage(err));
     if (a.json) process.stdout.write(`${JSON.stringify(jsonLine('docker-gateway-error', { code: e.code, message: e.message }))}\n`);
     process.stderr.write(`docker-gateway ${a.action}: ${e.message}\n`);
     return 1;

@@ -40,29 +40,35 @@ export function httpUrlProblem(flag: string, value: string | undefined): string 
 
 export { DEFAULT_STATE_DIR } from '../core/defaults';
 
+/** A string flag's value from parseArgs' values (undefined when absent, or not a string flag). */
+export function stringFlag(values: Readonly<Record<string, unknown>>, flag: string): string | undefined {
+  const v = values[flag];
+  return typeof v === 'string' ? v : undefined;
+}
+
 /** Parses argv with the shared options plus `extra`; a string is the message for a bad argument. */
 export function parseGatewayArgs<E extends NonNullable<ParseArgsConfig['options']>>(argv: string[], extra: E, opts: { upstreamOptional?: boolean } = {}) {
-  let values: Record<string, string | boolean | string[] | undefined>;
+  let values: Record<string, unknown>;
   try {
-    ({ values } = parseArgs({ args: argv, options: { ...GATEWAY_OPTIONS, ...extra }, strict: true, allowPositionals: false }) as { values: Record<string, string | boolean | string[] | undefined> });
+    ({ values } = parseArgs({ args: argv, options: { ...GATEWAY_OPTIONS, ...extra }, strict: true, allowPositionals: false }));
   } catch (err) {
     return argumentProblem(err);
   }
   if (values.help) return 'help' as const;
-  const upstream = (values.upstream as string | undefined) ?? '';
+  const upstream = stringFlag(values, 'upstream') ?? '';
   if (!upstream && !opts.upstreamOptional) return 'missing --upstream <url>';
   const badUpstream = upstream ? httpUrlProblem('--upstream', upstream) : undefined;
   if (badUpstream) return badUpstream;
-  const holdText = values['hold-timeout'] as string | undefined;
+  const holdText = stringFlag(values, 'hold-timeout');
   const holdTimeoutMs = holdText === undefined ? GATEWAY_DEFAULTS.holdTimeoutMs : Number(holdText) * 1000;
   if (!(holdTimeoutMs > 0) || !Number.isFinite(holdTimeoutMs)) return '--hold-timeout must be a positive number of seconds';
-  const container = (values.container as string | undefined)?.trim();
+  const container = stringFlag(values, 'container')?.trim();
   if (values.container !== undefined && !container) return '--container needs a container name';
   const args: GatewayArgs = {
     upstream,
     container,
-    dockerSocket: values['docker-socket'] as string | undefined,
-    stateDir: (values['state-dir'] as string | undefined) ?? DEFAULT_STATE_DIR,
+    dockerSocket: stringFlag(values, 'docker-socket'),
+    stateDir: stringFlag(values, 'state-dir') ?? DEFAULT_STATE_DIR,
     holdTimeoutMs,
     repeat: repeatRulesOf(values),
   };

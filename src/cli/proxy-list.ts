@@ -1,30 +1,26 @@
 // `proxy` with no --upstream: serves every server of the shared server list, and follows its edits
 // (a changed list restarts the gateway in this process; client sessions persist in the state dir).
-import { ServerListStore, configDir, currentLocationEnv, listRepeatRules, shownUrl, watchFiles, type ListedServer } from '../core/clients';
+import * as path from 'node:path';
+import { SERVERS_FILE_ENV } from '../core/always-on';
+import { SERVER_LIST_FILE, ServerListStore, configDir, currentLocationEnv, listRepeatRules, shownUrl, watchFiles, type ListedServer } from '../core/clients';
 import { GatewayPortTaken, startGateway } from '../core/gateway';
 import type { Gateway, GatewayEvent, GatewayLogger, GatewayOptions } from '../core/gateway';
 import { jsonLine } from '../core/json-lines';
+import { errorMessage } from '../core/narrow';
 
 export interface ListProxyOptions extends Omit<GatewayOptions, 'upstreams' | 'logger' | 'onEvent'> {
   json: boolean;
 }
 
-function listFromEnv(text: string): { servers: ListedServer[]; problems: string[] } {
-  try {
-    const v = JSON.parse(text) as ListedServer[];
-    if (Array.isArray(v) && v.every((s) => typeof s?.name === 'string' && typeof s.slug === 'string' && typeof s.url === 'string')) return { servers: v, problems: [] };
-  } catch {
-    /* below */
-  }
-  return { servers: [], problems: ['ARCHON_MCP_DOCTOR_SERVERS is not a list of {name, slug, url}'] };
-}
-
 export async function proxyFromList(o: ListProxyOptions): Promise<number> {
   const { json, ...gatewayOptions } = o;
-  const store = new ServerListStore(configDir(currentLocationEnv()));
-  // In the always-on container the list comes with it (docker-gateway up with several upstreams).
-  const given = process.env.ARCHON_MCP_DOCTOR_SERVERS;
-  const load = async () => (given !== undefined ? listFromEnv(given) : store.load());
+  // In the always-on container (docker-gateway up with several upstreams) the list is a file put there
+  // for it, in the shared list's format; elsewhere the user's list.
+  const given = process.env[SERVERS_FILE_ENV];
+  const store = new ServerListStore(given ? path.dirname(given) : configDir(currentLocationEnv()));
+  const load = async () => (given && path.resolve(given) !== store.file
+    ? { servers: [], problems: [`${SERVERS_FILE_ENV} must name a file called ${SERVER_LIST_FILE}, not ${given}`] }
+    : store.load());
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const logger: GatewayLogger = json
     ? { info: () => undefined, warn: () => undefined, error: (m) => process.stderr.write(`${m}\n`) }
@@ -60,7 +56,7 @@ export async function proxyFromList(o: ListProxyOptions): Promise<number> {
       })), logger, onEvent });
     } catch (err) {
       const hint = err instanceof GatewayPortTaken ? '; choose another port with --port P (clients must then use that port)' : '';
-      process.stderr.write(`proxy: cannot start the gateway: ${(err as Error).message}${hint}\n`);
+      process.stderr.write(`proxy: cannot start the gateway: ${errorMessage(err)}${hint}\n`);
       return !first;
     }
     const line = jsonLine(gateway.mode === 'deferred' ? 'deferred' : 'listening', { url: gateway.baseUrl, mode: gateway.mode, upstream: upstreamText(read.servers) });

@@ -2,7 +2,8 @@
 import { GATEWAY_DEFAULTS, GATEWAY_RUNTIMES, GatewayPortTaken, startGateway, watchUpstreamContainer } from '../core/gateway';
 import type { Gateway, GatewayEvent, GatewayLogger, GatewayRuntime } from '../core/gateway';
 import { isGatewayStartKind, jsonLine } from '../core/json-lines';
-import { REPEAT_USAGE, httpUrlProblem, parseGatewayArgs } from './gateway-args';
+import { errorMessage, isOneOf } from '../core/narrow';
+import { REPEAT_USAGE, httpUrlProblem, parseGatewayArgs, stringFlag } from './gateway-args';
 import { proxyFromList } from './proxy-list';
 
 export const PROXY_USAGE = `usage: archon-mcp-doctor proxy [--upstream <url>] [--port P] [--name N] [--state-dir D] [--hold-timeout S]
@@ -48,7 +49,7 @@ interface ProxyOnlyArgs {
 
 /** The flags only `proxy` has, checked; a string is the message for a bad one. */
 function proxyOnlyArgs(values: Record<string, unknown>): ProxyOnlyArgs | string {
-  const str = (k: string) => values[k] as string | undefined;
+  const str = (k: string) => stringFlag(values, k);
   const port = Number(str('port') ?? GATEWAY_DEFAULTS.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) return '--port must be 0..65535';
   const responseText = str('response-timeout');
@@ -59,8 +60,8 @@ function proxyOnlyArgs(values: Record<string, unknown>): ProxyOnlyArgs | string 
   const host = str('host');
   if (host !== undefined && !host.trim()) return '--host needs an address, e.g. 0.0.0.0';
   const runsIn = str('runs-in') ?? 'process';
-  if (!(GATEWAY_RUNTIMES as readonly string[]).includes(runsIn)) return `--runs-in must be one of ${GATEWAY_RUNTIMES.join(', ')}`;
-  return { port, responseTimeoutMs, host, publicUrl: str('public-url'), publicUpstream: str('public-upstream'), runsIn: runsIn as GatewayRuntime };
+  if (!isOneOf(GATEWAY_RUNTIMES, runsIn)) return `--runs-in must be one of ${GATEWAY_RUNTIMES.join(', ')}`;
+  return { port, responseTimeoutMs, host, publicUrl: str('public-url'), publicUpstream: str('public-upstream'), runsIn };
 }
 
 export async function proxyCommand(argv: string[]): Promise<number> {
@@ -83,7 +84,7 @@ export async function proxyCommand(argv: string[]): Promise<number> {
     }
     return proxyFromList({ json, port: own.port, host: own.host, publicUrl: own.publicUrl, runsIn: own.runsIn, stateDir: args.stateDir, holdTimeoutMs: args.holdTimeoutMs, responseTimeoutMs: own.responseTimeoutMs });
   }
-  const name = (parsed.values.name as string | undefined) ?? 'archon';
+  const name = stringFlag(parsed.values, 'name') ?? 'archon';
   const out = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
@@ -123,7 +124,7 @@ export async function proxyCommand(argv: string[]): Promise<number> {
     });
   } catch (err) {
     const hint = err instanceof GatewayPortTaken ? `; choose another port with --port P (clients must then use that port)` : '';
-    process.stderr.write(`proxy: cannot start the gateway: ${(err as Error).message}${hint}\n`);
+    process.stderr.write(`proxy: cannot start the gateway: ${errorMessage(err)}${hint}\n`);
     return 1;
   }
   const gateway = gw;

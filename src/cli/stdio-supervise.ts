@@ -47,34 +47,36 @@ export async function superviseCommand(options: string[], command: string[]): Pr
     json: { type: 'boolean' }, quiet: { type: 'boolean' }, name: { type: 'string' },
   });
   if (typeof parsed === 'string') return badArguments('stdio', parsed, SUPERVISE_USAGE);
-  const values = parsed.values as Record<string, unknown>;
+  const { values } = parsed;
   if (command.length === 0 || command[0] === '') return badArguments('stdio', 'no command after --', SUPERVISE_USAGE);
-  const wedge = positiveSeconds(values['wedge-timeout'] as string | undefined, '--wedge-timeout', SUPERVISOR_DEFAULTS.wedgeTimeoutMs);
-  const hold = positiveSeconds(values['hold-timeout'] as string | undefined, '--hold-timeout', GATEWAY_DEFAULTS.holdTimeoutMs);
-  const response = positiveSeconds(values['response-timeout'] as string | undefined, '--response-timeout', GATEWAY_DEFAULTS.responseTimeoutMs);
-  for (const v of [wedge, hold, response]) if (typeof v === 'string') return badArguments('stdio', v, SUPERVISE_USAGE);
+  const wedge = positiveSeconds(values['wedge-timeout'], '--wedge-timeout', SUPERVISOR_DEFAULTS.wedgeTimeoutMs);
+  const hold = positiveSeconds(values['hold-timeout'], '--hold-timeout', GATEWAY_DEFAULTS.holdTimeoutMs);
+  const response = positiveSeconds(values['response-timeout'], '--response-timeout', GATEWAY_DEFAULTS.responseTimeoutMs);
+  if (typeof wedge === 'string') return badArguments('stdio', wedge, SUPERVISE_USAGE);
+  if (typeof hold === 'string') return badArguments('stdio', hold, SUPERVISE_USAGE);
+  if (typeof response === 'string') return badArguments('stdio', response, SUPERVISE_USAGE);
   const quiet = values.quiet === true;
   const json = values.json === true;
   const write = (level: string, m: string): void => void process.stderr.write(`archon-mcp-doctor stdio: ${level}${m}\n`);
   const logger = { info: (m: string) => !quiet && write('', m), warn: (m: string) => write('warn: ', m), error: (m: string) => write('error: ', m) };
   const [cmd, ...args] = command;
-  const folder = (values['state-dir'] as string | undefined) ?? stateDir(currentLocationEnv());
+  const folder = values['state-dir'] ?? stateDir(currentLocationEnv());
   const supervisor = new StdioSupervisor({
     server: { command: cmd, args, env: process.env, cwd: process.cwd() },
     input: process.stdin,
     output: process.stdout,
     serverStderr: process.stderr,
     logger,
-    wedgeTimeoutMs: wedge as number,
-    holdTimeoutMs: hold as number,
-    responseTimeoutMs: response as number,
+    wedgeTimeoutMs: wedge,
+    holdTimeoutMs: hold,
+    responseTimeoutMs: response,
     rules: repeatRulesOf(values, 'the stdio supervisor'),
     stateDir: folder,
   });
   // Each restart is an incident in the journal of the state folder (`archon-mcp-doctor incidents`, the extension).
   const incidents = new IncidentRecorder({ seenBy: 'stdio', stateDir: folder, onProblem: (m) => logger.warn(`incidents: ${m}`) });
   incidents.load();
-  journalRestarts(supervisor, incidents, (values.name as string | undefined) ?? serverLabelOf(command));
+  journalRestarts(supervisor, incidents, values.name ?? serverLabelOf(command));
   supervisor.onRestart((e) => {
     const shown = supervisor.command;
     if (json) process.stderr.write(`${JSON.stringify(jsonLine('stdio-restart', { command: shown, ...e }))}\n`);

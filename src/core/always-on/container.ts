@@ -11,10 +11,12 @@ import { slugify } from '../gateway/types';
 import { ensureGatewayImage } from './image';
 import { resolveAnyUpstream } from './upstream';
 import { demuxLogBuffer } from '../docker/logs';
+import { errorMessage, fieldOf, isRecord } from '../narrow';
+import { INNER_SERVERS_FILE, ensureConfigVolume, putServersFile, readServersFile, removeConfigVolume } from './config-file';
 import {
-  DEFAULT_BASE_IMAGE, DEFAULT_DOCKER_GATEWAY_PORT, DockerGatewayError, GATEWAY_CONTAINER_NAME, GATEWAY_VOLUME_NAME,
-  INNER_PORT, INNER_SOCKET, INNER_STATE_DIR, LABELS,
-  type DockerGatewayChange, type DockerGatewayStatus, type DockerGatewayUpOptions,
+  DEFAULT_BASE_IMAGE, DEFAULT_DOCKER_GATEWAY_PORT, DockerGatewayError, GATEWAY_CONFIG_VOLUME_NAME, GATEWAY_CONTAINER_NAME, GATEWAY_VOLUME_NAME,
+  INNER_CONFIG_DIR, INNER_PORT, INNER_SOCKET, INNER_STATE_DIR, LABELS, SERVERS_FILE_ENV,
+  type DockerGatewayChange, type DockerGatewayStatus, type DockerGatewayUpOptions, type DockerGatewayUpstreamStatus,
 } from './types';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -49,7 +51,7 @@ async function removeContainer(docker: Dockerode, name: string): Promise<boolean
 
 async function logsTail(docker: Dockerode, name: string): Promise<string> {
   try {
-    const buf = (await docker.getContainer(name).logs({ stdout: true, stderr: true, tail: 20, follow: false })) as unknown as Buffer;
+    const buf: Buffer = await docker.getContainer(name).logs({ stdout: true, stderr: true, tail: 20, follow: false });
     // A non-TTY log stream is framed (8-byte headers): demultiplex it, as Show Container Logs does.
     return Buffer.concat(demuxLogBuffer(buf).map((f) => f.data)).toString('utf8').trim();
   } catch {
@@ -58,7 +60,7 @@ async function logsTail(docker: Dockerode, name: string): Promise<string> {
 }
 
 function isPortTaken(err: unknown): boolean {
-  return /port is already allocated|address already in use/i.test((err as Error)?.message ?? '');
+  return /port is already allocated|address already in use/i.test(errorMessage(err));
 }
 
 async function portTakenError(port: number): Promise<DockerGatewayError> {
@@ -99,10 +101,14 @@ export async function dockerGatewayUp(conn: DockerConnection, opts: DockerGatewa
     }
     const image = await ensureGatewayImage(docker, { baseImage: opts.baseImage ?? DEFAULT_BASE_IMAGE, cliBundlePath: opts.cliBundlePath, version: opts.version, onProgress: progress });
     const networks = [...new Set([up.network, ...extra.map((e) => e.network).filter((n): n is string => Boolean(n))])];
-    const listEnv = extra.length
-      ? JSON.stringify([{ name: opts.name ?? 'archon', slug, url: up.innerUrl }, ...extra.map((e) => ({ name: e.name, slug: e.slug, url: e.innerUrl, ...(e.headers ? { headers: e.headers } : {}) }))])
+    // Several upstreams: the inner `proxy` serves this list, read from a 0600 file (config-file.ts).
+    // Headers too (only a file carries them unseen): also a single upstream that has some.
+    const list = extra.length || opts.headers
+      ? [{ name: opts.name ?? 'archon', slug, url: up.innerUrl, ...(opts.headers ? { headers: opts.headers } : {}) }, ...extra.map((e) => ({ name: e.name, slug: e.slug, url: e.innerUrl, ...(e.headers ? { headers: e.headers } : {}) }))]
       : undefined;
-    const cmd = listEnv ? [
+    // In the shared list's own format, so the inner `proxy` reads it as it reads the user's.
+    const listFile = list ? `${JSON.stringify({ version: 1, servers: list }, null, 2)}\n` : undefined;
+    const cmd = list ? [
       '--host', '0.0.0.0', '--port', String(INNER_PORT), '--public-url', `http://127.0.0.1:${port}`,
       '--state-dir', INNER_STATE_DIR, '--hold-timeout', String(hold), '--runs-in', 'docker', '--json',
       ...(opts.repeat?.repeatSafe.length ? ['--repeat-safe', opts.repeat.repeatSafe.join(',')] : []),
@@ -115,12 +121,15 @@ export async function dockerGatewayUp(conn: DockerConnection, opts: DockerGatewa
       ...(opts.repeat?.repeatSafe.length ? ['--repeat-safe', opts.repeat.repeatSafe.join(',')] : []),
       ...(opts.repeat?.neverRepeat.length ? ['--never-repeat', opts.repeat.neverRepeat.join(',')] : []),
     ];
-    const settings = { image: image.id, cmd, port, network: up.network, socket: socketPath ?? null, socketGroups, ...(listEnv ? { listEnv, networks } : {}) };
+    // The label hashes the list with header names only: a value (a token) is compared with the file itself.
+    const listShape = list?.map((u) => ({ ...u, headers: Object.keys(u.headers ?? {}) }));
+    const settings = { image: image.id, cmd, port, network: up.network, socket: socketPath ?? null, socketGroups, ...(listShape ? { listShape, networks } : {}) };
     const settingsHash = createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 16);
 
     const existing = await inspectContainer(docker, GATEWAY_CONTAINER_NAME);
+    const sameList = !listFile || (existing !== undefined && (await readServersFile(docker.getContainer(GATEWAY_CONTAINER_NAME))) === listFile);
     let change: DockerGatewayChange;
-    if (existing && existing.Config.Labels?.[LABELS.settingsHash] === settingsHash) {
+    if (existing && existing.Config.Labels?.[LABELS.settingsHash] === settingsHash && sameList) {
       if (existing.State.Running) change = 'unchanged';
       else {
         progress(`starting ${GATEWAY_CONTAINER_NAME}`);
@@ -132,12 +141,15 @@ export async function dockerGatewayUp(conn: DockerConnection, opts: DockerGatewa
         progress(`settings changed: recreating ${GATEWAY_CONTAINER_NAME} (client sessions stay in volume ${GATEWAY_VOLUME_NAME})`);
         await removeContainer(docker, GATEWAY_CONTAINER_NAME);
       }
-      await docker.createContainer({
+      // A list written for an earlier container goes with it; a new one is written below.
+      await removeConfigVolume(docker);
+      if (listFile) await ensureConfigVolume(docker);
+      const created = await docker.createContainer({
         name: GATEWAY_CONTAINER_NAME,
         Image: image.tag,
         Cmd: cmd,
-        // Several upstreams: the inner `proxy` serves this list (it reads no file in the container).
-        ...(listEnv ? { Env: [`ARCHON_MCP_DOCTOR_SERVERS=${listEnv}`] } : {}),
+        // Only the file's path: the list itself (with its headers) never enters the container's config.
+        ...(listFile ? { Env: [`${SERVERS_FILE_ENV}=${INNER_SERVERS_FILE}`] } : {}),
         Labels: {
           [LABELS.managed]: '1',
           [LABELS.settingsHash]: settingsHash,
@@ -165,12 +177,14 @@ export async function dockerGatewayUp(conn: DockerConnection, opts: DockerGatewa
           Mounts: [
             { Type: 'volume', Source: GATEWAY_VOLUME_NAME, Target: INNER_STATE_DIR },
             ...(socketPath ? [{ Type: 'bind' as const, Source: socketPath, Target: INNER_SOCKET }] : []),
+            ...(listFile ? [{ Type: 'volume' as const, Source: GATEWAY_CONFIG_VOLUME_NAME, Target: INNER_CONFIG_DIR }] : []),
           ],
           ReadonlyRootfs: true,
           CapDrop: ['ALL'],
           SecurityOpt: ['no-new-privileges'],
         },
       });
+      if (listFile) await putServersFile(created, listFile);
       for (const n of networks.slice(1)) await docker.getNetwork(n).connect({ Container: GATEWAY_CONTAINER_NAME });
       progress(`starting ${GATEWAY_CONTAINER_NAME} on ${networks.join(', ')}, forwarding to ${[up.innerUrl, ...extra.map((e) => e.innerUrl)].join(', ')}`);
       await startOrExplain(docker, port);
@@ -192,7 +206,7 @@ function socketGroupIds(socketPath: string): string[] {
   try {
     gid = statSync(socketPath).gid;
   } catch (err) {
-    throw new DockerGatewayError('no-docker', `--with-docker-socket: cannot read ${socketPath}: ${(err as Error).message}`);
+    throw new DockerGatewayError('no-docker', `--with-docker-socket: cannot read ${socketPath}: ${errorMessage(err)}`);
   }
   return [...new Set([String(gid), '0'])];
 }
@@ -230,7 +244,10 @@ async function waitReady(docker: Dockerode, port: number, timeoutMs: number): Pr
 /** Removes the container (the sessions volume stays, so a later `up` keeps clients' sessions). */
 export async function dockerGatewayDown(conn: DockerConnection): Promise<{ removed: boolean; container: string; volume: string }> {
   try {
-    return { removed: await removeContainer(conn.docker, GATEWAY_CONTAINER_NAME), container: GATEWAY_CONTAINER_NAME, volume: GATEWAY_VOLUME_NAME };
+    const removed = await removeContainer(conn.docker, GATEWAY_CONTAINER_NAME);
+    // The upstream list (headers, tokens) is the container's alone: it goes too. The sessions stay.
+    await removeConfigVolume(conn.docker);
+    return { removed, container: GATEWAY_CONTAINER_NAME, volume: GATEWAY_VOLUME_NAME };
   } catch (err) {
     throw asDockerGatewayError(err, conn.target);
   }
@@ -258,12 +275,9 @@ export async function dockerGatewayStatus(conn: DockerConnection): Promise<Docke
       startedAt: info.State.StartedAt,
     };
     if (l[LABELS.upstreams] && port) {
-      try {
-        const list = JSON.parse(l[LABELS.upstreams]) as { slug: string; upstream: string; upstreamContainer?: string; innerUpstream: string }[];
-        status.upstreams = list.map((u) => ({ ...u, url: defaultGatewayUrl(u.slug, port) }));
-      } catch {
-        /* a label we did not write: leave it out */
-      }
+      // A label we did not write (not JSON, not such a list): left out.
+      const list = upstreamsLabel(l[LABELS.upstreams]);
+      if (list) status.upstreams = list.map((u) => ({ ...u, url: defaultGatewayUrl(u.slug, port) }));
     }
     if (status.state === 'starting' && port) {
       const holder = await probeHolder(port, 1500);
@@ -280,4 +294,22 @@ export async function dockerGatewayStatus(conn: DockerConnection): Promise<Docke
   } catch (err) {
     throw asDockerGatewayError(err, conn.target);
   }
+}
+
+type LabelledUpstream = Omit<DockerGatewayUpstreamStatus, 'url'>;
+
+function isLabelledUpstream(v: unknown): v is LabelledUpstream {
+  const container = fieldOf(v, 'upstreamContainer');
+  return isRecord(v) && typeof v.slug === 'string' && typeof v.upstream === 'string' && typeof v.innerUpstream === 'string' && (container === undefined || typeof container === 'string');
+}
+
+/** The upstreams label as `up` writes it; undefined for anything else. */
+function upstreamsLabel(text: string): LabelledUpstream[] | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return Array.isArray(v) && v.every(isLabelledUpstream) ? v : undefined;
 }

@@ -5,11 +5,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type Dockerode from 'dockerode';
 import { unlessNotFound } from '../docker/connection';
+import { errorMessage, fieldOf } from '../narrow';
 import { tarStream } from '../docker/tar';
 import { DockerGatewayError, GATEWAY_IMAGE_REPO, INNER_PORT, INNER_STATE_DIR, LABELS } from './types';
 
-/** The unprivileged user the gateway runs as when no Docker socket is mounted (nobody). */
-export const GATEWAY_USER = '65534:65534';
+/** The unprivileged user (and group) the gateway runs as: nobody. */
+export const GATEWAY_UID = 65534;
+export const GATEWAY_USER = `${GATEWAY_UID}:${GATEWAY_UID}`;
 
 export interface GatewayImage {
   tag: string;
@@ -23,8 +25,8 @@ export function followProgress(docker: Dockerode, stream: NodeJS.ReadableStream)
     // docker.modem's follower: dockerode's own one needs BuildKit, which the bundle leaves out.
     docker.modem.followProgress(stream, (err: Error | null, out: unknown[]) => {
       if (err) return reject(err);
-      const bad = (out ?? []).find((o) => (o as { error?: string }).error);
-      if (bad) return reject(new Error(String((bad as { error: string }).error).trim()));
+      const bad = (out ?? []).map((o) => fieldOf(o, 'error')).find(Boolean);
+      if (bad) return reject(new Error(String(bad).trim()));
       resolve(out ?? []);
     });
   });
@@ -40,11 +42,11 @@ async function baseImageId(docker: Dockerode, base: string, progress: (m: string
   if (here) return here.Id;
   progress(`pulling base image ${base}`);
   try {
-    await followProgress(docker, (await docker.pull(base)) as NodeJS.ReadableStream);
+    await followProgress(docker, await docker.pull(base));
   } catch (e) {
     throw new DockerGatewayError(
       'base-image-missing',
-      `Base image "${base}" is not on this machine and pulling it failed (${firstLine((e as Error).message)}). ` +
+      `Base image "${base}" is not on this machine and pulling it failed (${firstLine(errorMessage(e))}). ` +
         `Pull it where a registry is reachable (docker pull ${base}), or pass --base-image with a local image that has node (20 or newer) on its PATH.`,
     );
   }
@@ -94,10 +96,10 @@ export async function ensureGatewayImage(
     { name: 'state/.keep', type: 'file', mode: 0o600, data: Buffer.alloc(0) },
   ]);
   try {
-    const stream = (await docker.buildImage(context as never, { t: tag, rm: true, forcerm: true } as never)) as unknown as NodeJS.ReadableStream;
+    const stream = await docker.buildImage(context, { t: tag, rm: true, forcerm: true });
     await followProgress(docker, stream);
   } catch (e) {
-    throw new DockerGatewayError('build-failed', `Building ${tag} failed: ${firstLine((e as Error).message)}`);
+    throw new DockerGatewayError('build-failed', `Building ${tag} failed: ${firstLine(errorMessage(e))}`);
   }
   const built = await inspectImage(docker, tag);
   if (!built) throw new DockerGatewayError('build-failed', `Building ${tag} reported success but the image is not there.`);
@@ -125,13 +127,15 @@ export async function checkBaseImage(docker: Dockerode, base: string, progress: 
     try {
       await container.start();
     } catch (e) {
-      const why = firstLine((e as Error).message);
+      const why = firstLine(errorMessage(e));
       const notFound = /executable file not found|no such file or directory/i.test(why);
       throw new DockerGatewayError('base-image-unusable', notFound
         ? `Base image "${base}" has no \`node\` on its PATH (${pathEnv ? `PATH=${pathEnv}` : 'the image sets no PATH'}). Use an image with Node.js ${MIN_NODE_MAJOR} or newer on its PATH (node:${MIN_NODE_MAJOR}-alpine, a distroless nodejs image, your registry's mirror of either) with --base-image.`
         : `Base image "${base}" cannot run node: ${why}`);
     }
-    const { StatusCode } = (await container.wait()) as { StatusCode: number };
+    // The engine's wait answer is typed `any` by dockerode: read the one field it has.
+    const status: unknown = fieldOf(await container.wait(), 'StatusCode');
+    const StatusCode = typeof status === 'number' ? status : undefined;
     const out: Buffer = await container.logs({ stdout: true, stderr: true, follow: false });
     // Docker's multiplexed log frames: an 8-byte header per frame; the version is plain digits and dots.
     const version = /\d+\.\d+\.\d+/.exec(out.toString('latin1'))?.[0];

@@ -13,6 +13,16 @@ export const DEFAULT_DOCKER_GATEWAY_PORT: number = SETTING_DEFAULTS['gateway.por
 export const INNER_PORT = DEFAULT_DOCKER_GATEWAY_PORT;
 export const INNER_STATE_DIR = '/state';
 export const INNER_SOCKET = '/var/run/docker.sock';
+/**
+ * With several upstreams the list (headers included, which may hold tokens) reaches the container as a
+ * 0600 file in this volume, put there through the Engine API before the start: never in its Env, Cmd or
+ * Labels, where `docker inspect` shows them. `down` removes the volume with the container.
+ */
+export const GATEWAY_CONFIG_VOLUME_NAME = 'archon-mcp-doctor-gateway-config';
+export const INNER_CONFIG_DIR = '/run/archon-mcp-doctor';
+export const INNER_SERVERS_FILE_NAME = 'servers.json';
+/** Names the list file for `proxy` with no --upstream (a path, never the list itself). */
+export const SERVERS_FILE_ENV = 'ARCHON_MCP_DOCTOR_SERVERS_FILE';
 
 /** Labels on our image and container: what they were made from, so `up` can tell whether anything changed. */
 export const LABELS = {
@@ -47,6 +57,8 @@ export interface DockerGatewayUpOptions {
   upstream: string;
   /** The container that serves it, e.g. archon-mcp (default: the running container publishing the URL's port). */
   upstreamContainer?: string;
+  /** Sent to the first upstream (from the shared server list); never labels or logs. */
+  headers?: Record<string, string>;
   /** More upstreams beside the first (each served at /<slug of its name>/mcp). */
   more?: DockerUpstream[];
   /** Host port, published on 127.0.0.1 only (default 18051). */
@@ -100,7 +112,15 @@ export interface DockerGatewayStatus {
   requestsForwarded?: number;
   requestsHealed?: number;
   /** With several upstreams: each one's client URL, upstream and how the gateway reaches it. */
-  upstreams?: { slug: string; url: string; upstream: string; upstreamContainer?: string; innerUpstream: string }[];
+  upstreams?: DockerGatewayUpstreamStatus[];
+}
+
+export interface DockerGatewayUpstreamStatus {
+  slug: string;
+  url: string;
+  upstream: string;
+  upstreamContainer?: string;
+  innerUpstream: string;
 }
 
 export const DOCKER_GATEWAY_ERROR_CODES = [

@@ -2,6 +2,7 @@
 // address the gateway uses on that container's Docker network (http://archon-mcp:8051/mcp).
 import type Dockerode from 'dockerode';
 import { unlessNotFound } from '../docker/connection';
+import { isRecord } from '../narrow';
 import { DockerGatewayError } from './types';
 
 /** Docker's own networks, on which containers cannot reach each other by name. */
@@ -37,12 +38,28 @@ export function userNetworks(info: Inspect): string[] {
   return Object.keys(info.NetworkSettings?.Networks ?? {}).filter((n) => !NOT_USER_NETWORKS.has(n)).sort();
 }
 
-type Bindings = Record<string, { HostIp?: string; HostPort?: string }[] | null>;
+type Binding = { HostIp?: string; HostPort?: string };
+type Bindings = Record<string, Binding[] | null>;
+
+function isBinding(v: unknown): v is Binding {
+  return isRecord(v) && ['HostIp', 'HostPort'].every((k) => v[k] === undefined || typeof v[k] === 'string');
+}
+
+/** Port bindings as the engine gives them (`PortBindings` is typed `any` by dockerode): what is not one is left out. */
+function bindingsOf(v: unknown): Bindings {
+  const out: Bindings = {};
+  if (!isRecord(v)) return out;
+  for (const [key, list] of Object.entries(v)) {
+    if (list === null) out[key] = null;
+    else if (Array.isArray(list)) out[key] = list.filter(isBinding);
+  }
+  return out;
+}
 
 /** The container's publishes: live ones while it runs, else the configured ones (a stopped container has none live). */
 function publishes(info: Inspect): Bindings {
-  const live = (info.NetworkSettings?.Ports ?? {}) as Bindings;
-  return Object.keys(live).length > 0 ? live : ((info.HostConfig?.PortBindings ?? {}) as Bindings);
+  const live = bindingsOf(info.NetworkSettings?.Ports);
+  return Object.keys(live).length > 0 ? live : bindingsOf(info.HostConfig?.PortBindings);
 }
 
 /** The container port whose publish is the given host port, e.g. 8051 → 8051/tcp. */
@@ -117,7 +134,7 @@ export async function resolveUpstream(docker: Dockerode, upstream: string, conta
 
 /** The running container that publishes a host port (for an upstream given by URL only). */
 export async function containerPublishing(docker: Dockerode, hostPort: number): Promise<string | undefined> {
-  const list = await docker.listContainers().catch(() => [] as Dockerode.ContainerInfo[]);
+  const list: Dockerode.ContainerInfo[] = await docker.listContainers().catch(() => []);
   const c = list.find((x) => (x.Ports ?? []).some((p) => p.PublicPort === hostPort && p.Type === 'tcp'));
   return c ? (c.Names?.[0] ?? c.Id).replace(/^\//, '') : undefined;
 }

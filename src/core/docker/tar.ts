@@ -3,12 +3,18 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 
-export type TarEntry =
-  | { name: string; type: 'dir'; mode?: number }
-  | { name: string; type: 'file'; mode?: number; data: Buffer }
-  | { name: string; type: 'file'; mode?: number; path: string; size: number };
+/** Numeric owner of an entry (default root): a file put into a container for its unprivileged user. */
+interface Owner {
+  uid?: number;
+  gid?: number;
+}
 
-function tarHeader(name: string, size: number, mode: number, type: '0' | '5'): Buffer {
+export type TarEntry =
+  | ({ name: string; type: 'dir'; mode?: number } & Owner)
+  | ({ name: string; type: 'file'; mode?: number; data: Buffer } & Owner)
+  | ({ name: string; type: 'file'; mode?: number; path: string; size: number } & Owner);
+
+function tarHeader(name: string, size: number, mode: number, type: '0' | '5', owner: Owner = {}): Buffer {
   const h = Buffer.alloc(512, 0);
   let prefix = '';
   let base = name;
@@ -19,8 +25,8 @@ function tarHeader(name: string, size: number, mode: number, type: '0' | '5'): B
   }
   h.write(base, 0, 100, 'utf8');
   h.write(mode.toString(8).padStart(7, '0') + '\0', 100, 8, 'ascii');
-  h.write('0000000\0', 108, 8, 'ascii'); // uid
-  h.write('0000000\0', 116, 8, 'ascii'); // gid
+  h.write((owner.uid ?? 0).toString(8).padStart(7, '0') + '\0', 108, 8, 'ascii');
+  h.write((owner.gid ?? 0).toString(8).padStart(7, '0') + '\0', 116, 8, 'ascii');
   h.write(size.toString(8).padStart(11, '0') + '\0', 124, 12, 'ascii');
   h.write(Math.floor(Date.now() / 1000).toString(8).padStart(11, '0') + '\0', 136, 12, 'ascii');
   h.write('        ', 148, 8, 'ascii'); // checksum placeholder
@@ -39,11 +45,11 @@ export function tarStream(entries: TarEntry[]): Readable {
   async function* gen(): AsyncGenerator<Buffer> {
     for (const e of entries) {
       if (e.type === 'dir') {
-        yield tarHeader(e.name.replace(/\/?$/, '/'), 0, e.mode ?? 0o755, '5');
+        yield tarHeader(e.name.replace(/\/?$/, '/'), 0, e.mode ?? 0o755, '5', e);
         continue;
       }
       const size = 'data' in e ? e.data.length : e.size;
-      yield tarHeader(e.name, size, e.mode ?? 0o644, '0');
+      yield tarHeader(e.name, size, e.mode ?? 0o644, '0', e);
       if ('data' in e) yield e.data;
       else {
         let n = 0;
