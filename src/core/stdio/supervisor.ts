@@ -436,7 +436,7 @@ export class StdioSupervisor {
       holdTimeoutMs: this.holdMs,
       responseTimeoutMs: this.responseMs,
       isInitialize: p.request.method === 'initialize',
-      modern: false,
+      era: '2025', // stdio: never switched or rediscovered (the policy's 2026-07-28 rows are about HTTP refusals)
       restarting: this.phase === 'restarting' || this.phase === 'starting',
       repeat: this.knowledge.verdict(p.request),
       rules: this.rules,
