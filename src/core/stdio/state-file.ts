@@ -82,14 +82,18 @@ export class StateFile {
 
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isCount = (v: unknown): v is number => typeof v === 'number';
-const stringOrNull = (v: unknown): boolean => v === null || typeof v === 'string';
+const stringOrAbsent = (v: unknown): boolean => v == null || typeof v === 'string';
 
-/** A file in the shape StateFile writes (version 1); anything else is not ours to show. */
-function isSupervisedServer(v: unknown): v is SupervisedServer {
+/** A file as StateFile writes it (version 1), except that the last restart's fields may be absent (none yet). */
+type StateFileShape = Omit<SupervisedServer, 'lastCause' | 'lastCauseLabel' | 'lastRestartAt'> &
+  Partial<Pick<SupervisedServer, 'lastCause' | 'lastCauseLabel' | 'lastRestartAt'>>;
+
+/** Anything else is not ours to show. */
+function isStateFileShape(v: unknown): v is StateFileShape {
   if (!isRecord(v) || v.version !== 1 || !isCount(v.pid) || !(v.serverPid === null || isCount(v.serverPid))) return false;
   if (!Array.isArray(v.command) || !v.command.every(isString) || !isString(v.cwd) || !isOneOf(SUPERVISED_STATES, v.state)) return false;
-  if (!isString(v.startedAt) || !isString(v.updatedAt) || !stringOrNull(v.lastCauseLabel) || !stringOrNull(v.lastRestartAt)) return false;
-  if (!(v.lastCause === null || isOneOf(RESTART_CAUSES, v.lastCause))) return false;
+  if (!isString(v.startedAt) || !isString(v.updatedAt) || !stringOrAbsent(v.lastCauseLabel) || !stringOrAbsent(v.lastRestartAt)) return false;
+  if (!(v.lastCause == null || isOneOf(RESTART_CAUSES, v.lastCause))) return false;
   return [v.restarts, v.held, v.resent, v.ambiguous, v.failed].every(isCount) && Array.isArray(v.stderrTail) && v.stderrTail.every(isString);
 }
 
@@ -123,8 +127,9 @@ export function listSupervisedServers(stateDir: string): SupervisedServerEntry[]
     const file = path.join(dir, name);
     try {
       const s: unknown = JSON.parse(readFileSync(file, 'utf8'));
-      if (!isSupervisedServer(s)) continue;
-      out.push({ ...s, file, stale: !alive(s.pid) });
+      if (!isStateFileShape(s)) continue;
+      const last = { lastCause: s.lastCause ?? null, lastCauseLabel: s.lastCauseLabel ?? null, lastRestartAt: s.lastRestartAt ?? null };
+      out.push({ ...s, ...last, file, stale: !alive(s.pid) });
     } catch {
       // being written or damaged: not ours to guess
     }
