@@ -49,7 +49,7 @@ export class DoctorRuntime {
     }));
     // A container death: the gateway holds that server's client requests instead of failing them.
     this.unsubscribe.push(holdOnContainerDown(this.docker, () => this.gateway.current(), (name) => this.gateway.slugOf(name)));
-    this.queue = new LatestWinsQueue((s) => this.applyNow(s), (err) => log.error(`applying settings failed: ${(err as Error).stack ?? err}`));
+    this.queue = new LatestWinsQueue((s) => this.applyNow(s), (err) => log.error(`applying settings failed: ${err instanceof Error ? (err.stack ?? err) : err}`));
   }
 
   /** The settings applied last (undefined before the first apply). */

@@ -26,7 +26,7 @@ function ctx(over: Partial<ForwardContext> = {}): ForwardContext {
     holdTimeoutMs: 30_000,
     responseTimeoutMs: 120_000,
     isInitialize: false,
-    modern: false,
+    era: '2025',
     restarting: false,
     repeat: READ,
     rules: { repeatSafe: [], neverRepeat: [] },
@@ -68,10 +68,10 @@ const table: Row[] = [
   ['401: fail, auth', refused(401, 'auth'), state(), ctx(), 'fail', 'auth'],
   ['2025 request refused naming 2026-07-28: switch era', refused(400, 'era-mismatch', { namesOtherEra: true }), state(), ctx(), 'switch-era'],
   ['era switched once already: no loop', refused(400, 'era-mismatch', { namesOtherEra: true }), state({ eraRetried: true }), ctx(), 'fail', 'era-mismatch'],
-  ["2026-07-28 server's own JSON-RPC error: relay it", refused(404, 'unknown-method', { ownError: true }), state(), ctx({ modern: true }), 'relay-upstream-error'],
-  ['2026-07-28 upstream, a bare 400: discover again', refused(400, 'protocol'), state(), ctx({ modern: true }), 'rediscover'],
-  ['2026-07-28 upstream, 400 again after rediscovering: fail', refused(400, 'protocol'), state({ eraRetried: true }), ctx({ modern: true }), 'fail', 'protocol'],
-  ['2026-07-28 upstream, a 503 with a JSON body: hold, not relay', refused(503, 'server-error', { ownError: true }), state(), ctx({ modern: true }), 'hold'],
+  ["2026-07-28 server's own JSON-RPC error: relay it", refused(404, 'unknown-method', { ownError: true }), state(), ctx({ era: '2026-07-28' }), 'relay-upstream-error'],
+  ['2026-07-28 upstream, a bare 400: discover again', refused(400, 'protocol'), state(), ctx({ era: '2026-07-28' }), 'rediscover'],
+  ['2026-07-28 upstream, 400 again after rediscovering: fail', refused(400, 'protocol'), state({ eraRetried: true }), ctx({ era: '2026-07-28' }), 'fail', 'protocol'],
+  ['2026-07-28 upstream, a 503 with a JSON body: hold, not relay', refused(503, 'server-error', { ownError: true }), state(), ctx({ era: '2026-07-28' }), 'hold'],
 ];
 
 describe('forwarding policy (table)', () => {

@@ -27,7 +27,7 @@ describe('gateway era helpers', () => {
   });
 
   it("puts the client's own info and capabilities in the envelope and keeps other _meta keys", () => {
-    const init = { clientInfo: { name: 'vscode', version: '1.139' }, capabilities: { sampling: {} } };
+    const init = { protocolVersion: '2025-06-18', clientInfo: { name: 'vscode', version: '1.139' }, capabilities: { sampling: {} } };
     const out = withEnvelope({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 't', _meta: { progressToken: 3 } } }, init);
     assert.deepEqual(out.params?._meta, {
       [CLIENT_INFO_META_KEY]: init.clientInfo,

@@ -24,6 +24,7 @@ export interface FileSpec {
 
 export type Obj = Record<string, unknown>;
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
 /** A map of servers inside a parsed file: its key path, and the scope its entries have when not the file's. */
 export interface ServerMap {

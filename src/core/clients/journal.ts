@@ -2,6 +2,7 @@
 // state folder (0600: the originals may hold tokens). Undo restores a file only while it holds what we wrote.
 import * as path from 'node:path';
 import { errorCodeOf } from '../classify';
+import { errorMessage, isRecord } from '../narrow';
 import { sha256 } from './read';
 import type { JournalChange } from './undo-entries';
 import { ensureDir, nodeFileOps, writeAtomic, type FileOps } from './write';
@@ -25,6 +26,18 @@ export interface Journal {
 
 export const JOURNAL_NAME = 'client-routing-journal.json';
 
+const isOptionalString = (v: unknown): boolean => v === undefined || typeof v === 'string';
+
+function isJournalFile(v: unknown): v is JournalFile {
+  if (!isRecord(v) || !isOptionalString(v.backup) || !(v.changes === undefined || Array.isArray(v.changes))) return false;
+  return [v.original, v.originalHash, v.writtenHash, v.at].every((x) => typeof x === 'string');
+}
+
+/** A journal in the layout we write (version 1), each file's record whole. */
+function isJournal(v: unknown): v is Journal {
+  return isRecord(v) && v.version === 1 && isRecord(v.files) && Object.values(v.files).every(isJournalFile);
+}
+
 export class JournalStore {
   readonly file: string;
 
@@ -38,15 +51,15 @@ export class JournalStore {
       text = (await this.ops.readFile(this.file)).toString('utf8');
     } catch (err) {
       if (errorCodeOf(err) === 'ENOENT') return { version: 1, files: {} };
-      throw new Error(`the undo journal ${this.file} cannot be read: ${errorCodeOf(err) ?? (err as Error).message}`);
+      throw new Error(`the undo journal ${this.file} cannot be read: ${errorCodeOf(err) ?? errorMessage(err)}`);
     }
     try {
-      const j = JSON.parse(text) as Journal;
-      if (j.version !== 1 || typeof j.files !== 'object' || j.files === null) throw new Error('unknown layout');
+      const j: unknown = JSON.parse(text);
+      if (!isJournal(j)) throw new Error('unknown layout');
       return j;
     } catch (err) {
       // Never guess: a damaged journal is left where it is for the user to look at.
-      throw new Error(`the undo journal ${this.file} is damaged (${(err as Error).message}); move it away to route again`);
+      throw new Error(`the undo journal ${this.file} is damaged (${errorMessage(err)}); move it away to route again`);
     }
   }
 

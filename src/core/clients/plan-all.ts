@@ -8,7 +8,7 @@ import { normalizeUrl, samePath } from './match';
 import { applyChanges, claudeUserFile, projectKeyIn, type FileEdit, type PlannedChange } from './plan';
 import { freeSlug, sameHeaders, type ListedServer } from './server-list';
 import { parseToml } from './toml';
-import type { ClientEntry, ClientId, ReadConfig, Scan, ServerEntryView } from './types';
+import type { ClientEntry, ClientId, ReadConfig, Scan } from './types';
 import { localOverride, shownTarget, shownUrl } from './view';
 
 export interface RouteAllOptions {
@@ -88,7 +88,6 @@ export function planRouteAll(scan: Scan, opts: RouteAllOptions): RouteAllPlan {
       const key = `${entry.file}#${JSON.stringify(entry.path)}`;
       if (opts.only && !opts.only.includes(key)) continue;
       const raw = rawAt(f, entry.path);
-      const view = entry as ServerEntryView;
       // What the entry becomes: its own fields with ours changed.
       let changes: { path: (string | number)[]; value: unknown; summary: string }[];
       if (entry.transport !== 'stdio') {
@@ -116,13 +115,13 @@ export function planRouteAll(scan: Scan, opts: RouteAllOptions): RouteAllPlan {
           if (localOverride(scan, entry, f.location.workspace)) continue; // routed on its own
           const local: Obj = { ...raw };
           for (const c of changes) local[String(c.path.at(-1))] = c.value;
-          add(claudeUser.location.file, { entry: view, path: ['projects', projectKeyIn(claudeUser, f.location.workspace), 'mcpServers', entry.name], value: local, summary: `${changes[0].summary} (a local-scope entry; ${entry.file} unchanged)` });
+          add(claudeUser.location.file, { entry, path: ['projects', projectKeyIn(claudeUser, f.location.workspace), 'mcpServers', entry.name], value: local, summary: `${changes[0].summary} (a local-scope entry; ${entry.file} unchanged)` });
           continue;
         }
         skipped.push({ entry, reason: 'shared through version control: a teammate without Archon MCP Doctor would be broken; pick the file explicitly (--include-shared) to route it' });
         continue;
       }
-      for (const c of changes) add(entry.file, { entry: view, ...c });
+      for (const c of changes) add(entry.file, { entry, ...c });
     }
   }
   const edits: FileEdit[] = [];

@@ -2,7 +2,9 @@
 // jsonc-parser's edit operations (JSON, JSON with comments) or toml-patch (Codex), never string surgery.
 import * as path from 'node:path';
 import { parseToml, patchToml } from './toml';
-import { applyEdits, modify, parse as parseJsonc, type FormattingOptions, type JSONPath } from 'jsonc-parser';
+import { applyEdits, modify, parse as parseJsonc, type FormattingOptions } from 'jsonc-parser';
+import { fieldOf } from '../narrow';
+import { isObj } from './descriptor';
 import { isDeepStrictEqual } from 'node:util';
 import { samePath } from './match';
 import { descriptorOf } from './descriptors';
@@ -17,8 +19,8 @@ export function bridgeArgs(serverUrl: string): string[] {
 }
 
 export interface PlannedChange {
-  /** The entry this change routes. */
-  entry: ServerEntryView;
+  /** The entry this change routes (a watched server's, or any direct entry when routing everything). */
+  entry: ClientEntry;
   /** The key path written, and its new value. */
   path: (string | number)[];
   value: unknown;
@@ -124,14 +126,16 @@ export function planRoute(scan: Scan, opts: RouteOptions): RoutePlan {
 export function projectKeyIn(claudeUser: ReadConfig, workspace: string): string {
   const existing = claudeUser.entries.find((e) => e.project !== undefined && samePath(e.project, workspace))?.project;
   if (existing) return existing;
-  const projects = (parseJsonc(claudeUser.text) as { projects?: Record<string, unknown> } | undefined)?.projects;
-  const m = projects && typeof projects === 'object' ? Object.keys(projects).find((k) => samePath(k, workspace)) : undefined;
+  const projects = fieldOf(parseJsonc(claudeUser.text), 'projects');
+  const m = isContainer(projects) ? Object.keys(projects).find((k) => samePath(k, workspace)) : undefined;
   return m ?? workspace;
 }
 
 export function applyChanges(read: ReadConfig, changes: readonly Pick<PlannedChange, 'path' | 'value'>[]): string {
   if (read.location.format === 'toml') {
-    const doc = parseToml(read.text) as Record<string, unknown>;
+    const doc: unknown = parseToml(read.text);
+    // A TOML document is a table at the top level; parseConfig refused anything else when it was read.
+    if (!isObj(doc)) throw new Error(`${read.location.file}: not a TOML table at the top level; nothing written`);
     for (const c of changes) setIn(doc, c.path, c.value);
     const after = patchToml(read.text, doc);
     // toml-patch must have written exactly what we asked: compare the parsed result.
@@ -140,15 +144,25 @@ export function applyChanges(read: ReadConfig, changes: readonly Pick<PlannedCha
   }
   const formattingOptions = formattingOf(read.text);
   let text = read.text;
-  for (const c of changes) text = applyEdits(text, modify(text, c.path as JSONPath, c.value, { formattingOptions }));
+  for (const c of changes) text = applyEdits(text, modify(text, c.path, c.value, { formattingOptions }));
   return text;
+}
+
+/** An object or an array: something keys (or indexes) lead into. */
+function isContainer(v: unknown): v is Record<string | number, unknown> {
+  return typeof v === 'object' && v !== null;
 }
 
 function setIn(obj: Record<string, unknown>, keys: readonly (string | number)[], value: unknown): void {
   let cur: Record<string | number, unknown> = obj;
   for (const k of keys.slice(0, -1)) {
-    if (typeof cur[k] !== 'object' || cur[k] === null) cur[k] = {};
-    cur = cur[k] as Record<string | number, unknown>;
+    const next = cur[k];
+    if (isContainer(next)) cur = next;
+    else {
+      const made: Record<string | number, unknown> = {};
+      cur[k] = made;
+      cur = made;
+    }
   }
   cur[keys.at(-1)!] = value;
 }

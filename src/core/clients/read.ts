@@ -5,7 +5,8 @@ import { parseToml } from './toml';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { errorCodeOf } from '../classify';
 import { bridgeUpstream, classifyEntry, gatewaySlugOf, supervisedCommand, transportOf } from './match';
-import { isObj, type Obj, type ServerMap } from './descriptor';
+import { errorMessage, isStringRecord } from '../narrow';
+import { isObj, isStringList, type Obj, type ServerMap } from './descriptor';
 import { descriptorOf } from './descriptors';
 import { DEFAULTS } from '../gateway/types';
 import type { ClientEntry, ConfigFileError, ConfigLocation, ReadConfig, WatchedServer } from './types';
@@ -26,9 +27,11 @@ export function parseConfig(location: ConfigLocation, text: string): { value: Ob
   if (text.trim() === '') return { value: {} };
   if (location.format === 'toml') {
     try {
-      return { value: parseToml(text) as Obj };
+      const value: unknown = parseToml(text);
+      // A TOML document is a table at the top level: never anything else.
+      return isObj(value) ? { value } : { error: 'not a TOML table at the top level' };
     } catch (err) {
-      return { error: `not valid TOML: ${(err as Error).message.split('\n')[0]}` };
+      return { error: `not valid TOML: ${errorMessage(err).split('\n')[0]}` };
     }
   }
   const errors: ParseError[] = [];
@@ -46,8 +49,6 @@ export interface ReadOptions {
   gatewayPorts?: readonly number[];
 }
 
-const stringRecord = (v: unknown): Record<string, string> | undefined =>
-  isObj(v) && Object.values(v).every((x) => typeof x === 'string') ? (v as Record<string, string>) : undefined;
 
 function entriesOf(m: ServerMap, location: ConfigLocation, servers: readonly WatchedServer[], opts: ReadOptions): ClientEntry[] {
   if (!isObj(m.map)) return [];
@@ -57,10 +58,12 @@ function entriesOf(m: ServerMap, location: ConfigLocation, servers: readonly Wat
   for (const [name, raw] of Object.entries(m.map)) {
     if (!isObj(raw)) continue;
     const urlKey = d.urlKey(raw);
-    const url = urlKey ? (raw[urlKey] as string) : undefined;
+    const urlValue = urlKey ? raw[urlKey] : undefined;
+    const url = typeof urlValue === 'string' ? urlValue : undefined;
     const command = typeof raw.command === 'string' ? raw.command : undefined;
-    const args = Array.isArray(raw.args) && raw.args.every((a) => typeof a === 'string') ? (raw.args as string[]) : undefined;
-    const headers = stringRecord(raw[d.headersKey]);
+    const args = isStringList(raw.args) ? raw.args : undefined;
+    const rawHeaders = raw[d.headersKey];
+    const headers = isStringRecord(rawHeaders) ? rawHeaders : undefined;
     const c = classifyEntry({ url, command, args }, servers);
     const supervised = supervisedCommand(command, args);
     const gatewaySlug = gatewaySlugOf(url, ports);
@@ -90,7 +93,7 @@ export async function readConfig(location: ConfigLocation, servers: readonly Wat
   } catch (err) {
     const code = errorCodeOf(err);
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    return { location, file: location.file, message: `cannot be read: ${code ?? (err as Error).message}${code === 'EACCES' || code === 'EPERM' ? ' (permission denied)' : ''}` };
+    return { location, file: location.file, message: `cannot be read: ${code ?? errorMessage(err)}${code === 'EACCES' || code === 'EPERM' ? ' (permission denied)' : ''}` };
   }
   const text = bytes.toString('utf8');
   const parsed = parseConfig(location, text);

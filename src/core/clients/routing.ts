@@ -29,7 +29,7 @@ export async function executeRoute(edits: readonly FileEdit[], journal: JournalS
       out.push({ file: edit.file, outcome: 'refused', message: `${edit.file}: ${messageOf(err)}; nothing written` });
       continue;
     }
-    const saved = JSON.stringify(j);
+    const saved = structuredClone(j);
     try {
       const before = await assertUnchanged(edit.file, edit.read.hash, ops);
       const firstChange = j.files[edit.file]?.writtenHash !== edit.read.hash;
@@ -41,7 +41,7 @@ export async function executeRoute(edits: readonly FileEdit[], journal: JournalS
         const what = edit.changes.map((c) => c.summary).filter(Boolean).join('; ');
         out.push({ file: edit.file, outcome: 'written', message: `${edit.file}: ${what}`, backup: r.backup });
       } catch (err) {
-        await journal.save(JSON.parse(saved) as Journal).catch(() => undefined);
+        await journal.save(saved).catch(() => undefined);
         throw err;
       }
     } catch (err) {

@@ -6,6 +6,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { applyEdits, modify, parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { errorCodeOf } from '../classify';
+import { errorMessage, fieldOf, isStringRecord } from '../narrow';
 import { slugify } from '../gateway/types';
 import type { RepeatRules } from '../healing';
 import { isObj } from './descriptor';
@@ -50,19 +51,26 @@ export interface ServerListRead {
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
+/** The file's "servers" list, when it has one. */
+function serversOf(value: unknown): unknown[] | undefined {
+  const servers = fieldOf(value, 'servers');
+  return Array.isArray(servers) ? servers : undefined;
+}
+
 /** Why an entry is not a server we can serve, or its server. */
 function entryOf(raw: unknown): ListedServer | string {
   if (!isObj(raw)) return 'is not an object';
   if (typeof raw.name !== 'string' || !raw.name.trim()) return 'has no "name"';
   if (typeof raw.url !== 'string' || !normalizeUrl(raw.url)) return `("${raw.name}") has no http(s) "url"`;
-  if (raw.slug !== undefined && (typeof raw.slug !== 'string' || !SLUG.test(raw.slug))) return `("${raw.name}") has a "slug" that is not lower-case letters, digits and dashes`;
+  const slug = raw.slug;
+  if (slug !== undefined && (typeof slug !== 'string' || !SLUG.test(slug))) return `("${raw.name}") has a "slug" that is not lower-case letters, digits and dashes`;
   const headers = raw.headers;
-  if (headers !== undefined && !(isObj(headers) && Object.values(headers).every((v) => typeof v === 'string'))) return `("${raw.name}") has "headers" that are not name → text`;
+  if (headers !== undefined && !isStringRecord(headers)) return `("${raw.name}") has "headers" that are not name → text`;
   for (const key of ['repeatSafe', 'neverRepeat'] as const) {
     if (raw[key] !== undefined && !isGlobList(raw[key])) return `("${raw.name}") has a "${key}" that is not a list of tool names or globs`;
   }
   const rules = rulesOf({ repeatSafe: isGlobList(raw.repeatSafe) ? raw.repeatSafe : undefined, neverRepeat: isGlobList(raw.neverRepeat) ? raw.neverRepeat : undefined });
-  return { name: raw.name, slug: (raw.slug as string | undefined) ?? slugify(raw.name), url: raw.url, ...(headers ? { headers: headers as Record<string, string> } : {}), ...rules };
+  return { name: raw.name, slug: slug ?? slugify(raw.name), url: raw.url, ...(headers ? { headers } : {}), ...rules };
 }
 
 /**
@@ -105,17 +113,19 @@ export class ServerListStore {
       text = await fsp.readFile(this.file, 'utf8');
     } catch (err) {
       if (errorCodeOf(err) === 'ENOENT') return { servers: [], problems: [], text: '' };
-      return { servers: [], problems: [`${this.file} cannot be read (${errorCodeOf(err) ?? (err as Error).message}); no servers from it`], text: '' };
+      return { servers: [], problems: [`${this.file} cannot be read (${errorCodeOf(err) ?? errorMessage(err)}); no servers from it`], text: '' };
     }
     if (!text.trim()) return { servers: [], problems: [], text };
     const errors: ParseError[] = [];
     const value: unknown = parseJsonc(text, errors, { allowTrailingComma: true });
-    const damage = errors.length ? `is not valid JSON: ${printParseErrorCode(errors[0].error)} at ${lineColumn(text, errors[0].offset)}`
-      : !isObj(value) || !Array.isArray(value.servers) ? 'holds no "servers" list' : undefined;
-    if (damage) return { servers: [], problems: [await this.setAside(damage)], text: '' };
+    const listed = errors.length ? undefined : serversOf(value);
+    if (listed === undefined) {
+      const damage = errors.length ? `is not valid JSON: ${printParseErrorCode(errors[0].error)} at ${lineColumn(text, errors[0].offset)}` : 'holds no "servers" list';
+      return { servers: [], problems: [await this.setAside(damage)], text: '' };
+    }
     const servers: ListedServer[] = [];
     const problems: string[] = [];
-    for (const [i, raw] of ((value as { servers: unknown[] }).servers).entries()) {
+    for (const [i, raw] of listed.entries()) {
       const s = entryOf(raw);
       if (typeof s === 'string') problems.push(`${this.file}: server ${i + 1} ${s}; skipped`);
       else if (servers.some((o) => o.slug === s.slug)) problems.push(`${this.file}: server ${i + 1} ("${s.name}") uses the path /${s.slug}/mcp of an earlier one; skipped`);
@@ -131,7 +141,7 @@ export class ServerListStore {
       await fsp.rename(this.file, aside);
       return `${this.file} ${why}; moved aside to ${aside}, starting with an empty list`;
     } catch (err) {
-      return `${this.file} ${why}, and could not be moved aside (${errorCodeOf(err) ?? (err as Error).message}); no servers from it`;
+      return `${this.file} ${why}, and could not be moved aside (${errorCodeOf(err) ?? errorMessage(err)}); no servers from it`;
     }
   }
 
@@ -145,7 +155,8 @@ export class ServerListStore {
     const list = [...read.servers];
     const changed: { server: ListedServer; change: 'added' | 'updated' | 'unchanged' }[] = [];
     const fmt = formattingOf(text);
-    const rawList = (parseJsonc(text) as { servers: unknown[] }).servers;
+    // load() checked the list is there (or the text is our empty one).
+    const rawList = serversOf(parseJsonc(text)) ?? [];
     for (const w of wanted) {
       const same = list.find((s) => normalizeUrl(s.url) === normalizeUrl(w.url) && sameHeaders(s.headers, w.headers) && sameRulesIfGiven(s, w));
       const named = opts.byName ? list.find((s) => s.name === w.name) : undefined;
@@ -174,7 +185,7 @@ export class ServerListStore {
   /** Removes a server by name or slug; false when there is none. */
   async remove(nameOrSlug: string): Promise<{ removed?: ListedServer; problems: string[] }> {
     const read = await this.load();
-    const rawList = read.text.trim() ? (parseJsonc(read.text) as { servers: unknown[] }).servers : [];
+    const rawList = (read.text.trim() ? serversOf(parseJsonc(read.text)) : undefined) ?? [];
     const target = read.servers.find((s) => s.name === nameOrSlug) ?? read.servers.find((s) => s.slug === nameOrSlug);
     if (!target) return { problems: read.problems };
     const i = rawList.findIndex((r) => isObj(r) && r.name === target.name);

@@ -2,7 +2,7 @@
 // start): not the whole file back, which would lose the client's own changes, but each value we wrote put
 // back to what it was — only where the file still holds exactly what we wrote.
 import { isDeepStrictEqual } from 'node:util';
-import { applyEdits, modify, parse as parseJsonc, type JSONPath } from 'jsonc-parser';
+import { applyEdits, modify, parse as parseJsonc } from 'jsonc-parser';
 import { isObj } from './descriptor';
 import { formattingOf } from './plan';
 import { parseToml, patchToml } from './toml';
@@ -35,7 +35,9 @@ export function revertChanges(text: string, format: ConfigFormat, changes: reado
   if (ours.length === 0) return undefined;
   let out = text;
   if (format === 'toml') {
-    const next = structuredClone(doc) as Record<string, unknown>;
+    const next = structuredClone(doc);
+    // A TOML document is a table at the top level.
+    if (!isObj(next)) return undefined;
     for (const c of ours) {
       const parent = valueAt(next, c.path.slice(0, -1));
       if (!isObj(parent)) continue;
@@ -45,7 +47,7 @@ export function revertChanges(text: string, format: ConfigFormat, changes: reado
     out = patchToml(text, next);
   } else {
     const formattingOptions = formattingOf(text);
-    for (const c of ours) out = applyEdits(out, modify(out, c.path as JSONPath, c.before, { formattingOptions }));
+    for (const c of ours) out = applyEdits(out, modify(out, c.path, c.before, { formattingOptions }));
   }
   return { text: out, reverted: ours.length, left: changes.length - ours.length };
 }

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { errorCodeOf } from '../classify';
+import { errorMessage } from '../narrow';
 import { sha256 } from './read';
 
 /** The file operations used, so that a test can make one fail the way a real disk does (EACCES as root). */
@@ -40,7 +41,7 @@ export function backupPath(file: string): string {
 
 function describeFsError(err: unknown, file: string, doing: string): string {
   const code = errorCodeOf(err);
-  const why = code === 'EACCES' || code === 'EPERM' ? 'not writable (permission denied)' : code === 'EROFS' ? 'on a read-only file system' : code ?? (err as Error).message;
+  const why = code === 'EACCES' || code === 'EPERM' ? 'not writable (permission denied)' : code === 'EROFS' ? 'on a read-only file system' : code ?? errorMessage(err);
   return `${file}: ${doing} failed: ${why}; nothing written`;
 }
 
@@ -50,7 +51,7 @@ export async function assertUnchanged(file: string, expectedHash: string, ops: F
   try {
     now = await ops.readFile(file);
   } catch (err) {
-    throw new WriteRefused(`${file}: cannot be read again (${errorCodeOf(err) ?? (err as Error).message}); nothing written`);
+    throw new WriteRefused(`${file}: cannot be read again (${errorCodeOf(err) ?? errorMessage(err)}); nothing written`);
   }
   if (sha256(now) !== expectedHash) throw new WriteRefused(`${file} changed since it was read (another program wrote it); nothing written — look again and retry`);
   return now;

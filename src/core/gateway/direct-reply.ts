@@ -5,6 +5,7 @@
 // everything else (initialize, batches, notifications, GET, DELETE, every error) is the SDK's.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JSONRPCMessage, JSONRPCRequest } from '@modelcontextprotocol/server';
+import { isRecord } from '../narrow';
 import { SUPPORTED_PROTOCOL_VERSIONS, asSpecType, isJsonContentType } from './spec';
 
 /**
@@ -20,7 +21,7 @@ export function directRequest(req: IncomingMessage, sessionId: string | undefine
   if (!type || !isJsonContentType(type)) return undefined;
   const version = req.headers['mcp-protocol-version'];
   if (version !== undefined && (typeof version !== 'string' || !SUPPORTED_PROTOCOL_VERSIONS.includes(version))) return undefined;
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || (parsed as { method?: unknown }).method === 'initialize') return undefined;
+  if (!isRecord(parsed) || parsed.method === 'initialize') return undefined;
   return asSpecType('JSONRPCRequest', parsed);
 }
 

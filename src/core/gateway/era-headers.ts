@@ -1,6 +1,7 @@
 // The standard headers of a 2026-07-28 request (MCP-Protocol-Version, Mcp-Method, Mcp-Name), apart
 // from era.ts: no SDK import, so the lazily loaded modern front can use it without pulling in the client.
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import { fieldOf } from '../narrow';
 
 const MODERN = '2026-07-28';
 
@@ -33,7 +34,7 @@ export function modernHeaders(message: JSONRPCMessage | undefined): Record<strin
   if (!message || !('method' in message) || !('id' in message)) return h;
   h['mcp-method'] = message.method;
   const field = Object.hasOwn(MCP_NAME_SOURCE, message.method) ? MCP_NAME_SOURCE[message.method] : undefined;
-  const value = field ? (message.params as Record<string, unknown> | undefined)?.[field] : undefined;
+  const value = field ? fieldOf(message.params, field) : undefined;
   if (typeof value === 'string') h['mcp-name'] = encodeHeaderValue(value);
   return h;
 }

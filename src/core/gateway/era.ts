@@ -1,53 +1,42 @@
-// The upstream's protocol era, and how a request is sent to a 2026-07-28 upstream: no session, no
-// initialize; every request carries the `_meta` envelope and the standard headers (MCP-Protocol-Version,
-// Mcp-Method, Mcp-Name). The envelope keys are the SDK's public constants; the header names and the
-// Mcp-Name table are internal to the SDK (docs/sdk-v2-gaps.md, gap 4), so they are mirrored here.
-import type { JSONRPCRequest } from '@modelcontextprotocol/server';
-import {
-  CLIENT_CAPABILITIES_META_KEY,
-  CLIENT_INFO_META_KEY,
-  LATEST_PROTOCOL_VERSION,
-  PROTOCOL_VERSION_META_KEY,
-  SERVER_INFO_META_KEY,
-  SUPPORTED_PROTOCOL_VERSIONS,
-} from '@modelcontextprotocol/client';
+// The upstream's protocol era (and the codec that speaks it, era-codec.ts), and what a 2026-07-28
+// upstream says of itself: its -32022 refusals and server/discover result, turned into the initialize
+// answer a 2025 client expects. The header names and the Mcp-Name table are internal to the SDK
+// (docs/sdk-v2-gaps.md, gap 4), so era-headers.ts mirrors them.
+import { LATEST_PROTOCOL_VERSION, SERVER_INFO_META_KEY, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/client';
 import { supportedVersionsOfRefusal } from '../classify';
+import { fieldOf, isRecord } from '../narrow';
 import { MODERN_ERA } from '../connection';
+import { codecFor, type EraCodec } from './era-codec';
 export { encodeHeaderValue, modernHeaders } from './era-headers';
+export { withEnvelope, type EraCodec } from './era-codec';
 import type { ProtocolEra } from '../types';
 
 export { MODERN_ERA };
 
 /** What the gateway knows of one upstream's era (one per endpoint, shared by all its sessions). */
 export class UpstreamEra {
-  /** Undefined until the upstream answered in a way that tells (a fresh gateway tries 2025 first). */
-  current: ProtocolEra | undefined;
+  private known: ProtocolEra | undefined;
+  private chosen: EraCodec = codecFor(undefined);
 
-  get modern(): boolean {
-    return this.current === MODERN_ERA;
+  /** Undefined until the upstream answered in a way that tells (a fresh gateway tries 2025 first). */
+  get current(): ProtocolEra | undefined {
+    return this.known;
+  }
+
+  set current(era: ProtocolEra | undefined) {
+    this.known = era;
+    this.chosen = codecFor(era);
+  }
+
+  /** How to speak to the upstream in its era, chosen when the era is learnt. */
+  get codec(): EraCodec {
+    return this.chosen;
   }
 }
 
 /** True when an HTTP refusal is a -32022 that lists 2026-07-28: the upstream speaks the modern era. */
 export function refusalNamesModern(body: string): boolean {
   return supportedVersionsOfRefusal(body)?.includes(MODERN_ERA) === true;
-}
-
-/**
- * `req` with the 2026-07-28 envelope in `params._meta`: the protocol version, and the client's own info
- * and capabilities from its initialize. Other `_meta` keys (a progress token) stay.
- */
-export function withEnvelope(req: JSONRPCRequest, initParams: Record<string, unknown> | undefined): JSONRPCRequest {
-  const params = (req.params ?? {}) as Record<string, unknown> & { _meta?: Record<string, unknown> };
-  const clientInfo = (initParams?.clientInfo as Record<string, unknown> | undefined) ?? { name: 'archon-mcp-doctor-gateway', version: '0' };
-  const capabilities = (initParams?.capabilities as Record<string, unknown> | undefined) ?? {};
-  const _meta = {
-    [CLIENT_INFO_META_KEY]: clientInfo,
-    [CLIENT_CAPABILITIES_META_KEY]: capabilities,
-    ...params._meta,
-    [PROTOCOL_VERSION_META_KEY]: MODERN_ERA,
-  };
-  return { ...req, params: { ...params, _meta } };
 }
 
 /** What a 2026-07-28 server says of itself in its server/discover result. */
@@ -59,16 +48,17 @@ export interface Discovered {
 
 /** Reads a server/discover result; undefined when it is not one. */
 export function readDiscover(result: unknown, fallbackName: string): Discovered | undefined {
-  const r = result as { supportedVersions?: unknown; capabilities?: unknown; instructions?: unknown; _meta?: Record<string, unknown> } | undefined;
-  if (!r || typeof r !== 'object' || !Array.isArray(r.supportedVersions)) return undefined;
-  const info = r._meta?.[SERVER_INFO_META_KEY] as { name?: unknown; version?: unknown } | undefined;
+  if (!isRecord(result) || !Array.isArray(result.supportedVersions)) return undefined;
+  const info = fieldOf(result._meta, SERVER_INFO_META_KEY);
+  const name = fieldOf(info, 'name');
+  const version = fieldOf(info, 'version');
   return {
     serverInfo: {
-      name: typeof info?.name === 'string' ? info.name : fallbackName,
-      version: typeof info?.version === 'string' ? info.version : '0',
+      name: typeof name === 'string' ? name : fallbackName,
+      version: typeof version === 'string' ? version : '0',
     },
-    capabilities: r.capabilities && typeof r.capabilities === 'object' ? (r.capabilities as Record<string, unknown>) : {},
-    instructions: typeof r.instructions === 'string' ? r.instructions : undefined,
+    capabilities: isRecord(result.capabilities) ? result.capabilities : {},
+    instructions: typeof result.instructions === 'string' ? result.instructions : undefined,
   };
 }
 

@@ -64,7 +64,7 @@ export class GetStreamRelay {
 
   /** What to listen for changed (a resource subscription came or went): reopen the listen stream. */
   renew(): void {
-    if (!this.deps.link.modern) return;
+    if (this.deps.link.codec.serverStream !== 'listen') return;
     this.abort?.abort();
     // The loop ends when there was nothing to listen to; a new subscription is something.
     if (this.clientStreams > 0) this.start();
@@ -108,8 +108,8 @@ export class GetStreamRelay {
       this.abort = abort;
       const usedId = link.sessionId;
       const started = Date.now();
-      const modern = link.modern;
-      const out = modern
+      const listening = link.codec.serverStream === 'listen';
+      const out = listening
         ? await this.listen(abort.signal)
         : await getUpstream({
           url: this.deps.upstreamUrl,
@@ -120,12 +120,12 @@ export class GetStreamRelay {
       if (this.deps.closed() || this.clientStreams <= 0) return;
       if (out === undefined) return; // nothing to listen to: the client's stream stays quiet
       if (abort.signal.aborted) {
-        if (modern) continue; // renew(): listen again with what there is now
+        if (listening) continue; // renew(): listen again with what there is now
         return;
       }
       if (out.kind === 'http') {
         if (out.status === 405) return; // the server offers no GET stream
-        if (modern && !isTransientStatus(out.status)) return; // it refuses to be listened to: stay quiet
+        if (listening && !isTransientStatus(out.status)) return; // it refuses to be listened to: stay quiet
         if (classifyHttpStatus(out.status, out.body, { holdingSession: usedId !== undefined }).kind === 'session-lost') {
           link.invalidate(usedId);
           continue;

@@ -7,7 +7,9 @@ import { asSpecType, isJSONRPCResultResponse } from './spec';
 import { classifyHttpStatus, isTransientStatus } from '../classify';
 import { excerpt, shortenSessionId } from '../redact';
 import { postUpstream, type UpstreamHealth, type UpstreamOutcome } from './upstream';
-import { MODERN_ERA, modernHeaders, readDiscover, refusalNamesModern, withEnvelope, type Discovered, type UpstreamEra } from './era';
+import { MODERN_ERA, readDiscover, refusalNamesModern, type Discovered, type UpstreamEra } from './era';
+import { MODERN_ERA_CODEC, type EraCodec } from './era-codec';
+import type { ClientInitParams } from './init-params';
 
 /** Says what came back instead of JSON-RPC, and what that suggests. */
 export function notMcpMessage(o: Extract<UpstreamOutcome, { kind: 'not-mcp' }>, url: string): string {
@@ -78,25 +80,22 @@ export class UpstreamLink {
   /** Set while the client's own initialize is on its way upstream (see clientInitializing). */
   private clientInit: Promise<void> | undefined;
 
-  constructor(private readonly env: LinkEnv, public initParams: Record<string, unknown> | undefined) {}
+  constructor(private readonly env: LinkEnv, public initParams: ClientInitParams | undefined) {}
 
-  /** True while the upstream speaks 2026-07-28: no session, the envelope on every request. */
-  get modern(): boolean {
-    return this.env.era.modern;
+  /** How to speak to the upstream in the era it speaks now (shared by everything sent to it). */
+  get codec(): EraCodec {
+    return this.env.era.codec;
   }
 
-  /** `req` as it goes upstream: with the 2026-07-28 envelope on a modern upstream, unchanged otherwise. */
+  /** `req` as it goes upstream in the upstream's era (2026-07-28: with the envelope). */
   outgoing(req: JSONRPCRequest): JSONRPCRequest {
-    return this.modern ? withEnvelope(req, this.initParams) : req;
+    return this.codec.encodeRequest(req, this.initParams);
   }
 
   /** The headers for `message` (built by outgoing()): the session's on 2025, the standard request headers on 2026-07-28. */
   async headers(message?: JSONRPCMessage): Promise<Record<string, string>> {
     const h = await this.env.baseHeaders();
-    if (this.modern) return Object.assign(h, modernHeaders(message));
-    if (this.sessionId) h['mcp-session-id'] = this.sessionId;
-    if (this.protocolVersion) h['mcp-protocol-version'] = this.protocolVersion;
-    return h;
+    return Object.assign(h, this.codec.headers(message, this));
   }
 
   /** The upstream no longer knows `usedId`: the next ensure() re-initializes. */
@@ -136,7 +135,7 @@ export class UpstreamLink {
   async ensure(deadline: number, trace: HealTrace): Promise<void> {
     // A 2026-07-28 upstream has no session to lose, but it may have been replaced (even by a 2025
     // build) across a break: discover it again first, the safe round trip.
-    if (this.ready && this.modern && this.discoveredAt !== this.env.health.breaks) this.ready = false;
+    if (this.ready && this.codec.handshake === 'discover' && this.discoveredAt !== this.env.health.breaks) this.ready = false;
     while (!this.ready) {
       if (this.clientInit) {
         // Not a heal: the client's own session is being set up.
@@ -166,7 +165,7 @@ export class UpstreamLink {
     let switches = 0;
     for (let attempt = 0; ; attempt++) {
       if (switches > 2) throw new UpstreamRefused(`The server at ${this.env.url} refuses both the 2025 initialize and the 2026-07-28 server/discover.`);
-      if (this.modern) {
+      if (this.codec.handshake === 'discover') {
         if ((await this.discover(deadline, trace)) === MODERN_ERA) {
           this.ready = true;
           return;
@@ -222,11 +221,11 @@ export class UpstreamLink {
     for (let attempt = 0; ; attempt++) {
       const breaks = this.env.health.breaks;
       // Always a modern request, whatever another session just learnt of the era.
-      const request = withEnvelope({ jsonrpc: '2.0', id: gatewayRequestId('discover'), method: 'server/discover', params: {} }, this.initParams);
+      const request = MODERN_ERA_CODEC.encodeRequest({ jsonrpc: '2.0', id: gatewayRequestId('discover'), method: 'server/discover', params: {} }, this.initParams);
       let result: unknown;
       const outcome = await postUpstream({
         url: this.env.url,
-        headers: Object.assign(await this.env.baseHeaders(), modernHeaders(request)),
+        headers: Object.assign(await this.env.baseHeaders(), MODERN_ERA_CODEC.headers(request, this)),
         health: this.env.health,
         message: request,
         onMessage: (m) => {
@@ -260,7 +259,7 @@ export class UpstreamLink {
     for (let attempt = 0; !health.verified; attempt++) {
       await this.ensure(deadline, trace);
       if (health.verified) return; // the re-initialize was the round trip
-      if (this.modern) {
+      if (this.codec.handshake === 'discover') {
         // 2026-07-28 has no ping: server/discover is the round trip.
         if ((await this.discover(deadline, trace)) === '2025') continue;
         if (health.verified) return;

@@ -28,6 +28,8 @@ import { GetStreamRelay, type ClientStream } from './get-stream';
 import { isRequestMessage, postUpstream, type UpstreamHealth } from './upstream';
 import { HttpClientTransport, httpClientTransport, restoreHttpSession, type ClientTransportFactory } from './client-transport';
 import { MODERN_ERA, initializeResultFrom, type UpstreamEra } from './era';
+import { SESSION_ERA_CODEC } from './era-codec';
+import type { ProtocolEra } from '../types';
 import { isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCResultResponse } from './spec';
 import { DirectReply, directRequest } from './direct-reply';
 
@@ -319,12 +321,13 @@ export class ClientSession {
     try {
       for (;;) {
         if (this.closed || cancelled.aborted) return this.endCancelled(req, pending);
-        // A 2026-07-28 upstream has no initialize and no ping: the gateway answers them itself.
-        if (isInit && this.link.modern && (await this.initializeLocally(req, deadline, trace))) return;
+        // A 2026-07-28 upstream has no initialize, no ping and no resources/subscribe: the gateway
+        // answers them itself (the link's listen stream names the subscribed URIs).
+        if (isInit && this.link.codec.localAnswer(req.method) === 'initialize' && (await this.initializeLocally(req, deadline, trace))) return;
         if (!isInit) await this.link.ensure(deadline, trace);
-        if (req.method === 'ping' && this.link.modern) return this.toClient({ jsonrpc: '2.0', id: req.id, result: {} }, req.id, true);
-        // 2026-07-28 has no resources/subscribe: the link's listen stream names the subscribed URIs.
-        if (this.link.modern && (req.method === 'resources/subscribe' || req.method === 'resources/unsubscribe')) {
+        const local = this.link.codec.localAnswer(req.method);
+        if (local === 'ping') return this.toClient({ jsonrpc: '2.0', id: req.id, result: {} }, req.id, true);
+        if (local === 'subscription') {
           this.noteResult(req, {}, false, undefined);
           this.getStream.renew();
           return this.toClient({ jsonrpc: '2.0', id: req.id, result: {} }, req.id, true);
@@ -332,8 +335,9 @@ export class ClientSession {
         if (plan.waitForVerified) await this.link.verify(deadline, trace);
         if (cancelled.aborted) return this.endCancelled(req, pending);
         const wait = new AnswerWait(pending.abort, ctx.responseTimeoutMs);
-        const modern = !isInit && this.link.modern;
-        const message = modern ? this.link.outgoing(req) : req;
+        // The client's own initialize goes as 2025 (in front of a 2026-07-28 upstream it was answered above).
+        const codec = isInit ? SESSION_ERA_CODEC : this.link.codec;
+        const message = codec.encodeRequest(req, this.link.initParams);
         const headers = isInit ? await ctx.baseHeaders(this.clientAuthorization) : await this.link.headers(message);
         const usedId = this.link.sessionId;
         const sentAt = performance.now();
@@ -351,13 +355,13 @@ export class ClientSession {
         };
         const sent = await (plan.oneAtATime ? ctx.health.sendOnce(send) : send()).finally(() => wait.done());
         // A 2026-07-28 server's own JSON-RPC error under an HTTP status is its answer to relay.
-        const ownError = modern && sent.kind === 'http' ? ownErrorIn(sent.body, req.id) : undefined;
+        const ownError = codec.ownErrorsUnderStatus && sent.kind === 'http' ? ownErrorIn(sent.body, req.id) : undefined;
         const outcome = attemptOutcome(sent, { timedOut: wait.timedOut, cancelled: cancelled.aborted, holdingSession: usedId !== undefined, ownError, url: ctx.upstreamUrl });
-        let step = decideAttempt(outcome, state, this.policyContext(deadline, isInit, modern, repeat, what));
+        let step = decideAttempt(outcome, state, this.policyContext(deadline, isInit, codec.era, repeat, what));
         if (step.decision.action === 'ask-tools') {
           await learnToolList({ link: this.link, upstreamUrl: ctx.upstreamUrl, tools: ctx.tools, health: ctx.health, closed: () => this.closed }, req, deadline, trace);
           repeat = ctx.tools.verdict(req);
-          step = decideAttempt(outcome, step.state, this.policyContext(deadline, isInit, modern, repeat, what));
+          step = decideAttempt(outcome, step.state, this.policyContext(deadline, isInit, codec.era, repeat, what));
         }
         state = step.state;
         const decision = step.decision;
@@ -409,7 +413,7 @@ export class ClientSession {
     }
   }
 
-  private policyContext(deadline: number, isInit: boolean, modern: boolean, repeat: ForwardContext['repeat'], what: string): ForwardContext {
+  private policyContext(deadline: number, isInit: boolean, era: ProtocolEra, repeat: ForwardContext['repeat'], what: string): ForwardContext {
     const ctx = this.ctx;
     return {
       now: Date.now(),
@@ -417,7 +421,7 @@ export class ClientSession {
       holdTimeoutMs: ctx.holdTimeoutMs,
       responseTimeoutMs: ctx.responseTimeoutMs,
       isInitialize: isInit,
-      modern,
+      era,
       restarting: ctx.restarting(),
       repeat,
       rules: ctx.tools.rules,
@@ -448,7 +452,7 @@ export class ClientSession {
   /** notifications/cancelled upstream for a request we stopped waiting for (best effort). */
   private cancelUpstream(req: JSONRPCRequest, reason: string): void {
     // 2026-07-28: closing the request's connection (done already) is the cancel.
-    if (this.link.modern) return;
+    if (!this.link.codec.sessions) return;
     const message: JSONRPCMessage = { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: req.id, reason } };
     void this.link.headers().then((headers) => postUpstream({ url: this.ctx.upstreamUrl, headers, message, onMessage: () => undefined }), () => undefined);
   }
@@ -461,7 +465,7 @@ export class ClientSession {
     }
     // A 2026-07-28 upstream takes no client notifications (no session to initialize or cancel in: a
     // cancelled request's connection is closed) and sends no requests a client could answer.
-    if (this.link.modern) return;
+    if (!this.link.codec.sessions) return;
     const trace: HealTrace = { reinitialized: false, held: false, resent: false };
     const deadline = this.ctx.holdDeadline();
     const isResponse = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message);

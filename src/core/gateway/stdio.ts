@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { JSONRPCMessage, RequestId, Transport } from '@modelcontextprotocol/server';
+import { errorMessage, fieldOf } from '../narrow';
 import { ServerEndpoint } from './endpoint';
 import { STDIO_DEFAULT_MAX_BUFFER_SIZE, isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCRequest, isJSONRPCResultResponse, serverSdk } from './spec';
 import { ClientSession } from './session';
@@ -125,9 +126,21 @@ export async function startStdioBridge(opts: StdioBridgeOptions): Promise<StdioB
       session.relayServerStream(opts.input);
     }
     if (isJSONRPCErrorResponse(message) && message.id !== undefined && initializeIds.has(message.id)) {
-      const reason = (message.error.data as { reason?: unknown } | undefined)?.reason;
+      const reason = fieldOf(message.error.data, 'reason');
       if (reason === 'protocol' || reason === 'not-mcp') finish({ kind: 'upstream-not-mcp', message: message.error.message });
     }
+  };
+  // An error answer. JSON-RPC answers a message whose id cannot be read with id null, which the SDK's
+  // message type cannot carry: that one is written as the transport writes (one JSON line), until it closes.
+  let transportClosed = false;
+  const onclose = transport.onclose;
+  transport.onclose = () => {
+    transportClosed = true;
+    onclose?.();
+  };
+  const answerError = (id: RequestId | null, error: { code: number; message: string }): void => {
+    if (id !== null) send({ jsonrpc: '2.0', id, error }).catch(() => undefined);
+    else if (!transportClosed) opts.output.write(`${JSON.stringify({ jsonrpc: '2.0', id: null, error })}\n`);
   };
   // Lines that are not JSON-RPC: say so on stderr, and answer (id null: there is no id to answer).
   const refuse = (invalidJson: boolean, detail: string): void => {
@@ -135,13 +148,13 @@ export async function startStdioBridge(opts: StdioBridgeOptions): Promise<StdioB
     const error = invalidJson
       ? { code: PARSE_ERROR, message: 'Parse error: a line on stdin is not JSON' }
       : { code: INVALID_REQUEST, message: 'Invalid Request: not a JSON-RPC 2.0 message' };
-    send({ jsonrpc: '2.0', id: null, error } as unknown as JSONRPCMessage).catch(() => undefined);
+    answerError(null, error);
   };
   // Nested deeper than anything after this point can take (it would overflow the stack): answered here.
   const refuseTooDeep = (message: JSONRPCMessage): void => {
     opts.logger.error(`ignored a message on stdin that is ${TOO_DEEP_MESSAGE_MESSAGE.replace(/^.*is /, '')}`);
     const id = 'id' in message && (typeof message.id === 'string' || typeof message.id === 'number') ? message.id : null;
-    send({ jsonrpc: '2.0', id, error: { code: INVALID_REQUEST, message: TOO_DEEP_MESSAGE_MESSAGE } } as unknown as JSONRPCMessage).catch(() => undefined);
+    answerError(id, { code: INVALID_REQUEST, message: TOO_DEEP_MESSAGE_MESSAGE });
   };
   transport.onerror = (err) => refuse(err instanceof SyntaxError, err instanceof SyntaxError ? `: ${err.message.slice(0, 160)}` : '');
   // The v2 SDK's stdio transport skips lines that are not JSON without a word; we answer them. This
@@ -156,7 +169,7 @@ export async function startStdioBridge(opts: StdioBridgeOptions): Promise<StdioB
   };
   // The client went away without closing stdin first (EPIPE on our writes): nobody is left to answer.
   opts.output.on('error', (err) => {
-    opts.logger.warn(`stdout closed: ${(err as Error).message}`);
+    opts.logger.warn(`stdout closed: ${errorMessage(err)}`);
     finish({ kind: 'client-closed' });
   });
   opts.input.once('end', () => void drainThenFinish());

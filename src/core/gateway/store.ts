@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode, errorMessage, fieldOf, isRecord } from '../narrow';
+import { isClientInitParams, type ClientInitParams } from './init-params';
 import { describeValue as describe, ensureStateDir, setAsideDamaged, writeFileAtomic } from '../state-file';
 
 export interface GatewaySession {
@@ -10,7 +11,7 @@ export interface GatewaySession {
   /** Upstream slug this session belongs to. */
   server: string;
   /** The client's own initialize params, replayed to re-initialize upstream. */
-  initParams: Record<string, unknown>;
+  initParams: ClientInitParams;
   /** The protocol version upstream negotiated (sent as MCP-Protocol-Version). */
   protocolVersion?: string;
   /** Last known upstream session (tried first; re-initialized if the server lost it). */
@@ -161,7 +162,7 @@ function invalidReason(e: unknown): string | undefined {
   if (!isRecord(e)) return `is ${describe(e)}, not a session`;
   if (typeof e.id !== 'string' || !e.id) return 'has no id';
   if (typeof e.server !== 'string' || !e.server) return 'names no server';
-  if (!isRecord(e.initParams)) return 'has no initialize parameters';
+  if (!isClientInitParams(e.initParams)) return 'has no initialize parameters';
   if (typeof e.lastUsedAt !== 'string' || Number.isNaN(Date.parse(e.lastUsedAt))) return 'has no valid lastUsedAt';
   if (typeof e.createdAt !== 'string') return 'has no createdAt';
   for (const key of ['protocolVersion', 'upstreamSessionId'] as const) {

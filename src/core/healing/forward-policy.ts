@@ -3,7 +3,7 @@
 // Pure: the gateway's sessions, the stdio bridge and the stdio supervisor carry out what it returns.
 import { exponentialDelayMs } from '../backoff';
 import { isTransientStatus } from '../classify';
-import type { FailureKind } from '../types';
+import type { FailureKind, ProtocolEra } from '../types';
 import { howToAllow, type RepeatRules, type RepeatVerdict } from './repeat-policy';
 
 /** How one attempt ended. */
@@ -51,8 +51,8 @@ export interface ForwardContext {
   holdTimeoutMs: number;
   responseTimeoutMs: number;
   isInitialize: boolean;
-  /** The upstream speaks 2026-07-28. */
-  modern: boolean;
+  /** The era the attempt was sent in (2026-07-28: no session; a 400 may mean the server was replaced). */
+  era: ProtocolEra;
   /** The server is known to be restarting (a Docker signal): hold instead of failing. */
   restarting: boolean;
   repeat: RepeatVerdict | 'ask-tools';
@@ -138,6 +138,7 @@ export function decideAttempt(outcome: AttemptOutcome, state: ForwardState, ctx:
   const next: ForwardState = { ...state, attempt: state.attempt + 1 };
   const decide = (decision: ForwardDecision) => ({ decision, state: next });
   const pastDeadline = ctx.now >= ctx.deadline;
+  const modern = ctx.era === '2026-07-28';
   switch (outcome.kind) {
     case 'answered':
       return decide({ action: 'done' });
@@ -162,11 +163,11 @@ export function decideAttempt(outcome: AttemptOutcome, state: ForwardState, ctx:
       const transient = isTransientStatus(outcome.status);
       const eraMismatch = outcome.failure.kind === 'era-mismatch';
       // It speaks the other era (first contact, or replaced across a restart): it did not run it.
-      if (!state.eraRetried && !ctx.modern && outcome.namesOtherEra) return { decision: { action: 'switch-era' }, state: { ...next, eraRetried: true } };
+      if (!state.eraRetried && !modern && outcome.namesOtherEra) return { decision: { action: 'switch-era' }, state: { ...next, eraRetried: true } };
       // A 2026-07-28 server refuses with its own JSON-RPC error under an HTTP status: its answer.
-      if (ctx.modern && !eraMismatch && !transient && outcome.ownError) return decide({ action: 'relay-upstream-error' });
+      if (modern && !eraMismatch && !transient && outcome.ownError) return decide({ action: 'relay-upstream-error' });
       // Maybe no longer a 2026-07-28 server: discover again, then send once more.
-      if (!state.eraRetried && ctx.modern && outcome.status === 400 && !eraMismatch) return { decision: { action: 'rediscover' }, state: { ...next, eraRetried: true } };
+      if (!state.eraRetried && modern && outcome.status === 400 && !eraMismatch) return { decision: { action: 'rediscover' }, state: { ...next, eraRetried: true } };
       if (!ctx.isInitialize && outcome.failure.kind === 'session-lost' && state.sessionLosses < FORWARD_LIMITS.sessionLosses) {
         return { decision: { action: 'reinitialize' }, state: { ...next, sessionLosses: state.sessionLosses + 1 } };
       }

@@ -2,6 +2,8 @@
 // children; the whole group is killed), stdout split into lines, stderr passed on and its tail kept, and
 // a watchdog that kills the group if the supervisor itself is killed (Node has no PDEATHSIG).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
 import { LineSplitter } from './framing';
 
 export interface ServerCommand {
@@ -58,6 +60,11 @@ export class TailBuffer {
   }
 }
 
+/** A child's pipe is a net.Socket at run time (typed Writable): unref it so it never keeps the process alive. */
+function unrefPipe(pipe: Writable | null): void {
+  if (pipe instanceof Socket) pipe.unref();
+}
+
 /**
  * The watchdog: /bin/sh blocked on `read` from a pipe only we hold. When we die (even by SIGKILL) the
  * kernel closes the pipe, `read` returns, and it kills the server's group. A shell costs ~1 MB, not a Node.
@@ -72,7 +79,7 @@ function startWatchdog(pgid: number): ChildProcess | undefined {
     dog.on('error', () => undefined);
     dog.stdin?.on('error', () => undefined);
     dog.unref();
-    (dog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    unrefPipe(dog.stdin);
     return dog;
   } catch {
     return undefined;

@@ -2,6 +2,7 @@
 // is not JSON without a word; the supervisor must answer a client's bad line and report a server's, so
 // it splits lines itself and validates each with the SDK's own parseJSONRPCMessage (the spec schema).
 import { parseJSONRPCMessage, type JSONRPCMessage } from '@modelcontextprotocol/client';
+import { errorMessage } from '../narrow';
 
 export type ParsedLine =
   | { kind: 'message'; message: JSONRPCMessage; line: string }
@@ -13,12 +14,12 @@ export function parseLine(line: string): ParsedLine {
   try {
     json = JSON.parse(line);
   } catch (e) {
-    return { kind: 'not-json', line, error: (e as Error).message };
+    return { kind: 'not-json', line, error: errorMessage(e) };
   }
   try {
     return { kind: 'message', message: parseJSONRPCMessage(json), line };
   } catch (e) {
-    return { kind: 'not-jsonrpc', line, error: (e as Error).message.slice(0, 200) };
+    return { kind: 'not-jsonrpc', line, error: errorMessage(e).slice(0, 200) };
   }
 }
 

@@ -25,7 +25,7 @@ export class OwnRequests {
   }
 
   /** True when `id` is one of ours (answered or not): such an answer never goes to the client. */
-  static isOwn(id: RequestId | undefined | null): boolean {
+  static isOwn(id: RequestId | undefined | null): id is string {
     return typeof id === 'string' && id.startsWith(OWN_PREFIX);
   }
 

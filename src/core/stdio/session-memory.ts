@@ -2,12 +2,13 @@
 // the client's own initialize, the logging level, resource subscriptions, and the lists it was shown
 // (to tell the client when the new run's tools, prompts or resources differ).
 import type { JSONRPCRequest } from '@modelcontextprotocol/client';
+import { isRecord } from '../narrow';
 
 export const LIST_KINDS = ['tools', 'prompts', 'resources'] as const;
 export type ListKind = (typeof LIST_KINDS)[number];
 
 function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return isRecord(value) ? value : undefined;
 }
 
 /** A list result without paging and meta, as text to compare. */
@@ -18,7 +19,7 @@ function listKey(kind: ListKind, result: unknown): string | undefined {
 
 export class SessionMemory {
   /** The client's initialize params (replayed verbatim to every new run). */
-  initializeParams: unknown;
+  initializeParams: JSONRPCRequest['params'];
   clientInitialized = false;
   level: string | undefined;
   readonly subscriptions = new Set<string>();
@@ -42,7 +43,7 @@ export class SessionMemory {
         if (typeof params?.uri === 'string') this.subscriptions.delete(params.uri);
         break;
       default: {
-        const kind = /^(tools|prompts|resources)\/list$/.exec(request.method)?.[1] as ListKind | undefined;
+        const kind = LIST_KINDS.find((k) => request.method === `${k}/list`);
         // Only the first page: that is what a list_changed comparison can stand on.
         if (kind && params?.cursor === undefined) {
           const key = listKey(kind, result);

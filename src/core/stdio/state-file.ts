@@ -3,12 +3,14 @@
 // exit; a file whose supervisor is gone (SIGKILL) is reported as stale by the reader and never trusted.
 import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { errnoCode, isOneOf, isRecord } from '../narrow';
 import { redactText } from '../redact';
-import type { RestartCause } from './types';
+import { RESTART_CAUSES, type RestartCause } from './types';
 
 export const STATE_SUBDIR = 'stdio';
 
-export type SupervisedState = 'starting' | 'running' | 'restarting' | 'gave-up' | 'stopping';
+export const SUPERVISED_STATES = ['starting', 'running', 'restarting', 'gave-up', 'stopping'] as const;
+export type SupervisedState = (typeof SUPERVISED_STATES)[number];
 
 /** The file's shape (version 1), documented in docs/cli-json.md. */
 export interface SupervisedServer {
@@ -78,12 +80,29 @@ export class StateFile {
   }
 }
 
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isCount = (v: unknown): v is number => typeof v === 'number';
+const stringOrAbsent = (v: unknown): boolean => v == null || typeof v === 'string';
+
+/** A file as StateFile writes it (version 1), except that the last restart's fields may be absent (none yet). */
+type StateFileShape = Omit<SupervisedServer, 'lastCause' | 'lastCauseLabel' | 'lastRestartAt'> &
+  Partial<Pick<SupervisedServer, 'lastCause' | 'lastCauseLabel' | 'lastRestartAt'>>;
+
+/** Anything else is not ours to show. */
+function isStateFileShape(v: unknown): v is StateFileShape {
+  if (!isRecord(v) || v.version !== 1 || !isCount(v.pid) || !(v.serverPid === null || isCount(v.serverPid))) return false;
+  if (!Array.isArray(v.command) || !v.command.every(isString) || !isString(v.cwd) || !isOneOf(SUPERVISED_STATES, v.state)) return false;
+  if (!isString(v.startedAt) || !isString(v.updatedAt) || !stringOrAbsent(v.lastCauseLabel) || !stringOrAbsent(v.lastRestartAt)) return false;
+  if (!(v.lastCause == null || isOneOf(RESTART_CAUSES, v.lastCause))) return false;
+  return [v.restarts, v.held, v.resent, v.ambiguous, v.failed].every(isCount) && Array.isArray(v.stderrTail) && v.stderrTail.every(isString);
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return errnoCode(err) === 'EPERM';
   }
 }
 
@@ -107,9 +126,10 @@ export function listSupervisedServers(stateDir: string): SupervisedServerEntry[]
   for (const name of names) {
     const file = path.join(dir, name);
     try {
-      const s = JSON.parse(readFileSync(file, 'utf8')) as SupervisedServer;
-      if (s.version !== 1 || typeof s.pid !== 'number' || !Array.isArray(s.command)) continue;
-      out.push({ ...s, file, stale: !alive(s.pid) });
+      const s: unknown = JSON.parse(readFileSync(file, 'utf8'));
+      if (!isStateFileShape(s)) continue;
+      const last = { lastCause: s.lastCause ?? null, lastCauseLabel: s.lastCauseLabel ?? null, lastRestartAt: s.lastRestartAt ?? null };
+      out.push({ ...s, ...last, file, stale: !alive(s.pid) });
     } catch {
       // being written or damaged: not ours to guess
     }

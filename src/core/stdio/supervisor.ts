@@ -4,6 +4,7 @@
 import type { JSONRPCMessage, JSONRPCRequest, JSONRPCResponse, RequestId } from '@modelcontextprotocol/client';
 import { isJSONRPCErrorResponse, isJSONRPCNotification, isJSONRPCRequest, isJSONRPCResultResponse } from '@modelcontextprotocol/client';
 import { GATEWAY_DEFAULTS } from '../gateway';
+import { errnoCode, fieldOf } from '../narrow';
 import {
   GATEWAY_ERROR_CODE, NO_RULES, ToolKnowledge, decideAttempt, describeRequest, initialForwardState, sendPlan, toolNameOf,
   type AttemptOutcome, type ForwardState, type RepeatRules,
@@ -44,6 +45,11 @@ interface Pending {
 export type SupervisorEnd = { kind: 'client-closed' } | { kind: 'stopped' };
 
 const keyOf = (id: RequestId): string => `${typeof id}:${id}`;
+/** The request a notifications/cancelled names (an id of another type names none). */
+function requestIdOf(params: unknown): RequestId | undefined {
+  const id = fieldOf(params, 'requestId');
+  return typeof id === 'string' || typeof id === 'number' ? id : undefined;
+}
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 
 export class StdioSupervisor {
@@ -168,7 +174,7 @@ export class StdioSupervisor {
       },
       onOverflow: (bytes) => this.opts.logger.warn(`the server wrote a line of more than ${bytes} bytes on stdout: dropped`),
       onStdoutClosed: () => this.replace(run, 'stdout-closed', 'it closed its stdout'),
-      onWriteFailed: (err) => this.replace(run, 'write-failed', `writing to it failed (${(err as NodeJS.ErrnoException).code ?? err.message})`),
+      onWriteFailed: (err) => this.replace(run, 'write-failed', `writing to it failed (${errnoCode(err) ?? err.message})`),
       onEnd: (end) => this.runEnded(run, end),
     });
     this.child = child;
@@ -312,7 +318,7 @@ export class StdioSupervisor {
     try {
       fn();
     } catch (err) {
-      this.opts.logger.error(`internal error (the message was dropped): ${(err as Error).stack ?? err}`);
+      this.opts.logger.error(`internal error (the message was dropped): ${err instanceof Error ? (err.stack ?? err) : err}`);
     }
   }
 
@@ -355,7 +361,7 @@ export class StdioSupervisor {
   private clientNotification(msg: JSONRPCMessage & { method: string; params?: unknown }, line: string): void {
     if (msg.method === 'notifications/initialized') this.memory.clientInitialized = true;
     if (msg.method === 'notifications/cancelled') {
-      const requestId = (msg.params as { requestId?: RequestId } | undefined)?.requestId;
+      const requestId = requestIdOf(msg.params);
       const p = requestId === undefined ? undefined : this.pending.get(keyOf(requestId));
       if (p) {
         const sent = p.sentRun === this.run && this.child?.alive;
@@ -371,7 +377,7 @@ export class StdioSupervisor {
     const r = this.serverRequests.fromClient(msg.id);
     if (!r) return;
     // An answer for a run that is gone has nobody to go to.
-    if (r.run === this.run) this.writeServer(r.run, { ...msg, id: r.id } as JSONRPCMessage);
+    if (r.run === this.run) this.writeServer(r.run, { ...msg, id: r.id });
   }
 
   private trySend(p: Pending): void {
@@ -436,7 +442,7 @@ export class StdioSupervisor {
       holdTimeoutMs: this.holdMs,
       responseTimeoutMs: this.responseMs,
       isInitialize: p.request.method === 'initialize',
-      modern: false,
+      era: '2025', // stdio: never switched or rediscovered (the policy's 2026-07-28 rows are about HTTP refusals)
       restarting: this.phase === 'restarting' || this.phase === 'starting',
       repeat: this.knowledge.verdict(p.request),
       rules: this.rules,
@@ -516,7 +522,7 @@ export class StdioSupervisor {
     if (isJSONRPCResultResponse(msg) || isJSONRPCErrorResponse(msg)) {
       const id = msg.id;
       if (OwnRequests.isOwn(id)) {
-        this.own.answer(id as string, msg);
+        this.own.answer(id, msg);
         return;
       }
       if (id === undefined || id === null) {
@@ -541,9 +547,9 @@ export class StdioSupervisor {
       return;
     }
     if (isJSONRPCNotification(msg) && msg.method === 'notifications/cancelled') {
-      const outId = this.serverRequests.cancelled(run, (msg.params as { requestId?: RequestId } | undefined)?.requestId);
+      const outId = this.serverRequests.cancelled(run, requestIdOf(msg.params));
       if (outId !== undefined) {
-        this.toClient({ ...msg, params: { ...(msg.params as object), requestId: outId } });
+        this.toClient({ ...msg, params: { ...msg.params, requestId: outId } });
         return;
       }
     }
@@ -591,10 +597,10 @@ export class StdioSupervisor {
 
   // ---- writing ----
 
-  private sendOwn(run: number, method: string, params: unknown): Promise<JSONRPCResponse | undefined> {
+  private sendOwn(run: number, method: string, params: JSONRPCRequest['params']): Promise<JSONRPCResponse | undefined> {
     return new Promise((resolve) => {
       const id = this.own.add(run, method, resolve);
-      const message = (params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params }) as JSONRPCMessage;
+      const message: JSONRPCRequest = params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
       if (!this.writeServer(run, message)) this.own.answer(id, undefined);
     });
   }
@@ -613,7 +619,7 @@ export class StdioSupervisor {
   }
 
   private writeClientLine(line: string): void {
-    const out = this.opts.output as NodeJS.WritableStream & { writable?: boolean; destroyed?: boolean };
+    const out = this.opts.output;
     if (out.destroyed || out.writable === false) return;
     out.write(`${line}\n`);
   }

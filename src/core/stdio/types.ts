@@ -1,4 +1,5 @@
 // The supervisor's vocabulary: why a server run ended, what a restart did, what it tells the world.
+import type { Writable } from 'node:stream';
 import type { RepeatRules } from '../healing';
 import type { ServerCommand } from './child';
 
@@ -48,7 +49,7 @@ export interface SupervisorOptions {
   server: ServerCommand;
   /** Messages from the client (process.stdin) and to it (process.stdout). */
   input: NodeJS.ReadableStream;
-  output: NodeJS.WritableStream;
+  output: Writable;
   /** Where the server's stderr goes (process.stderr). */
   serverStderr?: NodeJS.WritableStream;
   logger: SupervisorLogger;

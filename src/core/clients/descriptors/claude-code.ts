@@ -18,7 +18,7 @@ export const claudeCode = defineClient({
     const projects = isObj(value.projects) ? Object.entries(value.projects) : [];
     return [
       ...mcpServersMap(value),
-      ...projects.filter(([, p]) => isObj(p)).map(([project, p]) => ({ path: ['projects', project, 'mcpServers'], map: (p as Record<string, unknown>).mcpServers, scope: 'project' as const, project })),
+      ...projects.flatMap(([project, p]) => (isObj(p) ? [{ path: ['projects', project, 'mcpServers'], map: p.mcpServers, scope: 'project' as const, project }] : [])),
     ];
   },
   urlKey: plainUrlKey,
