@@ -121,6 +121,8 @@ export class ClientSession {
   /** Settles once a persisted id is re-opened on the transport (at once for a new session). */
   private restored: Promise<void> = Promise.resolve();
   private closed = false;
+  /** The forwarding of the client's notifications/initialized, while it is under way (requests wait for it). */
+  private initializedDelivery: Promise<void> | undefined;
   private lastPersistedUse = 0;
   private inFlight = 0;
   /** Client requests being forwarded, by id: a client's cancel or disconnect ends them. */
@@ -234,8 +236,17 @@ export class ClientSession {
   private fromClient(message: JSONRPCMessage, authorization: string | null | undefined, reply?: DirectReply): void {
     if (typeof authorization === 'string' && authorization) this.clientAuthorization = authorization;
     this.touch();
-    if (isRequestMessage(message)) void this.forwardRequest(message, reply);
-    else void this.forwardOther(message);
+    if (isRequestMessage(message)) return void this.forwardRequest(message, reply);
+    const delivery = this.forwardOther(message);
+    // A server refuses requests that reach it before the client's notifications/initialized (Python's
+    // ServerSession: -32602 "Invalid request parameters"), and the client sends its next request as soon as
+    // the notification is accepted: requests wait until it is delivered.
+    if ('method' in message && message.method === 'notifications/initialized') {
+      const done = delivery.finally(() => {
+        if (this.initializedDelivery === done) this.initializedDelivery = undefined;
+      });
+      this.initializedDelivery = done;
+    }
   }
 
   /**
@@ -318,6 +329,7 @@ export class ClientSession {
     const plan = sendPlan(isInit ? INITIALIZE_REPEATS : repeat);
     let state = initialForwardState();
     const initDone = isInit ? this.link.clientInitializing() : undefined;
+    if (!isInit && this.initializedDelivery) await this.initializedDelivery;
     try {
       for (;;) {
         if (this.closed || cancelled.aborted) return this.endCancelled(req, pending);
