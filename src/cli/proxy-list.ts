@@ -1,5 +1,5 @@
 // `proxy` with no --upstream: serves every server of the shared server list, and follows its edits
-// (a changed list restarts the gateway in this process; client sessions persist in the state dir).
+// (a changed list changes the gateway's endpoints in place: the servers it does not touch keep their clients).
 import * as path from 'node:path';
 import { SERVERS_FILE_ENV } from '../core/always-on';
 import { SERVER_LIST_FILE, ServerListStore, configDir, currentLocationEnv, listRepeatRules, shownUrl, watchFiles, type ListedServer } from '../core/clients';
@@ -42,18 +42,21 @@ export async function proxyFromList(o: ListProxyOptions): Promise<number> {
     const next = JSON.stringify(read.servers);
     if (next === key || stopped) return true;
     key = next;
-    await gateway?.stop();
-    gateway = undefined;
     if (read.servers.length === 0) {
+      await gateway?.stop();
+      gateway = undefined;
       const message = `no servers in ${store.file}: waiting for some (archon-mcp-doctor servers add <name> <url>)`;
       out(json ? JSON.stringify(jsonLine('server-list-problem', { file: store.file, message })) : message);
       return true;
     }
+    const upstreams = read.servers.map((s) => ({
+      name: s.name, slug: s.slug, url: s.url, ...(s.headers ? { headers: s.headers } : {}),
+      repeat: listRepeatRules(s),
+    }));
     try {
-      gateway = await startGateway({ ...gatewayOptions, upstreams: read.servers.map((s) => ({
-        name: s.name, slug: s.slug, url: s.url, ...(s.headers ? { headers: s.headers } : {}),
-        repeat: listRepeatRules(s),
-      })), logger, onEvent });
+      // An edit changes only the servers it touches: the others keep their clients and calls in flight.
+      if (gateway) await gateway.setUpstreams(upstreams);
+      else gateway = await startGateway({ ...gatewayOptions, upstreams, logger, onEvent });
     } catch (err) {
       const hint = err instanceof GatewayPortTaken ? '; choose another port with --port P (clients must then use that port)' : '';
       process.stderr.write(`proxy: cannot start the gateway: ${errorMessage(err)}${hint}\n`);

@@ -4,48 +4,18 @@
 // notification on its way upstream. A hop between the gateway and the server holds the notification back
 // 300 ms to make the overtaking certain (it happened by itself with 16 clients connecting at once).
 import assert from 'node:assert/strict';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { startGateway } from '../../src/core/gateway';
 import { skipWithoutPython, startPythonServer } from '../helpers/python';
 import { rawPost } from '../gateway/modern-util';
+import { delayingHop } from '../helpers/delaying-hop';
 
 const HOLD_NOTIFICATION_MS = 300;
-
-/** Forwards every request to `target`, holding back POSTs that carry notifications/initialized. */
-async function slowInitializedHop(target: URL): Promise<{ url: string; held: () => number; close: () => Promise<void> }> {
-  let held = 0;
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const hold = body.includes('notifications/initialized') ? HOLD_NOTIFICATION_MS : 0;
-      if (hold) held++;
-      setTimeout(() => {
-        const up = request(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (r) => {
-          res.writeHead(r.statusCode ?? 502, r.headers);
-          r.pipe(res);
-        });
-        up.on('error', () => res.destroy());
-        up.end(body);
-      }, hold);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    held: () => held,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
 
 test("a client's first request waits for its notifications/initialized to reach the Python server", { timeout: 60_000 }, async (t) => {
   if (skipWithoutPython(t, ['mcp-1.12'])) return;
   const server = await startPythonServer('mcp-1.12');
-  const hop = await slowInitializedHop(new URL(server.url));
+  const hop = await delayingHop(server.url, (body) => (body.includes('notifications/initialized') ? HOLD_NOTIFICATION_MS : 0));
   const gw = await startGateway({ upstreams: [{ name: 'archon', url: hop.url }], port: 0 });
   try {
     const post = (h: Record<string, string>, message: object) => rawPost(gw.url(), h, JSON.stringify(message));

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage } from '../narrow';
 import { ServerEndpoint, legacySseMessage, sendJson } from './endpoint';
 import { holderMismatch } from './holder';
+import { InFlight } from './in-flight';
 import { loadModernFront } from './modern/load';
 import { GatewayPortTaken, LOOPBACK, isAddrInUse, listenLoopback, probeHolder, type HolderInfo, type LoopbackListener } from './port';
 import { redactUrl } from '../redact';
@@ -16,7 +17,7 @@ import type { LossCause } from '../types';
 import { serveMetrics, METRICS_PATH, type MetricsInput } from './metrics-route';
 import {
   DEFAULTS, HEALTH_PATH, SERVICE_ID, slugify,
-  type Gateway, type GatewayEvent, type GatewayLogger, type GatewayMode, type GatewayOptions, type GatewayRuntime, type GatewayStats, type GatewayStatus,
+  type Gateway, type GatewayEvent, type GatewayUpstream, type GatewayLogger, type GatewayMode, type GatewayOptions, type GatewayRuntime, type GatewayStats, type GatewayStatus,
 } from './types';
 
 const NO_LOG: GatewayLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -28,6 +29,8 @@ const MCP_PATH = /^\/([^/?#]+)\/mcp\/?$/;
 const LEGACY_SSE_PATH = /\/(sse|messages?)\/?$/;
 /** How long a refused request body may keep arriving (drained, so the client reads our answer) before we cut it. */
 const DRAIN_LIMIT_MS = 10_000;
+/** How long a stop (or a dropped endpoint) lets the requests in flight finish before closing them. */
+const DRAIN_ON_STOP_MS = 3_000;
 /** After listening, when the 2026-07-28 front is loaded (not on the first request). */
 const WARM_MODERN_FRONT_MS = 200;
 
@@ -45,6 +48,7 @@ class GatewayImpl implements Gateway {
   private readonly events = new EventEmitter();
   private readonly coalescer = new Coalescer(100, () => this.events.emit('change', this.stats()));
   private readonly endpoints = new Map<string, ServerEndpoint>();
+  private readonly inFlight = new InFlight<ServerEndpoint>();
   private readonly store: GatewaySessionStore;
   private readonly logger: GatewayLogger;
   private readonly startedAt = new Date();
@@ -67,22 +71,45 @@ class GatewayImpl implements Gateway {
     this.recorder.onChange((r) => this.losses.note(r));
     this.events.setMaxListeners(0);
     if (opts.onEvent) this.events.on('event', opts.onEvent);
-    for (const upstream of opts.upstreams) {
-      let slug = upstream.slug ? slugify(upstream.slug) : slugify(upstream.name);
-      for (let n = 2; this.endpoints.has(slug); n++) slug = `${slugify(upstream.slug ?? upstream.name)}-${n}`;
-      this.endpoints.set(slug, new ServerEndpoint(upstream, slug, {
-        holdTimeoutMs: opts.holdTimeoutMs ?? DEFAULTS.holdTimeoutMs,
-        responseTimeoutMs: opts.responseTimeoutMs ?? DEFAULTS.responseTimeoutMs,
-        maxBodyBytes: opts.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
-        modernFastPath: opts.modernFastPath ?? true,
-        logger: this.logger,
-        store: this.store,
-        getAuthorization: opts.getAuthorization,
-        emit: (e) => this.emit(e),
-        changed: () => this.coalescer.poke(),
-        url: (s) => this.url(s),
-      }));
+    for (const upstream of opts.upstreams) this.addEndpoint(upstream);
+  }
+
+  private addEndpoint(upstream: GatewayUpstream): void {
+    const opts = this.opts;
+    let slug = upstream.slug ? slugify(upstream.slug) : slugify(upstream.name);
+    for (let n = 2; this.endpoints.has(slug); n++) slug = `${slugify(upstream.slug ?? upstream.name)}-${n}`;
+    this.endpoints.set(slug, new ServerEndpoint(upstream, slug, {
+      holdTimeoutMs: opts.holdTimeoutMs ?? DEFAULTS.holdTimeoutMs,
+      responseTimeoutMs: opts.responseTimeoutMs ?? DEFAULTS.responseTimeoutMs,
+      maxBodyBytes: opts.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
+      modernFastPath: opts.modernFastPath ?? true,
+      logger: this.logger,
+      store: this.store,
+      getAuthorization: opts.getAuthorization,
+      emit: (e) => this.emit(e),
+      changed: () => this.coalescer.poke(),
+      url: (s) => this.url(s),
+    }));
+  }
+
+  async setUpstreams(upstreams: GatewayUpstream[]): Promise<void> {
+    const wanted = new Map(upstreams.map((u) => [u.slug ? slugify(u.slug) : slugify(u.name), u]));
+    const gone: ServerEndpoint[] = [];
+    for (const [slug, ep] of this.endpoints) {
+      const next = wanted.get(slug);
+      if (next && sameUpstream(next, ep.upstream)) wanted.delete(slug);
+      else {
+        // Out of routing first: new requests for it get 404 while its requests in flight finish.
+        this.endpoints.delete(slug);
+        gone.push(ep);
+      }
     }
+    for (const upstream of wanted.values()) this.addEndpoint(upstream);
+    this.coalescer.poke();
+    await Promise.all(gone.map(async (ep) => {
+      await this.inFlight.drain(DRAIN_ON_STOP_MS, ep);
+      await ep.close();
+    }));
   }
 
   get baseUrl(): string {
@@ -280,6 +307,7 @@ class GatewayImpl implements Gateway {
       if (LEGACY_SSE_PATH.test(path)) return sendJson(res, 404, { jsonrpc: '2.0', error: { code: -32000, message: legacySseMessage(endpoints) }, id: null });
       return sendJson(res, 404, { error: `No MCP endpoint here. Endpoints: ${endpoints}` });
     }
+    if (req.method === 'POST') this.inFlight.track(endpoint, res);
     await endpoint.handle(req, res);
   }
 
@@ -335,10 +363,12 @@ class GatewayImpl implements Gateway {
     this.sweepTimer = undefined;
     const wasServing = this.mode === 'serving';
     this.mode = 'stopped';
-    await Promise.all([...this.endpoints.values()].map((e) => e.close()));
+    // Requests being answered finish first (a client would get a bare 499 from a closed 2026-07-28 front).
     const server = this.server;
     this.server = undefined;
-    await server?.close();
+    const closeEndpoints = async () => void (await Promise.all([...this.endpoints.values()].map((e) => e.close())));
+    if (server) await server.close(() => this.inFlight.drain(DRAIN_ON_STOP_MS).then(closeEndpoints));
+    else await closeEndpoints();
     await this.store.flush();
     await this.recorder.stop();
     this.coalescer.dispose();
@@ -380,4 +410,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const gw = new GatewayImpl(opts);
   await gw.start();
   return gw;
+}
+
+/** Same address, headers and rules: the endpoint (and its clients' sessions) can stay as it is. */
+function sameUpstream(a: GatewayUpstream, b: GatewayUpstream): boolean {
+  return JSON.stringify([a.name, a.url, a.publicUrl, a.headers ?? {}, a.repeat ?? {}]) === JSON.stringify([b.name, b.url, b.publicUrl, b.headers ?? {}, b.repeat ?? {}]);
 }

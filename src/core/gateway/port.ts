@@ -20,7 +20,8 @@ export class GatewayPortTaken extends Error {
 /** The gateway's listening sockets: one port, on 127.0.0.1 and (where the system has IPv6) on ::1. */
 export interface LoopbackListener {
   readonly port: number;
-  close(): Promise<void>;
+  /** Stops taking connections; when `drain` is given, cuts the open ones only once it settles. */
+  close(drain?: () => Promise<unknown>): Promise<void>;
 }
 
 function listenOne(port: number, host: string, handler: RequestListener): Promise<Server> {
@@ -61,11 +62,12 @@ function boundPort(server: Server): number {
   return address.port;
 }
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+async function closeServers(servers: Server[], drain?: () => Promise<unknown>): Promise<void> {
+  const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+  for (const server of servers) server.closeIdleConnections();
+  if (drain) await drain();
+  for (const server of servers) server.closeAllConnections();
+  await Promise.all(closed);
 }
 
 /** No IPv6 loopback on this system: 127.0.0.1 alone is all there is. */
@@ -82,7 +84,7 @@ export async function listenLoopback(port: number, handler: RequestListener, hos
   if (host !== undefined) {
     // An explicit address (inside a container: its own interface, so Docker can publish the port).
     const only = await listenOne(port, host, handler);
-    return { port: boundPort(only), close: () => closeServer(only) };
+    return { port: boundPort(only), close: (drain) => closeServers([only], drain) };
   }
   for (let attempt = 0; ; attempt++) {
     const v4 = await listenOne(port, LOOPBACK, handler);
@@ -92,14 +94,14 @@ export async function listenLoopback(port: number, handler: RequestListener, hos
       v6 = await listenOne(bound, LOOPBACK_V6, handler);
     } catch (err) {
       if (!noIpv6(err)) {
-        await closeServer(v4);
+        await closeServers([v4]);
         // A picked port that happens to be taken on ::1 only: pick again.
         if (port === 0 && isAddrInUse(err) && attempt < 5) continue;
         throw err;
       }
     }
     const servers = v6 ? [v4, v6] : [v4];
-    return { port: bound, close: async () => void (await Promise.all(servers.map(closeServer))) };
+    return { port: bound, close: (drain) => closeServers(servers, drain) };
   }
 }
 

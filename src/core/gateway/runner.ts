@@ -67,6 +67,8 @@ function viewOf(stats: GatewayStats, s: ServerGatewayStats): GatewayView {
 export class GatewayRunner {
   private gateway?: Gateway;
   private key = '';
+  /** The settings of the gateway itself (port, timeouts): a change of these restarts it. */
+  private gatewayKey = '';
   private published = new Set<string>();
   private unsubscribe: (() => void)[] = [];
 
@@ -79,7 +81,16 @@ export class GatewayRunner {
       : [];
     const key = JSON.stringify({ upstreams, port: g.port, hold: g.holdTimeoutMs, response: g.responseTimeoutMs });
     if (key === this.key) return;
+    const sameGateway = JSON.stringify({ port: g.port, hold: g.holdTimeoutMs, response: g.responseTimeoutMs });
+    const previous = this.gatewayKey;
     this.key = key;
+    this.gatewayKey = sameGateway;
+    // Only the servers changed: the others keep their clients and their calls in flight.
+    if (this.gateway && upstreams.length > 0 && previous === sameGateway) {
+      await this.gateway.setUpstreams(upstreams);
+      this.publish(this.gateway.stats());
+      return;
+    }
     await this.stop();
     const log = this.deps.logger;
     if (g.enabled) {
@@ -169,9 +180,9 @@ export class GatewayRunner {
   }
 
   private publish(stats: GatewayStats): void {
-    for (const s of stats.servers) {
-      this.published.add(s.name);
-      this.deps.publish(s.name, viewOf(stats, s));
-    }
+    const served = new Set(stats.servers.map((s) => s.name));
+    for (const name of this.published) if (!served.has(name)) this.deps.publish(name, undefined);
+    this.published = served;
+    for (const s of stats.servers) this.deps.publish(s.name, viewOf(stats, s));
   }
 }

@@ -242,6 +242,12 @@ export interface Gateway {
   notifyUpstreamRestarting(serverSlug: string, forMs?: number, cause?: LossCause): void;
   /** The incidents this gateway recorded (and those its journal kept from earlier runs), oldest first. */
   incidents(): IncidentRecord[];
+  /**
+   * Serves these upstreams from now on, without a restart: endpoints whose upstream is unchanged keep their
+   * clients' sessions; a dropped or changed one takes no new requests and closes once its requests in flight
+   * are answered (a few seconds at most).
+   */
+  setUpstreams(upstreams: GatewayUpstream[]): Promise<void>;
   stop(): Promise<void>;
 }
 
