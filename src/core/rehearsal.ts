@@ -1,15 +1,9 @@
 // "Rehearse a Restart": what happened between asking for a container restart and the server being
 // healthy again, measured from the server's snapshot and the gateway's counters. Pure.
-import type { HealCounts } from './gateway/types';
+import type { GatewayCounters, HealCounts } from './gateway/types';
 import type { LossCause, ServerSnapshot } from './types';
 
 /** The gateway counters of one server at one moment (a `ServerGatewayStats` has them). */
-export interface GatewayCounters {
-  requestsForwarded: number;
-  errorsReturned: number;
-  healed: HealCounts;
-}
-
 export interface RehearsalInput {
   /** When the restart was asked for. */
   requestedAt: string;

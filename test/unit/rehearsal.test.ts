@@ -1,7 +1,8 @@
 // Unit tests for src/core/rehearsal.ts: the "Rehearse a Restart" report from a snapshot and gateway counters.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rehearsalReport, rehearsalSummary, renderRehearsal, type GatewayCounters } from '../../src/core/rehearsal';
+import type { GatewayCounters } from '../../src/core/gateway';
+import { rehearsalReport, rehearsalSummary, renderRehearsal } from '../../src/core/rehearsal';
 import type { ServerSnapshot, ServerState, Transition } from '../../src/core/types';
 
 const T0 = Date.parse('2026-12-01T10:00:00.000Z');

@@ -10,5 +10,5 @@ export { holdOnContainerDown, watchUpstreamContainer, type ContainerDownSource, 
 export { GatewayRunner, RUNS_IN_LABEL, type GatewayRunnerDeps, type GatewayView, type HolderView } from './runner';
 export type {
   ConnectedClient, Gateway, GatewayErrorReason, GatewayEvent, GatewayEventKind, GatewayLogger, GatewayMode, GatewayOptions,
-  GatewayRuntime, GatewayStats, GatewayStatus, GatewayStatusServer, GatewayUpstream, HolderStatus, HealCounts, RepeatReport, ServerGatewayStats,
+  GatewayCounters, GatewayRuntime, GatewayStats, GatewayStatus, GatewayStatusServer, GatewayUpstream, HolderStatus, HealCounts, RepeatReport, ServerGatewayStats,
 } from './types';

@@ -3,12 +3,11 @@
 import { errorMessage } from '../narrow';
 import type { RepeatRules } from '../healing';
 import { repeatRulesFor, type GatewaySettings } from '../settings';
-import type { GatewayCounters } from '../rehearsal';
 import type { ServerConfig } from '../types';
 import { startGateway } from './gateway';
 import { GatewayPortTaken } from './port';
 import type {
-  Gateway, GatewayLogger, GatewayRuntime, GatewayStats, GatewayStatusServer, GatewayUpstream, ServerGatewayStats,
+  Gateway, GatewayCounters, GatewayLogger, GatewayRuntime, GatewayStats, GatewayStatusServer, GatewayUpstream, ServerGatewayStats,
 } from './types';
 
 declare module '../types' {

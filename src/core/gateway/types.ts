@@ -226,6 +226,13 @@ export interface GatewayEvent {
   sessionLost?: boolean;
 }
 
+/** A served server's counters at one moment (what "Rehearse a Restart" compares before and after). */
+export interface GatewayCounters {
+  requestsForwarded: number;
+  errorsReturned: number;
+  healed: HealCounts;
+}
+
 export interface Gateway {
   readonly mode: GatewayMode;
   /** Base URL of the gateway that serves (ours or the holder's), e.g. http://127.0.0.1:18051. */
