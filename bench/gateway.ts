@@ -8,6 +8,8 @@
 // A/B: BENCH_GATEWAY_BASELINE=<another build's cli.js> adds a `baseline` gateway to the same rounds
 // (metrics gateway_baseline_*), e.g. the bundle of the commit before a performance change;
 // BENCH_GATEWAY_CLI=<cli.js> replaces dist/cli.js as `gateway` (swap the two to see the slots' bias).
+// BENCH_GATEWAY_ROWS=gateway,gateway_2026 runs only the rows with those prefixes (all by default);
+// BENCH_GATEWAY_CHAOS=0 leaves out the restart rounds (for repeated A/B runs of the latency rows).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,7 +95,7 @@ const BASELINE = process.env.BENCH_GATEWAY_BASELINE;
 const GATEWAY_CLI = process.env.BENCH_GATEWAY_CLI || CLI_BUNDLE;
 const GATEWAYS: Exclude<Target, 'direct'>[] = BASELINE ? ['gateway', 'baseline'] : ['gateway'];
 
-const ROWS: Row[] = [
+const ALL_ROWS: Row[] = [
   { prefix: 'gateway', fixture: 'fixture', connect: connect2025, via: ['floor', ...GATEWAYS] },
   // A 2026-07-28 client through the gateway to a 2026-07-28-only upstream (the link speaks the modern era).
   { prefix: 'gateway_2026', fixture: 'modern', connect: connect2026, via: ['floor', ...GATEWAYS] },
@@ -102,6 +104,8 @@ const ROWS: Row[] = [
     ? (process.stderr.write(`bench gateway: no gateway_python_* row: ${pythonProblem(['mcp-1.12'])}\n`), [])
     : [{ prefix: 'gateway_python', fixture: 'fixture' as const, connect: connectPython, via: ['floor' as const, ...GATEWAYS], start: () => startPythonServer('mcp-1.12') }]),
 ];
+const ONLY_ROWS = process.env.BENCH_GATEWAY_ROWS?.split(',').map((s) => s.trim()).filter(Boolean);
+const ROWS = ONLY_ROWS?.length ? ALL_ROWS.filter((r) => ONLY_ROWS.includes(r.prefix)) : ALL_ROWS;
 
 /**
  * The order of round r: rotated, and every other round reversed, so no target always runs first, nor
@@ -275,7 +279,8 @@ export async function benchGateway(): Promise<Metrics> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-gateway-'));
   const results: Metrics = {};
   try {
-    for (const row of ROWS) Object.assign(results, await benchRow(row, dir, row.prefix === 'gateway' ? chaosMetrics : undefined));
+    const withChaos = process.env.BENCH_GATEWAY_CHAOS !== '0';
+    for (const row of ROWS) Object.assign(results, await benchRow(row, dir, row.prefix === 'gateway' && withChaos ? chaosMetrics : undefined));
     return results;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 // A minimal `vscode` module, just enough for the bundle's activate() to run in plain Node so that
 // activation time can be measured. For the benchmark only: tests use a real VS Code build.
 import Module from 'node:module';
+import { join, resolve } from 'node:path';
 
 class EventEmitter<T> {
   private listeners = new Set<(e: T) => void>();
@@ -17,6 +18,15 @@ class EventEmitter<T> {
 }
 
 const disposable = { dispose() {} };
+
+/** File URIs only: what activation asks of vscode.Uri (joinPath for the bundled CLI's path). */
+const uri = (fsPath: string) => ({ scheme: 'file', fsPath, path: fsPath, toString: () => `file://${fsPath}` });
+const Uri = {
+  file: uri,
+  joinPath: (base: { fsPath: string }, ...parts: string[]) => uri(join(base.fsPath, ...parts)),
+  parse: (value: string) => ({ scheme: value.split(':')[0], fsPath: value, path: value, toString: () => value }),
+  from: (c: { scheme: string; path: string }) => ({ ...c, fsPath: c.path, toString: () => `${c.scheme}:${c.path}` }),
+};
 const noop = () => undefined;
 
 export function createStandIn(settings: Record<string, unknown>) {
@@ -27,6 +37,7 @@ export function createStandIn(settings: Record<string, unknown>) {
   const vscode = {
     version: '1.101.0',
     EventEmitter,
+    Uri,
     ThemeIcon: class { constructor(readonly id: string, readonly color?: unknown) {} },
     ThemeColor: class { constructor(readonly id: string) {} },
     MarkdownString: class {
@@ -66,7 +77,8 @@ export function createStandIn(settings: Record<string, unknown>) {
     globalState: memento(),
     workspaceState: memento(),
     secrets: { get: async () => undefined, store: async () => undefined, delete: async () => undefined, onDidChange: noop },
-    extension: { id: 'archon-mcp-doctor.archon-mcp-doctor', packageJSON: { version: '0.0.0-bench' } },
+    extension: { id: 'archon-mcp-doctor.archon-mcp-doctor', packageJSON: { version: '0.0.0-bench' }, extensionUri: uri(resolve('.')) },
+    extensionUri: uri(resolve('.')),
     globalStorageUri: { fsPath: '/tmp/archon-bench-storage' },
   };
   return { vscode, context };

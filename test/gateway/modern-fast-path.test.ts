@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startServer, type RunningServer, type ServerKind } from '../helpers/servers';
 import { startGateway, type Gateway } from '../../src/core/gateway';
+import { request } from 'node:http';
 import { RAW_MODERN_ENVELOPE, rawPost } from './modern-util';
-import { CapturingLogger } from './util';
+import { CapturingLogger, executions, sleep } from './util';
 
 interface Seen {
   status: number;
@@ -122,5 +123,32 @@ for (const kind of ['fixture', 'modern'] as const) {
       // stream has no length on either path, so the progress case is not counted).
       assert.equal(direct, cases(kind).length - 6 - (kind === 'fixture' ? 1 : 0), 'JSON answers the fast path wrote');
     });
+
+    if (kind === 'fixture') {
+      it('a client that goes away mid-call: the call is cancelled upstream, the next one answered', async () => {
+        const before = await executions(fx.url);
+        const slow = modern(30, 'tools/call', { name: 'test_read', arguments: { delayMs: 5000 } });
+        const u = new URL(fast.url('archon'));
+        const gone = await new Promise<string>((resolve) => {
+          const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...slow.headers } });
+          req.on('response', () => resolve('answered'));
+          req.on('error', () => resolve('gone'));
+          req.end(JSON.stringify(slow.body));
+          setTimeout(() => req.destroy(), 300);
+        });
+        assert.equal(gone, 'gone', 'no answer came before the client left');
+        let after = await executions(fx.url);
+        for (let i = 0; i < 50 && (after.tools.cancelled ?? 0) === (before.tools.cancelled ?? 0); i++) {
+          await sleep(100);
+          after = await executions(fx.url);
+        }
+        assert.equal((after.tools.cancelled ?? 0) - (before.tools.cancelled ?? 0), 1, 'the upstream heard the cancel');
+        const next = modern(31, 'tools/call', { name: 'find_projects', arguments: {} });
+        const answer = await post(fast.url('archon'), next.headers, next.body);
+        assert.equal(answer.status, 200);
+        assert.equal(answer.lengthKnown, true, 'answered by the fast path');
+        assert.equal((answer.messages[0] as { id?: unknown }).id, 31);
+      });
+    }
   });
 }

@@ -2,6 +2,7 @@
 import { UpstreamEra } from './era';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { shortenSessionId } from '../redact';
+import { errorMessage } from '../narrow';
 import { ToolKnowledge } from '../healing';
 import { ClientSession, type EndpointContext } from './session';
 import { ServerCounters } from './stats';
@@ -164,7 +165,7 @@ export class ServerEndpoint implements EndpointContext {
       this.modern = loadModernFront().createModernFront(this, (transport) => new ClientSession(this, undefined, transport), { fastPath: this.env.modernFastPath !== false });
     } catch (err) {
       this.modernBroken = true;
-      this.env.logger.error(`${this.name}: 2026-07-28 clients cannot be served: ${(err as Error).message}`);
+      this.env.logger.error(`${this.name}: 2026-07-28 clients cannot be served: ${errorMessage(err)}`);
     }
     return this.modern;
   }
@@ -180,7 +181,8 @@ export class ServerEndpoint implements EndpointContext {
       const parsed = jsonOf(body);
       const modern = this.modernFront();
       // A body over the limit is answered 413 by the session path, whatever its era.
-      if (modern && body !== 'too-large' && !ofLegacySession(req) && modern.eraOf(req, parsed) === 'modern') return modern.handle(req, res, parsed);
+      const decision = modern && body !== 'too-large' && !ofLegacySession(req) ? modern.eraOf(req, parsed) : undefined;
+      if (modern && decision?.era === '2026-07-28') return modern.handle(req, res, parsed, decision.route);
     }
     const sid = req.headers['mcp-session-id'];
     if (typeof sid === 'string' && sid) {

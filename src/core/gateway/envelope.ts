@@ -31,6 +31,28 @@ function isPlainPayload(v: unknown): boolean {
   return isPlainObject(v) && !Object.hasOwn(v, '_meta');
 }
 
+const SERVER_INFO_KEY = 'io.modelcontextprotocol/serverInfo';
+/** The string fields of the SDK's ImplementationSchema (its `icons` are left to the schema). */
+const IMPLEMENTATION_STRINGS = new Set(['name', 'version', 'title', 'websiteUrl', 'description']);
+
+/**
+ * A `result` whose `_meta` the schema (ResultMetaObjectSchema, loose) returns equal: a plain object
+ * whose server info, when present, is one the SDK's ImplementationSchema keeps as it is (name and
+ * version, and only the other string fields). Every 2026-07-28 server stamps its info in each
+ * result's `_meta`: without this, each of their answers would take the schema's way.
+ */
+function isPlainResult(v: unknown): boolean {
+  if (!isPlainObject(v)) return false;
+  if (!Object.hasOwn(v, '_meta')) return true;
+  const meta = v._meta;
+  if (!isPlainObject(meta)) return false;
+  if (!Object.hasOwn(meta, SERVER_INFO_KEY)) return true;
+  const info = meta[SERVER_INFO_KEY];
+  if (!isPlainObject(info) || typeof info.name !== 'string' || typeof info.version !== 'string') return false;
+  for (const k in info) if (!Object.hasOwn(info, k) || !IMPLEMENTATION_STRINGS.has(k) || typeof info[k] !== 'string') return false;
+  return true;
+}
+
 export type Verdict = 'valid' | 'invalid' | 'unsure';
 
 /**
@@ -47,7 +69,7 @@ export function checkEnvelope(v: unknown): Verdict {
     return !Object.hasOwn(v, 'params') || isPlainPayload(v.params) ? 'valid' : 'unsure';
   }
   if (Object.hasOwn(v, 'result')) {
-    return isRequestId(v.id) && onlyKeys(v, RESULT_KEYS) && isPlainPayload(v.result) ? 'valid' : 'unsure';
+    return isRequestId(v.id) && onlyKeys(v, RESULT_KEYS) && isPlainResult(v.result) ? 'valid' : 'unsure';
   }
   if (Object.hasOwn(v, 'error')) {
     const e = v.error;

@@ -24,7 +24,8 @@ export function readBodyOnce(req: IncomingMessage, max: number): Promise<PreRead
 function parse(bytes: Buffer): PreReadBody {
   if (nestedDeeperThan(bytes, MAX_JSON_DEPTH)) return { json: undefined, malformed: true, tooDeep: true };
   try {
-    return { json: JSON.parse(bytes.toString('utf8')) as unknown, malformed: false };
+    const json: unknown = JSON.parse(bytes.toString('utf8'));
+    return { json, malformed: false };
   } catch {
     return { json: undefined, malformed: true, tooDeep: false };
   }

@@ -25,8 +25,10 @@ import {
   type ServerEvent,
 } from '@modelcontextprotocol/server';
 import { toNodeHandler, type NodeMcpRequestHandler } from '@modelcontextprotocol/node';
+import { errorMessage, fieldOf, isRecord } from '../../narrow';
+import type { ProtocolEra } from '../../types';
 import type { EndpointContext } from '../session';
-import { SharedUpstreamSession, type SessionMaker, type UpstreamIdentity } from './shared-session';
+import { SharedUpstreamSession, UpstreamUnavailable, type SessionMaker, type SharedAnswer, type UpstreamIdentity } from './shared-session';
 import { AcceptedEnvelopes, EncodeRefused, ModernReply, encodeResult, fastRequest, relays, type FastRequest } from './fast-path';
 
 /** The per-request `_meta` envelope keys: the gateway's to read, never the upstream's. */
@@ -35,12 +37,29 @@ const ENVELOPE_KEYS = [PROTOCOL_VERSION_META_KEY, CLIENT_INFO_META_KEY, CLIENT_C
 /** The protocol revisions the modern front serves (discover advertises them). */
 export const MODERN_VERSIONS = ['2026-07-28'] as const;
 
-export type Era = 'legacy' | 'modern';
+const MODERN = '2026-07-28' satisfies ProtocolEra;
+
+/**
+ * How the front answers one 2026-07-28 POST: `fast`, on the Node response directly (fast-path.ts);
+ * `handler`, a well-formed request, through the SDK's handler; `ladder`, a request the handler's
+ * validation ladder refuses (answered at once, whatever the upstream's state).
+ */
+export type ModernRoute = { kind: 'fast'; request: FastRequest } | { kind: 'handler' } | { kind: 'ladder' };
+
+/** The era of one POST, and for the 2026-07-28 era the route the front takes (handed back to handle()). */
+export type EraDecision = { era: Exclude<ProtocolEra, typeof MODERN> } | { era: typeof MODERN; route: ModernRoute };
+
+const LEGACY: EraDecision = { era: '2025' };
+const BY_HANDLER: EraDecision = { era: MODERN, route: { kind: 'handler' } };
+const BY_LADDER: EraDecision = { era: MODERN, route: { kind: 'ladder' } };
 
 export interface ModernFront {
-  /** The era of one POST (`body` parsed, undefined when not JSON), by the SDK's own classifier (rejections belong to the modern path). */
-  eraOf(req: IncomingMessage, body: unknown): Era;
-  handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void>;
+  /**
+   * The era of one POST (`body` parsed, undefined when not JSON), by the SDK's own classifier
+   * (rejections belong to the modern path), and the route to hand to handle().
+   */
+  eraOf(req: IncomingMessage, body: unknown): EraDecision;
+  handle(req: IncomingMessage, res: ServerResponse, body: unknown, route: ModernRoute): Promise<void>;
   /** A restart was announced (Docker): the shared session re-initializes before its next request. */
   upstreamRestarting(): void;
   close(): Promise<void>;
@@ -48,16 +67,17 @@ export interface ModernFront {
 
 /** The envelope's client info, when the request carries a well-formed one. */
 function clientInfoOf(body: unknown): Implementation | undefined {
-  const meta = (body as { params?: { _meta?: Record<string, unknown> } } | undefined)?.params?._meta;
-  const info = meta?.[CLIENT_INFO_META_KEY] as { name?: unknown; version?: unknown } | undefined;
-  return typeof info?.name === 'string' && typeof info.version === 'string' ? { name: info.name, version: info.version } : undefined;
+  const info = fieldOf(fieldOf(fieldOf(body, 'params'), '_meta'), CLIENT_INFO_META_KEY);
+  const name = fieldOf(info, 'name');
+  const version = fieldOf(info, 'version');
+  return typeof name === 'string' && typeof version === 'string' ? { name, version } : undefined;
 }
 
 /** The request's params without the envelope (progress tokens and other `_meta` keys stay). */
-export function stripEnvelope(params: JSONRPCRequest['params']): Record<string, unknown> | undefined {
+export function stripEnvelope(params: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   if (!params) return undefined;
-  const { _meta, ...rest } = params as Record<string, unknown> & { _meta?: Record<string, unknown> };
-  if (!_meta) return rest;
+  const { _meta, ...rest } = params;
+  if (!isRecord(_meta)) return rest;
   const kept: Record<string, unknown> = { ..._meta };
   for (const key of ENVELOPE_KEYS) delete kept[key];
   return Object.keys(kept).length ? { ...rest, _meta: kept } : rest;
@@ -73,7 +93,7 @@ function eventOf(n: JSONRPCNotification): ServerEvent | undefined {
     case 'notifications/resources/list_changed':
       return { kind: 'resources_list_changed' };
     case 'notifications/resources/updated': {
-      const uri = (n.params as { uri?: unknown } | undefined)?.uri;
+      const uri = fieldOf(n.params, 'uri');
       return typeof uri === 'string' ? { kind: 'resource_updated', uri } : undefined;
     }
     default:
@@ -83,10 +103,14 @@ function eventOf(n: JSONRPCNotification): ServerEvent | undefined {
 
 /** The resource URIs a `subscriptions/listen` request asks to hear about. */
 function listenedResources(body: unknown): string[] {
-  const b = body as { method?: unknown; params?: { notifications?: { resourceSubscriptions?: unknown } } } | undefined;
-  if (b?.method !== 'subscriptions/listen') return [];
-  const uris = b.params?.notifications?.resourceSubscriptions;
+  if (fieldOf(body, 'method') !== 'subscriptions/listen') return [];
+  const uris = fieldOf(fieldOf(fieldOf(body, 'params'), 'notifications'), 'resourceSubscriptions');
   return Array.isArray(uris) ? uris.filter((u): u is string => typeof u === 'string') : [];
+}
+
+/** What a client hears when the shared session cannot be had (held until the hold timeout, or refused). */
+function unavailable(e: unknown): UpstreamUnavailable {
+  return e instanceof UpstreamUnavailable ? e : new UpstreamUnavailable(-32000, errorMessage(e));
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -111,12 +135,8 @@ class ModernFrontImpl implements ModernFront {
   /** Subscription changes run one at a time, each bringing `subscribed` in line with `listeners`. */
   private reconciling: Promise<void> = Promise.resolve();
   private closing = false;
-  /** Requests eraOf() found well-formed and modern (the others are the SDK ladder's to answer). */
-  private readonly wellFormed = new WeakSet<IncomingMessage>();
   /** Envelopes the SDK's handler accepted: later requests carrying one may take the fast path. */
   private readonly envelopes = new AcceptedEnvelopes();
-  /** Requests eraOf() found fit for the fast path (fast-path.ts), before any classifier ran. */
-  private readonly fast = new WeakMap<IncomingMessage, FastRequest>();
 
   constructor(private readonly ctx: EndpointContext, makeSession: SessionMaker, private readonly opts: ModernFrontOptions = {}) {
     this.shared = new SharedUpstreamSession({
@@ -137,14 +157,13 @@ class ModernFrontImpl implements ModernFront {
     this.node = toNodeHandler(this.handler, { onerror: (e) => ctx.logger.error(`[${ctx.slug} modern] ${e.message}`) });
   }
 
-  eraOf(req: IncomingMessage, body: unknown): Era {
+  eraOf(req: IncomingMessage, body: unknown): EraDecision {
     // As the SDK's isLegacyRequest: a POST with no JSON body (empty or unparseable) is legacy.
-    if (body === undefined) return 'legacy';
+    if (body === undefined) return LEGACY;
+    // The route travels with the request (no per-request map: a WeakMap keyed by every request kept
+    // them alive through young-generation GCs, which then promoted them, issue 21).
     const fast = this.opts.fastPath === false ? undefined : fastRequest(req, body, this.envelopes);
-    if (fast) {
-      this.fast.set(req, fast);
-      return 'modern';
-    }
+    if (fast) return { era: MODERN, route: { kind: 'fast', request: fast } };
     const outcome = classifyInboundRequest({
       httpMethod: req.method ?? 'POST',
       protocolVersionHeader: header(req, 'mcp-protocol-version'),
@@ -152,38 +171,36 @@ class ModernFrontImpl implements ModernFront {
       mcpNameHeader: header(req, 'mcp-name'),
       body,
     });
-    if (outcome.kind === 'modern') {
-      this.wellFormed.add(req);
-      return 'modern';
-    }
+    if (outcome.kind === 'modern') return BY_HANDLER;
     // The modern path owns the ladder's rejections, except for requests of a live 2025 session: those
     // stay with that session's transport, which answers them as it always has.
-    if (outcome.kind === 'reject' && !header(req, 'mcp-session-id')) return 'modern';
-    return 'legacy';
+    if (outcome.kind === 'reject' && !header(req, 'mcp-session-id')) return BY_LADDER;
+    return LEGACY;
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, body: unknown, route: ModernRoute): Promise<void> {
     if (!isJsonContentType(header(req, 'content-type') ?? '')) {
       return sendError(res, 415, -32000, 'Unsupported Media Type: a 2026-07-28 request must be sent as application/json');
     }
-    const fast = this.fast.get(req);
     // A malformed request is answered by the SDK's validation ladder at once, whatever the upstream's state.
-    if (!fast && !this.wellFormed.has(req)) return this.node(req, res, body);
+    if (route.kind === 'ladder') return this.node(req, res, body);
     const client = clientInfoOf(body);
     this.pendingClient ??= client;
     if (this.ctx.counters.modernClients.seen(client)) this.ctx.changed();
     // Every answer speaks for the upstream: when it cannot be reached (held until the hold timeout) or
     // refuses the gateway's session, the client hears that reason as a JSON-RPC error, not an HTTP 500.
-    let identity: UpstreamIdentity;
-    try {
-      identity = await this.shared.ready(this.pendingClient);
-    } catch (e) {
-      const err = e as Error & { code?: number; data?: unknown };
-      const id = (body as { id?: unknown } | undefined)?.id;
-      if (typeof id !== 'string' && typeof id !== 'number') return sendStatus(res, 202);
-      return sendAnswer(res, 200, { jsonrpc: '2.0', id, error: { code: err.code ?? -32000, message: err.message, ...(err.data !== undefined ? { data: err.data } : {}) } });
+    let identity = this.shared.known();
+    if (!identity) {
+      try {
+        identity = await this.shared.ready(this.pendingClient);
+      } catch (e) {
+        const err = unavailable(e);
+        const id = fieldOf(body, 'id');
+        if (typeof id !== 'string' && typeof id !== 'number') return sendStatus(res, 202);
+        return sendAnswer(res, 200, { jsonrpc: '2.0', id, error: { code: err.code, message: err.message, ...(err.data !== undefined ? { data: err.data } : {}) } });
+      }
     }
-    if (fast) return this.answerDirectly(fast, res, identity);
+    if (route.kind === 'fast') return this.answerDirectly(route.request, res, identity);
     const uris = [...new Set(listenedResources(body))];
     if (uris.length) {
       // Counted while the stream is open: when it closes (the client went away or closed it) and no
@@ -202,22 +219,28 @@ class ModernFrontImpl implements ModernFront {
     await this.node(req, res, body);
   }
 
-  /** The fast path (fast-path.ts): forwarded and answered as the handler's instance would have. */
-  private async answerDirectly(r: FastRequest, res: ServerResponse, identity: UpstreamIdentity): Promise<void> {
+  /**
+   * The fast path (fast-path.ts): forwarded and answered as the handler's instance would have. No
+   * promise and no abort signal of its own: the answer comes back by callback, and the response's
+   * close (the client went away before it) cancels the request.
+   */
+  private answerDirectly(r: FastRequest, res: ServerResponse, identity: UpstreamIdentity): void {
     const reply = new ModernReply(res);
-    const gone = new AbortController();
-    res.once('close', () => {
-      if (reply.finished) return;
-      gone.abort();
-      reply.abandon();
-    });
-    const answer = await this.shared.send(r.method, stripEnvelope(r.params), {
-      signal: gone.signal,
+    const forwarded = this.shared.forward(r.method, stripEnvelope(r.params), {
+      answer: (answer) => this.replyWith(r, reply, answer, identity),
       related: (m) => {
         if (relays(m, identity.capabilities)) reply.notify(m);
       },
     });
-    if (gone.signal.aborted) return;
+    if (reply.finished) return;
+    res.once('close', () => {
+      if (reply.finished) return;
+      forwarded.cancel();
+      reply.abandon();
+    });
+  }
+
+  private replyWith(r: FastRequest, reply: ModernReply, answer: SharedAnswer, identity: UpstreamIdentity): void {
     if (answer.kind === 'error') return reply.error(r.id, answer.code, answer.message, answer.data);
     let result: Record<string, unknown>;
     try {
@@ -271,8 +294,8 @@ class ModernFrontImpl implements ModernFront {
     try {
       identity = await this.shared.ready(this.pendingClient);
     } catch (e) {
-      const err = e as Error & { code?: number; data?: unknown };
-      throw new ProtocolError(err.code ?? -32000, err.message, err.data);
+      const err = unavailable(e);
+      throw new ProtocolError(err.code, err.message, err.data);
     }
     const server = new Server(identity.serverInfo, {
       capabilities: identity.capabilities,
@@ -285,15 +308,16 @@ class ModernFrontImpl implements ModernFront {
 
   private async forward(request: JSONRPCRequest, ctx: ServerContext): Promise<Result> {
     // The handler checked this envelope before calling here: the same envelope may take the fast path.
-    this.envelopes.add(ctx.mcpReq.envelope as Record<string, unknown> | undefined);
+    const envelope = ctx.mcpReq.envelope;
+    if (isRecord(envelope)) this.envelopes.add(envelope);
     const answer = await this.shared.send(request.method, stripEnvelope(request.params), {
       signal: ctx.mcpReq.signal,
       related: (m) => {
-        void ctx.mcpReq.notify(m as Parameters<ServerContext['mcpReq']['notify']>[0]).catch(() => undefined);
+        void ctx.mcpReq.notify(m).catch(() => undefined);
       },
     });
     if (answer.kind === 'error') throw new ProtocolError(answer.code, answer.message, answer.data);
-    return answer.result as Result;
+    return answer.result;
   }
 
   upstreamRestarting(): void {

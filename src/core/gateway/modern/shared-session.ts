@@ -4,16 +4,15 @@
 // hold, re-initialize and never-repeat-a-write logic (and its Link) serve modern clients unchanged.
 import {
   LATEST_PROTOCOL_VERSION,
-  isJSONRPCErrorResponse,
-  isJSONRPCNotification,
-  isJSONRPCRequest,
-  isJSONRPCResultResponse,
+  isSpecType,
   type Implementation,
   type JSONRPCMessage,
   type JSONRPCNotification,
   type RequestId,
+  type Result,
   type ServerCapabilities,
 } from '@modelcontextprotocol/server';
+import { fieldOf } from '../../narrow';
 import type { ClientTransportFactory } from '../client-transport';
 import type { ClientSession, EndpointContext } from '../session';
 import type { ClientStream } from '../get-stream';
@@ -35,14 +34,32 @@ export interface UpstreamIdentity {
 
 /** How one forwarded request ended: the upstream's (or the gateway's) result or error. */
 export type SharedAnswer =
-  | { kind: 'result'; result: Record<string, unknown> }
+  | { kind: 'result'; result: Result }
   | { kind: 'error'; code: number; message: string; data?: unknown };
 
-interface Pending {
-  resolve(answer: SharedAnswer): void;
+/** What one forwarded request hears back: its answer once, and before it what the upstream sent about it. */
+export interface AnswerHandlers {
+  answer(answer: SharedAnswer): void;
   /** Messages the upstream sent while answering (progress, log): relayed to that client's exchange. */
-  related(message: JSONRPCNotification): void;
+  related?(message: JSONRPCNotification): void;
 }
+
+/** A request on its way through the shared session. */
+export interface Forwarded {
+  /** The client went away: the session cancels it as a 2025 client's cancel does; no answer follows. */
+  cancel(): void;
+}
+
+/** The upstream could not be reached, or refused the shared session: what a client hears instead of an answer. */
+export class UpstreamUnavailable extends Error {
+  constructor(readonly code: number, message: string, readonly data?: unknown) {
+    super(message);
+    this.name = 'UpstreamUnavailable';
+  }
+}
+
+/** Send's answer to a transport that answers in-process: nothing to wait for (one promise, not one per message). */
+const DELIVERED: Promise<void> = Promise.resolve();
 
 /** The client side of the shared ClientSession: messages in from modern clients, answers out to them. */
 class InProcessTransport {
@@ -55,8 +72,9 @@ class InProcessTransport {
 
   async start(): Promise<void> {}
 
-  async send(message: JSONRPCMessage, options?: { relatedRequestId?: RequestId }): Promise<void> {
+  send(message: JSONRPCMessage, options?: { relatedRequestId?: RequestId }): Promise<void> {
     this.out(message, options?.relatedRequestId);
+    return DELIVERED;
   }
 
   async close(): Promise<void> {
@@ -93,10 +111,13 @@ export interface SharedSessionEnv {
 
 let counter = 0;
 
+const NOT_FORWARDED: Forwarded = { cancel: () => undefined };
+const CANCELLED: SharedAnswer = { kind: 'error', code: -32000, message: 'Archon MCP Doctor gateway: the client cancelled the request' };
+
 export class SharedUpstreamSession {
   private readonly transport: InProcessTransport;
   private readonly session: ReturnType<SessionMaker>;
-  private readonly pending = new Map<RequestId, Pending>();
+  private readonly pending = new Map<RequestId, AnswerHandlers>();
   private readonly stream = new StandingStream();
   private identity: UpstreamIdentity | undefined;
   /** The initialize result `identity` was read from. */
@@ -114,16 +135,21 @@ export class SharedUpstreamSession {
    * info) when that never succeeded. Held like any request while the upstream is down.
    */
   async ready(clientInfo: Implementation | undefined): Promise<UpstreamIdentity> {
-    if (this.identity) {
-      // After a re-initialize (a restart, maybe an upgrade) the upstream's latest word counts.
-      const latest = this.session.link.initializeResult;
-      if (latest !== undefined && latest !== this.identitySource) this.identity = this.identityFrom(latest);
-      return this.identity;
-    }
+    const known = this.known();
+    if (known) return known;
     this.initializing ??= this.initialize(clientInfo).finally(() => {
       this.initializing = undefined;
     });
     return this.initializing;
+  }
+
+  /** The upstream's identity when the shared session was initialized before (no wait), else undefined. */
+  known(): UpstreamIdentity | undefined {
+    if (!this.identity) return undefined;
+    // After a re-initialize (a restart, maybe an upgrade) the upstream's latest word counts.
+    const latest = this.session.link.initializeResult;
+    if (latest !== undefined && latest !== this.identitySource) this.identity = this.identityFrom(latest);
+    return this.identity;
   }
 
   private async initialize(clientInfo: Implementation | undefined): Promise<UpstreamIdentity> {
@@ -135,7 +161,7 @@ export class SharedUpstreamSession {
       capabilities: {},
       clientInfo: clientInfo ?? { name: 'archon-mcp-doctor-gateway', version: '0' },
     });
-    if (answer.kind === 'error') throw Object.assign(new Error(answer.message), { code: answer.code, data: answer.data });
+    if (answer.kind === 'error') throw new UpstreamUnavailable(answer.code, answer.message, answer.data);
     this.transport.deliver({ jsonrpc: '2.0', method: 'notifications/initialized' });
     this.identity = this.identityFrom(this.session.link.initializeResult ?? answer.result);
     // The upstream's own notifications (GET stream), relayed for as long as the front lives and
@@ -145,14 +171,18 @@ export class SharedUpstreamSession {
     return this.identity;
   }
 
+  /** The identity in an initialize result (the upstream's, or the gateway's from its discover: session.ts). */
   private identityFrom(result: unknown): UpstreamIdentity {
     this.identitySource = result;
-    const r = (result ?? {}) as { serverInfo?: Implementation; capabilities?: ServerCapabilities; instructions?: string; protocolVersion?: string };
+    const serverInfo = fieldOf(result, 'serverInfo');
+    const capabilities = fieldOf(result, 'capabilities');
+    const instructions = fieldOf(result, 'instructions');
+    const protocolVersion = fieldOf(result, 'protocolVersion');
     return {
-      serverInfo: r.serverInfo ?? { name: this.env.ctx.name, version: '0' },
-      capabilities: r.capabilities ?? {},
-      instructions: r.instructions,
-      protocolVersion: r.protocolVersion ?? LATEST_PROTOCOL_VERSION,
+      serverInfo: isSpecType.Implementation(serverInfo) ? serverInfo : { name: this.env.ctx.name, version: '0' },
+      capabilities: isSpecType.ServerCapabilities(capabilities) ? capabilities : {},
+      instructions: typeof instructions === 'string' ? instructions : undefined,
+      protocolVersion: typeof protocolVersion === 'string' ? protocolVersion : LATEST_PROTOCOL_VERSION,
     };
   }
 
@@ -161,53 +191,71 @@ export class SharedUpstreamSession {
    * client went away) cancels it the way a 2025 client's cancel does.
    */
   send(method: string, params: Record<string, unknown> | undefined, opts: { signal?: AbortSignal; related?: (m: JSONRPCNotification) => void } = {}): Promise<SharedAnswer> {
-    if (this.closed) return Promise.resolve({ kind: 'error', code: -32000, message: 'Archon MCP Doctor gateway: the gateway is stopping' });
-    const id = `archon-mcp-doctor-modern-${++counter}`;
+    const { signal } = opts;
+    if (signal?.aborted) return Promise.resolve(CANCELLED);
     return new Promise<SharedAnswer>((resolve) => {
-      const onAbort = (): void => {
-        this.transport.deliver({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'the client disconnected' } });
-        finish({ kind: 'error', code: -32000, message: 'Archon MCP Doctor gateway: the client cancelled the request' });
-      };
-      const finish = (answer: SharedAnswer): void => {
-        if (!this.pending.delete(id)) return;
-        opts.signal?.removeEventListener('abort', onAbort);
-        resolve(answer);
-      };
-      this.pending.set(id, { resolve: finish, related: (m) => opts.related?.(m) });
-      if (opts.signal?.aborted) return onAbort();
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-      this.transport.deliver({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) });
+      const forwarded = this.forward(method, params, {
+        answer: (answer) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(answer);
+        },
+        related: opts.related,
+      });
+      function onAbort(): void {
+        forwarded.cancel();
+        resolve(CANCELLED);
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /**
+   * Forwards one request through the shared session; `handlers.answer` hears its answer (at once when
+   * the gateway is stopping). The fast path's form of send(): no promise, no abort signal per request.
+   */
+  forward(method: string, params: Record<string, unknown> | undefined, handlers: AnswerHandlers): Forwarded {
+    if (this.closed) {
+      handlers.answer({ kind: 'error', code: -32000, message: 'Archon MCP Doctor gateway: the gateway is stopping' });
+      return NOT_FORWARDED;
+    }
+    const id = `archon-mcp-doctor-modern-${++counter}`;
+    this.pending.set(id, handlers);
+    this.transport.deliver({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) });
+    return {
+      cancel: () => {
+        if (!this.pending.delete(id)) return;
+        this.transport.deliver({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'the client disconnected' } });
+      },
+    };
+  }
+
+  /** The answer to one of our requests: to whoever waits for it (once). */
+  private settle(id: RequestId, answer: SharedAnswer): void {
+    const handlers = this.pending.get(id);
+    if (!handlers) return;
+    this.pending.delete(id);
+    handlers.answer(answer);
   }
 
   /** Everything the session sends toward "its client": answers, related messages, the upstream's own. */
   private fromSession(m: JSONRPCMessage, related: RequestId | undefined): void {
-    // The common case first, without the SDK's schema guards (a zod parse of the whole answer): the
-    // session answers one of our own requests. It built the message itself, from what the link read.
-    const answer = m as { id?: RequestId; result?: unknown; error?: { code: number; message: string; data?: unknown } };
-    const pending = answer.id !== undefined ? this.pending.get(answer.id) : undefined;
-    if (pending && !('method' in m)) {
-      if (typeof answer.result === 'object' && answer.result !== null) return pending.resolve({ kind: 'result', result: answer.result as Record<string, unknown> });
-      if (typeof answer.error?.code === 'number' && typeof answer.error.message === 'string') {
-        return pending.resolve({ kind: 'error', code: answer.error.code, message: answer.error.message, data: answer.error.data });
-      }
+    // The session built every message itself, from what the link read (JSONRPCMessageSchema, or
+    // gateway/envelope.ts's equal check) or from its own answers: the shape alone tells them apart.
+    if ('result' in m) return this.settle(m.id, { kind: 'result', result: m.result });
+    if ('error' in m) {
+      if (m.id === undefined) return;
+      return this.settle(m.id, { kind: 'error', code: m.error.code, message: m.error.message, data: m.error.data });
     }
-    if (isJSONRPCResultResponse(m)) return this.pending.get(m.id)?.resolve({ kind: 'result', result: m.result as Record<string, unknown> });
-    if (isJSONRPCErrorResponse(m)) {
-      if (m.id === undefined || m.id === null) return;
-      return this.pending.get(m.id)?.resolve({ kind: 'error', code: m.error.code, message: m.error.message, data: m.error.data });
-    }
-    if (isJSONRPCRequest(m)) {
+    if ('id' in m) {
       // Server-to-client requests have no channel in 2026-07-28; a ping is answered, anything else declined.
       const answer: JSONRPCMessage = m.method === 'ping'
         ? { jsonrpc: '2.0', id: m.id, result: {} }
         : { jsonrpc: '2.0', id: m.id, error: { code: -32601, message: `Method not found: the gateway's modern clients cannot answer ${m.method}` } };
       return this.transport.deliver(answer);
     }
-    if (!isJSONRPCNotification(m)) return;
     if (related !== undefined) {
       const p = this.pending.get(related);
-      if (p) return p.related(m);
+      if (p) return p.related?.(m);
     }
     this.env.onNotification(m);
   }
@@ -219,7 +267,7 @@ export class SharedUpstreamSession {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const p of [...this.pending.values()]) p.resolve({ kind: 'error', code: -32000, message: 'Archon MCP Doctor gateway: the gateway stopped while the request was on its way' });
+    for (const id of [...this.pending.keys()]) this.settle(id, { kind: 'error', code: -32000, message: 'Archon MCP Doctor gateway: the gateway stopped while the request was on its way' });
     this.stream.close();
     await this.session.close();
   }
