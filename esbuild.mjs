@@ -18,8 +18,11 @@ const unusedDockerParts = {
       ssh2: "exports.Client = function () { throw new Error('DOCKER_HOST=ssh://… is not supported by Archon MCP Doctor; forward the remote socket (ssh -L) and use unix:// or tcp://'); };",
       session: "module.exports = function () { throw new Error('BuildKit sessions are not part of this build'); };",
       buildkit: "module.exports = {};",
+      // docker-modem's DEBUG=modem tracing: never switched on in the extension (7 KB).
+      debug: "module.exports = function () { const log = function () {}; log.enabled = false; return log; };",
     };
     build.onResolve({ filter: /^ssh2$/ }, () => ({ path: 'ssh2', namespace: 'stub' }));
+    build.onResolve({ filter: /^debug$/ }, (args) => (/[\\/]docker-modem[\\/]/.test(args.importer) ? { path: 'debug', namespace: 'stub' } : undefined));
     build.onResolve({ filter: /^\.\/(session|buildkit)$/ }, (args) =>
       /[\\/]dockerode[\\/]/.test(args.importer) ? { path: args.path.slice(2), namespace: 'stub' } : undefined);
     build.onLoad({ filter: /.*/, namespace: 'stub' }, (args) => ({ contents: stubs[args.path], loader: 'js' }));
