@@ -3,11 +3,12 @@
 // named a process restart (Archon's /health uptime drops), whatever the server answers for the lost session.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { LISTEN_RENEW_MS } from '../../src/core/connection';
 import { ServerMonitor } from '../../src/core/monitor';
 import { MemorySessionStore } from '../../src/core/session-store';
 import { DEFAULT_MONITOR_OPTIONS, type MonitorOptions, type Transition } from '../../src/core/types';
 import { waitFor } from '../helpers/monitor';
-import { PY_SERVERS, skipWithoutPython, startPythonServer } from '../helpers/python';
+import { PY_SERVERS, TERM_GRACE_MS, skipWithoutPython, startPythonServer } from '../helpers/python';
 import type { RunningServer } from '../helpers/servers';
 
 const RESTARTS = 10;
@@ -53,9 +54,39 @@ describe('the monitor heals each Python server across 10 restarts and names the 
       }
       if (first.era === '2025') assert.equal(sessions.size, RESTARTS + 1, 'a new session after every restart');
       t.diagnostic(`failures seen on ${label}: ${[...failures].join(' | ')}`);
-      t.diagnostic(`SIGTERMs the server did not leave on: ${server.termHangs.length}${server.termHangs.length ? `; last output: ${server.termHangs[0]}` : ''}`);
+      // Until the listen stream was renewed, mcp 2.3.0 never left on SIGTERM while watched (uvicorn waits for it).
+      assert.equal(server.termHangs.length, 0, `every SIGTERM ends the server while watched; hung: ${server.termHangs[0] ?? ''}`);
       await monitor.stop();
       await server.stop();
     });
   }
+});
+
+describe('a watched server can still shut down', () => {
+  test('mcp 2.3.0 watched by the monitor (default 10 s probes) leaves within seconds of SIGTERM, 5 of 5', { timeout: 120_000 }, async (t) => {
+    if (skipWithoutPython(t, ['mcp-2'])) return;
+    const server = await startPythonServer('mcp-2');
+    // The default probe interval: only the listen stream's renewal can let the server go in time.
+    const monitor = new ServerMonitor({ name: 'mcp-2-term', url: server.url, transport: 'auto', healthUrl: server.healthUrl }, DEFAULT_MONITOR_OPTIONS, { store: new MemorySessionStore() });
+    running.push({ monitor, server });
+    monitor.start();
+    const seconds: number[] = [];
+    for (let n = 0; n < 5; n++) {
+      await waitFor(monitor, (s) => s.state === 'healthy' && s.era === '2026-07-28', `healthy on 2026-07-28 (${n + 1})`, 30_000);
+      // Past a renewal or two, so that a listen stream is well established.
+      await new Promise((r) => setTimeout(r, LISTEN_RENEW_MS + 500));
+      const started = performance.now();
+      const gone = server.exited;
+      const killed = server.kill('SIGTERM');
+      await gone;
+      seconds.push(Math.round(performance.now() - started) / 1000);
+      await killed;
+      await server.restart();
+    }
+    t.diagnostic(`seconds from SIGTERM to exit: ${seconds.join(', ')}`);
+    assert.equal(server.termHangs.length, 0, `SIGKILLed after ${TERM_GRACE_MS} ms: ${server.termHangs.length} of 5`);
+    for (const s of seconds) assert.ok(s * 1000 < LISTEN_RENEW_MS + 1_500, `left ${s} s after SIGTERM`);
+    await monitor.stop();
+    await server.stop();
+  });
 });
