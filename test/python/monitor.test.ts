@@ -2,6 +2,7 @@
 // restarted 10 times (SIGTERM and SIGKILL alternately): every restart is healed with a new session and
 // named a process restart (Archon's /health uptime drops), whatever the server answers for the lost session.
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { LISTEN_RENEW_MS } from '../../src/core/connection';
 import { ServerMonitor } from '../../src/core/monitor';
@@ -89,4 +90,39 @@ describe('a watched server can still shut down', () => {
     await monitor.stop();
     await server.stop();
   });
+});
+
+describe('a port that accepts before the server serves (as Docker\'s proxy does)', { concurrency: true }, () => {
+  for (const { flavour, label } of PY_SERVERS.filter((x) => MODERN.has(x.flavour))) {
+    test(`${label}: a restart behind it is still named, though the first heal attempts fail`, { timeout: 120_000 }, async (t) => {
+      if (skipWithoutPython(t, [flavour])) return;
+      const server = await startPythonServer(flavour);
+      const monitor = new ServerMonitor({ name: `${flavour}-proxy`, url: server.url, transport: 'auto', healthUrl: server.healthUrl }, FAST, { store: new MemorySessionStore() });
+      running.push({ monitor, server });
+      const transitions: Transition[] = [];
+      monitor.onDidChange((_s, tr) => tr && transitions.push(tr));
+      monitor.start();
+      await waitFor(monitor, (s) => s.state === 'healthy' && s.health?.uptimeSeconds !== undefined && s.lastPing !== undefined, 'healthy');
+      for (let n = 1; n <= 3; n++) {
+        const heals = monitor.snapshot.heals;
+        const lossBefore = monitor.snapshot.lastLoss?.at;
+        const seen = transitions.length;
+        await server.kill(n % 2 ? 'SIGTERM' : 'SIGKILL');
+        // While the server is away, its port accepts and drops every connection, as Docker's userland proxy does.
+        const stand = createServer((socket) => socket.destroy());
+        await new Promise<void>((r) => stand.listen(server.port, '127.0.0.1', r));
+        const failedBehind = () => transitions.slice(seen).some((x) => x.reason === 'heal-failed');
+        for (let i = 0; i < 150 && !failedBehind(); i++) await new Promise((r) => setTimeout(r, 100));
+        await new Promise<void>((r) => stand.close(() => r()));
+        assert.ok(failedBehind(), `restart ${n}: a heal attempt failed behind the stand-in`);
+        await server.restart();
+        await waitFor(monitor, (x) => x.state === 'healthy' && x.heals > heals, `healed after restart ${n}`, 30_000);
+        const named = await waitFor(monitor, (x) => x.lastLoss !== undefined && x.lastLoss.at !== lossBefore, `restart ${n} named`, 5_000)
+          .catch(() => assert.fail(`restart ${n}: no loss named; path ${transitions.slice(seen).map((x) => `${x.to}(${x.reason})`).join(' → ')}`));
+        assert.equal(named.lastLoss?.cause, 'process-restart', `restart ${n}: the uptime drop names a process restart`);
+      }
+      await monitor.stop();
+      await server.stop();
+    });
+  }
 });
