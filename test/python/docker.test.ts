@@ -82,11 +82,16 @@ describe('Python servers in Docker: the monitor names docker restart and OOM kil
       const running = (s: ServerSnapshot) => s.state === 'healthy' && s.container?.state === 'running';
       await waitFor(monitor, running, 'healthy, container running', 60_000);
       const causes: string[] = [];
+      /** Per restart: seconds `docker restart` took + seconds from its return to the heal. */
+      const timings: string[] = [];
       for (let n = 1; n <= DOCKER_RESTARTS; n++) {
         const heals = monitor.snapshot.heals;
         const lossBefore = monitor.snapshot.lastLoss?.at;
+        const began = performance.now();
         await c.restart({ t: 2 });
+        const restarted = performance.now();
         const s = await waitFor(monitor, (x) => running(x) && x.heals > heals, `healed after docker restart ${n}`, 60_000);
+        timings.push(`${((restarted - began) / 1000).toFixed(1)}+${((performance.now() - restarted) / 1000).toFixed(1)}`);
         const restarts = await waitFor(monitor, (x) => (x.container?.restarts ?? 0) >= n, `docker restart ${n} counted`, 10_000);
         assert.ok(restarts.container!.restarts >= n);
         // The cause may be refined a moment after the heal (the engine's restart event follows the death).
@@ -105,7 +110,7 @@ describe('Python servers in Docker: the monitor names docker restart and OOM kil
       const oom = await waitFor(monitor, (x) => x.lastLoss?.at !== lossBefore && x.lastLoss?.cause === 'oom-kill', 'OOM kill named', 10_000)
         .catch(() => assert.fail(`OOM kill: loss ${JSON.stringify(monitor.snapshot.lastLoss)}, era ${s.era}; the link said:\n${said.join('\n')}`));
       assert.equal(oom.lastLoss?.label, 'OOM kill');
-      t.diagnostic(`${f.flavour} (era ${s.era}): ${DOCKER_RESTARTS} docker restarts healed and named ${causes.length}× docker-restart; the OOM kill healed and named; container ${JSON.stringify({ restarts: s.container?.restarts, oomKills: s.container?.oomKills })}`);
+      t.diagnostic(`${f.flavour} (era ${s.era}): ${DOCKER_RESTARTS} docker restarts healed and named ${causes.length}× docker-restart; the OOM kill healed and named; container ${JSON.stringify({ restarts: s.container?.restarts, oomKills: s.container?.oomKills })}; seconds (restart+heal): ${timings.join(' ')}`);
     });
   }
 });
