@@ -1,6 +1,6 @@
 // Opens an MCP client connection with the v2 SDK: negotiates the protocol era (2025 or 2026-07-28),
 // resumes a known 2025 session when asked, and offers one liveness probe for either era.
-import { Client, SSEClientTransport, StreamableHTTPClientTransport, type DiscoverResult, type Transport } from '@modelcontextprotocol/client';
+import { Client, SSEClientTransport, StreamableHTTPClientTransport, type DiscoverResult, type McpSubscription, type Transport } from '@modelcontextprotocol/client';
 import { classifyError } from './classify';
 import type { ProtocolEra, TransportKind, TransportSetting } from './types';
 import { PRODUCT_VERSION } from './version';
@@ -89,28 +89,72 @@ export function describeDiscoverChange(before: DiscoverResult | undefined, after
 }
 
 /**
+ * How long one `subscriptions/listen` stream is held before a new one replaces it. A server that waits
+ * for open connections before it exits (uvicorn under mcp 2.3.0: its listen streams never end on
+ * SIGTERM) is then held at most this long by us, instead of until it is killed; the new stream is
+ * opened before the old one closes, so no moment goes unwatched. Measured: mcp 2.3.0 watched by the
+ * monitor never left on SIGTERM (5 of 5, SIGKILLed after 5 s); with this it leaves within this time.
+ */
+export const LISTEN_RENEW_MS = 3_000;
+
+/**
  * 2026-07-28 has no GET stream; a `subscriptions/listen` stream is its long-lived connection, and it
  * breaks the moment the server goes away: the same early restart signal the GET stream gives on 2025.
- * A server that offers nothing to listen to (or refuses) is simply probed on the interval.
+ * A server that offers nothing to listen to (or refuses) is simply probed on the interval. Returns
+ * what stops the watch (the connection's close), or undefined when nothing is watched.
  */
-async function watchListenStream(client: Client, opts: OpenOptions, closedLocally: () => boolean): Promise<void> {
+async function watchListenStream(client: Client, opts: OpenOptions, closedLocally: () => boolean): Promise<(() => void) | undefined> {
   const caps = client.getServerCapabilities();
   const filter = {
     ...(caps?.tools?.listChanged ? { toolsListChanged: true } : {}),
     ...(caps?.prompts?.listChanged ? { promptsListChanged: true } : {}),
     ...(caps?.resources?.listChanged ? { resourcesListChanged: true } : {}),
   };
-  if (Object.keys(filter).length === 0) return;
-  try {
+  if (Object.keys(filter).length === 0) return undefined;
+  const report = (err: Error) => {
+    if (!closedLocally()) opts.onStreamError?.(err);
+  };
+  const listen = async (): Promise<McpSubscription> => {
     const subscription = await client.listen(filter, { timeout: opts.timeoutMs });
     void subscription.closed.then((how) => {
-      if (how !== 'local' && !closedLocally()) {
-        opts.onStreamError?.(Object.assign(new Error(`The subscriptions/listen stream ended (${how})`), { code: 'ECONNRESET' }));
-      }
+      if (how !== 'local') report(Object.assign(new Error(`The subscriptions/listen stream ended (${how})`), { code: 'ECONNRESET' }));
     });
+    return subscription;
+  };
+  let current: McpSubscription | undefined;
+  try {
+    current = await listen();
   } catch {
     // Listening is an optimisation: the interval probe still sees every restart.
+    return undefined;
   }
+  // Closing a subscription posts `notifications/cancelled`: never awaited, so that a frozen server
+  // cannot hold a renewal or the connection's close (closing the client aborts that post).
+  const letGo = (s: McpSubscription | undefined) => void s?.close().catch(() => undefined);
+  let renewing = false;
+  const renew = async () => {
+    if (renewing) return;
+    renewing = true;
+    const old = current;
+    try {
+      current = await listen();
+    } catch (err) {
+      // A server on its way out refuses new connections while it waits for the old ones: let go of
+      // ours so that it can leave, and say so (the monitor checks at once).
+      current = undefined;
+      report(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      renewing = false;
+    }
+    letGo(old);
+    if (closedLocally()) letGo(current);
+  };
+  const timer = setInterval(() => void renew(), LISTEN_RENEW_MS);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    letGo(current);
+  };
 }
 
 async function openWith(kind: TransportKind, opts: OpenOptions): Promise<Connection> {
@@ -134,9 +178,11 @@ async function openWith(kind: TransportKind, opts: OpenOptions): Promise<Connect
   const negotiate = kind === 'streamable-http' && !opts.resume;
   const client = new Client(CLIENT_INFO, { capabilities: {}, versionNegotiation: { mode: negotiate ? 'auto' : 'legacy' } });
   let closed = false;
+  let stopListening: (() => void) | undefined;
   const close = async () => {
     if (closed) return;
     closed = true;
+    stopListening?.();
     await client.close().catch(() => undefined);
   };
   client.onerror = (err) => {
@@ -157,7 +203,7 @@ async function openWith(kind: TransportKind, opts: OpenOptions): Promise<Connect
   // Only a negotiated modern connection reports 'modern'; a resumed session is a 2025 one.
   const era: ProtocolEra = client.getProtocolEra() === 'modern' ? MODERN_ERA : '2025';
   const connectDiscover = client.getDiscoverResult();
-  if (era === MODERN_ERA) await watchListenStream(client, opts, () => closed);
+  if (era === MODERN_ERA) stopListening = await watchListenStream(client, opts, () => closed);
   const server = client.getServerVersion();
   return {
     client,

@@ -60,6 +60,34 @@ export interface Step {
   effects: MonitorEffect[];
 }
 
+/** What the monitor still holds of the connection it had when a heal begins. */
+export type HeldConnection =
+  /** A 2025 Streamable HTTP session: it may have survived, so try it first. */
+  | 'resumable-session'
+  /** A session that cannot be resumed (legacy HTTP+SSE: it lived on its stream). */
+  | 'session'
+  /** A connection to a server without protocol sessions (2026-07-28): nothing to resume, but its identity to compare. */
+  | 'sessionless'
+  | 'none';
+
+/** How a heal connects again. */
+export type HealRoute =
+  | { via: 'resume' }
+  /** A new connection, then a look for a restart during the outage: an incident, though no session was lost. */
+  | { via: 'check-restart' }
+  | { via: 'fresh'; how: 'reconnected' | 'reinitialized' };
+
+/**
+ * The heal's route. `lossRecorded`: this episode's loss is already on record (a failed ping, a
+ * container's death); `afterOutage`: the server stopped answering before this heal.
+ */
+export function healRoute(held: HeldConnection, lossRecorded: boolean, afterOutage: boolean): HealRoute {
+  if (held === 'resumable-session') return { via: 'resume' };
+  if (held === 'sessionless' && afterOutage && !lossRecorded) return { via: 'check-restart' };
+  const sessionless = held === 'sessionless' || held === 'none';
+  return { via: 'fresh', how: afterOutage && sessionless ? 'reconnected' : 'reinitialized' };
+}
+
 const UP: readonly ServerState[] = ['healthy', 'degraded'];
 export const isUpState = (state: ServerState): boolean => UP.includes(state);
 

@@ -7,7 +7,7 @@ import { discoverChangeEvidence, EvidenceLog, type LossDiagnosis } from './evide
 import { portAccepts, probeHealth } from './health';
 import { silentLogger, type Logger } from './logger';
 import { errorMessage } from './narrow';
-import { isUpState, step, type ConnectedHow, type FailureVia, type MonitorEffect, type MonitorEvent, type Step } from './monitor-machine';
+import { healRoute, isUpState, step, type ConnectedHow, type FailureVia, type HeldConnection, type MonitorEffect, type MonitorEvent, type Step } from './monitor-machine';
 import { failureRecord, PatternTracker } from './patterns';
 import { shortenSessionId } from './redact';
 import type { SessionStore } from './session-store';
@@ -47,6 +47,12 @@ function sessionlessRestart(detail: string): Failure {
   return { kind: 'session-lost', message: `The server restarted (${detail}); it keeps no protocol session, so only requests in flight were lost.` };
 }
 
+function heldKind(conn: Connection | undefined): HeldConnection {
+  if (!conn) return 'none';
+  if (!conn.sessionId) return 'sessionless';
+  return conn.kind === 'streamable-http' ? 'resumable-session' : 'session';
+}
+
 function iso(ms = Date.now()): string {
   return new Date(ms).toISOString();
 }
@@ -57,6 +63,7 @@ export class ServerMonitor {
   /**
    * The session we still hold while a heal attempt failed because the server did not answer (the
    * connection is dropped, the session may be alive): the next heal resumes it, or records its loss.
+   * On a server without sessions: the connection it had, whose identity tells the next heal of a restart.
    */
   private heldSession?: Connection;
   private timer?: NodeJS.Timeout;
@@ -170,13 +177,16 @@ export class ServerMonitor {
     if (!this.isUp() && this.snapshot.state !== 'connecting') {
       if (this.snapshot.state === 'unreachable') {
         // The server went away first (its connections broke), the container's death came after:
-        // the session we still hold died with it. Record the loss now, not at the next heal.
+        // the session we still hold died with it, and a server without sessions went down all the
+        // same (an incident either way). Record the loss now, not at the next heal.
         this.enqueue(epoch, async () => {
-          const held = this.conn?.sessionId ? this.conn : this.heldSession;
-          if (this.snapshot.state !== 'unreachable' || !held?.sessionId) return;
+          const held = this.conn?.sessionId ? this.conn : this.heldSession ?? this.conn;
+          if (this.snapshot.state !== 'unreachable' || !held) return;
           this.heldSession = undefined;
           await this.dropConnection();
-          const failure: Failure = { kind: 'session-lost', message: `The server lost its session: ${evidence.detail}.` };
+          const failure: Failure = held.sessionId
+            ? { kind: 'session-lost', message: `The server lost its session: ${evidence.detail}.` }
+            : sessionlessRestart(evidence.detail);
           this.snapshot.lastFailure = failureRecord(failure, iso(), held.sessionId, this.evidence.estimatedUptimeSeconds(Date.now()));
           await this.dispatch(epoch, { type: 'failed', failure, via: 'container-died' }, this.lossDetail(failure, diagnosis ?? this.diagnose(Date.now())));
         });
@@ -534,7 +544,8 @@ export class ServerMonitor {
     this.heldSession = undefined;
     const begun = await this.dispatch(epoch, { type: 'heal-start' });
     if (!begun.reason || !this.isCurrent(epoch)) return;
-    if (old?.sessionId && old.kind === 'streamable-http') {
+    const route = healRoute(heldKind(old), lossRecorded, this.outageStartedAt !== undefined);
+    if (route.via === 'resume' && old?.sessionId) {
       try {
         const conn = await this.open(epoch, { sessionId: old.sessionId, protocolVersion: old.protocolVersion });
         if (!conn) return;
@@ -558,8 +569,8 @@ export class ServerMonitor {
         return;
       }
     }
-    if (old && !old.sessionId && !lossRecorded && this.outageStartedAt !== undefined) return this.healSessionless(epoch, old, started);
-    await this.healFresh(epoch, started, this.outageStartedAt !== undefined && !old?.sessionId ? 'reconnected' : 'reinitialized');
+    if (route.via === 'check-restart' && old) return this.healSessionless(epoch, old, started);
+    await this.healFresh(epoch, started, route.via === 'fresh' ? route.how : 'reinitialized');
   }
 
   /** Nothing to resume on a sessionless server, but a restart during the outage is still an incident. */
@@ -571,6 +582,9 @@ export class ServerMonitor {
       if (!conn) return;
     } catch (err) {
       if (!this.isCurrent(epoch)) return;
+      // Kept for the next attempt, which must look for the restart too: a port that accepts before
+      // the server serves (Docker's proxy always does) fails the first attempts of nearly every outage.
+      this.heldSession = old;
       return this.fail(epoch, classifyError(err, { holdingSession: false }), 'heal-failed');
     }
     const changed = describeDiscoverChange(old.discover, conn.discover);

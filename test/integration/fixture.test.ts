@@ -43,7 +43,7 @@ async function connect(url: string, sse = false): Promise<{ client: Client; tran
 }
 
 /** A raw POST carrying a session id, so status, Content-Type and body can be checked byte for byte. */
-async function rawPost(url: string, sessionId?: string, method = 'ping') {
+async function rawPost(url: string, sessionId?: string, method = 'ping', params?: LooseJson) {
   const res = await fetch(url, {
     method: 'POST',
     headers: {
@@ -52,7 +52,7 @@ async function rawPost(url: string, sessionId?: string, method = 'ping') {
       'MCP-Protocol-Version': '2025-06-18',
       ...(sessionId ? { 'Mcp-Session-Id': sessionId } : {}),
     },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method }),
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, ...(params ? { params } : {}) }),
   });
   return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: await res.text(), sessionHeader: res.headers.get('mcp-session-id') };
 }
@@ -125,16 +125,23 @@ describe('archon-like fixture', () => {
     await new Promise((r) => setTimeout(r, 300)); // so the uptime drop below is visible
     const uptimeBefore = (await getJson(s.healthUrl!)).body.uptime_seconds as number;
     await s.restart();
+    // As mcp 1.12.2 answers (recorded from the real server): an unknown session, 400 with no Content-Type.
     const stale = await rawPost(s.url, oldId);
     assert.equal(stale.status, 400);
-    assert.equal(stale.contentType, 'text/plain');
+    assert.equal(stale.contentType, '', 'no Content-Type header');
     assert.equal(stale.body, 'Bad Request: No valid session ID provided');
+    // No session and not initialize: 400 JSON from the new session transport 1.12.2 makes, whose id it names.
     const missing = await rawPost(s.url);
-    assert.deepEqual([missing.status, missing.contentType, missing.body], [400, 'text/plain', 'Bad Request: Missing session ID']);
+    assert.deepEqual([missing.status, missing.contentType, JSON.parse(missing.body)], [400, 'application/json',
+      { jsonrpc: '2.0', id: 'server-error', error: { code: -32600, message: 'Bad Request: Missing session ID' } }]);
+    assert.match(missing.sessionHeader ?? '', /^[0-9a-f]{32}$/);
 
     const fresh = await getJson(s.healthUrl!);
     assert.equal(fresh.body.status, 'ready', 'a restarted server has no sessions again');
     assert.ok(fresh.body.uptime_seconds < uptimeBefore, 'uptime drops across a restart');
+    // That session is live on 1.12.2: an initialize naming it starts it (the v1 SDK's transport keeps the header).
+    const adopted = await rawPost(s.url, missing.sessionHeader!, 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } });
+    assert.deepEqual([adopted.status, adopted.sessionHeader], [200, missing.sessionHeader]);
 
     // The old client is dead for good (the SDK does not heal); a new one gets a new session.
     await assert.rejects(client.ping(), (e: { code?: unknown }) => e.code === 400);

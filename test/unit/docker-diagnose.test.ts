@@ -67,6 +67,14 @@ describe('diagnoseLoss', () => {
     });
     assert.equal(d.cause, 'docker-restart');
   });
+  it('docker restart of a server slow to leave: health checks failing after the SIGTERM do not make it an unhealthy restart', () => {
+    // Seen with mcp 2.3.0 in a container (1 s TCP health checks): signal 15, unhealthy 1.8 s later, died (exit 0) 2 s after the signal.
+    const d = diagnoseLoss({
+      lossAt: at(2_100),
+      events: [ev(-3000, 'health_status: healthy'), ev(0, 'kill', { signal: '15' }), ev(1830, 'health_status: unhealthy'), ev(2015, 'die', { exitCode: '0' }), ev(2100, 'stop'), ev(2400, 'start'), ev(2401, 'restart')],
+    });
+    assert.equal(d.cause, 'docker-restart');
+  });
   it('server process restarted inside the container: uptime dropped, no container event', () => {
     const d = diagnoseLoss({ lossAt: at(1000), events: [ev(-50_000, 'health_status: healthy')], uptimeDrops: [{ at: at(900), fromSeconds: 3600, toSeconds: 2 }] });
     assert.equal(d.cause, 'process-restart');

@@ -2,7 +2,7 @@
 // transitions it can make is compared with the list below, so that a new or lost edge fails here.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { step, type HealPolicy, type MachineState, type MonitorEvent } from '../../src/core/monitor-machine';
+import { healRoute, step, type HealPolicy, type HeldConnection, type MachineState, type MonitorEvent } from '../../src/core/monitor-machine';
 import { FAILURE_KINDS, SERVER_STATES, TRANSITION_REASONS, type FailureKind, type ServerState } from '../../src/core/types';
 
 const ON: HealPolicy = { autoHeal: true, maxAutoHealAttempts: 5 };
@@ -217,4 +217,34 @@ describe('monitor state machine', () => {
       assert.deepEqual(effects(r), ['drop-connection', 'heal-fresh']);
     }
   });
+});
+
+describe('the heal route, for every held connection, recorded loss and outage', () => {
+  // held, loss already recorded, after an outage → route
+  const TABLE: [HeldConnection, boolean, boolean, string][] = [
+    ['resumable-session', false, false, 'resume'],
+    ['resumable-session', false, true, 'resume'],
+    ['resumable-session', true, false, 'resume'],
+    ['resumable-session', true, true, 'resume'],
+    ['session', false, false, 'fresh/reinitialized'],
+    ['session', false, true, 'fresh/reinitialized'],
+    ['session', true, false, 'fresh/reinitialized'],
+    ['session', true, true, 'fresh/reinitialized'],
+    // A server without sessions that was away: look for a restart (uptime drop, Docker, discover change)...
+    ['sessionless', false, true, 'check-restart'],
+    // ...unless a container's death already put this outage's incident on record (docker restart, OOM kill).
+    ['sessionless', true, true, 'fresh/reconnected'],
+    ['sessionless', false, false, 'fresh/reinitialized'],
+    ['sessionless', true, false, 'fresh/reinitialized'],
+    ['none', false, true, 'fresh/reconnected'],
+    ['none', true, true, 'fresh/reconnected'],
+    ['none', false, false, 'fresh/reinitialized'],
+    ['none', true, false, 'fresh/reinitialized'],
+  ];
+  for (const [held, lossRecorded, afterOutage, want] of TABLE) {
+    it(`${held}, loss ${lossRecorded ? 'recorded' : 'not recorded'}, ${afterOutage ? 'after an outage' : 'no outage'} → ${want}`, () => {
+      const r = healRoute(held, lossRecorded, afterOutage);
+      assert.equal(r.via === 'fresh' ? `fresh/${r.how}` : r.via, want);
+    });
+  }
 });

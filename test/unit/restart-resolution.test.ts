@@ -32,6 +32,17 @@ describe('restart resolution', () => {
     assert.equal(resolveRestart(pending(), [...h, ev('restart', 1010)], []).diagnosis.cause, 'docker-restart');
   });
 
+  it('docker restarts less than 2 s apart: the previous instance\'s start and restart events do not call this one early', () => {
+    // Seen with fastmcp in a container: restart #4's start/restart 1.7 s before this instance's start, then kill,
+    // die, stop; this instance's start event not in yet when inspect sees it. Calling it then said "stopped and started".
+    const p = pending({ previousStartedAtMs: T0 - 700 });
+    const h = [ev('start', -700), ev('restart', -699), ev('kill', -300, { signal: '15' }), ev('die', -50, { exitCode: 0 }), ev('stop', 0)];
+    assert.equal(restartReady(p, h, T0 + 1150, SETTLE), false, 'waits for this instance\'s own events');
+    const later = [...h, ev('start', 1000), ev('restart', 1001)];
+    assert.equal(restartReady(p, later, T0 + 1150, SETTLE), true);
+    assert.equal(resolveRestart(p, later, []).diagnosis.cause, 'docker-restart');
+  });
+
   it('no start event: called after the settle time + 1 s, and marked inferred', () => {
     assert.equal(restartReady(pending(), [], T0 + 1100 + SETTLE + 999, SETTLE), false);
     assert.equal(restartReady(pending(), [], T0 + 1100 + SETTLE + 1000, SETTLE), true);

@@ -117,11 +117,14 @@ export function diagnoseLoss(input: DiagnosisInput): Diagnosis {
     if (oomEvent || (input.inspect?.oomKilled && exitCode === 137)) return result('oom-kill', evidence, exitCode);
 
     const dieMs = Date.parse(die.at);
-    const killed = prior.some((e) => e.action === 'kill' && dieMs - Date.parse(e.at) <= KILL_BEFORE_DIE_MS);
+    const firstKill = prior.findIndex((e) => e.action === 'kill' && dieMs - Date.parse(e.at) <= KILL_BEFORE_DIE_MS);
+    const killed = firstKill >= 0;
     const stopped = beforeNextStart.some((e) => e.action === 'stop');
     const restartEvent = afterNextStart.some((e) => e.action === 'restart') || beforeNextStart.some((e) => e.action === 'restart');
     if (killed || stopped || restartEvent) {
-      const lastHealth = [...prior].reverse().find((e) => e.action === 'health_status');
+      // Health checks that fail once the stop has begun (a server slow to leave has closed its port)
+      // are its effect, not its cause: only the health before the first kill counts.
+      const lastHealth = [...(killed ? prior.slice(0, firstKill) : prior)].reverse().find((e) => e.action === 'health_status');
       if (lastHealth?.health === 'unhealthy') return result('unhealthy-restart', evidence);
       if (restartEvent) return result('docker-restart', evidence);
       return result('stopped', evidence);

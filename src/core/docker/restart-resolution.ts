@@ -32,9 +32,17 @@ export interface EngineOutage {
   to?: number;
 }
 
-/** The start event of this instance: engine time within 2 s of its StartedAt. */
+/**
+ * The start event of this instance: engine time within 2 s of its StartedAt, and nearer to it than to
+ * the previous instance's (restarts less than 2 s apart: until this one's start event is in, the last
+ * start is the previous instance's, whose `restart` event would call this restart early and wrongly).
+ */
 function startEventIndex(p: PendingRestart, history: readonly ContainerEvent[]): number {
-  return findLastIndex(history, (e) => e.action === 'start' && Math.abs(Date.parse(e.at) - p.startedAtMs) < 2000);
+  return findLastIndex(history, (e) => {
+    if (e.action !== 'start') return false;
+    const d = Math.abs(Date.parse(e.at) - p.startedAtMs);
+    return d < 2000 && d < Math.abs(Date.parse(e.at) - p.previousStartedAtMs);
+  });
 }
 
 /**
