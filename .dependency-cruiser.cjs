@@ -7,7 +7,7 @@ module.exports = {
     {
       name: 'no-cycles',
       severity: 'error',
-      comment: 'An import cycle, type-only imports included: move the shared type down a layer (see src/core/types.ts).',
+      comment: 'An import cycle, type-only imports included: move the shared type down a layer (see src/core/server-state.ts).',
       from: { path: '^src/' },
       to: { circular: true },
     },

@@ -9,7 +9,7 @@ import { portAccepts } from '../src/core/health';
 import { DEFAULT_DOCKER_LINK_OPTIONS, DockerLink, type ContainerDown } from '../src/core/docker';
 import { silentLogger } from '../src/core/logger';
 import { ServerMonitor } from '../src/core/monitor';
-import { DEFAULT_MONITOR_OPTIONS, type ServerSnapshot } from '../src/core/types';
+import { DEFAULT_MONITOR_OPTIONS, type ServerSnapshot } from '../src/core/server-state';
 import { CONTAINER_PORT, ROOT, engineProblem, removeContainer, runFixtureContainer, type FixtureContainer } from '../test/helpers/docker';
 import { median, round, sleep, type Metrics } from './stats';
 

@@ -4,10 +4,10 @@
 //   node --expose-gc --import tsx bench/monitor-heap-snapshots.ts monitors|bare <dir>
 import { writeHeapSnapshot } from 'node:v8';
 import { join } from 'node:path';
-import { openConnection } from '../src/core/connection';
+import { openConnection } from '../src/core/mcp-connection';
 import { ServerMonitor } from '../src/core/monitor';
 import { MemorySessionStore } from '../src/core/session-store';
-import { DEFAULT_MONITOR_OPTIONS } from '../src/core/types';
+import { DEFAULT_MONITOR_OPTIONS } from '../src/core/server-state';
 import { startServer } from '../test/helpers/servers';
 import { sleep } from './stats';
 

@@ -13,12 +13,12 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { openConnection, type Connection } from '../src/core/connection';
+import { openConnection, type Connection } from '../src/core/mcp-connection';
 import { classifyError } from '../src/core/classify';
 import { ServerMonitor } from '../src/core/monitor';
 import { FailureLog, MAX_FAILURES, PATTERN_WINDOW_MS, RollingWindow, failureRecord } from '../src/core/patterns';
 import { MemorySessionStore } from '../src/core/session-store';
-import { DEFAULT_MONITOR_OPTIONS, type FailureRecord } from '../src/core/types';
+import { DEFAULT_MONITOR_OPTIONS, type FailureRecord } from '../src/core/server-state';
 import { freePort, startServer } from '../test/helpers/servers';
 import { median, round, sleep, type Metrics } from './stats';
 

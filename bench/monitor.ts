@@ -1,9 +1,9 @@
 // detect_ms, heal_ms and ping_ms: the monitor with default settings against quick restarts of the fixture;
 // python_detect_ms, python_heal_ms, python_ping_ms: the same against Archon's own server library (the
 // Archon-shaped mcp==1.12.2 FastMCP server of test/fixtures/python; needs `bash scripts/setup-python.sh`).
-import { openConnection } from '../src/core/connection';
+import { openConnection } from '../src/core/mcp-connection';
 import { ServerMonitor } from '../src/core/monitor';
-import { DEFAULT_MONITOR_OPTIONS, type ServerSnapshot } from '../src/core/types';
+import { DEFAULT_MONITOR_OPTIONS, type ServerSnapshot } from '../src/core/server-state';
 import { pythonProblem, startPythonServer } from '../test/helpers/python';
 import { isListening, startServer, type RunningServer } from '../test/helpers/servers';
 import { median, round, sleep, type Metrics } from './stats';

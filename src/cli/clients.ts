@@ -7,8 +7,8 @@ import {
   type ListedServer, type LocationEnv, type McpServer, currentLocationEnv, editDiff, executeRoute, planRoute, scanClients, serverEntries,
   shownTarget, shownUrl, stateDir, textDiff, undoRouting, watchedServer, type ClientEntry, type ClientId, type FileOutcome, type Scan, type WatchedServer,
 } from '../core/clients';
-import { sha256 } from '../core/clients/read';
-import type { EntryState } from '../core/clients/types';
+import { sha256 } from '../core/clients';
+import type { EntryState } from '../core/clients';
 import { redactText } from '../core/redact';
 import { errorMessage, isOneOf } from '../core/narrow';
 import { promises as fsp } from 'node:fs';

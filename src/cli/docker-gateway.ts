@@ -1,5 +1,5 @@
 // `archon-mcp-doctor docker-gateway up|down|status`: the always-on healing gateway as a container.
-import { createDockerClient } from '../core/docker/connection';
+import { createDockerClient } from '../core/docker';
 import {
   DEFAULT_BASE_IMAGE, DEFAULT_DOCKER_GATEWAY_PORT, DockerGatewayError, GATEWAY_VOLUME_NAME,
   dockerGatewayDown, dockerGatewayStatus, dockerGatewayUp, type DockerGatewayStatus, type DockerUpstream,

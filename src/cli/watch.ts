@@ -9,7 +9,7 @@ import { validateSettings } from '../core/settings';
 import type { LossDiagnosis } from '../core/evidence';
 import { jsonLine, type ContainerLine, type ContainerLineEvent, type LossLine, type TransitionLine } from '../core/json-lines';
 import { transitionWhy } from '../core/report';
-import type { ServerSnapshot, Transition } from '../core/types';
+import type { ServerSnapshot, Transition } from '../core/server-state';
 
 export const WATCH_USAGE = `usage: archon-mcp-doctor watch <url> [--name N] [--interval S] [--timeout S]
          [--health-url URL] [--transport auto|streamable-http|sse] [--no-auto-heal]

@@ -3,7 +3,7 @@
 import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, SdkHttpError, SseError, UnauthorizedError } from '@modelcontextprotocol/client';
 import { causeOf, errnoCode, fieldOf, isRecord } from './narrow';
 import { excerpt } from './redact';
-import type { Failure, FailureKind } from './types';
+import type { Failure, FailureKind } from './server-state';
 
 export interface ClassifyContext {
   /** True when the failed request carried an Mcp-Session-Id: only then does a 404 mean "session gone". */

@@ -4,7 +4,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-/** Archon as its compose file runs it. (A ServerConfig; not typed as one so that the vocabulary, types.ts, can import this file.) */
+/** Archon as its compose file runs it. (A ServerConfig; not typed as one so that the vocabulary, server-state.ts, can import this file.) */
 export const DEFAULT_SERVER = {
   name: 'Archon',
   url: 'http://localhost:8051/mcp',

@@ -1,7 +1,9 @@
 // Why a server is not up, in the user's terms: calm (nothing was lost that the user did not cause)
 // or a loss. Pure, over one snapshot; the monitor keeps the answer in `ServerSnapshot.down`.
+// The Docker vocabulary's own file, not the docker folder's index: the monitor sits below Docker, and the
+// index would bring the Docker link (which depends on the monitor) into its graph.
 import type { ContainerSnapshot } from './docker/snapshot';
-import { CALM_DOWN_REASONS, type DownInfo, type DownReason, type ServerSnapshot } from './types';
+import { CALM_DOWN_REASONS, type DownInfo, type DownReason, type ServerSnapshot } from './server-state';
 
 /** Container states in which `docker start` brings the server back. */
 const STARTABLE = new Set<ContainerSnapshot['state']>(['exited', 'created']);

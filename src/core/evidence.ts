@@ -1,7 +1,7 @@
 // What a monitor knows about why a session may have been lost: timestamped facts from the MCP
 // connection, the health endpoint and other watchers, and the diagnosis drawn from them.
 import { uptimeDropped } from './health';
-import type { Evidence, HealthInfo, LossCause } from './types';
+import type { Evidence, HealthInfo, LossCause } from './server-state';
 
 const MAX_EVIDENCE = 50;
 /** Evidence older than this says nothing about a loss happening now. */

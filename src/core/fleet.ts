@@ -2,7 +2,7 @@
 import type { Logger } from './logger';
 import { ServerMonitor, type MonitorDeps } from './monitor';
 import { errorMessage } from './narrow';
-import type { MonitorOptions, ServerConfig, ServerSnapshot, Transition } from './types';
+import type { MonitorOptions, ServerConfig, ServerSnapshot, Transition } from './server-state';
 
 /** `snapshot` is absent when the set of servers itself changed. */
 export type FleetListener = (snapshot?: ServerSnapshot, transition?: Transition) => void;

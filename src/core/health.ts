@@ -4,7 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { createConnection } from 'node:net';
 import { causeOf, errnoCode, fieldOf, isRecord } from './narrow';
 import { excerpt } from './redact';
-import type { HealthInfo } from './types';
+import type { HealthInfo } from './server-state';
 
 /** Reads `uptime_seconds` from Archon's health JSON (also nested under `health`). */
 export function parseUptime(body: unknown): number | undefined {

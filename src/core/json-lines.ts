@@ -3,17 +3,16 @@
 // lines through `jsonLine` and the tests validate every line they read with `parseJsonLine`.
 // Adding a line type is one entry in LINE_SCHEMAS (and a section in docs/cli-json.md).
 import { z } from 'zod';
-import { DOCKER_GATEWAY_CHANGES, DOCKER_GATEWAY_ERROR_CODES, DOCKER_GATEWAY_STATES } from './always-on/types';
-import { OUTCOMES } from './clients/routing';
-import { CLIENT_IDS, ENTRY_STATES, PROTECTIONS, SCOPES, TARGETS, TRANSPORTS } from './clients/types';
-import { HEALTH_STATES } from './docker/events';
-import { CONTAINER_STATES } from './docker/snapshot';
-import { GATEWAY_EVENT_KINDS, type GatewayEventKind } from './gateway/types';
+import { DOCKER_GATEWAY_CHANGES, DOCKER_GATEWAY_ERROR_CODES, DOCKER_GATEWAY_STATES } from './always-on';
+import { CLIENT_IDS, ENTRY_STATES, OUTCOMES, PROTECTIONS, SCOPES, TARGETS, TRANSPORTS } from './clients';
+import { HEALTH_STATES } from './docker';
+import { CONTAINER_STATES } from './docker';
+import { GATEWAY_EVENT_KINDS, type GatewayEventKind } from './gateway';
 import { RESTART_ACTIONS, RESTART_CAUSES } from './stdio';
 import { REPEAT_REASONS } from './healing';
-import { INCIDENT_HEAL_KINDS, INCIDENT_OBSERVERS } from './incidents/types';
+import { INCIDENT_HEAL_KINDS, INCIDENT_OBSERVERS } from './incidents';
 import { isOneOf } from './narrow';
-import { EVIDENCE_SOURCES, FAILURE_KINDS, LOSS_CAUSES, PROTOCOL_ERAS, SERVER_STATES, TRANSITION_REASONS } from './types';
+import { EVIDENCE_SOURCES, FAILURE_KINDS, LOSS_CAUSES, PROTOCOL_ERAS, SERVER_STATES, TRANSITION_REASONS } from './server-state';
 
 const timestamp = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'an ISO timestamp');
 const base = { t: timestamp };
@@ -214,7 +213,7 @@ const gatewayServer = z.object({
   }).strict(),
 }).strict();
 
-/** `incidents`: one incident record (src/core/incidents/types.ts); `t` is when it started. */
+/** `incidents`: one incident record (src/core/incidents/incident.ts); `t` is when it started. */
 const incidentCalls = z.object({ held: z.number().int(), resent: z.number().int(), answered: z.number().int(), failed: z.number().int(), ambiguous: z.number().int() }).strict();
 const incident = z.object({
   type: z.literal('incident'),

@@ -1,6 +1,6 @@
 // The monitor's decisions as one pure function: (state, event) → (state, reason, effects).
 // No timers, sockets or clocks here: the monitor (src/core/monitor.ts) does the I/O the effects name.
-import type { ConnectionHealKind, Failure, ServerState, TransitionReason } from './types';
+import type { ConnectionHealKind, Failure, ServerState, TransitionReason } from './server-state';
 
 export interface MachineState {
   state: ServerState;

@@ -1,7 +1,7 @@
 // Watches one MCP server: connects, pings, classifies failures, heals, and keeps the snapshot.
 import { createBackoff, type BackoffPolicy } from './backoff';
 import { classifyError } from './classify';
-import { describeDiscoverChange, openConnection, type Connection, type ProbeResult } from './connection';
+import { describeDiscoverChange, openConnection, type Connection, type ProbeResult } from './mcp-connection';
 import { whyDown } from './down';
 import { discoverChangeEvidence, EvidenceLog, type LossDiagnosis } from './evidence';
 import { portAccepts, probeHealth } from './health';
@@ -13,7 +13,7 @@ import { shortenSessionId } from './redact';
 import type { SessionStore } from './session-store';
 import type {
   Evidence, Failure, FailureRecord, HealthInfo, LossRecord, MonitorOptions, ProtocolEra, ServerConfig, ServerSnapshot, ServerState, SnapshotSections, Transition, TransitionReason,
-} from './types';
+} from './server-state';
 
 const MAX_TRANSITIONS = 50;
 /** The default backoff holds no state: one for every monitor (issue 21: two closures less per server). */

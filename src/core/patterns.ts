@@ -1,5 +1,5 @@
 // A bounded log of failures and state changes, and the recurring patterns found in it.
-import { FAILURE_KINDS, type Failure, type FailureRecord, type PatternReport, type ServerState } from './types';
+import { FAILURE_KINDS, type Failure, type FailureRecord, type PatternReport, type ServerState } from './server-state';
 
 export const PATTERN_WINDOW_MS = 30 * 60_000;
 /**

@@ -1,6 +1,6 @@
 // The Markdown diagnostics report: what a person pastes into an issue. Secrets never appear.
 import { redactHeaders, redactUrl, shortenSessionId } from './redact';
-import type { FailureRecord, ServerConfig, ServerSnapshot, Transition } from './types';
+import type { FailureRecord, ServerConfig, ServerSnapshot, Transition } from './server-state';
 
 export interface ReportInput {
   product: { name: string; version: string };

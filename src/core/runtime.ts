@@ -9,7 +9,7 @@ import { LatestWinsQueue } from './latest-queue';
 import type { Logger } from './logger';
 import type { MonitorDeps } from './monitor';
 import type { Settings } from './settings';
-import type { ServerConfig } from './types';
+import type { ServerConfig } from './server-state';
 
 export interface RuntimeDeps {
   logger: Logger;

@@ -1,5 +1,5 @@
 // Where a monitor remembers its last session, so a window reload can resume it.
-import type { TransportKind } from './types';
+import type { TransportKind } from './server-state';
 
 export interface PersistedSession {
   sessionId: string;

@@ -1,7 +1,7 @@
 // Validates raw settings (from VS Code or the CLI) into the shapes the core runs on.
 import { DEFAULT_SERVER, SETTING_DEFAULTS as D } from './defaults';
-import type { DockerSettings } from './docker/supervisor';
-import type { MonitorOptions, ServerConfig, TransportSetting } from './types';
+import type { DockerSettings } from './docker';
+import type { MonitorOptions, ServerConfig, TransportSetting } from './server-state';
 import { parseGlobList, type RepeatRules } from './healing';
 import { isOneOf, isRecord, isStringRecord } from './narrow';
 

@@ -1,6 +1,6 @@
 // What activate() returns: read-only views of the extension's state, for other extensions and for the
 // extension-host tests (the VS Code API cannot read another extension's status item, tree or log).
-import type { ServerSnapshot } from '../core/types';
+import type { ServerSnapshot } from '../core/server-state';
 import type { DoctorContext } from './context';
 import type { Node } from './tree';
 

@@ -7,7 +7,7 @@ import type { GatewayPortTaken, GatewayRunner } from '../core/gateway';
 import type { Logger } from '../core/logger';
 import { DoctorRuntime } from '../core/runtime';
 import { validateSettings, type Settings } from '../core/settings';
-import type { ServerConfig, ServerSnapshot, Transition } from '../core/types';
+import type { ServerConfig, ServerSnapshot, Transition } from '../core/server-state';
 import { readSettings, SECTION } from './config';
 import { ServerListStore, clientLocations, listRepeatRules, listedByUrl, configDir, currentLocationEnv, inventory, isLoopbackUrl, scanLocations, unionServers, type ListedServer } from '../core/clients';
 import { createOutput, type Output } from './output';

@@ -2,7 +2,7 @@
 // notification, the restart and logs commands, and the report's Docker section.
 import * as vscode from 'vscode';
 import { describeContainer, DockerSupervisor, formatDuration, type ContainerSnapshot } from '../core/docker';
-import type { ServerSnapshot } from '../core/types';
+import type { ServerSnapshot } from '../core/server-state';
 import { errorMessage } from '../core/narrow';
 import type { DoctorContext } from './context';
 import type { DetailNode } from './tree';

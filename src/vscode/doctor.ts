@@ -6,12 +6,12 @@ import { DOCTOR_SECTION, SECTION } from './config';
 import { DoctorContext } from './context';
 import { dockerReportSection, registerDocker } from './docker';
 import { gatewayDefinitions, registerGateway } from './gateway';
-import { ClientsHost, registerClients } from './clients';
+import { ClientsHost, registerClients } from './clients-section';
 import { EveryHost, registerEvery } from './every';
-import { registerDockerGateway } from './docker-gateway';
+import { registerDockerGateway } from './docker-gateway-commands';
 import { registerRehearsal } from './rehearsal';
 import { openWalkthroughOnFirstInstall } from './walkthrough';
-import { IncidentsHost } from './incidents';
+import { IncidentsHost } from './window-incidents';
 import { registerTimeline } from './timeline';
 
 export interface Doctor {

@@ -7,7 +7,7 @@ import {
   shownTarget, stateDir, watchFiles, type ListedServer, type McpServer, type SupervisedReader, type SupervisedView,
 } from '../core/clients';
 import { slugify } from '../core/gateway';
-import type { ClientsHost } from './clients';
+import type { ClientsHost } from './clients-section';
 import type { DoctorContext } from './context';
 import { clientsOf, lookOfOther, protectionLabel, type OtherServer } from './every-present';
 import { ago } from './present';

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { CLIENT_KINDS, CLIENT_LABELS, clientConfig } from '../core/client-config';
 import { RUNS_IN_LABEL, type GatewayRunner, type GatewayView } from '../core/gateway';
-import type { ServerSnapshot } from '../core/types';
+import type { ServerSnapshot } from '../core/server-state';
 import type { DetailNode, ServerTree } from './tree';
 import type { StatusBar } from './statusBar';
 import { formatDuration } from '../core/docker';

@@ -1,7 +1,7 @@
 // How states look: icons, colours and words shared by the status bar and the tree. No VS Code imports,
 // so it is unit-tested in plain Node.
 import { shortenSessionId } from '../core/redact';
-import type { ServerSnapshot, ServerState } from '../core/types';
+import type { ServerSnapshot, ServerState } from '../core/server-state';
 
 /** Worse states sort first: the status bar shows the worst of several servers. */
 const SEVERITY: Record<ServerState, number> = {

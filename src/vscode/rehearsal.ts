@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type { DockerLink, DockerSupervisor } from '../core/docker';
 import { errorMessage } from '../core/narrow';
-import { rehearsalReport, rehearsalSummary, renderRehearsal, type RehearsalInput, type RehearsalReport } from '../core/rehearsal';
+import { rehearsalReport, rehearsalSummary, renderRehearsal, type RehearsalInput, type RehearsalReport } from '../core/rehearsal-report';
 import type { DoctorContext } from './context';
 
 /** Long enough for a slow container (Archon's Python server) to stop and start again. */

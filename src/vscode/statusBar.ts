@@ -1,6 +1,6 @@
 // One status bar item for all servers: the worst state shows, the tooltip lists every server.
 import * as vscode from 'vscode';
-import type { ServerSnapshot } from '../core/types';
+import type { ServerSnapshot } from '../core/server-state';
 import type { ClickAction } from '../core/settings';
 import { escapeMarkdown, lookOfServer, tooltipLine, worst, type StateLook } from './present';
 

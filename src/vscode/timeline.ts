@@ -1,11 +1,11 @@
 // Archon: Show Incident Timeline — a webview with the incidents per server over the last days, drawn
-// as SVG (src/core/incidents/timeline.ts). CSP-locked: no remote resources, one nonce for the page's
+// as SVG (src/core/incidents/timeline-svg.ts). CSP-locked: no remote resources, one nonce for the page's
 // style and script; colours from the theme. Made only when the command runs.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { timelineCss, timelineLegend, timelineSvg, type IncidentRecord } from '../core/incidents';
 import { isOneOf } from '../core/narrow';
-import type { IncidentsHost } from './incidents';
+import type { IncidentsHost } from './window-incidents';
 
 const DAY_CHOICES = [1, 7, 30] as const;
 

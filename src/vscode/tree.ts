@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { isRecord } from '../core/narrow';
 import { shortenSessionId } from '../core/redact';
 import { repeatSummary } from '../core/report';
-import type { ServerSnapshot } from '../core/types';
+import type { ServerSnapshot } from '../core/server-state';
 import { ago, describe, eraLabel, isStateless, lookOfServer, type Tone } from './present';
 
 export interface DetailNode {

@@ -1,7 +1,7 @@
 // The "Keep all your MCP servers alive" walkthrough: opened once, on first install, and its
 // first step completed by the context key `archonMcp.anyServerUp`.
 import * as vscode from 'vscode';
-import type { ServerSnapshot } from '../core/types';
+import type { ServerSnapshot } from '../core/server-state';
 
 export const WALKTHROUGH_ID = 'firstFiveMinutes';
 const SHOWN_KEY = 'archonMcp.walkthroughShown';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { checkBaseImage, gatewayDockerfile } from '../../src/core/always-on/image';
-import { DockerGatewayError, LABELS } from '../../src/core/always-on/types';
+import { DockerGatewayError, LABELS } from '../../src/core/always-on/sidecar-vocabulary';
 import { docker, engineProblem, nodeFiles, tarStream } from '../helpers/docker';
 
 const CLI = resolve(__dirname, '../../dist/cli.js');

@@ -10,10 +10,10 @@ import { resolve } from 'node:path';
 import { DEFAULT_DOCKER_LINK_OPTIONS, DockerLink, type ContainerSnapshot, type DockerLinkOptions } from '../../src/core/docker';
 import type { Logger } from '../../src/core/logger';
 import { ServerMonitor } from '../../src/core/monitor';
-import { rehearsalReport } from '../../src/core/rehearsal';
+import { rehearsalReport } from '../../src/core/rehearsal-report';
 import { transitionWhy } from '../../src/core/report';
 import { MemorySessionStore } from '../../src/core/session-store';
-import { DEFAULT_MONITOR_OPTIONS, type ServerConfig, type ServerSnapshot } from '../../src/core/types';
+import { DEFAULT_MONITOR_OPTIONS, type ServerConfig, type ServerSnapshot } from '../../src/core/server-state';
 import {
   abortPendingToolCalls,
   callFixtureTool,

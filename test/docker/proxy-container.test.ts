@@ -1,5 +1,5 @@
 // `proxy --container` and `stdio --container` with the real engine: the standalone gateway uses the same
-// Docker awareness as the extension (src/core/gateway/container.ts): a container `die` marks the upstream
+// Docker awareness as the extension (src/core/gateway/container-awareness.ts): a container `die` marks the upstream
 // as restarting at once (an `upstream-restarting` event), and calls go on being answered.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after } from 'node:test';
 import type { ServerMonitor } from '../../src/core/monitor';
-import type { ServerSnapshot } from '../../src/core/types';
+import type { ServerSnapshot } from '../../src/core/server-state';
 import { startServer, type RunningServer, type ServerKind, type StartOptions } from './servers';
 
 /**

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ServerMonitor } from '../../src/core/monitor';
 import { MemorySessionStore } from '../../src/core/session-store';
-import { DEFAULT_MONITOR_OPTIONS, type MonitorOptions, type ServerConfig, type ServerSnapshot, type Transition } from '../../src/core/types';
+import { DEFAULT_MONITOR_OPTIONS, type MonitorOptions, type ServerConfig, type ServerSnapshot, type Transition } from '../../src/core/server-state';
 import { monitorSuite, waitFor } from '../helpers/monitor';
 
 const FAST: MonitorOptions = { ...DEFAULT_MONITOR_OPTIONS, pingIntervalMs: 1_000, pingTimeoutMs: 2_000 };

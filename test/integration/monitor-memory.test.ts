@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
 import { ServerMonitor } from '../../src/core/monitor';
-import type { Connection } from '../../src/core/connection';
+import type { Connection } from '../../src/core/mcp-connection';
 import { MemorySessionStore } from '../../src/core/session-store';
-import { DEFAULT_MONITOR_OPTIONS, type MonitorOptions, type ServerSnapshot } from '../../src/core/types';
+import { DEFAULT_MONITOR_OPTIONS, type MonitorOptions, type ServerSnapshot } from '../../src/core/server-state';
 import { monitorSuite, waitFor } from '../helpers/monitor';
 import type { ServerKind } from '../helpers/servers';
 

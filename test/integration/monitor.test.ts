@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ServerMonitor } from '../../src/core/monitor';
 import { MemorySessionStore } from '../../src/core/session-store';
-import { DEFAULT_MONITOR_OPTIONS, type MonitorOptions, type ServerConfig, type ServerSnapshot, type ServerState, type Transition } from '../../src/core/types';
+import { DEFAULT_MONITOR_OPTIONS, type MonitorOptions, type ServerConfig, type ServerSnapshot, type ServerState, type Transition } from '../../src/core/server-state';
 import type { ServerKind } from '../helpers/servers';
 import { monitorSuite, waitFor } from '../helpers/monitor';
 

@@ -7,7 +7,7 @@ import type Dockerode from 'dockerode';
 import { DEFAULT_DOCKER_LINK_OPTIONS, DockerLink } from '../../src/core/docker';
 import { ServerMonitor } from '../../src/core/monitor';
 import { MemorySessionStore } from '../../src/core/session-store';
-import { DEFAULT_MONITOR_OPTIONS, type ServerSnapshot } from '../../src/core/types';
+import { DEFAULT_MONITOR_OPTIONS, type ServerSnapshot } from '../../src/core/server-state';
 import { connectClient } from '../gateway/util';
 import { TEST_LABEL, docker, removeContainer, skipWithoutDocker, waitHealthy200 } from '../helpers/docker';
 import { waitFor } from '../helpers/monitor';

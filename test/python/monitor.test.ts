@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, describe, test } from 'node:test';
-import { LISTEN_RENEW_MS } from '../../src/core/connection';
+import { LISTEN_RENEW_MS } from '../../src/core/mcp-connection';
 import { ServerMonitor } from '../../src/core/monitor';
 import { MemorySessionStore } from '../../src/core/session-store';
-import { DEFAULT_MONITOR_OPTIONS, type MonitorOptions, type Transition } from '../../src/core/types';
+import { DEFAULT_MONITOR_OPTIONS, type MonitorOptions, type Transition } from '../../src/core/server-state';
 import { waitFor } from '../helpers/monitor';
 import { PY_SERVERS, TERM_GRACE_MS, skipWithoutPython, startPythonServer } from '../helpers/python';
 import type { RunningServer } from '../helpers/servers';

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type Dockerode from 'dockerode';
 import { DockerGatewayError, asDockerGatewayError, containerPortFor, gatewayDockerfile, userNetworks } from '../../src/core/always-on';
-import { resolveDockerTarget } from '../../src/core/docker/connection';
-import { parseUpstream } from '../../src/core/always-on/upstream';
+import { resolveDockerTarget } from '../../src/core/docker/engine';
+import { parseUpstream } from '../../src/core/always-on/upstream-address';
 import { holderMismatch, sameUpstreamKey, type HolderInfo } from '../../src/core/gateway';
 
 const inspect = (networks: string[], ports: Record<string, { HostIp: string; HostPort: string }[] | null>) =>

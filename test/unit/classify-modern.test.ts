@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProtocolError, SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import { classifyError, classifyHttpStatus, jsonRpcErrorOf } from '../../src/core/classify';
-import type { FailureKind } from '../../src/core/types';
+import type { FailureKind } from '../../src/core/server-state';
 
 interface Recorded { name: string; status: number; body: string; request: { headers: Record<string, string> } }
 const recorded = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'modern-errors.json'), 'utf8')) as { answers: Recorded[] };

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, SdkHttpError, SseError, UnauthorizedError } from '@modelcontextprotocol/client';
 import { classifyError, classifyHttpStatus } from '../../src/core/classify';
-import type { Failure } from '../../src/core/types';
+import type { Failure } from '../../src/core/server-state';
 
 const HOLDING = { holdingSession: true };
 const FRESH = { holdingSession: false };

@@ -7,7 +7,7 @@ import { SETTING_DEFAULTS } from '../../src/core/defaults';
 import { DEFAULT_DOCKER_LINK_OPTIONS } from '../../src/core/docker';
 import { GATEWAY_DEFAULTS } from '../../src/core/gateway';
 import { validateSettings } from '../../src/core/settings';
-import { DEFAULT_MONITOR_OPTIONS } from '../../src/core/types';
+import { DEFAULT_MONITOR_OPTIONS } from '../../src/core/server-state';
 
 const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as {
   contributes: { configuration: { properties: Record<string, { default?: unknown }> } };

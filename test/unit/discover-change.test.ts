@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DiscoverResult } from '@modelcontextprotocol/client';
-import { describeDiscoverChange } from '../../src/core/connection';
+import { describeDiscoverChange } from '../../src/core/mcp-connection';
 
 // The shape the v2 server sends (recorded in test/fixtures/modern-errors.json, "stale-session-header").
 const discover = (version: string, extra: Partial<DiscoverResult> = {}): DiscoverResult => ({

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { diagnoseLoss } from '../../src/core/docker/diagnose';
 import { parseEngineEvent, type ContainerEvent } from '../../src/core/docker/events';
-import { LOSS_CAUSES } from '../../src/core/types';
+import { LOSS_CAUSES } from '../../src/core/server-state';
 
 const T0 = Date.parse('2026-11-24T01:00:00.000Z');
 /** Builds events at T0 + ms, the way the engine sends them. */

@@ -6,7 +6,7 @@ import { killedBeforeDeath } from '../../src/core/docker/diagnose';
 import { parseEngineEvent, type ContainerEvent } from '../../src/core/docker/events';
 import type { ContainerSnapshot } from '../../src/core/docker/snapshot';
 import { whyDown } from '../../src/core/down';
-import { CALM_DOWN_REASONS, DOWN_REASONS, type ServerSnapshot, type ServerState } from '../../src/core/types';
+import { CALM_DOWN_REASONS, DOWN_REASONS, type ServerSnapshot, type ServerState } from '../../src/core/server-state';
 import { describe as describeServer, lookOfServer, tooltipLine, worst } from '../../src/vscode/present';
 
 const T0 = Date.parse('2026-12-01T10:00:00.000Z');

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { transitionLine } from '../../src/cli/watch';
 import { readJsonLine } from '../helpers/json-lines';
 import { renderReport } from '../../src/core/report';
-import { PROTOCOL_ERAS, type ServerSnapshot, type Transition } from '../../src/core/types';
+import { PROTOCOL_ERAS, type ServerSnapshot, type Transition } from '../../src/core/server-state';
 import { describe as describeServer, eraLabel, tooltipLine } from '../../src/vscode/present';
 
 function snap(overrides: Partial<ServerSnapshot> = {}): ServerSnapshot {

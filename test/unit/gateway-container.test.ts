@@ -1,4 +1,4 @@
-// Unit tests for src/core/gateway/container.ts: container deaths reach the gateway as "restarting" for
+// Unit tests for src/core/gateway/container-awareness.ts: container deaths reach the gateway as "restarting" for
 // the server's endpoint, and nothing else does.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { JSONRPCMessageSchema, isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
-import { isRequestMessage, parseMessages } from '../../src/core/gateway/upstream';
+import { isRequestMessage, parseMessages } from '../../src/core/gateway/upstream-http';
 
 const RAW: unknown[] = [
   { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'x', arguments: {} } },

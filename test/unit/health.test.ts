@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseUptime, probeHealth, uptimeDropped } from '../../src/core/health';
-import type { HealthInfo } from '../../src/core/types';
+import type { HealthInfo } from '../../src/core/server-state';
 
 const T0 = Date.parse('2026-11-20T08:00:00.000Z');
 const h = (atMs: number, uptimeSeconds?: number, ok = true): HealthInfo => ({ at: new Date(atMs).toISOString(), ok, uptimeSeconds });

@@ -7,7 +7,7 @@ import {
   INCIDENT_FILE, IncidentRecorder, MAX_INCIDENTS, awaySummary, boundIncidents, gatewayEventEffect, mergeIncidents, parseDuration, readJournal,
   timelineSvg, transitionEffect, type IncidentRecord,
 } from '../../src/core/incidents';
-import type { Transition } from '../../src/core/types';
+import type { Transition } from '../../src/core/server-state';
 
 const T0 = Date.parse('2026-12-07T02:00:00.000Z');
 const at = (s: number): string => new Date(T0 + s * 1000).toISOString();

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { containerLine, transitionLine } from '../../src/cli/watch';
 import type { ContainerSnapshot } from '../../src/core/docker';
 import { jsonLine, parseJsonLine } from '../../src/core/json-lines';
-import type { ServerSnapshot, Transition } from '../../src/core/types';
+import type { ServerSnapshot, Transition } from '../../src/core/server-state';
 
 const AT = '2026-12-01T22:00:00.000Z';
 const snapshot: ServerSnapshot = {

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
 import { ServerMonitor } from '../../src/core/monitor';
 import { MemorySessionStore } from '../../src/core/session-store';
-import { DEFAULT_MONITOR_OPTIONS, type MonitorOptions, type ServerSnapshot } from '../../src/core/types';
+import { DEFAULT_MONITOR_OPTIONS, type MonitorOptions, type ServerSnapshot } from '../../src/core/server-state';
 import { monitorSuite, waitFor } from '../helpers/monitor';
 
 const FAST: MonitorOptions = { ...DEFAULT_MONITOR_OPTIONS, pingIntervalMs: 1_000, pingTimeoutMs: 2_000 };

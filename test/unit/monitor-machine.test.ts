@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { healRoute, step, type HealPolicy, type HeldConnection, type MachineState, type MonitorEvent } from '../../src/core/monitor-machine';
-import { FAILURE_KINDS, SERVER_STATES, TRANSITION_REASONS, type FailureKind, type ServerState } from '../../src/core/types';
+import { FAILURE_KINDS, SERVER_STATES, TRANSITION_REASONS, type FailureKind, type ServerState } from '../../src/core/server-state';
 
 const ON: HealPolicy = { autoHeal: true, maxAutoHealAttempts: 5 };
 const OFF: HealPolicy = { autoHeal: false, maxAutoHealAttempts: 5 };

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { FailureLog, failureRecord, MAX_FAILURES, PATTERN_WINDOW_MS, PatternTracker, RollingWindow, SOON_AFTER_RESTART_S } from '../../src/core/patterns';
-import type { Failure, FailureKind, FailureRecord, ServerState } from '../../src/core/types';
+import type { Failure, FailureKind, FailureRecord, ServerState } from '../../src/core/server-state';
 
 const T0 = Date.parse('2026-11-20T08:00:00.000Z');
 const SEC = 1_000;

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ago, describe as describeServer, inTrouble, lookOf, tooltipLine, worst } from '../../src/vscode/present';
-import { SERVER_STATES, type ServerSnapshot, type ServerState } from '../../src/core/types';
+import { SERVER_STATES, type ServerSnapshot, type ServerState } from '../../src/core/server-state';
 
 const NOW = Date.parse('2026-11-20T09:00:00.000Z');
 const SESSION = '4f1c2a9e-3b6d-4c1e-9a2f-0e8d7c6bb7d0';

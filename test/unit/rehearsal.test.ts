@@ -1,9 +1,9 @@
-// Unit tests for src/core/rehearsal.ts: the "Rehearse a Restart" report from a snapshot and gateway counters.
+// Unit tests for src/core/rehearsal-report.ts: the "Rehearse a Restart" report from a snapshot and gateway counters.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GatewayCounters } from '../../src/core/gateway';
-import { rehearsalReport, rehearsalSummary, renderRehearsal } from '../../src/core/rehearsal';
-import type { ServerSnapshot, ServerState, Transition } from '../../src/core/types';
+import { rehearsalReport, rehearsalSummary, renderRehearsal } from '../../src/core/rehearsal-report';
+import type { ServerSnapshot, ServerState, Transition } from '../../src/core/server-state';
 
 const T0 = Date.parse('2026-12-01T10:00:00.000Z');
 const at = (ms: number) => new Date(T0 + ms).toISOString();

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import { renderReport, type ReportInput } from '../../src/core/report';
 import { classifyError } from '../../src/core/classify';
-import type { FailureRecord, ServerConfig, ServerSnapshot } from '../../src/core/types';
+import type { FailureRecord, ServerConfig, ServerSnapshot } from '../../src/core/server-state';
 
 const NOW = new Date('2026-11-20T09:00:00.000Z');
 const SESSION = '4f1c2a9e-3b6d-4c1e-9a2f-0e8d7c6bb7d0';

@@ -1,7 +1,7 @@
 // Unit tests for src/core/settings.ts: defaults, invalid entries reported with the valid ones kept.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_BASE_IMAGE } from '../../src/core/always-on/types';
+import { DEFAULT_BASE_IMAGE } from '../../src/core/always-on/sidecar-vocabulary';
 import { CLICK_ACTIONS, DEFAULT_SERVER, MIN_PING_INTERVAL_S, validateSettings } from '../../src/core/settings';
 
 const ARCHON = { name: 'Archon', url: 'http://localhost:8051/mcp' };

@@ -3,10 +3,10 @@
 // through the Engine API before the container starts. Env, Cmd and Labels carry only its path, so
 // `docker inspect` shows no header value. Read back to tell whether `up` changes anything.
 import type Dockerode from 'dockerode';
-import { unlessNotFound } from '../docker/connection';
-import { tarStream } from '../docker/tar';
+import { unlessNotFound } from '../docker';
+import { tarStream } from '../docker';
 import { GATEWAY_UID } from './image';
-import { GATEWAY_CONFIG_VOLUME_NAME, INNER_CONFIG_DIR, INNER_SERVERS_FILE_NAME, LABELS } from './types';
+import { GATEWAY_CONFIG_VOLUME_NAME, INNER_CONFIG_DIR, INNER_SERVERS_FILE_NAME, LABELS } from './sidecar-vocabulary';
 
 export const INNER_SERVERS_FILE = `${INNER_CONFIG_DIR}/${INNER_SERVERS_FILE_NAME}`;
 

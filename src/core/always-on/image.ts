@@ -4,10 +4,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type Dockerode from 'dockerode';
-import { unlessNotFound } from '../docker/connection';
+import { unlessNotFound } from '../docker';
 import { errorMessage, fieldOf } from '../narrow';
-import { tarStream } from '../docker/tar';
-import { DockerGatewayError, GATEWAY_IMAGE_REPO, INNER_PORT, INNER_STATE_DIR, LABELS } from './types';
+import { tarStream } from '../docker';
+import { DockerGatewayError, GATEWAY_IMAGE_REPO, INNER_PORT, INNER_STATE_DIR, LABELS } from './sidecar-vocabulary';
 
 /** The unprivileged user (and group) the gateway runs as: nobody. */
 export const GATEWAY_UID = 65534;

@@ -1,18 +1,18 @@
 // Client routing: find every MCP client configuration that points at a watched server, route it through
 // the gateway, and undo that. No VS Code imports.
-export * from './types';
+export * from './entries';
 export { clientLocations, currentLocationEnv, stateDir, appDataDir, claudeCodeUserFile, type LocationEnv } from './locations';
 export { normalizeUrl, sameUrl, classifyEntry, bridgeUpstream } from './match';
-export { readConfig, parseConfig } from './read';
+export { readConfig, parseConfig, sha256 } from './read';
 export { scanClients, scanLocations } from './scan';
 export { serverEntries, allEntries, unprotected, entryKey, shownUrl, shownTarget, type EntryView } from './view';
 export { planRoute, applyChanges, BRIDGE_COMMAND, bridgeArgs, type RoutePlan, type FileEdit, type SkippedEntry, type RouteOptions } from './plan';
 export { editDiff, textDiff } from './diff';
-export { executeRoute, undoRouting, type FileOutcome, type OutcomeKind } from './routing';
-export { JournalStore } from './journal';
+export { OUTCOMES, executeRoute, undoRouting, type FileOutcome, type OutcomeKind } from './routing';
+export { JournalStore } from './undo-journal';
 export { BACKUP_SUFFIX, backupPath, WriteRefused, type FileOps } from './write';
-export { defaultGatewayUrl, watchedServer } from './servers';
-export { watchFiles, type FileWatch } from './watch';
+export { defaultGatewayUrl, watchedServer } from './gateway-url';
+export { watchFiles, type FileWatch } from './file-watch';
 export { CLIENTS, descriptorOf } from './descriptors';
 export type { ClientDescriptor, FileSpec } from './descriptor';
 export { configDir } from './locations';

@@ -1,10 +1,10 @@
 // Every MCP server the user has, from every client's entries: the same server named in several clients
 // (the same URL, the same command line, or our gateway/supervisor in front of either) is one server.
 import * as path from 'node:path';
-import { slugify } from '../gateway/types';
+import { slugify } from '../gateway';
 import { bridgeUpstream, normalizeUrl } from './match';
 import type { ListedServer } from './server-list';
-import type { ClientEntry, Protection, Scan, Transport } from './types';
+import type { ClientEntry, Protection, Scan, Transport } from './entries';
 import { shownTarget } from './view';
 
 /** What an entry reaches in the end: a URL, or a command line. */

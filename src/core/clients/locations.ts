@@ -2,7 +2,7 @@
 // the documentation it follows). User files first, then each workspace's shared files.
 import { CLIENTS } from './descriptors';
 import type { LocationEnv } from './env';
-import type { ConfigLocation } from './types';
+import type { ConfigLocation } from './entries';
 
 export { appDataDir, configDir, currentLocationEnv, stateDir, type LocationEnv } from './env';
 export { claudeCodeUserFile } from './descriptors';

@@ -1,6 +1,6 @@
 // Does an entry talk to a watched server, to our gateway for it, or to something else?
 import * as path from 'node:path';
-import type { ClientEntry, Target, WatchedServer } from './types';
+import type { ClientEntry, Target, WatchedServer } from './entries';
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 

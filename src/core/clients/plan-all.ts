@@ -8,7 +8,7 @@ import { normalizeUrl, samePath } from './match';
 import { applyChanges, claudeUserFile, projectKeyIn, type FileEdit, type PlannedChange } from './plan';
 import { freeSlug, sameHeaders, type ListedServer } from './server-list';
 import { parseToml } from './toml';
-import type { ClientEntry, ClientId, ReadConfig, Scan } from './types';
+import type { ClientEntry, ClientId, ReadConfig, Scan } from './entries';
 import { localOverride, shownTarget, shownUrl } from './view';
 
 export interface RouteAllOptions {

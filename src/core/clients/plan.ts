@@ -9,7 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { samePath } from './match';
 import { descriptorOf } from './descriptors';
 import { entryKey, localOverride, serverEntries, shownTarget, shownUrl } from './view';
-import type { ClientEntry, ClientId, ReadConfig, Scan, ServerEntryView, WatchedServer } from './types';
+import type { ClientEntry, ClientId, ReadConfig, Scan, ServerEntryView, WatchedServer } from './entries';
 
 export const BRIDGE_COMMAND = 'archon-mcp-doctor';
 

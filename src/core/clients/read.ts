@@ -8,8 +8,8 @@ import { bridgeUpstream, classifyEntry, gatewaySlugOf, supervisedCommand, transp
 import { errorMessage, isStringRecord } from '../narrow';
 import { isObj, isStringList, type Obj, type ServerMap } from './descriptor';
 import { descriptorOf } from './descriptors';
-import { DEFAULTS } from '../gateway/types';
-import type { ClientEntry, ConfigFileError, ConfigLocation, ReadConfig, WatchedServer } from './types';
+import { GATEWAY_DEFAULTS } from '../gateway';
+import type { ClientEntry, ConfigFileError, ConfigLocation, ReadConfig, WatchedServer } from './entries';
 
 export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
@@ -53,7 +53,7 @@ export interface ReadOptions {
 function entriesOf(m: ServerMap, location: ConfigLocation, servers: readonly WatchedServer[], opts: ReadOptions): ClientEntry[] {
   if (!isObj(m.map)) return [];
   const d = descriptorOf(location.client);
-  const ports = opts.gatewayPorts ?? [DEFAULTS.port];
+  const ports = opts.gatewayPorts ?? [GATEWAY_DEFAULTS.port];
   const out: ClientEntry[] = [];
   for (const [name, raw] of Object.entries(m.map)) {
     if (!isObj(raw)) continue;

@@ -1,10 +1,10 @@
 // Carries out a route plan and its undo, file by file: one file's refusal never stops the others.
 import { errorCodeOf } from '../classify';
-import { JournalStore, type Journal } from './journal';
+import { JournalStore, type Journal } from './undo-journal';
 import type { FileEdit } from './plan';
 import { sha256 } from './read';
 import { formatOf, journalChanges, revertChanges } from './undo-entries';
-import type { JournalFile } from './journal';
+import type { JournalFile } from './undo-journal';
 import { assertUnchanged, backupPath, nodeFileOps, safeReplace, WriteRefused, type FileOps } from './write';
 
 export const OUTCOMES = ['written', 'refused', 'restored', 'kept'] as const;

@@ -1,7 +1,7 @@
 // Reads every known client configuration file for the given servers.
 import { clientLocations, type LocationEnv } from './locations';
 import { isReadError, readConfig, type ReadOptions } from './read';
-import type { ConfigLocation, Scan, WatchedServer } from './types';
+import type { ConfigLocation, Scan, WatchedServer } from './entries';
 
 export async function scanLocations(locations: readonly ConfigLocation[], servers: readonly WatchedServer[], opts: ReadOptions = {}): Promise<Scan> {
   const results = await Promise.all(locations.map((l) => readConfig(l, servers, opts)));

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { applyEdits, modify, parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { errorCodeOf } from '../classify';
 import { errorMessage, fieldOf, isStringRecord } from '../narrow';
-import { slugify } from '../gateway/types';
+import { slugify } from '../gateway';
 import type { RepeatRules } from '../healing';
 import { isObj } from './descriptor';
 import { normalizeUrl } from './match';

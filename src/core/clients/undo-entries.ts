@@ -6,7 +6,7 @@ import { applyEdits, modify, parse as parseJsonc } from 'jsonc-parser';
 import { isObj } from './descriptor';
 import { formattingOf } from './plan';
 import { parseToml, patchToml } from './toml';
-import type { ConfigFormat } from './types';
+import type { ConfigFormat } from './entries';
 
 /** One value we wrote: where, what was there before (absent: nothing), and what we put. */
 export interface JournalChange {

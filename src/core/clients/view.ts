@@ -1,7 +1,7 @@
 // What the user sees: the entries that concern a watched server, each protected, direct or shared.
 import { redactText, redactUrl } from '../redact';
 import { samePath } from './match';
-import type { ClientEntry, EntryState, Scan, ServerEntryView } from './types';
+import type { ClientEntry, EntryState, Scan, ServerEntryView } from './entries';
 
 /** Claude Code's local-scope entry in ~/.claude.json that takes precedence over a workspace .mcp.json entry. */
 export function localOverride(scan: Scan, entry: ClientEntry, workspace: string | undefined): ClientEntry | undefined {

@@ -1,5 +1,5 @@
 // Why was a session lost? A pure function over the container events and facts seen around the loss.
-import type { Evidence, FailureKind, LossCause } from '../types';
+import type { Evidence, FailureKind, LossCause } from '../server-state';
 import { describeEvent, type ContainerEvent, type HealthState } from './events';
 
 /** The server's health endpoint reported a smaller uptime than before: its process restarted. */

@@ -1,9 +1,9 @@
 // The container section of a server's snapshot (`ServerSnapshot.container`). Types only, plus renderers' helpers.
-import type { DockerProblem } from './connection';
+import type { DockerProblem } from './engine';
 import type { HealthState } from './events';
 import { formatMemory, type MemorySample } from './memory';
 
-declare module '../types' {
+declare module '../server-state' {
   interface SnapshotSections {
     /** The server's container, while a Docker watcher follows it. */
     container?: ContainerSnapshot;

@@ -4,8 +4,8 @@ import type { JSONRPCRequest } from '@modelcontextprotocol/server';
 import { isJSONRPCResultResponse } from './spec';
 import { classifyHttpStatus } from '../classify';
 import type { ToolKnowledge } from '../healing';
-import { gatewayRequestId, type HealTrace, type UpstreamLink } from './link';
-import { postUpstream, type UpstreamHealth } from './upstream';
+import { gatewayRequestId, type HealTrace, type UpstreamLink } from './upstream-link';
+import { postUpstream, type UpstreamHealth } from './upstream-http';
 
 export interface AskDeps {
   link: UpstreamLink;

@@ -3,9 +3,9 @@ import type { JSONRPCErrorResponse, RequestId } from '@modelcontextprotocol/serv
 import { HEADER_MISMATCH, classifyHttpStatus } from '../classify';
 import type { AttemptOutcome } from '../healing';
 import { refusalNamesModern } from './era';
-import { notMcpMessage } from './link';
+import { notMcpMessage } from './upstream-link';
 import { asSpecType } from './spec';
-import type { UpstreamOutcome } from './upstream';
+import type { UpstreamOutcome } from './upstream-http';
 
 /**
  * The server's own JSON-RPC error for request `id` in an HTTP error body (the SDK's schema), if it is

@@ -6,7 +6,7 @@
 import type { JSONRPCMessage, JSONRPCRequest } from '@modelcontextprotocol/server';
 import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/client';
 import { fieldOf, isRecord } from '../narrow';
-import type { ProtocolEra } from '../types';
+import type { ProtocolEra } from '../server-state';
 import { modernHeaders } from './era-headers';
 import type { ClientInitParams } from './init-params';
 

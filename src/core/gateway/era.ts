@@ -5,11 +5,11 @@
 import { LATEST_PROTOCOL_VERSION, SERVER_INFO_META_KEY, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/client';
 import { supportedVersionsOfRefusal } from '../classify';
 import { fieldOf, isRecord } from '../narrow';
-import { MODERN_ERA } from '../connection';
+import { MODERN_ERA } from '../mcp-connection';
 import { codecFor, type EraCodec } from './era-codec';
 export { encodeHeaderValue, modernHeaders } from './era-headers';
 export { withEnvelope, type EraCodec } from './era-codec';
-import type { ProtocolEra } from '../types';
+import type { ProtocolEra } from '../server-state';
 
 export { MODERN_ERA };
 

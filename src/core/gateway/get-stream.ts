@@ -5,8 +5,8 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { classifyHttpStatus } from '../classify';
 import { fieldOf } from '../narrow';
-import { gatewayRequestId, sleep, type HealTrace, type UpstreamLink } from './link';
-import { getUpstream, isTransientStatus, postUpstream, type UpstreamOutcome } from './upstream';
+import { gatewayRequestId, sleep, type HealTrace, type UpstreamLink } from './upstream-link';
+import { getUpstream, isTransientStatus, postUpstream, type UpstreamOutcome } from './upstream-http';
 
 /** The listen stream's own acknowledgement: the gateway's business, not the client's. */
 const LISTEN_ACK = 'notifications/subscriptions/acknowledged';

@@ -1,7 +1,7 @@
 // The incidents a running gateway (a sidecar, a `proxy`, another window's) reports at its status endpoint.
 import { isIncidentRecord, type IncidentRecord } from '../incidents';
 import { causeOf, errnoCode, errorMessage, fieldOf } from '../narrow';
-import { HEALTH_PATH, SERVICE_ID } from './types';
+import { HEALTH_PATH, SERVICE_ID } from './gateway-api';
 
 /** The incidents a running gateway reports, or why they could not be read. */
 export async function fetchGatewayIncidents(baseUrl: string, timeoutMs = 2000): Promise<IncidentRecord[] | string> {

@@ -1,5 +1,5 @@
 // What a gateway hands the metrics renderer on each scrape (shared by the route and the lazily loaded library).
-import type { ProtocolEra } from '../types';
+import type { ProtocolEra } from '../server-state';
 import type { ServerCounters } from './stats';
 
 export interface MetricsServer {

@@ -2,7 +2,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errnoCode, isRecord } from '../narrow';
-import { HEALTH_PATH, SERVICE_ID, type HolderStatus } from './types';
+import { HEALTH_PATH, SERVICE_ID, type HolderStatus } from './gateway-api';
 
 export const LOOPBACK = '127.0.0.1';
 /** `localhost` resolves to ::1 first on many systems: the gateway answers there too. */

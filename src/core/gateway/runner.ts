@@ -3,14 +3,14 @@
 import { errorMessage } from '../narrow';
 import type { RepeatRules } from '../healing';
 import { repeatRulesFor, type GatewaySettings } from '../settings';
-import type { ServerConfig } from '../types';
-import { startGateway } from './gateway';
+import type { ServerConfig } from '../server-state';
+import { startGateway } from './healing-gateway';
 import { GatewayPortTaken } from './port';
 import type {
   Gateway, GatewayCounters, GatewayLogger, GatewayRuntime, GatewayStats, GatewayStatusServer, GatewayUpstream, ServerGatewayStats,
-} from './types';
+} from './gateway-api';
 
-declare module '../types' {
+declare module '../server-state' {
   interface SnapshotSections {
     /** The healing gateway's view of this server, while it serves it. */
     gateway?: GatewayView;

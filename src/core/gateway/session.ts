@@ -17,19 +17,19 @@ import {
   type RepeatVerdict,
   type ToolKnowledge,
 } from '../healing';
-import { HoldExpired, UpstreamLink, UpstreamRefused, sleep, type HealTrace } from './link';
+import { HoldExpired, UpstreamLink, UpstreamRefused, sleep, type HealTrace } from './upstream-link';
 import { attemptOutcome, ownErrorIn } from './attempt-outcome';
 import type { ServerCounters } from './stats';
 import type { GatewaySession } from './store';
-import type { GatewayErrorReason, GatewayEvent, GatewayLogger } from './types';
+import type { GatewayErrorReason, GatewayEvent, GatewayLogger } from './gateway-api';
 import { learnToolList } from './ask-tools';
 import { readBodyOnce, type PreReadBody } from './modern/body';
 import { GetStreamRelay, type ClientStream } from './get-stream';
-import { isRequestMessage, postUpstream, type UpstreamHealth } from './upstream';
+import { isRequestMessage, postUpstream, type UpstreamHealth } from './upstream-http';
 import { HttpClientTransport, httpClientTransport, restoreHttpSession, type ClientTransportFactory } from './client-transport';
 import { MODERN_ERA, initializeResultFrom, type UpstreamEra } from './era';
 import { SESSION_ERA_CODEC } from './era-codec';
-import type { ProtocolEra } from '../types';
+import type { ProtocolEra } from '../server-state';
 import { isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCResultResponse } from './spec';
 import { DirectReply, directRequest } from './direct-reply';
 

@@ -1,5 +1,5 @@
 // Counters and events of the gateway, with coalesced change notifications.
-import type { ConnectedClient, GatewayEvent, HealCounts } from './types';
+import type { ConnectedClient, GatewayEvent, HealCounts } from './gateway-api';
 import type { IncidentRecord } from '../incidents';
 
 function localDay(d = new Date()): string {

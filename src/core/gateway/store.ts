@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode, errorMessage, fieldOf, isRecord } from '../narrow';
 import { isClientInitParams, type ClientInitParams } from './init-params';
-import { describeValue as describe, ensureStateDir, setAsideDamaged, writeFileAtomic } from '../state-file';
+import { describeValue as describe, ensureStateDir, setAsideDamaged, writeFileAtomic } from '../atomic-file';
 
 export interface GatewaySession {
   id: string;

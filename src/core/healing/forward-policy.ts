@@ -3,7 +3,7 @@
 // Pure: the gateway's sessions, the stdio bridge and the stdio supervisor carry out what it returns.
 import { exponentialDelayMs } from '../backoff';
 import { isTransientStatus } from '../classify';
-import type { FailureKind, ProtocolEra } from '../types';
+import type { FailureKind, ProtocolEra } from '../server-state';
 import { howToAllow, type RepeatRules, type RepeatVerdict } from './repeat-policy';
 
 /** How one attempt ended. */

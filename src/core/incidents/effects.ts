@@ -1,7 +1,7 @@
 // What one gateway event or monitor transition means for the incident journal. Pure and table-tested:
 // the recorder only applies these effects.
-import type { Evidence, LossCause, Transition } from '../types';
-import type { IncidentCalls, IncidentHealKind } from './types';
+import type { Evidence, LossCause, Transition } from '../server-state';
+import type { IncidentCalls, IncidentHealKind } from './incident';
 
 export interface IncidentEffect {
   /** An incident starts here (or, when one is open, its cause becomes clearer). */
@@ -19,7 +19,7 @@ export interface IncidentEffect {
 }
 
 /**
- * The fields of a gateway event (GatewayEvent in gateway/types.ts) an incident needs. Declared here,
+ * The fields of a gateway event (GatewayEvent in gateway/gateway-api.ts) an incident needs. Declared here,
  * not imported: the gateway depends on this folder, not the other way round.
  */
 export interface GatewayEventInput {

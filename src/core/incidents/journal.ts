@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode, errorMessage, fieldOf, isOneOf, isRecord } from '../narrow';
-import { describeValue, ensureStateDir, setAsideDamaged, writeFileAtomic } from '../state-file';
-import { INCIDENT_CALL_KINDS, INCIDENT_OBSERVERS, type IncidentRecord } from './types';
-import { LOSS_CAUSES } from '../types';
+import { describeValue, ensureStateDir, setAsideDamaged, writeFileAtomic } from '../atomic-file';
+import { INCIDENT_CALL_KINDS, INCIDENT_OBSERVERS, type IncidentRecord } from './incident';
+import { LOSS_CAUSES } from '../server-state';
 
 export const INCIDENT_FILE = 'incidents.json';
 /** At most this many records are kept (the oldest go first). */

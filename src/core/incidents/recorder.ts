@@ -4,10 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { redactText, redactUrl } from '../redact';
-import type { Evidence, LossCause } from '../types';
+import type { Evidence, LossCause } from '../server-state';
 import type { IncidentEffect } from './effects';
 import { boundIncidents, IncidentJournal } from './journal';
-import { noCalls, type IncidentCalls, type IncidentHealKind, type IncidentObserver, type IncidentRecord } from './types';
+import { noCalls, type IncidentCalls, type IncidentHealKind, type IncidentObserver, type IncidentRecord } from './incident';
 
 /** After the server answers again, more failures within this long belong to the same incident. */
 export const INCIDENT_QUIET_MS = 15_000;

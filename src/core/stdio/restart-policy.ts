@@ -3,7 +3,7 @@
 // on a command that fails again and again at start (a crash loop) until the next request asks again.
 import { exponentialDelayMs } from '../backoff';
 import type { ChildEnd } from './child';
-import type { RestartCause } from './types';
+import type { RestartCause } from './run-outcome';
 
 export const RESTART_LIMITS = {
   /** This many restarts in a row are immediate (a crash is usually one-off)… */

@@ -26,7 +26,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { toNodeHandler, type NodeMcpRequestHandler } from '@modelcontextprotocol/node';
 import { errorMessage, fieldOf, isRecord } from '../../narrow';
-import type { ProtocolEra } from '../../types';
+import type { ProtocolEra } from '../../server-state';
 import type { EndpointContext } from '../session';
 import { SharedUpstreamSession, UpstreamUnavailable, type SessionMaker, type SharedAnswer, type UpstreamIdentity } from './shared-session';
 import { AcceptedEnvelopes, EncodeRefused, ModernReply, encodeResult, fastRequest, relays, type FastRequest } from './fast-path';

@@ -1,9 +1,9 @@
 // From the URL the user knows (http://localhost:8051/mcp) and the container that serves it to the
 // address the gateway uses on that container's Docker network (http://archon-mcp:8051/mcp).
 import type Dockerode from 'dockerode';
-import { unlessNotFound } from '../docker/connection';
+import { unlessNotFound } from '../docker';
 import { isRecord } from '../narrow';
-import { DockerGatewayError } from './types';
+import { DockerGatewayError } from './sidecar-vocabulary';
 
 /** Docker's own networks, on which containers cannot reach each other by name. */
 const NOT_USER_NETWORKS = new Set(['bridge', 'host', 'none']);

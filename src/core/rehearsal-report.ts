@@ -1,7 +1,7 @@
 // "Rehearse a Restart": what happened between asking for a container restart and the server being
 // healthy again, measured from the server's snapshot and the gateway's counters. Pure.
-import type { GatewayCounters, HealCounts } from './gateway/types';
-import type { LossCause, ServerSnapshot } from './types';
+import type { GatewayCounters, HealCounts } from './gateway';
+import type { LossCause, ServerSnapshot } from './server-state';
 
 /** The gateway counters of one server at one moment (a `ServerGatewayStats` has them). */
 export interface RehearsalInput {

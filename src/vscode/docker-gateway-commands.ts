@@ -3,8 +3,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { asDockerGatewayError, dockerGatewayDown, dockerGatewayUp } from '../core/always-on';
-import { createDockerClient } from '../core/docker/connection';
-import type { ServerConfig } from '../core/types';
+import { createDockerClient } from '../core/docker';
+import type { ServerConfig } from '../core/server-state';
 import { repeatRulesFor } from '../core/settings';
 import { listRepeatRules, listedByUrl } from '../core/clients';
 import type { DoctorContext } from './context';

@@ -1,6 +1,6 @@
 // Public types of the healing gateway. No VS Code imports.
 import type { FailureReason, RepeatRules, ToolVerdictRow } from '../healing';
-import type { LossCause, ProtocolEra, RequestHealKind } from '../types';
+import type { LossCause, ProtocolEra, RequestHealKind } from '../server-state';
 import type { IncidentObserver, IncidentRecord } from '../incidents';
 import { SETTING_DEFAULTS } from '../defaults';
 

@@ -13,12 +13,12 @@ import { rebindingRefusal } from './security';
 import { Coalescer, LossCounts } from './stats';
 import { GatewaySessionStore } from './store';
 import { IncidentRecorder, gatewayEventEffect, type IncidentObserver, type IncidentRecord } from '../incidents';
-import type { LossCause } from '../types';
+import type { LossCause } from '../server-state';
 import { serveMetrics, METRICS_PATH, type MetricsInput } from './metrics-route';
 import {
   DEFAULTS, HEALTH_PATH, SERVICE_ID, slugify,
   type Gateway, type GatewayEvent, type GatewayUpstream, type GatewayLogger, type GatewayMode, type GatewayOptions, type GatewayRuntime, type GatewayStats, type GatewayStatus,
-} from './types';
+} from './gateway-api';
 
 const NO_LOG: GatewayLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 /** Sessions idle this long leave memory (they stay on disk until the TTL). */

@@ -15,8 +15,8 @@ import { OwnRequests, ServerRequestIds } from './ids';
 import { decideRestart, endCause, giveUpMessage, type RunRecord } from './restart-policy';
 import { SessionMemory } from './session-memory';
 import { wedgeVerdict } from './wedge';
-import { StateFile, redactCommand, type SupervisedState } from './state-file';
-import { SUPERVISOR_DEFAULTS, type RestartCause, type RestartEvent, type SupervisorCounts, type SupervisorOptions } from './types';
+import { StateFile, redactCommand, type SupervisedState } from './status-file';
+import { SUPERVISOR_DEFAULTS, type RestartCause, type RestartEvent, type SupervisorCounts, type SupervisorOptions } from './run-outcome';
 
 const PARSE_ERROR = -32700;
 const INVALID_REQUEST = -32600;

@@ -1,9 +1,9 @@
 // Docker awareness for the gateway, shared by the extension and the CLI: a container `die` marks its
 // server as restarting at once, so no client request is sent into a dying container.
-import { ContainerWatcher } from '../docker/watcher';
-import type { ContainerDown } from '../docker/watcher';
-import type { DockerConnectionOptions } from '../docker/connection';
-import type { Gateway, GatewayLogger } from './types';
+import { ContainerWatcher } from '../docker';
+import type { ContainerDown } from '../docker';
+import type { DockerConnectionOptions } from '../docker';
+import type { Gateway, GatewayLogger } from './gateway-api';
 
 /** Anything that reports container deaths per server: the extension's DockerSupervisor, or one watcher. */
 export interface ContainerDownSource {

@@ -1,5 +1,5 @@
 // The incident vocabulary: one record per loss of a server, from its first failure to its recovery.
-import type { Evidence, LossCause } from '../types';
+import type { Evidence, LossCause } from '../server-state';
 
 /** Who saw and healed the incident. */
 export const INCIDENT_OBSERVERS = ['window', 'proxy', 'sidecar', 'stdio'] as const;

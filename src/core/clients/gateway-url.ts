@@ -1,8 +1,8 @@
 // The gateway URL a client should use for a server: one constant, from the gateway's default port.
-import { DEFAULTS, slugify } from '../gateway/types';
-import type { WatchedServer } from './types';
+import { GATEWAY_DEFAULTS, slugify } from '../gateway';
+import type { WatchedServer } from './entries';
 
-export function defaultGatewayUrl(serverName: string, port: number = DEFAULTS.port): string {
+export function defaultGatewayUrl(serverName: string, port: number = GATEWAY_DEFAULTS.port): string {
   return `http://127.0.0.1:${port}/${slugify(serverName)}/mcp`;
 }
 

@@ -3,7 +3,7 @@ import type { Fleet } from '../fleet';
 import type { Logger } from '../logger';
 import type { LossDiagnosis } from '../evidence';
 import type { ServerMonitor } from '../monitor';
-import { DockerLink, type DockerLinkOptions } from './link';
+import { DockerLink, type DockerLinkOptions } from './docker-link';
 import type { ContainerDown } from './watcher';
 
 export interface DockerSettings extends DockerLinkOptions {

@@ -4,20 +4,20 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type Dockerode from 'dockerode';
-import { classifyDockerError, unlessNotFound, type DockerTarget } from '../docker/connection';
-import { probeHolder } from '../gateway/port';
-import { defaultGatewayUrl } from '../clients/servers';
-import { slugify } from '../gateway/types';
+import { classifyDockerError, unlessNotFound, type DockerTarget } from '../docker';
+import { probeHolder } from '../gateway';
+import { defaultGatewayUrl } from '../clients';
+import { slugify } from '../gateway';
 import { ensureGatewayImage } from './image';
-import { resolveAnyUpstream } from './upstream';
-import { demuxLogBuffer } from '../docker/logs';
+import { resolveAnyUpstream } from './upstream-address';
+import { demuxLogBuffer } from '../docker';
 import { errorMessage, fieldOf, isRecord } from '../narrow';
 import { INNER_SERVERS_FILE, ensureConfigVolume, putServersFile, readServersFile, removeConfigVolume } from './config-file';
 import {
   DEFAULT_BASE_IMAGE, DEFAULT_DOCKER_GATEWAY_PORT, DockerGatewayError, GATEWAY_CONFIG_VOLUME_NAME, GATEWAY_CONTAINER_NAME, GATEWAY_VOLUME_NAME,
   INNER_CONFIG_DIR, INNER_PORT, INNER_SOCKET, INNER_STATE_DIR, LABELS, SERVERS_FILE_ENV,
   type DockerGatewayChange, type DockerGatewayStatus, type DockerGatewayUpOptions, type DockerGatewayUpstreamStatus,
-} from './types';
+} from './sidecar-vocabulary';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

@@ -2,11 +2,11 @@
 // a new one (re-initialize with the client's own initialize params) when the server lost it.
 import { holdDelay } from '../healing';
 import type { JSONRPCMessage, JSONRPCRequest } from '@modelcontextprotocol/server';
-import type { RequestHealKind } from '../types';
+import type { RequestHealKind } from '../server-state';
 import { asSpecType, isJSONRPCResultResponse } from './spec';
 import { classifyHttpStatus, isTransientStatus } from '../classify';
 import { excerpt, shortenSessionId } from '../redact';
-import { postUpstream, type UpstreamHealth, type UpstreamOutcome } from './upstream';
+import { postUpstream, type UpstreamHealth, type UpstreamOutcome } from './upstream-http';
 import { MODERN_ERA, readDiscover, refusalNamesModern, type Discovered, type UpstreamEra } from './era';
 import { MODERN_ERA_CODEC, type EraCodec } from './era-codec';
 import type { ClientInitParams } from './init-params';

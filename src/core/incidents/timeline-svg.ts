@@ -1,9 +1,9 @@
 // The incident timeline as an SVG drawn by hand: one row per server over the last days, one mark per
 // incident (where it starts, as wide as the server was down, coloured by cause, a bar below it for the
 // calls that failed). Pure: the webview (src/vscode/timeline.ts) puts it in a CSP-locked page.
-import type { LossCause } from '../types';
-import { callsSummary, formatDuration } from './present';
-import type { IncidentRecord } from './types';
+import type { LossCause } from '../server-state';
+import { callsSummary, formatDuration } from './incident-text';
+import type { IncidentRecord } from './incident';
 
 /** Theme colours by cause (VS Code's chart colours, so light, dark and high-contrast themes all work). */
 export const CAUSE_COLOURS: Record<LossCause, string> = {

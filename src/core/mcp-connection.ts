@@ -2,7 +2,7 @@
 // resumes a known 2025 session when asked, and offers one liveness probe for either era.
 import { Client, SSEClientTransport, StreamableHTTPClientTransport, type DiscoverResult, type McpSubscription, type Transport } from '@modelcontextprotocol/client';
 import { classifyError } from './classify';
-import type { ProtocolEra, TransportKind, TransportSetting } from './types';
+import type { ProtocolEra, TransportKind, TransportSetting } from './server-state';
 import { PRODUCT_VERSION } from './version';
 
 export const CLIENT_INFO = { name: 'archon-mcp-doctor', version: PRODUCT_VERSION };

@@ -11,7 +11,7 @@ import {
 import { formatDuration } from '../core/incidents';
 import { errorMessage } from '../core/narrow';
 import { redactUrl } from '../core/redact';
-import type { ServerSnapshot } from '../core/types';
+import type { ServerSnapshot } from '../core/server-state';
 import type { DoctorContext } from './context';
 import type { DetailNode } from './tree';
 

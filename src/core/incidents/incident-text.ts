@@ -1,7 +1,7 @@
 // Incidents for people: filtering, merging copies from several places, one line each, and the
 // "while you were away" summary. Pure.
 import { boundIncidents } from './journal';
-import { INCIDENT_CALL_KINDS, INCIDENT_HEAL_KINDS, allHealed, type IncidentRecord } from './types';
+import { INCIDENT_CALL_KINDS, INCIDENT_HEAL_KINDS, allHealed, type IncidentRecord } from './incident';
 
 /** Parses `90s`, `15m`, `12h`, `7d`, `2w` (or a bare number of seconds); undefined when it is none of these. */
 export function parseDuration(text: string): number | undefined {

@@ -2,9 +2,9 @@
 // each restart opens one (its cause, with the supervisor's evidence), the calls in flight are counted, and
 // the run that has its session back closes it.
 import type { IncidentSink } from '../incidents';
-import type { LossCause } from '../types';
-import type { StdioSupervisor } from './supervisor';
-import type { RestartCause } from './types';
+import type { LossCause } from '../server-state';
+import type { StdioSupervisor } from './stdio-supervisor';
+import type { RestartCause } from './run-outcome';
 
 /** A restart's cause in the journal's words. A SIGKILL may be the OOM killer, but nothing here proves it. */
 export function lossCauseOf(cause: RestartCause): LossCause {

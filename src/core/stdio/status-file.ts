@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFile
 import * as path from 'node:path';
 import { errnoCode, isOneOf, isRecord } from '../narrow';
 import { redactText } from '../redact';
-import { RESTART_CAUSES, type RestartCause } from './types';
+import { RESTART_CAUSES, type RestartCause } from './run-outcome';
 
 export const STATE_SUBDIR = 'stdio';
 

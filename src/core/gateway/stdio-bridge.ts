@@ -11,7 +11,7 @@ import { STDIO_DEFAULT_MAX_BUFFER_SIZE, isInitializeRequest, isJSONRPCErrorRespo
 import { ClientSession } from './session';
 import { MAX_JSON_DEPTH, TOO_DEEP_MESSAGE_MESSAGE, valueDeeperThan } from './json-depth';
 import { GatewaySessionStore } from './store';
-import { DEFAULTS, slugify, type GatewayEvent, type GatewayLogger, type GatewayUpstream, type ServerGatewayStats } from './types';
+import { DEFAULTS, slugify, type GatewayEvent, type GatewayLogger, type GatewayUpstream, type ServerGatewayStats } from './gateway-api';
 
 export interface StdioBridgeOptions {
   upstream: GatewayUpstream;
