@@ -115,7 +115,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
     w.on('connected', () => say('watching'));
     w.on('down', (d) => {
       // A crash or an OOM kill is known the moment the container dies.
-      const diagnosis = w.diagnose({ lossAt: d.at, failureKind: 'session-lost' });
+      const diagnosis = w.diagnose({ lossAt: d.at, failureKind: 'unknown-session' });
       say('down', { exitCode: d.exitCode ?? null, oom: d.oom, ...(diagnosis.cause !== 'unknown' ? { loss: lossLine(diagnosis) } : {}) });
     });
     w.on('restart', (r) => {

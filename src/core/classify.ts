@@ -92,10 +92,10 @@ export function classifyHttpStatus(status: number, body: string, ctx: ClassifyCo
   }
   // Only a request that carried a session can lose it; the same words to a session-less request are a protocol mismatch.
   if (status === 400 && SESSION_WORDS.test(body) && ctx.holdingSession) {
-    return { ...base, kind: 'session-lost', message: `HTTP 400${said}: the server no longer knows this session (it probably restarted).` };
+    return { ...base, kind: 'unknown-session', message: `HTTP 400${said}: the server no longer knows this session (it probably restarted).` };
   }
   if (status === 404 && ctx.holdingSession) {
-    return { ...base, kind: 'session-lost', message: `HTTP 404${said}: the server no longer knows this session (it probably restarted).` };
+    return { ...base, kind: 'unknown-session', message: `HTTP 404${said}: the server no longer knows this session (it probably restarted).` };
   }
   if (status === 401 || status === 403) {
     return { ...base, kind: 'auth', message: `HTTP ${status}${said}: the server refused our credentials. Set a token with "Archon: Set Server Token".` };
@@ -181,7 +181,7 @@ export function classifyError(err: unknown, ctx: ClassifyContext): Failure {
 function classifyProtocolError(err: ProtocolError, ctx: ClassifyContext): Failure {
   if (err.code === UNSUPPORTED_PROTOCOL_VERSION) return eraMismatch({}, ` ("${excerpt(err.message)}")`, err.data);
   if (ctx.holdingSession && /session not found|no valid session/i.test(err.message)) {
-    return failure('session-lost', `The server no longer knows this session ("${excerpt(err.message)}"): it probably restarted.`);
+    return failure('unknown-session', `The server no longer knows this session ("${excerpt(err.message)}"): it probably restarted.`);
   }
   if (err.code === ProtocolErrorCode.MethodNotFound) return failure('unknown-method', `The server has no such method: ${excerpt(err.message)}.`);
   return failure('protocol', `The server answered with an MCP error: ${excerpt(err.message)}`);

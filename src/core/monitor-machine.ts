@@ -106,14 +106,14 @@ function failed(s: MachineState, failure: Failure, via: FailureVia, policy: Heal
   if (via === 'heal-failed') {
     if (!HEALING.includes(s.state)) return ignore(s);
     // A server that is starting may accept TCP before it serves MCP: keep probing.
-    if (failure.kind === 'unreachable' || failure.kind === 'session-lost') return go(s, 'unreachable', 'heal-failed', [{ type: 'probe-outage' }]);
+    if (failure.kind === 'unreachable' || failure.kind === 'unknown-session') return go(s, 'unreachable', 'heal-failed', [{ type: 'probe-outage' }]);
   } else if (!isUpState(s.state)) {
     // A container that dies while its server is already away: the loss is recorded, probing goes on.
-    if (s.state === 'unreachable' && via === 'container-died' && failure.kind === 'session-lost') return go(s, 'session-lost', via, []);
+    if (s.state === 'unreachable' && via === 'container-died' && failure.kind === 'unknown-session') return go(s, 'session-lost', via, []);
     return ignore(s);
   }
   switch (failure.kind) {
-    case 'session-lost':
+    case 'unknown-session':
       return go(s, 'session-lost', via, [policy.autoHeal ? { type: 'heal' } : { type: 'then', event: { type: 'give-up', why: 'auto-heal-off' } }]);
     case 'unreachable':
       return go(s, 'unreachable', via, [{ type: 'probe-outage' }]);

@@ -44,7 +44,7 @@ interface TransitionDetail {
 
 /** A restart of a server that keeps no protocol session: an incident on the loss path, though no session was lost. */
 function sessionlessRestart(detail: string): Failure {
-  return { kind: 'session-lost', message: `The server restarted (${detail}); it keeps no protocol session, so only requests in flight were lost.` };
+  return { kind: 'unknown-session', message: `The server restarted (${detail}); it keeps no protocol session, so only requests in flight were lost.` };
 }
 
 function heldKind(conn: Connection | undefined): HeldConnection {
@@ -185,7 +185,7 @@ export class ServerMonitor {
           this.heldSession = undefined;
           await this.dropConnection();
           const failure: Failure = held.sessionId
-            ? { kind: 'session-lost', message: `The server lost its session: ${evidence.detail}.` }
+            ? { kind: 'unknown-session', message: `The server lost its session: ${evidence.detail}.` }
             : sessionlessRestart(evidence.detail);
           this.snapshot.lastFailure = failureRecord(failure, iso(), held.sessionId, this.evidence.estimatedUptimeSeconds(Date.now()));
           await this.dispatch(epoch, { type: 'failed', failure, via: 'container-died' }, this.lossDetail(failure, diagnosis ?? this.diagnose(Date.now())));
@@ -199,7 +199,7 @@ export class ServerMonitor {
       if (!this.isUp()) return;
       const failure: Failure = this.conn && !this.conn.sessionId
         ? sessionlessRestart(evidence.detail)
-        : { kind: 'session-lost', message: `The server lost its session: ${evidence.detail}.` };
+        : { kind: 'unknown-session', message: `The server lost its session: ${evidence.detail}.` };
       await this.fail(epoch, failure, 'container-died', diagnosis);
     });
   }
@@ -472,7 +472,7 @@ export class ServerMonitor {
   private async fail(epoch: number, failure: Failure, via: FailureVia, given?: LossDiagnosis): Promise<void> {
     // The server answers in another protocol era: the remembered one must not be offered again.
     if (failure.kind === 'era-mismatch') this.knownEra = undefined;
-    if (via === 'heal-failed' && (failure.kind === 'unreachable' || failure.kind === 'session-lost')) {
+    if (via === 'heal-failed' && (failure.kind === 'unreachable' || failure.kind === 'unknown-session')) {
       // Still away while healing: one record per outage, not one per probe.
       const evidence: Evidence = { at: iso(), source: 'mcp', detail: failure.message };
       if (this.snapshot.state !== 'unreachable') {
@@ -490,7 +490,7 @@ export class ServerMonitor {
       return;
     }
     const now = Date.now();
-    if (failure.kind === 'session-lost' && !given) {
+    if (failure.kind === 'unknown-session' && !given) {
       given = await this.diagnoseNow(epoch);
       if (!this.isCurrent(epoch)) return;
     }
@@ -510,7 +510,7 @@ export class ServerMonitor {
       await this.dispatch(epoch, { type: 'era-changed', sessionHeld }, eraDetail);
       return;
     }
-    const transitionDetail = failure.kind === 'session-lost' ? this.lossDetail(failure, given ?? this.diagnose(now)) : { failure, evidence: [evidence] };
+    const transitionDetail = failure.kind === 'unknown-session' ? this.lossDetail(failure, given ?? this.diagnose(now)) : { failure, evidence: [evidence] };
     await this.dispatch(epoch, { type: 'failed', failure, via }, transitionDetail);
   }
 
@@ -556,7 +556,7 @@ export class ServerMonitor {
         const failure = classifyError(err, { holdingSession: true });
         // A server that no longer speaks our session's era cannot have kept the session either.
         if (failure.kind === 'era-mismatch') this.knownEra = undefined;
-        else if (failure.kind !== 'session-lost') {
+        else if (failure.kind !== 'unknown-session') {
           // Not answering says nothing about the session: try it again on the next heal.
           if (!lossRecorded) this.heldSession = old;
           return this.fail(epoch, failure, 'heal-failed');

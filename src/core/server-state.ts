@@ -18,7 +18,7 @@ export type ServerState = (typeof SERVER_STATES)[number];
  * method (404 with -32601), which says nothing about sessions.
  */
 export const FAILURE_KINDS = [
-  'session-lost', 'unreachable', 'timeout', 'server-error', 'auth', 'era-mismatch', 'unknown-method', 'protocol',
+  'unknown-session', 'unreachable', 'timeout', 'server-error', 'auth', 'era-mismatch', 'unknown-method', 'protocol',
 ] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 

@@ -162,7 +162,7 @@ describe('docker: container watcher against a real engine', { timeout: 300_000 }
     assert.equal(r.diagnosis.label, 'crash (exit 3)');
     assert.equal(w.snapshot().lastExitCode, 3);
     // The diagnosis of a session loss noticed a moment later gives the same answer.
-    const later = w.diagnose({ lossAt: new Date().toISOString(), failureKind: 'session-lost' });
+    const later = w.diagnose({ lossAt: new Date().toISOString(), failureKind: 'unknown-session' });
     assert.equal(later.label, 'crash (exit 3)');
     w.stop();
     await removeContainer(name);

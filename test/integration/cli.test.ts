@@ -61,7 +61,7 @@ test('watch --json prints one object per transition and exits 0 on Ctrl-C', asyn
     const lossOf = lost.loss as { cause: string; label: string; evidence: unknown[] } | undefined;
     assert.ok(lossOf && Array.isArray(lossOf.evidence), 'session-lost lines carry the loss with its evidence');
     assert.equal(lossOf.cause, 'process-restart');
-    assert.equal(lost.failure, 'session-lost', 'the failure kind, apart from the root cause');
+    assert.equal(lost.failure, 'unknown-session', 'the failure kind, apart from the root cause');
   }
   // Root causes only on the lines that record a loss.
   for (const l of cli.lines) if (l.state !== 'session-lost') assert.equal(l.loss, undefined, JSON.stringify(l));

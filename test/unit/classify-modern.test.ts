@@ -53,7 +53,7 @@ describe('classifier on recorded 2026-07-28 server answers', () => {
         const f = classifyHttpStatus(a.status, a.body, ctx);
         assert.equal(f.kind, kind, `${name} (holding ${ctx.holdingSession}): ${f.message}`);
         assert.equal(f.httpStatus, a.status);
-        assert.notEqual(f.kind, 'session-lost');
+        assert.notEqual(f.kind, 'unknown-session');
         assert.doesNotMatch(f.message, /not an answer an MCP server gives/);
       }
       assert.equal(classifyError(thrownFor(a), HOLDING).kind, kind, 'the same through the client error');
@@ -72,9 +72,9 @@ describe('classifier on recorded 2026-07-28 server answers', () => {
 });
 
 describe('classifier: the same words from 2025 servers keep their meaning', () => {
-  it("a 2025 server's 404 without -32601 while holding a session is still session-lost", () => {
+  it("a 2025 server's 404 without -32601 while holding a session is still unknown-session", () => {
     const body = '{"jsonrpc":"2.0","error":{"code":-32001,"message":"Session not found"},"id":null}';
-    assert.equal(classifyHttpStatus(404, body, HOLDING).kind, 'session-lost');
+    assert.equal(classifyHttpStatus(404, body, HOLDING).kind, 'unknown-session');
   });
 
   it('a 404 with -32601 while holding a session is an unknown method, not a lost session', () => {
@@ -89,8 +89,8 @@ describe('classifier: the same words from 2025 servers keep their meaning', () =
     assert.match(f.message, /headers/);
   });
 
-  it("Archon's plain-text 400 'No valid session ID provided' while holding a session is still session-lost", () => {
-    assert.equal(classifyHttpStatus(400, 'Bad Request: No valid session ID provided', HOLDING).kind, 'session-lost');
+  it("Archon's plain-text 400 'No valid session ID provided' while holding a session is still unknown-session", () => {
+    assert.equal(classifyHttpStatus(400, 'Bad Request: No valid session ID provided', HOLDING).kind, 'unknown-session');
   });
 });
 
@@ -101,8 +101,8 @@ describe('classifier: v2 client errors', () => {
     assert.match(f.message, /supports 2026-07-28/);
   });
 
-  it('a ProtocolError "Session not found" while holding a session is session-lost', () => {
-    assert.equal(classifyError(new ProtocolError(-32001, 'Session not found'), HOLDING).kind, 'session-lost');
+  it('a ProtocolError "Session not found" while holding a session is unknown-session', () => {
+    assert.equal(classifyError(new ProtocolError(-32001, 'Session not found'), HOLDING).kind, 'unknown-session');
     assert.equal(classifyError(new ProtocolError(-32001, 'Session not found'), FRESH).kind, 'protocol');
   });
 

@@ -47,9 +47,9 @@ function assertSentence(f: Failure): void {
 }
 
 describe('classifyError: session lost (exact server bodies)', () => {
-  it("Archon's text/plain 400 'No valid session ID provided' is session-lost", () => {
+  it("Archon's text/plain 400 'No valid session ID provided' is unknown-session", () => {
     const f = classifyError(postError(400, ARCHON_400), HOLDING);
-    assert.equal(f.kind, 'session-lost');
+    assert.equal(f.kind, 'unknown-session');
     assert.equal(f.httpStatus, 400);
     assert.equal(f.bodyExcerpt, ARCHON_400);
     assert.ok(f.message.includes('HTTP 400'));
@@ -76,25 +76,25 @@ describe('classifyError: session lost (exact server bodies)', () => {
     assert.equal(classifyError(postError(400, EVERYTHING_400), FRESH).kind, 'protocol');
   });
 
-  it("server-everything's 400 JSON (-32000, no id) is session-lost", () => {
+  it("server-everything's 400 JSON (-32000, no id) is unknown-session", () => {
     const f = classifyError(postError(400, EVERYTHING_400), HOLDING);
-    assert.equal(f.kind, 'session-lost');
+    assert.equal(f.kind, 'unknown-session');
     assert.equal(f.httpStatus, 400);
     assert.equal(f.bodyExcerpt, EVERYTHING_400);
     assertSentence(f);
   });
 
-  it("the SDK example server's 404 JSON-RPC 'Session not found' is session-lost while holding a session", () => {
+  it("the SDK example server's 404 JSON-RPC 'Session not found' is unknown-session while holding a session", () => {
     const f = classifyError(postError(404, SDK_EXAMPLE_404), HOLDING);
-    assert.equal(f.kind, 'session-lost');
+    assert.equal(f.kind, 'unknown-session');
     assert.equal(f.httpStatus, 404);
     assert.equal(f.bodyExcerpt, SDK_EXAMPLE_404);
     assertSentence(f);
   });
 
-  it("the bare {code:-32001,message:'Session not found'} 404 body is session-lost while holding a session", () => {
+  it("the bare {code:-32001,message:'Session not found'} 404 body is unknown-session while holding a session", () => {
     const f = classifyError(postError(404, SDK_EXAMPLE_404_BARE), HOLDING);
-    assert.equal(f.kind, 'session-lost');
+    assert.equal(f.kind, 'unknown-session');
     assert.equal(f.bodyExcerpt, SDK_EXAMPLE_404_BARE);
   });
 
@@ -106,16 +106,16 @@ describe('classifyError: session lost (exact server bodies)', () => {
     assertSentence(f);
   });
 
-  it("newer Python SDK's 404 (-32600, id 'server-error') is session-lost", () => {
+  it("newer Python SDK's 404 (-32600, id 'server-error') is unknown-session", () => {
     const f = classifyError(postError(404, PY_NEW_404), HOLDING);
-    assert.equal(f.kind, 'session-lost');
+    assert.equal(f.kind, 'unknown-session');
     assert.equal(f.httpStatus, 404);
     assert.equal(f.bodyExcerpt, PY_NEW_404);
   });
 
-  it("400 'Bad Request: Missing session ID' is session-lost", () => {
+  it("400 'Bad Request: Missing session ID' is unknown-session", () => {
     const f = classifyError(postError(400, ARCHON_400_MISSING), HOLDING);
-    assert.equal(f.kind, 'session-lost');
+    assert.equal(f.kind, 'unknown-session');
     assert.equal(f.httpStatus, 400);
     assert.equal(f.bodyExcerpt, ARCHON_400_MISSING);
   });
@@ -126,45 +126,45 @@ describe('classifyError: session lost (exact server bodies)', () => {
     assert.equal(f.httpStatus, 400);
   });
 
-  it('a 400 whose body does not mention the session is protocol, not session-lost', () => {
+  it('a 400 whose body does not mention the session is protocol, not unknown-session', () => {
     const f = classifyError(postError(400, '{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}'), HOLDING);
     assert.equal(f.kind, 'protocol');
     assert.equal(f.httpStatus, 400);
   });
 
-  it('the GET SSE stream failing with 404 ("Failed to open SSE stream") is session-lost while holding a session', () => {
+  it('the GET SSE stream failing with 404 ("Failed to open SSE stream") is unknown-session while holding a session', () => {
     const f = classifyError(getError(404, 'Not Found'), HOLDING);
-    assert.equal(f.kind, 'session-lost');
+    assert.equal(f.kind, 'unknown-session');
     assert.equal(f.httpStatus, 404);
     assert.equal(f.bodyExcerpt, 'Not Found');
   });
 
   it('a 404 when terminating a session ("Failed to terminate session") keeps the status', () => {
     const f = classifyError(deleteError(404, 'Not Found'), HOLDING);
-    assert.equal(f.kind, 'session-lost');
+    assert.equal(f.kind, 'unknown-session');
     assert.equal(f.httpStatus, 404);
   });
 
   it('an empty body still classifies by status, without an excerpt or empty quotes', () => {
     const f = classifyError(postError(404, ''), HOLDING);
-    assert.equal(f.kind, 'session-lost');
+    assert.equal(f.kind, 'unknown-session');
     assert.equal(f.bodyExcerpt, undefined);
     assert.doesNotMatch(f.message, /""/);
   });
 });
 
 describe('classifyError: legacy SSE transport', () => {
-  it('"Error POSTing to endpoint (HTTP 404): ..." while holding a session is session-lost with status and body', () => {
+  it('"Error POSTing to endpoint (HTTP 404): ..." while holding a session is unknown-session with status and body', () => {
     const f = classifyError(ssePostError(404, 'Session not found'), HOLDING);
-    assert.equal(f.kind, 'session-lost');
+    assert.equal(f.kind, 'unknown-session');
     assert.equal(f.httpStatus, 404);
     assert.equal(f.bodyExcerpt, 'Session not found');
     assertSentence(f);
   });
 
-  it('"Error POSTing to endpoint (HTTP 400): ..." with a session body is session-lost', () => {
+  it('"Error POSTing to endpoint (HTTP 400): ..." with a session body is unknown-session', () => {
     const f = classifyError(ssePostError(400, ARCHON_400), HOLDING);
-    assert.equal(f.kind, 'session-lost');
+    assert.equal(f.kind, 'unknown-session');
     assert.equal(f.httpStatus, 400);
     assert.equal(f.bodyExcerpt, ARCHON_400);
   });
@@ -303,7 +303,7 @@ describe('classifyError: server errors', () => {
     });
   }
 
-  it('a 500 whose body mentions the session is still server-error (only 400/404 mean session-lost)', () => {
+  it('a 500 whose body mentions the session is still server-error (only 400/404 mean unknown-session)', () => {
     const f = classifyError(postError(500, 'Internal error while looking up session'), HOLDING);
     assert.equal(f.kind, 'server-error');
   });
@@ -443,10 +443,10 @@ describe('classifyError / classifyHttpStatus: secrets and excerpts', () => {
     assert.match(f.bodyExcerpt!, /Bearer «hidden»/);
   });
 
-  it('a bearer token in a 400 session body is hidden and the failure is still session-lost', () => {
+  it('a bearer token in a 400 session body is hidden and the failure is still unknown-session', () => {
     const body = `Bad Request: No valid session ID provided (Authorization: Bearer ${TOKEN})`;
     const f = classifyError(postError(400, body), HOLDING);
-    assert.equal(f.kind, 'session-lost');
+    assert.equal(f.kind, 'unknown-session');
     assert.ok(!JSON.stringify(f).includes(TOKEN));
   });
 
@@ -470,7 +470,7 @@ describe('classifyError / classifyHttpStatus: secrets and excerpts', () => {
   it('a huge body is cut to a bounded excerpt on one line', () => {
     const body = `Bad Request: No valid session ID provided\n${'x'.repeat(10_000)}`;
     const f = classifyHttpStatus(400, body, HOLDING);
-    assert.equal(f.kind, 'session-lost');
+    assert.equal(f.kind, 'unknown-session');
     assert.ok(f.bodyExcerpt!.length <= 201, `excerpt length ${f.bodyExcerpt!.length}`);
     assert.ok(f.bodyExcerpt!.endsWith('…'));
     assert.doesNotMatch(f.bodyExcerpt!, /\n/);
@@ -479,7 +479,7 @@ describe('classifyError / classifyHttpStatus: secrets and excerpts', () => {
 
   it('classifyHttpStatus works on its own for the gateway (Archon 400)', () => {
     const f = classifyHttpStatus(400, ARCHON_400, HOLDING);
-    assert.deepEqual({ kind: f.kind, httpStatus: f.httpStatus, bodyExcerpt: f.bodyExcerpt }, { kind: 'session-lost', httpStatus: 400, bodyExcerpt: ARCHON_400 });
+    assert.deepEqual({ kind: f.kind, httpStatus: f.httpStatus, bodyExcerpt: f.bodyExcerpt }, { kind: 'unknown-session', httpStatus: 400, bodyExcerpt: ARCHON_400 });
   });
 
   it('classifyHttpStatus with an empty body leaves bodyExcerpt undefined', () => {

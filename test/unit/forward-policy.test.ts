@@ -57,10 +57,10 @@ const table: Row[] = [
   ['broken, still unknown after asking: interrupted', { kind: 'broken' }, state({ askedTools: true }), ctx({ repeat: 'ask-tools' }), 'fail', 'interrupted'],
   ['broken, a read resent too often: give up', { kind: 'broken' }, state({ resends: FORWARD_LIMITS.resends }), ctx(), 'fail', 'interrupted'],
   ['broken, a read past the deadline: give up', { kind: 'broken' }, state(), ctx({ now: NOW + 30_000 }), 'fail', 'interrupted'],
-  ['session lost: re-initialize', refused(400, 'session-lost'), state(), ctx(), 'reinitialize'],
-  ['session lost, a write too (it did not run)', refused(404, 'session-lost'), state(), ctx({ repeat: WRITE }), 'reinitialize'],
-  ['session lost too often: fail with the classification', refused(400, 'session-lost'), state({ sessionLosses: FORWARD_LIMITS.sessionLosses }), ctx(), 'fail', 'session-lost'],
-  ["initialize's own session loss is not healed by re-initializing", refused(400, 'session-lost'), state(), ctx({ isInitialize: true }), 'fail', 'session-lost'],
+  ['session lost: re-initialize', refused(400, 'unknown-session'), state(), ctx(), 'reinitialize'],
+  ['session lost, a write too (it did not run)', refused(404, 'unknown-session'), state(), ctx({ repeat: WRITE }), 'reinitialize'],
+  ['session lost too often: fail with the classification', refused(400, 'unknown-session'), state({ sessionLosses: FORWARD_LIMITS.sessionLosses }), ctx(), 'fail', 'unknown-session'],
+  ["initialize's own session loss is not healed by re-initializing", refused(400, 'unknown-session'), state(), ctx({ isInitialize: true }), 'fail', 'unknown-session'],
   ['502 while coming back: hold', refused(502, 'server-error'), state(), ctx(), 'hold'],
   ['503 past the deadline: fail', refused(503, 'server-error'), state(), ctx({ now: NOW + 31_000 }), 'fail', 'server-error'],
   ['500: fail (the server failed it)', refused(500, 'server-error'), state(), ctx(), 'fail', 'server-error'],
@@ -85,7 +85,7 @@ describe('forwarding policy (table)', () => {
 
   it('counts: re-initializations, resends and the era retry carry to the next attempt', () => {
     let s = initialForwardState();
-    s = decideAttempt(refused(400, 'session-lost'), s, ctx()).state;
+    s = decideAttempt(refused(400, 'unknown-session'), s, ctx()).state;
     s = decideAttempt({ kind: 'broken' }, s, ctx()).state;
     s = decideAttempt(refused(400, 'era-mismatch', { namesOtherEra: true }), s, ctx()).state;
     assert.deepEqual(s, { attempt: 3, sessionLosses: 1, resends: 1, eraRetried: true, askedTools: false });

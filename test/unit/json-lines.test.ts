@@ -14,7 +14,7 @@ const snapshot: ServerSnapshot = {
 const loss = { at: AT, cause: 'oom-kill' as const, label: 'OOM kill', evidence: [{ at: AT, source: 'docker' as const, detail: 'container archon-mcp was OOM-killed' }] };
 const lost: Transition = {
   at: AT, from: 'healthy', to: 'session-lost', reason: 'container-died',
-  failure: { kind: 'session-lost', message: 'The server lost its session.' }, loss, evidence: loss.evidence,
+  failure: { kind: 'unknown-session', message: 'The server lost its session.' }, loss, evidence: loss.evidence,
 };
 const container: ContainerSnapshot = { configuredName: 'archon-mcp', matchedName: 'archon-mcp', matchedFallback: false, state: 'exited', health: 'none', restarts: 0, oomKills: 1, memoryPressure: false, connected: true, updatedAt: AT };
 const roundTrip = (line: unknown) => parseJsonLine(JSON.stringify(line));
@@ -26,7 +26,7 @@ describe('CLI JSON lines', () => {
     assert.ok(line.type === 'transition');
     assert.equal(line.t, AT);
     assert.equal(line.reason, 'container-died');
-    assert.equal(line.failure, 'session-lost');
+    assert.equal(line.failure, 'unknown-session');
     assert.deepEqual(line.loss, { cause: 'oom-kill', label: 'OOM kill', evidence: loss.evidence });
     assert.equal(line.sessionId, '1a2b3c4d…9f0e');
     assert.equal(line.httpStatus, null);

@@ -41,7 +41,7 @@ describe('failure records: one per failure episode', () => {
     assert.equal(records.length, RESTARTS, `one record per restart: ${seen}`);
     // Down while it restarts (the push stream breaks first); a check that lands after it is back
     // finds the session gone instead. Either way, one failure.
-    for (const r of records) assert.ok(r.kind === 'unreachable' || r.kind === 'session-lost', seen);
+    for (const r of records) assert.ok(r.kind === 'unreachable' || r.kind === 'unknown-session', seen);
     assert.deepEqual(records.map((r) => r.sessionId), sessions, 'each record names the session the outage took');
     // The transitions agree: one fall from healthy per restart.
     const up = (state: string) => state === 'healthy' || state === 'degraded';

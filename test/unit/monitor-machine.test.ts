@@ -18,7 +18,7 @@ const EVENTS: MonitorEvent[] = [
   { type: 'probed', answers: true }, { type: 'probed', answers: false }, { type: 'heal-start' },
   { type: 'session-refused', lossRecorded: true }, { type: 'session-refused', lossRecorded: false }, { type: 'reinitialize' },
   { type: 'give-up', why: 'auto-heal-off' }, { type: 'give-up', why: 'heal-budget-spent' }, { type: 'user-reconnect' },
-  { type: 'failed', via: 'server-restarted', failure: failure('session-lost') },
+  { type: 'failed', via: 'server-restarted', failure: failure('unknown-session') },
   { type: 'era-changed', sessionHeld: true }, { type: 'era-changed', sessionHeld: false }, { type: 'restart-seen' },
 ];
 
@@ -127,11 +127,11 @@ describe('monitor state machine', () => {
   });
 
   it('a lost session: session-lost, then heal (auto-heal on) or give up (off)', () => {
-    const on = step(at('healthy'), { type: 'failed', via: 'ping-failed', failure: failure('session-lost') }, ON);
+    const on = step(at('healthy'), { type: 'failed', via: 'ping-failed', failure: failure('unknown-session') }, ON);
     assert.equal(on.next.state, 'session-lost');
     assert.equal(on.reason, 'ping-failed');
     assert.deepEqual(effects(on), ['heal']);
-    const off = step(at('healthy'), { type: 'failed', via: 'container-died', failure: failure('session-lost') }, OFF);
+    const off = step(at('healthy'), { type: 'failed', via: 'container-died', failure: failure('unknown-session') }, OFF);
     assert.equal(off.reason, 'container-died');
     assert.deepEqual(off.effects, [{ type: 'then', event: { type: 'give-up', why: 'auto-heal-off' } }]);
     const gaveUp = step(off.next, { type: 'give-up', why: 'auto-heal-off' }, OFF);
@@ -150,9 +150,9 @@ describe('monitor state machine', () => {
   });
 
   it('a container dying while the server is already away records the loss and keeps probing', () => {
-    const r = step(at('unreachable'), { type: 'failed', via: 'container-died', failure: failure('session-lost') }, ON);
+    const r = step(at('unreachable'), { type: 'failed', via: 'container-died', failure: failure('unknown-session') }, ON);
     assert.deepEqual([r.next.state, r.reason, r.effects], ['session-lost', 'container-died', []]);
-    assert.equal(step(at('unreachable'), { type: 'failed', via: 'ping-failed', failure: failure('session-lost') }, ON).reason, undefined);
+    assert.equal(step(at('unreachable'), { type: 'failed', via: 'ping-failed', failure: failure('unknown-session') }, ON).reason, undefined);
     assert.deepEqual(effects(step(r.next, { type: 'probed', answers: true }, ON)), ['heal']);
   });
 
@@ -170,7 +170,7 @@ describe('monitor state machine', () => {
   });
 
   it('a heal that cannot reach the server goes back to probing, whatever it failed with', () => {
-    for (const kind of ['unreachable', 'session-lost'] as const) {
+    for (const kind of ['unreachable', 'unknown-session'] as const) {
       const r = step(at('healing'), { type: 'failed', via: 'heal-failed', failure: failure(kind) }, ON);
       assert.deepEqual([r.next.state, r.reason, effects(r)], ['unreachable', 'heal-failed', ['probe-outage']]);
     }
@@ -199,7 +199,7 @@ describe('monitor state machine', () => {
   });
 
   it('a sessionless restart is an incident: seen by a probe (then healed) or by a heal after an outage (then connected)', () => {
-    const probe = step(at('healthy'), { type: 'failed', via: 'server-restarted', failure: failure('session-lost') }, ON);
+    const probe = step(at('healthy'), { type: 'failed', via: 'server-restarted', failure: failure('unknown-session') }, ON);
     assert.deepEqual([probe.next.state, probe.reason, effects(probe)], ['session-lost', 'server-restarted', ['heal']]);
     const seen = step(at('healing'), { type: 'restart-seen' }, ON);
     assert.deepEqual([seen.next.state, seen.reason, effects(seen)], ['session-lost', 'server-restarted', ['then:heal-start']]);

@@ -10,7 +10,7 @@ const SEC = 1_000;
 const MIN = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function failure(now: number, extra: Partial<FailureRecord> = {}, kind: FailureKind = 'session-lost'): FailureRecord {
+function failure(now: number, extra: Partial<FailureRecord> = {}, kind: FailureKind = 'unknown-session'): FailureRecord {
   return { at: iso(now), kind, message: `failure at ${iso(now)}`, ...extra };
 }
 
@@ -75,7 +75,7 @@ describe('PatternTracker: failures soon after a restart', () => {
     assert.equal(started[0].count, 1);
     assert.equal(started[0].firstSeen, iso(T0));
     assert.match(started[0].detail, /12 s after the server started/);
-    assert.match(started[0].detail, /session-lost/);
+    assert.match(started[0].detail, /unknown-session/);
   });
 
   it('is not reported at or above 300 s of uptime, nor without an uptime', () => {
@@ -298,7 +298,7 @@ describe('failureRecord: one hidden class for the whole log', () => {
   // Failures as classify.ts builds them: the plain kind and the kind with an HTTP answer spread in.
   const failures = (n: number): Failure[] => Array.from({ length: n }, (_, i) => (i % 2
     ? { kind: 'unreachable', message: `down ${i}`, errorCode: 'ECONNREFUSED' }
-    : { ...{ httpStatus: 404, bodyExcerpt: 'Session not found' }, kind: 'session-lost', message: `gone ${i}` }));
+    : { ...{ httpStatus: 404, bodyExcerpt: 'Session not found' }, kind: 'unknown-session', message: `gone ${i}` }));
 
   it('200 records from failures of two shapes, with and without session and uptime, share one map', () => {
     const records = failures(200).map((f, i) => failureRecord(f, iso(T0 + i * SEC), i % 3 ? `s-${i}` : undefined, i % 5 ? i * 1.5 : undefined));
@@ -314,7 +314,7 @@ describe('failureRecord: one hidden class for the whole log', () => {
   });
 
   it('keeps every field of the failure and its context', () => {
-    const f: Failure = { kind: 'session-lost', message: 'gone', httpStatus: 400, bodyExcerpt: 'Bad Request', errorCode: undefined };
+    const f: Failure = { kind: 'unknown-session', message: 'gone', httpStatus: 400, bodyExcerpt: 'Bad Request', errorCode: undefined };
     assert.deepEqual(failureRecord(f, iso(T0), 'abc', 12), { ...f, at: iso(T0), sessionId: 'abc', serverUptimeSeconds: 12 });
   });
 
@@ -330,7 +330,7 @@ describe('failureRecord: one hidden class for the whole log', () => {
 
 describe('FailureLog: the compact failure history', () => {
   const rec = (i: number): FailureRecord =>
-    failureRecord({ kind: i % 2 ? 'unreachable' : 'session-lost', message: `m${i}`, httpStatus: i % 2 ? undefined : 404, bodyExcerpt: 'not kept', errorCode: i % 2 ? 'ECONNREFUSED' : undefined }, iso(T0 + i * SEC), `s-${i % 3}`, 7);
+    failureRecord({ kind: i % 2 ? 'unreachable' : 'unknown-session', message: `m${i}`, httpStatus: i % 2 ? undefined : 404, bodyExcerpt: 'not kept', errorCode: i % 2 ? 'ECONNREFUSED' : undefined }, iso(T0 + i * SEC), `s-${i % 3}`, 7);
 
   it('gives back what pattern detection and the report read, oldest first, the newest `capacity` of them', () => {
     const log = new FailureLog(4, PATTERN_WINDOW_MS);
@@ -339,7 +339,7 @@ describe('FailureLog: the compact failure history', () => {
     assert.equal(log.size, 4);
     assert.deepEqual(kept.map((r) => r.message), ['m3', 'm4', 'm5', 'm6']);
     assert.deepEqual(kept[0], { kind: 'unreachable', message: 'm3', httpStatus: undefined, bodyExcerpt: undefined, errorCode: 'ECONNREFUSED', at: iso(T0 + 3 * SEC), sessionId: 's-0', serverUptimeSeconds: undefined });
-    assert.deepEqual(kept[1], { kind: 'session-lost', message: 'm4', httpStatus: 404, bodyExcerpt: undefined, errorCode: undefined, at: iso(T0 + 4 * SEC), sessionId: 's-1', serverUptimeSeconds: undefined });
+    assert.deepEqual(kept[1], { kind: 'unknown-session', message: 'm4', httpStatus: 404, bodyExcerpt: undefined, errorCode: undefined, at: iso(T0 + 4 * SEC), sessionId: 's-1', serverUptimeSeconds: undefined });
     assert.equal(log.countOnSession('s-0'), 2, 'm3 and m6');
     assert.equal(log.countOnSession('s-2'), 1, 'm5 (m2 was dropped)');
   });
@@ -357,7 +357,7 @@ describe('FailureLog: the compact failure history', () => {
 
   it('every failure kind and HTTP status comes back as it went in', () => {
     const log = new FailureLog(20, PATTERN_WINDOW_MS);
-    const kinds: FailureKind[] = ['session-lost', 'unreachable', 'timeout', 'server-error', 'auth', 'era-mismatch', 'unknown-method', 'protocol'];
+    const kinds: FailureKind[] = ['unknown-session', 'unreachable', 'timeout', 'server-error', 'auth', 'era-mismatch', 'unknown-method', 'protocol'];
     kinds.forEach((kind, i) => log.add(failureRecord({ kind, message: kind, httpStatus: i ? 400 + i * 33 : undefined }, iso(T0 + i), undefined), T0 + i));
     assert.deepEqual(log.list().map((r) => [r.kind, r.httpStatus]), kinds.map((k, i) => [k, i ? 400 + i * 33 : undefined]));
   });

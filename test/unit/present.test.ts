@@ -176,7 +176,7 @@ describe('tooltipLine()', () => {
   });
 
   it('shows the last failure when not healthy, and hides it when healthy', () => {
-    const lastFailure = { at: '2026-11-20T08:59:00.000Z', kind: 'session-lost' as const, message: 'HTTP 400 "Bad Request: No valid session ID provided": the server no longer knows this session (it probably restarted).' };
+    const lastFailure = { at: '2026-11-20T08:59:00.000Z', kind: 'unknown-session' as const, message: 'HTTP 400 "Bad Request: No valid session ID provided": the server no longer knows this session (it probably restarted).' };
     assert.ok(tooltipLine(snap('session-lost', { lastFailure }), NOW).includes('No valid session ID provided'));
     assert.ok(!tooltipLine(snap('healthy', { lastFailure }), NOW).includes('No valid session ID provided'));
   });

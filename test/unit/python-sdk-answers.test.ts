@@ -10,7 +10,7 @@ const FRESH = { holdingSession: false };
 
 describe('the Python SDK servers’ answers', () => {
   it('mcp 1.12.2 (Archon), unknown session (POST, GET and DELETE alike, before the body is read): 400 "Bad Request: No valid session ID provided" with NO Content-Type → session lost', () => {
-    assert.equal(classifyHttpStatus(400, 'Bad Request: No valid session ID provided', HOLDING).kind, 'session-lost');
+    assert.equal(classifyHttpStatus(400, 'Bad Request: No valid session ID provided', HOLDING).kind, 'unknown-session');
   });
   it('mcp 1.12.2, a request without a session that is not initialize: 400 JSON -32600 "Missing session ID" → protocol, not a lost session', () => {
     const body = '{"jsonrpc":"2.0","id":"server-error","error":{"code":-32600,"message":"Bad Request: Missing session ID"}}';
@@ -18,7 +18,7 @@ describe('the Python SDK servers’ answers', () => {
   });
   it('mcp 1.12.2, the same 400 "Missing session ID" JSON to a client that holds a session (its header went missing) → session lost', () => {
     const body = '{"jsonrpc":"2.0","id":"server-error","error":{"code":-32600,"message":"Bad Request: Missing session ID"}}';
-    assert.equal(classifyHttpStatus(400, body, HOLDING).kind, 'session-lost');
+    assert.equal(classifyHttpStatus(400, body, HOLDING).kind, 'unknown-session');
   });
   it('mcp 1.12.2, bad JSON: 400 JSON -32700 id "server-error" (with a fresh mcp-session-id when none was sent; an unknown one gets the text 400) → protocol', () => {
     const body = '{"jsonrpc":"2.0","id":"server-error","error":{"code":-32700,"message":"Parse error: Expecting value: line 1 column 12 (char 11)"}}';
@@ -34,11 +34,11 @@ describe('the Python SDK servers’ answers', () => {
   });
   it('mcp 1.30.0, unknown session: 404 JSON id "server-error" → session lost', () => {
     const body = '{"jsonrpc":"2.0","id":"server-error","error":{"code":-32600,"message":"Session not found"}}';
-    assert.equal(classifyHttpStatus(404, body, HOLDING).kind, 'session-lost');
+    assert.equal(classifyHttpStatus(404, body, HOLDING).kind, 'unknown-session');
   });
   it('mcp 2.3.0 and fastmcp 4.2.3, unknown session: 404 JSON id null → session lost', () => {
     const body = '{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Session not found"}}';
-    assert.equal(classifyHttpStatus(404, body, HOLDING).kind, 'session-lost');
+    assert.equal(classifyHttpStatus(404, body, HOLDING).kind, 'unknown-session');
   });
   it('mcp 2.3.0, server/discover without the client capabilities key: 400 -32602 → protocol (a request fault, not the session)', () => {
     const body = '{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"params._meta is missing the required envelope key(s): io.modelcontextprotocol/clientCapabilities"}}';

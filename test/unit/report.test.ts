@@ -33,7 +33,7 @@ function snapshot(overrides: Partial<ServerSnapshot> = {}): ServerSnapshot {
 }
 
 function failureRecord(i: number, extra: Partial<FailureRecord> = {}): FailureRecord {
-  return { at: `2026-11-20T08:${String(i).padStart(2, '0')}:00.000Z`, kind: 'session-lost', message: `failure number ${i}.`, httpStatus: 400, ...extra };
+  return { at: `2026-11-20T08:${String(i).padStart(2, '0')}:00.000Z`, kind: 'unknown-session', message: `failure number ${i}.`, httpStatus: 400, ...extra };
 }
 
 const SERVERS: ServerConfig[] = [
@@ -158,13 +158,13 @@ describe('renderReport: server details', () => {
       snapshots: [snapshot({
         patterns: [
           { id: 'flapping', title: 'Flapping', detail: '4 losses within 10 minutes', firstSeen: '2026-11-20T08:10:00.000Z', lastSeen: '2026-11-20T08:50:00.000Z', count: 6 },
-          { id: 'soon-after-restart', title: 'Failures soon after a server restart', detail: 'failure (session-lost) 12 s after the server started', firstSeen: '2026-11-20T08:20:00.000Z', lastSeen: '2026-11-20T08:20:00.000Z', count: 1 },
+          { id: 'soon-after-restart', title: 'Failures soon after a server restart', detail: 'failure (unknown-session) 12 s after the server started', firstSeen: '2026-11-20T08:20:00.000Z', lastSeen: '2026-11-20T08:20:00.000Z', count: 1 },
         ],
       })],
     }));
     assert.ok(r.includes('**Patterns**'));
     assert.ok(r.includes('- Flapping: 4 losses within 10 minutes (6×, since 2026-11-20T08:10:00.000Z)'));
-    assert.ok(r.includes('- Failures soon after a server restart: failure (session-lost) 12 s after the server started (1×'));
+    assert.ok(r.includes('- Failures soon after a server restart: failure (unknown-session) 12 s after the server started (1×'));
   });
 
   it('has no Patterns or failures headings when there are none', () => {
@@ -179,7 +179,7 @@ describe('renderReport: server details', () => {
     const r = renderReport(input({ recentFailures: (name) => (name === 'Archon' ? failures : []) }));
     assert.ok(r.includes('**Recent failures**'));
     assert.ok(r.includes('| Time | Kind | HTTP | Message |'));
-    assert.ok(r.includes('| 2026-11-20T08:14:00.000Z | session-lost | 400 | failure number 14. |'));
+    assert.ok(r.includes('| 2026-11-20T08:14:00.000Z | unknown-session | 400 | failure number 14. |'));
     assert.ok(r.includes('failure number 5.'));
     assert.ok(!r.includes('failure number 4.'), 'only the newest 10');
     assert.equal((r.match(/failure number/g) ?? []).length, 10);

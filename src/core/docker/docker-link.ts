@@ -71,7 +71,7 @@ export class DockerLink {
 
   /** The monitor's own diagnosis hook: container events explain a loss it noticed by itself. */
   diagnose(atMs: number): LossDiagnosis | undefined {
-    const d = this.watcher.diagnose({ lossAt: new Date(atMs).toISOString(), failureKind: 'session-lost' });
+    const d = this.watcher.diagnose({ lossAt: new Date(atMs).toISOString(), failureKind: 'unknown-session' });
     return d.cause === 'unknown' ? undefined : d;
   }
 
@@ -105,7 +105,7 @@ export class DockerLink {
       const what = down.oom ? 'was OOM-killed' : `died${down.exitCode !== undefined ? ` (exit ${down.exitCode})` : ''}`;
       this.log.warn(`${server}: container ${this.name()} ${what}`);
       const evidence: Evidence = { at: down.at, source: 'docker', detail: `container ${this.name()} ${what}` };
-      const d = w.diagnose({ lossAt: down.at, failureKind: 'session-lost' });
+      const d = w.diagnose({ lossAt: down.at, failureKind: 'unknown-session' });
       m.signalSessionLost(evidence, d);
     });
     w.on('restart', (r) => {

@@ -35,7 +35,7 @@ export async function learnToolList(deps: AskDeps, req: JSONRPCRequest, deadline
       });
       if (out.kind === 'http') {
         const f = classifyHttpStatus(out.status, out.body, { holdingSession: deps.link.sessionId !== undefined });
-        if (f.kind === 'session-lost') deps.link.invalidate(deps.link.sessionId);
+        if (f.kind === 'unknown-session') deps.link.invalidate(deps.link.sessionId);
         else await deps.link.waitOrGiveUp(out, page, deadline, trace);
         continue;
       }

@@ -126,7 +126,7 @@ export class GetStreamRelay {
       if (out.kind === 'http') {
         if (out.status === 405) return; // the server offers no GET stream
         if (listening && !isTransientStatus(out.status)) return; // it refuses to be listened to: stay quiet
-        if (classifyHttpStatus(out.status, out.body, { holdingSession: usedId !== undefined }).kind === 'session-lost') {
+        if (classifyHttpStatus(out.status, out.body, { holdingSession: usedId !== undefined }).kind === 'unknown-session') {
           link.invalidate(usedId);
           continue;
         }

@@ -490,7 +490,7 @@ export class ClientSession {
         if (out.kind === 'http') {
           const f = classifyHttpStatus(out.status, out.body, { holdingSession: usedId !== undefined });
           // A response belongs to the upstream session that asked; a new one never asked.
-          if (f.kind !== 'session-lost' || isResponse) return;
+          if (f.kind !== 'unknown-session' || isResponse) return;
           this.link.invalidate(usedId);
           continue;
         }

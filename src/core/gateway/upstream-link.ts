@@ -268,7 +268,7 @@ export class UpstreamLink {
       const usedId = this.sessionId;
       const ping: JSONRPCRequest = { jsonrpc: '2.0', id: gatewayRequestId('ping'), method: 'ping' };
       const out = await postUpstream({ url: this.env.url, headers: await this.headers(), health, message: ping, onMessage: () => undefined });
-      if (out.kind === 'http' && classifyHttpStatus(out.status, out.body, { holdingSession: usedId !== undefined }).kind === 'session-lost') {
+      if (out.kind === 'http' && classifyHttpStatus(out.status, out.body, { holdingSession: usedId !== undefined }).kind === 'unknown-session') {
         this.invalidate(usedId);
         continue;
       }

@@ -168,7 +168,7 @@ export function decideAttempt(outcome: AttemptOutcome, state: ForwardState, ctx:
       if (modern && !eraMismatch && !transient && outcome.ownError) return decide({ action: 'relay-upstream-error' });
       // Maybe no longer a 2026-07-28 server: discover again, then send once more.
       if (!state.eraRetried && modern && outcome.status === 400 && !eraMismatch) return { decision: { action: 'rediscover' }, state: { ...next, eraRetried: true } };
-      if (!ctx.isInitialize && outcome.failure.kind === 'session-lost' && state.sessionLosses < FORWARD_LIMITS.sessionLosses) {
+      if (!ctx.isInitialize && outcome.failure.kind === 'unknown-session' && state.sessionLosses < FORWARD_LIMITS.sessionLosses) {
         return { decision: { action: 'reinitialize' }, state: { ...next, sessionLosses: state.sessionLosses + 1 } };
       }
       if ((transient || ctx.restarting) && !pastDeadline) return decide({ action: 'hold', delayMs: holdDelay(state.attempt, ctx.now, ctx.deadline) });
