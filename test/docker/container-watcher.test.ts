@@ -6,7 +6,7 @@ import { sleep } from '../helpers/wait';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { ContainerWatcher, containerLogs, type ContainerDown, type ContainerRestart, type HealthChange, type ContainerWatcherOptions } from '../../src/core/docker';
-import type { DockerProblem } from '../../src/core/docker/engine';
+import type { DockerProblem } from '../../src/core/docker/engine-address';
 import type { MemorySample } from '../../src/core/docker/memory';
 import {
   callFixtureTool,

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestContext } from 'node:test';
 import type Dockerode from 'dockerode';
-import { createDockerClient, withTimeout } from '../../src/core/docker/engine';
+import { createDockerClient, withTimeout } from '../../src/core/docker/engine-address';
 import { tarStream, type TarEntry } from '../../src/core/docker/tar';
 
 export { withTimeout, tarStream };

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type Dockerode from 'dockerode';
 import { DockerGatewayError, asDockerGatewayError, containerPortFor, gatewayDockerfile, userNetworks } from '../../src/core/always-on';
-import { resolveDockerTarget } from '../../src/core/docker/engine';
+import { resolveDockerTarget } from '../../src/core/docker/engine-address';
 import { parseUpstream } from '../../src/core/always-on/upstream-address';
 import { holderMismatch, sameUpstreamKey, type HolderInfo } from '../../src/core/gateway';
 

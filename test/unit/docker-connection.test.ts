@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyDockerError, containerNotFound, resolveDockerTarget } from '../../src/core/docker/engine';
+import { classifyDockerError, containerNotFound, resolveDockerTarget } from '../../src/core/docker/engine-address';
 
 describe('resolveDockerTarget', () => {
   it('uses DOCKER_HOST unix://', () => {

@@ -1,7 +1,7 @@
 // What the VS Code layer (and the CLI) can ask of a container, through dockerode. No VS Code imports.
 import type Dockerode from 'dockerode';
 import { parseLogs, type ContainerLogs } from './logs';
-import { isEngineStatus } from './engine';
+import { isEngineStatus } from './engine-address';
 
 /** `docker restart`: stop (SIGTERM, then SIGKILL after `timeoutSeconds`), then start. */
 export async function restartContainer(docker: Dockerode, nameOrId: string, opts: { timeoutSeconds?: number } = {}): Promise<void> {

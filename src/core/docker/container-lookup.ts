@@ -2,7 +2,7 @@
 // `Archon-MCP` until Aug 2025), looking again while it is missing, and inspecting it one request at a
 // time. What the answers mean is the watcher's (container-record.ts); this does the asking.
 import type Dockerode from 'dockerode';
-import { isNotFound, REQUEST_TIMEOUT_MS, withTimeout } from './engine';
+import { isNotFound, REQUEST_TIMEOUT_MS, withTimeout } from './engine-address';
 
 /** Old names of well-known containers, tried when the configured one is missing. */
 export const LEGACY_NAMES: Readonly<Record<string, readonly string[]>> = { 'archon-mcp': ['Archon-MCP'] };

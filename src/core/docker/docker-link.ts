@@ -5,7 +5,7 @@ import type { Logger } from '../logger';
 import type { LossDiagnosis } from '../evidence';
 import type { ServerMonitor } from '../monitor';
 import type { Evidence } from '../server-state';
-import type { DockerConnectionOptions } from './engine';
+import type { DockerConnectionOptions } from './engine-address';
 import { describeEvent } from './events';
 import { formatBytes } from './memory';
 import { ContainerWatcher } from './watcher';

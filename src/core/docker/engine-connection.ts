@@ -5,7 +5,7 @@
 import type Dockerode from 'dockerode';
 import { exponentialDelayMs } from '../backoff';
 import { errnoCode, errorMessage, fieldOf } from '../narrow';
-import { pingEngine, REQUEST_TIMEOUT_MS, withTimeout } from './engine';
+import { pingEngine, REQUEST_TIMEOUT_MS, withTimeout } from './engine-address';
 import { EngineEventStream } from './event-stream';
 import type { ContainerEvent } from './events';
 import type { EngineOutage } from './restart-resolution';

@@ -4,7 +4,7 @@
 // parsed, and not again when a resumed stream replays it.
 import { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
-import { withTimeout } from './engine';
+import { withTimeout } from './engine-address';
 import { errnoCode } from '../narrow';
 import { eventKey, JsonLineSplitter, parseEngineEvent, rawEngineEventOf, sinceFromMs, sinceFromTimeNano, type ContainerEvent } from './events';
 

@@ -1,5 +1,5 @@
 // Docker awareness: connection, container watcher, loss diagnosis, memory, logs. No VS Code imports.
-export * from './engine';
+export * from './engine-address';
 export * from './events';
 export * from './diagnose';
 export * from './memory';

@@ -3,7 +3,7 @@
 // the sample; this schedules the reads and never keeps two in flight.
 import type Dockerode from 'dockerode';
 import { SETTING_DEFAULTS } from '../defaults';
-import { REQUEST_TIMEOUT_MS, withTimeout } from './engine';
+import { REQUEST_TIMEOUT_MS, withTimeout } from './engine-address';
 import { memorySample, type MemorySample, type RawMemoryStats } from './memory';
 
 /** One stats read (`stats?stream=false&one-shot=true`): its memory part, when the engine gave one. Rejects on engine errors. */

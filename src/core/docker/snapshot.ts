@@ -1,5 +1,5 @@
 // The container section of a server's snapshot (`ServerSnapshot.container`). Types only, plus renderers' helpers.
-import type { DockerProblem } from './engine';
+import type { DockerProblem } from './engine-address';
 import type { HealthState } from './events';
 import { formatMemory, type MemorySample } from './memory';
 

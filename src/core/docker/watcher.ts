@@ -5,8 +5,8 @@
 // and memory reads (memory-sampler.ts) are each their own part; this wires them and emits.
 import { EventEmitter } from 'node:events';
 import type Dockerode from 'dockerode';
-import { classifyDockerError, containerNotFound, createDockerClient, dockerBinaryOnPath, resolveDockerTarget } from './engine';
-import type { DockerConnectionOptions, DockerProblem, DockerTarget } from './engine';
+import { classifyDockerError, containerNotFound, createDockerClient, dockerBinaryOnPath, resolveDockerTarget } from './engine-address';
+import type { DockerConnectionOptions, DockerProblem, DockerTarget } from './engine-address';
 import { ContainerFinder, watchedNames, type ContainerFinderOptions } from './container-lookup';
 import { ContainerRecord, type ContainerDown, type ContainerRecordOptions, type HealthChange } from './container-record';
 import { diagnoseLoss, type Diagnosis } from './diagnose';
