@@ -7,7 +7,8 @@ module.exports = {
     {
       name: 'no-cycles',
       severity: 'error',
-      comment: 'An import cycle, type-only imports included: move the shared type down a layer (see src/core/server-state.ts).',
+      comment:
+        'An import cycle, type-only imports included: move the shared type down a layer (see src/core/server-state.ts).',
       from: { path: '^src/' },
       to: { circular: true },
     },

@@ -17,14 +17,17 @@ const unusedDockerParts = {
     const stubs = {
       ssh2: "exports.Client = function () { throw new Error('DOCKER_HOST=ssh://… is not supported by Archon MCP Doctor; forward the remote socket (ssh -L) and use unix:// or tcp://'); };",
       session: "module.exports = function () { throw new Error('BuildKit sessions are not part of this build'); };",
-      buildkit: "module.exports = {};",
+      buildkit: 'module.exports = {};',
       // docker-modem's DEBUG=modem tracing: never switched on in the extension (7 KB).
-      debug: "module.exports = function () { const log = function () {}; log.enabled = false; return log; };",
+      debug: 'module.exports = function () { const log = function () {}; log.enabled = false; return log; };',
     };
     build.onResolve({ filter: /^ssh2$/ }, () => ({ path: 'ssh2', namespace: 'stub' }));
-    build.onResolve({ filter: /^debug$/ }, (args) => (/[\\/]docker-modem[\\/]/.test(args.importer) ? { path: 'debug', namespace: 'stub' } : undefined));
+    build.onResolve({ filter: /^debug$/ }, (args) =>
+      /[\\/]docker-modem[\\/]/.test(args.importer) ? { path: 'debug', namespace: 'stub' } : undefined,
+    );
     build.onResolve({ filter: /^\.\/(session|buildkit)$/ }, (args) =>
-      /[\\/]dockerode[\\/]/.test(args.importer) ? { path: args.path.slice(2), namespace: 'stub' } : undefined);
+      /[\\/]dockerode[\\/]/.test(args.importer) ? { path: args.path.slice(2), namespace: 'stub' } : undefined,
+    );
     build.onLoad({ filter: /.*/, namespace: 'stub' }, (args) => ({ contents: stubs[args.path], loader: 'js' }));
   },
 };
@@ -45,7 +48,10 @@ const modernFrontApart = {
   name: 'modern-front-apart',
   setup(build) {
     build.onResolve({ filter: /^\.\/front$/ }, (args) =>
-      /[\\/]gateway[\\/]modern[\\/]load\.ts$/.test(args.importer) ? { path: './modern-front.js', external: true } : undefined);
+      /[\\/]gateway[\\/]modern[\\/]load\.ts$/.test(args.importer)
+        ? { path: './modern-front.js', external: true }
+        : undefined,
+    );
   },
 };
 
@@ -73,9 +79,13 @@ const metricsLibApart = {
 const noServerSchemaValidator = {
   name: 'no-server-schema-validator',
   setup(build) {
-    build.onResolve({ filter: /^@modelcontextprotocol\/server\/_shims$/ }, () => ({ path: 'server-shims', namespace: 'sdk-stub' }));
+    build.onResolve({ filter: /^@modelcontextprotocol\/server\/_shims$/ }, () => ({
+      path: 'server-shims',
+      namespace: 'sdk-stub',
+    }));
     build.onLoad({ filter: /^server-shims$/, namespace: 'sdk-stub' }, () => ({
-      contents: "export { default as process } from 'node:process';\nexport class DefaultJsonSchemaValidator { constructor() { throw new Error('The MCP server JSON Schema validator is not part of this build: Archon MCP Doctor uses only the SDK server transports'); } }",
+      contents:
+        "export { default as process } from 'node:process';\nexport class DefaultJsonSchemaValidator { constructor() { throw new Error('The MCP server JSON Schema validator is not part of this build: Archon MCP Doctor uses only the SDK server transports'); } }",
       loader: 'js',
       resolveDir: process.cwd(),
     }));
@@ -104,13 +114,28 @@ rmSync('dist', { recursive: true, force: true });
 
 const builds = [
   // The extension loads the TOML library from its own file; the CLI stays one self-contained file.
-  { entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', plugins: [unusedDockerParts, tomlLibApart, modernFrontApart, mcpServerLibApart, metricsLibApart, noServerSchemaValidator] },
+  {
+    entryPoints: ['src/vscode/extension.ts'],
+    outfile: 'dist/extension.js',
+    plugins: [
+      unusedDockerParts,
+      tomlLibApart,
+      modernFrontApart,
+      mcpServerLibApart,
+      metricsLibApart,
+      noServerSchemaValidator,
+    ],
+  },
   // src/cli.ts starts with `#!/usr/bin/env node`, which esbuild keeps: dist/cli.js is the npm package's bin.
   // Not noServerSchemaValidator: the CLI carries the modern front, whose per-request Server needs it.
   { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', plugins: [unusedDockerParts] },
   { entryPoints: ['src/core/clients/toml-lib.ts'], outfile: 'dist/toml-lib.js' },
   { entryPoints: ['src/core/gateway/modern/front.ts'], outfile: 'dist/modern-front.js' },
-  { entryPoints: ['src/core/gateway/mcp-server-lib.ts'], outfile: 'dist/mcp-server-lib.js', plugins: [noServerSchemaValidator] },
+  {
+    entryPoints: ['src/core/gateway/mcp-server-lib.ts'],
+    outfile: 'dist/mcp-server-lib.js',
+    plugins: [noServerSchemaValidator],
+  },
   { entryPoints: ['src/core/gateway/metrics-lib.ts'], outfile: 'dist/metrics-lib.js' },
 ];
 // Fixture servers used by tests, benchmarks and the Docker test image.

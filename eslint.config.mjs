@@ -8,7 +8,8 @@ import tseslint from 'typescript-eslint';
 /** src/ speaks MCP through the v2 packages only. */
 const noV1Sdk = {
   group: ['@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/*'],
-  message: 'src/ uses the v2 MCP SDK: @modelcontextprotocol/client, /server or /node (the v1 package is for tests and fixtures only).',
+  message:
+    'src/ uses the v2 MCP SDK: @modelcontextprotocol/client, /server or /node (the v1 package is for tests and fixtures only).',
 };
 
 export default tseslint.config(
@@ -18,7 +19,10 @@ export default tseslint.config(
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       '@typescript-eslint/no-explicit-any': 'error',
       'no-empty': ['error', { allowEmptyCatch: true }],
       // `let x; … () => x …; x = make()` is how a callback refers to what is made after it.
@@ -35,19 +39,25 @@ export default tseslint.config(
     // These blocks replace the one above for their files, so each repeats the v1 SDK pattern.
     files: ['src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [{ name: 'vscode', message: 'src/core/ knows nothing of VS Code: put VS Code code in src/vscode/.' }],
-        patterns: [{ group: ['**/vscode/*'], message: 'src/core/ must not import from the VS Code layer.' }, noV1Sdk],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'src/core/ knows nothing of VS Code: put VS Code code in src/vscode/.' }],
+          patterns: [{ group: ['**/vscode/*'], message: 'src/core/ must not import from the VS Code layer.' }, noV1Sdk],
+        },
+      ],
     },
   },
   {
     files: ['src/cli/**/*.ts', 'src/cli.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [{ name: 'vscode', message: 'The CLI runs without VS Code.' }],
-        patterns: [{ group: ['**/vscode/*'], message: 'The CLI must not import from the VS Code layer.' }, noV1Sdk],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'The CLI runs without VS Code.' }],
+          patterns: [{ group: ['**/vscode/*'], message: 'The CLI must not import from the VS Code layer.' }, noV1Sdk],
+        },
+      ],
     },
   },
   {

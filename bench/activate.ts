@@ -19,7 +19,10 @@ export async function benchActivation(): Promise<Metrics> {
   process.env.ARCHON_MCP_DOCTOR_STATE_DIR = join(scratch, 'state');
   process.env.ARCHON_MCP_DOCTOR_CONFIG_DIR = join(scratch, 'config');
   // A closed port: activation must not wait for any server.
-  const { vscode } = createStandIn({ servers: [{ name: 'Archon', url: 'http://127.0.0.1:9/mcp' }], pingIntervalSeconds: 10 });
+  const { vscode } = createStandIn({
+    servers: [{ name: 'Archon', url: 'http://127.0.0.1:9/mcp' }],
+    pingIntervalSeconds: 10,
+  });
   const uninstall = installStandIn(vscode);
   const req = createRequire(__filename);
   const times: number[] = [];

@@ -2,7 +2,14 @@
 // through dockerode (or to the gateway CLI process), each returning once the fixture answers again.
 import { waitFor } from '../test/helpers/wait';
 import type { FixtureContainer } from '../test/helpers/docker';
-import { callFixtureTool, docker, engineScript, engineStartedByScript, fireFixtureTool, waitHealthy200 } from '../test/helpers/docker';
+import {
+  callFixtureTool,
+  docker,
+  engineScript,
+  engineStartedByScript,
+  fireFixtureTool,
+  waitHealthy200,
+} from '../test/helpers/docker';
 import { sleep } from './stats';
 
 export const FAULT_KINDS = ['restart', 'oom-kill', 'freeze', 'daemon-restart', 'health-flap', 'gateway-kill'] as const;
@@ -10,7 +17,12 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** How many of each fault the full run does (issue 12, section 5). */
 export const FULL_COUNTS: Record<FaultKind, number> = {
-  restart: 50, 'oom-kill': 5, freeze: 3, 'daemon-restart': 2, 'health-flap': 10, 'gateway-kill': 3,
+  restart: 50,
+  'oom-kill': 5,
+  freeze: 3,
+  'daemon-restart': 2,
+  'health-flap': 10,
+  'gateway-kill': 3,
 };
 
 export interface FaultContext {
@@ -32,7 +44,6 @@ const READY_MS = 60_000;
 async function inspect(fx: FixtureContainer) {
   return docker().getContainer(fx.name).inspect();
 }
-
 
 export async function runFault(kind: FaultKind, ctx: FaultContext): Promise<FaultOutcome> {
   const { fx } = ctx;
@@ -68,7 +79,11 @@ export async function runFault(kind: FaultKind, ctx: FaultContext): Promise<Faul
       return { breakAt };
     }
     case 'daemon-restart': {
-      if (!engineStartedByScript()) return { breakAt: Date.now(), skipped: 'the engine was not started by scripts/docker-engine.sh: not restarting somebody else\'s daemon' };
+      if (!engineStartedByScript())
+        return {
+          breakAt: Date.now(),
+          skipped: "the engine was not started by scripts/docker-engine.sh: not restarting somebody else's daemon",
+        };
       const breakAt = Date.now();
       await engineScript('stop');
       // The engine must be running afterwards whatever happens: several tries before giving up loudly.
@@ -119,7 +134,9 @@ export function countContainerEvents(name: string): { counts: Record<string, num
   const follow = async () => {
     while (!stopped) {
       try {
-        const stream = (await docker().getEvents({ filters: { container: [name], type: ['container'] } })) as NodeJS.ReadableStream;
+        const stream = (await docker().getEvents({
+          filters: { container: [name], type: ['container'] },
+        })) as NodeJS.ReadableStream;
         current = stream;
         let buf = '';
         await new Promise<void>((resolve) => {
@@ -133,14 +150,18 @@ export function countContainerEvents(name: string): { counts: Record<string, num
                 const action = String(e.Action ?? '');
                 if (!/^exec_/.test(action)) counts[action] = (counts[action] ?? 0) + 1;
                 if (action === 'die') deaths.push(e.timeNano ? Math.round(e.timeNano / 1e6) : (e.time ?? 0) * 1000);
-              } catch { /* a partial line is completed by the next chunk */ }
+              } catch {
+                /* a partial line is completed by the next chunk */
+              }
             }
           });
           stream.once('end', resolve);
           stream.once('error', () => resolve());
           stream.once('close', () => resolve());
         });
-      } catch { /* the engine is restarting */ }
+      } catch {
+        /* the engine is restarting */
+      }
       if (!stopped) await sleep(500);
     }
   };

@@ -12,7 +12,14 @@ const ROOT = join(__dirname, '..');
 export const CLI_BUNDLE = join(ROOT, 'dist', 'cli.js');
 const PROBE = join(__dirname, 'memory-probe.mjs');
 
-export interface HeapSample { heapUsed: number; heapTotal: number; rss: number; external: number; gc: boolean; /** heapUsed that is compiled code (JIT), when the probe reports it. */ codeSpace?: number }
+export interface HeapSample {
+  heapUsed: number;
+  heapTotal: number;
+  rss: number;
+  external: number;
+  gc: boolean;
+  /** heapUsed that is compiled code (JIT), when the probe reports it. */ codeSpace?: number;
+}
 
 export interface CliProcess {
   readonly child: ChildProcess;
@@ -40,13 +47,26 @@ export const lineType = (l: Record<string, unknown>): string | undefined =>
 /** Runs the CLI `bundle` (dist/cli.js unless another build's is given, for A/B benchmarks). */
 export function startCli(args: string[], bundle = CLI_BUNDLE): CliProcess {
   if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, ['--expose-gc', '--import', PROBE, ...(process.env.BENCH_CLI_NODE_ARGS?.split(' ').filter(Boolean) ?? []), bundle, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--expose-gc',
+      '--import',
+      PROBE,
+      ...(process.env.BENCH_CLI_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      bundle,
+      ...args,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    },
+  );
   const lines: Record<string, unknown>[] = [];
   const errLines: string[] = [];
   const waiters = new Set<() => void>();
-  const wake = () => { for (const w of [...waiters]) w(); };
+  const wake = () => {
+    for (const w of [...waiters]) w();
+  };
   createInterface({ input: child.stdout! }).on('line', (l) => {
     try {
       lines.push(JSON.parse(l) as Record<string, unknown>);
@@ -82,15 +102,29 @@ export function startCli(args: string[], bundle = CLI_BUNDLE): CliProcess {
     pid: child.pid ?? -1,
     lines,
     exited,
-    get done() { return done; },
+    get done() {
+      return done;
+    },
     waitForLine(pred, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const hit = lines.find(pred);
-          if (hit) { finish(); resolve(hit); } else if (done) { finish(); reject(new Error(`${args[0]} exited before the expected line; stderr: ${errLines.slice(-5).join(' | ')}`)); }
+          if (hit) {
+            finish();
+            resolve(hit);
+          } else if (done) {
+            finish();
+            reject(new Error(`${args[0]} exited before the expected line; stderr: ${errLines.slice(-5).join(' | ')}`));
+          }
         };
-        const timer = setTimeout(() => { finish(); reject(new Error(`${args[0]}: no expected line within ${timeoutMs} ms`)); }, timeoutMs);
-        const finish = () => { clearTimeout(timer); waiters.delete(check); };
+        const timer = setTimeout(() => {
+          finish();
+          reject(new Error(`${args[0]}: no expected line within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const finish = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
         waiters.add(check);
         check();
       });
@@ -100,8 +134,14 @@ export function startCli(args: string[], bundle = CLI_BUNDLE): CliProcess {
       return new Promise((resolve, reject) => {
         if (done || !child.connected) return reject(new Error(`${args[0]} is not running`));
         const id = nextId++;
-        const timer = setTimeout(() => { pending.delete(id); reject(new Error(`${args[0]}: no heap sample within ${timeoutMs} ms`)); }, timeoutMs);
-        pending.set(id, (s) => { clearTimeout(timer); resolve(s); });
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          reject(new Error(`${args[0]}: no heap sample within ${timeoutMs} ms`));
+        }, timeoutMs);
+        pending.set(id, (s) => {
+          clearTimeout(timer);
+          resolve(s);
+        });
         child.send({ type: 'memory-probe', id, gc });
       });
     },
@@ -117,8 +157,17 @@ export function startCli(args: string[], bundle = CLI_BUNDLE): CliProcess {
 }
 
 /** `proxy --json` on a given port and state dir; resolves once it serves, with its client URL. */
-export async function startProxyCli(upstream: string, port: number, stateDir: string, extra: string[] = [], bundle = CLI_BUNDLE): Promise<{ proc: CliProcess; url: string }> {
-  const proc = startCli(['proxy', '--json', '--upstream', upstream, '--port', String(port), '--state-dir', stateDir, ...extra], bundle);
+export async function startProxyCli(
+  upstream: string,
+  port: number,
+  stateDir: string,
+  extra: string[] = [],
+  bundle = CLI_BUNDLE,
+): Promise<{ proc: CliProcess; url: string }> {
+  const proc = startCli(
+    ['proxy', '--json', '--upstream', upstream, '--port', String(port), '--state-dir', stateDir, ...extra],
+    bundle,
+  );
   const first = await proc.waitForLine((l) => typeof l.url === 'string');
   if (lineType(first) !== 'listening') {
     await proc.kill('SIGKILL');

@@ -6,7 +6,16 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { GATEWAY_CONTAINER_NAME, GATEWAY_IMAGE_REPO } from '../src/core/always-on';
-import { ROOT, docker, engineProblem, ensureImages, ensureNetwork, removeContainer, removeNetwork, runFixtureContainer } from '../test/helpers/docker';
+import {
+  ROOT,
+  docker,
+  engineProblem,
+  ensureImages,
+  ensureNetwork,
+  removeContainer,
+  removeNetwork,
+  runFixtureContainer,
+} from '../test/helpers/docker';
 import { freePort } from '../test/helpers/servers';
 import { median, round, type Metrics } from './stats';
 
@@ -31,12 +40,32 @@ export async function benchDockerGateway(): Promise<Metrics> {
     const port = await freePort();
     const up = async (): Promise<number> => {
       const t0 = performance.now();
-      await run(process.execPath, [cli, 'docker-gateway', 'up', '--upstream', fc.url, '--upstream-container', name, '--port', String(port), '--base-image', base, '--json'], { timeout: 180_000 });
+      await run(
+        process.execPath,
+        [
+          cli,
+          'docker-gateway',
+          'up',
+          '--upstream',
+          fc.url,
+          '--upstream-container',
+          name,
+          '--port',
+          String(port),
+          '--base-image',
+          base,
+          '--json',
+        ],
+        { timeout: 180_000 },
+      );
       return performance.now() - t0;
     };
     const removeGatewayImages = async () => {
       for (const img of await docker().listImages({ filters: { reference: [`${GATEWAY_IMAGE_REPO}`] } })) {
-        await docker().getImage(img.Id).remove({ force: true }).catch(() => undefined);
+        await docker()
+          .getImage(img.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
       }
     };
     for (let i = 0; i < RUNS; i++) {

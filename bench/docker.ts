@@ -10,7 +10,14 @@ import { DEFAULT_DOCKER_LINK_OPTIONS, DockerLink, type ContainerDown } from '../
 import { silentLogger } from '../src/core/logger';
 import { ServerMonitor } from '../src/core/monitor';
 import { DEFAULT_MONITOR_OPTIONS, type ServerSnapshot } from '../src/core/server-state';
-import { CONTAINER_PORT, ROOT, engineProblem, removeContainer, runFixtureContainer, type FixtureContainer } from '../test/helpers/docker';
+import {
+  CONTAINER_PORT,
+  ROOT,
+  engineProblem,
+  removeContainer,
+  runFixtureContainer,
+  type FixtureContainer,
+} from '../test/helpers/docker';
 import { median, round, sleep, type Metrics } from './stats';
 
 const RESTARTS = 10;
@@ -98,15 +105,18 @@ async function bundleWatcher(dir: string): Promise<string> {
     target: 'node20',
     format: 'cjs',
     logLevel: 'warning',
-    plugins: [{
-      name: 'unused-docker-parts',
-      setup(build) {
-        build.onResolve({ filter: /^ssh2$/ }, () => ({ path: 'ssh2', namespace: 'stub' }));
-        build.onResolve({ filter: /^\.\/(session|buildkit)$/ }, (args) =>
-          /[\\/]dockerode[\\/]/.test(args.importer) ? { path: args.path.slice(2), namespace: 'stub' } : undefined);
-        build.onLoad({ filter: /.*/, namespace: 'stub' }, (args) => ({ contents: stubs[args.path], loader: 'js' }));
+    plugins: [
+      {
+        name: 'unused-docker-parts',
+        setup(build) {
+          build.onResolve({ filter: /^ssh2$/ }, () => ({ path: 'ssh2', namespace: 'stub' }));
+          build.onResolve({ filter: /^\.\/(session|buildkit)$/ }, (args) =>
+            /[\\/]dockerode[\\/]/.test(args.importer) ? { path: args.path.slice(2), namespace: 'stub' } : undefined,
+          );
+          build.onLoad({ filter: /.*/, namespace: 'stub' }, (args) => ({ contents: stubs[args.path], loader: 'js' }));
+        },
       },
-    }],
+    ],
   });
   return outfile;
 }
@@ -125,7 +135,10 @@ async function watcherCpu(container: string): Promise<{ pct: number; samples: nu
   }
 }
 
-function runWatcherChild(watcherPath: string, container: string): Promise<{ pct: number; samples: number; connected: boolean }> {
+function runWatcherChild(
+  watcherPath: string,
+  container: string,
+): Promise<{ pct: number; samples: number; connected: boolean }> {
   const script = `
     const { ContainerWatcher } = require(${JSON.stringify(watcherPath)});
     const w = new ContainerWatcher({ container: ${JSON.stringify(container)}, memoryAlerting: true });
@@ -143,7 +156,11 @@ function runWatcherChild(watcherPath: string, container: string): Promise<{ pct:
     }, ${CPU_WARMUP_MS}));
   `;
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, ['-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+    const child = spawn(process.execPath, ['-e', script], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -153,7 +170,12 @@ function runWatcherChild(watcherPath: string, container: string): Promise<{ pct:
     child.on('exit', (code) => {
       clearTimeout(killer);
       try {
-        const r = JSON.parse(out.trim().split('\n').pop() ?? '') as { cpuMs: number; wallMs: number; samples: number; connected: boolean };
+        const r = JSON.parse(out.trim().split('\n').pop() ?? '') as {
+          cpuMs: number;
+          wallMs: number;
+          samples: number;
+          connected: boolean;
+        };
         res({ pct: (r.cpuMs / r.wallMs) * 100, samples: r.samples, connected: r.connected });
       } catch {
         rej(new Error(`watcher child exited ${code} without a result: ${out}${err}`));
@@ -207,7 +229,9 @@ export async function benchDocker(): Promise<Metrics> {
       detectRaw.push(leftAt - dieAt);
       heal.push(healthyAt - acceptAt);
       if (m.snapshot.lastLoss?.cause !== 'docker-restart') {
-        process.stderr.write(`bench: docker: restart ${i + 1}: loss diagnosed as ${m.snapshot.lastLoss?.cause ?? 'nothing'}\n`);
+        process.stderr.write(
+          `bench: docker: restart ${i + 1}: loss diagnosed as ${m.snapshot.lastLoss?.cause ?? 'nothing'}\n`,
+        );
       }
     }
     link.stop();

@@ -10,7 +10,16 @@ import { Agent, createServer, request, type IncomingHttpHeaders, type Server } f
 import type { AddressInfo } from 'node:net';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) are the proxy's own, never forwarded. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'host',
+]);
 const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
 
 export interface FloorProxy {
@@ -48,7 +57,8 @@ export async function startFloorProxy(upstreamUrl: string): Promise<FloorProxy> 
       ur.on('error', () => res.destroy());
     });
     up.on('error', () => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' }).end('the floor proxy could not reach the upstream');
+      if (!res.headersSent)
+        res.writeHead(502, { 'content-type': 'text/plain' }).end('the floor proxy could not reach the upstream');
       else res.destroy();
     });
     // The client gave up (or a stream such as SSE is closed): so does the upstream exchange.
@@ -64,11 +74,12 @@ export async function startFloorProxy(upstreamUrl: string): Promise<FloorProxy> 
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}${upstream.pathname}${upstream.search}`,
-    close: () => new Promise<void>((resolve) => {
-      agent.destroy();
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        agent.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -78,7 +89,9 @@ export interface FloorProxyProcess extends FloorProxy {
 
 /** Runs the floor proxy as a child process (`node --import tsx bench/floor-proxy.ts <upstream>`). */
 export async function spawnFloorProxy(upstreamUrl: string): Promise<FloorProxyProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', __filename, upstreamUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', __filename, upstreamUrl], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the floor proxy did not start within 20 s')), 20_000);
@@ -114,11 +127,14 @@ if (require.main === module) {
       process.exit(1);
     }
   }, 1000).unref();
-  startFloorProxy(upstream).then((proxy) => {
-    process.stdout.write(`${JSON.stringify({ url: proxy.url })}\n`);
-    process.once('SIGTERM', () => void proxy.close().then(() => process.exit(0)));
-  }, (err) => {
-    process.stderr.write(`floor proxy: ${(err as Error).message}\n`);
-    process.exit(1);
-  });
+  startFloorProxy(upstream).then(
+    (proxy) => {
+      process.stdout.write(`${JSON.stringify({ url: proxy.url })}\n`);
+      process.once('SIGTERM', () => void proxy.close().then(() => process.exit(0)));
+    },
+    (err) => {
+      process.stderr.write(`floor proxy: ${(err as Error).message}\n`);
+      process.exit(1);
+    },
+  );
 }

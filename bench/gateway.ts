@@ -58,15 +58,22 @@ export async function connect2025(url: string): Promise<BenchClient> {
   client.onerror = () => undefined;
   await client.connect(new StreamableHTTPClientTransport(new URL(url)));
   await client.listTools(); // as clients do: the gateway learns which tools are read-only
-  return { call: () => client.callTool({ name: 'test_read', arguments: {} }, undefined, { timeout: 30_000 }), close: () => client.close() };
+  return {
+    call: () => client.callTool({ name: 'test_read', arguments: {} }, undefined, { timeout: 30_000 }),
+    close: () => client.close(),
+  };
 }
 
 /** Era 2026-07-28: a v2 client pinned to that revision against the modern fixture (no sessions). */
 export async function connect2026(url: string): Promise<BenchClient> {
-  const client = new ModernClient({ name: 'bench', version: '1.0.0' }, { capabilities: {}, versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  const client = new ModernClient(
+    { name: 'bench', version: '1.0.0' },
+    { capabilities: {}, versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
   client.onerror = () => undefined;
   await client.connect(new ModernTransport(new URL(url)));
-  if (client.getNegotiatedProtocolVersion() !== '2026-07-28') throw new Error(`${url} did not speak 2026-07-28 (got ${client.getNegotiatedProtocolVersion()})`);
+  if (client.getNegotiatedProtocolVersion() !== '2026-07-28')
+    throw new Error(`${url} did not speak 2026-07-28 (got ${client.getNegotiatedProtocolVersion()})`);
   await client.listTools();
   return { call: () => client.callTool({ name: 'find_projects', arguments: {} }), close: () => client.close() };
 }
@@ -88,7 +95,10 @@ export async function connectPython(url: string): Promise<BenchClient> {
   client.onerror = () => undefined;
   await client.connect(new StreamableHTTPClientTransport(new URL(url)));
   await client.listTools();
-  return { call: () => client.callTool({ name: 'find_projects', arguments: {} }, undefined, { timeout: 30_000 }), close: () => client.close() };
+  return {
+    call: () => client.callTool({ name: 'find_projects', arguments: {} }, undefined, { timeout: 30_000 }),
+    close: () => client.close(),
+  };
 }
 
 const BASELINE = process.env.BENCH_GATEWAY_BASELINE;
@@ -102,9 +112,19 @@ const ALL_ROWS: Row[] = [
   // Archon's real server library (needs `bash scripts/setup-python.sh`; left out, with a note, without it).
   ...(pythonProblem(['mcp-1.12'])
     ? (process.stderr.write(`bench gateway: no gateway_python_* row: ${pythonProblem(['mcp-1.12'])}\n`), [])
-    : [{ prefix: 'gateway_python', fixture: 'fixture' as const, connect: connectPython, via: ['floor' as const, ...GATEWAYS], start: () => startPythonServer('mcp-1.12') }]),
+    : [
+        {
+          prefix: 'gateway_python',
+          fixture: 'fixture' as const,
+          connect: connectPython,
+          via: ['floor' as const, ...GATEWAYS],
+          start: () => startPythonServer('mcp-1.12'),
+        },
+      ]),
 ];
-const ONLY_ROWS = process.env.BENCH_GATEWAY_ROWS?.split(',').map((s) => s.trim()).filter(Boolean);
+const ONLY_ROWS = process.env.BENCH_GATEWAY_ROWS?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const ROWS = ONLY_ROWS?.length ? ALL_ROWS.filter((r) => ONLY_ROWS.includes(r.prefix)) : ALL_ROWS;
 
 /**
@@ -135,7 +155,11 @@ async function latency(clients: Map<Target, BenchClient>): Promise<Map<Target, n
   return out;
 }
 
-interface RoundResult { rate: number; calls: number; cpuMs?: number }
+interface RoundResult {
+  rate: number;
+  calls: number;
+  cpuMs?: number;
+}
 
 /** THROUGHPUT_CLIENTS clients calling back to back for one round; `pid`'s CPU time meanwhile. */
 async function throughputRound(clients: BenchClient[], pid: number | undefined): Promise<RoundResult> {
@@ -143,23 +167,30 @@ async function throughputRound(clients: BenchClient[], pid: number | undefined):
   const cpuBefore = pid === undefined ? undefined : await readCpuMs(pid);
   const start = performance.now();
   const end = start + THROUGHPUT_ROUND_MS;
-  await Promise.all(clients.map(async (c) => {
-    while (performance.now() < end) {
-      await c.call();
-      calls++;
-    }
-  }));
+  await Promise.all(
+    clients.map(async (c) => {
+      while (performance.now() < end) {
+        await c.call();
+        calls++;
+      }
+    }),
+  );
   const rate = calls / ((performance.now() - start) / 1000);
   const cpuAfter = pid === undefined ? undefined : await readCpuMs(pid);
   return { rate, calls, cpuMs: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore };
 }
 
 /** Each target's rounds, interleaved (the clients of every target stay connected). */
-async function throughput(row: Row, urls: Map<Target, string>, pids: Map<Target, number>): Promise<Map<Target, RoundResult[]>> {
+async function throughput(
+  row: Row,
+  urls: Map<Target, string>,
+  pids: Map<Target, number>,
+): Promise<Map<Target, RoundResult[]>> {
   const targets = [...urls.keys()];
   const pools = new Map<Target, BenchClient[]>();
   try {
-    for (const t of targets) pools.set(t, await Promise.all(Array.from({ length: THROUGHPUT_CLIENTS }, () => row.connect(urls.get(t)!))));
+    for (const t of targets)
+      pools.set(t, await Promise.all(Array.from({ length: THROUGHPUT_CLIENTS }, () => row.connect(urls.get(t)!))));
     for (const t of targets) await throughputRound(pools.get(t)!, undefined); // warm-up
     const out = new Map<Target, RoundResult[]>(targets.map((t) => [t, []]));
     for (let r = 0; r < THROUGHPUT_ROUNDS; r++) {
@@ -179,9 +210,14 @@ function cpuPerCall(rounds: readonly RoundResult[]): number | undefined {
 }
 
 /** The metric names of a target's numbers in a row: gateway_p50_overhead_ms, gateway_floor_…, gateway_baseline_…. */
-const nameOf = (row: Row, t: Exclude<Target, 'direct'>, metric: string) => `${row.prefix}${t === 'gateway' ? '' : `_${t}`}_${metric}`;
+const nameOf = (row: Row, t: Exclude<Target, 'direct'>, metric: string) =>
+  `${row.prefix}${t === 'gateway' ? '' : `_${t}`}_${metric}`;
 
-async function benchRow(row: Row, dir: string, after?: (fx: RunningServer, gatewayUrl: string) => Promise<Metrics>): Promise<Metrics> {
+async function benchRow(
+  row: Row,
+  dir: string,
+  after?: (fx: RunningServer, gatewayUrl: string) => Promise<Metrics>,
+): Promise<Metrics> {
   const fx = row.start ? await row.start() : await startServer(row.fixture, { testTools: true });
   const stops: (() => Promise<void>)[] = [];
   try {
@@ -195,7 +231,13 @@ async function benchRow(row: Row, dir: string, after?: (fx: RunningServer, gatew
         urls.set(t, floor.url);
         pids.set(t, floor.pid);
       } else {
-        const gw = await startProxyCli(fx.url, await freePort(), join(dir, `${row.prefix}-${t}`), [], t === 'baseline' ? BASELINE : GATEWAY_CLI);
+        const gw = await startProxyCli(
+          fx.url,
+          await freePort(),
+          join(dir, `${row.prefix}-${t}`),
+          [],
+          t === 'baseline' ? BASELINE : GATEWAY_CLI,
+        );
         stops.push(() => gw.proc.kill('SIGTERM'));
         urls.set(t, gw.url);
         pids.set(t, gw.proc.pid);
@@ -210,7 +252,8 @@ async function benchRow(row: Row, dir: string, after?: (fx: RunningServer, gatew
     const direct = rounds.get('direct')!;
     const m: Metrics = { [`${row.prefix}_p50_direct_ms`]: { value: round(percentile(d, 50), 3), unit: 'ms' } };
     const fixtureCpu = cpuPerCall(direct);
-    if (fixtureCpu !== undefined) m[`${row.prefix}_upstream_cpu_us_per_call`] = { value: round(fixtureCpu, 0), unit: 'µs' };
+    if (fixtureCpu !== undefined)
+      m[`${row.prefix}_upstream_cpu_us_per_call`] = { value: round(fixtureCpu, 0), unit: 'µs' };
     const p50Overhead = new Map<Target, number>();
     for (const t of row.via) {
       const g = lat.get(t)!;
@@ -218,7 +261,10 @@ async function benchRow(row: Row, dir: string, after?: (fx: RunningServer, gatew
       p50Overhead.set(t, percentile(g, 50) - percentile(d, 50));
       m[nameOf(row, t, 'p50_overhead_ms')] = { value: round(p50Overhead.get(t)!, 3), unit: 'ms' };
       m[nameOf(row, t, 'p99_overhead_ms')] = { value: round(percentile(g, 99) - percentile(d, 99), 3), unit: 'ms' };
-      m[nameOf(row, t, 'throughput_ratio')] = { value: round(median(mine.map((r, i) => r.rate / direct[i].rate)), 3), unit: 'ratio' };
+      m[nameOf(row, t, 'throughput_ratio')] = {
+        value: round(median(mine.map((r, i) => r.rate / direct[i].rate)), 3),
+        unit: 'ratio',
+      };
       m[nameOf(row, t, 'throughput_calls_s')] = { value: round(median(mine.map((r) => r.rate)), 0), unit: '1/s' };
       const cpu = cpuPerCall(mine);
       if (cpu !== undefined) m[nameOf(row, t, 'cpu_us_per_call')] = { value: round(cpu, 0), unit: 'µs' };
@@ -227,7 +273,8 @@ async function benchRow(row: Row, dir: string, after?: (fx: RunningServer, gatew
     const floorOverhead = p50Overhead.get('floor');
     for (const t of ['gateway', 'baseline'] as const) {
       const o = p50Overhead.get(t);
-      if (o !== undefined && floorOverhead !== undefined) m[nameOf(row, t, 'floor_ratio')] = { value: round(o / floorOverhead, 2), unit: 'ratio' };
+      if (o !== undefined && floorOverhead !== undefined)
+        m[nameOf(row, t, 'floor_ratio')] = { value: round(o / floorOverhead, 2), unit: 'ratio' };
     }
     const gatewayUrl = urls.get('gateway');
     if (after && gatewayUrl) Object.assign(m, await after(fx, gatewayUrl));
@@ -280,7 +327,11 @@ export async function benchGateway(): Promise<Metrics> {
   const results: Metrics = {};
   try {
     const withChaos = process.env.BENCH_GATEWAY_CHAOS !== '0';
-    for (const row of ROWS) Object.assign(results, await benchRow(row, dir, row.prefix === 'gateway' && withChaos ? chaosMetrics : undefined));
+    for (const row of ROWS)
+      Object.assign(
+        results,
+        await benchRow(row, dir, row.prefix === 'gateway' && withChaos ? chaosMetrics : undefined),
+      );
     return results;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -299,11 +350,14 @@ async function chaosMetrics(fx: RunningServer, gatewayUrl: string): Promise<Metr
 }
 
 if (require.main === module) {
-  benchGateway().then((m) => {
-    process.stdout.write(`${JSON.stringify(m, null, 2)}\n`);
-    process.exit(0);
-  }, (err) => {
-    process.stderr.write(`${(err as Error).stack ?? err}\n`);
-    process.exit(1);
-  });
+  benchGateway().then(
+    (m) => {
+      process.stdout.write(`${JSON.stringify(m, null, 2)}\n`);
+      process.exit(0);
+    },
+    (err) => {
+      process.stderr.write(`${(err as Error).stack ?? err}\n`);
+      process.exit(1);
+    },
+  );
 }

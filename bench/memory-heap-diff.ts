@@ -8,7 +8,14 @@
 import { readFileSync } from 'node:fs';
 
 interface RawSnapshot {
-  snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]]; edge_fields: string[]; edge_types: [string[], ...unknown[]] } };
+  snapshot: {
+    meta: {
+      node_fields: string[];
+      node_types: [string[], ...unknown[]];
+      edge_fields: string[];
+      edge_types: [string[], ...unknown[]];
+    };
+  };
   nodes: number[];
   edges: number[];
   strings: string[];
@@ -30,7 +37,9 @@ export function loadSnapshot(path: string): HeapGraph {
   const { node_fields: nf, node_types: nt, edge_fields: ef, edge_types: et } = raw.snapshot.meta;
   const nStride = nf.length;
   const eStride = ef.length;
-  const [fType, fName, fId, fSize, fEdges] = ['type', 'name', 'id', 'self_size', 'edge_count'].map((f) => nf.indexOf(f));
+  const [fType, fName, fId, fSize, fEdges] = ['type', 'name', 'id', 'self_size', 'edge_count'].map((f) =>
+    nf.indexOf(f),
+  );
   const [eType, eName, eTo] = ['type', 'name_or_index', 'to_node'].map((f) => ef.indexOf(f));
   const nodeTypes = nt[0];
   const edgeTypes = et[0];
@@ -87,9 +96,16 @@ function owner(g: HeapGraph, i: number, oldMax: number): string {
   return `(deep) …${path.slice(-3).reverse().join('.')}`;
 }
 
-export interface DiffRow { key: string; count: number; bytes: number }
+export interface DiffRow {
+  key: string;
+  count: number;
+  bytes: number;
+}
 
-export function diffSnapshots(early: HeapGraph, late: HeapGraph): { byConstructor: DiffRow[]; byOwner: DiffRow[]; newCount: number; newBytes: number } {
+export function diffSnapshots(
+  early: HeapGraph,
+  late: HeapGraph,
+): { byConstructor: DiffRow[]; byOwner: DiffRow[]; newCount: number; newBytes: number } {
   const byConstructor = new Map<string, DiffRow>();
   const byOwner = new Map<string, DiffRow>();
   const add = (m: Map<string, DiffRow>, key: string, bytes: number) => {
@@ -123,8 +139,10 @@ if (require.main === module) {
   const d = diffSnapshots(loadSnapshot(a), loadSnapshot(b));
   const kb = (n: number) => (n / 1024).toFixed(1);
   const out = [`new objects still alive: ${d.newCount}, ${kb(d.newBytes)} KB`, '', 'by constructor (KB, count):'];
-  for (const r of d.byConstructor.slice(0, top)) out.push(`  ${kb(r.bytes).padStart(8)}  ${String(r.count).padStart(6)}  ${r.key}`);
+  for (const r of d.byConstructor.slice(0, top))
+    out.push(`  ${kb(r.bytes).padStart(8)}  ${String(r.count).padStart(6)}  ${r.key}`);
   out.push('', 'by holder (the first retainer that is older than the early snapshot):');
-  for (const r of d.byOwner.slice(0, top)) out.push(`  ${kb(r.bytes).padStart(8)}  ${String(r.count).padStart(6)}  ${r.key}`);
+  for (const r of d.byOwner.slice(0, top))
+    out.push(`  ${kb(r.bytes).padStart(8)}  ${String(r.count).padStart(6)}  ${r.key}`);
   process.stdout.write(`${out.join('\n')}\n`);
 }

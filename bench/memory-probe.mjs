@@ -5,9 +5,10 @@
 // warms up, which is not memory a program holds on to.
 import { getHeapSpaceStatistics } from 'node:v8';
 
-const codeSpace = () => getHeapSpaceStatistics()
-  .filter((s) => s.space_name.startsWith('code_'))
-  .reduce((sum, s) => sum + s.space_used_size, 0);
+const codeSpace = () =>
+  getHeapSpaceStatistics()
+    .filter((s) => s.space_name.startsWith('code_'))
+    .reduce((sum, s) => sum + s.space_used_size, 0);
 if (process.send) {
   process.on('message', (m) => {
     if (!m || m.type !== 'memory-probe') return;

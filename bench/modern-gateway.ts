@@ -29,10 +29,16 @@ async function legacy(url: string): Promise<{ call: Call; close: () => Promise<v
 }
 
 async function modern(url: string): Promise<{ call: Call; close: () => Promise<void> }> {
-  const client = new Client({ name: 'bench-2026', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  const client = new Client(
+    { name: 'bench-2026', version: '1.0.0' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
   client.onerror = () => undefined;
   await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-  return { call: () => client.callTool({ name: 'test_read', arguments: {} }, { timeout: 30_000 }), close: () => client.close() };
+  return {
+    call: () => client.callTool({ name: 'test_read', arguments: {} }, { timeout: 30_000 }),
+    close: () => client.close(),
+  };
 }
 
 /** Sequential calls, the three routes interleaved round by round so drift hits all alike. */
@@ -72,7 +78,9 @@ function frontLoadMs(): number {
   const bundle = join(ROOT, 'dist', 'modern-front.js');
   if (!existsSync(bundle)) return Number.NaN;
   const script = `const t=performance.now();require(${JSON.stringify(bundle)});process.stdout.write(String(performance.now()-t))`;
-  return median(Array.from({ length: 5 }, () => Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }))));
+  return median(
+    Array.from({ length: 5 }, () => Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }))),
+  );
 }
 
 export async function benchModernGateway(): Promise<Metrics> {
@@ -105,11 +113,14 @@ export async function benchModernGateway(): Promise<Metrics> {
 }
 
 if (require.main === module) {
-  benchModernGateway().then((m) => {
-    process.stdout.write(`${JSON.stringify(m, null, 2)}\n`);
-    process.exit(0);
-  }, (err) => {
-    process.stderr.write(`${(err as Error).stack ?? err}\n`);
-    process.exit(1);
-  });
+  benchModernGateway().then(
+    (m) => {
+      process.stdout.write(`${JSON.stringify(m, null, 2)}\n`);
+      process.exit(0);
+    },
+    (err) => {
+      process.stderr.write(`${(err as Error).stack ?? err}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -75,7 +75,11 @@ async function startWatchers(mode: 'monitors' | 'bare', n: number, url: string, 
       out.push({ stop: () => conn.close() });
       continue;
     }
-    const m = new ServerMonitor({ name: `server-${made}`, url: own, transport: 'auto', healthUrl: healthUrl || undefined }, BETWEEN_CHECKS, { store });
+    const m = new ServerMonitor(
+      { name: `server-${made}`, url: own, transport: 'auto', healthUrl: healthUrl || undefined },
+      BETWEEN_CHECKS,
+      { store },
+    );
     m.start();
     const deadline = Date.now() + 30_000;
     while (m.snapshot.state !== 'healthy') {
@@ -98,7 +102,11 @@ async function idleHeap(): Promise<number> {
  * Heap with FEW, then MANY watchers, in one process after a warm-up round of MANY (started and
  * stopped): compiled code and feedback are then already there and do not count as per-server state.
  */
-async function childWatchers(mode: 'monitors' | 'bare', url: string, healthUrl: string): Promise<{ few: number; many: number }> {
+async function childWatchers(
+  mode: 'monitors' | 'bare',
+  url: string,
+  healthUrl: string,
+): Promise<{ few: number; many: number }> {
   const warm = await startWatchers(mode, MANY, url, healthUrl);
   // Past every warm-up monitor's first ping (1 s after it connects) and health poll: their code is then
   // compiled before the readings, not while the 40 measured monitors run it for the first time.
@@ -135,7 +143,13 @@ const sessionId = (): string => Buffer.from(randomUUID().replaceAll('-', ''), 'l
  */
 function restartRecords(err: unknown, t0: number): FailureRecord[] {
   return Array.from({ length: MAX_FAILURES }, (_, i) =>
-    failureRecord(classifyError(err, { holdingSession: true }), new Date(t0 + i * 1000).toISOString(), sessionId(), 0.2 + i));
+    failureRecord(
+      classifyError(err, { holdingSession: true }),
+      new Date(t0 + i * 1000).toISOString(),
+      sessionId(),
+      0.2 + i,
+    ),
+  );
 }
 
 async function childRecords(): Promise<{ base: number; empty: number; full: number; whole: number }> {
@@ -164,7 +178,8 @@ async function childRecords(): Promise<{ base: number; empty: number; full: numb
 
 async function child(): Promise<void> {
   const [what, url, healthUrl] = process.argv.slice(3);
-  const out = what === 'records' ? await childRecords() : await childWatchers(what as 'monitors' | 'bare', url, healthUrl);
+  const out =
+    what === 'records' ? await childRecords() : await childWatchers(what as 'monitors' | 'bare', url, healthUrl);
   process.stdout.write(`${JSON.stringify(out)}\n`);
   process.exit(0);
 }
@@ -172,7 +187,9 @@ async function child(): Promise<void> {
 const run = promisify(execFile);
 
 async function inChild<T>(args: string[]): Promise<T> {
-  const { stdout } = await run(process.execPath, ['--expose-gc', '--import', 'tsx', __filename, 'child', ...args], { maxBuffer: 1 << 20 });
+  const { stdout } = await run(process.execPath, ['--expose-gc', '--import', 'tsx', __filename, 'child', ...args], {
+    maxBuffer: 1 << 20,
+  });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
 }
 
@@ -189,7 +206,11 @@ export async function benchMonitorMemory(): Promise<Metrics> {
       const bare = await growth('bare');
       perServer.push((monitors - bare) / (MANY - FEW));
     }
-    const records = await Promise.all(Array.from({ length: CHILD_RUNS }, () => inChild<{ base: number; empty: number; full: number; whole: number }>(['records'])));
+    const records = await Promise.all(
+      Array.from({ length: CHILD_RUNS }, () =>
+        inChild<{ base: number; empty: number; full: number; whole: number }>(['records']),
+      ),
+    );
     const perRecord = records.map((x) => (x.full - x.empty) / (LOGS * MAX_FAILURES));
     const history = records.map((x) => (x.full - x.base) / LOGS);
     const whole = records.map((x) => x.whole / (LOGS * MAX_FAILURES));
@@ -208,12 +229,15 @@ if (require.main === module) {
   if (process.argv[2] === 'child') {
     void child();
   } else {
-    benchMonitorMemory().then((m) => {
-      process.stdout.write(`${JSON.stringify(m, null, 2)}\n`);
-      process.exit(0);
-    }, (err) => {
-      process.stderr.write(`${(err as Error).stack ?? err}\n`);
-      process.exit(1);
-    });
+    benchMonitorMemory().then(
+      (m) => {
+        process.stdout.write(`${JSON.stringify(m, null, 2)}\n`);
+        process.exit(0);
+      },
+      (err) => {
+        process.stderr.write(`${(err as Error).stack ?? err}\n`);
+        process.exit(1);
+      },
+    );
   }
 }

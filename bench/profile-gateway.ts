@@ -22,8 +22,17 @@ const TOP = Number(process.env.PROFILE_TOP ?? 25);
 /** `2026`: v2 clients pinned to 2026-07-28 against the 2026-07-28-only fixture (find_projects) instead. */
 const MODERN = process.env.PROFILE_ERA === '2026';
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
-interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number }
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+}
 
 /** The package (node_modules/<name>) or area of a frame, from a bundle's source-mapped-less URL and name. */
 const areaOf = (n: ProfileNode): string => {
@@ -32,10 +41,16 @@ const areaOf = (n: ProfileNode): string => {
   if (url.startsWith('node:')) return url;
   return url.replace(/^.*\//, '');
 };
-const frameOf = (n: ProfileNode): string => `${n.callFrame.functionName || '(anonymous)'} ${areaOf(n)}:${n.callFrame.lineNumber + 1}`;
+const frameOf = (n: ProfileNode): string =>
+  `${n.callFrame.functionName || '(anonymous)'} ${areaOf(n)}:${n.callFrame.lineNumber + 1}`;
 const isIdle = (n: ProfileNode): boolean => n.callFrame.functionName === '(idle)';
 
-interface Sums { busyMs: number; self: Map<string, number>; inclusive: Map<string, number>; byFile: Map<string, number> }
+interface Sums {
+  busyMs: number;
+  self: Map<string, number>;
+  inclusive: Map<string, number>;
+  byFile: Map<string, number>;
+}
 
 /**
  * Self and inclusive time (ms) by frame of the non-idle samples in [fromUs, toUs] (V8's clock: the
@@ -72,7 +87,13 @@ async function main(): Promise<void> {
   const out = process.argv[2] ?? mkdtempSync(join(tmpdir(), 'gateway-prof-'));
   const fx = await startServer(MODERN ? 'modern' : 'fixture', { testTools: true });
   process.env.BENCH_CLI_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${out} --cpu-prof-interval=${process.env.PROFILE_INTERVAL_US ?? 1000}`;
-  const gw = await startProxyCli(fx.url, await freePort(), join(out, 'state'), [], process.env.BENCH_GATEWAY_CLI ?? CLI_BUNDLE);
+  const gw = await startProxyCli(
+    fx.url,
+    await freePort(),
+    join(out, 'state'),
+    [],
+    process.env.BENCH_GATEWAY_CLI ?? CLI_BUNDLE,
+  );
   // The bench's clients: each lists tools first, so the gateway learns that the call is read-only.
   const connect = MODERN ? connect2026 : connect2025;
   const clients = await Promise.all(Array.from({ length: CLIENTS }, () => connect(gw.url)));
@@ -85,12 +106,14 @@ async function main(): Promise<void> {
     measuring = true;
     fromUs = nowUs();
   }, WARMUP_MS);
-  await Promise.all(clients.map(async (c) => {
-    while (performance.now() < end) {
-      await c.call();
-      if (measuring) calls++;
-    }
-  }));
+  await Promise.all(
+    clients.map(async (c) => {
+      while (performance.now() < end) {
+        await c.call();
+        if (measuring) calls++;
+      }
+    }),
+  );
   clearTimeout(switchOn);
   const toUs = nowUs();
   await Promise.all(clients.map((c) => c.close()));
@@ -101,11 +124,15 @@ async function main(): Promise<void> {
   const profile = JSON.parse(readFileSync(join(out, file), 'utf8')) as Profile;
   const s = sums(profile, fromUs, toUs);
   const windowMs = (toUs - fromUs) / 1000;
-  process.stdout.write(`${calls} calls in the ${round(windowMs)} ms window (after ${WARMUP_MS} ms of warm-up); busy ${round(s.busyMs)} ms = ${round((s.busyMs / calls) * 1000)} µs per call\n`);
+  process.stdout.write(
+    `${calls} calls in the ${round(windowMs)} ms window (after ${WARMUP_MS} ms of warm-up); busy ${round(s.busyMs)} ms = ${round((s.busyMs / calls) * 1000)} µs per call\n`,
+  );
   const show = (title: string, m: Map<string, number>) => {
     process.stdout.write(`\n${title} (ms, % of busy, µs/call)\n`);
     for (const [k, ms] of [...m].sort((a, b) => b[1] - a[1]).slice(0, TOP)) {
-      process.stdout.write(`${ms.toFixed(0).padStart(7)} ${((ms / s.busyMs) * 100).toFixed(1).padStart(5)}% ${((ms / calls) * 1000).toFixed(1).padStart(7)}  ${k}\n`);
+      process.stdout.write(
+        `${ms.toFixed(0).padStart(7)} ${((ms / s.busyMs) * 100).toFixed(1).padStart(5)}% ${((ms / calls) * 1000).toFixed(1).padStart(7)}  ${k}\n`,
+      );
     }
   };
   show('self, by file', s.byFile);
@@ -116,7 +143,10 @@ async function main(): Promise<void> {
 
 const round = (n: number) => Math.round(n);
 
-main().then(() => process.exit(0), (err) => {
-  process.stderr.write(`${(err as Error).stack ?? err}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  },
+);

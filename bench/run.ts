@@ -59,12 +59,20 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
   }
-  const rows = Object.entries(results).map(([k, m]) => `| ${k.padEnd(38)} | ${String(m.value).padStart(10)} | ${m.unit.padEnd(6)} | ${(TARGETS[k] ?? '').padEnd(8)} |`);
-  process.stdout.write(`| ${'metric'.padEnd(38)} | ${'median'.padStart(10)} | ${'unit'.padEnd(6)} | ${'target'.padEnd(8)} |\n|${'-'.repeat(40)}|${'-'.repeat(12)}|${'-'.repeat(8)}|${'-'.repeat(10)}|\n${rows.join('\n')}\n`);
+  const rows = Object.entries(results).map(
+    ([k, m]) =>
+      `| ${k.padEnd(38)} | ${String(m.value).padStart(10)} | ${m.unit.padEnd(6)} | ${(TARGETS[k] ?? '').padEnd(8)} |`,
+  );
+  process.stdout.write(
+    `| ${'metric'.padEnd(38)} | ${'median'.padStart(10)} | ${'unit'.padEnd(6)} | ${'target'.padEnd(8)} |\n|${'-'.repeat(40)}|${'-'.repeat(12)}|${'-'.repeat(8)}|${'-'.repeat(10)}|\n${rows.join('\n')}\n`,
+  );
   writeFileSync('bench-results.json', `${JSON.stringify(results, null, 2)}\n`);
 }
 
-main().then(() => process.exit(), (err) => {
-  process.stderr.write(`${err}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(),
+  (err) => {
+    process.stderr.write(`${err}\n`);
+    process.exit(1);
+  },
+);

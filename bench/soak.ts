@@ -31,7 +31,14 @@ function option(flag: string, env: string, fallback: number): number {
   return n;
 }
 
-interface Sample { min: number; rssKb: number; heapKb: number; externalKb: number; codeKb: number; gc: boolean }
+interface Sample {
+  min: number;
+  rssKb: number;
+  heapKb: number;
+  externalKb: number;
+  codeKb: number;
+  gc: boolean;
+}
 
 /** Every GC_EVERY-th sample forces a GC first: the slope of those is the live heap's, without the sawtooth. */
 const GC_EVERY = 6;
@@ -76,7 +83,11 @@ async function main(): Promise<void> {
   const minutes = option('--minutes', 'SOAK_MINUTES', 30);
   const warmupMinutes = option('--warmup-minutes', 'SOAK_WARMUP_MINUTES', Math.min(5, minutes / 5));
   const restartSeconds = option('--restart-seconds', 'SOAK_RESTART_SECONDS', 5);
-  const sampleSeconds = option('--sample-seconds', 'SOAK_SAMPLE_SECONDS', Math.max(1, Math.min(10, (minutes * 60) / 120)));
+  const sampleSeconds = option(
+    '--sample-seconds',
+    'SOAK_SAMPLE_SECONDS',
+    Math.max(1, Math.min(10, (minutes * 60) / 120)),
+  );
   const clients = option('--clients', 'SOAK_CLIENTS', 4);
   if (warmupMinutes >= minutes) throw new Error('the warm-up must be shorter than the run');
 
@@ -87,7 +98,17 @@ async function main(): Promise<void> {
     fx = await startServer('fixture', { testTools: true });
     const gw = await startProxyCli(fx.url, await freePort(), join(dir, 'state'));
     procs.proxy = gw.proc;
-    procs.watch = startCli(['watch', fx.url, '--health-url', fx.healthUrl!, '--interval', '2', '--timeout', '2', '--json']);
+    procs.watch = startCli([
+      'watch',
+      fx.url,
+      '--health-url',
+      fx.healthUrl!,
+      '--interval',
+      '2',
+      '--timeout',
+      '2',
+      '--json',
+    ]);
     const running = Object.entries(procs) as [keyof typeof procs, CliProcess][];
 
     // Steady load: readers back to back with a short pause, one writer with ever new keys.
@@ -104,14 +125,18 @@ async function main(): Promise<void> {
     };
     const sessions = await Promise.all(Array.from({ length: clients }, () => connect(gw.url)));
     let stop = false;
-    const loops = sessions.map((c, i) => (async () => {
-      for (let n = 0; !stop; n++) {
-        await counted(i === 0
-          ? c.callTool({ name: 'test_write', arguments: { key: `soak-${n}` } })
-          : c.callTool({ name: i % 2 ? 'test_read' : 'find_projects', arguments: {} }));
-        await sleep(i === 0 ? 200 : 50);
-      }
-    })());
+    const loops = sessions.map((c, i) =>
+      (async () => {
+        for (let n = 0; !stop; n++) {
+          await counted(
+            i === 0
+              ? c.callTool({ name: 'test_write', arguments: { key: `soak-${n}` } })
+              : c.callTool({ name: i % 2 ? 'test_read' : 'find_projects', arguments: {} }),
+          );
+          await sleep(i === 0 ? 200 : 50);
+        }
+      })(),
+    );
     let restarts = 0;
     const restartLoop = (async () => {
       while (!stop) {
@@ -134,7 +159,15 @@ async function main(): Promise<void> {
       const gc = n % GC_EVERY === 0;
       for (const [name, p] of running) {
         const [rss, heap] = await Promise.all([p.rssKb(), p.heap(gc).catch(() => undefined)]);
-        if (rss !== undefined && heap) samples[name].push({ min, rssKb: rss, heapKb: heap.heapUsed / 1024, externalKb: heap.external / 1024, codeKb: (heap.codeSpace ?? 0) / 1024, gc });
+        if (rss !== undefined && heap)
+          samples[name].push({
+            min,
+            rssKb: rss,
+            heapKb: heap.heapUsed / 1024,
+            externalKb: heap.external / 1024,
+            codeKb: (heap.codeSpace ?? 0) / 1024,
+            gc,
+          });
       }
       if (min >= warmupMinutes && Object.keys(heapWarm).length === 0) {
         for (const [name, p] of running) {
@@ -144,7 +177,9 @@ async function main(): Promise<void> {
       }
       if (Date.now() - lastProgress > 60_000) {
         lastProgress = Date.now();
-        process.stderr.write(`soak: ${round(min, 1)}/${minutes} min, ${restarts} restarts, ${calls.ok} calls ok, ${calls.failed} failed\n`);
+        process.stderr.write(
+          `soak: ${round(min, 1)}/${minutes} min, ${restarts} restarts, ${calls.ok} calls ok, ${calls.failed} failed\n`,
+        );
       }
       await sleep(sampleSeconds * 1000);
     }
@@ -169,10 +204,16 @@ async function main(): Promise<void> {
         rss_end_kb: s.at(-1)?.rssKb ?? Number.NaN,
         rss_slope_kb_per_min: round(slope(after.map((x) => ({ x: x.min, y: x.rssKb }))), 1),
         rss_slope_second_half_kb_per_min: round(slope(secondHalf.map((x) => ({ x: x.min, y: x.rssKb }))), 1),
-        heap_after_gc_slope_second_half_kb_per_min: round(slope(secondHalf.filter((x) => x.gc).map((x) => ({ x: x.min, y: x.heapKb }))), 1),
+        heap_after_gc_slope_second_half_kb_per_min: round(
+          slope(secondHalf.filter((x) => x.gc).map((x) => ({ x: x.min, y: x.heapKb }))),
+          1,
+        ),
         heap_slope_kb_per_min: round(slope(after.filter((x) => !x.gc).map((x) => ({ x: x.min, y: x.heapKb }))), 1),
         heap_after_gc_slope_kb_per_min: round(slope(gcAfter.map((x) => ({ x: x.min, y: x.heapKb }))), 1),
-        heap_after_gc_objects_slope_kb_per_min: round(slope(gcAfter.map((x) => ({ x: x.min, y: x.heapKb - x.codeKb }))), 1),
+        heap_after_gc_objects_slope_kb_per_min: round(
+          slope(gcAfter.map((x) => ({ x: x.min, y: x.heapKb - x.codeKb }))),
+          1,
+        ),
         code_space_slope_kb_per_min: round(slope(gcAfter.map((x) => ({ x: x.min, y: x.codeKb }))), 1),
         external_slope_kb_per_min: round(slope(after.map((x) => ({ x: x.min, y: x.externalKb }))), 1),
         heap_after_gc_start_kb: round(heapStart[name], 0),
@@ -187,7 +228,11 @@ async function main(): Promise<void> {
     const summary = {
       type: 'soak-summary',
       t: new Date().toISOString(),
-      minutes, warmup_minutes: warmupMinutes, restart_seconds: restartSeconds, sample_seconds: sampleSeconds, clients,
+      minutes,
+      warmup_minutes: warmupMinutes,
+      restart_seconds: restartSeconds,
+      sample_seconds: sampleSeconds,
+      clients,
       restarts,
       calls_ok: calls.ok,
       calls_failed: calls.failed,
@@ -195,13 +240,23 @@ async function main(): Promise<void> {
       target_kb_per_min: TARGET_KB_PER_MIN,
       processes: report,
       // Every sample, for a look at the curve (a heap snapshot lifts RSS in one step; growth is a ramp).
-      samples: Object.fromEntries(Object.entries(samples).map(([name, list]) => [name, list.map((x) => ({
-        min: round(x.min, 2), rss_kb: x.rssKb, heap_kb: round(x.heapKb, 0), code_kb: round(x.codeKb, 0), gc: x.gc,
-      }))])),
+      samples: Object.fromEntries(
+        Object.entries(samples).map(([name, list]) => [
+          name,
+          list.map((x) => ({
+            min: round(x.min, 2),
+            rss_kb: x.rssKb,
+            heap_kb: round(x.heapKb, 0),
+            code_kb: round(x.codeKb, 0),
+            gc: x.gc,
+          })),
+        ]),
+      ),
     };
     writeFileSync('soak-results.json', `${JSON.stringify(summary, null, 2)}\n`);
     printTable(summary.processes, summary);
-    if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ ...summary, samples: undefined })}\n`);
+    if (process.argv.includes('--json'))
+      process.stdout.write(`${JSON.stringify({ ...summary, samples: undefined })}\n`);
     if (Object.values(report).some((r) => r.exited_early)) process.exitCode = 1;
   } finally {
     await Promise.all(Object.values(procs).map((p) => p?.kill()));
@@ -210,13 +265,29 @@ async function main(): Promise<void> {
   }
 }
 
-function printTable(report: Record<string, ProcessReport>, s: { minutes: number; warmup_minutes: number; restarts: number; calls_ok: number; calls_failed: number }): void {
+function printTable(
+  report: Record<string, ProcessReport>,
+  s: { minutes: number; warmup_minutes: number; restarts: number; calls_ok: number; calls_failed: number },
+): void {
   const metrics: (keyof ProcessReport)[] = [
-    'rss_start_kb', 'rss_end_kb', 'rss_slope_kb_per_min', 'rss_slope_second_half_kb_per_min', 'heap_slope_kb_per_min', 'heap_after_gc_slope_kb_per_min',
+    'rss_start_kb',
+    'rss_end_kb',
+    'rss_slope_kb_per_min',
+    'rss_slope_second_half_kb_per_min',
+    'heap_slope_kb_per_min',
+    'heap_after_gc_slope_kb_per_min',
     'heap_after_gc_slope_second_half_kb_per_min',
-    'heap_after_gc_objects_slope_kb_per_min', 'code_space_slope_kb_per_min', 'external_slope_kb_per_min',
-    'heap_after_gc_start_kb', 'heap_after_gc_end_kb', 'heap_after_gc_delta_kb',
-    'heap_after_gc_warm_kb', 'heap_after_gc_delta_since_warm_kb', 'heap_objects_delta_since_warm_kb', 'samples'];
+    'heap_after_gc_objects_slope_kb_per_min',
+    'code_space_slope_kb_per_min',
+    'external_slope_kb_per_min',
+    'heap_after_gc_start_kb',
+    'heap_after_gc_end_kb',
+    'heap_after_gc_delta_kb',
+    'heap_after_gc_warm_kb',
+    'heap_after_gc_delta_since_warm_kb',
+    'heap_objects_delta_since_warm_kb',
+    'samples',
+  ];
   const names = Object.keys(report);
   const out = [
     `soak: ${s.minutes} min (slopes after ${round(s.warmup_minutes, 2)} min warm-up), ${s.restarts} upstream restarts, ${s.calls_ok} calls ok, ${s.calls_failed} failed; target |slope| < ${TARGET_KB_PER_MIN} KB/min`,
@@ -227,7 +298,10 @@ function printTable(report: Record<string, ProcessReport>, s: { minutes: number;
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-main().then(() => process.exit(), (err) => {
-  process.stderr.write(`soak: ${(err as Error).stack ?? err}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(),
+  (err) => {
+    process.stderr.write(`soak: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  },
+);

@@ -8,7 +8,11 @@ import { median, percentile, round, sleep, type Metrics } from './stats';
 const ROUNDS = 10;
 const CALLS_PER_ROUND = 100;
 const RESPAWNS = 10;
-const SERVER = ['node', join(__dirname, '..', 'node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js'), 'stdio'];
+const SERVER = [
+  'node',
+  join(__dirname, '..', 'node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js'),
+  'stdio',
+];
 
 const echo = (s: Supervised) => s.client.callTool({ name: 'echo', arguments: { message: 'bench' } });
 
@@ -82,11 +86,14 @@ export async function benchStdioSupervised(): Promise<Metrics> {
 }
 
 if (require.main === module) {
-  benchStdioSupervised().then((m) => {
-    process.stdout.write(`${JSON.stringify(m, null, 2)}\n`);
-    process.exit(0);
-  }, (err) => {
-    process.stderr.write(`${(err as Error).stack ?? err}\n`);
-    process.exit(1);
-  });
+  benchStdioSupervised().then(
+    (m) => {
+      process.stdout.write(`${JSON.stringify(m, null, 2)}\n`);
+      process.exit(0);
+    },
+    (err) => {
+      process.stderr.write(`${(err as Error).stack ?? err}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -46,11 +46,14 @@ export async function benchStdio(): Promise<Metrics> {
 }
 
 if (require.main === module) {
-  benchStdio().then((m) => {
-    process.stdout.write(`${JSON.stringify(m, null, 2)}\n`);
-    process.exit(0);
-  }, (err) => {
-    process.stderr.write(`${(err as Error).stack ?? err}\n`);
-    process.exit(1);
-  });
+  benchStdio().then(
+    (m) => {
+      process.stdout.write(`${JSON.stringify(m, null, 2)}\n`);
+      process.exit(0);
+    },
+    (err) => {
+      process.stderr.write(`${(err as Error).stack ?? err}\n`);
+      process.exit(1);
+    },
+  );
 }

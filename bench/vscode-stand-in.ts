@@ -32,27 +32,58 @@ const noop = () => undefined;
 export function createStandIn(settings: Record<string, unknown>) {
   const memento = () => {
     const data = new Map<string, unknown>();
-    return { get: (k: string, d?: unknown) => (data.has(k) ? data.get(k) : d), update: async (k: string, v: unknown) => void data.set(k, v), keys: () => [...data.keys()] };
+    return {
+      get: (k: string, d?: unknown) => (data.has(k) ? data.get(k) : d),
+      update: async (k: string, v: unknown) => void data.set(k, v),
+      keys: () => [...data.keys()],
+    };
   };
   const vscode = {
     version: '1.101.0',
     EventEmitter,
     Uri,
-    ThemeIcon: class { constructor(readonly id: string, readonly color?: unknown) {} },
-    ThemeColor: class { constructor(readonly id: string) {} },
+    ThemeIcon: class {
+      constructor(
+        readonly id: string,
+        readonly color?: unknown,
+      ) {}
+    },
+    ThemeColor: class {
+      constructor(readonly id: string) {}
+    },
     MarkdownString: class {
       value = '';
       isTrusted: unknown;
       supportThemeIcons = false;
-      constructor(v = '') { this.value = v; }
-      appendMarkdown(v: string) { this.value += v; return this; }
+      constructor(v = '') {
+        this.value = v;
+      }
+      appendMarkdown(v: string) {
+        this.value += v;
+        return this;
+      }
     },
-    TreeItem: class { constructor(readonly label: string, readonly collapsibleState?: number) {} },
+    TreeItem: class {
+      constructor(
+        readonly label: string,
+        readonly collapsibleState?: number,
+      ) {}
+    },
     TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
     StatusBarAlignment: { Left: 1, Right: 2 },
     ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
     window: {
-      createOutputChannel: () => ({ debug: noop, info: noop, warn: noop, error: noop, trace: noop, append: noop, appendLine: noop, show: noop, dispose: noop }),
+      createOutputChannel: () => ({
+        debug: noop,
+        info: noop,
+        warn: noop,
+        error: noop,
+        trace: noop,
+        append: noop,
+        appendLine: noop,
+        show: noop,
+        dispose: noop,
+      }),
       createStatusBarItem: () => ({ show: noop, hide: noop, dispose: noop }),
       createTreeView: () => ({ ...disposable, visible: false, onDidChangeVisibility: () => disposable }),
       showWarningMessage: async () => undefined,
@@ -76,8 +107,17 @@ export function createStandIn(settings: Record<string, unknown>) {
     subscriptions: [] as { dispose(): unknown }[],
     globalState: memento(),
     workspaceState: memento(),
-    secrets: { get: async () => undefined, store: async () => undefined, delete: async () => undefined, onDidChange: noop },
-    extension: { id: 'archon-mcp-doctor.archon-mcp-doctor', packageJSON: { version: '0.0.0-bench' }, extensionUri: uri(resolve('.')) },
+    secrets: {
+      get: async () => undefined,
+      store: async () => undefined,
+      delete: async () => undefined,
+      onDidChange: noop,
+    },
+    extension: {
+      id: 'archon-mcp-doctor.archon-mcp-doctor',
+      packageJSON: { version: '0.0.0-bench' },
+      extensionUri: uri(resolve('.')),
+    },
     extensionUri: uri(resolve('.')),
     globalStorageUri: { fsPath: '/tmp/archon-bench-storage' },
   };

@@ -37,7 +37,11 @@ export async function buildVscodeTests() {
   await Promise.all([
     esbuild.build({ ...common, entryPoints: [join(suiteDir, 'index.ts')], outfile: join(out, 'suite/index.js') }),
     ...tests.map((f) =>
-      esbuild.build({ ...common, entryPoints: [join(suiteDir, f)], outfile: join(out, 'suite', f.replace(/\.ts$/, '.js')) }),
+      esbuild.build({
+        ...common,
+        entryPoints: [join(suiteDir, f)],
+        outfile: join(out, 'suite', f.replace(/\.ts$/, '.js')),
+      }),
     ),
     // The runner's helpers (also imported as TypeScript by test/ui/*.test.ts).
     esbuild.build({
@@ -60,5 +64,7 @@ export async function buildVscodeTests() {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const t = Date.now();
   const { tests } = await buildVscodeTests();
-  console.log(`built the VS Code test suite (${tests} test files) and harness into out/test/vscode in ${Date.now() - t} ms`);
+  console.log(
+    `built the VS Code test suite (${tests} test files) and harness into out/test/vscode in ${Date.now() - t} ms`,
+  );
 }

@@ -10,13 +10,19 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY,
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
 } from '@modelcontextprotocol/client';
 import { startServer } from '../test/helpers/servers';
 
 const OUT = join(process.cwd(), 'test', 'fixtures', 'modern-errors.json');
 const MODERN = '2026-07-28';
-const envelope = { [PROTOCOL_VERSION_META_KEY]: MODERN, [CLIENT_INFO_META_KEY]: { name: 'recorder', version: '1' }, [CLIENT_CAPABILITIES_META_KEY]: {} };
+const envelope = {
+  [PROTOCOL_VERSION_META_KEY]: MODERN,
+  [CLIENT_INFO_META_KEY]: { name: 'recorder', version: '1' },
+  [CLIENT_CAPABILITIES_META_KEY]: {},
+};
 const modernHeaders = (method: string) => ({ 'mcp-protocol-version': MODERN, 'mcp-method': method });
 
 interface Case {
@@ -33,7 +39,12 @@ const CASES: Case[] = [
     name: 'initialize-2025',
     scenario: 'a 2025 client opens a session with initialize (what every v1 / legacy-mode client does)',
     method: 'POST',
-    body: { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'recorder', version: '1' } } },
+    body: {
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'recorder', version: '1' } },
+    },
   },
   {
     name: 'ping-2025-with-session',
@@ -47,7 +58,12 @@ const CASES: Case[] = [
     scenario: 'a client from the future asks for a revision the server does not know',
     method: 'POST',
     headers: { 'mcp-protocol-version': '2099-01-01', 'mcp-method': 'server/discover' },
-    body: { jsonrpc: '2.0', id: 2, method: 'server/discover', params: { _meta: { ...envelope, [PROTOCOL_VERSION_META_KEY]: '2099-01-01' } } },
+    body: {
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'server/discover',
+      params: { _meta: { ...envelope, [PROTOCOL_VERSION_META_KEY]: '2099-01-01' } },
+    },
   },
   {
     name: 'ping-modern',
@@ -67,7 +83,11 @@ const CASES: Case[] = [
     name: 'header-version-mismatch',
     scenario: 'the MCP-Protocol-Version header names 2025-11-25, the _meta envelope 2026-07-28',
     method: 'POST',
-    headers: { ...modernHeaders('tools/list'), 'mcp-protocol-version': '2025-11-25', 'mcp-session-id': '9bb6d212ca3d44f2854011f369895a65' },
+    headers: {
+      ...modernHeaders('tools/list'),
+      'mcp-protocol-version': '2025-11-25',
+      'mcp-session-id': '9bb6d212ca3d44f2854011f369895a65',
+    },
     body: { jsonrpc: '2.0', id: 5, method: 'tools/list', params: { _meta: envelope } },
   },
   {
@@ -82,7 +102,14 @@ const CASES: Case[] = [
     scenario: 'a modern request whose _meta envelope lacks the client capabilities',
     method: 'POST',
     headers: modernHeaders('tools/list'),
-    body: { jsonrpc: '2.0', id: 7, method: 'tools/list', params: { _meta: { [PROTOCOL_VERSION_META_KEY]: MODERN, [CLIENT_INFO_META_KEY]: { name: 'recorder', version: '1' } } } },
+    body: {
+      jsonrpc: '2.0',
+      id: 7,
+      method: 'tools/list',
+      params: {
+        _meta: { [PROTOCOL_VERSION_META_KEY]: MODERN, [CLIENT_INFO_META_KEY]: { name: 'recorder', version: '1' } },
+      },
+    },
   },
   {
     name: 'unknown-tool',
@@ -98,8 +125,18 @@ const CASES: Case[] = [
     headers: { ...modernHeaders('server/discover'), 'mcp-session-id': '9bb6d212ca3d44f2854011f369895a65' },
     body: { jsonrpc: '2.0', id: 9, method: 'server/discover', params: { _meta: envelope } },
   },
-  { name: 'get-stream', scenario: 'a 2025 client opens the standalone GET stream', method: 'GET', headers: { accept: 'text/event-stream' } },
-  { name: 'delete-session', scenario: 'a 2025 client ends its session', method: 'DELETE', headers: { 'mcp-session-id': '9bb6d212ca3d44f2854011f369895a65' } },
+  {
+    name: 'get-stream',
+    scenario: 'a 2025 client opens the standalone GET stream',
+    method: 'GET',
+    headers: { accept: 'text/event-stream' },
+  },
+  {
+    name: 'delete-session',
+    scenario: 'a 2025 client ends its session',
+    method: 'DELETE',
+    headers: { 'mcp-session-id': '9bb6d212ca3d44f2854011f369895a65' },
+  },
 ];
 
 async function main(): Promise<void> {
@@ -109,17 +146,34 @@ async function main(): Promise<void> {
     for (const c of CASES) {
       const res = await fetch(server.url, {
         method: c.method,
-        headers: { accept: 'application/json, text/event-stream', ...(c.body ? { 'content-type': 'application/json' } : {}), ...c.headers },
+        headers: {
+          accept: 'application/json, text/event-stream',
+          ...(c.body ? { 'content-type': 'application/json' } : {}),
+          ...c.headers,
+        },
         body: c.body ? JSON.stringify(c.body) : undefined,
       });
-      answers.push({ name: c.name, scenario: c.scenario, request: { method: c.method, headers: c.headers ?? {}, body: c.body ?? null }, status: res.status, contentType: res.headers.get('content-type'), body: await res.text() });
+      answers.push({
+        name: c.name,
+        scenario: c.scenario,
+        request: { method: c.method, headers: c.headers ?? {}, body: c.body ?? null },
+        status: res.status,
+        contentType: res.headers.get('content-type'),
+        body: await res.text(),
+      });
     }
   } finally {
     await server.stop();
   }
-  const version = (pkg: string) => (JSON.parse(readFileSync(join(process.cwd(), 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+  const version = (pkg: string) =>
+    (JSON.parse(readFileSync(join(process.cwd(), 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string })
+      .version;
   const recorded = {
-    recordedWith: { server: `@modelcontextprotocol/server ${version('@modelcontextprotocol/server')}`, node: version('@modelcontextprotocol/node'), script: 'scripts/record-modern-errors.ts' },
+    recordedWith: {
+      server: `@modelcontextprotocol/server ${version('@modelcontextprotocol/server')}`,
+      node: version('@modelcontextprotocol/node'),
+      script: 'scripts/record-modern-errors.ts',
+    },
     answers,
   };
   writeFileSync(OUT, `${JSON.stringify(recorded, null, 2)}\n`);

@@ -13,7 +13,12 @@ import { join } from 'node:path';
 
 const only = process.argv.slice(2);
 const filesIn = (dir) =>
-  existsSync(dir) ? readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.test.ts')).map((f) => join(dir, String(f))).sort() : [];
+  existsSync(dir)
+    ? readdirSync(dir, { recursive: true })
+        .filter((f) => String(f).endsWith('.test.ts'))
+        .map((f) => join(dir, String(f)))
+        .sort()
+    : [];
 
 const stages = [
   { lane: 1, name: 'unit', files: filesIn('test/unit') },
@@ -45,19 +50,32 @@ async function runStage(stage) {
   const logFile = join(scratch, `${stage.name}.log`);
   let counts;
   if (stage.command) {
-    if (!existsSync(stage.command[1])) return { text: `(no ${stage.command[1]} yet)\n`, counts: { passed: 0, failed: 0, skipped: 0 } };
+    if (!existsSync(stage.command[1]))
+      return { text: `(no ${stage.command[1]} yet)\n`, counts: { passed: 0, failed: 0, skipped: 0 } };
     const status = await run(stage.command, logFile);
     const out = readFileSync(logFile, 'utf8');
     const m = /(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$/m.exec(out);
-    counts = m ? { passed: +m[1], failed: +m[2], skipped: +(m[3] ?? 0) } : { passed: 0, failed: status === 0 ? 0 : 1, skipped: 0 };
+    counts = m
+      ? { passed: +m[1], failed: +m[2], skipped: +(m[3] ?? 0) }
+      : { passed: 0, failed: status === 0 ? 0 : 1, skipped: 0 };
     if (status !== 0 && counts.failed === 0) counts.failed = 1;
   } else {
     if (stage.files.length === 0) return undefined;
     const tap = join(scratch, `${stage.name}.tap`);
     const status = await run(
-      [process.execPath, '--expose-gc', '--import', 'tsx', '--test', '--test-concurrency=1',
-        '--test-reporter=spec', '--test-reporter-destination=stdout',
-        '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...stage.files],
+      [
+        process.execPath,
+        '--expose-gc',
+        '--import',
+        'tsx',
+        '--test',
+        '--test-concurrency=1',
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        '--test-reporter=tap',
+        `--test-reporter-destination=${tap}`,
+        ...stage.files,
+      ],
       logFile,
     );
     const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
@@ -82,7 +100,8 @@ async function runLane(lane) {
   }
 }
 
-const lanes = process.env.TEST_LANES === '1' ? [stages] : [stages.filter((s) => s.lane === 1), stages.filter((s) => s.lane === 2)];
+const lanes =
+  process.env.TEST_LANES === '1' ? [stages] : [stages.filter((s) => s.lane === 1), stages.filter((s) => s.lane === 2)];
 await Promise.all(lanes.map(runLane));
 
 rmSync(scratch, { recursive: true, force: true });

@@ -35,7 +35,10 @@ const say = (msg) => console.log(`# ${msg}`);
 
 const { tools, missing } = cs.findTools();
 const vsix = cs.findVsix();
-if (!vsix) missing.push(`the extension package (${cs.projectManifest().name}-${cs.projectManifest().version}.vsix; run \`npm run package\`)`);
+if (!vsix)
+  missing.push(
+    `the extension package (${cs.projectManifest().name}-${cs.projectManifest().version}.vsix; run \`npm run package\`)`,
+  );
 if (missing.length) {
   const { fail, message } = cs.missingMessage(missing);
   console.log(`# ${message}`);
@@ -70,7 +73,9 @@ try {
       ARCHON_REPO_ROOT: root,
     },
   });
-  say(`code-server ${cs.CODE_SERVER_VERSION} up at ${server.url} with ${path.basename(vsix)} installed (${secs(tStart)})`);
+  say(
+    `code-server ${cs.CODE_SERVER_VERSION} up at ${server.url} with ${path.basename(vsix)} installed (${secs(tStart)})`,
+  );
 
   workbench = await cs.openWorkbench(server, tools);
   say(`workbench open in Chromium (${secs(tStart)})`);
@@ -137,15 +142,22 @@ async function followResults(file, srv) {
         return { code: failed > 0 ? 1 : 0, summary: `${passed} passed, ${failed} failed` };
       } else if (ev.type === 'error') {
         console.log(`✖ loading/running the suite: ${ev.message}`);
-        for (const l of String(ev.stack ?? '').split('\n').slice(0, 12)) console.log(`    ${l}`);
+        for (const l of String(ev.stack ?? '')
+          .split('\n')
+          .slice(0, 12))
+          console.log(`    ${l}`);
         return { code: 1, summary: `${passed} passed, ${failed + 1} failed` };
       }
     }
-    if (srv.process.exitCode !== null || srv.process.signalCode !== null) throw new Error('code-server exited during the run');
+    if (srv.process.exitCode !== null || srv.process.signalCode !== null)
+      throw new Error('code-server exited during the run');
     if (!started && Date.now() > startDeadline) {
-      throw new Error('the test harness never started in the extension host (is the harness installed and activating?)');
+      throw new Error(
+        'the test harness never started in the extension host (is the harness installed and activating?)',
+      );
     }
-    if (Date.now() > deadline) throw new Error(`the suite did not finish within ${runTimeoutMs} ms (${passed} passed, ${failed} failed so far)`);
+    if (Date.now() > deadline)
+      throw new Error(`the suite did not finish within ${runTimeoutMs} ms (${passed} passed, ${failed} failed so far)`);
     await cs.sleep(250);
   }
 }
@@ -153,14 +165,23 @@ async function followResults(file, srv) {
 async function packageHarness(dir, outFile) {
   const { createVSIX } = await import('@vscode/vsce');
   // vsce wants these next to the manifest; the harness is test-only.
-  fs.writeFileSync(path.join(dir, 'README.md'), '# Archon MCP Doctor test harness\n\nTest-only. See scripts/run-vscode-tests.mjs.\n');
+  fs.writeFileSync(
+    path.join(dir, 'README.md'),
+    '# Archon MCP Doctor test harness\n\nTest-only. See scripts/run-vscode-tests.mjs.\n',
+  );
   fs.writeFileSync(path.join(dir, 'LICENSE'), 'MIT\n');
   fs.writeFileSync(path.join(dir, '.vscodeignore'), '*.map\n');
   const log = console.log;
   const info = console.info;
   console.log = console.info = () => {}; // vsce prints "DONE Packaged …"
   try {
-    await createVSIX({ cwd: dir, packagePath: outFile, dependencies: false, allowMissingRepository: true, skipLicense: true });
+    await createVSIX({
+      cwd: dir,
+      packagePath: outFile,
+      dependencies: false,
+      allowMissingRepository: true,
+      skipLicense: true,
+    });
   } finally {
     console.log = log;
     console.info = info;

@@ -11,15 +11,56 @@ import { statusCommand, STATUS_USAGE } from './cli/status';
 import { incidentsCommand, INCIDENTS_USAGE } from './cli/incidents';
 
 const COMMANDS: CliCommand[] = [
-  { name: 'watch', summary: 'watch an MCP server: one line per state change, healing lost sessions', usage: WATCH_USAGE, run: watchCommand },
-  { name: 'proxy', summary: 'run the healing gateway on 127.0.0.1 / ::1 (HTTP clients keep their sessions)', usage: PROXY_USAGE, run: proxyCommand },
-  { name: 'stdio', summary: 'MCP over stdin/stdout for one client: healed against an HTTP upstream, or a local server supervised (stdio -- <command>)', usage: STDIO_USAGE, run: stdioCommand },
-  { name: 'status', summary: 'what the healing gateway on a port is doing: servers, clients, heals, which tools it repeats', usage: STATUS_USAGE, run: statusCommand },
-  { name: 'incidents', summary: 'what happened to the servers while nobody watched: one line per incident, healed or not', usage: INCIDENTS_USAGE, run: incidentsCommand },
-  { name: 'clients', summary: "list the AI clients' MCP configurations and route them through the gateway", usage: CLIENTS_USAGE, run: (args) => clientsCommand(args, __filename) },
-  { name: 'servers', summary: 'the shared list of MCP servers the gateway serves (list, add, remove)', usage: SERVERS_USAGE, run: serversCommand },
+  {
+    name: 'watch',
+    summary: 'watch an MCP server: one line per state change, healing lost sessions',
+    usage: WATCH_USAGE,
+    run: watchCommand,
+  },
+  {
+    name: 'proxy',
+    summary: 'run the healing gateway on 127.0.0.1 / ::1 (HTTP clients keep their sessions)',
+    usage: PROXY_USAGE,
+    run: proxyCommand,
+  },
+  {
+    name: 'stdio',
+    summary:
+      'MCP over stdin/stdout for one client: healed against an HTTP upstream, or a local server supervised (stdio -- <command>)',
+    usage: STDIO_USAGE,
+    run: stdioCommand,
+  },
+  {
+    name: 'status',
+    summary: 'what the healing gateway on a port is doing: servers, clients, heals, which tools it repeats',
+    usage: STATUS_USAGE,
+    run: statusCommand,
+  },
+  {
+    name: 'incidents',
+    summary: 'what happened to the servers while nobody watched: one line per incident, healed or not',
+    usage: INCIDENTS_USAGE,
+    run: incidentsCommand,
+  },
+  {
+    name: 'clients',
+    summary: "list the AI clients' MCP configurations and route them through the gateway",
+    usage: CLIENTS_USAGE,
+    run: (args) => clientsCommand(args, __filename),
+  },
+  {
+    name: 'servers',
+    summary: 'the shared list of MCP servers the gateway serves (list, add, remove)',
+    usage: SERVERS_USAGE,
+    run: serversCommand,
+  },
   // The image gets this very bundle (dist/cli.js): what runs in Docker is what the user installed.
-  { name: 'docker-gateway', summary: 'run the healing gateway always-on in Docker, beside the server container', usage: DOCKER_GATEWAY_USAGE, run: (args) => dockerGatewayCommand(args, __filename) },
+  {
+    name: 'docker-gateway',
+    summary: 'run the healing gateway always-on in Docker, beside the server container',
+    usage: DOCKER_GATEWAY_USAGE,
+    run: (args) => dockerGatewayCommand(args, __filename),
+  },
 ];
 
 // A command that awaits only unref'd handles would let Node exit mid-await with code 0 and no output:
@@ -27,7 +68,9 @@ const COMMANDS: CliCommand[] = [
 let finished = false;
 process.once('beforeExit', () => {
   if (finished) return;
-  process.stderr.write('archon-mcp-doctor: internal error: the command stopped before it finished (nothing left to wait for)\n');
+  process.stderr.write(
+    'archon-mcp-doctor: internal error: the command stopped before it finished (nothing left to wait for)\n',
+  );
   process.exit(70);
 });
 

@@ -47,10 +47,19 @@ export function stringFlag(values: Readonly<Record<string, unknown>>, flag: stri
 }
 
 /** Parses argv with the shared options plus `extra`; a string is the message for a bad argument. */
-export function parseGatewayArgs<E extends NonNullable<ParseArgsConfig['options']>>(argv: string[], extra: E, opts: { upstreamOptional?: boolean } = {}) {
+export function parseGatewayArgs<E extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  extra: E,
+  opts: { upstreamOptional?: boolean } = {},
+) {
   let values: Record<string, unknown>;
   try {
-    ({ values } = parseArgs({ args: argv, options: { ...GATEWAY_OPTIONS, ...extra }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: { ...GATEWAY_OPTIONS, ...extra },
+      strict: true,
+      allowPositionals: false,
+    }));
   } catch (err) {
     return argumentProblem(err);
   }
@@ -61,7 +70,8 @@ export function parseGatewayArgs<E extends NonNullable<ParseArgsConfig['options'
   if (badUpstream) return badUpstream;
   const holdText = stringFlag(values, 'hold-timeout');
   const holdTimeoutMs = holdText === undefined ? GATEWAY_DEFAULTS.holdTimeoutMs : Number(holdText) * 1000;
-  if (!(holdTimeoutMs > 0) || !Number.isFinite(holdTimeoutMs)) return '--hold-timeout must be a positive number of seconds';
+  if (!(holdTimeoutMs > 0) || !Number.isFinite(holdTimeoutMs))
+    return '--hold-timeout must be a positive number of seconds';
   const container = stringFlag(values, 'container')?.trim();
   if (values.container !== undefined && !container) return '--container needs a container name';
   const args: GatewayArgs = {
@@ -82,6 +92,9 @@ export const REPEAT_USAGE = `  --repeat-safe <glob,…>: tools that only read, w
 
 /** --repeat-safe and --never-repeat (each repeatable, comma-separated globs). */
 export function repeatRulesOf(values: Record<string, unknown>, flagOf = 'the gateway'): RepeatRules {
-  const globs = (v: unknown) => (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []).flatMap((x) => (typeof x === 'string' ? parseGlobList(x) : []));
+  const globs = (v: unknown) =>
+    (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []).flatMap((x) =>
+      typeof x === 'string' ? parseGlobList(x) : [],
+    );
   return { repeatSafe: globs(values['repeat-safe']), neverRepeat: globs(values['never-repeat']), via: 'flag', flagOf };
 }

@@ -30,7 +30,8 @@ const OPTIONS = {
 
 const FROM = ['journal', 'gateway', 'both'] as const;
 
-const parse = (argv: string[]) => parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
+const parse = (argv: string[]) =>
+  parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
 
 export async function incidentsCommand(argv: string[]): Promise<number> {
   let values: ReturnType<typeof parse>;
@@ -50,7 +51,8 @@ export async function incidentsCommand(argv: string[]): Promise<number> {
   };
   const sinceText = values.since;
   const sinceMs = sinceText === undefined ? undefined : parseDuration(sinceText);
-  if (sinceText !== undefined && sinceMs === undefined) return bad(`--since takes a duration such as 90m, 12h or 7d (got ${JSON.stringify(sinceText)})`);
+  if (sinceText !== undefined && sinceMs === undefined)
+    return bad(`--since takes a duration such as 90m, 12h or 7d (got ${JSON.stringify(sinceText)})`);
   const from = values.from ?? 'both';
   if (!isOneOf(FROM, from)) return bad(`--from must be one of ${FROM.join(', ')}`);
   const gatewayUrl = values.gateway ?? `http://127.0.0.1:${GATEWAY_DEFAULTS.port}`;
@@ -78,10 +80,15 @@ export async function incidentsCommand(argv: string[]): Promise<number> {
   }
   const inJournal = new Set(journal.map((r) => r.id));
   const inLive = new Set(live.map((r) => r.id));
-  const list = mergeIncidents([journal, live], { sinceMs: sinceMs === undefined ? undefined : Date.now() - sinceMs, server: values.server });
+  const list = mergeIncidents([journal, live], {
+    sinceMs: sinceMs === undefined ? undefined : Date.now() - sinceMs,
+    server: values.server,
+  });
   for (const r of list) {
     const source = inJournal.has(r.id) && inLive.has(r.id) ? 'both' : inLive.has(r.id) ? 'gateway' : 'journal';
-    process.stdout.write(`${json ? JSON.stringify(jsonLine('incident', { t: r.startedAt, ...r, source })) : incidentLine(r)}\n`);
+    process.stdout.write(
+      `${json ? JSON.stringify(jsonLine('incident', { t: r.startedAt, ...r, source })) : incidentLine(r)}\n`,
+    );
   }
   if (!json && !list.length) process.stdout.write('no incidents\n');
   return failed ? 1 : 0;

@@ -2,7 +2,16 @@
 // (a changed list changes the gateway's endpoints in place: the servers it does not touch keep their clients).
 import * as path from 'node:path';
 import { SERVERS_FILE_ENV } from '../core/always-on';
-import { SERVER_LIST_FILE, ServerListStore, configDir, currentLocationEnv, listRepeatRules, shownUrl, watchFiles, type ListedServer } from '../core/clients';
+import {
+  SERVER_LIST_FILE,
+  ServerListStore,
+  configDir,
+  currentLocationEnv,
+  listRepeatRules,
+  shownUrl,
+  watchFiles,
+  type ListedServer,
+} from '../core/clients';
 import { GatewayPortTaken, startGateway } from '../core/gateway';
 import type { Gateway, GatewayEvent, GatewayLogger, GatewayOptions } from '../core/gateway';
 import { jsonLine } from '../core/json-lines';
@@ -18,17 +27,26 @@ export async function proxyFromList(o: ListProxyOptions): Promise<number> {
   // for it, in the shared list's format; elsewhere the user's list.
   const given = process.env[SERVERS_FILE_ENV];
   const store = new ServerListStore(given ? path.dirname(given) : configDir(currentLocationEnv()));
-  const load = async () => (given && path.resolve(given) !== store.file
-    ? { servers: [], problems: [`${SERVERS_FILE_ENV} must name a file called ${SERVER_LIST_FILE}, not ${given}`] }
-    : store.load());
+  const load = async () =>
+    given && path.resolve(given) !== store.file
+      ? { servers: [], problems: [`${SERVERS_FILE_ENV} must name a file called ${SERVER_LIST_FILE}, not ${given}`] }
+      : store.load();
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const logger: GatewayLogger = json
     ? { info: () => undefined, warn: () => undefined, error: (m) => process.stderr.write(`${m}\n`) }
-    : { info: () => undefined, warn: (m) => process.stderr.write(`warn: ${m}\n`), error: (m) => process.stderr.write(`error: ${m}\n`) };
+    : {
+        info: () => undefined,
+        warn: (m) => process.stderr.write(`warn: ${m}\n`),
+        error: (m) => process.stderr.write(`error: ${m}\n`),
+      };
   const onEvent = (e: GatewayEvent) => {
     const { at, event, ...fields } = e;
     if (event === 'listening' || event === 'deferred') return;
-    out(json ? JSON.stringify(jsonLine(event, { t: at, ...fields })) : `${at} ${event}${e.session ? ` [${e.session}]` : ''}: ${e.message}`);
+    out(
+      json
+        ? JSON.stringify(jsonLine(event, { t: at, ...fields }))
+        : `${at} ${event}${e.session ? ` [${e.session}]` : ''}: ${e.message}`,
+    );
   };
   let gateway: Gateway | undefined;
   let key: string | undefined;
@@ -38,7 +56,8 @@ export async function proxyFromList(o: ListProxyOptions): Promise<number> {
 
   const apply = async (first: boolean): Promise<boolean> => {
     const read = await load();
-    for (const p of read.problems) out(json ? JSON.stringify(jsonLine('server-list-problem', { file: store.file, message: p })) : `warning: ${p}`);
+    for (const p of read.problems)
+      out(json ? JSON.stringify(jsonLine('server-list-problem', { file: store.file, message: p })) : `warning: ${p}`);
     const next = JSON.stringify(read.servers);
     if (next === key || stopped) return true;
     key = next;
@@ -50,7 +69,10 @@ export async function proxyFromList(o: ListProxyOptions): Promise<number> {
       return true;
     }
     const upstreams = read.servers.map((s) => ({
-      name: s.name, slug: s.slug, url: s.url, ...(s.headers ? { headers: s.headers } : {}),
+      name: s.name,
+      slug: s.slug,
+      url: s.url,
+      ...(s.headers ? { headers: s.headers } : {}),
       repeat: listRepeatRules(s),
     }));
     try {
@@ -58,11 +80,16 @@ export async function proxyFromList(o: ListProxyOptions): Promise<number> {
       if (gateway) await gateway.setUpstreams(upstreams);
       else gateway = await startGateway({ ...gatewayOptions, upstreams, logger, onEvent });
     } catch (err) {
-      const hint = err instanceof GatewayPortTaken ? '; choose another port with --port P (clients must then use that port)' : '';
+      const hint =
+        err instanceof GatewayPortTaken ? '; choose another port with --port P (clients must then use that port)' : '';
       process.stderr.write(`proxy: cannot start the gateway: ${errorMessage(err)}${hint}\n`);
       return !first;
     }
-    const line = jsonLine(gateway.mode === 'deferred' ? 'deferred' : 'listening', { url: gateway.baseUrl, mode: gateway.mode, upstream: upstreamText(read.servers) });
+    const line = jsonLine(gateway.mode === 'deferred' ? 'deferred' : 'listening', {
+      url: gateway.baseUrl,
+      mode: gateway.mode,
+      upstream: upstreamText(read.servers),
+    });
     if (json) out(JSON.stringify(line));
     else for (const s of read.servers) out(`${gateway.url(s.slug)}  →  ${shownUrl(s.url)}`);
     return true;
@@ -87,7 +114,12 @@ export async function proxyFromList(o: ListProxyOptions): Promise<number> {
       stopped = true;
       clearInterval(poll);
       watch.close();
-      void applying.then(() => gateway?.stop()).then(() => resolve(0), () => resolve(0));
+      void applying
+        .then(() => gateway?.stop())
+        .then(
+          () => resolve(0),
+          () => resolve(0),
+        );
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

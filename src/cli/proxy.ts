@@ -1,5 +1,11 @@
 // `archon-mcp-doctor proxy`: runs the healing gateway without VS Code.
-import { GATEWAY_DEFAULTS, GATEWAY_RUNTIMES, GatewayPortTaken, startGateway, watchUpstreamContainer } from '../core/gateway';
+import {
+  GATEWAY_DEFAULTS,
+  GATEWAY_RUNTIMES,
+  GatewayPortTaken,
+  startGateway,
+  watchUpstreamContainer,
+} from '../core/gateway';
 import type { Gateway, GatewayEvent, GatewayLogger, GatewayRuntime } from '../core/gateway';
 import { isGatewayStartKind, jsonLine } from '../core/json-lines';
 import { errorMessage, isOneOf } from '../core/narrow';
@@ -53,15 +59,25 @@ function proxyOnlyArgs(values: Record<string, unknown>): ProxyOnlyArgs | string 
   const port = Number(str('port') ?? GATEWAY_DEFAULTS.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) return '--port must be 0..65535';
   const responseText = str('response-timeout');
-  const responseTimeoutMs = responseText === undefined ? GATEWAY_DEFAULTS.responseTimeoutMs : Number(responseText) * 1000;
-  if (!(responseTimeoutMs > 0) || !Number.isFinite(responseTimeoutMs)) return '--response-timeout must be a positive number of seconds';
-  const bad = httpUrlProblem('--public-url', str('public-url')) ?? httpUrlProblem('--public-upstream', str('public-upstream'));
+  const responseTimeoutMs =
+    responseText === undefined ? GATEWAY_DEFAULTS.responseTimeoutMs : Number(responseText) * 1000;
+  if (!(responseTimeoutMs > 0) || !Number.isFinite(responseTimeoutMs))
+    return '--response-timeout must be a positive number of seconds';
+  const bad =
+    httpUrlProblem('--public-url', str('public-url')) ?? httpUrlProblem('--public-upstream', str('public-upstream'));
   if (bad) return bad;
   const host = str('host');
   if (host !== undefined && !host.trim()) return '--host needs an address, e.g. 0.0.0.0';
   const runsIn = str('runs-in') ?? 'process';
   if (!isOneOf(GATEWAY_RUNTIMES, runsIn)) return `--runs-in must be one of ${GATEWAY_RUNTIMES.join(', ')}`;
-  return { port, responseTimeoutMs, host, publicUrl: str('public-url'), publicUpstream: str('public-upstream'), runsIn };
+  return {
+    port,
+    responseTimeoutMs,
+    host,
+    publicUrl: str('public-url'),
+    publicUpstream: str('public-upstream'),
+    runsIn,
+  };
 }
 
 export async function proxyCommand(argv: string[]): Promise<number> {
@@ -82,7 +98,16 @@ export async function proxyCommand(argv: string[]): Promise<number> {
       process.stderr.write(`proxy: --container, --name and --public-upstream need --upstream\n${PROXY_USAGE}\n`);
       return 2;
     }
-    return proxyFromList({ json, port: own.port, host: own.host, publicUrl: own.publicUrl, runsIn: own.runsIn, stateDir: args.stateDir, holdTimeoutMs: args.holdTimeoutMs, responseTimeoutMs: own.responseTimeoutMs });
+    return proxyFromList({
+      json,
+      port: own.port,
+      host: own.host,
+      publicUrl: own.publicUrl,
+      runsIn: own.runsIn,
+      stateDir: args.stateDir,
+      holdTimeoutMs: args.holdTimeoutMs,
+      responseTimeoutMs: own.responseTimeoutMs,
+    });
   }
   const name = stringFlag(parsed.values, 'name') ?? 'archon';
   const out = (line: string): void => {
@@ -90,13 +115,22 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   };
   const logger: GatewayLogger = json
     ? { info: () => undefined, warn: () => undefined, error: (m) => process.stderr.write(`${m}\n`) }
-    : { info: () => undefined, warn: (m) => process.stderr.write(`warn: ${m}\n`), error: (m) => process.stderr.write(`error: ${m}\n`) };
+    : {
+        info: () => undefined,
+        warn: (m) => process.stderr.write(`warn: ${m}\n`),
+        error: (m) => process.stderr.write(`error: ${m}\n`),
+      };
   // Filled in once the gateway runs: every listening/deferred line says where clients connect.
-  let startFields = (): { url: string; mode: Gateway['mode']; upstream: string } => ({ url: '', mode: 'stopped', upstream: args.upstream });
+  let startFields = (): { url: string; mode: Gateway['mode']; upstream: string } => ({
+    url: '',
+    mode: 'stopped',
+    upstream: args.upstream,
+  });
   const printEvent = (e: GatewayEvent): void => {
     const { at, event, ...fields } = e;
     if (!json) out(`${at} ${event}${e.session ? ` [${e.session}]` : ''}: ${e.message}`);
-    else if (isGatewayStartKind(event)) out(JSON.stringify(jsonLine(event, { t: at, ...startFields(), message: e.message })));
+    else if (isGatewayStartKind(event))
+      out(JSON.stringify(jsonLine(event, { t: at, ...startFields(), message: e.message })));
     else out(JSON.stringify(jsonLine(event, { t: at, ...fields })));
   };
 
@@ -111,7 +145,14 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   let gw: Gateway;
   try {
     gw = await startGateway({
-      upstreams: [{ name, url: args.upstream, repeat: args.repeat, ...(own.publicUpstream ? { publicUrl: own.publicUpstream } : {}) }],
+      upstreams: [
+        {
+          name,
+          url: args.upstream,
+          repeat: args.repeat,
+          ...(own.publicUpstream ? { publicUrl: own.publicUpstream } : {}),
+        },
+      ],
       port: own.port,
       host: own.host,
       publicUrl: own.publicUrl,
@@ -123,7 +164,8 @@ export async function proxyCommand(argv: string[]): Promise<number> {
       onEvent,
     });
   } catch (err) {
-    const hint = err instanceof GatewayPortTaken ? `; choose another port with --port P (clients must then use that port)` : '';
+    const hint =
+      err instanceof GatewayPortTaken ? `; choose another port with --port P (clients must then use that port)` : '';
     process.stderr.write(`proxy: cannot start the gateway: ${errorMessage(err)}${hint}\n`);
     return 1;
   }
@@ -132,9 +174,14 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   // Docker messages go to stderr (also with --json): stdout keeps the event lines.
   const docker = args.container
     ? watchUpstreamContainer(gateway, slug, {
-      container: args.container, socketPath: args.dockerSocket,
-      logger: { info: (m) => process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`warn: ${m}\n`), error: (m) => process.stderr.write(`error: ${m}\n`) },
-    })
+        container: args.container,
+        socketPath: args.dockerSocket,
+        logger: {
+          info: (m) => process.stderr.write(`${m}\n`),
+          warn: (m) => process.stderr.write(`warn: ${m}\n`),
+          error: (m) => process.stderr.write(`error: ${m}\n`),
+        },
+      })
     : undefined;
   // Signal handlers before the first line: whoever reads the URL may signal us at once.
   let stopping = false;
@@ -143,7 +190,10 @@ export async function proxyCommand(argv: string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       docker?.stop();
-      gateway.stop().then(() => resolve(0), () => resolve(0));
+      gateway.stop().then(
+        () => resolve(0),
+        () => resolve(0),
+      );
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -153,7 +203,12 @@ export async function proxyCommand(argv: string[]): Promise<number> {
   const first = jsonLine(gateway.mode === 'deferred' ? 'deferred' : 'listening', startFields());
   if (json) out(JSON.stringify(first));
   else out(gateway.url());
-  if (!json) out(gateway.mode === 'deferred' ? `deferring to the gateway already serving ${gateway.baseUrl}` : `forwarding to ${args.upstream}`);
+  if (!json)
+    out(
+      gateway.mode === 'deferred'
+        ? `deferring to the gateway already serving ${gateway.baseUrl}`
+        : `forwarding to ${args.upstream}`,
+    );
   early.splice(0).forEach(printEvent);
   live = true;
 

@@ -16,7 +16,15 @@ export const SERVERS_USAGE = `usage: archon-mcp-doctor servers [--json]
 const write = (s: string) => process.stdout.write(s);
 
 function listedLine(s: ListedServer) {
-  return jsonLine('listed-server', { name: s.name, slug: s.slug, url: shownUrl(s.url), ...(s.headers ? { headers: Object.keys(s.headers) } : {}), ...(s.repeatSafe ? { repeatSafe: s.repeatSafe } : {}), ...(s.neverRepeat ? { neverRepeat: s.neverRepeat } : {}), gatewayPath: `/${s.slug}/mcp` });
+  return jsonLine('listed-server', {
+    name: s.name,
+    slug: s.slug,
+    url: shownUrl(s.url),
+    ...(s.headers ? { headers: Object.keys(s.headers) } : {}),
+    ...(s.repeatSafe ? { repeatSafe: s.repeatSafe } : {}),
+    ...(s.neverRepeat ? { neverRepeat: s.neverRepeat } : {}),
+    gatewayPath: `/${s.slug}/mcp`,
+  });
 }
 
 export function serverListStore(): ServerListStore {
@@ -33,7 +41,12 @@ function problems(store: ServerListStore, list: string[], json: boolean): void {
 export async function serversCommand(argv: string[]): Promise<number> {
   const parsed = parseCommandArgs(
     argv,
-    { json: { type: 'boolean' }, header: { type: 'string', multiple: true }, 'repeat-safe': { type: 'string', multiple: true }, 'never-repeat': { type: 'string', multiple: true } },
+    {
+      json: { type: 'boolean' },
+      header: { type: 'string', multiple: true },
+      'repeat-safe': { type: 'string', multiple: true },
+      'never-repeat': { type: 'string', multiple: true },
+    },
     true,
   );
   if (typeof parsed === 'string') return badArguments('servers', parsed, SERVERS_USAGE);
@@ -45,8 +58,15 @@ export async function serversCommand(argv: string[]): Promise<number> {
     const read = await store.load();
     problems(store, read.problems, json);
     if (json) for (const s of read.servers) write(`${JSON.stringify(listedLine(s))}\n`);
-    else if (read.servers.length === 0) write(`No servers in ${store.file} yet: \`archon-mcp-doctor servers add <name> <url>\` or \`clients route --all\` adds them.\n`);
-    else for (const s of read.servers) write(`${s.name}  /${s.slug}/mcp  ${shownUrl(s.url)}${s.headers ? `  (headers: ${Object.keys(s.headers).join(', ')})` : ''}\n`);
+    else if (read.servers.length === 0)
+      write(
+        `No servers in ${store.file} yet: \`archon-mcp-doctor servers add <name> <url>\` or \`clients route --all\` adds them.\n`,
+      );
+    else
+      for (const s of read.servers)
+        write(
+          `${s.name}  /${s.slug}/mcp  ${shownUrl(s.url)}${s.headers ? `  (headers: ${Object.keys(s.headers).join(', ')})` : ''}\n`,
+        );
     return 0;
   }
   if (action === 'add' && rest.length === 2) {
@@ -66,14 +86,28 @@ export async function serversCommand(argv: string[]): Promise<number> {
     let r;
     try {
       const rules = repeatRulesOf(values);
-      r = await store.upsert([{ name, url, ...(Object.keys(headers).length ? { headers } : {}), ...(values['repeat-safe'] ? { repeatSafe: [...rules.repeatSafe] } : {}), ...(values['never-repeat'] ? { neverRepeat: [...rules.neverRepeat] } : {}) }], { byName: true });
+      r = await store.upsert(
+        [
+          {
+            name,
+            url,
+            ...(Object.keys(headers).length ? { headers } : {}),
+            ...(values['repeat-safe'] ? { repeatSafe: [...rules.repeatSafe] } : {}),
+            ...(values['never-repeat'] ? { neverRepeat: [...rules.neverRepeat] } : {}),
+          },
+        ],
+        { byName: true },
+      );
     } catch (err) {
       process.stderr.write(`servers add: ${(err as Error).message}\n`);
       return 1;
     }
     problems(store, r.problems, json);
     for (const c of r.changed) {
-      if (json) write(`${JSON.stringify(jsonLine('server-list-change', { change: c.change, name: c.server.name, slug: c.server.slug, url: shownUrl(c.server.url) }))}\n`);
+      if (json)
+        write(
+          `${JSON.stringify(jsonLine('server-list-change', { change: c.change, name: c.server.name, slug: c.server.slug, url: shownUrl(c.server.url) }))}\n`,
+        );
       else write(`${c.change}: ${c.server.name} at /${c.server.slug}/mcp → ${shownUrl(c.server.url)}\n`);
     }
     return 0;
@@ -91,7 +125,10 @@ export async function serversCommand(argv: string[]): Promise<number> {
       process.stderr.write(`servers remove: no server named "${rest[0]}" in ${store.file}\n`);
       return 1;
     }
-    if (json) write(`${JSON.stringify(jsonLine('server-list-change', { change: 'removed', name: r.removed.name, slug: r.removed.slug, url: shownUrl(r.removed.url) }))}\n`);
+    if (json)
+      write(
+        `${JSON.stringify(jsonLine('server-list-change', { change: 'removed', name: r.removed.name, slug: r.removed.slug, url: shownUrl(r.removed.url) }))}\n`,
+      );
     else write(`removed: ${r.removed.name} (/${r.removed.slug}/mcp)\n`);
     return 0;
   }

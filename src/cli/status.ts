@@ -16,7 +16,8 @@ export async function statusCommand(argv: string[]): Promise<number> {
   if (typeof parsed === 'string') return badArguments('status', parsed, STATUS_USAGE);
   const { values } = parsed;
   const port = Number(values.port ?? GATEWAY_DEFAULTS.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return badArguments('status', '--port must be 1..65535', STATUS_USAGE);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    return badArguments('status', '--port must be 1..65535', STATUS_USAGE);
   const status = await probeHolder(port, 2000);
   if (!status) {
     process.stderr.write(`status: no Archon MCP Doctor gateway answers on 127.0.0.1:${port}\n`);
@@ -48,7 +49,8 @@ export async function statusCommand(argv: string[]): Promise<number> {
     if (repeat.tools.length === 0) lines.push('  tools: none seen yet (a client has not listed them)');
     else {
       lines.push(`  sent again after a crash${repeat.knownServer ? ` (known server: ${repeat.knownServer})` : ''}:`);
-      for (const t of repeat.tools) lines.push(`    ${t.repeat ? 'yes' : 'no '}  ${t.tool}  (${t.reason}: ${t.detail})`);
+      for (const t of repeat.tools)
+        lines.push(`    ${t.repeat ? 'yes' : 'no '}  ${t.tool}  (${t.reason}: ${t.detail})`);
       for (const t of repeat.tools.filter((x) => x.suggestion)) lines.push(`  hint: ${t.suggestion}`);
     }
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -35,30 +35,50 @@ function positiveSeconds(value: string | undefined, flag: string, fallbackMs: nu
 
 function restartLine(e: RestartEvent, command: string[]): string {
   const inFlight = `${e.inFlight.resent} resent, ${e.inFlight.ambiguous} answered "may or may not have run", ${e.inFlight.held} held`;
-  const next = e.action === 'give-up' ? 'gave up (tries again on the next request)' : e.delayMs > 0 ? `starting it again in ${e.delayMs} ms` : 'started it again';
+  const next =
+    e.action === 'give-up'
+      ? 'gave up (tries again on the next request)'
+      : e.delayMs > 0
+        ? `starting it again in ${e.delayMs} ms`
+        : 'started it again';
   const tail = e.stderrTail.length > 0 && e.cause !== 'wedge' ? `; stderr: ${e.stderrTail.slice(-3).join(' | ')}` : '';
   return `restart ${e.restarts}: "${command.join(' ')}" ended (${e.label}) after ${(e.uptimeMs / 1000).toFixed(1)} s; ${next}; in flight: ${inFlight}${tail}`;
 }
 
 export async function superviseCommand(options: string[], command: string[]): Promise<number> {
   const parsed = parseCommandArgs(options, {
-    'wedge-timeout': { type: 'string' }, 'hold-timeout': { type: 'string' }, 'response-timeout': { type: 'string' },
-    'repeat-safe': { type: 'string', multiple: true }, 'never-repeat': { type: 'string', multiple: true }, 'state-dir': { type: 'string' },
-    json: { type: 'boolean' }, quiet: { type: 'boolean' }, name: { type: 'string' },
+    'wedge-timeout': { type: 'string' },
+    'hold-timeout': { type: 'string' },
+    'response-timeout': { type: 'string' },
+    'repeat-safe': { type: 'string', multiple: true },
+    'never-repeat': { type: 'string', multiple: true },
+    'state-dir': { type: 'string' },
+    json: { type: 'boolean' },
+    quiet: { type: 'boolean' },
+    name: { type: 'string' },
   });
   if (typeof parsed === 'string') return badArguments('stdio', parsed, SUPERVISE_USAGE);
   const { values } = parsed;
   if (command.length === 0 || command[0] === '') return badArguments('stdio', 'no command after --', SUPERVISE_USAGE);
   const wedge = positiveSeconds(values['wedge-timeout'], '--wedge-timeout', SUPERVISOR_DEFAULTS.wedgeTimeoutMs);
   const hold = positiveSeconds(values['hold-timeout'], '--hold-timeout', GATEWAY_DEFAULTS.holdTimeoutMs);
-  const response = positiveSeconds(values['response-timeout'], '--response-timeout', GATEWAY_DEFAULTS.responseTimeoutMs);
+  const response = positiveSeconds(
+    values['response-timeout'],
+    '--response-timeout',
+    GATEWAY_DEFAULTS.responseTimeoutMs,
+  );
   if (typeof wedge === 'string') return badArguments('stdio', wedge, SUPERVISE_USAGE);
   if (typeof hold === 'string') return badArguments('stdio', hold, SUPERVISE_USAGE);
   if (typeof response === 'string') return badArguments('stdio', response, SUPERVISE_USAGE);
   const quiet = values.quiet === true;
   const json = values.json === true;
-  const write = (level: string, m: string): void => void process.stderr.write(`archon-mcp-doctor stdio: ${level}${m}\n`);
-  const logger = { info: (m: string) => !quiet && write('', m), warn: (m: string) => write('warn: ', m), error: (m: string) => write('error: ', m) };
+  const write = (level: string, m: string): void =>
+    void process.stderr.write(`archon-mcp-doctor stdio: ${level}${m}\n`);
+  const logger = {
+    info: (m: string) => !quiet && write('', m),
+    warn: (m: string) => write('warn: ', m),
+    error: (m: string) => write('error: ', m),
+  };
   const [cmd, ...args] = command;
   const folder = values['state-dir'] ?? stateDir(currentLocationEnv());
   const supervisor = new StdioSupervisor({
@@ -74,7 +94,11 @@ export async function superviseCommand(options: string[], command: string[]): Pr
     stateDir: folder,
   });
   // Each restart is an incident in the journal of the state folder (`archon-mcp-doctor incidents`, the extension).
-  const incidents = new IncidentRecorder({ seenBy: 'stdio', stateDir: folder, onProblem: (m) => logger.warn(`incidents: ${m}`) });
+  const incidents = new IncidentRecorder({
+    seenBy: 'stdio',
+    stateDir: folder,
+    onProblem: (m) => logger.warn(`incidents: ${m}`),
+  });
   incidents.load();
   journalRestarts(supervisor, incidents, values.name ?? serverLabelOf(command));
   supervisor.onRestart((e) => {

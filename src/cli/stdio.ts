@@ -53,7 +53,8 @@ export async function stdioCommand(argv: string[]): Promise<number> {
   }
   const { args } = parsed;
   const quiet = parsed.values.quiet === true;
-  const write = (level: string, m: string): void => void process.stderr.write(`archon-mcp-doctor stdio: ${level}${m}\n`);
+  const write = (level: string, m: string): void =>
+    void process.stderr.write(`archon-mcp-doctor stdio: ${level}${m}\n`);
   const logger: GatewayLogger = {
     info: (m) => !quiet && write('', m),
     warn: (m) => write('warn: ', m),
@@ -82,7 +83,7 @@ export async function stdioCommand(argv: string[]): Promise<number> {
   docker?.stop();
   await bridge.stop();
   if (end.kind === 'upstream-not-mcp') {
-    logger.error(`${args.upstream} is not an MCP server: ${end.message.replace(/^Archon MCP Doctor gateway: /, "")}`);
+    logger.error(`${args.upstream} is not an MCP server: ${end.message.replace(/^Archon MCP Doctor gateway: /, '')}`);
     return STDIO_EXIT.upstreamNotMcp;
   }
   return STDIO_EXIT.ok;

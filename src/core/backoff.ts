@@ -45,7 +45,11 @@ export function createBackoff(random: () => number = Math.random): BackoffPolicy
     outageProbeDelayMs(elapsedMs, probes) {
       // Restarts usually take seconds: probe cheaply and often while one is likely under way.
       if (elapsedMs < BURST_MS) return BURST_PROBE_MS;
-      if (elapsedMs < FIRST_MINUTE_MS) return Math.min(FAST_PROBE_MAX_MS, Math.round(BURST_PROBE_MS * 1.25 ** Math.max(0, probes - BURST_MS / BURST_PROBE_MS)));
+      if (elapsedMs < FIRST_MINUTE_MS)
+        return Math.min(
+          FAST_PROBE_MAX_MS,
+          Math.round(BURST_PROBE_MS * 1.25 ** Math.max(0, probes - BURST_MS / BURST_PROBE_MS)),
+        );
       // Then double every half minute of outage: 2 s, 4 s, 8 s, 16 s, and one probe every 30 s at most.
       const doublings = Math.min(10, Math.floor((elapsedMs - FIRST_MINUTE_MS) / 30_000));
       return jitter(Math.min(SLOW_PROBE_MAX_MS, SLOW_PROBE_START_MS * 2 ** doublings), random);

@@ -1,6 +1,14 @@
 // Turns whatever a failed MCP exchange threw (v2 SDK client errors, HTTP answers, network errors)
 // into one Failure a person can act on. HTTP answers are classified by status AND body.
-import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, SdkHttpError, SseError, UnauthorizedError } from '@modelcontextprotocol/client';
+import {
+  ProtocolError,
+  ProtocolErrorCode,
+  SdkError,
+  SdkErrorCode,
+  SdkHttpError,
+  SseError,
+  UnauthorizedError,
+} from '@modelcontextprotocol/client';
 import { causeOf, errnoCode, fieldOf, isRecord } from './narrow';
 import { excerpt } from './redact';
 import type { Failure, FailureKind } from './server-state';
@@ -11,10 +19,23 @@ export interface ClassifyContext {
 }
 
 const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE',
-  'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
 ]);
-const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const TIMEOUT_CODES = new Set([
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
 
 /** Mentions of the session in a 400 body: Archon's plain text and the TypeScript SDK's JSON both match. */
 const SESSION_WORDS = /session/i;
@@ -26,7 +47,11 @@ export const HEADER_MISMATCH = -32020;
 const MISSING_CLIENT_CAPABILITY = ProtocolErrorCode.MissingRequiredClientCapability;
 const UNSUPPORTED_PROTOCOL_VERSION = ProtocolErrorCode.UnsupportedProtocolVersion;
 
-interface JsonRpcErrorBody { code: number; message: string; data?: unknown }
+interface JsonRpcErrorBody {
+  code: number;
+  message: string;
+  data?: unknown;
+}
 
 /** The JSON-RPC error in an HTTP body (`{"jsonrpc":"2.0","error":{…}}`, or a bare `{code,message}`), if it is one. */
 export function jsonRpcErrorOf(body: string): JsonRpcErrorBody | undefined {
@@ -85,30 +110,68 @@ export function classifyHttpStatus(status: number, body: string, ctx: ClassifyCo
   // A healthy 2026-07-28 server answering a 2025 request (or the reverse): negotiate, nothing is lost.
   if (rpc?.code === UNSUPPORTED_PROTOCOL_VERSION) return eraMismatch(base, ` (HTTP ${status}${said})`, rpc.data);
   if (status === 404 && rpc?.code === ProtocolErrorCode.MethodNotFound) {
-    return { ...base, kind: 'unknown-method', message: `HTTP 404${said}: the server has no such method (the endpoint and any session are fine).` };
+    return {
+      ...base,
+      kind: 'unknown-method',
+      message: `HTTP 404${said}: the server has no such method (the endpoint and any session are fine).`,
+    };
   }
-  if (status === 400 && (rpc?.code === HEADER_MISMATCH || rpc?.code === MISSING_CLIENT_CAPABILITY || (!rpc && HEADER_WORDS.test(body)) || (rpc && HEADER_WORDS.test(rpc.message)))) {
-    return { ...base, kind: 'protocol', message: `HTTP 400${said}: the server rejected how the request was made (its headers or declared capabilities), not the session.` };
+  if (
+    status === 400 &&
+    (rpc?.code === HEADER_MISMATCH ||
+      rpc?.code === MISSING_CLIENT_CAPABILITY ||
+      (!rpc && HEADER_WORDS.test(body)) ||
+      (rpc && HEADER_WORDS.test(rpc.message)))
+  ) {
+    return {
+      ...base,
+      kind: 'protocol',
+      message: `HTTP 400${said}: the server rejected how the request was made (its headers or declared capabilities), not the session.`,
+    };
   }
   // Only a request that carried a session can lose it; the same words to a session-less request are a protocol mismatch.
   if (status === 400 && SESSION_WORDS.test(body) && ctx.holdingSession) {
-    return { ...base, kind: 'unknown-session', message: `HTTP 400${said}: the server no longer knows this session (it probably restarted).` };
+    return {
+      ...base,
+      kind: 'unknown-session',
+      message: `HTTP 400${said}: the server no longer knows this session (it probably restarted).`,
+    };
   }
   if (status === 404 && ctx.holdingSession) {
-    return { ...base, kind: 'unknown-session', message: `HTTP 404${said}: the server no longer knows this session (it probably restarted).` };
+    return {
+      ...base,
+      kind: 'unknown-session',
+      message: `HTTP 404${said}: the server no longer knows this session (it probably restarted).`,
+    };
   }
   if (status === 401 || status === 403) {
-    return { ...base, kind: 'auth', message: `HTTP ${status}${said}: the server refused our credentials. Set a token with "Archon: Set Server Token".` };
+    return {
+      ...base,
+      kind: 'auth',
+      message: `HTTP ${status}${said}: the server refused our credentials. Set a token with "Archon: Set Server Token".`,
+    };
   }
   if (status >= 500) {
-    return { ...base, kind: 'server-error', message: `HTTP ${status}${said}: the server failed to handle the request.` };
+    return {
+      ...base,
+      kind: 'server-error',
+      message: `HTTP ${status}${said}: the server failed to handle the request.`,
+    };
   }
   if (status === 404) {
-    return { ...base, kind: 'protocol', message: `HTTP 404${said}: no MCP endpoint at this URL. Check the path (Archon serves /mcp).` };
+    return {
+      ...base,
+      kind: 'protocol',
+      message: `HTTP 404${said}: no MCP endpoint at this URL. Check the path (Archon serves /mcp).`,
+    };
   }
   if (rpc) {
     // An MCP server's answer all the same: it refuses this request, and says why.
-    return { ...base, kind: 'protocol', message: `HTTP ${status}: the server refused the request with JSON-RPC error ${rpc.code} "${excerpt(rpc.message, 120)}".` };
+    return {
+      ...base,
+      kind: 'protocol',
+      message: `HTTP ${status}: the server refused the request with JSON-RPC error ${rpc.code} "${excerpt(rpc.message, 120)}".`,
+    };
   }
   return { ...base, kind: 'protocol', message: `HTTP ${status}${said}: not an answer an MCP server gives.` };
 }
@@ -126,7 +189,13 @@ export function errorCodeOf(err: unknown): string | undefined {
 function httpAnswerOf(err: Error): { status: number; body: string } | undefined {
   if (err instanceof SdkHttpError && err.status > 0) {
     const text = err.data.text;
-    const body = typeof text === 'string' ? text : err.message.replace(/^(Error POSTing to endpoint|Failed to open SSE stream|Failed to terminate session|Version negotiation failed): ?/, '');
+    const body =
+      typeof text === 'string'
+        ? text
+        : err.message.replace(
+            /^(Error POSTing to endpoint|Failed to open SSE stream|Failed to terminate session|Version negotiation failed): ?/,
+            '',
+          );
     return { status: err.status, body };
   }
   // SSEClientTransport: "Error POSTing to endpoint (HTTP 404): <body>"
@@ -151,21 +220,40 @@ export function classifyError(err: unknown, ctx: ClassifyContext): Failure {
   }
   const answer = httpAnswerOf(err);
   if (answer) return classifyHttpStatus(answer.status, answer.body, ctx);
-  if (err instanceof UnauthorizedError || (err instanceof SdkError && (err.code === SdkErrorCode.ClientHttpAuthentication || err.code === SdkErrorCode.ClientHttpForbidden))) return failure('auth', 'The server requires authorization. Set a token with "Archon: Set Server Token".');
-  if (/Unexpected content type/i.test(err.message) || (err instanceof SdkError && err.code === SdkErrorCode.ClientHttpUnexpectedContent)) {
+  if (
+    err instanceof UnauthorizedError ||
+    (err instanceof SdkError &&
+      (err.code === SdkErrorCode.ClientHttpAuthentication || err.code === SdkErrorCode.ClientHttpForbidden))
+  )
+    return failure('auth', 'The server requires authorization. Set a token with "Archon: Set Server Token".');
+  if (
+    /Unexpected content type/i.test(err.message) ||
+    (err instanceof SdkError && err.code === SdkErrorCode.ClientHttpUnexpectedContent)
+  ) {
     return failure('protocol', `Not an MCP server: ${excerpt(err.message.replace(/^Streamable HTTP error: /, ''))}.`);
   }
   // An SdkError's own code is the SDK's vocabulary (SEND_FAILED); the socket's code is on its cause.
   const code = errorCodeOf(err instanceof SdkError ? err.cause : err);
   const cause = err.cause;
   if (cause instanceof Error && cause.message === 'bad port') {
-    return failure('protocol', 'Node refuses to connect to this port (one of the ports fetch blocks); serve MCP on another port.');
+    return failure(
+      'protocol',
+      'Node refuses to connect to this port (one of the ports fetch blocks); serve MCP on another port.',
+    );
   }
   if (err.name === 'TimeoutError' || err.name === 'AbortError' || (code && TIMEOUT_CODES.has(code))) {
     return failure('timeout', 'The server did not answer in time.', code);
   }
-  if ((code && UNREACHABLE_CODES.has(code)) || /fetch failed|SSE stream disconnected|terminated|other side closed|socket hang up/i.test(err.message)) {
-    const what = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'The server name does not resolve' : code === 'ECONNREFUSED' ? 'Nothing is listening at this address' : 'The connection to the server broke';
+  if (
+    (code && UNREACHABLE_CODES.has(code)) ||
+    /fetch failed|SSE stream disconnected|terminated|other side closed|socket hang up/i.test(err.message)
+  ) {
+    const what =
+      code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? 'The server name does not resolve'
+        : code === 'ECONNREFUSED'
+          ? 'Nothing is listening at this address'
+          : 'The connection to the server broke';
     return failure('unreachable', `${what}${code ? ` (${code})` : ''}: the server is down or restarting.`, code);
   }
   if (err.name === 'ZodError' || err instanceof SyntaxError) {
@@ -181,9 +269,13 @@ export function classifyError(err: unknown, ctx: ClassifyContext): Failure {
 function classifyProtocolError(err: ProtocolError, ctx: ClassifyContext): Failure {
   if (err.code === UNSUPPORTED_PROTOCOL_VERSION) return eraMismatch({}, ` ("${excerpt(err.message)}")`, err.data);
   if (ctx.holdingSession && /session not found|no valid session/i.test(err.message)) {
-    return failure('unknown-session', `The server no longer knows this session ("${excerpt(err.message)}"): it probably restarted.`);
+    return failure(
+      'unknown-session',
+      `The server no longer knows this session ("${excerpt(err.message)}"): it probably restarted.`,
+    );
   }
-  if (err.code === ProtocolErrorCode.MethodNotFound) return failure('unknown-method', `The server has no such method: ${excerpt(err.message)}.`);
+  if (err.code === ProtocolErrorCode.MethodNotFound)
+    return failure('unknown-method', `The server has no such method: ${excerpt(err.message)}.`);
   return failure('protocol', `The server answered with an MCP error: ${excerpt(err.message)}`);
 }
 

@@ -27,15 +27,26 @@ export function whyDown(s: ServerSnapshot, watchingSinceMs: number): DownInfo | 
 
   if (death && Date.parse(death.at) >= watchingSinceMs) {
     if (death.oomKilled) return info('oom-kill', `container ${name} was killed for running out of memory`, startable);
-    if (!death.deliberate) return info('crash', `container ${name} crashed${death.exitCode !== undefined ? ` (exit ${death.exitCode})` : ''}`, startable);
-    return info('stopped-on-purpose', known!.state === 'missing'
-      ? `container ${name} was stopped and removed (docker compose down?)`
-      : `container ${name} was stopped`, startable);
+    if (!death.deliberate)
+      return info(
+        'crash',
+        `container ${name} crashed${death.exitCode !== undefined ? ` (exit ${death.exitCode})` : ''}`,
+        startable,
+      );
+    return info(
+      'stopped-on-purpose',
+      known!.state === 'missing'
+        ? `container ${name} was stopped and removed (docker compose down?)`
+        : `container ${name} was stopped`,
+      startable,
+    );
   }
   // A session lost on a server that Docker does not explain: its state already says it.
   if (s.state === 'session-lost') return undefined;
   if (!s.firstReachedAt) {
-    const where = containerDown ? `; container ${name} is ${known.state === 'missing' ? 'not there' : 'not running'}` : '';
+    const where = containerDown
+      ? `; container ${name} is ${known.state === 'missing' ? 'not there' : 'not running'}`
+      : '';
     return info('not-started', `${s.name} has not been reached since the window opened${where}`, startable);
   }
   return info('vanished', `${s.name} was healthy and went away`, startable);

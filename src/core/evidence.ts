@@ -38,7 +38,11 @@ export class EvidenceLog {
     const previous = this.lastUptime;
     let drop: Evidence | undefined;
     if (previous && uptimeDropped(previous, health)) {
-      drop = this.add('health', `server uptime is ${Math.round(health.uptimeSeconds!)} s, it was ${Math.round(previous.uptimeSeconds!)} s at ${previous.at.slice(11, 19)}: the server process restarted`, health.at);
+      drop = this.add(
+        'health',
+        `server uptime is ${Math.round(health.uptimeSeconds!)} s, it was ${Math.round(previous.uptimeSeconds!)} s at ${previous.at.slice(11, 19)}: the server process restarted`,
+        health.at,
+      );
     }
     if (health.uptimeSeconds !== undefined) this.lastUptime = health;
     return drop;
@@ -54,7 +58,9 @@ export class EvidenceLog {
   /** A watcher's explanation (Docker) wins when it has one; else an uptime drop means a process restart. */
   diagnose(now: number, external?: LossDiagnosis): LossDiagnosis {
     if (external && external.cause !== 'unknown') return external;
-    const recent = (this.items ?? []).filter((e) => now - Date.parse(e.at) < EVIDENCE_RELEVANCE_MS && e.source !== 'user');
+    const recent = (this.items ?? []).filter(
+      (e) => now - Date.parse(e.at) < EVIDENCE_RELEVANCE_MS && e.source !== 'user',
+    );
     const drop = recent.filter((e) => (e.source === 'health' || e.source === 'mcp') && RESTART_WORDS.test(e.detail));
     if (drop.length > 0) return { cause: 'process-restart', evidence: drop };
     return { cause: 'unknown', evidence: [...(external?.evidence ?? []), ...recent.slice(-5)] };

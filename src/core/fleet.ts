@@ -13,7 +13,10 @@ export class Fleet {
   private readonly created = new Set<(monitor: ServerMonitor) => void>();
   private readonly removed = new Set<(monitor: ServerMonitor) => void>();
 
-  constructor(private readonly depsFor: (config: ServerConfig) => MonitorDeps, private readonly log: Logger) {}
+  constructor(
+    private readonly depsFor: (config: ServerConfig) => MonitorDeps,
+    private readonly log: Logger,
+  ) {}
 
   /** Applies a new configuration without disturbing servers whose entry did not change. */
   async apply(servers: ServerConfig[], options: MonitorOptions): Promise<void> {
@@ -29,7 +32,9 @@ export class Fleet {
       this.monitors.delete(name);
       for (const hook of this.removed) hook(monitor);
       stopping.push(monitor.stop());
-      this.log.info(`${name}: ${next ? 'configuration changed, restarting its monitor' : 'no longer configured, stopped watching'}`);
+      this.log.info(
+        `${name}: ${next ? 'configuration changed, restarting its monitor' : 'no longer configured, stopped watching'}`,
+      );
     }
     await Promise.all(stopping);
     for (const config of wanted.values()) {

@@ -21,7 +21,10 @@ const MAX_REDIRECTS = 20;
 /** Headers a redirect to another origin must not carry (as fetch drops them). */
 const ORIGIN_BOUND = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
-interface HealthAnswer { status: number; text: string }
+interface HealthAnswer {
+  status: number;
+  text: string;
+}
 
 /**
  * One GET with node:http(s), no fetch (issue 21): each fetch with a signal leaves undici's finalizer
@@ -34,9 +37,12 @@ function getOnce(url: URL, headers: Record<string, string>, deadline: number, re
     const send = url.protocol === 'https:' ? httpsRequest : url.protocol === 'http:' ? httpRequest : undefined;
     if (!send) return reject(new TypeError(`not an HTTP URL: ${url.protocol}`));
     const req = send(url, { method: 'GET', headers, agent: false });
-    const timer = setTimeout(() => {
-      req.destroy(Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' }));
-    }, Math.max(0, deadline - Date.now()));
+    const timer = setTimeout(
+      () => {
+        req.destroy(Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' }));
+      },
+      Math.max(0, deadline - Date.now()),
+    );
     timer.unref();
     req.once('error', (err) => {
       clearTimeout(timer);
@@ -54,7 +60,10 @@ function getOnce(url: URL, headers: Record<string, string>, deadline: number, re
         } catch (err) {
           return reject(err);
         }
-        const kept = next.origin === url.origin ? headers : Object.fromEntries(Object.entries(headers).filter(([k]) => !ORIGIN_BOUND.has(k.toLowerCase())));
+        const kept =
+          next.origin === url.origin
+            ? headers
+            : Object.fromEntries(Object.entries(headers).filter(([k]) => !ORIGIN_BOUND.has(k.toLowerCase())));
         return resolve(getOnce(next, kept, deadline, redirects + 1));
       }
       let text = '';
@@ -75,7 +84,11 @@ function getOnce(url: URL, headers: Record<string, string>, deadline: number, re
   });
 }
 
-export async function probeHealth(url: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<HealthInfo> {
+export async function probeHealth(
+  url: string,
+  timeoutMs: number,
+  headers: Record<string, string> = {},
+): Promise<HealthInfo> {
   let at = new Date().toISOString();
   try {
     const response = await getOnce(new URL(url), headers, Date.now() + timeoutMs);
@@ -92,10 +105,20 @@ export async function probeHealth(url: string, timeoutMs: number, headers: Recor
     const fields = isRecord(json) ? json : {};
     const state = typeof fields.status === 'string' ? fields.status : undefined;
     const ok = responseOk && fields.success !== false;
-    return { at, ok, uptimeSeconds: parseUptime(json), status: state, error: ok ? undefined : `HTTP ${status}: ${excerpt(text, 80)}` };
+    return {
+      at,
+      ok,
+      uptimeSeconds: parseUptime(json),
+      status: state,
+      error: ok ? undefined : `HTTP ${status}: ${excerpt(text, 80)}`,
+    };
   } catch (err) {
     const name = fieldOf(err, 'name');
-    return { at, ok: false, error: errnoCode(err) ?? errnoCode(causeOf(err)) ?? (typeof name === 'string' ? name : 'error') };
+    return {
+      at,
+      ok: false,
+      error: errnoCode(err) ?? errnoCode(causeOf(err)) ?? (typeof name === 'string' ? name : 'error'),
+    };
   }
 }
 

@@ -6,7 +6,10 @@ export class LatestWinsQueue<T> {
   private pending?: { value: T; waiters: { resolve: () => void }[] };
   private closed = false;
 
-  constructor(private readonly apply: (value: T) => Promise<void>, private readonly onError: (err: unknown) => void) {}
+  constructor(
+    private readonly apply: (value: T) => Promise<void>,
+    private readonly onError: (err: unknown) => void,
+  ) {}
 
   /** Resolves once this value, or a newer one that replaced it, was applied (or the queue was closed). */
   push(value: T): Promise<void> {

@@ -1,6 +1,13 @@
 // Opens an MCP client connection with the v2 SDK: negotiates the protocol era (2025 or 2026-07-28),
 // resumes a known 2025 session when asked, and offers one liveness probe for either era.
-import { Client, SSEClientTransport, StreamableHTTPClientTransport, type DiscoverResult, type McpSubscription, type Transport } from '@modelcontextprotocol/client';
+import {
+  Client,
+  SSEClientTransport,
+  StreamableHTTPClientTransport,
+  type DiscoverResult,
+  type McpSubscription,
+  type Transport,
+} from '@modelcontextprotocol/client';
 import { classifyError } from './classify';
 import type { ProtocolEra, TransportKind, TransportSetting } from './server-state';
 import { PRODUCT_VERSION } from './version';
@@ -79,7 +86,10 @@ function discoverIdentity(d: DiscoverResult | undefined): Record<string, string>
 }
 
 /** One sentence naming what changed between two discover answers, or undefined when nothing did. */
-export function describeDiscoverChange(before: DiscoverResult | undefined, after: DiscoverResult | undefined): string | undefined {
+export function describeDiscoverChange(
+  before: DiscoverResult | undefined,
+  after: DiscoverResult | undefined,
+): string | undefined {
   const a = discoverIdentity(before);
   const b = discoverIdentity(after);
   const changed = Object.keys({ ...a, ...b }).filter((k) => a[k] !== b[k]);
@@ -103,7 +113,11 @@ export const LISTEN_RENEW_MS = 3_000;
  * A server that offers nothing to listen to (or refuses) is simply probed on the interval. Returns
  * what stops the watch (the connection's close), or undefined when nothing is watched.
  */
-async function watchListenStream(client: Client, opts: OpenOptions, closedLocally: () => boolean): Promise<(() => void) | undefined> {
+async function watchListenStream(
+  client: Client,
+  opts: OpenOptions,
+  closedLocally: () => boolean,
+): Promise<(() => void) | undefined> {
   const caps = client.getServerCapabilities();
   const filter = {
     ...(caps?.tools?.listChanged ? { toolsListChanged: true } : {}),
@@ -117,7 +131,8 @@ async function watchListenStream(client: Client, opts: OpenOptions, closedLocall
   const listen = async (): Promise<McpSubscription> => {
     const subscription = await client.listen(filter, { timeout: opts.timeoutMs });
     void subscription.closed.then((how) => {
-      if (how !== 'local') report(Object.assign(new Error(`The subscriptions/listen stream ended (${how})`), { code: 'ECONNRESET' }));
+      if (how !== 'local')
+        report(Object.assign(new Error(`The subscriptions/listen stream ended (${how})`), { code: 'ECONNRESET' }));
     });
     return subscription;
   };
@@ -176,7 +191,10 @@ async function openWith(kind: TransportKind, opts: OpenOptions): Promise<Connect
   }
   // HTTP+SSE is a 2025-only transport: nothing to negotiate there.
   const negotiate = kind === 'streamable-http' && !opts.resume;
-  const client = new Client(CLIENT_INFO, { capabilities: {}, versionNegotiation: { mode: negotiate ? 'auto' : 'legacy' } });
+  const client = new Client(CLIENT_INFO, {
+    capabilities: {},
+    versionNegotiation: { mode: negotiate ? 'auto' : 'legacy' },
+  });
   let closed = false;
   let stopListening: (() => void) | undefined;
   const close = async () => {
@@ -193,7 +211,11 @@ async function openWith(kind: TransportKind, opts: OpenOptions): Promise<Connect
   };
   const prior = negotiate && opts.knownEra === '2025' ? { kind: 'legacy' as const } : undefined;
   try {
-    await withTimeout(client.connect(transport, { timeout: opts.timeoutMs, prior }), opts.timeoutMs, () => void close());
+    await withTimeout(
+      client.connect(transport, { timeout: opts.timeoutMs, prior }),
+      opts.timeoutMs,
+      () => void close(),
+    );
     // Connect skipped initialize: nothing was exchanged yet, so prove the session with a ping.
     if (opts.resume) await client.ping({ timeout: opts.timeoutMs });
   } catch (err) {
@@ -210,7 +232,8 @@ async function openWith(kind: TransportKind, opts: OpenOptions): Promise<Connect
     kind,
     era,
     sessionId: streamable?.sessionId ?? transport.sessionId,
-    protocolVersion: client.getNegotiatedProtocolVersion() ?? streamable?.protocolVersion ?? opts.resume?.protocolVersion,
+    protocolVersion:
+      client.getNegotiatedProtocolVersion() ?? streamable?.protocolVersion ?? opts.resume?.protocolVersion,
     serverInfo: server ? { name: server.name, version: server.version } : undefined,
     discover: connectDiscover,
     resumed: Boolean(opts.resume),
@@ -237,8 +260,11 @@ export async function openConnection(opts: OpenOptions): Promise<Connection> {
     return await openWith('streamable-http', opts);
   } catch (err) {
     const failure = classifyError(err, { holdingSession: Boolean(opts.resume) });
-    const looksLegacy = (failure.kind === 'protocol' || failure.kind === 'unknown-method')
-      && failure.httpStatus !== undefined && failure.httpStatus >= 400 && failure.httpStatus < 500;
+    const looksLegacy =
+      (failure.kind === 'protocol' || failure.kind === 'unknown-method') &&
+      failure.httpStatus !== undefined &&
+      failure.httpStatus >= 400 &&
+      failure.httpStatus < 500;
     if (!looksLegacy || opts.resume) throw err;
     try {
       return await openWith('sse', { ...opts, resume: undefined });

@@ -16,7 +16,11 @@ export interface HealPolicy {
 /** How a connection came up: a first connect, or a heal. */
 export type ConnectedHow = 'connected' | ConnectionHealKind;
 /** How a failure reached the monitor. */
-export type FailureVia = 'ping-failed' | 'stream-broke' | 'container-died' | 'heal-failed'
+export type FailureVia =
+  | 'ping-failed'
+  | 'stream-broke'
+  | 'container-died'
+  | 'heal-failed'
   /** A server without protocol sessions answers, but its uptime dropped or its server/discover answer changed. */
   | 'server-restarted';
 export type GiveUpWhy = 'auto-heal-off' | 'heal-budget-spent';
@@ -92,8 +96,13 @@ const UP: readonly ServerState[] = ['healthy', 'degraded'];
 export const isUpState = (state: ServerState): boolean => UP.includes(state);
 
 const ignore = (s: MachineState): Step => ({ next: s, effects: [] });
-const go = (s: MachineState, state: ServerState, reason: TransitionReason, effects: MonitorEffect[], healAttempts = s.healAttempts): Step =>
-  ({ next: { state, healAttempts }, reason, effects });
+const go = (
+  s: MachineState,
+  state: ServerState,
+  reason: TransitionReason,
+  effects: MonitorEffect[],
+  healAttempts = s.healAttempts,
+): Step => ({ next: { state, healAttempts }, reason, effects });
 
 function giveUp(s: MachineState, why: GiveUpWhy, healAttempts = s.healAttempts): Step {
   return go(s, 'needs-attention', why, [{ type: 'drop-connection' }], healAttempts);
@@ -106,15 +115,19 @@ function failed(s: MachineState, failure: Failure, via: FailureVia, policy: Heal
   if (via === 'heal-failed') {
     if (!HEALING.includes(s.state)) return ignore(s);
     // A server that is starting may accept TCP before it serves MCP: keep probing.
-    if (failure.kind === 'unreachable' || failure.kind === 'unknown-session') return go(s, 'unreachable', 'heal-failed', [{ type: 'probe-outage' }]);
+    if (failure.kind === 'unreachable' || failure.kind === 'unknown-session')
+      return go(s, 'unreachable', 'heal-failed', [{ type: 'probe-outage' }]);
   } else if (!isUpState(s.state)) {
     // A container that dies while its server is already away: the loss is recorded, probing goes on.
-    if (s.state === 'unreachable' && via === 'container-died' && failure.kind === 'unknown-session') return go(s, 'session-lost', via, []);
+    if (s.state === 'unreachable' && via === 'container-died' && failure.kind === 'unknown-session')
+      return go(s, 'session-lost', via, []);
     return ignore(s);
   }
   switch (failure.kind) {
     case 'unknown-session':
-      return go(s, 'session-lost', via, [policy.autoHeal ? { type: 'heal' } : { type: 'then', event: { type: 'give-up', why: 'auto-heal-off' } }]);
+      return go(s, 'session-lost', via, [
+        policy.autoHeal ? { type: 'heal' } : { type: 'then', event: { type: 'give-up', why: 'auto-heal-off' } },
+      ]);
     case 'unreachable':
       return go(s, 'unreachable', via, [{ type: 'probe-outage' }]);
     default: {
@@ -134,8 +147,10 @@ export function step(s: MachineState, event: MonitorEvent, policy: HealPolicy): 
       return go(s, 'healthy', event.how, [{ type: 'schedule-ping', soon: true }, { type: 'read-health' }], 0);
     case 'ping-ok':
       if (!isUpState(s.state)) return ignore(s);
-      if (event.slow && s.state === 'healthy') return go(s, 'degraded', 'slow-ping', [{ type: 'schedule-ping', soon: false }]);
-      if (!event.slow && s.state === 'degraded') return go(s, 'healthy', 'ping-fast-again', [{ type: 'schedule-ping', soon: false }]);
+      if (event.slow && s.state === 'healthy')
+        return go(s, 'degraded', 'slow-ping', [{ type: 'schedule-ping', soon: false }]);
+      if (!event.slow && s.state === 'degraded')
+        return go(s, 'healthy', 'ping-fast-again', [{ type: 'schedule-ping', soon: false }]);
       return { next: s, effects: [{ type: 'schedule-ping', soon: false }] };
     case 'failed':
       return failed(s, event.failure, event.via, policy);
@@ -144,7 +159,9 @@ export function step(s: MachineState, event: MonitorEvent, policy: HealPolicy): 
       return { next: s, effects: [{ type: event.answers ? 'heal' : 'probe-outage' }] };
     case 'heal-start':
       if (s.state !== 'unreachable' && s.state !== 'session-lost' && s.state !== 'healing') return ignore(s);
-      return go(s, 'healing', s.state === 'unreachable' ? 'server-answers' : 'auto-heal', [{ type: 'drop-connection' }]);
+      return go(s, 'healing', s.state === 'unreachable' ? 'server-answers' : 'auto-heal', [
+        { type: 'drop-connection' },
+      ]);
     case 'session-refused': {
       if (s.state !== 'healing') return ignore(s);
       const next: MonitorEvent = policy.autoHeal ? { type: 'reinitialize' } : { type: 'give-up', why: 'auto-heal-off' };
@@ -159,7 +176,8 @@ export function step(s: MachineState, event: MonitorEvent, policy: HealPolicy): 
       if (!isUpState(s.state)) return ignore(s);
       const next: MonitorEvent = policy.autoHeal ? { type: 'reinitialize' } : { type: 'give-up', why: 'auto-heal-off' };
       // Negotiating again is a fresh connection; a held 2025 session is a loss like any other.
-      if (event.sessionHeld) return go(s, 'session-lost', 'era-mismatch', [{ type: 'drop-connection' }, { type: 'then', event: next }]);
+      if (event.sessionHeld)
+        return go(s, 'session-lost', 'era-mismatch', [{ type: 'drop-connection' }, { type: 'then', event: next }]);
       if (!policy.autoHeal) return giveUp(s, 'auto-heal-off');
       return go(s, 'healing', 'era-mismatch', [{ type: 'drop-connection' }, { type: 'heal-fresh' }]);
     }

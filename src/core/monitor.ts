@@ -7,18 +7,39 @@ import { discoverChangeEvidence, EvidenceLog, type LossDiagnosis } from './evide
 import { portAccepts, probeHealth } from './health';
 import { silentLogger, type Logger } from './logger';
 import { errorMessage } from './narrow';
-import { healRoute, isUpState, step, type ConnectedHow, type FailureVia, type HeldConnection, type MonitorEffect, type MonitorEvent, type Step } from './monitor-machine';
+import {
+  healRoute,
+  isUpState,
+  step,
+  type ConnectedHow,
+  type FailureVia,
+  type HeldConnection,
+  type MonitorEffect,
+  type MonitorEvent,
+  type Step,
+} from './monitor-machine';
 import { failureRecord, PatternTracker } from './patterns';
 import { shortenSessionId } from './redact';
 import type { SessionStore } from './session-store';
 import type {
-  Evidence, Failure, FailureRecord, HealthInfo, LossRecord, MonitorOptions, ProtocolEra, ServerConfig, ServerSnapshot, ServerState, SnapshotSections, Transition, TransitionReason,
+  Evidence,
+  Failure,
+  FailureRecord,
+  HealthInfo,
+  LossRecord,
+  MonitorOptions,
+  ProtocolEra,
+  ServerConfig,
+  ServerSnapshot,
+  ServerState,
+  SnapshotSections,
+  Transition,
+  TransitionReason,
 } from './server-state';
 
 const MAX_TRANSITIONS = 50;
 /** The default backoff holds no state: one for every monitor (issue 21: two closures less per server). */
 const DEFAULT_BACKOFF = createBackoff();
-
 
 /** A later, better diagnosis replaces an earlier one only within this time of the loss. */
 const REFINE_WINDOW_MS = 2 * 60_000;
@@ -44,7 +65,10 @@ interface TransitionDetail {
 
 /** A restart of a server that keeps no protocol session: an incident on the loss path, though no session was lost. */
 function sessionlessRestart(detail: string): Failure {
-  return { kind: 'unknown-session', message: `The server restarted (${detail}); it keeps no protocol session, so only requests in flight were lost.` };
+  return {
+    kind: 'unknown-session',
+    message: `The server restarted (${detail}); it keeps no protocol session, so only requests in flight were lost.`,
+  };
 }
 
 function heldKind(conn: Connection | undefined): HeldConnection {
@@ -90,7 +114,11 @@ export class ServerMonitor {
   /** When this monitor started watching (the window opened): older container deaths were not seen. */
   private readonly watchingSinceMs = Date.now();
 
-  constructor(readonly config: ServerConfig, private options: MonitorOptions, private readonly deps: MonitorDeps = {}) {
+  constructor(
+    readonly config: ServerConfig,
+    private options: MonitorOptions,
+    private readonly deps: MonitorDeps = {},
+  ) {
     this.log = deps.logger ?? silentLogger;
     this.backoff = deps.backoff ?? DEFAULT_BACKOFF;
     this.snapshot = {
@@ -180,15 +208,24 @@ export class ServerMonitor {
         // the session we still hold died with it, and a server without sessions went down all the
         // same (an incident either way). Record the loss now, not at the next heal.
         this.enqueue(epoch, async () => {
-          const held = this.conn?.sessionId ? this.conn : this.heldSession ?? this.conn;
+          const held = this.conn?.sessionId ? this.conn : (this.heldSession ?? this.conn);
           if (this.snapshot.state !== 'unreachable' || !held) return;
           this.heldSession = undefined;
           await this.dropConnection();
           const failure: Failure = held.sessionId
             ? { kind: 'unknown-session', message: `The server lost its session: ${evidence.detail}.` }
             : sessionlessRestart(evidence.detail);
-          this.snapshot.lastFailure = failureRecord(failure, iso(), held.sessionId, this.evidence.estimatedUptimeSeconds(Date.now()));
-          await this.dispatch(epoch, { type: 'failed', failure, via: 'container-died' }, this.lossDetail(failure, diagnosis ?? this.diagnose(Date.now())));
+          this.snapshot.lastFailure = failureRecord(
+            failure,
+            iso(),
+            held.sessionId,
+            this.evidence.estimatedUptimeSeconds(Date.now()),
+          );
+          await this.dispatch(
+            epoch,
+            { type: 'failed', failure, via: 'container-died' },
+            this.lossDetail(failure, diagnosis ?? this.diagnose(Date.now())),
+          );
         });
       }
       this.checkNow(evidence.detail);
@@ -197,9 +234,10 @@ export class ServerMonitor {
     clearTimeout(this.timer);
     this.enqueue(epoch, async () => {
       if (!this.isUp()) return;
-      const failure: Failure = this.conn && !this.conn.sessionId
-        ? sessionlessRestart(evidence.detail)
-        : { kind: 'unknown-session', message: `The server lost its session: ${evidence.detail}.` };
+      const failure: Failure =
+        this.conn && !this.conn.sessionId
+          ? sessionlessRestart(evidence.detail)
+          : { kind: 'unknown-session', message: `The server lost its session: ${evidence.detail}.` };
       await this.fail(epoch, failure, 'container-died', diagnosis);
     });
   }
@@ -308,15 +346,22 @@ export class ServerMonitor {
       case 'heal':
         return this.heal(epoch);
       case 'heal-fresh': {
-        if (effect.attempt === undefined) return this.healFresh(epoch, this.healStartedAt ?? Date.now(), 'reinitialized');
+        if (effect.attempt === undefined)
+          return this.healFresh(epoch, this.healStartedAt ?? Date.now(), 'reinitialized');
         const delay = this.backoff.healRetryDelayMs(effect.attempt);
-        this.log.info(`${this.config.name}: heal attempt ${effect.attempt + 1} of ${this.options.maxAutoHealAttempts} in ${(delay / 1000).toFixed(1)} s`);
+        this.log.info(
+          `${this.config.name}: heal attempt ${effect.attempt + 1} of ${this.options.maxAutoHealAttempts} in ${(delay / 1000).toFixed(1)} s`,
+        );
         this.schedule(epoch, delay, () => this.healFresh(epoch, Date.now(), 'reinitialized'));
         return;
       }
       case 'then':
         // A give-up is explained by the failure that led to it; other follow-ups start afresh.
-        await this.dispatch(epoch, effect.event, effect.event.type === 'give-up' ? { failure: detail.failure, evidence: detail.evidence } : {});
+        await this.dispatch(
+          epoch,
+          effect.event,
+          effect.event.type === 'give-up' ? { failure: detail.failure, evidence: detail.evidence } : {},
+        );
     }
   }
 
@@ -333,19 +378,26 @@ export class ServerMonitor {
         const conn = await this.open(epoch, { sessionId: stored.sessionId, protocolVersion: stored.protocolVersion });
         if (!conn) return;
         conn.serverInfo ??= stored.serverInfo;
-        this.log.info(`${this.config.name}: resumed session ${shortenSessionId(stored.sessionId)} from before the reload`);
+        this.log.info(
+          `${this.config.name}: resumed session ${shortenSessionId(stored.sessionId)} from before the reload`,
+        );
         return await this.becameHealthy(epoch, conn, 'resumed', started);
       } catch (err) {
         if (!this.isCurrent(epoch)) return;
         const failure = classifyError(err, { holdingSession: true });
-        this.log.info(`${this.config.name}: the stored session ${shortenSessionId(stored.sessionId)} is no longer valid (${failure.message}); starting a new one`);
+        this.log.info(
+          `${this.config.name}: the stored session ${shortenSessionId(stored.sessionId)} is no longer valid (${failure.message}); starting a new one`,
+        );
         this.deps.store?.save(this.config.url, undefined);
       }
     }
     await this.healFresh(epoch, started, 'connected');
   }
 
-  private async open(epoch: number, resume?: { sessionId: string; protocolVersion?: string }): Promise<Connection | undefined> {
+  private async open(
+    epoch: number,
+    resume?: { sessionId: string; protocolVersion?: string },
+  ): Promise<Connection | undefined> {
     const conn = await openConnection({
       url: this.config.url,
       transport: resume ? 'streamable-http' : this.config.transport,
@@ -395,7 +447,12 @@ export class ServerMonitor {
     const started = performance.now();
     let probed: ProbeResult | undefined;
     const [pinged, health] = await Promise.all([
-      conn.probe(this.options.pingTimeoutMs).then((r) => { probed = r; }, (err: unknown) => err ?? new Error('ping failed')),
+      conn.probe(this.options.pingTimeoutMs).then(
+        (r) => {
+          probed = r;
+        },
+        (err: unknown) => err ?? new Error('ping failed'),
+      ),
       this.config.healthUrl ? this.probeHealthNow() : Promise.resolve(undefined),
     ]);
     if (!this.isCurrent(epoch)) return;
@@ -406,7 +463,7 @@ export class ServerMonitor {
       return;
     }
     // A server without protocol sessions answers right after a restart: only other signs show it.
-    const restart = conn.sessionId ? undefined : uptimeDrop?.detail ?? probed?.discoverChanged;
+    const restart = conn.sessionId ? undefined : (uptimeDrop?.detail ?? probed?.discoverChanged);
     if (restart) {
       if (probed?.discoverChanged) this.addEvidence('mcp', discoverChangeEvidence(probed.discoverChanged));
       await this.fail(epoch, sessionlessRestart(restart), 'server-restarted');
@@ -414,7 +471,11 @@ export class ServerMonitor {
     }
     this.snapshot.lastPing = { at: iso(), latencyMs };
     const slow = latencyMs > this.options.degradedLatencyMs;
-    const result = await this.dispatch(epoch, { type: 'ping-ok', slow }, slow ? { evidence: [{ at: iso(), source: 'mcp', detail: `ping took ${latencyMs} ms` }] } : {});
+    const result = await this.dispatch(
+      epoch,
+      { type: 'ping-ok', slow },
+      slow ? { evidence: [{ at: iso(), source: 'mcp', detail: `ping took ${latencyMs} ms` }] } : {},
+    );
     if (!result.reason) this.emit();
   }
 
@@ -459,9 +520,12 @@ export class ServerMonitor {
     if (!loss || Date.now() - Date.parse(loss.at) > REFINE_WINDOW_MS) return;
     if (loss.cause === diagnosis.cause && loss.label === diagnosis.label) return;
     const seen = new Set(loss.evidence.map((e) => `${e.at}|${e.detail}`));
-    const evidence = [...loss.evidence, ...diagnosis.evidence.filter((e) => !seen.has(`${e.at}|${e.detail}`))]
-      .sort((a, b) => a.at.localeCompare(b.at));
-    this.log.info(`${this.config.name}: the session loss at ${loss.at.slice(11, 19)} was a ${diagnosis.label ?? diagnosis.cause} (first thought: ${loss.label ?? loss.cause})`);
+    const evidence = [...loss.evidence, ...diagnosis.evidence.filter((e) => !seen.has(`${e.at}|${e.detail}`))].sort(
+      (a, b) => a.at.localeCompare(b.at),
+    );
+    this.log.info(
+      `${this.config.name}: the session loss at ${loss.at.slice(11, 19)} was a ${diagnosis.label ?? diagnosis.cause} (first thought: ${loss.label ?? loss.cause})`,
+    );
     Object.assign(loss, { cause: diagnosis.cause, label: diagnosis.label, evidence });
     const t = [...this.snapshot.transitions].reverse().find((x) => x.to === 'session-lost' && x.at >= loss.at);
     if (t) Object.assign(t, { loss: { ...loss }, evidence });
@@ -484,7 +548,11 @@ export class ServerMonitor {
     }
     // One failure episode, one record: a failure the state machine ignores (the server is already
     // down or healing, e.g. a second check that was queued before the first one failed) is not logged.
-    const preview = step({ state: this.snapshot.state, healAttempts: this.snapshot.healAttempts }, { type: 'failed', failure, via }, this.options);
+    const preview = step(
+      { state: this.snapshot.state, healAttempts: this.snapshot.healAttempts },
+      { type: 'failed', failure, via },
+      this.options,
+    );
     if (!preview.reason && preview.effects.length === 0) {
       this.log.debug(`${this.config.name}: ${failure.kind} (${via}) while ${this.snapshot.state}: already recorded`);
       return;
@@ -496,21 +564,30 @@ export class ServerMonitor {
     }
     const record = failureRecord(failure, iso(now), this.conn?.sessionId, this.evidence.estimatedUptimeSeconds(now));
     this.snapshot.lastFailure = record;
-    const detail = [failure.httpStatus ? `HTTP ${failure.httpStatus}` : failure.errorCode, failure.bodyExcerpt ? `"${failure.bodyExcerpt}"` : undefined]
-      .filter(Boolean).join(' ');
+    const detail = [
+      failure.httpStatus ? `HTTP ${failure.httpStatus}` : failure.errorCode,
+      failure.bodyExcerpt ? `"${failure.bodyExcerpt}"` : undefined,
+    ]
+      .filter(Boolean)
+      .join(' ');
     this.log.warn(`${this.config.name}: ${failure.kind}: ${failure.message}${detail ? ` [${detail}]` : ''}`);
     for (const started of this.patterns.recordFailure(record, now)) this.announcePattern(started.title, started.detail);
     const evidence: Evidence = { at: record.at, source: 'mcp', detail: failure.message };
     if (failure.kind === 'era-mismatch' && this.isUp()) {
       // A server that no longer speaks our session's era cannot have kept the session: that is a loss.
       const sessionHeld = Boolean(this.conn?.sessionId);
-      const eraDetail = sessionHeld ? this.lossDetail(failure, await this.diagnoseNow(epoch)) : { failure, evidence: [evidence] };
+      const eraDetail = sessionHeld
+        ? this.lossDetail(failure, await this.diagnoseNow(epoch))
+        : { failure, evidence: [evidence] };
       if (!this.isCurrent(epoch)) return;
       this.healStartedAt = Date.now();
       await this.dispatch(epoch, { type: 'era-changed', sessionHeld }, eraDetail);
       return;
     }
-    const transitionDetail = failure.kind === 'unknown-session' ? this.lossDetail(failure, given ?? this.diagnose(now)) : { failure, evidence: [evidence] };
+    const transitionDetail =
+      failure.kind === 'unknown-session'
+        ? this.lossDetail(failure, given ?? this.diagnose(now))
+        : { failure, evidence: [evidence] };
     await this.dispatch(epoch, { type: 'failed', failure, via }, transitionDetail);
   }
 
@@ -561,7 +638,9 @@ export class ServerMonitor {
           if (!lossRecorded) this.heldSession = old;
           return this.fail(epoch, failure, 'heal-failed');
         }
-        this.log.info(`${this.config.name}: session ${shortenSessionId(old.sessionId)} is gone on the server; starting a new one`);
+        this.log.info(
+          `${this.config.name}: session ${shortenSessionId(old.sessionId)} is gone on the server; starting a new one`,
+        );
         const detail = lossRecorded ? {} : this.lossDetail(failure, await this.diagnoseNow(epoch));
         if (!this.isCurrent(epoch)) return;
         this.healStartedAt = started;
@@ -637,12 +716,22 @@ export class ServerMonitor {
     this.outageStartedAt = undefined;
     if (conn.sessionId) {
       this.deps.store?.save(this.config.url, {
-        sessionId: conn.sessionId, protocolVersion: conn.protocolVersion, transport: conn.kind, serverInfo: s.serverInfo, savedAt: at,
+        sessionId: conn.sessionId,
+        protocolVersion: conn.protocolVersion,
+        transport: conn.kind,
+        serverInfo: s.serverInfo,
+        savedAt: at,
       });
     }
-    const detail = conn.sessionId ? `session ${shortenSessionId(conn.sessionId)}${sessionChanged ? ' (new)' : ''}` : 'no protocol session';
+    const detail = conn.sessionId
+      ? `session ${shortenSessionId(conn.sessionId)}${sessionChanged ? ' (new)' : ''}`
+      : 'no protocol session';
     this.log.info(`${this.config.name}: ${how} in ${durationMs} ms via ${conn.kind}, ${detail}`);
-    const result = await this.dispatch(epoch, { type: 'connected', how }, { evidence: [{ at, source: 'mcp', detail }] });
+    const result = await this.dispatch(
+      epoch,
+      { type: 'connected', how },
+      { evidence: [{ at, source: 'mcp', detail }] },
+    );
     if (!result.reason) {
       // Connects only happen while connecting or healing; one that lands elsewhere is not kept.
       this.log.debug(`${this.config.name}: a connect finished in state ${this.snapshot.state}; closing it`);
@@ -681,10 +770,14 @@ export class ServerMonitor {
     s.stateSince = t.at;
     for (const started of this.patterns.recordState(to, now)) this.announcePattern(started.title, started.detail);
     s.patterns = this.patterns.active(now);
-    this.log.info(`${this.config.name}: ${t.from} → ${to} (${reason}${t.loss ? `: ${t.loss.label ?? t.loss.cause}` : ''})`);
+    this.log.info(
+      `${this.config.name}: ${t.from} → ${to} (${reason}${t.loss ? `: ${t.loss.label ?? t.loss.cause}` : ''})`,
+    );
     if (to === 'needs-attention') {
       const why = reason === 'auto-heal-off' ? 'auto-heal is off' : `${s.healAttempts} heal attempts failed`;
-      this.log.warn(`${this.config.name}: automatic healing stopped (${why}). Run "Archon: Reconnect MCP" to try again.`);
+      this.log.warn(
+        `${this.config.name}: automatic healing stopped (${why}). Run "Archon: Reconnect MCP" to try again.`,
+      );
     }
     this.emit(t);
   }

@@ -18,7 +18,12 @@ const FLAP_WINDOW_MS = 10 * 60_000;
  * Not `{ ...failure, at }`: on Node 20's V8 an object spread followed by more properties gives each
  * result its own hidden class (map, descriptors, dependent code), and the log keeps 200 of them.
  */
-export function failureRecord(failure: Failure, at: string, sessionId?: string, serverUptimeSeconds?: number): FailureRecord {
+export function failureRecord(
+  failure: Failure,
+  at: string,
+  sessionId?: string,
+  serverUptimeSeconds?: number,
+): FailureRecord {
   return {
     kind: failure.kind,
     message: failure.message,
@@ -34,7 +39,10 @@ export function failureRecord(failure: Failure, at: string, sessionId?: string, 
 /** Keeps the newest items, dropping those older than the window or beyond the capacity. */
 export class RollingWindow<T extends { at: string }> {
   private items: T[] = [];
-  constructor(private readonly capacity: number, private readonly windowMs: number) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly windowMs: number,
+  ) {}
   add(item: T, now: number): void {
     this.items.push(item);
     this.prune(now);
@@ -69,7 +77,10 @@ export class FailureLog {
   private start = 0;
   private count = 0;
 
-  constructor(private readonly capacity: number, private readonly windowMs: number) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly windowMs: number,
+  ) {}
 
   get size(): number {
     return this.count;
@@ -118,7 +129,13 @@ export class FailureLog {
       const slot = (this.start + i) % this.capacity;
       const packed = numbers[slot * 2 + 1];
       const status = packed % 1000;
-      const failure: Failure = { kind: FAILURE_KINDS[Math.floor(packed / 1000)], message: refs[slot * 3] ?? '', httpStatus: status || undefined, bodyExcerpt: undefined, errorCode: refs[slot * 3 + 1] };
+      const failure: Failure = {
+        kind: FAILURE_KINDS[Math.floor(packed / 1000)],
+        message: refs[slot * 3] ?? '',
+        httpStatus: status || undefined,
+        bodyExcerpt: undefined,
+        errorCode: refs[slot * 3 + 1],
+      };
       out.push(failureRecord(failure, new Date(numbers[slot * 2]).toISOString(), refs[slot * 3 + 2]));
     }
     return out;
@@ -153,7 +170,14 @@ export class PatternTracker {
     const known = reports.get(id);
     if (known && now - Date.parse(known.lastSeen) < PATTERN_WINDOW_MS) {
       // A literal, not a spread plus changes: one hidden class for every report (see failureRecord).
-      reports.set(id, { id, title: known.title, detail, firstSeen: known.firstSeen, lastSeen: at, count: known.count + 1 });
+      reports.set(id, {
+        id,
+        title: known.title,
+        detail,
+        firstSeen: known.firstSeen,
+        lastSeen: at,
+        count: known.count + 1,
+      });
       return undefined;
     }
     const report = { id, title, detail, firstSeen: at, lastSeen: at, count: 1 };
@@ -168,14 +192,26 @@ export class PatternTracker {
     const started: PatternReport[] = [];
     const push = (r: PatternReport | undefined) => r && started.push(r);
     if (failure.serverUptimeSeconds !== undefined && failure.serverUptimeSeconds < SOON_AFTER_RESTART_S) {
-      push(this.sight('soon-after-restart', 'Failures soon after a server restart',
-        `failure (${failure.kind}) ${Math.round(failure.serverUptimeSeconds)} s after the server started`, now));
+      push(
+        this.sight(
+          'soon-after-restart',
+          'Failures soon after a server restart',
+          `failure (${failure.kind}) ${Math.round(failure.serverUptimeSeconds)} s after the server started`,
+          now,
+        ),
+      );
     }
     if (failure.sessionId) {
       const onSession = failures.countOnSession(failure.sessionId);
       if (onSession >= REPEATED_ON_SESSION) {
-        push(this.sight('repeated-session-failures', 'Repeated failures on one session',
-          `${onSession} failures on one session within ${PATTERN_WINDOW_MS / 60_000} minutes`, now));
+        push(
+          this.sight(
+            'repeated-session-failures',
+            'Repeated failures on one session',
+            `${onSession} failures on one session within ${PATTERN_WINDOW_MS / 60_000} minutes`,
+            now,
+          ),
+        );
       }
     }
     return started;

@@ -87,7 +87,9 @@ export function rehearsalSummary(r: RehearsalReport): string {
     case 'not-healed':
       return `${r.server}: the restart was noticed after ${seconds(r.detectionMs!)}, but ${r.server} is not healthy again yet.`;
     case 'healed': {
-      const held = r.gateway ? `; the gateway held and answered ${r.gateway.held} client request${r.gateway.held === 1 ? '' : 's'}` : '';
+      const held = r.gateway
+        ? `; the gateway held and answered ${r.gateway.held} client request${r.gateway.held === 1 ? '' : 's'}`
+        : '';
       return `${r.server} healed: restart noticed in ${seconds(r.detectionMs!)}, healthy again ${seconds(r.healMs!)} later (${r.causeLabel ?? 'no session lost'})${held}.`;
     }
   }
@@ -104,7 +106,12 @@ export function renderRehearsal(r: RehearsalReport): string {
   if (r.healKind) lines.push(row('How the connection came back', r.healKind));
   if (r.gateway) {
     const k = r.gateway.heldByKind;
-    lines.push(row('Client requests held and answered by the gateway', `${r.gateway.held} (held ${k.held}, re-initialized ${k.reinitialized}, resent ${k.resent})`));
+    lines.push(
+      row(
+        'Client requests held and answered by the gateway',
+        `${r.gateway.held} (held ${k.held}, re-initialized ${k.reinitialized}, resent ${k.resent})`,
+      ),
+    );
     lines.push(row('Client requests forwarded meanwhile', String(r.gateway.forwarded)));
     lines.push(row('Errors returned to clients meanwhile', String(r.gateway.errorsReturned)));
   } else {

@@ -15,7 +15,10 @@ export interface ReportInput {
   now?: Date;
 }
 
-const cell = (v: unknown) => String(v ?? '—').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const cell = (v: unknown) =>
+  String(v ?? '—')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ');
 
 function serverSection(s: ServerSnapshot, failures: readonly FailureRecord[]): string {
   const lines = [
@@ -26,7 +29,11 @@ function serverSection(s: ServerSnapshot, failures: readonly FailureRecord[]): s
     `| URL | ${cell(redactUrl(s.url))} |`,
     `| Transport | ${cell(s.transport ?? s.configuredTransport)} |`,
     `| State | ${s.state} since ${s.stateSince} |`,
-    ...(s.down ? [`| Why down | ${s.down.reason}${s.down.calm ? ' (calm: nothing lost you did not cause)' : ''}: ${cell(s.down.detail)} |`] : []),
+    ...(s.down
+      ? [
+          `| Why down | ${s.down.reason}${s.down.calm ? ' (calm: nothing lost you did not cause)' : ''}: ${cell(s.down.detail)} |`,
+        ]
+      : []),
     `| Session | ${shortenSessionId(s.sessionId)} |`,
     `| Server | ${s.serverInfo ? cell(`${s.serverInfo.name} ${s.serverInfo.version}`) : '—'} |`,
     `| Protocol era | ${cell(s.era ?? 'not negotiated yet')} |`,
@@ -48,13 +55,19 @@ function serverSection(s: ServerSnapshot, failures: readonly FailureRecord[]): s
   }
   if (failures.length) {
     lines.push('', '**Recent failures**', '', '| Time | Kind | HTTP | Message |', '|---|---|---|---|');
-    for (const f of failures.slice(-10)) lines.push(`| ${f.at} | ${f.kind} | ${f.httpStatus ?? '—'} | ${cell(f.message)} |`);
+    for (const f of failures.slice(-10))
+      lines.push(`| ${f.at} | ${f.kind} | ${f.httpStatus ?? '—'} | ${cell(f.message)} |`);
   }
   const repeat = s.gateway?.repeat;
   if (repeat && repeat.tools.length) {
-    lines.push('', `**Sent again if the server dies mid-call** (through the gateway${repeat.knownServer ? `; known server: ${repeat.knownServer}` : ''})`, '');
+    lines.push(
+      '',
+      `**Sent again if the server dies mid-call** (through the gateway${repeat.knownServer ? `; known server: ${repeat.knownServer}` : ''})`,
+      '',
+    );
     lines.push('| Tool | Repeated | Why |', '|---|---|---|');
-    for (const t of repeat.tools) lines.push(`| ${cell(t.tool)} | ${t.repeat ? 'yes' : 'no'} | ${t.reason}: ${cell(t.detail)} |`);
+    for (const t of repeat.tools)
+      lines.push(`| ${cell(t.tool)} | ${t.repeat ? 'yes' : 'no'} | ${t.reason}: ${cell(t.detail)} |`);
     const suggestions = repeat.tools.filter((t) => t.suggestion);
     if (suggestions.length) {
       lines.push('', 'Tools that look like reads but nothing marks safe (never repeated until you say so):', '');
@@ -83,7 +96,10 @@ export function renderReport(input: ReportInput): string {
     '',
     '## Summary',
     '',
-    ...input.snapshots.map((s) => `- **${s.name}**: ${s.state}${s.lastLoss ? ` — last session loss: ${s.lastLoss.label ?? s.lastLoss.cause}` : ''}`),
+    ...input.snapshots.map(
+      (s) =>
+        `- **${s.name}**: ${s.state}${s.lastLoss ? ` — last session loss: ${s.lastLoss.label ?? s.lastLoss.cause}` : ''}`,
+    ),
     ...(input.snapshots.length === 0 ? ['- No server is configured.'] : []),
     '',
     '## Servers',
@@ -109,7 +125,9 @@ export function transitionWhy(t: Transition): string {
 }
 
 /** One short line on what the gateway repeats for a server, for tooltips. */
-export function repeatSummary(repeat: { knownServer?: string; tools: readonly { tool: string; repeat: boolean }[] } | undefined): string | undefined {
+export function repeatSummary(
+  repeat: { knownServer?: string; tools: readonly { tool: string; repeat: boolean }[] } | undefined,
+): string | undefined {
   if (!repeat || repeat.tools.length === 0) return undefined;
   const again = repeat.tools.filter((t) => t.repeat).map((t) => t.tool);
   const never = repeat.tools.length - again.length;

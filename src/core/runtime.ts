@@ -31,25 +31,43 @@ export class DoctorRuntime {
 
   constructor(private readonly deps: RuntimeDeps) {
     const log = deps.logger;
-    this.fleet = new Fleet((config) => ({
-      ...deps.monitorDeps?.(config),
-      logger: log,
-      diagnoseLoss: (at) => this.docker.diagnose(config.name, at),
-    }), log);
+    this.fleet = new Fleet(
+      (config) => ({
+        ...deps.monitorDeps?.(config),
+        logger: log,
+        diagnoseLoss: (at) => this.docker.diagnose(config.name, at),
+      }),
+      log,
+    );
     this.docker = new DockerSupervisor(this.fleet, { ...DEFAULT_DOCKER_LINK_OPTIONS, enabled: false }, log);
     this.gateway = new GatewayRunner({
       ...deps.gateway,
-      logger: { info: (m) => log.info(`gateway: ${m}`), warn: (m) => log.warn(`gateway: ${m}`), error: (m) => log.error(`gateway: ${m}`) },
+      logger: {
+        info: (m) => log.info(`gateway: ${m}`),
+        warn: (m) => log.warn(`gateway: ${m}`),
+        error: (m) => log.error(`gateway: ${m}`),
+      },
       publish: (name, view) => this.fleet.get(name)?.setSection('gateway', view),
     });
     // A monitor made again (its configuration changed, the gateway's did not) still shows the gateway.
-    this.unsubscribe.push(this.fleet.onMonitorCreated((m) => {
-      const view = this.gateway.view(m.config.name);
-      if (view) m.setSection('gateway', view);
-    }));
+    this.unsubscribe.push(
+      this.fleet.onMonitorCreated((m) => {
+        const view = this.gateway.view(m.config.name);
+        if (view) m.setSection('gateway', view);
+      }),
+    );
     // A container death: the gateway holds that server's client requests instead of failing them.
-    this.unsubscribe.push(holdOnContainerDown(this.docker, () => this.gateway.current(), (name) => this.gateway.slugOf(name)));
-    this.queue = new LatestWinsQueue((s) => this.applyNow(s), (err) => log.error(`applying settings failed: ${err instanceof Error ? (err.stack ?? err) : err}`));
+    this.unsubscribe.push(
+      holdOnContainerDown(
+        this.docker,
+        () => this.gateway.current(),
+        (name) => this.gateway.slugOf(name),
+      ),
+    );
+    this.queue = new LatestWinsQueue(
+      (s) => this.applyNow(s),
+      (err) => log.error(`applying settings failed: ${err instanceof Error ? (err.stack ?? err) : err}`),
+    );
   }
 
   /** The settings applied last (undefined before the first apply). */

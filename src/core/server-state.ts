@@ -18,7 +18,14 @@ export type ServerState = (typeof SERVER_STATES)[number];
  * method (404 with -32601), which says nothing about sessions.
  */
 export const FAILURE_KINDS = [
-  'unknown-session', 'unreachable', 'timeout', 'server-error', 'auth', 'era-mismatch', 'unknown-method', 'protocol',
+  'unknown-session',
+  'unreachable',
+  'timeout',
+  'server-error',
+  'auth',
+  'era-mismatch',
+  'unknown-method',
+  'protocol',
 ] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 
@@ -40,7 +47,14 @@ export type LossCause = (typeof LOSS_CAUSES)[number];
  * and `stopped-on-purpose` (Docker saw a stop/kill, or compose down) are calm: nothing was lost that
  * the user did not cause. The others are losses and take the error look.
  */
-export const DOWN_REASONS = ['not-started', 'stopped-on-purpose', 'crash', 'oom-kill', 'heal-failed', 'vanished'] as const;
+export const DOWN_REASONS = [
+  'not-started',
+  'stopped-on-purpose',
+  'crash',
+  'oom-kill',
+  'heal-failed',
+  'vanished',
+] as const;
 export type DownReason = (typeof DOWN_REASONS)[number];
 export const CALM_DOWN_REASONS: readonly DownReason[] = ['not-started', 'stopped-on-purpose'];
 

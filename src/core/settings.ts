@@ -55,8 +55,16 @@ export interface GatewaySettings {
 }
 
 /** The repeat rules the settings give the server labelled `label`. */
-export function repeatRulesFor(label: string, g: Pick<GatewaySettings, 'repeatSafeTools' | 'neverRepeatTools'>): RepeatRules {
-  return { repeatSafe: g.repeatSafeTools[label] ?? [], neverRepeat: g.neverRepeatTools[label] ?? [], via: 'setting', serverLabel: label };
+export function repeatRulesFor(
+  label: string,
+  g: Pick<GatewaySettings, 'repeatSafeTools' | 'neverRepeatTools'>,
+): RepeatRules {
+  return {
+    repeatSafe: g.repeatSafeTools[label] ?? [],
+    neverRepeat: g.neverRepeatTools[label] ?? [],
+    via: 'setting',
+    serverLabel: label,
+  };
 }
 
 /** A `{ "<server label>": ["glob", …] }` setting; anything else is reported and dropped. */
@@ -68,9 +76,16 @@ function toolGlobsSetting(raw: unknown, key: string, problems: string[]): Record
   }
   const out: Record<string, string[]> = {};
   for (const [label, globs] of Object.entries(raw)) {
-    const list = typeof globs === 'string' ? parseGlobList(globs) : Array.isArray(globs) ? globs.filter((g): g is string => typeof g === 'string' && g.trim() !== '').map((g) => g.trim()) : undefined;
+    const list =
+      typeof globs === 'string'
+        ? parseGlobList(globs)
+        : Array.isArray(globs)
+          ? globs.filter((g): g is string => typeof g === 'string' && g.trim() !== '').map((g) => g.trim())
+          : undefined;
     if (!list || (Array.isArray(globs) && list.length !== globs.length)) {
-      problems.push(`archonMcpDoctor.${key}["${label}"] must be a list of tool names or globs such as "find_*"; ${list ? 'entries that are not were dropped' : 'it is ignored'}.`);
+      problems.push(
+        `archonMcpDoctor.${key}["${label}"] must be a list of tool names or globs such as "find_*"; ${list ? 'entries that are not were dropped' : 'it is ignored'}.`,
+      );
     }
     if (list && list.length > 0) out[label] = list;
   }
@@ -110,26 +125,35 @@ function validateServer(r: unknown, index: number, problems: string[]): ServerCo
   const name = typeof r.name === 'string' && r.name.trim() ? r.name.trim() : undefined;
   const url = httpUrl(r.url);
   if (!url) {
-    problems.push(`${where}${name ? ` ("${name}")` : ''}: "${String(r.url)}" is not an http(s) URL; this server is ignored.`);
+    problems.push(
+      `${where}${name ? ` ("${name}")` : ''}: "${String(r.url)}" is not an http(s) URL; this server is ignored.`,
+    );
     return undefined;
   }
   const transport = r.transport ?? 'auto';
   if (!isOneOf(TRANSPORTS, transport)) {
-    problems.push(`${where} ("${name ?? url}"): unknown transport "${String(transport)}" (use auto, streamable-http or sse); this server is ignored.`);
+    problems.push(
+      `${where} ("${name ?? url}"): unknown transport "${String(transport)}" (use auto, streamable-http or sse); this server is ignored.`,
+    );
     return undefined;
   }
   const server: ServerConfig = { name: name ?? new URL(url).host, url, transport };
   if (r.healthUrl !== undefined && r.healthUrl !== '') {
     const healthUrl = httpUrl(r.healthUrl);
     if (healthUrl) server.healthUrl = healthUrl;
-    else problems.push(`${where} ("${server.name}"): healthUrl "${String(r.healthUrl)}" is not an http(s) URL; health probing is off for it.`);
+    else
+      problems.push(
+        `${where} ("${server.name}"): healthUrl "${String(r.healthUrl)}" is not an http(s) URL; health probing is off for it.`,
+      );
   }
   if (typeof r.container === 'string' && r.container.trim()) server.container = r.container.trim();
   if (r.headers !== undefined) {
     if (isStringRecord(r.headers)) {
       server.headers = { ...r.headers };
       if (Object.keys(server.headers).some((h) => h.toLowerCase() === 'authorization')) {
-        problems.push(`${where} ("${server.name}"): an Authorization header in settings is stored in plain text; prefer "Archon: Set Server Token".`);
+        problems.push(
+          `${where} ("${server.name}"): an Authorization header in settings is stored in plain text; prefer "Archon: Set Server Token".`,
+        );
       }
     } else {
       problems.push(`${where} ("${server.name}"): headers must map names to strings; they are ignored.`);
@@ -174,17 +198,30 @@ function validateDocker(raw: NonNullable<RawSettings['docker']>, problems: strin
   else if (raw.socketPath !== undefined && raw.socketPath !== null && raw.socketPath !== '') {
     problems.push('archonMcp.docker.socketPath must be a path; using DOCKER_HOST or the default socket.');
   }
-  const pct = numberSetting(raw.memoryPressurePercent, 'docker.memoryPressurePercent', D['docker.memoryPressurePercent'], 1, problems);
+  const pct = numberSetting(
+    raw.memoryPressurePercent,
+    'docker.memoryPressurePercent',
+    D['docker.memoryPressurePercent'],
+    1,
+    problems,
+  );
   return {
     enabled: booleanSetting(raw.enabled, 'docker.enabled', D['docker.enabled'], problems),
     socketPath,
     memoryThreshold: Math.min(100, pct) / 100,
-    serverMemoryWarnBytes: numberSetting(raw.serverMemoryWarnMb, 'docker.serverMemoryWarnMb', D['docker.serverMemoryWarnMb'], 1, problems) * 1024 * 1024,
+    serverMemoryWarnBytes:
+      numberSetting(raw.serverMemoryWarnMb, 'docker.serverMemoryWarnMb', D['docker.serverMemoryWarnMb'], 1, problems) *
+      1024 *
+      1024,
     memoryAlerts: booleanSetting(raw.memoryAlerts, 'docker.memoryAlerts', D['docker.memoryAlerts'], problems),
   };
 }
 
-function validateGateway(raw: NonNullable<RawSettings['gateway']>, repeat: Pick<RawSettings, 'repeatSafeTools' | 'neverRepeatTools'>, problems: string[]): GatewaySettings {
+function validateGateway(
+  raw: NonNullable<RawSettings['gateway']>,
+  repeat: Pick<RawSettings, 'repeatSafeTools' | 'neverRepeatTools'>,
+  problems: string[],
+): GatewaySettings {
   let port = Math.round(numberSetting(raw.port, 'gateway.port', D['gateway.port'], 1, problems));
   if (port > 65535) {
     problems.push(`archonMcp.gateway.port ${port} is not a port; using ${D['gateway.port']}.`);
@@ -193,10 +230,34 @@ function validateGateway(raw: NonNullable<RawSettings['gateway']>, repeat: Pick<
   return {
     enabled: booleanSetting(raw.enabled, 'gateway.enabled', D['gateway.enabled'], problems),
     port,
-    holdTimeoutMs: numberSetting(raw.holdTimeoutSeconds, 'gateway.holdTimeoutSeconds', D['gateway.holdTimeoutSeconds'], 1, problems) * 1000,
-    responseTimeoutMs: numberSetting(raw.responseTimeoutSeconds, 'gateway.responseTimeoutSeconds', D['gateway.responseTimeoutSeconds'], 1, problems) * 1000,
-    registerWithVSCode: booleanSetting(raw.registerWithVSCode, 'gateway.registerWithVSCode', D['gateway.registerWithVSCode'], problems),
-    dockerBaseImage: imageSetting(raw.dockerBaseImage, 'gateway.dockerBaseImage', D['gateway.dockerBaseImage'], problems),
+    holdTimeoutMs:
+      numberSetting(
+        raw.holdTimeoutSeconds,
+        'gateway.holdTimeoutSeconds',
+        D['gateway.holdTimeoutSeconds'],
+        1,
+        problems,
+      ) * 1000,
+    responseTimeoutMs:
+      numberSetting(
+        raw.responseTimeoutSeconds,
+        'gateway.responseTimeoutSeconds',
+        D['gateway.responseTimeoutSeconds'],
+        1,
+        problems,
+      ) * 1000,
+    registerWithVSCode: booleanSetting(
+      raw.registerWithVSCode,
+      'gateway.registerWithVSCode',
+      D['gateway.registerWithVSCode'],
+      problems,
+    ),
+    dockerBaseImage: imageSetting(
+      raw.dockerBaseImage,
+      'gateway.dockerBaseImage',
+      D['gateway.dockerBaseImage'],
+      problems,
+    ),
     repeatSafeTools: toolGlobsSetting(repeat.repeatSafeTools, 'repeatSafeTools', problems),
     neverRepeatTools: toolGlobsSetting(repeat.neverRepeatTools, 'neverRepeatTools', problems),
   };
@@ -206,7 +267,8 @@ export function validateSettings(raw: RawSettings): Validated {
   const problems: string[] = [];
   let servers: ServerConfig[] = [];
   if (raw.servers === undefined || raw.servers === null) servers = [{ ...DEFAULT_SERVER }];
-  else if (!Array.isArray(raw.servers)) problems.push('archonMcp.servers must be a list of servers; no server is watched.');
+  else if (!Array.isArray(raw.servers))
+    problems.push('archonMcp.servers must be a list of servers; no server is watched.');
   else servers = raw.servers.map((s, i) => validateServer(s, i, problems)).filter((s): s is ServerConfig => Boolean(s));
 
   const seen = new Set<string>();
@@ -216,15 +278,26 @@ export function validateSettings(raw: RawSettings): Validated {
     return false;
   });
 
-  const pingIntervalS = numberSetting(raw.pingIntervalSeconds, 'pingIntervalSeconds', D.pingIntervalSeconds, MIN_PING_INTERVAL_S, problems);
+  const pingIntervalS = numberSetting(
+    raw.pingIntervalSeconds,
+    'pingIntervalSeconds',
+    D.pingIntervalSeconds,
+    MIN_PING_INTERVAL_S,
+    problems,
+  );
   const pingTimeoutS = numberSetting(raw.pingTimeoutSeconds, 'pingTimeoutSeconds', D.pingTimeoutSeconds, 0.5, problems);
-  const maxAttempts = Math.round(numberSetting(raw.maxAutoHealAttempts, 'maxAutoHealAttempts', D.maxAutoHealAttempts, 1, problems));
+  const maxAttempts = Math.round(
+    numberSetting(raw.maxAutoHealAttempts, 'maxAutoHealAttempts', D.maxAutoHealAttempts, 1, problems),
+  );
   const degradedLatencyMs = numberSetting(raw.degradedLatencyMs, 'degradedLatencyMs', D.degradedLatencyMs, 1, problems);
   const autoHeal = booleanSetting(raw.autoHeal, 'autoHeal', D.autoHeal, problems);
   let clickAction: ClickAction = D['statusBar.clickAction'];
   if (raw.clickAction !== undefined && raw.clickAction !== null) {
     if (isOneOf(CLICK_ACTIONS, raw.clickAction)) clickAction = raw.clickAction;
-    else problems.push(`archonMcp.statusBar.clickAction "${String(raw.clickAction)}" is not one of ${CLICK_ACTIONS.join(', ')}; using ${D['statusBar.clickAction']}.`);
+    else
+      problems.push(
+        `archonMcp.statusBar.clickAction "${String(raw.clickAction)}" is not one of ${CLICK_ACTIONS.join(', ')}; using ${D['statusBar.clickAction']}.`,
+      );
   }
   return {
     settings: {

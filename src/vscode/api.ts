@@ -22,7 +22,11 @@ export function createApi(ctx: DoctorContext): ArchonMcpApi {
     ctx.tree.getChildren(node).map((child) => {
       const item = ctx.tree.getTreeItem(child);
       const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
-      return { label, description: typeof item.description === 'string' ? item.description : undefined, children: walk(child) };
+      return {
+        label,
+        description: typeof item.description === 'string' ? item.description : undefined,
+        children: walk(child),
+      };
     });
   return {
     servers: () => structuredClone(ctx.snapshots()),

@@ -3,11 +3,41 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  CLIENT_NAMES, JournalStore, ServerListStore, allEntries, applyChanges, inventory, configDir, installStableCli, planRouteAll, routedByDefault, stableCliPath,
-  type ClientEntry, type EntryView, type ListedServer,
-  clientLocations, currentLocationEnv, defaultGatewayUrl, entryKey, executeRoute, planRoute,
-  scanLocations, serverEntries, shownTarget, stateDir, undoRouting, unprotected, watchFiles, watchedServer,
-  type ClientId, type FileEdit, type FileOutcome, type FileWatch, type Scan, type ServerEntryView, type WatchedServer,
+  CLIENT_NAMES,
+  JournalStore,
+  ServerListStore,
+  allEntries,
+  applyChanges,
+  inventory,
+  configDir,
+  installStableCli,
+  planRouteAll,
+  routedByDefault,
+  stableCliPath,
+  type ClientEntry,
+  type EntryView,
+  type ListedServer,
+  clientLocations,
+  currentLocationEnv,
+  defaultGatewayUrl,
+  entryKey,
+  executeRoute,
+  planRoute,
+  scanLocations,
+  serverEntries,
+  shownTarget,
+  stateDir,
+  undoRouting,
+  unprotected,
+  watchFiles,
+  watchedServer,
+  type ClientId,
+  type FileEdit,
+  type FileOutcome,
+  type FileWatch,
+  type Scan,
+  type ServerEntryView,
+  type WatchedServer,
 } from '../core/clients';
 import type { DoctorContext } from './context';
 import { GATEWAY_DEFAULTS, slugify } from '../core/gateway';
@@ -47,7 +77,9 @@ export class ClientsHost implements vscode.Disposable {
 
   constructor(private readonly ctx: DoctorContext) {
     this.disposables.push(
-      vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, { provideTextDocumentContent: (uri) => this.previews.get(uri.query) ?? '' }),
+      vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, {
+        provideTextDocumentContent: (uri) => this.previews.get(uri.query) ?? '',
+      }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => void this.refresh()),
     );
   }
@@ -59,11 +91,23 @@ export class ClientsHost implements vscode.Disposable {
   servers(): WatchedServer[] {
     const s = this.ctx.settings;
     if (!s) return [];
-    return s.servers.filter((c) => c.transport !== 'sse').map((c) => watchedServer(c.name, c.url, [this.ctx.gateway.url(c.name), defaultGatewayUrl(c.name, s.gateway.port)].filter((u): u is string => Boolean(u))));
+    return s.servers
+      .filter((c) => c.transport !== 'sse')
+      .map((c) =>
+        watchedServer(
+          c.name,
+          c.url,
+          [this.ctx.gateway.url(c.name), defaultGatewayUrl(c.name, s.gateway.port)].filter((u): u is string =>
+            Boolean(u),
+          ),
+        ),
+      );
   }
 
   private locations() {
-    const workspaces = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    const workspaces = (vscode.workspace.workspaceFolders ?? [])
+      .filter((f) => f.uri.scheme === 'file')
+      .map((f) => f.uri.fsPath);
     // This editor's own user folder (code-server, Insiders, a portable install), beside the standard ones.
     const ownUserDir = path.dirname(path.dirname(this.ctx.extension.globalStorageUri.fsPath));
     return clientLocations(currentLocationEnv(workspaces, [ownUserDir]));
@@ -96,13 +140,18 @@ export class ClientsHost implements vscode.Disposable {
         this.again = false;
         const locations = this.locations();
         try {
-          this.scan = await scanLocations(locations, this.servers(), { gatewayPorts: [...new Set([this.ctx.settings.gateway.port, GATEWAY_DEFAULTS.port])] });
+          this.scan = await scanLocations(locations, this.servers(), {
+            gatewayPorts: [...new Set([this.ctx.settings.gateway.port, GATEWAY_DEFAULTS.port])],
+          });
         } catch (err) {
           this.ctx.log.warn(`clients: reading client configurations failed: ${(err as Error).message}`);
         }
         this.views = serverEntries(this.scan);
         this.watch?.close();
-        this.watch = watchFiles(locations.map((l) => l.file), () => void this.refresh());
+        this.watch = watchFiles(
+          locations.map((l) => l.file),
+          () => void this.refresh(),
+        );
       } while (this.again);
     })().finally(() => {
       this.scanning = undefined;
@@ -128,15 +177,25 @@ export class ClientsHost implements vscode.Disposable {
 }
 
 /** How an entry reaches its server, in the words of `clients`: through the gateway, under the supervisor, or directly. */
-const PROTECTION_LABEL: Record<ClientEntry['protection'], string> = { gateway: 'gateway', supervisor: 'supervisor', direct: 'direct' };
+const PROTECTION_LABEL: Record<ClientEntry['protection'], string> = {
+  gateway: 'gateway',
+  supervisor: 'supervisor',
+  direct: 'direct',
+};
 
 function why(v: EntryView): string {
-  if (v.overriddenBy) return `a local-scope entry in ~/.claude.json sends it through the ${v.overriddenBy.protection === 'supervisor' ? 'supervisor' : 'gateway'}`;
+  if (v.overriddenBy)
+    return `a local-scope entry in ~/.claude.json sends it through the ${v.overriddenBy.protection === 'supervisor' ? 'supervisor' : 'gateway'}`;
   if (v.protection === 'gateway') return 'goes through the healing gateway';
   if (v.protection === 'supervisor') return 'runs under the supervisor, which restarts the server when it dies';
   if (v.transport === 'sse') return 'legacy SSE: the gateway cannot forward it, so it talks to the server directly';
-  const direct = v.transport === 'stdio' ? 'starts the server itself: nothing restarts it when it dies' : 'talks to the server directly: it breaks when the server restarts';
-  return v.state === 'shared' ? `${direct}; the file is shared through version control, so it is routed only when you pick it` : direct;
+  const direct =
+    v.transport === 'stdio'
+      ? 'starts the server itself: nothing restarts it when it dies'
+      : 'talks to the server directly: it breaks when the server restarts';
+  return v.state === 'shared'
+    ? `${direct}; the file is shared through version control, so it is routed only when you pick it`
+    : direct;
 }
 
 /** The tree's Clients section: client → every entry of its files (HTTP, SSE, stdio), with scope, transport and protection. */
@@ -145,34 +204,65 @@ export function clientNodes(host: ClientsHost, listed: readonly ListedServer[]):
   const views = allEntries(scan);
   const errors = host.errors();
   if (views.length === 0 && errors.length === 0) return [];
-  const serverOf = new Map(inventory(scan, listed).flatMap((s) => s.entries.map((e) => [entryKey(e), s.name] as const)));
+  const serverOf = new Map(
+    inventory(scan, listed).flatMap((s) => s.entries.map((e) => [entryKey(e), s.name] as const)),
+  );
   const direct = unprotected(views).length;
   const byClient = new Map<ClientId, EntryView[]>();
   for (const v of views) byClient.set(v.client, [...(byClient.get(v.client) ?? []), v]);
   const children: DetailNode[] = [...byClient].map(([client, list]) => {
     const safe = list.every((v) => v.state === 'protected');
     return {
-      kind: 'detail', id: `clients/${client}`, label: CLIENT_NAMES[client], icon: safe ? 'shield' : 'warning', tone: safe ? 'ok' : 'warning',
-      description: `${list.filter((v) => v.state === 'protected').length}/${list.length} protected`, expanded: true,
+      kind: 'detail',
+      id: `clients/${client}`,
+      label: CLIENT_NAMES[client],
+      icon: safe ? 'shield' : 'warning',
+      tone: safe ? 'ok' : 'warning',
+      description: `${list.filter((v) => v.state === 'protected').length}/${list.length} protected`,
+      expanded: true,
       children: list.map((v): DetailNode => {
         const look = STATE_LOOK[v.state];
         const protection = v.state === 'shared' ? look.label : PROTECTION_LABEL[(v.overriddenBy ?? v).protection];
         return {
-          kind: 'detail', id: `clients/${entryKey(v)}`, label: v.name, icon: look.icon, tone: look.tone,
+          kind: 'detail',
+          id: `clients/${entryKey(v)}`,
+          label: v.name,
+          icon: look.icon,
+          tone: look.tone,
           description: `${v.scope} · ${v.transport} · ${protection} · ${path.basename(v.file)}`,
           tooltip: `${CLIENT_NAMES[v.client]} "${v.name}" (${v.scope}${v.project ? ` ${v.project}` : ''}) in ${v.file}\n${v.transport}: ${shownTarget(v)}\nServer: ${serverOf.get(entryKey(v)) ?? v.name}\n${why(v)}`,
-          contextValue: v.state === 'protected' ? 'clientEntry' : 'clientEntryDirect', value: v.file,
+          contextValue: v.state === 'protected' ? 'clientEntry' : 'clientEntryDirect',
+          value: v.file,
         };
       }),
     };
   });
   for (const e of errors) {
-    children.push({ kind: 'detail', id: `clients/error/${e.file}`, label: `${CLIENT_NAMES[e.location.client]}: unreadable`, description: path.basename(e.file), icon: 'error', tone: 'warning', tooltip: `${e.file}\n${e.message}`, value: e.file });
+    children.push({
+      kind: 'detail',
+      id: `clients/error/${e.file}`,
+      label: `${CLIENT_NAMES[e.location.client]}: unreadable`,
+      description: path.basename(e.file),
+      icon: 'error',
+      tone: 'warning',
+      tooltip: `${e.file}\n${e.message}`,
+      value: e.file,
+    });
   }
-  return [{
-    kind: 'detail', id: 'clients', label: 'Clients', icon: 'person', expanded: true, contextValue: 'clients', tone: direct ? 'warning' : undefined,
-    description: direct ? `${direct} direct` : 'all protected', tooltip: 'Every MCP server entry in the MCP clients\' configurations on this machine', children,
-  }];
+  return [
+    {
+      kind: 'detail',
+      id: 'clients',
+      label: 'Clients',
+      icon: 'person',
+      expanded: true,
+      contextValue: 'clients',
+      tone: direct ? 'warning' : undefined,
+      description: direct ? `${direct} direct` : 'all protected',
+      tooltip: "Every MCP server entry in the MCP clients' configurations on this machine",
+      children,
+    },
+  ];
 }
 
 export function directLine(host: ClientsHost): string[] {
@@ -180,7 +270,9 @@ export function directLine(host: ClientsHost): string[] {
   const n = direct.length;
   if (!n) return [];
   const names = [...new Set(direct.map((v) => v.server))].join(', ');
-  return [`$(warning) ${n} client${n === 1 ? ' talks' : 's talk'} to ${names} directly — [Route them](command:archonMcp.routeClients)`];
+  return [
+    `$(warning) ${n} client${n === 1 ? ' talks' : 's talk'} to ${names} directly — [Route them](command:archonMcp.routeClients)`,
+  ];
 }
 
 function summary(outcomes: FileOutcome[]): string {
@@ -191,16 +283,26 @@ function summary(outcomes: FileOutcome[]): string {
 
 async function routeClients(ctx: DoctorContext, host: ClientsHost, args: RouteArgs = {}): Promise<FileOutcome[]> {
   if (!ctx.settings.gateway.enabled) {
-    void vscode.window.showWarningMessage('Archon MCP: the healing gateway is off (archonMcp.gateway.enabled): routing clients to it would break them.');
+    void vscode.window.showWarningMessage(
+      'Archon MCP: the healing gateway is off (archonMcp.gateway.enabled): routing clients to it would break them.',
+    );
     return [];
   }
   await host.refresh();
   const candidates = unprotected(host.entries());
   // Every other direct entry too: HTTP through the gateway (via the shared list), stdio under the supervisor.
   const watchedKeys = new Set(host.entries().map(entryKey));
-  const others = args.all ? host.currentScan().files.flatMap((f) => f.entries).filter((e) => e.protection === 'direct' && !watchedKeys.has(entryKey(e))) : [];
+  const others = args.all
+    ? host
+        .currentScan()
+        .files.flatMap((f) => f.entries)
+        .filter((e) => e.protection === 'direct' && !watchedKeys.has(entryKey(e)))
+    : [];
   if (candidates.length === 0 && others.length === 0) {
-    if (!args.yes) void vscode.window.showInformationMessage('Archon MCP: every MCP client entry already goes through the gateway or the supervisor.');
+    if (!args.yes)
+      void vscode.window.showInformationMessage(
+        'Archon MCP: every MCP client entry already goes through the gateway or the supervisor.',
+      );
     return [];
   }
   let keys = args.entries ?? [
@@ -209,20 +311,34 @@ async function routeClients(ctx: DoctorContext, host: ClientsHost, args: RouteAr
   ];
   let includeShared = args.includeShared ?? [];
   if (!args.yes) {
-    const picks = await vscode.window.showQuickPick([
-      ...candidates.map((c) => ({
-        label: `${CLIENT_NAMES[c.client]}: ${c.name}`,
-        description: `${c.scope} · ${shownTarget(c)}`,
-        detail: c.state === 'shared' && c.client !== 'claude-code' ? `${c.file} — shared through version control: teammates without the gateway would break` : c.state === 'shared' ? `${c.file} stays as it is; a local-scope entry in ~/.claude.json takes over` : c.file,
-        picked: keys.includes(entryKey(c)), c: c as ClientEntry,
-      })),
-      ...others.map((c) => ({
-        label: `${CLIENT_NAMES[c.client]}: ${c.name}`,
-        description: `${c.scope} · ${c.transport} · ${shownTarget(c)}`,
-        detail: `${c.transport === 'stdio' ? 'runs under the supervisor' : c.transport === 'sse' ? 'legacy SSE: the gateway cannot forward it' : 'through the gateway'} — ${c.file}`,
-        picked: keys.includes(entryKey(c)), c,
-      })),
-    ], { canPickMany: true, title: 'Protect your MCP servers: route clients through the gateway and the supervisor', placeHolder: 'Entries that talk to their server directly' });
+    const picks = await vscode.window.showQuickPick(
+      [
+        ...candidates.map((c) => ({
+          label: `${CLIENT_NAMES[c.client]}: ${c.name}`,
+          description: `${c.scope} · ${shownTarget(c)}`,
+          detail:
+            c.state === 'shared' && c.client !== 'claude-code'
+              ? `${c.file} — shared through version control: teammates without the gateway would break`
+              : c.state === 'shared'
+                ? `${c.file} stays as it is; a local-scope entry in ~/.claude.json takes over`
+                : c.file,
+          picked: keys.includes(entryKey(c)),
+          c: c as ClientEntry,
+        })),
+        ...others.map((c) => ({
+          label: `${CLIENT_NAMES[c.client]}: ${c.name}`,
+          description: `${c.scope} · ${c.transport} · ${shownTarget(c)}`,
+          detail: `${c.transport === 'stdio' ? 'runs under the supervisor' : c.transport === 'sse' ? 'legacy SSE: the gateway cannot forward it' : 'through the gateway'} — ${c.file}`,
+          picked: keys.includes(entryKey(c)),
+          c,
+        })),
+      ],
+      {
+        canPickMany: true,
+        title: 'Protect your MCP servers: route clients through the gateway and the supervisor',
+        placeHolder: 'Entries that talk to their server directly',
+      },
+    );
     if (!picks || picks.length === 0) return [];
     keys = picks.map((p) => entryKey(p.c));
     includeShared = picks.filter((p) => p.c.shared && p.c.client !== 'claude-code').map((p) => p.c.file);
@@ -230,23 +346,43 @@ async function routeClients(ctx: DoctorContext, host: ClientsHost, args: RouteAr
   const plan = await planBoth(ctx, host, keys, includeShared);
   for (const s of plan.skipped) ctx.log.info(`clients: ${s.entry.file} "${s.entry.name}" not routed: ${s.reason}`);
   if (plan.edits.length === 0) {
-    if (plan.skipped.length && !args.yes) void vscode.window.showWarningMessage(`Archon MCP: nothing routed: ${plan.skipped.map((s) => `"${s.entry.name}": ${s.reason}`).join(' · ')}`);
+    if (plan.skipped.length && !args.yes)
+      void vscode.window.showWarningMessage(
+        `Archon MCP: nothing routed: ${plan.skipped.map((s) => `"${s.entry.name}": ${s.reason}`).join(' · ')}`,
+      );
     return [];
   }
   if (!args.yes) {
     for (const edit of plan.edits) {
-      ctx.log.info(`clients: planned change of ${edit.file}: ${edit.changes.map((c) => c.summary).filter(Boolean).join('; ')}`);
-      await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(edit.file), host.preview(edit), `${path.basename(edit.file)}: routed through the gateway (preview)`, { preview: false });
+      ctx.log.info(
+        `clients: planned change of ${edit.file}: ${edit.changes
+          .map((c) => c.summary)
+          .filter(Boolean)
+          .join('; ')}`,
+      );
+      await vscode.commands.executeCommand(
+        'vscode.diff',
+        vscode.Uri.file(edit.file),
+        host.preview(edit),
+        `${path.basename(edit.file)}: routed through the gateway (preview)`,
+        { preview: false },
+      );
     }
     const answer = await vscode.window.showInformationMessage(
       `Archon MCP: write ${plan.edits.length} file${plan.edits.length === 1 ? '' : 's'}? A backup of each is kept beside it, and "Archon: Undo Client Routing" puts the originals back.`,
-      { modal: true, detail: plan.edits.map((e) => e.file).join('\n') }, 'Write');
+      { modal: true, detail: plan.edits.map((e) => e.file).join('\n') },
+      'Write',
+    );
     await closePreviews(); // once written (or declined) they would compare against the wrong text
     host.clearPreviews();
     if (answer !== 'Write') return [];
   }
   try {
-    if (plan.usesCli) await installStableCli(stateDir(currentLocationEnv()), vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist', 'cli.js').fsPath);
+    if (plan.usesCli)
+      await installStableCli(
+        stateDir(currentLocationEnv()),
+        vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist', 'cli.js').fsPath,
+      );
     if (plan.listed.length) await new ServerListStore(configDir(currentLocationEnv())).upsert(plan.listed);
   } catch (err) {
     void vscode.window.showErrorMessage(`Archon MCP: nothing written: ${(err as Error).message}`);
@@ -262,7 +398,9 @@ async function routeClients(ctx: DoctorContext, host: ClientsHost, args: RouteAr
 }
 
 async function closePreviews(): Promise<void> {
-  const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === PREVIEW_SCHEME);
+  const tabs = vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs)
+    .filter((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === PREVIEW_SCHEME);
   if (tabs.length) await vscode.window.tabGroups.close(tabs).then(undefined, () => undefined);
 }
 
@@ -276,11 +414,16 @@ async function undoClientRouting(ctx: DoctorContext, host: ClientsHost, args: Ro
     return [];
   }
   if (files.length === 0) {
-    if (!args.yes) void vscode.window.showInformationMessage('Archon MCP: no client file was routed, so there is nothing to undo.');
+    if (!args.yes)
+      void vscode.window.showInformationMessage('Archon MCP: no client file was routed, so there is nothing to undo.');
     return [];
   }
   if (!args.yes) {
-    const answer = await vscode.window.showInformationMessage(`Archon MCP: put back the original of ${files.length} file${files.length === 1 ? '' : 's'}? Files changed since we wrote them are left alone.`, { modal: true, detail: files.join('\n') }, 'Restore');
+    const answer = await vscode.window.showInformationMessage(
+      `Archon MCP: put back the original of ${files.length} file${files.length === 1 ? '' : 's'}? Files changed since we wrote them are left alone.`,
+      { modal: true, detail: files.join('\n') },
+      'Restore',
+    );
     if (answer !== 'Restore') return [];
   }
   const outcomes = await undoRouting(journal);
@@ -299,9 +442,16 @@ function notifyDirect(ctx: DoctorContext, host: ClientsHost): void {
   if (fresh.length === 0) return;
   void state.update(NOTIFIED_KEY, [...seen, ...fresh.map(entryKey)]);
   const names = [...new Set(fresh.map((v) => CLIENT_NAMES[v.client]))].join(', ');
-  void vscode.window.showWarningMessage(`Archon MCP: ${names} talk${fresh.length === 1 && names.indexOf(',') < 0 ? 's' : ''} to ${[...new Set(fresh.map((v) => v.server))].join(', ')} directly and will break at its next restart. Route them through the healing gateway?`, 'Route Them', 'Show', "Don't Show Again")
+  void vscode.window
+    .showWarningMessage(
+      `Archon MCP: ${names} talk${fresh.length === 1 && names.indexOf(',') < 0 ? 's' : ''} to ${[...new Set(fresh.map((v) => v.server))].join(', ')} directly and will break at its next restart. Route them through the healing gateway?`,
+      'Route Them',
+      'Show',
+      "Don't Show Again",
+    )
     .then((choice) => {
-      if (choice === 'Route Them') void vscode.commands.executeCommand('archonMcp.routeClients', { all: false } satisfies RouteArgs);
+      if (choice === 'Route Them')
+        void vscode.commands.executeCommand('archonMcp.routeClients', { all: false } satisfies RouteArgs);
       else if (choice === 'Show') void vscode.commands.executeCommand('archonMcp.servers.focus');
       else if (choice === "Don't Show Again") void state.update(SUPPRESS_KEY, true);
     });
@@ -322,10 +472,21 @@ function warnDuplicates(ctx: DoctorContext, host: ClientsHost): void {
   const stop = 'Stop Offering "(healed)"';
   const buttons = [...(direct.length ? [route] : []), stop, 'Open mcp.json'];
   const names = fresh.map((v) => `"${v.name}" (${v.scope})`).join(', ');
-  void vscode.window.showWarningMessage(`Archon MCP: VS Code's mcp.json defines ${names} for ${servers.join(', ')}, and this extension also offers ${servers.map((s) => `"${s} (healed)"`).join(', ')} to VS Code: Copilot would get the same tools twice.`, ...buttons)
+  void vscode.window
+    .showWarningMessage(
+      `Archon MCP: VS Code's mcp.json defines ${names} for ${servers.join(', ')}, and this extension also offers ${servers.map((s) => `"${s} (healed)"`).join(', ')} to VS Code: Copilot would get the same tools twice.`,
+      ...buttons,
+    )
     .then((choice) => {
-      if (choice === route) void vscode.commands.executeCommand('archonMcp.routeClients', { entries: direct.map(entryKey), includeShared: direct.filter((v) => v.shared).map((v) => v.file) } satisfies RouteArgs);
-      else if (choice === stop) void vscode.workspace.getConfiguration('archonMcp').update('gateway.registerWithVSCode', false, vscode.ConfigurationTarget.Global);
+      if (choice === route)
+        void vscode.commands.executeCommand('archonMcp.routeClients', {
+          entries: direct.map(entryKey),
+          includeShared: direct.filter((v) => v.shared).map((v) => v.file),
+        } satisfies RouteArgs);
+      else if (choice === stop)
+        void vscode.workspace
+          .getConfiguration('archonMcp')
+          .update('gateway.registerWithVSCode', false, vscode.ConfigurationTarget.Global);
       else if (choice === 'Open mcp.json') void vscode.window.showTextDocument(vscode.Uri.file(files[0]));
     });
 }
@@ -347,9 +508,15 @@ export function registerClients(ctx: DoctorContext, host: ClientsHost): vscode.D
     warnDuplicates(ctx, host);
   });
   return [
-    host, changed, { dispose: gatewayMoved },
-    vscode.commands.registerCommand('archonMcp.routeClients', (arg?: RouteArgs | DetailNode) => routeClients(ctx, host, isArgs(arg) ? arg : { ...fromNode(arg), all: true })),
-    vscode.commands.registerCommand('archonMcp.undoClientRouting', (args?: RouteArgs) => undoClientRouting(ctx, host, isArgs(args) ? args : {})),
+    host,
+    changed,
+    { dispose: gatewayMoved },
+    vscode.commands.registerCommand('archonMcp.routeClients', (arg?: RouteArgs | DetailNode) =>
+      routeClients(ctx, host, isArgs(arg) ? arg : { ...fromNode(arg), all: true }),
+    ),
+    vscode.commands.registerCommand('archonMcp.undoClientRouting', (args?: RouteArgs) =>
+      undoClientRouting(ctx, host, isArgs(args) ? args : {}),
+    ),
   ];
 }
 
@@ -365,15 +532,31 @@ function fromNode(node: DetailNode | undefined): RouteArgs {
 }
 
 /** The watched servers' entries as before (Archon's own routes), every other picked entry through planRouteAll; one edit per file. */
-async function planBoth(ctx: DoctorContext, host: ClientsHost, keys: string[], includeShared: string[]): Promise<{ edits: FileEdit[]; skipped: { entry: ClientEntry; reason: string }[]; listed: ListedServer[]; usesCli: boolean }> {
+async function planBoth(
+  ctx: DoctorContext,
+  host: ClientsHost,
+  keys: string[],
+  includeShared: string[],
+): Promise<{
+  edits: FileEdit[];
+  skipped: { entry: ClientEntry; reason: string }[];
+  listed: ListedServer[];
+  usesCli: boolean;
+}> {
   const scan = host.currentScan();
   const watched = planRoute(scan, { servers: host.servers(), only: keys, includeShared });
   // Watched servers are served under their own slugs: an entry for one of them reuses it.
-  const known: ListedServer[] = [...ctx.listed, ...host.servers().map((s) => ({ name: s.name, slug: slugify(s.name), url: s.url }))];
+  const known: ListedServer[] = [
+    ...ctx.listed,
+    ...host.servers().map((s) => ({ name: s.name, slug: slugify(s.name), url: s.url })),
+  ];
   const watchedKeys = new Set(host.entries().map(entryKey));
   const all = planRouteAll(scan, {
-    gatewayPort: ctx.settings.gateway.port, cliCommand: stableCliPath(stateDir(currentLocationEnv())), list: known,
-    only: keys.filter((k) => !watchedKeys.has(k)), includeShared,
+    gatewayPort: ctx.settings.gateway.port,
+    cliCommand: stableCliPath(stateDir(currentLocationEnv())),
+    list: known,
+    only: keys.filter((k) => !watchedKeys.has(k)),
+    includeShared,
   });
   const byFile = new Map<string, FileEdit>();
   for (const e of [...watched.edits, ...all.edits]) {
@@ -381,5 +564,10 @@ async function planBoth(ctx: DoctorContext, host: ClientsHost, keys: string[], i
     const changes = [...(prev?.changes ?? []), ...e.changes];
     byFile.set(e.file, { file: e.file, read: e.read, changes, after: prev ? applyChanges(e.read, changes) : e.after });
   }
-  return { edits: [...byFile.values()], skipped: [...watched.skipped, ...all.skipped], listed: all.listed, usesCli: all.usesCli };
+  return {
+    edits: [...byFile.values()],
+    skipped: [...watched.skipped, ...all.skipped],
+    listed: all.listed,
+    usesCli: all.usesCli,
+  };
 }

@@ -17,7 +17,10 @@ async function pickServers(ctx: DoctorContext, arg: unknown, title: string): Pro
   const trouble = inTrouble(snapshots);
   if (trouble.length > 1) return trouble.map((s) => s.name);
   const all = { label: '$(layers) All servers', names: snapshots.map((s) => s.name) };
-  const items = [all, ...snapshots.map((s) => ({ label: s.name, description: lookOfServer(s).label, detail: s.url, names: [s.name] }))];
+  const items = [
+    all,
+    ...snapshots.map((s) => ({ label: s.name, description: lookOfServer(s).label, detail: s.url, names: [s.name] })),
+  ];
   const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Which server?' });
   return picked?.names;
 }
@@ -45,7 +48,9 @@ export function registerCommands(ctx: DoctorContext, reportSections: () => strin
     ctx.log.info(`reconnect finished: ${states.map((s) => `${s.name} ${s.state}`).join(', ')}`);
   };
   return [
-    vscode.commands.registerCommand('archonMcp.reconnect', async (arg?: unknown) => reconnect(await pickServers(ctx, arg, 'Archon: Reconnect MCP'))),
+    vscode.commands.registerCommand('archonMcp.reconnect', async (arg?: unknown) =>
+      reconnect(await pickServers(ctx, arg, 'Archon: Reconnect MCP')),
+    ),
     vscode.commands.registerCommand('archonMcp.reconnectAll', () => reconnect(ctx.snapshots().map((s) => s.name))),
     vscode.commands.registerCommand('archonMcp.refresh', () => {
       for (const m of ctx.fleet.list()) m.checkNow('refresh requested');
@@ -61,10 +66,17 @@ export function registerCommands(ctx: DoctorContext, reportSections: () => strin
     }),
     vscode.commands.registerCommand('archonMcp.setToken', async (arg?: unknown) => {
       const names = await pickServers(ctx, arg, 'Archon: Set Server Token');
-      const name = names?.length === 1 ? names[0] : names?.length ? await vscode.window.showQuickPick(names, { placeHolder: 'Token for which server?' }) : undefined;
+      const name =
+        names?.length === 1
+          ? names[0]
+          : names?.length
+            ? await vscode.window.showQuickPick(names, { placeHolder: 'Token for which server?' })
+            : undefined;
       if (!name) return;
       const token = await vscode.window.showInputBox({
-        title: `Token for ${name}`, password: true, ignoreFocusOut: true,
+        title: `Token for ${name}`,
+        password: true,
+        ignoreFocusOut: true,
         prompt: 'Sent as "Authorization: Bearer …". Stored in VS Code\'s secret storage. Leave empty to remove it.',
       });
       if (token === undefined) return;
@@ -73,7 +85,8 @@ export function registerCommands(ctx: DoctorContext, reportSections: () => strin
       await reconnect([name]);
     }),
     vscode.commands.registerCommand('archonMcp.openSettings', () =>
-      vscode.commands.executeCommand('workbench.action.openSettings', `@ext:${ctx.extension.extension.id}`)),
+      vscode.commands.executeCommand('workbench.action.openSettings', `@ext:${ctx.extension.extension.id}`),
+    ),
     vscode.commands.registerCommand('archonMcp.copySessionId', async (node?: Node) => {
       const value = node?.kind === 'detail' ? node.value : undefined;
       if (!value) return;

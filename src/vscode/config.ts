@@ -40,11 +40,28 @@ export function readSettings(): Validated {
 export function rawSettingsForReport(): Record<string, unknown> {
   const c = vscode.workspace.getConfiguration(SECTION);
   const keys = [
-    'pingIntervalSeconds', 'pingTimeoutSeconds', 'autoHeal', 'maxAutoHealAttempts', 'degradedLatencyMs', 'statusBar.clickAction',
-    'docker.enabled', 'docker.socketPath', 'docker.memoryPressurePercent', 'docker.serverMemoryWarnMb', 'docker.memoryAlerts',
-    'gateway.enabled', 'gateway.port', 'gateway.holdTimeoutSeconds', 'gateway.responseTimeoutSeconds', 'gateway.registerWithVSCode',
+    'pingIntervalSeconds',
+    'pingTimeoutSeconds',
+    'autoHeal',
+    'maxAutoHealAttempts',
+    'degradedLatencyMs',
+    'statusBar.clickAction',
+    'docker.enabled',
+    'docker.socketPath',
+    'docker.memoryPressurePercent',
+    'docker.serverMemoryWarnMb',
+    'docker.memoryAlerts',
+    'gateway.enabled',
+    'gateway.port',
+    'gateway.holdTimeoutSeconds',
+    'gateway.responseTimeoutSeconds',
+    'gateway.registerWithVSCode',
     'gateway.dockerBaseImage',
   ];
   const doctor = vscode.workspace.getConfiguration(DOCTOR_SECTION);
-  return { ...Object.fromEntries(keys.map((k) => [k, c.get(k)])), repeatSafeTools: doctor.get('repeatSafeTools'), neverRepeatTools: doctor.get('neverRepeatTools') };
+  return {
+    ...Object.fromEntries(keys.map((k) => [k, c.get(k)])),
+    repeatSafeTools: doctor.get('repeatSafeTools'),
+    neverRepeatTools: doctor.get('neverRepeatTools'),
+  };
 }

@@ -9,7 +9,19 @@ import { DoctorRuntime } from '../core/runtime';
 import { validateSettings, type Settings } from '../core/settings';
 import type { ServerConfig, ServerSnapshot, Transition } from '../core/server-state';
 import { readSettings, SECTION } from './config';
-import { ServerListStore, clientLocations, listRepeatRules, listedByUrl, configDir, currentLocationEnv, inventory, isLoopbackUrl, scanLocations, unionServers, type ListedServer } from '../core/clients';
+import {
+  ServerListStore,
+  clientLocations,
+  listRepeatRules,
+  listedByUrl,
+  configDir,
+  currentLocationEnv,
+  inventory,
+  isLoopbackUrl,
+  scanLocations,
+  unionServers,
+  type ListedServer,
+} from '../core/clients';
 import { createOutput, type Output } from './output';
 import { StatusBar } from './statusBar';
 import { GlobalStateSessionStore, TokenStore } from './storage';
@@ -38,7 +50,10 @@ export class DoctorContext implements vscode.Disposable {
   private renderQueued = false;
   private readonly setAnyServerUp = anyServerUpContext();
 
-  constructor(readonly extension: vscode.ExtensionContext, mcpDefinitionsChanged: () => void) {
+  constructor(
+    readonly extension: vscode.ExtensionContext,
+    mcpDefinitionsChanged: () => void,
+  ) {
     this.output = createOutput();
     this.channel = this.output.channel;
     this.log = this.output.logger;
@@ -66,7 +81,10 @@ export class DoctorContext implements vscode.Disposable {
     this.docker = this.runtime.docker;
     this.gateway = this.runtime.gateway;
     this.tree = new ServerTree(() => this.fleet.snapshots());
-    this.view = vscode.window.createTreeView('archonMcp.servers', { treeDataProvider: this.tree, showCollapseAll: true });
+    this.view = vscode.window.createTreeView('archonMcp.servers', {
+      treeDataProvider: this.tree,
+      showCollapseAll: true,
+    });
     this.disposables.push(this.statusBar, this.tree, this.view, this.channel);
     this.docker.setMemoryViewed(this.view.visible);
     this.disposables.push(this.view.onDidChangeVisibility((e) => this.docker.setMemoryViewed(e.visible)));
@@ -95,7 +113,12 @@ export class DoctorContext implements vscode.Disposable {
       this.log.warn(`settings: ${p}`);
     }
     if (fresh.length) {
-      void vscode.window.showWarningMessage(`Archon MCP: ${fresh.length === 1 ? fresh[0] : `${fresh.length} problems in the settings; see the log.`}`, 'Open Settings', 'Show Log')
+      void vscode.window
+        .showWarningMessage(
+          `Archon MCP: ${fresh.length === 1 ? fresh[0] : `${fresh.length} problems in the settings; see the log.`}`,
+          'Open Settings',
+          'Show Log',
+        )
         .then((choice) => {
           if (choice === 'Open Settings') void vscode.commands.executeCommand('archonMcp.openSettings');
           if (choice === 'Show Log') this.channel.show(true);
@@ -111,24 +134,55 @@ export class DoctorContext implements vscode.Disposable {
    * The union the extension watches and serves: archonMcp.servers first, then the shared server list;
    * the built-in default Archon only when the user set it or a client or the list names it.
    */
-  private async withServerList(settings: Settings, problems: string[]): Promise<{ settings: Settings; problems: string[] }> {
+  private async withServerList(
+    settings: Settings,
+    problems: string[],
+  ): Promise<{ settings: Settings; problems: string[] }> {
     try {
-      const env = currentLocationEnv((vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath));
+      const env = currentLocationEnv(
+        (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
+      );
       const list = await new ServerListStore(configDir(env)).load();
       this.listed = list.servers;
       const scan = await scanLocations(clientLocations(env), []);
-      const clientUrls = scan.files.flatMap((f) => f.entries.flatMap((e) => [e.url, ...(e.args ?? [])].filter((u): u is string => Boolean(u))));
+      const clientUrls = scan.files.flatMap((f) =>
+        f.entries.flatMap((e) => [e.url, ...(e.args ?? [])].filter((u): u is string => Boolean(u))),
+      );
       const inspected = vscode.workspace.getConfiguration(SECTION).inspect('servers');
-      const userSet = [inspected?.globalValue, inspected?.workspaceValue, inspected?.workspaceFolderValue].some((v) => v !== undefined);
+      const userSet = [inspected?.globalValue, inspected?.workspaceValue, inspected?.workspaceFolderValue].some(
+        (v) => v !== undefined,
+      );
       // Local HTTP servers the clients name are the user's too (remote ones may need a sign-in we cannot do).
       const clientServers = inventory(scan, list.servers)
-        .filter((m) => m.transport === 'http' && m.upstream.url !== undefined && isLoopbackUrl(m.upstream.url) && !m.upstream.url.includes('${'))
-        .map((m) => ({ name: m.name, url: m.upstream.url!, ...(m.entries.find((e) => e.headers)?.headers ? { headers: m.entries.find((e) => e.headers)!.headers } : {}) }));
+        .filter(
+          (m) =>
+            m.transport === 'http' &&
+            m.upstream.url !== undefined &&
+            isLoopbackUrl(m.upstream.url) &&
+            !m.upstream.url.includes('${'),
+        )
+        .map((m) => ({
+          name: m.name,
+          url: m.upstream.url!,
+          ...(m.entries.find((e) => e.headers)?.headers ? { headers: m.entries.find((e) => e.headers)!.headers } : {}),
+        }));
       const u = unionServers({
-        configured: settings.servers, userSet, list: list.servers, clientUrls, clientServers,
-        fromList: (l): ServerConfig => ({ name: l.name, url: l.url, transport: 'streamable-http', ...(l.headers ? { headers: l.headers } : {}) }),
+        configured: settings.servers,
+        userSet,
+        list: list.servers,
+        clientUrls,
+        clientServers,
+        fromList: (l): ServerConfig => ({
+          name: l.name,
+          url: l.url,
+          transport: 'streamable-http',
+          ...(l.headers ? { headers: l.headers } : {}),
+        }),
       });
-      return { settings: { ...settings, servers: u.servers }, problems: [...problems, ...list.problems, ...u.problems] };
+      return {
+        settings: { ...settings, servers: u.servers },
+        problems: [...problems, ...list.problems, ...u.problems],
+      };
     } catch (err) {
       this.log.warn(`the shared server list could not be read: ${(err as Error).message}`);
       return { settings, problems };
@@ -150,11 +204,18 @@ export class DoctorContext implements vscode.Disposable {
   private onTransition(snapshot: ServerSnapshot, t: Transition): void {
     if (t.to !== 'needs-attention' || this.extension.globalState.get<boolean>(SUPPRESS_ATTENTION_KEY)) return;
     const why = t.failure?.message ?? 'automatic healing gave up';
-    void vscode.window.showWarningMessage(`Archon MCP: ${snapshot.name} needs attention. ${why}`, 'Reconnect', 'Show Log', "Don't Show Again").then((choice) => {
-      if (choice === 'Reconnect') void vscode.commands.executeCommand('archonMcp.reconnect', snapshot.name);
-      else if (choice === 'Show Log') this.channel.show(true);
-      else if (choice === "Don't Show Again") void this.extension.globalState.update(SUPPRESS_ATTENTION_KEY, true);
-    });
+    void vscode.window
+      .showWarningMessage(
+        `Archon MCP: ${snapshot.name} needs attention. ${why}`,
+        'Reconnect',
+        'Show Log',
+        "Don't Show Again",
+      )
+      .then((choice) => {
+        if (choice === 'Reconnect') void vscode.commands.executeCommand('archonMcp.reconnect', snapshot.name);
+        else if (choice === 'Show Log') this.channel.show(true);
+        else if (choice === "Don't Show Again") void this.extension.globalState.update(SUPPRESS_ATTENTION_KEY, true);
+      });
   }
 
   /** Leaves nothing running: the runtime stops its monitors, Docker links and gateway. */
@@ -168,6 +229,8 @@ export class DoctorContext implements vscode.Disposable {
 async function offerPortSetting(err: GatewayPortTaken): Promise<void> {
   const open = 'Open Setting';
   const choice = await vscode.window.showWarningMessage(
-    `Archon MCP: the healing gateway is not running: ${err.message}. Choose another port in archonMcp.gateway.port.`, open);
+    `Archon MCP: the healing gateway is not running: ${err.message}. Choose another port in archonMcp.gateway.port.`,
+    open,
+  );
   if (choice === open) await vscode.commands.executeCommand('workbench.action.openSettings', 'archonMcp.gateway.port');
 }

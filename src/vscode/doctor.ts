@@ -29,15 +29,33 @@ export function startDoctor(context: vscode.ExtensionContext, mcpDefinitionsChan
   const reportSections = () => [dockerReportSection(ctx.docker, ctx.snapshots()), incidents.reportSection()];
   const clients = new ClientsHost(ctx);
   const every = new EveryHost();
-  context.subscriptions.push(ctx, ...registerCommands(ctx, reportSections), ...registerDocker(ctx, ctx.docker), ...registerGateway(ctx, ctx.gateway), ...registerEvery(ctx, every, clients), ...registerClients(ctx, clients), ...registerDockerGateway(ctx, ctx.gateway), ...registerRehearsal(ctx, ctx.docker), incidents, ...registerTimeline(incidents));
+  context.subscriptions.push(
+    ctx,
+    ...registerCommands(ctx, reportSections),
+    ...registerDocker(ctx, ctx.docker),
+    ...registerGateway(ctx, ctx.gateway),
+    ...registerEvery(ctx, every, clients),
+    ...registerClients(ctx, clients),
+    ...registerDockerGateway(ctx, ctx.gateway),
+    ...registerRehearsal(ctx, ctx.docker),
+    incidents,
+    ...registerTimeline(incidents),
+  );
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration(SECTION) || e.affectsConfiguration(DOCTOR_SECTION)) ctx.applySettings().then(() => clients.refresh()).catch((err: Error) => ctx.log.error(`applying settings failed: ${err.message}`));
+      if (e.affectsConfiguration(SECTION) || e.affectsConfiguration(DOCTOR_SECTION))
+        ctx
+          .applySettings()
+          .then(() => clients.refresh())
+          .catch((err: Error) => ctx.log.error(`applying settings failed: ${err.message}`));
     }),
   );
   ctx.log.info(`Archon MCP Doctor ${context.extension.packageJSON.version} started`);
   openWalkthroughOnFirstInstall(context, ctx.log);
-  const ready = ctx.applySettings().then(() => clients.refresh()).catch((err: Error) => ctx.log.error(`reading the settings failed: ${err.stack ?? err.message}`));
+  const ready = ctx
+    .applySettings()
+    .then(() => clients.refresh())
+    .catch((err: Error) => ctx.log.error(`reading the settings failed: ${err.stack ?? err.message}`));
   void ready.then(() => incidents.scheduleAwaySummary());
   return {
     api: createApi(ctx),

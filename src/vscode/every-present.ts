@@ -13,13 +13,19 @@ export interface OtherServer {
 const RANK: Record<StateLook['tone'], number> = { error: 4, warning: 3, busy: 2, idle: 1, ok: 0 };
 
 export function lookOfOther(server: McpServer, states: readonly SupervisedView[]): OtherServer {
-  const supervisors = server.upstream.command ? supervisorsOf(states, server.upstream.command, server.upstream.args).filter((s) => !s.stale) : [];
+  const supervisors = server.upstream.command
+    ? supervisorsOf(states, server.upstream.command, server.upstream.args).filter((s) => !s.stale)
+    : [];
   let look: StateLook;
-  if (supervisors.some((s) => s.state === 'gave-up')) look = { icon: 'error', tone: 'error', label: 'down (the supervisor gave up)' };
-  else if (supervisors.some((s) => s.state === 'restarting' || s.state === 'starting')) look = { icon: 'sync~spin', tone: 'busy', label: 'restarting' };
+  if (supervisors.some((s) => s.state === 'gave-up'))
+    look = { icon: 'error', tone: 'error', label: 'down (the supervisor gave up)' };
+  else if (supervisors.some((s) => s.state === 'restarting' || s.state === 'starting'))
+    look = { icon: 'sync~spin', tone: 'busy', label: 'restarting' };
   else if (supervisors.length) look = { icon: 'pass', tone: 'ok', label: 'healthy' };
-  else if (server.transport === 'http') look = { icon: 'globe', tone: 'idle', label: server.protection === 'direct' ? 'remote · direct' : 'remote' };
-  else if (server.transport === 'sse') look = { icon: 'circle-slash', tone: 'idle', label: 'legacy SSE, not protected' };
+  else if (server.transport === 'http')
+    look = { icon: 'globe', tone: 'idle', label: server.protection === 'direct' ? 'remote · direct' : 'remote' };
+  else if (server.transport === 'sse')
+    look = { icon: 'circle-slash', tone: 'idle', label: 'legacy SSE, not protected' };
   else if (server.protection === 'direct') look = { icon: 'circle-slash', tone: 'idle', label: 'not running · direct' };
   else look = { icon: 'circle-slash', tone: 'idle', label: 'not running' };
   return { server, look, supervisors };

@@ -34,20 +34,54 @@ function holderNodes(g: GatewayView, id: (k: string) => string): DetailNode[] {
   const healed = s?.healed ? s.healed.reinitialized + s.healed.held + s.healed.resent : undefined;
   const nodes: DetailNode[] = [
     { kind: 'detail', id: id('url'), label: 'URL', description: g.url, icon: 'link', value: g.url },
-    { kind: 'detail', id: id('runs-in'), label: 'Runs', description: h.runsIn ? RUNS_IN_LABEL[h.runsIn] : 'elsewhere', icon: h.runsIn === 'docker' ? 'package' : 'server-process' },
+    {
+      kind: 'detail',
+      id: id('runs-in'),
+      label: 'Runs',
+      description: h.runsIn ? RUNS_IN_LABEL[h.runsIn] : 'elsewhere',
+      icon: h.runsIn === 'docker' ? 'package' : 'server-process',
+    },
   ];
   // From its start time, so the figure is current whenever the tree renders.
   const started = h.startedAt ? Date.parse(h.startedAt) : Number.NaN;
-  if (!Number.isNaN(started)) nodes.push({ kind: 'detail', id: id('uptime'), label: 'Uptime', description: formatDuration((Date.now() - started) / 1000), icon: 'clock' });
-  if (s?.clients !== undefined) nodes.push({ kind: 'detail', id: id('clients'), label: 'Clients', description: String(s.clients), icon: 'person' });
-  if (s?.requestsForwarded !== undefined) nodes.push({ kind: 'detail', id: id('forwarded'), label: 'Requests forwarded', description: String(s.requestsForwarded), icon: 'arrow-right' });
+  if (!Number.isNaN(started))
+    nodes.push({
+      kind: 'detail',
+      id: id('uptime'),
+      label: 'Uptime',
+      description: formatDuration((Date.now() - started) / 1000),
+      icon: 'clock',
+    });
+  if (s?.clients !== undefined)
+    nodes.push({ kind: 'detail', id: id('clients'), label: 'Clients', description: String(s.clients), icon: 'person' });
+  if (s?.requestsForwarded !== undefined)
+    nodes.push({
+      kind: 'detail',
+      id: id('forwarded'),
+      label: 'Requests forwarded',
+      description: String(s.requestsForwarded),
+      icon: 'arrow-right',
+    });
   if (healed !== undefined) {
     nodes.push({
-      kind: 'detail', id: id('healed'), label: 'Requests healed', icon: 'wand', tone: healed ? 'ok' : undefined,
+      kind: 'detail',
+      id: id('healed'),
+      label: 'Requests healed',
+      icon: 'wand',
+      tone: healed ? 'ok' : undefined,
       description: `${healed} (re-initialized ${s!.healed!.reinitialized}, held ${s!.healed!.held}, resent ${s!.healed!.resent})`,
     });
   }
-  for (const [i, m] of (g.holderMismatch ?? []).entries()) nodes.push({ kind: 'detail', id: id(`mismatch/${i}`), label: 'Serves another upstream', description: m, tooltip: m, icon: 'warning', tone: 'warning' });
+  for (const [i, m] of (g.holderMismatch ?? []).entries())
+    nodes.push({
+      kind: 'detail',
+      id: id(`mismatch/${i}`),
+      label: 'Serves another upstream',
+      description: m,
+      tooltip: m,
+      icon: 'warning',
+      tone: 'warning',
+    });
   return nodes;
 }
 
@@ -57,31 +91,83 @@ export function gatewayNodes(s: ServerSnapshot): DetailNode[] {
   const id = (k: string) => `${s.name}/gateway/${k}`;
   const healed = g.healed.reinitialized + g.healed.held + g.healed.resent;
   const runsIn = g.holder?.runsIn;
-  const mode = g.mode !== 'deferred' ? '' : runsIn === 'docker' ? ' (in Docker)' : runsIn === 'process' ? ' (a gateway process)' : ' (served by another window)';
+  const mode =
+    g.mode !== 'deferred'
+      ? ''
+      : runsIn === 'docker'
+        ? ' (in Docker)'
+        : runsIn === 'process'
+          ? ' (a gateway process)'
+          : ' (served by another window)';
   const tooltip = 'Point AI clients here (Archon: Copy Client Config): their sessions survive server restarts.';
   if (g.mode === 'deferred' && g.holder) {
-    return [{
-      kind: 'detail', id: id('self'), label: 'Healing gateway', description: `${g.url}${mode}`, icon: 'shield', contextValue: 'gateway', value: g.url,
-      tone: g.holderMismatch?.length ? 'warning' : undefined, tooltip, children: holderNodes(g, id),
-    }];
+    return [
+      {
+        kind: 'detail',
+        id: id('self'),
+        label: 'Healing gateway',
+        description: `${g.url}${mode}`,
+        icon: 'shield',
+        contextValue: 'gateway',
+        value: g.url,
+        tone: g.holderMismatch?.length ? 'warning' : undefined,
+        tooltip,
+        children: holderNodes(g, id),
+      },
+    ];
   }
-  return [{
-    kind: 'detail', id: id('self'), label: 'Healing gateway', description: `${g.url}${mode}`, icon: 'shield', contextValue: 'gateway', value: g.url,
-    tooltip,
-    children: [
-      { kind: 'detail', id: id('url'), label: 'URL', description: g.url, icon: 'link', value: g.url },
-      {
-        kind: 'detail', id: id('clients'), label: 'Clients', description: String(g.clients.length), icon: 'person',
-        children: g.clients.map((c) => ({ kind: 'detail', id: id(`client/${clientKey(c)}`), label: c.name ? `${c.name} ${c.version ?? ''}`.trim() : 'unnamed client', description: clientDescription(c), icon: 'account' })),
-      },
-      { kind: 'detail', id: id('forwarded'), label: 'Requests forwarded', description: String(g.requestsForwarded), icon: 'arrow-right' },
-      {
-        kind: 'detail', id: id('healed'), label: 'Requests healed', icon: 'wand', tone: healed ? 'ok' : undefined,
-        description: `${healed} (re-initialized ${g.healed.reinitialized}, held ${g.healed.held}, resent ${g.healed.resent}); today ${g.healedToday}`,
-      },
-      { kind: 'detail', id: id('errors'), label: 'Errors returned to clients', description: String(g.errorsReturned), icon: 'error', tone: g.errorsReturned ? 'warning' : undefined },
-    ],
-  }];
+  return [
+    {
+      kind: 'detail',
+      id: id('self'),
+      label: 'Healing gateway',
+      description: `${g.url}${mode}`,
+      icon: 'shield',
+      contextValue: 'gateway',
+      value: g.url,
+      tooltip,
+      children: [
+        { kind: 'detail', id: id('url'), label: 'URL', description: g.url, icon: 'link', value: g.url },
+        {
+          kind: 'detail',
+          id: id('clients'),
+          label: 'Clients',
+          description: String(g.clients.length),
+          icon: 'person',
+          children: g.clients.map((c) => ({
+            kind: 'detail',
+            id: id(`client/${clientKey(c)}`),
+            label: c.name ? `${c.name} ${c.version ?? ''}`.trim() : 'unnamed client',
+            description: clientDescription(c),
+            icon: 'account',
+          })),
+        },
+        {
+          kind: 'detail',
+          id: id('forwarded'),
+          label: 'Requests forwarded',
+          description: String(g.requestsForwarded),
+          icon: 'arrow-right',
+        },
+        {
+          kind: 'detail',
+          id: id('healed'),
+          label: 'Requests healed',
+          icon: 'wand',
+          tone: healed ? 'ok' : undefined,
+          description: `${healed} (re-initialized ${g.healed.reinitialized}, held ${g.healed.held}, resent ${g.healed.resent}); today ${g.healedToday}`,
+        },
+        {
+          kind: 'detail',
+          id: id('errors'),
+          label: 'Errors returned to clients',
+          description: String(g.errorsReturned),
+          icon: 'error',
+          tone: g.errorsReturned ? 'warning' : undefined,
+        },
+      ],
+    },
+  ];
 }
 
 export function healedTodayLine(snapshots: readonly ServerSnapshot[]): string[] {
@@ -94,7 +180,9 @@ export function healedTodayLine(snapshots: readonly ServerSnapshot[]): string[] 
 export function gatewayDefinitions(gateway: GatewayRunner, registerWithVSCode: boolean): vscode.McpServerDefinition[] {
   const running = gateway.current();
   if (!registerWithVSCode || !running) return [];
-  return running.stats().servers.map((s) => new vscode.McpHttpServerDefinition(`${s.name} (healed)`, vscode.Uri.parse(s.url)));
+  return running
+    .stats()
+    .servers.map((s) => new vscode.McpHttpServerDefinition(`${s.name} (healed)`, vscode.Uri.parse(s.url)));
 }
 
 /** What the gateway's UI needs from the extension. */
@@ -111,14 +199,24 @@ export function registerGateway(ctx: GatewayUi, host: GatewayRunner): vscode.Dis
     vscode.commands.registerCommand('archonMcp.copyClientConfig', async (arg?: unknown) => {
       const served = ctx.snapshots().filter((s) => host.url(s.name));
       if (served.length === 0) {
-        void vscode.window.showInformationMessage('Archon MCP: the healing gateway is not running (archonMcp.gateway.enabled).');
+        void vscode.window.showInformationMessage(
+          'Archon MCP: the healing gateway is not running (archonMcp.gateway.enabled).',
+        );
         return;
       }
-      const fromNode = typeof arg === 'object' && arg && 'id' in arg ? String(arg.id).split('/')[0] : typeof arg === 'string' ? arg : undefined;
+      const fromNode =
+        typeof arg === 'object' && arg && 'id' in arg
+          ? String(arg.id).split('/')[0]
+          : typeof arg === 'string'
+            ? arg
+            : undefined;
       let server = served.find((s) => s.name === fromNode);
       if (!server && served.length === 1) server = served[0];
       if (!server) {
-        const pick = await vscode.window.showQuickPick(served.map((s) => ({ label: s.name, description: host.url(s.name), s })), { placeHolder: 'Which server?' });
+        const pick = await vscode.window.showQuickPick(
+          served.map((s) => ({ label: s.name, description: host.url(s.name), s })),
+          { placeHolder: 'Which server?' },
+        );
         server = pick?.s;
       }
       if (!server) return;
@@ -128,7 +226,9 @@ export function registerGateway(ctx: GatewayUi, host: GatewayRunner): vscode.Dis
       );
       if (!kind) return;
       await vscode.env.clipboard.writeText(clientConfig(kind.k, server.name, host.url(server.name)!));
-      void vscode.window.showInformationMessage(`Archon MCP: ${kind.label} config for ${server.name} copied to the clipboard.`);
+      void vscode.window.showInformationMessage(
+        `Archon MCP: ${kind.label} config for ${server.name} copied to the clipboard.`,
+      );
     }),
   ];
 }

@@ -6,7 +6,10 @@ import type { Logger } from '../core/logger';
 const SESSIONS_KEY = 'archonMcp.sessions';
 
 export class GlobalStateSessionStore implements SessionStore {
-  constructor(private readonly state: vscode.Memento, private readonly log: Logger) {}
+  constructor(
+    private readonly state: vscode.Memento,
+    private readonly log: Logger,
+  ) {}
 
   load(key: string): PersistedSession | undefined {
     return this.state.get<Record<string, PersistedSession>>(SESSIONS_KEY, {})[key];
@@ -16,7 +19,9 @@ export class GlobalStateSessionStore implements SessionStore {
     const all = { ...this.state.get<Record<string, PersistedSession>>(SESSIONS_KEY, {}) };
     if (session) all[key] = session;
     else delete all[key];
-    this.state.update(SESSIONS_KEY, all).then(undefined, (err: Error) => this.log.warn(`could not remember the session: ${err.message}`));
+    this.state
+      .update(SESSIONS_KEY, all)
+      .then(undefined, (err: Error) => this.log.warn(`could not remember the session: ${err.message}`));
   }
 }
 

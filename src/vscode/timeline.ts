@@ -13,13 +13,22 @@ function esc(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": '#39' }[c]};`);
 }
 
-export function timelineHtml(records: readonly IncidentRecord[], days: number, cspSource: string, now = Date.now()): string {
+export function timelineHtml(
+  records: readonly IncidentRecord[],
+  days: number,
+  cspSource: string,
+  now = Date.now(),
+): string {
   const nonce = randomBytes(16).toString('base64');
   const shown = records.filter((r) => Date.parse(r.recoveredAt ?? r.updatedAt) >= now - days * 86_400_000);
   const failed = shown.reduce((n, r) => n + r.calls.failed + r.calls.ambiguous, 0);
   const held = shown.reduce((n, r) => n + r.calls.held, 0);
-  const legend = timelineLegend(shown).map((l) => `<span><span class="swatch cause-${l.cause}"></span>${esc(l.cause)} (${l.count})</span>`).join('');
-  const buttons = DAY_CHOICES.map((d) => `<button data-days="${d}"${d === days ? ' disabled' : ''}>${d === 1 ? '1 day' : `${d} days`}</button>`).join(' ');
+  const legend = timelineLegend(shown)
+    .map((l) => `<span><span class="swatch cause-${l.cause}"></span>${esc(l.cause)} (${l.count})</span>`)
+    .join('');
+  const buttons = DAY_CHOICES.map(
+    (d) => `<button data-days="${d}"${d === days ? ' disabled' : ''}>${d === 1 ? '1 day' : `${d} days`}</button>`,
+  ).join(' ');
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${cspSource} data:; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}';">
@@ -61,9 +70,16 @@ export function registerTimeline(incidents: IncidentsHost): vscode.Disposable[] 
       render();
       return;
     }
-    panel = vscode.window.createWebviewPanel('archonMcp.incidentTimeline', 'Archon: Incident Timeline', vscode.ViewColumn.Active, {
-      enableScripts: true, localResourceRoots: [], retainContextWhenHidden: false,
-    });
+    panel = vscode.window.createWebviewPanel(
+      'archonMcp.incidentTimeline',
+      'Archon: Incident Timeline',
+      vscode.ViewColumn.Active,
+      {
+        enableScripts: true,
+        localResourceRoots: [],
+        retainContextWhenHidden: false,
+      },
+    );
     const subs = [
       panel.webview.onDidReceiveMessage((m: { days?: unknown; refresh?: unknown }) => {
         if (isOneOf(DAY_CHOICES, m.days)) days = m.days;

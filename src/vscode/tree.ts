@@ -57,45 +57,101 @@ export function serverDetails(s: ServerSnapshot): DetailNode[] {
   const id = (k: string) => `${s.name}/${k}`;
   const nodes: DetailNode[] = [
     { kind: 'detail', id: id('url'), label: 'URL', description: s.url, icon: 'link', value: s.url },
-    { kind: 'detail', id: id('transport'), label: 'Transport', description: s.transport ?? `${s.configuredTransport} (not yet connected)`, icon: 'arrow-swap' },
     {
-      kind: 'detail', id: id('session'), label: 'Session', description: shortenSessionId(s.sessionId), icon: 'key',
-      contextValue: s.sessionId ? 'session' : undefined, value: s.sessionId, tooltip: s.sessionId ? 'Copy the full session id with the copy action' : 'No protocol session',
+      kind: 'detail',
+      id: id('transport'),
+      label: 'Transport',
+      description: s.transport ?? `${s.configuredTransport} (not yet connected)`,
+      icon: 'arrow-swap',
     },
-    { kind: 'detail', id: id('server'), label: 'Server', description: s.serverInfo ? `${s.serverInfo.name} ${s.serverInfo.version}` : 'unknown', icon: 'server' },
+    {
+      kind: 'detail',
+      id: id('session'),
+      label: 'Session',
+      description: shortenSessionId(s.sessionId),
+      icon: 'key',
+      contextValue: s.sessionId ? 'session' : undefined,
+      value: s.sessionId,
+      tooltip: s.sessionId ? 'Copy the full session id with the copy action' : 'No protocol session',
+    },
+    {
+      kind: 'detail',
+      id: id('server'),
+      label: 'Server',
+      description: s.serverInfo ? `${s.serverInfo.name} ${s.serverInfo.version}` : 'unknown',
+      icon: 'server',
+    },
     { kind: 'detail', id: id('era'), label: 'Protocol era', description: eraLabel(s), icon: 'versions' },
     {
-      kind: 'detail', id: id('ping'), label: 'Last ping', icon: 'pulse',
+      kind: 'detail',
+      id: id('ping'),
+      label: 'Last ping',
+      icon: 'pulse',
       description: s.lastPing ? `${s.lastPing.latencyMs} ms, ${ago(s.lastPing.at)}` : 'none yet',
     },
     {
-      kind: 'detail', id: id('heals'), label: 'Heals', icon: 'wand',
+      kind: 'detail',
+      id: id('heals'),
+      label: 'Heals',
+      icon: 'wand',
       description: `${s.heals}${s.lastHeal ? ` · last ${s.lastHeal.kind} in ${s.lastHeal.durationMs} ms, ${ago(s.lastHeal.at)}` : ''}`,
     },
   ];
   if (s.health) {
     nodes.push({
-      kind: 'detail', id: id('health'), label: 'Health endpoint', icon: 'heart', tone: s.health.ok ? undefined : 'warning',
-      description: s.health.ok ? `ok${s.health.uptimeSeconds !== undefined ? `, up ${Math.round(s.health.uptimeSeconds)} s` : ''}` : `failing: ${s.health.error ?? ''}`,
+      kind: 'detail',
+      id: id('health'),
+      label: 'Health endpoint',
+      icon: 'heart',
+      tone: s.health.ok ? undefined : 'warning',
+      description: s.health.ok
+        ? `ok${s.health.uptimeSeconds !== undefined ? `, up ${Math.round(s.health.uptimeSeconds)} s` : ''}`
+        : `failing: ${s.health.error ?? ''}`,
     });
   }
   if (s.lastFailure) {
     nodes.push({
-      kind: 'detail', id: id('failure'), label: 'Last failure', icon: 'error', tone: s.state === 'healthy' ? undefined : 'error',
-      description: `${s.lastFailure.kind}, ${ago(s.lastFailure.at)}`, tooltip: s.lastFailure.message,
+      kind: 'detail',
+      id: id('failure'),
+      label: 'Last failure',
+      icon: 'error',
+      tone: s.state === 'healthy' ? undefined : 'error',
+      description: `${s.lastFailure.kind}, ${ago(s.lastFailure.at)}`,
+      tooltip: s.lastFailure.message,
     });
   }
   if (s.lastLoss) {
     nodes.push({
-      kind: 'detail', id: id('loss'), label: isStateless(s) ? 'Last restart' : 'Last session loss', icon: 'debug-disconnect',
+      kind: 'detail',
+      id: id('loss'),
+      label: isStateless(s) ? 'Last restart' : 'Last session loss',
+      icon: 'debug-disconnect',
       description: `${s.lastLoss.label ?? s.lastLoss.cause}, ${ago(s.lastLoss.at)}`,
-      children: s.lastLoss.evidence.map((e, i) => ({ kind: 'detail', id: id(`loss/${i}`), label: e.detail, description: `${e.source}, ${e.at.slice(11, 19)}`, icon: 'circle-small' })),
+      children: s.lastLoss.evidence.map((e, i) => ({
+        kind: 'detail',
+        id: id(`loss/${i}`),
+        label: e.detail,
+        description: `${e.source}, ${e.at.slice(11, 19)}`,
+        icon: 'circle-small',
+      })),
     });
   }
   if (s.patterns.length) {
     nodes.push({
-      kind: 'detail', id: id('patterns'), label: 'Patterns', description: String(s.patterns.length), icon: 'graph', tone: 'warning',
-      children: s.patterns.map((p) => ({ kind: 'detail', id: id(`pattern/${p.id}`), label: p.title, description: `${p.count}×`, tooltip: p.detail, icon: 'warning' })),
+      kind: 'detail',
+      id: id('patterns'),
+      label: 'Patterns',
+      description: String(s.patterns.length),
+      icon: 'graph',
+      tone: 'warning',
+      children: s.patterns.map((p) => ({
+        kind: 'detail',
+        id: id(`pattern/${p.id}`),
+        label: p.title,
+        description: `${p.count}×`,
+        tooltip: p.detail,
+        icon: 'warning',
+      })),
     });
   }
   return nodes;
@@ -122,7 +178,11 @@ export class ServerTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
   }
 
   getChildren(node?: Node): Node[] {
-    if (!node) return [...this.snapshots().map((s): Node => ({ kind: 'server', name: s.name })), ...this.rootSections.flatMap((section) => section())];
+    if (!node)
+      return [
+        ...this.snapshots().map((s): Node => ({ kind: 'server', name: s.name })),
+        ...this.rootSections.flatMap((section) => section()),
+      ];
     if (node.kind === 'detail') return node.children ?? [];
     const snapshot = this.snapshots().find((s) => s.name === node.name);
     if (!snapshot) return [];
@@ -144,7 +204,11 @@ export class ServerTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
       }
       return item;
     }
-    const collapsible = !node.children?.length ? vscode.TreeItemCollapsibleState.None : node.expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
+    const collapsible = !node.children?.length
+      ? vscode.TreeItemCollapsibleState.None
+      : node.expanded
+        ? vscode.TreeItemCollapsibleState.Expanded
+        : vscode.TreeItemCollapsibleState.Collapsed;
     const item = new vscode.TreeItem(node.label, collapsible);
     item.id = node.id;
     item.description = node.description;

@@ -9,11 +9,17 @@ const SHOWN_KEY = 'archonMcp.walkthroughShown';
 export function openWalkthroughOnFirstInstall(context: vscode.ExtensionContext, log: { warn(m: string): void }): void {
   if (context.globalState.get<boolean>(SHOWN_KEY)) return;
   // The user's own "open walkthroughs on install" choice applies to ours too.
-  if (!vscode.workspace.getConfiguration('workbench').get<boolean>('welcomePage.walkthroughs.openOnInstall', true)) return;
+  if (!vscode.workspace.getConfiguration('workbench').get<boolean>('welcomePage.walkthroughs.openOnInstall', true))
+    return;
   void context.globalState.update(SHOWN_KEY, true);
   // `false`: open it beside, without taking focus from what the user is doing.
-  Promise.resolve(vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#${WALKTHROUGH_ID}`, false))
-    .catch((err: Error) => log.warn(`could not open the walkthrough: ${err.message}`));
+  Promise.resolve(
+    vscode.commands.executeCommand(
+      'workbench.action.openWalkthrough',
+      `${context.extension.id}#${WALKTHROUGH_ID}`,
+      false,
+    ),
+  ).catch((err: Error) => log.warn(`could not open the walkthrough: ${err.message}`));
 }
 
 /** Keeps `archonMcp.anyServerUp` in step with the snapshots; sets it only when it changes. */

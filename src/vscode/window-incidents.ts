@@ -6,7 +6,14 @@ import * as vscode from 'vscode';
 import { DEFAULT_STATE_DIR } from '../core/defaults';
 import { fetchGatewayIncidents } from '../core/gateway';
 import {
-  IncidentRecorder, awaySummary, combineOverlapping, incidentLine, mergeIncidents, readJournal, transitionEffect, type IncidentRecord,
+  IncidentRecorder,
+  awaySummary,
+  combineOverlapping,
+  incidentLine,
+  mergeIncidents,
+  readJournal,
+  transitionEffect,
+  type IncidentRecord,
 } from '../core/incidents';
 import { formatDuration } from '../core/incidents';
 import { errorMessage } from '../core/narrow';
@@ -35,7 +42,11 @@ export class IncidentsHost implements vscode.Disposable {
   lastSummary: string | undefined;
 
   constructor(private readonly ctx: DoctorContext) {
-    this.recorder = new IncidentRecorder({ seenBy: 'window', stateDir: this.folders()[0], onProblem: (m) => ctx.log.warn(`incidents: ${m}`) });
+    this.recorder = new IncidentRecorder({
+      seenBy: 'window',
+      stateDir: this.folders()[0],
+      onProblem: (m) => ctx.log.warn(`incidents: ${m}`),
+    });
     this.recorder.load();
     this.unsubscribe.push(
       ctx.fleet.onDidChange((snapshot, t) => {
@@ -107,7 +118,11 @@ export class IncidentsHost implements vscode.Disposable {
       return;
     }
     this.ctx.log.warn(summary.message);
-    const choice = await vscode.window.showWarningMessage(`Archon MCP: ${summary.message}`, 'Show Timeline', 'Show Log');
+    const choice = await vscode.window.showWarningMessage(
+      `Archon MCP: ${summary.message}`,
+      'Show Timeline',
+      'Show Log',
+    );
     if (choice === 'Show Timeline') void vscode.commands.executeCommand('archonMcp.showIncidentTimeline');
     else if (choice === 'Show Log') this.ctx.channel.show(true);
   }
@@ -119,22 +134,36 @@ export class IncidentsHost implements vscode.Disposable {
   treeNodes(snapshot: ServerSnapshot): DetailNode[] {
     const server = snapshot.name;
     const since = Date.now() - TREE_DAYS * 86_400_000;
-    const ours = (r: IncidentRecord): boolean => r.server.toLowerCase() === server.toLowerCase() || (r.upstream !== undefined && r.upstream === redactUrl(snapshot.url));
+    const ours = (r: IncidentRecord): boolean =>
+      r.server.toLowerCase() === server.toLowerCase() ||
+      (r.upstream !== undefined && r.upstream === redactUrl(snapshot.url));
     const mine = this.cache.filter((r) => ours(r) && Date.parse(r.recoveredAt ?? r.updatedAt) >= since);
     if (!mine.length) return [];
     const bad = mine.some((r) => r.calls.failed + r.calls.ambiguous > 0);
     const last = mine[mine.length - 1];
-    return [{
-      kind: 'detail', id: `${server}/incidents`, label: 'Incidents', icon: 'history', tone: bad ? 'warning' : undefined,
-      description: `${mine.length} in ${TREE_DAYS} days · last ${last.label ?? last.cause}, down ${formatDuration(last.downtimeMs ?? 0)}`,
-      tooltip: 'Archon: Show Incident Timeline draws them',
-      children: mine.slice(-TREE_LAST).reverse().map((r) => ({
-        kind: 'detail', id: `${server}/incident/${r.id}`, label: `${r.startedAt.slice(5, 16).replace('T', ' ')} ${r.label ?? r.cause}`,
-        description: `down ${formatDuration(r.downtimeMs ?? 0)} · ${r.calls.held} held, ${r.calls.failed + r.calls.ambiguous} failed`,
-        tooltip: incidentLine(r), icon: r.calls.failed + r.calls.ambiguous ? 'warning' : 'pass',
-        tone: r.calls.failed + r.calls.ambiguous ? 'warning' : undefined,
-      })),
-    }];
+    return [
+      {
+        kind: 'detail',
+        id: `${server}/incidents`,
+        label: 'Incidents',
+        icon: 'history',
+        tone: bad ? 'warning' : undefined,
+        description: `${mine.length} in ${TREE_DAYS} days · last ${last.label ?? last.cause}, down ${formatDuration(last.downtimeMs ?? 0)}`,
+        tooltip: 'Archon: Show Incident Timeline draws them',
+        children: mine
+          .slice(-TREE_LAST)
+          .reverse()
+          .map((r) => ({
+            kind: 'detail',
+            id: `${server}/incident/${r.id}`,
+            label: `${r.startedAt.slice(5, 16).replace('T', ' ')} ${r.label ?? r.cause}`,
+            description: `down ${formatDuration(r.downtimeMs ?? 0)} · ${r.calls.held} held, ${r.calls.failed + r.calls.ambiguous} failed`,
+            tooltip: incidentLine(r),
+            icon: r.calls.failed + r.calls.ambiguous ? 'warning' : 'pass',
+            tone: r.calls.failed + r.calls.ambiguous ? 'warning' : undefined,
+          })),
+      },
+    ];
   }
 
   /** The diagnostics report's section: the last incidents, and where to see them drawn. */

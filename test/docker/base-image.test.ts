@@ -15,15 +15,23 @@ const NO_NODE = 'archon-mcp-doctor-test/no-node:1';
 const GATEWAY = 'archon-mcp-doctor-test/gateway-usr-bin:1';
 
 function follow(stream: NodeJS.ReadableStream): Promise<void> {
-  return new Promise((res, rej) => docker().modem.followProgress(stream, (err: Error | null, out: { error?: string }[]) => {
-    const bad = (out ?? []).find((o) => o.error);
-    if (err || bad) rej(err ?? new Error(bad!.error));
-    else res();
-  }));
+  return new Promise((res, rej) =>
+    docker().modem.followProgress(stream, (err: Error | null, out: { error?: string }[]) => {
+      const bad = (out ?? []).find((o) => o.error);
+      if (err || bad) rej(err ?? new Error(bad!.error));
+      else res();
+    }),
+  );
 }
 
 async function build(tag: string, files: { name: string; data: Buffer }[]): Promise<void> {
-  await follow((await docker().buildImage(tarStream(files.map((f) => ({ ...f, type: 'file' as const }))) as never, { t: tag, rm: true, forcerm: true })) as unknown as NodeJS.ReadableStream);
+  await follow(
+    (await docker().buildImage(tarStream(files.map((f) => ({ ...f, type: 'file' as const }))) as never, {
+      t: tag,
+      rm: true,
+      forcerm: true,
+    })) as unknown as NodeJS.ReadableStream,
+  );
 }
 
 describe('the gateway base image', () => {
@@ -37,17 +45,34 @@ describe('the gateway base image', () => {
     assert.equal(problem, undefined, `a Docker engine (CI=true): ${problem}`);
     // node at /usr/bin/node, PATH without /usr/local/bin: what Debian's or a mirror's image looks like.
     const tar = tarStream(await nodeFiles('/usr/bin/node'));
-    await follow((await docker().importImage(tar as never, { repo: USR_BIN.split(':')[0], tag: '1', changes: ['ENV PATH=/usr/bin:/bin'] } as never)) as unknown as NodeJS.ReadableStream);
-    await build(NO_NODE, [{ name: 'Dockerfile', data: Buffer.from('FROM scratch\nCOPY keep /keep\n') }, { name: 'keep', data: Buffer.from('x') }]);
+    await follow(
+      (await docker().importImage(
+        tar as never,
+        { repo: USR_BIN.split(':')[0], tag: '1', changes: ['ENV PATH=/usr/bin:/bin'] } as never,
+      )) as unknown as NodeJS.ReadableStream,
+    );
+    await build(NO_NODE, [
+      { name: 'Dockerfile', data: Buffer.from('FROM scratch\nCOPY keep /keep\n') },
+      { name: 'keep', data: Buffer.from('x') },
+    ]);
   });
 
-  const probes = async () => (await docker().listContainers({ all: true, filters: { label: [`${LABELS.managed}=1`], ancestor: [USR_BIN, NO_NODE] } })).length;
+  const probes = async () =>
+    (
+      await docker().listContainers({
+        all: true,
+        filters: { label: [`${LABELS.managed}=1`], ancestor: [USR_BIN, NO_NODE] },
+      })
+    ).length;
 
   test('node at /usr/bin/node is found on the PATH, and the gateway image built on it runs', async (t) => {
     if (skip) return t.skip(skip);
     assert.equal(await checkBaseImage(docker(), USR_BIN), process.versions.node);
     await build(GATEWAY, [
-      { name: 'Dockerfile', data: Buffer.from(gatewayDockerfile(USR_BIN, 'test').replace(/COPY --chown=\S+ state \S+\n/, '')) },
+      {
+        name: 'Dockerfile',
+        data: Buffer.from(gatewayDockerfile(USR_BIN, 'test').replace(/COPY --chown=\S+ state \S+\n/, '')),
+      },
       { name: 'cli.js', data: readFileSync(CLI) },
     ]);
     const c = await docker().createContainer({ Image: GATEWAY, Cmd: ['--help'], HostConfig: { NetworkMode: 'none' } });
@@ -68,7 +93,10 @@ describe('the gateway base image', () => {
     await assert.rejects(checkBaseImage(docker(), NO_NODE), (e: unknown) => {
       assert.ok(e instanceof DockerGatewayError);
       assert.equal(e.code, 'base-image-unusable');
-      assert.match(e.message, /Base image "archon-mcp-doctor-test\/no-node:1" has no `node` on its PATH \(PATH=\/usr\/local\/sbin:[^)]*\)\. Use an image with Node\.js 20 or newer/);
+      assert.match(
+        e.message,
+        /Base image "archon-mcp-doctor-test\/no-node:1" has no `node` on its PATH \(PATH=\/usr\/local\/sbin:[^)]*\)\. Use an image with Node\.js 20 or newer/,
+      );
       assert.doesNotMatch(e.message, /OCI runtime/);
       return true;
     });

@@ -13,8 +13,17 @@ import { GATEWAY_CONTAINER_NAME } from '../../src/core/always-on';
 import { connectClient, executions, sleep, textOf, type Connected } from '../gateway/util';
 import { waitFor } from '../helpers/wait';
 import {
-  ROOT, docker, ensureImages, ensureNetwork, engineAvailable, removeContainer, removeNetwork, runFixtureContainer,
-  skipWithoutDocker, waitHealthy200, type FixtureContainer,
+  ROOT,
+  docker,
+  ensureImages,
+  ensureNetwork,
+  engineAvailable,
+  removeContainer,
+  removeNetwork,
+  runFixtureContainer,
+  skipWithoutDocker,
+  waitHealthy200,
+  type FixtureContainer,
 } from '../helpers/docker';
 import { freePort } from '../helpers/servers';
 import { readJsonLine } from '../helpers/json-lines';
@@ -41,7 +50,9 @@ async function dockerGateway(...args: string[]): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   try {
-    ({ stdout, stderr } = await run(process.execPath, [CLI, 'docker-gateway', ...args, '--json'], { timeout: 180_000 }));
+    ({ stdout, stderr } = await run(process.execPath, [CLI, 'docker-gateway', ...args, '--json'], {
+      timeout: 180_000,
+    }));
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string };
     code = typeof err.code === 'number' ? err.code : 1;
@@ -55,12 +66,22 @@ async function dockerGateway(...args: string[]): Promise<CliResult> {
 
 /** The incidents the sidecar reports at its status endpoint, through the bundled CLI. */
 async function sidecarIncidents(port: number): Promise<Record<string, unknown>[]> {
-  const { stdout } = await run(process.execPath, [CLI, 'incidents', '--json', '--from', 'gateway', '--gateway', `http://127.0.0.1:${port}`], { timeout: 30_000 });
-  return stdout.trim().split('\n').filter(Boolean).map((l) => readJsonLine(l) as Record<string, unknown>);
+  const { stdout } = await run(
+    process.execPath,
+    [CLI, 'incidents', '--json', '--from', 'gateway', '--gateway', `http://127.0.0.1:${port}`],
+    { timeout: 30_000 },
+  );
+  return stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => readJsonLine(l) as Record<string, unknown>);
 }
 
 async function gatewayLogs(): Promise<string> {
-  const buf = (await docker().getContainer(GATEWAY_CONTAINER_NAME).logs({ stdout: true, stderr: true, tail: 60, follow: false })) as unknown as Buffer;
+  const buf = (await docker()
+    .getContainer(GATEWAY_CONTAINER_NAME)
+    .logs({ stdout: true, stderr: true, tail: 60, follow: false })) as unknown as Buffer;
   return Buffer.concat(demuxLogBuffer(buf).map((f) => f.data)).toString('utf8');
 }
 
@@ -80,7 +101,12 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
     await removeContainer(GATEWAY_CONTAINER_NAME);
     await ensureNetwork(NETWORK);
     // Archon's bare reads take 150 ms (its tools call its API service): restarts cut some of them off.
-    fx = await runFixtureContainer({ name: UPSTREAM, network: NETWORK, env: { FIXTURE_TEST_TOOLS: '1', FIXTURE_READ_DELAY_MS: '150', FIXTURE_WRITE_AFTER_MS: '1500' }, stopTimeoutSeconds: 1 });
+    fx = await runFixtureContainer({
+      name: UPSTREAM,
+      network: NETWORK,
+      env: { FIXTURE_TEST_TOOLS: '1', FIXTURE_READ_DELAY_MS: '150', FIXTURE_WRITE_AFTER_MS: '1500' },
+      stopTimeoutSeconds: 1,
+    });
     port = await freePort();
   });
   after(async () => {
@@ -94,27 +120,88 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
 
   it('refuses, clearly, an upstream container that does not exist or is only on the default bridge', async (t) => {
     if (await skipWithoutDocker(t)) return;
-    const missing = await dockerGateway('up', '--upstream', fx!.url, '--upstream-container', 'archon-mcp-doctor-test-no-such', '--port', String(port), '--base-image', base);
+    const missing = await dockerGateway(
+      'up',
+      '--upstream',
+      fx!.url,
+      '--upstream-container',
+      'archon-mcp-doctor-test-no-such',
+      '--port',
+      String(port),
+      '--base-image',
+      base,
+    );
     assert.equal(missing.code, 1);
     assert.equal(missing.json.type, 'docker-gateway-error');
     assert.equal(missing.json.code, 'upstream-container-not-found');
-    assert.match(String(missing.json.message), /No container named "archon-mcp-doctor-test-no-such"\. Running containers: .*archon-mcp-doctor-test-dgw-archon/);
+    assert.match(
+      String(missing.json.message),
+      /No container named "archon-mcp-doctor-test-no-such"\. Running containers: .*archon-mcp-doctor-test-dgw-archon/,
+    );
     const lonely = await runFixtureContainer({ name: LONELY, waitReady: false });
-    const bridge = await dockerGateway('up', '--upstream', lonely.url, '--upstream-container', LONELY, '--port', String(port), '--base-image', base);
+    const bridge = await dockerGateway(
+      'up',
+      '--upstream',
+      lonely.url,
+      '--upstream-container',
+      LONELY,
+      '--port',
+      String(port),
+      '--base-image',
+      base,
+    );
     assert.equal(bridge.json.code, 'upstream-not-on-user-network');
-    assert.match(String(bridge.json.message), /only on Docker's default bridge network.*docker network connect archon-net archon-mcp-doctor-test-dgw-bridge-only/);
-    const wrongPort = await dockerGateway('up', '--upstream', 'http://localhost:1/mcp', '--upstream-container', UPSTREAM, '--port', String(port), '--base-image', base);
+    assert.match(
+      String(bridge.json.message),
+      /only on Docker's default bridge network.*docker network connect archon-net archon-mcp-doctor-test-dgw-bridge-only/,
+    );
+    const wrongPort = await dockerGateway(
+      'up',
+      '--upstream',
+      'http://localhost:1/mcp',
+      '--upstream-container',
+      UPSTREAM,
+      '--port',
+      String(port),
+      '--base-image',
+      base,
+    );
     assert.equal(wrongPort.json.code, 'upstream-port-not-published');
-    const noImage = await dockerGateway('up', '--upstream', fx!.url, '--upstream-container', UPSTREAM, '--port', String(port), '--base-image', 'archon-mcp-doctor-test/not-here:1');
+    const noImage = await dockerGateway(
+      'up',
+      '--upstream',
+      fx!.url,
+      '--upstream-container',
+      UPSTREAM,
+      '--port',
+      String(port),
+      '--base-image',
+      'archon-mcp-doctor-test/not-here:1',
+    );
     assert.equal(noImage.json.code, 'base-image-missing');
     assert.match(String(noImage.json.message), /not on this machine and pulling it failed/);
     // A port another program holds on 127.0.0.1: said so, and no container left retrying.
     const squatter = createServer((_req, res) => res.end('not ours'));
     await new Promise<void>((r) => squatter.listen(port, '127.0.0.1', () => r()));
     try {
-      const taken = await dockerGateway('up', '--upstream', fx!.url, '--upstream-container', UPSTREAM, '--port', String(port), '--base-image', base);
+      const taken = await dockerGateway(
+        'up',
+        '--upstream',
+        fx!.url,
+        '--upstream-container',
+        UPSTREAM,
+        '--port',
+        String(port),
+        '--base-image',
+        base,
+      );
       assert.equal(taken.json.code, 'port-taken', taken.stdout);
-      assert.match(String(taken.json.message), new RegExp(`Port ${port} on 127\\.0\\.0\\.1 is taken: another program listens there\\. Choose another with --port`));
+      assert.match(
+        String(taken.json.message),
+        new RegExp(
+          `Port ${port} on 127\\.0\\.0\\.1 is taken: another program listens there\\. Choose another with --port`,
+        ),
+      );
     } finally {
       await new Promise<void>((r) => squatter.close(() => r()));
     }
@@ -123,7 +210,17 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
 
   it('up starts it on the upstream network, published on 127.0.0.1 only; status says the same; up again changes nothing', async (t) => {
     if (await skipWithoutDocker(t)) return;
-    const first = await dockerGateway('up', '--upstream', fx!.url, '--upstream-container', UPSTREAM, '--port', String(port), '--base-image', base);
+    const first = await dockerGateway(
+      'up',
+      '--upstream',
+      fx!.url,
+      '--upstream-container',
+      UPSTREAM,
+      '--port',
+      String(port),
+      '--base-image',
+      base,
+    );
     assert.equal(first.code, 0, first.stderr);
     up = first.json;
     assert.equal(up.type, 'docker-gateway-up');
@@ -141,14 +238,33 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
     const info = await docker().getContainer(GATEWAY_CONTAINER_NAME).inspect();
     assert.equal(info.HostConfig.RestartPolicy?.Name, 'unless-stopped');
     assert.deepEqual(info.HostConfig.PortBindings, { '18051/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] });
-    assert.ok(!(info.Mounts ?? []).some((m) => /docker\.sock/.test(String(m.Source ?? ''))), 'no Docker socket mounted by default');
-    assert.ok((info.Mounts ?? []).some((m) => m.Type === 'volume' && m.Destination === '/state'), 'sessions in a named volume');
+    assert.ok(
+      !(info.Mounts ?? []).some((m) => /docker\.sock/.test(String(m.Source ?? ''))),
+      'no Docker socket mounted by default',
+    );
+    assert.ok(
+      (info.Mounts ?? []).some((m) => m.Type === 'volume' && m.Destination === '/state'),
+      'sessions in a named volume',
+    );
 
     const status = (await dockerGateway('status')).json;
     assert.equal(status.type, 'docker-gateway-status');
-    for (const k of ['state', 'url', 'container', 'image', 'upstream', 'network']) assert.deepEqual(status[k], up[k], k);
+    for (const k of ['state', 'url', 'container', 'image', 'upstream', 'network'])
+      assert.deepEqual(status[k], up[k], k);
 
-    const again = (await dockerGateway('up', '--upstream', fx!.url, '--upstream-container', UPSTREAM, '--port', String(port), '--base-image', base)).json;
+    const again = (
+      await dockerGateway(
+        'up',
+        '--upstream',
+        fx!.url,
+        '--upstream-container',
+        UPSTREAM,
+        '--port',
+        String(port),
+        '--base-image',
+        base,
+      )
+    ).json;
     assert.equal(again.change, 'unchanged');
     assert.equal((await docker().getContainer(GATEWAY_CONTAINER_NAME).inspect()).Id, info.Id, 'the same container');
     assert.equal(again.startedAt, up.startedAt, 'not restarted');
@@ -179,7 +295,8 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
       const until = calls + n;
       const deadline = Date.now() + 30_000;
       while (calls < until) {
-        if (Date.now() > deadline) throw new Error(`no ${n} calls answered ${what} within 30 s (errors: ${errors.join('; ')})`);
+        if (Date.now() > deadline)
+          throw new Error(`no ${n} calls answered ${what} within 30 s (errors: ${errors.join('; ')})`);
         await sleep(20);
       }
     };
@@ -196,11 +313,17 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
     assert.deepEqual(errors, [], 'no call failed');
     assert.ok(calls >= 2 * RESTARTS, `calls went on (${calls})`);
     const status = (await dockerGateway('status')).json;
-    assert.ok(Number(status.requestsHealed) >= RESTARTS, `healed at least once per restart: ${JSON.stringify(status)}\n${await gatewayLogs()}`);
+    assert.ok(
+      Number(status.requestsHealed) >= RESTARTS,
+      `healed at least once per restart: ${JSON.stringify(status)}\n${await gatewayLogs()}`,
+    );
     // The sidecar kept the incidents, and its metrics are on the published (127.0.0.1) port. (Its volume
     // outlives `down`, on purpose: incidents of earlier runs are there too.)
     const incidents = (await sidecarIncidents(port)).filter((i) => Date.parse(String(i.startedAt)) >= restartsBegan);
-    assert.ok(incidents.length >= 1 && incidents.length <= RESTARTS, `1..${RESTARTS} incidents: ${JSON.stringify(incidents)}`);
+    assert.ok(
+      incidents.length >= 1 && incidents.length <= RESTARTS,
+      `1..${RESTARTS} incidents: ${JSON.stringify(incidents)}`,
+    );
     for (const i of incidents) {
       assert.equal(i.seenBy, 'sidecar');
       assert.ok(i.recoveredAt, 'each one recovered');
@@ -208,7 +331,10 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
     }
     incidentIds = incidents.map((i) => String(i.id));
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const heals = [...metrics.matchAll(/^archon_mcp_doctor_heals_total\{server="archon",kind="\w+"\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    const heals = [...metrics.matchAll(/^archon_mcp_doctor_heals_total\{server="archon",kind="\w+"\} (\d+)/gm)].reduce(
+      (n, m) => n + Number(m[1]),
+      0,
+    );
     assert.ok(heals >= RESTARTS, `heals_total from the sidecar: ${heals}`);
   });
 
@@ -218,7 +344,11 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
     const c = await connectClient(String(up.url), { name: 'docker-gateway-reads' });
     try {
       const tools = await c.client.listTools();
-      assert.equal(tools.tools.find((x) => x.name === 'find_tasks')?.annotations, undefined, 'bare, as Archon registers it');
+      assert.equal(
+        tools.tools.find((x) => x.name === 'find_tasks')?.annotations,
+        undefined,
+        'bare, as Archon registers it',
+      );
       let done = false;
       let calls = 0;
       const errors: string[] = [];
@@ -249,12 +379,26 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
       assert.deepEqual(errors, [], `${errors.length} of ${calls + errors.length} reads failed`);
       assert.ok(calls >= 2 * RESTARTS, `reads went on (${calls})`);
       // `status --json` against the sidecar's port: it knows Archon, and says which tools it repeats.
-      const { stdout } = await run(process.execPath, [CLI, 'status', '--port', String(new URL(String(up.url)).port), '--json']);
+      const { stdout } = await run(process.execPath, [
+        CLI,
+        'status',
+        '--port',
+        String(new URL(String(up.url)).port),
+        '--json',
+      ]);
       const line = parseJsonLine(stdout.trim().split('\n')[0]);
       assert.ok(line.type === 'gateway-server', stdout);
       if (line.type !== 'gateway-server') return;
       assert.equal(line.repeat.knownServer, 'Archon');
-      assert.deepEqual(line.repeat.tools.find((x) => x.tool === 'find_tasks'), { tool: 'find_tasks', repeat: true, reason: 'known-server', detail: "known server Archon: 'find_*' only reads" });
+      assert.deepEqual(
+        line.repeat.tools.find((x) => x.tool === 'find_tasks'),
+        {
+          tool: 'find_tasks',
+          repeat: true,
+          reason: 'known-server',
+          detail: "known server Archon: 'find_*' only reads",
+        },
+      );
       assert.equal(line.repeat.tools.find((x) => x.tool === 'manage_task')?.repeat, false);
     } finally {
       await c.close();
@@ -267,13 +411,22 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
     const c = await connectClient(String(up.url), { name: 'docker-gateway-write' });
     try {
       await c.client.listTools();
-      const ran = async () => (await executions(fx!.url).catch(() => undefined))?.keys.manage_task?.['sidecar-cut'] ?? 0;
+      const ran = async () =>
+        (await executions(fx!.url).catch(() => undefined))?.keys.manage_task?.['sidecar-cut'] ?? 0;
       // The write records itself, then answers 1.5 s later (FIXTURE_WRITE_AFTER_MS): killed in between.
-      const pending = c.client.callTool({ name: 'manage_task', arguments: { action: 'create', title: 'sidecar-cut' } }).then(() => 'answered', (e: Error) => e.message);
+      const pending = c.client
+        .callTool({ name: 'manage_task', arguments: { action: 'create', title: 'sidecar-cut' } })
+        .then(
+          () => 'answered',
+          (e: Error) => e.message,
+        );
       await waitFor('the write to run in the container', async () => (await ran()) > 0, 20_000, 20);
       await fx!.container.kill();
       await fx!.container.start();
-      assert.match(await pending, /may or may not have run; the gateway did not repeat it \(known server Archon: 'manage_\*' writes\)/);
+      assert.match(
+        await pending,
+        /may or may not have run; the gateway did not repeat it \(known server Archon: 'manage_\*' writes\)/,
+      );
       await waitHealthy200(fx!.healthUrl, 30_000);
       await sleep(500);
       assert.equal(await ran(), 0, 'the new process never ran it');
@@ -289,7 +442,13 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
     const sessionId = c.transport.sessionId;
     const before = await docker().getContainer(GATEWAY_CONTAINER_NAME).inspect();
     // The gateway process ends (as on a crash or an OOM); Docker's restart policy brings it back.
-    const exec = await docker().getContainer(GATEWAY_CONTAINER_NAME).exec({ Cmd: ['/usr/local/bin/node', '-e', "process.kill(1, 'SIGTERM')"], AttachStdout: true, AttachStderr: true });
+    const exec = await docker()
+      .getContainer(GATEWAY_CONTAINER_NAME)
+      .exec({
+        Cmd: ['/usr/local/bin/node', '-e', "process.kill(1, 'SIGTERM')"],
+        AttachStdout: true,
+        AttachStderr: true,
+      });
     const stream = await exec.start({});
     stream.resume();
     let info = before;
@@ -299,7 +458,10 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
       await sleep(200);
       info = await docker().getContainer(GATEWAY_CONTAINER_NAME).inspect();
     }
-    assert.ok(info.RestartCount > before.RestartCount, `restarted by its policy (RestartCount ${before.RestartCount} → ${info.RestartCount})`);
+    assert.ok(
+      info.RestartCount > before.RestartCount,
+      `restarted by its policy (RestartCount ${before.RestartCount} → ${info.RestartCount})`,
+    );
     assert.notEqual(info.State.StartedAt, before.State.StartedAt);
     // Docker's port proxy accepts (and drops) connections before the process inside listens: wait
     // until the gateway itself answers, as a client retrying its connection would.
@@ -316,7 +478,17 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
     const sessionId = c.transport.sessionId!;
     const oldId = (await docker().getContainer(GATEWAY_CONTAINER_NAME).inspect()).Id;
     port = await freePort();
-    const moved = await dockerGateway('up', '--upstream', fx!.url, '--upstream-container', UPSTREAM, '--port', String(port), '--base-image', base);
+    const moved = await dockerGateway(
+      'up',
+      '--upstream',
+      fx!.url,
+      '--upstream-container',
+      UPSTREAM,
+      '--port',
+      String(port),
+      '--base-image',
+      base,
+    );
     assert.equal(moved.code, 0, moved.stderr);
     assert.equal(moved.json.change, 'recreated');
     assert.equal(moved.json.url, `http://127.0.0.1:${port}/archon/mcp`);
@@ -336,15 +508,35 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
     if (await skipWithoutDocker(t)) return;
     const c = clients[0];
     assert.ok(c?.transport.sessionId, 'needs the previous tests');
-    const watched = await dockerGateway('up', '--upstream', fx!.url, '--upstream-container', UPSTREAM, '--port', String(port), '--base-image', base, '--with-docker-socket');
+    const watched = await dockerGateway(
+      'up',
+      '--upstream',
+      fx!.url,
+      '--upstream-container',
+      UPSTREAM,
+      '--port',
+      String(port),
+      '--base-image',
+      base,
+      '--with-docker-socket',
+    );
     assert.equal(watched.code, 0, watched.stderr);
     assert.equal(watched.json.change, 'recreated', 'another setting: another container');
     assert.equal(watched.json.dockerSocket, true);
     const info = await docker().getContainer(GATEWAY_CONTAINER_NAME).inspect();
-    assert.ok((info.Mounts ?? []).some((m) => /docker\.sock$/.test(String(m.Source ?? ''))), `the socket is mounted: ${JSON.stringify(info.Mounts)}`);
+    assert.ok(
+      (info.Mounts ?? []).some((m) => /docker\.sock$/.test(String(m.Source ?? ''))),
+      `the socket is mounted: ${JSON.stringify(info.Mounts)}`,
+    );
     const socketGid = String(statSync('/var/run/docker.sock').gid);
-    assert.ok(info.Config.User !== '0:0' && info.Config.User !== 'root', `not root in the container (User ${JSON.stringify(info.Config.User)})`);
-    assert.ok(info.HostConfig.GroupAdd?.includes(socketGid), `in the socket's group ${socketGid}: ${JSON.stringify(info.HostConfig.GroupAdd)}`);
+    assert.ok(
+      info.Config.User !== '0:0' && info.Config.User !== 'root',
+      `not root in the container (User ${JSON.stringify(info.Config.User)})`,
+    );
+    assert.ok(
+      info.HostConfig.GroupAdd?.includes(socketGid),
+      `in the socket's group ${socketGid}: ${JSON.stringify(info.HostConfig.GroupAdd)}`,
+    );
     const logsSay = async (what: RegExp, label: string) => {
       for (let i = 0; i < 100; i++) {
         if (what.test(await gatewayLogs())) return;
@@ -352,14 +544,19 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
       }
       assert.fail(`the gateway never logged ${label}:\n${await gatewayLogs()}`);
     };
-    await logsSay(new RegExp(`watching container ${UPSTREAM} through Docker`), 'that it watches the upstream container');
+    await logsSay(
+      new RegExp(`watching container ${UPSTREAM} through Docker`),
+      'that it watches the upstream container',
+    );
     assert.doesNotMatch(await gatewayLogs(), /"type":"session-store"/, 'the session store works for this user');
-    const again = await connectClient(String(watched.json.url), { sessionId: c.transport.sessionId })
-      .catch(async (e: Error) => assert.fail(`the restored session was refused: ${e.message}\n${await gatewayLogs()}`));
+    const again = await connectClient(String(watched.json.url), { sessionId: c.transport.sessionId }).catch(
+      async (e: Error) => assert.fail(`the restored session was refused: ${e.message}\n${await gatewayLogs()}`),
+    );
     clients.push(again);
     await fx!.container.restart({ t: 1 });
     await logsSay(new RegExp(`container ${UPSTREAM} died: holding requests`), "the upstream container's death");
-    const after = await again.client.callTool({ name: 'test_read', arguments: {} })
+    const after = await again.client
+      .callTool({ name: 'test_read', arguments: {} })
       .catch(async (e: Error) => assert.fail(`not answered after the restart: ${e.message}\n${await gatewayLogs()}`));
     assert.match(textOf(after), /executions/, 'answered after the restart');
   });
@@ -372,9 +569,15 @@ describe('docker-gateway: the always-on gateway container beside the upstream', 
     assert.equal(down.removed, true);
     assert.equal(down.state, 'absent');
     const left = await docker().listContainers({ all: true, filters: { name: [GATEWAY_CONTAINER_NAME] } });
-    assert.deepEqual(left.map((c) => c.Names), []);
+    assert.deepEqual(
+      left.map((c) => c.Names),
+      [],
+    );
     assert.equal((await dockerGateway('status')).json.state, 'absent');
     assert.equal((await dockerGateway('down')).json.removed, false, 'a second down is fine');
-    await assert.rejects(fetch(`http://127.0.0.1:${port}/.well-known/archon-mcp-doctor`), 'nothing answers on the port');
+    await assert.rejects(
+      fetch(`http://127.0.0.1:${port}/.well-known/archon-mcp-doctor`),
+      'nothing answers on the port',
+    );
   });
 });

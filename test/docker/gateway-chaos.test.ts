@@ -33,7 +33,11 @@ describe('chaos in Docker: the fixture container restarted 10 times behind the g
   it('a write called 10×/s across the restarts: at most one ambiguous answer per restart, none after the break, none run twice', async (t) => {
     if (await skipWithoutDocker(t)) return;
     // The state file lives in the container's own filesystem, which a restart keeps.
-    const fx: FixtureContainer = await runFixtureContainer({ name: NAME, env: { FIXTURE_TEST_TOOLS: '1', FIXTURE_STATE_FILE: '/tmp/executions.jsonl' }, stopTimeoutSeconds: 1 });
+    const fx: FixtureContainer = await runFixtureContainer({
+      name: NAME,
+      env: { FIXTURE_TEST_TOOLS: '1', FIXTURE_STATE_FILE: '/tmp/executions.jsonl' },
+      stopTimeoutSeconds: 1,
+    });
     gw = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0, holdTimeoutMs: 30_000 });
     const reader = await connectClient(gw.url(), { name: 'reader' });
     const writer = await connectClient(gw.url(), { name: 'writer' });
@@ -56,14 +60,19 @@ describe('chaos in Docker: the fixture container restarted 10 times behind the g
     const writeClock = setInterval(() => {
       const call: WriteCall = { key: `w${writes.length}`, sentAt: Date.now() };
       writes.push(call);
-      pending.push(writer.client.callTool({ name: 'test_write_unannotated', arguments: { key: call.key } }, undefined, { timeout: 60_000 }).then(
-        (r) => assert.match(textOf(r), /"executions":1/),
-        (e: Error) => {
-          call.error = e.message;
-        },
-      ).finally(() => {
-        call.answeredAt = Date.now();
-      }));
+      pending.push(
+        writer.client
+          .callTool({ name: 'test_write_unannotated', arguments: { key: call.key } }, undefined, { timeout: 60_000 })
+          .then(
+            (r) => assert.match(textOf(r), /"executions":1/),
+            (e: Error) => {
+              call.error = e.message;
+            },
+          )
+          .finally(() => {
+            call.answeredAt = Date.now();
+          }),
+      );
     }, 1000 / WRITES_PER_SECOND);
     // Wired as in VS Code: the container's death (the watcher's `down`) tells the gateway it restarts.
     const watcher = new ContainerWatcher({ container: NAME });
@@ -98,7 +107,9 @@ describe('chaos in Docker: the fixture container restarted 10 times behind the g
     const counts = (await executions(fx.url)).keys.test_write_unannotated ?? {};
     const ambiguous = writes.filter((w) => w.error && AMBIGUOUS.test(w.error));
     const otherErrors = writes.filter((w) => w.error && !AMBIGUOUS.test(w.error)).map((w) => `${w.key}: ${w.error}`);
-    t.diagnostic(`${writes.length} writes, ${ambiguous.length} ambiguous, ${reads} reads; healed ${JSON.stringify(gw.stats().servers[0].healed)}`);
+    t.diagnostic(
+      `${writes.length} writes, ${ambiguous.length} ambiguous, ${reads} reads; healed ${JSON.stringify(gw.stats().servers[0].healed)}`,
+    );
     assert.deepEqual(otherErrors, [], 'every other write was answered');
     assert.deepEqual(readErrors, [], 'every read was answered');
     assert.ok(writes.length >= RESTARTS * 5 && reads > 20, `steady calls (${writes.length} writes, ${reads} reads)`);
@@ -111,10 +122,15 @@ describe('chaos in Docker: the fixture container restarted 10 times behind the g
       restartedAt.forEach((r, i) => {
         if (w.sentAt <= diedAt[i] && (w.answeredAt ?? Infinity) >= r) n = i;
       });
-      assert.ok(n >= 0, `${w.key} (sent ${w.sentAt}, answered ${w.answeredAt}) was in flight at no break, yet came back ambiguous`);
+      assert.ok(
+        n >= 0,
+        `${w.key} (sent ${w.sentAt}, answered ${w.answeredAt}) was in flight at no break, yet came back ambiguous`,
+      );
       perRestart[n].push(w.key);
     }
-    perRestart.forEach((keys, n) => assert.ok(keys.length <= 1, `restart ${n + 1}: ${keys.length} ambiguous answers (${keys.join(', ')})`));
+    perRestart.forEach((keys, n) =>
+      assert.ok(keys.length <= 1, `restart ${n + 1}: ${keys.length} ambiguous answers (${keys.join(', ')})`),
+    );
     for (const w of writes) {
       const ran = counts[w.key] ?? 0;
       if (w.error) assert.ok(ran <= 1, `${w.key} ran ${ran} times`);

@@ -40,7 +40,11 @@ describe('proxy/stdio --container: Docker awareness outside VS Code', () => {
       assert.match(p.stderr(), new RegExp(`watching container ${NAME}`));
       for (let n = 1; n <= RESTARTS; n++) {
         const restarting = fx.container.restart({ t: 1 });
-        await p.waitFor((l) => l.type === 'upstream-restarting' && p.lines.filter((x) => x.type === 'upstream-restarting').length >= n, 30_000);
+        await p.waitFor(
+          (l) =>
+            l.type === 'upstream-restarting' && p.lines.filter((x) => x.type === 'upstream-restarting').length >= n,
+          30_000,
+        );
         // Sent while the container is down or starting: held, then answered by the new instance.
         assert.match(textOf(await c.client.callTool({ name: 'test_read', arguments: {} })), /executions/);
         await restarting;
@@ -68,7 +72,18 @@ describe('proxy/stdio --container: Docker awareness outside VS Code', () => {
   it('proxy --container with a Docker socket that does not exist: a clear warning, and the gateway still serves', async (t) => {
     if (await skipWithoutDocker(t)) return;
     assert.ok(fx, 'the container from the first test');
-    const p = startProxy(['--upstream', fx.url, '--port', '0', '--container', NAME, '--docker-socket', join(dir, 'no.sock'), '--state-dir', join(dir, 'nosock')]);
+    const p = startProxy([
+      '--upstream',
+      fx.url,
+      '--port',
+      '0',
+      '--container',
+      NAME,
+      '--docker-socket',
+      join(dir, 'no.sock'),
+      '--state-dir',
+      join(dir, 'nosock'),
+    ]);
     procs.push(p);
     const first = await p.waitFor((l) => l.type === 'listening');
     for (let i = 0; i < 200 && !/warn: Docker:/.test(p.stderr()); i++) await sleep(50);

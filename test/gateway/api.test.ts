@@ -11,7 +11,11 @@ describe('gateway API', () => {
   before(async () => {
     fx = await startServer('fixture', { testTools: true });
     gw = await startGateway({
-      upstreams: [{ name: 'Archon', url: fx.url }, { name: 'Archon', url: fx.url }, { name: 'Other One', url: fx.url, slug: 'other' }],
+      upstreams: [
+        { name: 'Archon', url: fx.url },
+        { name: 'Archon', url: fx.url },
+        { name: 'Other One', url: fx.url, slug: 'other' },
+      ],
       port: 0,
     });
   });
@@ -35,7 +39,10 @@ describe('gateway API', () => {
     const res = await fetch(`${gw.baseUrl}${HEALTH_PATH}`);
     const body = (await res.json()) as { service: string; servers: { slug: string }[] };
     assert.equal(body.service, SERVICE_ID);
-    assert.deepEqual(body.servers.map((s) => s.slug), ['archon', 'archon-2', 'other']);
+    assert.deepEqual(
+      body.servers.map((s) => s.slug),
+      ['archon', 'archon-2', 'other'],
+    );
   });
 
   it('reports clients and counters, with coalesced change events and per-event notifications', async () => {
@@ -51,7 +58,10 @@ describe('gateway API', () => {
     assert.equal(other.clients[0].name, 'Claude Code');
     assert.equal(other.clients[0].version, '1.2.3');
     assert.equal(other.clients[0].era, '2025');
-    assert.ok(other.clients[0].session && !other.clients[0].session.includes(String(c.transport.sessionId)), 'session ids are shortened');
+    assert.ok(
+      other.clients[0].session && !other.clients[0].session.includes(String(c.transport.sessionId)),
+      'session ids are shortened',
+    );
     assert.equal(other.requestsForwarded, 2);
     assert.deepEqual(other.healed, { reinitialized: 0, held: 0, resent: 0 });
     assert.equal(other.errorsReturned, 0);
@@ -63,7 +73,11 @@ describe('gateway API', () => {
   });
 
   it('answers unknown paths with 404 and lists the endpoints', async () => {
-    const res = await fetch(`${gw.baseUrl}/nope/mcp`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    const res = await fetch(`${gw.baseUrl}/nope/mcp`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(res.status, 404);
     assert.match(await res.text(), /archon\/mcp/);
   });

@@ -15,7 +15,11 @@ export type BedGatewayOptions = Partial<Omit<GatewayOptions, 'upstreams'>> & {
 };
 
 /** Starts a server of `kind`, then a gateway on a free port with that server as its one upstream. */
-export async function serverAndGateway(kind: ServerKind, serverOptions: StartOptions = {}, gateway: BedGatewayOptions = {}): Promise<Bed> {
+export async function serverAndGateway(
+  kind: ServerKind,
+  serverOptions: StartOptions = {},
+  gateway: BedGatewayOptions = {},
+): Promise<Bed> {
   const server = await startServer(kind, serverOptions);
   const { name = 'archon', upstream, ...options } = gateway;
   try {

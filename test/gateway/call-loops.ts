@@ -9,7 +9,11 @@ export interface LoopResult {
 }
 
 /** Calls `call` back to back until `stop()`; `gate` (when given) is awaited before each call. `progress` counts live. */
-export function loop(call: (i: number) => Promise<void>, stop: () => boolean, gate?: () => Promise<void>): { done: Promise<LoopResult>; progress: LoopResult } {
+export function loop(
+  call: (i: number) => Promise<void>,
+  stop: () => boolean,
+  gate?: () => Promise<void>,
+): { done: Promise<LoopResult>; progress: LoopResult } {
   const r: LoopResult = { calls: 0, errors: [] };
   const done = (async () => {
     for (let i = 0; !stop(); i++) {
@@ -32,7 +36,10 @@ export async function answered(loops: LoopResult[], n: number, timeoutMs = 60_00
   const start = loops.map((l) => l.calls);
   const until = Date.now() + timeoutMs;
   while (loops.some((l, i) => l.calls < start[i] + n)) {
-    assert.ok(Date.now() < until, `the call loops stalled: ${loops.map((l, i) => l.calls - start[i]).join(', ')} calls answered in ${timeoutMs} ms`);
+    assert.ok(
+      Date.now() < until,
+      `the call loops stalled: ${loops.map((l, i) => l.calls - start[i]).join(', ')} calls answered in ${timeoutMs} ms`,
+    );
     await sleep(20);
   }
 }

@@ -26,7 +26,11 @@ describe('chaos: Archon-like fixture killed and restarted 10 times', () => {
   });
 
   it('answers every call and never runs a write twice', async () => {
-    ({ server: fx, gw } = await serverAndGateway('fixture', { testTools: true, stateFile: join(dir, 'executions.jsonl') }, { holdTimeoutMs: 20_000 }));
+    ({ server: fx, gw } = await serverAndGateway(
+      'fixture',
+      { testTools: true, stateFile: join(dir, 'executions.jsonl') },
+      { holdTimeoutMs: 20_000 },
+    ));
     const reader = await connectClient(gw.url(), { name: 'reader' });
     const writer = await connectClient(gw.url(), { name: 'writer' });
     await reader.client.listTools();
@@ -37,22 +41,35 @@ describe('chaos: Archon-like fixture killed and restarted 10 times', () => {
     let writesPaused = false;
     let writeInFlight: Promise<void> | undefined;
     const written: string[] = [];
-    const reads = loop(async () => {
-      assert.match(textOf(await reader.client.callTool({ name: 'test_read', arguments: {} })), /executions/);
-    }, () => done);
-    const writes = loop(async (i) => {
-      const key = `w${i}`;
-      const p = writer.client.callTool({ name: 'test_write', arguments: { key } }).then((r) => {
-        assert.match(textOf(r), /"executions":1/);
-        written.push(key);
-      });
-      writeInFlight = p.then(() => undefined, () => undefined);
-      await p;
-    }, () => done, async () => {
-      while (writesPaused) await sleep(5);
-    });
+    const reads = loop(
+      async () => {
+        assert.match(textOf(await reader.client.callTool({ name: 'test_read', arguments: {} })), /executions/);
+      },
+      () => done,
+    );
+    const writes = loop(
+      async (i) => {
+        const key = `w${i}`;
+        const p = writer.client.callTool({ name: 'test_write', arguments: { key } }).then((r) => {
+          assert.match(textOf(r), /"executions":1/);
+          written.push(key);
+        });
+        writeInFlight = p.then(
+          () => undefined,
+          () => undefined,
+        );
+        await p;
+      },
+      () => done,
+      async () => {
+        while (writesPaused) await sleep(5);
+      },
+    );
     for (let n = 0; n < RESTARTS; n++) {
-      await Promise.all([sleep(200 + Math.random() * 400), answered([reads.progress, writes.progress], CALLS_PER_WINDOW)]);
+      await Promise.all([
+        sleep(200 + Math.random() * 400),
+        answered([reads.progress, writes.progress], CALLS_PER_WINDOW),
+      ]);
       writesPaused = true;
       await writeInFlight;
       await fx.kill('SIGKILL');
@@ -73,7 +90,10 @@ describe('chaos: Archon-like fixture killed and restarted 10 times', () => {
     assert.equal(Object.values(counts.keys.test_write ?? {}).filter((n) => n !== 1).length, 0, 'no write ran twice');
     const s = gw.stats().servers[0];
     assert.equal(s.errorsReturned, 0);
-    assert.ok(s.healed.reinitialized + s.healed.held + s.healed.resent >= RESTARTS, `healed: ${JSON.stringify(s.healed)}`);
+    assert.ok(
+      s.healed.reinitialized + s.healed.held + s.healed.resent >= RESTARTS,
+      `healed: ${JSON.stringify(s.healed)}`,
+    );
   });
 });
 
@@ -85,14 +105,21 @@ describe('chaos: server-everything (streamableHttp) killed and restarted 10 time
   });
 
   it('answers every call', async () => {
-    ({ server: srv, gw } = await serverAndGateway('everything-streamable', {}, { name: 'everything', holdTimeoutMs: 20_000 }));
+    ({ server: srv, gw } = await serverAndGateway(
+      'everything-streamable',
+      {},
+      { name: 'everything', holdTimeoutMs: 20_000 },
+    ));
     const c = await connectClient(gw.url(), { name: 'everything-client' });
     await c.client.listTools();
     let done = false;
-    const calls = loop(async (i) => {
-      const r = await c.client.callTool({ name: 'echo', arguments: { message: `m${i}` } });
-      assert.match(textOf(r), new RegExp(`m${i}`));
-    }, () => done);
+    const calls = loop(
+      async (i) => {
+        const r = await c.client.callTool({ name: 'echo', arguments: { message: `m${i}` } });
+        assert.match(textOf(r), new RegExp(`m${i}`));
+      },
+      () => done,
+    );
     for (let n = 0; n < RESTARTS; n++) {
       await Promise.all([sleep(200 + Math.random() * 400), answered([calls.progress], CALLS_PER_WINDOW)]);
       await srv.kill('SIGKILL');

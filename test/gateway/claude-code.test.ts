@@ -25,7 +25,10 @@ const DOWN_MS = 2_500;
 let bed: Bed | undefined;
 after(() => (bed ? stopBed(bed) : undefined));
 
-async function runClaude(url: string, fx: RunningServer): Promise<{ results: ToolResult[]; output: string; outages: number }> {
+async function runClaude(
+  url: string,
+  fx: RunningServer,
+): Promise<{ results: ToolResult[]; output: string; outages: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'gw-claude-'));
   const config = join(dir, 'mcp.json');
   writeFileSync(config, JSON.stringify({ mcpServers: { archon: { type: 'http', url } } }));
@@ -41,14 +44,32 @@ async function runClaude(url: string, fx: RunningServer): Promise<{ results: Too
     }
     return { name: 'mcp__archon__find_tasks', input: {} };
   });
-  const claude = spawn(CLAUDE, ['-p', 'List the tasks.', '--mcp-config', config, '--strict-mcp-config', '--allowedTools', 'mcp__archon__find_tasks', '--max-turns', String(CALLS + 5)], {
-    cwd: dir,
-    env: {
-      ...process.env, HOME: join(dir, 'home'), ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: 'stand-in',
-      ENABLE_TOOL_SEARCH: 'false', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+  const claude = spawn(
+    CLAUDE,
+    [
+      '-p',
+      'List the tasks.',
+      '--mcp-config',
+      config,
+      '--strict-mcp-config',
+      '--allowedTools',
+      'mcp__archon__find_tasks',
+      '--max-turns',
+      String(CALLS + 5),
+    ],
+    {
+      cwd: dir,
+      env: {
+        ...process.env,
+        HOME: join(dir, 'home'),
+        ANTHROPIC_BASE_URL: api.url,
+        ANTHROPIC_API_KEY: 'stand-in',
+        ENABLE_TOOL_SEARCH: 'false',
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   let output = '';
   claude.stdout.on('data', (d: Buffer) => (output += d.toString()));
   claude.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -68,8 +89,15 @@ describe('the real Claude Code CLI with an HTTP server that is down whenever a c
     const run = await runClaude(bed.gw.url(), bed.server);
     assert.equal(run.outages, CALLS);
     assert.equal(run.results.length, CALLS, `tool results: ${JSON.stringify(run.results)}\n${run.output.slice(-2000)}`);
-    assert.deepEqual(run.results.filter((r) => r.isError || !/Write tests/.test(r.text)), [], 'every call answered with the tasks');
-    assert.ok(bed.gw.stats().servers[0].healed.held >= CALLS - 1, `held: ${JSON.stringify(bed.gw.stats().servers[0].healed)}`);
+    assert.deepEqual(
+      run.results.filter((r) => r.isError || !/Write tests/.test(r.text)),
+      [],
+      'every call answered with the tasks',
+    );
+    assert.ok(
+      bed.gw.stats().servers[0].healed.held >= CALLS - 1,
+      `held: ${JSON.stringify(bed.gw.stats().servers[0].healed)}`,
+    );
   });
 
   it('the comparison: the same calls straight to the server (recorded, not asserted)', async (t) => {
@@ -78,6 +106,8 @@ describe('the real Claude Code CLI with an HTTP server that is down whenever a c
     const run = await runClaude(bed.server.url, bed.server);
     await sleep(200);
     const failed = run.results.filter((r) => r.isError);
-    t.diagnostic(`directly: ${run.results.length} of ${CALLS} calls got a result, ${failed.length} errors: ${failed.map((r) => r.text.slice(0, 80)).join(' | ')}`);
+    t.diagnostic(
+      `directly: ${run.results.length} of ${CALLS} calls got a result, ${failed.length} errors: ${failed.map((r) => r.text.slice(0, 80)).join(' | ')}`,
+    );
   });
 });

@@ -38,11 +38,13 @@ export function startProxy(args: string[]): ProxyProcess {
   child.stderr!.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-20_000);
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
-    running.delete(child);
-    resolve(code);
-    for (const w of waiters) w();
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+      for (const w of waiters) w();
+    }),
+  );
   return {
     child,
     lines,

@@ -11,7 +11,11 @@ import { connectClient, executions, sleep, type Connected } from './util';
 import { serverAndGateway, stopBed } from './bed';
 
 /** Polls the fixture until `n` requests in all were cancelled on its side (or gives up after timeoutMs). */
-async function cancelledUpstream(url: string, n: number, timeoutMs = 10_000): Promise<{ total: number; keys: Record<string, number> }> {
+async function cancelledUpstream(
+  url: string,
+  n: number,
+  timeoutMs = 10_000,
+): Promise<{ total: number; keys: Record<string, number> }> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const counts = await executions(url);
@@ -26,7 +30,11 @@ describe('gateway response deadline and cancellation', () => {
   let gw: Gateway;
   let c: Connected;
   before(async () => {
-    ({ server: fx, gw } = await serverAndGateway('fixture', { testTools: true }, { responseTimeoutMs: 1_000, holdTimeoutMs: 30_000 }));
+    ({ server: fx, gw } = await serverAndGateway(
+      'fixture',
+      { testTools: true },
+      { responseTimeoutMs: 1_000, holdTimeoutMs: 30_000 },
+    ));
     c = await connectClient(gw.url());
     await c.client.listTools();
   });
@@ -36,17 +44,27 @@ describe('gateway response deadline and cancellation', () => {
   });
 
   it('an upstream that accepts and never answers: a clear error after the deadline, and the request is cancelled upstream', async () => {
-    const call = c.client.callTool({ name: 'test_write', arguments: { key: 'never', delayMs: 600_000 } }, undefined, { timeout: 30_000 });
+    const call = c.client.callTool({ name: 'test_write', arguments: { key: 'never', delayMs: 600_000 } }, undefined, {
+      timeout: 30_000,
+    });
     await assert.rejects(call, /did not answer the call to "test_write" within 1 s \(the gateway's response timeout\)/);
-    assert.equal((await cancelledUpstream(fx.url, 1)).keys.never, 1, 'the gateway sent notifications/cancelled upstream');
+    assert.equal(
+      (await cancelledUpstream(fx.url, 1)).keys.never,
+      1,
+      'the gateway sent notifications/cancelled upstream',
+    );
   });
 
   it('an upstream that streams for ever (progress, no answer): the same deadline', async () => {
     let progress = 0;
-    const call = c.client.callTool({ name: 'test_progress', arguments: { steps: 1_000_000, intervalMs: 50 } }, undefined, {
-      timeout: 30_000,
-      onprogress: () => void progress++,
-    });
+    const call = c.client.callTool(
+      { name: 'test_progress', arguments: { steps: 1_000_000, intervalMs: 50 } },
+      undefined,
+      {
+        timeout: 30_000,
+        onprogress: () => void progress++,
+      },
+    );
     await assert.rejects(call, /did not answer the call to "test_progress" within 1 s/);
     assert.ok(progress > 3, `progress was relayed meanwhile (${progress})`);
     assert.equal((await cancelledUpstream(fx.url, 2)).keys.test_progress, 1);
@@ -57,7 +75,9 @@ describe('gateway response deadline and cancellation', () => {
     const c2 = await connectClient(gw2.url());
     try {
       const abort = new AbortController();
-      const call = c2.client.callTool({ name: 'test_read', arguments: { delayMs: 600_000, key: 'x' } }, undefined, { signal: abort.signal });
+      const call = c2.client.callTool({ name: 'test_read', arguments: { delayMs: 600_000, key: 'x' } }, undefined, {
+        signal: abort.signal,
+      });
       await sleep(300);
       abort.abort('the user pressed stop');
       await assert.rejects(call);
@@ -73,12 +93,43 @@ describe('gateway response deadline and cancellation', () => {
     try {
       const url = gw3.url();
       const base = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-      const init = await fetch(url, { method: 'POST', headers: base, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'quitter', version: '1' } } }) });
-      const headers = { ...base, 'mcp-session-id': init.headers.get('mcp-session-id') ?? '', 'mcp-protocol-version': LATEST_PROTOCOL_VERSION };
+      const init = await fetch(url, {
+        method: 'POST',
+        headers: base,
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: {
+            protocolVersion: LATEST_PROTOCOL_VERSION,
+            capabilities: {},
+            clientInfo: { name: 'quitter', version: '1' },
+          },
+        }),
+      });
+      const headers = {
+        ...base,
+        'mcp-session-id': init.headers.get('mcp-session-id') ?? '',
+        'mcp-protocol-version': LATEST_PROTOCOL_VERSION,
+      };
       await init.text();
-      await fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+      await fetch(url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+      });
       const gone = new AbortController();
-      const call = fetch(url, { method: 'POST', headers, signal: gone.signal, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'test_write', arguments: { key: 'quitter', delayMs: 600_000 } } }) });
+      const call = fetch(url, {
+        method: 'POST',
+        headers,
+        signal: gone.signal,
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 2,
+          method: 'tools/call',
+          params: { name: 'test_write', arguments: { key: 'quitter', delayMs: 600_000 } },
+        }),
+      });
       const res = await call;
       assert.equal(res.status, 200);
       await sleep(300);

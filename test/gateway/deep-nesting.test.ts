@@ -49,7 +49,12 @@ describe('deeply nested bodies, both eras (Archon-like fixture)', () => {
   const port = (): number => Number(new URL(gw.url()).port);
   before(async () => {
     fx = await startServer('fixture', { testTools: true });
-    gw = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0, holdTimeoutMs: 10_000, logger: log });
+    gw = await startGateway({
+      upstreams: [{ name: 'archon', url: fx.url }],
+      port: 0,
+      holdTimeoutMs: 10_000,
+      logger: log,
+    });
   });
   after(async () => {
     await gw?.stop();
@@ -59,7 +64,9 @@ describe('deeply nested bodies, both eras (Archon-like fixture)', () => {
   it('without a session: a bare nest and a 2026-07-28 call nesting its arguments get a 400 parse error', async () => {
     const before = (await executions(fx.url)).total;
     assertTooDeep(await post(port(), {}, nested(HOSTILE)));
-    assertTooDeep(await post(port(), { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' }, nested(HOSTILE)));
+    assertTooDeep(
+      await post(port(), { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' }, nested(HOSTILE)),
+    );
     assertTooDeep(await post(port(), MODERN_CALL, callWith(1, HOSTILE, RAW_MODERN_ENVELOPE)));
     assertTooDeep(await post(port(), MODERN_CALL, callWith(2, MAX_JSON_DEPTH + 1, RAW_MODERN_ENVELOPE)));
     assert.equal((await executions(fx.url)).total, before, 'nothing reached the upstream');
@@ -71,10 +78,22 @@ describe('deeply nested bodies, both eras (Archon-like fixture)', () => {
   });
 
   it('inside a 2025 session: nesting in the arguments gets a 400 parse error, and the session goes on', async () => {
-    const init = await post(port(), {}, JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'deep', version: '1' } } }));
+    const init = await post(
+      port(),
+      {},
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'deep', version: '1' } },
+      }),
+    );
     assert.equal(init.status, 200, init.body);
     const session = { 'mcp-session-id': init.sessionId!, 'mcp-protocol-version': '2025-06-18' };
-    assert.equal((await post(port(), session, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }))).status, 202);
+    assert.equal(
+      (await post(port(), session, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }))).status,
+      202,
+    );
     const before = (await executions(fx.url)).total;
     assertTooDeep(await post(port(), session, callWith(1, HOSTILE)));
     assertTooDeep(await post(port(), session, `[${callWith(2, HOSTILE)}]`));
@@ -100,7 +119,11 @@ describe('nestedDeeperThan', () => {
     assert.equal(deeper('["[[[[[[[[[[", "{{{{{{"]', 1), false);
     assert.equal(deeper('["\\"[[[[[[[[", "\\\\"]', 1), false);
     assert.equal(deeper('["\\\\", [[[]]]]', 2), true, 'an escaped backslash ends before the quote');
-    assert.equal(deeper(JSON.stringify({ s: '日本語 [[[[[[[[[[[[', t: [[1]] }), 3), false, 'multi-byte text is skipped like any string');
+    assert.equal(
+      deeper(JSON.stringify({ s: '日本語 [[[[[[[[[[[[', t: [[1]] }), 3),
+      false,
+      'multi-byte text is skipped like any string',
+    );
     assert.equal(deeper(JSON.stringify({ s: '日本語 [[[[[[[[[[[[', t: [[[1]]] }), 3), true);
   });
 });
@@ -111,7 +134,11 @@ describe('valueDeeperThan', () => {
       for (const limit of [0, 1, 2, 3, 4, 5]) {
         // The text scan skips texts no longer than the limit; the walk must agree wherever it does not.
         if (text.length <= limit) continue;
-        assert.equal(valueDeeperThan(JSON.parse(text), limit), nestedDeeperThan(Buffer.from(text), limit), `${text} at ${limit}`);
+        assert.equal(
+          valueDeeperThan(JSON.parse(text), limit),
+          nestedDeeperThan(Buffer.from(text), limit),
+          `${text} at ${limit}`,
+        );
       }
     }
     assert.equal(valueDeeperThan(JSON.parse(nested(HOSTILE)), MAX_JSON_DEPTH), true);

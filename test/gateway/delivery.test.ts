@@ -39,7 +39,11 @@ function closingRelay(port: number): Promise<{ server: Server; port: number; dro
     upstream.on('error', end);
     client.on('error', end);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port, dropped: () => dropped })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, port: (server.address() as { port: number }).port, dropped: () => dropped }),
+    ),
+  );
 }
 
 describe('gateway and a server that closes kept-alive connections as requests arrive on them', () => {

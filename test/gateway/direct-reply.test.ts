@@ -13,18 +13,36 @@ import { serverAndGateway, stopBed } from './bed';
 const ACCEPT = 'application/json, text/event-stream';
 const VERSION = '2025-06-18';
 
-interface Answer { status: number; type: string; messages: Record<string, unknown>[]; headersAt: number; endedAt: number }
+interface Answer {
+  status: number;
+  type: string;
+  messages: Record<string, unknown>[];
+  headersAt: number;
+  endedAt: number;
+}
 
 /** One POST; the JSON-RPC messages of its answer, whatever the framing. */
-async function post(url: string, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Answer> {
+async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+  signal?: AbortSignal,
+): Promise<Answer> {
   const start = Date.now();
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: ACCEPT, ...headers }, body: JSON.stringify(body), signal });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: ACCEPT, ...headers },
+    body: JSON.stringify(body),
+    signal,
+  });
   const headersAt = Date.now() - start;
   const type = res.headers.get('content-type') ?? '';
   const text = await res.text();
   const messages: Record<string, unknown>[] = [];
   if (type.includes('text/event-stream')) {
-    const parser = createParser({ onEvent: (e) => (e.data ? messages.push(JSON.parse(e.data) as Record<string, unknown>) : undefined) });
+    const parser = createParser({
+      onEvent: (e) => (e.data ? messages.push(JSON.parse(e.data) as Record<string, unknown>) : undefined),
+    });
     parser.feed(text);
   } else if (text) {
     const json = JSON.parse(text) as Record<string, unknown> | Record<string, unknown>[];
@@ -51,7 +69,12 @@ describe('gateway direct replies (2025 sessions)', () => {
     const init = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: ACCEPT },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: { protocolVersion: VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      }),
     });
     await init.text();
     const sid = init.headers.get('mcp-session-id');
@@ -60,7 +83,10 @@ describe('gateway direct replies (2025 sessions)', () => {
     const initialized = await post(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, session);
     assert.equal(initialized.status, 202);
     const list = await post(url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, session);
-    assert.ok(list.messages.some((m) => m.id === 1 && 'result' in m), 'tools/list answered');
+    assert.ok(
+      list.messages.some((m) => m.id === 1 && 'result' in m),
+      'tools/list answered',
+    );
   });
   after(async () => {
     await stopBed({ gw, server: fx });
@@ -79,7 +105,12 @@ describe('gateway direct replies (2025 sessions)', () => {
     const a = await post(url, call(3, 'test_progress', { steps: 3, intervalMs: 50 }, { progressToken: 'p3' }), session);
     assert.match(a.type, /^text\/event-stream/);
     const methods = a.messages.map((m) => (typeof m.method === 'string' ? m.method : `answer ${String(m.id)}`));
-    assert.deepEqual(methods, ['notifications/progress', 'notifications/progress', 'notifications/progress', 'answer 3']);
+    assert.deepEqual(methods, [
+      'notifications/progress',
+      'notifications/progress',
+      'notifications/progress',
+      'answer 3',
+    ]);
   });
 
   it('a slow answer commits to SSE first, so a client gets headers while it waits', async () => {
@@ -93,7 +124,11 @@ describe('gateway direct replies (2025 sessions)', () => {
     const before = await executions(fx.url);
     const pending = post(url, call(5, 'test_read', { delayMs: 20_000 }), session);
     await sleep(300);
-    const cancel = await post(url, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 5, reason: 'test' } }, session);
+    const cancel = await post(
+      url,
+      { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 5, reason: 'test' } },
+      session,
+    );
     assert.equal(cancel.status, 202);
     const a = await pending;
     assert.ok(a.endedAt < 15_000, `the reply ended when the request was cancelled (${a.endedAt} ms)`);
@@ -112,7 +147,10 @@ describe('gateway direct replies (2025 sessions)', () => {
     assert.equal(noSse.status, 406);
     const badVersion = await post(url, call(7, 'test_read'), { ...session, 'mcp-protocol-version': '1999-01-01' });
     assert.equal(badVersion.status, 400);
-    assert.match(String((badVersion.messages[0]?.error as { message?: string } | undefined)?.message), /Unsupported protocol version/);
+    assert.match(
+      String((badVersion.messages[0]?.error as { message?: string } | undefined)?.message),
+      /Unsupported protocol version/,
+    );
     const wrongSession = await post(url, call(8, 'test_read'), { ...session, 'mcp-session-id': 'not-a-session' });
     assert.equal(wrongSession.status, 404);
     const notRpc = await post(url, { jsonrpc: '2.0', id: 9, method: 42 }, session);

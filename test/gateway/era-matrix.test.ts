@@ -35,7 +35,11 @@ const CLIENTS: { name: string; connect(url: string): Promise<Caller> }[] = [
     name: `v2 client (${how})`,
     async connect(url: string): Promise<Caller> {
       const c = await connectModern(url, how, `matrix-${how}`);
-      return { name: this.name, call: (name: string, args: Record<string, unknown>) => c.client.callTool({ name, arguments: args }), close: c.close };
+      return {
+        name: this.name,
+        call: (name: string, args: Record<string, unknown>) => c.client.callTool({ name, arguments: args }),
+        close: c.close,
+      };
     },
   })),
 ];
@@ -49,9 +53,24 @@ interface Upstream {
 }
 
 const UPSTREAMS: Upstream[] = [
-  { kind: 'fixture', label: 'Archon-like fixture (2025)', read: { tool: 'test_read', args: () => ({}), expect: () => /executions/ }, counts: true },
-  { kind: 'everything-streamable', label: 'server-everything (2025)', read: { tool: 'echo', args: (i) => ({ message: `m${i}` }), expect: (i) => new RegExp(`m${i}\\b`) }, counts: false },
-  { kind: 'modern', label: 'modern fixture (2026-07-28 only)', read: { tool: 'test_read', args: () => ({}), expect: () => /executions/ }, counts: true },
+  {
+    kind: 'fixture',
+    label: 'Archon-like fixture (2025)',
+    read: { tool: 'test_read', args: () => ({}), expect: () => /executions/ },
+    counts: true,
+  },
+  {
+    kind: 'everything-streamable',
+    label: 'server-everything (2025)',
+    read: { tool: 'echo', args: (i) => ({ message: `m${i}` }), expect: (i) => new RegExp(`m${i}\\b`) },
+    counts: false,
+  },
+  {
+    kind: 'modern',
+    label: 'modern fixture (2026-07-28 only)',
+    read: { tool: 'test_read', args: () => ({}), expect: () => /executions/ },
+    counts: true,
+  },
 ];
 
 describe('every client era × every upstream through the gateway, 10 restarts each', () => {
@@ -60,7 +79,10 @@ describe('every client era × every upstream through the gateway, 10 restarts ea
 
   for (const up of UPSTREAMS) {
     it(`${up.label}: ${CLIENTS.map((c) => c.name).join(', ')}`, { timeout: 240_000 }, async () => {
-      const srv: RunningServer = await startServer(up.kind, up.counts ? { testTools: true, stateFile: join(dir, `${up.kind}.jsonl`) } : {});
+      const srv: RunningServer = await startServer(
+        up.kind,
+        up.counts ? { testTools: true, stateFile: join(dir, `${up.kind}.jsonl`) } : {},
+      );
       const gw = await startGateway({ upstreams: [{ name: up.kind, url: srv.url }], port: 0, holdTimeoutMs: 20_000 });
       const callers: Caller[] = [];
       try {
@@ -70,26 +92,40 @@ describe('every client era × every upstream through the gateway, 10 restarts ea
         const inFlight = new Set<Promise<unknown>>();
         const written: string[] = [];
         const stop = () => done;
-        const reads = callers.map((c) => loop(async (i) => {
-          assert.match(textOf(await c.call(up.read.tool, up.read.args(i))), up.read.expect(i));
-        }, stop));
+        const reads = callers.map((c) =>
+          loop(async (i) => {
+            assert.match(textOf(await c.call(up.read.tool, up.read.args(i))), up.read.expect(i));
+          }, stop),
+        );
         // Writes are held while the upstream is down but not sent into a kill (a write cut off there is,
         // correctly, an error): the killer waits for the writes in flight.
-        const writes = up.counts ? callers.map((c, ci) => loop(async (i) => {
-          const key = `${ci}-${i}`;
-          const p = c.call('test_write', { key });
-          inFlight.add(p);
-          try {
-            assert.match(textOf(await p), /"executions":1/);
-            written.push(key);
-          } finally {
-            inFlight.delete(p);
-          }
-        }, stop, async () => {
-          while (writesPaused) await sleep(5);
-        })) : [];
+        const writes = up.counts
+          ? callers.map((c, ci) =>
+              loop(
+                async (i) => {
+                  const key = `${ci}-${i}`;
+                  const p = c.call('test_write', { key });
+                  inFlight.add(p);
+                  try {
+                    assert.match(textOf(await p), /"executions":1/);
+                    written.push(key);
+                  } finally {
+                    inFlight.delete(p);
+                  }
+                },
+                stop,
+                async () => {
+                  while (writesPaused) await sleep(5);
+                },
+              ),
+            )
+          : [];
         const loops = [...reads, ...writes];
-        const window = () => answered(reads.map((r) => r.progress), CALLS_PER_WINDOW);
+        const window = () =>
+          answered(
+            reads.map((r) => r.progress),
+            CALLS_PER_WINDOW,
+          );
         const pids = new Set<number>([srv.pid]);
         try {
           for (let n = 0; n < RESTARTS; n++) {
@@ -114,7 +150,11 @@ describe('every client era × every upstream through the gateway, 10 restarts ea
           assert.ok(written.length >= RESTARTS, `writes went on (${written.length})`);
           const counts = (await executions(srv.url)).keys.test_write ?? {};
           for (const key of written) assert.equal(counts[key], 1, `write ${key} ran once`);
-          assert.deepEqual(Object.entries(counts).filter(([, n]) => n !== 1), [], 'no write ran twice');
+          assert.deepEqual(
+            Object.entries(counts).filter(([, n]) => n !== 1),
+            [],
+            'no write ran twice',
+          );
         }
       } finally {
         for (const c of callers) await c.close();

@@ -42,7 +42,10 @@ describe('bench floor proxy', () => {
   });
 
   it('a v2 client pinned to 2026-07-28 talks to the modern fixture through it', async () => {
-    const client = new ModernClient({ name: 'floor-test', version: '1.0.0' }, { capabilities: {}, versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    const client = new ModernClient(
+      { name: 'floor-test', version: '1.0.0' },
+      { capabilities: {}, versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    );
     await client.connect(new ModernTransport(new URL(modernFloor.url)));
     try {
       assert.equal(client.getNegotiatedProtocolVersion(), '2026-07-28');
@@ -57,10 +60,19 @@ describe('bench floor proxy', () => {
     const { request } = await import('node:http');
     const url = new URL(floor.url);
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request({ hostname: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { host: 'evil.example', 'content-type': 'application/json' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        {
+          hostname: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { host: 'evil.example', 'content-type': 'application/json' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end('{}');
     });

@@ -18,7 +18,11 @@ for (const unknownSessionStatus of [400, 404] as const) {
     let dir: string;
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'gw-heal-'));
-      ({ server: fx, gw } = await serverAndGateway('fixture', { testTools: true, stateFile: join(dir, 'executions.jsonl'), unknownSessionStatus }, { holdTimeoutMs: 15_000 }));
+      ({ server: fx, gw } = await serverAndGateway(
+        'fixture',
+        { testTools: true, stateFile: join(dir, 'executions.jsonl'), unknownSessionStatus },
+        { holdTimeoutMs: 15_000 },
+      ));
       c = await connectClient(gw.url());
       await c.client.listTools(); // the gateway learns the tools' annotations
     });
@@ -53,7 +57,10 @@ for (const unknownSessionStatus of [400, 404] as const) {
       const key = `crash-${unknownSessionStatus}`;
       const errorsBefore = gw.stats().servers[0].errorsReturned;
       const call = c.client.callTool({ name: 'test_write', arguments: { key, crashBeforeReply: true } });
-      await assert.rejects(call, /restarted or the connection broke during the call to "test_write"\. It may or may not have run/);
+      await assert.rejects(
+        call,
+        /restarted or the connection broke during the call to "test_write"\. It may or may not have run/,
+      );
       await fx.exited;
       await fx.restart();
       await sleep(300);
@@ -65,7 +72,10 @@ for (const unknownSessionStatus of [400, 404] as const) {
 
     it('a non-idempotent tool killed mid-call (server killed from outside) is not run again either', async () => {
       const key = `killed-${unknownSessionStatus}`;
-      const call = c.client.callTool({ name: 'test_write', arguments: { key, delayMs: 1500 } }).then(() => undefined, (e: Error) => e);
+      const call = c.client.callTool({ name: 'test_write', arguments: { key, delayMs: 1500 } }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
       await sleep(500);
       await fx.kill();
       assert.match(String((await call)?.message), /may or may not have run/);
@@ -83,7 +93,11 @@ for (const unknownSessionStatus of [400, 404] as const) {
       const r = await call;
       await back;
       assert.match(textOf(r), /executions/);
-      assert.equal((await executions(fx.url)).tools.test_read, readsBefore + 2, 'ran once before the crash, once after');
+      assert.equal(
+        (await executions(fx.url)).tools.test_read,
+        readsBefore + 2,
+        'ran once before the crash, once after',
+      );
       assert.equal(gw.stats().servers[0].healed.resent, resentBefore + 1);
     });
   });
@@ -124,7 +138,11 @@ describe('gateway asks upstream about a tool it has no annotations for', () => {
   let dir: string;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gw-ask-'));
-    ({ server: fx, gw } = await serverAndGateway('fixture', { testTools: true, stateFile: join(dir, 'executions.jsonl') }, { holdTimeoutMs: 15_000 }));
+    ({ server: fx, gw } = await serverAndGateway(
+      'fixture',
+      { testTools: true, stateFile: join(dir, 'executions.jsonl') },
+      { holdTimeoutMs: 15_000 },
+    ));
   });
   after(async () => {
     await stopBed({ gw, server: fx });
@@ -140,7 +158,10 @@ describe('gateway asks upstream about a tool it has no annotations for', () => {
       const back = sleep(300).then(() => fx.restart());
       assert.match(textOf(await read), /executions/);
       await back;
-      const write = c.client.callTool({ name: 'test_write', arguments: { key: 'ask', delayMs: 1000 } }).then(() => undefined, (e: Error) => e);
+      const write = c.client.callTool({ name: 'test_write', arguments: { key: 'ask', delayMs: 1000 } }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
       await sleep(300);
       await fx.kill();
       await fx.restart();

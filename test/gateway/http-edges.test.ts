@@ -23,7 +23,9 @@ function rawExchange(port: number, bytes: string | Buffer): Promise<string> {
       got += d;
     });
     s.on('end', () => resolve(got));
-    s.on('error', (e) => reject(new Error(`connection dropped (${(e as NodeJS.ErrnoException).code}) after: ${JSON.stringify(got)}`)));
+    s.on('error', (e) =>
+      reject(new Error(`connection dropped (${(e as NodeJS.ErrnoException).code}) after: ${JSON.stringify(got)}`)),
+    );
   });
 }
 
@@ -43,7 +45,17 @@ describe('gateway HTTP edges', () => {
     const size = 100 * 1024 * 1024;
     const chunk = Buffer.alloc(1024 * 1024, 0x20);
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: '/archon/mcp', method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': size } });
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        path: '/archon/mcp',
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'content-length': size,
+        },
+      });
       let response: { status: number; body: string } | undefined;
       req.on('response', (res) => {
         let body = '';
@@ -85,8 +97,17 @@ describe('gateway HTTP edges', () => {
   }
 
   it('a legacy HTTP+SSE client is told this endpoint speaks Streamable HTTP', async () => {
-    for (const [method, path] of [['GET', '/sse'], ['GET', '/archon/sse'], ['POST', '/archon/message?sessionId=abc'], ['POST', '/messages']] as const) {
-      const r = await fetch(`http://127.0.0.1:${port}${path}`, { method, body: method === 'POST' ? '{}' : undefined, headers: { accept: 'text/event-stream' } });
+    for (const [method, path] of [
+      ['GET', '/sse'],
+      ['GET', '/archon/sse'],
+      ['POST', '/archon/message?sessionId=abc'],
+      ['POST', '/messages'],
+    ] as const) {
+      const r = await fetch(`http://127.0.0.1:${port}${path}`, {
+        method,
+        body: method === 'POST' ? '{}' : undefined,
+        headers: { accept: 'text/event-stream' },
+      });
       assert.equal(r.status, 404, path);
       assert.match(await r.text(), /speaks Streamable HTTP .*not the legacy HTTP\+SSE transport/, path);
     }
@@ -101,16 +122,29 @@ describe('gateway HTTP edges', () => {
 
 describe('gateway in front of something that answers 200 but not JSON-RPC', () => {
   const cases: [string, ServerKind, GarbageMode | undefined, RegExp][] = [
-    ['an HTML page', 'html', undefined, /HTTP 200 \(text\/html\) with something that is not JSON-RPC: "<!doctype html>/],
+    [
+      'an HTML page',
+      'html',
+      undefined,
+      /HTTP 200 \(text\/html\) with something that is not JSON-RPC: "<!doctype html>/,
+    ],
     ['broken JSON', 'garbage', 'invalid-json', /HTTP 200 \(application\/json\) with something that is not JSON-RPC/],
-    ['SSE events that are not messages', 'garbage', 'bad-sse', /HTTP 200 \(text\/event-stream\) with something that is not JSON-RPC: "this is not json"/],
+    [
+      'SSE events that are not messages',
+      'garbage',
+      'bad-sse',
+      /HTTP 200 \(text\/event-stream\) with something that is not JSON-RPC: "this is not json"/,
+    ],
   ];
   for (const [what, kind, garbageMode, message] of cases) {
     it(`${what}: the client is told so, not that the server restarted`, async () => {
       const up = await startServer(kind, { garbageMode });
       const gw = await startGateway({ upstreams: [{ name: 'x', url: up.url }], port: 0, holdTimeoutMs: 2_000 });
       try {
-        const err = await connectClient(gw.url()).then(() => undefined, (e: Error) => e);
+        const err = await connectClient(gw.url()).then(
+          () => undefined,
+          (e: Error) => e,
+        );
         assert.ok(err, 'connecting failed');
         assert.match(err.message, message);
         assert.match(err.message, /does not look like an MCP endpoint/);

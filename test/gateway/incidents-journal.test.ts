@@ -2,7 +2,16 @@
 // nothing doubled), read by `incidents`, and a damaged journal set aside, reported and started anew.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,13 +23,30 @@ import { connectClient, sleep, textOf } from './util';
 
 const ROOT = join(__dirname, '..', '..');
 
-function incidents(args: string[]): { status: number | null; lines: Record<string, unknown>[]; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'incidents', ...args], { cwd: ROOT, encoding: 'utf8' });
-  const lines = args.includes('--json') ? r.stdout.split('\n').filter(Boolean).map((l) => readJsonLine(l)) : [];
+function incidents(args: string[]): {
+  status: number | null;
+  lines: Record<string, unknown>[];
+  stdout: string;
+  stderr: string;
+} {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'incidents', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  const lines = args.includes('--json')
+    ? r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => readJsonLine(l))
+    : [];
   return { status: r.status, lines, stdout: r.stdout, stderr: r.stderr };
 }
 
-async function waitForJournal(dir: string, pred: (records: { id: string; recoveredAt?: string }[]) => boolean, timeoutMs = 10_000): Promise<{ id: string; recoveredAt?: string }[]> {
+async function waitForJournal(
+  dir: string,
+  pred: (records: { id: string; recoveredAt?: string }[]) => boolean,
+  timeoutMs = 10_000,
+): Promise<{ id: string; recoveredAt?: string }[]> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -29,7 +55,10 @@ async function waitForJournal(dir: string, pred: (records: { id: string; recover
     } catch {
       // not written yet
     }
-    if (Date.now() > end) throw new Error(`journal never matched: ${existsSync(join(dir, INCIDENT_FILE)) ? readFileSync(join(dir, INCIDENT_FILE), 'utf8') : 'absent'}`);
+    if (Date.now() > end)
+      throw new Error(
+        `journal never matched: ${existsSync(join(dir, INCIDENT_FILE)) ? readFileSync(join(dir, INCIDENT_FILE), 'utf8') : 'absent'}`,
+      );
     await sleep(100);
   }
 }
@@ -72,7 +101,7 @@ describe('the incident journal of a proxy process', () => {
       assert.match(textOf(await c.client.callTool({ name: 'test_read', arguments: {} })), /executions/);
       const records = await waitForJournal(stateDir, (r) => r.some((x) => x.recoveredAt));
       assert.equal(records.length, 1, `one incident, not doubled: ${JSON.stringify(records)}`);
-      assert.equal(records[0].id, before[0].id, 'the second gateway continued the first one\'s record');
+      assert.equal(records[0].id, before[0].id, "the second gateway continued the first one's record");
       const listed = incidents(['--json', '--state-dir', stateDir, '--gateway', `http://127.0.0.1:${port}`]);
       assert.equal(listed.status, 0, listed.stderr);
       assert.equal(listed.lines.length, 1, listed.stdout);

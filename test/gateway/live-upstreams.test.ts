@@ -39,12 +39,19 @@ test('an added server is served at once; the unchanged one keeps its clients', a
     assert.match(textOf(await c.client.callTool({ name: 'health_check', arguments: {} })), /success/);
     await gw.setUpstreams([A(), B()]);
     assert.deepEqual(Object.keys(gw.urls()).sort(), ['alpha', 'beta']);
-    assert.match(textOf(await c.client.callTool({ name: 'health_check', arguments: {} })), /success/, 'the same client goes on');
+    assert.match(
+      textOf(await c.client.callTool({ name: 'health_check', arguments: {} })),
+      /success/,
+      'the same client goes on',
+    );
     assert.equal(c.transport.sessionId, sid, 'in the same session');
     const alpha = gw.stats().servers.find((s) => s.slug === 'alpha');
     assert.equal(alpha?.healed.reinitialized, 0, 'nothing had to be re-initialized');
     const m = await connectModern(gw.url('beta'), 'pinned');
-    assert.ok((await m.client.listTools()).tools.some((t) => t.name === 'health_check'), 'the new server answers');
+    assert.ok(
+      (await m.client.listTools()).tools.some((t) => t.name === 'health_check'),
+      'the new server answers',
+    );
     await m.close();
     await c.close();
   } finally {
@@ -61,7 +68,11 @@ test('a dropped server answers its calls in flight, then takes no more', async (
     const dropping = gw.setUpstreams([B()]);
     assert.match(textOf(await call), /success/, 'the call in flight was answered');
     await dropping;
-    const after = await rawPost(gw.url().replace(/\/[^/]+\/mcp$/, '/alpha/mcp'), {}, JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'ping' }));
+    const after = await rawPost(
+      gw.url().replace(/\/[^/]+\/mcp$/, '/alpha/mcp'),
+      {},
+      JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'ping' }),
+    );
     assert.equal(after.status, 404, 'the dropped server takes no more requests');
     await c.close();
   } finally {
@@ -88,8 +99,20 @@ test('stopping lets a 2026-07-28 call in flight finish (no bare 499)', async () 
 
 test("the extension's runner changes servers in place; a new port restarts the gateway", async () => {
   const views = new Map<string, unknown>();
-  const runner = new GatewayRunner({ logger: { info: () => undefined, warn: () => undefined, error: () => undefined }, publish: (name, view) => views.set(name, view) });
-  const settings = { enabled: true, port: 0, holdTimeoutMs: 10_000, responseTimeoutMs: 30_000, registerWithVSCode: false, dockerBaseImage: 'node', repeatSafeTools: {}, neverRepeatTools: {} };
+  const runner = new GatewayRunner({
+    logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    publish: (name, view) => views.set(name, view),
+  });
+  const settings = {
+    enabled: true,
+    port: 0,
+    holdTimeoutMs: 10_000,
+    responseTimeoutMs: 30_000,
+    registerWithVSCode: false,
+    dockerBaseImage: 'node',
+    repeatSafeTools: {},
+    neverRepeatTools: {},
+  };
   const server = (s: { name: string; url: string }) => ({ ...DEFAULT_SERVER, ...s });
   try {
     await runner.apply([server(A())], settings);

@@ -16,9 +16,16 @@ import { connectClient, sleep, textOf } from './util';
 const ROOT = join(__dirname, '..', '..');
 
 function incidentsJson(args: string[]): Record<string, unknown>[] {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'incidents', '--json', ...args], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'incidents', '--json', ...args],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stderr);
-  return r.stdout.split('\n').filter(Boolean).map((l) => readJsonLine(l));
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => readJsonLine(l));
 }
 
 /** GET with an explicit Host header (fetch would not send a foreign one). */
@@ -33,7 +40,8 @@ function getWithHost(port: number, path: string, host: string): Promise<number> 
   });
 }
 
-const sum = async (prom: PrometheusServer, q: string): Promise<number> => (await prom.query(q)).reduce((n, s) => n + Number(s.value[1]), 0);
+const sum = async (prom: PrometheusServer, q: string): Promise<number> =>
+  (await prom.query(q)).reduce((n, s) => n + Number(s.value[1]), 0);
 
 describe('Prometheus scrapes a running proxy while its upstream restarts', () => {
   let fx: RunningServer | undefined;
@@ -72,7 +80,10 @@ describe('Prometheus scrapes a running proxy while its upstream restarts', () =>
       await prom.waitForScrape(since);
       const heals0 = await sum(prom, 'sum(archon_mcp_doctor_heals_total{server="archon"})');
       assert.equal(heals0, 0);
-      assert.equal(await sum(prom, 'sum(archon_mcp_doctor_requests_total{server="archon",method="tools/call",outcome="ok"})'), 1);
+      assert.equal(
+        await sum(prom, 'sum(archon_mcp_doctor_requests_total{server="archon",method="tools/call",outcome="ok"})'),
+        1,
+      );
 
       const restartDuringCall = async (): Promise<void> => {
         await fx!.kill();
@@ -87,7 +98,7 @@ describe('Prometheus scrapes a running proxy while its upstream restarts', () =>
       await prom.waitForScrape(since);
       const heals1 = await sum(prom, 'sum(archon_mcp_doctor_heals_total{server="archon"})');
       assert.ok(heals1 > heals0, `heals rose after the first restart (${heals0} → ${heals1})`);
-      assert.ok(await sum(prom, 'archon_mcp_doctor_requests_held_total{server="archon"}') >= 1);
+      assert.ok((await sum(prom, 'archon_mcp_doctor_requests_held_total{server="archon"}')) >= 1);
 
       await sleep(16_000); // the first incident closes (its quiet period), so the next restart is a new one
       await restartDuringCall();
@@ -97,8 +108,20 @@ describe('Prometheus scrapes a running proxy while its upstream restarts', () =>
       assert.ok(heals2 > heals1, `heals rose after the second restart (${heals1} → ${heals2})`);
       assert.equal(await sum(prom, 'archon_mcp_doctor_upstream_restarts_total{server="archon"}'), 2);
 
-      const byCause = new Map((await prom.query('sum by (cause) (archon_mcp_doctor_session_losses_total{server="archon"})')).map((s) => [s.metric.cause, Number(s.value[1])]));
-      const incidents = incidentsJson(['--state-dir', stateDir, '--gateway', `http://127.0.0.1:${port}`, '--server', 'archon']);
+      const byCause = new Map(
+        (await prom.query('sum by (cause) (archon_mcp_doctor_session_losses_total{server="archon"})')).map((s) => [
+          s.metric.cause,
+          Number(s.value[1]),
+        ]),
+      );
+      const incidents = incidentsJson([
+        '--state-dir',
+        stateDir,
+        '--gateway',
+        `http://127.0.0.1:${port}`,
+        '--server',
+        'archon',
+      ]);
       assert.equal(incidents.length, 2, JSON.stringify(incidents));
       for (const i of incidents) {
         assert.equal(i.type, 'incident');
@@ -109,9 +132,17 @@ describe('Prometheus scrapes a running proxy while its upstream restarts', () =>
       }
       const fromIncidents = new Map<string, number>();
       for (const i of incidents) fromIncidents.set(String(i.cause), (fromIncidents.get(String(i.cause)) ?? 0) + 1);
-      for (const [cause, n] of fromIncidents) assert.equal(byCause.get(cause), n, `session_losses_total{cause="${cause}"}`);
-      assert.equal([...byCause.values()].reduce((a, b) => a + b, 0), incidents.length);
-      assert.deepEqual([...fromIncidents.keys()], ['process-restart'], 'the upstream came back without the session: a process restart');
+      for (const [cause, n] of fromIncidents)
+        assert.equal(byCause.get(cause), n, `session_losses_total{cause="${cause}"}`);
+      assert.equal(
+        [...byCause.values()].reduce((a, b) => a + b, 0),
+        incidents.length,
+      );
+      assert.deepEqual(
+        [...fromIncidents.keys()],
+        ['process-restart'],
+        'the upstream came back without the session: a process restart',
+      );
     } finally {
       await c.close();
     }

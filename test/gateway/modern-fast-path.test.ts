@@ -33,19 +33,43 @@ async function post(url: string, headers: Record<string, string>, body: unknown)
   const r = await rawPost(url, headers, JSON.stringify(body));
   const type = String(r.headers['content-type'] ?? '');
   const texts = type.startsWith('text/event-stream')
-    ? r.body.split('\n\n').filter((e) => e.includes('data: ')).map((e) => e.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n'))
-    : r.body ? [r.body] : [];
-  return { status: r.status, type: type.split(';')[0], messages: texts.map((t) => JSON.parse(mask(t)) as unknown), lengthKnown: r.headers['content-length'] !== undefined };
+    ? r.body
+        .split('\n\n')
+        .filter((e) => e.includes('data: '))
+        .map((e) =>
+          e
+            .split('\n')
+            .filter((l) => l.startsWith('data: '))
+            .map((l) => l.slice(6))
+            .join('\n'),
+        )
+    : r.body
+      ? [r.body]
+      : [];
+  return {
+    status: r.status,
+    type: type.split(';')[0],
+    messages: texts.map((t) => JSON.parse(mask(t)) as unknown),
+    lengthKnown: r.headers['content-length'] !== undefined,
+  };
 }
 
 const NAME_FIELD: Record<string, string> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
 
 /** A raw 2026-07-28 request with the standard headers a v2 client sends. */
-function modern(id: number | string, method: string, params: Record<string, unknown> = {}, meta: Record<string, unknown> = {}): { headers: Record<string, string>; body: unknown } {
+function modern(
+  id: number | string,
+  method: string,
+  params: Record<string, unknown> = {},
+  meta: Record<string, unknown> = {},
+): { headers: Record<string, string>; body: unknown } {
   const headers: Record<string, string> = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': method };
   const field = NAME_FIELD[method];
   if (field && typeof params[field] === 'string') headers['mcp-name'] = params[field] as string;
-  return { headers, body: { jsonrpc: '2.0', id, method, params: { ...params, _meta: { ...RAW_MODERN_ENVELOPE, ...meta } } } };
+  return {
+    headers,
+    body: { jsonrpc: '2.0', id, method, params: { ...params, _meta: { ...RAW_MODERN_ENVELOPE, ...meta } } },
+  };
 }
 
 /** The requests compared: answers, upstream errors, gateway-side refusals, progress. */
@@ -62,7 +86,13 @@ function cases(kind: ServerKind): [string, ReturnType<typeof modern>][] {
     ['resources/read of an unknown URI', modern(9, 'resources/read', { uri: 'test://nothing-here' })],
     ['prompts/list (no prompts upstream)', modern(10, 'prompts/list')],
     ['prompts/get (no prompts upstream)', modern(11, 'prompts/get', { name: 'p' })],
-    ['completion/complete (no completions upstream)', modern(12, 'completion/complete', { ref: { type: 'ref/prompt', name: 'p' }, argument: { name: 'a', value: 'x' } })],
+    [
+      'completion/complete (no completions upstream)',
+      modern(12, 'completion/complete', {
+        ref: { type: 'ref/prompt', name: 'p' },
+        argument: { name: 'a', value: 'x' },
+      }),
+    ],
     ['a _meta key of the client kept', modern(13, 'tools/list', {}, { 'example.com/trace': 'abc' })],
     ['a cursor', modern(14, 'tools/list', { cursor: 'nope' })],
   ];
@@ -74,15 +104,29 @@ function cases(kind: ServerKind): [string, ReturnType<typeof modern>][] {
   list.push(
     ['an Mcp-Name that is not the tool called', wrongName],
     ['no Mcp-Method header', noMethodHeader],
-    ['an envelope with broken capabilities', modern(17, 'tools/list', {}, { 'io.modelcontextprotocol/clientCapabilities': { roots: 'yes' } })],
-    ['a retry carrying requestState', modern(18, 'tools/call', { name: 'find_projects', arguments: {}, requestState: 'x' })],
+    [
+      'an envelope with broken capabilities',
+      modern(17, 'tools/list', {}, { 'io.modelcontextprotocol/clientCapabilities': { roots: 'yes' } }),
+    ],
+    [
+      'a retry carrying requestState',
+      modern(18, 'tools/call', { name: 'find_projects', arguments: {}, requestState: 'x' }),
+    ],
     ['an id that is not an integer', modern(18.5, 'tools/list')],
     ['a progress token that is an object', modern(19, 'tools/list', {}, { progressToken: { no: 1 } })],
   );
   if (kind === 'fixture') {
     list.push(
       ['invalid arguments', modern(20, 'tools/call', { name: 'test_read', arguments: { delayMs: 'soon' } })],
-      ['progress on an SSE stream', modern(21, 'tools/call', { name: 'test_progress', arguments: { steps: 3, intervalMs: 5 } }, { progressToken: 'tok-21' })],
+      [
+        'progress on an SSE stream',
+        modern(
+          21,
+          'tools/call',
+          { name: 'test_progress', arguments: { steps: 3, intervalMs: 5 } },
+          { progressToken: 'tok-21' },
+        ),
+      ],
       ['a write', modern(22, 'tools/call', { name: 'manage_task', arguments: { action: 'create', title: 't' } })],
     );
   } else {
@@ -99,8 +143,19 @@ for (const kind of ['fixture', 'modern'] as const) {
     const log = new CapturingLogger();
     before(async () => {
       fx = await startServer(kind, { testTools: true });
-      fast = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0, holdTimeoutMs: 10_000, logger: log });
-      sdk = await startGateway({ upstreams: [{ name: 'archon', url: fx.url }], port: 0, holdTimeoutMs: 10_000, logger: log, modernFastPath: false });
+      fast = await startGateway({
+        upstreams: [{ name: 'archon', url: fx.url }],
+        port: 0,
+        holdTimeoutMs: 10_000,
+        logger: log,
+      });
+      sdk = await startGateway({
+        upstreams: [{ name: 'archon', url: fx.url }],
+        port: 0,
+        holdTimeoutMs: 10_000,
+        logger: log,
+        modernFastPath: false,
+      });
     });
     after(async () => {
       await fast?.stop();
@@ -116,7 +171,11 @@ for (const kind of ['fixture', 'modern'] as const) {
       for (const [what, c] of cases(kind)) {
         const viaSdk = await post(sdk.url('archon'), c.headers, c.body);
         const viaFast = await post(fast.url('archon'), c.headers, c.body);
-        assert.deepEqual({ status: viaFast.status, type: viaFast.type, messages: viaFast.messages }, { status: viaSdk.status, type: viaSdk.type, messages: viaSdk.messages }, what);
+        assert.deepEqual(
+          { status: viaFast.status, type: viaFast.type, messages: viaFast.messages },
+          { status: viaSdk.status, type: viaSdk.type, messages: viaSdk.messages },
+          what,
+        );
         if (viaFast.lengthKnown && !viaSdk.lengthKnown) direct++;
       }
       // Six cases belong to the ladder; the fast gateway wrote every other JSON answer itself (an SSE
@@ -130,7 +189,17 @@ for (const kind of ['fixture', 'modern'] as const) {
         const slow = modern(30, 'tools/call', { name: 'test_read', arguments: { delayMs: 5000 } });
         const u = new URL(fast.url('archon'));
         const gone = await new Promise<string>((resolve) => {
-          const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...slow.headers } });
+          const req = request({
+            host: u.hostname,
+            port: u.port,
+            path: u.pathname,
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              accept: 'application/json, text/event-stream',
+              ...slow.headers,
+            },
+          });
           req.on('response', () => resolve('answered'));
           req.on('error', () => resolve('gone'));
           req.end(JSON.stringify(slow.body));

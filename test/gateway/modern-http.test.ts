@@ -16,7 +16,12 @@ interface Answer {
   body: string;
 }
 
-async function postTo(port: number, headers: Record<string, string>, body: string, path = '/archon/mcp'): Promise<Answer> {
+async function postTo(
+  port: number,
+  headers: Record<string, string>,
+  body: string,
+  path = '/archon/mcp',
+): Promise<Answer> {
   const r = await rawPost(`http://127.0.0.1:${port}${path}`, headers, body);
   return { status: r.status, body: r.body };
 }
@@ -40,7 +45,11 @@ describe('modern front: HTTP edges (Archon-like fixture)', () => {
   const log = new CapturingLogger();
   const port = (): number => Number(new URL(gw.url()).port);
   before(async () => {
-    ({ server: fx, gw } = await serverAndGateway('fixture', { testTools: true }, { holdTimeoutMs: 10_000, logger: log }));
+    ({ server: fx, gw } = await serverAndGateway(
+      'fixture',
+      { testTools: true },
+      { holdTimeoutMs: 10_000, logger: log },
+    ));
   });
   after(async () => {
     await stopBed({ gw, server: fx });
@@ -52,7 +61,11 @@ describe('modern front: HTTP edges (Archon-like fixture)', () => {
     const parsed = JSON.parse(a.body) as { id: number; result: { tools: { name: string }[] } };
     assert.equal(parsed.id, 1, "the client's own id comes back");
     assert.ok(parsed.result.tools.some((t) => t.name === 'health_check'));
-    assert.doesNotMatch(a.body, /mcp-session-id|archon-mcp-doctor-modern-/i, 'no session id and no gateway-internal id reach the client');
+    assert.doesNotMatch(
+      a.body,
+      /mcp-session-id|archon-mcp-doctor-modern-/i,
+      'no session id and no gateway-internal id reach the client',
+    );
   });
 
   it('refuses a modern request from a foreign Origin with 403, raw and through the v2 client', async () => {
@@ -64,36 +77,67 @@ describe('modern front: HTTP edges (Archon-like fixture)', () => {
     await assert.rejects(
       (async () => {
         const { Client, StreamableHTTPClientTransport } = await import('@modelcontextprotocol/client');
-        const client = new Client({ name: 'evil', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
-        await client.connect(new StreamableHTTPClientTransport(new URL(gw.url()), { requestInit: { headers: { origin: 'https://evil.example.com' } } }));
+        const client = new Client(
+          { name: 'evil', version: '1' },
+          { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+        );
+        await client.connect(
+          new StreamableHTTPClientTransport(new URL(gw.url()), {
+            requestInit: { headers: { origin: 'https://evil.example.com' } },
+          }),
+        );
       })(),
       /403|Forbidden/,
     );
   });
 
   it('answers malformed modern requests with clear JSON-RPC errors and keeps serving', async () => {
-    const badEnvelope = await postTo(port(), MODERN_HEADERS, listTools(3, { ...ENVELOPE, [CLIENT_INFO_META_KEY]: 'not an object' }));
+    const badEnvelope = await postTo(
+      port(),
+      MODERN_HEADERS,
+      listTools(3, { ...ENVELOPE, [CLIENT_INFO_META_KEY]: 'not an object' }),
+    );
     assert.equal(badEnvelope.status, 400);
     assert.equal(errorOf(badEnvelope).code, -32602);
     assert.match(errorOf(badEnvelope).message, /clientInfo/);
 
-    const noEnvelope = await postTo(port(), MODERN_HEADERS, JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/list' }));
+    const noEnvelope = await postTo(
+      port(),
+      MODERN_HEADERS,
+      JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/list' }),
+    );
     assert.equal(noEnvelope.status, 400);
     assert.match(errorOf(noEnvelope).message, /missing the required per-request envelope/);
 
-    const notJsonRpc = await postTo(port(), MODERN_HEADERS, JSON.stringify({ hello: 'world', params: { _meta: ENVELOPE } }));
+    const notJsonRpc = await postTo(
+      port(),
+      MODERN_HEADERS,
+      JSON.stringify({ hello: 'world', params: { _meta: ENVELOPE } }),
+    );
     assert.equal(notJsonRpc.status, 400);
     assert.equal(errorOf(notJsonRpc).code, -32600);
 
-    const future = await postTo(port(), { ...MODERN_HEADERS, 'mcp-protocol-version': '2027-01-01' }, listTools(5, { ...ENVELOPE, [PROTOCOL_VERSION_META_KEY]: '2027-01-01' }));
+    const future = await postTo(
+      port(),
+      { ...MODERN_HEADERS, 'mcp-protocol-version': '2027-01-01' },
+      listTools(5, { ...ENVELOPE, [PROTOCOL_VERSION_META_KEY]: '2027-01-01' }),
+    );
     assert.equal(errorOf(future).code, -32022);
-    assert.deepEqual((errorOf(future).data as { supported: string[] }).supported, ['2026-07-28'], 'names the versions the gateway serves');
+    assert.deepEqual(
+      (errorOf(future).data as { supported: string[] }).supported,
+      ['2026-07-28'],
+      'names the versions the gateway serves',
+    );
 
     const plain = await postTo(port(), { ...MODERN_HEADERS, 'content-type': 'text/plain' }, listTools(6));
     assert.equal(plain.status, 415);
     assert.match(errorOf(plain).message, /application\/json/);
 
-    const unknownMethod = await postTo(port(), { ...MODERN_HEADERS, 'mcp-method': 'nope/nope' }, JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'nope/nope', params: { _meta: ENVELOPE } }));
+    const unknownMethod = await postTo(
+      port(),
+      { ...MODERN_HEADERS, 'mcp-method': 'nope/nope' },
+      JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'nope/nope', params: { _meta: ENVELOPE } }),
+    );
     assert.equal(errorOf(unknownMethod).code, -32601);
 
     const broken = await postTo(port(), MODERN_HEADERS, '{"jsonrpc":');
@@ -114,7 +158,11 @@ describe('modern front: HTTP edges (Archon-like fixture)', () => {
         (e: Error) => ({ ok: false as const, text: e.message }),
       );
       assert.match(r.text, /no_such_tool/, 'the upstream named the unknown tool');
-      assert.match(textOf(await c.client.callTool({ name: 'health_check', arguments: {} })), /./, 'and the next call is fine');
+      assert.match(
+        textOf(await c.client.callTool({ name: 'health_check', arguments: {} })),
+        /./,
+        'and the next call is fine',
+      );
     } finally {
       await c.close();
     }
@@ -124,7 +172,10 @@ describe('modern front: HTTP edges (Archon-like fixture)', () => {
     const c = await connectModern(gw.url(), 'pinned');
     try {
       const progress: number[] = [];
-      const r = await c.client.callTool({ name: 'test_progress', arguments: { steps: 3, intervalMs: 20 } }, { onprogress: (p) => progress.push(p.progress) });
+      const r = await c.client.callTool(
+        { name: 'test_progress', arguments: { steps: 3, intervalMs: 20 } },
+        { onprogress: (p) => progress.push(p.progress) },
+      );
       assert.match(textOf(r), /"steps":3/);
       assert.deepEqual(progress, [1, 2, 3]);
     } finally {
@@ -134,10 +185,24 @@ describe('modern front: HTTP edges (Archon-like fixture)', () => {
 
   it('a modern client that goes away mid-call gets its call cancelled upstream', async () => {
     const key = 'modern-gone';
-    const body = JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'test_write', arguments: { key, delayMs: 60_000 }, _meta: ENVELOPE } });
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 9,
+      method: 'tools/call',
+      params: { name: 'test_write', arguments: { key, delayMs: 60_000 }, _meta: ENVELOPE },
+    });
     const req = request({
-      host: '127.0.0.1', port: port(), path: '/archon/mcp', method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...MODERN_HEADERS, 'mcp-method': 'tools/call', 'mcp-name': 'test_write' },
+      host: '127.0.0.1',
+      port: port(),
+      path: '/archon/mcp',
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        ...MODERN_HEADERS,
+        'mcp-method': 'tools/call',
+        'mcp-name': 'test_write',
+      },
     });
     req.on('error', () => undefined);
     req.end(body);
@@ -146,7 +211,11 @@ describe('modern front: HTTP edges (Archon-like fixture)', () => {
     assert.equal((await executions(fx.url)).keys.test_write?.[key], 1, 'the write started upstream');
     req.destroy();
     for (let i = 0; i < 300 && !(await executions(fx.url)).keys.cancelled?.[key]; i++) await sleep(100);
-    assert.equal((await executions(fx.url)).keys.cancelled?.[key], 1, 'the upstream heard notifications/cancelled for it');
+    assert.equal(
+      (await executions(fx.url)).keys.cancelled?.[key],
+      1,
+      'the upstream heard notifications/cancelled for it',
+    );
     assert.equal((await executions(fx.url)).keys.test_write?.[key], 1, 'and it was not sent again');
   });
 });
@@ -155,7 +224,11 @@ describe('modern front: subscriptions/listen across an upstream restart (server-
   let srv: RunningServer;
   let gw: Gateway;
   before(async () => {
-    ({ server: srv, gw } = await serverAndGateway('everything-streamable', {}, { name: 'everything', holdTimeoutMs: 15_000 }));
+    ({ server: srv, gw } = await serverAndGateway(
+      'everything-streamable',
+      {},
+      { name: 'everything', holdTimeoutMs: 15_000 },
+    ));
   });
   after(async () => {
     await stopBed({ gw, server: srv });
@@ -179,7 +252,10 @@ describe('modern front: subscriptions/listen across an upstream restart (server-
       await c.client.callTool({ name: 'toggle-subscriber-updates', arguments: {} });
       const until = Date.now() + 15_000;
       while (!updates.includes(uri) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-      assert.ok(updates.includes(uri), `an update for ${uri} arrived on the listen stream after the restart (got ${JSON.stringify(updates)})`);
+      assert.ok(
+        updates.includes(uri),
+        `an update for ${uri} arrived on the listen stream after the restart (got ${JSON.stringify(updates)})`,
+      );
       assert.ok(gw.stats().servers[0].healed.reinitialized >= 1, 'the shared session was re-initialized');
       await sub.close();
     } finally {
@@ -199,12 +275,20 @@ describe('modern front: a modern-only upstream (modern fixture)', () => {
   });
 
   // The upstream side speaks 2026-07-28 to a modern upstream: discover is served with what it said of itself.
-  it('serves a raw 2026-07-28 discover with the upstream\'s own server info', async () => {
+  it("serves a raw 2026-07-28 discover with the upstream's own server info", async () => {
     const port = Number(new URL(gw.url()).port);
-    const discover = JSON.stringify({ jsonrpc: '2.0', id: 'd1', method: 'server/discover', params: { _meta: ENVELOPE } });
+    const discover = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 'd1',
+      method: 'server/discover',
+      params: { _meta: ENVELOPE },
+    });
     const a = await postTo(port, { ...MODERN_HEADERS, 'mcp-method': 'server/discover' }, discover, '/modern/mcp');
     assert.equal(a.status, 200, a.body.slice(0, 300));
-    const parsed = JSON.parse(a.body) as { id: string; result?: { supportedVersions: string[]; _meta?: Record<string, { name?: string }> } };
+    const parsed = JSON.parse(a.body) as {
+      id: string;
+      result?: { supportedVersions: string[]; _meta?: Record<string, { name?: string }> };
+    };
     assert.equal(parsed.id, 'd1');
     assert.deepEqual(parsed.result?.supportedVersions, ['2026-07-28']);
     assert.equal(parsed.result?._meta?.['io.modelcontextprotocol/serverInfo']?.name, 'modern-mcp');

@@ -24,7 +24,11 @@ describe('modern clients through the gateway to the Archon-like fixture', () => 
   let gw: Gateway;
   const clients: ModernConnected[] = [];
   before(async () => {
-    ({ server: fx, gw } = await serverAndGateway('fixture', { testTools: true, stateFile: join(dir, 'executions.jsonl') }, { holdTimeoutMs: 20_000 }));
+    ({ server: fx, gw } = await serverAndGateway(
+      'fixture',
+      { testTools: true, stateFile: join(dir, 'executions.jsonl') },
+      { holdTimeoutMs: 20_000 },
+    ));
   });
   after(async () => {
     for (const c of clients) await c.close();
@@ -43,7 +47,10 @@ describe('modern clients through the gateway to the Archon-like fixture', () => 
       assert.equal(c.client.getServerVersion()?.name, 'archon-mcp-server', "the upstream's own server info");
       assert.ok(discovered.capabilities.tools, "the upstream's tools capability");
       const { tools } = await c.client.listTools();
-      assert.ok(tools.some((t) => t.name === 'rag_search_knowledge_base'), 'the Archon tools');
+      assert.ok(
+        tools.some((t) => t.name === 'rag_search_knowledge_base'),
+        'the Archon tools',
+      );
       const write = await c.client.callTool({ name: 'test_write', arguments: { key: `first-${how}` } });
       assert.match(textOf(write), /"executions":1/);
     });
@@ -69,28 +76,44 @@ describe('modern clients through the gateway to the Archon-like fixture', () => 
     const written: string[] = [];
     // Reads (auto client) run all the time, interrupted and resent; writes (pinned client) are held
     // while the fixture is down but never sent into a kill (an interrupted write is, correctly, an error).
-    const reads = loop(async () => {
-      assert.match(textOf(await auto.client.callTool({ name: 'test_read', arguments: {} })), /executions/);
-    }, () => done);
-    const lists = loop(async () => {
-      const { tools } = await pinned.client.listTools();
-      assert.ok(tools.length > 16);
-      await sleep(50);
-    }, () => done);
-    const writes = loop(async (i) => {
-      const key = `w${i}`;
-      const p = pinned.client.callTool({ name: 'test_write', arguments: { key } }).then((r) => {
-        assert.match(textOf(r), /"executions":1/);
-        written.push(key);
-      });
-      writeInFlight = p.then(() => undefined, () => undefined);
-      await p;
-    }, () => done, async () => {
-      while (writesPaused) await sleep(5);
-    });
+    const reads = loop(
+      async () => {
+        assert.match(textOf(await auto.client.callTool({ name: 'test_read', arguments: {} })), /executions/);
+      },
+      () => done,
+    );
+    const lists = loop(
+      async () => {
+        const { tools } = await pinned.client.listTools();
+        assert.ok(tools.length > 16);
+        await sleep(50);
+      },
+      () => done,
+    );
+    const writes = loop(
+      async (i) => {
+        const key = `w${i}`;
+        const p = pinned.client.callTool({ name: 'test_write', arguments: { key } }).then((r) => {
+          assert.match(textOf(r), /"executions":1/);
+          written.push(key);
+        });
+        writeInFlight = p.then(
+          () => undefined,
+          () => undefined,
+        );
+        await p;
+      },
+      () => done,
+      async () => {
+        while (writesPaused) await sleep(5);
+      },
+    );
     const pids = new Set<number>([fx.pid]);
     for (let n = 0; n < RESTARTS; n++) {
-      await Promise.all([sleep(200 + Math.random() * 300), answered([reads.progress, writes.progress, lists.progress], CALLS_PER_WINDOW)]);
+      await Promise.all([
+        sleep(200 + Math.random() * 300),
+        answered([reads.progress, writes.progress, lists.progress], CALLS_PER_WINDOW),
+      ]);
       writesPaused = true;
       await writeInFlight;
       await fx.kill('SIGKILL');
@@ -112,7 +135,10 @@ describe('modern clients through the gateway to the Archon-like fixture', () => 
     assert.equal(Object.values(counts.keys.test_write ?? {}).filter((n) => n !== 1).length, 0, 'no write ran twice');
     const s = gw.stats().servers[0];
     assert.equal(s.errorsReturned, 0);
-    assert.ok(s.healed.reinitialized + s.healed.held + s.healed.resent >= RESTARTS, `healed: ${JSON.stringify(s.healed)}`);
+    assert.ok(
+      s.healed.reinitialized + s.healed.held + s.healed.resent >= RESTARTS,
+      `healed: ${JSON.stringify(s.healed)}`,
+    );
     // The clients never saw a session: discover still answers after all the restarts.
     assert.equal(pinned.client.getNegotiatedProtocolVersion(), '2026-07-28');
   });
@@ -147,8 +173,20 @@ describe('a modern client that arrives while the Archon-like fixture is down', (
     // Held, it would wait out the 30 s hold and then carry the "did not come back" error instead.
     const res = await fetch(gw.url(), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': 42 } } }),
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'tools/list',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/list',
+        params: {
+          _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': 42 },
+        },
+      }),
     });
     const answer = (await res.json()) as { error?: { code: number; message: string } };
     assert.equal(res.status, 400);
@@ -163,9 +201,19 @@ describe('a modern client that arrives while the Archon-like fixture is down', (
     try {
       await back;
       assert.equal(c.client.getNegotiatedProtocolVersion(), '2026-07-28');
-      assert.equal(c.client.getServerVersion()?.name, 'archon-mcp-server', 'discover answered with what the upstream said once it was back');
-      assert.match(textOf(await c.client.callTool({ name: 'test_write', arguments: { key: 'after-down' } })), /"executions":1/);
-      assert.ok(gw.stats().servers[0].healed.held >= 1, `the first request was held: ${JSON.stringify(gw.stats().servers[0].healed)}`);
+      assert.equal(
+        c.client.getServerVersion()?.name,
+        'archon-mcp-server',
+        'discover answered with what the upstream said once it was back',
+      );
+      assert.match(
+        textOf(await c.client.callTool({ name: 'test_write', arguments: { key: 'after-down' } })),
+        /"executions":1/,
+      );
+      assert.ok(
+        gw.stats().servers[0].healed.held >= 1,
+        `the first request was held: ${JSON.stringify(gw.stats().servers[0].healed)}`,
+      );
     } finally {
       await c.close();
     }

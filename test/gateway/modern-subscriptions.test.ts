@@ -5,7 +5,11 @@
 // no session, are in the gateway's client list.
 import assert from 'node:assert/strict';
 import { request, type IncomingMessage } from 'node:http';
-import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
+} from '@modelcontextprotocol/server';
 import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../helpers/servers';
 import { HEALTH_PATH, type Gateway } from '../../src/core/gateway';
@@ -72,9 +76,16 @@ describe('a 2026-07-28 client subscribing through the gateway to a 2026-07-28 up
     assert.notEqual(srv.pid, pid, 'a new fixture process');
     await updateArrives(updates, poke);
     await subscriptionsBecome(srv.url, 1, 'after the restart the upstream listen stream names it again');
-    assert.ok(updates.every((u) => u === NOTE), updates.join(', '));
+    assert.ok(
+      updates.every((u) => u === NOTE),
+      updates.join(', '),
+    );
     await sub.close();
-    await subscriptionsBecome(srv.url, 0, 'the only listener closed its stream: the gateway stopped listening for the URI upstream');
+    await subscriptionsBecome(
+      srv.url,
+      0,
+      'the only listener closed its stream: the gateway stopped listening for the URI upstream',
+    );
   });
 
   it('gives a subscription back only when the last listen stream naming it closes', async () => {
@@ -96,7 +107,9 @@ describe('a 2026-07-28 client subscribing through the gateway to a 2026-07-28 up
   it('a client that goes away (its connection dropped, no clean close) gives its subscription back too', async () => {
     const port = Number(new URL(gw.url()).port);
     const body = JSON.stringify({
-      jsonrpc: '2.0', id: 'listen-1', method: 'subscriptions/listen',
+      jsonrpc: '2.0',
+      id: 'listen-1',
+      method: 'subscriptions/listen',
       params: {
         notifications: { resourceSubscriptions: [NOTE] },
         _meta: {
@@ -107,8 +120,16 @@ describe('a 2026-07-28 client subscribing through the gateway to a 2026-07-28 up
       },
     });
     const req = request({
-      host: '127.0.0.1', port, path: '/modern/mcp', method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'subscriptions/listen' },
+      host: '127.0.0.1',
+      port,
+      path: '/modern/mcp',
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'subscriptions/listen',
+      },
     });
     const answered = new Promise<IncomingMessage>((resolve, reject) => {
       req.on('response', resolve);
@@ -130,16 +151,25 @@ describe('a 2026-07-28 client subscribing through the gateway to a 2026-07-28 up
       await legacy.client.listTools();
       const list = gw.stats().servers[0].clients;
       const modern = list.filter((c) => c.era === '2026-07-28');
-      assert.deepEqual(modern.map((c) => c.name).sort(), ['listener-a', 'listener-b', 'raw-listener'], JSON.stringify(list));
+      assert.deepEqual(
+        modern.map((c) => c.name).sort(),
+        ['listener-a', 'listener-b', 'raw-listener'],
+        JSON.stringify(list),
+      );
       for (const c of modern) {
         assert.equal(c.version, c.name === 'raw-listener' ? '0.0.1' : '2.0.0');
         assert.equal(c.session, undefined, 'a 2026-07-28 client has no session');
         assert.ok(Date.parse(c.lastSeenAt) >= Date.parse(c.connectedAt));
       }
       const old = list.filter((c) => c.era === '2025');
-      assert.deepEqual(old.map((c) => c.name), ['legacy-beside']);
+      assert.deepEqual(
+        old.map((c) => c.name),
+        ['legacy-beside'],
+      );
       assert.ok(old[0].session, 'a 2025 client is listed by its (shortened) session');
-      const status = (await (await fetch(new URL(HEALTH_PATH, gw.baseUrl))).json()) as { servers: { clients: number }[] };
+      const status = (await (await fetch(new URL(HEALTH_PATH, gw.baseUrl))).json()) as {
+        servers: { clients: number }[];
+      };
       assert.equal(status.servers[0].clients, 4, 'the status endpoint counts clients of both eras');
     } finally {
       await legacy.close();

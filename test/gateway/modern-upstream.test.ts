@@ -11,7 +11,11 @@ import { after, before, describe, it } from 'node:test';
 import { startServer, type RunningServer } from '../helpers/servers';
 import { startGateway, type Gateway } from '../../src/core/gateway';
 import { RAW_MODERN_ENVELOPE, connectModern, type ModernConnected } from './modern-util';
-import { EmptyResultSchema, ResourceUpdatedNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  EmptyResultSchema,
+  ResourceUpdatedNotificationSchema,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { CapturingLogger, connectClient, executions, sleep, textOf, type Connected } from './util';
 import { answered, loop } from './call-loops';
 import { serverAndGateway, stopBed } from './bed';
@@ -27,7 +31,11 @@ describe('the gateway in front of a 2026-07-28-only upstream (modern fixture)', 
   let legacy: Connected | undefined;
   let modern: ModernConnected | undefined;
   before(async () => {
-    ({ server: srv, gw } = await serverAndGateway('modern', { stateFile: join(dir, 'executions.jsonl') }, { name: 'modern', holdTimeoutMs: 20_000, logger: log }));
+    ({ server: srv, gw } = await serverAndGateway(
+      'modern',
+      { stateFile: join(dir, 'executions.jsonl') },
+      { name: 'modern', holdTimeoutMs: 20_000, logger: log },
+    ));
   });
   after(async () => {
     await legacy?.close();
@@ -43,11 +51,22 @@ describe('the gateway in front of a 2026-07-28-only upstream (modern fixture)', 
     assert.ok(legacy.client.getServerCapabilities()?.tools, "the upstream's tools capability");
     await legacy.client.ping();
     const { tools } = await legacy.client.listTools();
-    assert.deepEqual(tools.map((t) => t.name).sort(), ['find_projects', 'health_check', 'manage_task', 'test_list_changed', 'test_read', 'test_resource_updated', 'test_write']);
+    assert.deepEqual(tools.map((t) => t.name).sort(), [
+      'find_projects',
+      'health_check',
+      'manage_task',
+      'test_list_changed',
+      'test_read',
+      'test_resource_updated',
+      'test_write',
+    ]);
     const w = await legacy.client.callTool({ name: 'test_write', arguments: { key: 'first-legacy' } });
     assert.match(textOf(w), /"executions":1/);
     assert.equal((await executions(srv.url)).keys.test_write?.['first-legacy'], 1);
-    assert.ok(log.lines.some((l) => /speaks 2026-07-28 only/.test(l)), `the era switch is logged: ${log.lines.join(' | ')}`);
+    assert.ok(
+      log.lines.some((l) => /speaks 2026-07-28 only/.test(l)),
+      `the era switch is logged: ${log.lines.join(' | ')}`,
+    );
   });
 
   it('serves a v2 client pinned to 2026-07-28 (modern client → gateway → modern upstream)', async () => {
@@ -62,18 +81,30 @@ describe('the gateway in front of a 2026-07-28-only upstream (modern fixture)', 
 
   it("the upstream's own refusals reach both eras as its JSON-RPC errors, not as gateway errors", async () => {
     // A 2025 client: an unknown method and an unknown tool (the upstream answers 404 -32601 and -32602).
-    const unknown = await legacy!.client.request({ method: 'nope/nope', params: {} } as never, EmptyResultSchema).then(() => undefined, (e: { code?: number; message?: string }) => e);
+    const unknown = await legacy!.client.request({ method: 'nope/nope', params: {} } as never, EmptyResultSchema).then(
+      () => undefined,
+      (e: { code?: number; message?: string }) => e,
+    );
     assert.equal(unknown?.code, -32601, `the server's own error: ${unknown?.message}`);
     assert.doesNotMatch(String(unknown?.message), /gateway/);
-    const noTool = await legacy!.client.callTool({ name: 'no_such_tool', arguments: {} }).then((r) => r, (e: { code?: number }) => e);
+    const noTool = await legacy!.client.callTool({ name: 'no_such_tool', arguments: {} }).then(
+      (r) => r,
+      (e: { code?: number }) => e,
+    );
     assert.equal((noTool as { code?: number }).code, -32602);
     // A 2026-07-28 client, raw: the error the upstream gives directly. (The status differs: the SDK's
     // handler answers an error its request handler throws with HTTP 200, its own ladder's with 404.)
-    const post = (url: string) => fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'nope/nope' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'nope/nope', params: { _meta: RAW_MODERN_ENVELOPE } }),
-    }).then(async (r) => ({ status: r.status, body: (await r.json()) as { id: unknown; error?: { code: number } } }));
+    const post = (url: string) =>
+      fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'nope/nope',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'nope/nope', params: { _meta: RAW_MODERN_ENVELOPE } }),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { id: unknown; error?: { code: number } } }));
     const [direct, via] = [await post(srv.url), await post(gw.url())];
     assert.equal(direct.status, 404);
     assert.equal(direct.body.error?.code, -32601);
@@ -93,7 +124,10 @@ describe('the gateway in front of a 2026-07-28-only upstream (modern fixture)', 
         assert.match(textOf(r), /"executions":1/);
         written.push(key);
       });
-      const settled = p.then(() => undefined, () => undefined);
+      const settled = p.then(
+        () => undefined,
+        () => undefined,
+      );
       inFlight.add(settled);
       void settled.then(() => inFlight.delete(settled));
       return p;
@@ -102,18 +136,32 @@ describe('the gateway in front of a 2026-07-28-only upstream (modern fixture)', 
       while (writesPaused) await sleep(5);
     };
     const loops = [
-      loop(async () => {
-        assert.match(textOf(await l.client.callTool({ name: 'test_read', arguments: {} })), /executions/);
-      }, () => done),
-      loop(async () => {
-        const { tools } = await m.client.listTools();
-        assert.ok(tools.length >= 5);
-        await sleep(50);
-      }, () => done),
+      loop(
+        async () => {
+          assert.match(textOf(await l.client.callTool({ name: 'test_read', arguments: {} })), /executions/);
+        },
+        () => done,
+      ),
+      loop(
+        async () => {
+          const { tools } = await m.client.listTools();
+          assert.ok(tools.length >= 5);
+          await sleep(50);
+        },
+        () => done,
+      ),
       // Writes are held while the fixture is down but never sent into a kill (a write cut off there
       // is, correctly, an error): the killer waits for the one in flight.
-      loop((i) => write(l.client, `legacy-${i}`), () => done, gate),
-      loop((i) => write(m.client as unknown as { callTool: Connected['client']['callTool'] }, `modern-${i}`), () => done, gate),
+      loop(
+        (i) => write(l.client, `legacy-${i}`),
+        () => done,
+        gate,
+      ),
+      loop(
+        (i) => write(m.client as unknown as { callTool: Connected['client']['callTool'] }, `modern-${i}`),
+        () => done,
+        gate,
+      ),
     ];
     const progress = loops.map((x) => x.progress);
     const pids = new Set<number>([srv.pid]);
@@ -132,13 +180,23 @@ describe('the gateway in front of a 2026-07-28-only upstream (modern fixture)', 
     const results = await Promise.all(loops.map((x) => x.done));
     assert.equal(pids.size, RESTARTS + 1, 'the fixture really ran as 11 processes');
     for (const r of results) assert.deepEqual(r.errors, [], 'every call answered');
-    assert.ok(results[2].calls >= RESTARTS * CALLS_PER_WINDOW && results[3].calls >= RESTARTS * CALLS_PER_WINDOW, 'steady writes from both clients');
+    assert.ok(
+      results[2].calls >= RESTARTS * CALLS_PER_WINDOW && results[3].calls >= RESTARTS * CALLS_PER_WINDOW,
+      'steady writes from both clients',
+    );
     const counts = (await executions(srv.url)).keys.test_write ?? {};
     for (const key of written) assert.equal(counts[key], 1, `write ${key} ran once`);
-    assert.deepEqual(Object.entries(counts).filter(([, n]) => n !== 1), [], 'no write ran twice');
+    assert.deepEqual(
+      Object.entries(counts).filter(([, n]) => n !== 1),
+      [],
+      'no write ran twice',
+    );
     const s = gw.stats().servers[0];
     assert.equal(s.errorsReturned, 0);
-    assert.ok(s.healed.held + s.healed.resent + s.healed.reinitialized >= RESTARTS, `healed: ${JSON.stringify(s.healed)}`);
+    assert.ok(
+      s.healed.held + s.healed.resent + s.healed.reinitialized >= RESTARTS,
+      `healed: ${JSON.stringify(s.healed)}`,
+    );
   });
 
   it('a write cut off by a crash is reported as "may or may not have run" and not repeated', async () => {
@@ -149,7 +207,11 @@ describe('the gateway in front of a 2026-07-28-only upstream (modern fixture)', 
       (e: Error) => /may or may not have run/.test(e.message) && /did not repeat it/.test(e.message),
     );
     await srv.restart();
-    assert.match(textOf(await legacy.client.callTool({ name: 'test_read', arguments: {} })), /executions/, 'the next call is answered');
+    assert.match(
+      textOf(await legacy.client.callTool({ name: 'test_read', arguments: {} })),
+      /executions/,
+      'the next call is answered',
+    );
     assert.equal((await executions(srv.url)).keys.test_write?.[key], 1, 'the interrupted write ran once, never again');
   });
 });
@@ -172,11 +234,19 @@ describe('an upstream replaced across a restart by the other era', () => {
     assert.match(textOf(await c.client.callTool({ name: 'test_read', arguments: {} })), /executions/);
     await srv.stop();
     srv = await startServer('fixture', { port, testTools: true });
-    assert.match(textOf(await c.client.callTool({ name: 'test_read', arguments: {} })), /executions/, 'served by the 2025 server (a new upstream session)');
+    assert.match(
+      textOf(await c.client.callTool({ name: 'test_read', arguments: {} })),
+      /executions/,
+      'served by the 2025 server (a new upstream session)',
+    );
     assert.ok((await executions(srv.url)).initializes >= 1, 'the gateway initialized a 2025 session upstream');
     await srv.stop();
     srv = await startServer('modern', { port });
-    assert.match(textOf(await c.client.callTool({ name: 'test_read', arguments: {} })), /executions/, 'served by the 2026-07-28 server again');
+    assert.match(
+      textOf(await c.client.callTool({ name: 'test_read', arguments: {} })),
+      /executions/,
+      'served by the 2026-07-28 server again',
+    );
     assert.equal(gw.stats().servers[0].errorsReturned, 0);
   });
 });
@@ -237,7 +307,10 @@ describe('notifications from a 2026-07-28 upstream reach a 2025 client', () => {
     await updated();
     await srv!.restart();
     await updated();
-    assert.ok(updates.every((u) => u === 'test://note'), updates.join(', '));
+    assert.ok(
+      updates.every((u) => u === 'test://note'),
+      updates.join(', '),
+    );
     await client.client.unsubscribeResource({ uri: 'test://note' });
     await sleep(500); // the listen stream reopens without the URI
     const after = updates.length;

@@ -18,8 +18,14 @@ async function eagerGetConnect(url: string): Promise<{ close(): Promise<void> }>
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: ACCEPT },
     body: JSON.stringify({
-      jsonrpc: '2.0', id: 1, method: 'initialize',
-      params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'eager-get', version: '1.0.0' } },
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: {
+        protocolVersion: LATEST_PROTOCOL_VERSION,
+        capabilities: {},
+        clientInfo: { name: 'eager-get', version: '1.0.0' },
+      },
     }),
   });
   assert.equal(init.status, 200);
@@ -27,20 +33,39 @@ async function eagerGetConnect(url: string): Promise<{ close(): Promise<void> }>
   assert.ok(sid, 'the gateway sends a session id with the initialize answer');
   // The GET stream opens before the initialize answer's body has been read.
   const stream = new AbortController();
-  const get = await fetch(url, { headers: { accept: 'text/event-stream', 'mcp-session-id': sid }, signal: stream.signal });
+  const get = await fetch(url, {
+    headers: { accept: 'text/event-stream', 'mcp-session-id': sid },
+    signal: stream.signal,
+  });
   assert.equal(get.status, 200);
   const answer = await init.text();
   assert.match(answer, /"result"/);
-  const headers = { 'content-type': 'application/json', accept: ACCEPT, 'mcp-session-id': sid, 'mcp-protocol-version': LATEST_PROTOCOL_VERSION };
-  const initialized = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+  const headers = {
+    'content-type': 'application/json',
+    accept: ACCEPT,
+    'mcp-session-id': sid,
+    'mcp-protocol-version': LATEST_PROTOCOL_VERSION,
+  };
+  const initialized = await fetch(url, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+  });
   assert.equal(initialized.status, 202);
-  const list = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }) });
+  const list = await fetch(url, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+  });
   assert.match(await list.text(), /health_check/);
   return {
     close: async () => {
       stream.abort();
       await get.body?.cancel().catch(() => undefined);
-      await fetch(url, { method: 'DELETE', headers }).then((r) => r.body?.cancel(), () => undefined);
+      await fetch(url, { method: 'DELETE', headers }).then(
+        (r) => r.body?.cancel(),
+        () => undefined,
+      );
     },
   };
 }
@@ -51,7 +76,11 @@ describe('one upstream session per gateway client', () => {
   const log = new CapturingLogger();
   before(async () => {
     // A slow initialize (as a busy Archon answers it) leaves room for the client's GET to come first.
-    ({ server: fx, gw } = await serverAndGateway('fixture', { testTools: true, env: { FIXTURE_INITIALIZE_DELAY_MS: '300' } }, { logger: log }));
+    ({ server: fx, gw } = await serverAndGateway(
+      'fixture',
+      { testTools: true, env: { FIXTURE_INITIALIZE_DELAY_MS: '300' } },
+      { logger: log },
+    ));
   });
   after(async () => {
     await stopBed({ gw, server: fx });

@@ -46,9 +46,13 @@ describe('gateway pass-through', () => {
     try {
       const seen: number[] = [];
       const start = Date.now();
-      const result = await c.client.callTool({ name: 'test_progress', arguments: { steps: 5, intervalMs: 200 } }, undefined, {
-        onprogress: () => seen.push(Date.now() - start),
-      });
+      const result = await c.client.callTool(
+        { name: 'test_progress', arguments: { steps: 5, intervalMs: 200 } },
+        undefined,
+        {
+          onprogress: () => seen.push(Date.now() - start),
+        },
+      );
       const done = Date.now() - start;
       assert.equal(seen.length, 5, `five progress notifications, got ${seen.length}`);
       assert.ok(seen[0] < 600, `the first progress came after ${seen[0]} ms`);
@@ -64,7 +68,9 @@ describe('gateway pass-through', () => {
     const c = await connectClient(gw.url(), { capabilities: { sampling: {}, elicitation: {} } });
     try {
       c.client.setRequestHandler(CreateMessageRequestSchema, async () => ({
-        model: 'test-model', role: 'assistant', content: { type: 'text', text: 'sampled through the gateway' },
+        model: 'test-model',
+        role: 'assistant',
+        content: { type: 'text', text: 'sampled through the gateway' },
       }));
       c.client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { name: 'Ada' } }));
       const sampled = textOf(await c.client.callTool({ name: 'test_sample', arguments: { prompt: 'hi' } }));
@@ -83,7 +89,11 @@ describe('gateway pass-through', () => {
     await c.transport.terminateSession();
     const res = await fetch(gw.url(), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': String(id) },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': String(id),
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
     });
     assert.equal(res.status, 404);
@@ -91,7 +101,7 @@ describe('gateway pass-through', () => {
     await c.close();
   });
 
-  it('answers a live session\'s POSTs as the SDK transport does: checks, 202, one SSE stream per POST', async () => {
+  it("answers a live session's POSTs as the SDK transport does: checks, 202, one SSE stream per POST", async () => {
     const c = await connectClient(gw.url());
     const headers = {
       'content-type': 'application/json',
@@ -100,8 +110,17 @@ describe('gateway pass-through', () => {
       'mcp-protocol-version': '2025-06-18',
     };
     const post = async (body: unknown, extra: Record<string, string> = {}) => {
-      const res = await fetch(gw.url(), { method: 'POST', headers: { ...headers, ...extra }, body: JSON.stringify(body) });
-      return { status: res.status, type: res.headers.get('content-type'), session: res.headers.get('mcp-session-id'), text: await res.text() };
+      const res = await fetch(gw.url(), {
+        method: 'POST',
+        headers: { ...headers, ...extra },
+        body: JSON.stringify(body),
+      });
+      return {
+        status: res.status,
+        type: res.headers.get('content-type'),
+        session: res.headers.get('mcp-session-id'),
+        text: await res.text(),
+      };
     };
     const errorOf = (text: string) => (JSON.parse(text) as { error: { code: number; message: string } }).error;
     try {
@@ -115,13 +134,20 @@ describe('gateway pass-through', () => {
       assert.match(errorOf(r.text).message, /Unsupported protocol version: 1999-01-01/);
       r = await post({ jsonrpc: '2.0', idx: 1, method: 5 });
       assert.deepEqual([r.status, errorOf(r.text).code], [400, -32700]);
-      r = await post({ jsonrpc: '2.0', id: 9, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } });
+      r = await post({
+        jsonrpc: '2.0',
+        id: 9,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+      });
       assert.match(errorOf(r.text).message, /already initialized/);
       r = await post({ jsonrpc: '2.0', method: 'notifications/roots/list_changed' });
       assert.deepEqual([r.status, r.text], [202, '']);
       r = await post([ping, { jsonrpc: '2.0', id: 2, method: 'tools/list' }]);
       assert.deepEqual([r.status, r.type, r.session], [200, 'text/event-stream', c.transport.sessionId]);
-      const ids = [...r.text.matchAll(/^event: message\ndata: (.*)$/gm)].map((m) => (JSON.parse(m[1]) as { id: number }).id);
+      const ids = [...r.text.matchAll(/^event: message\ndata: (.*)$/gm)].map(
+        (m) => (JSON.parse(m[1]) as { id: number }).id,
+      );
       assert.deepEqual(ids.sort(), [1, 2], 'both answers on the one stream, which then ends');
     } finally {
       await c.close();
@@ -168,7 +194,11 @@ describe('gateway with a sessionless upstream', () => {
   let fx: RunningServer;
   let gw: Gateway;
   before(async () => {
-    ({ server: fx, gw } = await serverAndGateway('fixture', { testTools: true, sessionless: true }, { holdTimeoutMs: 10_000 }));
+    ({ server: fx, gw } = await serverAndGateway(
+      'fixture',
+      { testTools: true, sessionless: true },
+      { holdTimeoutMs: 10_000 },
+    ));
   });
   after(async () => {
     await stopBed({ gw, server: fx });

@@ -3,7 +3,14 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { GATEWAY_DEFAULTS, GatewayPortTaken, HEALTH_PATH, SERVICE_ID, startGateway, type Gateway } from '../../src/core/gateway';
+import {
+  GATEWAY_DEFAULTS,
+  GatewayPortTaken,
+  HEALTH_PATH,
+  SERVICE_ID,
+  startGateway,
+  type Gateway,
+} from '../../src/core/gateway';
 import { validateSettings } from '../../src/core/settings';
 import { startServer, type RunningServer } from '../helpers/servers';
 import { connectClient, textOf } from './util';
@@ -26,7 +33,7 @@ describe('gateway port', () => {
     await fx?.stop();
   });
 
-  it('defaults to 18051, none of Archon\'s ports (3737, 8051, 8052, 8181)', () => {
+  it("defaults to 18051, none of Archon's ports (3737, 8051, 8052, 8181)", () => {
     assert.equal(GATEWAY_DEFAULTS.port, 18051);
     assert.equal(validateSettings({}).settings.gateway.port, 18051);
     for (const archon of [3737, 8051, 8052, 8181]) assert.notEqual(GATEWAY_DEFAULTS.port, archon);
@@ -54,12 +61,15 @@ describe('gateway port', () => {
       const blocker = await hold(0, host);
       held.push(blocker);
       const port = (blocker.address() as { port: number }).port;
-      await assert.rejects(startGateway({ upstreams: [{ name: 'a', url: 'http://127.0.0.1:1/mcp' }], port }), (err: unknown) => {
-        assert.ok(err instanceof GatewayPortTaken, String(err));
-        assert.equal(err.port, port);
-        assert.match(err.message, new RegExp(`port ${port} .* taken by another program`));
-        return true;
-      });
+      await assert.rejects(
+        startGateway({ upstreams: [{ name: 'a', url: 'http://127.0.0.1:1/mcp' }], port }),
+        (err: unknown) => {
+          assert.ok(err instanceof GatewayPortTaken, String(err));
+          assert.equal(err.port, port);
+          assert.match(err.message, new RegExp(`port ${port} .* taken by another program`));
+          return true;
+        },
+      );
     });
   }
 });

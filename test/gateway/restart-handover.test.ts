@@ -88,7 +88,10 @@ describe('gateway restart and port hand-over (CLI processes)', () => {
       assert.ok(tookMs < 5000, `took over in ${tookMs} ms`);
       assert.match(textOf(await c.client.callTool({ name: 'test_read', arguments: {} })), /executions/);
       assert.equal(c.transport.sessionId, id, 'same session id after the hand-over');
-      assert.ok(b.lines.some((l) => l.type === 'session-restored'), 'the session came from disk');
+      assert.ok(
+        b.lines.some((l) => l.type === 'session-restored'),
+        'the session came from disk',
+      );
     } finally {
       await c.close();
     }
@@ -100,7 +103,10 @@ describe('gateway restart and port hand-over (CLI processes)', () => {
       const p = proxy(['--upstream', fx.url, '--port', String(blocker.port), '--state-dir', join(dir, 'd')]);
       assert.equal(await p.exited, 1);
       assert.deepEqual(p.lines, [], 'no listening line: it serves nowhere');
-      assert.match(p.stderr(), new RegExp(`port ${blocker.port} \\(127\\.0\\.0\\.1 / ::1\\) is taken by another program`));
+      assert.match(
+        p.stderr(),
+        new RegExp(`port ${blocker.port} \\(127\\.0\\.0\\.1 / ::1\\) is taken by another program`),
+      );
       assert.match(p.stderr(), /--port/);
     } finally {
       await blocker.stop();

@@ -7,7 +7,14 @@ import { networkInterfaces } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { freePort, startServer, type RunningServer } from '../helpers/servers';
 import { createServer } from 'node:http';
-import { HEALTH_PATH, SERVICE_ID, startGateway, type Gateway, type GatewayEvent, type GatewayStatus } from '../../src/core/gateway';
+import {
+  HEALTH_PATH,
+  SERVICE_ID,
+  startGateway,
+  type Gateway,
+  type GatewayEvent,
+  type GatewayStatus,
+} from '../../src/core/gateway';
 import { connectClient, sleep } from './util';
 
 /** A non-loopback IPv4 address of this machine, when it has one. */
@@ -46,7 +53,12 @@ describe('gateway status endpoint', () => {
   it('reports the public URL, where it runs, uptime and per-server counters without secrets', async () => {
     const publicUrl = 'http://127.0.0.1:18999';
     const upstreamAsUsersKnowIt = 'http://user:hunter2@localhost:8051/mcp';
-    const gw = await startGateway({ upstreams: [{ name: 'Archon', url: fx.url, publicUrl: upstreamAsUsersKnowIt }], port: 0, publicUrl, runsIn: 'docker' });
+    const gw = await startGateway({
+      upstreams: [{ name: 'Archon', url: fx.url, publicUrl: upstreamAsUsersKnowIt }],
+      port: 0,
+      publicUrl,
+      runsIn: 'docker',
+    });
     gateways.push(gw);
     const port = gw.stats().port;
     assert.equal(gw.url(), `${publicUrl}/archon/mcp`, 'endpoint URLs use the public base URL');
@@ -94,7 +106,12 @@ describe('gateway status endpoint', () => {
     const port = await freePort();
     const first = await startGateway({ upstreams: [{ name: 'Archon', url: fx.url }], port, runsIn: 'process' });
     gateways.push(first);
-    const same = await startGateway({ upstreams: [{ name: 'Archon', url: fx.url.replace('127.0.0.1', 'localhost') }], port, runsIn: 'vscode', deferPollMs: 100 });
+    const same = await startGateway({
+      upstreams: [{ name: 'Archon', url: fx.url.replace('127.0.0.1', 'localhost') }],
+      port,
+      runsIn: 'vscode',
+      deferPollMs: 100,
+    });
     gateways.push(same);
     assert.equal(same.mode, 'deferred');
     assert.equal(same.url('Archon'), `http://127.0.0.1:${port}/archon/mcp`);
@@ -108,15 +125,29 @@ describe('gateway status endpoint', () => {
     assert.equal(same.stats().holder?.servers[0]?.clients, 1);
 
     const events: GatewayEvent[] = [];
-    const other = await startGateway({ upstreams: [{ name: 'Archon', url: 'http://127.0.0.1:9/mcp' }, { name: 'Docs', url: fx.url }], port, deferPollMs: 100 });
+    const other = await startGateway({
+      upstreams: [
+        { name: 'Archon', url: 'http://127.0.0.1:9/mcp' },
+        { name: 'Docs', url: fx.url },
+      ],
+      port,
+      deferPollMs: 100,
+    });
     gateways.push(other);
     other.onEvent((e) => events.push(e));
     const mismatch = other.stats().holderMismatch ?? [];
     assert.equal(mismatch.length, 2, mismatch.join('\n'));
-    assert.match(mismatch[0], /\/archon\/mcp at http:\/\/127\.0\.0\.1:\d+ forwards to http:\/\/127\.0\.0\.1:\d+\/mcp, not to http:\/\/127\.0\.0\.1:9\/mcp/);
+    assert.match(
+      mismatch[0],
+      /\/archon\/mcp at http:\/\/127\.0\.0\.1:\d+ forwards to http:\/\/127\.0\.0\.1:\d+\/mcp, not to http:\/\/127\.0\.0\.1:9\/mcp/,
+    );
     assert.match(mismatch[1], /does not serve \/docs\/mcp \(it serves \/archon\/mcp\)/);
     await sleep(300);
-    assert.equal(events.filter((e) => e.event === 'holder-mismatch').length, 0, 'said once (at start), not on every poll');
+    assert.equal(
+      events.filter((e) => e.event === 'holder-mismatch').length,
+      0,
+      'said once (at start), not on every poll',
+    );
   });
 
   it('gives a gateway in Docker that went away time to come back before taking its port', async () => {
@@ -124,10 +155,23 @@ describe('gateway status endpoint', () => {
     // Stands in for the container's gateway: answers the status endpoint, saying it runs in Docker.
     const holder = createServer((_req, res) => {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ service: SERVICE_ID, pid: 1, baseUrl: `http://127.0.0.1:${port}`, runsIn: 'docker', servers: [{ slug: 'archon', url: `http://127.0.0.1:${port}/archon/mcp` }] }));
+      res.end(
+        JSON.stringify({
+          service: SERVICE_ID,
+          pid: 1,
+          baseUrl: `http://127.0.0.1:${port}`,
+          runsIn: 'docker',
+          servers: [{ slug: 'archon', url: `http://127.0.0.1:${port}/archon/mcp` }],
+        }),
+      );
     });
     await new Promise<void>((r) => holder.listen(port, '127.0.0.1', () => r()));
-    const gw = await startGateway({ upstreams: [{ name: 'Archon', url: fx.url }], port, deferPollMs: 50, dockerHolderGraceMs: 1_500 });
+    const gw = await startGateway({
+      upstreams: [{ name: 'Archon', url: fx.url }],
+      port,
+      deferPollMs: 50,
+      dockerHolderGraceMs: 1_500,
+    });
     gateways.push(gw);
     assert.equal(gw.mode, 'deferred');
     assert.equal(gw.stats().holder?.runsIn, 'docker');

@@ -9,7 +9,9 @@ import { freePort, startServer, type RunningServer } from '../helpers/servers';
 import { CLI_BUNDLE } from './stdio-util';
 
 const INITIALIZE = JSON.stringify({
-  jsonrpc: '2.0', id: 1, method: 'initialize',
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
   params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'input-test', version: '1' } },
 });
 
@@ -22,7 +24,11 @@ interface Run {
 }
 
 /** Runs the bridge, writes `lines` to its stdin (then ends it unless keepOpen), waits for it to exit. */
-function runBridge(args: string[], lines: string[], opts: { endStdin?: 'at-once' | 'after-answers'; answers?: number } = {}): Promise<Run> {
+function runBridge(
+  args: string[],
+  lines: string[],
+  opts: { endStdin?: 'at-once' | 'after-answers'; answers?: number } = {},
+): Promise<Run> {
   const child = spawn(process.execPath, [CLI_BUNDLE, 'stdio', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -32,17 +38,24 @@ function runBridge(args: string[], lines: string[], opts: { endStdin?: 'at-once'
     child.stdout.on('data', (d) => {
       stdout += d;
       // End stdin once the answers we wait for have arrived: the bridge must then exit by itself.
-      if (opts.endStdin === 'after-answers' && stdout.split('\n').filter(Boolean).length >= (opts.answers ?? 0)) child.stdin.end();
+      if (opts.endStdin === 'after-answers' && stdout.split('\n').filter(Boolean).length >= (opts.answers ?? 0))
+        child.stdin.end();
     });
     for (const l of lines) child.stdin.write(`${l}\n`);
     if (opts.endStdin === 'at-once') child.stdin.end();
     child.on('exit', (code) => {
       clearTimeout(timer);
-      const messages = stdout.split('\n').filter(Boolean).map((l) => {
-        const parsed = JSON.parse(l) as Record<string, unknown>;
-        assert.ok(JSONRPCMessageSchema.safeParse(parsed).success || parsed.id === null, `stdout line is JSON-RPC: ${l}`);
-        return parsed;
-      });
+      const messages = stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => {
+          const parsed = JSON.parse(l) as Record<string, unknown>;
+          assert.ok(
+            JSONRPCMessageSchema.safeParse(parsed).success || parsed.id === null,
+            `stdout line is JSON-RPC: ${l}`,
+          );
+          return parsed;
+        });
       resolve({ code, messages, stdout, stderr });
     });
   });
@@ -55,7 +68,13 @@ describe('stdio bridge: bad input', () => {
   });
 
   it('bad arguments: exit 2, usage on stderr, nothing on stdout', async () => {
-    for (const args of [[], ['--upstream', 'not a url'], ['--upstream', 'ftp://x/mcp'], ['--upstream', 'http://127.0.0.1:1/mcp', '--hold-timeout', '-3'], ['--upstream', 'http://127.0.0.1:1/mcp', '--nope']]) {
+    for (const args of [
+      [],
+      ['--upstream', 'not a url'],
+      ['--upstream', 'ftp://x/mcp'],
+      ['--upstream', 'http://127.0.0.1:1/mcp', '--hold-timeout', '-3'],
+      ['--upstream', 'http://127.0.0.1:1/mcp', '--nope'],
+    ]) {
       const r = await runBridge(args, [], { endStdin: 'at-once' });
       assert.equal(r.code, 2, `exit 2 for ${JSON.stringify(args)}`);
       assert.equal(r.stdout, '', 'stdout stays clean');
@@ -76,9 +95,16 @@ describe('stdio bridge: bad input', () => {
   it('lines that are not JSON or not JSON-RPC: a parse error / invalid request each, then the session works', async () => {
     const fx = await startServer('fixture');
     servers.push(fx);
-    const r = await runBridge(['--upstream', fx.url], ['this is not json', '{"foo":1}', INITIALIZE], { endStdin: 'after-answers', answers: 3 });
+    const r = await runBridge(['--upstream', fx.url], ['this is not json', '{"foo":1}', INITIALIZE], {
+      endStdin: 'after-answers',
+      answers: 3,
+    });
     assert.equal(r.code, 0, r.stderr);
-    const [parseError, invalid, init] = r.messages as { id: unknown; error?: { code: number }; result?: { serverInfo?: { name?: string } } }[];
+    const [parseError, invalid, init] = r.messages as {
+      id: unknown;
+      error?: { code: number };
+      result?: { serverInfo?: { name?: string } };
+    }[];
     assert.deepEqual([parseError.id, parseError.error?.code], [null, -32700]);
     assert.deepEqual([invalid.id, invalid.error?.code], [null, -32600]);
     assert.equal(init.id, 1);
@@ -94,9 +120,14 @@ describe('stdio bridge: bad input', () => {
     const deep = `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"health_check","arguments":{"x":${'['.repeat(levels)}${']'.repeat(levels)}}}}`;
     const ping = JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'ping' });
     const initialized = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
-    const r = await runBridge(['--upstream', fx.url], [INITIALIZE, initialized, deep, ping], { endStdin: 'after-answers', answers: 3 });
+    const r = await runBridge(['--upstream', fx.url], [INITIALIZE, initialized, deep, ping], {
+      endStdin: 'after-answers',
+      answers: 3,
+    });
     assert.equal(r.code, 0, r.stderr);
-    const byId = new Map(r.messages.map((m) => [m.id, m as { error?: { code: number; message: string }; result?: unknown }]));
+    const byId = new Map(
+      r.messages.map((m) => [m.id, m as { error?: { code: number; message: string }; result?: unknown }]),
+    );
     assert.equal(byId.get(2)?.error?.code, -32600, JSON.stringify(byId.get(2)));
     assert.match(byId.get(2)?.error?.message ?? '', /nested too deeply/);
     assert.ok(byId.get(3)?.result, `the ping after it is answered: ${r.stdout.slice(0, 300)}`);
@@ -107,7 +138,9 @@ describe('stdio bridge: bad input', () => {
   it('the client closes its end of stdout (EPIPE on our answers): exit 0, no crash', async () => {
     const fx = await startServer('fixture');
     servers.push(fx);
-    const child = spawn(process.execPath, [CLI_BUNDLE, 'stdio', '--upstream', fx.url], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI_BUNDLE, 'stdio', '--upstream', fx.url], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -136,7 +169,11 @@ describe('stdio bridge: bad input', () => {
   });
 
   it('an unreachable upstream: held for --hold-timeout, answered with an error, the bridge keeps running until stdin closes', async () => {
-    const r = await runBridge(['--upstream', `http://127.0.0.1:${await freePort()}/mcp`, '--hold-timeout', '1'], [INITIALIZE], { endStdin: 'after-answers', answers: 1 });
+    const r = await runBridge(
+      ['--upstream', `http://127.0.0.1:${await freePort()}/mcp`, '--hold-timeout', '1'],
+      [INITIALIZE],
+      { endStdin: 'after-answers', answers: 1 },
+    );
     assert.equal(r.code, 0, r.stderr);
     const [answer] = r.messages as { id: unknown; error?: { message: string; data?: { reason?: string } } }[];
     assert.equal(answer.id, 1);

@@ -27,7 +27,9 @@ describe('stdio bridge: server notifications across an upstream restart (server-
     });
     // After the restart the server forgot the subscription; only the bridge's renewal brings it back.
     await c.client.callTool({ name: 'toggle-subscriber-updates', arguments: {} });
-    const timeout = new Promise<string>((_, reject) => setTimeout(() => reject(new Error(`no resource update within 12 s; stderr: ${c!.stderr()}`)), 12_000).unref());
+    const timeout = new Promise<string>((_, reject) =>
+      setTimeout(() => reject(new Error(`no resource update within 12 s; stderr: ${c!.stderr()}`)), 12_000).unref(),
+    );
     assert.equal(await Promise.race([updated, timeout]), uri);
     assert.match(c.stderr(), /re-initialized upstream/);
   });

@@ -30,7 +30,10 @@ export function mcpRemoteCommand(upstream: string): { command: string; args: str
   };
 }
 
-export async function connectStdio(cmd: { command: string; args: string[]; env?: Record<string, string> }, name = 'stdio-test'): Promise<StdioConnected> {
+export async function connectStdio(
+  cmd: { command: string; args: string[]; env?: Record<string, string> },
+  name = 'stdio-test',
+): Promise<StdioConnected> {
   const transport = new StdioClientTransport({
     command: cmd.command,
     args: cmd.args,

@@ -23,7 +23,10 @@ describe('proxy --json with a damaged session store', () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  for (const [what, content] of [['"sessions": {}', '{"version":1,"sessions":{}}'], ['bad entries', '{"version":1,"sessions":[3,{"id":"x"}]}']] as const) {
+  for (const [what, content] of [
+    ['"sessions": {}', '{"version":1,"sessions":{}}'],
+    ['bad entries', '{"version":1,"sessions":[3,{"id":"x"}]}'],
+  ] as const) {
     it(`${what}: a session-store line says what was dropped, and the gateway serves`, async () => {
       fx ??= await startServer('fixture');
       const dir = mkdtempSync(join(tmpdir(), 'gw-store-cli-'));
@@ -34,7 +37,10 @@ describe('proxy --json with a damaged session store', () => {
       const first = await p.waitFor(() => true);
       assert.equal(kindOf(first), 'listening', 'the URL line stays first');
       const line = await p.waitFor((l) => kindOf(l) === 'session-store');
-      assert.match(String(line.message), what === 'bad entries' ? /dropped 2 of 2 saved session/ : /holds no list of sessions .*kept it as/);
+      assert.match(
+        String(line.message),
+        what === 'bad entries' ? /dropped 2 of 2 saved session/ : /holds no list of sessions .*kept it as/,
+      );
       if (what !== 'bad entries') assert.equal(readdirSync(dir).filter((f) => f.includes('.damaged-')).length, 1);
       const c = await connectClient(String(first.url));
       assert.ok((await c.client.listTools()).tools.length > 0);

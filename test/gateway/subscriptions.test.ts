@@ -12,7 +12,11 @@ describe('resource subscriptions across an upstream restart (server-everything)'
   let srv: RunningServer;
   let gw: Gateway;
   before(async () => {
-    ({ server: srv, gw } = await serverAndGateway('everything-streamable', {}, { name: 'everything', holdTimeoutMs: 15_000 }));
+    ({ server: srv, gw } = await serverAndGateway(
+      'everything-streamable',
+      {},
+      { name: 'everything', holdTimeoutMs: 15_000 },
+    ));
   });
   after(async () => {
     await stopBed({ gw, server: srv });
@@ -31,7 +35,9 @@ describe('resource subscriptions across an upstream restart (server-everything)'
       });
       // After the restart the server forgot the subscription; only the gateway's renewal brings it back.
       await c.client.callTool({ name: 'toggle-subscriber-updates', arguments: {} });
-      const timeout = new Promise<string>((_, reject) => setTimeout(() => reject(new Error('no resource update within 12 s')), 12_000).unref());
+      const timeout = new Promise<string>((_, reject) =>
+        setTimeout(() => reject(new Error('no resource update within 12 s')), 12_000).unref(),
+      );
       assert.equal(await Promise.race([updated, timeout]), uri);
       assert.ok(gw.stats().servers[0].healed.reinitialized >= 1);
     } finally {

@@ -69,7 +69,10 @@ const libraries: Library[] = [
     era: 'legacy',
     async connect(url, rec) {
       const { createMCPClient } = await import('@ai-sdk/mcp');
-      const client = await createMCPClient({ transport: { type: 'http', url, fetch: rec.fetch }, clientName: 'ai-sdk-test' });
+      const client = await createMCPClient({
+        transport: { type: 'http', url, fetch: rec.fetch },
+        clientName: 'ai-sdk-test',
+      });
       const tools = await client.tools();
       return {
         async call(name, args) {
@@ -87,7 +90,12 @@ const libraries: Library[] = [
     era: 'modern', // its v2 client negotiates ('auto'): the gateway's modern front answers server/discover
     async connect(url, rec) {
       const { MCPServerStreamableHttp } = await import('@openai/agents-core');
-      const server = new MCPServerStreamableHttp({ url, name: 'openai-agents-test', fetch: rec.fetch, cacheToolsList: false });
+      const server = new MCPServerStreamableHttp({
+        url,
+        name: 'openai-agents-test',
+        fetch: rec.fetch,
+        cacheToolsList: false,
+      });
       await server.connect();
       await server.listTools();
       return {
@@ -129,7 +137,11 @@ describe('third-party MCP clients keep one session through the gateway across fi
   let dir: string;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gw-3p-'));
-    ({ server: fx, gw } = await serverAndGateway('fixture', { testTools: true, stateFile: join(dir, 'executions.jsonl') }, { holdTimeoutMs: 60_000 })); // generous: a loaded machine starts the fixture slowly
+    ({ server: fx, gw } = await serverAndGateway(
+      'fixture',
+      { testTools: true, stateFile: join(dir, 'executions.jsonl') },
+      { holdTimeoutMs: 60_000 },
+    )); // generous: a loaded machine starts the fixture slowly
   });
   after(async () => {
     globalThis.fetch = realFetch;
@@ -167,9 +179,16 @@ describe('third-party MCP clients keep one session through the gateway across fi
         assert.equal(rec.sessionIds.size, 0, 'no session id sent');
       } else {
         assert.equal(rec.count('initialize'), 1, `one initialize from the client (methods: ${rec.methods.join(', ')})`);
-        assert.equal(rec.sessionIds.size, 1, `one session id sent: ${[...rec.sessionIds].map((s) => s.slice(0, 8)).join(', ')}`);
+        assert.equal(
+          rec.sessionIds.size,
+          1,
+          `one session id sent: ${[...rec.sessionIds].map((s) => s.slice(0, 8)).join(', ')}`,
+        );
       }
-      assert.ok(rec.count('tools/call') >= RESTARTS * 3, `all calls went through the gateway (${rec.count('tools/call')})`);
+      assert.ok(
+        rec.count('tools/call') >= RESTARTS * 3,
+        `all calls went through the gateway (${rec.count('tools/call')})`,
+      );
       const counts = await executions(fx.url);
       for (const key of keys) assert.equal(counts.keys.test_write?.[key], 1, `write ${key} ran once`);
     });

@@ -14,14 +14,27 @@ export interface Connected {
 
 export async function connectClient(
   url: string,
-  opts: { name?: string; capabilities?: Record<string, unknown>; headers?: Record<string, string>; sessionId?: string } = {},
+  opts: {
+    name?: string;
+    capabilities?: Record<string, unknown>;
+    headers?: Record<string, string>;
+    sessionId?: string;
+  } = {},
 ): Promise<Connected> {
   const transport = new StreamableHTTPClientTransport(new URL(url), {
     requestInit: opts.headers ? { headers: opts.headers } : undefined,
     sessionId: opts.sessionId,
-    reconnectionOptions: { initialReconnectionDelay: 200, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1.5, maxRetries: 1000 },
+    reconnectionOptions: {
+      initialReconnectionDelay: 200,
+      maxReconnectionDelay: 1000,
+      reconnectionDelayGrowFactor: 1.5,
+      maxRetries: 1000,
+    },
   });
-  const client = new Client({ name: opts.name ?? 'gateway-test', version: '1.2.3' }, { capabilities: opts.capabilities ?? {} });
+  const client = new Client(
+    { name: opts.name ?? 'gateway-test', version: '1.2.3' },
+    { capabilities: opts.capabilities ?? {} },
+  );
   client.onerror = () => undefined;
   await client.connect(transport);
   return { client, transport, close: () => client.close().catch(() => undefined) };

@@ -21,7 +21,16 @@ export interface ClientHome {
   remove(): void;
 }
 
-const LOCATION_VARS = ['XDG_CONFIG_HOME', 'XDG_STATE_HOME', 'APPDATA', 'LOCALAPPDATA', 'USERPROFILE', 'CLAUDE_CONFIG_DIR', 'CODEX_HOME', 'ARCHON_MCP_DOCTOR_STATE_DIR'];
+const LOCATION_VARS = [
+  'XDG_CONFIG_HOME',
+  'XDG_STATE_HOME',
+  'APPDATA',
+  'LOCALAPPDATA',
+  'USERPROFILE',
+  'CLAUDE_CONFIG_DIR',
+  'CODEX_HOME',
+  'ARCHON_MCP_DOCTOR_STATE_DIR',
+];
 
 function walk(dir: string, base = dir): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -34,7 +43,8 @@ export function layClientHome(): ClientHome {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'archon-clients-'));
   const home = path.join(root, 'home');
   const workspace = path.join(root, 'workspace');
-  const fill = (b: Buffer) => Buffer.from(b.toString('utf8').replaceAll('__WORKSPACE__', workspace.replace(/\\/g, '\\\\')), 'utf8');
+  const fill = (b: Buffer) =>
+    Buffer.from(b.toString('utf8').replaceAll('__WORKSPACE__', workspace.replace(/\\/g, '\\\\')), 'utf8');
   const before = path.join(CLIENT_FIXTURES, 'before');
   const files = walk(before);
   for (const rel of files) {
@@ -45,7 +55,10 @@ export function layClientHome(): ClientHome {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
   for (const v of LOCATION_VARS) delete env[v];
   return {
-    root, home, workspace, env,
+    root,
+    home,
+    workspace,
+    env,
     expected: (which, rel) => fill(fs.readFileSync(path.join(CLIENT_FIXTURES, which, rel))),
     actual: (rel) => fs.readFileSync(path.join(root, rel)),
     files: () => files,

@@ -22,10 +22,14 @@ export async function delayingHop(targetUrl: string, delayOf: (body: string) => 
       const delay = delayOf(body.toString('utf8'));
       if (delay > 0) held++;
       setTimeout(() => {
-        const up = request(target, { method: req.method, path: req.url, headers: { ...req.headers, host: target.host } }, (r) => {
-          res.writeHead(r.statusCode ?? 502, r.headers);
-          r.pipe(res);
-        });
+        const up = request(
+          target,
+          { method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+          (r) => {
+            res.writeHead(r.statusCode ?? 502, r.headers);
+            r.pipe(res);
+          },
+        );
         up.on('error', () => res.destroy());
         res.on('close', () => up.destroy());
         up.end(body);
@@ -37,9 +41,10 @@ export async function delayingHop(targetUrl: string, delayOf: (body: string) => 
   return {
     url: `http://127.0.0.1:${port}${target.pathname}`,
     held: () => held,
-    close: () => new Promise<void>((r) => {
-      server.close(() => r());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }

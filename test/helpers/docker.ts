@@ -119,7 +119,12 @@ export async function nodeFiles(nodeAt = '/usr/local/bin/node'): Promise<TarEntr
   dirs.add('app');
   dirs.add('etc');
   for (const d of [...dirs].sort()) entries.push({ name: d, type: 'dir', mode: d === 'tmp' ? 0o1777 : 0o755 });
-  entries.push({ name: 'etc/passwd', type: 'file', mode: 0o644, data: Buffer.from('root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n') });
+  entries.push({
+    name: 'etc/passwd',
+    type: 'file',
+    mode: 0o644,
+    data: Buffer.from('root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n'),
+  });
   entries.push({ name: 'etc/group', type: 'file', mode: 0o644, data: Buffer.from('root:x:0:\nnogroup:x:65534:\n') });
   return [...entries, ...files];
 }
@@ -137,7 +142,15 @@ async function bundleFixture(): Promise<void> {
   const entry = resolve(ROOT, 'test/fixtures/archon-like-server.ts');
   if (!existsSync(entry)) throw new Error(`${FIXTURE_BUNDLE} is missing and so is ${entry}`);
   const esbuild = await import('esbuild');
-  await esbuild.build({ entryPoints: [entry], outfile: FIXTURE_BUNDLE, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' });
+  await esbuild.build({
+    entryPoints: [entry],
+    outfile: FIXTURE_BUNDLE,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'warning',
+  });
 }
 
 let imagesPromise: Promise<TestImages> | undefined;
@@ -157,12 +170,18 @@ export function ensureImages(): Promise<TestImages> {
 async function buildImages(): Promise<TestImages> {
   const nodeBin = realpathSync(process.execPath);
   const st = statSync(nodeBin);
-  const baseHash = createHash('sha256').update(`${process.version}|${nodeBin}|${st.size}|${st.mtimeMs}`).digest('hex').slice(0, 12);
+  const baseHash = createHash('sha256')
+    .update(`${process.version}|${nodeBin}|${st.size}|${st.mtimeMs}`)
+    .digest('hex')
+    .slice(0, 12);
   const base = `archon-mcp-doctor-test/node-base:${baseHash}`;
   if (!(await imageExists(base))) {
     const tar = tarStream(await nodeFiles());
     tar.on('error', () => undefined);
-    const progress = await docker().importImage(tar as never, { repo: 'archon-mcp-doctor-test/node-base', tag: baseHash } as never);
+    const progress = await docker().importImage(
+      tar as never,
+      { repo: 'archon-mcp-doctor-test/node-base', tag: baseHash } as never,
+    );
     await followProgress(progress as unknown as NodeJS.ReadableStream);
     if (!(await imageExists(base))) throw new Error(`docker import did not produce ${base}`);
   }
@@ -201,7 +220,10 @@ async function pruneOldImages(keep: string[]): Promise<void> {
     for (const img of imgs) {
       const tags = img.RepoTags ?? [];
       if (tags.some((t) => keep.includes(t))) continue;
-      await docker().getImage(img.Id).remove({ force: false }).catch(() => undefined);
+      await docker()
+        .getImage(img.Id)
+        .remove({ force: false })
+        .catch(() => undefined);
     }
   } catch {
     /* pruning is best effort */
@@ -263,7 +285,8 @@ export async function runFixtureContainer(o: FixtureContainerOptions): Promise<F
     HostConfig: {
       PortBindings: { [`${CONTAINER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] },
       ...(memory ? { Memory: memory, MemorySwap: memory } : {}),
-      RestartPolicy: restart === 'on-failure' ? { Name: restart, MaximumRetryCount: o.maxRetries ?? 3 } : { Name: restart },
+      RestartPolicy:
+        restart === 'on-failure' ? { Name: restart, MaximumRetryCount: o.maxRetries ?? 3 } : { Name: restart },
       ...(o.network ? { NetworkMode: o.network } : {}),
     },
   });
@@ -311,11 +334,15 @@ export async function waitHealthy200(url: string, timeoutMs = 20_000, why?: () =
     }
     await sleep(100);
   }
-  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms (last: ${last})${why ? `\n${await why().catch(() => '')}` : ''}`);
+  throw new Error(
+    `${url} did not answer 200 within ${timeoutMs} ms (last: ${last})${why ? `\n${await why().catch(() => '')}` : ''}`,
+  );
 }
 
 async function containerLogsText(name: string): Promise<string> {
-  const buf = (await docker().getContainer(name).logs({ stdout: true, stderr: true, tail: 30, follow: false })) as unknown as Buffer;
+  const buf = (await docker()
+    .getContainer(name)
+    .logs({ stdout: true, stderr: true, tail: 30, follow: false })) as unknown as Buffer;
   return buf.toString('utf8');
 }
 
@@ -383,7 +410,10 @@ export async function callFixtureTool(
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await client.connect(transport, signal ? { signal } : undefined);
-    return await client.callTool({ name, arguments: args }, undefined, { timeout: timeoutMs, ...(signal ? { signal } : {}) });
+    return await client.callTool({ name, arguments: args }, undefined, {
+      timeout: timeoutMs,
+      ...(signal ? { signal } : {}),
+    });
   } finally {
     signal?.removeEventListener('abort', onAbort);
     await client.close().catch(() => undefined);

@@ -9,7 +9,17 @@ import { startServer, type RunningServer } from './servers';
 export const EVERY_FIXTURES = path.resolve(__dirname, '../fixtures/clients-every');
 export const EVERYTHING_JS = require.resolve('@modelcontextprotocol/server-everything/dist/index.js');
 export const MEMORY_JS = require.resolve('@modelcontextprotocol/server-memory/dist/index.js');
-const LOCATION_VARS = ['XDG_CONFIG_HOME', 'XDG_STATE_HOME', 'APPDATA', 'LOCALAPPDATA', 'USERPROFILE', 'CLAUDE_CONFIG_DIR', 'CODEX_HOME', 'ARCHON_MCP_DOCTOR_STATE_DIR', 'ARCHON_MCP_DOCTOR_CONFIG_DIR'];
+const LOCATION_VARS = [
+  'XDG_CONFIG_HOME',
+  'XDG_STATE_HOME',
+  'APPDATA',
+  'LOCALAPPDATA',
+  'USERPROFILE',
+  'CLAUDE_CONFIG_DIR',
+  'CODEX_HOME',
+  'ARCHON_MCP_DOCTOR_STATE_DIR',
+  'ARCHON_MCP_DOCTOR_CONFIG_DIR',
+];
 
 export interface EveryHome {
   root: string;
@@ -38,9 +48,14 @@ export async function layEveryHome(): Promise<EveryHome> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'archon-every-'));
   const home = path.join(root, 'home');
   const workspace = path.join(root, 'workspace');
-  const fill = (text: string) => text
-    .replaceAll('__HOME__', home).replaceAll('__WORKSPACE__', workspace).replaceAll('__HTTP_PORT__', String(http.port))
-    .replaceAll('__SSE_PORT__', String(sse.port)).replaceAll('__EVERYTHING__', EVERYTHING_JS).replaceAll('__MEMORY__', MEMORY_JS);
+  const fill = (text: string) =>
+    text
+      .replaceAll('__HOME__', home)
+      .replaceAll('__WORKSPACE__', workspace)
+      .replaceAll('__HTTP_PORT__', String(http.port))
+      .replaceAll('__SSE_PORT__', String(sse.port))
+      .replaceAll('__EVERYTHING__', EVERYTHING_JS)
+      .replaceAll('__MEMORY__', MEMORY_JS);
   const originals = new Map<string, Buffer>();
   for (const rel of walk(EVERY_FIXTURES).filter((f) => f !== 'README.md')) {
     const to = path.join(root, rel);
@@ -52,7 +67,13 @@ export async function layEveryHome(): Promise<EveryHome> {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
   for (const v of LOCATION_VARS) delete env[v];
   return {
-    root, home, workspace, http, sse, env, originals,
+    root,
+    home,
+    workspace,
+    http,
+    sse,
+    env,
+    originals,
     actual: (rel) => fs.readFileSync(path.join(root, rel)),
     remove: async () => {
       await Promise.all([http.stop(), sse.stop()]);

@@ -46,34 +46,44 @@ process.once('exit', () => {
 export async function startPrometheus(targets: string[], scrapeIntervalS = 1): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'prometheus-'));
   const config = join(dir, 'prometheus.yml');
-  writeFileSync(config, [
-    'global:',
-    `  scrape_interval: ${scrapeIntervalS}s`,
-    `  scrape_timeout: ${scrapeIntervalS}s`,
-    'scrape_configs:',
-    '  - job_name: archon-mcp-doctor',
-    '    static_configs:',
-    `      - targets: [${targets.map((t) => JSON.stringify(t)).join(', ')}]`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    config,
+    [
+      'global:',
+      `  scrape_interval: ${scrapeIntervalS}s`,
+      `  scrape_timeout: ${scrapeIntervalS}s`,
+      'scrape_configs:',
+      '  - job_name: archon-mcp-doctor',
+      '    static_configs:',
+      `      - targets: [${targets.map((t) => JSON.stringify(t)).join(', ')}]`,
+      '',
+    ].join('\n'),
+  );
   const port = await freePort();
-  const child = spawn('prometheus', [
-    `--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`,
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    'prometheus',
+    [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   running.add(child);
   let log = '';
   child.stderr!.on('data', (d: Buffer) => {
     log = (log + d.toString()).slice(-10_000);
   });
-  const exited = new Promise<void>((r) => child.once('exit', () => {
-    running.delete(child);
-    r();
-  }));
+  const exited = new Promise<void>((r) =>
+    child.once('exit', () => {
+      running.delete(child);
+      r();
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`prometheus exited: ${log}`);
-    const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${url}/-/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) throw new Error(`prometheus did not get ready: ${log}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -87,13 +97,20 @@ export async function startPrometheus(targets: string[], scrapeIntervalS = 1): P
   return {
     url,
     async query(promql) {
-      return (await api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(`/api/v1/query?query=${encodeURIComponent(promql)}`)).result;
+      return (
+        await api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(
+          `/api/v1/query?query=${encodeURIComponent(promql)}`,
+        )
+      ).result;
     },
     async waitForScrape(since, timeoutMs = 15_000) {
       const end = Date.now() + timeoutMs;
       for (;;) {
-        const { activeTargets } = await api<{ activeTargets: { health: string; lastScrape: string; lastError: string }[] }>('/api/v1/targets');
-        if (activeTargets.length && activeTargets.every((t) => t.health === 'up' && Date.parse(t.lastScrape) > since)) return;
+        const { activeTargets } = await api<{
+          activeTargets: { health: string; lastScrape: string; lastError: string }[];
+        }>('/api/v1/targets');
+        if (activeTargets.length && activeTargets.every((t) => t.health === 'up' && Date.parse(t.lastScrape) > since))
+          return;
         if (Date.now() > end) throw new Error(`no fresh successful scrape: ${JSON.stringify(activeTargets)}`);
         await new Promise((r) => setTimeout(r, 250));
       }

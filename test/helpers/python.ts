@@ -25,7 +25,9 @@ const ALL_SERVERS: { flavour: Flavour; label: string; lib: 'mcp' | 'fastmcp' }[]
   { flavour: 'fastmcp', label: 'standalone fastmcp', lib: 'fastmcp' },
 ];
 /** PY_FLAVOURS=mcp-1.12,fastmcp narrows a run to those servers (while working on one). */
-export const PY_SERVERS = process.env.PY_FLAVOURS ? ALL_SERVERS.filter((s) => process.env.PY_FLAVOURS!.split(',').includes(s.flavour)) : ALL_SERVERS;
+export const PY_SERVERS = process.env.PY_FLAVOURS
+  ? ALL_SERVERS.filter((s) => process.env.PY_FLAVOURS!.split(',').includes(s.flavour))
+  : ALL_SERVERS;
 
 /** The Python clients; all live in the mcp-1 venv (their newest releases resolve to mcp 1.x). */
 export const PY_CLIENTS = ['sdk', 'langchain', 'pydantic-ai', 'openai-agents'] as const;
@@ -42,7 +44,8 @@ export function pythonProblem(flavours: Flavour[] = PY_SERVERS.map((s) => s.flav
     if (!existsSync(venvPython(f)) || !existsSync(stamp)) return `the Python venv ${f} is missing: run \`${SETUP}\``;
     const lock = readFileSync(join(PYTHON_FIXTURES, 'requirements', `${f}.txt`));
     const want = createHash('sha256').update(lock).digest('hex');
-    if (readFileSync(stamp, 'utf8').trim() !== want) return `the Python venv ${f} is older than its lock file: run \`${SETUP}\``;
+    if (readFileSync(stamp, 'utf8').trim() !== want)
+      return `the Python venv ${f} is older than its lock file: run \`${SETUP}\``;
   }
   return undefined;
 }
@@ -66,7 +69,15 @@ export interface PyServerOptions {
 }
 
 const live = new Set<ChildProcess>();
-process.on('exit', () => { for (const c of live) { try { c.kill('SIGKILL'); } catch { /* gone */ } } });
+process.on('exit', () => {
+  for (const c of live) {
+    try {
+      c.kill('SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+});
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** How long a SIGTERMed Python server may take to leave before it is SIGKILLed (and the hang recorded). */
@@ -82,7 +93,11 @@ export async function startPythonServer(flavour: Flavour, o: PyServerOptions = {
   const lib = ALL_SERVERS.find((s) => s.flavour === flavour)!.lib;
   const port = o.port ?? (await freePort());
   const env: Record<string, string> = {
-    ...(process.env as Record<string, string>), PORT: String(port), HOST: '127.0.0.1', FIXTURE_LIB: lib, PYTHONUNBUFFERED: '1',
+    ...(process.env as Record<string, string>),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    FIXTURE_LIB: lib,
+    PYTHONUNBUFFERED: '1',
     ...(o.stateFile ? { FIXTURE_STATE_FILE: o.stateFile } : {}),
     ...(o.readDelayMs ? { FIXTURE_READ_DELAY_MS: String(o.readDelayMs) } : {}),
     ...(o.writeDelayMs ? { FIXTURE_WRITE_DELAY_MS: String(o.writeDelayMs) } : {}),
@@ -97,7 +112,10 @@ export async function startPythonServer(flavour: Flavour, o: PyServerOptions = {
   const spawnChild = async () => {
     if (await isListening(port)) throw new Error(`EADDRINUSE: 127.0.0.1:${port} is already taken`);
     exitInfo = undefined;
-    child = spawn(venvPython(flavour), [join(PYTHON_FIXTURES, 'archon_server.py')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(venvPython(flavour), [join(PYTHON_FIXTURES, 'archon_server.py')], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     live.add(child);
     const c = child;
     const onData = (b: Buffer) => {
@@ -106,36 +124,52 @@ export async function startPythonServer(flavour: Flavour, o: PyServerOptions = {
     };
     c.stdout!.on('data', onData);
     c.stderr!.on('data', onData);
-    exited = new Promise((res) => c.once('exit', (code, signal) => {
-      live.delete(c);
-      exitInfo = { code, signal };
-      res(exitInfo);
-    }));
+    exited = new Promise((res) =>
+      c.once('exit', (code, signal) => {
+        live.delete(c);
+        exitInfo = { code, signal };
+        res(exitInfo);
+      }),
+    );
   };
-  const waitUntilListening = (timeoutMs = 30_000) => waitForPort(port, timeoutMs, () =>
-    exitInfo ? `python ${flavour} exited (${exitInfo.code ?? exitInfo.signal}) before listening:\n${lines.slice(-20).join('\n')}` : undefined);
+  const waitUntilListening = (timeoutMs = 30_000) =>
+    waitForPort(port, timeoutMs, () =>
+      exitInfo
+        ? `python ${flavour} exited (${exitInfo.code ?? exitInfo.signal}) before listening:\n${lines.slice(-20).join('\n')}`
+        : undefined,
+    );
   const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
     if (!exitInfo) child.kill(signal);
     // A server that does not leave on SIGTERM is a finding, not a reason to hang the suite: note it, then SIGKILL.
-    const escalate = signal === 'SIGTERM' ? setTimeout(() => {
-      termHangs.push(lines.slice(-8).join('\n'));
-      child.kill('SIGKILL');
-    }, TERM_GRACE_MS) : undefined;
+    const escalate =
+      signal === 'SIGTERM'
+        ? setTimeout(() => {
+            termHangs.push(lines.slice(-8).join('\n'));
+            child.kill('SIGKILL');
+          }, TERM_GRACE_MS)
+        : undefined;
     const info = await exited;
     clearTimeout(escalate);
     for (let i = 0; i < 100 && (await isListening(port)); i++) await sleep(10);
     return info;
   };
   await spawnChild();
-  await waitUntilListening().catch(async (e) => { await kill(); throw e; });
+  await waitUntilListening().catch(async (e) => {
+    await kill();
+    throw e;
+  });
   const base = `http://127.0.0.1:${port}`;
   return {
     kind: 'fixture',
     url: `${base}/mcp`,
     healthUrl: `${base}/health`,
     port,
-    get pid() { return child.pid ?? -1; },
-    get exited() { return exited; },
+    get pid() {
+      return child.pid ?? -1;
+    },
+    get exited() {
+      return exited;
+    },
     kill,
     async stop() {
       if (exitInfo) return;
@@ -164,7 +198,9 @@ export function pyExecutions(stateFile: string, tool = 'manage_task'): Record<st
     try {
       const e = JSON.parse(line) as { tool: string; key: string };
       if (e.tool === tool) counts[e.key] = (counts[e.key] ?? 0) + 1;
-    } catch { /* torn or empty */ }
+    } catch {
+      /* torn or empty */
+    }
   }
   return counts;
 }
@@ -182,8 +218,16 @@ export interface PyClient {
  * Starts a real Python client holding one session to `target` (a URL, or a stdio command the client spawns).
  * A call rejects with the client's own error text. `callTimeoutS` bounds each call inside the client.
  */
-export async function startPythonClient(kind: PyClientKind, target: string | { stdio: string[] }, callTimeoutS = 30): Promise<PyClient> {
-  const args = [join(PYTHON_FIXTURES, 'mcp_client.py'), kind, ...(typeof target === 'string' ? [target] : ['--stdio', ...target.stdio])];
+export async function startPythonClient(
+  kind: PyClientKind,
+  target: string | { stdio: string[] },
+  callTimeoutS = 30,
+): Promise<PyClient> {
+  const args = [
+    join(PYTHON_FIXTURES, 'mcp_client.py'),
+    kind,
+    ...(typeof target === 'string' ? [target] : ['--stdio', ...target.stdio]),
+  ];
   const child = spawn(venvPython('mcp-1'), args, {
     env: { ...process.env, CALL_TIMEOUT_S: String(callTimeoutS), PYTHONUNBUFFERED: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -194,27 +238,44 @@ export async function startPythonClient(kind: PyClientKind, target: string | { s
     errLines.push(...b.toString('utf8').split('\n').filter(Boolean));
     if (errLines.length > 100) errLines.splice(0, errLines.length - 100);
   });
-  const exited = new Promise<void>((res) => child.once('exit', () => { live.delete(child); res(); }));
+  const exited = new Promise<void>((res) =>
+    child.once('exit', () => {
+      live.delete(child);
+      res();
+    }),
+  );
   const waiting = new Map<number, { resolve(t: string): void; reject(e: Error): void }>();
   let ready!: (v: { server: string | null }) => void;
   let failed!: (e: Error) => void;
-  const readyP = new Promise<{ server: string | null }>((res, rej) => { ready = res; failed = rej; });
+  const readyP = new Promise<{ server: string | null }>((res, rej) => {
+    ready = res;
+    failed = rej;
+  });
   createInterface({ input: child.stdout! }).on('line', (line) => {
     let msg: { ready?: boolean; server?: string | null; id?: number; ok?: boolean; text?: string; error?: string };
-    try { msg = JSON.parse(line); } catch { errLines.push(`stdout: ${line}`); return; }
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      errLines.push(`stdout: ${line}`);
+      return;
+    }
     if (msg.ready === true) return ready({ server: msg.server ?? null });
     if (msg.ready === false) return failed(new Error(`${kind} client could not connect: ${msg.error}`));
     const w = waiting.get(msg.id!);
     if (!w) return;
     waiting.delete(msg.id!);
-    if (msg.ok) w.resolve(msg.text ?? ''); else w.reject(new Error(msg.error ?? 'failed'));
+    if (msg.ok) w.resolve(msg.text ?? '');
+    else w.reject(new Error(msg.error ?? 'failed'));
   });
   void exited.then(() => {
     failed(new Error(`${kind} client exited before it was ready:\n${errLines.slice(-15).join('\n')}`));
     for (const w of waiting.values()) w.reject(new Error(`${kind} client exited`));
     waiting.clear();
   });
-  const timer = setTimeout(() => failed(new Error(`${kind} client not ready in 60 s:\n${errLines.slice(-15).join('\n')}`)), 60_000);
+  const timer = setTimeout(
+    () => failed(new Error(`${kind} client not ready in 60 s:\n${errLines.slice(-15).join('\n')}`)),
+    60_000,
+  );
   let info: { server: string | null };
   try {
     info = await readyP;
@@ -253,11 +314,18 @@ let imagePromise: Promise<string> | undefined;
  */
 export function ensurePythonImage(): Promise<string> {
   imagePromise ??= new Promise((resolvePromise, reject) => {
-    const child = spawn('bash', [join(ROOT, 'scripts', 'python-image.sh')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [join(ROOT, 'scripts', 'python-image.sh')], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
-    child.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
-    child.stderr!.on('data', (b: Buffer) => { err = (err + b.toString()).slice(-4000); });
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    child.stderr!.on('data', (b: Buffer) => {
+      err = (err + b.toString()).slice(-4000);
+    });
     child.once('exit', (code) => {
       const image = out.trim().split('\n').at(-1);
       if (code === 0 && image) resolvePromise(image);

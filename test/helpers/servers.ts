@@ -38,7 +38,10 @@ export interface StartOptions {
   echo?: boolean;
 }
 
-export interface ExitInfo { code: number | null; signal: NodeJS.Signals | null }
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
 
 export interface RunningServer {
   kind: ServerKind;
@@ -73,13 +76,20 @@ export { freePort };
 export function isListening(port: number): Promise<boolean> {
   return new Promise((res) => {
     const s = connect({ host: HOST, port });
-    s.once('connect', () => { s.destroy(); res(true); });
+    s.once('connect', () => {
+      s.destroy();
+      res(true);
+    });
     s.once('error', () => res(false));
   });
 }
 
 /** Polls until 127.0.0.1:port accepts connections; rejects after timeoutMs. */
-export async function waitForPort(port: number, timeoutMs = 15_000, stopEarly?: () => string | undefined): Promise<void> {
+export async function waitForPort(
+  port: number,
+  timeoutMs = 15_000,
+  stopEarly?: () => string | undefined,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await isListening(port)) return;
@@ -115,11 +125,18 @@ r.writeHead(200,{'Content-Type':'application/json'});r.end('{"jsonrpc":"2.0","re
 
 // If we are killed without running exit handlers (SIGKILL), children poll for their parent and leave.
 // process.ppid is a value captured at startup, so liveness is checked with signal 0.
-const WATCHDOG = 'data:text/javascript,' + encodeURIComponent(
-  'const p=process.ppid;setInterval(()=>{try{process.kill(p,0)}catch{process.exit(1)}},1000).unref();',
-);
+const WATCHDOG =
+  'data:text/javascript,' +
+  encodeURIComponent(
+    'const p=process.ppid;setInterval(()=>{try{process.kill(p,0)}catch{process.exit(1)}},1000).unref();',
+  );
 
-interface Launch { args: string[]; env: Record<string, string>; url: string; healthUrl?: string }
+interface Launch {
+  args: string[];
+  env: Record<string, string>;
+  url: string;
+  healthUrl?: string;
+}
 
 function launchFor(kind: ServerKind, port: number, o: StartOptions): Launch {
   const base = `http://${HOST}:${port}`;
@@ -134,7 +151,8 @@ function launchFor(kind: ServerKind, port: number, o: StartOptions): Launch {
       return { args: [FIXTURE_BUNDLE], env, url: `${base}/mcp`, healthUrl: `${base}/health` };
     }
     case 'modern': {
-      if (!existsSync(MODERN_FIXTURE_BUNDLE)) throw new Error(`${MODERN_FIXTURE_BUNDLE} is missing: run \`npm run build\` first`);
+      if (!existsSync(MODERN_FIXTURE_BUNDLE))
+        throw new Error(`${MODERN_FIXTURE_BUNDLE} is missing: run \`npm run build\` first`);
       const env: Record<string, string> = { PORT: String(port), HOST };
       if (o.stateFile) env.FIXTURE_STATE_FILE = o.stateFile;
       return { args: [MODERN_FIXTURE_BUNDLE], env, url: `${base}/mcp`, healthUrl: `${base}/health` };
@@ -144,17 +162,32 @@ function launchFor(kind: ServerKind, port: number, o: StartOptions): Launch {
       // Listens on env PORT on all interfaces (it takes no host setting); we connect via 127.0.0.1.
       const entry = join(packageDir('@modelcontextprotocol/server-everything'), 'dist', 'index.js');
       const sse = kind === 'everything-sse';
-      return { args: [entry, sse ? 'sse' : 'streamableHttp'], env: { PORT: String(port) }, url: `${base}/${sse ? 'sse' : 'mcp'}` };
+      return {
+        args: [entry, sse ? 'sse' : 'streamableHttp'],
+        env: { PORT: String(port) },
+        url: `${base}/${sse ? 'sse' : 'mcp'}`,
+      };
     }
     case 'sdk-example': {
       // Reads MCP_PORT (not PORT); also on all interfaces, with localhost Host-header validation.
-      const entry = join(packageDir('@modelcontextprotocol/sdk'), 'dist', 'esm', 'examples', 'server', 'simpleStreamableHttp.js');
+      const entry = join(
+        packageDir('@modelcontextprotocol/sdk'),
+        'dist',
+        'esm',
+        'examples',
+        'server',
+        'simpleStreamableHttp.js',
+      );
       return { args: [entry], env: { MCP_PORT: String(port) }, url: `${base}/mcp` };
     }
     case 'html':
       return { args: ['-e', HTML_SERVER], env: { PORT: String(port) }, url: `${base}/mcp` };
     case 'garbage':
-      return { args: ['-e', GARBAGE_SERVER], env: { PORT: String(port), GARBAGE_MODE: o.garbageMode ?? 'invalid-json' }, url: `${base}/mcp` };
+      return {
+        args: ['-e', GARBAGE_SERVER],
+        env: { PORT: String(port), GARBAGE_MODE: o.garbageMode ?? 'invalid-json' },
+        url: `${base}/mcp`,
+      };
   }
 }
 
@@ -167,7 +200,15 @@ let cleanupInstalled = false;
 function installCleanup(): void {
   if (cleanupInstalled) return;
   cleanupInstalled = true;
-  const killAll = () => { for (const c of live) { try { c.kill('SIGKILL'); } catch { /* already gone */ } } };
+  const killAll = () => {
+    for (const c of live) {
+      try {
+        c.kill('SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  };
   process.on('exit', killAll);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = () => {
@@ -222,16 +263,20 @@ async function startOnce(kind: ServerKind, port: number, opts: StartOptions): Pr
     };
     c.stdout!.on('data', onData);
     c.stderr!.on('data', onData);
-    exited = new Promise<ExitInfo>((res) => c.once('exit', (code, signal) => {
-      live.delete(c);
-      exitInfo = { code, signal };
-      res(exitInfo);
-    }));
+    exited = new Promise<ExitInfo>((res) =>
+      c.once('exit', (code, signal) => {
+        live.delete(c);
+        exitInfo = { code, signal };
+        res(exitInfo);
+      }),
+    );
   };
 
   const waitUntilListening = (timeoutMs = opts.startTimeoutMs ?? 15_000) =>
     waitForPort(port, timeoutMs, () =>
-      exitInfo ? `${kind} exited (code ${exitInfo.code}, signal ${exitInfo.signal}) before listening on ${port}:\n${lines.slice(-20).join('\n')}` : undefined,
+      exitInfo
+        ? `${kind} exited (code ${exitInfo.code}, signal ${exitInfo.signal}) before listening on ${port}:\n${lines.slice(-20).join('\n')}`
+        : undefined,
     );
 
   const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<ExitInfo> => {
@@ -263,8 +308,12 @@ async function startOnce(kind: ServerKind, port: number, opts: StartOptions): Pr
     url: launch.url,
     healthUrl: launch.healthUrl,
     port,
-    get pid() { return child.pid ?? -1; },
-    get exited() { return exited; },
+    get pid() {
+      return child.pid ?? -1;
+    },
+    get exited() {
+      return exited;
+    },
     kill,
     stop,
     waitUntilListening,

@@ -4,14 +4,18 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 
-const cli = (args: string[]) => spawnSync(process.execPath, ['dist/cli.js', ...args], { encoding: 'utf8', timeout: 20_000 });
+const cli = (args: string[]) =>
+  spawnSync(process.execPath, ['dist/cli.js', ...args], { encoding: 'utf8', timeout: 20_000 });
 
 /** The commands `archon-mcp-doctor --help` lists. */
 function commands(): string[] {
   const help = cli(['--help']);
   assert.equal(help.status, 0);
   const list = help.stdout.split('commands:\n')[1]?.split('\n\n')[0] ?? '';
-  return list.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter(Boolean);
+  return list
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0])
+    .filter(Boolean);
 }
 
 test('every command takes --help and -h: its usage, exit 0', () => {
@@ -21,7 +25,11 @@ test('every command takes --help and -h: its usage, exit 0', () => {
     for (const flag of ['--help', '-h']) {
       const r = cli([name, flag]);
       assert.equal(r.status, 0, `${name} ${flag}: ${r.stderr}`);
-      assert.match(r.stdout + r.stderr, new RegExp(`usage: archon-mcp-doctor ${name}`), `${name} ${flag} prints its usage`);
+      assert.match(
+        r.stdout + r.stderr,
+        new RegExp(`usage: archon-mcp-doctor ${name}`),
+        `${name} ${flag} prints its usage`,
+      );
     }
   }
 });
@@ -34,7 +42,11 @@ test('every command reports a flag it does not take the same way: "<command>: â€
     assert.equal(r.status, 2, `${name}: exit ${r.status}, stderr ${r.stderr}`);
     assert.match(r.stderr, new RegExp(`^${name}: .*--no-such-flag`, 'm'), `${name} names the flag after its own name`);
     assert.match(r.stderr, new RegExp(`usage: archon-mcp-doctor ${name}`), `${name} prints its usage`);
-    assert.doesNotMatch(r.stderr, /To specify a positional argument/, "Node's advice about positionals is not ours to give");
+    assert.doesNotMatch(
+      r.stderr,
+      /To specify a positional argument/,
+      "Node's advice about positionals is not ours to give",
+    );
   }
 });
 

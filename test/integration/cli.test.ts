@@ -23,27 +23,50 @@ function runCli(args: string[]) {
   createInterface({ input: child.stdout }).on('line', (text) => {
     const line: Record<string, unknown> = readJsonLine(text);
     lines.push(line);
-    for (const w of [...waiters]) if (w.predicate(line)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve();
-    }
+    for (const w of [...waiters])
+      if (w.predicate(line)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const until = (predicate: (l: Record<string, unknown>) => boolean, what: string, timeoutMs = 20_000) =>
-    lines.some(predicate) ? Promise.resolve() : new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no line with ${what}; got ${JSON.stringify(lines)}; stderr ${stderr}`)), timeoutMs);
-      waiters.push({ predicate, resolve: () => { clearTimeout(timer); resolve(); } });
-    });
+    lines.some(predicate)
+      ? Promise.resolve()
+      : new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(
+            () => reject(new Error(`no line with ${what}; got ${JSON.stringify(lines)}; stderr ${stderr}`)),
+            timeoutMs,
+          );
+          waiters.push({
+            predicate,
+            resolve: () => {
+              clearTimeout(timer);
+              resolve();
+            },
+          });
+        });
   return { child, lines, until, exited, stderr: () => stderr };
 }
 
 test('watch --json prints one object per transition and exits 0 on Ctrl-C', async () => {
   const server = await startServer('fixture');
   servers.push(server);
-  const cli = runCli(['watch', server.url, '--name', 'Archon', '--interval', '2', '--health-url', server.healthUrl!, '--json']);
+  const cli = runCli([
+    'watch',
+    server.url,
+    '--name',
+    'Archon',
+    '--interval',
+    '2',
+    '--health-url',
+    server.healthUrl!,
+    '--json',
+  ]);
   await cli.until((l) => l.state === 'healthy', 'healthy');
   const first = cli.lines.find((l) => l.state === 'healthy')!;
-  for (const key of ['type', 't', 'server', 'state', 'from', 'reason', 'sessionId', 'latencyMs']) assert.ok(key in first, `field ${key}`);
+  for (const key of ['type', 't', 'server', 'state', 'from', 'reason', 'sessionId', 'latencyMs'])
+    assert.ok(key in first, `field ${key}`);
   assert.equal(first.type, 'transition');
   assert.equal(first.reason, 'connected');
   assert.equal(first.server, 'Archon');

@@ -15,7 +15,9 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['dist/cli.js', 'docker-gateway', ...args], { timeout: 30_000 });
+    const { stdout, stderr } = await run(process.execPath, ['dist/cli.js', 'docker-gateway', ...args], {
+      timeout: 30_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string };
@@ -25,7 +27,11 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 
 test('no Docker at the socket: exit 1, "no-docker" and where it looked', async () => {
   const missing = join(scratch, 'no-such-docker.sock');
-  for (const action of [['status'], ['down'], ['up', '--upstream', 'http://localhost:8051/mcp', '--upstream-container', 'archon-mcp']]) {
+  for (const action of [
+    ['status'],
+    ['down'],
+    ['up', '--upstream', 'http://localhost:8051/mcp', '--upstream-container', 'archon-mcp'],
+  ]) {
     const r = await cli(...action, '--docker-socket', missing, '--json');
     assert.equal(r.code, 1, `${action[0]}: ${r.stderr}`);
     const line = readJsonLine(r.stdout.trim()) as Record<string, unknown>;
@@ -51,7 +57,10 @@ test('bad arguments: exit 2 and the usage', async () => {
   const cases: [string[], RegExp][] = [
     [['up', '--upstream-container', 'archon-mcp'], /missing --upstream <url>/],
     [['up', '--upstream', 'http://localhost:8051/mcp'], /missing --upstream-container <name>/],
-    [['up', '--upstream', 'http://localhost:8051/mcp', '--upstream-container', 'a', '--port', '70000'], /--port must be 1\.\.65535/],
+    [
+      ['up', '--upstream', 'http://localhost:8051/mcp', '--upstream-container', 'a', '--port', '70000'],
+      /--port must be 1\.\.65535/,
+    ],
     [['up', '--upstream', '--json', '--upstream-container', 'a'], /missing --upstream <url>/],
     [['status', '--port', '1'], /status takes only --docker-socket and --json/],
     [['restart'], /unknown action "restart"/],

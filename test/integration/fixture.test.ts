@@ -8,7 +8,11 @@ import { after, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CreateMessageRequestSchema, ElicitRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  type CallToolResult,
+} from '@modelcontextprotocol/sdk/types.js';
 import { startServer, type RunningServer, type ServerKind, type StartOptions } from '../helpers/servers';
 
 // Answers are read loosely here; the assertions check their shapes.
@@ -16,9 +20,22 @@ import { startServer, type RunningServer, type ServerKind, type StartOptions } f
 type LooseJson = Record<string, any>;
 
 const ARCHON_TOOLS = [
-  'health_check', 'session_info', 'rag_get_available_sources', 'rag_search_knowledge_base', 'rag_search_code_examples',
-  'rag_list_pages_for_source', 'rag_read_full_page', 'find_projects', 'manage_project', 'find_tasks', 'manage_task',
-  'find_documents', 'manage_document', 'find_versions', 'manage_version', 'get_project_features',
+  'health_check',
+  'session_info',
+  'rag_get_available_sources',
+  'rag_search_knowledge_base',
+  'rag_search_code_examples',
+  'rag_list_pages_for_source',
+  'rag_read_full_page',
+  'find_projects',
+  'manage_project',
+  'find_tasks',
+  'manage_task',
+  'find_documents',
+  'manage_document',
+  'find_versions',
+  'manage_version',
+  'get_project_features',
 ];
 
 const servers: RunningServer[] = [];
@@ -34,8 +51,14 @@ async function start(kind: ServerKind, opts?: StartOptions): Promise<RunningServ
   return s;
 }
 
-async function connect(url: string, sse = false): Promise<{ client: Client; transport: StreamableHTTPClientTransport | SSEClientTransport }> {
-  const client = new Client({ name: 'fixture-test', version: '1.0.0' }, { capabilities: { sampling: {}, elicitation: {} } });
+async function connect(
+  url: string,
+  sse = false,
+): Promise<{ client: Client; transport: StreamableHTTPClientTransport | SSEClientTransport }> {
+  const client = new Client(
+    { name: 'fixture-test', version: '1.0.0' },
+    { capabilities: { sampling: {}, elicitation: {} } },
+  );
   const transport = sse ? new SSEClientTransport(new URL(url)) : new StreamableHTTPClientTransport(new URL(url));
   await client.connect(transport);
   clients.push(client);
@@ -54,7 +77,12 @@ async function rawPost(url: string, sessionId?: string, method = 'ping', params?
     },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, ...(params ? { params } : {}) }),
   });
-  return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: await res.text(), sessionHeader: res.headers.get('mcp-session-id') };
+  return {
+    status: res.status,
+    contentType: res.headers.get('content-type') ?? '',
+    body: await res.text(),
+    sessionHeader: res.headers.get('mcp-session-id'),
+  };
 }
 
 const getJson = async (url: string) => {
@@ -64,7 +92,10 @@ const getJson = async (url: string) => {
 /** Calls a tool that kills the server. The SDK client only rejects a call whose SSE response broke
  *  at its request timeout (60 s by default), so close the client once the process is gone. */
 async function callThatKills(client: Client, server: RunningServer, name: string, args: LooseJson) {
-  const call = client.callTool({ name, arguments: args }).then(() => 'answered', () => 'rejected');
+  const call = client.callTool({ name, arguments: args }).then(
+    () => 'answered',
+    () => 'rejected',
+  );
   const exit = await server.exited;
   await client.close();
   assert.equal(await call, 'rejected');
@@ -74,19 +105,28 @@ async function callThatKills(client: Client, server: RunningServer, name: string
 const resultJson = (r: unknown) => JSON.parse(((r as CallToolResult).content[0] as { text: string }).text) as LooseJson;
 
 describe('archon-like fixture', () => {
-  test('lists exactly Archon\'s 16 tools by default, bare as Archon registers them (no annotations)', async () => {
+  test("lists exactly Archon's 16 tools by default, bare as Archon registers them (no annotations)", async () => {
     const s = await start('fixture');
     const { client } = await connect(s.url);
     const { tools } = await client.listTools();
     assert.deepEqual(tools.map((t) => t.name).sort(), [...ARCHON_TOOLS].sort());
-    assert.deepEqual(tools.filter((t) => t.annotations !== undefined).map((t) => t.name), [], 'Archon\'s tools carry no annotations');
+    assert.deepEqual(
+      tools.filter((t) => t.annotations !== undefined).map((t) => t.name),
+      [],
+      "Archon's tools carry no annotations",
+    );
     assert.equal(client.getServerVersion()?.name, 'archon-mcp-server', "Archon's FastMCP name");
     // Every tool answers a minimal call with Archon's `{"success":true,…}` shape.
     const minimal: Record<string, LooseJson> = {
-      rag_search_knowledge_base: { query: 'mcp' }, rag_search_code_examples: { query: 'mcp' }, rag_list_pages_for_source: { source_id: 's' },
-      manage_project: { action: 'create', title: 'p' }, manage_task: { action: 'update', task_id: 't' },
-      find_documents: { project_id: 'p' }, manage_document: { action: 'delete', project_id: 'p', document_id: 'd' },
-      find_versions: { project_id: 'p' }, manage_version: { action: 'create', project_id: 'p', field_name: 'docs' },
+      rag_search_knowledge_base: { query: 'mcp' },
+      rag_search_code_examples: { query: 'mcp' },
+      rag_list_pages_for_source: { source_id: 's' },
+      manage_project: { action: 'create', title: 'p' },
+      manage_task: { action: 'update', task_id: 't' },
+      find_documents: { project_id: 'p' },
+      manage_document: { action: 'delete', project_id: 'p', document_id: 'd' },
+      find_versions: { project_id: 'p' },
+      manage_version: { action: 'create', project_id: 'p', field_name: 'docs' },
       get_project_features: { project_id: 'p' },
     };
     for (const name of ARCHON_TOOLS) {
@@ -104,7 +144,7 @@ describe('archon-like fixture', () => {
     assert.equal(tools.find((t) => t.name === 'manage_task')?.annotations, undefined);
   });
 
-  test('/health before and after the first session; after a restart the old session gets exactly Archon\'s 400', async () => {
+  test("/health before and after the first session; after a restart the old session gets exactly Archon's 400", async () => {
     const s = await start('fixture');
     const before = await getJson(s.healthUrl!);
     assert.equal(before.status, 200);
@@ -132,15 +172,25 @@ describe('archon-like fixture', () => {
     assert.equal(stale.body, 'Bad Request: No valid session ID provided');
     // No session and not initialize: 400 JSON from the new session transport 1.12.2 makes, whose id it names.
     const missing = await rawPost(s.url);
-    assert.deepEqual([missing.status, missing.contentType, JSON.parse(missing.body)], [400, 'application/json',
-      { jsonrpc: '2.0', id: 'server-error', error: { code: -32600, message: 'Bad Request: Missing session ID' } }]);
+    assert.deepEqual(
+      [missing.status, missing.contentType, JSON.parse(missing.body)],
+      [
+        400,
+        'application/json',
+        { jsonrpc: '2.0', id: 'server-error', error: { code: -32600, message: 'Bad Request: Missing session ID' } },
+      ],
+    );
     assert.match(missing.sessionHeader ?? '', /^[0-9a-f]{32}$/);
 
     const fresh = await getJson(s.healthUrl!);
     assert.equal(fresh.body.status, 'ready', 'a restarted server has no sessions again');
     assert.ok(fresh.body.uptime_seconds < uptimeBefore, 'uptime drops across a restart');
     // That session is live on 1.12.2: an initialize naming it starts it (the v1 SDK's transport keeps the header).
-    const adopted = await rawPost(s.url, missing.sessionHeader!, 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } });
+    const adopted = await rawPost(s.url, missing.sessionHeader!, 'initialize', {
+      protocolVersion: '2025-06-18',
+      capabilities: {},
+      clientInfo: { name: 'raw', version: '1' },
+    });
     assert.deepEqual([adopted.status, adopted.sessionHeader], [200, missing.sessionHeader]);
 
     // The old client is dead for good (the SDK does not heal); a new one gets a new session.
@@ -152,10 +202,20 @@ describe('archon-like fixture', () => {
 
   test('raw session: initialize, standalone GET stream (one per session), DELETE', async () => {
     const s = await start('fixture');
-    const headers = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': '2025-06-18' };
+    const headers = {
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+      'MCP-Protocol-Version': '2025-06-18',
+    };
     const init = await fetch(s.url, {
-      method: 'POST', headers,
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      }),
     });
     assert.equal(init.status, 200);
     await init.text();
@@ -164,7 +224,11 @@ describe('archon-like fixture', () => {
     const abort = new AbortController();
     const get = await fetch(s.url, { headers: withId, signal: abort.signal });
     assert.deepEqual([get.status, get.headers.get('content-type')], [200, 'text/event-stream']);
-    assert.equal((await fetch(s.url, { headers: withId })).status, 409, 'the SDK allows one standalone stream per session');
+    assert.equal(
+      (await fetch(s.url, { headers: withId })).status,
+      409,
+      'the SDK allows one standalone stream per session',
+    );
     abort.abort();
     assert.equal((await fetch(s.url, { method: 'DELETE', headers: withId })).status, 200);
     const r = await rawPost(s.url, id);
@@ -176,7 +240,11 @@ describe('archon-like fixture', () => {
     const r = await rawPost(s.url, 'deadbeef');
     assert.equal(r.status, 404);
     assert.match(r.contentType, /^application\/json/);
-    assert.deepEqual(JSON.parse(r.body), { jsonrpc: '2.0', id: 'server-error', error: { code: -32600, message: 'Session not found' } });
+    assert.deepEqual(JSON.parse(r.body), {
+      jsonrpc: '2.0',
+      id: 'server-error',
+      error: { code: -32600, message: 'Session not found' },
+    });
   });
 
   test('SESSIONLESS: no session id issued, any session header ignored', async () => {
@@ -211,7 +279,10 @@ describe('fixture test tools', () => {
     assert.deepEqual(counts.tools, { test_write: 2, test_read: 1 });
     assert.deepEqual(counts.keys, { test_write: { a: 1, b: 1 } });
     const again = await connect(s.url);
-    assert.equal(resultJson(await again.client.callTool({ name: 'test_write', arguments: { key: 'a' } })).executions, 2);
+    assert.equal(
+      resultJson(await again.client.callTool({ name: 'test_write', arguments: { key: 'a' } })).executions,
+      2,
+    );
   });
 
   test('test_crash exits with the given code without answering', async () => {
@@ -229,7 +300,10 @@ describe('fixture test tools', () => {
     const r = await client.callTool({ name: 'test_progress', arguments: { steps: 3, intervalMs: 150 } }, undefined, {
       onprogress: (p) => seen.push({ progress: p.progress, at: Date.now() }),
     });
-    assert.deepEqual(seen.map((p) => p.progress), [1, 2, 3]);
+    assert.deepEqual(
+      seen.map((p) => p.progress),
+      [1, 2, 3],
+    );
     // Streamed, not buffered: the first notification reached the client while the server still had two
     // steps (300 ms) to go. (Receipt of the last one may trail the server's result stamp under load.)
     assert.ok(seen[0].at < resultJson(r).sentAt, 'the first notification arrived before the server finished');
@@ -239,7 +313,9 @@ describe('fixture test tools', () => {
     const s = await start('fixture', { testTools: true });
     const { client } = await connect(s.url);
     client.setRequestHandler(CreateMessageRequestSchema, async (req) => ({
-      role: 'assistant', model: 'test-model', content: { type: 'text', text: `echo: ${(req.params.messages[0].content as { text: string }).text}` },
+      role: 'assistant',
+      model: 'test-model',
+      content: { type: 'text', text: `echo: ${(req.params.messages[0].content as { text: string }).text}` },
     }));
     client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { name: 'Ada' } }));
     const sampled = resultJson(await client.callTool({ name: 'test_sample', arguments: { prompt: 'hi' } }));
@@ -267,7 +343,11 @@ describe('third-party servers through the helpers', () => {
   // Each: connect and ping, then restart on the same port and pin down how the old session is refused
   // (note the `; charset=utf-8` and that only the SDK example includes `"id":null`).
   const refusals = [
-    ['everything-streamable', 400, { jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: No valid session ID provided' } }],
+    [
+      'everything-streamable',
+      400,
+      { jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: No valid session ID provided' } },
+    ],
     ['sdk-example', 404, { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null }],
   ] as const;
   for (const [kind, status, body] of refusals) {
@@ -302,6 +382,8 @@ describe('third-party servers through the helpers', () => {
     assert.equal(g.headers.get('content-type'), 'application/json');
     await assert.rejects(g.json());
     // The SDK client refuses the broken initialize answer (it does not hang).
-    await assert.rejects(new Client({ name: 't', version: '1' }).connect(new StreamableHTTPClientTransport(new URL(garbage.url))));
+    await assert.rejects(
+      new Client({ name: 't', version: '1' }).connect(new StreamableHTTPClientTransport(new URL(garbage.url))),
+    );
   });
 });

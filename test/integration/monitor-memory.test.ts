@@ -20,7 +20,9 @@ const gc = (globalThis as { gc?: () => void }).gc;
 /** Objects registered here are counted until the garbage collector has reclaimed them. */
 class LiveCounter {
   private readonly live = new Map<string, number>();
-  private readonly registry = new FinalizationRegistry<string>((label) => this.live.set(label, (this.live.get(label) ?? 1) - 1));
+  private readonly registry = new FinalizationRegistry<string>((label) =>
+    this.live.set(label, (this.live.get(label) ?? 1) - 1),
+  );
   track(label: string, target: object): void {
     this.live.set(label, (this.live.get(label) ?? 0) + 1);
     this.registry.register(target, label);
@@ -92,12 +94,18 @@ describe('memory across restarts (counted with FinalizationRegistry)', { skip: n
         adopt();
       }
       last = undefined;
-      assert.ok(counter.count('connection') >= RESTARTS + 1, `a new connection per restart (saw ${counter.count('connection')})`);
+      assert.ok(
+        counter.count('connection') >= RESTARTS + 1,
+        `a new connection per restart (saw ${counter.count('connection')})`,
+      );
       await collect();
       // The current connection and at most the one it replaced (a plain gc() can keep that one until
       // a later collection): nothing that grows with the number of restarts.
       for (const label of ['connection', 'client', 'transport']) {
-        assert.ok(counter.count(label) <= 2, `live ${label}s while running after ${RESTARTS} restarts: ${counter.count(label)}`);
+        assert.ok(
+          counter.count(label) <= 2,
+          `live ${label}s while running after ${RESTARTS} restarts: ${counter.count(label)}`,
+        );
       }
 
       await monitor.stop();
@@ -112,7 +120,10 @@ describe('memory across restarts (counted with FinalizationRegistry)', { skip: n
       assert.equal(counter.count('monitor'), 0, 'a stopped monitor is garbage: no timer, socket or stream holds it');
       const after = resources();
       for (const type of ['Timeout', 'Immediate']) {
-        assert.ok((after[type] ?? 0) <= (before[type] ?? 0), `${type}s left running after stop(): ${JSON.stringify(before)} → ${JSON.stringify(after)}`);
+        assert.ok(
+          (after[type] ?? 0) <= (before[type] ?? 0),
+          `${type}s left running after stop(): ${JSON.stringify(before)} → ${JSON.stringify(after)}`,
+        );
       }
     });
   }

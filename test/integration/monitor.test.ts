@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ServerMonitor } from '../../src/core/monitor';
 import { MemorySessionStore } from '../../src/core/session-store';
-import { DEFAULT_MONITOR_OPTIONS, type MonitorOptions, type ServerConfig, type ServerSnapshot, type ServerState, type Transition } from '../../src/core/server-state';
+import {
+  DEFAULT_MONITOR_OPTIONS,
+  type MonitorOptions,
+  type ServerConfig,
+  type ServerSnapshot,
+  type ServerState,
+  type Transition,
+} from '../../src/core/server-state';
 import type { ServerKind } from '../helpers/servers';
 import { monitorSuite, waitFor } from '../helpers/monitor';
 
@@ -33,7 +40,12 @@ for (const { kind, transport, health } of KINDS) {
   describe(`against ${kind}`, () => {
     test('healthy, then through a kill-and-restart on the same port to healthy with a new session', async () => {
       const server = await serve(kind);
-      const { monitor, transitions } = watch({ name: kind, url: server.url, transport, healthUrl: health ? server.healthUrl : undefined });
+      const { monitor, transitions } = watch({
+        name: kind,
+        url: server.url,
+        transport,
+        healthUrl: health ? server.healthUrl : undefined,
+      });
       monitors.push(monitor);
       const first = await waitFor(monitor, inState('healthy'), 'first healthy');
       const firstSession = first.sessionId;
@@ -45,7 +57,10 @@ for (const { kind, transport, health } of KINDS) {
       await server.restart();
       await waitFor(monitor, (s) => s.state === 'healthy' && s.heals >= 1, 'healthy after restart');
       const path = transitions.slice(seen).map((t) => t.to);
-      assert.ok(path.includes('session-lost') || path.includes('unreachable'), `passed through a loss: ${path.join(' → ')}`);
+      assert.ok(
+        path.includes('session-lost') || path.includes('unreachable'),
+        `passed through a loss: ${path.join(' → ')}`,
+      );
       assert.equal(path.at(-1), 'healthy');
       if (firstSession) assert.notEqual(monitor.snapshot.sessionId, firstSession, 'a new session id');
       assert.ok(monitor.snapshot.lastHeal, 'heal recorded');
@@ -57,9 +72,18 @@ for (const { kind, transport, health } of KINDS) {
 describe('outages and bad answers', () => {
   test('server down for 10 s, then back: healthy again on its own', async () => {
     const server = await serve('fixture');
-    const { monitor, transitions } = watch({ name: 'down10', url: server.url, transport: 'auto', healthUrl: server.healthUrl });
+    const { monitor, transitions } = watch({
+      name: 'down10',
+      url: server.url,
+      transport: 'auto',
+      healthUrl: server.healthUrl,
+    });
     monitors.push(monitor);
-    await waitFor(monitor, (s) => s.state === 'healthy' && s.health?.uptimeSeconds !== undefined, 'healthy with an uptime reading');
+    await waitFor(
+      monitor,
+      (s) => s.state === 'healthy' && s.health?.uptimeSeconds !== undefined,
+      'healthy with an uptime reading',
+    );
     await server.kill();
     await waitFor(monitor, inState('unreachable'), 'unreachable');
     await new Promise((r) => setTimeout(r, 10_000));
@@ -68,14 +92,20 @@ describe('outages and bad answers', () => {
     await server.restart();
     const healed = await waitFor(monitor, inState('healthy'), 'healthy after outage');
     assert.ok(healed.lastHeal);
-    assert.ok(transitions.some((t) => t.to === 'session-lost'), 'the lost session was recorded with a cause');
+    assert.ok(
+      transitions.some((t) => t.to === 'session-lost'),
+      'the lost session was recorded with a cause',
+    );
     assert.equal(healed.lastLoss?.cause, 'process-restart', 'uptime drop on /health names a process restart');
     await monitor.stop();
   });
 
   test('a non-MCP HTML server: protocol, with a clear message, no crash', async () => {
     const server = await serve('html');
-    const { monitor } = watch({ name: 'html', url: server.url, transport: 'auto' }, { ...FAST, maxAutoHealAttempts: 2 });
+    const { monitor } = watch(
+      { name: 'html', url: server.url, transport: 'auto' },
+      { ...FAST, maxAutoHealAttempts: 2 },
+    );
     monitors.push(monitor);
     const s = await waitFor(monitor, (x) => x.lastFailure !== undefined, 'a failure');
     assert.equal(s.lastFailure?.kind, 'protocol');
@@ -87,10 +117,16 @@ describe('outages and bad answers', () => {
   for (const garbageMode of ['invalid-json', 'random-bytes', 'bad-sse'] as const) {
     test(`a garbage answer (${garbageMode}): protocol, no crash`, async () => {
       const server = await serve('garbage', { garbageMode });
-      const { monitor } = watch({ name: `garbage-${garbageMode}`, url: server.url, transport: 'streamable-http' }, { ...FAST, maxAutoHealAttempts: 1 });
+      const { monitor } = watch(
+        { name: `garbage-${garbageMode}`, url: server.url, transport: 'streamable-http' },
+        { ...FAST, maxAutoHealAttempts: 1 },
+      );
       monitors.push(monitor);
       const s = await waitFor(monitor, (x) => x.lastFailure !== undefined, 'a failure');
-      assert.ok(['protocol', 'timeout'].includes(s.lastFailure!.kind), `kind ${s.lastFailure!.kind}: ${s.lastFailure!.message}`);
+      assert.ok(
+        ['protocol', 'timeout'].includes(s.lastFailure!.kind),
+        `kind ${s.lastFailure!.kind}: ${s.lastFailure!.message}`,
+      );
       assert.ok(s.lastFailure!.message.length > 10);
       await monitor.stop();
     });
@@ -141,7 +177,10 @@ describe('healing choices', () => {
 
   test('autoHeal off: a lost session goes to needs-attention and stays there', async () => {
     const server = await serve('fixture');
-    const { monitor, transitions } = watch({ name: 'manual', url: server.url, transport: 'auto' }, { ...FAST, autoHeal: false });
+    const { monitor, transitions } = watch(
+      { name: 'manual', url: server.url, transport: 'auto' },
+      { ...FAST, autoHeal: false },
+    );
     monitors.push(monitor);
     await waitFor(monitor, inState('healthy'), 'healthy');
     await server.restart();

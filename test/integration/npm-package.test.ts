@@ -31,11 +31,17 @@ describe('npm package: pack, install -g into a scratch prefix, run', () => {
   before(async () => {
     assert.ok(existsSync(join(ROOT, 'dist', 'cli.js')), 'dist/cli.js exists (npm run package builds it)');
     // --ignore-scripts: pack the bundle already built instead of rebuilding dist/ under the other tests.
-    const { stdout } = await run(NPM, ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], { cwd: ROOT, env });
+    const { stdout } = await run(NPM, ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], {
+      cwd: ROOT,
+      env,
+    });
     const [info] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
     tgz = join(scratch, info.filename);
     files = info.files.map((f) => f.path).sort();
-    await run(NPM, ['install', '-g', '--offline', '--no-audit', '--no-fund', '--prefix', prefix, tgz], { cwd: scratch, env });
+    await run(NPM, ['install', '-g', '--offline', '--no-audit', '--no-fund', '--prefix', prefix, tgz], {
+      cwd: scratch,
+      env,
+    });
   });
   after(async () => {
     await fx?.stop();
@@ -45,7 +51,9 @@ describe('npm package: pack, install -g into a scratch prefix, run', () => {
   it('ships only the bundle and its docs, under the same name and version as the .vsix', () => {
     assert.equal(tgz, join(scratch, `${pkg.name}-${pkg.version}.tgz`));
     assert.deepEqual(files, ['CHANGELOG.md', 'LICENSE', 'README.md', 'dist/cli.js', 'package.json']);
-    const installed = JSON.parse(readFileSync(join(prefix, 'lib', 'node_modules', pkg.name, 'package.json'), 'utf8')) as Record<string, unknown>;
+    const installed = JSON.parse(
+      readFileSync(join(prefix, 'lib', 'node_modules', pkg.name, 'package.json'), 'utf8'),
+    ) as Record<string, unknown>;
     assert.equal(installed.dependencies, undefined, 'no runtime dependencies');
     assert.equal(installed.private, undefined);
     assert.deepEqual(installed.bin, { 'archon-mcp-doctor': 'dist/cli.js' });
@@ -54,13 +62,22 @@ describe('npm package: pack, install -g into a scratch prefix, run', () => {
   it('archon-mcp-doctor --version prints the package version; --help lists every command', async () => {
     assert.equal((await run(bin, ['--version'], { env })).stdout.trim(), pkg.version);
     const help = (await run(bin, ['--help'], { env })).stdout;
-    for (const command of ['watch', 'proxy', 'stdio']) assert.match(help, new RegExp(`^  ${command} `, 'm'), `--help lists ${command}`);
-    await assert.rejects(run(bin, ['no-such-command'], { env }), (e: { code?: number; stderr?: string }) => e.code === 2 && /unknown command "no-such-command"/.test(e.stderr ?? ''));
+    for (const command of ['watch', 'proxy', 'stdio'])
+      assert.match(help, new RegExp(`^  ${command} `, 'm'), `--help lists ${command}`);
+    await assert.rejects(
+      run(bin, ['no-such-command'], { env }),
+      (e: { code?: number; stderr?: string }) =>
+        e.code === 2 && /unknown command "no-such-command"/.test(e.stderr ?? ''),
+    );
   });
 
   it('the installed proxy serves a real client call, of either protocol era', async () => {
     fx = await startServer('fixture', { testTools: true });
-    const child = spawn(bin, ['proxy', '--upstream', fx.url, '--port', '0', '--json', '--state-dir', join(scratch, 'state')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      bin,
+      ['proxy', '--upstream', fx.url, '--port', '0', '--json', '--state-dir', join(scratch, 'state')],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     try {
       const first = await new Promise<Record<string, unknown>>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('no first line from the installed proxy')), 20_000);
@@ -78,7 +95,10 @@ describe('npm package: pack, install -g into a scratch prefix, run', () => {
         await c.close();
       }
       // A 2026-07-28 client: the modern front as the bundle ships it (not the sources the gateway tests run).
-      const modern = new ModernClient({ name: 'npm-package-test', version: '1.0.0' }, { capabilities: {}, versionNegotiation: { mode: { pin: '2026-07-28' } } });
+      const modern = new ModernClient(
+        { name: 'npm-package-test', version: '1.0.0' },
+        { capabilities: {}, versionNegotiation: { mode: { pin: '2026-07-28' } } },
+      );
       try {
         await modern.connect(new ModernTransport(new URL(String(first.url))));
         assert.equal(modern.getNegotiatedProtocolVersion(), '2026-07-28');

@@ -27,17 +27,37 @@ test('the .vsix holds the bundle, manifest, docs and media, and no sources, test
   assert.ok(existsSync(vsix), `${vsix} exists (npm test packages it first)`);
   const files = await entries(vsix);
   const names = [...files.keys()];
-  for (const required of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/toml-lib.js', 'extension/dist/modern-front.js', 'extension/dist/mcp-server-lib.js', 'extension/dist/cli.js', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/media/archon.svg']) {
+  for (const required of [
+    'extension/package.json',
+    'extension/dist/extension.js',
+    'extension/dist/toml-lib.js',
+    'extension/dist/modern-front.js',
+    'extension/dist/mcp-server-lib.js',
+    'extension/dist/cli.js',
+    'extension/readme.md',
+    'extension/changelog.md',
+    'extension/LICENSE.txt',
+    'extension/media/archon.svg',
+  ]) {
     assert.ok(files.has(required), `${required} in the package; it has: ${names.join(', ')}`);
   }
-  const forbidden = names.filter((n) => /^extension\/(src|test|node_modules|scripts|bench|\.ci)\//.test(n) || /\.(ts|map)$/.test(n) || n.endsWith('.vsix') || n.endsWith('.tgz'));
+  const forbidden = names.filter(
+    (n) =>
+      /^extension\/(src|test|node_modules|scripts|bench|\.ci)\//.test(n) ||
+      /\.(ts|map)$/.test(n) ||
+      n.endsWith('.vsix') ||
+      n.endsWith('.tgz'),
+  );
   assert.deepEqual(forbidden, []);
   assert.ok(files.get('extension/dist/extension.js')! < 1024 * 1024, 'bundle under 1 MB');
   const bundle = readFileSync('dist/extension.js', 'utf8');
   assert.ok(!bundle.includes('sourceMappingURL'), 'the packaged bundle is the minified production build');
   // The gateway's modern front (v2 server package) is its own file, required on first use.
   assert.ok(bundle.includes('require("./modern-front.js")'), 'the extension loads the modern front from its own file');
-  assert.ok(!bundle.includes('modern-only-missing-envelope'), 'the v2 server package (its classifier) is not inside the extension bundle');
+  assert.ok(
+    !bundle.includes('modern-only-missing-envelope'),
+    'the v2 server package (its classifier) is not inside the extension bundle',
+  );
   // prom-client (GET /metrics) is its own file too, required on the first scrape.
   assert.ok(files.has('extension/dist/metrics-lib.js'), 'dist/metrics-lib.js in the package');
   assert.ok(bundle.includes('require("./metrics-lib.js")'), 'the extension loads prom-client from its own file');
@@ -54,7 +74,13 @@ test('the manifest declares what the extension needs', () => {
   assert.deepEqual(pkg.extensionKind, ['workspace']);
   assert.deepEqual(pkg.activationEvents, ['onStartupFinished']);
   const commands = pkg.contributes.commands.map((c: { command: string }) => c.command);
-  for (const id of ['archonMcp.reconnect', 'archonMcp.showDiagnostics', 'archonMcp.copyDiagnostics', 'archonMcp.setToken', 'archonMcp.openSettings']) {
+  for (const id of [
+    'archonMcp.reconnect',
+    'archonMcp.showDiagnostics',
+    'archonMcp.copyDiagnostics',
+    'archonMcp.setToken',
+    'archonMcp.openSettings',
+  ]) {
     assert.ok(commands.includes(id), id);
   }
   const title = (id: string) => {
@@ -72,7 +98,10 @@ test('the walkthrough: four steps, each with Markdown media that ships in the .v
   const [walkthrough, ...others] = pkg.contributes.walkthroughs;
   assert.equal(others.length, 0);
   assert.equal(walkthrough.id, 'firstFiveMinutes');
-  assert.deepEqual(walkthrough.steps.map((s: { id: string }) => s.id), ['archonRunning', 'routeClients', 'alwaysOn', 'seeItWork']);
+  assert.deepEqual(
+    walkthrough.steps.map((s: { id: string }) => s.id),
+    ['archonRunning', 'routeClients', 'alwaysOn', 'seeItWork'],
+  );
   const files = await entries(vsix);
   const commands = new Set(pkg.contributes.commands.map((c: { command: string }) => c.command));
   // Commands built on other branches (client routing, the gateway in Docker), wired at merge.
@@ -84,5 +113,7 @@ test('the walkthrough: four steps, each with Markdown media that ships in the .v
       assert.ok(commands.has(id) || elsewhere.has(id), `step ${step.id} links to ${id}, which is contributed`);
     }
   }
-  assert.deepEqual(pkg.contributes.mcpServerDefinitionProviders, [{ id: 'archonMcp.gateway', label: 'Healed through the Archon MCP Doctor gateway' }]);
+  assert.deepEqual(pkg.contributes.mcpServerDefinitionProviders, [
+    { id: 'archonMcp.gateway', label: 'Healed through the Archon MCP Doctor gateway' },
+  ]);
 });

@@ -28,17 +28,25 @@ describe('the same clients straight to the Python servers, no gateway', () => {
       try {
         for (const c of TS_CLIENTS) {
           // A client pinned to 2026-07-28 cannot even connect to a 2025-only server.
-          try { callers.push(await c.connect(server.url, CALL_TIMEOUT_S * 1000)); } catch (e) { cannot.push(`${c.name}: ${(e as Error).message.slice(0, 160)}`); }
+          try {
+            callers.push(await c.connect(server.url, CALL_TIMEOUT_S * 1000));
+          } catch (e) {
+            cannot.push(`${c.name}: ${(e as Error).message.slice(0, 160)}`);
+          }
         }
         for (const c of PY_CALLERS) callers.push(await c.connect(server.url, CALL_TIMEOUT_S));
         const run = await restartRun(server, callers, stateFile, RESTARTS);
         recordOutcome('direct', label, run);
         for (const line of cannot) t.diagnostic(`cannot connect: ${line}`);
-        for (const o of run.perClient) t.diagnostic(`${o.client}: reads ${o.readsFailed}/${o.reads} failed, writes ${o.writesFailed}/${o.writes} failed ${o.errors.join(' | ')}`);
+        for (const o of run.perClient)
+          t.diagnostic(
+            `${o.client}: reads ${o.readsFailed}/${o.reads} failed, writes ${o.writesFailed}/${o.writes} failed ${o.errors.join(' | ')}`,
+          );
         assert.equal(run.pids, RESTARTS + 1);
         for (const o of run.perClient) {
           // Only where the server keeps sessions must a direct client lose them; on 2026-07-28 it may not.
-          if (flavour === 'mcp-1.12' || flavour === 'mcp-1') assert.ok(o.readsFailed + o.writesFailed > 0, `${o.client} does not heal by itself against ${label}`);
+          if (flavour === 'mcp-1.12' || flavour === 'mcp-1')
+            assert.ok(o.readsFailed + o.writesFailed > 0, `${o.client} does not heal by itself against ${label}`);
         }
       } finally {
         for (const c of callers) await c.close().catch(() => undefined);

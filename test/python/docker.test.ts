@@ -20,7 +20,9 @@ const ALL_FLAVOURS = [
   { flavour: 'mcp-2', lib: 'mcp', name: 'archon-mcp-py-mcp2' },
   { flavour: 'fastmcp', lib: 'fastmcp', name: 'archon-mcp-py-fastmcp' },
 ] as const;
-const FLAVOURS = ALL_FLAVOURS.filter((f) => !process.env.PY_FLAVOURS || process.env.PY_FLAVOURS.split(',').includes(f.flavour));
+const FLAVOURS = ALL_FLAVOURS.filter(
+  (f) => !process.env.PY_FLAVOURS || process.env.PY_FLAVOURS.split(',').includes(f.flavour),
+);
 const ms2ns = (ms: number) => ms * 1_000_000;
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -34,7 +36,10 @@ after(async () => {
   }, 15_000).unref();
 });
 
-async function runContainer(image: string, f: (typeof ALL_FLAVOURS)[number]): Promise<{ c: Dockerode.Container; url: string; healthUrl: string }> {
+async function runContainer(
+  image: string,
+  f: (typeof ALL_FLAVOURS)[number],
+): Promise<{ c: Dockerode.Container; url: string; healthUrl: string }> {
   await removeContainer(f.name);
   const port = await freePort();
   const c = await docker().createContainer({
@@ -46,12 +51,21 @@ async function runContainer(image: string, f: (typeof ALL_FLAVOURS)[number]): Pr
     StopTimeout: 2,
     // Archon's compose health check is a TCP connect (every 30 s there; every second here).
     Healthcheck: {
-      Test: ['CMD', `/opt/${f.flavour}/bin/python`, '-c', "import socket; socket.create_connection(('localhost', 8051), 2).close()"],
-      Interval: ms2ns(1000), Timeout: ms2ns(2000), Retries: 3, StartPeriod: ms2ns(2000),
+      Test: [
+        'CMD',
+        `/opt/${f.flavour}/bin/python`,
+        '-c',
+        "import socket; socket.create_connection(('localhost', 8051), 2).close()",
+      ],
+      Interval: ms2ns(1000),
+      Timeout: ms2ns(2000),
+      Retries: 3,
+      StartPeriod: ms2ns(2000),
     },
     HostConfig: {
       PortBindings: { '8051/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] },
-      Memory: 256 * 1024 * 1024, MemorySwap: 256 * 1024 * 1024,
+      Memory: 256 * 1024 * 1024,
+      MemorySwap: 256 * 1024 * 1024,
       RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 3 },
     },
   });
@@ -70,13 +84,27 @@ describe('Python servers in Docker: the monitor names docker restart and OOM kil
       const image = await ensurePythonImage();
       const { c, url, healthUrl } = await runContainer(image, f);
       let link: DockerLink | undefined;
-      const monitor = new ServerMonitor({ name: f.name, url, transport: 'auto', healthUrl, container: f.name },
-        { ...DEFAULT_MONITOR_OPTIONS, pingIntervalMs: 1_000 }, { store: new MemorySessionStore(), diagnoseLoss: (at) => link?.diagnose(at) });
+      const monitor = new ServerMonitor(
+        { name: f.name, url, transport: 'auto', healthUrl, container: f.name },
+        { ...DEFAULT_MONITOR_OPTIONS, pingIntervalMs: 1_000 },
+        { store: new MemorySessionStore(), diagnoseLoss: (at) => link?.diagnose(at) },
+      );
       // The link's own account (restarts and their diagnosis, deaths), for a failure's message.
       const said: string[] = [];
-      const say = (m: string) => { said.push(`${new Date().toISOString().slice(11, 23)} ${m}`); if (said.length > 12) said.shift(); };
-      link = new DockerLink(monitor, f.name, { ...DEFAULT_DOCKER_LINK_OPTIONS, memoryAlerts: false }, { debug: () => undefined, info: say, warn: say, error: say });
-      cleanups.push(async () => { link!.stop(); await monitor.stop(); });
+      const say = (m: string) => {
+        said.push(`${new Date().toISOString().slice(11, 23)} ${m}`);
+        if (said.length > 12) said.shift();
+      };
+      link = new DockerLink(
+        monitor,
+        f.name,
+        { ...DEFAULT_DOCKER_LINK_OPTIONS, memoryAlerts: false },
+        { debug: () => undefined, info: say, warn: say, error: say },
+      );
+      cleanups.push(async () => {
+        link!.stop();
+        await monitor.stop();
+      });
       link.start();
       monitor.start();
       const running = (s: ServerSnapshot) => s.state === 'healthy' && s.container?.state === 'running';
@@ -90,13 +118,33 @@ describe('Python servers in Docker: the monitor names docker restart and OOM kil
         const began = performance.now();
         await c.restart({ t: 2 });
         const restarted = performance.now();
-        const s = await waitFor(monitor, (x) => running(x) && x.heals > heals, `healed after docker restart ${n}`, 60_000);
-        timings.push(`${((restarted - began) / 1000).toFixed(1)}+${((performance.now() - restarted) / 1000).toFixed(1)}`);
-        const restarts = await waitFor(monitor, (x) => (x.container?.restarts ?? 0) >= n, `docker restart ${n} counted`, 10_000);
+        const s = await waitFor(
+          monitor,
+          (x) => running(x) && x.heals > heals,
+          `healed after docker restart ${n}`,
+          60_000,
+        );
+        timings.push(
+          `${((restarted - began) / 1000).toFixed(1)}+${((performance.now() - restarted) / 1000).toFixed(1)}`,
+        );
+        const restarts = await waitFor(
+          monitor,
+          (x) => (x.container?.restarts ?? 0) >= n,
+          `docker restart ${n} counted`,
+          10_000,
+        );
         assert.ok(restarts.container!.restarts >= n);
         // The cause may be refined a moment after the heal (the engine's restart event follows the death).
-        const named = await waitFor(monitor, (x) => x.lastLoss?.at !== lossBefore && x.lastLoss?.cause === 'docker-restart', `docker restart ${n} named`, 10_000)
-          .catch(() => assert.fail(`docker restart ${n}: loss ${JSON.stringify(monitor.snapshot.lastLoss)}, era ${s.era}; the link said:\n${said.join('\n')}`));
+        const named = await waitFor(
+          monitor,
+          (x) => x.lastLoss?.at !== lossBefore && x.lastLoss?.cause === 'docker-restart',
+          `docker restart ${n} named`,
+          10_000,
+        ).catch(() =>
+          assert.fail(
+            `docker restart ${n}: loss ${JSON.stringify(monitor.snapshot.lastLoss)}, era ${s.era}; the link said:\n${said.join('\n')}`,
+          ),
+        );
         assert.equal(named.lastLoss?.label, 'docker restart');
         causes.push(named.lastLoss!.cause);
       }
@@ -105,12 +153,27 @@ describe('Python servers in Docker: the monitor names docker restart and OOM kil
       const lossBefore = monitor.snapshot.lastLoss?.at;
       const client = await connectClient(url, { name: 'oom' });
       void client.client.callTool({ name: 'test_allocate_memory', arguments: { mb: 1024 } }).catch(() => undefined);
-      const s = await waitFor(monitor, (x) => running(x) && x.heals > heals && (x.container?.oomKills ?? 0) >= 1, 'healed after the OOM kill', 90_000);
+      const s = await waitFor(
+        monitor,
+        (x) => running(x) && x.heals > heals && (x.container?.oomKills ?? 0) >= 1,
+        'healed after the OOM kill',
+        90_000,
+      );
       await client.close().catch(() => undefined);
-      const oom = await waitFor(monitor, (x) => x.lastLoss?.at !== lossBefore && x.lastLoss?.cause === 'oom-kill', 'OOM kill named', 10_000)
-        .catch(() => assert.fail(`OOM kill: loss ${JSON.stringify(monitor.snapshot.lastLoss)}, era ${s.era}; the link said:\n${said.join('\n')}`));
+      const oom = await waitFor(
+        monitor,
+        (x) => x.lastLoss?.at !== lossBefore && x.lastLoss?.cause === 'oom-kill',
+        'OOM kill named',
+        10_000,
+      ).catch(() =>
+        assert.fail(
+          `OOM kill: loss ${JSON.stringify(monitor.snapshot.lastLoss)}, era ${s.era}; the link said:\n${said.join('\n')}`,
+        ),
+      );
       assert.equal(oom.lastLoss?.label, 'OOM kill');
-      t.diagnostic(`${f.flavour} (era ${s.era}): ${DOCKER_RESTARTS} docker restarts healed and named ${causes.length}× docker-restart; the OOM kill healed and named; container ${JSON.stringify({ restarts: s.container?.restarts, oomKills: s.container?.oomKills })}; seconds (restart+heal): ${timings.join(' ')}`);
+      t.diagnostic(
+        `${f.flavour} (era ${s.era}): ${DOCKER_RESTARTS} docker restarts healed and named ${causes.length}× docker-restart; the OOM kill healed and named; container ${JSON.stringify({ restarts: s.container?.restarts, oomKills: s.container?.oomKills })}; seconds (restart+heal): ${timings.join(' ')}`,
+      );
     });
   }
 });

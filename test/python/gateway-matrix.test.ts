@@ -22,20 +22,31 @@ describe('gateway restart matrix with Python servers as upstreams', () => {
       if (skipWithoutPython(t, [flavour, 'mcp-1'])) return;
       const stateFile = join(dir, `${flavour}.jsonl`);
       const server = await startPythonServer(flavour, { stateFile, readDelayMs: 150, writeDelayMs: 50 });
-      const gw = await startGateway({ upstreams: [{ name: 'archon', url: server.url }], port: 0, holdTimeoutMs: 20_000 });
+      const gw = await startGateway({
+        upstreams: [{ name: 'archon', url: server.url }],
+        port: 0,
+        holdTimeoutMs: 20_000,
+      });
       const callers: Caller[] = [];
       try {
         for (const c of [...TS_CLIENTS, ...PY_CALLERS]) callers.push(await c.connect(gw.url()));
         const run = await restartRun(server, callers, stateFile);
         recordOutcome('gateway', label, run);
-        for (const o of run.perClient) t.diagnostic(`${o.client}: reads ${o.readsFailed}/${o.reads} failed, writes ${o.writesFailed}/${o.writes} failed ${o.errors.join(' | ')}`);
+        for (const o of run.perClient)
+          t.diagnostic(
+            `${o.client}: reads ${o.readsFailed}/${o.reads} failed, writes ${o.writesFailed}/${o.writes} failed ${o.errors.join(' | ')}`,
+          );
         assert.equal(run.pids, RESTARTS + 1, `the server really ran as ${RESTARTS + 1} processes`);
         assert.deepEqual(run.twice, [], 'no write ran twice');
         assert.ok(run.written.length >= RESTARTS, `writes went on (${run.written.length})`);
         for (const o of run.perClient) {
           assert.ok(o.reads >= RESTARTS, `${o.client} kept reading (${o.reads})`);
           assert.equal(o.readsFailed, 0, `${o.client}: every read answered (${o.errors.join(' | ')})`);
-          assert.deepEqual(o.errors.filter((e) => !/may or may not have run/i.test(e)), [], `${o.client}: a write fails only as "may or may not have run"`);
+          assert.deepEqual(
+            o.errors.filter((e) => !/may or may not have run/i.test(e)),
+            [],
+            `${o.client}: a write fails only as "may or may not have run"`,
+          );
         }
         if (server.termHangs.length) t.diagnostic(`SIGTERMs ${label} did not leave on: ${server.termHangs.length}`);
       } finally {

@@ -25,7 +25,18 @@ export const TS_CLIENTS: { name: ClientName; connect(url: string, timeoutMs?: nu
     name: 'TS v1',
     async connect(url, timeoutMs) {
       const c = await connectClient(url, { name: 'py-matrix-v1' });
-      return { name: this.name, call: async (n, a) => textOf(await c.client.callTool({ name: n, arguments: a }, undefined, timeoutMs ? { timeout: timeoutMs } : undefined)), close: c.close };
+      return {
+        name: this.name,
+        call: async (n, a) =>
+          textOf(
+            await c.client.callTool(
+              { name: n, arguments: a },
+              undefined,
+              timeoutMs ? { timeout: timeoutMs } : undefined,
+            ),
+          ),
+        close: c.close,
+      };
     },
   },
   ...(['auto', 'pinned'] as const).map((how) => ({
@@ -34,20 +45,22 @@ export const TS_CLIENTS: { name: ClientName; connect(url: string, timeoutMs?: nu
       const c = await connectModern(url, how, `py-matrix-${how}`);
       return {
         name: this.name,
-        call: async (n: string, a: Record<string, unknown>) => textOf(await c.client.callTool({ name: n, arguments: a }, timeoutMs ? { timeout: timeoutMs } : undefined)),
+        call: async (n: string, a: Record<string, unknown>) =>
+          textOf(await c.client.callTool({ name: n, arguments: a }, timeoutMs ? { timeout: timeoutMs } : undefined)),
         close: c.close,
       };
     },
   })),
 ];
 
-export const PY_CALLERS: { name: ClientName; connect(url: string, callTimeoutS?: number): Promise<Caller> }[] = PY_CLIENTS.map((kind) => ({
-  name: `Python ${kind}` as ClientName,
-  async connect(url: string, callTimeoutS = 30): Promise<Caller> {
-    const c = await startPythonClient(kind, url, callTimeoutS);
-    return { name: this.name, call: (n, a) => c.call(n, a), close: c.close };
-  },
-}));
+export const PY_CALLERS: { name: ClientName; connect(url: string, callTimeoutS?: number): Promise<Caller> }[] =
+  PY_CLIENTS.map((kind) => ({
+    name: `Python ${kind}` as ClientName,
+    async connect(url: string, callTimeoutS = 30): Promise<Caller> {
+      const c = await startPythonClient(kind, url, callTimeoutS);
+      return { name: this.name, call: (n, a) => c.call(n, a), close: c.close };
+    },
+  }));
 
 export interface ClientOutcome {
   client: string;
@@ -74,12 +87,26 @@ export interface RunOutcome {
  * Between restarts the killer waits until every read loop answered (or failed) 2 more calls, up to 60 s: a
  * loaded machine slows the run, it does not pile restarts onto a read still being resent.
  */
-export async function restartRun(server: RunningServer, callers: Caller[], stateFile: string, restarts = RESTARTS): Promise<RunOutcome> {
+export async function restartRun(
+  server: RunningServer,
+  callers: Caller[],
+  stateFile: string,
+  restarts = RESTARTS,
+): Promise<RunOutcome> {
   let done = false;
-  const outcomes = callers.map((c) => ({ client: c.name, reads: 0, readsFailed: 0, writes: 0, writesFailed: 0, errors: [] as string[] }));
+  const outcomes = callers.map((c) => ({
+    client: c.name,
+    reads: 0,
+    readsFailed: 0,
+    writes: 0,
+    writesFailed: 0,
+    errors: [] as string[],
+  }));
   const written: string[] = [];
   const note = (o: ClientOutcome, e: unknown, what: 'read' | 'write') => {
-    const msg = `${what}: ${String((e as Error).message ?? e).replace(/\s+/g, ' ').slice(0, 240)}`;
+    const msg = `${what}: ${String((e as Error).message ?? e)
+      .replace(/\s+/g, ' ')
+      .slice(0, 240)}`;
     if (o.errors.length < 3 && !o.errors.some((x) => x.slice(0, 60) === msg.slice(0, 60))) o.errors.push(msg);
   };
   const loops = callers.flatMap((c, ci) => {
@@ -133,7 +160,14 @@ export async function restartRun(server: RunningServer, callers: Caller[], state
     await Promise.all(loops);
   }
   const counts = pyExecutions(stateFile);
-  return { perClient: outcomes, twice: Object.entries(counts).filter(([, n]) => n > 1).map(([k]) => k), written, pids: pids.size };
+  return {
+    perClient: outcomes,
+    twice: Object.entries(counts)
+      .filter(([, n]) => n > 1)
+      .map(([k]) => k),
+    written,
+    pids: pids.size,
+  };
 }
 
 /** Adds rows to test-results/python-matrix.json (git-ignored) for the report's client × server table. */
@@ -142,6 +176,13 @@ export function recordOutcome(path: 'direct' | 'gateway' | 'stdio bridge', serve
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'python-matrix.json');
   const rows = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as unknown[]) : [];
-  for (const o of run.perClient) rows.push({ path, server, ...o, writtenTwice: run.twice.filter((k) => k.startsWith(`c${run.perClient.indexOf(o)}-`)).length, at: new Date().toISOString() });
+  for (const o of run.perClient)
+    rows.push({
+      path,
+      server,
+      ...o,
+      writtenTwice: run.twice.filter((k) => k.startsWith(`c${run.perClient.indexOf(o)}-`)).length,
+      at: new Date().toISOString(),
+    });
   writeFileSync(file, JSON.stringify(rows, null, 1));
 }

@@ -29,12 +29,19 @@ describe('Python stdio clients through the stdio bridge to Archon (mcp 1.12.2)',
       }
       const run = await restartRun(server, callers, stateFile);
       recordOutcome('stdio bridge', 'mcp 1.12.2 FastMCP (Archon)', run);
-      for (const o of run.perClient) t.diagnostic(`${o.client}: reads ${o.readsFailed}/${o.reads} failed, writes ${o.writesFailed}/${o.writes} failed ${o.errors.join(' | ')}`);
+      for (const o of run.perClient)
+        t.diagnostic(
+          `${o.client}: reads ${o.readsFailed}/${o.reads} failed, writes ${o.writesFailed}/${o.writes} failed ${o.errors.join(' | ')}`,
+        );
       assert.equal(run.pids, RESTARTS + 1);
       assert.deepEqual(run.twice, [], 'no write ran twice');
       for (const o of run.perClient) {
         assert.equal(o.readsFailed, 0, `${o.client}: every read answered (${o.errors.join(' | ')})`);
-        assert.deepEqual(o.errors.filter((e) => !/may or may not have run/i.test(e)), [], `${o.client}: a write fails only as "may or may not have run"`);
+        assert.deepEqual(
+          o.errors.filter((e) => !/may or may not have run/i.test(e)),
+          [],
+          `${o.client}: a write fails only as "may or may not have run"`,
+        );
       }
     } finally {
       for (const c of callers) await c.close().catch(() => undefined);

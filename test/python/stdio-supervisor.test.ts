@@ -26,8 +26,25 @@ describe("Archon's Python server (mcp 1.12.2) over stdio under the supervisor", 
     const writes = join(dir, 'writes.jsonl');
     const transport = new StdioClientTransport({
       command: process.execPath,
-      args: [CLI, 'stdio', '--state-dir', state, '--wedge-timeout', '3', '--quiet', '--', venvPython('mcp-1.12'), join(PYTHON_FIXTURES, 'archon_server.py')],
-      env: { ...(process.env as Record<string, string>), FIXTURE_TRANSPORT: 'stdio', FIXTURE_READ_DELAY_MS: '150', FIXTURE_WRITE_DELAY_MS: '1500', FIXTURE_STATE_FILE: writes },
+      args: [
+        CLI,
+        'stdio',
+        '--state-dir',
+        state,
+        '--wedge-timeout',
+        '3',
+        '--quiet',
+        '--',
+        venvPython('mcp-1.12'),
+        join(PYTHON_FIXTURES, 'archon_server.py'),
+      ],
+      env: {
+        ...(process.env as Record<string, string>),
+        FIXTURE_TRANSPORT: 'stdio',
+        FIXTURE_READ_DELAY_MS: '150',
+        FIXTURE_WRITE_DELAY_MS: '1500',
+        FIXTURE_STATE_FILE: writes,
+      },
       stderr: 'pipe',
     });
     let stderr = '';
@@ -35,34 +52,73 @@ describe("Archon's Python server (mcp 1.12.2) over stdio under the supervisor", 
     const client = new Client({ name: 'py-stdio-test', version: '1.0.0' });
     client.onerror = () => undefined;
     await client.connect(transport);
-    const serverPid = async () => (await waitFor('the supervisor state file', () => listSupervisedServers(state).find((s) => s.serverPid)?.serverPid ?? undefined, 20_000, 50));
+    const serverPid = async () =>
+      await waitFor(
+        'the supervisor state file',
+        () => listSupervisedServers(state).find((s) => s.serverPid)?.serverPid ?? undefined,
+        20_000,
+        50,
+      );
     try {
       const before = (await client.listTools()).tools.map((x) => x.name).sort();
       assert.equal(client.getServerVersion()?.name, 'archon-mcp-server');
       let stop = false;
-      const loops = ['find_tasks', 'rag_get_available_sources'].map((name) => loop(async () => void (await client.callTool({ name, arguments: {} })), () => stop));
+      const loops = ['find_tasks', 'rag_get_available_sources'].map((name) =>
+        loop(
+          async () => void (await client.callTool({ name, arguments: {} })),
+          () => stop,
+        ),
+      );
       try {
         for (const signal of FAULTS) {
-          await answered(loops.map((l) => l.progress), 2);
+          await answered(
+            loops.map((l) => l.progress),
+            2,
+          );
           const pid = await serverPid();
           process.kill(pid, signal);
-          await waitFor(`a new server after ${signal}`, () => listSupervisedServers(state).some((s) => s.serverPid && s.serverPid !== pid), 60_000, 50);
+          await waitFor(
+            `a new server after ${signal}`,
+            () => listSupervisedServers(state).some((s) => s.serverPid && s.serverPid !== pid),
+            60_000,
+            50,
+          );
         }
-        await answered(loops.map((l) => l.progress), 2);
+        await answered(
+          loops.map((l) => l.progress),
+          2,
+        );
       } finally {
         stop = true;
       }
       const results = await Promise.all(loops.map((l) => l.done));
       const errors = results.flatMap((r) => r.errors);
-      assert.deepEqual(errors, [], `${errors.length} of ${results.reduce((a, r) => a + r.calls, 0)} reads failed\n${stderr.slice(-3000)}`);
+      assert.deepEqual(
+        errors,
+        [],
+        `${errors.length} of ${results.reduce((a, r) => a + r.calls, 0)} reads failed\n${stderr.slice(-3000)}`,
+      );
       assert.deepEqual((await client.listTools()).tools.map((x) => x.name).sort(), before, 'the same tools after');
 
       // A write cut off: it has run (recorded first), its answer is 1.5 s away when the server is killed.
-      const pending = client.callTool({ name: 'manage_task', arguments: { action: 'create', title: 'py-stdio-cut' } }).then(() => 'answered', (e: Error) => e.message);
-      const ran = () => (existsSync(writes) ? readFileSync(writes, 'utf8').split('\n').filter((l) => l.includes('"py-stdio-cut"')).length : 0);
+      const pending = client
+        .callTool({ name: 'manage_task', arguments: { action: 'create', title: 'py-stdio-cut' } })
+        .then(
+          () => 'answered',
+          (e: Error) => e.message,
+        );
+      const ran = () =>
+        existsSync(writes)
+          ? readFileSync(writes, 'utf8')
+              .split('\n')
+              .filter((l) => l.includes('"py-stdio-cut"')).length
+          : 0;
       await waitFor('the write to run', () => ran() > 0, 20_000, 20);
       process.kill(await serverPid(), 'SIGKILL');
-      assert.match(await pending, /may or may not have run; the supervisor did not repeat it \(known server Archon: 'manage_\*' writes\)/);
+      assert.match(
+        await pending,
+        /may or may not have run; the supervisor did not repeat it \(known server Archon: 'manage_\*' writes\)/,
+      );
       await sleep(300);
       assert.equal(ran(), 1, 'never run twice');
     } finally {

@@ -37,11 +37,20 @@ describe('a server that cannot run', () => {
     assert.match(first.error!.message, /exit code 3/);
     assert.match(first.error!.message, /boom: config file missing/);
     // stderr is another pipe than the answer's: its line may arrive a moment later.
-    await waitFor('the give-up line on stderr', () => /gave up \(tries again on the next request\)/.test(c.stderr()), 5_000, 20).catch(() => undefined);
+    await waitFor(
+      'the give-up line on stderr',
+      () => /gave up \(tries again on the next request\)/.test(c.stderr()),
+      5_000,
+      20,
+    ).catch(() => undefined);
     assert.match(c.stderr(), /gave up \(tries again on the next request\)/);
     const again = await c.initialize();
     assert.equal(again.error?.data?.reason, 'cannot-start', 'still broken: an error again, not a hang');
-    assert.deepEqual(marked(c.mark).filter((p) => p !== c.proc.pid), [], 'nothing runs while given up');
+    assert.deepEqual(
+      marked(c.mark).filter((p) => p !== c.proc.pid),
+      [],
+      'nothing runs while given up',
+    );
     writeFileSync(fixed, '1');
     const ok = await c.initialize();
     assert.ok(ok.result, `fixed: answered (${JSON.stringify(ok)})`);
@@ -70,7 +79,10 @@ describe('a server that cannot run', () => {
   });
 
   it('garbage on stdout and no answer: a timeout error, nothing of it reaches the client', async () => {
-    const c = raw(['node', '-e', 'process.stdin.resume(); setInterval(() => console.log("garbage, not JSON"), 100)'], ['--response-timeout', '2']);
+    const c = raw(
+      ['node', '-e', 'process.stdin.resume(); setInterval(() => console.log("garbage, not JSON"), 100)'],
+      ['--response-timeout', '2'],
+    );
     const r = await c.initialize();
     assert.equal(r.error?.data?.reason, 'timeout', JSON.stringify(r));
     assert.match(r.error!.message, /did not answer "initialize" within 2 s/);
@@ -80,7 +92,9 @@ describe('a server that cannot run', () => {
 
   it('a banner on stdout before serving: dropped, the session works', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stdio-banner-'));
-    const c = raw(['sh', '-c', `echo "Server starting on stdio..."; exec node ${COUNTER_SERVER}`], [], { COUNTER_FILE: join(dir, 'w.txt') });
+    const c = raw(['sh', '-c', `echo "Server starting on stdio..."; exec node ${COUNTER_SERVER}`], [], {
+      COUNTER_FILE: join(dir, 'w.txt'),
+    });
     assert.ok((await c.initialize()).result);
     await endsClean(c);
   });
@@ -116,16 +130,30 @@ describe('a client that misbehaves', () => {
   it('closes stdin mid-call: the call is answered as maybe-run, the server stopped, nothing left', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stdio-midcall-'));
     // A server that ignores SIGTERM and stdin's end: only the SIGKILL after the grace ends it.
-    const c = raw(['node', '-e', `process.on('SIGTERM', () => undefined); import(${JSON.stringify(COUNTER_SERVER)})`], [], { COUNTER_FILE: join(dir, 'w.txt') });
+    const c = raw(
+      ['node', '-e', `process.on('SIGTERM', () => undefined); import(${JSON.stringify(COUNTER_SERVER)})`],
+      [],
+      { COUNTER_FILE: join(dir, 'w.txt') },
+    );
     assert.ok((await c.initialize()).result);
     c.notify('notifications/initialized');
     await c.request('tools/list');
-    c.line(JSON.stringify({ jsonrpc: '2.0', id: 99, method: 'tools/call', params: { name: 'write_note', arguments: { key: 'k', delayMs: 10_000 } } }));
+    c.line(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 99,
+        method: 'tools/call',
+        params: { name: 'write_note', arguments: { key: 'k', delayMs: 10_000 } },
+      }),
+    );
     await new Promise((r) => setTimeout(r, 300));
     const exit = await c.end();
     assert.equal(exit.code, 0);
     const answer = c.messages.find((m) => m.id === 99) as { error?: { message: string } } | undefined;
-    assert.match(answer?.error?.message ?? '', /closed its connection \(stdin\) during the call to "write_note".*may or may not have run/);
+    assert.match(
+      answer?.error?.message ?? '',
+      /closed its connection \(stdin\) during the call to "write_note".*may or may not have run/,
+    );
     assert.deepEqual(await waitNoneLeft(c.mark), []);
   });
 });

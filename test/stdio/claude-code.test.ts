@@ -20,7 +20,12 @@ after(() => marks.forEach(killMarked));
 
 const CALLS = 8;
 /** Which call (0-based) gets which fault, a moment after the server started running it. */
-const FAULTS = new Map<number, NodeJS.Signals>([[1, 'SIGKILL'], [3, 'SIGKILL'], [5, 'SIGKILL'], [6, 'SIGSTOP']]);
+const FAULTS = new Map<number, NodeJS.Signals>([
+  [1, 'SIGKILL'],
+  [3, 'SIGKILL'],
+  [5, 'SIGKILL'],
+  [6, 'SIGSTOP'],
+]);
 
 interface Run {
   results: ToolResult[];
@@ -37,24 +42,60 @@ async function runClaude(supervised: boolean, boundMs: number): Promise<Run> {
   const callsFile = join(dir, 'calls.txt');
   const env = { COUNTER_FILE: join(dir, 'writes.txt'), CALLS_FILE: callsFile, STDIO_TEST_MARK: mark };
   const server = supervised
-    ? { command: process.execPath, args: [CLI_BUNDLE, 'stdio', '--wedge-timeout', '2', '--state-dir', join(dir, 'state'), '--', 'node', COUNTER_SERVER] }
+    ? {
+        command: process.execPath,
+        args: [
+          CLI_BUNDLE,
+          'stdio',
+          '--wedge-timeout',
+          '2',
+          '--state-dir',
+          join(dir, 'state'),
+          '--',
+          'node',
+          COUNTER_SERVER,
+        ],
+      }
     : { command: 'node', args: [COUNTER_SERVER] };
   const config = join(dir, 'mcp.json');
   writeFileSync(config, JSON.stringify({ mcpServers: { counter: { type: 'stdio', ...server, env } } }));
-  const api = await startMessagesApi((k) => (k < CALLS ? { name: 'mcp__counter__read_notes', input: { delayMs: 1000 } } : undefined));
+  const api = await startMessagesApi((k) =>
+    k < CALLS ? { name: 'mcp__counter__read_notes', input: { delayMs: 1000 } } : undefined,
+  );
   const home = join(dir, 'home');
-  const claude = spawn(CLAUDE, ['-p', 'Count the notes with the counter tools.', '--mcp-config', config, '--strict-mcp-config', '--allowedTools', 'mcp__counter__read_notes', '--max-turns', String(CALLS + 5)], {
-    cwd: dir,
-    env: {
-      ...process.env, HOME: home, STDIO_TEST_MARK: mark, ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: 'stand-in',
-      ENABLE_TOOL_SEARCH: 'false', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+  const claude = spawn(
+    CLAUDE,
+    [
+      '-p',
+      'Count the notes with the counter tools.',
+      '--mcp-config',
+      config,
+      '--strict-mcp-config',
+      '--allowedTools',
+      'mcp__counter__read_notes',
+      '--max-turns',
+      String(CALLS + 5),
+    ],
+    {
+      cwd: dir,
+      env: {
+        ...process.env,
+        HOME: home,
+        STDIO_TEST_MARK: mark,
+        ANTHROPIC_BASE_URL: api.url,
+        ANTHROPIC_API_KEY: 'stand-in',
+        ENABLE_TOOL_SEARCH: 'false',
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   let output = '';
   claude.stdout.on('data', (d: Buffer) => (output += d.toString()));
   claude.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => claude.once('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    claude.once('exit', (code, signal) => r({ code, signal })),
+  );
   const faults: string[] = [];
   let done = false;
   // Faults: when call k has started in the server (its line in CALLS_FILE), signal the process running it.
@@ -97,14 +138,20 @@ describe('the real Claude Code CLI with a stdio server', () => {
     assert.equal(run.results.length, CALLS, `tool results: ${JSON.stringify(run.results)}\n${run.output.slice(-2000)}`);
     const failed = run.results.filter((r) => r.isError || !/^\s*\d+\s*$/.test(r.text));
     assert.deepEqual(failed, [], 'every read answered with its count');
-    assert.deepEqual(await waitNoneLeft(run.mark, 15_000), [], 'no server, supervisor or watchdog left after Claude Code exited');
+    assert.deepEqual(
+      await waitNoneLeft(run.mark, 15_000),
+      [],
+      'no server, supervisor or watchdog left after Claude Code exited',
+    );
   });
 
   it('the comparison: the same configuration without the supervisor (recorded, not asserted)', async (t) => {
     if (skipWithout(t, missing)) return;
     const run = await runClaude(false, 40_000);
     const failed = run.results.filter((r) => r.isError);
-    t.diagnostic(`without the supervisor: ${run.results.length} of ${CALLS} calls got a result, ${failed.length} of them errors (${failed.map((r) => r.text.slice(0, 60)).join(' | ')}); ${run.exit === 'hung' ? 'hung after the freeze (stopped by the test)' : `exited ${JSON.stringify(run.exit)}`}; faults: ${run.faults.join(', ')}`);
+    t.diagnostic(
+      `without the supervisor: ${run.results.length} of ${CALLS} calls got a result, ${failed.length} of them errors (${failed.map((r) => r.text.slice(0, 60)).join(' | ')}); ${run.exit === 'hung' ? 'hung after the freeze (stopped by the test)' : `exited ${JSON.stringify(run.exit)}`}; faults: ${run.faults.join(', ')}`,
+    );
     killMarked(run.mark);
     assert.deepEqual(await waitNoneLeft(run.mark, 10_000), []);
   });

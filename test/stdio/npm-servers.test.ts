@@ -6,7 +6,18 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { MODULES, fault, killMarked, settle, sleep, supervise, waitNoneLeft, type Era, type McpClient, type Supervised } from './util';
+import {
+  MODULES,
+  fault,
+  killMarked,
+  settle,
+  sleep,
+  supervise,
+  waitNoneLeft,
+  type Era,
+  type McpClient,
+  type Supervised,
+} from './util';
 
 interface NpmServer {
   name: string;
@@ -48,7 +59,11 @@ for (const server of SERVERS) {
   for (const era of ['v1', 'v2'] as Era[]) {
     describe(`${server.name} through the supervisor, ${era} client`, () => {
       it(`survives ${FAULTS.length} faults with every read answered and the same tools`, async (t) => {
-        const s: Supervised = await supervise(server.command(), { era, env: server.env?.(), cliArgs: ['--wedge-timeout', '1', '--json'] });
+        const s: Supervised = await supervise(server.command(), {
+          era,
+          env: server.env?.(),
+          cliArgs: ['--wedge-timeout', '1', '--json'],
+        });
         marks.push(s.mark);
         try {
           const before = await toolNames(s.client);
@@ -72,13 +87,25 @@ for (const server of SERVERS) {
             // A run that lived 2 s was stable: the next restart is immediate again (restart-policy).
             await sleep(Math.max(0, 2_100 - (Date.now() - startedAt)));
           }
-          assert.deepEqual(failures, [], `reads that failed (of ${reads}):\n${failures.join('\n')}\n${s.stderr().slice(-3000)}`);
+          assert.deepEqual(
+            failures,
+            [],
+            `reads that failed (of ${reads}):\n${failures.join('\n')}\n${s.stderr().slice(-3000)}`,
+          );
           assert.deepEqual(await toolNames(s.client), before, 'the same tools after the restarts');
           const restarts = s.jsonLines().filter((l) => l.type === 'stdio-restart');
           assert.equal(restarts.length, FAULTS.length, s.stderr().slice(-3000));
           const causes = restarts.map((l) => (l.type === 'stdio-restart' ? l.cause : ''));
-          assert.equal(causes.filter((c) => c === 'wedge').length, FAULTS.filter((f) => f === 'SIGSTOP').length, `causes: ${causes}`);
-          assert.equal(causes.filter((c) => c === 'oom-like').length, FAULTS.filter((f) => f === 'SIGKILL').length, `causes: ${causes}`);
+          assert.equal(
+            causes.filter((c) => c === 'wedge').length,
+            FAULTS.filter((f) => f === 'SIGSTOP').length,
+            `causes: ${causes}`,
+          );
+          assert.equal(
+            causes.filter((c) => c === 'oom-like').length,
+            FAULTS.filter((f) => f === 'SIGKILL').length,
+            `causes: ${causes}`,
+          );
           t.diagnostic(`${reads} reads answered; causes: ${causes.join(', ')}`);
         } finally {
           await s.close();
@@ -101,7 +128,18 @@ describe('the comparison: the same clients straight to the server', () => {
         fault(pid, 'SIGKILL');
         await sleep(200);
         let failed = 0;
-        for (let i = 0; i < 5; i++) if (!(await settle(() => Promise.race([server.read(s.client, i), sleep(3000).then(() => Promise.reject(new Error('no answer in 3 s')))]))).ok) failed++;
+        for (let i = 0; i < 5; i++)
+          if (
+            !(
+              await settle(() =>
+                Promise.race([
+                  server.read(s.client, i),
+                  sleep(3000).then(() => Promise.reject(new Error('no answer in 3 s'))),
+                ]),
+              )
+            ).ok
+          )
+            failed++;
         t.diagnostic(`direct ${era}: ${failed} of 5 reads after one SIGKILL failed (nothing respawns the server)`);
       } finally {
         await s.close();

@@ -19,7 +19,9 @@ describe('SIGKILL of the supervisor', () => {
     ['a wrapper with a child', ['sh', '-c', `node ${COUNTER_SERVER}; echo wrapper-done`]],
   ] as const) {
     it(`${name}: no server process survives`, async (t) => {
-      const c = new RawClient([...server], [], { COUNTER_FILE: join(mkdtempSync(join(tmpdir(), 'stdio-orphan-')), 'w.txt') });
+      const c = new RawClient([...server], [], {
+        COUNTER_FILE: join(mkdtempSync(join(tmpdir(), 'stdio-orphan-')), 'w.txt'),
+      });
       clients.push(c);
       assert.ok((await c.initialize()).result);
       const running = marked(c.mark);
@@ -42,7 +44,9 @@ describe('SIGKILL of the supervisor', () => {
   }
 
   it('a clean end removes the state file', async () => {
-    const c = new RawClient(['node', COUNTER_SERVER], [], { COUNTER_FILE: join(mkdtempSync(join(tmpdir(), 'stdio-orphan-')), 'w.txt') });
+    const c = new RawClient(['node', COUNTER_SERVER], [], {
+      COUNTER_FILE: join(mkdtempSync(join(tmpdir(), 'stdio-orphan-')), 'w.txt'),
+    });
     clients.push(c);
     assert.ok((await c.initialize()).result);
     await sleep(300);

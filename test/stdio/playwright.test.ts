@@ -7,11 +7,28 @@ import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { MODULES, cmdline, fault, killMarked, marked, settle, sleep, skipWithout, supervise, waitNoneLeft, type Era, type McpClient } from './util';
+import {
+  MODULES,
+  cmdline,
+  fault,
+  killMarked,
+  marked,
+  settle,
+  sleep,
+  skipWithout,
+  supervise,
+  waitNoneLeft,
+  type Era,
+  type McpClient,
+} from './util';
 
 const CHROMIUM = '/usr/bin/chromium';
 const PLAYWRIGHT_MCP = join(MODULES, '@playwright/mcp/cli.js');
-const missing = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM} (apt-get install -y chromium)` : !existsSync(PLAYWRIGHT_MCP) ? 'no @playwright/mcp (npm ci)' : undefined;
+const missing = !existsSync(CHROMIUM)
+  ? `no Chromium at ${CHROMIUM} (apt-get install -y chromium)`
+  : !existsSync(PLAYWRIGHT_MCP)
+    ? 'no @playwright/mcp (npm ci)'
+    : undefined;
 const marks: string[] = [];
 let page: Server;
 let url = '';
@@ -27,7 +44,8 @@ after(() => {
 });
 
 /** The browser's main process (not its renderers, zygotes or crash handlers). */
-const browsers = (mark: string) => marked(mark).filter((p) => /^\S*chromium\/chromium /.test(cmdline(p)) && !/--type=/.test(cmdline(p)));
+const browsers = (mark: string) =>
+  marked(mark).filter((p) => /^\S*chromium\/chromium /.test(cmdline(p)) && !/--type=/.test(cmdline(p)));
 /** Every Chromium process (crashpad handlers included): none may outlive the server that started it. */
 const chromiumProcesses = (mark: string) => marked(mark).filter((p) => /^\S*\/chromium\//.test(cmdline(p)));
 const snapshot = (c: McpClient) => c.callTool({ name: 'browser_snapshot', arguments: {} });
@@ -42,7 +60,19 @@ for (const era of ['v1', 'v2'] as Era[]) {
       if (skipWithout(t, missing)) return;
       const s = await supervise(
         // Its snapshots go to a scratch folder, not into the checkout (the server's cwd is the client's).
-        ['node', PLAYWRIGHT_MCP, '--headless', '--isolated', '--no-sandbox', '--browser', 'chromium', '--executable-path', CHROMIUM, '--output-dir', mkdtempSync(join(tmpdir(), 'stdio-playwright-'))],
+        [
+          'node',
+          PLAYWRIGHT_MCP,
+          '--headless',
+          '--isolated',
+          '--no-sandbox',
+          '--browser',
+          'chromium',
+          '--executable-path',
+          CHROMIUM,
+          '--output-dir',
+          mkdtempSync(join(tmpdir(), 'stdio-playwright-')),
+        ],
         { era, cliArgs: ['--wedge-timeout', '2', '--json'] },
       );
       marks.push(s.mark);

@@ -84,7 +84,11 @@ export function killMarked(mark: string): void {
   }
 }
 
-export function readState(stateDir: string): { serverPid: number | null; restarts: number; held: number; resent: number; ambiguous: number; state: string } | undefined {
+export function readState(
+  stateDir: string,
+):
+  | { serverPid: number | null; restarts: number; held: number; resent: number; ambiguous: number; state: string }
+  | undefined {
   try {
     const dir = join(stateDir, 'stdio');
     const [file] = readdirSync(dir).filter((f) => f.endsWith('.json'));
@@ -106,7 +110,9 @@ export async function supervise(server: string[], o: SuperviseOptions = {}): Pro
   const mark = randomUUID();
   const stateDir = mkdtempSync(join(tmpdir(), 'stdio-state-'));
   const env = { ...(process.env as Record<string, string>), ...(o.env ?? {}), STDIO_TEST_MARK: mark };
-  const [command, ...args] = o.direct ? server : [process.execPath, CLI_BUNDLE, 'stdio', '--state-dir', stateDir, ...(o.cliArgs ?? []), '--', ...server];
+  const [command, ...args] = o.direct
+    ? server
+    : [process.execPath, CLI_BUNDLE, 'stdio', '--state-dir', stateDir, ...(o.cliArgs ?? []), '--', ...server];
   let err = '';
   const onErr = (d: Buffer) => void (err = (err + d.toString()).slice(-200_000));
   let client: McpClient;
@@ -135,14 +141,19 @@ export async function supervise(server: string[], o: SuperviseOptions = {}): Pro
     stateDir,
     supervisorPid,
     stderr: () => err,
-    jsonLines: () => err.split('\n').filter((l) => l.startsWith('{')).map((l) => parseJsonLine(l)),
+    jsonLines: () =>
+      err
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => parseJsonLine(l)),
     async serverPid(not?: number) {
       if (o.direct) return supervisorPid;
       const until = Date.now() + 20_000;
       for (;;) {
         const s = readState(stateDir);
         if (s?.serverPid && s.serverPid !== not && s.state === 'running') return s.serverPid;
-        if (Date.now() > until) throw new Error(`no running server in the state file (${JSON.stringify(s)}); stderr: ${err.slice(-2000)}`);
+        if (Date.now() > until)
+          throw new Error(`no running server in the state file (${JSON.stringify(s)}); stderr: ${err.slice(-2000)}`);
         await sleep(25);
       }
     },
@@ -184,10 +195,14 @@ export class RawClient {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(server: string[], cliArgs: string[] = [], env: Record<string, string> = {}) {
-    this.proc = spawn(process.execPath, [CLI_BUNDLE, 'stdio', '--state-dir', this.stateDir, ...cliArgs, '--', ...server], {
-      env: { ...process.env, ...env, STDIO_TEST_MARK: this.mark },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    this.proc = spawn(
+      process.execPath,
+      [CLI_BUNDLE, 'stdio', '--state-dir', this.stateDir, ...cliArgs, '--', ...server],
+      {
+        env: { ...process.env, ...env, STDIO_TEST_MARK: this.mark },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     this.proc.stdin.on('error', () => undefined);
     this.proc.stderr.on('data', (d: Buffer) => void (this.err = (this.err + d.toString()).slice(-200_000)));
     this.proc.stdout.on('data', (d: Buffer) => {
@@ -218,7 +233,14 @@ export class RawClient {
   }
 
   /** Sends a request and waits for the message answering it. */
-  async request(method: string, params?: unknown, timeoutMs = 30_000): Promise<{ result?: Record<string, unknown>; error?: { code: number; message: string; data?: { reason?: string } } }> {
+  async request(
+    method: string,
+    params?: unknown,
+    timeoutMs = 30_000,
+  ): Promise<{
+    result?: Record<string, unknown>;
+    error?: { code: number; message: string; data?: { reason?: string } };
+  }> {
     const id = ++this.seq;
     this.line(JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) }));
     return this.waitFor((m) => m.id === id, timeoutMs) as never;
@@ -229,13 +251,18 @@ export class RawClient {
     for (;;) {
       const m = this.messages.find(match);
       if (m) return m;
-      if (Date.now() > until) throw new Error(`no matching message in ${timeoutMs} ms; stderr:\n${this.err.slice(-3000)}`);
+      if (Date.now() > until)
+        throw new Error(`no matching message in ${timeoutMs} ms; stderr:\n${this.err.slice(-3000)}`);
       await sleep(20);
     }
   }
 
   initialize(timeoutMs?: number): ReturnType<RawClient['request']> {
-    return this.request('initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } }, timeoutMs);
+    return this.request(
+      'initialize',
+      { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      timeoutMs,
+    );
   }
 
   /** Closes stdin (the client is done) and waits for the supervisor to exit. */

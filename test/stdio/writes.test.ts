@@ -11,7 +11,18 @@ import { COUNTER_SERVER, fault, killMarked, settle, sleep, supervise, textOf, wa
 
 const marks: string[] = [];
 after(() => marks.forEach(killMarked));
-const SIGNALS: NodeJS.Signals[] = ['SIGKILL', 'SIGTERM', 'SIGSTOP', 'SIGKILL', 'SIGTERM', 'SIGSTOP', 'SIGKILL', 'SIGTERM', 'SIGSTOP', 'SIGKILL'];
+const SIGNALS: NodeJS.Signals[] = [
+  'SIGKILL',
+  'SIGTERM',
+  'SIGSTOP',
+  'SIGKILL',
+  'SIGTERM',
+  'SIGSTOP',
+  'SIGKILL',
+  'SIGTERM',
+  'SIGSTOP',
+  'SIGKILL',
+];
 
 function keysOnDisk(file: string): string[] {
   try {
@@ -26,7 +37,11 @@ for (const era of ['v1', 'v2'] as Era[]) {
     it(`${SIGNALS.length} faults during calls: no write twice, ambiguous only in flight, every read answered`, async (t) => {
       const dir = mkdtempSync(join(tmpdir(), 'stdio-writes-'));
       const file = join(dir, 'writes.txt');
-      const s = await supervise(['node', COUNTER_SERVER], { era, env: { COUNTER_FILE: file }, cliArgs: ['--wedge-timeout', '1', '--json'] });
+      const s = await supervise(['node', COUNTER_SERVER], {
+        era,
+        env: { COUNTER_FILE: file },
+        cliArgs: ['--wedge-timeout', '1', '--json'],
+      });
       marks.push(s.mark);
       const answered = new Map<string, 'ok' | 'ambiguous' | 'error'>();
       const problems: string[] = [];
@@ -38,8 +53,7 @@ for (const era of ['v1', 'v2'] as Era[]) {
           else if (!r.ok && /may or may not have run/.test(r.error.message)) {
             answered.set(key, 'ambiguous');
             if (!key.startsWith('inflight-')) problems.push(`${key}: ${r.error.message}`);
-          }
-          else {
+          } else {
             answered.set(key, 'error');
             problems.push(`${key}: ${r.ok ? textOf(r.value) : r.error.message}`);
           }
@@ -64,7 +78,11 @@ for (const era of ['v1', 'v2'] as Era[]) {
         const keys = keysOnDisk(file);
         const twice = keys.filter((k, i) => keys.indexOf(k) !== i);
         assert.deepEqual(twice, [], 'a write ran twice');
-        assert.deepEqual(problems, [], `calls that failed without being in flight:\n${problems.join('\n')}\n${s.stderr().slice(-3000)}`);
+        assert.deepEqual(
+          problems,
+          [],
+          `calls that failed without being in flight:\n${problems.join('\n')}\n${s.stderr().slice(-3000)}`,
+        );
         for (const [key, how] of answered) {
           if (how === 'ambiguous') assert.match(key, /^inflight-/, `only calls in flight may be ambiguous (${key})`);
           if (how === 'ok') assert.ok(keys.includes(key), `${key} was answered as done but is not on disk`);
@@ -76,7 +94,9 @@ for (const era of ['v1', 'v2'] as Era[]) {
         assert.equal(restarts.length, SIGNALS.length);
         const reported = restarts.reduce((n, l) => n + (l.type === 'stdio-restart' ? l.inFlight.ambiguous : 0), 0);
         assert.equal(reported, ambiguous, 'each restart line tells what happened to the calls in flight');
-        t.diagnostic(`${keys.length} writes on disk, ${ambiguous} answered "may or may not have run", ${SIGNALS.length} faults`);
+        t.diagnostic(
+          `${keys.length} writes on disk, ${ambiguous} answered "may or may not have run", ${SIGNALS.length} faults`,
+        );
       } finally {
         await s.close();
       }
@@ -89,7 +109,9 @@ describe('the session on a new run', () => {
   it('replays the logging level and subscriptions, and tells the client when the tool list changed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stdio-lists-'));
     const flag = join(dir, 'extra');
-    const s = await supervise(['node', COUNTER_SERVER], { env: { COUNTER_FILE: join(dir, 'w.txt'), EXTRA_TOOL_FILE: flag } });
+    const s = await supervise(['node', COUNTER_SERVER], {
+      env: { COUNTER_FILE: join(dir, 'w.txt'), EXTRA_TOOL_FILE: flag },
+    });
     marks.push(s.mark);
     try {
       const client = s.client as unknown as import('@modelcontextprotocol/sdk/client/index.js').Client;
@@ -113,7 +135,11 @@ describe('the session on a new run', () => {
       assert.equal(changed, 1, 'notifications/tools/list_changed after a run with another tool');
       assert.equal((await client.listTools()).tools.length, 3);
       const levels = s.stderr().match(/^counter-server \d+ level=debug$/gm) ?? [];
-      assert.equal(levels.length, 3, `the client's level, then replayed to each new run (the server's stderr is passed on):\n${s.stderr()}`);
+      assert.equal(
+        levels.length,
+        3,
+        `the client's level, then replayed to each new run (the server's stderr is passed on):\n${s.stderr()}`,
+      );
       const subscriptions = s.stderr().match(/^counter-server \d+ subscribe=notes:\/\/all$/gm) ?? [];
       assert.equal(subscriptions.length, 3, 'the subscription renewed on each new run');
     } finally {
@@ -136,11 +162,22 @@ describe('the server asks the client', () => {
     marks.push(mark);
     const transport = new StdioClientTransport({
       command: process.execPath,
-      args: [CLI_BUNDLE, 'stdio', '--state-dir', stateDir, '--', 'node', join(MODULES, '@modelcontextprotocol/server-filesystem/dist/index.js')],
+      args: [
+        CLI_BUNDLE,
+        'stdio',
+        '--state-dir',
+        stateDir,
+        '--',
+        'node',
+        join(MODULES, '@modelcontextprotocol/server-filesystem/dist/index.js'),
+      ],
       env: { ...(process.env as Record<string, string>), STDIO_TEST_MARK: mark },
       stderr: 'pipe',
     });
-    const client = new Client({ name: 'roots-client', version: '1.0.0' }, { capabilities: { roots: { listChanged: true } } });
+    const client = new Client(
+      { name: 'roots-client', version: '1.0.0' },
+      { capabilities: { roots: { listChanged: true } } },
+    );
     const ids: unknown[] = [];
     client.setRequestHandler(ListRootsRequestSchema, async (_req, extra) => {
       ids.push(extra.requestId);
@@ -148,7 +185,8 @@ describe('the server asks the client', () => {
     });
     await client.connect(transport);
     try {
-      const allowed = async () => JSON.stringify(await client.callTool({ name: 'list_allowed_directories', arguments: {} }));
+      const allowed = async () =>
+        JSON.stringify(await client.callTool({ name: 'list_allowed_directories', arguments: {} }));
       const until = Date.now() + 5000;
       while (!(await allowed()).includes(root) && Date.now() < until) await sleep(100);
       for (let i = 0; i < 2; i++) {
@@ -176,14 +214,20 @@ describe('the server asks the client', () => {
 describe('a busy server is not wedged', () => {
   it('a call longer than the wedge timeout completes, no restart (the server answers pings meanwhile)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stdio-busy-'));
-    const s = await supervise(['node', COUNTER_SERVER], { env: { COUNTER_FILE: join(dir, 'w.txt') }, cliArgs: ['--wedge-timeout', '1', '--json'] });
+    const s = await supervise(['node', COUNTER_SERVER], {
+      env: { COUNTER_FILE: join(dir, 'w.txt') },
+      cliArgs: ['--wedge-timeout', '1', '--json'],
+    });
     marks.push(s.mark);
     try {
       const pid = await s.serverPid();
       const r = await s.client.callTool({ name: 'read_notes', arguments: { delayMs: 4000 } });
       assert.equal(textOf(r), '0');
       assert.equal(await s.serverPid(), pid, 'the same server run');
-      assert.deepEqual(s.jsonLines().filter((l) => l.type === 'stdio-restart'), []);
+      assert.deepEqual(
+        s.jsonLines().filter((l) => l.type === 'stdio-restart'),
+        [],
+      );
     } finally {
       await s.close();
     }

@@ -4,7 +4,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { FIXTURE_BUNDLE } from '../helpers/servers';
-import { REPO_ROOT, extensionId, findTools, findVsix, missingMessage, staleVsixWarning, type Tools } from '../vscode/code-server';
+import {
+  REPO_ROOT,
+  extensionId,
+  findTools,
+  findVsix,
+  missingMessage,
+  staleVsixWarning,
+  type Tools,
+} from '../vscode/code-server';
 
 /**
  * What a UI test needs (code-server, Node 24, Chromium, the .vsix, the fixture bundle), found once:
@@ -14,7 +22,8 @@ export function uiTestParts(): { tools: Tools; vsix?: string; gate?: { fail: boo
   const { tools, missing } = findTools();
   const vsix = findVsix();
   if (!vsix) missing.push('the extension package (run `npm run package`)');
-  if (!fs.existsSync(FIXTURE_BUNDLE)) missing.push(`the fixture bundle ${path.relative(REPO_ROOT, FIXTURE_BUNDLE)} (run \`npm run build\`)`);
+  if (!fs.existsSync(FIXTURE_BUNDLE))
+    missing.push(`the fixture bundle ${path.relative(REPO_ROOT, FIXTURE_BUNDLE)} (run \`npm run build\`)`);
   const gate = missing.length ? missingMessage(missing) : undefined;
   if (gate && !gate.fail) console.log(`# ${gate.message}`);
   const stale = vsix ? staleVsixWarning(vsix) : undefined;
@@ -61,7 +70,14 @@ export function createDriver(page: Page, shotsDir: string): Driver {
       if (!opts.keepOpen) await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
     },
     pickRow: (text) => page.locator('.quick-input-widget .monaco-list-row', { hasText: text }).first(),
-    outputText: async () => (await page.locator('.part.panel .view-lines').first().innerText().catch(() => '')).replace(/\u00a0/g, ' '),
+    outputText: async () =>
+      (
+        await page
+          .locator('.part.panel .view-lines')
+          .first()
+          .innerText()
+          .catch(() => '')
+      ).replace(/\u00a0/g, ' '),
     async waitUntil(what, check, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -70,7 +86,9 @@ export function createDriver(page: Page, shotsDir: string): Driver {
         if (Date.now() > deadline) {
           const file = path.join(shotsDir, `timeout-${what.replace(/\W+/g, '-').slice(0, 60)}.png`);
           await page.screenshot({ path: file }).catch(() => undefined);
-          throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (screenshot ${path.relative(REPO_ROOT, file)})`);
+          throw new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what} (screenshot ${path.relative(REPO_ROOT, file)})`,
+          );
         }
         await new Promise((r) => setTimeout(r, 250));
       }

@@ -16,7 +16,16 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { readSupervisedStates, type SupervisedView } from '../../src/core/clients';
 import { layEveryHome, MEMORY_JS, type EveryHome } from '../helpers/every-home';
 import { freePort, sleep } from '../helpers/wait';
-import { REPO_ROOT, findTools, findVsix, missingMessage, openWorkbench, startCodeServer, type CodeServer, type Workbench } from '../vscode/code-server';
+import {
+  REPO_ROOT,
+  findTools,
+  findVsix,
+  missingMessage,
+  openWorkbench,
+  startCodeServer,
+  type CodeServer,
+  type Workbench,
+} from '../vscode/code-server';
 
 const SHOTS = path.join(REPO_ROOT, 'test-results', 'ui');
 const MEDIA = path.join(REPO_ROOT, 'media');
@@ -41,7 +50,11 @@ describe('every MCP server, no Archon, in code-server', { skip: gate && !gate.fa
     if (media && process.env.ARCHON_SCREENSHOTS_TO_MEDIA === '1') fs.copyFileSync(file, path.join(MEDIA, media));
     return file;
   };
-  const waitUntil = async <T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> => {
+  const waitUntil = async <T>(
+    what: string,
+    check: () => Promise<T | undefined | false>,
+    timeoutMs = 30_000,
+  ): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const v = await check().catch(() => undefined);
@@ -55,7 +68,12 @@ describe('every MCP server, no Archon, in code-server', { skip: gate && !gate.fa
   };
   const view = () => page.locator('.pane', { has: page.locator('.pane-header', { hasText: /Servers/i }) }).first();
   const rows = () => view().locator('.monaco-list-row[aria-level="1"]');
-  const row = (name: string) => view().locator('.monaco-list-row[aria-level="1"]', { has: page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) }).first();
+  const row = (name: string) =>
+    view()
+      .locator('.monaco-list-row[aria-level="1"]', {
+        has: page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }),
+      })
+      .first();
   const statusItem = () => page.locator('[id$=".status"]', { hasText: /MCP/ }).first();
 
   before(async () => {
@@ -67,8 +85,20 @@ describe('every MCP server, no Archon, in code-server', { skip: gate && !gate.fa
     fs.rmSync(path.join(h.home, '.codex'), { recursive: true });
     h.originals.delete('home/.codex/config.toml');
     server = await startCodeServer({
-      tools, vsix: [vsix!], tmpDir: h.root, logFile: path.join(SHOTS, 'every-code-server.log'),
-      env: { HOME: h.home, XDG_CONFIG_HOME: '', XDG_STATE_HOME: '', APPDATA: '', CLAUDE_CONFIG_DIR: '', CODEX_HOME: '', ARCHON_MCP_DOCTOR_CONFIG_DIR: '', ARCHON_MCP_DOCTOR_STATE_DIR: '' },
+      tools,
+      vsix: [vsix!],
+      tmpDir: h.root,
+      logFile: path.join(SHOTS, 'every-code-server.log'),
+      env: {
+        HOME: h.home,
+        XDG_CONFIG_HOME: '',
+        XDG_STATE_HOME: '',
+        APPDATA: '',
+        CLAUDE_CONFIG_DIR: '',
+        CODEX_HOME: '',
+        ARCHON_MCP_DOCTOR_CONFIG_DIR: '',
+        ARCHON_MCP_DOCTOR_STATE_DIR: '',
+      },
       // No archonMcp.servers: the built-in default (Archon) is not there and no client names it.
       userSettings: { 'archonMcp.gateway.port': await freePort(), 'archonMcp.pingIntervalSeconds': 2 },
     });
@@ -95,16 +125,24 @@ describe('every MCP server, no Archon, in code-server', { skip: gate && !gate.fa
     await h?.remove();
   });
 
-  it('1. the view lists the four servers the clients name, no Archon; the HTTP one healthy', { timeout: STEP_TIMEOUT }, async () => {
-    await page.locator('.activitybar a[aria-label^="Archon MCP"]').first().click();
-    for (const name of SERVERS) await row(name).waitFor({ state: 'visible', timeout: 60_000 });
-    await waitUntil('everything-http healthy', async () => /healthy/.test(await row('everything-http').innerText()), 60_000);
-    const top = await rows().allInnerTexts();
-    assert.ok(!top.some((t) => /^Archon\b/.test(t)), `no Archon row: ${top.join(' | ')}`);
-    assert.match(await row('memory').innerText(), /stdio · not running · direct/);
-    assert.match(await row('everything-sse').innerText(), /sse · legacy SSE, not protected/);
-    await screenshot('servers', 'screenshot-servers.png');
-  });
+  it(
+    '1. the view lists the four servers the clients name, no Archon; the HTTP one healthy',
+    { timeout: STEP_TIMEOUT },
+    async () => {
+      await page.locator('.activitybar a[aria-label^="Archon MCP"]').first().click();
+      for (const name of SERVERS) await row(name).waitFor({ state: 'visible', timeout: 60_000 });
+      await waitUntil(
+        'everything-http healthy',
+        async () => /healthy/.test(await row('everything-http').innerText()),
+        60_000,
+      );
+      const top = await rows().allInnerTexts();
+      assert.ok(!top.some((t) => /^Archon\b/.test(t)), `no Archon row: ${top.join(' | ')}`);
+      assert.match(await row('memory').innerText(), /stdio · not running · direct/);
+      assert.match(await row('everything-sse').innerText(), /sse · legacy SSE, not protected/);
+      await screenshot('servers', 'screenshot-servers.png');
+    },
+  );
 
   it('2. the status bar summarises all four; hovering lists them', { timeout: STEP_TIMEOUT }, async () => {
     const item = statusItem();
@@ -119,112 +157,185 @@ describe('every MCP server, no Archon, in code-server', { skip: gate && !gate.fa
     await page.mouse.move(700, 400);
   });
 
-  it('3. "Route Clients Through Gateway" offers every direct entry; the diffs, then Write', { timeout: STEP_TIMEOUT }, async () => {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill('>Archon: Route Clients Through Gateway');
-    await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: 'Route Clients Through Gateway' }).first().waitFor({ state: 'visible', timeout: 10_000 });
-    await input.press('Enter');
-    const picker = page.locator('.quick-input-widget');
-    await picker.locator('.monaco-list-row', { hasText: 'Claude Code: memory' }).waitFor({ state: 'visible', timeout: 30_000 });
-    const offered = await picker.locator('.monaco-list-row').count();
-    assert.ok(offered >= 8, `every direct entry offered (${offered} rows visible)`);
-    await screenshot('route-pick', 'screenshot-route-pick.png');
-    await picker.locator('.quick-input-box input').press('Enter');
-    const write = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Write' }).first();
-    await write.waitFor({ state: 'visible', timeout: 30_000 });
-    await screenshot('route-diff', 'screenshot-route-diff.png');
-    await write.click();
-    await waitUntil('the stdio entries run the supervisor', async () => {
-      const claude = JSON.parse(h.actual('home/.claude.json').toString()) as { mcpServers: Record<string, { command: string; args: string[] }> };
-      return /archon-mcp-doctor$/.test(claude.mcpServers.memory.command) && claude.mcpServers.memory.args.join(' ') === `stdio -- node ${MEMORY_JS}`;
-    });
-    const claude = JSON.parse(h.actual('home/.claude.json').toString()) as { mcpServers: Record<string, { url?: string; command?: string }> };
-    assert.match(claude.mcpServers['everything-http'].url ?? '', /^http:\/\/127\.0\.0\.1:\d+\/everything-http\/mcp$/);
-    assert.ok(fs.existsSync(claude.mcpServers.memory.command!), 'the stable copy of the CLI is in place');
-    await page.keyboard.press('Escape');
-    await waitUntil('memory shown as protected (supervised, not started yet)', async () => {
-      const text = await row('memory').innerText();
-      return /not running/.test(text) && !/direct/.test(text);
-    }, 30_000);
-    await waitUntil('still four servers after routing', async () => /4 MCP/.test(await statusItem().innerText()));
-    assert.equal(await rows().filter({ hasText: /everything-http/ }).count(), 1, 'the routed HTTP entries are the watched server, not a second one');
-    await screenshot('routed', 'screenshot-routed.png');
-  });
+  it(
+    '3. "Route Clients Through Gateway" offers every direct entry; the diffs, then Write',
+    { timeout: STEP_TIMEOUT },
+    async () => {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill('>Archon: Route Clients Through Gateway');
+      await page
+        .locator('.quick-input-widget .monaco-list-row.focused', { hasText: 'Route Clients Through Gateway' })
+        .first()
+        .waitFor({ state: 'visible', timeout: 10_000 });
+      await input.press('Enter');
+      const picker = page.locator('.quick-input-widget');
+      await picker
+        .locator('.monaco-list-row', { hasText: 'Claude Code: memory' })
+        .waitFor({ state: 'visible', timeout: 30_000 });
+      const offered = await picker.locator('.monaco-list-row').count();
+      assert.ok(offered >= 8, `every direct entry offered (${offered} rows visible)`);
+      await screenshot('route-pick', 'screenshot-route-pick.png');
+      await picker.locator('.quick-input-box input').press('Enter');
+      const write = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Write' }).first();
+      await write.waitFor({ state: 'visible', timeout: 30_000 });
+      await screenshot('route-diff', 'screenshot-route-diff.png');
+      await write.click();
+      await waitUntil('the stdio entries run the supervisor', async () => {
+        const claude = JSON.parse(h.actual('home/.claude.json').toString()) as {
+          mcpServers: Record<string, { command: string; args: string[] }>;
+        };
+        return (
+          /archon-mcp-doctor$/.test(claude.mcpServers.memory.command) &&
+          claude.mcpServers.memory.args.join(' ') === `stdio -- node ${MEMORY_JS}`
+        );
+      });
+      const claude = JSON.parse(h.actual('home/.claude.json').toString()) as {
+        mcpServers: Record<string, { url?: string; command?: string }>;
+      };
+      assert.match(claude.mcpServers['everything-http'].url ?? '', /^http:\/\/127\.0\.0\.1:\d+\/everything-http\/mcp$/);
+      assert.ok(fs.existsSync(claude.mcpServers.memory.command!), 'the stable copy of the CLI is in place');
+      await page.keyboard.press('Escape');
+      await waitUntil(
+        'memory shown as protected (supervised, not started yet)',
+        async () => {
+          const text = await row('memory').innerText();
+          return /not running/.test(text) && !/direct/.test(text);
+        },
+        30_000,
+      );
+      await waitUntil('still four servers after routing', async () => /4 MCP/.test(await statusItem().innerText()));
+      assert.equal(
+        await rows()
+          .filter({ hasText: /everything-http/ })
+          .count(),
+        1,
+        'the routed HTTP entries are the watched server, not a second one',
+      );
+      await screenshot('routed', 'screenshot-routed.png');
+    },
+  );
 
-  it('4. a supervised stdio server killed: the view shows it restarting, then healthy again with the restart and its cause', { timeout: STEP_TIMEOUT }, async () => {
-    // A client starts the routed entry exactly as its file now says (command, args, env), as Claude Code would.
-    const entry = (JSON.parse(h.actual('home/.claude.json').toString()) as { mcpServers: Record<string, { command: string; args: string[]; env?: Record<string, string> }> }).mcpServers.memory;
-    // The launcher sits in <state dir>/bin: the supervisor, started from this environment, reports into the same folder.
-    const stateDir = path.dirname(path.dirname(entry.command));
-    stdioClient = new Client({ name: 'ui-every', version: '1.0.0' });
-    await stdioClient.connect(new StdioClientTransport({ command: entry.command, args: entry.args, env: { ...(h.env as Record<string, string>), ...entry.env }, stderr: 'pipe' }));
-    await stdioClient.callTool({ name: 'read_graph', arguments: {} });
-    const mine = async (): Promise<SupervisedView | undefined> => (await readSupervisedStates(stateDir)).find((s) => s.command.includes(MEMORY_JS) && !s.stale);
-    const first = await waitUntil('the supervisor\'s state file', async () => {
-      const s = await mine();
-      return s?.serverPid ? s : undefined;
-    }, 15_000);
-    const memory = row('memory');
-    await waitUntil('memory healthy under its supervisor', async () => /stdio · healthy/.test(await memory.innerText()), 30_000);
-    if ((await memory.getAttribute('aria-expanded')) === 'false') await memory.locator('.monaco-tl-twistie').click();
-    const supervisorRow = view().locator('.monaco-list-row[aria-level="2"]', { has: page.locator('.label-name', { hasText: /^Supervisor \d+$/ }) }).first();
-    assert.match(await supervisorRow.innerText(), /running · 0 restarts/);
-    // A wider side bar, so the screenshots show whole descriptions: drag the sash between it and the editor.
-    const sashes = await page.locator('.monaco-sash.vertical').all();
-    const boxes = await Promise.all(sashes.map((x) => x.boundingBox()));
-    const box = boxes.find((b) => b && b.x > 250 && b.x < 450 && b.height > 300);
-    if (box) {
-      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-      await page.mouse.down();
-      await page.mouse.move(box.x + 320, box.y + box.height / 2, { steps: 5 });
-      await page.mouse.up();
-    }
-
-    // SIGKILL the server process (not the supervisor). The supervisor starts it again at once; the new process
-    // is paused (SIGSTOP) as soon as it exists, so the restart lasts long enough to be seen — a server that
-    // takes a few seconds to start (npx, uvx, a browser) looks the same — and resumed once the view showed it.
-    let replacement: number | undefined;
-    for (let attempt = 1; attempt <= 3 && replacement === undefined; attempt++) {
-      const before = (await mine())!;
-      process.kill(before.serverPid!, 'SIGKILL');
-      const deadline = Date.now() + 10_000;
-      let next: SupervisedView | undefined;
-      while (Date.now() < deadline && !((next = await mine())?.serverPid && next.serverPid !== before.serverPid)) await sleep(5);
-      assert.ok(next?.serverPid && next.serverPid !== before.serverPid, `the supervisor started the server again: ${JSON.stringify(next)}`);
-      process.kill(next.serverPid, 'SIGSTOP');
-      paused.add(next.serverPid);
-      // Caught only if it had not answered the supervisor's initialize yet; otherwise let it go and kill again.
-      if ((await mine())?.state === 'restarting') replacement = next.serverPid;
-      else {
-        process.kill(next.serverPid, 'SIGCONT');
-        paused.delete(next.serverPid);
-        await waitUntil('running again before the next try', async () => (await mine())?.state === 'running', 15_000);
+  it(
+    '4. a supervised stdio server killed: the view shows it restarting, then healthy again with the restart and its cause',
+    { timeout: STEP_TIMEOUT },
+    async () => {
+      // A client starts the routed entry exactly as its file now says (command, args, env), as Claude Code would.
+      const entry = (
+        JSON.parse(h.actual('home/.claude.json').toString()) as {
+          mcpServers: Record<string, { command: string; args: string[]; env?: Record<string, string> }>;
+        }
+      ).mcpServers.memory;
+      // The launcher sits in <state dir>/bin: the supervisor, started from this environment, reports into the same folder.
+      const stateDir = path.dirname(path.dirname(entry.command));
+      stdioClient = new Client({ name: 'ui-every', version: '1.0.0' });
+      await stdioClient.connect(
+        new StdioClientTransport({
+          command: entry.command,
+          args: entry.args,
+          env: { ...(h.env as Record<string, string>), ...entry.env },
+          stderr: 'pipe',
+        }),
+      );
+      await stdioClient.callTool({ name: 'read_graph', arguments: {} });
+      const mine = async (): Promise<SupervisedView | undefined> =>
+        (await readSupervisedStates(stateDir)).find((s) => s.command.includes(MEMORY_JS) && !s.stale);
+      const first = await waitUntil(
+        "the supervisor's state file",
+        async () => {
+          const s = await mine();
+          return s?.serverPid ? s : undefined;
+        },
+        15_000,
+      );
+      const memory = row('memory');
+      await waitUntil(
+        'memory healthy under its supervisor',
+        async () => /stdio · healthy/.test(await memory.innerText()),
+        30_000,
+      );
+      if ((await memory.getAttribute('aria-expanded')) === 'false') await memory.locator('.monaco-tl-twistie').click();
+      const supervisorRow = view()
+        .locator('.monaco-list-row[aria-level="2"]', {
+          has: page.locator('.label-name', { hasText: /^Supervisor \d+$/ }),
+        })
+        .first();
+      assert.match(await supervisorRow.innerText(), /running · 0 restarts/);
+      // A wider side bar, so the screenshots show whole descriptions: drag the sash between it and the editor.
+      const sashes = await page.locator('.monaco-sash.vertical').all();
+      const boxes = await Promise.all(sashes.map((x) => x.boundingBox()));
+      const box = boxes.find((b) => b && b.x > 250 && b.x < 450 && b.height > 300);
+      if (box) {
+        await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+        await page.mouse.down();
+        await page.mouse.move(box.x + 320, box.y + box.height / 2, { steps: 5 });
+        await page.mouse.up();
       }
-    }
-    assert.ok(replacement !== undefined, 'the replacement was caught while it started');
-    await waitUntil('memory shown restarting', async () => /stdio · restarting/.test(await memory.innerText()), 20_000);
-    assert.match(await supervisorRow.innerText(), /restarting · [1-3] restarts?/);
-    await screenshot('stdio-restarting');
-    process.kill(replacement, 'SIGCONT');
-    paused.delete(replacement);
 
-    await waitUntil('memory healthy again', async () => /stdio · healthy/.test(await memory.innerText()), 30_000);
-    const restarts = Number(/running · (\d+) restarts?/.exec(await waitUntil('the supervisor row running again', async () => {
-      const t = await supervisorRow.innerText();
-      return /running · [1-9]/.test(t) && t;
-    }, 15_000))![1]);
-    const after = (await mine())!;
-    assert.equal(restarts, after.restarts, 'the view shows the supervisor\'s own count');
-    assert.ok(after.restarts > first.restarts, `the restart count went up: ${first.restarts} → ${after.restarts}`);
-    // The supervisor's row gained its details with the restart: open it if the tree kept it closed.
-    if ((await supervisorRow.getAttribute('aria-expanded')) === 'false') await supervisorRow.locator('.monaco-tl-twistie').click();
-    const cause = view().locator('.monaco-list-row[aria-level="3"]', { has: page.locator('.label-name', { hasText: /^Last cause$/ }) }).first();
-    assert.match(await cause.innerText(), /SIGKILL \(OOM killer or kill -9\)/);
-    // The same session goes on: the client's next call is answered by the new process.
-    await stdioClient.callTool({ name: 'read_graph', arguments: {} });
-    await screenshot('stdio-restart', 'screenshot-stdio-restart.png');
-  });
+      // SIGKILL the server process (not the supervisor). The supervisor starts it again at once; the new process
+      // is paused (SIGSTOP) as soon as it exists, so the restart lasts long enough to be seen — a server that
+      // takes a few seconds to start (npx, uvx, a browser) looks the same — and resumed once the view showed it.
+      let replacement: number | undefined;
+      for (let attempt = 1; attempt <= 3 && replacement === undefined; attempt++) {
+        const before = (await mine())!;
+        process.kill(before.serverPid!, 'SIGKILL');
+        const deadline = Date.now() + 10_000;
+        let next: SupervisedView | undefined;
+        while (Date.now() < deadline && !((next = await mine())?.serverPid && next.serverPid !== before.serverPid))
+          await sleep(5);
+        assert.ok(
+          next?.serverPid && next.serverPid !== before.serverPid,
+          `the supervisor started the server again: ${JSON.stringify(next)}`,
+        );
+        process.kill(next.serverPid, 'SIGSTOP');
+        paused.add(next.serverPid);
+        // Caught only if it had not answered the supervisor's initialize yet; otherwise let it go and kill again.
+        if ((await mine())?.state === 'restarting') replacement = next.serverPid;
+        else {
+          process.kill(next.serverPid, 'SIGCONT');
+          paused.delete(next.serverPid);
+          await waitUntil('running again before the next try', async () => (await mine())?.state === 'running', 15_000);
+        }
+      }
+      assert.ok(replacement !== undefined, 'the replacement was caught while it started');
+      await waitUntil(
+        'memory shown restarting',
+        async () => /stdio · restarting/.test(await memory.innerText()),
+        20_000,
+      );
+      assert.match(await supervisorRow.innerText(), /restarting · [1-3] restarts?/);
+      await screenshot('stdio-restarting');
+      process.kill(replacement, 'SIGCONT');
+      paused.delete(replacement);
+
+      await waitUntil('memory healthy again', async () => /stdio · healthy/.test(await memory.innerText()), 30_000);
+      const restarts = Number(
+        /running · (\d+) restarts?/.exec(
+          await waitUntil(
+            'the supervisor row running again',
+            async () => {
+              const t = await supervisorRow.innerText();
+              return /running · [1-9]/.test(t) && t;
+            },
+            15_000,
+          ),
+        )![1],
+      );
+      const after = (await mine())!;
+      assert.equal(restarts, after.restarts, "the view shows the supervisor's own count");
+      assert.ok(after.restarts > first.restarts, `the restart count went up: ${first.restarts} → ${after.restarts}`);
+      // The supervisor's row gained its details with the restart: open it if the tree kept it closed.
+      if ((await supervisorRow.getAttribute('aria-expanded')) === 'false')
+        await supervisorRow.locator('.monaco-tl-twistie').click();
+      const cause = view()
+        .locator('.monaco-list-row[aria-level="3"]', { has: page.locator('.label-name', { hasText: /^Last cause$/ }) })
+        .first();
+      assert.match(await cause.innerText(), /SIGKILL \(OOM killer or kill -9\)/);
+      // The same session goes on: the client's next call is answered by the new process.
+      await stdioClient.callTool({ name: 'read_graph', arguments: {} });
+      await screenshot('stdio-restart', 'screenshot-stdio-restart.png');
+    },
+  );
 });

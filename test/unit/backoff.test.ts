@@ -38,7 +38,8 @@ describe('outageProbeDelayMs: first minute', () => {
   it('over a simulated first minute, delays never shrink, start short and reach 1 s', () => {
     const steps = simulateOutage(fixed(0.5), MIN).filter(([e]) => e < MIN);
     const delays = steps.map(([, d]) => d);
-    for (let i = 1; i < delays.length; i++) assert.ok(delays[i] >= delays[i - 1], `probe ${i}: ${delays[i]} < ${delays[i - 1]}`);
+    for (let i = 1; i < delays.length; i++)
+      assert.ok(delays[i] >= delays[i - 1], `probe ${i}: ${delays[i]} < ${delays[i - 1]}`);
     assert.ok(delays[0] <= 100, `first delay ${delays[0]}`);
     assert.ok(delays.at(-1)! > delays[0], 'they actually grow');
     assert.equal(delays.at(-1), 1_000, 'and reach 1 s within the first minute');
@@ -156,7 +157,9 @@ describe('outageProbeDelayMs: jitter', () => {
     // min(30 s, jitter(nominal)) is exactly 30 000 ms for every random value: the jitter is gone
     // for the rest of the outage, which is where a long outage spends all its time.
     const elapsed = 10 * MIN;
-    const delays = new Set([0, 0.25, 0.5, 0.75, 0.999].map((r) => createBackoff(fixed(r)).outageProbeDelayMs(elapsed, 100)));
+    const delays = new Set(
+      [0, 0.25, 0.5, 0.75, 0.999].map((r) => createBackoff(fixed(r)).outageProbeDelayMs(elapsed, 100)),
+    );
     assert.ok(delays.size > 1, `every window probes every ${[...delays].join(', ')} ms`);
     for (const d of delays) assert.ok(d <= 30_000);
   });
@@ -211,14 +214,24 @@ describe('healRetryDelayMs', () => {
 describe('exponentialDelayMs: the one exponential backoff', () => {
   it('doubles from the base per attempt up to the cap, up to the jitter fraction off', () => {
     const none = { baseMs: 100, maxMs: 1000, jitter: 0 };
-    assert.deepEqual([0, 1, 2, 3, 4, 5, 40].map((a) => exponentialDelayMs(a, none)), [100, 200, 400, 800, 1000, 1000, 1000]);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5, 40].map((a) => exponentialDelayMs(a, none)),
+      [100, 200, 400, 800, 1000, 1000, 1000],
+    );
     assert.equal(exponentialDelayMs(-3, none), 100, 'a negative attempt is the first');
-    assert.equal(exponentialDelayMs(2, { baseMs: 100, maxMs: 1000, random: () => 1 }), 320, '20 % off at most by default');
+    assert.equal(
+      exponentialDelayMs(2, { baseMs: 100, maxMs: 1000, random: () => 1 }),
+      320,
+      '20 % off at most by default',
+    );
     assert.equal(exponentialDelayMs(2, { baseMs: 100, maxMs: 1000, random: () => 0 }), 400);
   });
 
   it('the Docker reconnects, heal retries and gateway holding use it', () => {
-    assert.equal(createBackoff(() => 0).healRetryDelayMs(3), exponentialDelayMs(2, { baseMs: 1000, maxMs: 30_000, random: () => 0 }));
+    assert.equal(
+      createBackoff(() => 0).healRetryDelayMs(3),
+      exponentialDelayMs(2, { baseMs: 1000, maxMs: 30_000, random: () => 0 }),
+    );
     assert.equal(holdDelay(2, 0, 60_000), 400);
     assert.ok(holdDelay(2, 0, 50) <= 50, 'never past the deadline');
   });

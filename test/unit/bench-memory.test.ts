@@ -9,7 +9,14 @@ describe('bench/memory', () => {
     const sawtooth = Array.from({ length: 40 }, (_, i) => ({ x: i, y: 1000 + 2 * i + (i % 2 ? 50 : -50) }));
     assert.ok(Math.abs(slope(sawtooth) - 2) < 0.2, `trend ${slope(sawtooth)}`);
     assert.ok(Number.isNaN(slope([{ x: 1, y: 1 }])));
-    assert.ok(Number.isNaN(slope([{ x: 1, y: 1 }, { x: 1, y: 9 }])));
+    assert.ok(
+      Number.isNaN(
+        slope([
+          { x: 1, y: 1 },
+          { x: 1, y: 9 },
+        ]),
+      ),
+    );
   });
 
   it('readRssKb: this process has an RSS; a pid that does not exist has none', async (t) => {

@@ -10,8 +10,15 @@ import { ProtocolError, SdkError, SdkErrorCode, SdkHttpError } from '@modelconte
 import { classifyError, classifyHttpStatus, jsonRpcErrorOf } from '../../src/core/classify';
 import type { FailureKind } from '../../src/core/server-state';
 
-interface Recorded { name: string; status: number; body: string; request: { headers: Record<string, string> } }
-const recorded = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'modern-errors.json'), 'utf8')) as { answers: Recorded[] };
+interface Recorded {
+  name: string;
+  status: number;
+  body: string;
+  request: { headers: Record<string, string> };
+}
+const recorded = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'modern-errors.json'), 'utf8')) as {
+  answers: Recorded[];
+};
 const answer = (name: string): Recorded => {
   const a = recorded.answers.find((x) => x.name === name);
   assert.ok(a, `test/fixtures/modern-errors.json has no answer "${name}": run scripts/record-modern-errors.ts`);
@@ -19,7 +26,11 @@ const answer = (name: string): Recorded => {
 };
 /** What the v2 StreamableHTTPClientTransport throws for that answer to a POST. */
 const thrownFor = (a: Recorded) =>
-  new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, `Error POSTing to endpoint: ${a.body}`, { status: a.status, statusText: '', text: a.body });
+  new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, `Error POSTing to endpoint: ${a.body}`, {
+    status: a.status,
+    statusText: '',
+    text: a.body,
+  });
 
 const HOLDING = { holdingSession: true };
 const FRESH = { holdingSession: false };
@@ -83,7 +94,8 @@ describe('classifier: the same words from 2025 servers keep their meaning', () =
   });
 
   it("the v1 SDK server's 400 'Mcp-Session-Id header is required' is about a header, not a lost session", () => {
-    const body = '{"jsonrpc":"2.0","error":{"code":-32000,"message":"Bad Request: Mcp-Session-Id header is required"},"id":null}';
+    const body =
+      '{"jsonrpc":"2.0","error":{"code":-32000,"message":"Bad Request: Mcp-Session-Id header is required"},"id":null}';
     const f = classifyHttpStatus(400, body, HOLDING);
     assert.equal(f.kind, 'protocol');
     assert.match(f.message, /headers/);
@@ -96,7 +108,13 @@ describe('classifier: the same words from 2025 servers keep their meaning', () =
 
 describe('classifier: v2 client errors', () => {
   it('a ProtocolError -32022 (the error body matched our request id) is era-mismatch', () => {
-    const f = classifyError(new ProtocolError(-32022, 'Unsupported protocol version: 2025-11-25', { supported: ['2026-07-28'], requested: '2025-11-25' }), HOLDING);
+    const f = classifyError(
+      new ProtocolError(-32022, 'Unsupported protocol version: 2025-11-25', {
+        supported: ['2026-07-28'],
+        requested: '2025-11-25',
+      }),
+      HOLDING,
+    );
     assert.equal(f.kind, 'era-mismatch');
     assert.match(f.message, /supports 2026-07-28/);
   });
@@ -107,8 +125,15 @@ describe('classifier: v2 client errors', () => {
   });
 
   it('EraNegotiationFailed wrapping a refused connection is unreachable with its socket code', () => {
-    const refused = new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
-    const err = new SdkError(SdkErrorCode.EraNegotiationFailed, 'Version negotiation probe failed: fetch failed', { cause: refused }, { cause: refused });
+    const refused = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    });
+    const err = new SdkError(
+      SdkErrorCode.EraNegotiationFailed,
+      'Version negotiation probe failed: fetch failed',
+      { cause: refused },
+      { cause: refused },
+    );
     const f = classifyError(err, FRESH);
     assert.equal(f.kind, 'unreachable');
     assert.equal(f.errorCode, 'ECONNREFUSED');
@@ -120,7 +145,15 @@ describe('classifier: v2 client errors', () => {
   });
 
   it('a probe timeout (SdkError RequestTimeout) is timeout', () => {
-    assert.equal(classifyError(new SdkError(SdkErrorCode.RequestTimeout, 'Version negotiation probe timed out after 1000ms', { timeout: 1000 }), FRESH).kind, 'timeout');
+    assert.equal(
+      classifyError(
+        new SdkError(SdkErrorCode.RequestTimeout, 'Version negotiation probe timed out after 1000ms', {
+          timeout: 1000,
+        }),
+        FRESH,
+      ).kind,
+      'timeout',
+    );
   });
 
   it('SendFailed wrapping a broken socket is unreachable with the socket code, not the SDK code', () => {
@@ -131,7 +164,11 @@ describe('classifier: v2 client errors', () => {
   });
 
   it('the 5xx answer to the negotiation probe is server-error', () => {
-    const err = new SdkHttpError(SdkErrorCode.EraNegotiationFailed, 'Version negotiation failed: the server answered the probe with HTTP 502', { status: 502, text: 'Bad Gateway' });
+    const err = new SdkHttpError(
+      SdkErrorCode.EraNegotiationFailed,
+      'Version negotiation failed: the server answered the probe with HTTP 502',
+      { status: 502, text: 'Bad Gateway' },
+    );
     assert.equal(classifyError(err, FRESH).kind, 'server-error');
   });
 });

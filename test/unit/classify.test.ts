@@ -2,7 +2,15 @@
 // and the exact bodies real MCP servers answer for unknown sessions (see shared/TESTBED.md).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, SdkHttpError, SseError, UnauthorizedError } from '@modelcontextprotocol/client';
+import {
+  ProtocolError,
+  ProtocolErrorCode,
+  SdkError,
+  SdkErrorCode,
+  SdkHttpError,
+  SseError,
+  UnauthorizedError,
+} from '@modelcontextprotocol/client';
 import { classifyError, classifyHttpStatus } from '../../src/core/classify';
 import type { Failure } from '../../src/core/server-state';
 
@@ -12,19 +20,30 @@ const FRESH = { holdingSession: false };
 // Exact bodies (TESTBED.md).
 const ARCHON_400 = 'Bad Request: No valid session ID provided';
 const ARCHON_400_MISSING = 'Bad Request: Missing session ID';
-const EVERYTHING_400 = '{"jsonrpc":"2.0","error":{"code":-32000,"message":"Bad Request: No valid session ID provided"}}';
+const EVERYTHING_400 =
+  '{"jsonrpc":"2.0","error":{"code":-32000,"message":"Bad Request: No valid session ID provided"}}';
 const SDK_EXAMPLE_404 = '{"jsonrpc":"2.0","error":{"code":-32001,"message":"Session not found"},"id":null}';
 const SDK_EXAMPLE_404_BARE = '{"code":-32001,"message":"Session not found"}';
 const PY_NEW_404 = '{"jsonrpc":"2.0","id":"server-error","error":{"code":-32600,"message":"Session not found"}}';
 
 /** What StreamableHTTPClientTransport.send throws for a non-2xx POST answer (client 2.4, index.cjs `_send`). */
 const postError = (status: number, body: string) =>
-  new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, `Error POSTing to endpoint: ${body}`, { status, statusText: '', text: body });
+  new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, `Error POSTing to endpoint: ${body}`, {
+    status,
+    statusText: '',
+    text: body,
+  });
 /** What the transport throws when the GET stream or DELETE is refused (no body kept, only statusText). */
 const getError = (status: number, statusText: string) =>
-  new SdkHttpError(SdkErrorCode.ClientHttpFailedToOpenStream, `Failed to open SSE stream: ${statusText}`, { status, statusText });
+  new SdkHttpError(SdkErrorCode.ClientHttpFailedToOpenStream, `Failed to open SSE stream: ${statusText}`, {
+    status,
+    statusText,
+  });
 const deleteError = (status: number, statusText: string) =>
-  new SdkHttpError(SdkErrorCode.ClientHttpFailedToTerminateSession, `Failed to terminate session: ${statusText}`, { status, statusText });
+  new SdkHttpError(SdkErrorCode.ClientHttpFailedToTerminateSession, `Failed to terminate session: ${statusText}`, {
+    status,
+    statusText,
+  });
 /** What SSEClientTransport.send throws for a non-2xx POST answer (client 2.4, same text as sdk 1.32). */
 const ssePostError = (status: number, body: string) => new Error(`Error POSTing to endpoint (HTTP ${status}): ${body}`);
 /** How undici reports a network failure: TypeError('fetch failed') with the socket error as cause. */
@@ -127,7 +146,10 @@ describe('classifyError: session lost (exact server bodies)', () => {
   });
 
   it('a 400 whose body does not mention the session is protocol, not unknown-session', () => {
-    const f = classifyError(postError(400, '{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}'), HOLDING);
+    const f = classifyError(
+      postError(400, '{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}'),
+      HOLDING,
+    );
     assert.equal(f.kind, 'protocol');
     assert.equal(f.httpStatus, 400);
   });
@@ -196,7 +218,10 @@ describe('classifyError: legacy SSE transport', () => {
   });
 
   it('SseError without a status for a refused connection (eventsource flattenError text) is unreachable', () => {
-    const f = classifyError(sseError(undefined, 'TypeError: fetch failed: connect ECONNREFUSED 127.0.0.1:8051'), HOLDING);
+    const f = classifyError(
+      sseError(undefined, 'TypeError: fetch failed: connect ECONNREFUSED 127.0.0.1:8051'),
+      HOLDING,
+    );
     assert.equal(f.kind, 'unreachable');
   });
 });
@@ -321,7 +346,12 @@ describe('classifyError: auth', () => {
   }
 
   it("the SDK's 401-after-re-authentication SdkHttpError is auth", () => {
-    const f = classifyError(new SdkHttpError(SdkErrorCode.ClientHttpAuthentication, 'Server returned 401 after re-authentication', { status: 401 }), HOLDING);
+    const f = classifyError(
+      new SdkHttpError(SdkErrorCode.ClientHttpAuthentication, 'Server returned 401 after re-authentication', {
+        status: 401,
+      }),
+      HOLDING,
+    );
     assert.equal(f.kind, 'auth');
     assert.equal(f.httpStatus, 401);
   });
@@ -341,7 +371,9 @@ describe('classifyError: auth', () => {
 
 describe('classifyError: protocol', () => {
   it("'Unexpected content type: text/html' (SdkError ClientHttpUnexpectedContent) is protocol and says not an MCP server", () => {
-    const err = new SdkError(SdkErrorCode.ClientHttpUnexpectedContent, 'Unexpected content type: text/html', { contentType: 'text/html' });
+    const err = new SdkError(SdkErrorCode.ClientHttpUnexpectedContent, 'Unexpected content type: text/html', {
+      contentType: 'text/html',
+    });
     const f = classifyError(err, HOLDING);
     assert.equal(f.kind, 'protocol');
     assert.equal(f.httpStatus, undefined, 'a content type is not an HTTP status');
@@ -365,7 +397,9 @@ describe('classifyError: protocol', () => {
   });
 
   it('a ZodError-like error is protocol', () => {
-    const err = Object.assign(new Error('[{"code":"invalid_type","expected":"string","path":["jsonrpc"]}]'), { name: 'ZodError' });
+    const err = Object.assign(new Error('[{"code":"invalid_type","expected":"string","path":["jsonrpc"]}]'), {
+      name: 'ZodError',
+    });
     const f = classifyError(err, HOLDING);
     assert.equal(f.kind, 'protocol');
     assert.match(f.message, /not valid MCP JSON-RPC/);
@@ -479,7 +513,10 @@ describe('classifyError / classifyHttpStatus: secrets and excerpts', () => {
 
   it('classifyHttpStatus works on its own for the gateway (Archon 400)', () => {
     const f = classifyHttpStatus(400, ARCHON_400, HOLDING);
-    assert.deepEqual({ kind: f.kind, httpStatus: f.httpStatus, bodyExcerpt: f.bodyExcerpt }, { kind: 'unknown-session', httpStatus: 400, bodyExcerpt: ARCHON_400 });
+    assert.deepEqual(
+      { kind: f.kind, httpStatus: f.httpStatus, bodyExcerpt: f.bodyExcerpt },
+      { kind: 'unknown-session', httpStatus: 400, bodyExcerpt: ARCHON_400 },
+    );
   });
 
   it('classifyHttpStatus with an empty body leaves bodyExcerpt undefined', () => {

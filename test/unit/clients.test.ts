@@ -5,8 +5,21 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import {
-  JournalStore, bridgeUpstream, classifyEntry, clientLocations, executeRoute, normalizeUrl, parseConfig, planRoute, sameUrl,
-  scanLocations, stateDir, undoRouting, watchedServer, type ConfigLocation, type FileOps,
+  JournalStore,
+  bridgeUpstream,
+  classifyEntry,
+  clientLocations,
+  executeRoute,
+  normalizeUrl,
+  parseConfig,
+  planRoute,
+  sameUrl,
+  scanLocations,
+  stateDir,
+  undoRouting,
+  watchedServer,
+  type ConfigLocation,
+  type FileOps,
 } from '../../src/core/clients';
 import { editDiff, shownTarget } from '../../src/core/clients';
 import { formattingOf } from '../../src/core/clients/plan';
@@ -18,48 +31,98 @@ const archon = watchedServer('Archon', 'http://localhost:8051/mcp');
 
 describe('matching', () => {
   test('localhost, 127.0.0.1 and [::1] are one host; a trailing slash and default ports do not matter', () => {
-    for (const u of ['http://127.0.0.1:8051/mcp', 'http://[::1]:8051/mcp/', 'HTTP://LOCALHOST:8051/mcp//']) assert.ok(sameUrl(u, 'http://localhost:8051/mcp'), u);
+    for (const u of ['http://127.0.0.1:8051/mcp', 'http://[::1]:8051/mcp/', 'HTTP://LOCALHOST:8051/mcp//'])
+      assert.ok(sameUrl(u, 'http://localhost:8051/mcp'), u);
     assert.equal(normalizeUrl('http://example.com/'), 'http://example.com:80/');
-    for (const u of ['http://localhost:8052/mcp', 'https://localhost:8051/mcp', 'http://localhost:8051/mcp/x', 'http://10.0.0.2:8051/mcp', 'not a url', 'file:///mcp']) {
+    for (const u of [
+      'http://localhost:8052/mcp',
+      'https://localhost:8051/mcp',
+      'http://localhost:8051/mcp/x',
+      'http://10.0.0.2:8051/mcp',
+      'not a url',
+      'file:///mcp',
+    ]) {
       assert.ok(!sameUrl(u, 'http://localhost:8051/mcp'), u);
     }
   });
 
   test('our stdio bridge is recognised directly, through npx and by a Windows path', () => {
-    assert.equal(bridgeUpstream('archon-mcp-doctor', ['stdio', '--upstream', 'http://localhost:8051/mcp']), 'http://localhost:8051/mcp');
-    assert.equal(bridgeUpstream('npx', ['-y', 'archon-mcp-doctor', 'stdio', '--upstream=http://localhost:8051/mcp']), 'http://localhost:8051/mcp');
-    assert.equal(bridgeUpstream('C:\\Users\\dev\\AppData\\Roaming\\npm\\archon-mcp-doctor.cmd', ['stdio', '--upstream', 'http://127.0.0.1:8051/mcp']), 'http://127.0.0.1:8051/mcp');
+    assert.equal(
+      bridgeUpstream('archon-mcp-doctor', ['stdio', '--upstream', 'http://localhost:8051/mcp']),
+      'http://localhost:8051/mcp',
+    );
+    assert.equal(
+      bridgeUpstream('npx', ['-y', 'archon-mcp-doctor', 'stdio', '--upstream=http://localhost:8051/mcp']),
+      'http://localhost:8051/mcp',
+    );
+    assert.equal(
+      bridgeUpstream('C:\\Users\\dev\\AppData\\Roaming\\npm\\archon-mcp-doctor.cmd', [
+        'stdio',
+        '--upstream',
+        'http://127.0.0.1:8051/mcp',
+      ]),
+      'http://127.0.0.1:8051/mcp',
+    );
     assert.equal(bridgeUpstream('archon-mcp-doctor', ['proxy', '--upstream', 'http://localhost:8051/mcp']), undefined);
     assert.equal(bridgeUpstream('npx', ['mcp-remote', 'http://localhost:8051/mcp']), undefined);
   });
 
   test('entries are direct, through the gateway (URL or bridge) or other', () => {
-    assert.deepEqual(classifyEntry({ url: 'http://127.0.0.1:8051/mcp/' }, [archon]), { target: 'direct', server: 'Archon' });
-    assert.deepEqual(classifyEntry({ url: 'http://localhost:18051/archon/mcp' }, [archon]), { target: 'gateway', server: 'Archon' });
-    assert.deepEqual(classifyEntry({ command: 'npx', args: ['-y', 'mcp-remote', 'http://localhost:8051/mcp'] }, [archon]), { target: 'direct', server: 'Archon', urlArg: 2 });
-    assert.deepEqual(classifyEntry({ command: 'archon-mcp-doctor', args: ['stdio', '--upstream', 'http://localhost:8051/mcp'] }, [archon]), { target: 'gateway', server: 'Archon' });
+    assert.deepEqual(classifyEntry({ url: 'http://127.0.0.1:8051/mcp/' }, [archon]), {
+      target: 'direct',
+      server: 'Archon',
+    });
+    assert.deepEqual(classifyEntry({ url: 'http://localhost:18051/archon/mcp' }, [archon]), {
+      target: 'gateway',
+      server: 'Archon',
+    });
+    assert.deepEqual(
+      classifyEntry({ command: 'npx', args: ['-y', 'mcp-remote', 'http://localhost:8051/mcp'] }, [archon]),
+      { target: 'direct', server: 'Archon', urlArg: 2 },
+    );
+    assert.deepEqual(
+      classifyEntry({ command: 'archon-mcp-doctor', args: ['stdio', '--upstream', 'http://localhost:8051/mcp'] }, [
+        archon,
+      ]),
+      { target: 'gateway', server: 'Archon' },
+    );
     assert.deepEqual(classifyEntry({ url: 'https://mcp.example.com/mcp' }, [archon]), { target: 'other' });
     const moved = watchedServer('Archon', 'http://localhost:8051/mcp', ['http://127.0.0.1:18055/archon/mcp']);
     assert.equal(moved.gatewayUrls[0], 'http://127.0.0.1:18055/archon/mcp', 'the running gateway URL comes first');
-    assert.equal(classifyEntry({ url: 'http://127.0.0.1:18051/archon/mcp' }, [moved]).target, 'gateway', 'the default URL still counts');
+    assert.equal(
+      classifyEntry({ url: 'http://127.0.0.1:18051/archon/mcp' }, [moved]).target,
+      'gateway',
+      'the default URL still counts',
+    );
   });
 });
 
 describe('locations', () => {
   const files = (platform: NodeJS.Platform, home: string, env: Record<string, string> = {}) =>
-    Object.fromEntries(clientLocations({ platform, home, env, workspaces: [] }).filter((l) => !l.file.includes('Insiders')).map((l) => [l.client, l.file]));
+    Object.fromEntries(
+      clientLocations({ platform, home, env, workspaces: [] })
+        .filter((l) => !l.file.includes('Insiders'))
+        .map((l) => [l.client, l.file]),
+    );
 
   test('Linux honours XDG_CONFIG_HOME, CLAUDE_CONFIG_DIR and CODEX_HOME', () => {
     assert.deepEqual(files('linux', '/home/u'), {
-      'claude-code': '/home/u/.claude.json', cursor: '/home/u/.cursor/mcp.json', windsurf: '/home/u/.codeium/windsurf/mcp_config.json',
-      vscode: '/home/u/.config/Code/User/mcp.json', 'claude-desktop': '/home/u/.config/Claude/claude_desktop_config.json', codex: '/home/u/.codex/config.toml',
+      'claude-code': '/home/u/.claude.json',
+      cursor: '/home/u/.cursor/mcp.json',
+      windsurf: '/home/u/.codeium/windsurf/mcp_config.json',
+      vscode: '/home/u/.config/Code/User/mcp.json',
+      'claude-desktop': '/home/u/.config/Claude/claude_desktop_config.json',
+      codex: '/home/u/.codex/config.toml',
     });
     const moved = files('linux', '/home/u', { XDG_CONFIG_HOME: '/cfg', CLAUDE_CONFIG_DIR: '/cc', CODEX_HOME: '/cx' });
     assert.equal(moved.vscode, '/cfg/Code/User/mcp.json');
     assert.equal(moved['claude-desktop'], '/cfg/Claude/claude_desktop_config.json');
     assert.equal(moved['claude-code'], '/cc/.claude.json');
     assert.equal(moved.codex, '/cx/config.toml');
-    assert.equal(stateDir({ platform: 'linux', home: '/home/u', env: { XDG_STATE_HOME: '/st' } }), '/st/archon-mcp-doctor');
+    assert.equal(
+      stateDir({ platform: 'linux', home: '/home/u', env: { XDG_STATE_HOME: '/st' } }),
+      '/st/archon-mcp-doctor',
+    );
   });
 
   test('macOS uses Application Support; Windows uses APPDATA and the profile folder', () => {
@@ -72,7 +135,10 @@ describe('locations', () => {
     assert.equal(win.cursor, 'C:\\Users\\u\\.cursor\\mcp.json');
     assert.equal(win.windsurf, 'C:\\Users\\u\\.codeium\\windsurf\\mcp_config.json');
     assert.equal(files('win32', 'C:\\Users\\u').vscode, 'C:\\Users\\u\\AppData\\Roaming\\Code\\User\\mcp.json');
-    assert.equal(stateDir({ platform: 'win32', home: 'C:\\Users\\u', env: { LOCALAPPDATA: 'L:\\Local' } }), 'L:\\Local\\archon-mcp-doctor');
+    assert.equal(
+      stateDir({ platform: 'win32', home: 'C:\\Users\\u', env: { LOCALAPPDATA: 'L:\\Local' } }),
+      'L:\\Local\\archon-mcp-doctor',
+    );
   });
 
   test('VS Code profiles and workspace files are found; workspace files are shared', () => {
@@ -80,8 +146,13 @@ describe('locations', () => {
     try {
       fs.mkdirSync(path.join(home, '.config/Code/User/profiles/-6f2a'), { recursive: true });
       const all = clientLocations({ platform: 'linux', home, env: {}, workspaces: ['/ws'] });
-      assert.ok(all.some((l) => l.file === path.join(home, '.config/Code/User/profiles/-6f2a/mcp.json') && l.scope === 'user'));
-      const shared = all.filter((l) => l.shared).map((l) => l.file).sort();
+      assert.ok(
+        all.some((l) => l.file === path.join(home, '.config/Code/User/profiles/-6f2a/mcp.json') && l.scope === 'user'),
+      );
+      const shared = all
+        .filter((l) => l.shared)
+        .map((l) => l.file)
+        .sort();
       assert.deepEqual(shared, ['/ws/.cursor/mcp.json', '/ws/.mcp.json', '/ws/.vscode/mcp.json']);
     } finally {
       fs.rmSync(home, { recursive: true, force: true });
@@ -90,11 +161,20 @@ describe('locations', () => {
 });
 
 describe('parsing', () => {
-  const loc = (format: ConfigLocation['format']): ConfigLocation => ({ client: 'cursor', file: '/x', format, scope: 'user', shared: false });
+  const loc = (format: ConfigLocation['format']): ConfigLocation => ({
+    client: 'cursor',
+    file: '/x',
+    format,
+    scope: 'user',
+    shared: false,
+  });
   test('comments are fine in JSONC, not in plain JSON; malformed text says where', () => {
     assert.ok('value' in parseConfig(loc('jsonc'), '{ // c\n "servers": {}, }'));
     const e = parseConfig(loc('json'), '{\n  // c\n  "mcpServers": {}\n}');
-    assert.ok('error' in e && /not valid JSON: InvalidCommentToken at line 2, column 3/.test(e.error), JSON.stringify(e));
+    assert.ok(
+      'error' in e && /not valid JSON: InvalidCommentToken at line 2, column 3/.test(e.error),
+      JSON.stringify(e),
+    );
     const t = parseConfig(loc('toml'), '[mcp_servers.archon\nurl = 1');
     assert.ok('error' in t && /^not valid TOML/.test(t.error));
     assert.deepEqual(parseConfig(loc('json'), '  \n'), { value: {} }, 'an empty file has no servers');
@@ -113,33 +193,79 @@ describe('planning', () => {
     assert.ok('value' in parsed);
     return { location, text, hash: 'h', entries: entriesIn(location, parsed.value, [archon]) };
   };
-  const claudeUser: ConfigLocation = { client: 'claude-code', file: '/home/u/.claude.json', format: 'json', scope: 'user', shared: false };
+  const claudeUser: ConfigLocation = {
+    client: 'claude-code',
+    file: '/home/u/.claude.json',
+    format: 'json',
+    scope: 'user',
+    shared: false,
+  };
   const ws = 'c:/Users/Dev/Proj';
-  const shared: ConfigLocation = { client: 'claude-code', file: `${ws}/.mcp.json`, format: 'json', scope: 'workspace', shared: true, workspace: ws };
+  const shared: ConfigLocation = {
+    client: 'claude-code',
+    file: `${ws}/.mcp.json`,
+    format: 'json',
+    scope: 'workspace',
+    shared: true,
+    workspace: ws,
+  };
   const mcpJson = '{ "mcpServers": { "archon": { "type": "http", "url": "http://localhost:8051/mcp" } } }';
 
   test('a shared .mcp.json entry is routed by a local-scope entry under the project key Claude Code already uses', () => {
-    const user = read(claudeUser, '{\n  "projects": {\n    "C:\\\\Users\\\\Dev\\\\Proj": {\n      "allowedTools": []\n    }\n  }\n}\n');
+    const user = read(
+      claudeUser,
+      '{\n  "projects": {\n    "C:\\\\Users\\\\Dev\\\\Proj": {\n      "allowedTools": []\n    }\n  }\n}\n',
+    );
     const plan = planRoute({ files: [user, read(shared, mcpJson)], errors: [] }, { servers: [archon] });
-    assert.deepEqual(plan.edits.map((e) => e.file), ['/home/u/.claude.json'], 'the shared file is not edited');
-    const after = JSON.parse(plan.edits[0].after) as { projects: Record<string, { mcpServers?: Record<string, unknown> }> };
+    assert.deepEqual(
+      plan.edits.map((e) => e.file),
+      ['/home/u/.claude.json'],
+      'the shared file is not edited',
+    );
+    const after = JSON.parse(plan.edits[0].after) as {
+      projects: Record<string, { mcpServers?: Record<string, unknown> }>;
+    };
     assert.deepEqual(Object.keys(after.projects), ['C:\\Users\\Dev\\Proj']);
-    assert.deepEqual(after.projects['C:\\Users\\Dev\\Proj'].mcpServers, { archon: { type: 'http', url: 'http://127.0.0.1:18051/archon/mcp' } });
+    assert.deepEqual(after.projects['C:\\Users\\Dev\\Proj'].mcpServers, {
+      archon: { type: 'http', url: 'http://127.0.0.1:18051/archon/mcp' },
+    });
   });
 
   test('a local-scope entry that already points at the gateway protects the shared entry; a direct one is routed itself', () => {
-    const routed = read(claudeUser, JSON.stringify({ projects: { [ws]: { mcpServers: { archon: { url: 'http://127.0.0.1:18051/archon/mcp' } } } } }));
+    const routed = read(
+      claudeUser,
+      JSON.stringify({ projects: { [ws]: { mcpServers: { archon: { url: 'http://127.0.0.1:18051/archon/mcp' } } } } }),
+    );
     const scan = { files: [routed, read(shared, mcpJson)], errors: [] };
-    assert.deepEqual(serverEntries(scan).map((v) => `${v.scope}:${v.state}`), ['project:protected', 'workspace:protected']);
+    assert.deepEqual(
+      serverEntries(scan).map((v) => `${v.scope}:${v.state}`),
+      ['project:protected', 'workspace:protected'],
+    );
     assert.equal(planRoute(scan, { servers: [archon] }).edits.length, 0);
-    const direct = read(claudeUser, JSON.stringify({ projects: { [ws]: { mcpServers: { archon: { url: 'http://localhost:8051/mcp' } } } } }));
+    const direct = read(
+      claudeUser,
+      JSON.stringify({ projects: { [ws]: { mcpServers: { archon: { url: 'http://localhost:8051/mcp' } } } } }),
+    );
     const plan = planRoute({ files: [direct, read(shared, mcpJson)], errors: [] }, { servers: [archon] });
-    assert.deepEqual(plan.edits[0].changes.map((c) => c.path), [['projects', ws, 'mcpServers', 'archon', 'url']]);
+    assert.deepEqual(
+      plan.edits[0].changes.map((c) => c.path),
+      [['projects', ws, 'mcpServers', 'archon', 'url']],
+    );
   });
 
   test('shared Cursor and VS Code files are skipped with a reason unless picked', () => {
-    const vs: ConfigLocation = { client: 'vscode', file: '/ws/.vscode/mcp.json', format: 'jsonc', scope: 'workspace', shared: true, workspace: '/ws' };
-    const scan = { files: [read(vs, '{ "servers": { "archon": { "type": "http", "url": "http://localhost:8051/mcp" } } }')], errors: [] };
+    const vs: ConfigLocation = {
+      client: 'vscode',
+      file: '/ws/.vscode/mcp.json',
+      format: 'jsonc',
+      scope: 'workspace',
+      shared: true,
+      workspace: '/ws',
+    };
+    const scan = {
+      files: [read(vs, '{ "servers": { "archon": { "type": "http", "url": "http://localhost:8051/mcp" } } }')],
+      errors: [],
+    };
     const skipped = planRoute(scan, { servers: [archon] });
     assert.equal(skipped.edits.length, 0);
     assert.match(skipped.skipped[0].reason, /shared through version control/);
@@ -152,8 +278,14 @@ describe('secrets', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'archon-secret-'));
     try {
       const file = path.join(dir, 'mcp.json');
-      fs.writeFileSync(file, '{\n  "mcpServers": {\n    "archon": {\n      "url": "http://localhost:8051/mcp",\n      "headers": { "Authorization": "Bearer s3cr3t-value" }\n    }\n  }\n}\n');
-      const scan = await scanLocations([{ client: 'cursor', file, format: 'json', scope: 'user', shared: false }], [archon]);
+      fs.writeFileSync(
+        file,
+        '{\n  "mcpServers": {\n    "archon": {\n      "url": "http://localhost:8051/mcp",\n      "headers": { "Authorization": "Bearer s3cr3t-value" }\n    }\n  }\n}\n',
+      );
+      const scan = await scanLocations(
+        [{ client: 'cursor', file, format: 'json', scope: 'user', shared: false }],
+        [archon],
+      );
       const [edit] = planRoute(scan, { servers: [archon] }).edits;
       assert.ok(edit.after.includes('Bearer s3cr3t-value'), 'the file itself keeps its token');
       const diff = editDiff(edit);
@@ -174,7 +306,8 @@ describe('writing', () => {
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
     dirs = [];
   });
-  const ORIGINAL = '{\n  "mcpServers": {\n    "archon": { "url": "http://localhost:8051/mcp" },\n    "other": { "command": "x" }\n  }\n}\n';
+  const ORIGINAL =
+    '{\n  "mcpServers": {\n    "archon": { "url": "http://localhost:8051/mcp" },\n    "other": { "command": "x" }\n  }\n}\n';
   async function setup() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'archon-write-'));
     dirs.push(dir);
@@ -189,10 +322,13 @@ describe('writing', () => {
   test('the planned edit changes only the URL', async () => {
     const { plan } = await setup();
     assert.equal(plan.edits.length, 1);
-    assert.equal(plan.edits[0].after, ORIGINAL.replace('http://localhost:8051/mcp', 'http://127.0.0.1:18051/archon/mcp'));
+    assert.equal(
+      plan.edits[0].after,
+      ORIGINAL.replace('http://localhost:8051/mcp', 'http://127.0.0.1:18051/archon/mcp'),
+    );
   });
 
-  test('a file changed between read and write is refused and keeps the other program\'s bytes', async () => {
+  test("a file changed between read and write is refused and keeps the other program's bytes", async () => {
     const { file, plan, journal } = await setup();
     const theirs = ORIGINAL.replace('"x"', '"y"');
     fs.writeFileSync(file, theirs); // the client rewrote its file after we read it
@@ -208,12 +344,21 @@ describe('writing', () => {
     // Tests run as root, for whom file modes do not stop a write: the refusal comes from the file layer here.
     // (test/integration/clients-cli.test.ts checks the same with a real read-only file as a non-root user.)
     const { dir, file, plan, journal } = await setup();
-    const ops: FileOps = { ...nodeFileOps, rename: async (from, to) => (to === file ? Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })) : nodeFileOps.rename(from, to)) };
+    const ops: FileOps = {
+      ...nodeFileOps,
+      rename: async (from, to) =>
+        to === file
+          ? Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }))
+          : nodeFileOps.rename(from, to),
+    };
     const [o] = await executeRoute(plan.edits, journal, ops);
     assert.equal(o.outcome, 'refused');
     assert.match(o.message, /mcp\.json: writing failed: not writable \(permission denied\); nothing written/);
     assert.equal(fs.readFileSync(file, 'utf8'), ORIGINAL);
-    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
     assert.deepEqual((await journal.load()).files, {}, 'the journal is rolled back');
   });
 

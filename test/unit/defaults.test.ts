@@ -16,7 +16,9 @@ const properties = manifest.contributes.configuration.properties;
 
 describe('setting defaults', () => {
   it('package.json declares exactly the settings that have a default, each with the same value', () => {
-    const declared = Object.keys(properties).map((k) => k.replace(/^archonMcp\./, '')).sort();
+    const declared = Object.keys(properties)
+      .map((k) => k.replace(/^archonMcp\./, ''))
+      .sort();
     assert.deepEqual(declared, Object.keys(SETTING_DEFAULTS).sort());
     for (const [key, value] of Object.entries(SETTING_DEFAULTS)) {
       assert.deepEqual(properties[key.startsWith('archonMcpDoctor.') ? key : `archonMcp.${key}`]!.default, value, key);

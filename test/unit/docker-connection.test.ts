@@ -5,7 +5,10 @@ import { classifyDockerError, containerNotFound, resolveDockerTarget } from '../
 describe('resolveDockerTarget', () => {
   it('uses DOCKER_HOST unix://', () => {
     const t = resolveDockerTarget({ env: { DOCKER_HOST: 'unix:///run/user/1000/docker.sock' }, platform: 'linux' });
-    assert.deepEqual([t.kind, t.kind === 'socket' && t.socketPath, t.source], ['socket', '/run/user/1000/docker.sock', 'DOCKER_HOST']);
+    assert.deepEqual(
+      [t.kind, t.kind === 'socket' && t.socketPath, t.source],
+      ['socket', '/run/user/1000/docker.sock', 'DOCKER_HOST'],
+    );
   });
   it('uses DOCKER_HOST tcp://', () => {
     const t = resolveDockerTarget({ env: { DOCKER_HOST: 'tcp://10.0.0.5:2375' }, platform: 'linux' });
@@ -18,7 +21,11 @@ describe('resolveDockerTarget', () => {
     assert.match(t.description, /^npipe:/);
   });
   it('an explicit socket path overrides DOCKER_HOST', () => {
-    const t = resolveDockerTarget({ socketPath: 'unix:///tmp/x.sock', env: { DOCKER_HOST: 'tcp://h:2375' }, platform: 'linux' });
+    const t = resolveDockerTarget({
+      socketPath: 'unix:///tmp/x.sock',
+      env: { DOCKER_HOST: 'tcp://h:2375' },
+      platform: 'linux',
+    });
     assert.ok(t.kind === 'socket' && t.socketPath === '/tmp/x.sock' && t.source === 'option');
   });
   it('defaults to the platform socket', () => {

@@ -1,12 +1,29 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { JsonLineSplitter, describeEvent, eventKey, parseEngineEvent, rawEngineEventOf, sinceFromMs, sinceFromTimeNano } from '../../src/core/docker/events';
+import {
+  JsonLineSplitter,
+  describeEvent,
+  eventKey,
+  parseEngineEvent,
+  rawEngineEventOf,
+  sinceFromMs,
+  sinceFromTimeNano,
+} from '../../src/core/docker/events';
 
-const base = { Type: 'container', Actor: { ID: 'abc123def4567890', Attributes: { name: 'archon-mcp', image: 'x' } }, time: 1700000000, timeNano: 1700000000123456768 };
+const base = {
+  Type: 'container',
+  Actor: { ID: 'abc123def4567890', Attributes: { name: 'archon-mcp', image: 'x' } },
+  time: 1700000000,
+  timeNano: 1700000000123456768,
+};
 
 describe('parseEngineEvent', () => {
   it('parses die with its exit code', () => {
-    const ev = parseEngineEvent({ ...base, Action: 'die', Actor: { ID: 'abc', Attributes: { name: 'archon-mcp', exitCode: '137' } } });
+    const ev = parseEngineEvent({
+      ...base,
+      Action: 'die',
+      Actor: { ID: 'abc', Attributes: { name: 'archon-mcp', exitCode: '137' } },
+    });
     assert.equal(ev?.action, 'die');
     assert.equal(ev?.exitCode, 137);
     assert.equal(ev?.containerName, 'archon-mcp');
@@ -24,8 +41,13 @@ describe('parseEngineEvent', () => {
     assert.equal(parseEngineEvent({ ...base, Type: 'network', Action: 'connect' }), undefined);
   });
   it('keeps start, stop, kill (with signal), oom, restart', () => {
-    for (const a of ['start', 'stop', 'oom', 'restart']) assert.equal(parseEngineEvent({ ...base, Action: a })?.action, a);
-    const k = parseEngineEvent({ ...base, Action: 'kill', Actor: { ID: 'abc', Attributes: { name: 'n', signal: '15' } } });
+    for (const a of ['start', 'stop', 'oom', 'restart'])
+      assert.equal(parseEngineEvent({ ...base, Action: a })?.action, a);
+    const k = parseEngineEvent({
+      ...base,
+      Action: 'kill',
+      Actor: { ID: 'abc', Attributes: { name: 'n', signal: '15' } },
+    });
     assert.equal(k?.signal, '15');
   });
   it('falls back to time when timeNano is missing; accepts the old `status` field', () => {
@@ -48,7 +70,16 @@ describe('since and keys', () => {
     assert.equal(eventKey(a), eventKey(parseEngineEvent({ ...base, Action: 'start' })!));
   });
   it('describes events for people', () => {
-    assert.match(describeEvent(parseEngineEvent({ ...base, Action: 'die', Actor: { ID: 'a', Attributes: { name: 'archon-mcp', exitCode: '3' } } })!), /died \(exit 3\)/);
+    assert.match(
+      describeEvent(
+        parseEngineEvent({
+          ...base,
+          Action: 'die',
+          Actor: { ID: 'a', Attributes: { name: 'archon-mcp', exitCode: '3' } },
+        })!,
+      ),
+      /died \(exit 3\)/,
+    );
   });
 });
 
@@ -57,8 +88,16 @@ describe('JsonLineSplitter', () => {
     const s = new JsonLineSplitter();
     const got: unknown[] = [];
     const bad: string[] = [];
-    s.push('{"a":1}\n{"b":', (o) => got.push(o), (l) => bad.push(l));
-    s.push(Buffer.from('2}\nnot json\n{"c":3}\n'), (o) => got.push(o), (l) => bad.push(l));
+    s.push(
+      '{"a":1}\n{"b":',
+      (o) => got.push(o),
+      (l) => bad.push(l),
+    );
+    s.push(
+      Buffer.from('2}\nnot json\n{"c":3}\n'),
+      (o) => got.push(o),
+      (l) => bad.push(l),
+    );
     assert.deepEqual(got, [{ a: 1 }, { b: 2 }, { c: 3 }]);
     assert.deepEqual(bad, ['not json']);
   });
@@ -66,13 +105,22 @@ describe('JsonLineSplitter', () => {
 
 describe('rawEngineEventOf', () => {
   it("takes the engine's JSON as it comes, Go's nulls included", () => {
-    const line = JSON.parse('{"status":"die","id":"abc","from":"img","Type":"container","Action":"die","Actor":{"ID":"abc","Attributes":{"exitCode":"3","name":"archon-mcp"}},"scope":"local","time":1700000001,"timeNano":1700000001000000000}');
+    const line = JSON.parse(
+      '{"status":"die","id":"abc","from":"img","Type":"container","Action":"die","Actor":{"ID":"abc","Attributes":{"exitCode":"3","name":"archon-mcp"}},"scope":"local","time":1700000001,"timeNano":1700000001000000000}',
+    );
     const raw = rawEngineEventOf(line);
     assert.equal(parseEngineEvent(raw!)?.exitCode, 3);
-    const bare = rawEngineEventOf({ Type: 'container', Action: 'start', Actor: { ID: 'abc', Attributes: null }, id: null, timeNano: '1700000001000000000' });
+    const bare = rawEngineEventOf({
+      Type: 'container',
+      Action: 'start',
+      Actor: { ID: 'abc', Attributes: null },
+      id: null,
+      timeNano: '1700000001000000000',
+    });
     assert.equal(parseEngineEvent(bare!)?.action, 'start');
   });
   it('is undefined for lines that are not events', () => {
-    for (const v of [null, 7, 'start', [], { Action: 5 }, { Actor: { Attributes: { exitCode: 3 } } }]) assert.equal(rawEngineEventOf(v), undefined, JSON.stringify(v));
+    for (const v of [null, 7, 'start', [], { Action: 5 }, { Actor: { Attributes: { exitCode: 3 } } }])
+      assert.equal(rawEngineEventOf(v), undefined, JSON.stringify(v));
   });
 });

@@ -16,10 +16,17 @@ describe('container logs', () => {
     const logs = parseLogs(buf, { tty: false, timestamps: false });
     assert.deepEqual(logs.stdout, ['out 1', 'out 2']);
     assert.deepEqual(logs.stderr, ['err 1']);
-    assert.deepEqual(logs.lines.map((l) => l.stream), ['stdout', 'stderr', 'stdout']);
+    assert.deepEqual(
+      logs.lines.map((l) => l.stream),
+      ['stdout', 'stderr', 'stdout'],
+    );
   });
   it('joins a line split across frames and parses timestamps', () => {
-    const buf = Buffer.concat([frame(2, '2026-11-24T00:00:00.123456789Z boom'), frame(2, ' and more\n'), frame(1, '2026-11-24T00:00:01.000000000Z ok\n')]);
+    const buf = Buffer.concat([
+      frame(2, '2026-11-24T00:00:00.123456789Z boom'),
+      frame(2, ' and more\n'),
+      frame(1, '2026-11-24T00:00:01.000000000Z ok\n'),
+    ]);
     const logs = parseLogs(buf, { tty: false, timestamps: true });
     assert.deepEqual(logs.stderr, ['boom and more']);
     assert.equal(logs.lines[0]!.at, '2026-11-24T00:00:00.123456789Z');
@@ -31,7 +38,10 @@ describe('container logs', () => {
     assert.deepEqual(logs.stderr, []);
   });
   it('falls back to raw when the bytes are not frames', () => {
-    assert.deepEqual(demuxLogBuffer(Buffer.from('hello world\n')).map((f) => f.stream), ['stdout']);
+    assert.deepEqual(
+      demuxLogBuffer(Buffer.from('hello world\n')).map((f) => f.stream),
+      ['stdout'],
+    );
   });
   it('keeps multi-byte characters split across frames intact', () => {
     const txt = Buffer.from('héllo\n', 'utf8');

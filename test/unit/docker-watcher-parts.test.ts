@@ -12,18 +12,37 @@ import { RestartTracker, type ContainerRestart, type PendingRestart } from '../.
 const T0 = Date.parse('2026-12-01T22:00:00.000Z');
 const iso = (dtMs: number) => new Date(T0 + dtMs).toISOString();
 const ev = (action: ContainerAction, dtMs: number, extra: Partial<ContainerEvent> = {}): ContainerEvent => ({
-  at: iso(dtMs), timeNano: String((T0 + dtMs) * 1e6), action, rawAction: action, containerId: 'c1', ...extra,
+  at: iso(dtMs),
+  timeNano: String((T0 + dtMs) * 1e6),
+  action,
+  rawAction: action,
+  containerId: 'c1',
+  ...extra,
 });
-const listed = (names: string[], state = 'running', id = `${names[0]}-id-0123456789`) => ({ Id: id, Names: names.map((n) => `/${n}`), State: state }) as Dockerode.ContainerInfo;
+const listed = (names: string[], state = 'running', id = `${names[0]}-id-0123456789`) =>
+  ({ Id: id, Names: names.map((n) => `/${n}`), State: state }) as Dockerode.ContainerInfo;
 
-interface InspectState { status?: string; running?: boolean; startedAt?: string; finishedAt?: string; exitCode?: number; oom?: boolean; health?: string; output?: string }
+interface InspectState {
+  status?: string;
+  running?: boolean;
+  startedAt?: string;
+  finishedAt?: string;
+  exitCode?: number;
+  oom?: boolean;
+  health?: string;
+  output?: string;
+}
 function inspectAnswer(s: InspectState = {}): Dockerode.ContainerInspectInfo {
   const running = s.running ?? true;
   return {
     Id: 'c1c1c1c1c1c1c1c1',
     State: {
-      Status: s.status ?? (running ? 'running' : 'exited'), Running: running, StartedAt: s.startedAt ?? iso(0),
-      FinishedAt: s.finishedAt ?? '0001-01-01T00:00:00Z', ExitCode: s.exitCode ?? 0, OOMKilled: s.oom ?? false,
+      Status: s.status ?? (running ? 'running' : 'exited'),
+      Running: running,
+      StartedAt: s.startedAt ?? iso(0),
+      FinishedAt: s.finishedAt ?? '0001-01-01T00:00:00Z',
+      ExitCode: s.exitCode ?? 0,
+      OOMKilled: s.oom ?? false,
       ...(s.health ? { Health: { Status: s.health, FailingStreak: 0, Log: [{ Output: `${s.output ?? ''}\n` }] } } : {}),
     },
     RestartCount: 0,
@@ -48,17 +67,27 @@ describe('docker watcher parts: container lookup', () => {
   });
 
   it('nothing by those names: the running containers are named (a nameless one by its short id) to suggest one', () => {
-    const r = findContainer([listed(['web']), listed(['db'], 'exited'), { Id: 'abcdef0123456789', State: 'running' } as Dockerode.ContainerInfo], ['archon-mcp']);
+    const r = findContainer(
+      [
+        listed(['web']),
+        listed(['db'], 'exited'),
+        { Id: 'abcdef0123456789', State: 'running' } as Dockerode.ContainerInfo,
+      ],
+      ['archon-mcp'],
+    );
     assert.deepEqual(r, { found: false, running: ['web', 'abcdef012345'] });
   });
 
   it('the inspect queue runs a request that came during an inspect once more afterwards, not once per request', async () => {
     const runs: number[] = [];
     let release: () => void = () => undefined;
-    const q = new InspectQueue(() => true, (seq) => {
-      runs.push(seq);
-      return runs.length === 1 ? new Promise<void>((r) => (release = r)) : Promise.resolve();
-    });
+    const q = new InspectQueue(
+      () => true,
+      (seq) => {
+        runs.push(seq);
+        return runs.length === 1 ? new Promise<void>((r) => (release = r)) : Promise.resolve();
+      },
+    );
     const first = q.now();
     q.request();
     q.request();
@@ -69,7 +98,10 @@ describe('docker watcher parts: container lookup', () => {
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(runs, [1, 2]);
     assert.equal(q.seq, 2);
-    const idle = new InspectQueue(() => false, async () => assert.fail('not ready: no inspect'));
+    const idle = new InspectQueue(
+      () => false,
+      async () => assert.fail('not ready: no inspect'),
+    );
     await idle.now();
     assert.equal(idle.seq, 0);
   });
@@ -97,7 +129,12 @@ describe('docker watcher parts: the container record', () => {
   it('an exited instance: its death is kept from inspect, OOMKilled included; a never-started one has no instance', () => {
     const r = new ContainerRecord('archon-mcp');
     r.applyInspect(inspectAnswer({ running: false, finishedAt: iso(9000), exitCode: 137, oom: true }), 1);
-    assert.deepEqual(r.snap.lastDeath, { at: iso(9000), exitCode: 137, oomKilled: true, instanceId: `c1c1c1c1c1c1@${iso(0)}` });
+    assert.deepEqual(r.snap.lastDeath, {
+      at: iso(9000),
+      exitCode: 137,
+      oomKilled: true,
+      instanceId: `c1c1c1c1c1c1@${iso(0)}`,
+    });
     assert.equal(r.inspectFacts().oomKilled, true);
     assert.equal(r.inspectFacts().exitCode, 137);
     const fresh = new ContainerRecord('x');
@@ -137,37 +174,71 @@ describe('docker watcher parts: the container record', () => {
     assert.equal(r.snap.health, 'unhealthy');
     assert.equal(r.healthDue(1), undefined, 'inspect 1 started before the event');
     const out = r.applyInspect(inspectAnswer({ health: 'unhealthy', output: 'connection refused' }), 2);
-    assert.deepEqual(out.health, { at: iso(100), status: 'unhealthy', previous: 'healthy', output: 'connection refused' });
+    assert.deepEqual(out.health, {
+      at: iso(100),
+      status: 'unhealthy',
+      previous: 'healthy',
+      output: 'connection refused',
+    });
     assert.equal(r.healthDue(3), undefined, 'emitted once');
   });
 
   it('the history keeps the newest events only', () => {
     const r = new ContainerRecord('x', { historySize: 2 });
     for (let i = 0; i < 5; i++) r.remember(ev('start', i));
-    assert.deepEqual(r.history.map((e) => e.at), [iso(3), iso(4)]);
+    assert.deepEqual(
+      r.history.map((e) => e.at),
+      [iso(3), iso(4)],
+    );
   });
 });
 
 describe('docker watcher parts: the restart tracker', () => {
   const pending = (over: Partial<PendingRestart> = {}): PendingRestart => ({
-    count: 1, instanceId: 'c1@new', previousInstanceId: 'c1@old', startedAtMs: T0 + 1000, previousStartedAtMs: T0 - 60_000,
-    detectedAtMs: Date.now(), facts: { at: iso(1100), running: true, health: 'none' }, ...over,
+    count: 1,
+    instanceId: 'c1@new',
+    previousInstanceId: 'c1@old',
+    startedAtMs: T0 + 1000,
+    previousStartedAtMs: T0 - 60_000,
+    detectedAtMs: Date.now(),
+    facts: { at: iso(1100), running: true, health: 'none' },
+    ...over,
   });
 
   it('a crash restart whose start event is in is called at once; a newer instance calls the waiting one at once', () => {
     const history: ContainerEvent[] = [];
     const resolved: ContainerRestart[] = [];
-    const t = new RestartTracker({ history: () => history, outages: () => [], resolved: (r) => resolved.push(r) }, { restartSettleMs: 60_000 });
+    const t = new RestartTracker(
+      { history: () => history, outages: () => [], resolved: (r) => resolved.push(r) },
+      { restartSettleMs: 60_000 },
+    );
     history.push(ev('die', 0, { exitCode: 3 }), ev('start', 1000));
     t.newInstance(pending());
-    assert.deepEqual(resolved.map((r) => [r.count, r.diagnosis.cause, r.inferred]), [[1, 'crash', false]]);
+    assert.deepEqual(
+      resolved.map((r) => [r.count, r.diagnosis.cause, r.inferred]),
+      [[1, 'crash', false]],
+    );
     // docker restart: kill, die, stop, start — waits for the restart event (the settle time is long here).
     history.push(ev('kill', 5000), ev('die', 5100, { exitCode: 137 }), ev('stop', 5150), ev('start', 6000));
-    t.newInstance(pending({ count: 2, instanceId: 'c1@3', previousInstanceId: 'c1@new', startedAtMs: T0 + 6000, previousStartedAtMs: T0 + 1000 }));
+    t.newInstance(
+      pending({
+        count: 2,
+        instanceId: 'c1@3',
+        previousInstanceId: 'c1@new',
+        startedAtMs: T0 + 6000,
+        previousStartedAtMs: T0 + 1000,
+      }),
+    );
     assert.equal(resolved.length, 1, 'a stop: waiting for a restart event');
     history.push(ev('restart', 6010));
     t.eventArrived();
-    assert.deepEqual(resolved.map((r) => [r.count, r.diagnosis.cause]), [[1, 'crash'], [2, 'docker-restart']]);
+    assert.deepEqual(
+      resolved.map((r) => [r.count, r.diagnosis.cause]),
+      [
+        [1, 'crash'],
+        [2, 'docker-restart'],
+      ],
+    );
     history.push(ev('kill', 9000), ev('die', 9100), ev('stop', 9150), ev('start', 10_000));
     t.newInstance(pending({ count: 3, instanceId: 'c1@4', startedAtMs: T0 + 10_000 }));
     t.newInstance(pending({ count: 4, instanceId: 'c1@5', startedAtMs: T0 + 20_000 }));

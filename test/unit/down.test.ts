@@ -15,23 +15,46 @@ const at = (ms: number) => new Date(T0 + ms).toISOString();
 const WATCHING_SINCE = T0;
 
 function ev(ms: number, action: string, attrs: Record<string, string> = {}, id = 'c0ffee'): ContainerEvent {
-  const e = parseEngineEvent({ Type: 'container', Action: action, Actor: { ID: id, Attributes: { name: 'archon-mcp', ...attrs } }, timeNano: String(BigInt(T0 + ms) * 1_000_000n) as unknown as number });
+  const e = parseEngineEvent({
+    Type: 'container',
+    Action: action,
+    Actor: { ID: id, Attributes: { name: 'archon-mcp', ...attrs } },
+    timeNano: String(BigInt(T0 + ms) * 1_000_000n) as unknown as number,
+  });
   assert.ok(e, action);
   return e;
 }
 
 function container(overrides: Partial<ContainerSnapshot> = {}): ContainerSnapshot {
   return {
-    configuredName: 'archon-mcp', matchedName: 'archon-mcp', matchedFallback: false, containerId: 'c0ffee',
-    state: 'exited', health: 'none', restarts: 0, oomKills: 0, memoryPressure: false, connected: true, updatedAt: at(0),
+    configuredName: 'archon-mcp',
+    matchedName: 'archon-mcp',
+    matchedFallback: false,
+    containerId: 'c0ffee',
+    state: 'exited',
+    health: 'none',
+    restarts: 0,
+    oomKills: 0,
+    memoryPressure: false,
+    connected: true,
+    updatedAt: at(0),
     ...overrides,
   };
 }
 
 function snap(state: ServerState, overrides: Partial<ServerSnapshot> = {}, c?: ContainerSnapshot): ServerSnapshot {
   return {
-    name: 'Archon', url: 'http://localhost:8051/mcp', configuredTransport: 'auto', state, stateSince: at(0),
-    heals: 0, healAttempts: 0, transitions: [], patterns: [], ...(c ? { container: c } : {}), ...overrides,
+    name: 'Archon',
+    url: 'http://localhost:8051/mcp',
+    configuredTransport: 'auto',
+    state,
+    stateSince: at(0),
+    heals: 0,
+    healAttempts: 0,
+    transitions: [],
+    patterns: [],
+    ...(c ? { container: c } : {}),
+    ...overrides,
   };
 }
 
@@ -60,15 +83,26 @@ describe('killedBeforeDeath', () => {
 
 describe('whyDown: calm until something is lost', () => {
   it('up, connecting and healing servers are not "down"; nor is a session loss Docker does not explain', () => {
-    for (const state of ['healthy', 'degraded', 'connecting', 'healing'] as const) assert.equal(whyDown(snap(state), WATCHING_SINCE), undefined, state);
+    for (const state of ['healthy', 'degraded', 'connecting', 'healing'] as const)
+      assert.equal(whyDown(snap(state), WATCHING_SINCE), undefined, state);
     assert.equal(whyDown(snap('session-lost', reached), WATCHING_SINCE), undefined);
     assert.equal(whyDown(snap('session-lost', reached, container({ state: 'running' })), WATCHING_SINCE), undefined);
   });
 
   it('session-lost while the container is down (the monitor probes on in that state): the container says why', () => {
-    const stopped = whyDown(snap('session-lost', reached, container({ lastDeath: { at: at(5_000), exitCode: 0, oomKilled: false, deliberate: true } })), WATCHING_SINCE);
+    const stopped = whyDown(
+      snap(
+        'session-lost',
+        reached,
+        container({ lastDeath: { at: at(5_000), exitCode: 0, oomKilled: false, deliberate: true } }),
+      ),
+      WATCHING_SINCE,
+    );
     assert.deepEqual({ reason: stopped?.reason, calm: stopped?.calm }, { reason: 'stopped-on-purpose', calm: true });
-    const crash = whyDown(snap('session-lost', reached, container({ lastDeath: { at: at(5_000), exitCode: 1, oomKilled: false } })), WATCHING_SINCE);
+    const crash = whyDown(
+      snap('session-lost', reached, container({ lastDeath: { at: at(5_000), exitCode: 1, oomKilled: false } })),
+      WATCHING_SINCE,
+    );
     assert.deepEqual({ reason: crash?.reason, calm: crash?.calm }, { reason: 'crash', calm: false });
   });
 
@@ -76,39 +110,86 @@ describe('whyDown: calm until something is lost', () => {
     const d = whyDown(snap('unreachable'), WATCHING_SINCE);
     assert.deepEqual({ reason: d?.reason, calm: d?.calm }, { reason: 'not-started', calm: true });
     // Stopped yesterday with exit 137 (not seen happen): still calm, and startable.
-    const old = whyDown(snap('unreachable', {}, container({ lastDeath: { at: at(-86_400_000), exitCode: 137, oomKilled: false } })), WATCHING_SINCE);
+    const old = whyDown(
+      snap('unreachable', {}, container({ lastDeath: { at: at(-86_400_000), exitCode: 137, oomKilled: false } })),
+      WATCHING_SINCE,
+    );
     assert.equal(old?.reason, 'not-started');
     assert.equal(old?.startableContainer, 'archon-mcp');
     assert.match(old!.detail, /not running/);
   });
 
   it('a container that never started (created) or is missing: calm; only a created one is startable', () => {
-    assert.equal(whyDown(snap('unreachable', {}, container({ state: 'created' })), WATCHING_SINCE)?.startableContainer, 'archon-mcp');
-    const missing = whyDown(snap('unreachable', {}, container({ state: 'missing', containerId: undefined })), WATCHING_SINCE);
+    assert.equal(
+      whyDown(snap('unreachable', {}, container({ state: 'created' })), WATCHING_SINCE)?.startableContainer,
+      'archon-mcp',
+    );
+    const missing = whyDown(
+      snap('unreachable', {}, container({ state: 'missing', containerId: undefined })),
+      WATCHING_SINCE,
+    );
     assert.equal(missing?.reason, 'not-started');
     assert.equal(missing?.startableContainer, undefined);
   });
 
   it('stopped on purpose while watched (docker stop, compose down): calm', () => {
-    const stopped = whyDown(snap('unreachable', reached, container({ lastDeath: { at: at(5_000), exitCode: 0, oomKilled: false, deliberate: true } })), WATCHING_SINCE);
-    assert.deepEqual({ reason: stopped?.reason, calm: stopped?.calm, start: stopped?.startableContainer }, { reason: 'stopped-on-purpose', calm: true, start: 'archon-mcp' });
-    const down = whyDown(snap('unreachable', reached, container({ state: 'missing', containerId: undefined, lastDeath: { at: at(5_000), exitCode: 0, oomKilled: false, deliberate: true } })), WATCHING_SINCE);
+    const stopped = whyDown(
+      snap(
+        'unreachable',
+        reached,
+        container({ lastDeath: { at: at(5_000), exitCode: 0, oomKilled: false, deliberate: true } }),
+      ),
+      WATCHING_SINCE,
+    );
+    assert.deepEqual(
+      { reason: stopped?.reason, calm: stopped?.calm, start: stopped?.startableContainer },
+      { reason: 'stopped-on-purpose', calm: true, start: 'archon-mcp' },
+    );
+    const down = whyDown(
+      snap(
+        'unreachable',
+        reached,
+        container({
+          state: 'missing',
+          containerId: undefined,
+          lastDeath: { at: at(5_000), exitCode: 0, oomKilled: false, deliberate: true },
+        }),
+      ),
+      WATCHING_SINCE,
+    );
     assert.equal(down?.reason, 'stopped-on-purpose');
     assert.equal(down?.startableContainer, undefined, 'a removed container cannot be started');
     assert.match(down!.detail, /compose down/);
   });
 
   it('a crash or an OOM kill is a loss, even before the server was ever reached', () => {
-    const crash = whyDown(snap('unreachable', {}, container({ lastDeath: { at: at(5_000), exitCode: 3, oomKilled: false } })), WATCHING_SINCE);
+    const crash = whyDown(
+      snap('unreachable', {}, container({ lastDeath: { at: at(5_000), exitCode: 3, oomKilled: false } })),
+      WATCHING_SINCE,
+    );
     assert.deepEqual({ reason: crash?.reason, calm: crash?.calm }, { reason: 'crash', calm: false });
     assert.match(crash!.detail, /exit 3/);
-    const oom = whyDown(snap('unreachable', reached, container({ lastDeath: { at: at(5_000), exitCode: 137, oomKilled: true, deliberate: true } })), WATCHING_SINCE);
+    const oom = whyDown(
+      snap(
+        'unreachable',
+        reached,
+        container({ lastDeath: { at: at(5_000), exitCode: 137, oomKilled: true, deliberate: true } }),
+      ),
+      WATCHING_SINCE,
+    );
     assert.deepEqual({ reason: oom?.reason, calm: oom?.calm }, { reason: 'oom-kill', calm: false });
   });
 
   it('a server that was healthy and vanished (no Docker, or its container still runs) is a loss', () => {
     assert.equal(whyDown(snap('unreachable', reached), WATCHING_SINCE)?.reason, 'vanished');
-    const running = whyDown(snap('unreachable', reached, container({ state: 'running', lastDeath: { at: at(5_000), oomKilled: false, deliberate: true } })), WATCHING_SINCE);
+    const running = whyDown(
+      snap(
+        'unreachable',
+        reached,
+        container({ state: 'running', lastDeath: { at: at(5_000), oomKilled: false, deliberate: true } }),
+      ),
+      WATCHING_SINCE,
+    );
     assert.deepEqual({ reason: running?.reason, calm: running?.calm }, { reason: 'vanished', calm: false });
   });
 
@@ -117,7 +198,10 @@ describe('whyDown: calm until something is lost', () => {
   });
 
   it('a Docker problem (engine unreachable) gives no container facts', () => {
-    const c = container({ problem: { code: 'socket-missing', message: 'No Docker engine', at: at(0) }, lastDeath: { at: at(5_000), oomKilled: false, exitCode: 1 } });
+    const c = container({
+      problem: { code: 'socket-missing', message: 'No Docker engine', at: at(0) },
+      lastDeath: { at: at(5_000), oomKilled: false, exitCode: 1 },
+    });
     assert.equal(whyDown(snap('unreachable', reached, c), WATCHING_SINCE)?.reason, 'vanished');
   });
 
@@ -128,8 +212,18 @@ describe('whyDown: calm until something is lost', () => {
 });
 
 describe('rendering a calm server', () => {
-  const calm = snap('unreachable', { down: { reason: 'not-started', calm: true, detail: 'Archon has not been reached since the window opened', startableContainer: 'archon-mcp' } });
-  const lost = snap('unreachable', { ...reached, down: { reason: 'vanished', calm: false, detail: 'Archon was healthy and went away' } });
+  const calm = snap('unreachable', {
+    down: {
+      reason: 'not-started',
+      calm: true,
+      detail: 'Archon has not been reached since the window opened',
+      startableContainer: 'archon-mcp',
+    },
+  });
+  const lost = snap('unreachable', {
+    ...reached,
+    down: { reason: 'vanished', calm: false, detail: 'Archon was healthy and went away' },
+  });
 
   it('looks neutral and says "not running"; a loss keeps the error look', () => {
     assert.deepEqual(lookOfServer(calm), { icon: 'circle-slash', tone: 'idle', label: 'not running' });

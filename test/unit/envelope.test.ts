@@ -17,10 +17,18 @@ function bySchema(message: unknown): unknown {
 
 /** [what, message, decided quickly] */
 const TABLE: [string, unknown, boolean][] = [
-  ['request', { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'x', arguments: { a: [1, { b: null }] } } }, true],
+  [
+    'request',
+    { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'x', arguments: { a: [1, { b: null }] } } },
+    true,
+  ],
   ['request with a string id, no params', { jsonrpc: '2.0', id: 'abc', method: 'ping' }, true],
   ['request with id 0', { jsonrpc: '2.0', id: 0, method: 'ping', params: {} }, true],
-  ['notification', { jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 1, progress: 2 } }, true],
+  [
+    'notification',
+    { jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 1, progress: 2 } },
+    true,
+  ],
   ['notification, no params', { jsonrpc: '2.0', method: 'notifications/initialized' }, true],
   ['result', { jsonrpc: '2.0', id: 7, result: { content: [{ type: 'text', text: 'hi' }], isError: false } }, true],
   ['empty result', { jsonrpc: '2.0', id: 'r', result: {} }, true],
@@ -28,21 +36,75 @@ const TABLE: [string, unknown, boolean][] = [
   ['error with data', { jsonrpc: '2.0', id: 3, error: { code: -32602, message: 'bad', data: { why: ['x'] } } }, true],
   ['error without id', { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error' } }, true],
   // Unusual: the schema decides (and may rewrite).
-  ['request with _meta', { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { progressToken: 'p', other: 1 } } }, false],
-  ['request with a bad progress token', { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { progressToken: 1.5 } } }, false],
+  [
+    'request with _meta',
+    { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { progressToken: 'p', other: 1 } } },
+    false,
+  ],
+  [
+    'request with a bad progress token',
+    { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { progressToken: 1.5 } } },
+    false,
+  ],
   // A 2026-07-28 server's answer: its info in every result's `_meta` (decided without the schema).
-  ['result with _meta and a serverInfo', { jsonrpc: '2.0', id: 1, result: { content: [], resultType: 'complete', _meta: { [SERVER_INFO]: { name: 's', version: '1' } } } }, true],
-  ['result with a serverInfo of every string field', { jsonrpc: '2.0', id: 1, result: { _meta: { [SERVER_INFO]: { name: 's', version: '1', title: 'S', websiteUrl: 'https://x', description: 'd' } } } }, true],
-  ['result with _meta without a serverInfo', { jsonrpc: '2.0', id: 1, result: { _meta: { 'example.com/k': [1, { a: null }] } } }, true],
+  [
+    'result with _meta and a serverInfo',
+    {
+      jsonrpc: '2.0',
+      id: 1,
+      result: { content: [], resultType: 'complete', _meta: { [SERVER_INFO]: { name: 's', version: '1' } } },
+    },
+    true,
+  ],
+  [
+    'result with a serverInfo of every string field',
+    {
+      jsonrpc: '2.0',
+      id: 1,
+      result: {
+        _meta: { [SERVER_INFO]: { name: 's', version: '1', title: 'S', websiteUrl: 'https://x', description: 'd' } },
+      },
+    },
+    true,
+  ],
+  [
+    'result with _meta without a serverInfo',
+    { jsonrpc: '2.0', id: 1, result: { _meta: { 'example.com/k': [1, { a: null }] } } },
+    true,
+  ],
   ['result with an empty _meta', { jsonrpc: '2.0', id: 1, result: { _meta: {} } }, true],
-  ['result with a bad serverInfo (the schema drops it)', { jsonrpc: '2.0', id: 1, result: { _meta: { [SERVER_INFO]: 5 } } }, false],
-  ['result with a serverInfo without a version (the schema drops it)', { jsonrpc: '2.0', id: 1, result: { _meta: { [SERVER_INFO]: { name: 's' } } } }, false],
-  ['result with a serverInfo with an extra key (the schema strips it)', { jsonrpc: '2.0', id: 1, result: { _meta: { [SERVER_INFO]: { name: 's', version: '1', vendor: 'v' } } } }, false],
-  ['result with a serverInfo with icons (the schema checks them)', { jsonrpc: '2.0', id: 1, result: { _meta: { [SERVER_INFO]: { name: 's', version: '1', icons: [{ src: 'x' }] } } } }, false],
-  ['result with a serverInfo whose title is not a string', { jsonrpc: '2.0', id: 1, result: { _meta: { [SERVER_INFO]: { name: 's', version: '1', title: 5 } } } }, false],
+  [
+    'result with a bad serverInfo (the schema drops it)',
+    { jsonrpc: '2.0', id: 1, result: { _meta: { [SERVER_INFO]: 5 } } },
+    false,
+  ],
+  [
+    'result with a serverInfo without a version (the schema drops it)',
+    { jsonrpc: '2.0', id: 1, result: { _meta: { [SERVER_INFO]: { name: 's' } } } },
+    false,
+  ],
+  [
+    'result with a serverInfo with an extra key (the schema strips it)',
+    { jsonrpc: '2.0', id: 1, result: { _meta: { [SERVER_INFO]: { name: 's', version: '1', vendor: 'v' } } } },
+    false,
+  ],
+  [
+    'result with a serverInfo with icons (the schema checks them)',
+    { jsonrpc: '2.0', id: 1, result: { _meta: { [SERVER_INFO]: { name: 's', version: '1', icons: [{ src: 'x' }] } } } },
+    false,
+  ],
+  [
+    'result with a serverInfo whose title is not a string',
+    { jsonrpc: '2.0', id: 1, result: { _meta: { [SERVER_INFO]: { name: 's', version: '1', title: 5 } } } },
+    false,
+  ],
   ['result with a _meta that is an array', { jsonrpc: '2.0', id: 1, result: { _meta: [1] } }, false],
   ['result with a null _meta', { jsonrpc: '2.0', id: 1, result: { _meta: null } }, false],
-  ['error with an extra field (the schema strips it)', { jsonrpc: '2.0', id: 1, error: { code: 1, message: 'm', stack: 'x' } }, false],
+  [
+    'error with an extra field (the schema strips it)',
+    { jsonrpc: '2.0', id: 1, error: { code: 1, message: 'm', stack: 'x' } },
+    false,
+  ],
   ['error with a fractional code', { jsonrpc: '2.0', id: 1, error: { code: 1.5, message: 'm' } }, false],
   ['error with a null id', { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } }, false],
   ['error that is a string', { jsonrpc: '2.0', id: 1, error: 'boom' }, false],

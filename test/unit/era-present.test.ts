@@ -9,11 +9,25 @@ import { describe as describeServer, eraLabel, tooltipLine } from '../../src/vsc
 
 function snap(overrides: Partial<ServerSnapshot> = {}): ServerSnapshot {
   return {
-    name: 'srv', url: 'http://localhost:8051/mcp', configuredTransport: 'auto', state: 'healthy', stateSince: '2026-11-20T08:00:00.000Z',
-    heals: 0, healAttempts: 0, transitions: [], patterns: [], ...overrides,
+    name: 'srv',
+    url: 'http://localhost:8051/mcp',
+    configuredTransport: 'auto',
+    state: 'healthy',
+    stateSince: '2026-11-20T08:00:00.000Z',
+    heals: 0,
+    healAttempts: 0,
+    transitions: [],
+    patterns: [],
+    ...overrides,
   };
 }
-const T: Transition = { at: '2026-11-20T08:00:01.000Z', from: 'connecting', to: 'healthy', reason: 'connected', evidence: [] };
+const T: Transition = {
+  at: '2026-11-20T08:00:01.000Z',
+  from: 'connecting',
+  to: 'healthy',
+  reason: 'connected',
+  evidence: [],
+};
 
 describe('era in words', () => {
   it('the closed union has exactly the two eras', () => {
@@ -43,9 +57,19 @@ describe('era in words', () => {
 
   it("a sessionless server's incident reads 'restarted', a 2025 one's 'session lost'", () => {
     const loss = { at: T.at, cause: 'process-restart' as const, evidence: [] };
-    assert.equal(describeServer(snap({ state: 'session-lost', era: '2026-07-28', lastLoss: loss })), 'restarted · process-restart');
-    assert.equal(describeServer(snap({ state: 'session-lost', era: '2025', sessionId: 'abc', lastLoss: loss })), 'session lost · process-restart');
-    assert.equal(describeServer(snap({ state: 'session-lost', era: '2025', lastLoss: loss })), 'restarted · process-restart', 'a stateless 2025 server');
+    assert.equal(
+      describeServer(snap({ state: 'session-lost', era: '2026-07-28', lastLoss: loss })),
+      'restarted · process-restart',
+    );
+    assert.equal(
+      describeServer(snap({ state: 'session-lost', era: '2025', sessionId: 'abc', lastLoss: loss })),
+      'session lost · process-restart',
+    );
+    assert.equal(
+      describeServer(snap({ state: 'session-lost', era: '2025', lastLoss: loss })),
+      'restarted · process-restart',
+      'a stateless 2025 server',
+    );
   });
 });
 
@@ -59,8 +83,11 @@ describe('era in the watch JSON and the report', () => {
 
   it('the report has a protocol era row', () => {
     const report = renderReport({
-      product: { name: 'Archon MCP Doctor', version: '0.1.0' }, servers: [], settings: {},
-      snapshots: [snap({ era: '2026-07-28', protocolVersion: '2026-07-28' })], recentFailures: () => [],
+      product: { name: 'Archon MCP Doctor', version: '0.1.0' },
+      servers: [],
+      settings: {},
+      snapshots: [snap({ era: '2026-07-28', protocolVersion: '2026-07-28' })],
+      recentFailures: () => [],
     });
     assert.match(report, /\| Protocol era \| 2026-07-28 \|/);
   });

@@ -5,7 +5,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, test } from 'node:test';
-import { CLIENT_IDS, CLIENTS, ServerListStore, clientLocations, httpProblem, launcherText, freeSlug, type ClientEntry } from '../../src/core/clients';
+import {
+  CLIENT_IDS,
+  CLIENTS,
+  ServerListStore,
+  clientLocations,
+  httpProblem,
+  launcherText,
+  freeSlug,
+  type ClientEntry,
+} from '../../src/core/clients';
 import { clientConfig, CLIENT_KINDS } from '../../src/core/client-config';
 
 const dirs: string[] = [];
@@ -21,20 +30,41 @@ function tmp(): string {
 describe('the shared server list', () => {
   test('JSON with comments is read, and an added server keeps the comments', async () => {
     const dir = tmp();
-    fs.writeFileSync(path.join(dir, 'servers.json'), '{\n  // mine\n  "servers": [\n    { "name": "Docs", "url": "http://localhost:9000/mcp", "slug": "docs-v1" }, // old slug kept\n  ],\n}\n');
+    fs.writeFileSync(
+      path.join(dir, 'servers.json'),
+      '{\n  // mine\n  "servers": [\n    { "name": "Docs", "url": "http://localhost:9000/mcp", "slug": "docs-v1" }, // old slug kept\n  ],\n}\n',
+    );
     const store = new ServerListStore(dir);
-    assert.deepEqual((await store.load()).servers, [{ name: 'Docs', slug: 'docs-v1', url: 'http://localhost:9000/mcp' }]);
-    const r = await store.upsert([{ name: 'Docs', url: 'http://127.0.0.1:9000/mcp/' }, { name: 'docs v1', url: 'http://localhost:9001/mcp', headers: { 'X-Api-Key': 'k' } }]);
-    assert.deepEqual(r.changed.map((c) => [c.change, c.server.slug]), [['unchanged', 'docs-v1'], ['added', 'docs-v1-2']], 'the same URL is the same server; a taken slug gets -2');
+    assert.deepEqual((await store.load()).servers, [
+      { name: 'Docs', slug: 'docs-v1', url: 'http://localhost:9000/mcp' },
+    ]);
+    const r = await store.upsert([
+      { name: 'Docs', url: 'http://127.0.0.1:9000/mcp/' },
+      { name: 'docs v1', url: 'http://localhost:9001/mcp', headers: { 'X-Api-Key': 'k' } },
+    ]);
+    assert.deepEqual(
+      r.changed.map((c) => [c.change, c.server.slug]),
+      [
+        ['unchanged', 'docs-v1'],
+        ['added', 'docs-v1-2'],
+      ],
+      'the same URL is the same server; a taken slug gets -2',
+    );
     const text = fs.readFileSync(path.join(dir, 'servers.json'), 'utf8');
     assert.match(text, /\/\/ mine/);
     assert.match(text, /\/\/ old slug kept/);
     assert.equal(fs.statSync(path.join(dir, 'servers.json')).mode & 0o777, 0o600, 'headers may hold tokens');
     // A new URL for a name keeps the slug: client files point at it.
     const moved = await store.upsert([{ name: 'Docs', url: 'http://localhost:9100/mcp' }], { byName: true });
-    assert.deepEqual(moved.changed.map((c) => [c.change, c.server.slug, c.server.url]), [['updated', 'docs-v1', 'http://localhost:9100/mcp']]);
+    assert.deepEqual(
+      moved.changed.map((c) => [c.change, c.server.slug, c.server.url]),
+      [['updated', 'docs-v1', 'http://localhost:9100/mcp']],
+    );
     assert.equal((await store.remove('docs-v1-2')).removed?.name, 'docs v1');
-    assert.deepEqual((await store.load()).servers.map((s) => s.slug), ['docs-v1']);
+    assert.deepEqual(
+      (await store.load()).servers.map((s) => s.slug),
+      ['docs-v1'],
+    );
   });
 
   test('a damaged file is moved aside with its bytes and reported; entries that are not servers are skipped', async () => {
@@ -44,14 +74,40 @@ describe('the shared server list', () => {
     const store = new ServerListStore(dir);
     const r = await store.load();
     assert.deepEqual(r.servers, []);
-    assert.match(r.problems[0], /is not valid JSON: \w+ at line 1, column \d+; moved aside to .*servers\.json\.damaged-/);
+    assert.match(
+      r.problems[0],
+      /is not valid JSON: \w+ at line 1, column \d+; moved aside to .*servers\.json\.damaged-/,
+    );
     const aside = fs.readdirSync(dir).find((f) => f.startsWith('servers.json.damaged-'))!;
-    assert.equal(fs.readFileSync(path.join(dir, aside), 'utf8'), '{ "servers": [ { "name": "a", "url": "http://x/mcp" ');
+    assert.equal(
+      fs.readFileSync(path.join(dir, aside), 'utf8'),
+      '{ "servers": [ { "name": "a", "url": "http://x/mcp" ',
+    );
     assert.ok(!fs.existsSync(file));
-    fs.writeFileSync(file, JSON.stringify({ servers: [{ name: 'ok', url: 'http://h/mcp' }, { name: 'bad', url: 'ftp://h' }, { url: 'http://h/mcp' }, { name: 'OK', url: 'http://i/mcp' }] }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        servers: [
+          { name: 'ok', url: 'http://h/mcp' },
+          { name: 'bad', url: 'ftp://h' },
+          { url: 'http://h/mcp' },
+          { name: 'OK', url: 'http://i/mcp' },
+        ],
+      }),
+    );
     const r2 = await store.load();
-    assert.deepEqual(r2.servers.map((s) => s.slug), ['ok']);
-    assert.deepEqual(r2.problems.map((p) => p.replace(/^.*: server/, 'server')), ['server 2 ("bad") has no http(s) "url"; skipped', 'server 3 has no "name"; skipped', 'server 4 ("OK") uses the path /ok/mcp of an earlier one; skipped']);
+    assert.deepEqual(
+      r2.servers.map((s) => s.slug),
+      ['ok'],
+    );
+    assert.deepEqual(
+      r2.problems.map((p) => p.replace(/^.*: server/, 'server')),
+      [
+        'server 2 ("bad") has no http(s) "url"; skipped',
+        'server 3 has no "name"; skipped',
+        'server 4 ("OK") uses the path /ok/mcp of an earlier one; skipped',
+      ],
+    );
     fs.writeFileSync(file, '{ "servers": {} }');
     assert.match((await store.load()).problems[0], /holds no "servers" list; moved aside/);
   });
@@ -59,15 +115,33 @@ describe('the shared server list', () => {
   test("each server's repeat rules: read, validated, set by name without changing its slug, kept when an entry names none", async () => {
     const dir = tmp();
     const file = path.join(dir, 'servers.json');
-    fs.writeFileSync(file, JSON.stringify({ servers: [{ name: 'Docs', url: 'http://h/mcp', repeatSafe: ['find_*'] }, { name: 'Bad', url: 'http://i/mcp', neverRepeat: 'manage_*' }] }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        servers: [
+          { name: 'Docs', url: 'http://h/mcp', repeatSafe: ['find_*'] },
+          { name: 'Bad', url: 'http://i/mcp', neverRepeat: 'manage_*' },
+        ],
+      }),
+    );
     const store = new ServerListStore(dir);
     const r = await store.load();
     assert.deepEqual(r.servers, [{ name: 'Docs', slug: 'docs', url: 'http://h/mcp', repeatSafe: ['find_*'] }]);
     assert.match(r.problems[0], /\("Bad"\) has a "neverRepeat" that is not a list of tool names or globs/);
-    const set = await store.upsert([{ name: 'Docs', url: 'http://h/mcp', repeatSafe: ['find_*', 'get_*'], neverRepeat: ['get_secret'] }], { byName: true });
-    assert.deepEqual(set.changed.map((c) => [c.change, c.server.slug, c.server.repeatSafe, c.server.neverRepeat]), [['updated', 'docs', ['find_*', 'get_*'], ['get_secret']]]);
+    const set = await store.upsert(
+      [{ name: 'Docs', url: 'http://h/mcp', repeatSafe: ['find_*', 'get_*'], neverRepeat: ['get_secret'] }],
+      { byName: true },
+    );
+    assert.deepEqual(
+      set.changed.map((c) => [c.change, c.server.slug, c.server.repeatSafe, c.server.neverRepeat]),
+      [['updated', 'docs', ['find_*', 'get_*'], ['get_secret']]],
+    );
     const routed = await store.upsert([{ name: 'Docs', url: 'http://h/mcp' }]);
-    assert.deepEqual(routed.changed.map((c) => c.change), ['unchanged'], 'routing the same server again leaves its rules');
+    assert.deepEqual(
+      routed.changed.map((c) => c.change),
+      ['unchanged'],
+      'routing the same server again leaves its rules',
+    );
     assert.deepEqual((await store.load()).servers[0].repeatSafe, ['find_*', 'get_*']);
   });
 
@@ -79,14 +153,26 @@ describe('the shared server list', () => {
 
 describe('client descriptors', () => {
   test('one descriptor per client id, each with its files, in the table order', () => {
-    assert.deepEqual(CLIENTS.map((c) => c.id), [...CLIENT_IDS]);
+    assert.deepEqual(
+      CLIENTS.map((c) => c.id),
+      [...CLIENT_IDS],
+    );
     const locs = clientLocations({ platform: 'linux', home: '/h', env: {}, workspaces: ['/w'] });
-    assert.deepEqual(locs.map((l) => `${l.client} ${l.scope} ${l.file}`), [
-      'claude-code user /h/.claude.json', 'cursor user /h/.cursor/mcp.json', 'windsurf user /h/.codeium/windsurf/mcp_config.json',
-      'vscode user /h/.config/Code/User/mcp.json', 'vscode user /h/.config/Code - Insiders/User/mcp.json',
-      'claude-desktop user /h/.config/Claude/claude_desktop_config.json', 'codex user /h/.codex/config.toml',
-      'claude-code workspace /w/.mcp.json', 'cursor workspace /w/.cursor/mcp.json', 'vscode workspace /w/.vscode/mcp.json',
-    ]);
+    assert.deepEqual(
+      locs.map((l) => `${l.client} ${l.scope} ${l.file}`),
+      [
+        'claude-code user /h/.claude.json',
+        'cursor user /h/.cursor/mcp.json',
+        'windsurf user /h/.codeium/windsurf/mcp_config.json',
+        'vscode user /h/.config/Code/User/mcp.json',
+        'vscode user /h/.config/Code - Insiders/User/mcp.json',
+        'claude-desktop user /h/.config/Claude/claude_desktop_config.json',
+        'codex user /h/.codex/config.toml',
+        'claude-code workspace /w/.mcp.json',
+        'cursor workspace /w/.cursor/mcp.json',
+        'vscode workspace /w/.vscode/mcp.json',
+      ],
+    );
   });
 
   test('every client has a snippet, and the JSON ones parse', () => {
@@ -101,12 +187,34 @@ describe('client descriptors', () => {
 });
 
 describe('why an HTTP entry stays direct', () => {
-  const entry = (over: Partial<ClientEntry>): ClientEntry => ({ client: 'vscode', file: '/f', scope: 'user', shared: false, name: 'n', path: ['servers', 'n'], target: 'other', transport: 'http', protection: 'direct', url: 'https://api.example.com/mcp', ...over });
+  const entry = (over: Partial<ClientEntry>): ClientEntry => ({
+    client: 'vscode',
+    file: '/f',
+    scope: 'user',
+    shared: false,
+    name: 'n',
+    path: ['servers', 'n'],
+    target: 'other',
+    transport: 'http',
+    protection: 'direct',
+    url: 'https://api.example.com/mcp',
+    ...over,
+  });
   const cases: [string, Partial<ClientEntry>, Record<string, unknown> | undefined, RegExp | undefined][] = [
     ['plain remote', {}, undefined, undefined],
     ['legacy SSE', { transport: 'sse' }, undefined, /legacy HTTP\+SSE/],
-    ['VS Code input variable in a header', { headers: { Authorization: 'Bearer ${input:token}' } }, undefined, /variables only the client fills in/],
-    ['Codex token from the environment', { client: 'codex' }, { bearer_token_env_var: 'GH_TOKEN' }, /from \$GH_TOKEN, which the gateway does not see/],
+    [
+      'VS Code input variable in a header',
+      { headers: { Authorization: 'Bearer ${input:token}' } },
+      undefined,
+      /variables only the client fills in/,
+    ],
+    [
+      'Codex token from the environment',
+      { client: 'codex' },
+      { bearer_token_env_var: 'GH_TOKEN' },
+      /from \$GH_TOKEN, which the gateway does not see/,
+    ],
     ['OAuth', {}, { oauth: { clientId: 'x' } }, /OAuth/],
     ['no URL', { url: 'not a url' }, undefined, /no http\(s\) URL/],
   ];
@@ -120,7 +228,16 @@ describe('why an HTTP entry stays direct', () => {
 });
 
 test('the launcher runs the copied bundle with an absolute node; Electron runs as node', () => {
-  assert.equal(launcherText('linux', '/usr/bin/node', "/h/it's/archon-mcp-doctor.js").split('\n').at(-2), `exec '/usr/bin/node' '/h/it'\\''s/archon-mcp-doctor.js' "$@"`);
-  assert.match(launcherText('darwin', '/Applications/Visual Studio Code.app/Contents/MacOS/Electron', '/x.js'), /^ELECTRON_RUN_AS_NODE=1 exec '\/Applications\/Visual Studio Code\.app\/Contents\/MacOS\/Electron' '\/x\.js' "\$@"$/m);
-  assert.equal(launcherText('win32', 'C:\\node\\node.exe', 'C:\\s\\a.js'), '@echo off\r\n"C:\\node\\node.exe" "C:\\s\\a.js" %*\r\n');
+  assert.equal(
+    launcherText('linux', '/usr/bin/node', "/h/it's/archon-mcp-doctor.js").split('\n').at(-2),
+    `exec '/usr/bin/node' '/h/it'\\''s/archon-mcp-doctor.js' "$@"`,
+  );
+  assert.match(
+    launcherText('darwin', '/Applications/Visual Studio Code.app/Contents/MacOS/Electron', '/x.js'),
+    /^ELECTRON_RUN_AS_NODE=1 exec '\/Applications\/Visual Studio Code\.app\/Contents\/MacOS\/Electron' '\/x\.js' "\$@"$/m,
+  );
+  assert.equal(
+    launcherText('win32', 'C:\\node\\node.exe', 'C:\\s\\a.js'),
+    '@echo off\r\n"C:\\node\\node.exe" "C:\\s\\a.js" %*\r\n',
+  );
 });

@@ -16,7 +16,11 @@ import { isTransientStatus } from '../../src/core/classify';
 
 const READ: RepeatVerdict = { repeat: true, reason: 'annotation', detail: 'annotated readOnlyHint' };
 const WRITE: RepeatVerdict = { repeat: false, reason: 'unknown', detail: 'not annotated read-only or idempotent' };
-const ARCHON_WRITE: RepeatVerdict = { repeat: false, reason: 'known-server', detail: "known server Archon: 'manage_*' writes" };
+const ARCHON_WRITE: RepeatVerdict = {
+  repeat: false,
+  reason: 'known-server',
+  detail: "known server Archon: 'manage_*' writes",
+};
 const NOW = 1_000_000;
 
 function ctx(over: Partial<ForwardContext> = {}): ForwardContext {
@@ -37,41 +41,178 @@ function ctx(over: Partial<ForwardContext> = {}): ForwardContext {
   };
 }
 const state = (over: Partial<ForwardState> = {}): ForwardState => ({ ...initialForwardState(), ...over });
-const refused = (status: number, kind: string, extra: Partial<Extract<AttemptOutcome, { kind: 'refused' }>> = {}): AttemptOutcome =>
+const refused = (
+  status: number,
+  kind: string,
+  extra: Partial<Extract<AttemptOutcome, { kind: 'refused' }>> = {},
+): AttemptOutcome =>
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the table names failure kinds as strings
   ({ kind: 'refused', status, failure: { kind: kind as any, message: `HTTP ${status}: ${kind}` }, ...extra });
 
-type Row = [label: string, outcome: AttemptOutcome, s: ForwardState, c: ForwardContext, action: string, reason?: string];
+type Row = [
+  label: string,
+  outcome: AttemptOutcome,
+  s: ForwardState,
+  c: ForwardContext,
+  action: string,
+  reason?: string,
+];
 const table: Row[] = [
   ['answered: done', { kind: 'answered' }, state(), ctx(), 'done'],
   ['cancelled: nothing is answered', { kind: 'cancelled' }, state(), ctx(), 'drop'],
   ['timed out: fail, timeout', { kind: 'timed-out' }, state(), ctx(), 'fail', 'timeout'],
   ['not MCP: fail', { kind: 'not-mcp', message: 'html' }, state(), ctx(), 'fail', 'not-mcp'],
-  ['a command that cannot start: fail at once', { kind: 'cannot-start', message: 'ENOENT' }, state(), ctx(), 'fail', 'cannot-start'],
-  ['not sent, time left: hold (a write too: it never reached the server)', { kind: 'not-sent' }, state(), ctx({ repeat: WRITE }), 'hold'],
-  ['not sent past the deadline: unreachable', { kind: 'not-sent' }, state(), ctx({ now: NOW + 30_000 }), 'fail', 'unreachable'],
+  [
+    'a command that cannot start: fail at once',
+    { kind: 'cannot-start', message: 'ENOENT' },
+    state(),
+    ctx(),
+    'fail',
+    'cannot-start',
+  ],
+  [
+    'not sent, time left: hold (a write too: it never reached the server)',
+    { kind: 'not-sent' },
+    state(),
+    ctx({ repeat: WRITE }),
+    'hold',
+  ],
+  [
+    'not sent past the deadline: unreachable',
+    { kind: 'not-sent' },
+    state(),
+    ctx({ now: NOW + 30_000 }),
+    'fail',
+    'unreachable',
+  ],
   ['broken, a read: resend', { kind: 'broken' }, state(), ctx(), 'resend'],
-  ['broken, a write: may or may not have run', { kind: 'broken' }, state(), ctx({ repeat: WRITE }), 'fail', 'interrupted'],
-  ["broken, Archon's manage_task: interrupted, never repeated", { kind: 'broken' }, state(), ctx({ repeat: ARCHON_WRITE }), 'fail', 'interrupted'],
-  ['broken, unknown tool: ask for the tool list first', { kind: 'broken' }, state(), ctx({ repeat: 'ask-tools' }), 'ask-tools'],
-  ['broken, still unknown after asking: interrupted', { kind: 'broken' }, state({ askedTools: true }), ctx({ repeat: 'ask-tools' }), 'fail', 'interrupted'],
-  ['broken, a read resent too often: give up', { kind: 'broken' }, state({ resends: FORWARD_LIMITS.resends }), ctx(), 'fail', 'interrupted'],
-  ['broken, a read past the deadline: give up', { kind: 'broken' }, state(), ctx({ now: NOW + 30_000 }), 'fail', 'interrupted'],
+  [
+    'broken, a write: may or may not have run',
+    { kind: 'broken' },
+    state(),
+    ctx({ repeat: WRITE }),
+    'fail',
+    'interrupted',
+  ],
+  [
+    "broken, Archon's manage_task: interrupted, never repeated",
+    { kind: 'broken' },
+    state(),
+    ctx({ repeat: ARCHON_WRITE }),
+    'fail',
+    'interrupted',
+  ],
+  [
+    'broken, unknown tool: ask for the tool list first',
+    { kind: 'broken' },
+    state(),
+    ctx({ repeat: 'ask-tools' }),
+    'ask-tools',
+  ],
+  [
+    'broken, still unknown after asking: interrupted',
+    { kind: 'broken' },
+    state({ askedTools: true }),
+    ctx({ repeat: 'ask-tools' }),
+    'fail',
+    'interrupted',
+  ],
+  [
+    'broken, a read resent too often: give up',
+    { kind: 'broken' },
+    state({ resends: FORWARD_LIMITS.resends }),
+    ctx(),
+    'fail',
+    'interrupted',
+  ],
+  [
+    'broken, a read past the deadline: give up',
+    { kind: 'broken' },
+    state(),
+    ctx({ now: NOW + 30_000 }),
+    'fail',
+    'interrupted',
+  ],
   ['session lost: re-initialize', refused(400, 'unknown-session'), state(), ctx(), 'reinitialize'],
-  ['session lost, a write too (it did not run)', refused(404, 'unknown-session'), state(), ctx({ repeat: WRITE }), 'reinitialize'],
-  ['session lost too often: fail with the classification', refused(400, 'unknown-session'), state({ sessionLosses: FORWARD_LIMITS.sessionLosses }), ctx(), 'fail', 'unknown-session'],
-  ["initialize's own session loss is not healed by re-initializing", refused(400, 'unknown-session'), state(), ctx({ isInitialize: true }), 'fail', 'unknown-session'],
+  [
+    'session lost, a write too (it did not run)',
+    refused(404, 'unknown-session'),
+    state(),
+    ctx({ repeat: WRITE }),
+    'reinitialize',
+  ],
+  [
+    'session lost too often: fail with the classification',
+    refused(400, 'unknown-session'),
+    state({ sessionLosses: FORWARD_LIMITS.sessionLosses }),
+    ctx(),
+    'fail',
+    'unknown-session',
+  ],
+  [
+    "initialize's own session loss is not healed by re-initializing",
+    refused(400, 'unknown-session'),
+    state(),
+    ctx({ isInitialize: true }),
+    'fail',
+    'unknown-session',
+  ],
   ['502 while coming back: hold', refused(502, 'server-error'), state(), ctx(), 'hold'],
-  ['503 past the deadline: fail', refused(503, 'server-error'), state(), ctx({ now: NOW + 31_000 }), 'fail', 'server-error'],
+  [
+    '503 past the deadline: fail',
+    refused(503, 'server-error'),
+    state(),
+    ctx({ now: NOW + 31_000 }),
+    'fail',
+    'server-error',
+  ],
   ['500: fail (the server failed it)', refused(500, 'server-error'), state(), ctx(), 'fail', 'server-error'],
   ['500 while a restart is announced: hold', refused(500, 'server-error'), state(), ctx({ restarting: true }), 'hold'],
   ['401: fail, auth', refused(401, 'auth'), state(), ctx(), 'fail', 'auth'],
-  ['2025 request refused naming 2026-07-28: switch era', refused(400, 'era-mismatch', { namesOtherEra: true }), state(), ctx(), 'switch-era'],
-  ['era switched once already: no loop', refused(400, 'era-mismatch', { namesOtherEra: true }), state({ eraRetried: true }), ctx(), 'fail', 'era-mismatch'],
-  ["2026-07-28 server's own JSON-RPC error: relay it", refused(404, 'unknown-method', { ownError: true }), state(), ctx({ era: '2026-07-28' }), 'relay-upstream-error'],
-  ['2026-07-28 upstream, a bare 400: discover again', refused(400, 'protocol'), state(), ctx({ era: '2026-07-28' }), 'rediscover'],
-  ['2026-07-28 upstream, 400 again after rediscovering: fail', refused(400, 'protocol'), state({ eraRetried: true }), ctx({ era: '2026-07-28' }), 'fail', 'protocol'],
-  ['2026-07-28 upstream, a 503 with a JSON body: hold, not relay', refused(503, 'server-error', { ownError: true }), state(), ctx({ era: '2026-07-28' }), 'hold'],
+  [
+    '2025 request refused naming 2026-07-28: switch era',
+    refused(400, 'era-mismatch', { namesOtherEra: true }),
+    state(),
+    ctx(),
+    'switch-era',
+  ],
+  [
+    'era switched once already: no loop',
+    refused(400, 'era-mismatch', { namesOtherEra: true }),
+    state({ eraRetried: true }),
+    ctx(),
+    'fail',
+    'era-mismatch',
+  ],
+  [
+    "2026-07-28 server's own JSON-RPC error: relay it",
+    refused(404, 'unknown-method', { ownError: true }),
+    state(),
+    ctx({ era: '2026-07-28' }),
+    'relay-upstream-error',
+  ],
+  [
+    '2026-07-28 upstream, a bare 400: discover again',
+    refused(400, 'protocol'),
+    state(),
+    ctx({ era: '2026-07-28' }),
+    'rediscover',
+  ],
+  [
+    '2026-07-28 upstream, 400 again after rediscovering: fail',
+    refused(400, 'protocol'),
+    state({ eraRetried: true }),
+    ctx({ era: '2026-07-28' }),
+    'fail',
+    'protocol',
+  ],
+  [
+    '2026-07-28 upstream, a 503 with a JSON body: hold, not relay',
+    refused(503, 'server-error', { ownError: true }),
+    state(),
+    ctx({ era: '2026-07-28' }),
+    'hold',
+  ],
 ];
 
 describe('forwarding policy (table)', () => {
@@ -95,16 +236,34 @@ describe('forwarding policy (table)', () => {
     const { decision } = decideAttempt({ kind: 'broken' }, state(), ctx({ repeat: WRITE }));
     assert.equal(decision.action, 'fail');
     if (decision.action !== 'fail') return;
-    assert.match(decision.message, /during the call to "find_tasks"\. It may or may not have run; the gateway did not repeat it/);
+    assert.match(
+      decision.message,
+      /during the call to "find_tasks"\. It may or may not have run; the gateway did not repeat it/,
+    );
     assert.match(decision.message, /--repeat-safe 'find_tasks'/);
   });
   it('a known write says why, and offers no flag', () => {
-    const { decision } = decideAttempt({ kind: 'broken' }, state(), ctx({ repeat: ARCHON_WRITE, what: 'the call to "manage_task"' }));
-    assert.ok(decision.action === 'fail' && /known server Archon/.test(decision.message) && !/--repeat-safe/.test(decision.message));
+    const { decision } = decideAttempt(
+      { kind: 'broken' },
+      state(),
+      ctx({ repeat: ARCHON_WRITE, what: 'the call to "manage_task"' }),
+    );
+    assert.ok(
+      decision.action === 'fail' &&
+        /known server Archon/.test(decision.message) &&
+        !/--repeat-safe/.test(decision.message),
+    );
   });
   it('the supervisor speaks for itself', () => {
-    const { decision } = decideAttempt({ kind: 'not-sent' }, state(), ctx({ now: NOW + 40_000, speaker: 'the supervisor', server: '"npx server-memory"' }));
-    assert.ok(decision.action === 'fail' && /The MCP server "npx server-memory" did not come back within 30 s \(the supervisor held/.test(decision.message));
+    const { decision } = decideAttempt(
+      { kind: 'not-sent' },
+      state(),
+      ctx({ now: NOW + 40_000, speaker: 'the supervisor', server: '"npx server-memory"' }),
+    );
+    assert.ok(
+      decision.action === 'fail' &&
+        /The MCP server "npx server-memory" did not come back within 30 s \(the supervisor held/.test(decision.message),
+    );
   });
 });
 

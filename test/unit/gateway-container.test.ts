@@ -14,7 +14,8 @@ function source() {
     },
   };
   const down = (server: string) => {
-    for (const l of listeners) l(server, { at: new Date().toISOString(), oom: false, latencyMs: 0, event: {} as ContainerDown['event'] });
+    for (const l of listeners)
+      l(server, { at: new Date().toISOString(), oom: false, latencyMs: 0, event: {} as ContainerDown['event'] });
   };
   return { src, down, count: () => listeners.size };
 }
@@ -23,9 +24,15 @@ describe('holdOnContainerDown', () => {
   it('a death of a served server marks its endpoint as restarting; others and a missing gateway are ignored', () => {
     const { src, down, count } = source();
     const notified: string[] = [];
-    let gateway: { notifyUpstreamRestarting(slug: string): void } | undefined = { notifyUpstreamRestarting: (s) => notified.push(s) };
+    let gateway: { notifyUpstreamRestarting(slug: string): void } | undefined = {
+      notifyUpstreamRestarting: (s) => notified.push(s),
+    };
     const slugs: Record<string, string> = { Archon: 'archon' };
-    const stop = holdOnContainerDown(src, () => gateway, (name) => slugs[name]);
+    const stop = holdOnContainerDown(
+      src,
+      () => gateway,
+      (name) => slugs[name],
+    );
     down('Archon');
     down('Other');
     gateway = undefined;

@@ -8,7 +8,12 @@ import { isRequestMessage, parseMessages } from '../../src/core/gateway/upstream
 const RAW: unknown[] = [
   { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'x', arguments: {} } },
   { jsonrpc: '2.0', id: 'a-1', method: 'ping' },
-  { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '1' } } },
+  {
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '1' } },
+  },
   { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1 } },
   { jsonrpc: '2.0', method: 'notifications/initialized' },
   { jsonrpc: '2.0', id: 1, result: { content: [] } },

@@ -12,7 +12,14 @@ describe('RecentClients', () => {
     assert.equal(r.seen({ name: 'a', version: '2' }, 3000), true, 'another version is another client');
     assert.equal(r.seen(undefined, 4000), true, 'a request without clientInfo is the unnamed client');
     const list = r.list(4000);
-    assert.deepEqual(list.map((c) => [c.name, c.version]), [[undefined, undefined], ['a', '2'], ['a', '1']]);
+    assert.deepEqual(
+      list.map((c) => [c.name, c.version]),
+      [
+        [undefined, undefined],
+        ['a', '2'],
+        ['a', '1'],
+      ],
+    );
     assert.ok(list.every((c) => c.era === '2026-07-28' && c.session === undefined));
     const a1 = list[2];
     assert.equal(a1.connectedAt, new Date(1000).toISOString());
@@ -23,9 +30,19 @@ describe('RecentClients', () => {
     const r = new RecentClients();
     r.seen({ name: 'old', version: '1' }, 0);
     r.seen({ name: 'new', version: '1' }, RECENT_CLIENT_WINDOW_MS);
-    assert.deepEqual(r.list(RECENT_CLIENT_WINDOW_MS).map((c) => c.name), ['new', 'old']);
-    assert.deepEqual(r.list(RECENT_CLIENT_WINDOW_MS + 1).map((c) => c.name), ['new']);
-    assert.equal(r.seen({ name: 'old', version: '1' }, RECENT_CLIENT_WINDOW_MS + 2), true, 'back after it left: listed anew');
+    assert.deepEqual(
+      r.list(RECENT_CLIENT_WINDOW_MS).map((c) => c.name),
+      ['new', 'old'],
+    );
+    assert.deepEqual(
+      r.list(RECENT_CLIENT_WINDOW_MS + 1).map((c) => c.name),
+      ['new'],
+    );
+    assert.equal(
+      r.seen({ name: 'old', version: '1' }, RECENT_CLIENT_WINDOW_MS + 2),
+      true,
+      'back after it left: listed anew',
+    );
   });
 
   it(`keeps at most ${RECENT_CLIENT_CAP} clients, dropping the least recently seen`, () => {

@@ -7,8 +7,13 @@ import { STORE_FILE, GatewaySessionStore, type GatewaySession } from '../../src/
 
 const DAY = 24 * 3600_000;
 const session = (id: string, lastUsedAt: string): GatewaySession => ({
-  id, server: 'archon', initParams: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '1' } },
-  subscriptions: ['file:///a'], upstreamSessionId: 'up-1', createdAt: lastUsedAt, lastUsedAt,
+  id,
+  server: 'archon',
+  initParams: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '1' } },
+  subscriptions: ['file:///a'],
+  upstreamSessionId: 'up-1',
+  createdAt: lastUsedAt,
+  lastUsedAt,
 });
 
 describe('persisted gateway sessions', () => {
@@ -41,17 +46,25 @@ describe('persisted gateway sessions', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gw-store-'));
     try {
       const now = Date.now();
-      writeFileSync(join(dir, STORE_FILE), JSON.stringify({
-        version: 1,
-        sessions: [session('fresh', new Date(now - DAY).toISOString()), session('stale', new Date(now - 8 * DAY).toISOString())],
-      }));
+      writeFileSync(
+        join(dir, STORE_FILE),
+        JSON.stringify({
+          version: 1,
+          sessions: [
+            session('fresh', new Date(now - DAY).toISOString()),
+            session('stale', new Date(now - 8 * DAY).toISOString()),
+          ],
+        }),
+      );
       const s = new GatewaySessionStore(dir, 7 * DAY, () => undefined);
       s.load(now);
       assert.ok(s.get('fresh'));
       assert.equal(s.get('stale'), undefined);
       s.put(session('new', new Date().toISOString()));
       await s.flush();
-      const ids = (JSON.parse(readFileSync(join(dir, STORE_FILE), 'utf8')) as { sessions: GatewaySession[] }).sessions.map((x) => x.id);
+      const ids = (
+        JSON.parse(readFileSync(join(dir, STORE_FILE), 'utf8')) as { sessions: GatewaySession[] }
+      ).sessions.map((x) => x.id);
       assert.deepEqual(ids.sort(), ['fresh', 'new']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -118,18 +131,38 @@ describe('persisted gateway sessions', () => {
     try {
       const now = new Date().toISOString();
       const good = session('good', now);
-      writeFileSync(join(dir, STORE_FILE), JSON.stringify({
-        version: 1,
-        sessions: [good, 7, null, { ...good, id: 5 }, { ...good, id: 'x', initParams: 'nope' }, { ...good, id: 'y', lastUsedAt: 'yesterday' },
-          { ...good, id: 'z', upstreamSessionId: 12 }, { ...good, id: 'subs', subscriptions: ['file:///ok', 3] }],
-      }));
+      writeFileSync(
+        join(dir, STORE_FILE),
+        JSON.stringify({
+          version: 1,
+          sessions: [
+            good,
+            7,
+            null,
+            { ...good, id: 5 },
+            { ...good, id: 'x', initParams: 'nope' },
+            { ...good, id: 'y', lastUsedAt: 'yesterday' },
+            { ...good, id: 'z', upstreamSessionId: 12 },
+            { ...good, id: 'subs', subscriptions: ['file:///ok', 3] },
+          ],
+        }),
+      );
       const reports: string[] = [];
       const s = new GatewaySessionStore(dir, DAY, (m) => reports.push(m));
       s.load();
-      assert.deepEqual(s.all().map((x) => x.id).sort(), ['good', 'subs']);
+      assert.deepEqual(
+        s
+          .all()
+          .map((x) => x.id)
+          .sort(),
+        ['good', 'subs'],
+      );
       assert.deepEqual(s.get('subs')?.subscriptions, ['file:///ok']);
       assert.equal(reports.length, 1);
-      assert.match(reports[0], /dropped 6 of 8 saved session\(s\) that were not valid: entry 2 is a number, not a session; entry 3 is null/);
+      assert.match(
+        reports[0],
+        /dropped 6 of 8 saved session\(s\) that were not valid: entry 2 is a number, not a session; entry 3 is null/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

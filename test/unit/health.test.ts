@@ -8,11 +8,17 @@ import { parseUptime, probeHealth, uptimeDropped } from '../../src/core/health';
 import type { HealthInfo } from '../../src/core/server-state';
 
 const T0 = Date.parse('2026-11-20T08:00:00.000Z');
-const h = (atMs: number, uptimeSeconds?: number, ok = true): HealthInfo => ({ at: new Date(atMs).toISOString(), ok, uptimeSeconds });
+const h = (atMs: number, uptimeSeconds?: number, ok = true): HealthInfo => ({
+  at: new Date(atMs).toISOString(),
+  ok,
+  uptimeSeconds,
+});
 
 describe('parseUptime', () => {
   it("reads Archon's top-level uptime_seconds (a float)", () => {
-    const body = JSON.parse('{"success":true,"health":{"status":"healthy","api_service":true},"uptime_seconds":1234.567,"timestamp":"2026-11-20T08:00:00"}');
+    const body = JSON.parse(
+      '{"success":true,"health":{"status":"healthy","api_service":true},"uptime_seconds":1234.567,"timestamp":"2026-11-20T08:00:00"}',
+    );
     assert.equal(parseUptime(body), 1234.567);
   });
 
@@ -33,7 +39,12 @@ describe('parseUptime', () => {
   });
 
   it("Archon's 'ready, no active connections yet' answer has no uptime", () => {
-    const body = { success: true, status: 'ready', message: 'MCP server is running (no active connections yet)', timestamp: '2026-11-20T08:00:00' };
+    const body = {
+      success: true,
+      status: 'ready',
+      message: 'MCP server is running (no active connections yet)',
+      timestamp: '2026-11-20T08:00:00',
+    };
     assert.equal(parseUptime(body), undefined);
   });
 
@@ -50,7 +61,19 @@ describe('parseUptime', () => {
   });
 
   it('does not throw on odd shapes', () => {
-    for (const body of [undefined, null, 0, 12, 'uptime_seconds: 5', true, [], [{ uptime_seconds: 5 }], { health: null }, { health: 'ok' }, { health: 5 }]) {
+    for (const body of [
+      undefined,
+      null,
+      0,
+      12,
+      'uptime_seconds: 5',
+      true,
+      [],
+      [{ uptime_seconds: 5 }],
+      { health: null },
+      { health: 'ok' },
+      { health: 5 },
+    ]) {
       assert.doesNotThrow(() => parseUptime(body));
       assert.equal(parseUptime(body), undefined, JSON.stringify(body));
     }
@@ -115,19 +138,28 @@ describe('probeHealth', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
   }
-  const close = (s: Server) => new Promise((r) => { s.closeAllConnections(); s.close(r); });
+  const close = (s: Server) =>
+    new Promise((r) => {
+      s.closeAllConnections();
+      s.close(r);
+    });
 
   it('reads the uptime and status, follows a redirect on the same origin with the headers, and dates the answer', async () => {
     const seen: (string | undefined)[] = [];
     const { base, server } = await serve((req, res) => {
       seen.push(req.headers.authorization);
       if (req.url === '/old') return void res.writeHead(302, { location: '/health' }).end();
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ success: true, status: 'healthy', uptime_seconds: 12.5 }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ success: true, status: 'healthy', uptime_seconds: 12.5 }));
     });
     try {
       const before = Date.now();
       const h = await probeHealth(`${base}/old`, 2_000, { Authorization: 'Bearer x' });
-      assert.deepEqual({ ok: h.ok, uptimeSeconds: h.uptimeSeconds, status: h.status, error: h.error }, { ok: true, uptimeSeconds: 12.5, status: 'healthy', error: undefined });
+      assert.deepEqual(
+        { ok: h.ok, uptimeSeconds: h.uptimeSeconds, status: h.status, error: h.error },
+        { ok: true, uptimeSeconds: 12.5, status: 'healthy', error: undefined },
+      );
       assert.ok(Date.parse(h.at) >= before);
       assert.deepEqual(seen, ['Bearer x', 'Bearer x']);
     } finally {

@@ -4,8 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
-  INCIDENT_FILE, IncidentRecorder, MAX_INCIDENTS, awaySummary, boundIncidents, gatewayEventEffect, mergeIncidents, parseDuration, readJournal,
-  timelineSvg, transitionEffect, type IncidentRecord,
+  INCIDENT_FILE,
+  IncidentRecorder,
+  MAX_INCIDENTS,
+  awaySummary,
+  boundIncidents,
+  gatewayEventEffect,
+  mergeIncidents,
+  parseDuration,
+  readJournal,
+  timelineSvg,
+  transitionEffect,
+  type IncidentRecord,
 } from '../../src/core/incidents';
 import type { Transition } from '../../src/core/server-state';
 
@@ -13,35 +23,113 @@ const T0 = Date.parse('2026-12-07T02:00:00.000Z');
 const at = (s: number): string => new Date(T0 + s * 1000).toISOString();
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'incidents-'));
 
-function record(id: string, startS: number, endS: number | undefined, extra: Partial<IncidentRecord> = {}): IncidentRecord {
+function record(
+  id: string,
+  startS: number,
+  endS: number | undefined,
+  extra: Partial<IncidentRecord> = {},
+): IncidentRecord {
   return {
-    id, server: 'archon', seenBy: 'proxy', startedAt: at(startS), ...(endS !== undefined ? { recoveredAt: at(endS), downtimeMs: (endS - startS) * 1000 } : {}),
-    cause: 'oom-kill', evidence: [], calls: { held: 0, resent: 0, answered: 0, failed: 0, ambiguous: 0 }, heals: {}, updatedAt: at(endS ?? startS), ...extra,
+    id,
+    server: 'archon',
+    seenBy: 'proxy',
+    startedAt: at(startS),
+    ...(endS !== undefined ? { recoveredAt: at(endS), downtimeMs: (endS - startS) * 1000 } : {}),
+    cause: 'oom-kill',
+    evidence: [],
+    calls: { held: 0, resent: 0, answered: 0, failed: 0, ambiguous: 0 },
+    heals: {},
+    updatedAt: at(endS ?? startS),
+    ...extra,
   };
 }
 
 describe('incident effects (what an event means)', () => {
   const cases: [string, Parameters<typeof gatewayEventEffect>[0], ReturnType<typeof gatewayEventEffect>][] = [
-    ['a docker OOM signal opens an oom-kill incident', { at: at(0), event: 'upstream-restarting', message: 'm', cause: 'oom-kill' },
-      { begin: { cause: 'oom-kill', evidence: [{ at: at(0), source: 'docker', detail: 'm' }] }, newOutage: true }],
-    ['a held call was answered: recovered, started when the call came', { at: at(10), event: 'held', message: 'm', durationMs: 4000 },
-      { begin: { cause: 'unknown', evidence: [{ at: at(10), source: 'gateway', detail: 'the server did not answer; calls were held until it came back' }] }, startedBeforeMs: 4000, calls: ['held', 'answered'], heal: 'held', recovered: true }],
-    ['an interrupted call is ambiguous', { at: at(1), event: 'error-returned', message: 'x', reason: 'interrupted' },
-      { begin: { cause: 'unknown', evidence: [{ at: at(1), source: 'gateway', detail: 'x' }] }, startedBeforeMs: undefined, calls: ['ambiguous'] }],
-    ['a hold that timed out was held and failed', { at: at(1), event: 'error-returned', message: 'x', reason: 'unreachable', durationMs: 30_000 },
-      { begin: { cause: 'unknown', evidence: [{ at: at(1), source: 'gateway', detail: 'x' }] }, startedBeforeMs: 30_000, calls: ['held', 'failed'] }],
-    ['a slow call timing out is no incident of its own', { at: at(1), event: 'error-returned', message: 'x', reason: 'timeout' }, { calls: ['failed'], onlyIfOpen: true }],
-    ['the upstream lost a session of ours, whoever found out: a process restart', { at: at(2), event: 'upstream-session-lost', message: 'm' },
-      { begin: { cause: 'process-restart', evidence: [{ at: at(2), source: 'gateway', detail: 'the server no longer knew its session: it was restarted' }] } }],
+    [
+      'a docker OOM signal opens an oom-kill incident',
+      { at: at(0), event: 'upstream-restarting', message: 'm', cause: 'oom-kill' },
+      { begin: { cause: 'oom-kill', evidence: [{ at: at(0), source: 'docker', detail: 'm' }] }, newOutage: true },
+    ],
+    [
+      'a held call was answered: recovered, started when the call came',
+      { at: at(10), event: 'held', message: 'm', durationMs: 4000 },
+      {
+        begin: {
+          cause: 'unknown',
+          evidence: [
+            { at: at(10), source: 'gateway', detail: 'the server did not answer; calls were held until it came back' },
+          ],
+        },
+        startedBeforeMs: 4000,
+        calls: ['held', 'answered'],
+        heal: 'held',
+        recovered: true,
+      },
+    ],
+    [
+      'an interrupted call is ambiguous',
+      { at: at(1), event: 'error-returned', message: 'x', reason: 'interrupted' },
+      {
+        begin: { cause: 'unknown', evidence: [{ at: at(1), source: 'gateway', detail: 'x' }] },
+        startedBeforeMs: undefined,
+        calls: ['ambiguous'],
+      },
+    ],
+    [
+      'a hold that timed out was held and failed',
+      { at: at(1), event: 'error-returned', message: 'x', reason: 'unreachable', durationMs: 30_000 },
+      {
+        begin: { cause: 'unknown', evidence: [{ at: at(1), source: 'gateway', detail: 'x' }] },
+        startedBeforeMs: 30_000,
+        calls: ['held', 'failed'],
+      },
+    ],
+    [
+      'a slow call timing out is no incident of its own',
+      { at: at(1), event: 'error-returned', message: 'x', reason: 'timeout' },
+      { calls: ['failed'], onlyIfOpen: true },
+    ],
+    [
+      'the upstream lost a session of ours, whoever found out: a process restart',
+      { at: at(2), event: 'upstream-session-lost', message: 'm' },
+      {
+        begin: {
+          cause: 'process-restart',
+          evidence: [
+            { at: at(2), source: 'gateway', detail: 'the server no longer knew its session: it was restarted' },
+          ],
+        },
+      },
+    ],
     ['a client connecting is nothing', { at: at(1), event: 'client-connected', message: 'x' }, undefined],
   ];
   for (const [name, event, want] of cases) it(name, () => assert.deepEqual(gatewayEventEffect(event), want));
 
-  const t = (p: Partial<Transition>): Transition => ({ at: at(0), from: 'healthy', to: 'healthy', reason: 'connected', evidence: [], ...p });
+  const t = (p: Partial<Transition>): Transition => ({
+    at: at(0),
+    from: 'healthy',
+    to: 'healthy',
+    reason: 'connected',
+    evidence: [],
+    ...p,
+  });
   it('a monitor loss opens an incident with its cause; a heal closes it; the first connect is nothing', () => {
-    const loss = { at: at(0), cause: 'crash' as const, label: 'crash (exit 3)', evidence: [{ at: at(0), source: 'docker' as const, detail: 'die exit 3' }] };
-    assert.deepEqual(transitionEffect(t({ to: 'session-lost', reason: 'container-died', loss })), { begin: { cause: 'crash', label: 'crash (exit 3)', evidence: loss.evidence, refined: false }, newOutage: true });
-    assert.deepEqual(transitionEffect(t({ from: 'healing', to: 'healthy', reason: 'reinitialized' })), { heal: 'reinitialized', recovered: true, onlyIfOpen: false });
+    const loss = {
+      at: at(0),
+      cause: 'crash' as const,
+      label: 'crash (exit 3)',
+      evidence: [{ at: at(0), source: 'docker' as const, detail: 'die exit 3' }],
+    };
+    assert.deepEqual(transitionEffect(t({ to: 'session-lost', reason: 'container-died', loss })), {
+      begin: { cause: 'crash', label: 'crash (exit 3)', evidence: loss.evidence, refined: false },
+      newOutage: true,
+    });
+    assert.deepEqual(transitionEffect(t({ from: 'healing', to: 'healthy', reason: 'reinitialized' })), {
+      heal: 'reinitialized',
+      recovered: true,
+      onlyIfOpen: false,
+    });
     assert.equal(transitionEffect(t({ from: 'connecting', to: 'healthy', reason: 'connected' })), undefined);
     assert.equal(transitionEffect(t({ from: 'healthy', to: 'degraded', reason: 'slow-ping' })), undefined);
   });
@@ -53,10 +141,18 @@ describe('incident recorder and journal', () => {
     try {
       const a = new IncidentRecorder({ seenBy: 'sidecar', stateDir: dir, quietMs: 50 });
       a.load();
-      a.apply('archon', gatewayEventEffect({ at: at(0), event: 'upstream-restarting', message: 'restarting', cause: 'oom-kill' }), at(0));
+      a.apply(
+        'archon',
+        gatewayEventEffect({ at: at(0), event: 'upstream-restarting', message: 'restarting', cause: 'oom-kill' }),
+        at(0),
+      );
       a.apply('archon', gatewayEventEffect({ at: at(5), event: 'held', message: 'm', durationMs: 4000 }), at(5));
       a.apply('archon', gatewayEventEffect({ at: at(6), event: 'held', message: 'm', durationMs: 5500 }), at(6));
-      a.apply('archon', gatewayEventEffect({ at: at(6), event: 'error-returned', message: 'broke', reason: 'interrupted' }), at(6));
+      a.apply(
+        'archon',
+        gatewayEventEffect({ at: at(6), event: 'error-returned', message: 'broke', reason: 'interrupted' }),
+        at(6),
+      );
       await new Promise((r) => setTimeout(r, 120));
       await a.stop();
       const [r] = a.list();
@@ -70,8 +166,15 @@ describe('incident recorder and journal', () => {
       assert.equal(statSync(join(dir, INCIDENT_FILE)).mode & 0o777, 0o600);
       const b = new IncidentRecorder({ seenBy: 'sidecar', stateDir: dir });
       b.load();
-      assert.deepEqual(b.list().map((x) => x.id), [r.id]);
-      assert.equal(awaySummary(b.list(), new Set())?.needsAttention, true, 'a call may have run twice: worth a notification');
+      assert.deepEqual(
+        b.list().map((x) => x.id),
+        [r.id],
+      );
+      assert.equal(
+        awaySummary(b.list(), new Set())?.needsAttention,
+        true,
+        'a call may have run twice: worth a notification',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -81,9 +184,23 @@ describe('incident recorder and journal', () => {
     const r = new IncidentRecorder({ seenBy: 'proxy', quietMs: 60_000 });
     r.apply('archon', gatewayEventEffect({ at: at(0), event: 'upstream-down', message: 'down' }), at(0));
     r.apply('archon', gatewayEventEffect({ at: at(3), event: 'held', message: 'm', durationMs: 2000 }), at(3));
-    r.apply('archon', gatewayEventEffect({ at: at(4), event: 'error-returned', message: 'broke', reason: 'interrupted', durationMs: 4000 }), at(4));
+    r.apply(
+      'archon',
+      gatewayEventEffect({
+        at: at(4),
+        event: 'error-returned',
+        message: 'broke',
+        reason: 'interrupted',
+        durationMs: 4000,
+      }),
+      at(4),
+    );
     r.apply('archon', gatewayEventEffect({ at: at(9), event: 'upstream-down', message: 'down again' }), at(9));
-    r.apply('archon', gatewayEventEffect({ at: at(11), event: 'reinitialized', message: 'm', durationMs: 1000 }), at(11));
+    r.apply(
+      'archon',
+      gatewayEventEffect({ at: at(11), event: 'reinitialized', message: 'm', durationMs: 1000 }),
+      at(11),
+    );
     const list = r.list();
     assert.equal(list.length, 2);
     assert.deepEqual([list[0].startedAt, list[0].recoveredAt, list[0].calls.ambiguous], [at(0), at(3), 1]);
@@ -96,11 +213,17 @@ describe('incident recorder and journal', () => {
     try {
       const a = new IncidentRecorder({ seenBy: 'proxy', stateDir: dir });
       a.load();
-      a.apply('archon', gatewayEventEffect({ at: new Date().toISOString(), event: 'upstream-restarting', message: 'm' }));
+      a.apply(
+        'archon',
+        gatewayEventEffect({ at: new Date().toISOString(), event: 'upstream-restarting', message: 'm' }),
+      );
       await a.flush(); // then "SIGKILL": no stop()
       const b = new IncidentRecorder({ seenBy: 'proxy', stateDir: dir, quietMs: 10 });
       b.load();
-      b.apply('archon', gatewayEventEffect({ at: new Date().toISOString(), event: 'reinitialized', message: 'm', durationMs: 10 }));
+      b.apply(
+        'archon',
+        gatewayEventEffect({ at: new Date().toISOString(), event: 'reinitialized', message: 'm', durationMs: 10 }),
+      );
       await new Promise((r) => setTimeout(r, 40));
       await b.stop();
       const all = (await readJournal(dir)).incidents;
@@ -117,7 +240,11 @@ describe('incident recorder and journal', () => {
     const dir = tmp();
     try {
       writeFileSync(join(dir, INCIDENT_FILE), '{"incidents": {"not": "a list"}}');
-      assert.match((await readJournal(dir)).problems.join(), /holds no list of incidents/, 'the CLI reports it and changes nothing');
+      assert.match(
+        (await readJournal(dir)).problems.join(),
+        /holds no list of incidents/,
+        'the CLI reports it and changes nothing',
+      );
       const problems: string[] = [];
       const r = new IncidentRecorder({ seenBy: 'proxy', stateDir: dir, onProblem: (m) => problems.push(m) });
       r.load();
@@ -126,14 +253,17 @@ describe('incident recorder and journal', () => {
       await r.flush();
       const names = readdirSync(dir);
       assert.ok(names.some((n) => n.startsWith(`${INCIDENT_FILE}.damaged-`)));
-      assert.equal(readFileSync(join(dir, names.find((n) => n.includes('damaged'))!), 'utf8'), '{"incidents": {"not": "a list"}}');
+      assert.equal(
+        readFileSync(join(dir, names.find((n) => n.includes('damaged'))!), 'utf8'),
+        '{"incidents": {"not": "a list"}}',
+      );
       assert.equal((await readJournal(dir)).incidents.length, 1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('two writers of one folder keep each other\'s records', async () => {
+  it("two writers of one folder keep each other's records", async () => {
     const dir = tmp();
     try {
       const a = new IncidentRecorder({ seenBy: 'proxy', stateDir: dir });
@@ -144,7 +274,10 @@ describe('incident recorder and journal', () => {
       await a.flush();
       b.recordIncident({ ...record('', 10, 13), id: 'b1' });
       await b.flush();
-      assert.deepEqual((await readJournal(dir)).incidents.map((r) => r.id), ['a1', 'b1']);
+      assert.deepEqual(
+        (await readJournal(dir)).incidents.map((r) => r.id),
+        ['a1', 'b1'],
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -152,14 +285,19 @@ describe('incident recorder and journal', () => {
 
   it('bounds by count and age; merges copies by id (newest wins); filters', () => {
     const now = T0 + 40 * 86_400_000;
-    const many = Array.from({ length: MAX_INCIDENTS + 5 }, (_, i) => record(`r${i}`, 39 * 86_400 + i, 39 * 86_400 + i + 1));
+    const many = Array.from({ length: MAX_INCIDENTS + 5 }, (_, i) =>
+      record(`r${i}`, 39 * 86_400 + i, 39 * 86_400 + i + 1),
+    );
     const bounded = boundIncidents([record('old', 0, 1), ...many], now);
     assert.equal(bounded.length, MAX_INCIDENTS);
     assert.equal(bounded[0].id, 'r5');
     const older = record('same', 0, undefined, { updatedAt: at(1) });
     const newer = record('same', 0, 9, { updatedAt: at(9) });
     assert.deepEqual(mergeIncidents([[newer], [older]], {}, T0), [newer]);
-    assert.deepEqual(mergeIncidents([[newer, record('b', 0, 1, { server: 'other' })]], { server: 'ARCHON', sinceMs: T0 + 5000 }, T0), [newer]);
+    assert.deepEqual(
+      mergeIncidents([[newer, record('b', 0, 1, { server: 'other' })]], { server: 'ARCHON', sinceMs: T0 + 5000 }, T0),
+      [newer],
+    );
     assert.equal(parseDuration('12h'), 12 * 3600_000);
     assert.equal(parseDuration('90'), 90_000);
     assert.equal(parseDuration('soon'), undefined);
@@ -176,13 +314,20 @@ describe('incident recorder and journal', () => {
 });
 
 describe('the timeline drawing', () => {
-  it('one mark per incident in its server\'s row, as wide as the downtime, coloured by cause, marked when calls failed', () => {
+  it("one mark per incident in its server's row, as wide as the downtime, coloured by cause, marked when calls failed", () => {
     const now = T0 + 86_400_000;
-    const svg = timelineSvg([
-      record('a', 0, 3600, { calls: { held: 41, resent: 0, answered: 41, failed: 0, ambiguous: 0 } }),
-      record('b', 7200, 7260, { server: 'other', cause: 'crash', calls: { held: 0, resent: 0, answered: 0, failed: 2, ambiguous: 0 } }),
-      record('old', -10 * 86_400, -10 * 86_400 + 5),
-    ], { now, days: 1 });
+    const svg = timelineSvg(
+      [
+        record('a', 0, 3600, { calls: { held: 41, resent: 0, answered: 41, failed: 0, ambiguous: 0 } }),
+        record('b', 7200, 7260, {
+          server: 'other',
+          cause: 'crash',
+          calls: { held: 0, resent: 0, answered: 0, failed: 2, ambiguous: 0 },
+        }),
+        record('old', -10 * 86_400, -10 * 86_400 + 5),
+      ],
+      { now, days: 1 },
+    );
     assert.equal((svg.match(/<g class="incident/g) ?? []).length, 2, 'the one from 10 days ago is not drawn');
     assert.match(svg, /data-id="a"[^>]*>[\s\S]*?class="mark cause-oom-kill" x="140\.0" y="34" width="31\.\d"/);
     assert.match(svg, /<g class="incident failed" data-id="b"/);
@@ -194,9 +339,19 @@ describe('the timeline drawing', () => {
 });
 
 describe('incident evidence', () => {
-  it('keeps no credentials: a URL\'s user info and tokens are hidden', async () => {
+  it("keeps no credentials: a URL's user info and tokens are hidden", async () => {
     const r = new IncidentRecorder({ seenBy: 'proxy' });
-    r.apply('archon', gatewayEventEffect({ at: at(0), event: 'error-returned', reason: 'unreachable', message: 'The MCP server at http://user:s3cret@host:8051/mcp?token=abc did not come back; Authorization: Bearer abcdef123456' }), at(0));
+    r.apply(
+      'archon',
+      gatewayEventEffect({
+        at: at(0),
+        event: 'error-returned',
+        reason: 'unreachable',
+        message:
+          'The MCP server at http://user:s3cret@host:8051/mcp?token=abc did not come back; Authorization: Bearer abcdef123456',
+      }),
+      at(0),
+    );
     const detail = r.list()[0].evidence[0].detail;
     assert.doesNotMatch(detail, /s3cret|abcdef123456|token=abc/);
     assert.match(detail, /http:\/\/redacted@host:8051\/mcp\?token=/);

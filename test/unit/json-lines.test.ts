@@ -8,15 +8,44 @@ import type { ServerSnapshot, Transition } from '../../src/core/server-state';
 
 const AT = '2026-12-01T22:00:00.000Z';
 const snapshot: ServerSnapshot = {
-  name: 'Archon', url: 'http://localhost:8051/mcp', configuredTransport: 'auto', state: 'session-lost', stateSince: AT,
-  sessionId: '1a2b3c4d5e6f7a8b9c0d1e2f3a4b9f0e', heals: 0, healAttempts: 0, transitions: [], patterns: [],
+  name: 'Archon',
+  url: 'http://localhost:8051/mcp',
+  configuredTransport: 'auto',
+  state: 'session-lost',
+  stateSince: AT,
+  sessionId: '1a2b3c4d5e6f7a8b9c0d1e2f3a4b9f0e',
+  heals: 0,
+  healAttempts: 0,
+  transitions: [],
+  patterns: [],
 };
-const loss = { at: AT, cause: 'oom-kill' as const, label: 'OOM kill', evidence: [{ at: AT, source: 'docker' as const, detail: 'container archon-mcp was OOM-killed' }] };
+const loss = {
+  at: AT,
+  cause: 'oom-kill' as const,
+  label: 'OOM kill',
+  evidence: [{ at: AT, source: 'docker' as const, detail: 'container archon-mcp was OOM-killed' }],
+};
 const lost: Transition = {
-  at: AT, from: 'healthy', to: 'session-lost', reason: 'container-died',
-  failure: { kind: 'unknown-session', message: 'The server lost its session.' }, loss, evidence: loss.evidence,
+  at: AT,
+  from: 'healthy',
+  to: 'session-lost',
+  reason: 'container-died',
+  failure: { kind: 'unknown-session', message: 'The server lost its session.' },
+  loss,
+  evidence: loss.evidence,
 };
-const container: ContainerSnapshot = { configuredName: 'archon-mcp', matchedName: 'archon-mcp', matchedFallback: false, state: 'exited', health: 'none', restarts: 0, oomKills: 1, memoryPressure: false, connected: true, updatedAt: AT };
+const container: ContainerSnapshot = {
+  configuredName: 'archon-mcp',
+  matchedName: 'archon-mcp',
+  matchedFallback: false,
+  state: 'exited',
+  health: 'none',
+  restarts: 0,
+  oomKills: 1,
+  memoryPressure: false,
+  connected: true,
+  updatedAt: AT,
+};
 const roundTrip = (line: unknown) => parseJsonLine(JSON.stringify(line));
 
 describe('CLI JSON lines', () => {
@@ -33,20 +62,33 @@ describe('CLI JSON lines', () => {
   });
 
   it('a refined re-announcement is marked on its loss; a label defaults to the cause', () => {
-    const line = roundTrip(transitionLine(snapshot, { ...lost, loss: { ...loss, label: undefined, cause: 'crash' }, refined: true }));
+    const line = roundTrip(
+      transitionLine(snapshot, { ...lost, loss: { ...loss, label: undefined, cause: 'crash' }, refined: true }),
+    );
     assert.ok(line.type === 'transition');
     assert.deepEqual(line.loss, { cause: 'crash', label: 'crash', evidence: loss.evidence, refined: true });
   });
 
   it('a healthy line has no failure and no loss', () => {
-    const line = roundTrip(transitionLine({ ...snapshot, state: 'healthy' }, { at: AT, from: 'healing', to: 'healthy', reason: 'reinitialized', evidence: [] }));
+    const line = roundTrip(
+      transitionLine(
+        { ...snapshot, state: 'healthy' },
+        { at: AT, from: 'healing', to: 'healthy', reason: 'reinitialized', evidence: [] },
+      ),
+    );
     assert.ok(line.type === 'transition');
     assert.equal(line.failure, undefined);
     assert.equal(line.loss, undefined);
   });
 
   it('a container line carries the loss Docker already knows', () => {
-    const line = roundTrip(containerLine('Archon', 'down', container, { exitCode: 137, oom: true, loss: { cause: 'oom-kill', label: 'OOM kill', evidence: [] } }));
+    const line = roundTrip(
+      containerLine('Archon', 'down', container, {
+        exitCode: 137,
+        oom: true,
+        loss: { cause: 'oom-kill', label: 'OOM kill', evidence: [] },
+      }),
+    );
     assert.ok(line.type === 'container');
     assert.equal(line.event, 'down');
     assert.equal(line.loss?.cause, 'oom-kill');
@@ -54,8 +96,20 @@ describe('CLI JSON lines', () => {
   });
 
   it('gateway lines: the start line and an event line', () => {
-    assert.equal(roundTrip(jsonLine('listening', { url: 'http://127.0.0.1:8052/archon/mcp', mode: 'serving', upstream: 'http://localhost:8051/mcp' })).type, 'listening');
-    assert.equal(roundTrip(jsonLine('held', { t: AT, server: 'archon', session: 'abcd…1234', message: 'held 1 request' })).type, 'held');
+    assert.equal(
+      roundTrip(
+        jsonLine('listening', {
+          url: 'http://127.0.0.1:8052/archon/mcp',
+          mode: 'serving',
+          upstream: 'http://localhost:8051/mcp',
+        }),
+      ).type,
+      'listening',
+    );
+    assert.equal(
+      roundTrip(jsonLine('held', { t: AT, server: 'archon', session: 'abcd…1234', message: 'held 1 request' })).type,
+      'held',
+    );
   });
 
   it('rejects lines that break the vocabulary, saying which field', () => {

@@ -15,13 +15,16 @@ describe('LatestWinsQueue', () => {
     let active = 0;
     let maxActive = 0;
     const first = gate();
-    const q = new LatestWinsQueue<number>(async (v) => {
-      active++;
-      maxActive = Math.max(maxActive, active);
-      if (v === 1) await first.opened;
-      applied.push(v);
-      active--;
-    }, (err) => assert.fail(String(err)));
+    const q = new LatestWinsQueue<number>(
+      async (v) => {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        if (v === 1) await first.opened;
+        applied.push(v);
+        active--;
+      },
+      (err) => assert.fail(String(err)),
+    );
     const all = [q.push(1), q.push(2), q.push(3), q.push(4)];
     first.open();
     await Promise.all(all);
@@ -34,10 +37,13 @@ describe('LatestWinsQueue', () => {
   it('a failing apply is reported and the queue goes on', async () => {
     const errors: unknown[] = [];
     const applied: string[] = [];
-    const q = new LatestWinsQueue<string>(async (v) => {
-      if (v === 'bad') throw new Error('bad value');
-      applied.push(v);
-    }, (err) => errors.push(err));
+    const q = new LatestWinsQueue<string>(
+      async (v) => {
+        if (v === 'bad') throw new Error('bad value');
+        applied.push(v);
+      },
+      (err) => errors.push(err),
+    );
     await q.push('bad');
     await q.push('good');
     assert.deepEqual(applied, ['good']);
@@ -47,10 +53,13 @@ describe('LatestWinsQueue', () => {
   it('close() waits for the running apply and drops the waiting one', async () => {
     const applied: number[] = [];
     const first = gate();
-    const q = new LatestWinsQueue<number>(async (v) => {
-      if (v === 1) await first.opened;
-      applied.push(v);
-    }, () => undefined);
+    const q = new LatestWinsQueue<number>(
+      async (v) => {
+        if (v === 1) await first.opened;
+        applied.push(v);
+      },
+      () => undefined,
+    );
     const p1 = q.push(1);
     const p2 = q.push(2);
     const closed = q.close();

@@ -14,39 +14,62 @@ async function restrictedImports(code: string, filePath: string): Promise<string
 }
 
 test('src/core/ may not import vscode', async () => {
-  const messages = await restrictedImports("import * as vscode from 'vscode';\nexport const x = vscode;\n", 'src/core/example.ts');
+  const messages = await restrictedImports(
+    "import * as vscode from 'vscode';\nexport const x = vscode;\n",
+    'src/core/example.ts',
+  );
   assert.equal(messages.length, 1);
   assert.match(messages[0], /knows nothing of VS Code/);
 });
 
 test('src/core/ may not import from the VS Code layer', async () => {
-  const messages = await restrictedImports("import { x } from '../vscode/context';\nexport const y = x;\n", 'src/core/example.ts');
+  const messages = await restrictedImports(
+    "import { x } from '../vscode/context';\nexport const y = x;\n",
+    'src/core/example.ts',
+  );
   assert.equal(messages.length, 1);
 });
 
 test('the CLI may not import from the VS Code layer', async () => {
-  const messages = await restrictedImports("import { x } from '../vscode/context';\nexport const y = x;\n", 'src/cli/example.ts');
+  const messages = await restrictedImports(
+    "import { x } from '../vscode/context';\nexport const y = x;\n",
+    'src/cli/example.ts',
+  );
   assert.equal(messages.length, 1);
 });
 
 test('the VS Code layer may import vscode and the core', async () => {
-  const messages = await restrictedImports("import * as vscode from 'vscode';\nimport { y } from '../core/types';\nexport const x = [vscode, y];\n", 'src/vscode/example.ts');
+  const messages = await restrictedImports(
+    "import * as vscode from 'vscode';\nimport { y } from '../core/types';\nexport const x = [vscode, y];\n",
+    'src/vscode/example.ts',
+  );
   assert.deepEqual(messages, []);
 });
 
 test('src/ has no import cycles, type-only imports included (dependency-cruiser, npm run lint)', async () => {
   const { cruise } = await import('dependency-cruiser');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const config = require(resolve(root, '.dependency-cruiser.cjs')) as { forbidden: unknown[]; options: Record<string, unknown> };
+  const config = require(resolve(root, '.dependency-cruiser.cjs')) as {
+    forbidden: unknown[];
+    options: Record<string, unknown>;
+  };
   const dir = mkdtempSync(join(root, 'src', '.cycle-probe-'));
   try {
     writeFileSync(join(dir, 'a.ts'), "import type { B } from './b';\nexport interface A { b?: B }\n");
     writeFileSync(join(dir, 'b.ts'), "import type { A } from './a';\nexport interface B { a?: A }\n");
     writeFileSync(join(dir, 'c.ts'), "import type { A } from './a';\nexport type C = A;\n");
-    const result = await cruise([relative(root, dir)], { ...config.options, validate: true, ruleSet: { forbidden: config.forbidden } } as never);
+    const result = await cruise([relative(root, dir)], {
+      ...config.options,
+      validate: true,
+      ruleSet: { forbidden: config.forbidden },
+    } as never);
     const output = typeof result.output === 'string' ? JSON.parse(result.output) : result.output;
-    const violations = (output as { summary: { violations: { rule: { name: string }; from: string }[] } }).summary.violations;
-    assert.ok(violations.some((v) => v.rule.name === 'no-cycles' && /a\.ts$/.test(v.from)), 'a type-only cycle is reported');
+    const violations = (output as { summary: { violations: { rule: { name: string }; from: string }[] } }).summary
+      .violations;
+    assert.ok(
+      violations.some((v) => v.rule.name === 'no-cycles' && /a\.ts$/.test(v.from)),
+      'a type-only cycle is reported',
+    );
     assert.ok(!violations.some((v) => /c\.ts$/.test(v.from)), 'an import into a cycle from outside it is not');
   } finally {
     rmSync(dir, { recursive: true, force: true });

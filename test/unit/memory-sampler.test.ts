@@ -14,17 +14,20 @@ function host() {
   };
   return {
     h,
-    sampler: new MemorySampler({
-      wanted: () => h.wanted,
-      sample: async () => {
-        h.reads++;
-        h.inFlight++;
-        h.maxInFlight = Math.max(h.maxInFlight, h.inFlight);
-        h.next?.();
-        await new Promise<void>((r) => (h.release = r));
-        h.inFlight--;
+    sampler: new MemorySampler(
+      {
+        wanted: () => h.wanted,
+        sample: async () => {
+          h.reads++;
+          h.inFlight++;
+          h.maxInFlight = Math.max(h.maxInFlight, h.inFlight);
+          h.next?.();
+          await new Promise<void>((r) => (h.release = r));
+          h.inFlight--;
+        },
       },
-    }, 20),
+      20,
+    ),
   };
 }
 
@@ -68,7 +71,16 @@ describe('MemorySampler', () => {
   it('a failed read is followed by the next one', async () => {
     let reads = 0;
     let wanted = true;
-    const sampler = new MemorySampler({ wanted: () => wanted, sample: async () => { reads++; throw new Error('engine gone'); } }, 10);
+    const sampler = new MemorySampler(
+      {
+        wanted: () => wanted,
+        sample: async () => {
+          reads++;
+          throw new Error('engine gone');
+        },
+      },
+      10,
+    );
     sampler.update();
     await until(() => reads >= 2);
     wanted = false;

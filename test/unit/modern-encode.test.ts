@@ -11,25 +11,50 @@ import { ProtocolError, Server, createMcpHandler } from '@modelcontextprotocol/s
 import { ModernReply, encodeResult } from '../../src/core/gateway/modern/fast-path';
 
 const SERVER_INFO = { name: 'upstream', version: '3.1.4' };
-const META = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'c', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} };
+const META = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientInfo': { name: 'c', version: '1' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
 const NAMED: Record<string, string> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
 
 type Outcome = { result: Record<string, unknown> } | { error: ProtocolError };
 
 /** What the SDK's handler answers for `method` when the upstream's answer is `outcome`. */
-async function viaSdk(method: string, params: Record<string, unknown>, outcome: Outcome): Promise<{ status: number; body: unknown }> {
-  const handler = createMcpHandler(() => {
-    const s = new Server(SERVER_INFO, { capabilities: { tools: {}, resources: {}, prompts: {} }, supportedProtocolVersions: ['2026-07-28'] });
-    s.fallbackRequestHandler = async () => {
-      if ('error' in outcome) throw outcome.error;
-      return outcome.result as never;
-    };
-    return s;
-  }, { legacy: 'reject', onerror: () => undefined });
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': method };
+async function viaSdk(
+  method: string,
+  params: Record<string, unknown>,
+  outcome: Outcome,
+): Promise<{ status: number; body: unknown }> {
+  const handler = createMcpHandler(
+    () => {
+      const s = new Server(SERVER_INFO, {
+        capabilities: { tools: {}, resources: {}, prompts: {} },
+        supportedProtocolVersions: ['2026-07-28'],
+      });
+      s.fallbackRequestHandler = async () => {
+        if ('error' in outcome) throw outcome.error;
+        return outcome.result as never;
+      };
+      return s;
+    },
+    { legacy: 'reject', onerror: () => undefined },
+  );
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    'mcp-protocol-version': '2026-07-28',
+    'mcp-method': method,
+  };
   const field = NAMED[method];
   if (field) headers['mcp-name'] = String(params[field]);
-  const res = await handler.fetch(new Request('http://127.0.0.1/mcp', { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 7, method, params: { ...params, _meta: META } }) }));
+  const res = await handler.fetch(
+    new Request('http://127.0.0.1/mcp', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method, params: { ...params, _meta: META } }),
+    }),
+  );
   return { status: res.status, body: await res.json() };
 }
 
@@ -59,21 +84,82 @@ function viaFastPath(method: string, outcome: Outcome): { status: number; body: 
 
 const cases: [string, string, Record<string, unknown>, Outcome][] = [
   ['a tool call', 'tools/call', { name: 't', arguments: {} }, { result: { content: [{ type: 'text', text: 'ok' }] } }],
-  ['a tool list with a deleted field (execution)', 'tools/list', {}, { result: { tools: [{ name: 't', inputSchema: { type: 'object' }, execution: { taskSupport: 'optional' } }, { name: 'u', inputSchema: { type: 'object' } }] } }],
+  [
+    'a tool list with a deleted field (execution)',
+    'tools/list',
+    {},
+    {
+      result: {
+        tools: [
+          { name: 't', inputSchema: { type: 'object' }, execution: { taskSupport: 'optional' } },
+          { name: 'u', inputSchema: { type: 'object' } },
+        ],
+      },
+    },
+  ],
   ['cache fields the upstream set', 'tools/list', {}, { result: { tools: [], ttlMs: 5000, cacheScope: 'public' } }],
-  ['cache fields the upstream got wrong', 'resources/list', {}, { result: { resources: [], ttlMs: -1, cacheScope: 'everyone' } }],
-  ['a result that names its server already', 'prompts/list', {}, { result: { prompts: [], _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'other', version: '0' }, x: 1 } } }],
-  ['a result with _meta of its own', 'resources/read', { uri: 'a://b' }, { result: { contents: [], _meta: { trace: 'abc' } } }],
+  [
+    'cache fields the upstream got wrong',
+    'resources/list',
+    {},
+    { result: { resources: [], ttlMs: -1, cacheScope: 'everyone' } },
+  ],
+  [
+    'a result that names its server already',
+    'prompts/list',
+    {},
+    { result: { prompts: [], _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'other', version: '0' }, x: 1 } } },
+  ],
+  [
+    'a result with _meta of its own',
+    'resources/read',
+    { uri: 'a://b' },
+    { result: { contents: [], _meta: { trace: 'abc' } } },
+  ],
   ['resultType complete already', 'prompts/get', { name: 'p' }, { result: { messages: [], resultType: 'complete' } }],
-  ['input_required on a tool call', 'tools/call', { name: 't', arguments: {} }, { result: { resultType: 'input_required', inputRequests: { a: { method: 'elicitation/create', params: {} } } } }],
-  ['input_required where only complete is allowed', 'tools/list', {}, { result: { tools: [], resultType: 'input_required' } }],
-  ['an upstream error', 'tools/call', { name: 't', arguments: {} }, { error: new ProtocolError(-32601, 'Method not found') }],
-  ['-32002 (resource not found, older code)', 'resources/read', { uri: 'a://b' }, { error: new ProtocolError(-32002, 'Resource not found', { uri: 'a://b' }) }],
-  ['-32021 (missing client capability)', 'tools/call', { name: 't', arguments: {} }, { error: new ProtocolError(-32021, 'Missing required client capabilities: sampling', { requiredCapabilities: { sampling: {} } }) }],
-  ['a gateway error with data', 'tools/call', { name: 't', arguments: {} }, { error: new ProtocolError(-32000, 'Archon MCP Doctor gateway: held too long', { reason: 'hold' }) }],
+  [
+    'input_required on a tool call',
+    'tools/call',
+    { name: 't', arguments: {} },
+    { result: { resultType: 'input_required', inputRequests: { a: { method: 'elicitation/create', params: {} } } } },
+  ],
+  [
+    'input_required where only complete is allowed',
+    'tools/list',
+    {},
+    { result: { tools: [], resultType: 'input_required' } },
+  ],
+  [
+    'an upstream error',
+    'tools/call',
+    { name: 't', arguments: {} },
+    { error: new ProtocolError(-32601, 'Method not found') },
+  ],
+  [
+    '-32002 (resource not found, older code)',
+    'resources/read',
+    { uri: 'a://b' },
+    { error: new ProtocolError(-32002, 'Resource not found', { uri: 'a://b' }) },
+  ],
+  [
+    '-32021 (missing client capability)',
+    'tools/call',
+    { name: 't', arguments: {} },
+    {
+      error: new ProtocolError(-32021, 'Missing required client capabilities: sampling', {
+        requiredCapabilities: { sampling: {} },
+      }),
+    },
+  ],
+  [
+    'a gateway error with data',
+    'tools/call',
+    { name: 't', arguments: {} },
+    { error: new ProtocolError(-32000, 'Archon MCP Doctor gateway: held too long', { reason: 'hold' }) },
+  ],
 ];
 
-describe('fast path encoding = the SDK handler\'s, case by case', () => {
+describe("fast path encoding = the SDK handler's, case by case", () => {
   for (const [what, method, params, outcome] of cases) {
     it(what, async () => {
       let fast: { status: number; body: unknown };

@@ -17,7 +17,9 @@ const { monitors, serve } = monitorSuite();
 
 async function healthyMonitor(name: string) {
   const server = await serve('fixture');
-  const monitor = new ServerMonitor({ name, url: server.url, transport: 'auto', healthUrl: server.healthUrl }, FAST, { store: new MemorySessionStore() });
+  const monitor = new ServerMonitor({ name, url: server.url, transport: 'auto', healthUrl: server.healthUrl }, FAST, {
+    store: new MemorySessionStore(),
+  });
   monitors.push(monitor);
   monitor.start();
   await waitFor(monitor, (s) => s.state === 'healthy', 'first healthy');
@@ -42,7 +44,11 @@ describe('failure records: one per failure episode', () => {
     // Down while it restarts (the push stream breaks first); a check that lands after it is back
     // finds the session gone instead. Either way, one failure.
     for (const r of records) assert.ok(r.kind === 'unreachable' || r.kind === 'unknown-session', seen);
-    assert.deepEqual(records.map((r) => r.sessionId), sessions, 'each record names the session the outage took');
+    assert.deepEqual(
+      records.map((r) => r.sessionId),
+      sessions,
+      'each record names the session the outage took',
+    );
     // The transitions agree: one fall from healthy per restart.
     const up = (state: string) => state === 'healthy' || state === 'degraded';
     const falls = monitor.snapshot.transitions.filter((t) => up(t.from) && !up(t.to));
@@ -63,9 +69,17 @@ describe('failure records: one per failure episode', () => {
     // The heal runs after every check queued before it, so by now the second one has run too.
     await waitFor(monitor, healedAfter(heals), 'healthy after the outage');
     const records = monitor.recentFailures();
-    assert.equal(records.length, 1, `records: ${records.map((r) => `${r.at.slice(11)} ${r.kind} ${r.message}`).join(' | ')}`);
+    assert.equal(
+      records.length,
+      1,
+      `records: ${records.map((r) => `${r.at.slice(11)} ${r.kind} ${r.message}`).join(' | ')}`,
+    );
     assert.equal(records[0].kind, 'unreachable');
-    assert.equal(monitor.snapshot.lastFailure?.at, records[0].at, 'the latest failure is that record, not a later copy');
+    assert.equal(
+      monitor.snapshot.lastFailure?.at,
+      records[0].at,
+      'the latest failure is that record, not a later copy',
+    );
     await monitor.stop();
   });
 });

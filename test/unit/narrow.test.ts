@@ -5,7 +5,16 @@ import { causeOf, errnoCode, errorMessage, fieldOf, isOneOf, isRecord, isStringR
 
 describe('isRecord / fieldOf', () => {
   it('objects are records; null, arrays and primitives are not', () => {
-    const table: [unknown, boolean][] = [[{}, true], [{ a: 1 }, true], [new Error('x'), true], [null, false], [undefined, false], [[], false], ['s', false], [3, false]];
+    const table: [unknown, boolean][] = [
+      [{}, true],
+      [{ a: 1 }, true],
+      [new Error('x'), true],
+      [null, false],
+      [undefined, false],
+      [[], false],
+      ['s', false],
+      [3, false],
+    ];
     for (const [v, want] of table) assert.equal(isRecord(v), want, JSON.stringify(v));
   });
   it('fieldOf reads own and inherited fields of records, and nothing of anything else', () => {

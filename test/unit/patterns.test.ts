@@ -2,7 +2,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
-import { FailureLog, failureRecord, MAX_FAILURES, PATTERN_WINDOW_MS, PatternTracker, RollingWindow, SOON_AFTER_RESTART_S } from '../../src/core/patterns';
+import {
+  FailureLog,
+  failureRecord,
+  MAX_FAILURES,
+  PATTERN_WINDOW_MS,
+  PatternTracker,
+  RollingWindow,
+  SOON_AFTER_RESTART_S,
+} from '../../src/core/patterns';
 import type { Failure, FailureKind, FailureRecord, ServerState } from '../../src/core/server-state';
 
 const T0 = Date.parse('2026-11-20T08:00:00.000Z');
@@ -10,7 +18,11 @@ const SEC = 1_000;
 const MIN = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function failure(now: number, extra: Partial<FailureRecord> = {}, kind: FailureKind = 'unknown-session'): FailureRecord {
+function failure(
+  now: number,
+  extra: Partial<FailureRecord> = {},
+  kind: FailureKind = 'unknown-session',
+): FailureRecord {
   return { at: iso(now), kind, message: `failure at ${iso(now)}`, ...extra };
 }
 
@@ -43,7 +55,10 @@ describe('RollingWindow', () => {
   it('keeps items in insertion order, oldest first', () => {
     const w = new RollingWindow<{ at: string; n: number }>(10, MIN);
     for (let i = 0; i < 5; i++) w.add({ at: iso(T0 + i * SEC), n: i }, T0 + i * SEC);
-    assert.deepEqual(w.list().map((x) => x.n), [0, 1, 2, 3, 4]);
+    assert.deepEqual(
+      w.list().map((x) => x.n),
+      [0, 1, 2, 3, 4],
+    );
   });
 
   it('prune(now) drops items older than the window even without a new insert', () => {
@@ -96,7 +111,11 @@ describe('PatternTracker: failures soon after a restart', () => {
     assert.equal(t.recordFailure(failure(T0, { serverUptimeSeconds: 5 }), T0).length, 1);
     for (let i = 1; i <= 20; i++) {
       const now = T0 + i * MIN;
-      assert.deepEqual(t.recordFailure(failure(now, { serverUptimeSeconds: 5 }), now), [], `sighting ${i} re-announced`);
+      assert.deepEqual(
+        t.recordFailure(failure(now, { serverUptimeSeconds: 5 }), now),
+        [],
+        `sighting ${i} re-announced`,
+      );
     }
     const [active] = t.active(T0 + 20 * MIN);
     assert.equal(active.id, 'soon-after-restart');
@@ -140,7 +159,8 @@ describe('PatternTracker: repeated failures on one session', () => {
   it('is reported once per episode', () => {
     const t = new PatternTracker();
     const reports = [];
-    for (let i = 0; i < 10; i++) reports.push(...t.recordFailure(failure(T0 + i * MIN, { sessionId: 'sess-A' }), T0 + i * MIN));
+    for (let i = 0; i < 10; i++)
+      reports.push(...t.recordFailure(failure(T0 + i * MIN, { sessionId: 'sess-A' }), T0 + i * MIN));
     assert.equal(reports.length, 1);
     assert.match(t.active(T0 + 10 * MIN)[0].detail, /^10 failures/);
   });
@@ -150,7 +170,11 @@ describe('PatternTracker: repeated failures on one session', () => {
     for (let i = 0; i < 10; i++) {
       assert.deepEqual(t.recordFailure(failure(T0 + i * MIN, { sessionId: `sess-${i}` }), T0 + i * MIN), []);
     }
-    assert.deepEqual(t.recordFailure(failure(T0 + 11 * MIN, { sessionId: 'sess-0' }), T0 + 11 * MIN), [], 'only 2 on sess-0');
+    assert.deepEqual(
+      t.recordFailure(failure(T0 + 11 * MIN, { sessionId: 'sess-0' }), T0 + 11 * MIN),
+      [],
+      'only 2 on sess-0',
+    );
   });
 
   it('failures without a session id never make this pattern', () => {
@@ -177,7 +201,13 @@ describe('PatternTracker: repeated failures on one session', () => {
 
 describe('PatternTracker: flapping', () => {
   /** healthy → lost → healing → healthy, `losses` times, `gapMs` apart. Returns every report. */
-  function flap(t: PatternTracker, start: number, losses: number, gapMs: number, lostState: ServerState = 'session-lost') {
+  function flap(
+    t: PatternTracker,
+    start: number,
+    losses: number,
+    gapMs: number,
+    lostState: ServerState = 'session-lost',
+  ) {
     const reports = [];
     reports.push(...t.recordState('healthy', start));
     for (let i = 0; i < losses; i++) {
@@ -276,7 +306,10 @@ describe('PatternTracker: active() and memory', () => {
     let announced = 0;
     for (let i = 0; i < 100_000; i++) {
       const now = T0 + i * step;
-      announced += t.recordFailure(failure(now, { sessionId: `s-${Math.floor(i / 5)}`, serverUptimeSeconds: (i % 100) * 6 }), now).length;
+      announced += t.recordFailure(
+        failure(now, { sessionId: `s-${Math.floor(i / 5)}`, serverUptimeSeconds: (i % 100) * 6 }),
+        now,
+      ).length;
       announced += t.recordState(i % 2 ? 'healthy' : 'unreachable', now).length;
     }
     const end = T0 + 100_000 * step;
@@ -294,52 +327,113 @@ describe('failureRecord: one hidden class for the whole log', () => {
   // functions compiled after this call only).
   setFlagsFromString('--allow-natives-syntax');
   const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
-  const distinctMaps = (objects: readonly object[]) => objects.reduce<object[]>((reps, o) => (reps.some((r) => sameMap(r, o)) ? reps : [...reps, o]), []).length;
+  const distinctMaps = (objects: readonly object[]) =>
+    objects.reduce<object[]>((reps, o) => (reps.some((r) => sameMap(r, o)) ? reps : [...reps, o]), []).length;
   // Failures as classify.ts builds them: the plain kind and the kind with an HTTP answer spread in.
-  const failures = (n: number): Failure[] => Array.from({ length: n }, (_, i) => (i % 2
-    ? { kind: 'unreachable', message: `down ${i}`, errorCode: 'ECONNREFUSED' }
-    : { ...{ httpStatus: 404, bodyExcerpt: 'Session not found' }, kind: 'unknown-session', message: `gone ${i}` }));
+  const failures = (n: number): Failure[] =>
+    Array.from({ length: n }, (_, i) =>
+      i % 2
+        ? { kind: 'unreachable', message: `down ${i}`, errorCode: 'ECONNREFUSED' }
+        : { ...{ httpStatus: 404, bodyExcerpt: 'Session not found' }, kind: 'unknown-session', message: `gone ${i}` },
+    );
 
   it('200 records from failures of two shapes, with and without session and uptime, share one map', () => {
-    const records = failures(200).map((f, i) => failureRecord(f, iso(T0 + i * SEC), i % 3 ? `s-${i}` : undefined, i % 5 ? i * 1.5 : undefined));
+    const records = failures(200).map((f, i) =>
+      failureRecord(f, iso(T0 + i * SEC), i % 3 ? `s-${i}` : undefined, i % 5 ? i * 1.5 : undefined),
+    );
     assert.equal(distinctMaps(records), 1);
     // The check itself can fail: a spread plus properties (what the monitor did) gives a map per record.
     // Compiled by V8 itself, as the shipped bundle is: the test's own transform may lower the spread.
     // (How many maps depends on the spread site's inline cache: a site that only ever sees one source
     // shape, as the monitor's did, makes one per object; one that saw many shapes shares them.)
-    const spreadRecord = new Function('f', 'at', 'sessionId', 'return { ...f, at, sessionId }') as (f: Failure, at: string, s: string) => FailureRecord;
-    const unreachable = (i: number): Failure => ({ kind: 'unreachable', message: `down ${i}`, errorCode: 'ECONNREFUSED' });
+    const spreadRecord = new Function('f', 'at', 'sessionId', 'return { ...f, at, sessionId }') as (
+      f: Failure,
+      at: string,
+      s: string,
+    ) => FailureRecord;
+    const unreachable = (i: number): Failure => ({
+      kind: 'unreachable',
+      message: `down ${i}`,
+      errorCode: 'ECONNREFUSED',
+    });
     const spread = Array.from({ length: 200 }, (_, i) => spreadRecord(unreachable(i), iso(T0 + i * SEC), `s-${i}`));
     assert.ok(distinctMaps(spread) > 100, `spread records: ${distinctMaps(spread)} maps`);
   });
 
   it('keeps every field of the failure and its context', () => {
-    const f: Failure = { kind: 'unknown-session', message: 'gone', httpStatus: 400, bodyExcerpt: 'Bad Request', errorCode: undefined };
-    assert.deepEqual(failureRecord(f, iso(T0), 'abc', 12), { ...f, at: iso(T0), sessionId: 'abc', serverUptimeSeconds: 12 });
+    const f: Failure = {
+      kind: 'unknown-session',
+      message: 'gone',
+      httpStatus: 400,
+      bodyExcerpt: 'Bad Request',
+      errorCode: undefined,
+    };
+    assert.deepEqual(failureRecord(f, iso(T0), 'abc', 12), {
+      ...f,
+      at: iso(T0),
+      sessionId: 'abc',
+      serverUptimeSeconds: 12,
+    });
   });
 
   it('pattern reports keep one map as they are sighted again', () => {
     const t = new PatternTracker();
-    for (let i = 0; i < 50; i++) t.recordFailure(failure(T0 + i * SEC, { sessionId: 's', serverUptimeSeconds: 10 }), T0 + i * SEC);
+    for (let i = 0; i < 50; i++)
+      t.recordFailure(failure(T0 + i * SEC, { sessionId: 's', serverUptimeSeconds: 10 }), T0 + i * SEC);
     const reports = t.active(T0 + 50 * SEC);
     assert.equal(reports.length, 2);
     assert.equal(distinctMaps(reports), 1);
-    assert.ok(reports.every((r) => r.count > 1), 'sighted more than once (replaced, not the first object)');
+    assert.ok(
+      reports.every((r) => r.count > 1),
+      'sighted more than once (replaced, not the first object)',
+    );
   });
 });
 
 describe('FailureLog: the compact failure history', () => {
   const rec = (i: number): FailureRecord =>
-    failureRecord({ kind: i % 2 ? 'unreachable' : 'unknown-session', message: `m${i}`, httpStatus: i % 2 ? undefined : 404, bodyExcerpt: 'not kept', errorCode: i % 2 ? 'ECONNREFUSED' : undefined }, iso(T0 + i * SEC), `s-${i % 3}`, 7);
+    failureRecord(
+      {
+        kind: i % 2 ? 'unreachable' : 'unknown-session',
+        message: `m${i}`,
+        httpStatus: i % 2 ? undefined : 404,
+        bodyExcerpt: 'not kept',
+        errorCode: i % 2 ? 'ECONNREFUSED' : undefined,
+      },
+      iso(T0 + i * SEC),
+      `s-${i % 3}`,
+      7,
+    );
 
   it('gives back what pattern detection and the report read, oldest first, the newest `capacity` of them', () => {
     const log = new FailureLog(4, PATTERN_WINDOW_MS);
     for (let i = 0; i < 7; i++) log.add(rec(i), T0 + i * SEC);
     const kept = log.list();
     assert.equal(log.size, 4);
-    assert.deepEqual(kept.map((r) => r.message), ['m3', 'm4', 'm5', 'm6']);
-    assert.deepEqual(kept[0], { kind: 'unreachable', message: 'm3', httpStatus: undefined, bodyExcerpt: undefined, errorCode: 'ECONNREFUSED', at: iso(T0 + 3 * SEC), sessionId: 's-0', serverUptimeSeconds: undefined });
-    assert.deepEqual(kept[1], { kind: 'unknown-session', message: 'm4', httpStatus: 404, bodyExcerpt: undefined, errorCode: undefined, at: iso(T0 + 4 * SEC), sessionId: 's-1', serverUptimeSeconds: undefined });
+    assert.deepEqual(
+      kept.map((r) => r.message),
+      ['m3', 'm4', 'm5', 'm6'],
+    );
+    assert.deepEqual(kept[0], {
+      kind: 'unreachable',
+      message: 'm3',
+      httpStatus: undefined,
+      bodyExcerpt: undefined,
+      errorCode: 'ECONNREFUSED',
+      at: iso(T0 + 3 * SEC),
+      sessionId: 's-0',
+      serverUptimeSeconds: undefined,
+    });
+    assert.deepEqual(kept[1], {
+      kind: 'unknown-session',
+      message: 'm4',
+      httpStatus: 404,
+      bodyExcerpt: undefined,
+      errorCode: undefined,
+      at: iso(T0 + 4 * SEC),
+      sessionId: 's-1',
+      serverUptimeSeconds: undefined,
+    });
     assert.equal(log.countOnSession('s-0'), 2, 'm3 and m6');
     assert.equal(log.countOnSession('s-2'), 1, 'm5 (m2 was dropped)');
   });
@@ -348,17 +442,40 @@ describe('FailureLog: the compact failure history', () => {
     const log = new FailureLog(3, MIN);
     for (let i = 0; i < 5; i++) log.add(rec(i), T0 + i * SEC);
     log.prune(T0 + 3 * SEC + MIN);
-    assert.deepEqual(log.list().map((r) => r.message), ['m3', 'm4']);
+    assert.deepEqual(
+      log.list().map((r) => r.message),
+      ['m3', 'm4'],
+    );
     log.prune(T0 + 10 * MIN);
     assert.equal(log.size, 0);
     log.add(rec(600), T0 + 10 * MIN);
-    assert.deepEqual(log.list().map((r) => r.message), ['m600']);
+    assert.deepEqual(
+      log.list().map((r) => r.message),
+      ['m600'],
+    );
   });
 
   it('every failure kind and HTTP status comes back as it went in', () => {
     const log = new FailureLog(20, PATTERN_WINDOW_MS);
-    const kinds: FailureKind[] = ['unknown-session', 'unreachable', 'timeout', 'server-error', 'auth', 'era-mismatch', 'unknown-method', 'protocol'];
-    kinds.forEach((kind, i) => log.add(failureRecord({ kind, message: kind, httpStatus: i ? 400 + i * 33 : undefined }, iso(T0 + i), undefined), T0 + i));
-    assert.deepEqual(log.list().map((r) => [r.kind, r.httpStatus]), kinds.map((k, i) => [k, i ? 400 + i * 33 : undefined]));
+    const kinds: FailureKind[] = [
+      'unknown-session',
+      'unreachable',
+      'timeout',
+      'server-error',
+      'auth',
+      'era-mismatch',
+      'unknown-method',
+      'protocol',
+    ];
+    kinds.forEach((kind, i) =>
+      log.add(
+        failureRecord({ kind, message: kind, httpStatus: i ? 400 + i * 33 : undefined }, iso(T0 + i), undefined),
+        T0 + i,
+      ),
+    );
+    assert.deepEqual(
+      log.list().map((r) => [r.kind, r.httpStatus]),
+      kinds.map((k, i) => [k, i ? 400 + i * 33 : undefined]),
+    );
   });
 });

@@ -23,7 +23,15 @@ function snap(state: ServerState, overrides: Partial<ServerSnapshot> = {}): Serv
 }
 
 /** Worst first, as the issue describes: attention, then lost/unreachable, then busy, then slow, then fine. */
-const WORST_FIRST: ServerState[] = ['needs-attention', 'session-lost', 'unreachable', 'healing', 'connecting', 'degraded', 'healthy'];
+const WORST_FIRST: ServerState[] = [
+  'needs-attention',
+  'session-lost',
+  'unreachable',
+  'healing',
+  'connecting',
+  'degraded',
+  'healthy',
+];
 
 describe('worst()', () => {
   it('empty list gives undefined', () => {
@@ -67,7 +75,10 @@ describe('worst()', () => {
     const list = [snap('healthy'), snap('needs-attention'), snap('degraded')];
     const before = list.map((s) => s.state);
     worst(list);
-    assert.deepEqual(list.map((s) => s.state), before);
+    assert.deepEqual(
+      list.map((s) => s.state),
+      before,
+    );
   });
 });
 
@@ -114,11 +125,17 @@ describe('lookOf()', () => {
 
 describe('describe()', () => {
   it('healthy with a ping shows the latency', () => {
-    assert.equal(describeServer(snap('healthy', { lastPing: { at: '2026-11-20T08:59:58.000Z', latencyMs: 12 } })), 'healthy · 12 ms');
+    assert.equal(
+      describeServer(snap('healthy', { lastPing: { at: '2026-11-20T08:59:58.000Z', latencyMs: 12 } })),
+      'healthy · 12 ms',
+    );
   });
 
   it('degraded with a ping shows "slow" and the latency', () => {
-    assert.equal(describeServer(snap('degraded', { lastPing: { at: '2026-11-20T08:59:58.000Z', latencyMs: 1500 } })), 'slow · 1500 ms');
+    assert.equal(
+      describeServer(snap('degraded', { lastPing: { at: '2026-11-20T08:59:58.000Z', latencyMs: 1500 } })),
+      'slow · 1500 ms',
+    );
   });
 
   it('healthy without a ping is just the label', () => {
@@ -126,7 +143,12 @@ describe('describe()', () => {
   });
 
   it('session-lost shows the loss cause when known', () => {
-    assert.equal(describeServer(snap('session-lost', { lastLoss: { at: '2026-11-20T08:59:00.000Z', cause: 'oom-kill', evidence: [] } })), 'session lost · oom-kill');
+    assert.equal(
+      describeServer(
+        snap('session-lost', { lastLoss: { at: '2026-11-20T08:59:00.000Z', cause: 'oom-kill', evidence: [] } }),
+      ),
+      'session lost · oom-kill',
+    );
     assert.equal(describeServer(snap('session-lost')), 'session lost');
   });
 
@@ -155,7 +177,14 @@ describe('ago()', () => {
 
 describe('tooltipLine()', () => {
   it('shows the name in bold, the state label, latency and the shortened session', () => {
-    const line = tooltipLine(snap('healthy', { name: 'Archon', sessionId: SESSION, lastPing: { at: '2026-11-20T08:59:58.000Z', latencyMs: 9 } }), NOW);
+    const line = tooltipLine(
+      snap('healthy', {
+        name: 'Archon',
+        sessionId: SESSION,
+        lastPing: { at: '2026-11-20T08:59:58.000Z', latencyMs: 9 },
+      }),
+      NOW,
+    );
     assert.ok(line.startsWith('**Archon**: healthy'));
     assert.ok(line.includes('9 ms'));
     assert.ok(line.includes('session `4f1c2a9e…b7d0`'));
@@ -164,19 +193,32 @@ describe('tooltipLine()', () => {
   it('never shows a full session id, in any state', () => {
     for (const state of SERVER_STATES) {
       for (const id of [SESSION, '9f8e7d6c5b4a39281706f5e4d3c2b1a0']) {
-        const line = tooltipLine(snap(state, { sessionId: id, lastPing: { at: '2026-11-20T08:59:58.000Z', latencyMs: 9 } }), NOW);
+        const line = tooltipLine(
+          snap(state, { sessionId: id, lastPing: { at: '2026-11-20T08:59:58.000Z', latencyMs: 9 } }),
+          NOW,
+        );
         assert.ok(!line.includes(id), `${state}: ${line}`);
       }
     }
   });
 
   it('shows the last heal with how long ago and its kind', () => {
-    const line = tooltipLine(snap('healthy', { lastHeal: { at: new Date(NOW - 120_000).toISOString(), kind: 'resumed', durationMs: 30, attempts: 1 } }), NOW);
+    const line = tooltipLine(
+      snap('healthy', {
+        lastHeal: { at: new Date(NOW - 120_000).toISOString(), kind: 'resumed', durationMs: 30, attempts: 1 },
+      }),
+      NOW,
+    );
     assert.ok(line.includes('last heal 2 min ago (resumed)'), line);
   });
 
   it('shows the last failure when not healthy, and hides it when healthy', () => {
-    const lastFailure = { at: '2026-11-20T08:59:00.000Z', kind: 'unknown-session' as const, message: 'HTTP 400 "Bad Request: No valid session ID provided": the server no longer knows this session (it probably restarted).' };
+    const lastFailure = {
+      at: '2026-11-20T08:59:00.000Z',
+      kind: 'unknown-session' as const,
+      message:
+        'HTTP 400 "Bad Request: No valid session ID provided": the server no longer knows this session (it probably restarted).',
+    };
     assert.ok(tooltipLine(snap('session-lost', { lastFailure }), NOW).includes('No valid session ID provided'));
     assert.ok(!tooltipLine(snap('healthy', { lastFailure }), NOW).includes('No valid session ID provided'));
   });
@@ -185,28 +227,44 @@ describe('tooltipLine()', () => {
     // The status bar appends tooltipLine() to a MarkdownString with command links enabled; the
     // failure message quotes the HTTP body the server sent, so it must be escaped for Markdown.
     const body = '![x](https://tracker.example/p.png) [Fix it](command:archonMcp.reconnect) **bold**';
-    const lastFailure = { at: '2026-11-20T08:59:00.000Z', kind: 'protocol' as const, message: `HTTP 418 "${body}": not an answer an MCP server gives.` };
+    const lastFailure = {
+      at: '2026-11-20T08:59:00.000Z',
+      kind: 'protocol' as const,
+      message: `HTTP 418 "${body}": not an answer an MCP server gives.`,
+    };
     const line = tooltipLine(snap('needs-attention', { lastFailure }), NOW);
     assert.ok(line.includes('tracker.example'), 'the text itself is still shown');
     assert.doesNotMatch(line, /(^|[^\\])\]\(/, `an unescaped Markdown link/image survives: ${line}`);
   });
 
   it('does not show a stale latency while the server is down', () => {
-    const line = tooltipLine(snap('unreachable', { lastPing: { at: '2026-11-20T08:00:00.000Z', latencyMs: 777 } }), NOW);
+    const line = tooltipLine(
+      snap('unreachable', { lastPing: { at: '2026-11-20T08:00:00.000Z', latencyMs: 777 } }),
+      NOW,
+    );
     assert.ok(!line.includes('777 ms'), line);
     assert.ok(line.includes('unreachable'));
   });
 
   it('parts are separated by " · " and a bare server has only its name and state', () => {
     assert.equal(tooltipLine(snap('connecting', { name: 'X' }), NOW), '**X**: connecting');
-    const line = tooltipLine(snap('healthy', { name: 'X', sessionId: SESSION, lastPing: { at: '2026-11-20T08:59:58.000Z', latencyMs: 9 } }), NOW);
+    const line = tooltipLine(
+      snap('healthy', { name: 'X', sessionId: SESSION, lastPing: { at: '2026-11-20T08:59:58.000Z', latencyMs: 9 } }),
+      NOW,
+    );
     assert.equal(line, '**X**: healthy · 9 ms · session `4f1c2a9e…b7d0`');
   });
 });
 
 describe('inTrouble() (Reconnect MCP from the palette reconnects all of them when there are several)', () => {
   it('lost, unreachable, healing and attention are trouble; fine, slow, connecting and a calm "not running" are not', () => {
-    const all = [...WORST_FIRST.map((st) => snap(st)), snap('unreachable', { name: 'calm', down: { calm: true, detail: 'stopped' } as ServerSnapshot['down'] })];
-    assert.deepEqual(inTrouble(all).map((s) => s.name), ['srv-needs-attention', 'srv-session-lost', 'srv-unreachable', 'srv-healing']);
+    const all = [
+      ...WORST_FIRST.map((st) => snap(st)),
+      snap('unreachable', { name: 'calm', down: { calm: true, detail: 'stopped' } as ServerSnapshot['down'] }),
+    ];
+    assert.deepEqual(
+      inTrouble(all).map((s) => s.name),
+      ['srv-needs-attention', 'srv-session-lost', 'srv-unreachable', 'srv-healing'],
+    );
   });
 });

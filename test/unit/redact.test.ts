@@ -68,7 +68,12 @@ describe('redactHeaders', () => {
   });
 
   it('hides any header whose name mentions token, secret or key', () => {
-    const out = redactHeaders({ 'X-Archon-Token': 'a', 'X-Client-Secret': 'b', 'X-Service-Key': 'c', 'X-Access-Token': 'd' });
+    const out = redactHeaders({
+      'X-Archon-Token': 'a',
+      'X-Client-Secret': 'b',
+      'X-Service-Key': 'c',
+      'X-Access-Token': 'd',
+    });
     for (const v of Object.values(out)) assert.equal(v, '«hidden»');
   });
 
@@ -121,7 +126,15 @@ describe('redactText', () => {
       keep: 'visible-HHHH8888',
     });
     const out = redactText(body);
-    for (const s of ['tok-AAAA1111', 'acc-BBBB2222', 'key-CCCC3333', 'key-DDDD4444', 'pw-EEEE5555', 'sec-FFFF6666', 'ref-GGGG7777']) {
+    for (const s of [
+      'tok-AAAA1111',
+      'acc-BBBB2222',
+      'key-CCCC3333',
+      'key-DDDD4444',
+      'pw-EEEE5555',
+      'sec-FFFF6666',
+      'ref-GGGG7777',
+    ]) {
       assert.ok(!out.includes(s), `${s} leaked: ${out}`);
     }
     assert.ok(out.includes('visible-HHHH8888'), 'other values stay');

@@ -7,39 +7,79 @@ import type { ServerSnapshot, ServerState, Transition } from '../../src/core/ser
 
 const T0 = Date.parse('2026-12-01T10:00:00.000Z');
 const at = (ms: number) => new Date(T0 + ms).toISOString();
-const t = (ms: number, from: ServerState, to: ServerState): Transition => ({ at: at(ms), from, to, reason: 'ping-failed', evidence: [] });
+const t = (ms: number, from: ServerState, to: ServerState): Transition => ({
+  at: at(ms),
+  from,
+  to,
+  reason: 'ping-failed',
+  evidence: [],
+});
 
 function snap(state: ServerState, transitions: Transition[], overrides: Partial<ServerSnapshot> = {}): ServerSnapshot {
   return {
-    name: 'Archon', url: 'http://localhost:8051/mcp', configuredTransport: 'auto', state, stateSince: at(0),
-    heals: 0, healAttempts: 0, transitions, patterns: [], ...overrides,
+    name: 'Archon',
+    url: 'http://localhost:8051/mcp',
+    configuredTransport: 'auto',
+    state,
+    stateSince: at(0),
+    heals: 0,
+    healAttempts: 0,
+    transitions,
+    patterns: [],
+    ...overrides,
   };
 }
-const counters = (forwarded: number, held: number, reinitialized: number, resent: number, errors: number): GatewayCounters =>
-  ({ requestsForwarded: forwarded, errorsReturned: errors, healed: { held, reinitialized, resent } });
+const counters = (
+  forwarded: number,
+  held: number,
+  reinitialized: number,
+  resent: number,
+  errors: number,
+): GatewayCounters => ({
+  requestsForwarded: forwarded,
+  errorsReturned: errors,
+  healed: { held, reinitialized, resent },
+});
 
 describe('rehearsalReport', () => {
   it('a docker restart that healed: detection and heal times, the cause, the gateway deltas', () => {
-    const after = snap('healthy', [
-      t(-60_000, 'connecting', 'healthy'),
-      t(420, 'healthy', 'session-lost'),
-      t(425, 'session-lost', 'healing'),
-      t(430, 'healing', 'unreachable'),
-      t(2_900, 'unreachable', 'healing'),
-      t(3_150, 'healing', 'healthy'),
-    ], {
-      lastLoss: { at: at(420), cause: 'docker-restart', label: 'docker restart', evidence: [] },
-      lastHeal: { at: at(3_150), kind: 'reinitialized', durationMs: 2_700, attempts: 1 },
+    const after = snap(
+      'healthy',
+      [
+        t(-60_000, 'connecting', 'healthy'),
+        t(420, 'healthy', 'session-lost'),
+        t(425, 'session-lost', 'healing'),
+        t(430, 'healing', 'unreachable'),
+        t(2_900, 'unreachable', 'healing'),
+        t(3_150, 'healing', 'healthy'),
+      ],
+      {
+        lastLoss: { at: at(420), cause: 'docker-restart', label: 'docker restart', evidence: [] },
+        lastHeal: { at: at(3_150), kind: 'reinitialized', durationMs: 2_700, attempts: 1 },
+      },
+    );
+    const r = rehearsalReport({
+      requestedAt: at(0),
+      after,
+      gatewayBefore: counters(10, 1, 0, 0, 0),
+      gatewayAfter: counters(14, 3, 1, 0, 0),
     });
-    const r = rehearsalReport({ requestedAt: at(0), after, gatewayBefore: counters(10, 1, 0, 0, 0), gatewayAfter: counters(14, 3, 1, 0, 0) });
     assert.equal(r.outcome, 'healed');
     assert.equal(r.detectionMs, 420);
     assert.equal(r.healMs, 2_730);
     assert.equal(r.cause, 'docker-restart');
     assert.equal(r.causeLabel, 'docker restart');
     assert.equal(r.healKind, 'reinitialized');
-    assert.deepEqual(r.gateway, { held: 3, heldByKind: { held: 2, reinitialized: 1, resent: 0 }, forwarded: 4, errorsReturned: 0 });
-    assert.match(rehearsalSummary(r), /noticed in 420 ms, healthy again 2\.7 s later \(docker restart\); the gateway held and answered 3 client requests/);
+    assert.deepEqual(r.gateway, {
+      held: 3,
+      heldByKind: { held: 2, reinitialized: 1, resent: 0 },
+      forwarded: 4,
+      errorsReturned: 0,
+    });
+    assert.match(
+      rehearsalSummary(r),
+      /noticed in 420 ms, healthy again 2\.7 s later \(docker restart\); the gateway held and answered 3 client requests/,
+    );
     const md = renderRehearsal(r);
     assert.match(md, /\| Detection time \| 420 ms \|/);
     assert.match(md, /\| Cause named \| docker restart \(`docker-restart`\) \|/);
@@ -69,7 +109,14 @@ describe('rehearsalReport', () => {
   });
 
   it('a server without sessions (nothing lost) that came back: healed, "no session lost"', () => {
-    const r = rehearsalReport({ requestedAt: at(0), after: snap('healthy', [t(200, 'healthy', 'unreachable'), t(1_700, 'unreachable', 'healing'), t(1_800, 'healing', 'healthy')]) });
+    const r = rehearsalReport({
+      requestedAt: at(0),
+      after: snap('healthy', [
+        t(200, 'healthy', 'unreachable'),
+        t(1_700, 'unreachable', 'healing'),
+        t(1_800, 'healing', 'healthy'),
+      ]),
+    });
     assert.equal(r.outcome, 'healed');
     assert.equal(r.healMs, 1_600);
     assert.match(rehearsalSummary(r), /no session lost/);

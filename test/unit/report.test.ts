@@ -33,7 +33,13 @@ function snapshot(overrides: Partial<ServerSnapshot> = {}): ServerSnapshot {
 }
 
 function failureRecord(i: number, extra: Partial<FailureRecord> = {}): FailureRecord {
-  return { at: `2026-11-20T08:${String(i).padStart(2, '0')}:00.000Z`, kind: 'unknown-session', message: `failure number ${i}.`, httpStatus: 400, ...extra };
+  return {
+    at: `2026-11-20T08:${String(i).padStart(2, '0')}:00.000Z`,
+    kind: 'unknown-session',
+    message: `failure number ${i}.`,
+    httpStatus: 400,
+    ...extra,
+  };
 }
 
 const SERVERS: ServerConfig[] = [
@@ -54,8 +60,18 @@ function input(overrides: Partial<ReportInput> = {}): ReportInput {
     product: { name: 'Archon MCP Doctor', version: '0.1.0' },
     host: 'VS Code 1.101.0 (Visual Studio Code, local) on Linux 6.1',
     servers: SERVERS,
-    settings: { pingIntervalSeconds: 10, pingTimeoutSeconds: 5, autoHeal: true, maxAutoHealAttempts: 5, degradedLatencyMs: 1000, 'statusBar.clickAction': 'reconnect' },
-    snapshots: [snapshot(), snapshot({ name: 'Everything', url: 'http://localhost:3001/mcp', state: 'session-lost', sessionId: SESSION_2 })],
+    settings: {
+      pingIntervalSeconds: 10,
+      pingTimeoutSeconds: 5,
+      autoHeal: true,
+      maxAutoHealAttempts: 5,
+      degradedLatencyMs: 1000,
+      'statusBar.clickAction': 'reconnect',
+    },
+    snapshots: [
+      snapshot(),
+      snapshot({ name: 'Everything', url: 'http://localhost:3001/mcp', state: 'session-lost', sessionId: SESSION_2 }),
+    ],
     recentFailures: (name) => failures[name] ?? [],
     now: NOW,
     ...overrides,
@@ -98,9 +114,26 @@ describe('renderReport: header and summary', () => {
   });
 
   it('shows the cause of the last session loss in the summary and the section', () => {
-    const r = renderReport(input({
-      snapshots: [snapshot({ state: 'session-lost', lastLoss: { at: '2026-11-20T08:30:00.000Z', cause: 'oom-kill', evidence: [{ at: '2026-11-20T08:29:58.000Z', source: 'docker', detail: 'container archon-mcp was OOM-killed (exit 137)' }] } })],
-    }));
+    const r = renderReport(
+      input({
+        snapshots: [
+          snapshot({
+            state: 'session-lost',
+            lastLoss: {
+              at: '2026-11-20T08:30:00.000Z',
+              cause: 'oom-kill',
+              evidence: [
+                {
+                  at: '2026-11-20T08:29:58.000Z',
+                  source: 'docker',
+                  detail: 'container archon-mcp was OOM-killed (exit 137)',
+                },
+              ],
+            },
+          }),
+        ],
+      }),
+    );
     assert.ok(r.includes('- **Archon**: session-lost — last session loss: oom-kill'));
     assert.ok(r.includes('cause **oom-kill**'));
     assert.ok(r.includes('**Evidence for the last session loss**'));
@@ -110,17 +143,47 @@ describe('renderReport: header and summary', () => {
 
 describe('renderReport: server details', () => {
   it('says why a server is down, and whether that is calm', () => {
-    const calm = renderReport(input({ snapshots: [snapshot({ state: 'unreachable', down: { reason: 'stopped-on-purpose', calm: true, detail: 'container archon-mcp was stopped' } })] }));
-    assert.ok(calm.includes('| Why down | stopped-on-purpose (calm: nothing lost you did not cause): container archon-mcp was stopped |'), calm);
-    const lost = renderReport(input({ snapshots: [snapshot({ state: 'unreachable', down: { reason: 'crash', calm: false, detail: 'container archon-mcp crashed (exit 3)' } })] }));
+    const calm = renderReport(
+      input({
+        snapshots: [
+          snapshot({
+            state: 'unreachable',
+            down: { reason: 'stopped-on-purpose', calm: true, detail: 'container archon-mcp was stopped' },
+          }),
+        ],
+      }),
+    );
+    assert.ok(
+      calm.includes(
+        '| Why down | stopped-on-purpose (calm: nothing lost you did not cause): container archon-mcp was stopped |',
+      ),
+      calm,
+    );
+    const lost = renderReport(
+      input({
+        snapshots: [
+          snapshot({
+            state: 'unreachable',
+            down: { reason: 'crash', calm: false, detail: 'container archon-mcp crashed (exit 3)' },
+          }),
+        ],
+      }),
+    );
     assert.ok(lost.includes('| Why down | crash: container archon-mcp crashed (exit 3) |'), lost);
     assert.ok(!renderReport(input()).includes('Why down'), 'a healthy server has no such row');
   });
 
   it('shows URL, transport, server info, protocol, ping and heals', () => {
-    const r = renderReport(input({
-      snapshots: [snapshot({ heals: 3, lastHeal: { at: '2026-11-20T08:45:00.000Z', kind: 'reinitialized', durationMs: 140, attempts: 1 } })],
-    }));
+    const r = renderReport(
+      input({
+        snapshots: [
+          snapshot({
+            heals: 3,
+            lastHeal: { at: '2026-11-20T08:45:00.000Z', kind: 'reinitialized', durationMs: 140, attempts: 1 },
+          }),
+        ],
+      }),
+    );
     assert.ok(r.includes('| URL | http://localhost:8051/mcp |'));
     assert.ok(r.includes('| Transport | streamable-http |'));
     assert.ok(r.includes('| Server | archon-mcp-server 1.12.2 |'));
@@ -130,9 +193,20 @@ describe('renderReport: server details', () => {
   });
 
   it('falls back to the configured transport and dashes for unknowns', () => {
-    const r = renderReport(input({
-      snapshots: [snapshot({ transport: undefined, sessionId: undefined, serverInfo: undefined, protocolVersion: undefined, lastPing: undefined, state: 'connecting' })],
-    }));
+    const r = renderReport(
+      input({
+        snapshots: [
+          snapshot({
+            transport: undefined,
+            sessionId: undefined,
+            serverInfo: undefined,
+            protocolVersion: undefined,
+            lastPing: undefined,
+            state: 'connecting',
+          }),
+        ],
+      }),
+    );
     assert.ok(r.includes('| Transport | auto |'));
     assert.ok(r.includes('| Session | — |'));
     assert.ok(r.includes('| Server | — |'));
@@ -149,22 +223,50 @@ describe('renderReport: server details', () => {
   });
 
   it('shows health with rounded uptime and its error', () => {
-    const r = renderReport(input({ snapshots: [snapshot({ health: { at: '2026-11-20T08:59:00.000Z', ok: false, uptimeSeconds: 12.7, error: 'HTTP 503: busy' } })] }));
+    const r = renderReport(
+      input({
+        snapshots: [
+          snapshot({
+            health: { at: '2026-11-20T08:59:00.000Z', ok: false, uptimeSeconds: 12.7, error: 'HTTP 503: busy' },
+          }),
+        ],
+      }),
+    );
     assert.ok(r.includes('| Health | failing, uptime 13 s, HTTP 503: busy |'));
   });
 
   it('lists detected patterns with title, detail and count', () => {
-    const r = renderReport(input({
-      snapshots: [snapshot({
-        patterns: [
-          { id: 'flapping', title: 'Flapping', detail: '4 losses within 10 minutes', firstSeen: '2026-11-20T08:10:00.000Z', lastSeen: '2026-11-20T08:50:00.000Z', count: 6 },
-          { id: 'soon-after-restart', title: 'Failures soon after a server restart', detail: 'failure (unknown-session) 12 s after the server started', firstSeen: '2026-11-20T08:20:00.000Z', lastSeen: '2026-11-20T08:20:00.000Z', count: 1 },
+    const r = renderReport(
+      input({
+        snapshots: [
+          snapshot({
+            patterns: [
+              {
+                id: 'flapping',
+                title: 'Flapping',
+                detail: '4 losses within 10 minutes',
+                firstSeen: '2026-11-20T08:10:00.000Z',
+                lastSeen: '2026-11-20T08:50:00.000Z',
+                count: 6,
+              },
+              {
+                id: 'soon-after-restart',
+                title: 'Failures soon after a server restart',
+                detail: 'failure (unknown-session) 12 s after the server started',
+                firstSeen: '2026-11-20T08:20:00.000Z',
+                lastSeen: '2026-11-20T08:20:00.000Z',
+                count: 1,
+              },
+            ],
+          }),
         ],
-      })],
-    }));
+      }),
+    );
     assert.ok(r.includes('**Patterns**'));
     assert.ok(r.includes('- Flapping: 4 losses within 10 minutes (6×, since 2026-11-20T08:10:00.000Z)'));
-    assert.ok(r.includes('- Failures soon after a server restart: failure (unknown-session) 12 s after the server started (1×'));
+    assert.ok(
+      r.includes('- Failures soon after a server restart: failure (unknown-session) 12 s after the server started (1×'),
+    );
   });
 
   it('has no Patterns or failures headings when there are none', () => {
@@ -199,7 +301,12 @@ describe('renderReport: server details', () => {
       from: 'healthy' as const,
       to: 'session-lost' as const,
       reason: 'ping-failed' as const,
-      loss: { at: `2026-11-20T08:${String(i).padStart(2, '0')}:30.000Z`, cause: 'unknown' as const, label: `cause-${i}`, evidence: [] },
+      loss: {
+        at: `2026-11-20T08:${String(i).padStart(2, '0')}:30.000Z`,
+        cause: 'unknown' as const,
+        label: `cause-${i}`,
+        evidence: [],
+      },
       evidence: [],
     }));
     const r = renderReport(input({ snapshots: [snapshot({ transitions })] }));
@@ -220,14 +327,22 @@ describe('renderReport: settings and secrets', () => {
     const json = settingsJson(renderReport(input()));
     assert.equal(json.pingIntervalSeconds, 10);
     assert.equal(json['statusBar.clickAction'], 'reconnect');
-    assert.deepEqual(json.servers.map((s) => s.name), ['Archon', 'Everything']);
+    assert.deepEqual(
+      json.servers.map((s) => s.name),
+      ['Archon', 'Everything'],
+    );
     assert.equal(json.servers[0].healthUrl, 'http://localhost:8051/health');
     assert.equal(json.servers[0].container, 'archon-mcp');
   });
 
   it('hides secret header values but keeps their names and the harmless headers', () => {
     const json = settingsJson(renderReport(input()));
-    assert.deepEqual(json.servers[0].headers, { Authorization: '«hidden»', 'X-Api-Key': '«hidden»', Cookie: '«hidden»', 'X-Trace': 'trace-on' });
+    assert.deepEqual(json.servers[0].headers, {
+      Authorization: '«hidden»',
+      'X-Api-Key': '«hidden»',
+      Cookie: '«hidden»',
+      'X-Trace': 'trace-on',
+    });
     assert.equal(json.servers[1].headers, undefined);
   });
 
@@ -238,18 +353,41 @@ describe('renderReport: settings and secrets', () => {
 
   it('has no token text anywhere, even with failures made from bodies that echo the token', () => {
     const body = `{"error":"invalid_token","detail":"Authorization: Bearer ${TOKEN}","token":"${TOKEN}"}`;
-    const classified = classifyError(new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, `Error POSTing to endpoint: ${body}`, { status: 401, text: body }), { holdingSession: true });
+    const classified = classifyError(
+      new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, `Error POSTing to endpoint: ${body}`, {
+        status: 401,
+        text: body,
+      }),
+      { holdingSession: true },
+    );
     const record: FailureRecord = { ...classified, at: '2026-11-20T08:58:00.000Z', sessionId: SESSION };
-    const r = renderReport(input({
-      snapshots: [snapshot({
-        state: 'needs-attention',
-        lastFailure: record,
-        health: { at: '2026-11-20T08:58:00.000Z', ok: false, error: classified.message },
-        transitions: [{ at: record.at, from: 'healthy', to: 'needs-attention', reason: 'heal-budget-spent', failure: record, evidence: [{ at: record.at, source: 'mcp', detail: classified.message }] }],
-        lastLoss: { at: record.at, cause: 'unknown', evidence: [{ at: record.at, source: 'mcp', detail: classified.message }] },
-      })],
-      recentFailures: () => [record],
-    }));
+    const r = renderReport(
+      input({
+        snapshots: [
+          snapshot({
+            state: 'needs-attention',
+            lastFailure: record,
+            health: { at: '2026-11-20T08:58:00.000Z', ok: false, error: classified.message },
+            transitions: [
+              {
+                at: record.at,
+                from: 'healthy',
+                to: 'needs-attention',
+                reason: 'heal-budget-spent',
+                failure: record,
+                evidence: [{ at: record.at, source: 'mcp', detail: classified.message }],
+              },
+            ],
+            lastLoss: {
+              at: record.at,
+              cause: 'unknown',
+              evidence: [{ at: record.at, source: 'mcp', detail: classified.message }],
+            },
+          }),
+        ],
+        recentFailures: () => [record],
+      }),
+    );
     assert.ok(r.includes('needs-attention'));
     assert.ok(r.includes('| auth | 401 |'), 'the auth failure is listed');
     assert.ok(!r.includes(TOKEN), 'token leaked');

@@ -51,7 +51,13 @@ describe('validateSettings: defaults', () => {
   });
 
   it('values are converted: seconds to milliseconds', () => {
-    const { settings, problems } = validateSettings({ pingIntervalSeconds: 3, pingTimeoutSeconds: 1.5, degradedLatencyMs: 250, maxAutoHealAttempts: 2, autoHeal: false });
+    const { settings, problems } = validateSettings({
+      pingIntervalSeconds: 3,
+      pingTimeoutSeconds: 1.5,
+      degradedLatencyMs: 250,
+      maxAutoHealAttempts: 2,
+      autoHeal: false,
+    });
     assert.deepEqual(problems, []);
     assert.equal(settings.monitor.pingIntervalMs, 3_000);
     assert.equal(settings.monitor.pingTimeoutMs, 1_500);
@@ -64,11 +70,27 @@ describe('validateSettings: defaults', () => {
 describe('validateSettings: servers', () => {
   it('a full valid entry is kept with every field', () => {
     const { settings, problems } = validateSettings({
-      servers: [{ name: ' Remote ', url: 'https://mcp.example.com/mcp', transport: 'sse', healthUrl: 'https://mcp.example.com/health', container: ' c1 ', headers: { 'X-Trace': 'on' } }],
+      servers: [
+        {
+          name: ' Remote ',
+          url: 'https://mcp.example.com/mcp',
+          transport: 'sse',
+          healthUrl: 'https://mcp.example.com/health',
+          container: ' c1 ',
+          headers: { 'X-Trace': 'on' },
+        },
+      ],
     });
     assert.deepEqual(problems, []);
     assert.deepEqual(settings.servers, [
-      { name: 'Remote', url: 'https://mcp.example.com/mcp', transport: 'sse', healthUrl: 'https://mcp.example.com/health', container: 'c1', headers: { 'X-Trace': 'on' } },
+      {
+        name: 'Remote',
+        url: 'https://mcp.example.com/mcp',
+        transport: 'sse',
+        healthUrl: 'https://mcp.example.com/health',
+        container: 'c1',
+        headers: { 'X-Trace': 'on' },
+      },
     ]);
   });
 
@@ -77,7 +99,10 @@ describe('validateSettings: servers', () => {
   });
 
   it('streamable-http is accepted', () => {
-    assert.equal(validateSettings({ servers: [{ ...ARCHON, transport: 'streamable-http' }] }).settings.servers[0].transport, 'streamable-http');
+    assert.equal(
+      validateSettings({ servers: [{ ...ARCHON, transport: 'streamable-http' }] }).settings.servers[0].transport,
+      'streamable-http',
+    );
   });
 
   it('a missing name falls back to host:port', () => {
@@ -89,7 +114,10 @@ describe('validateSettings: servers', () => {
   for (const url of ['not a url', 'ftp://host/mcp', 'file:///etc/passwd', '', 42, undefined]) {
     it(`an invalid URL (${JSON.stringify(url)}) is listed as a problem and the valid server is kept`, () => {
       const { settings, problems } = validateSettings({ servers: [{ name: 'Bad', url }, ARCHON] });
-      assert.deepEqual(settings.servers.map((s) => s.name), ['Archon']);
+      assert.deepEqual(
+        settings.servers.map((s) => s.name),
+        ['Archon'],
+      );
       assert.equal(problems.length, 1);
       assert.match(problems[0], /archonMcp\.servers\[0\]/);
       assert.match(problems[0], /"Bad"/);
@@ -99,18 +127,31 @@ describe('validateSettings: servers', () => {
   }
 
   it('an unknown transport is listed and the server ignored; others kept', () => {
-    const { settings, problems } = validateSettings({ servers: [ARCHON, { name: 'WS', url: 'http://localhost:9000/mcp', transport: 'websocket' }] });
-    assert.deepEqual(settings.servers.map((s) => s.name), ['Archon']);
+    const { settings, problems } = validateSettings({
+      servers: [ARCHON, { name: 'WS', url: 'http://localhost:9000/mcp', transport: 'websocket' }],
+    });
+    assert.deepEqual(
+      settings.servers.map((s) => s.name),
+      ['Archon'],
+    );
     assert.equal(problems.length, 1);
     assert.match(problems[0], /servers\[1\]/);
     assert.match(problems[0], /unknown transport "websocket"/);
     assert.match(problems[0], /auto, streamable-http or sse/);
   });
 
-  for (const [label, entry] of [['a string', 'http://localhost:8051/mcp'], ['null', null], ['a number', 7], ['an array', [ARCHON]]] as const) {
+  for (const [label, entry] of [
+    ['a string', 'http://localhost:8051/mcp'],
+    ['null', null],
+    ['a number', 7],
+    ['an array', [ARCHON]],
+  ] as const) {
     it(`a non-object entry (${label}) is listed and ignored; the valid ones are kept`, () => {
       const { settings, problems } = validateSettings({ servers: [entry, ARCHON] });
-      assert.deepEqual(settings.servers.map((s) => s.name), ['Archon']);
+      assert.deepEqual(
+        settings.servers.map((s) => s.name),
+        ['Archon'],
+      );
       assert.equal(problems.length, 1);
       assert.match(problems[0], /servers\[0\] is not an object/);
     });
@@ -125,24 +166,45 @@ describe('validateSettings: servers', () => {
 
   it('duplicate names: the second is listed and ignored, the first kept', () => {
     const { settings, problems } = validateSettings({
-      servers: [ARCHON, { name: 'Archon', url: 'http://localhost:9999/mcp' }, { name: 'Other', url: 'http://localhost:3001/mcp' }],
+      servers: [
+        ARCHON,
+        { name: 'Archon', url: 'http://localhost:9999/mcp' },
+        { name: 'Other', url: 'http://localhost:3001/mcp' },
+      ],
     });
-    assert.deepEqual(settings.servers.map((s) => [s.name, s.url]), [['Archon', 'http://localhost:8051/mcp'], ['Other', 'http://localhost:3001/mcp']]);
+    assert.deepEqual(
+      settings.servers.map((s) => [s.name, s.url]),
+      [
+        ['Archon', 'http://localhost:8051/mcp'],
+        ['Other', 'http://localhost:3001/mcp'],
+      ],
+    );
     assert.equal(problems.length, 1);
     assert.match(problems[0], /"Archon" is used twice/);
   });
 
   it('names that differ only by surrounding spaces are duplicates', () => {
-    const { settings, problems } = validateSettings({ servers: [ARCHON, { name: '  Archon ', url: 'http://localhost:9999/mcp' }] });
+    const { settings, problems } = validateSettings({
+      servers: [ARCHON, { name: '  Archon ', url: 'http://localhost:9999/mcp' }],
+    });
     assert.equal(settings.servers.length, 1);
     assert.equal(problems.length, 1);
   });
 
   it('several bad entries: every one is listed, every good one kept', () => {
     const { settings, problems } = validateSettings({
-      servers: ['x', { name: 'A', url: 'nope' }, ARCHON, { name: 'B', url: 'http://h/mcp', transport: 'grpc' }, { name: 'C', url: 'http://c:1/mcp' }],
+      servers: [
+        'x',
+        { name: 'A', url: 'nope' },
+        ARCHON,
+        { name: 'B', url: 'http://h/mcp', transport: 'grpc' },
+        { name: 'C', url: 'http://c:1/mcp' },
+      ],
     });
-    assert.deepEqual(settings.servers.map((s) => s.name), ['Archon', 'C']);
+    assert.deepEqual(
+      settings.servers.map((s) => s.name),
+      ['Archon', 'C'],
+    );
     assert.equal(problems.length, 3);
   });
 
@@ -161,7 +223,10 @@ describe('validateSettings: servers', () => {
   });
 
   it('a blank container is dropped', () => {
-    assert.equal(validateSettings({ servers: [{ ...ARCHON, container: '   ' }] }).settings.servers[0].container, undefined);
+    assert.equal(
+      validateSettings({ servers: [{ ...ARCHON, container: '   ' }] }).settings.servers[0].container,
+      undefined,
+    );
   });
 
   it('headers with non-string values are ignored with a problem', () => {
@@ -250,7 +315,11 @@ describe('validateSettings: numbers', () => {
   });
 
   it('problems in numbers do not drop the servers', () => {
-    const { settings, problems } = validateSettings({ servers: [ARCHON], pingIntervalSeconds: 1, pingTimeoutSeconds: 'x' });
+    const { settings, problems } = validateSettings({
+      servers: [ARCHON],
+      pingIntervalSeconds: 1,
+      pingTimeoutSeconds: 'x',
+    });
     assert.equal(settings.servers.length, 1);
     assert.equal(problems.length, 2);
   });
@@ -287,10 +356,16 @@ describe('validateSettings: gateway.responseTimeoutSeconds', () => {
     assert.equal(settings.gateway.holdTimeoutMs, 30_000);
   });
   it('takes a valid value and reports an invalid one, keeping the default', () => {
-    assert.equal(validateSettings({ gateway: { responseTimeoutSeconds: 5 } }).settings.gateway.responseTimeoutMs, 5_000);
+    assert.equal(
+      validateSettings({ gateway: { responseTimeoutSeconds: 5 } }).settings.gateway.responseTimeoutMs,
+      5_000,
+    );
     const bad = validateSettings({ gateway: { responseTimeoutSeconds: 'soon' } });
     assert.equal(bad.settings.gateway.responseTimeoutMs, 120_000);
-    assert.ok(bad.problems.some((p) => p.includes('gateway.responseTimeoutSeconds')), bad.problems.join('\n'));
+    assert.ok(
+      bad.problems.some((p) => p.includes('gateway.responseTimeoutSeconds')),
+      bad.problems.join('\n'),
+    );
   });
 });
 
@@ -299,7 +374,11 @@ describe('validateSettings: gateway.dockerBaseImage', () => {
     assert.equal(validateSettings({}).settings.gateway.dockerBaseImage, DEFAULT_BASE_IMAGE);
   });
   it('takes image references with a registry, a tag or a digest; reports anything else and keeps the default', () => {
-    for (const ok of ['node:22-bookworm-slim', 'registry.example.com:5000/team/node:24', `node@sha256:${'a'.repeat(64)}`]) {
+    for (const ok of [
+      'node:22-bookworm-slim',
+      'registry.example.com:5000/team/node:24',
+      `node@sha256:${'a'.repeat(64)}`,
+    ]) {
       const v = validateSettings({ gateway: { dockerBaseImage: ok } });
       assert.deepEqual(v.problems, [], ok);
       assert.equal(v.settings.gateway.dockerBaseImage, ok);
@@ -307,7 +386,10 @@ describe('validateSettings: gateway.dockerBaseImage', () => {
     for (const bad of ['node 24', 42, '--privileged', 'node:24;rm -rf /']) {
       const v = validateSettings({ gateway: { dockerBaseImage: bad } });
       assert.equal(v.settings.gateway.dockerBaseImage, DEFAULT_BASE_IMAGE, String(bad));
-      assert.ok(v.problems.some((p) => p.includes('gateway.dockerBaseImage')), `${String(bad)}: ${v.problems.join('\n')}`);
+      assert.ok(
+        v.problems.some((p) => p.includes('gateway.dockerBaseImage')),
+        `${String(bad)}: ${v.problems.join('\n')}`,
+      );
     }
   });
 });

@@ -4,7 +4,10 @@ import { lossCauseOf, serverLabelOf } from '../../src/core/stdio';
 
 describe("a supervised server's name and cause in the incident journal", () => {
   it('is named after the package or script it runs', () => {
-    assert.equal(serverLabelOf(['node', '/x/node_modules/@modelcontextprotocol/server-memory/dist/index.js']), 'server-memory');
+    assert.equal(
+      serverLabelOf(['node', '/x/node_modules/@modelcontextprotocol/server-memory/dist/index.js']),
+      'server-memory',
+    );
     assert.equal(serverLabelOf(['npx', '-y', '@playwright/mcp@latest']), 'playwright/mcp');
     assert.equal(serverLabelOf(['uvx', 'mcp-server-fetch']), 'mcp-server-fetch');
     assert.equal(serverLabelOf(['python', '/srv/archon_server.py']), 'archon_server');

@@ -201,10 +201,20 @@ function codeServerArgs(tools: Tools, userDataDir: string, extensionsDir: string
 /** `code-server --install-extension` for each file (one call, so one extensions.json write). */
 export function installExtensions(tools: Tools, userDataDir: string, extensionsDir: string, vsix: string[]): void {
   if (vsix.length === 0) return;
-  const args = [...codeServerArgs(tools, userDataDir, extensionsDir), ...vsix.flatMap((v) => ['--install-extension', v])];
-  const r = spawnSync(tools.node, args, { encoding: 'utf8', timeout: 180_000, env: { ...process.env, ...nodeEnv(tools) } });
+  const args = [
+    ...codeServerArgs(tools, userDataDir, extensionsDir),
+    ...vsix.flatMap((v) => ['--install-extension', v]),
+  ];
+  const r = spawnSync(tools.node, args, {
+    encoding: 'utf8',
+    timeout: 180_000,
+    env: { ...process.env, ...nodeEnv(tools) },
+  });
   const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
-  if (r.status !== 0 || /Failed Installing|error/i.test(out.replace(/Extension .* was successfully installed\.?/g, ''))) {
+  if (
+    r.status !== 0 ||
+    /Failed Installing|error/i.test(out.replace(/Extension .* was successfully installed\.?/g, ''))
+  ) {
     throw new Error(`code-server --install-extension failed (exit ${r.status}):\n${out}`);
   }
 }
@@ -230,7 +240,10 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   // error, not a move: each code-server gets a free one unless the test sets its own.
   const gatewayPort = await freePort();
   const writeSettings = (s: Record<string, unknown>) =>
-    fs.writeFileSync(settingsFile, JSON.stringify({ ...QUIET_SETTINGS, 'archonMcp.gateway.port': gatewayPort, ...s }, null, 2));
+    fs.writeFileSync(
+      settingsFile,
+      JSON.stringify({ ...QUIET_SETTINGS, 'archonMcp.gateway.port': gatewayPort, ...s }, null, 2),
+    );
   writeSettings(opts.userSettings ?? {});
   fs.writeFileSync(path.join(workspaceDir, 'README.md'), '# Archon MCP Doctor test workspace\n');
 
@@ -246,7 +259,14 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   const log = fs.openSync(logFile, 'a');
   const child = spawn(
     tools.node,
-    [...codeServerArgs(tools, userDataDir, extensionsDir), '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, workspaceDir],
+    [
+      ...codeServerArgs(tools, userDataDir, extensionsDir),
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      workspaceDir,
+    ],
     {
       // Own process group, so stop() ends code-server and everything it started.
       detached: true,
@@ -335,7 +355,8 @@ export function extensionHostLog(userDataDir: string): string {
     for (const e of entries) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (/^(exthost|remoteexthost|remoteagent).*\.log$/.test(e.name)) out.push(`--- ${p}\n${fs.readFileSync(p, 'utf8')}`);
+      else if (/^(exthost|remoteexthost|remoteagent).*\.log$/.test(e.name))
+        out.push(`--- ${p}\n${fs.readFileSync(p, 'utf8')}`);
     }
   };
   walk(path.join(userDataDir, 'logs'));
@@ -377,7 +398,11 @@ export interface Workbench {
 }
 
 /** Opens the workbench in headless Chromium and waits until it is drawn. */
-export async function openWorkbench(cs: CodeServer, tools: Tools, opts: { viewport?: { width: number; height: number } } = {}): Promise<Workbench> {
+export async function openWorkbench(
+  cs: CodeServer,
+  tools: Tools,
+  opts: { viewport?: { width: number; height: number } } = {},
+): Promise<Workbench> {
   const browser = await chromium.launch({ executablePath: tools.chromium, headless: true, args: CHROMIUM_ARGS });
   // playwright-core kills the browsers it launched when this process exits.
   const close = async () => {

@@ -23,7 +23,16 @@ export async function removeConfigVolume(docker: Dockerode): Promise<void> {
 
 /** Writes the list into the (created, not yet started) container's config volume. */
 export async function putServersFile(container: Dockerode.Container, text: string): Promise<void> {
-  const archive = tarStream([{ name: INNER_SERVERS_FILE_NAME, type: 'file', mode: 0o600, uid: GATEWAY_UID, gid: GATEWAY_UID, data: Buffer.from(text, 'utf8') }]);
+  const archive = tarStream([
+    {
+      name: INNER_SERVERS_FILE_NAME,
+      type: 'file',
+      mode: 0o600,
+      uid: GATEWAY_UID,
+      gid: GATEWAY_UID,
+      data: Buffer.from(text, 'utf8'),
+    },
+  ]);
   await container.putArchive(archive, { path: INNER_CONFIG_DIR });
 }
 

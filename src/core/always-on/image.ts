@@ -51,7 +51,11 @@ async function baseImageId(docker: Dockerode, base: string, progress: (m: string
     );
   }
   const pulled = await inspectImage(docker, base);
-  if (!pulled) throw new DockerGatewayError('base-image-missing', `Pulling "${base}" reported success but the image is not there.`);
+  if (!pulled)
+    throw new DockerGatewayError(
+      'base-image-missing',
+      `Pulling "${base}" reported success but the image is not there.`,
+    );
   return pulled.Id;
 }
 
@@ -78,14 +82,25 @@ export async function ensureGatewayImage(
 ): Promise<GatewayImage> {
   const progress = opts.onProgress ?? (() => undefined);
   if (!opts.cliBundlePath.endsWith('.js') || !existsSync(opts.cliBundlePath)) {
-    throw new DockerGatewayError('bundle-missing', `The bundled CLI ${opts.cliBundlePath} is missing: run \`npm run build\` (or use the installed archon-mcp-doctor).`);
+    throw new DockerGatewayError(
+      'bundle-missing',
+      `The bundled CLI ${opts.cliBundlePath} is missing: run \`npm run build\` (or use the installed archon-mcp-doctor).`,
+    );
   }
   const tag = `${GATEWAY_IMAGE_REPO}:${opts.version}`;
   const baseId = await baseImageId(docker, opts.baseImage, progress);
   const bundle = readFileSync(opts.cliBundlePath);
-  const contextHash = createHash('sha256').update(baseId).update('\0').update(opts.baseImage).update('\0').update(bundle).digest('hex').slice(0, 16);
+  const contextHash = createHash('sha256')
+    .update(baseId)
+    .update('\0')
+    .update(opts.baseImage)
+    .update('\0')
+    .update(bundle)
+    .digest('hex')
+    .slice(0, 16);
   const existing = await inspectImage(docker, tag);
-  if (existing && existing.Config?.Labels?.[LABELS.contextHash] === contextHash) return { tag, id: existing.Id, built: false };
+  if (existing && existing.Config?.Labels?.[LABELS.contextHash] === contextHash)
+    return { tag, id: existing.Id, built: false };
 
   await checkBaseImage(docker, opts.baseImage, progress);
   progress(`building image ${tag} from ${opts.baseImage}`);
@@ -102,7 +117,8 @@ export async function ensureGatewayImage(
     throw new DockerGatewayError('build-failed', `Building ${tag} failed: ${firstLine(errorMessage(e))}`);
   }
   const built = await inspectImage(docker, tag);
-  if (!built) throw new DockerGatewayError('build-failed', `Building ${tag} reported success but the image is not there.`);
+  if (!built)
+    throw new DockerGatewayError('build-failed', `Building ${tag} reported success but the image is not there.`);
   return { tag, id: built.Id, built: true };
 }
 
@@ -114,24 +130,34 @@ const MIN_NODE_MAJOR = 20;
  * the gateway image or container is made: an image without node on its PATH, or with an old one, gets a
  * message that says so instead of Docker's "OCI runtime create failed: exec: … no such file or directory".
  */
-export async function checkBaseImage(docker: Dockerode, base: string, progress: (m: string) => void = () => undefined): Promise<string> {
+export async function checkBaseImage(
+  docker: Dockerode,
+  base: string,
+  progress: (m: string) => void = () => undefined,
+): Promise<string> {
   const info = await inspectImage(docker, base);
   const pathEnv = info?.Config?.Env?.find((e) => e.startsWith('PATH='))?.slice(5);
   progress(`checking that ${base} has node on its PATH`);
   let container: Dockerode.Container | undefined;
   try {
     container = await docker.createContainer({
-      Image: base, Entrypoint: ['node', '-e', 'process.stdout.write(process.versions.node)'], Cmd: [],
-      Labels: { [LABELS.managed]: '1' }, HostConfig: { NetworkMode: 'none' },
+      Image: base,
+      Entrypoint: ['node', '-e', 'process.stdout.write(process.versions.node)'],
+      Cmd: [],
+      Labels: { [LABELS.managed]: '1' },
+      HostConfig: { NetworkMode: 'none' },
     });
     try {
       await container.start();
     } catch (e) {
       const why = firstLine(errorMessage(e));
       const notFound = /executable file not found|no such file or directory/i.test(why);
-      throw new DockerGatewayError('base-image-unusable', notFound
-        ? `Base image "${base}" has no \`node\` on its PATH (${pathEnv ? `PATH=${pathEnv}` : 'the image sets no PATH'}). Use an image with Node.js ${MIN_NODE_MAJOR} or newer on its PATH (node:${MIN_NODE_MAJOR}-alpine, a distroless nodejs image, your registry's mirror of either) with --base-image.`
-        : `Base image "${base}" cannot run node: ${why}`);
+      throw new DockerGatewayError(
+        'base-image-unusable',
+        notFound
+          ? `Base image "${base}" has no \`node\` on its PATH (${pathEnv ? `PATH=${pathEnv}` : 'the image sets no PATH'}). Use an image with Node.js ${MIN_NODE_MAJOR} or newer on its PATH (node:${MIN_NODE_MAJOR}-alpine, a distroless nodejs image, your registry's mirror of either) with --base-image.`
+          : `Base image "${base}" cannot run node: ${why}`,
+      );
     }
     // The engine's wait answer is typed `any` by dockerode: read the one field it has.
     const status: unknown = fieldOf(await container.wait(), 'StatusCode');
@@ -139,9 +165,16 @@ export async function checkBaseImage(docker: Dockerode, base: string, progress: 
     const out: Buffer = await container.logs({ stdout: true, stderr: true, follow: false });
     // Docker's multiplexed log frames: an 8-byte header per frame; the version is plain digits and dots.
     const version = /\d+\.\d+\.\d+/.exec(out.toString('latin1'))?.[0];
-    if (StatusCode !== 0 || !version) throw new DockerGatewayError('base-image-unusable', `Base image "${base}": \`node\` exited with code ${StatusCode} and no version; it cannot run the gateway.`);
+    if (StatusCode !== 0 || !version)
+      throw new DockerGatewayError(
+        'base-image-unusable',
+        `Base image "${base}": \`node\` exited with code ${StatusCode} and no version; it cannot run the gateway.`,
+      );
     if (Number(version.split('.')[0]) < MIN_NODE_MAJOR) {
-      throw new DockerGatewayError('base-image-unusable', `Base image "${base}" has Node.js ${version}; the gateway needs ${MIN_NODE_MAJOR} or newer (--base-image node:${MIN_NODE_MAJOR}-alpine or newer).`);
+      throw new DockerGatewayError(
+        'base-image-unusable',
+        `Base image "${base}" has Node.js ${version}; the gateway needs ${MIN_NODE_MAJOR} or newer (--base-image node:${MIN_NODE_MAJOR}-alpine or newer).`,
+      );
     }
     return version;
   } finally {

@@ -142,7 +142,10 @@ export type DockerGatewayErrorCode = (typeof DOCKER_GATEWAY_ERROR_CODES)[number]
 
 /** A failure with a message that says what to do. */
 export class DockerGatewayError extends Error {
-  constructor(readonly code: DockerGatewayErrorCode, message: string) {
+  constructor(
+    readonly code: DockerGatewayErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'DockerGatewayError';
   }

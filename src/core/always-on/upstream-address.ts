@@ -29,13 +29,16 @@ export function parseUpstream(upstream: string): URL {
   } catch {
     throw new DockerGatewayError('bad-upstream', `--upstream is not a URL: ${upstream}`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new DockerGatewayError('bad-upstream', `--upstream must be an http(s) URL, not ${u.protocol}`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new DockerGatewayError('bad-upstream', `--upstream must be an http(s) URL, not ${u.protocol}`);
   return u;
 }
 
 /** The user-defined networks of a container; the first sorted one is used (compose's own network when there is one). */
 export function userNetworks(info: Inspect): string[] {
-  return Object.keys(info.NetworkSettings?.Networks ?? {}).filter((n) => !NOT_USER_NETWORKS.has(n)).sort();
+  return Object.keys(info.NetworkSettings?.Networks ?? {})
+    .filter((n) => !NOT_USER_NETWORKS.has(n))
+    .sort();
 }
 
 type Binding = { HostIp?: string; HostPort?: string };
@@ -90,7 +93,11 @@ async function runningNames(docker: Dockerode): Promise<string[]> {
 }
 
 /** Inspects the upstream container and builds the in-network URL, or throws a clear DockerGatewayError. */
-export async function resolveUpstream(docker: Dockerode, upstream: string, containerName: string): Promise<ResolvedUpstream> {
+export async function resolveUpstream(
+  docker: Dockerode,
+  upstream: string,
+  containerName: string,
+): Promise<ResolvedUpstream> {
   const u = parseUpstream(upstream);
   const info: Inspect | undefined = await unlessNotFound(docker.getContainer(containerName).inspect());
   if (!info) {
@@ -143,14 +150,21 @@ export async function containerPublishing(docker: Dockerode, hostPort: number): 
  * Where the gateway in Docker reaches one upstream: on its container's network (named, or found by the
  * host port it publishes), or, for a URL on another machine, as it is.
  */
-export async function resolveAnyUpstream(docker: Dockerode, upstream: string, containerName?: string): Promise<ResolvedUpstream | { upstream: string; innerUrl: string; network?: undefined; container?: undefined }> {
+export async function resolveAnyUpstream(
+  docker: Dockerode,
+  upstream: string,
+  containerName?: string,
+): Promise<ResolvedUpstream | { upstream: string; innerUrl: string; network?: undefined; container?: undefined }> {
   const u = parseUpstream(upstream);
   if (containerName) return resolveUpstream(docker, upstream, containerName);
   if (!LOCAL_NAMES.has(u.hostname.toLowerCase())) return { upstream, innerUrl: upstream };
   const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
   const found = await containerPublishing(docker, port);
   if (!found) {
-    throw new DockerGatewayError('upstream-container-not-found', `No running container publishes port ${port} of ${upstream}, and a gateway in Docker cannot reach this machine's 127.0.0.1. Run that server in a container (or name it with --upstream-container).`);
+    throw new DockerGatewayError(
+      'upstream-container-not-found',
+      `No running container publishes port ${port} of ${upstream}, and a gateway in Docker cannot reach this machine's 127.0.0.1. Run that server in a container (or name it with --upstream-container).`,
+    );
   }
   return resolveUpstream(docker, upstream, found);
 }

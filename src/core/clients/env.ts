@@ -13,7 +13,13 @@ export interface LocationEnv {
 }
 
 export function currentLocationEnv(workspaces: string[] = [], vscodeUserDirs: string[] = []): LocationEnv {
-  return { platform: process.platform, home: process.env.HOME || process.env.USERPROFILE || os.homedir(), env: process.env, workspaces, vscodeUserDirs };
+  return {
+    platform: process.platform,
+    home: process.env.HOME || process.env.USERPROFILE || os.homedir(),
+    env: process.env,
+    workspaces,
+    vscodeUserDirs,
+  };
 }
 
 export function pathFor(e: Pick<LocationEnv, 'platform'>): typeof path.posix {
@@ -32,7 +38,8 @@ export function appDataDir(e: LocationEnv): string {
 export function stateDir(e: LocationEnv): string {
   const p = pathFor(e);
   if (e.env.ARCHON_MCP_DOCTOR_STATE_DIR) return e.env.ARCHON_MCP_DOCTOR_STATE_DIR;
-  if (e.platform === 'win32') return p.join(e.env.LOCALAPPDATA || p.join(e.home, 'AppData', 'Local'), 'archon-mcp-doctor');
+  if (e.platform === 'win32')
+    return p.join(e.env.LOCALAPPDATA || p.join(e.home, 'AppData', 'Local'), 'archon-mcp-doctor');
   if (e.platform === 'darwin') return p.join(e.home, 'Library', 'Application Support', 'archon-mcp-doctor');
   return p.join(e.env.XDG_STATE_HOME || p.join(e.home, '.local', 'state'), 'archon-mcp-doctor');
 }

@@ -39,7 +39,12 @@ export function upstreamOf(e: ClientEntry, list: readonly ListedServer[]): Upstr
   }
   if (e.url !== undefined) return { url: e.url };
   // A stdio wrapper for a remote server (mcp-remote and the like): the server is the URL it names.
-  const wrapped = e.urlArg !== undefined ? e.args?.[e.urlArg] : e.args?.some((a) => /(^|\/)mcp-remote(@.*)?$/.test(a)) ? e.args.find((a) => normalizeUrl(a) !== undefined) : undefined;
+  const wrapped =
+    e.urlArg !== undefined
+      ? e.args?.[e.urlArg]
+      : e.args?.some((a) => /(^|\/)mcp-remote(@.*)?$/.test(a))
+        ? e.args.find((a) => normalizeUrl(a) !== undefined)
+        : undefined;
   if (wrapped) return { url: wrapped };
   return { command: e.command, args: e.args ?? [] };
 }
@@ -67,15 +72,27 @@ export function inventory(scan: Scan, list: readonly ListedServer[] = []): McpSe
   const ids = new Set<string>();
   const out: McpServer[] = [];
   for (const { upstream, entries } of groups.values()) {
-    const listed = upstream.url !== undefined ? list.find((s) => normalizeUrl(s.url) === normalizeUrl(upstream.url!)) : undefined;
+    const listed =
+      upstream.url !== undefined ? list.find((s) => normalizeUrl(s.url) === normalizeUrl(upstream.url!)) : undefined;
     const name = listed?.name ?? entries[0].name;
     let id = slugify(name);
     for (let i = 2; ids.has(id); i++) id = `${slugify(name)}-${i}`;
     ids.add(id);
-    const transport = upstream.url !== undefined || upstream.slug !== undefined ? (entries.find((e) => e.transport !== 'stdio')?.transport ?? 'http') : 'stdio';
+    const transport =
+      upstream.url !== undefined || upstream.slug !== undefined
+        ? (entries.find((e) => e.transport !== 'stdio')?.transport ?? 'http')
+        : 'stdio';
     const shown = upstream.slug !== undefined ? `(gateway path /${upstream.slug}/mcp)` : shownTarget(upstream);
     const n = entries.filter((e) => isProtected(e.protection)).length;
-    out.push({ id, name, transport, shown, upstream, entries, protection: n === entries.length ? 'protected' : n ? 'partly' : 'direct' });
+    out.push({
+      id,
+      name,
+      transport,
+      shown,
+      upstream,
+      entries,
+      protection: n === entries.length ? 'protected' : n ? 'partly' : 'direct',
+    });
   }
   return out;
 }

@@ -8,9 +8,16 @@ export { appDataDir, configDir, currentLocationEnv, stateDir, type LocationEnv }
 export { claudeCodeUserFile } from './descriptors';
 
 export function clientLocations(e: LocationEnv): ConfigLocation[] {
-  const locations: ConfigLocation[] = CLIENTS.flatMap((c) => c.userFiles(e).map((f): ConfigLocation => ({ client: c.id, ...f, scope: 'user', shared: false })));
+  const locations: ConfigLocation[] = CLIENTS.flatMap((c) =>
+    c.userFiles(e).map((f): ConfigLocation => ({ client: c.id, ...f, scope: 'user', shared: false })),
+  );
   for (const ws of e.workspaces ?? []) {
-    for (const c of CLIENTS) locations.push(...c.workspaceFiles(ws, e).map((f): ConfigLocation => ({ client: c.id, ...f, scope: 'workspace', shared: true, workspace: ws })));
+    for (const c of CLIENTS)
+      locations.push(
+        ...c
+          .workspaceFiles(ws, e)
+          .map((f): ConfigLocation => ({ client: c.id, ...f, scope: 'workspace', shared: true, workspace: ws })),
+      );
   }
   return locations;
 }

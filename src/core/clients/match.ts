@@ -56,7 +56,10 @@ export function bridgeUpstream(command: string | undefined, args: string[] | und
 }
 
 /** Our stdio supervisor: `archon-mcp-doctor stdio -- <command> <args…>`; the server's own command line. */
-export function supervisedCommand(command: string | undefined, args: readonly string[] | undefined): { command: string; args: string[] } | undefined {
+export function supervisedCommand(
+  command: string | undefined,
+  args: readonly string[] | undefined,
+): { command: string; args: string[] } | undefined {
   const rest = ourCliArgs(command, args);
   if (rest?.[0] !== 'stdio') return undefined;
   const i = rest.indexOf('--');
@@ -72,12 +75,17 @@ export function gatewaySlugOf(url: string | undefined, gatewayPorts: readonly nu
   } catch {
     return undefined;
   }
-  if (u.protocol !== 'http:' || !LOOPBACK.has(u.hostname.toLowerCase()) || !gatewayPorts.includes(Number(u.port || 80))) return undefined;
+  if (u.protocol !== 'http:' || !LOOPBACK.has(u.hostname.toLowerCase()) || !gatewayPorts.includes(Number(u.port || 80)))
+    return undefined;
   return /^\/([a-z0-9-]+)\/mcp\/?$/.exec(u.pathname)?.[1];
 }
 
 /** How an entry reaches its server, from its `type` when it says, else from what it has. */
-export function transportOf(type: unknown, url: string | undefined, command: string | undefined): 'http' | 'sse' | 'stdio' {
+export function transportOf(
+  type: unknown,
+  url: string | undefined,
+  command: string | undefined,
+): 'http' | 'sse' | 'stdio' {
   const t = typeof type === 'string' ? type.toLowerCase().replace(/[-_]/g, '') : '';
   if (t === 'sse') return 'sse';
   if (t === 'http' || t === 'streamablehttp') return 'http';
@@ -99,10 +107,14 @@ export interface Classified {
 }
 
 /** Classifies one entry against the watched servers. */
-export function classifyEntry(e: Pick<ClientEntry, 'url' | 'command' | 'args'>, servers: readonly WatchedServer[]): Classified {
+export function classifyEntry(
+  e: Pick<ClientEntry, 'url' | 'command' | 'args'>,
+  servers: readonly WatchedServer[],
+): Classified {
   const upstream = bridgeUpstream(e.command, e.args);
   for (const s of servers) {
-    if (upstream !== undefined && (sameUrl(upstream, s.url) || s.gatewayUrls.some((g) => sameUrl(upstream, g)))) return { target: 'gateway', server: s.name };
+    if (upstream !== undefined && (sameUrl(upstream, s.url) || s.gatewayUrls.some((g) => sameUrl(upstream, g))))
+      return { target: 'gateway', server: s.name };
     if (e.url !== undefined) {
       if (s.gatewayUrls.some((g) => sameUrl(e.url, g))) return { target: 'gateway', server: s.name };
       if (sameUrl(e.url, s.url)) return { target: 'direct', server: s.name };

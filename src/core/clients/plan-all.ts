@@ -57,11 +57,16 @@ const hasVariable = (s: string | undefined) => s !== undefined && /\$\{[^}]+\}/.
 
 /** Why an HTTP entry cannot go through the gateway, if it cannot. */
 export function httpProblem(e: ClientEntry, raw: Obj | undefined): string | undefined {
-  if (e.transport === 'sse') return 'a legacy HTTP+SSE server: the gateway forwards Streamable HTTP only, so it stays direct';
-  if (e.url === undefined || !normalizeUrl(e.url)) return hasVariable(e.url) ? 'its URL uses ${…} variables only the client fills in' : 'no http(s) URL to route';
-  if (hasVariable(e.url) || Object.values(e.headers ?? {}).some(hasVariable)) return 'its URL or headers use ${…} variables only the client fills in; the gateway could not send them';
-  if (raw && typeof raw.bearer_token_env_var === 'string') return `takes its token from $${raw.bearer_token_env_var}, which the gateway does not see`;
-  if (raw && (isObj(raw.oauth) || raw.auth !== undefined)) return 'signs in with OAuth, which the gateway cannot do for it yet';
+  if (e.transport === 'sse')
+    return 'a legacy HTTP+SSE server: the gateway forwards Streamable HTTP only, so it stays direct';
+  if (e.url === undefined || !normalizeUrl(e.url))
+    return hasVariable(e.url) ? 'its URL uses ${…} variables only the client fills in' : 'no http(s) URL to route';
+  if (hasVariable(e.url) || Object.values(e.headers ?? {}).some(hasVariable))
+    return 'its URL or headers use ${…} variables only the client fills in; the gateway could not send them';
+  if (raw && typeof raw.bearer_token_env_var === 'string')
+    return `takes its token from $${raw.bearer_token_env_var}, which the gateway does not see`;
+  if (raw && (isObj(raw.oauth) || raw.auth !== undefined))
+    return 'signs in with OAuth, which the gateway cannot do for it yet';
   return undefined;
 }
 
@@ -76,7 +81,15 @@ export function planRouteAll(scan: Scan, opts: RouteAllOptions): RouteAllPlan {
   const slugFor = (e: ClientEntry): ListedServer => {
     const same = all.find((s) => normalizeUrl(s.url) === normalizeUrl(e.url!) && sameHeaders(s.headers, e.headers));
     if (same) return same;
-    const s: ListedServer = { name: e.name, slug: freeSlug(e.name, all.map((x) => x.slug)), url: e.url!, ...(e.headers ? { headers: e.headers } : {}) };
+    const s: ListedServer = {
+      name: e.name,
+      slug: freeSlug(
+        e.name,
+        all.map((x) => x.slug),
+      ),
+      url: e.url!,
+      ...(e.headers ? { headers: e.headers } : {}),
+    };
     all.push(s);
     listed.push(s);
     return s;
@@ -97,14 +110,24 @@ export function planRouteAll(scan: Scan, opts: RouteAllOptions): RouteAllPlan {
           continue;
         }
         const gatewayUrl = `http://127.0.0.1:${opts.gatewayPort}/${slugFor(entry).slug}/mcp`;
-        changes = [{ path: [...entry.path, entry.urlKey ?? 'url'], value: gatewayUrl, summary: `${entry.name}: ${shownUrl(entry.url!)} → ${gatewayUrl}` }];
+        changes = [
+          {
+            path: [...entry.path, entry.urlKey ?? 'url'],
+            value: gatewayUrl,
+            summary: `${entry.name}: ${shownUrl(entry.url!)} → ${gatewayUrl}`,
+          },
+        ];
       } else if (entry.command === undefined) {
         skipped.push({ entry, reason: 'a stdio entry without a command' });
         continue;
       } else {
         usesCli = true;
         changes = [
-          { path: [...entry.path, 'command'], value: opts.cliCommand, summary: `${entry.name}: ${shownTarget(entry)} runs under the supervisor` },
+          {
+            path: [...entry.path, 'command'],
+            value: opts.cliCommand,
+            summary: `${entry.name}: ${shownTarget(entry)} runs under the supervisor`,
+          },
           { path: [...entry.path, 'args'], value: supervisorArgs(entry.command, entry.args), summary: '' },
         ];
       }
@@ -115,10 +138,19 @@ export function planRouteAll(scan: Scan, opts: RouteAllOptions): RouteAllPlan {
           if (localOverride(scan, entry, f.location.workspace)) continue; // routed on its own
           const local: Obj = { ...raw };
           for (const c of changes) local[String(c.path.at(-1))] = c.value;
-          add(claudeUser.location.file, { entry, path: ['projects', projectKeyIn(claudeUser, f.location.workspace), 'mcpServers', entry.name], value: local, summary: `${changes[0].summary} (a local-scope entry; ${entry.file} unchanged)` });
+          add(claudeUser.location.file, {
+            entry,
+            path: ['projects', projectKeyIn(claudeUser, f.location.workspace), 'mcpServers', entry.name],
+            value: local,
+            summary: `${changes[0].summary} (a local-scope entry; ${entry.file} unchanged)`,
+          });
           continue;
         }
-        skipped.push({ entry, reason: 'shared through version control: a teammate without Archon MCP Doctor would be broken; pick the file explicitly (--include-shared) to route it' });
+        skipped.push({
+          entry,
+          reason:
+            'shared through version control: a teammate without Archon MCP Doctor would be broken; pick the file explicitly (--include-shared) to route it',
+        });
         continue;
       }
       for (const c of changes) add(entry.file, { entry, ...c });

@@ -58,18 +58,34 @@ export interface RouteOptions {
 export function formattingOf(text: string): FormattingOptions {
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const indent = /^([ \t]+)\S/m.exec(text)?.[1] ?? '  ';
-  return indent.startsWith('\t') ? { insertSpaces: false, tabSize: 1, eol } : { insertSpaces: true, tabSize: indent.length, eol };
+  return indent.startsWith('\t')
+    ? { insertSpaces: false, tabSize: 1, eol }
+    : { insertSpaces: true, tabSize: indent.length, eol };
 }
 
 function changeFor(entry: ServerEntryView, server: WatchedServer, gatewayUrl: string): Omit<PlannedChange, 'entry'>[] {
   if (descriptorOf(entry.client).stdioOnly) {
     return [
-      { path: [...entry.path, 'command'], value: BRIDGE_COMMAND, summary: `runs ${BRIDGE_COMMAND} stdio --upstream ${shownUrl(server.url)}` },
+      {
+        path: [...entry.path, 'command'],
+        value: BRIDGE_COMMAND,
+        summary: `runs ${BRIDGE_COMMAND} stdio --upstream ${shownUrl(server.url)}`,
+      },
       { path: [...entry.path, 'args'], value: bridgeArgs(server.url), summary: '' },
     ];
   }
-  if (entry.urlKey && entry.url !== undefined) return [{ path: [...entry.path, entry.urlKey], value: gatewayUrl, summary: `${shownUrl(entry.url)} → ${gatewayUrl}` }];
-  if (entry.urlArg !== undefined) return [{ path: [...entry.path, 'args', entry.urlArg], value: gatewayUrl, summary: `argument ${shownTarget({ url: entry.args?.[entry.urlArg] })} → ${gatewayUrl}` }];
+  if (entry.urlKey && entry.url !== undefined)
+    return [
+      { path: [...entry.path, entry.urlKey], value: gatewayUrl, summary: `${shownUrl(entry.url)} → ${gatewayUrl}` },
+    ];
+  if (entry.urlArg !== undefined)
+    return [
+      {
+        path: [...entry.path, 'args', entry.urlArg],
+        value: gatewayUrl,
+        summary: `argument ${shownTarget({ url: entry.args?.[entry.urlArg] })} → ${gatewayUrl}`,
+      },
+    ];
   return [];
 }
 
@@ -95,16 +111,28 @@ export function planRoute(scan: Scan, opts: RouteOptions): RoutePlan {
       if (entry.client === 'claude-code' && file.location.workspace) {
         // Claude Code prefers a local-scope entry of the same name: route there, leave the team's file alone.
         if (!claudeUser) {
-          skipped.push({ entry, reason: 'shared through version control, and there is no ~/.claude.json to hold a local-scope entry' });
+          skipped.push({
+            entry,
+            reason: 'shared through version control, and there is no ~/.claude.json to hold a local-scope entry',
+          });
           continue;
         }
         if (localOverride(scan, entry, file.location.workspace)) continue; // that entry is routed on its own
         const projectKey = projectKeyIn(claudeUser, file.location.workspace);
         const localPath = ['projects', projectKey, 'mcpServers', entry.name];
-        add(claudeUser.location.file, { entry, path: localPath, value: descriptorOf('claude-code').httpEntry(gatewayUrl), summary: `local-scope entry for ${file.location.workspace} → ${gatewayUrl} (${entry.file} unchanged)` });
+        add(claudeUser.location.file, {
+          entry,
+          path: localPath,
+          value: descriptorOf('claude-code').httpEntry(gatewayUrl),
+          summary: `local-scope entry for ${file.location.workspace} → ${gatewayUrl} (${entry.file} unchanged)`,
+        });
         continue;
       }
-      skipped.push({ entry, reason: 'shared through version control: a teammate without the gateway would be broken; pick the file explicitly (--include-shared) to route it' });
+      skipped.push({
+        entry,
+        reason:
+          'shared through version control: a teammate without the gateway would be broken; pick the file explicitly (--include-shared) to route it',
+      });
       continue;
     }
     const changes = changeFor(entry, server, gatewayUrl);
@@ -139,7 +167,8 @@ export function applyChanges(read: ReadConfig, changes: readonly Pick<PlannedCha
     for (const c of changes) setIn(doc, c.path, c.value);
     const after = patchToml(read.text, doc);
     // toml-patch must have written exactly what we asked: compare the parsed result.
-    if (!isDeepStrictEqual(parseToml(after), doc)) throw new Error(`${read.location.file}: the TOML edit did not come out as planned; nothing written`);
+    if (!isDeepStrictEqual(parseToml(after), doc))
+      throw new Error(`${read.location.file}: the TOML edit did not come out as planned; nothing written`);
     return after;
   }
   const formattingOptions = formattingOf(read.text);

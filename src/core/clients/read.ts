@@ -15,7 +15,6 @@ export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-
 /** Line and column (1-based) of an offset, for messages that point into the file. */
 export function lineColumn(text: string, offset: number): string {
   const before = text.slice(0, offset).split(/\r?\n/);
@@ -35,10 +34,15 @@ export function parseConfig(location: ConfigLocation, text: string): { value: Ob
     }
   }
   const errors: ParseError[] = [];
-  const value: unknown = parseJsonc(text, errors, { disallowComments: location.format === 'json', allowTrailingComma: location.format === 'jsonc' });
+  const value: unknown = parseJsonc(text, errors, {
+    disallowComments: location.format === 'json',
+    allowTrailingComma: location.format === 'jsonc',
+  });
   if (errors.length) {
     const e = errors[0];
-    return { error: `not valid ${location.format === 'jsonc' ? 'JSON with comments' : 'JSON'}: ${printParseErrorCode(e.error)} at ${lineColumn(text, e.offset)}` };
+    return {
+      error: `not valid ${location.format === 'jsonc' ? 'JSON with comments' : 'JSON'}: ${printParseErrorCode(e.error)} at ${lineColumn(text, e.offset)}`,
+    };
   }
   if (!isObj(value)) return { error: 'not a JSON object at the top level' };
   return { value };
@@ -49,8 +53,12 @@ export interface ReadOptions {
   gatewayPorts?: readonly number[];
 }
 
-
-function entriesOf(m: ServerMap, location: ConfigLocation, servers: readonly WatchedServer[], opts: ReadOptions): ClientEntry[] {
+function entriesOf(
+  m: ServerMap,
+  location: ConfigLocation,
+  servers: readonly WatchedServer[],
+  opts: ReadOptions,
+): ClientEntry[] {
   if (!isObj(m.map)) return [];
   const d = descriptorOf(location.client);
   const ports = opts.gatewayPorts ?? [GATEWAY_DEFAULTS.port];
@@ -67,33 +75,64 @@ function entriesOf(m: ServerMap, location: ConfigLocation, servers: readonly Wat
     const c = classifyEntry({ url, command, args }, servers);
     const supervised = supervisedCommand(command, args);
     const gatewaySlug = gatewaySlugOf(url, ports);
-    const protection = supervised ? 'supervisor' : c.target === 'gateway' || gatewaySlug !== undefined || bridgeUpstream(command, args) !== undefined ? 'gateway' : 'direct';
+    const protection = supervised
+      ? 'supervisor'
+      : c.target === 'gateway' || gatewaySlug !== undefined || bridgeUpstream(command, args) !== undefined
+        ? 'gateway'
+        : 'direct';
     out.push({
-      client: location.client, file: location.file, scope: m.scope ?? location.scope, shared: location.shared, name, path: [...m.path, name],
-      ...(url !== undefined ? { url, urlKey } : {}), ...(command !== undefined ? { command } : {}), ...(args ? { args } : {}),
+      client: location.client,
+      file: location.file,
+      scope: m.scope ?? location.scope,
+      shared: location.shared,
+      name,
+      path: [...m.path, name],
+      ...(url !== undefined ? { url, urlKey } : {}),
+      ...(command !== undefined ? { command } : {}),
+      ...(args ? { args } : {}),
       ...(m.project !== undefined ? { project: m.project } : {}),
-      target: c.target, ...(c.server ? { server: c.server } : {}), ...(c.urlArg !== undefined ? { urlArg: c.urlArg } : {}),
-      transport: transportOf(raw.type, url, command), protection,
-      ...(headers ? { headers, headersKey: d.headersKey } : {}), ...(supervised ? { supervised } : {}), ...(gatewaySlug ? { gatewaySlug } : {}),
+      target: c.target,
+      ...(c.server ? { server: c.server } : {}),
+      ...(c.urlArg !== undefined ? { urlArg: c.urlArg } : {}),
+      transport: transportOf(raw.type, url, command),
+      protection,
+      ...(headers ? { headers, headersKey: d.headersKey } : {}),
+      ...(supervised ? { supervised } : {}),
+      ...(gatewaySlug ? { gatewaySlug } : {}),
     });
   }
   return out;
 }
 
 /** The entries of a parsed file, where its client's descriptor says they are. */
-export function entriesIn(location: ConfigLocation, value: Obj, servers: readonly WatchedServer[], opts: ReadOptions = {}): ClientEntry[] {
-  return descriptorOf(location.client).serverMaps(value, location).flatMap((m) => entriesOf(m, location, servers, opts));
+export function entriesIn(
+  location: ConfigLocation,
+  value: Obj,
+  servers: readonly WatchedServer[],
+  opts: ReadOptions = {},
+): ClientEntry[] {
+  return descriptorOf(location.client)
+    .serverMaps(value, location)
+    .flatMap((m) => entriesOf(m, location, servers, opts));
 }
 
 /** Reads a file: undefined when it does not exist, an error when it cannot be read or parsed. */
-export async function readConfig(location: ConfigLocation, servers: readonly WatchedServer[], opts: ReadOptions = {}): Promise<ReadConfig | ConfigFileError | undefined> {
+export async function readConfig(
+  location: ConfigLocation,
+  servers: readonly WatchedServer[],
+  opts: ReadOptions = {},
+): Promise<ReadConfig | ConfigFileError | undefined> {
   let bytes: Buffer;
   try {
     bytes = await fsp.readFile(location.file);
   } catch (err) {
     const code = errorCodeOf(err);
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    return { location, file: location.file, message: `cannot be read: ${code ?? errorMessage(err)}${code === 'EACCES' || code === 'EPERM' ? ' (permission denied)' : ''}` };
+    return {
+      location,
+      file: location.file,
+      message: `cannot be read: ${code ?? errorMessage(err)}${code === 'EACCES' || code === 'EPERM' ? ' (permission denied)' : ''}`,
+    };
   }
   const text = bytes.toString('utf8');
   const parsed = parseConfig(location, text);

@@ -19,7 +19,11 @@ export interface FileOutcome {
 
 const messageOf = (err: unknown) => (err instanceof WriteRefused || err instanceof Error ? err.message : String(err));
 
-export async function executeRoute(edits: readonly FileEdit[], journal: JournalStore, ops: FileOps = nodeFileOps): Promise<FileOutcome[]> {
+export async function executeRoute(
+  edits: readonly FileEdit[],
+  journal: JournalStore,
+  ops: FileOps = nodeFileOps,
+): Promise<FileOutcome[]> {
   const out: FileOutcome[] = [];
   for (const edit of edits) {
     let j: Journal;
@@ -33,12 +37,22 @@ export async function executeRoute(edits: readonly FileEdit[], journal: JournalS
     try {
       const before = await assertUnchanged(edit.file, edit.read.hash, ops);
       const firstChange = j.files[edit.file]?.writtenHash !== edit.read.hash;
-      JournalStore.record(j, edit.file, before, edit.after, firstChange ? backupPath(edit.file) : undefined, journalChanges(edit.read.text, edit.read.location.format, edit.changes));
+      JournalStore.record(
+        j,
+        edit.file,
+        before,
+        edit.after,
+        firstChange ? backupPath(edit.file) : undefined,
+        journalChanges(edit.read.text, edit.read.location.format, edit.changes),
+      );
       // The journal first: should we stop between the two writes, undo still knows the original.
       await journal.save(j);
       try {
         const r = await safeReplace(edit.file, edit.read.hash, edit.after, { backup: firstChange }, ops);
-        const what = edit.changes.map((c) => c.summary).filter(Boolean).join('; ');
+        const what = edit.changes
+          .map((c) => c.summary)
+          .filter(Boolean)
+          .join('; ');
         out.push({ file: edit.file, outcome: 'written', message: `${edit.file}: ${what}`, backup: r.backup });
       } catch (err) {
         await journal.save(saved).catch(() => undefined);
@@ -60,7 +74,11 @@ export async function undoRouting(journal: JournalStore, ops: FileOps = nodeFile
     try {
       now = await ops.readFile(file);
     } catch (err) {
-      out.push({ file, outcome: 'kept', message: `${file}: cannot be read (${errorCodeOf(err) ?? messageOf(err)}); not restored` });
+      out.push({
+        file,
+        outcome: 'kept',
+        message: `${file}: cannot be read (${errorCodeOf(err) ?? messageOf(err)}); not restored`,
+      });
       continue;
     }
     if (sha256(now) !== rec.writtenHash) {
@@ -69,7 +87,12 @@ export async function undoRouting(journal: JournalStore, ops: FileOps = nodeFile
         delete j.files[file];
         await journal.save(j);
         out.push(partial);
-      } else out.push({ file, outcome: 'kept', message: `${file} changed since we wrote it; left as it is${rec.backup ? ` (the original is in ${rec.backup})` : ''}` });
+      } else
+        out.push({
+          file,
+          outcome: 'kept',
+          message: `${file} changed since we wrote it; left as it is${rec.backup ? ` (the original is in ${rec.backup})` : ''}`,
+        });
       continue;
     }
     const original = Buffer.from(rec.original, 'base64');
@@ -95,7 +118,12 @@ export async function undoRouting(journal: JournalStore, ops: FileOps = nodeFile
  * A file its client rewrote since (Claude Code rewrites ~/.claude.json as it runs): our values put back
  * where they are still as we wrote them, the client's own changes kept. Undefined when nothing is ours any more.
  */
-async function revertInChangedFile(file: string, now: Buffer, rec: JournalFile, ops: FileOps): Promise<FileOutcome | undefined> {
+async function revertInChangedFile(
+  file: string,
+  now: Buffer,
+  rec: JournalFile,
+  ops: FileOps,
+): Promise<FileOutcome | undefined> {
   if (!rec.changes?.length) return undefined;
   let r;
   try {
@@ -109,5 +137,9 @@ async function revertInChangedFile(file: string, now: Buffer, rec: JournalFile, 
   } catch (err) {
     return { file, outcome: 'kept', message: messageOf(err) };
   }
-  return { file, outcome: 'restored', message: `${file}: changed by its client since we wrote it, so our ${r.reverted} value${r.reverted === 1 ? '' : 's'} went back to the original${r.left ? ` (${r.left} changed by someone else left alone)` : ''} and the client's own changes stay` };
+  return {
+    file,
+    outcome: 'restored',
+    message: `${file}: changed by its client since we wrote it, so our ${r.reverted} value${r.reverted === 1 ? '' : 's'} went back to the original${r.left ? ` (${r.left} changed by someone else left alone)` : ''} and the client's own changes stay`,
+  };
 }

@@ -30,15 +30,25 @@ export interface ListedServer {
   neverRepeat?: string[];
 }
 
-const isGlobList = (v: unknown): v is string[] => Array.isArray(v) && v.every((g) => typeof g === 'string' && g.trim() !== '');
-const sameList = (a: readonly string[] | undefined, b: readonly string[] | undefined) => (a ?? []).join('\n') === (b ?? []).join('\n');
+const isGlobList = (v: unknown): v is string[] =>
+  Array.isArray(v) && v.every((g) => typeof g === 'string' && g.trim() !== '');
+const sameList = (a: readonly string[] | undefined, b: readonly string[] | undefined) =>
+  (a ?? []).join('\n') === (b ?? []).join('\n');
 /** The repeat rules an entry gives, as fields to spread. */
-function rulesOf(s: Pick<ListedServer, 'repeatSafe' | 'neverRepeat'>): Pick<ListedServer, 'repeatSafe' | 'neverRepeat'> {
-  return { ...(s.repeatSafe?.length ? { repeatSafe: s.repeatSafe } : {}), ...(s.neverRepeat?.length ? { neverRepeat: s.neverRepeat } : {}) };
+function rulesOf(
+  s: Pick<ListedServer, 'repeatSafe' | 'neverRepeat'>,
+): Pick<ListedServer, 'repeatSafe' | 'neverRepeat'> {
+  return {
+    ...(s.repeatSafe?.length ? { repeatSafe: s.repeatSafe } : {}),
+    ...(s.neverRepeat?.length ? { neverRepeat: s.neverRepeat } : {}),
+  };
 }
 /** Rules that `wanted` names are the ones `s` has (rules it does not name do not count). */
 function sameRulesIfGiven(s: ListedServer, wanted: Omit<ListedServer, 'slug'>): boolean {
-  return (wanted.repeatSafe === undefined || sameList(s.repeatSafe, wanted.repeatSafe)) && (wanted.neverRepeat === undefined || sameList(s.neverRepeat, wanted.neverRepeat));
+  return (
+    (wanted.repeatSafe === undefined || sameList(s.repeatSafe, wanted.repeatSafe)) &&
+    (wanted.neverRepeat === undefined || sameList(s.neverRepeat, wanted.neverRepeat))
+  );
 }
 
 export interface ServerListRead {
@@ -63,13 +73,19 @@ function entryOf(raw: unknown): ListedServer | string {
   if (typeof raw.name !== 'string' || !raw.name.trim()) return 'has no "name"';
   if (typeof raw.url !== 'string' || !normalizeUrl(raw.url)) return `("${raw.name}") has no http(s) "url"`;
   const slug = raw.slug;
-  if (slug !== undefined && (typeof slug !== 'string' || !SLUG.test(slug))) return `("${raw.name}") has a "slug" that is not lower-case letters, digits and dashes`;
+  if (slug !== undefined && (typeof slug !== 'string' || !SLUG.test(slug)))
+    return `("${raw.name}") has a "slug" that is not lower-case letters, digits and dashes`;
   const headers = raw.headers;
-  if (headers !== undefined && !isStringRecord(headers)) return `("${raw.name}") has "headers" that are not name → text`;
+  if (headers !== undefined && !isStringRecord(headers))
+    return `("${raw.name}") has "headers" that are not name → text`;
   for (const key of ['repeatSafe', 'neverRepeat'] as const) {
-    if (raw[key] !== undefined && !isGlobList(raw[key])) return `("${raw.name}") has a "${key}" that is not a list of tool names or globs`;
+    if (raw[key] !== undefined && !isGlobList(raw[key]))
+      return `("${raw.name}") has a "${key}" that is not a list of tool names or globs`;
   }
-  const rules = rulesOf({ repeatSafe: isGlobList(raw.repeatSafe) ? raw.repeatSafe : undefined, neverRepeat: isGlobList(raw.neverRepeat) ? raw.neverRepeat : undefined });
+  const rules = rulesOf({
+    repeatSafe: isGlobList(raw.repeatSafe) ? raw.repeatSafe : undefined,
+    neverRepeat: isGlobList(raw.neverRepeat) ? raw.neverRepeat : undefined,
+  });
   return { name: raw.name, slug: slug ?? slugify(raw.name), url: raw.url, ...(headers ? { headers } : {}), ...rules };
 }
 
@@ -78,9 +94,17 @@ function entryOf(raw: unknown): ListedServer | string {
  * extension): the list entry's `repeatSafe`/`neverRepeat`, plus the rules `also` gives (an editor's own
  * settings for it). No entry (a server the list does not hold): `also` alone, as it was.
  */
-export function listRepeatRules(s: Pick<ListedServer, 'name' | 'repeatSafe' | 'neverRepeat'> | undefined, also: RepeatRules = { repeatSafe: [], neverRepeat: [] }): RepeatRules {
+export function listRepeatRules(
+  s: Pick<ListedServer, 'name' | 'repeatSafe' | 'neverRepeat'> | undefined,
+  also: RepeatRules = { repeatSafe: [], neverRepeat: [] },
+): RepeatRules {
   if (!s) return also;
-  return { repeatSafe: [...(s.repeatSafe ?? []), ...also.repeatSafe], neverRepeat: [...(s.neverRepeat ?? []), ...also.neverRepeat], via: 'server-list', serverLabel: s.name };
+  return {
+    repeatSafe: [...(s.repeatSafe ?? []), ...also.repeatSafe],
+    neverRepeat: [...(s.neverRepeat ?? []), ...also.neverRepeat],
+    via: 'server-list',
+    serverLabel: s.name,
+  };
 }
 
 /** The list's entry for a server URL (loopback names, default ports and a trailing slash alike). */
@@ -113,14 +137,20 @@ export class ServerListStore {
       text = await fsp.readFile(this.file, 'utf8');
     } catch (err) {
       if (errorCodeOf(err) === 'ENOENT') return { servers: [], problems: [], text: '' };
-      return { servers: [], problems: [`${this.file} cannot be read (${errorCodeOf(err) ?? errorMessage(err)}); no servers from it`], text: '' };
+      return {
+        servers: [],
+        problems: [`${this.file} cannot be read (${errorCodeOf(err) ?? errorMessage(err)}); no servers from it`],
+        text: '',
+      };
     }
     if (!text.trim()) return { servers: [], problems: [], text };
     const errors: ParseError[] = [];
     const value: unknown = parseJsonc(text, errors, { allowTrailingComma: true });
     const listed = errors.length ? undefined : serversOf(value);
     if (listed === undefined) {
-      const damage = errors.length ? `is not valid JSON: ${printParseErrorCode(errors[0].error)} at ${lineColumn(text, errors[0].offset)}` : 'holds no "servers" list';
+      const damage = errors.length
+        ? `is not valid JSON: ${printParseErrorCode(errors[0].error)} at ${lineColumn(text, errors[0].offset)}`
+        : 'holds no "servers" list';
       return { servers: [], problems: [await this.setAside(damage)], text: '' };
     }
     const servers: ListedServer[] = [];
@@ -128,7 +158,10 @@ export class ServerListStore {
     for (const [i, raw] of listed.entries()) {
       const s = entryOf(raw);
       if (typeof s === 'string') problems.push(`${this.file}: server ${i + 1} ${s}; skipped`);
-      else if (servers.some((o) => o.slug === s.slug)) problems.push(`${this.file}: server ${i + 1} ("${s.name}") uses the path /${s.slug}/mcp of an earlier one; skipped`);
+      else if (servers.some((o) => o.slug === s.slug))
+        problems.push(
+          `${this.file}: server ${i + 1} ("${s.name}") uses the path /${s.slug}/mcp of an earlier one; skipped`,
+        );
       else servers.push(s);
     }
     return { servers, problems, text };
@@ -149,7 +182,14 @@ export class ServerListStore {
    * Adds servers (or finds them: the same URL and headers is the same server) and returns each one's
    * entry, slugs given once. A name already listed with another URL gets the new URL and keeps its slug.
    */
-  async upsert(wanted: readonly Omit<ListedServer, 'slug'>[], opts: { byName?: boolean } = {}): Promise<{ servers: ListedServer[]; changed: { server: ListedServer; change: 'added' | 'updated' | 'unchanged' }[]; problems: string[] }> {
+  async upsert(
+    wanted: readonly Omit<ListedServer, 'slug'>[],
+    opts: { byName?: boolean } = {},
+  ): Promise<{
+    servers: ListedServer[];
+    changed: { server: ListedServer; change: 'added' | 'updated' | 'unchanged' }[];
+    problems: string[];
+  }> {
     const read = await this.load();
     let text = read.text.trim() ? read.text : '{\n  "version": 1,\n  "servers": []\n}\n';
     const list = [...read.servers];
@@ -158,11 +198,19 @@ export class ServerListStore {
     // load() checked the list is there (or the text is our empty one).
     const rawList = serversOf(parseJsonc(text)) ?? [];
     for (const w of wanted) {
-      const same = list.find((s) => normalizeUrl(s.url) === normalizeUrl(w.url) && sameHeaders(s.headers, w.headers) && sameRulesIfGiven(s, w));
+      const same = list.find(
+        (s) =>
+          normalizeUrl(s.url) === normalizeUrl(w.url) && sameHeaders(s.headers, w.headers) && sameRulesIfGiven(s, w),
+      );
       const named = opts.byName ? list.find((s) => s.name === w.name) : undefined;
       if (named && !(same && same === named)) {
         const i = rawList.findIndex((r) => isObj(r) && r.name === named.name);
-        const next: ListedServer = { ...named, url: w.url, ...(w.headers ? { headers: w.headers } : {}), ...rulesOf(w) };
+        const next: ListedServer = {
+          ...named,
+          url: w.url,
+          ...(w.headers ? { headers: w.headers } : {}),
+          ...rulesOf(w),
+        };
         text = applyEdits(text, modify(text, ['servers', i], next, { formattingOptions: fmt }));
         list[list.indexOf(named)] = next;
         changed.push({ server: next, change: 'updated' });
@@ -172,8 +220,20 @@ export class ServerListStore {
         changed.push({ server: same, change: 'unchanged' });
         continue;
       }
-      const server: ListedServer = { name: w.name, slug: freeSlug(w.name, list.map((s) => s.slug)), url: w.url, ...(w.headers ? { headers: w.headers } : {}), ...rulesOf(w) };
-      text = applyEdits(text, modify(text, ['servers', rawList.length], server, { formattingOptions: fmt, isArrayInsertion: true }));
+      const server: ListedServer = {
+        name: w.name,
+        slug: freeSlug(
+          w.name,
+          list.map((s) => s.slug),
+        ),
+        url: w.url,
+        ...(w.headers ? { headers: w.headers } : {}),
+        ...rulesOf(w),
+      };
+      text = applyEdits(
+        text,
+        modify(text, ['servers', rawList.length], server, { formattingOptions: fmt, isArrayInsertion: true }),
+      );
       rawList.push(server);
       list.push(server);
       changed.push({ server, change: 'added' });
@@ -189,7 +249,12 @@ export class ServerListStore {
     const target = read.servers.find((s) => s.name === nameOrSlug) ?? read.servers.find((s) => s.slug === nameOrSlug);
     if (!target) return { problems: read.problems };
     const i = rawList.findIndex((r) => isObj(r) && r.name === target.name);
-    await this.write(applyEdits(read.text, modify(read.text, ['servers', i], undefined, { formattingOptions: formattingOf(read.text) })));
+    await this.write(
+      applyEdits(
+        read.text,
+        modify(read.text, ['servers', i], undefined, { formattingOptions: formattingOf(read.text) }),
+      ),
+    );
     return { removed: target, problems: read.problems };
   }
 

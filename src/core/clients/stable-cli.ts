@@ -21,7 +21,8 @@ async function writeIfDifferent(file: string, data: string | Buffer, mode: numbe
 /** The launcher's text: runs the copied bundle with an absolute node (Electron's, as node, in VS Code). */
 export function launcherText(platform: NodeJS.Platform, node: string, js: string): string {
   const electron = !/^node(\.exe)?$/i.test((platform === 'win32' ? path.win32 : path.posix).basename(node));
-  if (platform === 'win32') return `@echo off\r\n${electron ? 'set ELECTRON_RUN_AS_NODE=1\r\n' : ''}"${node}" "${js}" %*\r\n`;
+  if (platform === 'win32')
+    return `@echo off\r\n${electron ? 'set ELECTRON_RUN_AS_NODE=1\r\n' : ''}"${node}" "${js}" %*\r\n`;
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   return `#!/bin/sh\n# Archon MCP Doctor: written by \`clients route\`; refreshed on each route and extension start.\n${electron ? 'ELECTRON_RUN_AS_NODE=1 ' : ''}exec ${q(node)} ${q(js)} "$@"\n`;
 }
@@ -30,7 +31,12 @@ export function launcherText(platform: NodeJS.Platform, node: string, js: string
  * Copies the CLI bundle into <stateDir>/bin and writes the launcher beside it; returns the launcher's
  * absolute path, the command routed entries name.
  */
-export async function installStableCli(stateDirectory: string, bundle: string, node: string = process.execPath, platform: NodeJS.Platform = process.platform): Promise<string> {
+export async function installStableCli(
+  stateDirectory: string,
+  bundle: string,
+  node: string = process.execPath,
+  platform: NodeJS.Platform = process.platform,
+): Promise<string> {
   const dir = path.join(stateDirectory, STABLE_CLI_DIR);
   await ensureDir(stateDirectory);
   await fsp.mkdir(dir, { recursive: true, mode: 0o755 });
@@ -43,5 +49,9 @@ export async function installStableCli(stateDirectory: string, bundle: string, n
 
 /** Where installStableCli puts the launcher (known before it is written, for the preview). */
 export function stableCliPath(stateDirectory: string, platform: NodeJS.Platform = process.platform): string {
-  return path.join(stateDirectory, STABLE_CLI_DIR, platform === 'win32' ? 'archon-mcp-doctor.cmd' : 'archon-mcp-doctor');
+  return path.join(
+    stateDirectory,
+    STABLE_CLI_DIR,
+    platform === 'win32' ? 'archon-mcp-doctor.cmd' : 'archon-mcp-doctor',
+  );
 }

@@ -39,9 +39,15 @@ export const readSupervisedStates: SupervisedReader = async (stateDir) =>
   }));
 
 /** The supervisors running a command line (compared by the program's base name and the arguments). */
-export function supervisorsOf(states: readonly SupervisedView[], command: string | undefined, args: readonly string[] = []): SupervisedView[] {
+export function supervisorsOf(
+  states: readonly SupervisedView[],
+  command: string | undefined,
+  args: readonly string[] = [],
+): SupervisedView[] {
   if (!command) return [];
   const base = (c: string) => path.basename(c.replace(/\\/g, '/')).replace(/\.(cmd|exe)$/i, '');
   const key = JSON.stringify([base(command), ...args]);
-  return states.filter((s) => s.command.length > 0 && JSON.stringify([base(s.command[0]), ...s.command.slice(1)]) === key);
+  return states.filter(
+    (s) => s.command.length > 0 && JSON.stringify([base(s.command[0]), ...s.command.slice(1)]) === key,
+  );
 }

@@ -29,7 +29,11 @@ export function formatOf(file: string): ConfigFormat {
  * The text with our values reverted, and how many were; `undefined` when none of them is still there
  * as we wrote it (the user or the client changed them: theirs now).
  */
-export function revertChanges(text: string, format: ConfigFormat, changes: readonly JournalChange[]): { text: string; reverted: number; left: number } | undefined {
+export function revertChanges(
+  text: string,
+  format: ConfigFormat,
+  changes: readonly JournalChange[],
+): { text: string; reverted: number; left: number } | undefined {
   const doc: unknown = format === 'toml' ? parseToml(text) : parseJsonc(text);
   const ours = changes.filter((c) => isDeepStrictEqual(valueAt(doc, c.path), c.after));
   if (ours.length === 0) return undefined;
@@ -53,7 +57,11 @@ export function revertChanges(text: string, format: ConfigFormat, changes: reado
 }
 
 /** The values an edit writes, with what each path held before. */
-export function journalChanges(beforeText: string, format: ConfigFormat, changes: readonly { path: (string | number)[]; value: unknown }[]): JournalChange[] {
+export function journalChanges(
+  beforeText: string,
+  format: ConfigFormat,
+  changes: readonly { path: (string | number)[]; value: unknown }[],
+): JournalChange[] {
   let doc: unknown;
   try {
     doc = format === 'toml' ? parseToml(beforeText) : parseJsonc(beforeText);

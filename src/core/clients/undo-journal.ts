@@ -29,7 +29,8 @@ export const JOURNAL_NAME = 'client-routing-journal.json';
 const isOptionalString = (v: unknown): boolean => v === undefined || typeof v === 'string';
 
 function isJournalFile(v: unknown): v is JournalFile {
-  if (!isRecord(v) || !isOptionalString(v.backup) || !(v.changes === undefined || Array.isArray(v.changes))) return false;
+  if (!isRecord(v) || !isOptionalString(v.backup) || !(v.changes === undefined || Array.isArray(v.changes)))
+    return false;
   return [v.original, v.originalHash, v.writtenHash, v.at].every((x) => typeof x === 'string');
 }
 
@@ -41,7 +42,10 @@ function isJournal(v: unknown): v is Journal {
 export class JournalStore {
   readonly file: string;
 
-  constructor(readonly dir: string, private readonly ops: FileOps = nodeFileOps) {
+  constructor(
+    readonly dir: string,
+    private readonly ops: FileOps = nodeFileOps,
+  ) {
     this.file = path.join(dir, JOURNAL_NAME);
   }
 
@@ -69,19 +73,33 @@ export class JournalStore {
   }
 
   /** Records a write we are about to make. The first change of a round keeps the original. */
-  static record(j: Journal, file: string, before: Buffer, after: string | Buffer, backup: string | undefined, changes: JournalChange[] = []): void {
+  static record(
+    j: Journal,
+    file: string,
+    before: Buffer,
+    after: string | Buffer,
+    backup: string | undefined,
+    changes: JournalChange[] = [],
+  ): void {
     const prev = j.files[file];
     const beforeHash = sha256(before);
     const continues = prev && prev.writtenHash === beforeHash;
     // A later round keeps the earliest "before" of a path: undo goes back to the original.
     const key = (c: JournalChange) => JSON.stringify(c.path);
-    const merged = new Map((continues ? prev.changes ?? [] : []).map((c) => [key(c), c]));
+    const merged = new Map((continues ? (prev.changes ?? []) : []).map((c) => [key(c), c]));
     for (const n of changes) {
       const earlier = merged.get(key(n));
       merged.set(key(n), earlier ? { ...earlier, after: n.after } : n);
     }
     j.files[file] = continues
       ? { ...prev, writtenHash: sha256(after), at: new Date().toISOString(), changes: [...merged.values()] }
-      : { original: before.toString('base64'), originalHash: beforeHash, writtenHash: sha256(after), at: new Date().toISOString(), backup, changes };
+      : {
+          original: before.toString('base64'),
+          originalHash: beforeHash,
+          writtenHash: sha256(after),
+          at: new Date().toISOString(),
+          backup,
+          changes,
+        };
   }
 }

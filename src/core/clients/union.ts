@@ -33,7 +33,9 @@ export function unionServers<S extends WatchedConfig>(u: UnionInput<S>): { serve
   for (const l of [...u.list, ...fromClients]) {
     if (out.some((s) => normalizeUrl(s.url) === normalizeUrl(l.url))) continue;
     if (out.some((s) => s.name === l.name)) {
-      problems.push(`the shared server list's "${l.name}" (${l.url}) has the name of a server in archonMcp.servers; it is not watched here`);
+      problems.push(
+        `the shared server list's "${l.name}" (${l.url}) has the name of a server in archonMcp.servers; it is not watched here`,
+      );
       continue;
     }
     out.push(u.fromList(l));

@@ -8,7 +8,14 @@ export function localOverride(scan: Scan, entry: ClientEntry, workspace: string 
   if (entry.client !== 'claude-code' || entry.scope !== 'workspace' || !workspace) return undefined;
   return scan.files
     .flatMap((f) => f.entries)
-    .find((e) => e.client === 'claude-code' && e.scope === 'project' && e.name === entry.name && e.project !== undefined && samePath(e.project, workspace));
+    .find(
+      (e) =>
+        e.client === 'claude-code' &&
+        e.scope === 'project' &&
+        e.name === entry.name &&
+        e.project !== undefined &&
+        samePath(e.project, workspace),
+    );
 }
 
 export function serverEntries(scan: Scan): ServerEntryView[] {
@@ -34,11 +41,13 @@ export interface EntryView extends ClientEntry {
 
 /** Every entry of every file read, HTTP, SSE and stdio: protected (gateway or supervisor, maybe by an override), direct, or direct in a shared file. */
 export function allEntries(scan: Scan): EntryView[] {
-  return scan.files.flatMap((f) => f.entries.map((e): EntryView => {
-    const override = localOverride(scan, e, f.location.workspace);
-    if (override && override.protection !== 'direct') return { ...e, state: 'protected', overriddenBy: override };
-    return { ...e, state: e.protection !== 'direct' ? 'protected' : e.shared ? 'shared' : 'direct' };
-  }));
+  return scan.files.flatMap((f) =>
+    f.entries.map((e): EntryView => {
+      const override = localOverride(scan, e, f.location.workspace);
+      if (override && override.protection !== 'direct') return { ...e, state: 'protected', overriddenBy: override };
+      return { ...e, state: e.protection !== 'direct' ? 'protected' : e.shared ? 'shared' : 'direct' };
+    }),
+  );
 }
 
 /** Entries that still talk to a server directly (direct or shared). */

@@ -41,7 +41,12 @@ export function backupPath(file: string): string {
 
 function describeFsError(err: unknown, file: string, doing: string): string {
   const code = errorCodeOf(err);
-  const why = code === 'EACCES' || code === 'EPERM' ? 'not writable (permission denied)' : code === 'EROFS' ? 'on a read-only file system' : code ?? errorMessage(err);
+  const why =
+    code === 'EACCES' || code === 'EPERM'
+      ? 'not writable (permission denied)'
+      : code === 'EROFS'
+        ? 'on a read-only file system'
+        : (code ?? errorMessage(err));
   return `${file}: ${doing} failed: ${why}; nothing written`;
 }
 
@@ -53,13 +58,24 @@ export async function assertUnchanged(file: string, expectedHash: string, ops: F
   } catch (err) {
     throw new WriteRefused(`${file}: cannot be read again (${errorCodeOf(err) ?? errorMessage(err)}); nothing written`);
   }
-  if (sha256(now) !== expectedHash) throw new WriteRefused(`${file} changed since it was read (another program wrote it); nothing written — look again and retry`);
+  if (sha256(now) !== expectedHash)
+    throw new WriteRefused(
+      `${file} changed since it was read (another program wrote it); nothing written — look again and retry`,
+    );
   return now;
 }
 
 /** Writes `data` to `file` through a temporary file beside it and a rename; the file's mode is kept. */
-export async function writeAtomic(file: string, data: string | Buffer, mode: number, ops: FileOps = nodeFileOps): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+export async function writeAtomic(
+  file: string,
+  data: string | Buffer,
+  mode: number,
+  ops: FileOps = nodeFileOps,
+): Promise<void> {
+  const tmp = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  );
   try {
     await ops.writeFile(tmp, data, { mode, flag: 'wx' });
     await ops.chmod(tmp, mode); // the umask may have narrowed it
@@ -79,7 +95,13 @@ export interface SafeWriteResult {
  * Replaces a file we read earlier with new text: refuses when it changed since (hash), when it is not
  * writable, or when the backup cannot be made. `backup` false skips the backup (undo restores from the journal).
  */
-export async function safeReplace(file: string, expectedHash: string, after: string | Buffer, opts: { backup: boolean }, ops: FileOps = nodeFileOps): Promise<SafeWriteResult> {
+export async function safeReplace(
+  file: string,
+  expectedHash: string,
+  after: string | Buffer,
+  opts: { backup: boolean },
+  ops: FileOps = nodeFileOps,
+): Promise<SafeWriteResult> {
   const before = await assertUnchanged(file, expectedHash, ops);
   const mode = (await ops.stat(file)).mode & 0o7777;
   try {

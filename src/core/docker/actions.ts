@@ -4,7 +4,11 @@ import { parseLogs, type ContainerLogs } from './logs';
 import { isEngineStatus } from './engine-address';
 
 /** `docker restart`: stop (SIGTERM, then SIGKILL after `timeoutSeconds`), then start. */
-export async function restartContainer(docker: Dockerode, nameOrId: string, opts: { timeoutSeconds?: number } = {}): Promise<void> {
+export async function restartContainer(
+  docker: Dockerode,
+  nameOrId: string,
+  opts: { timeoutSeconds?: number } = {},
+): Promise<void> {
   await docker.getContainer(nameOrId).restart({ t: opts.timeoutSeconds ?? 10 });
 }
 

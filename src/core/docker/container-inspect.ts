@@ -36,14 +36,23 @@ export function applyInspectAnswer(snap: ContainerSnapshot, d: Dockerode.Contain
       if (st.OOMKilled) ld.oomKilled = true;
       if (ld.exitCode === undefined) ld.exitCode = st.ExitCode;
     } else if (!ld || Date.parse(st.FinishedAt) > Date.parse(ld.at) + 1000) {
-      snap.lastDeath = { at: st.FinishedAt, exitCode: st.ExitCode, oomKilled: !!st.OOMKilled, ...(instanceId ? { instanceId } : {}) };
+      snap.lastDeath = {
+        at: st.FinishedAt,
+        exitCode: st.ExitCode,
+        oomKilled: !!st.OOMKilled,
+        ...(instanceId ? { instanceId } : {}),
+      };
     }
   }
   snap.engineRestartCount = d.RestartCount;
   const hc = d.HostConfig;
   snap.memoryLimitBytes = hc.Memory ?? 0;
   const rp = hc.RestartPolicy;
-  snap.restartPolicy = rp?.Name ? (rp.Name === 'on-failure' && rp.MaximumRetryCount ? `on-failure:${rp.MaximumRetryCount}` : rp.Name) : 'no';
+  snap.restartPolicy = rp?.Name
+    ? rp.Name === 'on-failure' && rp.MaximumRetryCount
+      ? `on-failure:${rp.MaximumRetryCount}`
+      : rp.Name
+    : 'no';
   const check = d.Config.Healthcheck;
   if (check?.Test && check.Test[0] !== 'NONE') {
     const h: NonNullable<ContainerSnapshot['healthcheck']> = { test: check.Test.slice(1).join(' ') };
@@ -54,7 +63,10 @@ export function applyInspectAnswer(snap: ContainerSnapshot, d: Dockerode.Contain
   // Typed as complete; an engine may leave out parts of it.
   const health: InspectHealth | undefined = st.Health;
   if (health?.Status && st.Running) {
-    snap.health = health.Status === 'healthy' || health.Status === 'unhealthy' || health.Status === 'starting' ? health.Status : 'none';
+    snap.health =
+      health.Status === 'healthy' || health.Status === 'unhealthy' || health.Status === 'starting'
+        ? health.Status
+        : 'none';
     snap.healthFailingStreak = health.FailingStreak ?? 0;
     const last = health.Log?.[health.Log.length - 1];
     if (last?.Output !== undefined) snap.healthOutput = last.Output.trim().slice(0, 500);

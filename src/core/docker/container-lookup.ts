@@ -29,11 +29,18 @@ export function findContainer(list: readonly Dockerode.ContainerInfo[], names: r
     const info = list.find((c) => (c.Names ?? []).some((n) => bareName(n) === name));
     if (info) return { found: true, name, id: info.Id };
   }
-  return { found: false, running: list.filter((c) => c.State === 'running').map((c) => bareName(c.Names?.[0] ?? c.Id.slice(0, 12))) };
+  return {
+    found: false,
+    running: list.filter((c) => c.State === 'running').map((c) => bareName(c.Names?.[0] ?? c.Id.slice(0, 12))),
+  };
 }
 
 /** Lists all containers (running or not) and finds the watched one. Rejects on engine errors. */
-export async function lookupContainer(docker: Dockerode, names: readonly string[], timeoutMs: number): Promise<LookupResult> {
+export async function lookupContainer(
+  docker: Dockerode,
+  names: readonly string[],
+  timeoutMs: number,
+): Promise<LookupResult> {
   const list = await withTimeout(docker.listContainers({ all: true }), timeoutMs);
   return findContainer(list, names);
 }
@@ -119,7 +126,10 @@ export class ContainerFinder {
     private readonly host: ContainerFinderHost,
   ) {
     this.opts = { timeoutMs: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, retryMs: options.lookupRetryMs ?? 10_000 };
-    this.inspects = new InspectQueue(() => !!host.currentId() && host.active(), (seq) => this.inspect(seq));
+    this.inspects = new InspectQueue(
+      () => !!host.currentId() && host.active(),
+      (seq) => this.inspect(seq),
+    );
   }
 
   /** The sequence number of the latest inspect started. */

@@ -69,7 +69,8 @@ export class ContainerRecord {
   /** The latest snapshot (uptime computed now). */
   view(): ContainerSnapshot {
     const s = { ...this.snap };
-    if (s.state === 'running' && s.startedAt) s.uptimeSeconds = Math.max(0, (Date.now() - Date.parse(s.startedAt)) / 1000);
+    if (s.state === 'running' && s.startedAt)
+      s.uptimeSeconds = Math.max(0, (Date.now() - Date.parse(s.startedAt)) / 1000);
     else delete s.uptimeSeconds;
     return s;
   }

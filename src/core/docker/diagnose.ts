@@ -107,9 +107,18 @@ export function diagnoseLoss(input: DiagnosisInput): Diagnosis {
     const exitCode = die.exitCode ?? input.inspect?.exitCode;
 
     const evidence: Evidence[] = [];
-    const relevant = [...prior.filter((e) => e.action !== 'start'), die, ...after.filter((e) => e.action !== 'health_status')];
+    const relevant = [
+      ...prior.filter((e) => e.action !== 'start'),
+      die,
+      ...after.filter((e) => e.action !== 'health_status'),
+    ];
     for (const e of relevant) evidence.push(ev2evidence(e));
-    if (input.inspect?.oomKilled) evidence.push({ at: input.inspect.at ?? die.at, source: 'docker', detail: 'docker inspect: State.OOMKilled = true' });
+    if (input.inspect?.oomKilled)
+      evidence.push({
+        at: input.inspect.at ?? die.at,
+        source: 'docker',
+        detail: 'docker inspect: State.OOMKilled = true',
+      });
     for (const d of drops) evidence.push(dropEvidence(d));
     evidence.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 
@@ -120,11 +129,14 @@ export function diagnoseLoss(input: DiagnosisInput): Diagnosis {
     const firstKill = prior.findIndex((e) => e.action === 'kill' && dieMs - Date.parse(e.at) <= KILL_BEFORE_DIE_MS);
     const killed = firstKill >= 0;
     const stopped = beforeNextStart.some((e) => e.action === 'stop');
-    const restartEvent = afterNextStart.some((e) => e.action === 'restart') || beforeNextStart.some((e) => e.action === 'restart');
+    const restartEvent =
+      afterNextStart.some((e) => e.action === 'restart') || beforeNextStart.some((e) => e.action === 'restart');
     if (killed || stopped || restartEvent) {
       // Health checks that fail once the stop has begun (a server slow to leave has closed its port)
       // are its effect, not its cause: only the health before the first kill counts.
-      const lastHealth = [...(killed ? prior.slice(0, firstKill) : prior)].reverse().find((e) => e.action === 'health_status');
+      const lastHealth = [...(killed ? prior.slice(0, firstKill) : prior)]
+        .reverse()
+        .find((e) => e.action === 'health_status');
       if (lastHealth?.health === 'unhealthy') return result('unhealthy-restart', evidence);
       if (restartEvent) return result('docker-restart', evidence);
       return result('stopped', evidence);
@@ -136,13 +148,24 @@ export function diagnoseLoss(input: DiagnosisInput): Diagnosis {
   const restart = events.find((e) => e.action === 'restart');
   if (restart) {
     const ev = events.filter((e) => e.action !== 'health_status').map(ev2evidence);
-    const lastHealth = [...events].filter((e) => Date.parse(e.at) <= Date.parse(restart.at)).reverse().find((e) => e.action === 'health_status');
+    const lastHealth = [...events]
+      .filter((e) => Date.parse(e.at) <= Date.parse(restart.at))
+      .reverse()
+      .find((e) => e.action === 'health_status');
     return result(lastHealth?.health === 'unhealthy' ? 'unhealthy-restart' : 'docker-restart', ev);
   }
   const start = events.find((e) => e.action === 'start');
   if (start) {
     const ev = events.filter((e) => e.action !== 'health_status').map(ev2evidence);
-    if (input.inspect?.oomKilled) return result('oom-kill', [...ev, { at: input.inspect.at ?? start.at, source: 'docker', detail: 'docker inspect: State.OOMKilled = true' }], 137);
+    if (input.inspect?.oomKilled)
+      return result(
+        'oom-kill',
+        [
+          ...ev,
+          { at: input.inspect.at ?? start.at, source: 'docker', detail: 'docker inspect: State.OOMKilled = true' },
+        ],
+        137,
+      );
     ev.push({ at: start.at, source: 'docker', detail: 'the container started again; how it went down was not seen' });
     return result('unknown', ev);
   }
@@ -151,13 +174,25 @@ export function diagnoseLoss(input: DiagnosisInput): Diagnosis {
 
   if (input.failureKind === 'unreachable' || input.failureKind === 'timeout') {
     if (input.inspect?.running !== false) {
-      const ev: Evidence[] = [{ at: input.lossAt, source: 'mcp', detail: `server ${input.failureKind === 'timeout' ? 'timed out' : 'unreachable'} while no container event was seen` }];
-      if (input.inspect?.running) ev.push({ at: input.inspect.at ?? input.lossAt, source: 'docker', detail: 'the container kept running' });
+      const ev: Evidence[] = [
+        {
+          at: input.lossAt,
+          source: 'mcp',
+          detail: `server ${input.failureKind === 'timeout' ? 'timed out' : 'unreachable'} while no container event was seen`,
+        },
+      ];
+      if (input.inspect?.running)
+        ev.push({ at: input.inspect.at ?? input.lossAt, source: 'docker', detail: 'the container kept running' });
       return result('network', ev);
     }
   }
   const ev: Evidence[] = events.map(ev2evidence);
-  if (input.inspect?.running === false) ev.push({ at: input.inspect.at ?? input.lossAt, source: 'docker', detail: `the container is not running (exit ${input.inspect.exitCode ?? '?'})` });
+  if (input.inspect?.running === false)
+    ev.push({
+      at: input.inspect.at ?? input.lossAt,
+      source: 'docker',
+      detail: `the container is not running (exit ${input.inspect.exitCode ?? '?'})`,
+    });
   return result('unknown', ev);
 }
 
@@ -178,7 +213,11 @@ export function killedBeforeDeath(events: readonly ContainerEvent[], die: Contai
 }
 
 function dropEvidence(d: UptimeDrop): Evidence {
-  return { at: d.at, source: 'health', detail: `server uptime dropped from ${Math.round(d.fromSeconds)} s to ${Math.round(d.toSeconds)} s` };
+  return {
+    at: d.at,
+    source: 'health',
+    detail: `server uptime dropped from ${Math.round(d.fromSeconds)} s to ${Math.round(d.toSeconds)} s`,
+  };
 }
 
 export function findLastIndex<T>(xs: readonly T[], pred: (x: T) => boolean): number {

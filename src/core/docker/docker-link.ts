@@ -84,8 +84,14 @@ export class DockerLink {
     const m = this.monitor;
     const server = m.config.name;
     w.on('snapshot', (snap) => m.setSection('container', snap));
-    w.on('connected', (engine) => this.log.info(`${server}: watching container ${this.container} through Docker ${engine.version} (API ${engine.apiVersion}) at ${engine.target}`));
-    w.on('disconnected', ({ reason }) => this.log.warn(`${server}: lost the Docker engine (${reason}); reconnecting with backoff`));
+    w.on('connected', (engine) =>
+      this.log.info(
+        `${server}: watching container ${this.container} through Docker ${engine.version} (API ${engine.apiVersion}) at ${engine.target}`,
+      ),
+    );
+    w.on('disconnected', ({ reason }) =>
+      this.log.warn(`${server}: lost the Docker engine (${reason}); reconnecting with backoff`),
+    );
     w.on('problem', (p) => {
       if (p.message === this.lastProblem) return;
       this.lastProblem = p.message;
@@ -95,7 +101,10 @@ export class DockerLink {
       if (this.lastProblem) this.log.info(`${server}: Docker: container ${this.name()} found again`);
       this.lastProblem = undefined;
       const snap = w.snapshot();
-      if (snap.matchedFallback) this.log.info(`${server}: container "${this.container}" does not exist; watching its old name "${snap.matchedName}" instead`);
+      if (snap.matchedFallback)
+        this.log.info(
+          `${server}: container "${this.container}" does not exist; watching its old name "${snap.matchedName}" instead`,
+        );
     });
     w.on('event', (ev) => {
       this.log.debug(`${server}: ${describeEvent(ev)}`);
@@ -109,7 +118,9 @@ export class DockerLink {
       m.signalSessionLost(evidence, d);
     });
     w.on('restart', (r) => {
-      this.log.warn(`${server}: container ${this.name()} restart #${r.count}: ${r.diagnosis.label}${r.inferred ? ' (seen after the fact)' : ''}`);
+      this.log.warn(
+        `${server}: container ${this.name()} restart #${r.count}: ${r.diagnosis.label}${r.inferred ? ' (seen after the fact)' : ''}`,
+      );
       // Only a loss that happened after the instance that died had started can be explained by its death.
       const loss = m.snapshot.lastLoss;
       const previousStart = Date.parse(r.previousInstanceId?.slice(r.previousInstanceId.indexOf('@') + 1) ?? '');
@@ -119,12 +130,21 @@ export class DockerLink {
       this.restarts.push(now);
       while (this.restarts.length && now - this.restarts[0] > REPEATED_RESTARTS_WINDOW_MS) this.restarts.shift();
       if (this.restarts.length >= REPEATED_RESTARTS) {
-        m.reportPattern('repeated-restarts', 'Repeated container restarts', `${this.restarts.length} restarts of ${this.name()} within ${REPEATED_RESTARTS_WINDOW_MS / 60_000} minutes`);
+        m.reportPattern(
+          'repeated-restarts',
+          'Repeated container restarts',
+          `${this.restarts.length} restarts of ${this.name()} within ${REPEATED_RESTARTS_WINDOW_MS / 60_000} minutes`,
+        );
       }
     });
     w.on('health', (h) => {
       this.log.info(`${server}: container health ${h.previous} → ${h.status}${h.output ? `: ${h.output}` : ''}`);
-      if (h.status === 'unhealthy') m.reportPattern('health-failing', 'Health checks failing', `${this.name()} is unhealthy${h.output ? `: ${h.output}` : ''}`);
+      if (h.status === 'unhealthy')
+        m.reportPattern(
+          'health-failing',
+          'Health checks failing',
+          `${this.name()} is unhealthy${h.output ? `: ${h.output}` : ''}`,
+        );
     });
     w.on('pressure', ({ active, sample }) => {
       const text = `${formatBytes(sample.usageBytes)} of ${formatBytes(sample.limitBytes)}${sample.limitIsHost ? ' (host memory; the container has no limit)' : ''}, ${Math.round(sample.pct)} %`;
@@ -141,8 +161,11 @@ export class DockerLink {
     const snap = this.watcher.snapshot();
     const usage = snap.memory?.usageBytes;
     if (snap.memoryPressure || (usage !== undefined && usage > this.options.serverMemoryWarnBytes)) {
-      this.monitor.reportPattern('failures-under-memory-pressure', 'Failures under memory pressure',
-        `a failure while ${this.name()} used ${snap.memoryText ?? formatBytes(usage ?? 0)}`);
+      this.monitor.reportPattern(
+        'failures-under-memory-pressure',
+        'Failures under memory pressure',
+        `a failure while ${this.name()} used ${snap.memoryText ?? formatBytes(usage ?? 0)}`,
+      );
     }
   }
 }

@@ -17,7 +17,11 @@ export class DockerSupervisor {
   private readonly releases = new Map<string, () => void>();
   private readonly downListeners = new Set<(serverName: string, down: ContainerDown) => void>();
 
-  constructor(private readonly fleet: Fleet, private settings: DockerSettings, private readonly log: Logger) {
+  constructor(
+    private readonly fleet: Fleet,
+    private settings: DockerSettings,
+    private readonly log: Logger,
+  ) {
     this.unsubscribe = [
       fleet.onMonitorCreated((m) => this.attach(m)),
       fleet.onMonitorRemoved((m) => this.detach(m.config.name)),

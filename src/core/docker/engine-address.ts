@@ -31,19 +31,34 @@ export function resolveDockerTarget(opts: DockerConnectionOptions = {}): DockerT
   if (host) {
     if (host.startsWith('unix://') || host.startsWith('npipe://')) {
       const p = stripScheme(host) || defaultSocket(platform);
-      return { kind: 'socket', socketPath: p, source: 'DOCKER_HOST', description: `${socketDescription(p, platform)} (DOCKER_HOST)` };
+      return {
+        kind: 'socket',
+        socketPath: p,
+        source: 'DOCKER_HOST',
+        description: `${socketDescription(p, platform)} (DOCKER_HOST)`,
+      };
     }
     const withScheme = host.includes('//') ? host : `tcp://${host}`;
     try {
       const u = new URL(withScheme);
       const kind = u.protocol === 'ssh:' ? 'ssh' : 'tcp';
-      const t: DockerTarget = { kind, host: u.hostname, source: 'DOCKER_HOST', description: `${withScheme} (DOCKER_HOST)` };
+      const t: DockerTarget = {
+        kind,
+        host: u.hostname,
+        source: 'DOCKER_HOST',
+        description: `${withScheme} (DOCKER_HOST)`,
+      };
       if (u.port) t.port = u.port;
       return t;
     } catch {
       // Fall through to the default socket; the description says why.
       const p = defaultSocket(platform);
-      return { kind: 'socket', socketPath: p, source: 'default', description: `${socketDescription(p, platform)} (DOCKER_HOST "${host}" is not a valid address)` };
+      return {
+        kind: 'socket',
+        socketPath: p,
+        source: 'default',
+        description: `${socketDescription(p, platform)} (DOCKER_HOST "${host}" is not a valid address)`,
+      };
     }
   }
   const p = defaultSocket(platform);
@@ -113,16 +128,30 @@ export function isEngineStatus(err: unknown, status: number): boolean {
 }
 
 /** Classifies an error from talking to the engine into one clear message. */
-export function classifyDockerError(err: unknown, target: DockerTarget, opts: { dockerInstalled?: boolean } = {}): DockerProblem {
+export function classifyDockerError(
+  err: unknown,
+  target: DockerTarget,
+  opts: { dockerInstalled?: boolean } = {},
+): DockerProblem {
   const at = new Date().toISOString();
   const code = errCode(err);
   const where = target.description;
   const status = engineStatus(err);
   if (code === 'ENOENT') {
     if (target.kind === 'socket' && target.source === 'default' && opts.dockerInstalled === false) {
-      return { code: 'not-installed', message: `Docker is not installed (no engine at ${where}); container watching is off.`, at, detail: code };
+      return {
+        code: 'not-installed',
+        message: `Docker is not installed (no engine at ${where}); container watching is off.`,
+        at,
+        detail: code,
+      };
     }
-    return { code: 'socket-missing', message: `No Docker engine at ${where}: the socket does not exist. Is Docker running? (or set archonMcp.docker.socketPath)`, at, detail: code };
+    return {
+      code: 'socket-missing',
+      message: `No Docker engine at ${where}: the socket does not exist. Is Docker running? (or set archonMcp.docker.socketPath)`,
+      at,
+      detail: code,
+    };
   }
   if (code === 'EACCES' || code === 'EPERM') {
     return {
@@ -132,12 +161,31 @@ export function classifyDockerError(err: unknown, target: DockerTarget, opts: { 
       detail: code,
     };
   }
-  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND' || code === 'ABORT_ERR' || code === 'ESOCKETTIMEDOUT') {
-    return { code: 'not-answering', message: `The Docker engine at ${where} is not answering (${code}). Is the daemon running?`, at, detail: code };
+  if (
+    code === 'ECONNREFUSED' ||
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    code === 'ETIMEDOUT' ||
+    code === 'EHOSTUNREACH' ||
+    code === 'ENOTFOUND' ||
+    code === 'ABORT_ERR' ||
+    code === 'ESOCKETTIMEDOUT'
+  ) {
+    return {
+      code: 'not-answering',
+      message: `The Docker engine at ${where} is not answering (${code}). Is the daemon running?`,
+      at,
+      detail: code,
+    };
   }
   const name = fieldOf(err, 'name');
   if (name === 'AbortError' || name === 'TimeoutError') {
-    return { code: 'not-answering', message: `The Docker engine at ${where} did not answer in time.`, at, detail: 'timeout' };
+    return {
+      code: 'not-answering',
+      message: `The Docker engine at ${where} did not answer in time.`,
+      at,
+      detail: 'timeout',
+    };
   }
   const msg = err instanceof Error ? err.message : String(err);
   return {
@@ -164,21 +212,28 @@ function firstLine(s: string): string {
 }
 
 /** Whether a Docker installation seems to exist on this machine (a `docker`/`dockerd` binary on PATH). Never throws. */
-export function dockerBinaryOnPath(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): boolean {
+export function dockerBinaryOnPath(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): boolean {
   const dirs = (env.PATH ?? '').split(path.delimiter).filter(Boolean);
   const names = platform === 'win32' ? ['docker.exe', 'dockerd.exe'] : ['docker', 'dockerd'];
-  for (const d of dirs) for (const n of names) {
-    try {
-      if (fs.existsSync(path.join(d, n))) return true;
-    } catch {
-      /* ignore */
+  for (const d of dirs)
+    for (const n of names) {
+      try {
+        if (fs.existsSync(path.join(d, n))) return true;
+      } catch {
+        /* ignore */
+      }
     }
-  }
   return false;
 }
 
 /** Resolves with the engine version (for the diagnostics report), or rejects; bounded by `timeoutMs`. */
-export async function pingEngine(docker: Dockerode, timeoutMs = 3000): Promise<{ version: string; apiVersion: string }> {
+export async function pingEngine(
+  docker: Dockerode,
+  timeoutMs = 3000,
+): Promise<{ version: string; apiVersion: string }> {
   await withTimeout(docker.ping(), timeoutMs);
   // Typed as always present; an engine or proxy may leave either out.
   const v: Partial<Dockerode.DockerVersion> = await withTimeout(docker.version(), timeoutMs);

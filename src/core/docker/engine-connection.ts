@@ -164,7 +164,10 @@ export class EngineConnection {
 
   private scheduleReconnect(): void {
     if (this.stopped || this.reconnectTimer) return;
-    const delay = exponentialDelayMs(this.attempts++, { baseMs: this.opts.reconnectMinMs, maxMs: this.opts.reconnectMaxMs });
+    const delay = exponentialDelayMs(this.attempts++, {
+      baseMs: this.opts.reconnectMinMs,
+      maxMs: this.opts.reconnectMaxMs,
+    });
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       void this.connect();

@@ -6,7 +6,15 @@ import { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { withTimeout } from './engine-address';
 import { errnoCode } from '../narrow';
-import { eventKey, JsonLineSplitter, parseEngineEvent, rawEngineEventOf, sinceFromMs, sinceFromTimeNano, type ContainerEvent } from './events';
+import {
+  eventKey,
+  JsonLineSplitter,
+  parseEngineEvent,
+  rawEngineEventOf,
+  sinceFromMs,
+  sinceFromTimeNano,
+  type ContainerEvent,
+} from './events';
 
 /** Keys of events seen, kept to drop replays. */
 const SEEN_KEYS = 1000;
@@ -24,7 +32,13 @@ interface EventsQuery {
 function openEvents(docker: Dockerode, query: EventsQuery): Promise<Readable> {
   return new Promise((resolve, reject) => {
     docker.modem.dial(
-      { path: '/events?', method: 'GET', options: query, isStream: true, statusCodes: { 200: true, 500: 'server error' } },
+      {
+        path: '/events?',
+        method: 'GET',
+        options: query,
+        isStream: true,
+        statusCodes: { 200: true, 500: 'server error' },
+      },
       (err, data) => {
         if (err) reject(err);
         else if (data instanceof Readable) resolve(data);
@@ -70,7 +84,10 @@ export class EngineEventStream {
     const pending = openEvents(this.docker, query);
     let gaveUp = false;
     // A stream that arrives after the timeout must not stay open unseen.
-    pending.then((s) => gaveUp && s.destroy(), () => undefined);
+    pending.then(
+      (s) => gaveUp && s.destroy(),
+      () => undefined,
+    );
     const stream = await withTimeout(pending, this.timeoutMs).catch((e: unknown) => {
       gaveUp = true;
       throw e;

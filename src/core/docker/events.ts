@@ -38,7 +38,19 @@ export interface ContainerEvent {
   health?: HealthState;
 }
 
-const KEPT: readonly ContainerAction[] = ['create', 'start', 'die', 'oom', 'kill', 'stop', 'restart', 'pause', 'unpause', 'destroy', 'rename'];
+const KEPT: readonly ContainerAction[] = [
+  'create',
+  'start',
+  'die',
+  'oom',
+  'kill',
+  'stop',
+  'restart',
+  'pause',
+  'unpause',
+  'destroy',
+  'rename',
+];
 
 /** The JSON object the engine writes per event (the fields used here). Go writes an absent map or string as null. */
 export interface RawEngineEvent {
@@ -57,7 +69,8 @@ const optional = (v: unknown, type: 'string' | 'number') => v === undefined || v
 /** One line of the event stream as an engine event, or undefined when it is not one (a field of the wrong type). */
 export function rawEngineEventOf(line: unknown): RawEngineEvent | undefined {
   if (!isRecord(line)) return undefined;
-  if (!['Type', 'Action', 'status', 'id'].every((k) => optional(line[k], 'string')) || !optional(line.time, 'number')) return undefined;
+  if (!['Type', 'Action', 'status', 'id'].every((k) => optional(line[k], 'string')) || !optional(line.time, 'number'))
+    return undefined;
   const nano = line.timeNano;
   if (!(optional(nano, 'number') || typeof nano === 'string')) return undefined;
   const actor = line.Actor;

@@ -8,6 +8,12 @@ export * from './snapshot';
 export * from './actions';
 export { tarStream, type TarEntry } from './tar';
 export { ContainerWatcher } from './watcher';
-export type { ContainerWatcherOptions, ContainerWatcherEvents, ContainerDown, ContainerRestart, HealthChange } from './watcher';
+export type {
+  ContainerWatcherOptions,
+  ContainerWatcherEvents,
+  ContainerDown,
+  ContainerRestart,
+  HealthChange,
+} from './watcher';
 export { DockerLink, DEFAULT_DOCKER_LINK_OPTIONS, type DockerLinkOptions } from './docker-link';
 export { DockerSupervisor, type DockerSettings } from './docker-supervisor';

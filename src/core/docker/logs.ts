@@ -73,7 +73,8 @@ export function parseLogs(buf: Buffer, opts: { tty: boolean; timestamps: boolean
     }
     pending[f.stream] = Buffer.from(b);
   }
-  for (const stream of ['stdout', 'stderr'] as const) if (pending[stream].length) emit(stream, pending[stream].toString('utf8'));
+  for (const stream of ['stdout', 'stderr'] as const)
+    if (pending[stream].length) emit(stream, pending[stream].toString('utf8'));
   return {
     lines,
     stdout: lines.filter((l) => l.stream === 'stdout').map((l) => l.text),

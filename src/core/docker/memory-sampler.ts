@@ -7,9 +7,16 @@ import { REQUEST_TIMEOUT_MS, withTimeout } from './engine-address';
 import { memorySample, type MemorySample, type RawMemoryStats } from './memory';
 
 /** One stats read (`stats?stream=false&one-shot=true`): its memory part, when the engine gave one. Rejects on engine errors. */
-async function readMemoryStats(docker: Dockerode, containerId: string, timeoutMs: number): Promise<RawMemoryStats | undefined> {
+async function readMemoryStats(
+  docker: Dockerode,
+  containerId: string,
+  timeoutMs: number,
+): Promise<RawMemoryStats | undefined> {
   // Typed as complete; a container that is not running answers without memory_stats.
-  const stats: Partial<Dockerode.ContainerStats> = await withTimeout(docker.getContainer(containerId).stats({ stream: false, 'one-shot': true }), timeoutMs);
+  const stats: Partial<Dockerode.ContainerStats> = await withTimeout(
+    docker.getContainer(containerId).stats({ stream: false, 'one-shot': true }),
+    timeoutMs,
+  );
   return stats.memory_stats;
 }
 
@@ -24,7 +31,10 @@ export class MemorySampler {
   private timer: NodeJS.Timeout | undefined;
   private inFlight = false;
 
-  constructor(private readonly host: MemorySamplerHost, private readonly intervalMs: number) {}
+  constructor(
+    private readonly host: MemorySamplerHost,
+    private readonly intervalMs: number,
+  ) {}
 
   /** True while samples are being taken (one is scheduled or under way). */
   get active(): boolean {
@@ -96,7 +106,11 @@ export class ContainerMemory {
   private readonly timeoutMs: number;
   private readonly sampler: MemorySampler;
 
-  constructor(private readonly docker: Dockerode, private readonly host: ContainerMemoryHost, options: ContainerMemoryOptions) {
+  constructor(
+    private readonly docker: Dockerode,
+    private readonly host: ContainerMemoryHost,
+    options: ContainerMemoryOptions,
+  ) {
     this.threshold = options.memoryThreshold ?? SETTING_DEFAULTS['docker.memoryPressurePercent'] / 100;
     this.alerting = options.memoryAlerting ?? SETTING_DEFAULTS['docker.memoryAlerts'];
     this.timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
@@ -149,7 +163,11 @@ export class ContainerMemory {
     const stats = await readMemoryStats(this.docker, id, this.timeoutMs).catch(() => undefined);
     if (!stats) return;
     const hostTotal = this.host.hostTotal();
-    const sample = memorySample(stats, { configuredLimit: this.host.configuredLimit(), threshold: this.threshold, ...(hostTotal ? { hostTotal } : {}) });
+    const sample = memorySample(stats, {
+      configuredLimit: this.host.configuredLimit(),
+      threshold: this.threshold,
+      ...(hostTotal ? { hostTotal } : {}),
+    });
     if (sample) this.host.sampled(sample);
   }
 }

@@ -24,7 +24,12 @@ export function memoryUsage(mem: RawMemoryStats): number | undefined {
   if (typeof mem.usage !== 'number') return undefined;
   const s = mem.stats ?? {};
   // cgroup v1 reports `total_inactive_file`; cgroup v2 reports `inactive_file`.
-  const cache = typeof s.total_inactive_file === 'number' ? s.total_inactive_file : typeof s.inactive_file === 'number' ? s.inactive_file : 0;
+  const cache =
+    typeof s.total_inactive_file === 'number'
+      ? s.total_inactive_file
+      : typeof s.inactive_file === 'number'
+        ? s.inactive_file
+        : 0;
   return cache < mem.usage ? mem.usage - cache : mem.usage;
 }
 

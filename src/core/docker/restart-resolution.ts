@@ -50,13 +50,20 @@ function startEventIndex(p: PendingRestart, history: readonly ContainerEvent[]):
  * `restart` event came (a `docker restart`), or the settle time passed; without a start event, after
  * the settle time + 1 s.
  */
-export function restartReady(p: PendingRestart, history: readonly ContainerEvent[], nowMs: number, settleMs: number): boolean {
+export function restartReady(
+  p: PendingRestart,
+  history: readonly ContainerEvent[],
+  nowMs: number,
+  settleMs: number,
+): boolean {
   const startIdx = startEventIndex(p, history);
   const elapsed = nowMs - p.detectedAtMs;
   if (startIdx < 0) return elapsed >= settleMs + 1000;
   const dieIdx = findLastIndex(history.slice(0, startIdx), (e) => e.action === 'die');
   const episode = history.slice(dieIdx >= 0 ? dieIdx : startIdx);
-  return !episode.some((e) => e.action === 'stop') || episode.some((e) => e.action === 'restart') || elapsed >= settleMs;
+  return (
+    !episode.some((e) => e.action === 'stop') || episode.some((e) => e.action === 'restart') || elapsed >= settleMs
+  );
 }
 
 export interface ResolvedRestart {
@@ -67,12 +74,22 @@ export interface ResolvedRestart {
 }
 
 /** What caused the restart, from the events around it and the engine's own outages. */
-export function resolveRestart(p: PendingRestart, history: readonly ContainerEvent[], outages: readonly EngineOutage[]): ResolvedRestart {
+export function resolveRestart(
+  p: PendingRestart,
+  history: readonly ContainerEvent[],
+  outages: readonly EngineOutage[],
+): ResolvedRestart {
   const startIdx = startEventIndex(p, history);
   const startEv = startIdx >= 0 ? history[startIdx] : undefined;
   const inferred = !startEv;
   const at = startEv?.at ?? new Date(p.startedAtMs).toISOString();
-  let diagnosis = diagnoseLoss({ lossAt: at, events: [...history], inspect: p.facts, lookbackMs: 120_000, lookaheadMs: 5_000 });
+  let diagnosis = diagnoseLoss({
+    lossAt: at,
+    events: [...history],
+    inspect: p.facts,
+    lookbackMs: 120_000,
+    lookaheadMs: 5_000,
+  });
   // The engine itself went away between the two instances: a daemon restart took the container with it.
   const outage = outages.find((o) => o.from >= p.previousStartedAtMs - 1000 && o.from <= p.startedAtMs);
   if (outage && (diagnosis.cause === 'stopped' || diagnosis.cause === 'unknown')) {
@@ -81,11 +98,19 @@ export function resolveRestart(p: PendingRestart, history: readonly ContainerEve
       label: 'Docker engine restart',
       evidence: [
         ...diagnosis.evidence.filter((e) => !/how it went down was not seen/.test(e.detail)),
-        { at: new Date(outage.from).toISOString(), source: 'docker' as const, detail: `the Docker engine went away${outage.to ? ` for ${Math.round((outage.to - outage.from) / 1000)} s` : ''}` },
+        {
+          at: new Date(outage.from).toISOString(),
+          source: 'docker' as const,
+          detail: `the Docker engine went away${outage.to ? ` for ${Math.round((outage.to - outage.from) / 1000)} s` : ''}`,
+        },
       ].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)),
     };
   } else if (inferred && diagnosis.cause === 'unknown') {
-    diagnosis.evidence.push({ at, source: 'docker', detail: 'a new container instance appeared while the watcher was not connected to the engine' });
+    diagnosis.evidence.push({
+      at,
+      source: 'docker',
+      detail: 'a new container instance appeared while the watcher was not connected to the engine',
+    });
   }
   return { at, inferred, diagnosis };
 }
@@ -117,7 +142,10 @@ export class RestartTracker {
   private timer: NodeJS.Timeout | undefined;
   private readonly settleMs: number;
 
-  constructor(private readonly host: RestartTrackerHost, options: RestartTrackerOptions = {}) {
+  constructor(
+    private readonly host: RestartTrackerHost,
+    options: RestartTrackerOptions = {},
+  ) {
     this.settleMs = options.restartSettleMs ?? 400;
   }
 
@@ -151,6 +179,13 @@ export class RestartTracker {
     this.stop();
     this.pending = undefined;
     const { at, inferred, diagnosis } = resolveRestart(p, history, this.host.outages());
-    this.host.resolved({ at, count: p.count, instanceId: p.instanceId, previousInstanceId: p.previousInstanceId, inferred, diagnosis });
+    this.host.resolved({
+      at,
+      count: p.count,
+      instanceId: p.instanceId,
+      previousInstanceId: p.previousInstanceId,
+      inferred,
+      diagnosis,
+    });
   }
 }

@@ -10,7 +10,17 @@ declare module '../server-state' {
   }
 }
 
-export const CONTAINER_STATES = ['running', 'restarting', 'exited', 'paused', 'created', 'dead', 'removing', 'missing', 'unknown'] as const;
+export const CONTAINER_STATES = [
+  'running',
+  'restarting',
+  'exited',
+  'paused',
+  'created',
+  'dead',
+  'removing',
+  'missing',
+  'unknown',
+] as const;
 export type ContainerState = (typeof CONTAINER_STATES)[number];
 
 export interface ContainerSnapshot {

@@ -28,7 +28,14 @@ function tarHeader(name: string, size: number, mode: number, type: '0' | '5', ow
   h.write((owner.uid ?? 0).toString(8).padStart(7, '0') + '\0', 108, 8, 'ascii');
   h.write((owner.gid ?? 0).toString(8).padStart(7, '0') + '\0', 116, 8, 'ascii');
   h.write(size.toString(8).padStart(11, '0') + '\0', 124, 12, 'ascii');
-  h.write(Math.floor(Date.now() / 1000).toString(8).padStart(11, '0') + '\0', 136, 12, 'ascii');
+  h.write(
+    Math.floor(Date.now() / 1000)
+      .toString(8)
+      .padStart(11, '0') + '\0',
+    136,
+    12,
+    'ascii',
+  );
   h.write('        ', 148, 8, 'ascii'); // checksum placeholder
   h.write(type, 156, 1, 'ascii');
   h.write('ustar\0', 257, 6, 'ascii');

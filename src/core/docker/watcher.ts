@@ -5,10 +5,21 @@
 // and memory reads (memory-sampler.ts) are each their own part; this wires them and emits.
 import { EventEmitter } from 'node:events';
 import type Dockerode from 'dockerode';
-import { classifyDockerError, containerNotFound, createDockerClient, dockerBinaryOnPath, resolveDockerTarget } from './engine-address';
+import {
+  classifyDockerError,
+  containerNotFound,
+  createDockerClient,
+  dockerBinaryOnPath,
+  resolveDockerTarget,
+} from './engine-address';
 import type { DockerConnectionOptions, DockerProblem, DockerTarget } from './engine-address';
 import { ContainerFinder, watchedNames, type ContainerFinderOptions } from './container-lookup';
-import { ContainerRecord, type ContainerDown, type ContainerRecordOptions, type HealthChange } from './container-record';
+import {
+  ContainerRecord,
+  type ContainerDown,
+  type ContainerRecordOptions,
+  type HealthChange,
+} from './container-record';
 import { diagnoseLoss, type Diagnosis } from './diagnose';
 import { EngineConnection, type EngineConnectionOptions, type EngineInfo } from './engine-connection';
 import type { ContainerEvent } from './events';
@@ -24,7 +35,12 @@ export type { ContainerRestart } from './restart-resolution';
 
 /** Each part's options (and their defaults) are documented where the part is. */
 export interface ContainerWatcherOptions
-  extends DockerConnectionOptions, EngineConnectionOptions, ContainerFinderOptions, ContainerRecordOptions, RestartTrackerOptions, ContainerMemoryOptions {
+  extends DockerConnectionOptions,
+    EngineConnectionOptions,
+    ContainerFinderOptions,
+    ContainerRecordOptions,
+    RestartTrackerOptions,
+    ContainerMemoryOptions {
   /** The configured container name (`archon-mcp`). */
   container: string;
   /** Names tried when the configured one is missing. Default: `Archon-MCP` for `archon-mcp`, else none. */
@@ -100,17 +116,25 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
       inspectFailed: (seq) => this.emitHealth(this.record.healthDue(seq)),
       apiError: (err) => this.handleApiError(err),
     });
-    this.restarts = new RestartTracker({
-      history: () => this.record.history,
-      outages: () => this.engine.outages,
-      resolved: (r) => this.emitSafe('restart', r),
-    }, options);
-    this.memory = new ContainerMemory(this.docker, {
-      sampleable: () => (!this.stopped && this.engine.connected && this.snap.state === 'running' ? this.snap.containerId : undefined),
-      configuredLimit: () => this.snap.memoryLimitBytes ?? 0,
-      hostTotal: () => this.engine.hostMemTotal,
-      sampled: (sample) => this.onMemory(sample),
-    }, options);
+    this.restarts = new RestartTracker(
+      {
+        history: () => this.record.history,
+        outages: () => this.engine.outages,
+        resolved: (r) => this.emitSafe('restart', r),
+      },
+      options,
+    );
+    this.memory = new ContainerMemory(
+      this.docker,
+      {
+        sampleable: () =>
+          !this.stopped && this.engine.connected && this.snap.state === 'running' ? this.snap.containerId : undefined,
+        configuredLimit: () => this.snap.memoryLimitBytes ?? 0,
+        hostTotal: () => this.engine.hostMemTotal,
+        sampled: (sample) => this.onMemory(sample),
+      },
+      options,
+    );
   }
 
   /** Starts watching. Resolves once the first connection attempt finished (successful or not); never rejects. */
@@ -141,7 +165,11 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
 
   /** Diagnoses a session loss noticed at `lossAt` with the events seen around it. */
   diagnose(input: Omit<Parameters<typeof diagnoseLoss>[0], 'events'> & { events?: ContainerEvent[] }): Diagnosis {
-    return diagnoseLoss({ ...input, events: input.events ?? this.record.history, inspect: input.inspect ?? this.record.inspectFacts() });
+    return diagnoseLoss({
+      ...input,
+      events: input.events ?? this.record.history,
+      inspect: input.inspect ?? this.record.inspectFacts(),
+    });
   }
 
   /**
@@ -172,7 +200,12 @@ export class ContainerWatcher extends EventEmitter<ContainerWatcherEvents> {
 
   /** Starts the watched container (stopped on purpose, or never started since the window opened). */
   async startContainer(): Promise<void> {
-    await startContainer(this.docker, this.ref(' to start (was it removed by "docker compose down"? Then run "docker compose up -d" in Archon\'s folder).'));
+    await startContainer(
+      this.docker,
+      this.ref(
+        ' to start (was it removed by "docker compose down"? Then run "docker compose up -d" in Archon\'s folder).',
+      ),
+    );
   }
 
   /** The last `tail` log lines of the watched container, stdout and stderr separated. */

@@ -16,13 +16,23 @@ export interface AskDeps {
 }
 
 /** Reads the upstream's tools/list into `deps.tools` until it names `req`'s tool (best effort: errors end it). */
-export async function learnToolList(deps: AskDeps, req: JSONRPCRequest, deadline: number, trace: HealTrace): Promise<void> {
+export async function learnToolList(
+  deps: AskDeps,
+  req: JSONRPCRequest,
+  deadline: number,
+  trace: HealTrace,
+): Promise<void> {
   let cursor: string | undefined;
   try {
     for (let page = 0; page < 20 && !deps.closed(); page++) {
       await deps.link.ensure(deadline, trace);
       if (deps.link.initializeResult !== undefined) deps.tools.learnServer(deps.link.initializeResult);
-      const list = deps.link.outgoing({ jsonrpc: '2.0', id: gatewayRequestId('tools'), method: 'tools/list', params: cursor ? { cursor } : {} });
+      const list = deps.link.outgoing({
+        jsonrpc: '2.0',
+        id: gatewayRequestId('tools'),
+        method: 'tools/list',
+        params: cursor ? { cursor } : {},
+      });
       let result: unknown;
       const out = await postUpstream({
         url: deps.upstreamUrl,
@@ -44,7 +54,8 @@ export async function learnToolList(deps: AskDeps, req: JSONRPCRequest, deadline
         continue;
       }
       deps.tools.learnTools(result);
-      const next = typeof result === 'object' && result !== null && 'nextCursor' in result ? result.nextCursor : undefined;
+      const next =
+        typeof result === 'object' && result !== null && 'nextCursor' in result ? result.nextCursor : undefined;
       if (typeof next !== 'string' || deps.tools.verdict(req) !== 'ask-tools') break;
       cursor = next;
     }

@@ -20,7 +20,10 @@ export interface ClientTransportHooks {
   closedByClient(): void;
 }
 
-export type ClientTransportFactory = (hooks: ClientTransportHooks, opts: { restoredId?: string; maxBodyBytes: number }) => Transport;
+export type ClientTransportFactory = (
+  hooks: ClientTransportHooks,
+  opts: { restoredId?: string; maxBodyBytes: number },
+) => Transport;
 
 /** Who speaks in the initialize that re-opens a persisted session inside the gateway (never sent upstream). */
 const RESTORE_PEER = { name: 'archon-mcp-doctor-session-restore', version: PRODUCT_VERSION };

@@ -30,8 +30,17 @@ export interface UpstreamContainerOptions extends DockerConnectionOptions {
 }
 
 /** The standalone gateway's Docker awareness (`proxy`/`stdio --container`): one watcher for one upstream. */
-export function watchUpstreamContainer(gateway: Pick<Gateway, 'notifyUpstreamRestarting'>, slug: string, opts: UpstreamContainerOptions): { stop(): void } {
-  const watcher = new ContainerWatcher({ container: opts.container, socketPath: opts.socketPath, env: opts.env, memoryAlerting: false });
+export function watchUpstreamContainer(
+  gateway: Pick<Gateway, 'notifyUpstreamRestarting'>,
+  slug: string,
+  opts: UpstreamContainerOptions,
+): { stop(): void } {
+  const watcher = new ContainerWatcher({
+    container: opts.container,
+    socketPath: opts.socketPath,
+    env: opts.env,
+    memoryAlerting: false,
+  });
   let lastProblem = '';
   watcher.on('problem', (p) => {
     if (p.message !== lastProblem) opts.logger.warn(`Docker: ${p.message}`);
@@ -40,8 +49,14 @@ export function watchUpstreamContainer(gateway: Pick<Gateway, 'notifyUpstreamRes
   watcher.on('problem-cleared', () => {
     lastProblem = '';
   });
-  watcher.on('connected', (e) => opts.logger.info(`watching container ${opts.container} through Docker ${e.version} at ${e.target}`));
-  watcher.on('down', (d) => opts.logger.warn(`container ${opts.container} ${d.oom ? 'was OOM-killed' : 'died'}: holding requests until it is back`));
+  watcher.on('connected', (e) =>
+    opts.logger.info(`watching container ${opts.container} through Docker ${e.version} at ${e.target}`),
+  );
+  watcher.on('down', (d) =>
+    opts.logger.warn(
+      `container ${opts.container} ${d.oom ? 'was OOM-killed' : 'died'}: holding requests until it is back`,
+    ),
+  );
   const source: ContainerDownSource = {
     onContainerDown(listener) {
       const onDown = (d: ContainerDown): void => listener(slug, d);
@@ -49,7 +64,11 @@ export function watchUpstreamContainer(gateway: Pick<Gateway, 'notifyUpstreamRes
       return () => watcher.off('down', onDown);
     },
   };
-  const unhold = holdOnContainerDown(source, () => gateway, (s) => s);
+  const unhold = holdOnContainerDown(
+    source,
+    () => gateway,
+    (s) => s,
+  );
   void watcher.start();
   return {
     stop() {

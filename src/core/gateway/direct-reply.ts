@@ -13,14 +13,19 @@ import { SUPPORTED_PROTOCOL_VERSIONS, asSpecType, isJsonContentType } from './sp
  * and SSE, a JSON body holding one JSON-RPC request (not initialize), this session's id, and a
  * supported protocol version (or none). Undefined sends it down the SDK's path.
  */
-export function directRequest(req: IncomingMessage, sessionId: string | undefined, parsed: unknown): JSONRPCRequest | undefined {
+export function directRequest(
+  req: IncomingMessage,
+  sessionId: string | undefined,
+  parsed: unknown,
+): JSONRPCRequest | undefined {
   if (sessionId === undefined || req.headers['mcp-session-id'] !== sessionId) return undefined;
   const accept = req.headers.accept;
   if (!accept?.includes('application/json') || !accept.includes('text/event-stream')) return undefined;
   const type = req.headers['content-type'];
   if (!type || !isJsonContentType(type)) return undefined;
   const version = req.headers['mcp-protocol-version'];
-  if (version !== undefined && (typeof version !== 'string' || !SUPPORTED_PROTOCOL_VERSIONS.includes(version))) return undefined;
+  if (version !== undefined && (typeof version !== 'string' || !SUPPORTED_PROTOCOL_VERSIONS.includes(version)))
+    return undefined;
   if (!isRecord(parsed) || parsed.method === 'initialize') return undefined;
   return asSpecType('JSONRPCRequest', parsed);
 }
@@ -38,7 +43,10 @@ export class DirectReply {
   private ended = false;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly res: ServerResponse, private readonly sessionId: string) {
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly sessionId: string,
+  ) {
     // A long hold (a restart) should not leave a client waiting for headers it may time out on.
     this.timer = setTimeout(() => this.openStream(), STREAM_AFTER_MS);
     this.timer.unref();
@@ -54,7 +62,11 @@ export class DirectReply {
     const text = JSON.stringify(message);
     if (final && !this.streaming) {
       this.finish();
-      this.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'mcp-session-id': this.sessionId });
+      this.res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        'mcp-session-id': this.sessionId,
+      });
       this.res.end(text);
       return;
     }

@@ -46,7 +46,11 @@ export class ServerEndpoint implements EndpointContext {
   private modern: ModernFront | undefined;
   private modernBroken = false;
 
-  constructor(readonly upstream: GatewayUpstream, readonly slug: string, private readonly env: EndpointEnv) {
+  constructor(
+    readonly upstream: GatewayUpstream,
+    readonly slug: string,
+    private readonly env: EndpointEnv,
+  ) {
     this.tools = new ToolKnowledge(upstream.repeat);
     this.health.onBroke = () => {
       // A Docker signal says more, and says it itself (markRestarting).
@@ -89,7 +93,11 @@ export class ServerEndpoint implements EndpointContext {
     for (const s of this.sessions.values()) s.link.invalidate(s.link.sessionId);
     this.modern?.upstreamRestarting();
     this.health.broke();
-    this.emit({ event: 'upstream-restarting', message: `${this.name} is restarting: holding its requests for up to ${Math.round(forMs / 1000)} s`, ...(cause ? { cause } : {}) });
+    this.emit({
+      event: 'upstream-restarting',
+      message: `${this.name} is restarting: holding its requests for up to ${Math.round(forMs / 1000)} s`,
+      ...(cause ? { cause } : {}),
+    });
   }
 
   markUp(): void {
@@ -154,7 +162,11 @@ export class ServerEndpoint implements EndpointContext {
     if (!saved || saved.server !== this.slug) return undefined;
     const session = new ClientSession(this, saved);
     this.sessions.set(id, session);
-    this.emit({ event: 'session-restored', session: shortenSessionId(id), message: `restored the saved session of ${session.clientInfo.name ?? 'a client'}` });
+    this.emit({
+      event: 'session-restored',
+      session: shortenSessionId(id),
+      message: `restored the saved session of ${session.clientInfo.name ?? 'a client'}`,
+    });
     return session;
   }
 
@@ -162,7 +174,11 @@ export class ServerEndpoint implements EndpointContext {
   private modernFront(): ModernFront | undefined {
     if (this.modern || this.modernBroken) return this.modern;
     try {
-      this.modern = loadModernFront().createModernFront(this, (transport) => new ClientSession(this, undefined, transport), { fastPath: this.env.modernFastPath !== false });
+      this.modern = loadModernFront().createModernFront(
+        this,
+        (transport) => new ClientSession(this, undefined, transport),
+        { fastPath: this.env.modernFastPath !== false },
+      );
     } catch (err) {
       this.modernBroken = true;
       this.env.logger.error(`${this.name}: 2026-07-28 clients cannot be served: ${errorMessage(err)}`);
@@ -177,7 +193,12 @@ export class ServerEndpoint implements EndpointContext {
     if (req.method === 'POST') {
       body = await readBodyOnce(req, this.env.maxBodyBytes);
       // Refused before any path looks at it, whatever its era: what follows parsing recurses.
-      if (body !== 'too-large' && body.malformed && body.tooDeep) return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32700, message: TOO_DEEP_BODY_MESSAGE }, id: null });
+      if (body !== 'too-large' && body.malformed && body.tooDeep)
+        return sendJson(res, 400, {
+          jsonrpc: '2.0',
+          error: { code: -32700, message: TOO_DEEP_BODY_MESSAGE },
+          id: null,
+        });
       const parsed = jsonOf(body);
       const modern = this.modernFront();
       // A body over the limit is answered 413 by the session path, whatever its era.
@@ -187,15 +208,24 @@ export class ServerEndpoint implements EndpointContext {
     const sid = req.headers['mcp-session-id'];
     if (typeof sid === 'string' && sid) {
       const session = this.lookup(sid);
-      if (!session) return sendJson(res, 404, { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
+      if (!session)
+        return sendJson(res, 404, { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
       return session.handleHttp(req, res, body);
     }
     if (req.method === 'GET' && String(req.headers.accept ?? '').includes('text/event-stream')) {
       // A legacy HTTP+SSE client waits here for an `endpoint` event that this transport never sends.
-      return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32000, message: legacySseMessage(this.env.url(this.slug)) }, id: null });
+      return sendJson(res, 400, {
+        jsonrpc: '2.0',
+        error: { code: -32000, message: legacySseMessage(this.env.url(this.slug)) },
+        id: null,
+      });
     }
     if (req.method !== 'POST') {
-      return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: Mcp-Session-Id header is required' }, id: null });
+      return sendJson(res, 400, {
+        jsonrpc: '2.0',
+        error: { code: -32000, message: 'Bad Request: Mcp-Session-Id header is required' },
+        id: null,
+      });
     }
     // A new session: the transport mints the id when it sees initialize (anything else gets its 400).
     const session = new ClientSession(this);
@@ -223,7 +253,14 @@ export class ServerEndpoint implements EndpointContext {
     // 2025 clients by session; 2026-07-28 clients (no session) by the name and version they send.
     const clients: ServerGatewayStats['clients'] = [...this.sessions.values()]
       .filter((s) => s.link.initParams)
-      .map((s): ServerGatewayStats['clients'][number] => ({ era: '2025', session: shortenSessionId(s.id), name: s.clientInfo.name, version: s.clientInfo.version, connectedAt: s.connectedAt, lastSeenAt: s.lastSeenAt }))
+      .map((s): ServerGatewayStats['clients'][number] => ({
+        era: '2025',
+        session: shortenSessionId(s.id),
+        name: s.clientInfo.name,
+        version: s.clientInfo.version,
+        connectedAt: s.connectedAt,
+        lastSeenAt: s.lastSeenAt,
+      }))
       .concat(c.modernClients.list());
     return {
       name: this.name,
@@ -254,7 +291,11 @@ export class ServerEndpoint implements EndpointContext {
  */
 function ofLegacySession(req: IncomingMessage): boolean {
   const version = req.headers['mcp-protocol-version'];
-  return typeof req.headers['mcp-session-id'] === 'string' && typeof version === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(version);
+  return (
+    typeof req.headers['mcp-session-id'] === 'string' &&
+    typeof version === 'string' &&
+    SUPPORTED_PROTOCOL_VERSIONS.includes(version)
+  );
 }
 
 /** The answer for a client that speaks the legacy HTTP+SSE transport (GET /sse, POST /message). */
@@ -262,7 +303,12 @@ export function legacySseMessage(url: string): string {
   return `This endpoint speaks Streamable HTTP (MCP 2025-03-26 and later), not the legacy HTTP+SSE transport (GET /sse, then POST /message). Configure the client for Streamable HTTP ("type": "http") with ${url}.`;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) {
     res.end();
     return;

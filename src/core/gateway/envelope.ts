@@ -49,7 +49,8 @@ function isPlainResult(v: unknown): boolean {
   if (!Object.hasOwn(meta, SERVER_INFO_KEY)) return true;
   const info = meta[SERVER_INFO_KEY];
   if (!isPlainObject(info) || typeof info.name !== 'string' || typeof info.version !== 'string') return false;
-  for (const k in info) if (!Object.hasOwn(info, k) || !IMPLEMENTATION_STRINGS.has(k) || typeof info[k] !== 'string') return false;
+  for (const k in info)
+    if (!Object.hasOwn(info, k) || !IMPLEMENTATION_STRINGS.has(k) || typeof info[k] !== 'string') return false;
   return true;
 }
 
@@ -73,7 +74,13 @@ export function checkEnvelope(v: unknown): Verdict {
   }
   if (Object.hasOwn(v, 'error')) {
     const e = v.error;
-    if ((Object.hasOwn(v, 'id') && !isRequestId(v.id)) || !onlyKeys(v, ERROR_KEYS) || !isPlainObject(e) || !onlyKeys(e, ERROR_FIELDS)) return 'unsure';
+    if (
+      (Object.hasOwn(v, 'id') && !isRequestId(v.id)) ||
+      !onlyKeys(v, ERROR_KEYS) ||
+      !isPlainObject(e) ||
+      !onlyKeys(e, ERROR_FIELDS)
+    )
+      return 'unsure';
     return Number.isSafeInteger(e.code) && typeof e.message === 'string' ? 'valid' : 'unsure';
   }
   return 'unsure';

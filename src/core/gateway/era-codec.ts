@@ -4,7 +4,11 @@
 // stream is opened. Chosen once per era (UpstreamEra.codec): the link, the client session and the GET
 // stream ask their codec instead of branching on the era.
 import type { JSONRPCMessage, JSONRPCRequest } from '@modelcontextprotocol/server';
-import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/client';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
+} from '@modelcontextprotocol/client';
 import { fieldOf, isRecord } from '../narrow';
 import type { ProtocolEra } from '../server-state';
 import { modernHeaders } from './era-headers';

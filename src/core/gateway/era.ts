@@ -2,7 +2,11 @@
 // upstream says of itself: its -32022 refusals and server/discover result, turned into the initialize
 // answer a 2025 client expects. The header names and the Mcp-Name table are internal to the SDK
 // (docs/sdk-v2-gaps.md, gap 4), so era-headers.ts mirrors them.
-import { LATEST_PROTOCOL_VERSION, SERVER_INFO_META_KEY, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/client';
+import {
+  LATEST_PROTOCOL_VERSION,
+  SERVER_INFO_META_KEY,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from '@modelcontextprotocol/client';
 import { supportedVersionsOfRefusal } from '../classify';
 import { fieldOf, isRecord } from '../narrow';
 import { MODERN_ERA } from '../mcp-connection';
@@ -67,7 +71,10 @@ export function readDiscover(result: unknown, fallbackName: string): Discovered 
  * discover result, in the revision the client asked for when the gateway speaks it.
  */
 export function initializeResultFrom(d: Discovered, requested: unknown): Record<string, unknown> {
-  const protocolVersion = typeof requested === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION;
+  const protocolVersion =
+    typeof requested === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(requested)
+      ? requested
+      : LATEST_PROTOCOL_VERSION;
   return {
     protocolVersion,
     capabilities: d.capabilities,

@@ -162,9 +162,10 @@ export interface GatewayStatusServer {
 }
 
 /** Another gateway's status as read from its endpoint; fields older gateways do not report may be missing. */
-export type HolderStatus = Pick<GatewayStatus, 'service' | 'pid' | 'baseUrl'> & Partial<Omit<GatewayStatus, 'service' | 'pid' | 'baseUrl' | 'servers'>> & {
-  servers: (Pick<GatewayStatusServer, 'slug' | 'url'> & Partial<GatewayStatusServer>)[];
-};
+export type HolderStatus = Pick<GatewayStatus, 'service' | 'pid' | 'baseUrl'> &
+  Partial<Omit<GatewayStatus, 'service' | 'pid' | 'baseUrl' | 'servers'>> & {
+    servers: (Pick<GatewayStatusServer, 'slug' | 'url'> & Partial<GatewayStatusServer>)[];
+  };
 
 /** The answer of GET /.well-known/archon-mcp-doctor (loopback only). */
 export interface GatewayStatus {
@@ -273,6 +274,9 @@ export const HEALTH_PATH = '/.well-known/archon-mcp-doctor';
 export const SERVICE_ID = 'archon-mcp-doctor-gateway';
 
 export function slugify(name: string): string {
-  const s = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const s = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return s || 'server';
 }

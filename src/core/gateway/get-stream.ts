@@ -12,7 +12,11 @@ import { getUpstream, isTransientStatus, postUpstream, type UpstreamOutcome } fr
 const LISTEN_ACK = 'notifications/subscriptions/acknowledged';
 
 /** Whether a discovered server's capabilities set `section.flag` (`resources.subscribe`, `tools.listChanged`…). */
-function offers(capabilities: unknown, section: 'tools' | 'prompts' | 'resources', flag: 'listChanged' | 'subscribe'): boolean {
+function offers(
+  capabilities: unknown,
+  section: 'tools' | 'prompts' | 'resources',
+  flag: 'listChanged' | 'subscribe',
+): boolean {
   return Boolean(fieldOf(fieldOf(capabilities, section), flag));
 }
 
@@ -82,7 +86,12 @@ export class GetStreamRelay {
       ...(uris.length ? { resourceSubscriptions: uris } : {}),
     };
     if (Object.keys(notifications).length === 0) return undefined;
-    const request = link.outgoing({ jsonrpc: '2.0', id: gatewayRequestId('listen'), method: 'subscriptions/listen', params: { notifications } });
+    const request = link.outgoing({
+      jsonrpc: '2.0',
+      id: gatewayRequestId('listen'),
+      method: 'subscriptions/listen',
+      params: { notifications },
+    });
     return postUpstream({
       url: this.deps.upstreamUrl,
       headers: await link.headers(request),
@@ -112,11 +121,11 @@ export class GetStreamRelay {
       const out = listening
         ? await this.listen(abort.signal)
         : await getUpstream({
-          url: this.deps.upstreamUrl,
-          headers: await link.headers(),
-          onMessage: (m) => this.deps.send(m),
-          signal: abort.signal,
-        });
+            url: this.deps.upstreamUrl,
+            headers: await link.headers(),
+            onMessage: (m) => this.deps.send(m),
+            signal: abort.signal,
+          });
       if (this.deps.closed() || this.clientStreams <= 0) return;
       if (out === undefined) return; // nothing to listen to: the client's stream stays quiet
       if (abort.signal.aborted) {
@@ -126,7 +135,9 @@ export class GetStreamRelay {
       if (out.kind === 'http') {
         if (out.status === 405) return; // the server offers no GET stream
         if (listening && !isTransientStatus(out.status)) return; // it refuses to be listened to: stay quiet
-        if (classifyHttpStatus(out.status, out.body, { holdingSession: usedId !== undefined }).kind === 'unknown-session') {
+        if (
+          classifyHttpStatus(out.status, out.body, { holdingSession: usedId !== undefined }).kind === 'unknown-session'
+        ) {
           link.invalidate(usedId);
           continue;
         }

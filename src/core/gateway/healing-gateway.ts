@@ -7,7 +7,15 @@ import { ServerEndpoint, legacySseMessage, sendJson } from './endpoint';
 import { holderMismatch } from './holder';
 import { InFlight } from './in-flight';
 import { loadModernFront } from './modern/load';
-import { GatewayPortTaken, LOOPBACK, isAddrInUse, listenLoopback, probeHolder, type HolderInfo, type LoopbackListener } from './port';
+import {
+  GatewayPortTaken,
+  LOOPBACK,
+  isAddrInUse,
+  listenLoopback,
+  probeHolder,
+  type HolderInfo,
+  type LoopbackListener,
+} from './port';
 import { redactUrl } from '../redact';
 import { rebindingRefusal } from './security';
 import { Coalescer, LossCounts } from './stats';
@@ -16,8 +24,19 @@ import { IncidentRecorder, gatewayEventEffect, type IncidentObserver, type Incid
 import type { LossCause } from '../server-state';
 import { serveMetrics, METRICS_PATH, type MetricsInput } from './metrics-route';
 import {
-  DEFAULTS, HEALTH_PATH, SERVICE_ID, slugify,
-  type Gateway, type GatewayEvent, type GatewayUpstream, type GatewayLogger, type GatewayMode, type GatewayOptions, type GatewayRuntime, type GatewayStats, type GatewayStatus,
+  DEFAULTS,
+  HEALTH_PATH,
+  SERVICE_ID,
+  slugify,
+  type Gateway,
+  type GatewayEvent,
+  type GatewayUpstream,
+  type GatewayLogger,
+  type GatewayMode,
+  type GatewayOptions,
+  type GatewayRuntime,
+  type GatewayStats,
+  type GatewayStatus,
 } from './gateway-api';
 
 const NO_LOG: GatewayLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -58,7 +77,9 @@ class GatewayImpl implements Gateway {
   constructor(private readonly opts: GatewayOptions) {
     this.logger = opts.logger ?? NO_LOG;
     this.port = opts.port ?? DEFAULTS.port;
-    this.store = new GatewaySessionStore(opts.stateDir, opts.sessionTtlMs ?? DEFAULTS.sessionTtlMs, (m) => this.emit({ at: now(), event: 'session-store', message: m }));
+    this.store = new GatewaySessionStore(opts.stateDir, opts.sessionTtlMs ?? DEFAULTS.sessionTtlMs, (m) =>
+      this.emit({ at: now(), event: 'session-store', message: m }),
+    );
     this.recorder = new IncidentRecorder({
       seenBy: opts.incidentObserver ?? OBSERVER_OF[opts.runsIn ?? 'process'],
       stateDir: opts.stateDir,
@@ -78,18 +99,21 @@ class GatewayImpl implements Gateway {
     const opts = this.opts;
     let slug = upstream.slug ? slugify(upstream.slug) : slugify(upstream.name);
     for (let n = 2; this.endpoints.has(slug); n++) slug = `${slugify(upstream.slug ?? upstream.name)}-${n}`;
-    this.endpoints.set(slug, new ServerEndpoint(upstream, slug, {
-      holdTimeoutMs: opts.holdTimeoutMs ?? DEFAULTS.holdTimeoutMs,
-      responseTimeoutMs: opts.responseTimeoutMs ?? DEFAULTS.responseTimeoutMs,
-      maxBodyBytes: opts.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
-      modernFastPath: opts.modernFastPath ?? true,
-      logger: this.logger,
-      store: this.store,
-      getAuthorization: opts.getAuthorization,
-      emit: (e) => this.emit(e),
-      changed: () => this.coalescer.poke(),
-      url: (s) => this.url(s),
-    }));
+    this.endpoints.set(
+      slug,
+      new ServerEndpoint(upstream, slug, {
+        holdTimeoutMs: opts.holdTimeoutMs ?? DEFAULTS.holdTimeoutMs,
+        responseTimeoutMs: opts.responseTimeoutMs ?? DEFAULTS.responseTimeoutMs,
+        maxBodyBytes: opts.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
+        modernFastPath: opts.modernFastPath ?? true,
+        logger: this.logger,
+        store: this.store,
+        getAuthorization: opts.getAuthorization,
+        emit: (e) => this.emit(e),
+        changed: () => this.coalescer.poke(),
+        url: (s) => this.url(s),
+      }),
+    );
   }
 
   async setUpstreams(upstreams: GatewayUpstream[]): Promise<void> {
@@ -106,10 +130,12 @@ class GatewayImpl implements Gateway {
     }
     for (const upstream of wanted.values()) this.addEndpoint(upstream);
     this.coalescer.poke();
-    await Promise.all(gone.map(async (ep) => {
-      await this.inFlight.drain(DRAIN_ON_STOP_MS, ep);
-      await ep.close();
-    }));
+    await Promise.all(
+      gone.map(async (ep) => {
+        await this.inFlight.drain(DRAIN_ON_STOP_MS, ep);
+        await ep.close();
+      }),
+    );
   }
 
   get baseUrl(): string {
@@ -168,7 +194,8 @@ class GatewayImpl implements Gateway {
     const ep = e.server ? this.endpoints.get(e.server) : undefined;
     if (ep) this.recorder.apply(ep.name, gatewayEventEffect(e), e.at);
     const line = `${e.event}${e.server ? ` [${e.server}${e.session ? ` ${e.session}` : ''}]` : ''}: ${e.message}`;
-    if (e.event === 'error-returned' || e.event === 'session-store' || e.event === 'incident-journal') this.logger.warn(line);
+    if (e.event === 'error-returned' || e.event === 'session-store' || e.event === 'incident-journal')
+      this.logger.warn(line);
     else this.logger.info(line);
     try {
       this.events.emit('event', e);
@@ -202,9 +229,12 @@ class GatewayImpl implements Gateway {
     this.recorder.load();
     const idleMs = this.opts.memoryIdleMs ?? IDLE_IN_MEMORY_MS;
     if (!this.sweepTimer) {
-      this.sweepTimer = setInterval(() => {
-        for (const e of this.endpoints.values()) void e.sweep(idleMs);
-      }, Math.min(SWEEP_EVERY_MS, idleMs));
+      this.sweepTimer = setInterval(
+        () => {
+          for (const e of this.endpoints.values()) void e.sweep(idleMs);
+        },
+        Math.min(SWEEP_EVERY_MS, idleMs),
+      );
       this.sweepTimer.unref();
     }
     const wasDeferred = this.mode === 'deferred';
@@ -217,7 +247,9 @@ class GatewayImpl implements Gateway {
       at: now(),
       event: wasDeferred ? 'takeover' : 'listening',
       url: this.url(),
-      message: wasDeferred ? `took over port ${this.port}; ${this.store.all().length} saved session(s) stay valid` : `listening on ${this.baseUrl}`,
+      message: wasDeferred
+        ? `took over port ${this.port}; ${this.store.all().length} saved session(s) stay valid`
+        : `listening on ${this.baseUrl}`,
     });
     // Loading the 2026-07-28 front blocks for 0.1–0.3 s: do it now, off the first client's request.
     setTimeout(() => {
@@ -233,7 +265,12 @@ class GatewayImpl implements Gateway {
     this.mode = 'deferred';
     this.holderUrl = holder.baseUrl;
     const where = holder.runsIn === 'docker' ? ' (in Docker)' : holder.runsIn === 'vscode' ? ' (in VS Code)' : '';
-    this.emit({ at: now(), event: 'deferred', url: this.url(), message: `another Archon MCP Doctor gateway${where} serves ${holder.baseUrl}; using it, and taking over if it goes away` });
+    this.emit({
+      at: now(),
+      event: 'deferred',
+      url: this.url(),
+      message: `another Archon MCP Doctor gateway${where} serves ${holder.baseUrl}; using it, and taking over if it goes away`,
+    });
     this.noteHolder(holder);
     this.pollTimer = setInterval(() => void this.pollHolder(), this.opts.deferPollMs ?? DEFAULTS.deferPollMs);
   }
@@ -241,10 +278,14 @@ class GatewayImpl implements Gateway {
   /** Keeps the holder's latest status; says once, clearly, when it serves other upstreams than ours. */
   private noteHolder(holder: HolderInfo): void {
     // Polled every second: renderers hear of it only when more than its uptime changed.
-    const changed = JSON.stringify({ ...holder, uptimeSeconds: 0 }) !== JSON.stringify({ ...this.holder, uptimeSeconds: 0 });
+    const changed =
+      JSON.stringify({ ...holder, uptimeSeconds: 0 }) !== JSON.stringify({ ...this.holder, uptimeSeconds: 0 });
     this.holder = holder;
     this.holderUrl = holder.baseUrl;
-    const mismatch = holderMismatch(holder, [...this.endpoints.values()].map((e) => ({ slug: e.slug, upstream: e.upstream.publicUrl ?? e.upstream.url })));
+    const mismatch = holderMismatch(
+      holder,
+      [...this.endpoints.values()].map((e) => ({ slug: e.slug, upstream: e.upstream.publicUrl ?? e.upstream.url })),
+    );
     if (mismatch.join('\n') !== this.mismatch.join('\n') && mismatch.length > 0) {
       this.emit({ at: now(), event: 'holder-mismatch', url: holder.baseUrl, message: mismatch.join('; ') });
     }
@@ -283,14 +324,21 @@ class GatewayImpl implements Gateway {
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     this.route(req, res).catch((err: unknown) => {
       this.logger.error(`request failed: ${errorMessage(err)}`);
-      if (!res.headersSent) sendJson(res, 500, { jsonrpc: '2.0', error: { code: -32603, message: 'Gateway internal error' }, id: null });
+      if (!res.headersSent)
+        sendJson(res, 500, { jsonrpc: '2.0', error: { code: -32603, message: 'Gateway internal error' }, id: null });
       else res.destroy();
     });
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const refusal = rebindingRefusal(req.headers.host, req.headers.origin);
-    if (refusal) return sendJson(res, 403, { jsonrpc: '2.0', error: { code: -32000, message: refusal }, id: null }, { connection: 'close' });
+    if (refusal)
+      return sendJson(
+        res,
+        403,
+        { jsonrpc: '2.0', error: { code: -32000, message: refusal }, id: null },
+        { connection: 'close' },
+      );
     const path = (req.url ?? '/').split('?')[0];
     // The status is polled every second by deferred gateways: the incidents only when asked for.
     if (path === HEALTH_PATH) return sendJson(res, 200, this.health(/[?&]incidents(=|&|$)/.test(req.url ?? '')));
@@ -298,13 +346,23 @@ class GatewayImpl implements Gateway {
     const declared = Number(req.headers['content-length'] ?? 0);
     const max = this.opts.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
     if (declared > max) {
-      return refuseThenDrain(req, res, 413, `Payload too large: the gateway accepts at most ${max} bytes (this request declared ${declared})`);
+      return refuseThenDrain(
+        req,
+        res,
+        413,
+        `Payload too large: the gateway accepts at most ${max} bytes (this request declared ${declared})`,
+      );
     }
     const m = MCP_PATH.exec(path);
     const endpoint = m ? this.endpoints.get(decodeURIComponent(m[1])) : undefined;
     if (!endpoint) {
       const endpoints = Object.values(this.urls()).join(', ');
-      if (LEGACY_SSE_PATH.test(path)) return sendJson(res, 404, { jsonrpc: '2.0', error: { code: -32000, message: legacySseMessage(endpoints) }, id: null });
+      if (LEGACY_SSE_PATH.test(path))
+        return sendJson(res, 404, {
+          jsonrpc: '2.0',
+          error: { code: -32000, message: legacySseMessage(endpoints) },
+          id: null,
+        });
       return sendJson(res, 404, { error: `No MCP endpoint here. Endpoints: ${endpoints}` });
     }
     if (req.method === 'POST') this.inFlight.track(endpoint, res);
@@ -343,7 +401,8 @@ class GatewayImpl implements Gateway {
   /** What /metrics reads: the endpoints' counters and the incidents (nothing is counted twice). */
   private metricsInput(): MetricsInput {
     const open = new Map<string, number>();
-    for (const r of this.recorder.list()) if (!r.recoveredAt && !r.unfinished) open.set(r.server, (open.get(r.server) ?? 0) + 1);
+    for (const r of this.recorder.list())
+      if (!r.recoveredAt && !r.unfinished) open.set(r.server, (open.get(r.server) ?? 0) + 1);
     return {
       servers: [...this.endpoints.values()].map((e) => ({
         name: e.name,
@@ -392,7 +451,11 @@ function now(): string {
  */
 function refuseThenDrain(req: IncomingMessage, res: ServerResponse, status: number, message: string): void {
   const text = JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), connection: 'close' });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    connection: 'close',
+  });
   res.write(text);
   const cut = setTimeout(() => req.socket.destroy(), DRAIN_LIMIT_MS);
   cut.unref();
@@ -414,5 +477,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
 
 /** Same address, headers and rules: the endpoint (and its clients' sessions) can stay as it is. */
 function sameUpstream(a: GatewayUpstream, b: GatewayUpstream): boolean {
-  return JSON.stringify([a.name, a.url, a.publicUrl, a.headers ?? {}, a.repeat ?? {}]) === JSON.stringify([b.name, b.url, b.publicUrl, b.headers ?? {}, b.repeat ?? {}]);
+  return (
+    JSON.stringify([a.name, a.url, a.publicUrl, a.headers ?? {}, a.repeat ?? {}]) ===
+    JSON.stringify([b.name, b.url, b.publicUrl, b.headers ?? {}, b.repeat ?? {}])
+  );
 }

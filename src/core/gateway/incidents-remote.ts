@@ -7,7 +7,9 @@ import { HEALTH_PATH, SERVICE_ID } from './gateway-api';
 export async function fetchGatewayIncidents(baseUrl: string, timeoutMs = 2000): Promise<IncidentRecord[] | string> {
   let body: unknown;
   try {
-    const res = await fetch(`${baseUrl.replace(/\/+$/, '')}${HEALTH_PATH}?incidents`, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(`${baseUrl.replace(/\/+$/, '')}${HEALTH_PATH}?incidents`, {
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     if (!res.ok) return `${baseUrl} answered HTTP ${res.status}`;
     body = await res.json();
   } catch (err) {

@@ -16,7 +16,11 @@ function metricsLib(): typeof Lib {
   return lib;
 }
 
-export async function serveMetrics(req: IncomingMessage, res: ServerResponse, input: () => MetricsInput): Promise<void> {
+export async function serveMetrics(
+  req: IncomingMessage,
+  res: ServerResponse,
+  input: () => MetricsInput,
+): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' });
     res.end('Method not allowed: GET /metrics\n');
@@ -30,6 +34,10 @@ export async function serveMetrics(req: IncomingMessage, res: ServerResponse, in
     res.end(`metrics are not available: ${errorMessage(err)}\n`);
     return;
   }
-  res.writeHead(200, { 'content-type': body.contentType, 'content-length': Buffer.byteLength(body.text), 'cache-control': 'no-store' });
+  res.writeHead(200, {
+    'content-type': body.contentType,
+    'content-length': Buffer.byteLength(body.text),
+    'cache-control': 'no-store',
+  });
   res.end(req.method === 'HEAD' ? undefined : body.text);
 }

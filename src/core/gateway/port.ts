@@ -46,19 +46,23 @@ function listenOne(port: number, host: string, handler: RequestListener): Promis
 /** A request node could not parse (bad header line, NUL, headers too large): answer, then close. */
 function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
-  const [status, reason, why] = err.code === 'HPE_HEADER_OVERFLOW'
-    ? [431, 'Request Header Fields Too Large', 'the request headers are larger than the gateway accepts']
-    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'HPE_HEADERS_TIMEOUT'
-      ? [408, 'Request Timeout', 'the request did not arrive in time']
-      : [400, 'Bad Request', `the request is not valid HTTP (${err.code ?? err.message})`];
+  const [status, reason, why] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'the request headers are larger than the gateway accepts']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'HPE_HEADERS_TIMEOUT'
+        ? [408, 'Request Timeout', 'the request did not arrive in time']
+        : [400, 'Bad Request', `the request is not valid HTTP (${err.code ?? err.message})`];
   const body = JSON.stringify({ jsonrpc: '2.0', error: { code: -32600, message: `Bad request: ${why}` }, id: null });
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** The port a listening server is bound to (a TCP listener's address is never a pipe's name). */
 function boundPort(server: Server): number {
   const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error(`the gateway is not listening on a TCP port (${address})`);
+  if (address === null || typeof address === 'string')
+    throw new Error(`the gateway is not listening on a TCP port (${address})`);
   return address.port;
 }
 
@@ -131,7 +135,9 @@ export async function probeHolder(port: number, timeoutMs = 1000): Promise<Holde
 
 /** One of our gateways' status answers, recognised by its service id, its base URL and its list of servers. */
 function isHolderStatus(body: unknown): body is HolderInfo {
-  return isRecord(body) && body.service === SERVICE_ID && typeof body.baseUrl === 'string' && Array.isArray(body.servers);
+  return (
+    isRecord(body) && body.service === SERVICE_ID && typeof body.baseUrl === 'string' && Array.isArray(body.servers)
+  );
 }
 
 export function isAddrInUse(err: unknown): boolean {

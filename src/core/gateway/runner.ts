@@ -7,7 +7,14 @@ import type { ServerConfig } from '../server-state';
 import { startGateway } from './healing-gateway';
 import { GatewayPortTaken } from './port';
 import type {
-  Gateway, GatewayCounters, GatewayLogger, GatewayRuntime, GatewayStats, GatewayStatusServer, GatewayUpstream, ServerGatewayStats,
+  Gateway,
+  GatewayCounters,
+  GatewayLogger,
+  GatewayRuntime,
+  GatewayStats,
+  GatewayStatusServer,
+  GatewayUpstream,
+  ServerGatewayStats,
 } from './gateway-api';
 
 declare module '../server-state' {
@@ -58,7 +65,11 @@ export interface GatewayRunnerDeps {
 
 function viewOf(stats: GatewayStats, s: ServerGatewayStats): GatewayView {
   const holder = stats.holder
-    ? { runsIn: stats.holder.runsIn, startedAt: stats.holder.startedAt, server: stats.holder.servers.find((h) => h.slug === s.slug) }
+    ? {
+        runsIn: stats.holder.runsIn,
+        startedAt: stats.holder.startedAt,
+        server: stats.holder.servers.find((h) => h.slug === s.slug),
+      }
     : undefined;
   return { ...s, mode: stats.mode, port: stats.port, holder, holderMismatch: stats.holderMismatch };
 }
@@ -76,7 +87,14 @@ export class GatewayRunner {
   /** Starts, restarts or stops the gateway to match the settings; unchanged settings cost nothing. Call it serially. */
   async apply(servers: readonly ServerConfig[], g: GatewaySettings): Promise<void> {
     const upstreams = g.enabled
-      ? servers.filter((s) => s.transport !== 'sse').map((s) => ({ name: s.name, url: s.url, headers: s.headers, repeat: this.deps.repeatRules?.(s, repeatRulesFor(s.name, g)) ?? repeatRulesFor(s.name, g) }))
+      ? servers
+          .filter((s) => s.transport !== 'sse')
+          .map((s) => ({
+            name: s.name,
+            url: s.url,
+            headers: s.headers,
+            repeat: this.deps.repeatRules?.(s, repeatRulesFor(s.name, g)) ?? repeatRulesFor(s.name, g),
+          }))
       : [];
     const key = JSON.stringify({ upstreams, port: g.port, hold: g.holdTimeoutMs, response: g.responseTimeoutMs });
     if (key === this.key) return;
@@ -94,7 +112,9 @@ export class GatewayRunner {
     const log = this.deps.logger;
     if (g.enabled) {
       for (const s of servers.filter((x) => x.transport === 'sse')) {
-        log.info(`${s.name} uses the legacy SSE transport, which the gateway does not serve; clients keep connecting to it directly`);
+        log.info(
+          `${s.name} uses the legacy SSE transport, which the gateway does not serve; clients keep connecting to it directly`,
+        );
       }
     }
     if (upstreams.length === 0) return;
@@ -111,16 +131,25 @@ export class GatewayRunner {
       });
       this.gateway = gateway;
       this.unsubscribe.push(gateway.onChange((stats) => this.publish(stats)));
-      this.unsubscribe.push(gateway.onEvent((e) => {
-        if (e.event === 'holder-mismatch') this.deps.notify?.(`the healing gateway already on port ${g.port} serves other upstreams than these settings: ${e.message}.`);
-      }));
+      this.unsubscribe.push(
+        gateway.onEvent((e) => {
+          if (e.event === 'holder-mismatch')
+            this.deps.notify?.(
+              `the healing gateway already on port ${g.port} serves other upstreams than these settings: ${e.message}.`,
+            );
+        }),
+      );
       const stats = gateway.stats();
       this.publish(stats);
       if (stats.mode === 'deferred') {
         const where = stats.holder?.runsIn ? RUNS_IN_LABEL[stats.holder.runsIn] : 'elsewhere';
-        log.info(`a gateway running ${where} already serves ${gateway.baseUrl}; it is used, and taken over if it goes away`);
+        log.info(
+          `a gateway running ${where} already serves ${gateway.baseUrl}; it is used, and taken over if it goes away`,
+        );
         if (stats.holderMismatch?.length) {
-          this.deps.notify?.(`the healing gateway already on port ${g.port} serves other upstreams than these settings: ${stats.holderMismatch.join('; ')}.`);
+          this.deps.notify?.(
+            `the healing gateway already on port ${g.port} serves other upstreams than these settings: ${stats.holderMismatch.join('; ')}.`,
+          );
         }
       }
     } catch (err) {

@@ -26,7 +26,12 @@ import { learnToolList } from './ask-tools';
 import { readBodyOnce, type PreReadBody } from './modern/body';
 import { GetStreamRelay, type ClientStream } from './get-stream';
 import { isRequestMessage, postUpstream, type UpstreamHealth } from './upstream-http';
-import { HttpClientTransport, httpClientTransport, restoreHttpSession, type ClientTransportFactory } from './client-transport';
+import {
+  HttpClientTransport,
+  httpClientTransport,
+  restoreHttpSession,
+  type ClientTransportFactory,
+} from './client-transport';
 import { MODERN_ERA, initializeResultFrom, type UpstreamEra } from './era';
 import { SESSION_ERA_CODEC } from './era-codec';
 import type { ProtocolEra } from '../server-state';
@@ -74,7 +79,10 @@ class AnswerWait {
   private timer: NodeJS.Timeout | undefined;
   timedOut = false;
 
-  constructor(private readonly abort: AbortController, private readonly ms: number) {}
+  constructor(
+    private readonly abort: AbortController,
+    private readonly ms: number,
+  ) {}
 
   start(): void {
     this.timer = setTimeout(() => {
@@ -128,33 +136,48 @@ export class ClientSession {
   /** Client requests being forwarded, by id: a client's cancel or disconnect ends them. */
   private readonly pending = new Map<RequestId, PendingRequest>();
 
-  constructor(private readonly ctx: EndpointContext, restored?: GatewaySession, makeTransport: ClientTransportFactory = httpClientTransport) {
-    this.link = new UpstreamLink({
-      url: ctx.upstreamUrl,
-      holdTimeoutMs: ctx.holdTimeoutMs,
-      health: ctx.health,
-      era: ctx.era,
-      name: ctx.name,
-      baseHeaders: () => ctx.baseHeaders(this.clientAuthorization),
-      restarting: () => ctx.restarting(),
-      closed: () => this.closed,
-      log: (level, message) => ctx.logger[level](`[${ctx.slug} ${shortenSessionId(this.id)}] ${message}`),
-      onReinitialized: (oldId) => {
-        ctx.tools.learnServer(this.link.initializeResult);
-        if (oldId !== undefined) {
-          ctx.emit({ event: 'upstream-session-lost', session: shortenSessionId(this.id), message: `the server no longer knew upstream session ${shortenSessionId(oldId)}: it was restarted` });
-        }
-        ctx.persist(this);
+  constructor(
+    private readonly ctx: EndpointContext,
+    restored?: GatewaySession,
+    makeTransport: ClientTransportFactory = httpClientTransport,
+  ) {
+    this.link = new UpstreamLink(
+      {
+        url: ctx.upstreamUrl,
+        holdTimeoutMs: ctx.holdTimeoutMs,
+        health: ctx.health,
+        era: ctx.era,
+        name: ctx.name,
+        baseHeaders: () => ctx.baseHeaders(this.clientAuthorization),
+        restarting: () => ctx.restarting(),
+        closed: () => this.closed,
+        log: (level, message) => ctx.logger[level](`[${ctx.slug} ${shortenSessionId(this.id)}] ${message}`),
+        onReinitialized: (oldId) => {
+          ctx.tools.learnServer(this.link.initializeResult);
+          if (oldId !== undefined) {
+            ctx.emit({
+              event: 'upstream-session-lost',
+              session: shortenSessionId(this.id),
+              message: `the server no longer knew upstream session ${shortenSessionId(oldId)}: it was restarted`,
+            });
+          }
+          ctx.persist(this);
+        },
       },
-    }, restored?.initParams);
-    this.transport = makeTransport({
-      initialized: (sid) => {
-        this.id = sid;
-        ctx.register(this);
+      restored?.initParams,
+    );
+    this.transport = makeTransport(
+      {
+        initialized: (sid) => {
+          this.id = sid;
+          ctx.register(this);
+        },
+        closedByClient: () => this.closeByClient(),
       },
-      closedByClient: () => this.closeByClient(),
-    }, { restoredId: restored?.id, maxBodyBytes: ctx.maxBodyBytes });
-    this.transport.onmessage = (message, extra) => this.fromClient(message, extra?.request?.headers.get('authorization'));
+      { restoredId: restored?.id, maxBodyBytes: ctx.maxBodyBytes },
+    );
+    this.transport.onmessage = (message, extra) =>
+      this.fromClient(message, extra?.request?.headers.get('authorization'));
     this.getStream = new GetStreamRelay({
       link: this.link,
       upstreamUrl: ctx.upstreamUrl,
@@ -211,7 +234,12 @@ export class ClientSession {
     // Read the body here (capped) and hand it over parsed: cheaper than the web-stream route.
     const body = preRead ?? (await readBodyOnce(req, this.ctx.maxBodyBytes));
     if (body === 'too-large') {
-      return sendJsonError(res, 413, -32000, `Payload too large: the gateway accepts at most ${this.ctx.maxBodyBytes} bytes`);
+      return sendJsonError(
+        res,
+        413,
+        -32000,
+        `Payload too large: the gateway accepts at most ${this.ctx.maxBodyBytes} bytes`,
+      );
     }
     if (body.malformed) return sendJsonError(res, 400, -32700, 'Parse error: Invalid JSON');
     const parsed = body.json;
@@ -293,7 +321,12 @@ export class ClientSession {
 
   private async forwardRequest(req: JSONRPCRequest, reply?: DirectReply): Promise<void> {
     this.inFlight++;
-    const pending: PendingRequest = { abort: new AbortController(), reply, startedAt: performance.now(), upstreamSession: this.link.sessionId };
+    const pending: PendingRequest = {
+      abort: new AbortController(),
+      reply,
+      startedAt: performance.now(),
+      upstreamSession: this.link.sessionId,
+    };
     this.pending.set(req.id, pending);
     try {
       await this.forward(req, pending);
@@ -335,7 +368,12 @@ export class ClientSession {
         if (this.closed || cancelled.aborted) return this.endCancelled(req, pending);
         // A 2026-07-28 upstream has no initialize, no ping and no resources/subscribe: the gateway
         // answers them itself (the link's listen stream names the subscribed URIs).
-        if (isInit && this.link.codec.localAnswer(req.method) === 'initialize' && (await this.initializeLocally(req, deadline, trace))) return;
+        if (
+          isInit &&
+          this.link.codec.localAnswer(req.method) === 'initialize' &&
+          (await this.initializeLocally(req, deadline, trace))
+        )
+          return;
         if (!isInit) await this.link.ensure(deadline, trace);
         const local = this.link.codec.localAnswer(req.method);
         if (local === 'ping') return this.toClient({ jsonrpc: '2.0', id: req.id, result: {} }, req.id, true);
@@ -368,10 +406,27 @@ export class ClientSession {
         const sent = await (plan.oneAtATime ? ctx.health.sendOnce(send) : send()).finally(() => wait.done());
         // A 2026-07-28 server's own JSON-RPC error under an HTTP status is its answer to relay.
         const ownError = codec.ownErrorsUnderStatus && sent.kind === 'http' ? ownErrorIn(sent.body, req.id) : undefined;
-        const outcome = attemptOutcome(sent, { timedOut: wait.timedOut, cancelled: cancelled.aborted, holdingSession: usedId !== undefined, ownError, url: ctx.upstreamUrl });
+        const outcome = attemptOutcome(sent, {
+          timedOut: wait.timedOut,
+          cancelled: cancelled.aborted,
+          holdingSession: usedId !== undefined,
+          ownError,
+          url: ctx.upstreamUrl,
+        });
         let step = decideAttempt(outcome, state, this.policyContext(deadline, isInit, codec.era, repeat, what));
         if (step.decision.action === 'ask-tools') {
-          await learnToolList({ link: this.link, upstreamUrl: ctx.upstreamUrl, tools: ctx.tools, health: ctx.health, closed: () => this.closed }, req, deadline, trace);
+          await learnToolList(
+            {
+              link: this.link,
+              upstreamUrl: ctx.upstreamUrl,
+              tools: ctx.tools,
+              health: ctx.health,
+              closed: () => this.closed,
+            },
+            req,
+            deadline,
+            trace,
+          );
           repeat = ctx.tools.verdict(req);
           step = decideAttempt(outcome, step.state, this.policyContext(deadline, isInit, codec.era, repeat, what));
         }
@@ -413,7 +468,11 @@ export class ClientSession {
             // Asked once already: decideAttempt answers the same outcome with a final decision.
             return this.fail(req, `${what} was interrupted and its tool list could not be read.`, 'interrupted');
           case 'fail':
-            if (decision.reason === 'timeout') this.cancelUpstream(req, `no answer within the gateway's response timeout (${Math.round(ctx.responseTimeoutMs / 1000)} s)`);
+            if (decision.reason === 'timeout')
+              this.cancelUpstream(
+                req,
+                `no answer within the gateway's response timeout (${Math.round(ctx.responseTimeoutMs / 1000)} s)`,
+              );
             return this.fail(req, decision.message, decision.reason);
         }
       }
@@ -425,7 +484,13 @@ export class ClientSession {
     }
   }
 
-  private policyContext(deadline: number, isInit: boolean, era: ProtocolEra, repeat: ForwardContext['repeat'], what: string): ForwardContext {
+  private policyContext(
+    deadline: number,
+    isInit: boolean,
+    era: ProtocolEra,
+    repeat: ForwardContext['repeat'],
+    what: string,
+  ): ForwardContext {
     const ctx = this.ctx;
     return {
       now: Date.now(),
@@ -465,8 +530,15 @@ export class ClientSession {
   private cancelUpstream(req: JSONRPCRequest, reason: string): void {
     // 2026-07-28: closing the request's connection (done already) is the cancel.
     if (!this.link.codec.sessions) return;
-    const message: JSONRPCMessage = { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: req.id, reason } };
-    void this.link.headers().then((headers) => postUpstream({ url: this.ctx.upstreamUrl, headers, message, onMessage: () => undefined }), () => undefined);
+    const message: JSONRPCMessage = {
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId: req.id, reason },
+    };
+    void this.link.headers().then(
+      (headers) => postUpstream({ url: this.ctx.upstreamUrl, headers, message, onMessage: () => undefined }),
+      () => undefined,
+    );
   }
 
   /** Notifications and responses (to sampling/elicitation) from the client. Fire and forget. */
@@ -485,7 +557,13 @@ export class ClientSession {
       for (let attempt = 0; attempt < FORWARD_LIMITS.notificationAttempts && !this.closed; attempt++) {
         await this.link.ensure(deadline, trace);
         const usedId = this.link.sessionId;
-        const out = await postUpstream({ url: this.ctx.upstreamUrl, headers: await this.link.headers(), health: this.ctx.health, message, onMessage: () => undefined });
+        const out = await postUpstream({
+          url: this.ctx.upstreamUrl,
+          headers: await this.link.headers(),
+          health: this.ctx.health,
+          message,
+          onMessage: () => undefined,
+        });
         if (out.kind === 'ok' || out.kind === 'broken' || out.kind === 'not-mcp') return;
         if (out.kind === 'http') {
           const f = classifyHttpStatus(out.status, out.body, { holdingSession: usedId !== undefined });
@@ -497,7 +575,9 @@ export class ClientSession {
         await this.link.waitOrGiveUp(out, attempt, deadline, trace);
       }
     } catch (e) {
-      this.ctx.logger.warn(`[${this.ctx.slug} ${shortenSessionId(this.id)}] dropped a client notification: ${errorMessage(e)}`);
+      this.ctx.logger.warn(
+        `[${this.ctx.slug} ${shortenSessionId(this.id)}] dropped a client notification: ${errorMessage(e)}`,
+      );
     }
   }
 
@@ -518,7 +598,11 @@ export class ClientSession {
       this.ctx.emit({
         event: 'client-connected',
         session: shortenSessionId(this.id),
-        message: `client ${this.clientInfo.name ?? '?'} ${this.clientInfo.version ?? ''} connected (upstream session ${shortenSessionId(upstreamSession)})`.replace('  ', ' '),
+        message:
+          `client ${this.clientInfo.name ?? '?'} ${this.clientInfo.version ?? ''} connected (upstream session ${shortenSessionId(upstreamSession)})`.replace(
+            '  ',
+            ' ',
+          ),
       });
       return;
     }
@@ -537,8 +621,15 @@ export class ClientSession {
     this.ctx.counters.heal(kind);
     const durationMs = Math.round(performance.now() - pending.startedAt);
     // Lost by the server, whoever re-initialized (this request, or another of the session's, e.g. its GET stream).
-    const sessionLost = trace.reinitialized || (pending.upstreamSession !== undefined && pending.upstreamSession !== this.link.sessionId);
-    this.ctx.emit({ event: kind, session: shortenSessionId(this.id), message: `healed ${req.method}${toolNameOf(req) ? ` (${toolNameOf(req)})` : ''}: ${kind}`, durationMs, ...(sessionLost ? { sessionLost: true } : {}) });
+    const sessionLost =
+      trace.reinitialized || (pending.upstreamSession !== undefined && pending.upstreamSession !== this.link.sessionId);
+    this.ctx.emit({
+      event: kind,
+      session: shortenSessionId(this.id),
+      message: `healed ${req.method}${toolNameOf(req) ? ` (${toolNameOf(req)})` : ''}: ${kind}`,
+      durationMs,
+      ...(sessionLost ? { sessionLost: true } : {}),
+    });
     return true;
   }
 
@@ -547,7 +638,13 @@ export class ClientSession {
     this.ctx.counters.failed(req.method, reason);
     const startedAt = this.pending.get(req.id)?.startedAt;
     const durationMs = startedAt === undefined ? undefined : Math.round(performance.now() - startedAt);
-    this.ctx.emit({ event: 'error-returned', session: shortenSessionId(this.id), message: `${req.method}: ${message}`, reason, ...(durationMs !== undefined ? { durationMs } : {}) });
+    this.ctx.emit({
+      event: 'error-returned',
+      session: shortenSessionId(this.id),
+      message: `${req.method}: ${message}`,
+      reason,
+      ...(durationMs !== undefined ? { durationMs } : {}),
+    });
     const error = { code: GATEWAY_ERROR_CODE, message: `Archon MCP Doctor gateway: ${message}`, data: { reason } };
     this.toClient({ jsonrpc: '2.0', id: req.id, error }, req.id, true);
   }
@@ -560,9 +657,20 @@ export class ClientSession {
     for (const id of this.pending.keys()) this.cancelPending(id, 'gateway-stopped');
     this.getStream.stop();
     this.ctx.forget(this);
-    this.ctx.emit({ event: 'client-closed', session: shortenSessionId(this.id), message: `client ${this.clientInfo.name ?? '?'} closed its session` });
+    this.ctx.emit({
+      event: 'client-closed',
+      session: shortenSessionId(this.id),
+      message: `client ${this.clientInfo.name ?? '?'} closed its session`,
+    });
     if (this.link.sessionId) {
-      void this.link.headers().then((headers) => fetch(this.ctx.upstreamUrl, { method: 'DELETE', headers }).then((r) => r.body?.cancel(), () => undefined), () => undefined);
+      void this.link.headers().then(
+        (headers) =>
+          fetch(this.ctx.upstreamUrl, { method: 'DELETE', headers }).then(
+            (r) => r.body?.cancel(),
+            () => undefined,
+          ),
+        () => undefined,
+      );
     }
   }
 

@@ -7,7 +7,9 @@ function localDay(d = new Date()): string {
 }
 
 /** Histogram bucket bounds in seconds (Prometheus `le`), shared by both latency histograms. */
-export const LATENCY_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120] as const;
+export const LATENCY_BUCKETS_S = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120,
+] as const;
 
 /** A latency histogram as plain counts (one increment per observation): turned into Prometheus text only when scraped. */
 export class LatencyBuckets {
@@ -28,9 +30,25 @@ export class LatencyBuckets {
 
 /** Methods counted under their own name; any other goes under `other` (a client may send anything). */
 const COUNTED_METHODS = new Set([
-  'initialize', 'ping', 'tools/list', 'tools/call', 'resources/list', 'resources/read', 'resources/templates/list',
-  'resources/subscribe', 'resources/unsubscribe', 'prompts/list', 'prompts/get', 'completion/complete', 'logging/setLevel',
-  'server/discover', 'subscriptions/listen', 'tasks/get', 'tasks/list', 'tasks/result', 'tasks/cancel',
+  'initialize',
+  'ping',
+  'tools/list',
+  'tools/call',
+  'resources/list',
+  'resources/read',
+  'resources/templates/list',
+  'resources/subscribe',
+  'resources/unsubscribe',
+  'prompts/list',
+  'prompts/get',
+  'completion/complete',
+  'logging/setLevel',
+  'server/discover',
+  'subscriptions/listen',
+  'tasks/get',
+  'tasks/list',
+  'tasks/result',
+  'tasks/cancel',
 ]);
 
 export function countedMethod(method: string): string {
@@ -104,7 +122,9 @@ interface RecentClient {
 }
 
 function cut(value: string | undefined): string | undefined {
-  return value === undefined || value.length <= MAX_IDENTITY_CHARS ? value : `${value.slice(0, MAX_IDENTITY_CHARS - 1)}…`;
+  return value === undefined || value.length <= MAX_IDENTITY_CHARS
+    ? value
+    : `${value.slice(0, MAX_IDENTITY_CHARS - 1)}…`;
 }
 
 /**
@@ -116,7 +136,10 @@ export class RecentClients {
   /** In order of last request, oldest first. */
   private readonly byIdentity = new Map<string, RecentClient>();
 
-  constructor(private readonly windowMs = RECENT_CLIENT_WINDOW_MS, private readonly cap = RECENT_CLIENT_CAP) {}
+  constructor(
+    private readonly windowMs = RECENT_CLIENT_WINDOW_MS,
+    private readonly cap = RECENT_CLIENT_CAP,
+  ) {}
 
   /** A request from this client; true when the client was not listed before (the list changed). */
   seen(info: { name?: string; version?: string } | undefined, now = Date.now()): boolean {
@@ -156,7 +179,10 @@ export class RecentClients {
 /** Calls `fire` at most once per `delayMs` however often `poke` is called. */
 export class Coalescer {
   private timer: NodeJS.Timeout | undefined;
-  constructor(private readonly delayMs: number, private readonly fire: () => void) {}
+  constructor(
+    private readonly delayMs: number,
+    private readonly fire: () => void,
+  ) {}
   poke(): void {
     if (this.timer) return;
     this.timer = setTimeout(() => {

@@ -7,11 +7,25 @@ import { StringDecoder } from 'node:string_decoder';
 import type { JSONRPCMessage, RequestId, Transport } from '@modelcontextprotocol/server';
 import { errorMessage, fieldOf } from '../narrow';
 import { ServerEndpoint } from './endpoint';
-import { STDIO_DEFAULT_MAX_BUFFER_SIZE, isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCRequest, isJSONRPCResultResponse, serverSdk } from './spec';
+import {
+  STDIO_DEFAULT_MAX_BUFFER_SIZE,
+  isInitializeRequest,
+  isJSONRPCErrorResponse,
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+  serverSdk,
+} from './spec';
 import { ClientSession } from './session';
 import { MAX_JSON_DEPTH, TOO_DEEP_MESSAGE_MESSAGE, valueDeeperThan } from './json-depth';
 import { GatewaySessionStore } from './store';
-import { DEFAULTS, slugify, type GatewayEvent, type GatewayLogger, type GatewayUpstream, type ServerGatewayStats } from './gateway-api';
+import {
+  DEFAULTS,
+  slugify,
+  type GatewayEvent,
+  type GatewayLogger,
+  type GatewayUpstream,
+  type ServerGatewayStats,
+} from './gateway-api';
 
 export interface StdioBridgeOptions {
   upstream: GatewayUpstream;
@@ -127,7 +141,8 @@ export async function startStdioBridge(opts: StdioBridgeOptions): Promise<StdioB
     }
     if (isJSONRPCErrorResponse(message) && message.id !== undefined && initializeIds.has(message.id)) {
       const reason = fieldOf(message.error.data, 'reason');
-      if (reason === 'protocol' || reason === 'not-mcp') finish({ kind: 'upstream-not-mcp', message: message.error.message });
+      if (reason === 'protocol' || reason === 'not-mcp')
+        finish({ kind: 'upstream-not-mcp', message: message.error.message });
     }
   };
   // An error answer. JSON-RPC answers a message whose id cannot be read with id null, which the SDK's
@@ -144,7 +159,9 @@ export async function startStdioBridge(opts: StdioBridgeOptions): Promise<StdioB
   };
   // Lines that are not JSON-RPC: say so on stderr, and answer (id null: there is no id to answer).
   const refuse = (invalidJson: boolean, detail: string): void => {
-    opts.logger.error(`${invalidJson ? 'ignored a line on stdin that is not JSON' : 'ignored a message on stdin that is not a JSON-RPC 2.0 message'}${detail}`);
+    opts.logger.error(
+      `${invalidJson ? 'ignored a line on stdin that is not JSON' : 'ignored a message on stdin that is not a JSON-RPC 2.0 message'}${detail}`,
+    );
     const error = invalidJson
       ? { code: PARSE_ERROR, message: 'Parse error: a line on stdin is not JSON' }
       : { code: INVALID_REQUEST, message: 'Invalid Request: not a JSON-RPC 2.0 message' };
@@ -153,10 +170,12 @@ export async function startStdioBridge(opts: StdioBridgeOptions): Promise<StdioB
   // Nested deeper than anything after this point can take (it would overflow the stack): answered here.
   const refuseTooDeep = (message: JSONRPCMessage): void => {
     opts.logger.error(`ignored a message on stdin that is ${TOO_DEEP_MESSAGE_MESSAGE.replace(/^.*is /, '')}`);
-    const id = 'id' in message && (typeof message.id === 'string' || typeof message.id === 'number') ? message.id : null;
+    const id =
+      'id' in message && (typeof message.id === 'string' || typeof message.id === 'number') ? message.id : null;
     answerError(id, { code: INVALID_REQUEST, message: TOO_DEEP_MESSAGE_MESSAGE });
   };
-  transport.onerror = (err) => refuse(err instanceof SyntaxError, err instanceof SyntaxError ? `: ${err.message.slice(0, 160)}` : '');
+  transport.onerror = (err) =>
+    refuse(err instanceof SyntaxError, err instanceof SyntaxError ? `: ${err.message.slice(0, 160)}` : '');
   // The v2 SDK's stdio transport skips lines that are not JSON without a word; we answer them. This
   // listener sees each chunk before the transport does (it is added first), so answers keep their order.
   watchForNonJsonLines(opts.input, (err) => refuse(true, `: ${err.message.slice(0, 160)}`));

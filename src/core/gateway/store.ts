@@ -41,7 +41,11 @@ export class GatewaySessionStore {
   private readOnly = false;
   private readonly file: string | undefined;
 
-  constructor(private readonly dir: string | undefined, private readonly ttlMs: number, private readonly onError: (msg: string) => void) {
+  constructor(
+    private readonly dir: string | undefined,
+    private readonly ttlMs: number,
+    private readonly onError: (msg: string) => void,
+  ) {
     this.file = dir ? join(dir, STORE_FILE) : undefined;
   }
 
@@ -63,7 +67,8 @@ export class GatewaySessionStore {
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
-      if (errnoCode(e) !== 'ENOENT') this.onError(`cannot read the saved sessions (${errorMessage(e)}); starting without them`);
+      if (errnoCode(e) !== 'ENOENT')
+        this.onError(`cannot read the saved sessions (${errorMessage(e)}); starting without them`);
       return;
     }
     let raw: unknown;
@@ -74,13 +79,21 @@ export class GatewaySessionStore {
     }
     const list = fieldOf(raw, 'sessions');
     if (!Array.isArray(list)) {
-      return this.setAside(file, `holds no list of sessions (found ${describe(raw === null || typeof raw !== 'object' ? raw : list)})`);
+      return this.setAside(
+        file,
+        `holds no list of sessions (found ${describe(raw === null || typeof raw !== 'object' ? raw : list)})`,
+      );
     }
     const problems: string[] = [];
     for (const [i, s] of list.entries()) {
       if (!isStoredSession(s, (problem) => problems.push(`entry ${i + 1} ${problem}`))) continue;
       if (now - Date.parse(s.lastUsedAt) > this.ttlMs) continue; // expired: not a problem
-      this.sessions.set(s.id, { ...s, subscriptions: Array.isArray(s.subscriptions) ? s.subscriptions.filter((u): u is string => typeof u === 'string') : [] });
+      this.sessions.set(s.id, {
+        ...s,
+        subscriptions: Array.isArray(s.subscriptions)
+          ? s.subscriptions.filter((u): u is string => typeof u === 'string')
+          : [],
+      });
     }
     if (problems.length) {
       const shown = problems.slice(0, 3).join('; ') + (problems.length > 3 ? `; and ${problems.length - 3} more` : '');
@@ -92,9 +105,13 @@ export class GatewaySessionStore {
   private setAside(file: string, why: string): void {
     const moved = setAsideDamaged(file);
     if ('aside' in moved) {
-      this.onError(`the saved sessions file ${why}; kept it as ${moved.aside} and started without saved sessions (clients reconnect once)`);
+      this.onError(
+        `the saved sessions file ${why}; kept it as ${moved.aside} and started without saved sessions (clients reconnect once)`,
+      );
     } else {
-      this.onError(`the saved sessions file ${why}, and it cannot be moved aside (${moved.error}); starting without saved sessions and not saving any`);
+      this.onError(
+        `the saved sessions file ${why}, and it cannot be moved aside (${moved.error}); starting without saved sessions and not saving any`,
+      );
       this.readOnly = true;
     }
   }

@@ -89,7 +89,10 @@ export class UpstreamHealth {
 
   /** How an exchange that started at `startedAt` ended. An answer from before the break proves nothing. */
   record(outcome: UpstreamOutcome, startedAt: number): void {
-    const answered = outcome.kind === 'ok' || outcome.kind === 'not-mcp' || (outcome.kind === 'http' && !isTransientStatus(outcome.status));
+    const answered =
+      outcome.kind === 'ok' ||
+      outcome.kind === 'not-mcp' ||
+      (outcome.kind === 'http' && !isTransientStatus(outcome.status));
     if (!answered) this.broke();
     else if (startedAt >= this.brokeAt) this.answering = true;
   }
@@ -167,7 +170,9 @@ async function exchange(opts: ExchangeOptions, ex: Exchange): Promise<UpstreamOu
     // The kept-alive connection broke before any byte of the answer. Either the server had closed
     // it (the request never arrived) or the server died: a fresh connection tells which.
     const retry = await exchangeOnce(opts, ex, true);
-    const original: UpstreamOutcome = isUnreadReset(outcome.error) ? { kind: 'not-sent', error: outcome.error } : { kind: 'broken', error: outcome.error };
+    const original: UpstreamOutcome = isUnreadReset(outcome.error)
+      ? { kind: 'not-sent', error: outcome.error }
+      : { kind: 'broken', error: outcome.error };
     outcome = retry.kind === 'not-sent' || retry.kind === 'stale' ? original : retry;
   }
   // Ended by our own abort (a timeout, the client gave up): says nothing about the upstream.
@@ -255,7 +260,12 @@ function exchangeOnce(opts: ExchangeOptions, ex: Exchange, fresh: boolean): Prom
   });
 }
 
-function handleResponse(res: IncomingMessage, opts: ExchangeOptions, ex: Exchange, finish: (o: UpstreamOutcome) => void): void {
+function handleResponse(
+  res: IncomingMessage,
+  opts: ExchangeOptions,
+  ex: Exchange,
+  finish: (o: UpstreamOutcome) => void,
+): void {
   const status = res.statusCode ?? 0;
   const header = res.headers['mcp-session-id'];
   const sessionId = typeof header === 'string' ? header : undefined;

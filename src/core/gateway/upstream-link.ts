@@ -58,7 +58,6 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-
 let gatewayRequestCounter = 0;
 export function gatewayRequestId(kind: string): string {
   return `archon-mcp-doctor-${kind}-${++gatewayRequestCounter}`;
@@ -80,7 +79,10 @@ export class UpstreamLink {
   /** Set while the client's own initialize is on its way upstream (see clientInitializing). */
   private clientInit: Promise<void> | undefined;
 
-  constructor(private readonly env: LinkEnv, public initParams: ClientInitParams | undefined) {}
+  constructor(
+    private readonly env: LinkEnv,
+    public initParams: ClientInitParams | undefined,
+  ) {}
 
   /** How to speak to the upstream in the era it speaks now (shared by everything sent to it). */
   get codec(): EraCodec {
@@ -135,7 +137,8 @@ export class UpstreamLink {
   async ensure(deadline: number, trace: HealTrace): Promise<void> {
     // A 2026-07-28 upstream has no session to lose, but it may have been replaced (even by a 2025
     // build) across a break: discover it again first, the safe round trip.
-    if (this.ready && this.codec.handshake === 'discover' && this.discoveredAt !== this.env.health.breaks) this.ready = false;
+    if (this.ready && this.codec.handshake === 'discover' && this.discoveredAt !== this.env.health.breaks)
+      this.ready = false;
     while (!this.ready) {
       if (this.clientInit) {
         // Not a heal: the client's own session is being set up.
@@ -164,7 +167,10 @@ export class UpstreamLink {
     const old = this.sessionId;
     let switches = 0;
     for (let attempt = 0; ; attempt++) {
-      if (switches > 2) throw new UpstreamRefused(`The server at ${this.env.url} refuses both the 2025 initialize and the 2026-07-28 server/discover.`);
+      if (switches > 2)
+        throw new UpstreamRefused(
+          `The server at ${this.env.url} refuses both the 2025 initialize and the 2026-07-28 server/discover.`,
+        );
       if (this.codec.handshake === 'discover') {
         if ((await this.discover(deadline, trace)) === MODERN_ERA) {
           this.ready = true;
@@ -174,7 +180,12 @@ export class UpstreamLink {
         continue; // it speaks 2025 now: initialize
       }
       trace.reinitialized = true;
-      const request: JSONRPCRequest = { jsonrpc: '2.0', id: gatewayRequestId('init'), method: 'initialize', params: this.initParams };
+      const request: JSONRPCRequest = {
+        jsonrpc: '2.0',
+        id: gatewayRequestId('init'),
+        method: 'initialize',
+        params: this.initParams,
+      };
       const base = await this.env.baseHeaders();
       let result: unknown;
       const outcome = await postUpstream({
@@ -193,7 +204,10 @@ export class UpstreamLink {
         if (init) this.protocolVersion = init.protocolVersion;
         await this.afterInitialize();
         this.ready = true;
-        this.env.log('info', `re-initialized upstream: session ${shortenSessionId(old)} → ${shortenSessionId(this.sessionId)}`);
+        this.env.log(
+          'info',
+          `re-initialized upstream: session ${shortenSessionId(old)} → ${shortenSessionId(this.sessionId)}`,
+        );
         this.env.onReinitialized(old, this.sessionId);
         return;
       }
@@ -210,7 +224,12 @@ export class UpstreamLink {
   switchEra(era: typeof MODERN_ERA | '2025'): void {
     if (this.env.era.current === era) return;
     this.env.era.current = era;
-    this.env.log('info', era === MODERN_ERA ? 'the upstream speaks 2026-07-28 only: requests go per request, without a session' : 'the upstream speaks 2025 now: the gateway initializes a session');
+    this.env.log(
+      'info',
+      era === MODERN_ERA
+        ? 'the upstream speaks 2026-07-28 only: requests go per request, without a session'
+        : 'the upstream speaks 2025 now: the gateway initializes a session',
+    );
   }
 
   /**
@@ -221,7 +240,10 @@ export class UpstreamLink {
     for (let attempt = 0; ; attempt++) {
       const breaks = this.env.health.breaks;
       // Always a modern request, whatever another session just learnt of the era.
-      const request = MODERN_ERA_CODEC.encodeRequest({ jsonrpc: '2.0', id: gatewayRequestId('discover'), method: 'server/discover', params: {} }, this.initParams);
+      const request = MODERN_ERA_CODEC.encodeRequest(
+        { jsonrpc: '2.0', id: gatewayRequestId('discover'), method: 'server/discover', params: {} },
+        this.initParams,
+      );
       let result: unknown;
       const outcome = await postUpstream({
         url: this.env.url,
@@ -241,7 +263,14 @@ export class UpstreamLink {
       }
       // A 2025 server refuses a session-less request (400 "Server not initialized", "Missing session
       // ID") or knows no such method: it was replaced by a 2025 build.
-      if (outcome.kind === 'http' && !isTransientStatus(outcome.status) && outcome.status !== 401 && outcome.status !== 403 && !refusalNamesModern(outcome.body) && !this.env.restarting()) {
+      if (
+        outcome.kind === 'http' &&
+        !isTransientStatus(outcome.status) &&
+        outcome.status !== 401 &&
+        outcome.status !== 403 &&
+        !refusalNamesModern(outcome.body) &&
+        !this.env.restarting()
+      ) {
         this.switchEra('2025');
         this.ready = false;
         return '2025';
@@ -267,8 +296,17 @@ export class UpstreamLink {
       }
       const usedId = this.sessionId;
       const ping: JSONRPCRequest = { jsonrpc: '2.0', id: gatewayRequestId('ping'), method: 'ping' };
-      const out = await postUpstream({ url: this.env.url, headers: await this.headers(), health, message: ping, onMessage: () => undefined });
-      if (out.kind === 'http' && classifyHttpStatus(out.status, out.body, { holdingSession: usedId !== undefined }).kind === 'unknown-session') {
+      const out = await postUpstream({
+        url: this.env.url,
+        headers: await this.headers(),
+        health,
+        message: ping,
+        onMessage: () => undefined,
+      });
+      if (
+        out.kind === 'http' &&
+        classifyHttpStatus(out.status, out.body, { holdingSession: usedId !== undefined }).kind === 'unknown-session'
+      ) {
         this.invalidate(usedId);
         continue;
       }
@@ -287,7 +325,9 @@ export class UpstreamLink {
     if (this.env.closed()) throw new HoldExpired('The gateway stopped while holding the request.');
     if (Date.now() >= deadline) {
       const secs = Math.round(this.env.holdTimeoutMs / 1000);
-      throw new HoldExpired(`The MCP server at ${this.env.url} did not come back within ${secs} s (the gateway held the request that long); it is down or restarting.`);
+      throw new HoldExpired(
+        `The MCP server at ${this.env.url} did not come back within ${secs} s (the gateway held the request that long); it is down or restarting.`,
+      );
     }
     trace.held = true;
     await sleep(holdDelay(attempt, Date.now(), deadline));
@@ -297,9 +337,20 @@ export class UpstreamLink {
   private async afterInitialize(): Promise<void> {
     const headers = await this.headers();
     const initialized: JSONRPCMessage = { jsonrpc: '2.0', method: 'notifications/initialized' };
-    await postUpstream({ url: this.env.url, headers, health: this.env.health, message: initialized, onMessage: () => undefined });
+    await postUpstream({
+      url: this.env.url,
+      headers,
+      health: this.env.health,
+      message: initialized,
+      onMessage: () => undefined,
+    });
     for (const uri of this.subscriptions) {
-      const sub: JSONRPCRequest = { jsonrpc: '2.0', id: gatewayRequestId('subscribe'), method: 'resources/subscribe', params: { uri } };
+      const sub: JSONRPCRequest = {
+        jsonrpc: '2.0',
+        id: gatewayRequestId('subscribe'),
+        method: 'resources/subscribe',
+        params: { uri },
+      };
       const out = await postUpstream({ url: this.env.url, headers, message: sub, onMessage: () => undefined });
       if (out.kind !== 'ok') this.env.log('warn', `could not renew the subscription to ${uri} (${out.kind})`);
     }

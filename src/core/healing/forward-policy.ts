@@ -113,7 +113,11 @@ export function holdDelay(attempt: number, now: number, deadline: number): numbe
  * may be closing, waits after a break until the server has answered something safe, and goes one at a
  * time while writes held during the break are released.
  */
-export function sendPlan(repeat: RepeatVerdict | 'ask-tools'): { freshConnection: boolean; waitForVerified: boolean; oneAtATime: boolean } {
+export function sendPlan(repeat: RepeatVerdict | 'ask-tools'): {
+  freshConnection: boolean;
+  waitForVerified: boolean;
+  oneAtATime: boolean;
+} {
   const mustNotRepeat = repeat === 'ask-tools' || !repeat.repeat;
   return { freshConnection: mustNotRepeat, waitForVerified: mustNotRepeat, oneAtATime: mustNotRepeat };
 }
@@ -126,7 +130,10 @@ function interrupted(ctx: ForwardContext): ForwardDecision {
   const verdict = ctx.repeat;
   const why = verdict === 'ask-tools' ? 'the server did not say what the tool does' : verdict.detail;
   const tool = /^the call to "(.*)"$/.exec(ctx.what)?.[1];
-  const allow = tool && (verdict === 'ask-tools' || verdict.reason === 'unknown') ? ` If it only reads, ${howToAllow(tool, ctx.rules)}.` : '';
+  const allow =
+    tool && (verdict === 'ask-tools' || verdict.reason === 'unknown')
+      ? ` If it only reads, ${howToAllow(tool, ctx.rules)}.`
+      : '';
   return fail(
     'interrupted',
     `The MCP server restarted or the connection broke during ${ctx.what}. It may or may not have run; ${ctx.speaker} did not repeat it (${why}).${allow}`,
@@ -134,7 +141,11 @@ function interrupted(ctx: ForwardContext): ForwardDecision {
 }
 
 /** The decision after one attempt, and the state the next attempt starts from. */
-export function decideAttempt(outcome: AttemptOutcome, state: ForwardState, ctx: ForwardContext): { decision: ForwardDecision; state: ForwardState } {
+export function decideAttempt(
+  outcome: AttemptOutcome,
+  state: ForwardState,
+  ctx: ForwardContext,
+): { decision: ForwardDecision; state: ForwardState } {
   const next: ForwardState = { ...state, attempt: state.attempt + 1 };
   const decide = (decision: ForwardDecision) => ({ decision, state: next });
   const pastDeadline = ctx.now >= ctx.deadline;
@@ -147,7 +158,10 @@ export function decideAttempt(outcome: AttemptOutcome, state: ForwardState, ctx:
     case 'timed-out': {
       const secs = Math.round(ctx.responseTimeoutMs / 1000);
       return decide(
-        fail('timeout', `The MCP server did not answer ${ctx.what} within ${secs} s (${ctx.speaker}'s response timeout); ${ctx.speaker} stopped waiting and cancelled the request on the server.`),
+        fail(
+          'timeout',
+          `The MCP server did not answer ${ctx.what} within ${secs} s (${ctx.speaker}'s response timeout); ${ctx.speaker} stopped waiting and cancelled the request on the server.`,
+        ),
       );
     }
     case 'not-mcp':
@@ -157,30 +171,51 @@ export function decideAttempt(outcome: AttemptOutcome, state: ForwardState, ctx:
     case 'not-sent': {
       if (!pastDeadline) return decide({ action: 'hold', delayMs: holdDelay(state.attempt, ctx.now, ctx.deadline) });
       const secs = Math.round(ctx.holdTimeoutMs / 1000);
-      return decide(fail('unreachable', `The MCP server ${ctx.server} did not come back within ${secs} s (${ctx.speaker} held the request that long); it is down or restarting.`));
+      return decide(
+        fail(
+          'unreachable',
+          `The MCP server ${ctx.server} did not come back within ${secs} s (${ctx.speaker} held the request that long); it is down or restarting.`,
+        ),
+      );
     }
     case 'refused': {
       const transient = isTransientStatus(outcome.status);
       const eraMismatch = outcome.failure.kind === 'era-mismatch';
       // It speaks the other era (first contact, or replaced across a restart): it did not run it.
-      if (!state.eraRetried && !modern && outcome.namesOtherEra) return { decision: { action: 'switch-era' }, state: { ...next, eraRetried: true } };
+      if (!state.eraRetried && !modern && outcome.namesOtherEra)
+        return { decision: { action: 'switch-era' }, state: { ...next, eraRetried: true } };
       // A 2026-07-28 server refuses with its own JSON-RPC error under an HTTP status: its answer.
       if (modern && !eraMismatch && !transient && outcome.ownError) return decide({ action: 'relay-upstream-error' });
       // Maybe no longer a 2026-07-28 server: discover again, then send once more.
-      if (!state.eraRetried && modern && outcome.status === 400 && !eraMismatch) return { decision: { action: 'rediscover' }, state: { ...next, eraRetried: true } };
-      if (!ctx.isInitialize && outcome.failure.kind === 'unknown-session' && state.sessionLosses < FORWARD_LIMITS.sessionLosses) {
+      if (!state.eraRetried && modern && outcome.status === 400 && !eraMismatch)
+        return { decision: { action: 'rediscover' }, state: { ...next, eraRetried: true } };
+      if (
+        !ctx.isInitialize &&
+        outcome.failure.kind === 'unknown-session' &&
+        state.sessionLosses < FORWARD_LIMITS.sessionLosses
+      ) {
         return { decision: { action: 'reinitialize' }, state: { ...next, sessionLosses: state.sessionLosses + 1 } };
       }
-      if ((transient || ctx.restarting) && !pastDeadline) return decide({ action: 'hold', delayMs: holdDelay(state.attempt, ctx.now, ctx.deadline) });
+      if ((transient || ctx.restarting) && !pastDeadline)
+        return decide({ action: 'hold', delayMs: holdDelay(state.attempt, ctx.now, ctx.deadline) });
       return decide(fail(outcome.failure.kind, outcome.failure.message));
     }
     case 'broken': {
-      if (ctx.repeat === 'ask-tools' && !state.askedTools) return { decision: { action: 'ask-tools' }, state: { ...next, askedTools: true } };
+      if (ctx.repeat === 'ask-tools' && !state.askedTools)
+        return { decision: { action: 'ask-tools' }, state: { ...next, askedTools: true } };
       if (ctx.repeat === 'ask-tools' || !ctx.repeat.repeat) return decide(interrupted(ctx));
       if (state.resends >= FORWARD_LIMITS.resends || pastDeadline) {
-        return decide(fail('interrupted', `The MCP server broke the connection during ${ctx.what} ${state.resends} times in a row; ${ctx.speaker} gave up resending it.`));
+        return decide(
+          fail(
+            'interrupted',
+            `The MCP server broke the connection during ${ctx.what} ${state.resends} times in a row; ${ctx.speaker} gave up resending it.`,
+          ),
+        );
       }
-      return { decision: { action: 'resend', delayMs: holdDelay(state.attempt, ctx.now, ctx.deadline) }, state: { ...next, resends: state.resends + 1 } };
+      return {
+        decision: { action: 'resend', delayMs: holdDelay(state.attempt, ctx.now, ctx.deadline) },
+        state: { ...next, resends: state.resends + 1 },
+      };
     }
   }
 }

@@ -64,7 +64,8 @@ export function repeatVerdict(q: RepeatQuestion): RepeatVerdict | 'ask-tools' {
   const tool = q.tool;
   if (tool === undefined) return { repeat: false, reason: 'unknown', detail: 'a tools/call that names no tool' };
   const never = firstMatch(q.rules.neverRepeat, tool);
-  if (never !== undefined) return { repeat: false, reason: 'your-setting', detail: `never repeated by your rule '${never}'` };
+  if (never !== undefined)
+    return { repeat: false, reason: 'your-setting', detail: `never repeated by your rule '${never}'` };
   const safe = firstMatch(q.rules.repeatSafe, tool);
   if (safe !== undefined) return { repeat: true, reason: 'your-setting', detail: `repeat-safe by your rule '${safe}'` };
   const hints = q.hints;
@@ -80,11 +81,19 @@ export function repeatVerdict(q: RepeatQuestion): RepeatVerdict | 'ask-tools' {
     }
     const knownSafe = firstMatch(q.known.repeat, tool);
     if (knownSafe !== undefined) {
-      return { repeat: true, reason: 'known-server', detail: `known server ${q.known.label}: '${knownSafe}' only reads` };
+      return {
+        repeat: true,
+        reason: 'known-server',
+        detail: `known server ${q.known.label}: '${knownSafe}' only reads`,
+      };
     }
   }
   if (hints === undefined) return 'ask-tools';
-  return { repeat: false, reason: 'unknown', detail: 'not annotated read-only or idempotent, and nothing else says it is safe' };
+  return {
+    repeat: false,
+    reason: 'unknown',
+    detail: 'not annotated read-only or idempotent, and nothing else says it is safe',
+  };
 }
 
 const READ_LIKE = /^(get|list|find|search|read|fetch|query|describe|show|view|lookup|health|status)(_|[A-Z]|$)/;

@@ -2,7 +2,15 @@
 // the known server it was recognized as, and the user's rules. Asked before a request may be resent.
 import type { Tool } from '@modelcontextprotocol/server';
 import { KNOWN_SERVERS, type KnownServer } from './known-servers';
-import { NO_RULES, howToAllow, looksLikeRead, repeatVerdict, type RepeatRules, type RepeatVerdict, type ToolHints } from './repeat-policy';
+import {
+  NO_RULES,
+  howToAllow,
+  looksLikeRead,
+  repeatVerdict,
+  type RepeatRules,
+  type RepeatVerdict,
+  type ToolHints,
+} from './repeat-policy';
 import { asSpecType } from '../spec-type';
 
 /** One tool's verdict, as the report, `status --json` and the tree show it. */
@@ -87,7 +95,8 @@ export class ToolKnowledge {
     });
     // Nothing classifies it, but the server never said its name here (a session restored after a gateway
     // restart skips initialize): ask, since a re-made session tells who it is (a known server's tools).
-    if (v !== 'ask-tools' && v.reason === 'unknown' && this.serverName === undefined && this.hints.size > 0) return 'ask-tools';
+    if (v !== 'ask-tools' && v.reason === 'unknown' && this.serverName === undefined && this.hints.size > 0)
+      return 'ask-tools';
     return v;
   }
 

@@ -46,21 +46,50 @@ const LOSS_REASONS: Readonly<Record<string, keyof IncidentCalls>> = {
 /** The incident effect of one gateway event, or undefined when it has none. */
 export function gatewayEventEffect(e: GatewayEventInput): IncidentEffect | undefined {
   const ev = (detail: string): Evidence[] => [{ at: e.at, source: 'gateway', detail }];
-  const restarted = { cause: 'process-restart' as const, evidence: ev('the server no longer knew its session: it was restarted') };
+  const restarted = {
+    cause: 'process-restart' as const,
+    evidence: ev('the server no longer knew its session: it was restarted'),
+  };
   switch (e.event) {
     case 'upstream-restarting':
-      return { begin: { cause: e.cause ?? 'unknown', evidence: [{ at: e.at, source: e.cause ? 'docker' : 'gateway', detail: e.message }] }, newOutage: true };
+      return {
+        begin: {
+          cause: e.cause ?? 'unknown',
+          evidence: [{ at: e.at, source: e.cause ? 'docker' : 'gateway', detail: e.message }],
+        },
+        newOutage: true,
+      };
     case 'upstream-session-lost':
       // Whichever request (or the GET stream) re-made the session, the server was restarted.
       return { begin: restarted };
     case 'upstream-down':
       return { begin: { cause: 'unknown', evidence: ev(e.message) }, newOutage: true };
     case 'reinitialized':
-      return { begin: restarted, startedBeforeMs: e.durationMs, calls: ['answered'], heal: 'reinitialized', recovered: true };
+      return {
+        begin: restarted,
+        startedBeforeMs: e.durationMs,
+        calls: ['answered'],
+        heal: 'reinitialized',
+        recovered: true,
+      };
     case 'held':
-      return { begin: e.sessionLost ? restarted : { cause: 'unknown', evidence: ev('the server did not answer; calls were held until it came back') }, startedBeforeMs: e.durationMs, calls: ['held', 'answered'], heal: 'held', recovered: true };
+      return {
+        begin: e.sessionLost
+          ? restarted
+          : { cause: 'unknown', evidence: ev('the server did not answer; calls were held until it came back') },
+        startedBeforeMs: e.durationMs,
+        calls: ['held', 'answered'],
+        heal: 'held',
+        recovered: true,
+      };
     case 'resent':
-      return { begin: e.sessionLost ? restarted : { cause: 'unknown', evidence: ev('the connection broke mid-call') }, startedBeforeMs: e.durationMs, calls: ['resent', 'answered'], heal: 'resent', recovered: true };
+      return {
+        begin: e.sessionLost ? restarted : { cause: 'unknown', evidence: ev('the connection broke mid-call') },
+        startedBeforeMs: e.durationMs,
+        calls: ['resent', 'answered'],
+        heal: 'resent',
+        recovered: true,
+      };
     case 'error-returned': {
       const kind = e.reason ? LOSS_REASONS[e.reason] : undefined;
       if (!kind) return { calls: ['failed'], onlyIfOpen: true };
@@ -81,17 +110,29 @@ const MONITOR_HEALS: Partial<Record<Transition['reason'], IncidentHealKind>> = {
 /** The incident effect of one monitor transition (the window's view of a server), or undefined. */
 export function transitionEffect(t: Transition): IncidentEffect | undefined {
   if (t.loss) {
-    return { begin: { cause: t.loss.cause, label: t.loss.label, evidence: t.loss.evidence.length ? t.loss.evidence : t.evidence, refined: t.refined === true }, newOutage: t.refined !== true };
+    return {
+      begin: {
+        cause: t.loss.cause,
+        label: t.loss.label,
+        evidence: t.loss.evidence.length ? t.loss.evidence : t.evidence,
+        refined: t.refined === true,
+      },
+      newOutage: t.refined !== true,
+    };
   }
   if (t.reason === 'server-restarted') {
     return { begin: { cause: 'process-restart', evidence: t.evidence }, recovered: true };
   }
   const heal = MONITOR_HEALS[t.reason];
-  if (heal && (t.to === 'healthy' || t.to === 'degraded')) return { heal, recovered: true, onlyIfOpen: heal === 'reconnected' && t.from === 'connecting' };
+  if (heal && (t.to === 'healthy' || t.to === 'degraded'))
+    return { heal, recovered: true, onlyIfOpen: heal === 'reconnected' && t.from === 'connecting' };
   const wasUp = t.from === 'healthy' || t.from === 'degraded';
   if (wasUp && (t.to === 'unreachable' || t.to === 'session-lost')) {
     const detail = t.failure?.message ?? `the server became ${t.to} (${t.reason})`;
-    return { begin: { cause: 'unknown', evidence: t.evidence.length ? t.evidence : [{ at: t.at, source: 'mcp', detail }] }, newOutage: true };
+    return {
+      begin: { cause: 'unknown', evidence: t.evidence.length ? t.evidence : [{ at: t.at, source: 'mcp', detail }] },
+      newOutage: true,
+    };
   }
   return undefined;
 }

@@ -20,7 +20,11 @@ export interface IncidentFilter {
 }
 
 /** Copies of one record from several places become one (the newest); then filtered, oldest first. */
-export function mergeIncidents(lists: readonly (readonly IncidentRecord[])[], filter: IncidentFilter = {}, now = Date.now()): IncidentRecord[] {
+export function mergeIncidents(
+  lists: readonly (readonly IncidentRecord[])[],
+  filter: IncidentFilter = {},
+  now = Date.now(),
+): IncidentRecord[] {
   const merged = boundIncidents(lists.flat(), now, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
   const server = filter.server?.toLowerCase();
   return merged.filter((r) => {
@@ -54,8 +58,15 @@ export function callsSummary(r: IncidentRecord): string {
 /** One line per incident for the CLI and the output channel. */
 export function incidentLine(r: IncidentRecord): string {
   const cause = r.label ?? r.cause;
-  const down = r.recoveredAt ? `down ${formatDuration(r.downtimeMs ?? 0)}` : r.unfinished ? 'recovery not seen (the recorder stopped)' : 'still going on';
-  const heals = Object.entries(r.heals).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ');
+  const down = r.recoveredAt
+    ? `down ${formatDuration(r.downtimeMs ?? 0)}`
+    : r.unfinished
+      ? 'recovery not seen (the recorder stopped)'
+      : 'still going on';
+  const heals = Object.entries(r.heals)
+    .filter(([, n]) => n)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
   return `${r.startedAt} ${r.server} [${r.seenBy}] ${cause}, ${down}; calls: ${callsSummary(r)}${heals ? `; heals: ${heals}` : ''}`;
 }
 
@@ -105,7 +116,9 @@ export function combineOverlapping(records: readonly IncidentRecord[]): Incident
   const sorted = [...records].sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
   const endOf = (r: IncidentRecord): number => Date.parse(r.recoveredAt ?? r.updatedAt);
   for (const r of sorted) {
-    const into = out.find((o) => o.server === r.server && Date.parse(r.startedAt) <= endOf(o) && Date.parse(o.startedAt) <= endOf(r));
+    const into = out.find(
+      (o) => o.server === r.server && Date.parse(r.startedAt) <= endOf(o) && Date.parse(o.startedAt) <= endOf(r),
+    );
     if (!into) {
       out.push({ ...r, calls: { ...r.calls }, heals: { ...r.heals }, evidence: [...r.evidence] });
       continue;

@@ -53,7 +53,13 @@ export interface IncidentRecord {
 }
 
 /** Every count an incident keeps of its calls. */
-export const INCIDENT_CALL_KINDS = ['held', 'resent', 'answered', 'failed', 'ambiguous'] as const satisfies readonly (keyof IncidentCalls)[];
+export const INCIDENT_CALL_KINDS = [
+  'held',
+  'resent',
+  'answered',
+  'failed',
+  'ambiguous',
+] as const satisfies readonly (keyof IncidentCalls)[];
 
 export function noCalls(): IncidentCalls {
   return { held: 0, resent: 0, answered: 0, failed: 0, ambiguous: 0 };

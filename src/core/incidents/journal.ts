@@ -37,7 +37,8 @@ export function invalidIncident(e: unknown): string | undefined {
     const at = e[k];
     if (typeof at !== 'string' || Number.isNaN(Date.parse(at))) return `has no valid ${k}`;
   }
-  if (e.recoveredAt !== undefined && (typeof e.recoveredAt !== 'string' || Number.isNaN(Date.parse(e.recoveredAt)))) return 'has an invalid recoveredAt';
+  if (e.recoveredAt !== undefined && (typeof e.recoveredAt !== 'string' || Number.isNaN(Date.parse(e.recoveredAt))))
+    return 'has an invalid recoveredAt';
   const calls = e.calls;
   if (!calls || typeof calls !== 'object') return 'has no call counts';
   for (const k of INCIDENT_CALL_KINDS) if (typeof fieldOf(calls, k) !== 'number') return `has no count of ${k} calls`;
@@ -54,7 +55,12 @@ export function isIncidentRecord(entry: unknown, why?: (problem: string) => void
 }
 
 /** Keeps the newest copy per id, drops records past the age limit, keeps the newest MAX_INCIDENTS; oldest first. */
-export function boundIncidents(records: Iterable<IncidentRecord>, now = Date.now(), max = MAX_INCIDENTS, maxAgeMs = INCIDENT_MAX_AGE_MS): IncidentRecord[] {
+export function boundIncidents(
+  records: Iterable<IncidentRecord>,
+  now = Date.now(),
+  max = MAX_INCIDENTS,
+  maxAgeMs = INCIDENT_MAX_AGE_MS,
+): IncidentRecord[] {
   const byId = new Map<string, IncidentRecord>();
   for (const r of records) {
     const known = byId.get(r.id);
@@ -73,7 +79,10 @@ function parseJournal(text: string): { incidents: IncidentRecord[]; problems: st
     return { damaged: `is not JSON (${errorMessage(e)})` };
   }
   const list = fieldOf(raw, 'incidents');
-  if (!Array.isArray(list)) return { damaged: `holds no list of incidents (found ${describeValue(raw === null || typeof raw !== 'object' ? raw : list)})` };
+  if (!Array.isArray(list))
+    return {
+      damaged: `holds no list of incidents (found ${describeValue(raw === null || typeof raw !== 'object' ? raw : list)})`,
+    };
   const incidents: IncidentRecord[] = [];
   const problems: string[] = [];
   for (const [i, entry] of list.entries()) {
@@ -81,7 +90,10 @@ function parseJournal(text: string): { incidents: IncidentRecord[]; problems: st
   }
   if (problems.length) {
     const shown = problems.slice(0, 3).join('; ') + (problems.length > 3 ? `; and ${problems.length - 3} more` : '');
-    return { incidents, problems: [`dropped ${problems.length} of ${list.length} incident record(s) that were not valid: ${shown}`] };
+    return {
+      incidents,
+      problems: [`dropped ${problems.length} of ${list.length} incident record(s) that were not valid: ${shown}`],
+    };
   }
   return { incidents, problems: [] };
 }
@@ -110,7 +122,10 @@ export class IncidentJournal {
   /** A file we do not understand could not be moved aside: never overwrite it. */
   private readOnly = false;
 
-  constructor(private readonly dir: string | undefined, private readonly onProblem: (message: string) => void) {
+  constructor(
+    private readonly dir: string | undefined,
+    private readonly onProblem: (message: string) => void,
+  ) {
     this.file = dir ? join(dir, INCIDENT_FILE) : undefined;
   }
 
@@ -139,9 +154,12 @@ export class IncidentJournal {
     const parsed = parseJournal(text);
     if ('damaged' in parsed) {
       const moved = setAsideDamaged(file);
-      if ('aside' in moved) this.onProblem(`the incident journal ${parsed.damaged}; kept it as ${moved.aside} and started a new one`);
+      if ('aside' in moved)
+        this.onProblem(`the incident journal ${parsed.damaged}; kept it as ${moved.aside} and started a new one`);
       else {
-        this.onProblem(`the incident journal ${parsed.damaged}, and it cannot be moved aside (${moved.error}); incidents are not kept`);
+        this.onProblem(
+          `the incident journal ${parsed.damaged}, and it cannot be moved aside (${moved.error}); incidents are not kept`,
+        );
         this.readOnly = true;
       }
       return [];

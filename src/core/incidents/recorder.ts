@@ -7,7 +7,13 @@ import { redactText, redactUrl } from '../redact';
 import type { Evidence, LossCause } from '../server-state';
 import type { IncidentEffect } from './effects';
 import { boundIncidents, IncidentJournal } from './journal';
-import { noCalls, type IncidentCalls, type IncidentHealKind, type IncidentObserver, type IncidentRecord } from './incident';
+import {
+  noCalls,
+  type IncidentCalls,
+  type IncidentHealKind,
+  type IncidentObserver,
+  type IncidentRecord,
+} from './incident';
 
 /** After the server answers again, more failures within this long belong to the same incident. */
 export const INCIDENT_QUIET_MS = 15_000;
@@ -110,7 +116,9 @@ export class IncidentRecorder implements IncidentSink {
           else delete r.label;
         }
       }
-      const fresh = b.evidence.map(clean).filter((e) => !r.evidence.some((k) => k.at === e.at && k.detail === e.detail));
+      const fresh = b.evidence
+        .map(clean)
+        .filter((e) => !r.evidence.some((k) => k.at === e.at && k.detail === e.detail));
       r.evidence = [...r.evidence, ...fresh].slice(-MAX_EVIDENCE);
       // A call that began failing after the server answered again: the server went away again.
       // (One that began before, e.g. broken mid-call and reported late, belongs to the same outage.)
@@ -124,7 +132,18 @@ export class IncidentRecorder implements IncidentSink {
 
   failed(server: string, input: { at?: string; cause?: LossCause; label?: string; evidence?: Evidence[] }): void {
     const at = input.at ?? new Date().toISOString();
-    this.apply(server, { begin: { cause: input.cause ?? 'unknown', label: input.label, evidence: input.evidence ?? [], refined: input.cause !== undefined } }, at);
+    this.apply(
+      server,
+      {
+        begin: {
+          cause: input.cause ?? 'unknown',
+          label: input.label,
+          evidence: input.evidence ?? [],
+          refined: input.cause !== undefined,
+        },
+      },
+      at,
+    );
   }
 
   call(server: string, outcome: keyof IncidentCalls, heal?: IncidentHealKind): void {
@@ -145,7 +164,8 @@ export class IncidentRecorder implements IncidentSink {
       evidence: input.evidence.slice(-MAX_EVIDENCE).map(clean),
       updatedAt: new Date().toISOString(),
     };
-    if (record.recoveredAt) record.downtimeMs = Math.max(0, Date.parse(record.recoveredAt) - Date.parse(record.startedAt));
+    if (record.recoveredAt)
+      record.downtimeMs = Math.max(0, Date.parse(record.recoveredAt) - Date.parse(record.startedAt));
     this.closed.push(record);
     this.trim();
     this.journal.put(record);
@@ -155,7 +175,11 @@ export class IncidentRecorder implements IncidentSink {
 
   /** Every record this recorder knows (the journal's and its own), oldest first. */
   list(): IncidentRecord[] {
-    return boundIncidents([...this.closed, ...this.orphans.values(), ...[...this.open.values()].map((o) => o.record)]).map(copy);
+    return boundIncidents([
+      ...this.closed,
+      ...this.orphans.values(),
+      ...[...this.open.values()].map((o) => o.record),
+    ]).map(copy);
   }
 
   /** Fires with a copy of a record each time one changes. */

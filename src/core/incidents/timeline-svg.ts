@@ -33,8 +33,15 @@ function esc(text: string): string {
 
 /** The words a mark's hover shows. */
 export function incidentTooltip(r: IncidentRecord): string {
-  const down = r.recoveredAt ? `down ${formatDuration(r.downtimeMs ?? 0)}, back at ${r.recoveredAt}` : r.unfinished ? 'recovery not seen' : 'still going on';
-  const heals = Object.entries(r.heals).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ');
+  const down = r.recoveredAt
+    ? `down ${formatDuration(r.downtimeMs ?? 0)}, back at ${r.recoveredAt}`
+    : r.unfinished
+      ? 'recovery not seen'
+      : 'still going on';
+  const heals = Object.entries(r.heals)
+    .filter(([, n]) => n)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
   return [
     `${r.server}: ${r.label ?? r.cause}`,
     `from ${r.startedAt}, ${down}`,
@@ -59,15 +66,20 @@ export function timelineSvg(records: readonly IncidentRecord[], opts: TimelineOp
   const shown = records.filter((r) => Date.parse(r.recoveredAt ?? r.updatedAt) >= from);
   const servers = [...new Set(shown.map((r) => r.server))].sort();
   const height = TOP + Math.max(1, servers.length) * ROW + 24;
-  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" class="timeline" viewBox="0 0 ${WIDTH} ${height}" width="100%" role="img" aria-label="Incidents per server over the last ${opts.days} days">`];
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" class="timeline" viewBox="0 0 ${WIDTH} ${height}" width="100%" role="img" aria-label="Incidents per server over the last ${opts.days} days">`,
+  ];
   for (let d = 0; d <= opts.days; d++) {
     const t = from + d * 86_400_000;
     const day = new Date(t).toISOString().slice(5, 10);
-    parts.push(`<line class="grid" x1="${x(t).toFixed(1)}" y1="${TOP - 6}" x2="${x(t).toFixed(1)}" y2="${height - 20}"/>`);
+    parts.push(
+      `<line class="grid" x1="${x(t).toFixed(1)}" y1="${TOP - 6}" x2="${x(t).toFixed(1)}" y2="${height - 20}"/>`,
+    );
     const anchor = d === 0 ? 'start' : d === opts.days ? 'end' : 'middle';
     parts.push(`<text class="axis" x="${x(t).toFixed(1)}" y="${height - 6}" text-anchor="${anchor}">${day}</text>`);
   }
-  if (!servers.length) parts.push(`<text class="empty" x="${LEFT}" y="${TOP + 20}">No incidents in the last ${opts.days} days.</text>`);
+  if (!servers.length)
+    parts.push(`<text class="empty" x="${LEFT}" y="${TOP + 20}">No incidents in the last ${opts.days} days.</text>`);
   servers.forEach((server, row) => {
     const y = TOP + row * ROW;
     parts.push(`<text class="server" x="8" y="${y + 20}">${esc(server)}</text>`);
@@ -79,12 +91,14 @@ export function timelineSvg(records: readonly IncidentRecord[], opts: TimelineOp
       const w = Math.max(4, x(end) - x0);
       const bad = r.calls.failed + r.calls.ambiguous;
       const tip = esc(incidentTooltip(r));
-      parts.push(`<g class="incident${bad ? ' failed' : ''}" data-id="${esc(r.id)}" data-tip="${tip}" tabindex="0">`
-        + `<title>${tip}</title>`
-        + `<rect class="mark cause-${r.cause}" x="${x0.toFixed(1)}" y="${y + 6}" width="${w.toFixed(1)}" height="20" rx="3"/>`
-        + (r.calls.held ? countLabel(r.calls.held, x0, w, y) : '')
-        + (bad ? `<rect class="failbar" x="${x0.toFixed(1)}" y="${y + 29}" width="${w.toFixed(1)}" height="4"/>` : '')
-        + '</g>');
+      parts.push(
+        `<g class="incident${bad ? ' failed' : ''}" data-id="${esc(r.id)}" data-tip="${tip}" tabindex="0">` +
+          `<title>${tip}</title>` +
+          `<rect class="mark cause-${r.cause}" x="${x0.toFixed(1)}" y="${y + 6}" width="${w.toFixed(1)}" height="20" rx="3"/>` +
+          (r.calls.held ? countLabel(r.calls.held, x0, w, y) : '') +
+          (bad ? `<rect class="failbar" x="${x0.toFixed(1)}" y="${y + 29}" width="${w.toFixed(1)}" height="4"/>` : '') +
+          '</g>',
+      );
     }
   });
   parts.push('</svg>');
@@ -92,7 +106,9 @@ export function timelineSvg(records: readonly IncidentRecord[], opts: TimelineOp
 }
 
 /** The legend: cause → colour, for the causes present. */
-export function timelineLegend(records: readonly IncidentRecord[]): { cause: LossCause; colour: string; count: number }[] {
+export function timelineLegend(
+  records: readonly IncidentRecord[],
+): { cause: LossCause; colour: string; count: number }[] {
   const counts = new Map<LossCause, number>();
   for (const r of records) counts.set(r.cause, (counts.get(r.cause) ?? 0) + 1);
   return [...counts].map(([cause, count]) => ({ cause, colour: CAUSE_COLOURS[cause], count }));
@@ -108,7 +124,9 @@ export function timelineCss(): string {
     '.timeline .failbar { fill: var(--vscode-errorForeground); }',
     '.timeline .incident { cursor: pointer; outline: none; }',
     '.timeline .incident:hover .mark, .timeline .incident:focus .mark { stroke: var(--vscode-focusBorder); stroke-width: 2; }',
-    ...Object.entries(CAUSE_COLOURS).map(([cause, colour]) => `.cause-${cause} { fill: ${colour}; background: ${colour}; }`),
+    ...Object.entries(CAUSE_COLOURS).map(
+      ([cause, colour]) => `.cause-${cause} { fill: ${colour}; background: ${colour}; }`,
+    ),
     '.legend { display: flex; gap: 12px; flex-wrap: wrap; margin: 8px 0; }',
     '.legend .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; }',
     '#detail { white-space: pre-wrap; font-family: var(--vscode-editor-font-family); background: var(--vscode-editorWidget-background); border: 1px solid var(--vscode-editorWidget-border, transparent); padding: 8px; min-height: 4em; }',

@@ -44,7 +44,10 @@ export class TailBuffer {
     this.text = (this.text + chunk.toString()).slice(-STDERR_TAIL_CHARS * 2);
   }
   lines(): string[] {
-    const lines = this.text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '');
+    const lines = this.text
+      .split('\n')
+      .map((l) => l.replace(/\r$/, ''))
+      .filter((l) => l.trim() !== '');
     const tail = lines.slice(-STDERR_TAIL_LINES);
     let chars = 0;
     const kept: string[] = [];
@@ -96,7 +99,11 @@ export class ServerChild {
   /** Signals we sent ourselves: a SIGKILL we sent is not an OOM kill. */
   readonly sentSignals = new Set<NodeJS.Signals>();
 
-  constructor(cmd: ServerCommand, private readonly hooks: ChildHooks, maxLineBytes?: number) {
+  constructor(
+    cmd: ServerCommand,
+    private readonly hooks: ChildHooks,
+    maxLineBytes?: number,
+  ) {
     this.proc = spawn(cmd.command, [...cmd.args], {
       env: cmd.env ?? process.env,
       cwd: cmd.cwd,
@@ -105,7 +112,11 @@ export class ServerChild {
       detached: process.platform !== 'win32',
       windowsHide: true,
     });
-    const splitter = new LineSplitter((l) => hooks.onLine(l), (b) => hooks.onOverflow(b), maxLineBytes);
+    const splitter = new LineSplitter(
+      (l) => hooks.onLine(l),
+      (b) => hooks.onOverflow(b),
+      maxLineBytes,
+    );
     this.proc.stdout?.on('data', (chunk: Buffer) => {
       hooks.onBytes();
       splitter.push(chunk);
@@ -122,7 +133,8 @@ export class ServerChild {
     });
     this.proc.on('error', (err: NodeJS.ErrnoException) => {
       // A spawn failure (ENOENT, EACCES) arrives here, and no 'exit' follows.
-      if (this.proc.pid === undefined) this.end({ kind: 'spawn-error', code: err.code ?? 'ERROR', message: err.message });
+      if (this.proc.pid === undefined)
+        this.end({ kind: 'spawn-error', code: err.code ?? 'ERROR', message: err.message });
     });
     this.proc.on('exit', (code, signal) => {
       this.exited = true;

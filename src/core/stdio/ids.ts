@@ -44,7 +44,9 @@ export class OwnRequests {
 
   /** Pings of `run` sent before `talkedAt` and older than `ms`: the run talks but ignores pings. */
   ignoredPings(run: number, now: number, ms: number, talkedAt: number): string[] {
-    return [...this.open].filter(([, o]) => o.run === run && o.method === 'ping' && now - o.sentAt >= ms && talkedAt > o.sentAt).map(([id]) => id);
+    return [...this.open]
+      .filter(([, o]) => o.run === run && o.method === 'ping' && now - o.sentAt >= ms && talkedAt > o.sentAt)
+      .map(([id]) => id);
   }
 
   /** A run ended (or everything stops): nothing it owes will come. */

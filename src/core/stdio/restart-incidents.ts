@@ -36,11 +36,20 @@ export function serverLabelOf(command: readonly string[]): string {
 }
 
 /** Writes the supervisor's restarts to `sink` as incidents of `server`; returns the unsubscribe. */
-export function journalRestarts(supervisor: Pick<StdioSupervisor, 'onRestart' | 'onRecovered'>, sink: IncidentSink, server: string): () => void {
+export function journalRestarts(
+  supervisor: Pick<StdioSupervisor, 'onRestart' | 'onRecovered'>,
+  sink: IncidentSink,
+  server: string,
+): () => void {
   const offRestart = supervisor.onRestart((e) => {
     const at = new Date().toISOString();
     const detail = `${e.label} after ${(e.uptimeMs / 1000).toFixed(1)} s${e.stderrTail.length ? `; stderr: ${e.stderrTail.slice(-2).join(' | ')}` : ''}`;
-    sink.failed(server, { at, cause: lossCauseOf(e.cause), label: e.label, evidence: [{ at, source: 'supervisor', detail }] });
+    sink.failed(server, {
+      at,
+      cause: lossCauseOf(e.cause),
+      label: e.label,
+      evidence: [{ at, source: 'supervisor', detail }],
+    });
     for (let i = 0; i < e.inFlight.resent; i++) sink.call(server, 'resent', 'resent');
     for (let i = 0; i < e.inFlight.ambiguous; i++) sink.call(server, 'ambiguous');
     for (let i = 0; i < e.inFlight.held; i++) sink.call(server, 'held', 'held');

@@ -31,7 +31,9 @@ export interface RunRecord {
   cannotSpawn: boolean;
 }
 
-export type RestartDecision = { action: 'respawn'; delayMs: number; attempt: number } | { action: 'give-up'; why: string };
+export type RestartDecision =
+  | { action: 'respawn'; delayMs: number; attempt: number }
+  | { action: 'give-up'; why: string };
 
 /** Failures since the last stable run, newest last. */
 export function consecutiveFailures(history: readonly RunRecord[]): RunRecord[] {
@@ -44,26 +46,48 @@ export function consecutiveFailures(history: readonly RunRecord[]): RunRecord[] 
   return out;
 }
 
-export function decideRestart(history: readonly RunRecord[], now: number, random: () => number = Math.random): RestartDecision {
+export function decideRestart(
+  history: readonly RunRecord[],
+  now: number,
+  random: () => number = Math.random,
+): RestartDecision {
   const last = history.at(-1);
   if (!last) return { action: 'respawn', delayMs: 0, attempt: 0 };
   if (last.cannotSpawn) return { action: 'give-up', why: 'the command cannot be started' };
   const recent = consecutiveFailures(history);
-  const fast = recent.filter((r) => now - r.endedAt <= RESTART_LIMITS.windowMs && (r.uptimeMs < RESTART_LIMITS.fastFailMs || !r.answered));
+  const fast = recent.filter(
+    (r) => now - r.endedAt <= RESTART_LIMITS.windowMs && (r.uptimeMs < RESTART_LIMITS.fastFailMs || !r.answered),
+  );
   if (fast.length >= RESTART_LIMITS.crashLoopFailures) {
-    return { action: 'give-up', why: `it failed ${fast.length} times within ${Math.round(RESTART_LIMITS.windowMs / 1000)} s` };
+    return {
+      action: 'give-up',
+      why: `it failed ${fast.length} times within ${Math.round(RESTART_LIMITS.windowMs / 1000)} s`,
+    };
   }
   const attempt = recent.length - 1;
   if (attempt < RESTART_LIMITS.immediate) return { action: 'respawn', delayMs: 0, attempt: Math.max(0, attempt) };
-  const delayMs = exponentialDelayMs(attempt - RESTART_LIMITS.immediate, { baseMs: RESTART_LIMITS.baseDelayMs, maxMs: RESTART_LIMITS.maxDelayMs, random });
+  const delayMs = exponentialDelayMs(attempt - RESTART_LIMITS.immediate, {
+    baseMs: RESTART_LIMITS.baseDelayMs,
+    maxMs: RESTART_LIMITS.maxDelayMs,
+    random,
+  });
   return { action: 'respawn', delayMs, attempt };
 }
 
 /** Why a run ended, in the stdio-restart vocabulary. `replaced`: the supervisor killed it, and why. */
-export function endCause(end: ChildEnd, replaced: { cause: RestartCause; detail: string } | undefined, command: string): { cause: RestartCause; label: string } {
+export function endCause(
+  end: ChildEnd,
+  replaced: { cause: RestartCause; detail: string } | undefined,
+  command: string,
+): { cause: RestartCause; label: string } {
   if (replaced) return { cause: replaced.cause, label: replaced.detail };
   if (end.kind === 'spawn-error') {
-    const what = end.code === 'ENOENT' ? 'command not found' : end.code === 'EACCES' ? 'not executable (permission denied)' : end.message;
+    const what =
+      end.code === 'ENOENT'
+        ? 'command not found'
+        : end.code === 'EACCES'
+          ? 'not executable (permission denied)'
+          : end.message;
     return { cause: 'spawn-error', label: `${end.code}: ${what} (${command})` };
   }
   // A SIGKILL nobody here sent: the kernel's OOM killer, or someone's kill -9.
@@ -73,7 +97,14 @@ export function endCause(end: ChildEnd, replaced: { cause: RestartCause; detail:
 }
 
 /** The error every request gets while the supervisor has given up on the command. */
-export function giveUpMessage(command: readonly string[], label: string, why: string, stderrTail: readonly string[]): string {
-  const tail = stderrTail.length ? ` Last lines of its stderr: ${stderrTail.slice(-5).join(' | ')}` : ' It wrote nothing on stderr.';
+export function giveUpMessage(
+  command: readonly string[],
+  label: string,
+  why: string,
+  stderrTail: readonly string[],
+): string {
+  const tail = stderrTail.length
+    ? ` Last lines of its stderr: ${stderrTail.slice(-5).join(' | ')}`
+    : ' It wrote nothing on stderr.';
   return `The MCP server "${command.join(' ')}" cannot run: ${label}; ${why}, so the supervisor stopped starting it (it tries again on the next request).${tail}`;
 }

@@ -4,7 +4,15 @@ import type { RepeatRules } from '../healing';
 import type { ServerCommand } from './child';
 
 /** Why the server was replaced (or could not be). */
-export const RESTART_CAUSES = ['exit', 'signal', 'oom-like', 'wedge', 'stdout-closed', 'write-failed', 'spawn-error'] as const;
+export const RESTART_CAUSES = [
+  'exit',
+  'signal',
+  'oom-like',
+  'wedge',
+  'stdout-closed',
+  'write-failed',
+  'spawn-error',
+] as const;
 export type RestartCause = (typeof RESTART_CAUSES)[number];
 
 /** What the supervisor does next. */

@@ -44,7 +44,8 @@ export function redactCommand(command: string, args: readonly string[]): string[
   for (let i = 0; i < args.length; i++) {
     const prev = args[i - 1];
     if (i > 0 && /^--?[\w-]+$/.test(prev) && SECRET_FLAG.test(prev)) out.push('«hidden»');
-    else if (/^[\w.-]+=/.test(args[i]) && SECRET_FLAG.test(args[i].split('=')[0])) out.push(`${args[i].split('=')[0]}=«hidden»`);
+    else if (/^[\w.-]+=/.test(args[i]) && SECRET_FLAG.test(args[i].split('=')[0]))
+      out.push(`${args[i].split('=')[0]}=«hidden»`);
     else out.push(redactText(args[i]).replace(/(:\/\/[^/@\s:]+:)[^/@\s]+@/, '$1«hidden»@'));
   }
   return out;
@@ -90,11 +91,28 @@ type StateFileShape = Omit<SupervisedServer, 'lastCause' | 'lastCauseLabel' | 'l
 
 /** Anything else is not ours to show. */
 function isStateFileShape(v: unknown): v is StateFileShape {
-  if (!isRecord(v) || v.version !== 1 || !isCount(v.pid) || !(v.serverPid === null || isCount(v.serverPid))) return false;
-  if (!Array.isArray(v.command) || !v.command.every(isString) || !isString(v.cwd) || !isOneOf(SUPERVISED_STATES, v.state)) return false;
-  if (!isString(v.startedAt) || !isString(v.updatedAt) || !stringOrAbsent(v.lastCauseLabel) || !stringOrAbsent(v.lastRestartAt)) return false;
+  if (!isRecord(v) || v.version !== 1 || !isCount(v.pid) || !(v.serverPid === null || isCount(v.serverPid)))
+    return false;
+  if (
+    !Array.isArray(v.command) ||
+    !v.command.every(isString) ||
+    !isString(v.cwd) ||
+    !isOneOf(SUPERVISED_STATES, v.state)
+  )
+    return false;
+  if (
+    !isString(v.startedAt) ||
+    !isString(v.updatedAt) ||
+    !stringOrAbsent(v.lastCauseLabel) ||
+    !stringOrAbsent(v.lastRestartAt)
+  )
+    return false;
   if (!(v.lastCause == null || isOneOf(RESTART_CAUSES, v.lastCause))) return false;
-  return [v.restarts, v.held, v.resent, v.ambiguous, v.failed].every(isCount) && Array.isArray(v.stderrTail) && v.stderrTail.every(isString);
+  return (
+    [v.restarts, v.held, v.resent, v.ambiguous, v.failed].every(isCount) &&
+    Array.isArray(v.stderrTail) &&
+    v.stderrTail.every(isString)
+  );
 }
 
 function alive(pid: number): boolean {
@@ -128,7 +146,11 @@ export function listSupervisedServers(stateDir: string): SupervisedServerEntry[]
     try {
       const s: unknown = JSON.parse(readFileSync(file, 'utf8'));
       if (!isStateFileShape(s)) continue;
-      const last = { lastCause: s.lastCause ?? null, lastCauseLabel: s.lastCauseLabel ?? null, lastRestartAt: s.lastRestartAt ?? null };
+      const last = {
+        lastCause: s.lastCause ?? null,
+        lastCauseLabel: s.lastCauseLabel ?? null,
+        lastRestartAt: s.lastRestartAt ?? null,
+      };
       out.push({ ...s, ...last, file, stale: !alive(s.pid) });
     } catch {
       // being written or damaged: not ours to guess

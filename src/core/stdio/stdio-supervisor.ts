@@ -2,12 +2,26 @@
 // command, which we spawn, watch (exit, stdout closed, EPIPE, wedge) and replace. What happens to each
 // request on the way is decided by the healing policy (decideAttempt); this file only carries it out.
 import type { JSONRPCMessage, JSONRPCRequest, JSONRPCResponse, RequestId } from '@modelcontextprotocol/client';
-import { isJSONRPCErrorResponse, isJSONRPCNotification, isJSONRPCRequest, isJSONRPCResultResponse } from '@modelcontextprotocol/client';
+import {
+  isJSONRPCErrorResponse,
+  isJSONRPCNotification,
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+} from '@modelcontextprotocol/client';
 import { GATEWAY_DEFAULTS } from '../gateway';
 import { errnoCode, fieldOf } from '../narrow';
 import {
-  GATEWAY_ERROR_CODE, NO_RULES, ToolKnowledge, decideAttempt, describeRequest, initialForwardState, sendPlan, toolNameOf,
-  type AttemptOutcome, type ForwardState, type RepeatRules,
+  GATEWAY_ERROR_CODE,
+  NO_RULES,
+  ToolKnowledge,
+  decideAttempt,
+  describeRequest,
+  initialForwardState,
+  sendPlan,
+  toolNameOf,
+  type AttemptOutcome,
+  type ForwardState,
+  type RepeatRules,
 } from '../healing';
 import { ServerChild, TailBuffer, type ChildEnd } from './child';
 import { LineSplitter, parseLine } from './framing';
@@ -16,7 +30,13 @@ import { decideRestart, endCause, giveUpMessage, type RunRecord } from './restar
 import { SessionMemory } from './session-memory';
 import { wedgeVerdict } from './wedge';
 import { StateFile, redactCommand, type SupervisedState } from './status-file';
-import { SUPERVISOR_DEFAULTS, type RestartCause, type RestartEvent, type SupervisorCounts, type SupervisorOptions } from './run-outcome';
+import {
+  SUPERVISOR_DEFAULTS,
+  type RestartCause,
+  type RestartEvent,
+  type SupervisorCounts,
+  type SupervisorOptions,
+} from './run-outcome';
 
 const PARSE_ERROR = -32700;
 const INVALID_REQUEST = -32600;
@@ -132,11 +152,19 @@ export class StdioSupervisor {
     const splitter = new LineSplitter(
       (line) => this.guard(() => this.fromClient(line)),
       (bytes) => {
-        this.opts.logger.error(`ignored a message on stdin of ${bytes} bytes (more than the 10 MB a stdio MCP message may have)`);
-        this.toClient({ jsonrpc: '2.0', id: null, error: { code: INVALID_REQUEST, message: 'Invalid Request: message too large' } });
+        this.opts.logger.error(
+          `ignored a message on stdin of ${bytes} bytes (more than the 10 MB a stdio MCP message may have)`,
+        );
+        this.toClient({
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: INVALID_REQUEST, message: 'Invalid Request: message too large' },
+        });
       },
     );
-    this.opts.input.on('data', (chunk: Buffer | string) => splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
+    this.opts.input.on('data', (chunk: Buffer | string) =>
+      splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk),
+    );
     this.opts.input.once('end', () => void this.shutdown('client-closed'));
     this.opts.input.once('close', () => void this.shutdown('client-closed'));
     this.opts.output.on('error', () => void this.shutdown('client-closed'));
@@ -172,9 +200,11 @@ export class StdioSupervisor {
         if (stderrAtStart && !this.runAnswered) this.lastByteAt = Date.now();
         else stderrAtStart = false;
       },
-      onOverflow: (bytes) => this.opts.logger.warn(`the server wrote a line of more than ${bytes} bytes on stdout: dropped`),
+      onOverflow: (bytes) =>
+        this.opts.logger.warn(`the server wrote a line of more than ${bytes} bytes on stdout: dropped`),
       onStdoutClosed: () => this.replace(run, 'stdout-closed', 'it closed its stdout'),
-      onWriteFailed: (err) => this.replace(run, 'write-failed', `writing to it failed (${errnoCode(err) ?? err.message})`),
+      onWriteFailed: (err) =>
+        this.replace(run, 'write-failed', `writing to it failed (${errnoCode(err) ?? err.message})`),
       onEnd: (end) => this.runEnded(run, end),
     });
     this.child = child;
@@ -192,7 +222,10 @@ export class StdioSupervisor {
       const init = await this.sendOwn(run, 'initialize', this.memory.initializeParams);
       if (run !== this.run) return;
       if (init && isJSONRPCResultResponse(init)) this.knowledge.learnServer(init.result);
-      else if (init) this.opts.logger.warn(`the new server run refused the client's initialize: ${isJSONRPCErrorResponse(init) ? init.error.message : 'no result'}`);
+      else if (init)
+        this.opts.logger.warn(
+          `the new server run refused the client's initialize: ${isJSONRPCErrorResponse(init) ? init.error.message : 'no result'}`,
+        );
       else return; // it ended or wedged: runEnded deals with it
       if (this.memory.clientInitialized) this.writeServer(run, { jsonrpc: '2.0', method: 'notifications/initialized' });
       for (const r of this.memory.restoreRequests()) void this.sendOwn(run, r.method, r.params);
@@ -221,7 +254,9 @@ export class StdioSupervisor {
       if (run !== this.run || !res || !isJSONRPCResultResponse(res)) continue;
       if (kind === 'tools') this.knowledge.learnTools(res.result);
       if (this.memory.changed(kind, res.result)) {
-        this.opts.logger.info(`the new server run's ${kind} differ from before: told the client (notifications/${kind}/list_changed)`);
+        this.opts.logger.info(
+          `the new server run's ${kind} differ from before: told the client (notifications/${kind}/list_changed)`,
+        );
         this.toClient({ jsonrpc: '2.0', method: `notifications/${kind}/list_changed` });
       }
     }
@@ -259,11 +294,18 @@ export class StdioSupervisor {
     const uptimeMs = child ? Date.now() - child.startedAt : 0;
     const { cause, label } = endCause(end, this.pendingCause, this.opts.server.command);
     this.pendingCause = undefined;
-    this.history = [...this.history.slice(-20), { endedAt: Date.now(), uptimeMs, answered: this.runAnswered, cannotSpawn: end.kind === 'spawn-error' }];
+    this.history = [
+      ...this.history.slice(-20),
+      { endedAt: Date.now(), uptimeMs, answered: this.runAnswered, cannotSpawn: end.kind === 'spawn-error' },
+    ];
     // What the dead run owed: our own requests end, the client's get the policy's verdict.
     this.own.endRun(run);
     for (const outId of this.serverRequests.endRun(run)) {
-      this.toClient({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: outId, reason: 'the MCP server restarted' } });
+      this.toClient({
+        jsonrpc: '2.0',
+        method: 'notifications/cancelled',
+        params: { requestId: outId, reason: 'the MCP server restarted' },
+      });
     }
     if (this.stopping) return;
     const decision = decideRestart(this.history, Date.now());
@@ -318,7 +360,9 @@ export class StdioSupervisor {
     try {
       fn();
     } catch (err) {
-      this.opts.logger.error(`internal error (the message was dropped): ${err instanceof Error ? (err.stack ?? err) : err}`);
+      this.opts.logger.error(
+        `internal error (the message was dropped): ${err instanceof Error ? (err.stack ?? err) : err}`,
+      );
     }
   }
 
@@ -328,11 +372,15 @@ export class StdioSupervisor {
     const parsed = parseLine(line);
     if (parsed.kind !== 'message') {
       const notJson = parsed.kind === 'not-json';
-      this.opts.logger.error(`${notJson ? 'ignored a line on stdin that is not JSON' : 'ignored a message on stdin that is not JSON-RPC 2.0'}: ${parsed.error.slice(0, 160)}`);
+      this.opts.logger.error(
+        `${notJson ? 'ignored a line on stdin that is not JSON' : 'ignored a message on stdin that is not JSON-RPC 2.0'}: ${parsed.error.slice(0, 160)}`,
+      );
       this.toClient({
         jsonrpc: '2.0',
         id: null,
-        error: notJson ? { code: PARSE_ERROR, message: 'Parse error: a line on stdin is not JSON' } : { code: INVALID_REQUEST, message: 'Invalid Request: not a JSON-RPC 2.0 message' },
+        error: notJson
+          ? { code: PARSE_ERROR, message: 'Parse error: a line on stdin is not JSON' }
+          : { code: INVALID_REQUEST, message: 'Invalid Request: not a JSON-RPC 2.0 message' },
       });
       return;
     }
@@ -344,12 +392,26 @@ export class StdioSupervisor {
 
   private clientRequest(request: JSONRPCRequest, line: string): void {
     if (this.pending.has(keyOf(request.id))) {
-      this.toClient({ jsonrpc: '2.0', id: request.id, error: { code: INVALID_REQUEST, message: `Invalid Request: id ${JSON.stringify(request.id)} is already in use by a request not yet answered` } });
+      this.toClient({
+        jsonrpc: '2.0',
+        id: request.id,
+        error: {
+          code: INVALID_REQUEST,
+          message: `Invalid Request: id ${JSON.stringify(request.id)} is already in use by a request not yet answered`,
+        },
+      });
       return;
     }
     const p: Pending = {
-      request, line, state: initialForwardState(), deadline: Date.now() + this.holdMs, sentAt: 0,
-      waiting: false, askingTools: false, heldCounted: false, afterBreak: false,
+      request,
+      line,
+      state: initialForwardState(),
+      deadline: Date.now() + this.holdMs,
+      sentAt: 0,
+      waiting: false,
+      askingTools: false,
+      heldCounted: false,
+      afterBreak: false,
     };
     this.pending.set(keyOf(request.id), p);
     // A command that gave up is tried again when the client asks for something: a fixed install recovers.
@@ -470,7 +532,11 @@ export class StdioSupervisor {
         if (decision.reason === 'interrupted') this.counts.ambiguous++;
         else this.counts.failed++;
         this.settle(p);
-        this.toClient({ jsonrpc: '2.0', id: p.request.id, error: { code: GATEWAY_ERROR_CODE, message: decision.message, data: { reason: decision.reason } } });
+        this.toClient({
+          jsonrpc: '2.0',
+          id: p.request.id,
+          error: { code: GATEWAY_ERROR_CODE, message: decision.message, data: { reason: decision.reason } },
+        });
         this.saveState();
         return;
       case 'hold':
@@ -514,7 +580,9 @@ export class StdioSupervisor {
     const parsed = parseLine(line);
     if (parsed.kind !== 'message') {
       // Servers that print banners or logs on stdout break the protocol; the client must not see them.
-      this.opts.logger.warn(`the server wrote a line on stdout that is not ${parsed.kind === 'not-json' ? 'JSON' : 'JSON-RPC'}, not passed on: ${line.slice(0, 160)}`);
+      this.opts.logger.warn(
+        `the server wrote a line on stdout that is not ${parsed.kind === 'not-json' ? 'JSON' : 'JSON-RPC'}, not passed on: ${line.slice(0, 160)}`,
+      );
       return;
     }
     this.runAnswered = true;
@@ -567,7 +635,11 @@ export class StdioSupervisor {
       if (p.sentRun !== this.run) continue;
       oldestWait = Math.min(oldestWait, p.sentAt);
       if (now - p.sentAt > this.responseMs) {
-        this.writeServer(this.run, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: p.request.id, reason: 'response timeout' } });
+        this.writeServer(this.run, {
+          jsonrpc: '2.0',
+          method: 'notifications/cancelled',
+          params: { requestId: p.request.id, reason: 'response timeout' },
+        });
         this.decide(p, { kind: 'timed-out' });
       }
     }
@@ -588,7 +660,11 @@ export class StdioSupervisor {
       wedgeMs: this.wedgeMs,
     });
     if (verdict.kind === 'wedged') {
-      this.replace(this.run, 'wedge', `no output at all for ${seconds(verdict.silentMs)} while a request waited (wedged or frozen)`);
+      this.replace(
+        this.run,
+        'wedge',
+        `no output at all for ${seconds(verdict.silentMs)} while a request waited (wedged or frozen)`,
+      );
     } else if (verdict.kind === 'ping') {
       this.lastPingAt = now;
       void this.sendOwn(this.run, 'ping', undefined);
@@ -600,7 +676,8 @@ export class StdioSupervisor {
   private sendOwn(run: number, method: string, params: JSONRPCRequest['params']): Promise<JSONRPCResponse | undefined> {
     return new Promise((resolve) => {
       const id = this.own.add(run, method, resolve);
-      const message: JSONRPCRequest = params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
+      const message: JSONRPCRequest =
+        params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
       if (!this.writeServer(run, message)) this.own.answer(id, undefined);
     });
   }
@@ -614,7 +691,9 @@ export class StdioSupervisor {
     return this.child.write(`${line}\n`);
   }
 
-  private toClient(message: JSONRPCMessage | { jsonrpc: '2.0'; id: null; error: { code: number; message: string } }): void {
+  private toClient(
+    message: JSONRPCMessage | { jsonrpc: '2.0'; id: null; error: { code: number; message: string } },
+  ): void {
     this.writeClientLine(JSON.stringify(message));
   }
 
@@ -670,8 +749,13 @@ export class StdioSupervisor {
     for (const p of [...this.pending.values()]) {
       this.settle(p);
       this.toClient({
-        jsonrpc: '2.0', id: p.request.id,
-        error: { code: GATEWAY_ERROR_CODE, message: `The client closed its connection (stdin) during ${describeRequest(p.request.method, toolNameOf(p.request))}; the supervisor stopped the MCP server. It may or may not have run.`, data: { reason: 'interrupted' } },
+        jsonrpc: '2.0',
+        id: p.request.id,
+        error: {
+          code: GATEWAY_ERROR_CODE,
+          message: `The client closed its connection (stdin) during ${describeRequest(p.request.method, toolNameOf(p.request))}; the supervisor stopped the MCP server. It may or may not have run.`,
+          data: { reason: 'interrupted' },
+        },
       });
     }
     this.phase = 'stopping';

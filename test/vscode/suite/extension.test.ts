@@ -46,7 +46,10 @@ suite('Archon MCP Doctor: activation', () => {
     };
     const container = c.viewsContainers?.activitybar?.find((v) => v.title === 'Archon MCP');
     assert.ok(container, 'an activity bar container titled "Archon MCP"');
-    assert.ok(c.views?.[container.id]?.some((v) => v.id === 'archonMcp.servers'), 'view archonMcp.servers in it');
+    assert.ok(
+      c.views?.[container.id]?.some((v) => v.id === 'archonMcp.servers'),
+      'view archonMcp.servers in it',
+    );
   });
 });
 
@@ -70,12 +73,17 @@ suite('Archon MCP Doctor: against a live fixture server', function () {
   });
 
   const healthy = (min?: { notSession?: string }) =>
-    eventually(`${NAME} healthy${min?.notSession ? ' with a new session id' : ''}`, () => {
-      const s = server(api, NAME);
-      return s?.state === 'healthy' && s.sessionId && s.sessionId !== min?.notSession ? s : undefined;
-    }, 60_000);
+    eventually(
+      `${NAME} healthy${min?.notSession ? ' with a new session id' : ''}`,
+      () => {
+        const s = server(api, NAME);
+        return s?.state === 'healthy' && s.sessionId && s.sessionId !== min?.notSession ? s : undefined;
+      },
+      60_000,
+    );
 
-  const flatten = (nodes: TreeNodeSnapshot[]): TreeNodeSnapshot[] => nodes.flatMap((n) => [n, ...flatten(n.children ?? [])]);
+  const flatten = (nodes: TreeNodeSnapshot[]): TreeNodeSnapshot[] =>
+    nodes.flatMap((n) => [n, ...flatten(n.children ?? [])]);
 
   test('reaches healthy; the status bar item and the tree reflect it', async () => {
     const s = await healthy();
@@ -111,7 +119,11 @@ suite('Archon MCP Doctor: against a live fixture server', function () {
     await healthy();
     await fixture.kill();
     try {
-      await eventually('the status bar error background', () => api.statusBar().backgroundColor === ERROR_BACKGROUND, 30_000);
+      await eventually(
+        'the status bar error background',
+        () => api.statusBar().backgroundColor === ERROR_BACKGROUND,
+        30_000,
+      );
       assert.match(server(api, NAME)?.state ?? '', /unreachable|session-lost|needs-attention/);
     } finally {
       await fixture.start();
@@ -126,7 +138,11 @@ suite('Archon MCP Doctor: against a live fixture server', function () {
     await vscode.commands.executeCommand('archonMcp.reconnect');
     const after = await healthy();
     const newLines = api.logLines().slice(logBefore).join('\n');
-    assert.notEqual(after.sessionId, before.sessionId, `a fresh session after the reconnect; log: ${newLines.slice(0, 500)}`);
+    assert.notEqual(
+      after.sessionId,
+      before.sessionId,
+      `a fresh session after the reconnect; log: ${newLines.slice(0, 500)}`,
+    );
     assert.match(newLines, /reconnect finished/i, 'the log tells the reconnect');
   });
 
@@ -157,10 +173,14 @@ suite('Archon MCP Doctor: against a live fixture server', function () {
       { name: 'Broken', url: 'not a url', transport: 'carrier-pigeon' },
       { name: NAME, url: fixture.url, transport: 'streamable-http' },
     ]);
-    const reported = await eventually('the invalid entry reported in the log', () => {
-      const lines = api.logLines().slice(logBefore).join('\n');
-      return /Broken|not a url|carrier-pigeon/.test(lines) && lines;
-    }, 15_000);
+    const reported = await eventually(
+      'the invalid entry reported in the log',
+      () => {
+        const lines = api.logLines().slice(logBefore).join('\n');
+        return /Broken|not a url|carrier-pigeon/.test(lines) && lines;
+      },
+      15_000,
+    );
     assert.match(reported, /invalid|not an? (valid|http)|ignored|unknown transport/i);
     await healthy();
     assert.equal(server(api, 'Broken')?.state ?? 'not watched', 'not watched');
@@ -169,25 +189,38 @@ suite('Archon MCP Doctor: against a live fixture server', function () {
   test('a client connected through the gateway keeps its session across a server restart', async () => {
     const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
     const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
-    const gatewayUrl = await eventually('the gateway node in the tree', async () => {
-      const node = (await api.tree()).find((n) => n.label === NAME)?.children?.find((c) => c.label === 'Healing gateway');
-      return node?.description?.match(/http:\/\/127\.0\.0\.1:\d+\/[a-z0-9-]+\/mcp/)?.[0];
-    }, 30_000);
+    const gatewayUrl = await eventually(
+      'the gateway node in the tree',
+      async () => {
+        const node = (await api.tree())
+          .find((n) => n.label === NAME)
+          ?.children?.find((c) => c.label === 'Healing gateway');
+        return node?.description?.match(/http:\/\/127\.0\.0\.1:\d+\/[a-z0-9-]+\/mcp/)?.[0];
+      },
+      30_000,
+    );
     const client = new Client({ name: 'suite-client', version: '1.0.0' });
     const transport = new StreamableHTTPClientTransport(new URL(gatewayUrl));
     await client.connect(transport);
     try {
       const before = await client.listTools();
-      assert.equal(before.tools.length, 16, 'Archon\'s 16 tools through the gateway');
+      assert.equal(before.tools.length, 16, "Archon's 16 tools through the gateway");
       const session = transport.sessionId;
       await fixture.restart(300);
       const after = await client.listTools();
       assert.equal(after.tools.length, 16, 'answered after the restart without reconnecting');
       assert.equal(transport.sessionId, session, 'the client kept its session id');
-      await eventually('the tree counts a healed request', async () => {
-        const healed = (await api.tree()).find((n) => n.label === NAME)?.children?.find((c) => c.label === 'Healing gateway')?.children?.find((c) => c.label === 'Requests healed');
-        return /^[1-9]/.test(healed?.description ?? '') && healed;
-      }, 10_000);
+      await eventually(
+        'the tree counts a healed request',
+        async () => {
+          const healed = (await api.tree())
+            .find((n) => n.label === NAME)
+            ?.children?.find((c) => c.label === 'Healing gateway')
+            ?.children?.find((c) => c.label === 'Requests healed');
+          return /^[1-9]/.test(healed?.description ?? '') && healed;
+        },
+        10_000,
+      );
     } finally {
       await client.close();
     }

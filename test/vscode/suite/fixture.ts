@@ -78,7 +78,8 @@ export async function startFixture(opts: { port?: number; env?: Record<string, s
     c.once('exit', () => live.delete(c));
     const deadline = Date.now() + 15_000;
     while (!(await isListening(port))) {
-      if (c.exitCode !== null || c.signalCode !== null) throw new Error(`fixture exited before listening:\n${lines.slice(-20).join('\n')}`);
+      if (c.exitCode !== null || c.signalCode !== null)
+        throw new Error(`fixture exited before listening:\n${lines.slice(-20).join('\n')}`);
       if (Date.now() > deadline) throw new Error(`fixture not listening on ${port} after 15 s`);
       await sleep(25);
     }

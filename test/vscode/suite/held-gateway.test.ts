@@ -14,13 +14,21 @@ import { freePort, repoRoot, startFixture, type Fixture } from './fixture';
 const NAME = 'Archon';
 
 /** Starts `archon-mcp-doctor proxy` from dist/cli.js; resolves with its first JSON line. */
-async function startProxy(upstream: string, port: number, stateDir: string): Promise<{ child: ChildProcess; url: string }> {
+async function startProxy(
+  upstream: string,
+  port: number,
+  stateDir: string,
+): Promise<{ child: ChildProcess; url: string }> {
   const cli = path.join(repoRoot(), 'dist/cli.js');
   if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, [cli, 'proxy', '--upstream', upstream, '--port', String(port), '--name', NAME, '--state-dir', stateDir, '--json'], {
-    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [cli, 'proxy', '--upstream', upstream, '--port', String(port), '--name', NAME, '--state-dir', stateDir, '--json'],
+    {
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let err = '';
   child.stderr?.on('data', (b: Buffer) => (err += b.toString('utf8')));
   const url = await new Promise<string>((resolve, reject) => {
@@ -60,7 +68,9 @@ suite('Archon MCP Doctor: a gateway of ours already serves the port', function (
   suiteTeardown(async () => {
     proxy?.kill('SIGKILL');
     await fixture?.stop();
-    await vscode.workspace.getConfiguration('archonMcp').update('gateway.port', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('archonMcp')
+      .update('gateway.port', undefined, vscode.ConfigurationTarget.Global);
     await resetSettings();
     fs.rmSync(stateDir, { recursive: true, force: true });
   });
@@ -70,12 +80,18 @@ suite('Archon MCP Doctor: a gateway of ours already serves the port', function (
     const started = await startProxy(fixture.url, port, stateDir);
     proxy = started.child;
     assert.equal(started.url, `http://127.0.0.1:${port}/archon/mcp`);
-    await configure([{ name: NAME, url: fixture.url, transport: 'streamable-http', healthUrl: fixture.healthUrl }], { 'gateway.port': port });
+    await configure([{ name: NAME, url: fixture.url, transport: 'streamable-http', healthUrl: fixture.healthUrl }], {
+      'gateway.port': port,
+    });
 
-    const held = await eventually('the tree shows the gateway process as the healing gateway', async () => {
-      const g = gatewayNode(await api.tree());
-      return g?.description === `${started.url} (a gateway process)` && g;
-    }, 30_000);
+    const held = await eventually(
+      'the tree shows the gateway process as the healing gateway',
+      async () => {
+        const g = gatewayNode(await api.tree());
+        return g?.description === `${started.url} (a gateway process)` && g;
+      },
+      30_000,
+    );
     assert.match(child(held, 'Runs')?.description ?? '', /as a process/);
     assert.ok(child(held, 'Uptime'), 'its uptime is shown');
     assert.equal(child(held, 'Serves another upstream'), undefined, 'same upstream: no warning');
@@ -87,25 +103,48 @@ suite('Archon MCP Doctor: a gateway of ours already serves the port', function (
     await client.connect(new StreamableHTTPClientTransport(new URL(started.url)));
     try {
       assert.equal((await client.listTools()).tools.length, 16);
-      await eventually('the tree shows the client and its requests, from the holder\'s status endpoint', async () => {
-        const g = gatewayNode(await api.tree());
-        return child(g, 'Clients')?.description === '1' && Number(child(g, 'Requests forwarded')?.description) >= 2 && g;
-      }, 20_000);
+      await eventually(
+        "the tree shows the client and its requests, from the holder's status endpoint",
+        async () => {
+          const g = gatewayNode(await api.tree());
+          return (
+            child(g, 'Clients')?.description === '1' && Number(child(g, 'Requests forwarded')?.description) >= 2 && g
+          );
+        },
+        20_000,
+      );
     } finally {
       await client.close();
     }
 
     // Another upstream in the settings: the holder does not serve it, and the tree says so.
-    await configure([{ name: NAME, url: 'http://127.0.0.1:9/mcp', transport: 'streamable-http' }], { 'gateway.port': port });
-    const warned = await eventually('a warning about the other upstream', async () => child(gatewayNode(await api.tree()), 'Serves another upstream'), 30_000);
-    assert.match(warned.description ?? '', /forwards to http:\/\/127\.0\.0\.1:\d+\/mcp, not to http:\/\/127\.0\.0\.1:9\/mcp/);
+    await configure([{ name: NAME, url: 'http://127.0.0.1:9/mcp', transport: 'streamable-http' }], {
+      'gateway.port': port,
+    });
+    const warned = await eventually(
+      'a warning about the other upstream',
+      async () => child(gatewayNode(await api.tree()), 'Serves another upstream'),
+      30_000,
+    );
+    assert.match(
+      warned.description ?? '',
+      /forwards to http:\/\/127\.0\.0\.1:\d+\/mcp, not to http:\/\/127\.0\.0\.1:9\/mcp/,
+    );
 
     // The process goes away: the extension's own gateway takes the port.
-    await configure([{ name: NAME, url: fixture.url, transport: 'streamable-http', healthUrl: fixture.healthUrl }], { 'gateway.port': port });
+    await configure([{ name: NAME, url: fixture.url, transport: 'streamable-http', healthUrl: fixture.healthUrl }], {
+      'gateway.port': port,
+    });
     proxy.kill('SIGTERM');
-    await eventually('the extension serves the port itself', async () => {
-      const g = gatewayNode(await api.tree());
-      return g?.description === `http://127.0.0.1:${port}/archon/mcp` && child(g, 'Clients') && !child(g, 'Runs') && g;
-    }, 30_000);
+    await eventually(
+      'the extension serves the port itself',
+      async () => {
+        const g = gatewayNode(await api.tree());
+        return (
+          g?.description === `http://127.0.0.1:${port}/archon/mcp` && child(g, 'Clients') && !child(g, 'Runs') && g
+        );
+      },
+      30_000,
+    );
   });
 });

@@ -18,11 +18,18 @@ export const claudeCode = defineClient({
     const projects = isObj(value.projects) ? Object.entries(value.projects) : [];
     return [
       ...mcpServersMap(value),
-      ...projects.flatMap(([project, p]) => (isObj(p) ? [{ path: ['projects', project, 'mcpServers'], map: p.mcpServers, scope: 'project' as const, project }] : [])),
+      ...projects.flatMap(([project, p]) =>
+        isObj(p)
+          ? [{ path: ['projects', project, 'mcpServers'], map: p.mcpServers, scope: 'project' as const, project }]
+          : [],
+      ),
     ];
   },
   urlKey: plainUrlKey,
   headersKey: 'headers',
   httpEntry: (url) => ({ type: 'http', url }),
-  snippet: { detail: 'a `claude mcp add` command to run in a terminal', text: (slug, url) => `claude mcp add --transport http ${slug} ${url}` },
+  snippet: {
+    detail: 'a `claude mcp add` command to run in a terminal',
+    text: (slug, url) => `claude mcp add --transport http ${slug} ${url}`,
+  },
 });

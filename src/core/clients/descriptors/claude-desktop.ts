@@ -15,6 +15,11 @@ export const claudeDesktop = defineClient({
   httpEntry: (url) => ({ command: 'npx', args: ['-y', 'archon-mcp-doctor', 'stdio', '--upstream', url] }),
   snippet: {
     detail: 'an entry for claude_desktop_config.json (our stdio bridge: Claude Desktop speaks stdio only)',
-    text: (slug, url) => JSON.stringify({ mcpServers: { [slug]: { command: 'npx', args: ['-y', 'archon-mcp-doctor', 'stdio', '--upstream', url] } } }, null, 2),
+    text: (slug, url) =>
+      JSON.stringify(
+        { mcpServers: { [slug]: { command: 'npx', args: ['-y', 'archon-mcp-doctor', 'stdio', '--upstream', url] } } },
+        null,
+        2,
+      ),
   },
 });

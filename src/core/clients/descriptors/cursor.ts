@@ -11,5 +11,8 @@ export const cursor = defineClient({
   urlKey: plainUrlKey,
   headersKey: 'headers',
   httpEntry: (url) => ({ url }),
-  snippet: { detail: 'an entry for ~/.cursor/mcp.json', text: (slug, url) => JSON.stringify({ mcpServers: { [slug]: { url } } }, null, 2) },
+  snippet: {
+    detail: 'an entry for ~/.cursor/mcp.json',
+    text: (slug, url) => JSON.stringify({ mcpServers: { [slug]: { url } } }, null, 2),
+  },
 });

@@ -35,5 +35,8 @@ export const vscodeClient = defineClient({
   urlKey: plainUrlKey,
   headersKey: 'headers',
   httpEntry: (url) => ({ type: 'http', url }),
-  snippet: { detail: 'an entry for .vscode/mcp.json or the user mcp.json', text: (slug, url) => JSON.stringify({ servers: { [slug]: { type: 'http', url } } }, null, 2) },
+  snippet: {
+    detail: 'an entry for .vscode/mcp.json or the user mcp.json',
+    text: (slug, url) => JSON.stringify({ servers: { [slug]: { type: 'http', url } } }, null, 2),
+  },
 });

@@ -12,5 +12,8 @@ export const windsurf = defineClient({
   urlKey: (raw) => (typeof raw.serverUrl === 'string' ? 'serverUrl' : plainUrlKey(raw)),
   headersKey: 'headers',
   httpEntry: (url) => ({ serverUrl: url }),
-  snippet: { detail: 'an entry for ~/.codeium/windsurf/mcp_config.json', text: (slug, url) => JSON.stringify({ mcpServers: { [slug]: { serverUrl: url } } }, null, 2) },
+  snippet: {
+    detail: 'an entry for ~/.codeium/windsurf/mcp_config.json',
+    text: (slug, url) => JSON.stringify({ mcpServers: { [slug]: { serverUrl: url } } }, null, 2),
+  },
 });

@@ -4,7 +4,10 @@ import type { IncomingMessage } from 'node:http';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../json-depth';
 
 /** A POST body: over the gateway's limit (the rest was discarded), or its JSON, parsed once for every path. */
-export type PreReadBody = 'too-large' | { json: unknown; malformed: false } | { json: undefined; malformed: true; tooDeep: boolean };
+export type PreReadBody =
+  | 'too-large'
+  | { json: unknown; malformed: false }
+  | { json: undefined; malformed: true; tooDeep: boolean };
 
 export function readBodyOnce(req: IncomingMessage, max: number): Promise<PreReadBody> {
   return new Promise((resolve) => {

@@ -22,10 +22,24 @@ import { modernHeaders } from '../era-headers';
 const MODERN = '2026-07-28';
 
 /** Methods the handler only forwards (no handler of its own, no capability it requires of the client). */
-const FORWARDED = new Set(['tools/list', 'tools/call', 'resources/list', 'resources/templates/list', 'resources/read', 'prompts/list', 'prompts/get', 'completion/complete']);
+const FORWARDED = new Set([
+  'tools/list',
+  'tools/call',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'prompts/list',
+  'prompts/get',
+  'completion/complete',
+]);
 
 /** The envelope keys the SDK lifts out of `_meta` (its RESERVED_ENVELOPE_META_KEYS, in order). */
-const ENVELOPE = [PROTOCOL_VERSION_META_KEY, CLIENT_INFO_META_KEY, CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY] as const;
+const ENVELOPE = [
+  PROTOCOL_VERSION_META_KEY,
+  CLIENT_INFO_META_KEY,
+  CLIENT_CAPABILITIES_META_KEY,
+  LOG_LEVEL_META_KEY,
+] as const;
 
 /** One request the fast path may answer. */
 export interface FastRequest {
@@ -34,7 +48,8 @@ export interface FastRequest {
   params: Record<string, unknown>;
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * An envelope's identity: what the SDK's envelope check reads (present keys, their values). A present
@@ -72,7 +87,12 @@ export class AcceptedEnvelopes {
 export function fastRequest(req: IncomingMessage, body: unknown, accepted: AcceptedEnvelopes): FastRequest | undefined {
   if (!isPlainObject(body) || body.jsonrpc !== '2.0') return undefined;
   const { id, method, params } = body;
-  if (!(typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id))) || typeof method !== 'string' || !FORWARDED.has(method)) return undefined;
+  if (
+    !(typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id))) ||
+    typeof method !== 'string' ||
+    !FORWARDED.has(method)
+  )
+    return undefined;
   if (!isPlainObject(params) || 'inputResponses' in params || 'requestState' in params) return undefined;
   const meta = params._meta;
   if (!isPlainObject(meta) || meta[PROTOCOL_VERSION_META_KEY] !== MODERN || !accepted.has(meta)) return undefined;
@@ -81,9 +101,15 @@ export function fastRequest(req: IncomingMessage, body: unknown, accepted: Accep
   const request = { id, method, params };
   const expected = modernHeaders({ jsonrpc: '2.0', ...request });
   const h = req.headers;
-  if (req.method !== 'POST' || h['mcp-session-id'] !== undefined || h['mcp-protocol-version'] !== MODERN) return undefined;
+  if (req.method !== 'POST' || h['mcp-session-id'] !== undefined || h['mcp-protocol-version'] !== MODERN)
+    return undefined;
   // The headers exactly as the spec spells them (no whitespace to strip, the name for the methods that carry one).
-  if (h['mcp-method'] !== expected['mcp-method'] || h['mcp-name'] !== expected['mcp-name'] || (NAMED.has(method) && expected['mcp-name'] === undefined)) return undefined;
+  if (
+    h['mcp-method'] !== expected['mcp-method'] ||
+    h['mcp-name'] !== expected['mcp-name'] ||
+    (NAMED.has(method) && expected['mcp-name'] === undefined)
+  )
+    return undefined;
   return request;
 }
 
@@ -91,7 +117,14 @@ export function fastRequest(req: IncomingMessage, body: unknown, accepted: Accep
 const NAMED = new Set(['tools/call', 'prompts/get', 'resources/read']);
 
 /** Results that carry cache fields on 2026-07-28 (the SDK's CACHEABLE_RESULT_METHODS). */
-const CACHEABLE = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read', 'server/discover']);
+const CACHEABLE = new Set([
+  'tools/list',
+  'prompts/list',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'server/discover',
+]);
 /** Methods whose results may be other than `complete` (the SDK's EXTENDED_RESULT_TYPE_METHODS). */
 const EXTENDED_RESULT_TYPES = new Set(['tools/call', 'prompts/get', 'resources/read']);
 
@@ -103,16 +136,22 @@ export class EncodeRefused extends Error {}
  * (a tool's `execution`, a `tasks` capability), `resultType` stamped, cache fields filled on cacheable
  * results, the server's identity stamped in `_meta`.
  */
-export function encodeResult(method: string, result: Record<string, unknown>, serverInfo: Implementation): Record<string, unknown> {
+export function encodeResult(
+  method: string,
+  result: Record<string, unknown>,
+  serverInfo: Implementation,
+): Record<string, unknown> {
   let r = result;
   const tools = r.tools;
   if (method === 'tools/list' && Array.isArray(tools) && tools.some((t) => isPlainObject(t) && 'execution' in t)) {
     r = { ...r, tools: tools.map((t) => (isPlainObject(t) && 'execution' in t ? withoutKey(t, 'execution') : t)) };
   }
-  if (isPlainObject(r.capabilities) && 'tasks' in r.capabilities) r = { ...r, capabilities: withoutKey(r.capabilities, 'tasks') };
+  if (isPlainObject(r.capabilities) && 'tasks' in r.capabilities)
+    r = { ...r, capabilities: withoutKey(r.capabilities, 'tasks') };
   const provided = r.resultType;
   if (provided === undefined) r = { ...r, resultType: 'complete' };
-  else if (provided !== 'complete' && !EXTENDED_RESULT_TYPES.has(method)) throw new EncodeRefused(`resultType ${String(provided)} on ${method}`);
+  else if (provided !== 'complete' && !EXTENDED_RESULT_TYPES.has(method))
+    throw new EncodeRefused(`resultType ${String(provided)} on ${method}`);
   if (r.resultType === 'complete' && CACHEABLE.has(method)) {
     const ttlMs = typeof r.ttlMs === 'number' && Number.isSafeInteger(r.ttlMs) && r.ttlMs >= 0 ? r.ttlMs : 0;
     const cacheScope = r.cacheScope === 'public' || r.cacheScope === 'private' ? r.cacheScope : 'private';
@@ -188,7 +227,10 @@ export class ModernReply {
 
   error(id: string | number, code: number, message: string, data?: unknown): void {
     const wire = wireErrorCode(code);
-    this.answer({ jsonrpc: '2.0', id, error: { code: wire, message, ...(data !== undefined ? { data } : {}) } }, wire === MISSING_CLIENT_CAPABILITY ? 400 : 200);
+    this.answer(
+      { jsonrpc: '2.0', id, error: { code: wire, message, ...(data !== undefined ? { data } : {}) } },
+      wire === MISSING_CLIENT_CAPABILITY ? 400 : 200,
+    );
   }
 
   /** No answer will come (the client went away): end what is open. */
@@ -207,13 +249,20 @@ export class ModernReply {
     }
     this.finish();
     const text = JSON.stringify(message);
-    this.res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+    this.res
+      .writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
+      .end(text);
   }
 
   private openStream(): void {
     if (this.sse) return;
     this.sse = true;
-    this.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    this.res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     this.res.flushHeaders();
     this.keepAlive = setInterval(() => {
       if (!this.ended && !this.res.destroyed) this.res.write(': keepalive\n\n');

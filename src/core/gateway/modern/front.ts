@@ -28,11 +28,30 @@ import { toNodeHandler, type NodeMcpRequestHandler } from '@modelcontextprotocol
 import { errorMessage, fieldOf, isRecord } from '../../narrow';
 import type { ProtocolEra } from '../../server-state';
 import type { EndpointContext } from '../session';
-import { SharedUpstreamSession, UpstreamUnavailable, type SessionMaker, type SharedAnswer, type UpstreamIdentity } from './shared-session';
-import { AcceptedEnvelopes, EncodeRefused, ModernReply, encodeResult, fastRequest, relays, type FastRequest } from './fast-path';
+import {
+  SharedUpstreamSession,
+  UpstreamUnavailable,
+  type SessionMaker,
+  type SharedAnswer,
+  type UpstreamIdentity,
+} from './shared-session';
+import {
+  AcceptedEnvelopes,
+  EncodeRefused,
+  ModernReply,
+  encodeResult,
+  fastRequest,
+  relays,
+  type FastRequest,
+} from './fast-path';
 
 /** The per-request `_meta` envelope keys: the gateway's to read, never the upstream's. */
-const ENVELOPE_KEYS = [PROTOCOL_VERSION_META_KEY, CLIENT_INFO_META_KEY, CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY] as const;
+const ENVELOPE_KEYS = [
+  PROTOCOL_VERSION_META_KEY,
+  CLIENT_INFO_META_KEY,
+  CLIENT_CAPABILITIES_META_KEY,
+  LOG_LEVEL_META_KEY,
+] as const;
 
 /** The protocol revisions the modern front serves (discover advertises them). */
 export const MODERN_VERSIONS = ['2026-07-28'] as const;
@@ -138,7 +157,11 @@ class ModernFrontImpl implements ModernFront {
   /** Envelopes the SDK's handler accepted: later requests carrying one may take the fast path. */
   private readonly envelopes = new AcceptedEnvelopes();
 
-  constructor(private readonly ctx: EndpointContext, makeSession: SessionMaker, private readonly opts: ModernFrontOptions = {}) {
+  constructor(
+    private readonly ctx: EndpointContext,
+    makeSession: SessionMaker,
+    private readonly opts: ModernFrontOptions = {},
+  ) {
     this.shared = new SharedUpstreamSession({
       ctx,
       makeSession,
@@ -180,7 +203,12 @@ class ModernFrontImpl implements ModernFront {
 
   async handle(req: IncomingMessage, res: ServerResponse, body: unknown, route: ModernRoute): Promise<void> {
     if (!isJsonContentType(header(req, 'content-type') ?? '')) {
-      return sendError(res, 415, -32000, 'Unsupported Media Type: a 2026-07-28 request must be sent as application/json');
+      return sendError(
+        res,
+        415,
+        -32000,
+        'Unsupported Media Type: a 2026-07-28 request must be sent as application/json',
+      );
     }
     // A malformed request is answered by the SDK's validation ladder at once, whatever the upstream's state.
     if (route.kind === 'ladder') return this.node(req, res, body);
@@ -197,7 +225,11 @@ class ModernFrontImpl implements ModernFront {
         const err = unavailable(e);
         const id = fieldOf(body, 'id');
         if (typeof id !== 'string' && typeof id !== 'number') return sendStatus(res, 202);
-        return sendAnswer(res, 200, { jsonrpc: '2.0', id, error: { code: err.code, message: err.message, ...(err.data !== undefined ? { data: err.data } : {}) } });
+        return sendAnswer(res, 200, {
+          jsonrpc: '2.0',
+          id,
+          error: { code: err.code, message: err.message, ...(err.data !== undefined ? { data: err.data } : {}) },
+        });
       }
     }
     if (route.kind === 'fast') return this.answerDirectly(route.request, res, identity);
@@ -284,7 +316,8 @@ class ModernFrontImpl implements ModernFront {
       const answer = await this.shared.send('resources/unsubscribe', { uri });
       // Kept on failure: the next change tries again (and a re-initialized session renews it meanwhile).
       if (answer.kind === 'result') this.subscribed.delete(uri);
-      else this.ctx.logger.warn(`[${this.ctx.slug} modern] could not unsubscribe upstream from ${uri}: ${answer.message}`);
+      else
+        this.ctx.logger.warn(`[${this.ctx.slug} modern] could not unsubscribe upstream from ${uri}: ${answer.message}`);
     }
   }
 
@@ -356,6 +389,10 @@ export interface ModernFrontOptions {
   fastPath?: boolean;
 }
 
-export function createModernFront(ctx: EndpointContext, makeSession: SessionMaker, opts?: ModernFrontOptions): ModernFront {
+export function createModernFront(
+  ctx: EndpointContext,
+  makeSession: SessionMaker,
+  opts?: ModernFrontOptions,
+): ModernFront {
   return new ModernFrontImpl(ctx, makeSession, opts);
 }

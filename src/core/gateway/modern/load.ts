@@ -15,7 +15,8 @@ export function loadModernFront(): typeof Front {
   if (front) return front;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const loaded: unknown = require('./front');
-  if (!isFrontModule(loaded)) throw new Error('dist/modern-front.js does not export createModernFront: the installation is damaged');
+  if (!isFrontModule(loaded))
+    throw new Error('dist/modern-front.js does not export createModernFront: the installation is damaged');
   front = loaded;
   return front;
 }

@@ -21,7 +21,9 @@ import type { ClientStream } from '../get-stream';
  * Makes the ClientSession (session.ts) over the given client-side transport. Passed in by the endpoint
  * so this lazily loaded bundle does not carry a second copy of the session code.
  */
-export type SessionMaker = (transport: ClientTransportFactory) => Pick<ClientSession, 'relayServerStream' | 'close' | 'link'>;
+export type SessionMaker = (
+  transport: ClientTransportFactory,
+) => Pick<ClientSession, 'relayServerStream' | 'close' | 'link'>;
 
 /** What the upstream said of itself when the shared session was initialized. */
 export interface UpstreamIdentity {
@@ -52,7 +54,11 @@ export interface Forwarded {
 
 /** The upstream could not be reached, or refused the shared session: what a client hears instead of an answer. */
 export class UpstreamUnavailable extends Error {
-  constructor(readonly code: number, message: string, readonly data?: unknown) {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
     super(message);
     this.name = 'UpstreamUnavailable';
   }
@@ -112,7 +118,11 @@ export interface SharedSessionEnv {
 let counter = 0;
 
 const NOT_FORWARDED: Forwarded = { cancel: () => undefined };
-const CANCELLED: SharedAnswer = { kind: 'error', code: -32000, message: 'Archon MCP Doctor gateway: the client cancelled the request' };
+const CANCELLED: SharedAnswer = {
+  kind: 'error',
+  code: -32000,
+  message: 'Archon MCP Doctor gateway: the client cancelled the request',
+};
 
 export class SharedUpstreamSession {
   private readonly transport: InProcessTransport;
@@ -167,7 +177,10 @@ export class SharedUpstreamSession {
     // The upstream's own notifications (GET stream), relayed for as long as the front lives and
     // reopened (re-initializing when needed) after every restart.
     this.session.relayServerStream(this.stream);
-    this.env.log('info', `modern clients share one upstream session (${this.identity.serverInfo.name} ${this.identity.serverInfo.version}, ${this.identity.protocolVersion})`);
+    this.env.log(
+      'info',
+      `modern clients share one upstream session (${this.identity.serverInfo.name} ${this.identity.serverInfo.version}, ${this.identity.protocolVersion})`,
+    );
     return this.identity;
   }
 
@@ -190,7 +203,11 @@ export class SharedUpstreamSession {
    * Forwards one request through the shared session and resolves with its answer. `signal` (the
    * client went away) cancels it the way a 2025 client's cancel does.
    */
-  send(method: string, params: Record<string, unknown> | undefined, opts: { signal?: AbortSignal; related?: (m: JSONRPCNotification) => void } = {}): Promise<SharedAnswer> {
+  send(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    opts: { signal?: AbortSignal; related?: (m: JSONRPCNotification) => void } = {},
+  ): Promise<SharedAnswer> {
     const { signal } = opts;
     if (signal?.aborted) return Promise.resolve(CANCELLED);
     return new Promise<SharedAnswer>((resolve) => {
@@ -224,7 +241,11 @@ export class SharedUpstreamSession {
     return {
       cancel: () => {
         if (!this.pending.delete(id)) return;
-        this.transport.deliver({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'the client disconnected' } });
+        this.transport.deliver({
+          jsonrpc: '2.0',
+          method: 'notifications/cancelled',
+          params: { requestId: id, reason: 'the client disconnected' },
+        });
       },
     };
   }
@@ -248,9 +269,17 @@ export class SharedUpstreamSession {
     }
     if ('id' in m) {
       // Server-to-client requests have no channel in 2026-07-28; a ping is answered, anything else declined.
-      const answer: JSONRPCMessage = m.method === 'ping'
-        ? { jsonrpc: '2.0', id: m.id, result: {} }
-        : { jsonrpc: '2.0', id: m.id, error: { code: -32601, message: `Method not found: the gateway's modern clients cannot answer ${m.method}` } };
+      const answer: JSONRPCMessage =
+        m.method === 'ping'
+          ? { jsonrpc: '2.0', id: m.id, result: {} }
+          : {
+              jsonrpc: '2.0',
+              id: m.id,
+              error: {
+                code: -32601,
+                message: `Method not found: the gateway's modern clients cannot answer ${m.method}`,
+              },
+            };
       return this.transport.deliver(answer);
     }
     if (related !== undefined) {
@@ -267,7 +296,12 @@ export class SharedUpstreamSession {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const id of [...this.pending.keys()]) this.settle(id, { kind: 'error', code: -32000, message: 'Archon MCP Doctor gateway: the gateway stopped while the request was on its way' });
+    for (const id of [...this.pending.keys()])
+      this.settle(id, {
+        kind: 'error',
+        code: -32000,
+        message: 'Archon MCP Doctor gateway: the gateway stopped while the request was on its way',
+      });
     this.stream.close();
     await this.session.close();
   }
