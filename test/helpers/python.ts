@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { TestContext } from 'node:test';
 import { freePort, isListening, waitForPort, type ExitInfo, type RunningServer } from './servers';
+import { sleep } from './wait';
 
 const here = typeof __dirname === 'string' ? __dirname : join(process.cwd(), 'test', 'helpers');
 const ROOT = resolve(here, '..', '..');
@@ -78,7 +79,6 @@ process.on('exit', () => {
     }
   }
 });
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** How long a SIGTERMed Python server may take to leave before it is SIGKILLed (and the hang recorded). */
 export const TERM_GRACE_MS = 5_000;

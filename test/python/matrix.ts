@@ -7,9 +7,9 @@ import { connectClient, textOf } from '../gateway/util';
 import { connectModern } from '../gateway/modern-util';
 import { PY_CLIENTS, pyExecutions, startPythonClient, type PyClientKind } from '../helpers/python';
 import type { RunningServer } from '../helpers/servers';
+import { sleep } from '../helpers/wait';
 
 export const RESTARTS = 10;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export interface Caller {
   name: string;

@@ -37,8 +37,7 @@ import {
   type DockerGatewayUpOptions,
   type DockerGatewayUpstreamStatus,
 } from './sidecar-vocabulary';
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface DockerConnection {
   docker: Dockerode;
