@@ -1,6 +1,6 @@
 // Configuration snippets that point an AI client at the healing gateway instead of the server: each
 // client's own from its descriptor (src/core/clients/descriptors), plus the bare URL for any other client.
-import { CLIENTS, type ClientId } from './clients/descriptors';
+import { CLIENTS, type ClientId } from './clients';
 import { slugify } from './gateway';
 
 export type ClientKind = ClientId | 'url';

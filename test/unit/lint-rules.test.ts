@@ -75,3 +75,38 @@ test('src/ has no import cycles, type-only imports included (dependency-cruiser,
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a folder of src/core is imported through its index.ts from outside it (dependency-cruiser, npm run lint)', async () => {
+  const { cruise } = await import('dependency-cruiser');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const config = require(resolve(root, '.dependency-cruiser.cjs')) as {
+    forbidden: unknown[];
+    options: Record<string, unknown>;
+  };
+  const dir = mkdtempSync(join(root, 'src', '.index-probe-'));
+  try {
+    writeFileSync(
+      join(dir, 'around.ts'),
+      "import type { GatewayCounters } from '../core/gateway/gateway-api';\nexport type X = GatewayCounters;\n",
+    );
+    writeFileSync(
+      join(dir, 'through.ts'),
+      "import type { GatewayCounters } from '../core/gateway';\nexport type Y = GatewayCounters;\n",
+    );
+    const result = await cruise([relative(root, dir)], {
+      ...config.options,
+      validate: true,
+      ruleSet: { forbidden: config.forbidden },
+    } as never);
+    const output = typeof result.output === 'string' ? JSON.parse(result.output) : result.output;
+    const violations = (output as { summary: { violations: { rule: { name: string }; from: string }[] } }).summary
+      .violations;
+    assert.ok(
+      violations.some((v) => v.rule.name === 'through-index' && /around\.ts$/.test(v.from)),
+      'an import around the index is reported',
+    );
+    assert.ok(!violations.some((v) => /through\.ts$/.test(v.from)), 'an import through the index is not');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
