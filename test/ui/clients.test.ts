@@ -20,6 +20,7 @@ import {
   type CodeServer,
   type Workbench,
 } from '../vscode/code-server';
+import { createDriver, type Driver } from './driver';
 
 const SHOTS = path.join(REPO_ROOT, 'test-results', 'ui');
 const STEP_TIMEOUT = 90_000;
@@ -47,28 +48,8 @@ describe(
     let server: CodeServer;
     let wb: Workbench;
     let page: Page;
-    let shot = 0;
-    const screenshot = async (name: string) => {
-      const file = path.join(SHOTS, `clients-${String(++shot).padStart(2, '0')}-${name}.png`);
-      await page.screenshot({ path: file });
-      return file;
-    };
-    const waitUntil = async <T>(
-      what: string,
-      check: () => Promise<T | undefined | false>,
-      timeoutMs = 30_000,
-    ): Promise<T> => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const v = await check().catch(() => undefined);
-        if (v) return v;
-        if (Date.now() > deadline) {
-          await screenshot(`timeout-${what.replace(/\W+/g, '-').slice(0, 40)}`).catch(() => undefined);
-          throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-        }
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    };
+    let ui: Driver;
+    const screenshot = (name: string) => ui.screenshot(name);
     const view = () => page.locator('.pane', { has: page.locator('.pane-header', { hasText: /Servers/i }) }).first();
     const row = (text: string | RegExp) => view().locator('.monaco-list-row', { hasText: text }).first();
     const dialogButton = (label: string) =>
@@ -99,6 +80,7 @@ describe(
       });
       wb = await openWorkbench(server, tools, { viewport: { width: 1400, height: 1000 } });
       page = wb.page;
+      ui = createDriver(page, SHOTS, 'clients-');
     });
 
     after(async () => {
@@ -116,7 +98,7 @@ describe(
         await page.locator('.activitybar a[aria-label^="Archon MCP"]').first().click();
         await row('Clients').waitFor({ state: 'visible', timeout: 60_000 });
         // 15: Archon's 9 (two in the workspace's shared files) and 6 entries of other servers (stdio, SSE).
-        await waitUntil('15 direct entries', async () => /(^|\D)15 direct/.test(await row('Clients').innerText()));
+        await ui.waitUntil('15 direct entries', async () => /(^|\D)15 direct/.test(await row('Clients').innerText()));
         for (const client of ['Claude Code', 'Cursor', 'Windsurf', 'VS Code', 'Claude Desktop', 'Codex CLI']) {
           await row(new RegExp(`^${client}`)).waitFor({ state: 'visible', timeout: 10_000 });
         }
@@ -160,7 +142,9 @@ describe(
         await dialogButton('Write').click();
         // The tree follows once every file is written and read again.
         // Left direct: the shared VS Code file's Archon entry and the six entries of other servers (not offered here).
-        await waitUntil('7 direct entries left', async () => /(^|\D)7 direct/.test(await row('Clients').innerText()));
+        await ui.waitUntil('7 direct entries left', async () =>
+          /(^|\D)7 direct/.test(await row('Clients').innerText()),
+        );
         assert.match(await row('archon-win').innerText(), /project · http · gateway/);
         const gateway = /"url": "(http:\/\/127\.0\.0\.1:\d+\/archon\/mcp)"/.exec(
           fs.readFileSync(path.join(h.home, '.cursor/mcp.json'), 'utf8'),
@@ -218,10 +202,10 @@ describe(
         }
       }
       await dialogButton('Restore').click();
-      await waitUntil('the originals back', async () =>
+      await ui.waitUntil('the originals back', async () =>
         ROUTED.every((rel) => h.actual(rel).equals(h.expected('before', rel))),
       );
-      await waitUntil('15 direct again', async () => /(^|\D)15 direct/.test(await row('Clients').innerText()));
+      await ui.waitUntil('15 direct again', async () => /(^|\D)15 direct/.test(await row('Clients').innerText()));
       await screenshot('undone');
     });
   },

@@ -43,14 +43,15 @@ export interface Driver {
   /** The text of the output panel's editor (the channel shown now), with Monaco's spaces made plain. */
   outputText(): Promise<string>;
   /** Polls `check` until it returns a truthy value; on timeout, a screenshot and an error naming `what`. */
-  waitUntil<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T>;
+  waitUntil<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs?: number): Promise<T>;
 }
 
-export function createDriver(page: Page, shotsDir: string): Driver {
+/** `prefix` starts each screenshot's file name (e.g. `every-`: every-01-….png). */
+export function createDriver(page: Page, shotsDir: string, prefix = ''): Driver {
   let shot = 0;
   const d: Driver = {
     async screenshot(name) {
-      const file = path.join(shotsDir, `${String(++shot).padStart(2, '0')}-${name}.png`);
+      const file = path.join(shotsDir, `${prefix}${String(++shot).padStart(2, '0')}-${name}.png`);
       await page.screenshot({ path: file });
       return file;
     },
@@ -78,13 +79,13 @@ export function createDriver(page: Page, shotsDir: string): Driver {
           .innerText()
           .catch(() => '')
       ).replace(/\u00a0/g, ' '),
-    async waitUntil(what, check, timeoutMs) {
+    async waitUntil(what, check, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const v = await check().catch(() => undefined);
         if (v) return v;
         if (Date.now() > deadline) {
-          const file = path.join(shotsDir, `timeout-${what.replace(/\W+/g, '-').slice(0, 60)}.png`);
+          const file = path.join(shotsDir, `${prefix}timeout-${what.replace(/\W+/g, '-').slice(0, 60)}.png`);
           await page.screenshot({ path: file }).catch(() => undefined);
           throw new Error(
             `timed out after ${timeoutMs} ms waiting for ${what} (screenshot ${path.relative(REPO_ROOT, file)})`,

@@ -26,6 +26,7 @@ import {
   type CodeServer,
   type Workbench,
 } from '../vscode/code-server';
+import { createDriver, type Driver } from './driver';
 
 const SHOTS = path.join(REPO_ROOT, 'test-results', 'ui');
 const MEDIA = path.join(REPO_ROOT, 'media');
@@ -43,28 +44,11 @@ describe('every MCP server, no Archon, in code-server', { skip: gate && !gate.fa
   let server: CodeServer;
   let wb: Workbench;
   let page: Page;
-  let shot = 0;
+  let ui: Driver;
   const screenshot = async (name: string, media?: string) => {
-    const file = path.join(SHOTS, `every-${String(++shot).padStart(2, '0')}-${name}.png`);
-    await page.screenshot({ path: file });
+    const file = await ui.screenshot(name);
     if (media && process.env.ARCHON_SCREENSHOTS_TO_MEDIA === '1') fs.copyFileSync(file, path.join(MEDIA, media));
     return file;
-  };
-  const waitUntil = async <T>(
-    what: string,
-    check: () => Promise<T | undefined | false>,
-    timeoutMs = 30_000,
-  ): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await check().catch(() => undefined);
-      if (v) return v;
-      if (Date.now() > deadline) {
-        await screenshot(`timeout-${what.replace(/\W+/g, '-').slice(0, 40)}`).catch(() => undefined);
-        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
   };
   const view = () => page.locator('.pane', { has: page.locator('.pane-header', { hasText: /Servers/i }) }).first();
   const rows = () => view().locator('.monaco-list-row[aria-level="1"]');
@@ -104,6 +88,7 @@ describe('every MCP server, no Archon, in code-server', { skip: gate && !gate.fa
     });
     wb = await openWorkbench(server, tools, { viewport: { width: 1400, height: 900 } });
     page = wb.page;
+    ui = createDriver(page, SHOTS, 'every-');
   });
 
   let stdioClient: Client | undefined;
@@ -131,7 +116,7 @@ describe('every MCP server, no Archon, in code-server', { skip: gate && !gate.fa
     async () => {
       await page.locator('.activitybar a[aria-label^="Archon MCP"]').first().click();
       for (const name of SERVERS) await row(name).waitFor({ state: 'visible', timeout: 60_000 });
-      await waitUntil(
+      await ui.waitUntil(
         'everything-http healthy',
         async () => /healthy/.test(await row('everything-http').innerText()),
         60_000,
@@ -146,7 +131,7 @@ describe('every MCP server, no Archon, in code-server', { skip: gate && !gate.fa
 
   it('2. the status bar summarises all four; hovering lists them', { timeout: STEP_TIMEOUT }, async () => {
     const item = statusItem();
-    await waitUntil('"4 MCP" in the status bar', async () => /4 MCP/.test(await item.innerText()));
+    await ui.waitUntil('"4 MCP" in the status bar', async () => /4 MCP/.test(await item.innerText()));
     await item.hover();
     const hover = page.locator('.monaco-hover, .workbench-hover', { hasText: '4 MCP servers' }).first();
     await hover.waitFor({ state: 'visible', timeout: 15_000 });
@@ -183,7 +168,7 @@ describe('every MCP server, no Archon, in code-server', { skip: gate && !gate.fa
       await write.waitFor({ state: 'visible', timeout: 30_000 });
       await screenshot('route-diff', 'screenshot-route-diff.png');
       await write.click();
-      await waitUntil('the stdio entries run the supervisor', async () => {
+      await ui.waitUntil('the stdio entries run the supervisor', async () => {
         const claude = JSON.parse(h.actual('home/.claude.json').toString()) as {
           mcpServers: Record<string, { command: string; args: string[] }>;
         };
@@ -198,7 +183,7 @@ describe('every MCP server, no Archon, in code-server', { skip: gate && !gate.fa
       assert.match(claude.mcpServers['everything-http'].url ?? '', /^http:\/\/127\.0\.0\.1:\d+\/everything-http\/mcp$/);
       assert.ok(fs.existsSync(claude.mcpServers.memory.command!), 'the stable copy of the CLI is in place');
       await page.keyboard.press('Escape');
-      await waitUntil(
+      await ui.waitUntil(
         'memory shown as protected (supervised, not started yet)',
         async () => {
           const text = await row('memory').innerText();
@@ -206,7 +191,7 @@ describe('every MCP server, no Archon, in code-server', { skip: gate && !gate.fa
         },
         30_000,
       );
-      await waitUntil('still four servers after routing', async () => /4 MCP/.test(await statusItem().innerText()));
+      await ui.waitUntil('still four servers after routing', async () => /4 MCP/.test(await statusItem().innerText()));
       assert.equal(
         await rows()
           .filter({ hasText: /everything-http/ })
@@ -242,7 +227,7 @@ describe('every MCP server, no Archon, in code-server', { skip: gate && !gate.fa
       await stdioClient.callTool({ name: 'read_graph', arguments: {} });
       const mine = async (): Promise<SupervisedView | undefined> =>
         (await readSupervisedStates(stateDir)).find((s) => s.command.includes(MEMORY_JS) && !s.stale);
-      const first = await waitUntil(
+      const first = await ui.waitUntil(
         "the supervisor's state file",
         async () => {
           const s = await mine();
@@ -251,7 +236,7 @@ describe('every MCP server, no Archon, in code-server', { skip: gate && !gate.fa
         15_000,
       );
       const memory = row('memory');
-      await waitUntil(
+      await ui.waitUntil(
         'memory healthy under its supervisor',
         async () => /stdio · healthy/.test(await memory.innerText()),
         30_000,
@@ -296,11 +281,15 @@ describe('every MCP server, no Archon, in code-server', { skip: gate && !gate.fa
         else {
           process.kill(next.serverPid, 'SIGCONT');
           paused.delete(next.serverPid);
-          await waitUntil('running again before the next try', async () => (await mine())?.state === 'running', 15_000);
+          await ui.waitUntil(
+            'running again before the next try',
+            async () => (await mine())?.state === 'running',
+            15_000,
+          );
         }
       }
       assert.ok(replacement !== undefined, 'the replacement was caught while it started');
-      await waitUntil(
+      await ui.waitUntil(
         'memory shown restarting',
         async () => /stdio · restarting/.test(await memory.innerText()),
         20_000,
@@ -310,10 +299,10 @@ describe('every MCP server, no Archon, in code-server', { skip: gate && !gate.fa
       process.kill(replacement, 'SIGCONT');
       paused.delete(replacement);
 
-      await waitUntil('memory healthy again', async () => /stdio · healthy/.test(await memory.innerText()), 30_000);
+      await ui.waitUntil('memory healthy again', async () => /stdio · healthy/.test(await memory.innerText()), 30_000);
       const restarts = Number(
         /running · (\d+) restarts?/.exec(
-          await waitUntil(
+          await ui.waitUntil(
             'the supervisor row running again',
             async () => {
               const t = await supervisorRow.innerText();

@@ -46,67 +46,56 @@ test('the VS Code layer may import vscode and the core', async () => {
   assert.deepEqual(messages, []);
 });
 
-test('src/ has no import cycles, type-only imports included (dependency-cruiser, npm run lint)', async () => {
+interface Violation {
+  rule: { name: string };
+  from: string;
+}
+
+/** Runs the project's dependency-cruiser rules over probe files written to a scratch folder in src/. */
+async function cruiseProbe(files: Record<string, string>): Promise<Violation[]> {
   const { cruise } = await import('dependency-cruiser');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const config = require(resolve(root, '.dependency-cruiser.cjs')) as {
     forbidden: unknown[];
     options: Record<string, unknown>;
   };
-  const dir = mkdtempSync(join(root, 'src', '.cycle-probe-'));
+  const dir = mkdtempSync(join(root, 'src', '.probe-'));
   try {
-    writeFileSync(join(dir, 'a.ts'), "import type { B } from './b';\nexport interface A { b?: B }\n");
-    writeFileSync(join(dir, 'b.ts'), "import type { A } from './a';\nexport interface B { a?: A }\n");
-    writeFileSync(join(dir, 'c.ts'), "import type { A } from './a';\nexport type C = A;\n");
+    for (const [name, code] of Object.entries(files)) writeFileSync(join(dir, name), code);
     const result = await cruise([relative(root, dir)], {
       ...config.options,
       validate: true,
       ruleSet: { forbidden: config.forbidden },
     } as never);
     const output = typeof result.output === 'string' ? JSON.parse(result.output) : result.output;
-    const violations = (output as { summary: { violations: { rule: { name: string }; from: string }[] } }).summary
-      .violations;
-    assert.ok(
-      violations.some((v) => v.rule.name === 'no-cycles' && /a\.ts$/.test(v.from)),
-      'a type-only cycle is reported',
-    );
-    assert.ok(!violations.some((v) => /c\.ts$/.test(v.from)), 'an import into a cycle from outside it is not');
+    return (output as { summary: { violations: Violation[] } }).summary.violations;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+test('src/ has no import cycles, type-only imports included (dependency-cruiser, npm run lint)', async () => {
+  const violations = await cruiseProbe({
+    'a.ts': "import type { B } from './b';\nexport interface A { b?: B }\n",
+    'b.ts': "import type { A } from './a';\nexport interface B { a?: A }\n",
+    'c.ts': "import type { A } from './a';\nexport type C = A;\n",
+  });
+  assert.ok(
+    violations.some((v) => v.rule.name === 'no-cycles' && /a\.ts$/.test(v.from)),
+    'a type-only cycle is reported',
+  );
+  assert.ok(!violations.some((v) => /c\.ts$/.test(v.from)), 'an import into a cycle from outside it is not');
 });
 
 test('a folder of src/core is imported through its index.ts from outside it (dependency-cruiser, npm run lint)', async () => {
-  const { cruise } = await import('dependency-cruiser');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const config = require(resolve(root, '.dependency-cruiser.cjs')) as {
-    forbidden: unknown[];
-    options: Record<string, unknown>;
-  };
-  const dir = mkdtempSync(join(root, 'src', '.index-probe-'));
-  try {
-    writeFileSync(
-      join(dir, 'around.ts'),
+  const violations = await cruiseProbe({
+    'around.ts':
       "import type { GatewayCounters } from '../core/gateway/gateway-api';\nexport type X = GatewayCounters;\n",
-    );
-    writeFileSync(
-      join(dir, 'through.ts'),
-      "import type { GatewayCounters } from '../core/gateway';\nexport type Y = GatewayCounters;\n",
-    );
-    const result = await cruise([relative(root, dir)], {
-      ...config.options,
-      validate: true,
-      ruleSet: { forbidden: config.forbidden },
-    } as never);
-    const output = typeof result.output === 'string' ? JSON.parse(result.output) : result.output;
-    const violations = (output as { summary: { violations: { rule: { name: string }; from: string }[] } }).summary
-      .violations;
-    assert.ok(
-      violations.some((v) => v.rule.name === 'through-index' && /around\.ts$/.test(v.from)),
-      'an import around the index is reported',
-    );
-    assert.ok(!violations.some((v) => /through\.ts$/.test(v.from)), 'an import through the index is not');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    'through.ts': "import type { GatewayCounters } from '../core/gateway';\nexport type Y = GatewayCounters;\n",
+  });
+  assert.ok(
+    violations.some((v) => v.rule.name === 'through-index' && /around\.ts$/.test(v.from)),
+    'an import around the index is reported',
+  );
+  assert.ok(!violations.some((v) => /through\.ts$/.test(v.from)), 'an import through the index is not');
 });

@@ -176,47 +176,33 @@ export async function dockerGatewayUp(
         : undefined;
     // In the shared list's own format, so the inner `proxy` reads it as it reads the user's.
     const listFile = list ? `${JSON.stringify({ version: 1, servers: list }, null, 2)}\n` : undefined;
+    // What the inner `proxy` serves with either way; the single upstream's own flags come before it.
+    const serving = [
+      '--host',
+      '0.0.0.0',
+      '--port',
+      String(INNER_PORT),
+      '--public-url',
+      `http://127.0.0.1:${port}`,
+      '--state-dir',
+      INNER_STATE_DIR,
+      '--hold-timeout',
+      String(hold),
+      '--runs-in',
+      'docker',
+      '--json',
+    ];
+    const repeatFlags = [
+      ...(opts.repeat?.repeatSafe.length ? ['--repeat-safe', opts.repeat.repeatSafe.join(',')] : []),
+      ...(opts.repeat?.neverRepeat.length ? ['--never-repeat', opts.repeat.neverRepeat.join(',')] : []),
+    ];
     const cmd = list
-      ? [
-          '--host',
-          '0.0.0.0',
-          '--port',
-          String(INNER_PORT),
-          '--public-url',
-          `http://127.0.0.1:${port}`,
-          '--state-dir',
-          INNER_STATE_DIR,
-          '--hold-timeout',
-          String(hold),
-          '--runs-in',
-          'docker',
-          '--json',
-          ...(opts.repeat?.repeatSafe.length ? ['--repeat-safe', opts.repeat.repeatSafe.join(',')] : []),
-          ...(opts.repeat?.neverRepeat.length ? ['--never-repeat', opts.repeat.neverRepeat.join(',')] : []),
-        ]
+      ? [...serving, ...repeatFlags]
       : [
-          '--upstream',
-          up.innerUrl,
-          '--public-upstream',
-          opts.upstream,
-          '--name',
-          slug,
-          '--host',
-          '0.0.0.0',
-          '--port',
-          String(INNER_PORT),
-          '--public-url',
-          `http://127.0.0.1:${port}`,
-          '--state-dir',
-          INNER_STATE_DIR,
-          '--hold-timeout',
-          String(hold),
-          '--runs-in',
-          'docker',
-          '--json',
+          ...['--upstream', up.innerUrl, '--public-upstream', opts.upstream, '--name', slug],
+          ...serving,
           ...(socketPath ? ['--container', up.container, '--docker-socket', INNER_SOCKET] : []),
-          ...(opts.repeat?.repeatSafe.length ? ['--repeat-safe', opts.repeat.repeatSafe.join(',')] : []),
-          ...(opts.repeat?.neverRepeat.length ? ['--never-repeat', opts.repeat.neverRepeat.join(',')] : []),
+          ...repeatFlags,
         ];
     // The label hashes the list with header names only: a value (a token) is compared with the file itself.
     const listShape = list?.map((u) => ({ ...u, headers: Object.keys(u.headers ?? {}) }));
