@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { listSupervisedServers } from '../../src/core/stdio';
+import { waitFor } from '../helpers/wait';
 import { COUNTER_SERVER, RawClient, killMarked, marked, sleep, waitNoneLeft } from './util';
 
 const clients: RawClient[] = [];
@@ -27,7 +28,16 @@ describe('SIGKILL of the supervisor', () => {
       const running = marked(c.mark);
       // supervisor, watchdog, server (+ the wrapper's child)
       assert.ok(running.length >= (name === 'a node server' ? 3 : 4), `running: ${running}`);
-      const entries = listSupervisedServers(c.stateDir);
+      // The supervisor writes its state file a moment after a change (coalesced), not with the answer.
+      const entries = await waitFor(
+        'the supervisor state file',
+        () => {
+          const found = listSupervisedServers(c.stateDir);
+          return found.length ? found : undefined;
+        },
+        10_000,
+        50,
+      );
       assert.equal(entries.length, 1);
       assert.equal(entries[0].pid, c.proc.pid);
       assert.equal(entries[0].stale, false);
