@@ -208,6 +208,30 @@ describe('incident recorder and journal', () => {
     await r.stop();
   });
 
+  it('a call that began breaking after the server answered again opens the next incident, before or after upstream-down', async () => {
+    const r = new IncidentRecorder({ seenBy: 'proxy', quietMs: 60_000 });
+    r.apply('archon', gatewayEventEffect({ at: at(0), event: 'upstream-down', message: 'down' }), at(0));
+    r.apply('archon', gatewayEventEffect({ at: at(3), event: 'held', message: 'm', durationMs: 2000 }), at(3));
+    // The write that began at 9 s is reported broken before the gateway says the server is down.
+    r.apply(
+      'archon',
+      gatewayEventEffect({
+        at: at(10),
+        event: 'error-returned',
+        message: 'broke',
+        reason: 'interrupted',
+        durationMs: 1000,
+      }),
+      at(10),
+    );
+    r.apply('archon', gatewayEventEffect({ at: at(10), event: 'upstream-down', message: 'down again' }), at(10));
+    const list = r.list();
+    assert.equal(list.length, 2);
+    assert.deepEqual([list[0].startedAt, list[0].recoveredAt, list[0].calls.ambiguous], [at(0), at(3), 0]);
+    assert.deepEqual([list[1].startedAt, list[1].calls.ambiguous], [at(9), 1]);
+    await r.stop();
+  });
+
   it('an incident a killed recorder left open is continued by the next run, not doubled', async () => {
     const dir = tmp();
     try {

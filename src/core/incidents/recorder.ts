@@ -94,15 +94,20 @@ export class IncidentRecorder implements IncidentSink {
   apply(server: string, effect: IncidentEffect | undefined, at = new Date().toISOString()): void {
     if (!effect) return;
     let o = this.open.get(server);
-    // The server answered again and now breaks anew: that is the next incident, not more of this one.
-    if (o?.record.recoveredAt && effect.newOutage && Date.parse(at) > Date.parse(o.record.recoveredAt)) {
+    const atMs = Date.parse(at);
+    const startedAt = new Date(atMs - Math.max(0, effect.startedBeforeMs ?? 0)).toISOString();
+    // The server answered again and now breaks anew: that is the next incident, not more of this one —
+    // whether the gateway says so first (upstream-down) or a call that began after the recovery does.
+    const recoveredAt = o?.record.recoveredAt ? Date.parse(o.record.recoveredAt) : undefined;
+    const breaksAnew = effect.newOutage
+      ? atMs > (recoveredAt ?? Infinity)
+      : !!effect.begin && !effect.recovered && Date.parse(startedAt) > (recoveredAt ?? Infinity);
+    if (o && breaksAnew) {
       this.close(o);
       o = undefined;
     }
     if (!o && effect.onlyIfOpen) return;
     if (!o && !effect.begin && !effect.calls?.length && !effect.heal) return;
-    const atMs = Date.parse(at);
-    const startedAt = new Date(atMs - Math.max(0, effect.startedBeforeMs ?? 0)).toISOString();
     if (!o) o = this.start(server, startedAt, effect.begin?.cause ?? 'unknown');
     const r = o.record;
     if (Date.parse(startedAt) < Date.parse(r.startedAt)) r.startedAt = startedAt;
@@ -120,9 +125,6 @@ export class IncidentRecorder implements IncidentSink {
         .map(clean)
         .filter((e) => !r.evidence.some((k) => k.at === e.at && k.detail === e.detail));
       r.evidence = [...r.evidence, ...fresh].slice(-MAX_EVIDENCE);
-      // A call that began failing after the server answered again: the server went away again.
-      // (One that began before, e.g. broken mid-call and reported late, belongs to the same outage.)
-      if (!effect.recovered && r.recoveredAt && Date.parse(startedAt) > Date.parse(r.recoveredAt)) this.reopen(o);
     }
     for (const c of effect.calls ?? []) r.calls[c]++;
     if (effect.heal) r.heals[effect.heal] = (r.heals[effect.heal] ?? 0) + 1;
@@ -218,13 +220,6 @@ export class IncidentRecorder implements IncidentSink {
     const o: Open = { record };
     this.open.set(server, o);
     return o;
-  }
-
-  private reopen(o: Open): void {
-    delete o.record.recoveredAt;
-    delete o.record.downtimeMs;
-    if (o.closeTimer) clearTimeout(o.closeTimer);
-    o.closeTimer = undefined;
   }
 
   private markRecovered(o: Open, at: string): void {
