@@ -158,13 +158,28 @@ async function latency(clients: Map<Target, BenchClient>): Promise<Map<Target, n
 interface RoundResult {
   rate: number;
   calls: number;
+  /** The CPU time of the process in between (direct: the fixture). */
   cpuMs?: number;
+  /** The upstream fixture's CPU time, and the benchmark's own (its clients'): where the rest of the cores went. */
+  upstreamCpuMs?: number;
+  clientCpuMs: number;
 }
 
-/** THROUGHPUT_CLIENTS clients calling back to back for one round; `pid`'s CPU time meanwhile. */
-async function throughputRound(clients: BenchClient[], pid: number | undefined): Promise<RoundResult> {
+const cpuSpent = async (pid: number | undefined, before: number | undefined) => {
+  const after = pid === undefined || before === undefined ? undefined : await readCpuMs(pid);
+  return after === undefined || before === undefined ? undefined : after - before;
+};
+
+/** THROUGHPUT_CLIENTS clients calling back to back for one round; `pid`'s and the upstream's CPU time meanwhile. */
+async function throughputRound(
+  clients: BenchClient[],
+  pid: number | undefined,
+  upstreamPid?: number,
+): Promise<RoundResult> {
   let calls = 0;
   const cpuBefore = pid === undefined ? undefined : await readCpuMs(pid);
+  const upstreamBefore = upstreamPid === undefined ? undefined : await readCpuMs(upstreamPid);
+  const clientBefore = process.cpuUsage();
   const start = performance.now();
   const end = start + THROUGHPUT_ROUND_MS;
   await Promise.all(
@@ -176,8 +191,14 @@ async function throughputRound(clients: BenchClient[], pid: number | undefined):
     }),
   );
   const rate = calls / ((performance.now() - start) / 1000);
-  const cpuAfter = pid === undefined ? undefined : await readCpuMs(pid);
-  return { rate, calls, cpuMs: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore };
+  const client = process.cpuUsage(clientBefore);
+  return {
+    rate,
+    calls,
+    cpuMs: await cpuSpent(pid, cpuBefore),
+    upstreamCpuMs: await cpuSpent(upstreamPid, upstreamBefore),
+    clientCpuMs: (client.user + client.system) / 1000,
+  };
 }
 
 /** Each target's rounds, interleaved (the clients of every target stay connected). */
@@ -194,7 +215,10 @@ async function throughput(
     for (const t of targets) await throughputRound(pools.get(t)!, undefined); // warm-up
     const out = new Map<Target, RoundResult[]>(targets.map((t) => [t, []]));
     for (let r = 0; r < THROUGHPUT_ROUNDS; r++) {
-      for (const t of rotate(targets, r)) out.get(t)!.push(await throughputRound(pools.get(t)!, pids.get(t)));
+      for (const t of rotate(targets, r))
+        out
+          .get(t)!
+          .push(await throughputRound(pools.get(t)!, pids.get(t), t === 'direct' ? undefined : pids.get('direct')));
     }
     return out;
   } finally {
@@ -202,11 +226,14 @@ async function throughput(
   }
 }
 
-/** CPU µs per call of a process over its rounds (the upstream fixture's for direct). */
-function cpuPerCall(rounds: readonly RoundResult[]): number | undefined {
-  if (rounds.some((r) => r.cpuMs === undefined)) return undefined;
+/** CPU µs per call of a process over its rounds (by default the one in between; the upstream fixture's for direct). */
+function cpuPerCall(
+  rounds: readonly RoundResult[],
+  whose: (r: RoundResult) => number | undefined = (r) => r.cpuMs,
+): number | undefined {
+  if (rounds.some((r) => whose(r) === undefined)) return undefined;
   const calls = rounds.reduce((s, r) => s + r.calls, 0);
-  return calls ? (rounds.reduce((s, r) => s + r.cpuMs!, 0) * 1000) / calls : undefined;
+  return calls ? (rounds.reduce((s, r) => s + whose(r)!, 0) * 1000) / calls : undefined;
 }
 
 /** The metric names of a target's numbers in a row: gateway_p50_overhead_ms, gateway_floor_…, gateway_baseline_…. */
@@ -254,6 +281,11 @@ async function benchRow(
     const fixtureCpu = cpuPerCall(direct);
     if (fixtureCpu !== undefined)
       m[`${row.prefix}_upstream_cpu_us_per_call`] = { value: round(fixtureCpu, 0), unit: 'µs' };
+    // Where the two cores go: the benchmark's clients, per call, direct and through each hop.
+    m[`${row.prefix}_direct_client_cpu_us_per_call`] = {
+      value: round(cpuPerCall(direct, (r) => r.clientCpuMs)!, 0),
+      unit: 'µs',
+    };
     const p50Overhead = new Map<Target, number>();
     for (const t of row.via) {
       const g = lat.get(t)!;
@@ -268,6 +300,13 @@ async function benchRow(
       m[nameOf(row, t, 'throughput_calls_s')] = { value: round(median(mine.map((r) => r.rate)), 0), unit: '1/s' };
       const cpu = cpuPerCall(mine);
       if (cpu !== undefined) m[nameOf(row, t, 'cpu_us_per_call')] = { value: round(cpu, 0), unit: 'µs' };
+      const upstreamCpu = cpuPerCall(mine, (r) => r.upstreamCpuMs);
+      if (upstreamCpu !== undefined)
+        m[nameOf(row, t, 'upstream_cpu_us_via')] = { value: round(upstreamCpu, 0), unit: 'µs' };
+      m[nameOf(row, t, 'client_cpu_us_per_call')] = {
+        value: round(cpuPerCall(mine, (r) => r.clientCpuMs)!, 0),
+        unit: 'µs',
+      };
     }
     // The gateway's overhead in floors: what it costs per call beyond what any proxy costs.
     const floorOverhead = p50Overhead.get('floor');

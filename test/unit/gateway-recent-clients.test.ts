@@ -26,6 +26,28 @@ describe('RecentClients', () => {
     assert.equal(a1.lastSeenAt, new Date(2000).toISOString());
   });
 
+  it('names and versions that would run together stay apart', () => {
+    const r = new RecentClients();
+    assert.equal(r.seen({ name: 'ab', version: 'c' }, 1000), true);
+    assert.equal(r.seen({ name: 'a', version: 'bc' }, 1001), true);
+    assert.equal(r.seen({ name: 'a', version: 'vbc' }, 1002), true);
+    assert.equal(r.seen({ version: '1' }, 1003), true);
+    assert.equal(r.seen({ name: '1' }, 1004), true);
+    assert.equal(r.seen({ name: '1', version: '' }, 1005), true);
+    assert.equal(r.seen({ name: 'ab', version: 'c' }, 1006), false, 'the first again: already listed');
+    assert.equal(r.list(1006).length, 6);
+  });
+
+  it('the newest client seen again after its window is listed anew', () => {
+    const r = new RecentClients();
+    r.seen({ name: 'a', version: '1' }, 0);
+    assert.equal(r.seen({ name: 'a', version: '1' }, RECENT_CLIENT_WINDOW_MS + 1), true);
+    assert.equal(
+      r.list(RECENT_CLIENT_WINDOW_MS + 1)[0].connectedAt,
+      new Date(RECENT_CLIENT_WINDOW_MS + 1).toISOString(),
+    );
+  });
+
   it(`drops a client ${RECENT_CLIENT_WINDOW_MS / 60_000} minutes after its last request`, () => {
     const r = new RecentClients();
     r.seen({ name: 'old', version: '1' }, 0);

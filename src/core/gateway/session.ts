@@ -25,7 +25,7 @@ import type { GatewayErrorReason, GatewayEvent, GatewayLogger } from './gateway-
 import { learnToolList } from './ask-tools';
 import { readBodyOnce, type PreReadBody } from './modern/body';
 import { GetStreamRelay, type ClientStream } from './get-stream';
-import { isRequestMessage, postUpstream, type UpstreamHealth } from './upstream-http';
+import { isRequestMessage, postUpstream, type UpstreamHealth, type UpstreamOutcome } from './upstream-http';
 import {
   HttpClientTransport,
   httpClientTransport,
@@ -37,6 +37,7 @@ import { SESSION_ERA_CODEC } from './era-codec';
 import type { ProtocolEra } from '../server-state';
 import { isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCResultResponse } from './spec';
 import { DirectReply, directRequest } from './direct-reply';
+import { RequestCancel } from './request-cancel';
 
 /** What a session needs from the endpoint (one per upstream) it belongs to. */
 export interface EndpointContext {
@@ -73,21 +74,21 @@ function sendJsonError(res: ServerResponse, status: number, code: number, messag
 /**
  * One attempt's response timeout, which runs from the send (not from a wait in line before it),
  * however much the server streams meanwhile. It ends the request as a client's cancel does (one
- * abort signal per request, the hot path's), and says so in `timedOut`.
+ * cancel signal per request), and says so in `timedOut`.
  */
 class AnswerWait {
   private timer: NodeJS.Timeout | undefined;
   timedOut = false;
 
   constructor(
-    private readonly abort: AbortController,
+    private readonly cancel: RequestCancel,
     private readonly ms: number,
   ) {}
 
   start(): void {
     this.timer = setTimeout(() => {
       this.timedOut = true;
-      this.abort.abort();
+      this.cancel.abort();
     }, this.ms);
     this.timer.unref();
   }
@@ -104,7 +105,7 @@ const INITIALIZE_REPEATS: RepeatVerdict = { repeat: true, reason: 'not-a-tool-ca
 type CancelReason = 'client-cancelled' | 'client-gone' | 'gateway-stopped';
 
 interface PendingRequest {
-  abort: AbortController;
+  cancel: RequestCancel;
   reason?: CancelReason;
   /** Its own HTTP response, when it came by the hot path (direct-reply.ts); else the SDK transport answers. */
   reply?: DirectReply;
@@ -294,9 +295,9 @@ export class ClientSession {
 
   private cancelPending(id: RequestId, reason: CancelReason): void {
     const p = this.pending.get(id);
-    if (!p || p.abort.signal.aborted) return;
+    if (!p || p.cancel.aborted) return;
     p.reason = reason;
-    p.abort.abort();
+    p.cancel.abort();
   }
 
   private touch(): void {
@@ -322,7 +323,7 @@ export class ClientSession {
   private async forwardRequest(req: JSONRPCRequest, reply?: DirectReply): Promise<void> {
     this.inFlight++;
     const pending: PendingRequest = {
-      abort: new AbortController(),
+      cancel: new RequestCancel(),
       reply,
       startedAt: performance.now(),
       upstreamSession: this.link.sessionId,
@@ -344,7 +345,7 @@ export class ClientSession {
   }
 
   private async forward(req: JSONRPCRequest, pending: PendingRequest): Promise<void> {
-    const cancelled = pending.abort.signal;
+    const cancelled = pending.cancel;
     const ctx = this.ctx;
     ctx.counters.requestsForwarded++;
     ctx.changed();
@@ -384,7 +385,7 @@ export class ClientSession {
         }
         if (plan.waitForVerified) await this.link.verify(deadline, trace);
         if (cancelled.aborted) return this.endCancelled(req, pending);
-        const wait = new AnswerWait(pending.abort, ctx.responseTimeoutMs);
+        const wait = new AnswerWait(pending.cancel, ctx.responseTimeoutMs);
         // The client's own initialize goes as 2025 (in front of a 2026-07-28 upstream it was answered above).
         const codec = isInit ? SESSION_ERA_CODEC : this.link.codec;
         const message = codec.encodeRequest(req, this.link.initParams);
@@ -403,7 +404,12 @@ export class ClientSession {
             onMessage: (m, upstreamSession) => this.relay(m, req, isInit, upstreamSession),
           });
         };
-        const sent = await (plan.oneAtATime ? ctx.health.sendOnce(send) : send()).finally(() => wait.done());
+        let sent: UpstreamOutcome;
+        try {
+          sent = await (plan.oneAtATime ? ctx.health.sendOnce(send) : send());
+        } finally {
+          wait.done();
+        }
         // A 2026-07-28 server's own JSON-RPC error under an HTTP status is its answer to relay.
         const ownError = codec.ownErrorsUnderStatus && sent.kind === 'http' ? ownErrorIn(sent.body, req.id) : undefined;
         const outcome = attemptOutcome(sent, {

@@ -135,6 +135,8 @@ function cut(value: string | undefined): string | undefined {
 export class RecentClients {
   /** In order of last request, oldest first. */
   private readonly byIdentity = new Map<string, RecentClient>();
+  /** The last entry set (the map's last). */
+  private newest: RecentClient | undefined;
 
   constructor(
     private readonly windowMs = RECENT_CLIENT_WINDOW_MS,
@@ -145,16 +147,25 @@ export class RecentClients {
   seen(info: { name?: string; version?: string } | undefined, now = Date.now()): boolean {
     const name = cut(info?.name);
     const version = cut(info?.version);
-    const key = JSON.stringify([name ?? null, version ?? null]);
-    this.prune(now);
+    // The name's length marks where it ends: no two identities share a key.
+    const key = `${name === undefined ? '' : `${name.length}:${name}`}${version === undefined ? '' : `v${version}`}`;
     const known = this.byIdentity.get(key);
+    // The hot path (issue 21): the newest client again, still listed, is only touched.
+    if (known !== undefined && known === this.newest && now - known.lastSeenAt <= this.windowMs) {
+      known.lastSeenAt = now;
+      return false;
+    }
+    this.prune(now);
+    const listed = this.byIdentity.get(key);
     this.byIdentity.delete(key);
-    this.byIdentity.set(key, { name, version, firstSeenAt: known?.firstSeenAt ?? now, lastSeenAt: now });
+    const entry: RecentClient = { name, version, firstSeenAt: listed?.firstSeenAt ?? now, lastSeenAt: now };
+    this.byIdentity.set(key, entry);
+    this.newest = entry;
     for (const oldest of this.byIdentity.keys()) {
       if (this.byIdentity.size <= this.cap) break;
       this.byIdentity.delete(oldest);
     }
-    return known === undefined;
+    return listed === undefined;
   }
 
   list(now = Date.now()): ConnectedClient[] {

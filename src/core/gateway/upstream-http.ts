@@ -8,6 +8,7 @@ import { errorCodeOf, isTransientStatus } from '../classify';
 import { errnoCode, fieldOf } from '../narrow';
 import type { JSONRPCMessage, JSONRPCRequest, RequestId } from '@modelcontextprotocol/server';
 import { asJsonRpcMessage } from './envelope';
+import type { CancelSignal } from './request-cancel';
 
 export type UpstreamOutcome =
   /** The answer to our request arrived (requests), or the message was accepted (notifications, responses). */
@@ -141,7 +142,7 @@ export interface ExchangeOptions {
   headers: Record<string, string>;
   /** Each message as it arrives, with the upstream session id from the response headers. */
   onMessage: (m: JSONRPCMessage, sessionId: string | undefined) => void;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   /** Records how the exchange ended (GET streams, which end by design, pass none). */
   health?: UpstreamHealth;
   /**
@@ -269,8 +270,8 @@ function handleResponse(
   const status = res.statusCode ?? 0;
   const header = res.headers['mcp-session-id'];
   const sessionId = typeof header === 'string' ? header : undefined;
-  res.setEncoding('utf8');
   if (status < 200 || status >= 300) {
+    res.setEncoding('utf8');
     let body = '';
     res.on('data', (d: string) => {
       if (body.length < MAX_ERROR_BODY) body += d;
@@ -313,13 +314,16 @@ function handleResponse(
         if (answered) ended();
       },
     });
+    res.setEncoding('utf8');
     res.on('data', (chunk: string) => parser.feed(chunk));
   } else {
-    let text = '';
-    res.on('data', (d: string) => {
-      text += d;
+    // Bytes kept and decoded once at the end (no string decoder per response: the hot path's answers are whole JSON bodies).
+    const chunks: Buffer[] = [];
+    res.on('data', (d: Buffer) => {
+      chunks.push(d);
     });
     res.on('end', () => {
+      const text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('utf8');
       try {
         const messages = parseMessages(text);
         if (!messages.length) junk = text.slice(0, MAX_ERROR_BODY);
