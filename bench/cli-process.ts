@@ -19,6 +19,10 @@ export interface HeapSample {
   external: number;
   gc: boolean;
   /** heapUsed that is compiled code (JIT), when the probe reports it. */ codeSpace?: number;
+  /** The garbage collector's pauses so far (ms), and how many were young-generation (scavenges) and full. */
+  gcMs?: number;
+  scavenges?: number;
+  fullGcs?: number;
 }
 
 export interface CliProcess {

@@ -18,7 +18,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { freePort, startServer, type RunningServer, type ServerKind } from '../test/helpers/servers';
 import { pythonProblem, startPythonServer } from '../test/helpers/python';
-import { CLI_BUNDLE, startProxyCli } from './cli-process';
+import { CLI_BUNDLE, startProxyCli, type CliProcess } from './cli-process';
 import { spawnFloorProxy } from './floor-proxy';
 import { readCpuMs } from './memory';
 import { median, percentile, round, sleep, type Metrics } from './stats';
@@ -163,6 +163,9 @@ interface RoundResult {
   /** The upstream fixture's CPU time, and the benchmark's own (its clients'): where the rest of the cores went. */
   upstreamCpuMs?: number;
   clientCpuMs: number;
+  /** The garbage collector's pauses in the gateway in between (its memory probe), and how many scavenges. */
+  gcMs?: number;
+  scavenges?: number;
 }
 
 const cpuSpent = async (pid: number | undefined, before: number | undefined) => {
@@ -175,8 +178,10 @@ async function throughputRound(
   clients: BenchClient[],
   pid: number | undefined,
   upstreamPid?: number,
+  probe?: CliProcess,
 ): Promise<RoundResult> {
   let calls = 0;
+  const gcBefore = await probe?.heap().catch(() => undefined);
   const cpuBefore = pid === undefined ? undefined : await readCpuMs(pid);
   const upstreamBefore = upstreamPid === undefined ? undefined : await readCpuMs(upstreamPid);
   const clientBefore = process.cpuUsage();
@@ -192,13 +197,14 @@ async function throughputRound(
   );
   const rate = calls / ((performance.now() - start) / 1000);
   const client = process.cpuUsage(clientBefore);
-  return {
-    rate,
-    calls,
-    cpuMs: await cpuSpent(pid, cpuBefore),
-    upstreamCpuMs: await cpuSpent(upstreamPid, upstreamBefore),
-    clientCpuMs: (client.user + client.system) / 1000,
-  };
+  const cpuMs = await cpuSpent(pid, cpuBefore);
+  const upstreamCpuMs = await cpuSpent(upstreamPid, upstreamBefore);
+  const gcAfter = gcBefore && (await probe?.heap().catch(() => undefined));
+  const gc =
+    gcBefore?.gcMs !== undefined && gcAfter?.gcMs !== undefined
+      ? { gcMs: gcAfter.gcMs - gcBefore.gcMs, scavenges: (gcAfter.scavenges ?? 0) - (gcBefore.scavenges ?? 0) }
+      : {};
+  return { rate, calls, cpuMs, upstreamCpuMs, clientCpuMs: (client.user + client.system) / 1000, ...gc };
 }
 
 /** Each target's rounds, interleaved (the clients of every target stay connected). */
@@ -206,6 +212,7 @@ async function throughput(
   row: Row,
   urls: Map<Target, string>,
   pids: Map<Target, number>,
+  probes: Map<Target, CliProcess>,
 ): Promise<Map<Target, RoundResult[]>> {
   const targets = [...urls.keys()];
   const pools = new Map<Target, BenchClient[]>();
@@ -218,7 +225,14 @@ async function throughput(
       for (const t of rotate(targets, r))
         out
           .get(t)!
-          .push(await throughputRound(pools.get(t)!, pids.get(t), t === 'direct' ? undefined : pids.get('direct')));
+          .push(
+            await throughputRound(
+              pools.get(t)!,
+              pids.get(t),
+              t === 'direct' ? undefined : pids.get('direct'),
+              probes.get(t),
+            ),
+          );
     }
     return out;
   } finally {
@@ -251,6 +265,8 @@ async function benchRow(
     const urls = new Map<Target, string>([['direct', fx.url]]);
     // Whose CPU a target's rounds cost: the proxy in between (direct: the fixture, for scale).
     const pids = new Map<Target, number>([['direct', fx.pid]]);
+    // The gateways' memory probes (bench/memory-probe.mjs): their GC pauses per call.
+    const probes = new Map<Target, CliProcess>();
     for (const t of row.via) {
       if (t === 'floor') {
         const floor = await spawnFloorProxy(fx.url);
@@ -268,13 +284,14 @@ async function benchRow(
         stops.push(() => gw.proc.kill('SIGTERM'));
         urls.set(t, gw.url);
         pids.set(t, gw.proc.pid);
+        probes.set(t, gw.proc);
       }
     }
     const clients = new Map<Target, BenchClient>();
     for (const [t, url] of urls) clients.set(t, await row.connect(url));
     const lat = await latency(clients);
     await Promise.all([...clients.values()].map((c) => c.close().catch(() => undefined)));
-    const rounds = await throughput(row, urls, pids);
+    const rounds = await throughput(row, urls, pids, probes);
     const d = lat.get('direct')!;
     const direct = rounds.get('direct')!;
     const m: Metrics = { [`${row.prefix}_p50_direct_ms`]: { value: round(percentile(d, 50), 3), unit: 'ms' } };
@@ -303,6 +320,16 @@ async function benchRow(
       const upstreamCpu = cpuPerCall(mine, (r) => r.upstreamCpuMs);
       if (upstreamCpu !== undefined)
         m[nameOf(row, t, 'upstream_cpu_us_via')] = { value: round(upstreamCpu, 0), unit: 'µs' };
+      const gcUs = cpuPerCall(mine, (r) => r.gcMs);
+      if (gcUs !== undefined) {
+        m[nameOf(row, t, 'gc_us_per_call')] = { value: round(gcUs, 1), unit: 'µs' };
+        const scavenges = mine.reduce((n, r) => n + (r.scavenges ?? 0), 0);
+        const calls = mine.reduce((n, r) => n + r.calls, 0);
+        m[nameOf(row, t, 'calls_per_scavenge')] = {
+          value: round(scavenges ? calls / scavenges : calls, 0),
+          unit: 'count',
+        };
+      }
       m[nameOf(row, t, 'client_cpu_us_per_call')] = {
         value: round(cpuPerCall(mine, (r) => r.clientCpuMs)!, 0),
         unit: 'µs',

@@ -38,6 +38,7 @@ import type { ProtocolEra } from '../server-state';
 import { isInitializeRequest, isJSONRPCErrorResponse, isJSONRPCResultResponse } from './spec';
 import { DirectReply, directRequest } from './direct-reply';
 import { RequestCancel } from './request-cancel';
+import { RequestIdMap } from './request-id-map';
 
 /** What a session needs from the endpoint (one per upstream) it belongs to. */
 export interface EndpointContext {
@@ -135,7 +136,7 @@ export class ClientSession {
   private lastPersistedUse = 0;
   private inFlight = 0;
   /** Client requests being forwarded, by id: a client's cancel or disconnect ends them. */
-  private readonly pending = new Map<RequestId, PendingRequest>();
+  private readonly pending = new RequestIdMap<PendingRequest>();
 
   constructor(
     private readonly ctx: EndpointContext,

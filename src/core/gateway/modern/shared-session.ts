@@ -16,6 +16,7 @@ import { fieldOf } from '../../narrow';
 import type { ClientTransportFactory } from '../client-transport';
 import type { ClientSession, EndpointContext } from '../session';
 import type { ClientStream } from '../get-stream';
+import { RequestIdMap } from '../request-id-map';
 
 /**
  * Makes the ClientSession (session.ts) over the given client-side transport. Passed in by the endpoint
@@ -127,7 +128,7 @@ const CANCELLED: SharedAnswer = {
 export class SharedUpstreamSession {
   private readonly transport: InProcessTransport;
   private readonly session: ReturnType<SessionMaker>;
-  private readonly pending = new Map<RequestId, AnswerHandlers>();
+  private readonly pending = new RequestIdMap<AnswerHandlers>();
   private readonly stream = new StandingStream();
   private identity: UpstreamIdentity | undefined;
   /** The initialize result `identity` was read from. */
@@ -296,7 +297,7 @@ export class SharedUpstreamSession {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const id of [...this.pending.keys()])
+    for (const id of this.pending.keys())
       this.settle(id, {
         kind: 'error',
         code: -32000,
