@@ -1,9 +1,11 @@
-// The requests in flight of one session, by JSON-RPC id. Not a Map: under the hot path's churn (a set and a
-// delete per request) V8 rehashes a Map's table every few dozen requests and keeps each old table linked to
-// its successor, with the entries it held. Once promoted, those dead tables keep every in-flight request
-// reachable through the next young-generation collection, so each request's whole graph (its HTTP objects,
-// closures, buffers) was promoted and left for a full collection: about 1.2 MB per scavenge on the
-// 2026-07-28 path against 0.17 MB with this (issue 21). A null-prototype object's dictionary has no such chain.
+// The requests in flight of one session, by JSON-RPC id. Not a Map: measured on the hot path (a set and a
+// delete per request, 16 in flight), a Map made young-generation collections promote every in-flight
+// request's whole graph (its HTTP objects, closures, buffers) to the old generation, about 1.2 MB per
+// scavenge on the 2026-07-28 path, left for full collections; with this, 0.18 MB, and the gateway's GC
+// pauses per call went from 17-22 µs to 7 (issue 21). Our reading: V8 replaces a churned Map's hash table
+// every few dozen requests and keeps the old one pointing at its successor (for iterators), so old tables,
+// once promoted, hold the newer ones' entries through scavenges. A null-prototype object's dictionary
+// has no such chain.
 import type { RequestId } from '@modelcontextprotocol/server';
 
 /** A number id and its string spelling are different JSON-RPC ids: the key says which it is. */
