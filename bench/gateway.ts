@@ -21,7 +21,7 @@ import { pythonProblem, startPythonServer } from '../test/helpers/python';
 import { CLI_BUNDLE, startProxyCli, type CliProcess } from './cli-process';
 import { spawnFloorProxy } from './floor-proxy';
 import { readCpuMs } from './memory';
-import { median, percentile, round, sleep, type Metrics } from './stats';
+import { printMetrics, median, percentile, round, sleep, type Metrics } from './stats';
 
 const LATENCY_ROUNDS = 20;
 const LATENCY_CALLS_PER_ROUND = 50;
@@ -416,14 +416,5 @@ async function chaosMetrics(fx: RunningServer, gatewayUrl: string): Promise<Metr
 }
 
 if (require.main === module) {
-  benchGateway().then(
-    (m) => {
-      process.stdout.write(`${JSON.stringify(m, null, 2)}\n`);
-      process.exit(0);
-    },
-    (err) => {
-      process.stderr.write(`${(err as Error).stack ?? err}\n`);
-      process.exit(1);
-    },
-  );
+  printMetrics(benchGateway);
 }

@@ -12,7 +12,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { freePort, startServer, type RunningServer } from '../test/helpers/servers';
 import { startProxyCli, type CliProcess } from './cli-process';
 import { killAndRestart } from './gateway';
-import { median, percentile, round, type Metrics } from './stats';
+import { printMetrics, median, percentile, round, type Metrics } from './stats';
 
 const ROOT = join(__dirname, '..');
 const ROUNDS = 10;
@@ -113,14 +113,5 @@ export async function benchModernGateway(): Promise<Metrics> {
 }
 
 if (require.main === module) {
-  benchModernGateway().then(
-    (m) => {
-      process.stdout.write(`${JSON.stringify(m, null, 2)}\n`);
-      process.exit(0);
-    },
-    (err) => {
-      process.stderr.write(`${(err as Error).stack ?? err}\n`);
-      process.exit(1);
-    },
-  );
+  printMetrics(benchModernGateway);
 }

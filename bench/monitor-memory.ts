@@ -20,7 +20,7 @@ import { FailureLog, MAX_FAILURES, PATTERN_WINDOW_MS, RollingWindow, failureReco
 import { MemorySessionStore } from '../src/core/session-store';
 import { DEFAULT_MONITOR_OPTIONS, type FailureRecord } from '../src/core/server-state';
 import { freePort, startServer } from '../test/helpers/servers';
-import { median, round, sleep, type Metrics } from './stats';
+import { printMetrics, median, round, sleep, type Metrics } from './stats';
 
 const FEW = 1;
 const MANY = 41;
@@ -229,15 +229,6 @@ if (require.main === module) {
   if (process.argv[2] === 'child') {
     void child();
   } else {
-    benchMonitorMemory().then(
-      (m) => {
-        process.stdout.write(`${JSON.stringify(m, null, 2)}\n`);
-        process.exit(0);
-      },
-      (err) => {
-        process.stderr.write(`${(err as Error).stack ?? err}\n`);
-        process.exit(1);
-      },
-    );
+    printMetrics(benchMonitorMemory);
   }
 }

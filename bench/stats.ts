@@ -15,3 +15,17 @@ export const median = (samples: readonly number[]) => percentile(samples, 50);
 export const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 export { sleep } from '../test/helpers/wait';
+
+/** A benchmark file run on its own (`node --import tsx bench/<file>.ts`): its metrics as JSON, exit 1 on a failure. */
+export function printMetrics(run: () => Promise<Metrics>): void {
+  run().then(
+    (m) => {
+      process.stdout.write(`${JSON.stringify(m, null, 2)}\n`);
+      process.exit(0);
+    },
+    (err) => {
+      process.stderr.write(`${(err as Error).stack ?? err}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -3,7 +3,7 @@
 // SIGKILL of the server to the first answered call (respawn), beside the server's own start time.
 import { join } from 'node:path';
 import { supervise, readState, type Era, type Supervised } from '../test/stdio/util';
-import { median, percentile, round, sleep, type Metrics } from './stats';
+import { printMetrics, median, percentile, round, sleep, type Metrics } from './stats';
 
 const ROUNDS = 10;
 const CALLS_PER_ROUND = 100;
@@ -86,14 +86,5 @@ export async function benchStdioSupervised(): Promise<Metrics> {
 }
 
 if (require.main === module) {
-  benchStdioSupervised().then(
-    (m) => {
-      process.stdout.write(`${JSON.stringify(m, null, 2)}\n`);
-      process.exit(0);
-    },
-    (err) => {
-      process.stderr.write(`${(err as Error).stack ?? err}\n`);
-      process.exit(1);
-    },
-  );
+  printMetrics(benchStdioSupervised);
 }

@@ -5,7 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startServer } from '../test/helpers/servers';
 import { bridgeCommand, connectStdio, mcpRemoteCommand } from '../test/gateway/stdio-util';
-import { percentile, round, type Metrics } from './stats';
+import { printMetrics, percentile, round, type Metrics } from './stats';
 
 const ROUNDS = 10;
 const CALLS_PER_ROUND = 100;
@@ -46,14 +46,5 @@ export async function benchStdio(): Promise<Metrics> {
 }
 
 if (require.main === module) {
-  benchStdio().then(
-    (m) => {
-      process.stdout.write(`${JSON.stringify(m, null, 2)}\n`);
-      process.exit(0);
-    },
-    (err) => {
-      process.stderr.write(`${(err as Error).stack ?? err}\n`);
-      process.exit(1);
-    },
-  );
+  printMetrics(benchStdio);
 }

@@ -5,7 +5,7 @@ import { describeContainer, DockerSupervisor, formatDuration, type ContainerSnap
 import type { ServerSnapshot } from '../core/server-state';
 import { errorMessage } from '../core/narrow';
 import type { DoctorContext } from './context';
-import type { DetailNode } from './tree';
+import { serverNameInArg, type DetailNode } from './tree';
 
 export function containerOf(s: ServerSnapshot): ContainerSnapshot | undefined {
   return s.container;
@@ -153,12 +153,7 @@ export function dockerReportSection(supervisor: DockerSupervisor, snapshots: rea
 
 async function pickContainer(supervisor: DockerSupervisor, arg: unknown) {
   const links = supervisor.all();
-  const fromNode =
-    typeof arg === 'object' && arg && 'id' in arg
-      ? String(arg.id).split('/')[0]
-      : typeof arg === 'string'
-        ? arg
-        : undefined;
+  const fromNode = serverNameInArg(arg);
   if (fromNode && supervisor.link(fromNode)) return supervisor.link(fromNode);
   if (links.length <= 1) {
     if (!links[0])

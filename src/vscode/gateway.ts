@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { CLIENT_KINDS, CLIENT_LABELS, clientConfig } from '../core/client-config';
 import { RUNS_IN_LABEL, type GatewayRunner, type GatewayView } from '../core/gateway';
 import type { ServerSnapshot } from '../core/server-state';
-import type { DetailNode, ServerTree } from './tree';
+import { serverNameInArg, type DetailNode, type ServerTree } from './tree';
 import type { StatusBar } from './statusBar';
 import { formatDuration } from '../core/docker';
 
@@ -99,33 +99,22 @@ export function gatewayNodes(s: ServerSnapshot): DetailNode[] {
         : runsIn === 'process'
           ? ' (a gateway process)'
           : ' (served by another window)';
-  const tooltip = 'Point AI clients here (Archon: Copy Client Config): their sessions survive server restarts.';
+  const self: DetailNode = {
+    kind: 'detail',
+    id: id('self'),
+    label: 'Healing gateway',
+    description: `${g.url}${mode}`,
+    icon: 'shield',
+    contextValue: 'gateway',
+    value: g.url,
+    tooltip: 'Point AI clients here (Archon: Copy Client Config): their sessions survive server restarts.',
+  };
   if (g.mode === 'deferred' && g.holder) {
-    return [
-      {
-        kind: 'detail',
-        id: id('self'),
-        label: 'Healing gateway',
-        description: `${g.url}${mode}`,
-        icon: 'shield',
-        contextValue: 'gateway',
-        value: g.url,
-        tone: g.holderMismatch?.length ? 'warning' : undefined,
-        tooltip,
-        children: holderNodes(g, id),
-      },
-    ];
+    return [{ ...self, tone: g.holderMismatch?.length ? 'warning' : undefined, children: holderNodes(g, id) }];
   }
   return [
     {
-      kind: 'detail',
-      id: id('self'),
-      label: 'Healing gateway',
-      description: `${g.url}${mode}`,
-      icon: 'shield',
-      contextValue: 'gateway',
-      value: g.url,
-      tooltip,
+      ...self,
       children: [
         { kind: 'detail', id: id('url'), label: 'URL', description: g.url, icon: 'link', value: g.url },
         {
@@ -204,12 +193,7 @@ export function registerGateway(ctx: GatewayUi, host: GatewayRunner): vscode.Dis
         );
         return;
       }
-      const fromNode =
-        typeof arg === 'object' && arg && 'id' in arg
-          ? String(arg.id).split('/')[0]
-          : typeof arg === 'string'
-            ? arg
-            : undefined;
+      const fromNode = serverNameInArg(arg);
       let server = served.find((s) => s.name === fromNode);
       if (!server && served.length === 1) server = served[0];
       if (!server) {

@@ -26,6 +26,13 @@ const LINK_COMMANDS = [
   'archonMcp.startContainer',
 ];
 
+/** The item's background for a tone: only errors and warnings colour it. */
+function backgroundOf(tone: StateLook['tone']): vscode.ThemeColor | undefined {
+  if (tone === 'error') return new vscode.ThemeColor('statusBarItem.errorBackground');
+  if (tone === 'warning') return new vscode.ThemeColor('statusBarItem.warningBackground');
+  return undefined;
+}
+
 export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   /** Lines other features add to the tooltip (healed requests). */
@@ -76,12 +83,7 @@ export class StatusBar implements vscode.Disposable {
     const label = snapshots.length === 1 ? top.name : 'Archon';
     const calm = top.down?.calm === true;
     this.item.text = calm ? `$(${look.icon}) ${label}: ${look.label}` : `$(${look.icon}) ${label}`;
-    this.item.backgroundColor =
-      tone === 'error'
-        ? new vscode.ThemeColor('statusBarItem.errorBackground')
-        : tone === 'warning'
-          ? new vscode.ThemeColor('statusBarItem.warningBackground')
-          : undefined;
+    this.item.backgroundColor = backgroundOf(tone);
     this.item.accessibilityInformation = {
       label: `Archon MCP: ${snapshots.map((s) => `${s.name} ${lookOfServer(s).label}`).join(', ')}`,
     };
@@ -116,12 +118,7 @@ export class StatusBar implements vscode.Disposable {
     const n = looks.length;
     const trouble = looks.filter((l) => l.tone === 'error' || l.tone === 'warning').length;
     this.item.text = `$(${tone === 'busy' ? 'sync~spin' : 'plug'}) ${n} MCP${trouble ? ` · ${trouble} down` : ''}`;
-    this.item.backgroundColor =
-      tone === 'error'
-        ? new vscode.ThemeColor('statusBarItem.errorBackground')
-        : tone === 'warning'
-          ? new vscode.ThemeColor('statusBarItem.warningBackground')
-          : undefined;
+    this.item.backgroundColor = backgroundOf(tone);
     this.item.accessibilityInformation = {
       label: `MCP servers: ${[...snapshots.map((s) => `${s.name} ${lookOfServer(s).label}`), ...others.map((o) => `${o.name} ${o.look.label}`)].join(', ')}`,
     };

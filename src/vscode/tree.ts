@@ -34,6 +34,12 @@ export function isServerNode(arg: unknown): arg is ServerNode {
   return isRecord(arg) && arg.kind === 'server' && typeof arg.name === 'string';
 }
 
+/** The server a command argument names: a server's name, or a detail node under it (ids start `<server>/`). */
+export function serverNameInArg(arg: unknown): string | undefined {
+  if (typeof arg === 'string') return arg;
+  return isRecord(arg) && 'id' in arg ? String(arg.id).split('/')[0] : undefined;
+}
+
 /** Adds nodes under a server (Docker container, gateway); registered by those features. */
 export type DetailSection = (snapshot: ServerSnapshot) => DetailNode[];
 

@@ -21,7 +21,8 @@ export interface ClientHome {
   remove(): void;
 }
 
-const LOCATION_VARS = [
+/** Variables that move clients' files or ours away from HOME: a test's home unsets them. */
+export const LOCATION_VARS = [
   'XDG_CONFIG_HOME',
   'XDG_STATE_HOME',
   'APPDATA',

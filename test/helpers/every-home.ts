@@ -4,22 +4,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { LOCATION_VARS as CLIENT_LOCATION_VARS } from './client-home';
 import { startServer, type RunningServer } from './servers';
 
 export const EVERY_FIXTURES = path.resolve(__dirname, '../fixtures/clients-every');
 export const EVERYTHING_JS = require.resolve('@modelcontextprotocol/server-everything/dist/index.js');
 export const MEMORY_JS = require.resolve('@modelcontextprotocol/server-memory/dist/index.js');
-const LOCATION_VARS = [
-  'XDG_CONFIG_HOME',
-  'XDG_STATE_HOME',
-  'APPDATA',
-  'LOCALAPPDATA',
-  'USERPROFILE',
-  'CLAUDE_CONFIG_DIR',
-  'CODEX_HOME',
-  'ARCHON_MCP_DOCTOR_STATE_DIR',
-  'ARCHON_MCP_DOCTOR_CONFIG_DIR',
-];
+// The shared server list's folder too: the every-server flows write it.
+const LOCATION_VARS = [...CLIENT_LOCATION_VARS, 'ARCHON_MCP_DOCTOR_CONFIG_DIR'];
 
 export interface EveryHome {
   root: string;
